@@ -1,0 +1,123 @@
+/**
+ * Domain errors. Each carries the HTTP status and the stable machine `code` of the public contract;
+ * `app.onError` turns them into RFC 9457 problem responses in exactly one place. Programmer mistakes
+ * use the built-in error classes instead and surface as a 500 without details.
+ */
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly errors?: FieldError[];
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    code: string,
+    title: string,
+    detail: string,
+    options: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.name = new.target.name;
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(detail: string, errors?: FieldError[]) {
+    super(400, "validation_failed", "Validation failed", detail, { errors });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(detail: string) {
+    super(404, "not_found", "Not found", detail);
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(detail = "A valid bearer token is required") {
+    super(401, "unauthenticated", "Unauthenticated", detail, {
+      headers: { "WWW-Authenticate": 'Bearer realm="vaidya"' },
+    });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = "Your role may not do this") {
+    super(403, "forbidden", "Forbidden", detail);
+  }
+}
+
+/** 409 with a specific code, e.g. `slot_unavailable`, `hold_limit_reached`. */
+export class ConflictError extends AppError {
+  constructor(code: string, detail: string) {
+    super(409, code, "Conflict", detail);
+  }
+}
+
+export class SlotUnavailableError extends ConflictError {
+  constructor(detail = "That slot is no longer available") {
+    super("slot_unavailable", detail);
+  }
+}
+
+export class HoldExpiredError extends AppError {
+  constructor(detail = "The hold has expired; hold the slot again") {
+    super(410, "hold_expired", "Hold expired", detail);
+  }
+}
+
+export class InvalidCodeError extends AppError {
+  constructor(detail = "The code is wrong or has expired") {
+    super(422, "invalid_code", "Invalid code", detail);
+  }
+}
+
+/** A rule of the booking policy refused the request (cut-off, notice, horizon, ...). */
+export class PolicyError extends AppError {
+  constructor(code: string, detail: string) {
+    super(422, code, "Not allowed by booking policy", detail);
+  }
+}
+
+export class IdempotencyConflictError extends AppError {
+  constructor(detail = "This Idempotency-Key was used with a different request") {
+    super(422, "idempotency_conflict", "Idempotency key reused", detail);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(
+    retryAfterSeconds: number,
+    detail = "Too many requests; try again later",
+    headers: Record<string, string> = {},
+  ) {
+    const retry = Math.max(1, Math.ceil(retryAfterSeconds));
+    super(429, "rate_limited", "Too many requests", detail, {
+      headers: { ...headers, "Retry-After": String(retry) },
+    });
+    this.retryAfterSeconds = retry;
+  }
+}
+
+/** A dependency (store, SMS provider, cache) could not do its part; safe to retry later. */
+export class ServiceUnavailableError extends AppError {
+  constructor(detail: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super(503, "service_unavailable", "Service unavailable", detail, {
+      cause: options.cause,
+      headers: { "Retry-After": String(options.retryAfterSeconds ?? 2) },
+    });
+  }
+}
