@@ -1,0 +1,151 @@
+/** Appointments: own list and detail, cancel, reschedule, and the doctor's status and notes. */
+import { createRoute } from "@hono/zod-openapi";
+import type { AppDeps } from "../src/app_deps.ts";
+import { authenticate, authorize } from "../src/http/auth_middleware.ts";
+import { idempotency } from "../src/http/idempotency.ts";
+import {
+  AppointmentListQuery,
+  AppointmentPage,
+  AppointmentPatch,
+  AppointmentSchema,
+  CancelBody,
+  IdParam,
+  RescheduleBody,
+} from "../src/http/schemas.ts";
+import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+
+function toMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+}
+
+export function appointmentRoutes(deps: AppDeps) {
+  const app = router();
+  const auth = authenticate(deps.tokens);
+  const idem = idempotency(
+    deps.idempotencyStore,
+    deps.config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    deps.now,
+  );
+  const changeResponses = {
+    200: jsonResponse(AppointmentSchema, "The appointment after the change"),
+    400: problems[400],
+    401: problems[401],
+    403: problems[403],
+    404: problems[404],
+    409: problems[409],
+    410: problems[410],
+    422: problems[422],
+  };
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/appointments",
+      tags: ["appointments"],
+      summary: "The caller's own appointments, by start time",
+      security: bearer,
+      middleware: [auth, authorize("appointments.list")] as const,
+      request: { query: AppointmentListQuery },
+      responses: {
+        200: jsonResponse(AppointmentPage, "A page"),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+      },
+    }),
+    async (c) => {
+      const { from, to, status, limit, cursor } = c.req.valid("query");
+      const query = { fromMs: toMs(from), toMs: toMs(to), status };
+      return c.json(await deps.booking.listAppointments(c.get("user"), query, limit, cursor), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/appointments/{id}",
+      tags: ["appointments"],
+      summary: "One appointment (its patient, its doctor, or an admin)",
+      security: bearer,
+      middleware: [auth, authorize("appointments.get")] as const,
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(AppointmentSchema, "The appointment"),
+        401: problems[401],
+        404: problems[404],
+      },
+    }),
+    async (c) =>
+      c.json(await deps.booking.getAppointment(c.get("user"), c.req.valid("param").id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/appointments/{id}/cancel",
+      tags: ["appointments"],
+      summary: "Cancel; the slot is free again",
+      security: bearer,
+      middleware: [auth, authorize("appointments.cancel"), idem] as const,
+      request: {
+        params: IdParam,
+        body: { content: { "application/json": { schema: CancelBody } }, required: false },
+      },
+      responses: changeResponses,
+    }),
+    async (c) => {
+      const body = c.req.valid("json") ?? {};
+      return c.json(
+        await deps.booking.cancel(c.get("user"), c.req.valid("param").id, body.reason),
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/appointments/{id}/reschedule",
+      tags: ["appointments"],
+      summary: "Move to the time of one of your holds with the same doctor",
+      security: bearer,
+      middleware: [auth, authorize("appointments.reschedule"), idem] as const,
+      request: { params: IdParam, ...jsonBody(RescheduleBody) },
+      responses: changeResponses,
+    }),
+    async (c) =>
+      c.json(
+        await deps.booking.reschedule(
+          c.get("user"),
+          c.req.valid("param").id,
+          c.req.valid("json").holdId,
+        ),
+        200,
+      ),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/v1/appointments/{id}",
+      tags: ["appointments"],
+      summary: "The doctor marks completed or no-show, or writes notes",
+      security: bearer,
+      middleware: [auth, authorize("appointments.update")] as const,
+      request: { params: IdParam, ...jsonBody(AppointmentPatch) },
+      responses: changeResponses,
+    }),
+    async (c) =>
+      c.json(
+        await deps.booking.updateByDoctor(
+          c.get("user"),
+          c.req.valid("param").id,
+          c.req.valid("json"),
+        ),
+        200,
+      ),
+  );
+
+  return app;
+}

@@ -1,0 +1,100 @@
+/** Login with a phone one-time code, token refresh and logout; the public signing keys. */
+import { createRoute } from "@hono/zod-openapi";
+import type { AppDeps } from "../src/app_deps.ts";
+import { authenticate, authorize } from "../src/http/auth_middleware.ts";
+import {
+  OtpRequest,
+  OtpResponse,
+  RefreshRequest,
+  TokenResponse,
+  VerifyRequest,
+} from "../src/http/schemas.ts";
+import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+
+export function authRoutes(deps: AppDeps) {
+  const app = router();
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/auth/otp",
+      tags: ["auth"],
+      summary: "Send a login code to a phone",
+      request: jsonBody(OtpRequest),
+      responses: {
+        202: jsonResponse(OtpResponse, "Code sent"),
+        400: problems[400],
+        429: problems[429],
+        503: problems[503],
+      },
+    }),
+    async (c) => {
+      const { phone } = c.req.valid("json");
+      const channel = await deps.identity.channelFor(phone);
+      return c.json(await deps.otp.sendLoginCode(phone, c.get("clientIp"), channel), 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/auth/verify",
+      tags: ["auth"],
+      summary: "Exchange a login code for tokens",
+      request: jsonBody(VerifyRequest),
+      responses: {
+        200: jsonResponse(TokenResponse, "Logged in"),
+        400: problems[400],
+        422: problems[422],
+        429: problems[429],
+      },
+    }),
+    async (c) => {
+      const { phone, code } = c.req.valid("json");
+      return c.json(
+        await deps.identity.login(phone, code, c.req.header("user-agent") ?? null),
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/auth/refresh",
+      tags: ["auth"],
+      summary: "Rotate a refresh token",
+      request: jsonBody(RefreshRequest),
+      responses: {
+        200: jsonResponse(TokenResponse, "New tokens"),
+        400: problems[400],
+        401: problems[401],
+      },
+    }),
+    async (c) => c.json(await deps.identity.refresh(c.req.valid("json").refreshToken), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/auth/logout",
+      tags: ["auth"],
+      summary: "End the session of a refresh token",
+      security: bearer,
+      middleware: [authenticate(deps.tokens), authorize("auth.logout")] as const,
+      request: jsonBody(RefreshRequest),
+      responses: { 204: { description: "Logged out" }, 400: problems[400], 401: problems[401] },
+    }),
+    async (c) => {
+      await deps.identity.logout(c.get("user"), c.req.valid("json").refreshToken);
+      return c.body(null, 204);
+    },
+  );
+
+  app.get("/.well-known/jwks.json", (c) => {
+    c.header("Cache-Control", "public, max-age=300");
+    return c.json(deps.tokens.publicJwks());
+  });
+
+  return app;
+}

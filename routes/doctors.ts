@@ -1,0 +1,140 @@
+/** Doctors: admin registration and profile changes, public search and profile, availability, slots. */
+import { createRoute } from "@hono/zod-openapi";
+import type { AppDeps } from "../src/app_deps.ts";
+import { authenticate, authorize } from "../src/http/auth_middleware.ts";
+import { idempotency } from "../src/http/idempotency.ts";
+import {
+  AvailabilityBody,
+  DoctorCreate,
+  DoctorListQuery,
+  DoctorPage,
+  DoctorPatch,
+  DoctorSchema,
+  IdParam,
+  SlotsQuery,
+  SlotsResponse,
+} from "../src/http/schemas.ts";
+import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+
+export function doctorRoutes(deps: AppDeps) {
+  const app = router();
+  const auth = authenticate(deps.tokens);
+  const idem = idempotency(
+    deps.idempotencyStore,
+    deps.config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    deps.now,
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/admin/doctors",
+      tags: ["doctors"],
+      summary: "Register a doctor",
+      security: bearer,
+      middleware: [auth, authorize("doctors.create"), idem] as const,
+      request: jsonBody(DoctorCreate),
+      responses: {
+        201: jsonResponse(DoctorSchema, "Registered"),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+        409: problems[409],
+      },
+    }),
+    async (c) => c.json(await deps.doctors.create(c.req.valid("json")), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/v1/admin/doctors/{id}",
+      tags: ["doctors"],
+      summary: "Change a doctor's profile",
+      security: bearer,
+      middleware: [auth, authorize("doctors.update")] as const,
+      request: { params: IdParam, ...jsonBody(DoctorPatch) },
+      responses: {
+        200: jsonResponse(DoctorSchema, "Updated"),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+      },
+    }),
+    async (c) =>
+      c.json(await deps.doctors.update(c.req.valid("param").id, c.req.valid("json")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/doctors",
+      tags: ["doctors"],
+      summary: "Search doctors",
+      request: { query: DoctorListQuery },
+      responses: { 200: jsonResponse(DoctorPage, "A page of doctors"), 400: problems[400] },
+    }),
+    async (c) => {
+      const { limit, cursor, ...filter } = c.req.valid("query");
+      return c.json(await deps.doctors.search(filter, limit, cursor), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/doctors/{id}",
+      tags: ["doctors"],
+      summary: "A doctor's public profile",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(DoctorSchema, "The doctor"), 404: problems[404] },
+    }),
+    async (c) => c.json(await deps.doctors.get(c.req.valid("param").id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/v1/doctors/{id}/availability",
+      tags: ["doctors"],
+      summary: "Set weekly hours, overrides and booking policy",
+      security: bearer,
+      middleware: [auth, authorize("doctors.setAvailability")] as const,
+      request: { params: IdParam, ...jsonBody(AvailabilityBody) },
+      responses: {
+        200: jsonResponse(DoctorSchema, "Saved"),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      deps.doctors.assertCanManage(c.get("user"), id);
+      return c.json(await deps.doctors.setAvailability(id, c.req.valid("json")), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/doctors/{id}/slots",
+      tags: ["doctors"],
+      summary: "Bookable slots between two of the doctor's calendar days",
+      request: { params: IdParam, query: SlotsQuery },
+      responses: {
+        200: jsonResponse(SlotsResponse, "Bookable slots"),
+        400: problems[400],
+        404: problems[404],
+      },
+    }),
+    async (c) => {
+      const { from, to } = c.req.valid("query");
+      return c.json(await deps.booking.listSlots(c.req.valid("param").id, from, to), 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,111 @@
+/** Holding a slot, confirming it with the code sent by SMS, and releasing it. */
+import { createRoute } from "@hono/zod-openapi";
+import type { AppDeps } from "../src/app_deps.ts";
+import { authenticate, authorize } from "../src/http/auth_middleware.ts";
+import { idempotency } from "../src/http/idempotency.ts";
+import { rateLimit } from "../src/http/rate_limit.ts";
+import {
+  ConfirmBody,
+  ConfirmResponse,
+  HoldCreate,
+  HoldSchema,
+  IdParam,
+} from "../src/http/schemas.ts";
+import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+
+export function holdRoutes(deps: AppDeps) {
+  const app = router();
+  const auth = authenticate(deps.tokens);
+  const idem = idempotency(
+    deps.idempotencyStore,
+    deps.config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    deps.now,
+  );
+  const holdLimit = rateLimit(
+    deps.apiLimiter,
+    {
+      name: "holds_per_patient",
+      limit: deps.config.HOLDS_PER_PATIENT_PER_HOUR,
+      windowMs: 3_600_000,
+    },
+    (c) => deps.config.RATE_LIMIT_DISABLED ? undefined : c.get("user").id,
+    deps.now,
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/holds",
+      tags: ["booking"],
+      summary: "Hold a slot for a few minutes and send a confirmation code",
+      security: bearer,
+      middleware: [auth, authorize("holds.create"), holdLimit, idem] as const,
+      request: jsonBody(HoldCreate),
+      responses: {
+        201: jsonResponse(HoldSchema, "Held"),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+        409: problems[409],
+        422: problems[422],
+        429: problems[429],
+        503: problems[503],
+      },
+    }),
+    async (c) => {
+      const { doctorId, start } = c.req.valid("json");
+      return c.json(await deps.booking.holdSlot(c.get("user").id, doctorId, start), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/holds/{id}/confirm",
+      tags: ["booking"],
+      summary: "Confirm a hold with its code; creates the appointment",
+      security: bearer,
+      middleware: [auth, authorize("holds.confirm"), idem] as const,
+      request: { params: IdParam, ...jsonBody(ConfirmBody) },
+      responses: {
+        201: jsonResponse(ConfirmResponse, "Booked"),
+        400: problems[400],
+        401: problems[401],
+        404: problems[404],
+        409: problems[409],
+        410: problems[410],
+        422: problems[422],
+      },
+    }),
+    async (c) => {
+      const { code, reason } = c.req.valid("json");
+      const appointment = await deps.booking.confirmHold(
+        c.get("user"),
+        c.req.valid("param").id,
+        code,
+        reason,
+      );
+      return c.json({ appointment }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/holds/{id}",
+      tags: ["booking"],
+      summary: "Release a hold",
+      security: bearer,
+      middleware: [auth, authorize("holds.release")] as const,
+      request: { params: IdParam },
+      responses: { 204: { description: "Released" }, 401: problems[401], 404: problems[404] },
+    }),
+    async (c) => {
+      await deps.booking.releaseHold(c.get("user").id, c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  );
+
+  return app;
+}

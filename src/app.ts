@@ -1,0 +1,136 @@
+/**
+ * The composition root of the HTTP app: builds the Hono app from its dependencies. It opens
+ * nothing itself (see bootstrap.ts), so tests build the same app on other stores.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import { timeout } from "hono/timeout";
+import type { AppDeps } from "./app_deps.ts";
+import { AppError } from "./errors.ts";
+import type { AppEnv } from "./http/app_env.ts";
+import { payloadTooLarge } from "./http/guards.ts";
+import { jsonOnly } from "./http/guards.ts";
+import { createErrorHandler, problemResponse } from "./http/problem.ts";
+import { rateLimit } from "./http/rate_limit.ts";
+import { requestContext } from "./http/request_context.ts";
+import { validationHook } from "./http/validation.ts";
+import { appointmentRoutes } from "../routes/appointments.ts";
+import { authRoutes } from "../routes/auth.ts";
+import { doctorRoutes } from "../routes/doctors.ts";
+import { holdRoutes } from "../routes/holds.ts";
+import { systemRoutes } from "../routes/system.ts";
+
+export interface AppOptions {
+  /** The client address of a raw request (from the connection info in main.ts). */
+  clientIp?: (req: Request) => string;
+}
+
+export function createApp(deps: AppDeps, options: AppOptions = {}) {
+  const { config } = deps;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const clientIp = options.clientIp ?? (() => "127.0.0.1");
+
+  app.onError(createErrorHandler(deps.log));
+  app.notFound((c) =>
+    problemResponse({
+      title: "Not found",
+      status: 404,
+      detail: `No route for ${c.req.method} ${c.req.path}`,
+      code: "not_found",
+      requestId: c.get("requestId"),
+    })
+  );
+
+  app.use("*", requestContext(deps.log, deps.metrics, clientIp));
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "https://cdn.jsdelivr.net"],
+        styleSrc: ["'self'", "https://cdn.jsdelivr.net"],
+        imgSrc: ["'self'", "data:"],
+        frameAncestors: ["'none'"],
+      },
+      strictTransportSecurity: config.APP_ENV === "production"
+        ? "max-age=63072000; includeSubDomains"
+        : false,
+    }),
+  );
+  if (config.CORS_ORIGINS.length > 0) {
+    app.use(
+      "/v1/*",
+      cors({
+        origin: config.CORS_ORIGINS,
+        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+        exposeHeaders: [
+          "X-Request-Id",
+          "Retry-After",
+          "RateLimit-Limit",
+          "RateLimit-Remaining",
+          "RateLimit-Reset",
+        ],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use("/v1/*", jsonOnly());
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: config.BODY_LIMIT_BYTES,
+      onError: () => {
+        throw payloadTooLarge(config.BODY_LIMIT_BYTES);
+      },
+    }),
+  );
+  app.use(
+    "/v1/*",
+    timeout(
+      config.REQUEST_TIMEOUT_MS,
+      () =>
+        new AppError(
+          503,
+          "timeout",
+          "Timed out",
+          "The request took too long; retry later",
+        ) as never,
+    ),
+  );
+  if (!config.RATE_LIMIT_DISABLED) {
+    app.use(
+      "/v1/*",
+      rateLimit(
+        deps.apiLimiter,
+        { name: "api_ip", limit: config.API_REQUESTS_PER_MINUTE_PER_IP, windowMs: 60_000 },
+        (c) => c.get("clientIp"),
+        deps.now,
+      ),
+    );
+  }
+
+  app.route("/", systemRoutes(deps));
+  app.route("/", authRoutes(deps));
+  app.route("/", doctorRoutes(deps));
+  app.route("/", holdRoutes(deps));
+  app.route("/", appointmentRoutes(deps));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Vaidya API",
+      version: "1.0.0",
+      description: "Book Ayurvedic consultations: find a doctor, hold a slot, confirm with a code.",
+    },
+  });
+  return app;
+}
+
+export type VaidyaApp = ReturnType<typeof createApp>;

@@ -1,0 +1,33 @@
+/** Everything the HTTP app needs, built once by the composition root (bootstrap.ts) or a test. */
+import type { IdentityService } from "./auth/identity_service.ts";
+import type { OtpService } from "./auth/otp_service.ts";
+import type { RefreshTokens } from "./auth/refresh_tokens.ts";
+import type { TokenService } from "./auth/token_service.ts";
+import type { BookingService } from "./booking/booking_service.ts";
+import type { Config } from "./config/config.ts";
+import type { DoctorService } from "./doctors/doctor_service.ts";
+import type { OutboxMessage } from "./notify/console_sender.ts";
+import type { Logger } from "./observability/logger.ts";
+import type { AppMetrics } from "./observability/metrics.ts";
+import type { RateLimiter } from "./ratelimit/rate_limiter.ts";
+import type { IdempotencyStore } from "./stores/kv/idempotency_store.ts";
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  metrics: AppMetrics;
+  now: () => number;
+  tokens: TokenService;
+  refresh: RefreshTokens;
+  otp: OtpService;
+  identity: IdentityService;
+  doctors: DoctorService;
+  booking: BookingService;
+  idempotencyStore: IdempotencyStore;
+  /** Per-request API limits (per IP and per user). */
+  apiLimiter: RateLimiter;
+  /** Named dependency checks for /readyz; each throws when its dependency is down. */
+  readiness: Record<string, () => Promise<void>>;
+  /** The dev outbox reader; null where there is none (production). */
+  outbox: ((to?: string) => Promise<OutboxMessage[]>) | null;
+}

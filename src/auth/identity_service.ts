@@ -1,0 +1,96 @@
+/**
+ * Login: a verified phone becomes a user. A phone in ADMIN_PHONES is an admin, a phone registered
+ * to a doctor is that doctor, anyone else is a patient (registered on first login). Issues the
+ * access token and the first refresh token of a new session.
+ */
+import type { Config } from "../config/config.ts";
+import type { DataCipher } from "../crypto/data_cipher.ts";
+import type { KeyedHash } from "../crypto/keyed_hash.ts";
+import { newId } from "../crypto/random.ts";
+import type { RecordStores } from "../stores/ports.ts";
+import { type PatientRecord, SCHEMA_VERSION } from "../stores/records.ts";
+import type { OtpService } from "./otp_service.ts";
+import type { RefreshTokens } from "./refresh_tokens.ts";
+import type { AuthUser, TokenService } from "./token_service.ts";
+
+export interface IdentityDeps {
+  config: Config;
+  records: RecordStores;
+  otp: OtpService;
+  tokens: TokenService;
+  refresh: RefreshTokens;
+  cipher: DataCipher;
+  hash: KeyedHash;
+  now: () => number;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: "Bearer";
+  expiresIn: number;
+  user: AuthUser;
+}
+
+export function createIdentityService(deps: IdentityDeps) {
+  const { config, records, tokens, refresh, cipher, hash, now } = deps;
+
+  async function userFor(phone: string): Promise<AuthUser> {
+    const phoneIndex = await hash.hash("phone", phone);
+    if (config.ADMIN_PHONES.includes(phone)) {
+      return { id: `adm_${phoneIndex.slice(0, 22)}`, role: "admin" };
+    }
+    const doctor = await records.doctors.findByPhoneIndex(phoneIndex);
+    if (doctor) return { id: doctor.id, role: "doctor" };
+    const iso = new Date(now()).toISOString();
+    const candidate: PatientRecord = {
+      id: newId("pat"),
+      schemaVersion: SCHEMA_VERSION,
+      phoneIndex,
+      phoneSealed: await cipher.seal(phone),
+      nameSealed: null,
+      language: "en",
+      channel: "sms",
+      timeZone: "Asia/Kolkata",
+      profileSealed: null,
+      createdAt: iso,
+      updatedAt: iso,
+      erasedAt: null,
+      version: 1,
+    };
+    const patient = await records.patients.getOrCreate(candidate);
+    return { id: patient.id, role: "patient" };
+  }
+
+  async function pair(user: AuthUser, refreshToken: string): Promise<TokenPair> {
+    return {
+      accessToken: await tokens.signAccess(user),
+      refreshToken,
+      tokenType: "Bearer",
+      expiresIn: tokens.accessTtlSeconds,
+      user,
+    };
+  }
+
+  return {
+    /** The channel a code to this phone should use: the patient's preference if known. */
+    async channelFor(phone: string) {
+      const p = await records.patients.findByPhoneIndex(await hash.hash("phone", phone));
+      return p?.channel ?? "sms";
+    },
+    async login(phone: string, code: string, userAgent: string | null): Promise<TokenPair> {
+      await deps.otp.verifyLoginCode(phone, code);
+      const user = await userFor(phone);
+      return pair(user, await refresh.issue(user, userAgent));
+    },
+    async refresh(refreshToken: string): Promise<TokenPair> {
+      const rotated = await refresh.rotate(refreshToken);
+      return pair(rotated.user, rotated.token);
+    },
+    logout(user: AuthUser, refreshToken: string) {
+      return refresh.revoke(refreshToken, user.id);
+    },
+  };
+}
+
+export type IdentityService = ReturnType<typeof createIdentityService>;

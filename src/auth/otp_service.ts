@@ -1,0 +1,137 @@
+/**
+ * Login one-time codes: 6 digits from the CSPRNG, kept only as an HMAC bound to the phone and to
+ * the login purpose, valid for OTP_TTL_SECONDS, single use, at most OTP_MAX_ATTEMPTS wrong tries per
+ * code; repeated failures lock the phone for a while; a resend cool-down and per-phone and per-IP
+ * send limits stop SMS pumping. If the message cannot be sent, the code is withdrawn at once, so no
+ * code exists that the patient was not sent.
+ */
+import type { Config } from "../config/config.ts";
+import type { KeyedHash } from "../crypto/keyed_hash.ts";
+import { newId, randomDigits } from "../crypto/random.ts";
+import { InvalidCodeError, RateLimitedError } from "../errors.ts";
+import type { Channel, MessageSender } from "../notify/message_sender.ts";
+import type { AppMetrics } from "../observability/metrics.ts";
+import { type RateLimiter, rateLimitHeaders } from "../ratelimit/rate_limiter.ts";
+import type { EphemeralStore } from "../stores/ephemeral.ts";
+
+interface StoredCode {
+  id: string;
+  hash: string;
+  expiresAtMs: number;
+}
+
+export interface OtpService {
+  sendLoginCode(phone: string, ip: string, channel: Channel): Promise<{ expiresAt: string }>;
+  verifyLoginCode(phone: string, code: string): Promise<void>;
+}
+
+export interface OtpDeps {
+  config: Config;
+  store: EphemeralStore;
+  limiter: RateLimiter;
+  hash: KeyedHash;
+  sender: MessageSender;
+  metrics: AppMetrics;
+  now: () => number;
+}
+
+const HOUR = 60 * 60 * 1000;
+
+export function createOtpService(deps: OtpDeps): OtpService {
+  const { config, store, limiter, hash, sender, now } = deps;
+  const ttlMs = config.OTP_TTL_SECONDS * 1000;
+
+  async function assertNotLocked(phoneIndex: string) {
+    const lockedMs = await store.ttl(`otp_lock:${phoneIndex}`);
+    if (lockedMs > 0) {
+      throw new RateLimitedError(
+        lockedMs / 1000,
+        "Too many wrong codes for this phone; try again later",
+      );
+    }
+  }
+
+  async function limit(name: string, max: number, key: string) {
+    if (config.RATE_LIMIT_DISABLED) return;
+    const r = await limiter.check({ name, limit: max, windowMs: HOUR }, key);
+    if (!r.allowed) {
+      throw new RateLimitedError(
+        (r.resetAtMs - now()) / 1000,
+        "Too many codes requested; try again later",
+        rateLimitHeaders(r, now()),
+      );
+    }
+  }
+
+  async function countFailure(phoneIndex: string) {
+    if (config.RATE_LIMIT_DISABLED) return;
+    const failures = await store.increment(
+      `otp_failures:${phoneIndex}`,
+      config.OTP_LOCKOUT_SECONDS * 1000,
+    );
+    if (failures >= config.OTP_LOCKOUT_FAILURES) {
+      await store.set(`otp_lock:${phoneIndex}`, true, config.OTP_LOCKOUT_SECONDS * 1000);
+    }
+  }
+
+  return {
+    async sendLoginCode(phone, ip, channel) {
+      const phoneIndex = await hash.hash("phone", phone);
+      await assertNotLocked(phoneIndex);
+      const cooldownKey = `otp_cooldown:${phoneIndex}`;
+      if (!config.RATE_LIMIT_DISABLED && config.OTP_RESEND_COOLDOWN_SECONDS > 0) {
+        const wait = await store.ttl(cooldownKey);
+        if (wait > 0) throw new RateLimitedError(wait / 1000, "Wait before asking for a new code");
+      }
+      await limit("otp_send_phone", config.OTP_SENDS_PER_PHONE_PER_HOUR, phoneIndex);
+      await limit("otp_send_ip", config.OTP_SENDS_PER_IP_PER_HOUR, ip);
+
+      const code = randomDigits(6);
+      const stored: StoredCode = {
+        id: newId("otp"),
+        hash: await hash.hash("login_code", `${phoneIndex}:${code}`),
+        expiresAtMs: now() + ttlMs,
+      };
+      await store.set(`otp:${phoneIndex}`, stored, ttlMs);
+      if (!config.RATE_LIMIT_DISABLED && config.OTP_RESEND_COOLDOWN_SECONDS > 0) {
+        await store.set(cooldownKey, true, config.OTP_RESEND_COOLDOWN_SECONDS * 1000);
+      }
+      try {
+        await sender.send({
+          to: phone,
+          channel,
+          code,
+          body: `Vaidya: your login code is ${code}. It expires in ${
+            Math.round(ttlMs / 60000)
+          } minutes. Never share it.`,
+        });
+        deps.metrics.codesSent.inc({ purpose: "login", outcome: "sent" });
+      } catch (err) {
+        deps.metrics.codesSent.inc({ purpose: "login", outcome: "failed" });
+        await store.take(`otp:${phoneIndex}`);
+        await store.take(cooldownKey);
+        throw err;
+      }
+      return { expiresAt: new Date(stored.expiresAtMs).toISOString() };
+    },
+
+    async verifyLoginCode(phone, code) {
+      const phoneIndex = await hash.hash("phone", phone);
+      await assertNotLocked(phoneIndex);
+      const key = `otp:${phoneIndex}`;
+      const stored = await store.get<StoredCode>(key);
+      const candidate = await hash.hash("login_code", `${phoneIndex}:${code}`);
+      if (!stored || stored.expiresAtMs <= now() || !hash.equal(stored.hash, candidate)) {
+        if (stored) {
+          const tries = await store.increment(`otp_attempts:${stored.id}`, ttlMs);
+          if (tries >= config.OTP_MAX_ATTEMPTS) await store.take(key);
+        }
+        await countFailure(phoneIndex);
+        throw new InvalidCodeError();
+      }
+      // Single use: of two concurrent correct submissions only one removes the code.
+      if (!(await store.take(key))) throw new InvalidCodeError();
+      await store.take(`otp_failures:${phoneIndex}`);
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Who may call what: the one role policy table used by every authenticated route. Record-level
+ * ownership (a patient's own appointments, a doctor's own day) is enforced by the services.
+ */
+import type { Role } from "./token_service.ts";
+
+export const POLICY = {
+  "auth.logout": ["patient", "doctor", "admin"],
+  "doctors.create": ["admin"],
+  "doctors.update": ["admin"],
+  "doctors.setAvailability": ["doctor", "admin"],
+  "holds.create": ["patient"],
+  "holds.confirm": ["patient"],
+  "holds.release": ["patient"],
+  "appointments.list": ["patient", "doctor"],
+  "appointments.get": ["patient", "doctor", "admin"],
+  "appointments.cancel": ["patient", "doctor"],
+  "appointments.reschedule": ["patient"],
+  "appointments.update": ["doctor"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Action = keyof typeof POLICY;
+
+export function allowedRoles(action: Action): readonly Role[] {
+  return POLICY[action];
+}

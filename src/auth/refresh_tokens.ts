@@ -1,0 +1,154 @@
+/**
+ * Refresh tokens: opaque random strings, stored only as an HMAC, rotated on every use. Each login
+ * starts a family (a session); a token used twice means it was stolen, so the whole family is
+ * revoked and both holders must log in again. Logout revokes the family.
+ *
+ * KV keys: ["refresh", tokenHash] → RefreshRecord (expires with the token);
+ * ["session", familyId] → SessionRecord; ["session_by_user", userId, familyId] → familyId.
+ */
+import type { KeyedHash } from "../crypto/keyed_hash.ts";
+import { newId, randomToken } from "../crypto/random.ts";
+import { UnauthenticatedError } from "../errors.ts";
+import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import type { AuthUser } from "./token_service.ts";
+
+interface RefreshRecord {
+  familyId: string;
+  user: AuthUser;
+  expiresAtMs: number;
+  rotatedAtMs: number | null;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAtMs: number;
+  revokedAt: string | null;
+  userAgent: string | null;
+}
+
+const refreshKey = (hash: string): Deno.KvKey => ["refresh", hash];
+const sessionKey = (familyId: string): Deno.KvKey => ["session", familyId];
+const sessionByUserKey = (userId: string, familyId: string): Deno.KvKey => [
+  "session_by_user",
+  userId,
+  familyId,
+];
+
+export interface RefreshTokens {
+  issue(user: AuthUser, userAgent: string | null): Promise<string>;
+  rotate(token: string): Promise<{ user: AuthUser; token: string }>;
+  revoke(token: string, userId: string): Promise<void>;
+  revokeSession(userId: string, sessionId: string): Promise<boolean>;
+  listSessions(userId: string): Promise<SessionRecord[]>;
+}
+
+export function createRefreshTokens(
+  kv: Deno.Kv,
+  hash: KeyedHash,
+  ttlMs: number,
+  now = () => Date.now(),
+): RefreshTokens {
+  async function revokeFamily(familyId: string) {
+    const s = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(familyId)));
+    if (!s.value || s.value.revokedAt) return;
+    await commit(() =>
+      kv.atomic().set(sessionKey(familyId), {
+        ...s.value!,
+        revokedAt: new Date(now()).toISOString(),
+      }, { expireIn: Math.max(1000, s.value!.expiresAtMs - now()) })
+    );
+  }
+
+  async function store(user: AuthUser, familyId: string, session: SessionRecord) {
+    const token = randomToken(32);
+    const record: RefreshRecord = { familyId, user, expiresAtMs: now() + ttlMs, rotatedAtMs: null };
+    return { token, key: refreshKey(await hash.hash("refresh", token)), record, session };
+  }
+
+  return {
+    async issue(user, userAgent) {
+      const familyId = newId("ses");
+      const iso = new Date(now()).toISOString();
+      const session: SessionRecord = {
+        id: familyId,
+        userId: user.id,
+        createdAt: iso,
+        lastUsedAt: iso,
+        expiresAtMs: now() + ttlMs,
+        revokedAt: null,
+        userAgent: userAgent?.slice(0, 200) ?? null,
+      };
+      const s = await store(user, familyId, session);
+      await commit(() =>
+        kv.atomic()
+          .set(s.key, s.record, { expireIn: ttlMs })
+          .set(sessionKey(familyId), session, { expireIn: ttlMs })
+          .set(sessionByUserKey(user.id, familyId), familyId, { expireIn: ttlMs })
+      );
+      return s.token;
+    },
+
+    async rotate(token) {
+      const entry = await withKvRetry(() =>
+        hash.hash("refresh", token).then((h) => kv.get<RefreshRecord>(refreshKey(h)))
+      );
+      const rec = entry.value;
+      if (!rec || rec.expiresAtMs <= now()) {
+        throw new UnauthenticatedError("The refresh token is invalid or expired");
+      }
+      const session = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(rec.familyId)));
+      if (!session.value || session.value.revokedAt) {
+        throw new UnauthenticatedError("This session has ended; log in again");
+      }
+      if (rec.rotatedAtMs !== null) {
+        await revokeFamily(rec.familyId);
+        throw new UnauthenticatedError("This refresh token was already used; log in again");
+      }
+      const next = await store(rec.user, rec.familyId, session.value);
+      const res = await commit(() =>
+        kv.atomic().check(entry).check(session)
+          .set(entry.key, { ...rec, rotatedAtMs: now() }, {
+            expireIn: Math.max(1000, rec.expiresAtMs - now()),
+          })
+          .set(next.key, next.record, { expireIn: ttlMs })
+          .set(sessionKey(rec.familyId), {
+            ...session.value!,
+            lastUsedAt: new Date(now()).toISOString(),
+            expiresAtMs: now() + ttlMs,
+          }, { expireIn: ttlMs })
+          .set(sessionByUserKey(rec.user.id, rec.familyId), rec.familyId, { expireIn: ttlMs })
+      );
+      if (!res.ok) {
+        // Lost a race with another use of the same token: that is reuse too.
+        await revokeFamily(rec.familyId);
+        throw new UnauthenticatedError("This refresh token was already used; log in again");
+      }
+      return { user: rec.user, token: next.token };
+    },
+
+    async revoke(token, userId) {
+      const h = await hash.hash("refresh", token);
+      const entry = await withKvRetry(() => kv.get<RefreshRecord>(refreshKey(h)));
+      if (entry.value && entry.value.user.id === userId) await revokeFamily(entry.value.familyId);
+    },
+
+    async revokeSession(userId, sessionId) {
+      const s = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(sessionId)));
+      if (!s.value || s.value.userId !== userId) return false;
+      await revokeFamily(sessionId);
+      return true;
+    },
+
+    async listSessions(userId) {
+      const out: SessionRecord[] = [];
+      for await (const e of kv.list<string>({ prefix: ["session_by_user", userId] })) {
+        const s = await kv.get<SessionRecord>(sessionKey(e.value));
+        if (s.value && !s.value.revokedAt && s.value.expiresAtMs > now()) out.push(s.value);
+      }
+      return out;
+    },
+  };
+}

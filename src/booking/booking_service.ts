@@ -1,0 +1,383 @@
+/**
+ * The booking flow: slots, holds, confirmation, cancellation, rescheduling and the doctor's
+ * status changes. It owns the order of the steps that keep invariants 1–3 of DESIGN.md: a hold is
+ * one atomic KV commit over the slot's cells; confirm books the appointment with its claims in
+ * one step of the records store and only then drops the hold, so a crash in between leaves a
+ * booked slot and a hold that expires, never a lost booking or a slot blocked forever.
+ */
+import type { Config } from "../config/config.ts";
+import type { DataCipher } from "../crypto/data_cipher.ts";
+import type { KeyedHash } from "../crypto/keyed_hash.ts";
+import { newId, randomDigits } from "../crypto/random.ts";
+import { findBookableSlot, generateSlots, type Interval, type Slot } from "../domain/slots.ts";
+import { addDays, daysBetween, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
+import {
+  ConflictError,
+  HoldExpiredError,
+  InvalidCodeError,
+  NotFoundError,
+  PolicyError,
+  SlotUnavailableError,
+  ValidationError,
+} from "../errors.ts";
+import type { MessageSender } from "../notify/message_sender.ts";
+import type { AppMetrics } from "../observability/metrics.ts";
+import type { AuthUser } from "../auth/token_service.ts";
+import type { HoldRecord, HoldStore } from "../stores/kv/hold_store.ts";
+import type { AppointmentQuery, Page, RecordStores } from "../stores/ports.ts";
+import { type AppointmentRecord, type DoctorRecord, SCHEMA_VERSION } from "../stores/records.ts";
+import { type AppointmentView, appointmentView, type HoldView, holdView } from "./views.ts";
+
+export interface BookingDeps {
+  config: Config;
+  records: RecordStores;
+  holds: HoldStore;
+  cipher: DataCipher;
+  hash: KeyedHash;
+  sender: MessageSender;
+  metrics: AppMetrics;
+  now: () => number;
+  /** Test-only crash points: called at named steps; the test build exits the process there. */
+  crashPoint?: (name: string) => void;
+}
+
+const HOUR_MS = 3_600_000;
+
+export function createBookingService(deps: BookingDeps) {
+  const { config, records, holds, cipher, hash, now, metrics } = deps;
+
+  async function doctorOr404(id: string): Promise<DoctorRecord> {
+    const d = await records.doctors.get(id);
+    if (!d) throw new NotFoundError(`Doctor ${id} does not exist`);
+    return d;
+  }
+
+  async function busyBetween(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
+    const [booked, held] = await Promise.all([
+      records.appointments.busy(doctorId, fromMs, toMs),
+      holds.active(doctorId, fromMs, toMs, nowMs),
+    ]);
+    return [...booked, ...held] as Interval[];
+  }
+
+  /** The appointment if `user` may see it; foreign ids are 404 so ids cannot be probed. */
+  async function visibleAppointment(user: AuthUser, id: string): Promise<AppointmentRecord> {
+    const a = await records.appointments.get(id);
+    const mine = a && (user.role === "admin" ||
+      (user.role === "patient" && a.patientId === user.id) ||
+      (user.role === "doctor" && a.doctorId === user.id));
+    if (!a || !mine) throw new NotFoundError(`Appointment ${id} does not exist`);
+    return a;
+  }
+
+  function view(a: AppointmentRecord, user: AuthUser): Promise<AppointmentView> {
+    return appointmentView(a, cipher, { withNotes: user.role !== "patient" });
+  }
+
+  async function ownHold(patientId: string, holdId: string): Promise<HoldRecord> {
+    const hold = await holds.get(holdId);
+    if (!hold || hold.patientId !== patientId) {
+      throw new NotFoundError(`Hold ${holdId} does not exist`);
+    }
+    if (hold.expiresAtMs <= now()) {
+      metrics.holdsExpired.inc();
+      throw new HoldExpiredError();
+    }
+    return hold;
+  }
+
+  function assertBeforeCutoff(a: AppointmentRecord, action: string) {
+    const cutoffMs = config.CANCEL_CUTOFF_MINUTES * 60_000;
+    if (a.startMs - now() < cutoffMs) {
+      throw new PolicyError(
+        "cutoff_passed",
+        `Cannot ${action} within ${config.CANCEL_CUTOFF_MINUTES} minutes of the start`,
+      );
+    }
+  }
+
+  function formatLocal(ms: number, timeZone: string): string {
+    return new Intl.DateTimeFormat("en-IN", {
+      timeZone,
+      dateStyle: "medium",
+      timeStyle: "short",
+    }).format(ms);
+  }
+
+  return {
+    async listSlots(doctorId: string, fromDate: string, toDate: string) {
+      const doctor = await doctorOr404(doctorId);
+      const span = daysBetween(fromDate, toDate);
+      if (span < 0) throw new ValidationError("`from` must not be after `to`");
+      if (span + 1 > config.MAX_SLOT_RANGE_DAYS) {
+        throw new ValidationError(
+          `At most ${config.MAX_SLOT_RANGE_DAYS} days can be listed at once`,
+        );
+      }
+      const nowMs = now();
+      const fromMs = zonedWallTimeToEpochMs(addDays(fromDate, -1), "00:00", doctor.timezone);
+      const toMs = zonedWallTimeToEpochMs(addDays(toDate, 2), "00:00", doctor.timezone);
+      const busy = await busyBetween(doctor.id, fromMs, toMs, nowMs);
+      const slots = generateSlots({
+        schedule: doctor.schedule,
+        timeZone: doctor.timezone,
+        fromDate,
+        toDate,
+        nowMs,
+        busy,
+      });
+      return {
+        doctorId: doctor.id,
+        timezone: doctor.timezone,
+        slots: slots.map((s: Slot) => ({ start: s.start, end: s.end })),
+      };
+    },
+
+    async holdSlot(patientId: string, doctorId: string, startIso: string): Promise<HoldView> {
+      const doctor = await doctorOr404(doctorId);
+      const startMs = Date.parse(startIso);
+      const nowMs = now();
+      if (startMs <= nowMs) throw new PolicyError("slot_in_past", "That time has already passed");
+      const base = { schedule: doctor.schedule, timeZone: doctor.timezone, nowMs };
+      const offered = findBookableSlot({
+        ...base,
+        schedule: { ...doctor.schedule, maxPerDay: null },
+        busy: [],
+      }, startMs);
+      if (!offered) {
+        throw new PolicyError(
+          "slot_not_offered",
+          `Doctor ${doctor.id} offers no slot starting at ${startIso} (off the grid, outside hours, notice or horizon)`,
+        );
+      }
+      const busy = await busyBetween(
+        doctor.id,
+        startMs - 36 * HOUR_MS,
+        startMs + 36 * HOUR_MS,
+        nowMs,
+      );
+      const slot = findBookableSlot({ ...base, busy }, startMs);
+      if (!slot) {
+        metrics.bookings.inc({ step: "hold", outcome: "slot_unavailable" });
+        throw new SlotUnavailableError();
+      }
+      const patient = await records.patients.get(patientId);
+      if (!patient || patient.erasedAt) {
+        throw new NotFoundError(`Patient ${patientId} does not exist`);
+      }
+
+      const id = newId("hld", nowMs);
+      const code = randomDigits(6);
+      const hold: HoldRecord = {
+        id,
+        doctorId: doctor.id,
+        patientId,
+        start: slot.start,
+        end: slot.end,
+        startMs: slot.startMs,
+        endMs: slot.endMs,
+        expiresAtMs: nowMs + config.HOLD_TTL_SECONDS * 1000,
+        codeHash: await hash.hash("hold_code", `${id}:${code}`),
+        attempts: 0,
+        createdAt: new Date(nowMs).toISOString(),
+      };
+      try {
+        await holds.create(hold, config.MAX_ACTIVE_HOLDS_PER_PATIENT, nowMs);
+      } catch (err) {
+        metrics.bookings.inc({
+          step: "hold",
+          outcome: err instanceof ConflictError ? err.code : "error",
+        });
+        throw err;
+      }
+      metrics.holdsCreated.inc();
+      deps.crashPoint?.("hold.after_create");
+      try {
+        await deps.sender.send({
+          to: await cipher.open(patient.phoneSealed),
+          channel: patient.channel,
+          code,
+          body: `Vaidya: code ${code} confirms your visit with ${doctor.name} on ${
+            formatLocal(slot.startMs, patient.timeZone || doctor.timezone)
+          }. Valid ${Math.round(config.HOLD_TTL_SECONDS / 60)} min.`,
+        });
+        metrics.codesSent.inc({ purpose: "hold", outcome: "sent" });
+      } catch (err) {
+        metrics.codesSent.inc({ purpose: "hold", outcome: "failed" });
+        await holds.remove(hold);
+        throw err;
+      }
+      metrics.bookings.inc({ step: "hold", outcome: "held" });
+      return holdView(hold);
+    },
+
+    async confirmHold(user: AuthUser, holdId: string, code: string, reason?: string) {
+      const hold = await holds.get(holdId);
+      if (!hold || hold.patientId !== user.id) {
+        // A retried confirm after success finds the hold gone: answer with the appointment.
+        const done = await records.appointments.get(appointmentIdFor(holdId));
+        if (done && done.patientId === user.id) return view(done, user);
+        throw new NotFoundError(`Hold ${holdId} does not exist`);
+      }
+      if (hold.expiresAtMs <= now()) {
+        metrics.holdsExpired.inc();
+        metrics.bookings.inc({ step: "confirm", outcome: "hold_expired" });
+        throw new HoldExpiredError();
+      }
+      if (hold.attempts >= config.OTP_MAX_ATTEMPTS) {
+        throw new InvalidCodeError("Too many wrong codes for this hold; release it and hold again");
+      }
+      const candidate = await hash.hash("hold_code", `${hold.id}:${code}`);
+      if (!hash.equal(candidate, hold.codeHash)) {
+        await holds.recordFailedAttempt(hold);
+        metrics.bookings.inc({ step: "confirm", outcome: "invalid_code" });
+        throw new InvalidCodeError();
+      }
+      const iso = new Date(now()).toISOString();
+      const appointment: AppointmentRecord = {
+        id: appointmentIdFor(hold.id),
+        schemaVersion: SCHEMA_VERSION,
+        doctorId: hold.doctorId,
+        patientId: hold.patientId,
+        start: hold.start,
+        end: hold.end,
+        startMs: hold.startMs,
+        endMs: hold.endMs,
+        status: "confirmed",
+        reasonSealed: reason ? await cipher.seal(reason) : null,
+        notesSealed: null,
+        cancelReasonSealed: null,
+        cancelledBy: null,
+        holdId: hold.id,
+        createdAt: iso,
+        updatedAt: iso,
+        version: 1,
+      };
+      let booked: AppointmentRecord;
+      try {
+        booked = await records.appointments.book(appointment);
+      } catch (err) {
+        metrics.bookings.inc({
+          step: "confirm",
+          outcome: err instanceof ConflictError ? err.code : "error",
+        });
+        throw err;
+      }
+      deps.crashPoint?.("confirm.after_book");
+      await holds.remove(hold);
+      metrics.bookings.inc({ step: "confirm", outcome: "confirmed" });
+      return view(booked, user);
+    },
+
+    async releaseHold(patientId: string, holdId: string) {
+      const hold = await holds.get(holdId);
+      if (!hold || hold.patientId !== patientId) {
+        throw new NotFoundError(`Hold ${holdId} does not exist`);
+      }
+      await holds.remove(hold);
+    },
+
+    async getAppointment(user: AuthUser, id: string) {
+      return view(await visibleAppointment(user, id), user);
+    },
+
+    async listAppointments(
+      user: AuthUser,
+      query: AppointmentQuery,
+      limit: number,
+      cursor?: string,
+    ): Promise<Page<AppointmentView>> {
+      const page = user.role === "doctor"
+        ? await records.appointments.listForDoctor(user.id, query, limit, cursor)
+        : await records.appointments.listForPatient(user.id, query, limit, cursor);
+      return {
+        items: await Promise.all(page.items.map((a) => view(a, user))),
+        nextCursor: page.nextCursor,
+      };
+    },
+
+    async cancel(user: AuthUser, id: string, reason?: string) {
+      const a = await visibleAppointment(user, id);
+      if (a.status !== "confirmed") {
+        throw new ConflictError(
+          "invalid_state",
+          `Appointment ${id} is ${a.status}; only a confirmed one can be cancelled`,
+        );
+      }
+      // Patients are bound by the cut-off; a doctor (or admin) may still cancel, e.g. when ill.
+      if (user.role === "patient") assertBeforeCutoff(a, "cancel");
+      const next: AppointmentRecord = {
+        ...a,
+        status: "cancelled",
+        cancelReasonSealed: reason ? await cipher.seal(reason) : null,
+        cancelledBy: user.role,
+        updatedAt: new Date(now()).toISOString(),
+        version: a.version + 1,
+      };
+      const saved = await records.appointments.transition(a, next);
+      metrics.bookings.inc({ step: "cancel", outcome: "cancelled" });
+      return view(saved, user);
+    },
+
+    async reschedule(user: AuthUser, id: string, holdId: string) {
+      const a = await visibleAppointment(user, id);
+      if (a.status !== "confirmed") {
+        throw new ConflictError(
+          "invalid_state",
+          `Appointment ${id} is ${a.status}; only a confirmed one can be moved`,
+        );
+      }
+      assertBeforeCutoff(a, "reschedule");
+      const hold = await ownHold(user.id, holdId);
+      if (hold.doctorId !== a.doctorId) {
+        throw new PolicyError("other_doctor", "A reschedule hold must be with the same doctor");
+      }
+      const next: AppointmentRecord = {
+        ...a,
+        start: hold.start,
+        end: hold.end,
+        startMs: hold.startMs,
+        endMs: hold.endMs,
+        holdId: hold.id,
+        updatedAt: new Date(now()).toISOString(),
+        version: a.version + 1,
+      };
+      const saved = await records.appointments.transition(a, next);
+      await holds.remove(hold);
+      metrics.bookings.inc({ step: "reschedule", outcome: "rescheduled" });
+      return view(saved, user);
+    },
+
+    async updateByDoctor(
+      user: AuthUser,
+      id: string,
+      patch: { status?: "completed" | "no_show"; notes?: string },
+    ) {
+      const a = await visibleAppointment(user, id);
+      if (patch.status && a.status !== "confirmed" && a.status !== patch.status) {
+        throw new ConflictError(
+          "invalid_state",
+          `Appointment ${id} is ${a.status}; it cannot become ${patch.status}`,
+        );
+      }
+      if (!patch.status && a.status === "cancelled") {
+        throw new ConflictError("invalid_state", `Appointment ${id} is cancelled`);
+      }
+      const next: AppointmentRecord = {
+        ...a,
+        status: patch.status ?? a.status,
+        notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : a.notesSealed,
+        updatedAt: new Date(now()).toISOString(),
+        version: a.version + 1,
+      };
+      return view(await records.appointments.transition(a, next), user);
+    },
+  };
+}
+
+/** Confirming a hold always yields the same appointment id, so a retried confirm books once. */
+export function appointmentIdFor(holdId: string): string {
+  return holdId.replace(/^hld_/, "apt_");
+}
+
+export type BookingService = ReturnType<typeof createBookingService>;

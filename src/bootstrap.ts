@@ -1,0 +1,175 @@
+/**
+ * Start-up and shutdown of every service, in one place and in a fixed order: KV, secrets, records
+ * (KV or MongoDB), ephemeral state and limits, the message sender, then the services. The only
+ * module that opens connections; `close()` releases them in reverse order.
+ */
+import { dirname } from "node:path";
+import type { AppDeps } from "./app_deps.ts";
+import { createIdentityService } from "./auth/identity_service.ts";
+import { createOtpService } from "./auth/otp_service.ts";
+import { createRefreshTokens } from "./auth/refresh_tokens.ts";
+import { createTokenService } from "./auth/token_service.ts";
+import { createBookingService } from "./booking/booking_service.ts";
+import type { Config } from "./config/config.ts";
+import { createDataCipher } from "./crypto/data_cipher.ts";
+import { createKeyedHash } from "./crypto/keyed_hash.ts";
+import { resolveSecrets } from "./crypto/secrets.ts";
+import { createDoctorService } from "./doctors/doctor_service.ts";
+import { createConsoleSender, readOutbox } from "./notify/console_sender.ts";
+import type { MessageSender } from "./notify/message_sender.ts";
+import { createTwilioSender } from "./notify/twilio_sender.ts";
+import type { Logger } from "./observability/logger.ts";
+import { createAppMetrics } from "./observability/metrics.ts";
+import {
+  createMemoryRateLimiter,
+  createStoreRateLimiter,
+  disabledRateLimiter,
+} from "./ratelimit/rate_limiter.ts";
+import { createKvEphemeralStore } from "./stores/kv/ephemeral_store.ts";
+import { createKvHoldStore } from "./stores/kv/hold_store.ts";
+import { createKvIdempotencyStore } from "./stores/kv/idempotency_store.ts";
+import { createKvRecordStores } from "./stores/kv/record_stores.ts";
+import type { RecordStores } from "./stores/ports.ts";
+
+export interface Runtime {
+  deps: AppDeps;
+  kv: Deno.Kv;
+  close(): Promise<void>;
+}
+
+export async function openKv(path: string): Promise<Deno.Kv> {
+  if (path !== ":memory:" && !path.includes("://")) {
+    await Deno.mkdir(dirname(path), { recursive: true });
+  }
+  return await Deno.openKv(path);
+}
+
+async function openRecords(config: Config, kv: Deno.Kv, log: Logger): Promise<RecordStores> {
+  if (!config.MONGODB_URI) return createKvRecordStores(kv);
+  const { createMongoRecordStores } = await import("./stores/mongo/record_stores.ts");
+  const stores = await createMongoRecordStores({
+    uri: config.MONGODB_URI,
+    dbName: config.MONGODB_DB,
+    maxPoolSize: config.MONGODB_MAX_POOL_SIZE,
+    timeoutMs: config.MONGODB_TIMEOUT_MS,
+    retryWrites: config.MONGODB_RETRY_WRITES,
+    autoMigrate: config.MONGODB_AUTO_MIGRATE,
+  });
+  log.info("records in MongoDB", {
+    db: config.MONGODB_DB,
+    topology: stores.capabilities.topology,
+    transactions: stores.capabilities.transactions,
+    migrations: stores.migrations.length,
+  });
+  return stores;
+}
+
+function openSender(config: Config, kv: Deno.Kv, log: Logger): MessageSender {
+  if (!config.TWILIO_ACCOUNT_SID) return createConsoleSender(kv, log);
+  return createTwilioSender({
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN!,
+    from: config.TWILIO_MESSAGING_SERVICE_SID ? undefined : config.TWILIO_FROM,
+    messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
+    whatsappFrom: config.TWILIO_WHATSAPP_FROM,
+    apiBaseUrl: config.TWILIO_API_BASE_URL,
+  });
+}
+
+/** Exits the process abruptly at configured points, to test crash safety (APP_ENV=test only). */
+function crashPoints(config: Config, log: Logger): ((name: string) => void) | undefined {
+  if (config.FAULT_INJECTION.length === 0) return undefined;
+  const points = new Set(config.FAULT_INJECTION);
+  return (name) => {
+    if (!points.has(name)) return;
+    log.warn("fault injection: crashing", { point: name });
+    Deno.exit(86);
+  };
+}
+
+export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
+  const now = () => Date.now();
+  const kv = await openKv(config.KV_PATH);
+  const closers: (() => Promise<void> | void)[] = [() => kv.close()];
+  try {
+    const secrets = await resolveSecrets(config, kv);
+    if (secrets.generated.length > 0) {
+      log.warn("using generated development secrets", { secrets: secrets.generated });
+    }
+    const hash = await createKeyedHash(secrets.hmacSecret);
+    const cipher = await createDataCipher(secrets.dataKeys);
+    const tokens = await createTokenService({
+      privateJwks: secrets.jwtPrivateJwks,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    });
+    const records = await openRecords(config, kv, log);
+    closers.unshift(() => records.close());
+    const ephemeral = createKvEphemeralStore(kv);
+    const metrics = createAppMetrics();
+    const sender = openSender(config, kv, log);
+    const limiter = config.RATE_LIMIT_DISABLED
+      ? disabledRateLimiter
+      : createStoreRateLimiter(ephemeral, now);
+    const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);
+    const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
+    const holds = createKvHoldStore(kv);
+
+    const deps: AppDeps = {
+      config,
+      log,
+      metrics,
+      now,
+      tokens,
+      refresh,
+      otp,
+      identity: createIdentityService({
+        config,
+        records,
+        otp,
+        tokens,
+        refresh,
+        cipher,
+        hash,
+        now,
+      }),
+      doctors: createDoctorService({ records, cipher, hash, now }),
+      booking: createBookingService({
+        config,
+        records,
+        holds,
+        cipher,
+        hash,
+        sender,
+        metrics,
+        now,
+        crashPoint: crashPoints(config, log),
+      }),
+      idempotencyStore: createKvIdempotencyStore(kv),
+      apiLimiter: createMemoryRateLimiter(now),
+      readiness: {
+        kv: async () => void await kv.get(["ping"]),
+        records: () => records.ping(),
+        ephemeral: () => ephemeral.ping(),
+      },
+      outbox: sender.name === "console" ? (to) => readOutbox(kv, to) : null,
+    };
+    return {
+      deps,
+      kv,
+      async close() {
+        for (const close of closers) {
+          try {
+            await close();
+          } catch (err) {
+            log.warn("error while closing", { error: String(err) });
+          }
+        }
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await Promise.resolve(close()).catch(() => {});
+    throw err;
+  }
+}

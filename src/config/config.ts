@@ -1,0 +1,155 @@
+/**
+ * Configuration: read once from the environment at start-up, validated with zod. A bad value stops
+ * start-up with a message that names the variable. Nothing else in the app reads `Deno.env`.
+ */
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const e164 = z.string().regex(
+  /^\+[1-9]\d{7,14}$/,
+  "must be an E.164 phone number like +919812345678",
+);
+const phoneList = z.string().transform((s, ctx) => {
+  const phones = s.split(",").map((p) => p.trim()).filter(Boolean);
+  for (const p of phones) {
+    if (!e164.safeParse(p).success) {
+      ctx.addIssue({ code: "custom", message: `"${p.slice(0, 4)}…" is not an E.164 phone number` });
+    }
+  }
+  return phones;
+});
+const optionalString = z.string().min(1).optional();
+const csv = z.string().transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean));
+
+export const configSchema = z.object({
+  APP_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: int(0, 65535).default(8000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  KV_PATH: z.string().min(1).default("./data/vaidya.kv"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  PUBLIC_BASE_URL: z.url().optional(),
+
+  HOLD_TTL_SECONDS: int(1, 3600).default(300),
+  MAX_ACTIVE_HOLDS_PER_PATIENT: int(1, 20).default(3),
+  CANCEL_CUTOFF_MINUTES: int(0, 7 * 24 * 60).default(120),
+  IDEMPOTENCY_TTL_HOURS: int(1, 24 * 7).default(24),
+  MAX_SLOT_RANGE_DAYS: int(1, 62).default(31),
+
+  OTP_TTL_SECONDS: int(60, 900).default(300),
+  OTP_MAX_ATTEMPTS: int(1, 10).default(5),
+  OTP_RESEND_COOLDOWN_SECONDS: int(0, 600).default(30),
+  OTP_LOCKOUT_FAILURES: int(1, 100).default(10),
+  OTP_LOCKOUT_SECONDS: int(10, 86400).default(900),
+  OTP_SENDS_PER_PHONE_PER_HOUR: int(1, 1000).default(5),
+  OTP_SENDS_PER_IP_PER_HOUR: int(1, 100000).default(30),
+  API_REQUESTS_PER_MINUTE_PER_IP: int(1, 1_000_000).default(300),
+  API_REQUESTS_PER_MINUTE_PER_USER: int(1, 1_000_000).default(120),
+  HOLDS_PER_PATIENT_PER_HOUR: int(1, 10000).default(20),
+  RATE_LIMIT_DISABLED: bool.default(false),
+
+  ADMIN_PHONES: phoneList.default([]),
+  JWT_ISSUER: z.string().min(1).default("https://vaidya.local"),
+  JWT_AUDIENCE: z.string().min(1).default("vaidya-api"),
+  ACCESS_TOKEN_TTL_SECONDS: int(60, 3600).default(900),
+  REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
+  /** JSON array of private JWKs (Ed25519 `OKP` or `EC` P-256), each with a `kid`; the first signs. */
+  JWT_PRIVATE_JWKS: optionalString,
+  /** `kid:base64key,...` AES-256 keys; the first seals, all open. */
+  DATA_ENCRYPTION_KEYS: optionalString,
+  /** base64 secret (>= 32 bytes) for phone blind indexes and code HMACs. */
+  HMAC_SECRET: optionalString,
+
+  CORS_ORIGINS: csv.default([]),
+  BODY_LIMIT_BYTES: int(1024, 10_000_000).default(64 * 1024),
+  REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+
+  MONGODB_URI: optionalString,
+  MONGODB_DB: z.string().min(1).default("vaidya"),
+  MONGODB_AUTO_MIGRATE: bool.default(false),
+  MONGODB_MAX_POOL_SIZE: int(1, 1000).default(20),
+  MONGODB_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  MONGODB_RETRY_WRITES: bool.default(true),
+
+  UPSTASH_REDIS_REST_URL: z.url().optional(),
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  REDIS_TIMEOUT_MS: int(50, 30_000).default(1_500),
+
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_FROM: e164.optional(),
+  TWILIO_MESSAGING_SERVICE_SID: optionalString,
+  TWILIO_WHATSAPP_FROM: e164.optional(),
+  TWILIO_API_BASE_URL: z.url().optional(),
+
+  /** Test-only crash points (comma-separated names); the process exits at once when it reaches one. */
+  FAULT_INJECTION: csv.default([]),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses and cross-checks the environment. Throws `ConfigError` naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const config = parsed.data;
+  const problems = crossCheck(config);
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  }
+  return config;
+}
+
+function crossCheck(c: Config): string[] {
+  const problems: string[] = [];
+  const twilioVars = [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN];
+  if (twilioVars.some(Boolean) && !twilioVars.every(Boolean)) {
+    problems.push("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together");
+  }
+  if (c.TWILIO_ACCOUNT_SID && !c.TWILIO_FROM && !c.TWILIO_MESSAGING_SERVICE_SID) {
+    problems.push(
+      "TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID",
+    );
+  }
+  if (Boolean(c.UPSTASH_REDIS_REST_URL) !== Boolean(c.UPSTASH_REDIS_REST_TOKEN)) {
+    problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");
+  }
+  if (c.FAULT_INJECTION.length > 0 && c.APP_ENV !== "test") {
+    problems.push("FAULT_INJECTION: only allowed with APP_ENV=test");
+  }
+  if (c.APP_ENV === "production") {
+    if (!c.TWILIO_ACCOUNT_SID) {
+      problems.push(
+        "TWILIO_ACCOUNT_SID: production refuses the console SMS sender; configure Twilio",
+      );
+    }
+    if (!c.JWT_PRIVATE_JWKS) {
+      problems.push("JWT_PRIVATE_JWKS: production refuses generated signing keys");
+    }
+    if (!c.DATA_ENCRYPTION_KEYS) {
+      problems.push("DATA_ENCRYPTION_KEYS: production refuses generated encryption keys");
+    }
+    if (!c.HMAC_SECRET) problems.push("HMAC_SECRET: production refuses a generated secret");
+    if (c.RATE_LIMIT_DISABLED) {
+      problems.push("RATE_LIMIT_DISABLED: rate limits cannot be switched off in production");
+    }
+    if (c.TWILIO_API_BASE_URL) {
+      problems.push("TWILIO_API_BASE_URL: only for tests; production talks to Twilio itself");
+    }
+  }
+  return problems;
+}

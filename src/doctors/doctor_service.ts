@@ -1,0 +1,159 @@
+/**
+ * Doctors: registration and profile changes (admin), availability (the doctor or an admin), and
+ * the public search. A doctor's phone is sealed and found by its blind index, never shown publicly.
+ */
+import type { DataCipher } from "../crypto/data_cipher.ts";
+import type { KeyedHash } from "../crypto/keyed_hash.ts";
+import { newId } from "../crypto/random.ts";
+import type { Schedule } from "../domain/slots.ts";
+import { scheduleProblems } from "../domain/slots.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import type { AuthUser } from "../auth/token_service.ts";
+import type { DoctorFilter, RecordStores } from "../stores/ports.ts";
+import { type DoctorRecord, SCHEMA_VERSION } from "../stores/records.ts";
+import { doctorView } from "../booking/views.ts";
+
+export interface NewDoctor {
+  name: string;
+  phone: string;
+  specializations: string[];
+  languages: string[];
+  city: string;
+  timezone: string;
+  slotMinutes: number;
+  fee?: number | null;
+  bio?: string | null;
+}
+
+export type DoctorPatch = Partial<Omit<NewDoctor, "phone">>;
+
+export type AvailabilityInput =
+  & Omit<
+    Schedule,
+    "slotMinutes" | "bufferMinutes" | "minNoticeMinutes" | "horizonDays" | "maxPerDay"
+  >
+  & {
+    slotMinutes?: number;
+    bufferMinutes?: number;
+    minNoticeMinutes?: number;
+    horizonDays?: number;
+    maxPerDay?: number | null;
+  };
+
+export interface DoctorDeps {
+  records: RecordStores;
+  cipher: DataCipher;
+  hash: KeyedHash;
+  now: () => number;
+}
+
+export const DEFAULT_SCHEDULE_POLICY = {
+  bufferMinutes: 0,
+  minNoticeMinutes: 60,
+  horizonDays: 30,
+  maxPerDay: null,
+} as const;
+
+function assertSchedule(schedule: Schedule) {
+  const problems = scheduleProblems(schedule);
+  if (problems.length > 0) {
+    throw new ValidationError("The availability has mistakes", problems);
+  }
+}
+
+export function createDoctorService(deps: DoctorDeps) {
+  const { records, cipher, hash, now } = deps;
+
+  async function get(id: string) {
+    const d = await records.doctors.get(id);
+    if (!d) throw new NotFoundError(`Doctor ${id} does not exist`);
+    return d;
+  }
+
+  return {
+    async create(input: NewDoctor) {
+      const iso = new Date(now()).toISOString();
+      const schedule: Schedule = {
+        weekly: [],
+        overrides: [],
+        slotMinutes: input.slotMinutes,
+        ...DEFAULT_SCHEDULE_POLICY,
+      };
+      assertSchedule(schedule);
+      const record: DoctorRecord = {
+        id: newId("doc"),
+        schemaVersion: SCHEMA_VERSION,
+        name: input.name,
+        phoneIndex: await hash.hash("phone", input.phone),
+        phoneSealed: await cipher.seal(input.phone),
+        specializations: input.specializations,
+        languages: input.languages,
+        city: input.city,
+        timezone: input.timezone,
+        fee: input.fee ?? null,
+        bio: input.bio ?? null,
+        schedule,
+        createdAt: iso,
+        updatedAt: iso,
+        version: 1,
+      };
+      await records.doctors.create(record);
+      return doctorView(record);
+    },
+
+    async update(id: string, patch: DoctorPatch) {
+      const d = await get(id);
+      const { slotMinutes, ...profile } = patch;
+      const next: DoctorRecord = {
+        ...d,
+        ...Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== undefined)),
+        schedule: slotMinutes ? { ...d.schedule, slotMinutes } : d.schedule,
+        updatedAt: new Date(now()).toISOString(),
+        version: d.version + 1,
+      };
+      assertSchedule(next.schedule);
+      await records.doctors.update(next);
+      return doctorView(next);
+    },
+
+    async setAvailability(id: string, input: AvailabilityInput) {
+      const d = await get(id);
+      const schedule: Schedule = {
+        weekly: input.weekly,
+        overrides: input.overrides,
+        slotMinutes: input.slotMinutes ?? d.schedule.slotMinutes,
+        bufferMinutes: input.bufferMinutes ?? d.schedule.bufferMinutes,
+        minNoticeMinutes: input.minNoticeMinutes ?? d.schedule.minNoticeMinutes,
+        horizonDays: input.horizonDays ?? d.schedule.horizonDays,
+        maxPerDay: input.maxPerDay === undefined ? d.schedule.maxPerDay : input.maxPerDay,
+      };
+      assertSchedule(schedule);
+      const next = {
+        ...d,
+        schedule,
+        updatedAt: new Date(now()).toISOString(),
+        version: d.version + 1,
+      };
+      await records.doctors.update(next);
+      return doctorView(next);
+    },
+
+    async get(id: string) {
+      return doctorView(await get(id));
+    },
+
+    async search(filter: DoctorFilter, limit: number, cursor?: string) {
+      const page = await records.doctors.search(filter, limit, cursor);
+      return { items: page.items.map(doctorView), nextCursor: page.nextCursor };
+    },
+
+    /** Doctors may change only their own availability; admins any. Foreign ids are 404. */
+    assertCanManage(user: AuthUser, doctorId: string) {
+      if (user.role === "admin") return;
+      if (user.role === "doctor" && user.id === doctorId) return;
+      throw new NotFoundError(`Doctor ${doctorId} does not exist`);
+    },
+  };
+}
+
+export type DoctorService = ReturnType<typeof createDoctorService>;

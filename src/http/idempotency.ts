@@ -1,0 +1,86 @@
+/**
+ * `Idempotency-Key` on POSTs that create or change something: the first answer is stored (24 h by
+ * default) and replayed for a retry with the same key and the same body; the same key with a
+ * different body is 422 `idempotency_conflict`; a retry while the first is still running is 409
+ * `request_in_progress`. Server errors are not stored, so a retry after a 5xx runs again.
+ */
+import type { MiddlewareHandler } from "hono";
+import { sha256Base64Url } from "../crypto/keyed_hash.ts";
+import { AppError, IdempotencyConflictError, ValidationError } from "../errors.ts";
+import type { IdempotencyStore } from "../stores/kv/idempotency_store.ts";
+import type { AppEnv } from "./app_env.ts";
+
+const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
+
+export function idempotency(
+  store: IdempotencyStore,
+  ttlMs: number,
+  now: () => number,
+): MiddlewareHandler<AppEnv> {
+  return async function idempotencyMiddleware(c, next) {
+    const key = c.req.header("idempotency-key");
+    if (key === undefined) return await next();
+    if (!KEY_FORMAT.test(key)) {
+      throw new ValidationError("Idempotency-Key must be 1–255 visible ASCII characters");
+    }
+    const scope = `${c.get("user")?.id ?? "anon"}:${c.req.method}:${c.req.path}`;
+    const fingerprint = await sha256Base64Url(await c.req.text());
+    const begun = await store.begin(scope, key, fingerprint, now());
+    if (begun.kind === "mismatch") throw new IdempotencyConflictError();
+    if (begun.kind === "in_progress") {
+      throw new AppError(
+        409,
+        "request_in_progress",
+        "Request in progress",
+        "A request with this Idempotency-Key is still running; retry shortly",
+        { headers: { "Retry-After": "1" } },
+      );
+    }
+    if (begun.kind === "replay") {
+      const r = begun.record;
+      return new Response(r.body || null, {
+        status: r.status,
+        headers: { "Content-Type": r.contentType, "Idempotent-Replayed": "true" },
+      });
+    }
+    try {
+      await next();
+    } catch (err) {
+      // A thrown error becomes a response in onError, after this middleware; only domain
+      // answers (4xx) are stable enough to replay.
+      if (err instanceof AppError && err.status < 500) {
+        await store.finish(scope, key, {
+          fingerprint,
+          state: "done",
+          status: err.status,
+          body: JSON.stringify({
+            type: `https://vaidya.dev/problems/${err.code}`,
+            title: err.title,
+            status: err.status,
+            detail: err.message,
+            code: err.code,
+            ...(err.errors ? { errors: err.errors } : {}),
+          }),
+          contentType: "application/problem+json",
+          expiresAtMs: now() + ttlMs,
+        }, ttlMs);
+      } else {
+        await store.abandon(scope, key);
+      }
+      throw err;
+    }
+    if (c.res.status >= 500) {
+      await store.abandon(scope, key);
+      return;
+    }
+    const body = await c.res.clone().text();
+    await store.finish(scope, key, {
+      fingerprint,
+      state: "done",
+      status: c.res.status,
+      body,
+      contentType: c.res.headers.get("content-type") ?? "application/json",
+      expiresAtMs: now() + ttlMs,
+    }, ttlMs);
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * General API rate limits, per client IP before authentication and per user after it. A 429
+ * carries `Retry-After` and the `RateLimit-*` headers; allowed answers carry `RateLimit-*` too.
+ */
+import type { MiddlewareHandler } from "hono";
+import { RateLimitedError } from "../errors.ts";
+import {
+  type RateLimiter,
+  rateLimitHeaders,
+  type RateLimitRule,
+} from "../ratelimit/rate_limiter.ts";
+import type { AppEnv } from "./app_env.ts";
+
+export function rateLimit(
+  limiter: RateLimiter,
+  rule: RateLimitRule,
+  keyOf: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string | undefined,
+  now: () => number,
+): MiddlewareHandler<AppEnv> {
+  return async function rateLimitMiddleware(c, next) {
+    const key = keyOf(c);
+    if (key === undefined) return await next();
+    const result = await limiter.check(rule, key);
+    const headers = rateLimitHeaders(result, now());
+    if (!result.allowed) {
+      throw new RateLimitedError((result.resetAtMs - now()) / 1000, "Too many requests", headers);
+    }
+    await next();
+    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+  };
+}

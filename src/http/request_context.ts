@@ -1,0 +1,53 @@
+/**
+ * Per-request context: a request id (taken from `X-Request-Id` when it is sane, else new) and the
+ * W3C `traceparent` trace id, both on the response and in every log line written while the request
+ * runs; one access-log line and one latency observation per request, labelled by route pattern.
+ */
+import type { MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
+import type { Logger } from "../observability/logger.ts";
+import { runWithRequestContext } from "../observability/logger.ts";
+import type { AppMetrics } from "../observability/metrics.ts";
+import type { AppEnv } from "./app_env.ts";
+import { bytesToHex } from "../crypto/encoding.ts";
+
+const SAFE_ID = /^[\w.-]{8,128}$/;
+function spanId(): string {
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(8)));
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+export function requestContext(
+  log: Logger,
+  metrics: AppMetrics,
+  clientIp: (req: Request) => string,
+): MiddlewareHandler<AppEnv> {
+  return async function requestContextMiddleware(c, next) {
+    const started = performance.now();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && SAFE_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const trace = TRACEPARENT.exec(c.req.header("traceparent") ?? "");
+    const traceId = trace?.[1] ?? crypto.randomUUID().replace(/-/g, "");
+    c.set("requestId", requestId);
+    c.set("clientIp", clientIp(c.req.raw));
+    await runWithRequestContext({ requestId, traceId }, async () => {
+      await next();
+      c.res.headers.set("X-Request-Id", requestId);
+      c.res.headers.set("traceparent", `00-${traceId}-${spanId()}-01`);
+      const route = routePath(c, -1) || "unmatched";
+      const seconds = (performance.now() - started) / 1000;
+      metrics.httpDuration.observe(
+        { method: c.req.method, route, status: String(c.res.status) },
+        seconds,
+      );
+      log.info("request", {
+        method: c.req.method,
+        route,
+        status: c.res.status,
+        durationMs: Math.round(seconds * 10000) / 10,
+        userId: c.get("user")?.id,
+      });
+    });
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * The zod schemas of the public HTTP contract: the single source for request validation, the
+ * TypeScript types of handlers and the OpenAPI document. Limits on every text field keep bodies
+ * small and stop pathological input at the edge.
+ */
+import { z } from "@hono/zod-openapi";
+import { isValidTimeZone } from "../domain/zoned_time.ts";
+
+export const Phone = z.string().regex(/^\+[1-9]\d{7,14}$/, "must be E.164, like +919812345678")
+  .openapi({ example: "+919812345678" });
+const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
+const Text = (max: number) => z.string().trim().min(1).max(max);
+const IsoInstant = z.iso.datetime({ offset: true }).openapi({
+  example: "2026-12-01T04:30:00.000Z",
+});
+const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").refine(
+  (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)),
+  "is not a calendar date",
+);
+const WallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "must be HH:MM (24 h)");
+const Limit = z.coerce.number().int().min(1).max(100).default(20);
+const Cursor = z.string().max(512).optional();
+
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  requestId: z.string().optional(),
+}).openapi("Problem");
+
+// Auth
+export const OtpRequest = z.object({ phone: Phone }).openapi("OtpRequest");
+export const OtpResponse = z.object({ expiresAt: z.string() }).openapi("OtpResponse");
+export const VerifyRequest = z.object({
+  phone: Phone,
+  code: z.string().regex(/^\d{6}$/, "must be 6 digits"),
+}).openapi("VerifyRequest");
+export const RefreshRequest = z.object({ refreshToken: z.string().min(16).max(200) })
+  .openapi("RefreshRequest");
+export const TokenResponse = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  tokenType: z.literal("Bearer"),
+  expiresIn: z.number().int(),
+  user: z.object({ id: z.string(), role: z.enum(["patient", "doctor", "admin"]) }),
+}).openapi("TokenResponse");
+
+// Doctors
+const Weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+const SlotMinutes = z.number().int().min(5).max(240).refine(
+  (m) => m % 5 === 0,
+  "must be a multiple of 5",
+);
+const TimeZone = z.string().max(64).refine(isValidTimeZone, "is not an IANA time zone");
+
+export const DoctorCreate = z.object({
+  name: Text(120),
+  phone: Phone,
+  specializations: z.array(Text(60)).min(1).max(10),
+  languages: z.array(Text(40)).min(1).max(10),
+  city: Text(80),
+  timezone: TimeZone,
+  slotMinutes: SlotMinutes,
+  fee: z.number().int().min(0).max(1_000_000).nullable().optional(),
+  bio: z.string().trim().max(2000).nullable().optional(),
+}).openapi("DoctorCreate");
+
+export const DoctorPatch = DoctorCreate.omit({ phone: true }).partial().openapi("DoctorPatch");
+
+export const WeeklyRange = z.object({ day: Weekday, start: WallTime, end: WallTime });
+export const DateOverride = z.union([
+  z.object({ date: LocalDate, unavailable: z.literal(true) }),
+  z.object({ date: LocalDate, start: WallTime, end: WallTime }),
+]);
+export const AvailabilityBody = z.object({
+  weekly: z.array(WeeklyRange).max(70),
+  overrides: z.array(DateOverride).max(400).default([]),
+  slotMinutes: SlotMinutes.optional(),
+  bufferMinutes: z.number().int().min(0).max(240).optional(),
+  minNoticeMinutes: z.number().int().min(0).max(60 * 24 * 30).optional(),
+  horizonDays: z.number().int().min(1).max(365).optional(),
+  maxPerDay: z.number().int().min(1).max(500).nullable().optional(),
+}).openapi("Availability");
+
+export const DoctorSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  specializations: z.array(z.string()),
+  languages: z.array(z.string()),
+  city: z.string(),
+  timezone: z.string(),
+  slotMinutes: z.number(),
+  fee: z.number().nullable(),
+  bio: z.string().nullable(),
+  availability: z.object({
+    weekly: z.array(WeeklyRange),
+    overrides: z.array(DateOverride),
+    minNoticeMinutes: z.number(),
+    horizonDays: z.number(),
+    bufferMinutes: z.number(),
+    maxPerDay: z.number().nullable(),
+  }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}).openapi("Doctor");
+
+export const DoctorListQuery = z.object({
+  specialization: Text(60).optional(),
+  language: Text(40).optional(),
+  city: Text(80).optional(),
+  q: Text(100).optional(),
+  limit: Limit,
+  cursor: Cursor,
+});
+export const DoctorPage = z.object({
+  items: z.array(DoctorSchema),
+  nextCursor: z.string().nullable(),
+})
+  .openapi("DoctorPage");
+
+export const IdParam = z.object({ id: Id });
+export const SlotsQuery = z.object({ from: LocalDate, to: LocalDate });
+export const SlotsResponse = z.object({
+  doctorId: z.string(),
+  timezone: z.string(),
+  slots: z.array(z.object({ start: z.string(), end: z.string() })),
+}).openapi("Slots");
+
+// Holds and appointments
+export const HoldCreate = z.object({ doctorId: Id, start: IsoInstant }).openapi("HoldCreate");
+export const HoldSchema = z.object({
+  id: z.string(),
+  doctorId: z.string(),
+  start: z.string(),
+  end: z.string(),
+  expiresAt: z.string(),
+}).openapi("Hold");
+export const ConfirmBody = z.object({
+  code: z.string().regex(/^\d{6}$/, "must be 6 digits"),
+  reason: Text(1000).optional(),
+}).openapi("ConfirmHold");
+
+const Status = z.enum(["confirmed", "cancelled", "completed", "no_show"]);
+export const AppointmentSchema = z.object({
+  id: z.string(),
+  doctorId: z.string(),
+  patientId: z.string(),
+  start: z.string(),
+  end: z.string(),
+  status: Status,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  reason: z.string().optional(),
+  notes: z.string().optional(),
+  cancelReason: z.string().optional(),
+  cancelledBy: z.string().optional(),
+}).openapi("Appointment");
+export const ConfirmResponse = z.object({ appointment: AppointmentSchema }).openapi("Confirmed");
+
+const InstantOrDate = z.union([IsoInstant, LocalDate]);
+export const AppointmentListQuery = z.object({
+  from: InstantOrDate.optional(),
+  to: InstantOrDate.optional(),
+  status: Status.optional(),
+  limit: Limit,
+  cursor: Cursor,
+});
+export const AppointmentPage = z.object({
+  items: z.array(AppointmentSchema),
+  nextCursor: z.string().nullable(),
+}).openapi("AppointmentPage");
+export const CancelBody = z.object({ reason: Text(1000).optional() }).openapi("CancelAppointment");
+export const RescheduleBody = z.object({ holdId: Id }).openapi("RescheduleAppointment");
+export const AppointmentPatch = z.object({
+  status: z.enum(["completed", "no_show"]).optional(),
+  notes: z.string().trim().max(10_000).optional(),
+}).refine((p) => p.status !== undefined || p.notes !== undefined, "status or notes is required")
+  .openapi("AppointmentPatch");
+
+export const OutboxQuery = z.object({ to: Phone.optional() });

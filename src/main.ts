@@ -1,0 +1,66 @@
+/**
+ * The entry point: reads the configuration, starts every service, serves HTTP, and on SIGTERM or
+ * SIGINT stops taking requests, lets those in flight finish, and closes the stores, all within
+ * SHUTDOWN_TIMEOUT_MS.
+ */
+import { createApp } from "./app.ts";
+import { bootstrap } from "./bootstrap.ts";
+import { ConfigError, loadConfig } from "./config/config.ts";
+import { createLogger, errorFields } from "./observability/logger.ts";
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig(Deno.env.toObject());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      Deno.exit(78);
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.LOG_LEVEL });
+  const runtime = await bootstrap(config, log);
+  const addrs = new WeakMap<Request, string>();
+  const app = createApp(runtime.deps, { clientIp: (req) => addrs.get(req) ?? "unknown" });
+
+  const abort = new AbortController();
+  const server = Deno.serve({
+    hostname: config.HOST,
+    port: config.PORT,
+    signal: abort.signal,
+    onListen: ({ hostname, port }) => {
+      log.info("listening", { hostname, port, env: config.APP_ENV, kv: config.KV_PATH });
+    },
+  }, (req, info) => {
+    const addr = info.remoteAddr as Deno.NetAddr;
+    addrs.set(req, addr.hostname);
+    return app.fetch(req);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    const deadline = setTimeout(() => {
+      log.error("shutdown took too long; exiting", { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+      Deno.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    abort.abort();
+    await server.finished;
+    await runtime.close();
+    clearTimeout(deadline);
+    log.info("stopped");
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
+}
+
+if (import.meta.main) {
+  main().catch((err) => {
+    console.error(JSON.stringify({ level: "error", msg: "start-up failed", ...errorFields(err) }));
+    Deno.exit(1);
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * The embedded message sender: keeps every message in a development outbox in KV (read by
+ * `GET /v1/dev/outbox` and by tests) and logs that a message went out, without the phone or body.
+ * Refused in production by config.
+ */
+import type { Logger } from "../observability/logger.ts";
+import { newId } from "../crypto/random.ts";
+import { commit } from "../stores/kv/kv_commit.ts";
+import { outboxKey } from "../stores/kv/keys.ts";
+import type { MessageSender } from "./message_sender.ts";
+
+export interface OutboxMessage {
+  id: string;
+  to: string;
+  body: string;
+  code: string | null;
+  channel: string;
+  sentAt: string;
+}
+
+const OUTBOX_TTL_MS = 60 * 60 * 1000;
+
+export function createConsoleSender(kv: Deno.Kv, log: Logger): MessageSender {
+  return {
+    name: "console",
+    async send(message) {
+      const sentAtMs = Date.now();
+      const id = newId("msg", sentAtMs);
+      const entry: OutboxMessage = {
+        id,
+        to: message.to,
+        body: message.body,
+        code: message.code ?? null,
+        channel: message.channel,
+        sentAt: new Date(sentAtMs).toISOString(),
+      };
+      await commit(() =>
+        kv.atomic().set(outboxKey(sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS })
+      );
+      log.info("message sent to dev outbox", { channel: message.channel, messageId: id });
+      return { providerId: id };
+    },
+  };
+}
+
+/** Newest first, optionally only those to one phone. */
+export async function readOutbox(kv: Deno.Kv, to?: string, limit = 50): Promise<OutboxMessage[]> {
+  const out: OutboxMessage[] = [];
+  const cutoff = Date.now() - OUTBOX_TTL_MS;
+  for await (const e of kv.list<OutboxMessage>({ prefix: ["outbox"] }, { reverse: true })) {
+    if (Date.parse(e.value.sentAt) < cutoff) break;
+    if (to && e.value.to !== to) continue;
+    out.push(e.value);
+    if (out.length >= limit) break;
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+/**
+ * Structured JSON logs, one line per event, with the request id (and trace id) of the request
+ * being served taken from async context, so code deep in the stack needs no logger passed in.
+ * Personal data never reaches a log line: `redact` masks phone numbers, codes and tokens in every
+ * string value, and fields known to be sensitive are dropped by name.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface RequestContext {
+  requestId: string;
+  traceId?: string;
+  userId?: string;
+}
+
+const requestContext = new AsyncLocalStorage<RequestContext>();
+
+export function runWithRequestContext<T>(ctx: RequestContext, fn: () => T): T {
+  return requestContext.run(ctx, fn);
+}
+
+export function currentRequestContext(): RequestContext | undefined {
+  return requestContext.getStore();
+}
+
+const SENSITIVE_KEYS = new Set([
+  "phone",
+  "to",
+  "code",
+  "body",
+  "token",
+  "accesstoken",
+  "refreshtoken",
+  "authorization",
+  "notes",
+  "reason",
+  "history",
+  "password",
+  "secret",
+]);
+
+const PHONE = /\+?\d[\d\s-]{8,}\d/g;
+const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
+const SIX_DIGITS = /\b\d{6}\b/g;
+
+/** Masks phone-like digit runs, JWTs and 6-digit codes inside free text. */
+export function redactText(text: string): string {
+  return text.replace(JWT, "[jwt]").replace(PHONE, "[phone]").replace(SIX_DIGITS, "[code]");
+}
+
+function redactValue(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return redactText(value);
+  if (depth > 4 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SENSITIVE_KEYS.has(k.toLowerCase()) ? "[redacted]" : redactValue(v, depth + 1);
+  }
+  return out;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface LoggerOptions {
+  level: LogLevel;
+  service?: string;
+  write?: (line: string) => void;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const min = LEVELS[options.level];
+  const write = options.write ?? ((line: string) => console.log(line));
+  function log(level: LogLevel, msg: string, fields?: Record<string, unknown>) {
+    if (LEVELS[level] < min) return;
+    const ctx = requestContext.getStore();
+    const entry: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      level,
+      msg: redactText(msg),
+      service: options.service ?? "vaidya",
+    };
+    if (ctx) {
+      entry.requestId = ctx.requestId;
+      if (ctx.traceId) entry.traceId = ctx.traceId;
+      if (ctx.userId) entry.userId = ctx.userId;
+    }
+    if (fields) Object.assign(entry, redactValue(fields) as Record<string, unknown>);
+    write(JSON.stringify(entry));
+  }
+  return {
+    debug: (m, f) => log("debug", m, f),
+    info: (m, f) => log("info", m, f),
+    warn: (m, f) => log("warn", m, f),
+    error: (m, f) => log("error", m, f),
+  };
+}
+
+/** The error fields worth logging: class, message (redacted), and a stack only at debug level. */
+export function errorFields(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) return { error: err.name, detail: err.message };
+  return { error: String(err) };
+}

@@ -1,0 +1,138 @@
+/**
+ * A small Prometheus registry: counters and histograms with labels, rendered in the text
+ * exposition format for `/metrics`. In-process only; each instance is scraped on its own.
+ */
+
+type Labels = Record<string, string>;
+
+function labelKey(labels: Labels): string {
+  return Object.keys(labels).sort().map((k) => `${k}="${escapeLabel(labels[k])}"`).join(",");
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+export interface Counter {
+  inc(labels?: Labels, by?: number): void;
+}
+
+export interface Histogram {
+  observe(labels: Labels, value: number): void;
+}
+
+export interface Gauge {
+  set(labels: Labels, value: number): void;
+}
+
+interface Family {
+  name: string;
+  help: string;
+  type: "counter" | "histogram" | "gauge";
+  render(): string[];
+}
+
+export class MetricsRegistry {
+  #families: Family[] = [];
+
+  counter(name: string, help: string): Counter {
+    const values = new Map<string, number>();
+    this.#families.push({
+      name,
+      help,
+      type: "counter",
+      render: () => [...values].map(([k, v]) => `${name}${k ? `{${k}}` : ""} ${v}`),
+    });
+    return {
+      inc(labels = {}, by = 1) {
+        const key = labelKey(labels);
+        values.set(key, (values.get(key) ?? 0) + by);
+      },
+    };
+  }
+
+  gauge(name: string, help: string): Gauge {
+    const values = new Map<string, number>();
+    this.#families.push({
+      name,
+      help,
+      type: "gauge",
+      render: () => [...values].map(([k, v]) => `${name}${k ? `{${k}}` : ""} ${v}`),
+    });
+    return { set: (labels, value) => values.set(labelKey(labels), value) };
+  }
+
+  histogram(name: string, help: string, buckets: number[]): Histogram {
+    const series = new Map<string, { counts: number[]; sum: number; count: number }>();
+    this.#families.push({
+      name,
+      help,
+      type: "histogram",
+      render: () => {
+        const lines: string[] = [];
+        for (const [k, s] of series) {
+          const prefix = k ? `${k},` : "";
+          let cumulative = 0;
+          buckets.forEach((b, i) => {
+            cumulative += s.counts[i];
+            lines.push(`${name}_bucket{${prefix}le="${b}"} ${cumulative}`);
+          });
+          lines.push(`${name}_bucket{${prefix}le="+Inf"} ${s.count}`);
+          lines.push(`${name}_sum${k ? `{${k}}` : ""} ${s.sum}`);
+          lines.push(`${name}_count${k ? `{${k}}` : ""} ${s.count}`);
+        }
+        return lines;
+      },
+    });
+    return {
+      observe(labels, value) {
+        const key = labelKey(labels);
+        let s = series.get(key);
+        if (!s) {
+          s = { counts: buckets.map(() => 0), sum: 0, count: 0 };
+          series.set(key, s);
+        }
+        const i = buckets.findIndex((b) => value <= b);
+        if (i >= 0) s.counts[i]++;
+        s.sum += value;
+        s.count++;
+      },
+    };
+  }
+
+  render(): string {
+    const out: string[] = [];
+    for (const f of this.#families) {
+      out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.render());
+    }
+    return out.join("\n") + "\n";
+  }
+}
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** The product's metrics, created once per app so tests get a fresh registry. */
+export function createAppMetrics() {
+  const registry = new MetricsRegistry();
+  return {
+    registry,
+    httpDuration: registry.histogram(
+      "vaidya_http_request_duration_seconds",
+      "HTTP request duration by route and status",
+      SECONDS,
+    ),
+    bookings: registry.counter("vaidya_bookings_total", "Booking attempts by step and outcome"),
+    holdsCreated: registry.counter("vaidya_holds_created_total", "Slot holds created"),
+    holdsExpired: registry.counter("vaidya_holds_expired_total", "Holds found expired"),
+    codesSent: registry.counter("vaidya_codes_sent_total", "One-time codes sent, by outcome"),
+    storeLatency: registry.histogram(
+      "vaidya_store_call_duration_seconds",
+      "Latency of calls to stores, by store and operation",
+      SECONDS,
+    ),
+    queueDepth: registry.gauge("vaidya_queue_depth", "Queue messages waiting"),
+    queueRetries: registry.counter("vaidya_queue_retries_total", "Queue handler retries"),
+  };
+}
+
+export type AppMetrics = ReturnType<typeof createAppMetrics>;

@@ -1,0 +1,77 @@
+/**
+ * The rate-limit port and its embedded adapters: fixed windows on the ephemeral store (shared by
+ * every process on the same KV) and in process memory (for the per-request API limit, where a KV
+ * commit per request would cost more than the limit saves). Upstash's limiter implements the
+ * same port in production.
+ */
+import type { EphemeralStore } from "../stores/ephemeral.ts";
+
+export interface RateLimitRule {
+  name: string;
+  limit: number;
+  windowMs: number;
+}
+
+export interface RateLimitResult {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  resetAtMs: number;
+}
+
+export interface RateLimiter {
+  check(rule: RateLimitRule, key: string): Promise<RateLimitResult>;
+}
+
+export function createStoreRateLimiter(store: EphemeralStore, now = () => Date.now()): RateLimiter {
+  return {
+    async check(rule, key) {
+      const window = Math.floor(now() / rule.windowMs);
+      const resetAtMs = (window + 1) * rule.windowMs;
+      const count = await store.increment(`rl:${rule.name}:${key}:${window}`, rule.windowMs);
+      return {
+        allowed: count <= rule.limit,
+        limit: rule.limit,
+        remaining: Math.max(0, rule.limit - count),
+        resetAtMs,
+      };
+    },
+  };
+}
+
+export function createMemoryRateLimiter(now = () => Date.now()): RateLimiter {
+  const windows = new Map<string, { window: number; count: number }>();
+  return {
+    check(rule, key) {
+      const window = Math.floor(now() / rule.windowMs);
+      const id = `${rule.name}:${key}`;
+      const cur = windows.get(id);
+      const count = cur && cur.window === window ? cur.count + 1 : 1;
+      windows.set(id, { window, count });
+      if (windows.size > 100_000) {
+        for (const [k, v] of windows) if (v.window !== window) windows.delete(k);
+      }
+      return Promise.resolve({
+        allowed: count <= rule.limit,
+        limit: rule.limit,
+        remaining: Math.max(0, rule.limit - count),
+        resetAtMs: (window + 1) * rule.windowMs,
+      });
+    },
+  };
+}
+
+/** Lets everything through: only for load tests, refused in production by config. */
+export const disabledRateLimiter: RateLimiter = {
+  check: (rule) =>
+    Promise.resolve({ allowed: true, limit: rule.limit, remaining: rule.limit, resetAtMs: 0 }),
+};
+
+/** The `RateLimit-*` headers (IETF draft) for a result. */
+export function rateLimitHeaders(r: RateLimitResult, nowMs: number): Record<string, string> {
+  return {
+    "RateLimit-Limit": String(r.limit),
+    "RateLimit-Remaining": String(r.remaining),
+    "RateLimit-Reset": String(Math.max(0, Math.ceil((r.resetAtMs - nowMs) / 1000))),
+  };
+}

@@ -1,0 +1,68 @@
+/** The Deno KV adapter of the ephemeral store: values under ["ephemeral", key] with `expiresAtMs`. */
+import type { EphemeralStore } from "../ephemeral.ts";
+import { commit, withKvRetry } from "./kv_commit.ts";
+import { ephemeralKey } from "./keys.ts";
+
+interface Stored<T = unknown> {
+  value: T;
+  expiresAtMs: number;
+}
+
+export function createKvEphemeralStore(kv: Deno.Kv, now = () => Date.now()): EphemeralStore {
+  async function read<T>(key: string) {
+    const entry = await withKvRetry(() => kv.get<Stored<T>>(ephemeralKey(key)));
+    const live = entry.value !== null && entry.value.expiresAtMs > now();
+    return { entry, live };
+  }
+  return {
+    name: "kv",
+    async get<T>(key: string) {
+      const { entry, live } = await read<T>(key);
+      return live ? entry.value!.value : null;
+    },
+    async set(key, value, ttlMs) {
+      await commit(() =>
+        kv.atomic().set(ephemeralKey(key), { value, expiresAtMs: now() + ttlMs }, {
+          expireIn: ttlMs,
+        })
+      );
+    },
+    async setIfAbsent(key, value, ttlMs) {
+      const { entry, live } = await read(key);
+      if (live) return false;
+      const res = await commit(() =>
+        kv.atomic().check(entry).set(ephemeralKey(key), { value, expiresAtMs: now() + ttlMs }, {
+          expireIn: ttlMs,
+        })
+      );
+      return res.ok;
+    },
+    async take(key) {
+      const { entry, live } = await read(key);
+      if (!live) return false;
+      const res = await commit(() => kv.atomic().check(entry).delete(ephemeralKey(key)));
+      return res.ok;
+    },
+    async increment(key, ttlMs) {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const { entry, live } = await read<number>(key);
+        const count = live ? entry.value!.value + 1 : 1;
+        const expiresAtMs = live ? entry.value!.expiresAtMs : now() + ttlMs;
+        const res = await commit(() =>
+          kv.atomic().check(entry).set(ephemeralKey(key), { value: count, expiresAtMs }, {
+            expireIn: Math.max(1, expiresAtMs - now()),
+          })
+        );
+        if (res.ok) return count;
+      }
+      throw new Error(`Cannot increment ${key}: too much contention`);
+    },
+    async ttl(key) {
+      const { entry, live } = await read(key);
+      return live ? entry.value!.expiresAtMs - now() : 0;
+    },
+    async ping() {
+      await kv.get(["ping"]);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Idempotency records in Deno KV: the first answer to a request with an `Idempotency-Key`, kept
+ * for replay. A "pending" record marks a request in flight so a concurrent retry does not run the
+ * same work twice; it expires after a minute in case the process died mid-request.
+ */
+import { commit, withKvRetry } from "./kv_commit.ts";
+import { idempotencyKey } from "./keys.ts";
+
+export interface IdempotencyRecord {
+  fingerprint: string;
+  state: "pending" | "done";
+  status: number;
+  body: string;
+  contentType: string;
+  expiresAtMs: number;
+}
+
+export type BeginResult =
+  | { kind: "started" }
+  | { kind: "replay"; record: IdempotencyRecord }
+  | { kind: "mismatch" }
+  | { kind: "in_progress" };
+
+const PENDING_MS = 60_000;
+
+export interface IdempotencyStore {
+  begin(scope: string, key: string, fingerprint: string, nowMs: number): Promise<BeginResult>;
+  finish(scope: string, key: string, record: IdempotencyRecord, ttlMs: number): Promise<void>;
+  abandon(scope: string, key: string): Promise<void>;
+}
+
+export function createKvIdempotencyStore(kv: Deno.Kv): IdempotencyStore {
+  return {
+    async begin(scope, key, fingerprint, nowMs) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const entry = await withKvRetry(() =>
+          kv.get<IdempotencyRecord>(idempotencyKey(scope, key))
+        );
+        const rec = entry.value;
+        if (rec && rec.expiresAtMs > nowMs) {
+          if (rec.fingerprint !== fingerprint) return { kind: "mismatch" };
+          return rec.state === "done" ? { kind: "replay", record: rec } : { kind: "in_progress" };
+        }
+        const pending: IdempotencyRecord = {
+          fingerprint,
+          state: "pending",
+          status: 0,
+          body: "",
+          contentType: "",
+          expiresAtMs: nowMs + PENDING_MS,
+        };
+        const res = await commit(() =>
+          kv.atomic().check(entry).set(idempotencyKey(scope, key), pending, {
+            expireIn: PENDING_MS,
+          })
+        );
+        if (res.ok) return { kind: "started" };
+      }
+      return { kind: "in_progress" };
+    },
+    async finish(scope, key, record, ttlMs) {
+      await commit(() => kv.atomic().set(idempotencyKey(scope, key), record, { expireIn: ttlMs }));
+    },
+    async abandon(scope, key) {
+      await withKvRetry(() => kv.delete(idempotencyKey(scope, key)));
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Committing atomic operations against a Deno KV that another process may be writing too. The
+ * local SQLite backend answers "database is locked" when two processes write at once; that is
+ * transient, so the commit is retried a bounded number of times with jittered backoff. Shared
+ * production deployments use Deno Deploy's KV or a `denokv` server and never see it.
+ */
+import { ServiceUnavailableError } from "../../errors.ts";
+
+const MAX_LOCK_RETRIES = 8;
+
+export function isLockedError(err: unknown): boolean {
+  return err instanceof Error && /database is locked|SQLITE_BUSY/i.test(err.message);
+}
+
+/** Runs a KV call, retrying while the file is locked by another process. */
+export async function withKvRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isLockedError(err)) throw err;
+      if (attempt >= MAX_LOCK_RETRIES) {
+        throw new ServiceUnavailableError("The KV store stayed locked; try again", { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, 2 ** attempt + Math.random() * 5 * (attempt + 1)));
+    }
+  }
+}
+
+/** Builds and commits an atomic operation; `build` is called again on every lock retry. */
+export function commit(
+  build: () => Deno.AtomicOperation,
+): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+  return withKvRetry(() => build().commit());
+}
+
+/** `kv.getMany` takes at most 10 keys at a time. */
+export async function getManyChunked<T>(
+  kv: Deno.Kv,
+  keys: Deno.KvKey[],
+): Promise<Deno.KvEntryMaybe<T>[]> {
+  const out: Deno.KvEntryMaybe<T>[] = [];
+  for (let i = 0; i < keys.length; i += 10) {
+    const part = await withKvRetry(() => kv.getMany<T[]>(keys.slice(i, i + 10)));
+    out.push(...part);
+  }
+  return out;
+}
+
+/** Opaque list cursors: base64url JSON of the last key parts seen. */
+export function encodeCursor(parts: Deno.KvKeyPart[]): string {
+  return btoa(JSON.stringify(parts)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function decodeCursor(cursor: string): Deno.KvKeyPart[] | null {
+  try {
+    const text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    const parts = JSON.parse(text);
+    return Array.isArray(parts) &&
+        parts.every((p) => typeof p === "string" || typeof p === "number")
+      ? parts
+      : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,18 @@
+/** The embedded records adapter: doctors, patients and appointments in one Deno KV database. */
+import type { RecordStores } from "../ports.ts";
+import { createKvAppointmentStore } from "./appointment_store.ts";
+import { createKvDoctorStore } from "./doctor_store.ts";
+import { createKvPatientStore } from "./patient_store.ts";
+
+export function createKvRecordStores(kv: Deno.Kv): RecordStores {
+  return {
+    doctors: createKvDoctorStore(kv),
+    patients: createKvPatientStore(kv),
+    appointments: createKvAppointmentStore(kv),
+    async ping() {
+      await kv.get(["ping"]);
+    },
+    // The KV handle belongs to the composition root, which closes it last.
+    close: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Appointments in MongoDB (`appointments` collection) behind the claim guard of claims.ts: `book`
+ * claims the cells, then inserts the appointment; `transition` claims the new cells, compare-and-sets
+ * the appointment on `version`, then releases the old cells. Each step that fails for sure undoes
+ * only its own claims; a step that fails ambiguously (network) leaves them for orphan healing, never
+ * an appointment without claims. Every query carries `doctorId` or `patientId`, except `get(id)`.
+ */
+import type { Db, Filter } from "mongodb";
+import { ConflictError, SlotUnavailableError } from "../../errors.ts";
+import type { Interval } from "../../domain/slots.ts";
+import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
+import { ACTIVE_STATUSES, type AppointmentRecord, cellsOf, isActive } from "../records.ts";
+import { type ClaimGuard, claimId, createClaimGuard } from "./claims.ts";
+import { decodeCursor, encodeCursor, fromDocument, type Stored, toDocument } from "./documents.ts";
+import { isDuplicateKey } from "./driver_errors.ts";
+
+export type AppointmentDocument = Stored<AppointmentRecord>;
+
+/** The longest appointment `busy` looks back for when scanning by start time. */
+const MAX_APPOINTMENT_MS = 8 * 60 * 60 * 1000;
+
+function claimedCells(a: AppointmentRecord): number[] {
+  return isActive(a.status) ? cellsOf(a.startMs, a.endMs) : [];
+}
+
+function versionConflict(id: string): ConflictError {
+  return new ConflictError(
+    "version_conflict",
+    `Appointment ${id} changed since it was read; reload and try again`,
+  );
+}
+
+export function createMongoAppointmentStore(
+  db: Db,
+  options: { claimGraceMs: number },
+): AppointmentStore {
+  const appointments = db.collection<AppointmentDocument>("appointments");
+  const guard: ClaimGuard = createClaimGuard(db, options.claimGraceMs);
+
+  async function find(filter: Filter<AppointmentDocument>) {
+    const doc = await appointments.findOne(filter);
+    return doc ? fromDocument<AppointmentRecord>(doc) : null;
+  }
+
+  async function list(
+    owner: { doctorId: string } | { patientId: string },
+    query: AppointmentQuery,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<AppointmentRecord>> {
+    const and: Filter<AppointmentDocument>[] = [owner];
+    const range: { $gte?: number; $lt?: number } = {};
+    if (query.fromMs !== undefined) range.$gte = query.fromMs;
+    if (query.toMs !== undefined) range.$lt = query.toMs;
+    if (Object.keys(range).length > 0) and.push({ startMs: range });
+    if (query.status) and.push({ status: query.status });
+    if (cursor) {
+      const [startMs, id] = decodeCursor(cursor, ["number", "string"]) as [number, string];
+      and.push({ $or: [{ startMs: { $gt: startMs } }, { startMs, _id: { $gt: id } }] });
+    }
+    const docs = await appointments.find({ $and: and })
+      .sort({ startMs: 1, _id: 1 })
+      .limit(limit + 1)
+      .toArray();
+    const items = docs.slice(0, limit).map((d) => fromDocument<AppointmentRecord>(d));
+    const last = items.at(-1);
+    return {
+      items,
+      nextCursor: docs.length > limit && last ? encodeCursor([last.startMs, last.id]) : null,
+    };
+  }
+
+  return {
+    get(id) {
+      return find({ _id: id });
+    },
+
+    async book(appointment) {
+      const mine = { _id: appointment.id, doctorId: appointment.doctorId };
+      const existing = await find(mine);
+      if (existing) return existing;
+      let held;
+      try {
+        held = await guard.claim(appointment.doctorId, appointment.id, claimedCells(appointment));
+      } catch (err) {
+        // A concurrent retry of this very booking may have won the cells.
+        if (err instanceof SlotUnavailableError) {
+          const stored = await find(mine);
+          if (stored) return stored;
+        }
+        throw err;
+      }
+      await guard.assertLeaseHeld(held);
+      try {
+        await appointments.insertOne(toDocument(appointment));
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        await guard.rollback(held);
+        const stored = await find({ _id: appointment.id });
+        if (!stored) throw err;
+        return stored;
+      }
+      return appointment;
+    },
+
+    async transition(prev, next) {
+      if (next.id !== prev.id || next.version !== prev.version + 1) {
+        throw new RangeError(
+          `Cannot move appointment ${prev.id} v${prev.version} to ${next.id} v${next.version}`,
+        );
+      }
+      const stored = await find({ _id: prev.id, doctorId: prev.doctorId });
+      if (!stored || stored.version !== prev.version) throw versionConflict(prev.id);
+      const before = claimedCells(stored);
+      const after = claimedCells(next);
+      const kept = new Set(before.map((c) => claimId(stored.doctorId, c)));
+      const fresh = after.filter((c) => !kept.has(claimId(next.doctorId, c)));
+      const wanted = new Set(after.map((c) => claimId(next.doctorId, c)));
+      const stale = before.filter((c) => !wanted.has(claimId(stored.doctorId, c)));
+
+      const held = await guard.claim(next.doctorId, next.id, fresh);
+      await guard.assertLeaseHeld(held);
+      const res = await appointments.replaceOne(
+        { _id: prev.id, doctorId: prev.doctorId, version: prev.version },
+        toDocument(next),
+      );
+      if (res.matchedCount === 0) {
+        await guard.rollback(held);
+        throw versionConflict(prev.id);
+      }
+      // The move is done; a release lost to a network error leaves claims that healing removes.
+      await guard.release(stored.doctorId, stored.id, stale).catch(() => {});
+      return next;
+    },
+
+    async busy(doctorId, fromMs, toMs) {
+      const docs = await appointments.find(
+        {
+          doctorId,
+          status: { $in: [...ACTIVE_STATUSES] },
+          startMs: { $gte: fromMs - MAX_APPOINTMENT_MS, $lt: toMs },
+          endMs: { $gt: fromMs },
+        },
+        { projection: { _id: 0, startMs: 1, endMs: 1 } },
+      ).sort({ startMs: 1 }).toArray();
+      return docs.map((d): Interval => ({ startMs: d.startMs, endMs: d.endMs }));
+    },
+
+    listForDoctor(doctorId, query, limit, cursor) {
+      return list({ doctorId }, query, limit, cursor);
+    },
+
+    listForPatient(patientId, query, limit, cursor) {
+      return list({ patientId }, query, limit, cursor);
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The double-booking guard without transactions: collection `claims` holds one document per
+ * 5-minute cell a doctor's active appointment covers, `_id: "<doctorId>:<cellMs>"`, so the unique
+ * `_id` lets exactly one appointment claim a cell. Claims are written before the appointment and
+ * released after it, so a crash can leave claims without a live appointment; whoever meets such a
+ * claim later, once it is older than the grace period, deletes it and claims again ("reads heal
+ * what they meet"). A writer must finish within half the grace period (a lease) or give up.
+ *
+ * Documents: `{_id, doctorId, start: Date, appointmentId, claimToken, createdAt: Date}`; the
+ * `claimToken` marks one call's claims so a rollback never deletes what a concurrent retry of the
+ * same appointment claimed. Every query carries `doctorId` (the shard key is `{doctorId, start}`).
+ */
+import type { Db } from "mongodb";
+import { ServiceUnavailableError, SlotUnavailableError } from "../../errors.ts";
+import { type AppointmentRecord, isActive } from "../records.ts";
+import type { Stored } from "./documents.ts";
+import { isDuplicateKey } from "./driver_errors.ts";
+
+export interface ClaimDocument {
+  _id: string;
+  doctorId: string;
+  start: Date;
+  appointmentId: string;
+  claimToken: string;
+  createdAt: Date;
+}
+
+/** The cells one call claimed: what its rollback may delete. */
+export interface HeldClaims {
+  doctorId: string;
+  appointmentId: string;
+  ids: string[];
+  token: string;
+  claimedAtMs: number;
+}
+
+export interface ClaimGuard {
+  /** Claims every cell for the appointment, healing orphans; else `SlotUnavailableError`. */
+  claim(doctorId: string, appointmentId: string, cells: number[]): Promise<HeldClaims>;
+  /** Throws if the claims are too old to write the appointment safely (see the lease above). */
+  assertLeaseHeld(held: HeldClaims): Promise<void>;
+  /** Deletes what `claim` inserted, and nothing a concurrent call inserted. */
+  rollback(held: HeldClaims): Promise<void>;
+  /** Deletes the appointment's claims on these cells. */
+  release(doctorId: string, appointmentId: string, cells: number[]): Promise<void>;
+}
+
+export function claimId(doctorId: string, cellMs: number): string {
+  return `${doctorId}:${cellMs}`;
+}
+
+export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
+  const claims = db.collection<ClaimDocument>("claims");
+  const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
+
+  /** Deletes the claim if it is an orphan (or reports it gone); false if it is live. */
+  async function healIfOrphan(id: string, doctorId: string): Promise<boolean> {
+    const holder = await claims.findOne({ _id: id, doctorId });
+    if (!holder) return true;
+    if (Date.now() - holder.createdAt.getTime() < graceMs) return false;
+    const owner = await appointments.findOne(
+      { _id: holder.appointmentId, doctorId },
+      { projection: { status: 1, startMs: 1, endMs: 1 } },
+    );
+    const cellMs = holder.start.getTime();
+    if (owner && isActive(owner.status) && owner.startMs <= cellMs && cellMs < owner.endMs) {
+      return false;
+    }
+    await claims.deleteOne({
+      _id: id,
+      doctorId,
+      appointmentId: holder.appointmentId,
+      createdAt: holder.createdAt,
+    });
+    return true;
+  }
+
+  async function rollback(held: HeldClaims) {
+    if (held.ids.length === 0) return;
+    await claims.deleteMany({
+      _id: { $in: held.ids },
+      doctorId: held.doctorId,
+      appointmentId: held.appointmentId,
+      claimToken: held.token,
+    });
+  }
+
+  return {
+    rollback,
+
+    async claim(doctorId, appointmentId, cells) {
+      const token = crypto.randomUUID();
+      const createdAt = new Date();
+      const held: HeldClaims = {
+        doctorId,
+        appointmentId,
+        ids: [],
+        token,
+        claimedAtMs: createdAt.getTime(),
+      };
+      let rest: ClaimDocument[] = cells.map((cellMs) => ({
+        _id: claimId(doctorId, cellMs),
+        doctorId,
+        start: new Date(cellMs),
+        appointmentId,
+        claimToken: token,
+        createdAt,
+      }));
+      let heals = 0;
+      try {
+        while (rest.length > 0) {
+          const inserted = await insertOrdered(rest);
+          held.ids.push(...rest.slice(0, inserted).map((c) => c._id));
+          rest = rest.slice(inserted);
+          if (rest.length === 0) break;
+          // Cells go in ascending order, so two calls for the same slot never each win a part.
+          if (heals++ > cells.length || !(await healIfOrphan(rest[0]._id, doctorId))) {
+            throw new SlotUnavailableError(
+              `That slot is no longer available: ${rest[0].start.toISOString()} is already claimed`,
+            );
+          }
+        }
+      } catch (err) {
+        // Our own claims are safe to drop: the appointment has not been written yet.
+        await rollback(held).catch(() => {});
+        throw err;
+      }
+      return held;
+    },
+
+    async assertLeaseHeld(held) {
+      if (Date.now() - held.claimedAtMs <= graceMs / 2) return;
+      await rollback(held);
+      throw new ServiceUnavailableError(
+        `Booking took longer than ${graceMs / 2} ms between claim and write; try again`,
+      );
+    },
+
+    async release(doctorId, appointmentId, cells) {
+      if (cells.length === 0) return;
+      await claims.deleteMany({
+        _id: { $in: cells.map((c) => claimId(doctorId, c)) },
+        doctorId,
+        appointmentId,
+      });
+    },
+  };
+
+  /** Inserts in order; returns how many went in before a duplicate key stopped it. */
+  async function insertOrdered(docs: ClaimDocument[]): Promise<number> {
+    try {
+      await claims.insertMany(docs, { ordered: true });
+      return docs.length;
+    } catch (err) {
+      if (isDuplicateKey(err) && "insertedCount" in (err as object)) {
+        return (err as { insertedCount: number }).insertedCount;
+      }
+      if (isDuplicateKey(err)) return 0;
+      throw err;
+    }
+  }
+}

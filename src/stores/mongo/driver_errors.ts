@@ -1,0 +1,60 @@
+/**
+ * Turns MongoDB driver failures into the product's errors: anything that means "the database could
+ * not be reached in time" becomes `ServiceUnavailableError` (503, safe to retry), a duplicate key is
+ * recognised for the stores' uniqueness rules, and everything else passes through unchanged.
+ */
+import {
+  MongoBulkWriteError,
+  MongoClientClosedError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from "mongodb";
+import { AppError, ServiceUnavailableError } from "../../errors.ts";
+
+const UNREACHABLE = [
+  MongoNetworkError,
+  MongoServerSelectionError,
+  MongoNotConnectedError,
+  MongoTopologyClosedError,
+  MongoClientClosedError,
+  MongoOperationTimeoutError,
+];
+
+/** The 503 for a driver error that means the server is unreachable, else null. */
+export function unreachable(err: unknown): ServiceUnavailableError | null {
+  if (err instanceof AppError) return null;
+  const isUnreachable = UNREACHABLE.some((kind) => err instanceof kind) ||
+    (err instanceof Error && err.message.startsWith("ping got no answer"));
+  if (!isUnreachable) return null;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ServiceUnavailableError(`MongoDB unreachable: ${message}`, { cause: err });
+}
+
+export function isDuplicateKey(err: unknown): boolean {
+  return (err instanceof MongoServerError || err instanceof MongoBulkWriteError) &&
+    err.code === 11000;
+}
+
+/** Runs `fn`, turning unreachable-server errors into `ServiceUnavailableError`. */
+export async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw unreachable(err) ?? err;
+  }
+}
+
+/** Wraps every method of a store with `guarded`, so no driver network error leaks to callers. */
+export function guardStore<T extends object>(store: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(store)) {
+    out[name] = typeof value === "function"
+      ? (...args: unknown[]) => guarded(() => value(...args))
+      : value;
+  }
+  return out as T;
+}

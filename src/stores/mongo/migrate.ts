@@ -1,0 +1,71 @@
+/**
+ * Creates the records collections and their indexes, idempotently: safe to run at every start and
+ * from several instances at once. Uses only what FerretDB also supports (plain and unique indexes;
+ * no partial, sparse or TTL indexes). Returns one line per collection and index saying what it did.
+ */
+import type { Db, IndexSpecification } from "mongodb";
+import { MongoServerError } from "mongodb";
+
+interface IndexPlan {
+  collection: string;
+  key: Record<string, 1>;
+  unique?: boolean;
+}
+
+const COLLECTIONS = ["doctors", "patients", "appointments", "claims"];
+
+const INDEXES: IndexPlan[] = [
+  { collection: "doctors", key: { specializations: 1 } },
+  { collection: "doctors", key: { languages: 1 } },
+  { collection: "doctors", key: { city: 1 } },
+  { collection: "doctors", key: { phoneIndex: 1 }, unique: true },
+  { collection: "patients", key: { phoneIndex: 1 }, unique: true },
+  { collection: "appointments", key: { doctorId: 1, startMs: 1 } },
+  { collection: "appointments", key: { patientId: 1, startMs: 1 } },
+  { collection: "claims", key: { doctorId: 1, start: 1 } },
+  { collection: "claims", key: { appointmentId: 1 } },
+];
+
+/** MongoDB's default index name: `field_1_other_1`. */
+function indexName(key: Record<string, 1>): string {
+  return Object.entries(key).map(([field, dir]) => `${field}_${dir}`).join("_");
+}
+
+const NAMESPACE_EXISTS = 48;
+
+export async function migrate(db: Db): Promise<string[]> {
+  const lines: string[] = [];
+  const existing = new Set(
+    (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+  );
+  for (const name of COLLECTIONS) {
+    if (existing.has(name)) {
+      lines.push(`exists collection ${name}`);
+      continue;
+    }
+    try {
+      await db.createCollection(name);
+      lines.push(`created collection ${name}`);
+    } catch (err) {
+      // Another instance migrating at the same moment created it first.
+      if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
+      lines.push(`exists collection ${name}`);
+    }
+  }
+  for (const plan of INDEXES) {
+    const name = indexName(plan.key);
+    const collection = db.collection(plan.collection);
+    const present = (await collection.listIndexes().toArray()).map((i) => i.name as string);
+    const label = `${plan.collection}.${name}${plan.unique ? " (unique)" : ""}`;
+    if (present.includes(name)) {
+      lines.push(`exists index ${label}`);
+      continue;
+    }
+    await collection.createIndex(plan.key as IndexSpecification, {
+      name,
+      unique: plan.unique ?? false,
+    });
+    lines.push(`created index ${label}`);
+  }
+  return lines;
+}

@@ -1,0 +1,83 @@
+/**
+ * Patients in MongoDB (`patients` collection): one patient per phone blind index, enforced by a
+ * unique index, so `getOrCreate` is race-safe without transactions. Only sealed values and the
+ * blind index are stored; this module never sees a plaintext phone.
+ *
+ * FerretDB has no partial indexes, so a patient without a phone index (erased) is stored with a
+ * per-patient placeholder instead of "", which would collide in the unique index.
+ */
+import type { Db } from "mongodb";
+import { ConflictError } from "../../errors.ts";
+import type { PatientStore } from "../ports.ts";
+import type { PatientRecord } from "../records.ts";
+import { fromDocument, type Stored, toDocument } from "./documents.ts";
+import { isDuplicateKey } from "./driver_errors.ts";
+
+export type PatientDocument = Stored<PatientRecord>;
+
+/** Real indexes are base64url HMACs, which never contain ":". */
+const NO_PHONE_PREFIX = "none:";
+
+function toPatientDocument(p: PatientRecord): PatientDocument {
+  const doc = toDocument(p);
+  return p.phoneIndex ? doc : { ...doc, phoneIndex: NO_PHONE_PREFIX + p.id };
+}
+
+function fromPatientDocument(doc: PatientDocument): PatientRecord {
+  const p = fromDocument<PatientRecord>(doc);
+  return p.phoneIndex.startsWith(NO_PHONE_PREFIX) ? { ...p, phoneIndex: "" } : p;
+}
+
+export function createMongoPatientStore(db: Db): PatientStore {
+  const patients = db.collection<PatientDocument>("patients");
+
+  async function get(id: string) {
+    const doc = await patients.findOne({ _id: id });
+    return doc ? fromPatientDocument(doc) : null;
+  }
+
+  async function findByPhoneIndex(phoneIndex: string) {
+    if (!phoneIndex) return null;
+    const doc = await patients.findOne({ phoneIndex });
+    return doc ? fromPatientDocument(doc) : null;
+  }
+
+  return {
+    get,
+    findByPhoneIndex,
+
+    async getOrCreate(candidate) {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const existing = await findByPhoneIndex(candidate.phoneIndex);
+        if (existing) return existing;
+        try {
+          await patients.insertOne(toPatientDocument(candidate));
+          return candidate;
+        } catch (err) {
+          // Another request registered this phone (or used this id) first: read theirs.
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      throw new ConflictError("patient_conflict", "Could not register the patient; try again");
+    },
+
+    async update(next) {
+      let matched: number;
+      try {
+        const res = await patients.replaceOne(
+          { _id: next.id, version: next.version - 1 },
+          toPatientDocument(next),
+        );
+        matched = res.matchedCount;
+      } catch (err) {
+        if (isDuplicateKey(err)) {
+          throw new ConflictError("patient_exists", "Another patient has this phone number");
+        }
+        throw err;
+      }
+      if (matched === 0) {
+        throw new ConflictError("version_conflict", `Patient ${next.id} changed; try again`);
+      }
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The production records adapter: doctors, patients and appointments in MongoDB (Atlas, or any
+ * server speaking its wire protocol, such as FerretDB). Opens its own client from the options,
+ * migrates when asked, and closes the client in `close()`. Every store method turns "database
+ * unreachable" into `ServiceUnavailableError`; the driver reconnects by itself once it is back.
+ */
+import type { RecordStores } from "../ports.ts";
+import { createMongoAppointmentStore } from "./appointment_store.ts";
+import {
+  connectMongo,
+  detectCapabilities,
+  type MongoCapabilities,
+  type MongoConnectOptions,
+  pingWithin,
+} from "./connect.ts";
+import { createMongoDoctorStore } from "./doctor_store.ts";
+import { guarded, guardStore } from "./driver_errors.ts";
+import { migrate } from "./migrate.ts";
+import { createMongoPatientStore } from "./patient_store.ts";
+
+export interface MongoRecordStoresOptions extends MongoConnectOptions {
+  /** Create collections and indexes at start (idempotent). */
+  autoMigrate: boolean;
+  /** How old a claim without a live appointment must be before it counts as a crash's orphan. */
+  claimGraceMs?: number;
+}
+
+export interface MongoRecordStores extends RecordStores {
+  /** What the deployment supports; FerretDB and standalone servers have no transactions. */
+  capabilities: MongoCapabilities;
+  /** What `migrate` did at start (empty without `autoMigrate`). */
+  migrations: string[];
+}
+
+const DEFAULT_CLAIM_GRACE_MS = 30_000;
+
+/**
+ * Connects and returns the stores, or throws `ServiceUnavailableError` if MongoDB cannot be
+ * reached within `timeoutMs`. Claims and appointments are written without transactions even where
+ * they exist, so both kinds of deployment keep the same guarantees by the same code.
+ */
+export async function createMongoRecordStores(
+  options: MongoRecordStoresOptions,
+): Promise<MongoRecordStores> {
+  const claimGraceMs = options.claimGraceMs ?? DEFAULT_CLAIM_GRACE_MS;
+  if (!Number.isFinite(claimGraceMs) || claimGraceMs <= 0) {
+    throw new RangeError(`claimGraceMs must be a positive number, found ${claimGraceMs}`);
+  }
+  const client = await connectMongo(options);
+  try {
+    const db = client.db(options.dbName);
+    const capabilities = await guarded(() => detectCapabilities(db));
+    const migrations = options.autoMigrate ? await guarded(() => migrate(db)) : [];
+    return {
+      doctors: guardStore(createMongoDoctorStore(db)),
+      patients: guardStore(createMongoPatientStore(db)),
+      appointments: guardStore(createMongoAppointmentStore(db, { claimGraceMs })),
+      capabilities,
+      migrations,
+      ping: () => guarded(() => pingWithin(db, options.timeoutMs)),
+      close: () => client.close(),
+    };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+}

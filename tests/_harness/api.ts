@@ -1,0 +1,134 @@
+/**
+ * A small HTTP client for tests: JSON requests against a running server, login through the
+ * real OTP flow (code read from the dev outbox), and fixtures built through the public API.
+ */
+import assert from "node:assert/strict";
+import { ADMIN_PHONE } from "./server.ts";
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+  user: { id: string; role: string };
+  phone: string;
+}
+
+export class Api {
+  readonly #sessions = new Map<string, Session>();
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string } =
+      {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | undefined = options.raw;
+    if (options.body !== undefined) {
+      headers["content-type"] ??= "application/json";
+      body = JSON.stringify(options.body);
+    }
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const res = await fetch(this.baseUrl + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T };
+  }
+
+  async latestCode(phone: string): Promise<string> {
+    const res = await this.request<{ messages: { code: string }[] }>(
+      "GET",
+      `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+    );
+    assert.equal(res.status, 200);
+    assert.ok(res.body.messages.length > 0, `no message to ${phone} in the outbox`);
+    return res.body.messages[0].code;
+  }
+
+  /** Logs in through the OTP flow once per phone; later calls reuse the session. */
+  async login(phone: string, fresh = false): Promise<Session> {
+    const known = this.#sessions.get(phone);
+    if (known && !fresh) return known;
+    const otp = await this.request("POST", "/v1/auth/otp", { body: { phone } });
+    assert.equal(otp.status, 202, JSON.stringify(otp.body));
+    const code = await this.latestCode(phone);
+    const res = await this.request<Session>("POST", "/v1/auth/verify", { body: { phone, code } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const session = { ...res.body, phone };
+    this.#sessions.set(phone, session);
+    return session;
+  }
+
+  loginAdmin(): Promise<Session> {
+    return this.login(ADMIN_PHONE);
+  }
+}
+
+/** A fresh valid Indian mobile number (random, so tests never share a phone). */
+export function randomPhone(): string {
+  const digits = crypto.getRandomValues(new Uint32Array(1))[0] % 100_000_000;
+  return `+9170${String(digits).padStart(8, "0")}`;
+}
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+/** Registers a doctor (as admin), gives them hours every day, and returns the doctor. */
+export async function createDoctor(
+  api: Api,
+  admin: Session,
+  overrides: Record<string, unknown> = {},
+  hours = { start: "09:00", end: "17:00" },
+): Promise<{ id: string; phone: string; timezone: string }> {
+  const phone = randomPhone();
+  const res = await api.request<{ id: string; timezone: string }>("POST", "/v1/admin/doctors", {
+    token: admin.accessToken,
+    body: {
+      name: "Dr. Asha Kulkarni",
+      phone,
+      specializations: ["Kayachikitsa", "Panchakarma"],
+      languages: ["en", "hi", "mr"],
+      city: "Pune",
+      timezone: "Asia/Kolkata",
+      slotMinutes: 30,
+      fee: 500,
+      ...overrides,
+    },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const avail = await api.request("PUT", `/v1/doctors/${res.body.id}/availability`, {
+    token: admin.accessToken,
+    body: {
+      weekly: WEEKDAYS.map((day) => ({ day, ...hours })),
+      overrides: [],
+      minNoticeMinutes: 0,
+      horizonDays: 60,
+    },
+  });
+  assert.equal(avail.status, 200, JSON.stringify(avail.body));
+  return { id: res.body.id, phone, timezone: res.body.timezone };
+}
+
+/** The doctor's local date `days` from now (YYYY-MM-DD). */
+export function dateInDays(days: number, timeZone = "Asia/Kolkata"): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone }).format(Date.now() + days * 86_400_000);
+}
+
+export async function firstSlots(api: Api, doctorId: string, day = dateInDays(2)) {
+  const res = await api.request<{ slots: { start: string; end: string }[] }>(
+    "GET",
+    `/v1/doctors/${doctorId}/slots?from=${day}&to=${day}`,
+  );
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body.slots;
+}

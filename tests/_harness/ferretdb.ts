@@ -1,0 +1,177 @@
+/**
+ * A throw-away MongoDB-compatible server for tests: FerretDB on its SQLite backend in a fresh temp
+ * dir on a free 127.0.0.1 port. `halt()` and `restart()` keep the port and the data, so tests can
+ * check that a store fails fast while the server is down and recovers by itself afterwards. With `MONGODB_URI` set, the tests use that server instead; `stop()` then
+ * drops every database handed out by `database()` and `restart()` is not possible.
+ *
+ * The binary comes from `FERRETDB_BIN`, else `$(go env GOPATH)/bin/ferretdb`, else
+ * `/root/go/bin/ferretdb`. It must be a build with `build/version/version.txt` (a plain
+ * `go install ...@v1.24.2` panics at start-up with "Invalid build/version/version.txt").
+ */
+import { MongoClient } from "mongodb";
+
+export interface TestMongo {
+  uri: string;
+  /** True when this harness runs its own FerretDB (so it can stop and restart it). */
+  embedded: boolean;
+  /** A new, unique database name on this server; `stop()` cleans it up. */
+  database(): string;
+  /** Stops the server but keeps its port and data, as a crash would; `restart()` brings it back. */
+  halt(): Promise<void>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 15_000;
+
+export async function startFerretDb(): Promise<TestMongo> {
+  const outside = Deno.env.get("MONGODB_URI");
+  const prefix = `vaidya_test_${crypto.randomUUID().slice(0, 8)}`;
+  let counter = 0;
+  const handedOut: string[] = [];
+  const database = () => {
+    const name = `${prefix}_${++counter}`;
+    handedOut.push(name);
+    return name;
+  };
+  if (outside) return outsideServer(outside, database, handedOut);
+
+  const bin = await findBinary();
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-ferretdb-" });
+  const port = freePort();
+  const uri = `mongodb://127.0.0.1:${port}/`;
+  const args = [
+    "--handler=sqlite",
+    `--sqlite-url=file:${dir}/`,
+    `--listen-addr=127.0.0.1:${port}`,
+    `--state-dir=${dir}`,
+    "--debug-addr=-",
+    "--telemetry=disable",
+    "--log-level=error",
+  ];
+  let child: Deno.ChildProcess | null = null;
+
+  async function launch() {
+    child = new Deno.Command(bin, { args, stdin: "null", stdout: "null", stderr: "null" }).spawn();
+    try {
+      await waitForPing(uri, child);
+    } catch (err) {
+      await kill();
+      throw err;
+    }
+  }
+
+  async function kill() {
+    const running = child;
+    child = null;
+    if (!running) return;
+    try {
+      running.kill("SIGTERM");
+    } catch {
+      // Already exited.
+    }
+    await running.status;
+  }
+
+  try {
+    await launch();
+  } catch (err) {
+    await Deno.remove(dir, { recursive: true });
+    throw err;
+  }
+  return {
+    uri,
+    embedded: true,
+    database,
+    halt: kill,
+    async stop() {
+      await kill();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+    async restart() {
+      await kill();
+      await launch();
+    },
+  };
+}
+
+function outsideServer(uri: string, database: () => string, handedOut: string[]): TestMongo {
+  return {
+    uri,
+    embedded: false,
+    database,
+    halt() {
+      return Promise.reject(new Error("Cannot halt an outside MongoDB server (MONGODB_URI)"));
+    },
+    async stop() {
+      const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+      try {
+        for (const name of handedOut) await client.db(name).dropDatabase();
+      } finally {
+        await client.close();
+      }
+    },
+    restart() {
+      return Promise.reject(new Error("Cannot restart an outside MongoDB server (MONGODB_URI)"));
+    },
+  };
+}
+
+async function findBinary(): Promise<string> {
+  const fromEnv = Deno.env.get("FERRETDB_BIN");
+  if (fromEnv) return fromEnv;
+  try {
+    const out = await new Deno.Command("go", { args: ["env", "GOPATH"], stderr: "null" }).output();
+    const gopath = new TextDecoder().decode(out.stdout).trim();
+    if (out.success && gopath) {
+      const candidate = `${gopath.split(":")[0]}/bin/ferretdb`;
+      if (await exists(candidate)) return candidate;
+    }
+  } catch {
+    // No Go toolchain on PATH: fall through to the usual location.
+  }
+  return "/root/go/bin/ferretdb";
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+async function waitForPing(uri: string, child: Deno.ChildProcess): Promise<void> {
+  let exited = false;
+  child.status.then(() => exited = true);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let lastError: unknown = null;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`Cannot start FerretDB for tests: the process exited at start-up`);
+    const client = new MongoClient(uri, {
+      serverSelectionTimeoutMS: 500,
+      connectTimeoutMS: 500,
+      directConnection: true,
+    });
+    try {
+      await client.db("admin").command({ ping: 1 });
+      return;
+    } catch (err) {
+      lastError = err;
+    } finally {
+      await client.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Cannot start FerretDB for tests: no ping answer on ${uri} within 15 s`, {
+    cause: lastError,
+  });
+}

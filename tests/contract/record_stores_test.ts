@@ -1,0 +1,318 @@
+/**
+ * One contract for every records adapter: the same cases run against Deno KV (in memory) and
+ * MongoDB (FerretDB started by the harness, or `MONGODB_URI`), each case on fresh, empty stores.
+ */
+import assert from "node:assert/strict";
+import { ConflictError, SlotUnavailableError } from "../../src/errors.ts";
+import type { RecordStores } from "../../src/stores/ports.ts";
+import type { AppointmentRecord } from "../../src/stores/records.ts";
+import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
+import { createMongoRecordStores } from "../../src/stores/mongo/record_stores.ts";
+import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
+import { appointment, doctor, id, MINUTE_MS, moved, patient, T0 } from "./_fixtures.ts";
+
+export function recordStoreContract(name: string, makeStores: () => Promise<RecordStores>) {
+  function test(title: string, fn: (stores: RecordStores) => Promise<void>) {
+    Deno.test(`${name}: ${title}`, async () => {
+      const stores = await makeStores();
+      try {
+        await fn(stores);
+      } finally {
+        await stores.close();
+      }
+    });
+  }
+
+  async function rejectsWith(promise: Promise<unknown>, code: string) {
+    await assert.rejects(promise, (err) => err instanceof ConflictError && err.code === code);
+  }
+
+  test("doctors.create() stores a doctor that get() and findByPhoneIndex() return", async (s) => {
+    const d = doctor();
+    await s.doctors.create(d);
+    assert.deepEqual(await s.doctors.get(d.id), d);
+    assert.deepEqual(await s.doctors.findByPhoneIndex(d.phoneIndex), d);
+    assert.equal(await s.doctors.get(id("doc")), null);
+    assert.equal(await s.doctors.findByPhoneIndex("unknown"), null);
+  });
+
+  test("doctors.create() refuses a second doctor with the same phone", async (s) => {
+    const d = doctor();
+    await s.doctors.create(d);
+    await rejectsWith(s.doctors.create(doctor({ phoneIndex: d.phoneIndex })), "doctor_exists");
+  });
+
+  test("doctors.update() compares versions", async (s) => {
+    const d = doctor();
+    await s.doctors.create(d);
+    const next = { ...d, city: "Thrissur", languages: ["hi"], version: 2 };
+    await s.doctors.update(next);
+    assert.deepEqual(await s.doctors.get(d.id), next);
+    await rejectsWith(s.doctors.update({ ...d, name: "stale", version: 2 }), "version_conflict");
+    assert.equal((await s.doctors.search({ city: "Kochi" }, 10)).items.length, 0);
+    assert.deepEqual((await s.doctors.search({ language: "hi" }, 10)).items, [next]);
+  });
+
+  test("doctors.search() filters by specialization, language, city and name", async (s) => {
+    const a = doctor({ name: "Dr. Asha Menon", specializations: ["panchakarma", "nadi"] });
+    const b = doctor({ name: "Dr. Ravi Nair", languages: ["hi"], city: "Pune" });
+    const c = doctor({ name: "Dr. M.K. Rao", specializations: ["kayachikitsa"], city: "Pune" });
+    for (const d of [a, b, c]) await s.doctors.create(d);
+    const ids = async (f: Parameters<RecordStores["doctors"]["search"]>[0]) =>
+      (await s.doctors.search(f, 10)).items.map((d) => d.id);
+    assert.deepEqual(await ids({}), [a.id, b.id, c.id]);
+    assert.deepEqual(await ids({ specialization: "nadi" }), [a.id]);
+    assert.deepEqual(await ids({ specialization: "panchakarma" }), [a.id, b.id]);
+    assert.deepEqual(await ids({ language: "ml" }), [a.id, c.id]);
+    assert.deepEqual(await ids({ city: "Pune" }), [b.id, c.id]);
+    assert.deepEqual(await ids({ city: "Pune", language: "hi" }), [b.id]);
+    assert.deepEqual(await ids({ q: "NAIR" }), [b.id]);
+    assert.deepEqual(await ids({ q: "m.k." }), [c.id]);
+    assert.deepEqual(await ids({ q: "m.." }), [], "q is a substring, not a pattern");
+    assert.deepEqual(await ids({ q: "dr.", city: "Kochi" }), [a.id]);
+  });
+
+  test("doctors.search() pages by cursor without gaps or repeats", async (s) => {
+    const made = [];
+    for (let i = 0; i < 5; i++) {
+      const d = doctor({ name: `Dr. Page ${i}` });
+      await s.doctors.create(d);
+      made.push(d.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    const sizes: number[] = [];
+    do {
+      const page = await s.doctors.search({ q: "page" }, 2, cursor);
+      sizes.push(page.items.length);
+      seen.push(...page.items.map((d) => d.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    assert.deepEqual(sizes, [2, 2, 1]);
+    assert.deepEqual(seen, made);
+  });
+
+  test("patients.getOrCreate() returns the existing patient of a phone", async (s) => {
+    const p = patient();
+    assert.deepEqual(await s.patients.getOrCreate(p), p);
+    const again = await s.patients.getOrCreate(patient({ phoneIndex: p.phoneIndex }));
+    assert.deepEqual(again, p);
+    assert.deepEqual(await s.patients.get(p.id), p);
+    assert.deepEqual(await s.patients.findByPhoneIndex(p.phoneIndex), p);
+    assert.equal(await s.patients.get(id("pat")), null);
+  });
+
+  test("patients.getOrCreate() creates one patient under 10 concurrent calls", async (s) => {
+    const phoneIndex = crypto.randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => s.patients.getOrCreate(patient({ phoneIndex }))),
+    );
+    assert.equal(new Set(results.map((p) => p.id)).size, 1);
+    assert.equal((await s.patients.findByPhoneIndex(phoneIndex))?.id, results[0].id);
+  });
+
+  test("patients.update() compares versions", async (s) => {
+    const p = await s.patients.getOrCreate(patient());
+    const next = { ...p, language: "ml", version: 2 };
+    await s.patients.update(next);
+    assert.deepEqual(await s.patients.get(p.id), next);
+    await rejectsWith(s.patients.update({ ...p, version: 2 }), "version_conflict");
+  });
+
+  test("appointments.book() stores the appointment and claims its time", async (s) => {
+    const a = appointment(id("doc"), id("pat"), 0);
+    assert.deepEqual(await s.appointments.book(a), a);
+    assert.deepEqual(await s.appointments.get(a.id), a);
+    assert.deepEqual(
+      await s.appointments.busy(a.doctorId, T0 - 60 * MINUTE_MS, T0 + 60 * MINUTE_MS),
+      [
+        { startMs: a.startMs, endMs: a.endMs },
+      ],
+    );
+    assert.equal(await s.appointments.get(id("apt")), null);
+  });
+
+  test("appointments.book() refuses overlapping time on a different grid", async (s) => {
+    const doctorId = id("doc");
+    await s.appointments.book(appointment(doctorId, id("pat"), 0, 30));
+    await assert.rejects(
+      s.appointments.book(appointment(doctorId, id("pat"), 15, 45)),
+      SlotUnavailableError,
+    );
+    await s.appointments.book(appointment(doctorId, id("pat"), 30, 45));
+    await s.appointments.book(appointment(id("doc"), id("pat"), 0, 30));
+  });
+
+  test("appointments.book() of the same id twice returns the stored one", async (s) => {
+    const a = appointment(id("doc"), id("pat"), 0);
+    await s.appointments.book(a);
+    const retry = await s.appointments.book({ ...a, reasonSealed: "v1.k1.other" });
+    assert.deepEqual(retry, a);
+  });
+
+  test("appointments.book() lets exactly one of 20 concurrent bookings win a slot", async (s) => {
+    const doctorId = id("doc");
+    const attempts = Array.from({ length: 20 }, () => appointment(doctorId, id("pat"), 60));
+    const results = await Promise.allSettled(attempts.map((a) => s.appointments.book(a)));
+    const won = results.filter((r) => r.status === "fulfilled");
+    assert.equal(won.length, 1);
+    for (const r of results) {
+      if (r.status === "rejected") assert.ok(r.reason instanceof SlotUnavailableError, r.reason);
+    }
+    assert.equal((await s.appointments.busy(doctorId, T0, T0 + 240 * MINUTE_MS)).length, 1);
+  });
+
+  test("appointments.transition() to cancelled frees the time", async (s) => {
+    const a = await s.appointments.book(appointment(id("doc"), id("pat"), 0));
+    const cancelled = moved(a, { status: "cancelled", cancelledBy: "patient" });
+    assert.deepEqual(await s.appointments.transition(a, cancelled), cancelled);
+    assert.deepEqual(await s.appointments.get(a.id), cancelled);
+    await s.appointments.book(appointment(a.doctorId, id("pat"), 0));
+  });
+
+  test("appointments.transition() to a new time claims it and frees the old", async (s) => {
+    const a = await s.appointments.book(appointment(id("doc"), id("pat"), 0));
+    const later = moved(a, { offsetMinutes: 120 });
+    await s.appointments.transition(a, later);
+    await assert.rejects(
+      s.appointments.book(appointment(a.doctorId, id("pat"), 120)),
+      SlotUnavailableError,
+    );
+    await s.appointments.book(appointment(a.doctorId, id("pat"), 0));
+    // Overlapping its own old time is fine: only other appointments block.
+    const overlapping = moved(later, { offsetMinutes: 135 });
+    await s.appointments.transition(later, overlapping);
+    assert.deepEqual(await s.appointments.get(a.id), overlapping);
+    await s.appointments.book(appointment(a.doctorId, id("pat"), 120, 15));
+  });
+
+  test("appointments.transition() onto taken time fails and keeps the old one", async (s) => {
+    const a = await s.appointments.book(appointment(id("doc"), id("pat"), 0));
+    await s.appointments.book(appointment(a.doctorId, id("pat"), 60));
+    await assert.rejects(
+      s.appointments.transition(a, moved(a, { offsetMinutes: 45 })),
+      SlotUnavailableError,
+    );
+    assert.deepEqual(await s.appointments.get(a.id), a);
+    await assert.rejects(
+      s.appointments.book(appointment(a.doctorId, id("pat"), 0)),
+      SlotUnavailableError,
+    );
+    await s.appointments.book(appointment(a.doctorId, id("pat"), 30));
+  });
+
+  test("appointments.transition() from a stale version is a version conflict", async (s) => {
+    const a = await s.appointments.book(appointment(id("doc"), id("pat"), 0));
+    await s.appointments.transition(a, moved(a, { status: "completed" }));
+    await rejectsWith(
+      s.appointments.transition(a, moved(a, { offsetMinutes: 60 })),
+      "version_conflict",
+    );
+    await s.appointments.book(appointment(a.doctorId, id("pat"), 60));
+  });
+
+  test("appointments.busy() lists only active appointments overlapping the range", async (s) => {
+    const doctorId = id("doc");
+    const book = (offset: number, minutes = 30) =>
+      s.appointments.book(appointment(doctorId, id("pat"), offset, minutes));
+    const before = await book(-60);
+    const straddling = await book(-15, 30);
+    const inside = await book(60);
+    const cancelledOne = await book(120);
+    await s.appointments.transition(cancelledOne, moved(cancelledOne, { status: "cancelled" }));
+    const done = await book(180);
+    await s.appointments.transition(done, moved(done, { status: "completed" }));
+    await book(240);
+    await s.appointments.book(appointment(id("doc"), id("pat"), 60));
+    const busy = await s.appointments.busy(doctorId, T0, T0 + 240 * MINUTE_MS);
+    const spans = (list: AppointmentRecord[]) =>
+      list.map((a) => ({ startMs: a.startMs, endMs: a.endMs }));
+    assert.deepEqual(
+      busy.toSorted((x, y) => x.startMs - y.startMs),
+      spans([straddling, inside, done]),
+    );
+    assert.ok(!busy.some((b) => b.startMs === before.startMs));
+  });
+
+  for (const side of ["doctor", "patient"] as const) {
+    test(`appointments.listFor${side === "doctor" ? "Doctor" : "Patient"}() orders, filters and pages`, async (s) => {
+      const doctorId = id("doc");
+      const patientId = id("pat");
+      const make = async (offset: number, doc = doctorId) =>
+        await s.appointments.book(appointment(doc, patientId, offset));
+      const c = await make(120);
+      const a = await make(0);
+      const cancelled = moved(a, { status: "cancelled" });
+      await s.appointments.transition(a, cancelled);
+      const b = await make(0, side === "patient" ? id("doc") : doctorId);
+      const d = await make(60);
+      const e = await make(240);
+      // Someone else's appointment never shows.
+      await s.appointments.book(
+        appointment(side === "doctor" ? id("doc") : doctorId, id("pat"), 300),
+      );
+      const list = (
+        query: Parameters<RecordStores["appointments"]["listForDoctor"]>[1],
+        limit: number,
+        cursor?: string,
+      ) =>
+        side === "doctor"
+          ? s.appointments.listForDoctor(doctorId, query, limit, cursor)
+          : s.appointments.listForPatient(patientId, query, limit, cursor);
+      const sameStart = [cancelled, b].toSorted((x, y) => x.id < y.id ? -1 : 1);
+      const all = [...sameStart, d, c, e];
+      assert.deepEqual((await list({}, 10)).items, all);
+      assert.equal((await list({}, 10)).nextCursor, null);
+      assert.deepEqual((await list({ status: "cancelled" }, 10)).items, [cancelled]);
+      assert.deepEqual(
+        (await list({ status: "confirmed" }, 10)).items,
+        all.filter((x) => x !== cancelled),
+      );
+      assert.deepEqual(
+        (await list({ fromMs: T0 + 60 * MINUTE_MS, toMs: T0 + 240 * MINUTE_MS }, 10)).items,
+        [d, c],
+      );
+      const seen: AppointmentRecord[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await list({}, 2, cursor);
+        seen.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor);
+      assert.deepEqual(seen, all);
+      assert.equal(pages, 3);
+    });
+  }
+}
+
+recordStoreContract("KV records", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const stores = createKvRecordStores(kv);
+  return {
+    ...stores,
+    async close() {
+      await stores.close();
+      kv.close();
+    },
+  };
+});
+
+let mongo: TestMongo | null = null;
+Deno.test.beforeAll(async () => {
+  mongo = await startFerretDb();
+});
+Deno.test.afterAll(async () => {
+  await mongo?.stop();
+});
+
+recordStoreContract("MongoDB records", () =>
+  createMongoRecordStores({
+    uri: mongo!.uri,
+    dbName: mongo!.database(),
+    maxPoolSize: 10,
+    timeoutMs: 5_000,
+    retryWrites: true,
+    autoMigrate: true,
+  }));

@@ -1,0 +1,450 @@
+/**
+ * Bad input over HTTP: each case gets a 4xx problem with a stable code, changes nothing, and leaks
+ * no stack trace. Also the role checks and the booking-policy refusals.
+ */
+import assert from "node:assert/strict";
+import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
+import { startServer } from "../_harness/server.ts";
+
+type Body = Record<string, unknown>;
+
+function assertProblem(
+  res: { status: number; headers: Headers; body: unknown },
+  status: number,
+  code: string,
+) {
+  const body = res.body as Body;
+  assert.equal(res.status, status, JSON.stringify(body));
+  assert.equal(res.headers.get("content-type"), "application/problem+json");
+  assert.equal(body.code, code);
+  assert.equal(body.status, status);
+  assert.equal(typeof body.title, "string");
+  assert.equal(typeof body.detail, "string");
+  assert.doesNotMatch(JSON.stringify(body), /file:\/\/|\bat \w+ \(|\.ts:\d+/, "no stack trace");
+}
+
+Deno.test("bad input answers 4xx problems with stable codes and changes nothing", async (t) => {
+  await using server = await startServer();
+  const api = new Api(server.url);
+  const admin = await api.loginAdmin();
+  const doctor = await createDoctor(api, admin);
+  const patient = await api.login(randomPhone());
+  const day = dateInDays(2);
+  const slots = await firstSlots(api, doctor.id, day);
+  const token = patient.accessToken;
+
+  await t.step("malformed JSON is 400 validation_failed", async () => {
+    const res = await api.request("POST", "/v1/holds", {
+      token,
+      raw: '{"doctorId": ',
+      headers: { "content-type": "application/json" },
+    });
+    assertProblem(res, 400, "validation_failed");
+  });
+
+  await t.step("wrong types are 400 with field errors", async () => {
+    const res = await api.request<Body>("POST", "/v1/holds", {
+      token,
+      body: { doctorId: 42, start: "tomorrow" },
+    });
+    assertProblem(res, 400, "validation_failed");
+    const paths = (res.body.errors as { path: string }[]).map((e) => e.path).sort();
+    assert.deepEqual(paths, ["doctorId", "start"]);
+  });
+
+  await t.step("an invalid phone is 400", async () => {
+    assertProblem(
+      await api.request("POST", "/v1/auth/otp", { body: { phone: "98123" } }),
+      400,
+      "validation_failed",
+    );
+  });
+
+  await t.step("a non-JSON body is 415", async () => {
+    const res = await api.request("POST", "/v1/auth/otp", {
+      raw: "phone=+919812345678",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assertProblem(res, 415, "unsupported_media_type");
+  });
+
+  await t.step("an unknown doctor is 404 for slots, profile and holds", async () => {
+    assertProblem(await api.request("GET", "/v1/doctors/doc_nope"), 404, "not_found");
+    assertProblem(
+      await api.request("GET", `/v1/doctors/doc_nope/slots?from=${day}&to=${day}`),
+      404,
+      "not_found",
+    );
+    assertProblem(
+      await api.request("POST", "/v1/holds", {
+        token,
+        body: { doctorId: "doc_nope", start: slots[0].start },
+      }),
+      404,
+      "not_found",
+    );
+  });
+
+  await t.step("from after to, and ranges over 31 days, are 400", async () => {
+    assertProblem(
+      await api.request(
+        "GET",
+        `/v1/doctors/${doctor.id}/slots?from=${dateInDays(3)}&to=${dateInDays(1)}`,
+      ),
+      400,
+      "validation_failed",
+    );
+    assertProblem(
+      await api.request(
+        "GET",
+        `/v1/doctors/${doctor.id}/slots?from=${dateInDays(1)}&to=${dateInDays(40)}`,
+      ),
+      400,
+      "validation_failed",
+    );
+    assertProblem(
+      await api.request("GET", `/v1/doctors/${doctor.id}/slots?from=2026-13-01&to=2026-13-02`),
+      400,
+      "validation_failed",
+    );
+  });
+
+  await t.step(
+    "a start off the slot grid is 422 slot_not_offered; in the past 422 slot_in_past",
+    async () => {
+      const offGrid = new Date(Date.parse(slots[0].start) + 7 * 60_000).toISOString();
+      assertProblem(
+        await api.request("POST", "/v1/holds", {
+          token,
+          body: { doctorId: doctor.id, start: offGrid },
+        }),
+        422,
+        "slot_not_offered",
+      );
+      const past = new Date(Date.now() - 86_400_000).toISOString();
+      assertProblem(
+        await api.request("POST", "/v1/holds", {
+          token,
+          body: { doctorId: doctor.id, start: past },
+        }),
+        422,
+        "slot_in_past",
+      );
+      const after = await firstSlots(api, doctor.id, day);
+      assert.deepEqual(after, slots, "nothing changed");
+    },
+  );
+
+  await t.step("missing, malformed and forged tokens are 401", async () => {
+    assertProblem(await api.request("GET", "/v1/appointments"), 401, "unauthenticated");
+    assertProblem(
+      await api.request("GET", "/v1/appointments", { headers: { authorization: "Bearer nope" } }),
+      401,
+      "unauthenticated",
+    );
+    const [h, p] = token.split(".");
+    const payload = JSON.parse(atob(p.replace(/-/g, "+").replace(/_/g, "/")));
+    const forged = btoa(JSON.stringify({ ...payload, role: "admin" })).replace(/=+$/, "")
+      .replace(/\+/g, "-").replace(/\//g, "_");
+    assertProblem(
+      await api.request("GET", "/v1/appointments", {
+        token: `${h}.${forged}.${token.split(".")[2]}`,
+      }),
+      401,
+      "unauthenticated",
+    );
+    const none = btoa(JSON.stringify({ alg: "none", typ: "JWT" })).replace(/=+$/, "");
+    assertProblem(
+      await api.request("GET", "/v1/appointments", { token: `${none}.${p}.` }),
+      401,
+      "unauthenticated",
+    );
+  });
+
+  await t.step(
+    "a patient calling admin routes is 403; a doctor holding a slot is 403",
+    async () => {
+      assertProblem(
+        await api.request("POST", "/v1/admin/doctors", {
+          token,
+          body: {
+            name: "X",
+            phone: randomPhone(),
+            specializations: ["Rasayana"],
+            languages: ["en"],
+            city: "Delhi",
+            timezone: "Asia/Kolkata",
+            slotMinutes: 30,
+          },
+        }),
+        403,
+        "forbidden",
+      );
+      const doc = await api.login(doctor.phone);
+      assertProblem(
+        await api.request("POST", "/v1/holds", {
+          token: doc.accessToken,
+          body: { doctorId: doctor.id, start: slots[0].start },
+        }),
+        403,
+        "forbidden",
+      );
+    },
+  );
+
+  await t.step("a doctor cannot change another doctor's availability (404)", async () => {
+    const other = await createDoctor(api, admin);
+    const doc = await api.login(doctor.phone);
+    assertProblem(
+      await api.request("PUT", `/v1/doctors/${other.id}/availability`, {
+        token: doc.accessToken,
+        body: { weekly: [], overrides: [] },
+      }),
+      404,
+      "not_found",
+    );
+  });
+
+  await t.step("availability with overlapping ranges is 400 with the field named", async () => {
+    const res = await api.request<Body>("PUT", `/v1/doctors/${doctor.id}/availability`, {
+      token: admin.accessToken,
+      body: {
+        weekly: [{ day: "mon", start: "09:00", end: "12:00" }, {
+          day: "mon",
+          start: "11:00",
+          end: "13:00",
+        }],
+        overrides: [],
+      },
+    });
+    assertProblem(res, 400, "validation_failed");
+    assert.ok((res.body.errors as unknown[]).length > 0);
+  });
+
+  await t.step("a foreign hold id is 404 for confirm and release", async () => {
+    const hold = await api.request<Body>("POST", "/v1/holds", {
+      token,
+      body: { doctorId: doctor.id, start: slots[1].start },
+    });
+    assert.equal(hold.status, 201);
+    const stranger = await api.login(randomPhone());
+    assertProblem(
+      await api.request("POST", `/v1/holds/${hold.body.id}/confirm`, {
+        token: stranger.accessToken,
+        body: { code: "123456" },
+      }),
+      404,
+      "not_found",
+    );
+    assertProblem(
+      await api.request("DELETE", `/v1/holds/${hold.body.id}`, { token: stranger.accessToken }),
+      404,
+      "not_found",
+    );
+    await api.request("DELETE", `/v1/holds/${hold.body.id}`, { token });
+  });
+
+  await t.step("a patient holds at most 3 slots at once (409 hold_limit_reached)", async () => {
+    const p = await api.login(randomPhone());
+    for (const s of slots.slice(4, 7)) {
+      const res = await api.request("POST", "/v1/holds", {
+        token: p.accessToken,
+        body: { doctorId: doctor.id, start: s.start },
+      });
+      assert.equal(res.status, 201);
+    }
+    assertProblem(
+      await api.request("POST", "/v1/holds", {
+        token: p.accessToken,
+        body: { doctorId: doctor.id, start: slots[8].start },
+      }),
+      409,
+      "hold_limit_reached",
+    );
+  });
+
+  await t.step("unknown routes are 404 problems", async () => {
+    assertProblem(await api.request("GET", "/v1/nothing-here"), 404, "not_found");
+  });
+});
+
+Deno.test("idempotency: a retried POST replays the first answer; another body is 422", async (t) => {
+  await using server = await startServer();
+  const api = new Api(server.url);
+  const admin = await api.loginAdmin();
+  const doctor = await createDoctor(api, admin);
+  const patient = await api.login(randomPhone());
+  const slots = await firstSlots(api, doctor.id);
+
+  await t.step("the same key and body returns the same hold and holds once", async () => {
+    const body = { doctorId: doctor.id, start: slots[0].start };
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const first = await api.request<Body>("POST", "/v1/holds", {
+      token: patient.accessToken,
+      body,
+      headers,
+    });
+    const second = await api.request<Body>("POST", "/v1/holds", {
+      token: patient.accessToken,
+      body,
+      headers,
+    });
+    assert.equal(first.status, 201);
+    assert.equal(second.status, 201);
+    assert.deepEqual(second.body, first.body);
+    assert.equal(second.headers.get("idempotent-replayed"), "true");
+    const outbox = await api.request<{ messages: unknown[] }>(
+      "GET",
+      `/v1/dev/outbox?to=${encodeURIComponent(patient.phone)}`,
+    );
+    assert.equal(outbox.body.messages.length, 2, "one login code and one hold code: sent once");
+
+    const code = await api.latestCode(patient.phone);
+    const confirmHeaders = { "idempotency-key": crypto.randomUUID() };
+    const c1 = await api.request<{ appointment: Body }>(
+      "POST",
+      `/v1/holds/${first.body.id}/confirm`,
+      {
+        token: patient.accessToken,
+        body: { code },
+        headers: confirmHeaders,
+      },
+    );
+    const c2 = await api.request<{ appointment: Body }>(
+      "POST",
+      `/v1/holds/${first.body.id}/confirm`,
+      {
+        token: patient.accessToken,
+        body: { code },
+        headers: confirmHeaders,
+      },
+    );
+    assert.equal(c1.status, 201);
+    assert.deepEqual(c2.body, c1.body);
+    const list = await api.request<{ items: Body[] }>("GET", "/v1/appointments", {
+      token: patient.accessToken,
+    });
+    assert.equal(list.body.items.length, 1, "booked once");
+  });
+
+  await t.step("the same key with a different body is 422 idempotency_conflict", async () => {
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const a = await api.request("POST", "/v1/holds", {
+      token: patient.accessToken,
+      body: { doctorId: doctor.id, start: slots[2].start },
+      headers,
+    });
+    assert.equal(a.status, 201);
+    assertProblem(
+      await api.request("POST", "/v1/holds", {
+        token: patient.accessToken,
+        body: { doctorId: doctor.id, start: slots[3].start },
+        headers,
+      }),
+      422,
+      "idempotency_conflict",
+    );
+    const free = await firstSlots(api, doctor.id);
+    assert.ok(free.some((s) => s.start === slots[3].start), "the conflicting request did nothing");
+  });
+
+  await t.step("a refused request is replayed as the same problem", async () => {
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const body = { doctorId: doctor.id, start: slots[0].start };
+    const a = await api.request<Body>("POST", "/v1/holds", {
+      token: patient.accessToken,
+      body,
+      headers,
+    });
+    const b = await api.request<Body>("POST", "/v1/holds", {
+      token: patient.accessToken,
+      body,
+      headers,
+    });
+    assertProblem(a, 409, "slot_unavailable");
+    assert.equal(b.status, 409);
+    assert.equal(b.body.code, "slot_unavailable");
+    assert.equal(b.headers.get("idempotent-replayed"), "true");
+  });
+});
+
+Deno.test("policy: cancel and reschedule are refused inside the cut-off; expired holds are 410", async (t) => {
+  await using server = await startServer({ env: { HOLD_TTL_SECONDS: "2" } });
+  const api = new Api(server.url);
+  const admin = await api.loginAdmin();
+  const doctor = await createDoctor(api, admin, {}, { start: "00:00", end: "24:00" });
+  const patient = await api.login(randomPhone());
+
+  const today = dateInDays(0);
+  const tomorrow = dateInDays(1);
+  const res = await api.request<{ slots: { start: string }[] }>(
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${today}&to=${tomorrow}`,
+  );
+  const soon = res.body.slots.find((s) => Date.parse(s.start) - Date.now() < 90 * 60_000)!;
+  assert.ok(soon, "a slot within the next 90 minutes");
+
+  await t.step("an expired hold is 410 hold_expired and its slot is free again", async () => {
+    const later = res.body.slots.at(-1)!;
+    const hold = await api.request<Body>("POST", "/v1/holds", {
+      token: patient.accessToken,
+      body: { doctorId: doctor.id, start: later.start },
+    });
+    assert.equal(hold.status, 201);
+    const code = await api.latestCode(patient.phone);
+    await new Promise((r) => setTimeout(r, 2300));
+    assertProblem(
+      await api.request("POST", `/v1/holds/${hold.body.id}/confirm`, {
+        token: patient.accessToken,
+        body: { code },
+      }),
+      410,
+      "hold_expired",
+    );
+    const other = await api.login(randomPhone());
+    const again = await api.request("POST", "/v1/holds", {
+      token: other.accessToken,
+      body: { doctorId: doctor.id, start: later.start },
+    });
+    assert.equal(again.status, 201, "an expired (not yet deleted) hold counts as free");
+  });
+
+  await t.step("cancel within 2 h of the start is 422 cutoff_passed", async () => {
+    const hold = await api.request<Body>("POST", "/v1/holds", {
+      token: patient.accessToken,
+      body: { doctorId: doctor.id, start: soon.start },
+    });
+    assert.equal(hold.status, 201, JSON.stringify(hold.body));
+    const code = await api.latestCode(patient.phone);
+    const ok = await api.request<{ appointment: Body }>(
+      "POST",
+      `/v1/holds/${hold.body.id}/confirm`,
+      {
+        token: patient.accessToken,
+        body: { code },
+      },
+    );
+    assert.equal(ok.status, 201);
+    const id = ok.body.appointment.id;
+    assertProblem(
+      await api.request("POST", `/v1/appointments/${id}/cancel`, {
+        token: patient.accessToken,
+        body: {},
+      }),
+      422,
+      "cutoff_passed",
+    );
+    assertProblem(
+      await api.request("POST", `/v1/appointments/${id}/reschedule`, {
+        token: patient.accessToken,
+        body: { holdId: "hld_whatever" },
+      }),
+      422,
+      "cutoff_passed",
+    );
+    const still = await api.request<Body>("GET", `/v1/appointments/${id}`, {
+      token: patient.accessToken,
+    });
+    assert.equal(still.body.status, "confirmed", "nothing changed");
+  });
+});
