@@ -30,6 +30,12 @@ import { createKvHoldStore } from "./stores/kv/hold_store.ts";
 import { createKvIdempotencyStore } from "./stores/kv/idempotency_store.ts";
 import { createKvRecordStores } from "./stores/kv/record_stores.ts";
 import type { RecordStores } from "./stores/ports.ts";
+import { instrumentStores } from "./stores/instrumented_stores.ts";
+import { type AdminStore, createKvAdminStore } from "./stores/kv/admin_store.ts";
+import type { AppSecrets } from "./crypto/secrets.ts";
+import type { DataCipher } from "./crypto/data_cipher.ts";
+import type { KeyedHash } from "./crypto/keyed_hash.ts";
+import { createDoctorUiBackend } from "./ui/ui_backend.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -87,6 +93,43 @@ function crashPoints(config: Config, log: Logger): ((name: string) => void) | un
   };
 }
 
+/** What operator scripts need: the same KV, secrets and records as the server, no HTTP parts. */
+export interface OperatorRuntime {
+  config: Config;
+  kv: Deno.Kv;
+  secrets: AppSecrets;
+  cipher: DataCipher;
+  hash: KeyedHash;
+  records: RecordStores;
+  admins: AdminStore;
+  close(): Promise<void>;
+}
+
+/** Opens the stores a `scripts/` task needs from the validated config, exactly as bootstrap does. */
+export async function openOperatorRuntime(config: Config, log: Logger): Promise<OperatorRuntime> {
+  const kv = await openKv(config.KV_PATH);
+  try {
+    const secrets = await resolveSecrets(config, kv);
+    const records = await openRecords(config, kv, log);
+    return {
+      config,
+      kv,
+      secrets,
+      cipher: await createDataCipher(secrets.dataKeys),
+      hash: await createKeyedHash(secrets.hmacSecret),
+      records,
+      admins: createKvAdminStore(kv),
+      async close() {
+        await records.close().catch(() => {});
+        kv.close();
+      },
+    };
+  } catch (err) {
+    kv.close();
+    throw err;
+  }
+}
+
 export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
   const now = () => Date.now();
   const kv = await openKv(config.KV_PATH);
@@ -104,10 +147,10 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       audience: config.JWT_AUDIENCE,
       accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     });
-    const records = await openRecords(config, kv, log);
+    const metrics = createAppMetrics();
+    const records = instrumentStores(await openRecords(config, kv, log), metrics);
     closers.unshift(() => records.close());
     const ephemeral = createKvEphemeralStore(kv);
-    const metrics = createAppMetrics();
     const sender = openSender(config, kv, log);
     const limiter = config.RATE_LIMIT_DISABLED
       ? disabledRateLimiter
@@ -133,6 +176,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         cipher,
         hash,
         now,
+        isAdminPhoneIndex: createKvAdminStore(kv).isAdmin,
       }),
       doctors: createDoctorService({ records, cipher, hash, now }),
       booking: createBookingService({
@@ -154,6 +198,14 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         ephemeral: () => ephemeral.ping(),
       },
       outbox: sender.name === "console" ? (to) => readOutbox(kv, to) : null,
+      doctorUi: createDoctorUiBackend({
+        kv,
+        records,
+        cipher,
+        hash,
+        sessionTtlMs: config.UI_SESSION_TTL_SECONDS * 1000,
+        now,
+      }),
     };
     return {
       deps,

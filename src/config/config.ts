@@ -53,6 +53,8 @@ export const configSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).default("vaidya-api"),
   ACCESS_TOKEN_TTL_SECONDS: int(60, 3600).default(900),
   REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
+  /** Lifetime of a doctor web UI session (/doctor), fixed from login. */
+  UI_SESSION_TTL_SECONDS: int(1, 7 * 86400).default(12 * 3600),
   /** JSON array of private JWKs (Ed25519 `OKP` or `EC` P-256), each with a `kid`; the first signs. */
   JWT_PRIVATE_JWKS: optionalString,
   /** `kid:base64key,...` AES-256 keys; the first seals, all open. */

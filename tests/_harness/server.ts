@@ -83,6 +83,14 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     child = null;
   }
 
+  function signal(sig: Deno.Signal) {
+    try {
+      child?.kill(sig);
+    } catch {
+      // already exited (e.g. a crash point ended it): nothing to signal
+    }
+  }
+
   await spawn();
   const server: TestServer = {
     url: `http://127.0.0.1:${port}`,
@@ -91,13 +99,11 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     env,
     logs: () => output,
     async stop() {
-      if (!child) return;
-      child.kill("SIGTERM");
+      signal("SIGTERM");
       await waitExit();
     },
     async kill() {
-      if (!child) return;
-      child.kill("SIGKILL");
+      signal("SIGKILL");
       await waitExit();
     },
     async restart() {
