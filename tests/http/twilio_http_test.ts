@@ -1,0 +1,107 @@
+/**
+ * The server configured for Twilio, with the real SDK pointed at a local fake Twilio: codes go out
+ * through the Messages API (WhatsApp for patients who prefer it), and a failed send is a 503
+ * problem that leaves no usable code behind.
+ */
+import assert from "node:assert/strict";
+import { Api, randomPhone } from "../_harness/api.ts";
+import { startServer } from "../_harness/server.ts";
+
+const SID = "AC" + "0123456789abcdef".repeat(2);
+const TOKEN = "test-auth-token-123";
+
+interface Sent {
+  to: string;
+  from: string;
+  body: string;
+}
+
+function fakeTwilio() {
+  const sent: Sent[] = [];
+  let failNext = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const form = new URLSearchParams(await req.text());
+    const auth = req.headers.get("authorization");
+    if (auth !== `Basic ${btoa(`${SID}:${TOKEN}`)}`) return new Response("{}", { status: 401 });
+    const entry = {
+      to: form.get("To") ?? "",
+      from: form.get("From") ?? "",
+      body: form.get("Body") ?? "",
+    };
+    sent.push(entry);
+    if (failNext > 0) {
+      failNext--;
+      return Response.json({ code: 20500, message: "Internal Server Error", status: 500 }, {
+        status: 500,
+      });
+    }
+    return Response.json({ sid: `SM${crypto.randomUUID().replace(/-/g, "")}`, status: "queued" }, {
+      status: 201,
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    sent,
+    failOnce: () => void (failNext = 1),
+    close: () => server.shutdown(),
+  };
+}
+
+const codeIn = (body: string) => /\b(\d{6})\b/.exec(body)?.[1] ?? "";
+
+Deno.test("twilio: codes go out by SMS or WhatsApp; a failed send is 503 and leaves no code", async () => {
+  const twilio = fakeTwilio();
+  try {
+    await using server = await startServer({
+      env: {
+        TWILIO_ACCOUNT_SID: SID,
+        TWILIO_AUTH_TOKEN: TOKEN,
+        TWILIO_FROM: "+15005550006",
+        TWILIO_WHATSAPP_FROM: "+14155238886",
+        TWILIO_API_BASE_URL: twilio.url,
+        OTP_RESEND_COOLDOWN_SECONDS: "0",
+      },
+    });
+    const api = new Api(server.url);
+    const phone = randomPhone();
+
+    const outbox = await api.request("GET", "/v1/dev/outbox");
+    assert.equal(outbox.status, 404, "no dev outbox when Twilio sends");
+
+    twilio.failOnce();
+    const failed = await api.request<Record<string, unknown>>("POST", "/v1/auth/otp", {
+      body: { phone },
+    });
+    assert.equal(failed.status, 503);
+    assert.equal(failed.body.code, "service_unavailable");
+    assert.equal(twilio.sent.length, 1, "a 500 is not retried: it may have been delivered");
+    const undelivered = codeIn(twilio.sent[0].body);
+    const tryIt = await api.request("POST", "/v1/auth/verify", {
+      body: { phone, code: undelivered },
+    });
+    assert.equal(tryIt.status, 422, "the code of a failed send was withdrawn");
+
+    const sent = await api.request("POST", "/v1/auth/otp", { body: { phone } });
+    assert.equal(sent.status, 202);
+    const sms = twilio.sent.at(-1)!;
+    assert.equal(sms.to, phone);
+    assert.equal(sms.from, "+15005550006");
+    const login = await api.request<{ accessToken: string }>("POST", "/v1/auth/verify", {
+      body: { phone, code: codeIn(sms.body) },
+    });
+    assert.equal(login.status, 200);
+
+    const pref = await api.request("PUT", "/v1/me", {
+      token: login.body.accessToken,
+      body: { channel: "whatsapp" },
+    });
+    assert.equal(pref.status, 200);
+    assert.equal((await api.request("POST", "/v1/auth/otp", { body: { phone } })).status, 202);
+    const wa = twilio.sent.at(-1)!;
+    assert.equal(wa.to, `whatsapp:${phone}`);
+    assert.equal(wa.from, "whatsapp:+14155238886");
+    assert.ok(!server.logs().includes(phone), "the phone is never logged");
+  } finally {
+    await twilio.close();
+  }
+});
