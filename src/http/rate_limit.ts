@@ -26,6 +26,8 @@ export function rateLimit(
       throw new RateLimitedError((result.resetAtMs - now()) / 1000, "Too many requests", headers);
     }
     await next();
+    // An inner limit (per user, per phone) already told the client its own, tighter numbers.
+    if (c.res.headers.has("RateLimit-Limit")) return;
     for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
   };
 }

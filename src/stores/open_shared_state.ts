@@ -1,0 +1,89 @@
+/**
+ * Chooses, from config, where the shared short-lived state lives — the ephemeral store (OTP code
+ * hashes, attempt counters, lock-outs, cool-downs), the rate limiters and the read cache — for
+ * bootstrap.ts, the one place adapters are picked. Without UPSTASH_REDIS_REST_URL: Deno KV, the
+ * per-request API limit in process memory, and no cache (KV is local; a per-process cache could
+ * not see another process's bookings). With it: all of them on Upstash Redis.
+ *
+ * Failure policy: OTP limits and state fail closed (503); the API limiter fails open; the cache
+ * falls back to the source of truth.
+ */
+import type { BookingService } from "../booking/booking_service.ts";
+import {
+  cacheBookingService,
+  cacheDoctorService,
+  DOCTORS_TTL_MS,
+} from "../cache/cached_services.ts";
+import { createReadThrough } from "../cache/read_through.ts";
+import { createUpstashCache } from "../cache/upstash_cache.ts";
+import type { Config } from "../config/config.ts";
+import type { DoctorService } from "../doctors/doctor_service.ts";
+import type { Logger } from "../observability/logger.ts";
+import { failOpenRateLimiter } from "../ratelimit/fail_open.ts";
+import {
+  createMemoryRateLimiter,
+  createStoreRateLimiter,
+  disabledRateLimiter,
+  type RateLimiter,
+} from "../ratelimit/rate_limiter.ts";
+import { createUpstashRateLimiter } from "../ratelimit/upstash_rate_limiter.ts";
+import type { EphemeralStore } from "./ephemeral.ts";
+import { createKvEphemeralStore } from "./kv/ephemeral_store.ts";
+import type { HoldStore } from "./kv/hold_store.ts";
+import { createUpstashConnection } from "./upstash/client.ts";
+import { createUpstashEphemeralStore } from "./upstash/ephemeral_store.ts";
+
+export interface SharedState {
+  ephemeral: EphemeralStore;
+  /** OTP send and check limits: fail closed. */
+  limiter: RateLimiter;
+  /** General API limits (per IP, per user, holds per patient): fail open. */
+  apiLimiter: RateLimiter;
+  cacheDoctors(doctors: DoctorService): DoctorService;
+  cacheBooking(booking: BookingService): BookingService;
+  readiness: Record<string, () => Promise<void>>;
+}
+
+export function openSharedState(
+  config: Config,
+  kv: Deno.Kv,
+  log: Logger,
+  now: () => number,
+  holds: HoldStore,
+): SharedState {
+  if (!config.UPSTASH_REDIS_REST_URL || !config.UPSTASH_REDIS_REST_TOKEN) {
+    const ephemeral = createKvEphemeralStore(kv, now);
+    return {
+      ephemeral,
+      limiter: config.RATE_LIMIT_DISABLED
+        ? disabledRateLimiter
+        : createStoreRateLimiter(ephemeral, now),
+      apiLimiter: createMemoryRateLimiter(now),
+      cacheDoctors: (doctors) => doctors,
+      cacheBooking: (booking) => booking,
+      readiness: {},
+    };
+  }
+  const conn = createUpstashConnection({
+    url: config.UPSTASH_REDIS_REST_URL,
+    token: config.UPSTASH_REDIS_REST_TOKEN,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+  });
+  const ephemeral = createUpstashEphemeralStore(conn);
+  const upstashLimiter = createUpstashRateLimiter(conn);
+  const cache = createReadThrough(createUpstashCache(conn), log, {
+    bypassMs: DOCTORS_TTL_MS,
+    now,
+  });
+  log.info("rate limits, OTP state and caches in Upstash Redis", {
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+  });
+  return {
+    ephemeral,
+    limiter: config.RATE_LIMIT_DISABLED ? disabledRateLimiter : upstashLimiter,
+    apiLimiter: failOpenRateLimiter(upstashLimiter, log, { now }),
+    cacheDoctors: (doctors) => cacheDoctorService(doctors, cache),
+    cacheBooking: (booking) => cacheBookingService(booking, holds, cache),
+    readiness: { redis: () => ephemeral.ping() },
+  };
+}
