@@ -1,0 +1,124 @@
+/**
+ * The append-only audit trail in Deno KV: who did what to which appointment and patient record.
+ * Each append reads the chain head, writes entry `seq + 1` chained to the head's hash, and moves
+ * the head in one atomic commit that checks the head's versionstamp, so concurrent appends
+ * serialize (the loser re-reads and retries). Index keys by appointment, patient and actor serve
+ * the admin's filtered listing. Nothing here ever updates or deletes an entry.
+ */
+import { newId } from "../crypto/random.ts";
+import { commit, decodeCursor, encodeCursor, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { auditHeadKey, auditIndexKey, auditKey } from "../stores/kv/keys.ts";
+import type { Page } from "../stores/ports.ts";
+import { type AuditAction, type AuditEntry, entryHash, GENESIS_HASH } from "./audit_chain.ts";
+
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+export interface AuditRecordInput {
+  actorId: string;
+  actorRole: string;
+  action: AuditAction;
+  appointmentId?: string | null;
+  patientId?: string | null;
+  doctorId?: string | null;
+}
+
+export interface AuditQuery {
+  appointmentId?: string;
+  patientId?: string;
+  actorId?: string;
+  fromMs?: number;
+  toMs?: number;
+}
+
+export interface AuditLog {
+  append(input: AuditRecordInput): Promise<AuditEntry>;
+  /** Newest first; `cursor` from a previous page. */
+  list(query: AuditQuery, limit: number, cursor?: string): Promise<Page<AuditEntry>>;
+}
+
+const MAX_APPEND_TRIES = 100;
+
+export function createKvAuditLog(kv: Deno.Kv, now: () => number): AuditLog {
+  return {
+    async append(input) {
+      for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
+        const head = await withKvRetry(() => kv.get<AuditHead>(auditHeadKey));
+        const prev = head.value ?? { seq: 0, hash: GENESIS_HASH };
+        const atMs = now();
+        const unsigned = {
+          seq: prev.seq + 1,
+          id: newId("aud", atMs),
+          atMs,
+          at: new Date(atMs).toISOString(),
+          actorId: input.actorId,
+          actorRole: input.actorRole,
+          action: input.action,
+          appointmentId: input.appointmentId ?? null,
+          patientId: input.patientId ?? null,
+          doctorId: input.doctorId ?? null,
+          prevHash: prev.hash,
+        };
+        const entry: AuditEntry = { ...unsigned, hash: await entryHash(unsigned) };
+        const res = await commit(() => {
+          const op = kv.atomic().check(head)
+            .check({ key: auditKey(entry.seq), versionstamp: null })
+            .set(auditKey(entry.seq), entry)
+            .set(auditHeadKey, { seq: entry.seq, hash: entry.hash } satisfies AuditHead);
+          if (entry.appointmentId) {
+            op.set(auditIndexKey("appointment", entry.appointmentId, entry.seq), entry.seq);
+          }
+          if (entry.patientId) {
+            op.set(auditIndexKey("patient", entry.patientId, entry.seq), entry.seq);
+          }
+          op.set(auditIndexKey("actor", entry.actorId, entry.seq), entry.seq);
+          return op;
+        });
+        if (res.ok) return entry;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * (attempt + 1))));
+      }
+      throw new Error(`Could not append to the audit trail after ${MAX_APPEND_TRIES} tries`);
+    },
+
+    async list(query, limit, cursor) {
+      const after = cursor ? decodeCursor(cursor) : null;
+      const beforeSeq = typeof after?.[0] === "number" ? after[0] : Number.MAX_SAFE_INTEGER;
+      const index = query.appointmentId
+        ? ["audit_by", "appointment", query.appointmentId]
+        : query.patientId
+        ? ["audit_by", "patient", query.patientId]
+        : query.actorId
+        ? ["audit_by", "actor", query.actorId]
+        : null;
+      const prefix = index ?? ["audit"];
+      const items: AuditEntry[] = [];
+      let lastSeq: number | null = null;
+      let more = false;
+      const iter = kv.list<unknown>({ prefix, end: [...prefix, beforeSeq] }, { reverse: true });
+      for await (const e of iter) {
+        const seq = e.key[e.key.length - 1] as number;
+        const entry = index
+          ? (await withKvRetry(() => kv.get<AuditEntry>(auditKey(seq)))).value
+          : e.value as AuditEntry;
+        if (!entry || !matches(entry, query)) continue;
+        if (items.length === limit) {
+          more = true;
+          break;
+        }
+        items.push(entry);
+        lastSeq = seq;
+      }
+      return { items, nextCursor: more && lastSeq !== null ? encodeCursor([lastSeq]) : null };
+    },
+  };
+}
+
+function matches(e: AuditEntry, q: AuditQuery): boolean {
+  return (!q.appointmentId || e.appointmentId === q.appointmentId) &&
+    (!q.patientId || e.patientId === q.patientId) &&
+    (!q.actorId || e.actorId === q.actorId) &&
+    (q.fromMs === undefined || e.atMs >= q.fromMs) &&
+    (q.toMs === undefined || e.atMs < q.toMs);
+}

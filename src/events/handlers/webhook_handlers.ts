@@ -1,0 +1,117 @@
+/**
+ * Webhooks: `webhooks.fanout` turns each public event into one `webhook.delivery` per subscribed
+ * endpoint (ids derived from event and endpoint, so a re-run fans out to the same deliveries);
+ * `webhooks.deliver` POSTs the signed JSON, records the attempt, and throws on a non-2xx answer or
+ * a timeout so the dispatcher retries it with backoff and dead-letters it after the last try.
+ */
+import { redactText } from "../../observability/logger.ts";
+import { SIGNATURE_HEADER, signatureHeader } from "../../webhooks/signature.ts";
+import { assertResolvesPublic } from "../../webhooks/url_policy.ts";
+import type { WebhookService } from "../../webhooks/webhook_service.ts";
+import type { PublishOptions } from "../event_bus.ts";
+import {
+  type EventHandler,
+  isPublicEventType,
+  PUBLIC_EVENT_TYPES,
+  type VaidyaEvent,
+} from "../event_types.ts";
+
+type Publish = (event: VaidyaEvent, options?: PublishOptions) => Promise<void>;
+
+export function webhookFanoutHandler(webhooks: WebhookService, publish: Publish): EventHandler {
+  return {
+    name: "webhooks.fanout",
+    events: PUBLIC_EVENT_TYPES,
+    async handle(event, ctx) {
+      if (!isPublicEventType(event.type)) return;
+      for (const endpoint of await webhooks.endpointsFor(event.type)) {
+        await publish({
+          id: `webhook.delivery:${event.id}:${endpoint.id}`,
+          type: "webhook.delivery",
+          occurredAtMs: ctx.now,
+          data: { endpointId: endpoint.id, payload: event },
+        });
+      }
+    },
+  };
+}
+
+const iso = (ms: number | undefined) => ms === undefined ? undefined : new Date(ms).toISOString();
+
+/** The JSON a clinic receives: ids, instants and statuses only. */
+export function webhookBody(event: VaidyaEvent): string {
+  const d = event.data;
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    createdAt: new Date(event.occurredAtMs).toISOString(),
+    data: {
+      appointmentId: d.appointmentId,
+      holdId: d.holdId,
+      doctorId: d.doctorId,
+      patientId: d.patientId,
+      start: iso(d.startMs),
+      end: iso(d.endMs),
+      previousStart: iso(d.previousStartMs),
+      status: d.status,
+    },
+  });
+}
+
+export function webhookDeliveryHandler(
+  webhooks: WebhookService,
+  options: { timeoutMs: number; checkDns: boolean },
+): EventHandler {
+  return {
+    name: "webhooks.deliver",
+    events: ["webhook.delivery"],
+    async handle(event, ctx) {
+      const { endpointId, payload } = event.data;
+      if (!endpointId || !payload) return;
+      const endpoint = await webhooks.get(endpointId);
+      if (!endpoint || !isPublicEventType(payload.type)) return;
+      if (!endpoint.events.includes(payload.type)) return;
+      const body = webhookBody(payload);
+      const timestamp = Math.floor(ctx.now / 1000);
+      const attempt = {
+        id: `${payload.id}#${ctx.attempt + 1}`,
+        endpointId,
+        eventId: payload.id,
+        eventType: payload.type,
+        attempt: ctx.attempt + 1,
+        at: new Date(ctx.now).toISOString(),
+        final: ctx.attempt + 1 >= ctx.maxAttempts,
+      };
+      let status: number | null = null;
+      try {
+        const url = new URL(endpoint.url);
+        if (options.checkDns) await assertResolvesPublic(url);
+        const secrets = await webhooks.signingSecrets(endpoint);
+        const signature = await signatureHeader(secrets, timestamp, body);
+        const res = await fetch(url, {
+          method: "POST",
+          redirect: "manual",
+          signal: AbortSignal.timeout(options.timeoutMs),
+          headers: {
+            "content-type": "application/json",
+            "user-agent": "Vaidya-Webhooks/1",
+            "vaidya-event": payload.type,
+            "vaidya-delivery": payload.id,
+            [SIGNATURE_HEADER]: signature,
+          },
+          body,
+        });
+        status = res.status;
+        await res.body?.cancel();
+        if (res.status < 200 || res.status >= 300) {
+          throw new Error(`Endpoint answered ${res.status}`);
+        }
+      } catch (err) {
+        const error = redactText(err instanceof Error ? err.message : String(err)).slice(0, 200);
+        await webhooks.recordAttempt({ ...attempt, ok: false, httpStatus: status, error });
+        throw err;
+      }
+      await webhooks.recordAttempt({ ...attempt, ok: true, httpStatus: status, error: null });
+    },
+  };
+}

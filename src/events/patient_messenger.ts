@@ -1,0 +1,57 @@
+/**
+ * Sends one templated message to a patient through the MessageSender port: looks up the patient
+ * (language, channel, time zone, sealed phone) and the doctor's name, renders the template, and
+ * checks the channel's length limit. Never logs the phone or the body.
+ */
+import type { DataCipher } from "../crypto/data_cipher.ts";
+import { maxLength, type MessageKind, renderPatientMessage } from "../i18n/patient_templates.ts";
+import type { MessageSender } from "../notify/message_sender.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { RecordStores } from "../stores/ports.ts";
+
+export interface PatientMessenger {
+  /** false when there is nobody to send to (patient erased or gone); throws on send failure. */
+  send(
+    kind: MessageKind,
+    target: { patientId: string; doctorId: string; startMs?: number; date?: string },
+  ): Promise<boolean>;
+}
+
+export function createPatientMessenger(deps: {
+  records: RecordStores;
+  cipher: DataCipher;
+  sender: MessageSender;
+  log: Logger;
+}): PatientMessenger {
+  const { records, cipher, sender, log } = deps;
+  return {
+    async send(kind, target) {
+      const [patient, doctor] = await Promise.all([
+        records.patients.get(target.patientId),
+        records.doctors.get(target.doctorId),
+      ]);
+      if (!patient || patient.erasedAt || !doctor) {
+        log.info("patient message skipped: no recipient", { kind, patientId: target.patientId });
+        return false;
+      }
+      const body = renderPatientMessage(kind, patient.language, {
+        doctorName: doctor.name,
+        startMs: target.startMs,
+        date: target.date,
+        timeZone: patient.timeZone || doctor.timezone,
+      });
+      if (body.length > maxLength(patient.channel, body)) {
+        throw new RangeError(`Message ${kind} is ${body.length} characters, over the limit`);
+      }
+      const to = await cipher.open(patient.phoneSealed);
+      const result = await sender.send({ to, body, channel: patient.channel });
+      log.info("patient message sent", {
+        kind,
+        patientId: patient.id,
+        channel: patient.channel,
+        messageId: result.providerId,
+      });
+      return true;
+    },
+  };
+}

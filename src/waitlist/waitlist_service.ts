@@ -1,0 +1,98 @@
+/**
+ * The waitlist: a patient asks to hear about a doctor's day (in the doctor's calendar) and, when a
+ * slot on that day frees up, the earliest waiting patients are told, each at most once. Joining is
+ * idempotent per patient, doctor and day.
+ */
+import { newId } from "../crypto/random.ts";
+import { addDays, daysBetween, localDateOf } from "../domain/zoned_time.ts";
+import { NotFoundError, PolicyError } from "../errors.ts";
+import type { RecordStores } from "../stores/ports.ts";
+import type { WaitlistEntry, WaitlistStore } from "./waitlist_store.ts";
+
+export interface WaitlistView {
+  id: string;
+  doctorId: string;
+  date: string;
+  createdAt: string;
+  notifiedAt: string | null;
+}
+
+const view = (e: WaitlistEntry): WaitlistView => ({
+  id: e.id,
+  doctorId: e.doctorId,
+  date: e.date,
+  createdAt: e.createdAt,
+  notifiedAt: e.notifiedAt,
+});
+
+export function createWaitlistService(deps: {
+  store: WaitlistStore;
+  records: RecordStores;
+  now: () => number;
+}) {
+  const { store, records, now } = deps;
+  return {
+    async join(patientId: string, doctorId: string, date: string) {
+      const doctor = await records.doctors.get(doctorId);
+      if (!doctor) throw new NotFoundError(`Doctor ${doctorId} does not exist`);
+      const nowMs = now();
+      const today = localDateOf(nowMs, doctor.timezone);
+      const ahead = daysBetween(today, date);
+      if (ahead < 0) throw new PolicyError("date_in_past", `${date} has already passed`);
+      if (ahead > doctor.schedule.horizonDays) {
+        throw new PolicyError(
+          "beyond_horizon",
+          `Doctor ${doctorId} takes bookings at most ${doctor.schedule.horizonDays} days ahead`,
+        );
+      }
+      const entry: WaitlistEntry = {
+        id: newId("wtl", nowMs),
+        doctorId,
+        patientId,
+        date,
+        createdAt: new Date(nowMs).toISOString(),
+        createdAtMs: nowMs,
+        notifiedAt: null,
+      };
+      const ttlMs = (daysBetween(today, addDays(date, 2)) + 1) * 86_400_000;
+      const result = await store.add(entry, ttlMs);
+      return { entry: view(result.entry), created: result.created };
+    },
+
+    async listMine(patientId: string): Promise<WaitlistView[]> {
+      return (await store.listForPatient(patientId)).map(view);
+    },
+
+    async leave(patientId: string, id: string) {
+      if (!(await store.remove(patientId, id))) {
+        throw new NotFoundError(`Waitlist entry ${id} does not exist`);
+      }
+    },
+
+    /**
+     * Tells up to `max` waiting patients (earliest first, never twice) that a slot starting at
+     * `startMs` freed up. Each is marked notified before the message goes out: at most once.
+     */
+    async notifyFreedSlot(
+      doctorId: string,
+      startMs: number,
+      max: number,
+      notify: (entry: WaitlistEntry) => Promise<void>,
+    ): Promise<string[]> {
+      const doctor = await records.doctors.get(doctorId);
+      if (!doctor) return [];
+      const date = localDateOf(startMs, doctor.timezone);
+      const told: string[] = [];
+      for (const entry of await store.listForDay(doctorId, date)) {
+        if (told.length >= max) break;
+        if (entry.notifiedAt) continue;
+        if (!(await store.markNotified(entry, now()))) continue;
+        told.push(entry.patientId);
+        await notify(entry);
+      }
+      return told;
+    },
+  };
+}
+
+export type WaitlistService = ReturnType<typeof createWaitlistService>;

@@ -1,0 +1,107 @@
+/**
+ * Waitlist entries in Deno KV, ordered per doctor and day by the time they joined (FIFO). One
+ * entry per patient, doctor and day (a uniqueness key checked atomically), and `markNotified` sets
+ * `notifiedAt` with a check on the entry, so a patient is told about a free slot at most once.
+ */
+import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { waitlistByPatientKey, waitlistDayPrefix, waitlistUniqueKey } from "../stores/kv/keys.ts";
+
+export interface WaitlistEntry {
+  id: string;
+  doctorId: string;
+  patientId: string;
+  /** The doctor's calendar day, YYYY-MM-DD. */
+  date: string;
+  createdAt: string;
+  createdAtMs: number;
+  notifiedAt: string | null;
+}
+
+const mainKey = (e: WaitlistEntry): Deno.KvKey => [
+  ...waitlistDayPrefix(e.doctorId, e.date),
+  e.createdAtMs,
+  e.id,
+];
+
+export interface WaitlistStore {
+  /** The new entry, or the existing one for the same patient, doctor and day. */
+  add(entry: WaitlistEntry, ttlMs: number): Promise<{ entry: WaitlistEntry; created: boolean }>;
+  listForPatient(patientId: string): Promise<WaitlistEntry[]>;
+  remove(patientId: string, id: string): Promise<boolean>;
+  /** FIFO order. */
+  listForDay(doctorId: string, date: string): Promise<WaitlistEntry[]>;
+  /** true if this call set `notifiedAt` (nobody had before). */
+  markNotified(entry: WaitlistEntry, atMs: number): Promise<boolean>;
+}
+
+export function createKvWaitlistStore(kv: Deno.Kv): WaitlistStore {
+  async function byPatient(patientId: string, id: string) {
+    const ref = await withKvRetry(() => kv.get<Deno.KvKey>(waitlistByPatientKey(patientId, id)));
+    if (!ref.value) return null;
+    const entry = await withKvRetry(() => kv.get<WaitlistEntry>(ref.value!));
+    return entry.value ? { ref, entry } : null;
+  }
+
+  return {
+    async add(entry, ttlMs) {
+      const unique = waitlistUniqueKey(entry.patientId, entry.doctorId, entry.date);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const existing = await withKvRetry(() => kv.get<string>(unique));
+        if (existing.value) {
+          const found = await byPatient(entry.patientId, existing.value);
+          if (found) return { entry: found.entry.value!, created: false };
+        }
+        const options = { expireIn: ttlMs };
+        const res = await commit(() =>
+          kv.atomic().check(existing)
+            .set(unique, entry.id, options)
+            .set(mainKey(entry), entry, options)
+            .set(waitlistByPatientKey(entry.patientId, entry.id), mainKey(entry), options)
+        );
+        if (res.ok) return { entry, created: true };
+      }
+      throw new Error("Could not join the waitlist: it kept changing; try again");
+    },
+
+    async listForPatient(patientId) {
+      const out: WaitlistEntry[] = [];
+      for await (const e of kv.list({ prefix: ["waitlist_by_patient", patientId] })) {
+        const found = await byPatient(patientId, String(e.key[2]));
+        if (found) out.push(found.entry.value!);
+      }
+      return out;
+    },
+
+    async remove(patientId, id) {
+      const found = await byPatient(patientId, id);
+      if (!found) return false;
+      const e = found.entry.value!;
+      await commit(() =>
+        kv.atomic().delete(found.entry.key).delete(found.ref.key)
+          .delete(waitlistUniqueKey(e.patientId, e.doctorId, e.date))
+      );
+      return true;
+    },
+
+    async listForDay(doctorId, date) {
+      const out: WaitlistEntry[] = [];
+      const iter = kv.list<WaitlistEntry>({ prefix: waitlistDayPrefix(doctorId, date) }, {
+        limit: 1000,
+      });
+      for await (const e of iter) out.push(e.value);
+      return out;
+    },
+
+    async markNotified(entry, atMs) {
+      const current = await withKvRetry(() => kv.get<WaitlistEntry>(mainKey(entry)));
+      if (!current.value || current.value.notifiedAt) return false;
+      const res = await commit(() =>
+        kv.atomic().check(current).set(current.key, {
+          ...current.value!,
+          notifiedAt: new Date(atMs).toISOString(),
+        })
+      );
+      return res.ok;
+    },
+  };
+}

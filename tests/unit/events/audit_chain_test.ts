@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import type { AuditEntry } from "../../../src/audit/audit_chain.ts";
+import { createKvAuditLog } from "../../../src/audit/audit_log.ts";
+import { verifyAuditChain } from "../../../src/audit/audit_verify.ts";
+import { auditKey } from "../../../src/stores/kv/keys.ts";
+
+async function chainOf(n: number) {
+  const kv = await Deno.openKv(":memory:");
+  let t = Date.UTC(2026, 0, 1);
+  const log = createKvAuditLog(kv, () => t += 1000);
+  for (let i = 0; i < n; i++) {
+    await log.append({
+      actorId: `doc_${i % 2}`,
+      actorRole: "doctor",
+      action: i % 2 ? "appointment.notes_read" : "appointment.cancel",
+      appointmentId: `apt_${i % 3}`,
+      patientId: "pat_1",
+      doctorId: `doc_${i % 2}`,
+    });
+  }
+  return { kv, log };
+}
+
+Deno.test("audit: an untouched chain verifies", async () => {
+  const { kv } = await chainOf(5);
+  assert.deepEqual(await verifyAuditChain(kv), { ok: true, checked: 5, broken: null });
+  kv.close();
+});
+
+Deno.test("audit: concurrent appends serialize into one unbroken chain", async () => {
+  const { kv, log } = await chainOf(0);
+  await Promise.all(
+    Array.from(
+      { length: 25 },
+      (_, i) =>
+        log.append({ actorId: `adm_${i}`, actorRole: "admin", action: "appointment.cancel" }),
+    ),
+  );
+  const result = await verifyAuditChain(kv);
+  assert.equal(result.ok, true, JSON.stringify(result.broken));
+  assert.equal(result.checked, 25);
+  kv.close();
+});
+
+Deno.test("audit: verify names the first modified entry", async () => {
+  const { kv } = await chainOf(5);
+  const entry = (await kv.get<AuditEntry>(auditKey(3))).value!;
+  await kv.set(auditKey(3), { ...entry, actorId: "someone_else" });
+  const result = await verifyAuditChain(kv);
+  assert.equal(result.ok, false);
+  assert.equal(result.broken?.seq, 3);
+  assert.equal(result.broken?.id, entry.id);
+  assert.match(result.broken!.reason, /modified/);
+  kv.close();
+});
+
+Deno.test("audit: verify detects a deleted entry in the middle and at the end", async () => {
+  const { kv } = await chainOf(5);
+  await kv.delete(auditKey(2));
+  const middle = await verifyAuditChain(kv);
+  assert.equal(middle.ok, false);
+  assert.equal(middle.broken?.seq, 2);
+  assert.match(middle.broken!.reason, /missing/);
+
+  const other = await chainOf(5);
+  await other.kv.delete(auditKey(5));
+  const tail = await verifyAuditChain(other.kv);
+  assert.equal(tail.ok, false);
+  assert.equal(tail.broken?.seq, 5);
+  kv.close();
+  other.kv.close();
+});
+
+Deno.test("audit: a re-hashed forgery still breaks the link to the next entry", async () => {
+  const { kv } = await chainOf(4);
+  const { entryHash } = await import("../../../src/audit/audit_chain.ts");
+  const e2 = (await kv.get<AuditEntry>(auditKey(2))).value!;
+  const forged = { ...e2, action: "appointment.book" as const };
+  forged.hash = await entryHash(forged);
+  await kv.set(auditKey(2), forged);
+  const result = await verifyAuditChain(kv);
+  assert.equal(result.broken?.seq, 3);
+  assert.match(result.broken!.reason, /prevHash/);
+  kv.close();
+});
+
+Deno.test("audit: list filters by appointment, actor and time, newest first, with a cursor", async () => {
+  const { kv, log } = await chainOf(9);
+  const byAppt = await log.list({ appointmentId: "apt_0" }, 10);
+  assert.deepEqual(byAppt.items.map((e) => e.seq), [7, 4, 1]);
+  const byActor = await log.list({ actorId: "doc_1" }, 2);
+  assert.deepEqual(byActor.items.map((e) => e.seq), [8, 6]);
+  const next = await log.list({ actorId: "doc_1" }, 2, byActor.nextCursor!);
+  assert.deepEqual(next.items.map((e) => e.seq), [4, 2]);
+  assert.equal(next.nextCursor, null);
+  const first = (await log.list({}, 100)).items.at(-1)!;
+  const windowed = await log.list({ fromMs: first.atMs + 1000, toMs: first.atMs + 3000 }, 10);
+  assert.deepEqual(windowed.items.map((e) => e.seq), [3, 2]);
+  kv.close();
+});

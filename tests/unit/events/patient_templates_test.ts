@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import {
+  isGsm7,
+  maxLength,
+  MESSAGE_KINDS,
+  PATIENT_LANGUAGES,
+  patientLanguage,
+  renderPatientMessage,
+} from "../../../src/i18n/patient_templates.ts";
+
+const START = Date.parse("2026-12-01T03:30:00.000Z"); // 09:00 in Asia/Kolkata
+const LONG_NAME = "Dr. Venkatanarasimharajuvaripeta Subrahmanya Lakshminarayana Sastry";
+const ZONES = ["Asia/Kolkata", "America/Los_Angeles", "Asia/Kathmandu"];
+
+Deno.test("renderPatientMessage() renders every kind in every language within channel limits", () => {
+  let rendered = 0;
+  for (const lang of PATIENT_LANGUAGES) {
+    for (const kind of MESSAGE_KINDS) {
+      for (const timeZone of ZONES) {
+        const body = renderPatientMessage(kind, lang, {
+          doctorName: LONG_NAME,
+          startMs: START,
+          date: "2026-12-01",
+          timeZone,
+        });
+        assert.ok(!/[{}]/.test(body), `${lang}/${kind} left a placeholder: ${body}`);
+        assert.ok(body.startsWith("Vaidya:"), `${lang}/${kind}`);
+        for (const channel of ["sms", "whatsapp"] as const) {
+          assert.ok(
+            body.length <= maxLength(channel, body),
+            `${lang}/${kind}/${timeZone} is ${body.length} chars, over the ${channel} limit`,
+          );
+        }
+        if (lang !== "en") {
+          assert.ok(!isGsm7(body), `${lang}/${kind} should be in native script`);
+          assert.ok(body.length <= 201, `${lang}/${kind} over 3 UCS-2 segments`);
+        }
+        rendered++;
+      }
+    }
+  }
+  assert.equal(rendered, 8 * 6 * 3);
+});
+
+Deno.test("renderPatientMessage() shows the time in the patient's zone and locale", () => {
+  const en = renderPatientMessage("confirmed", "en", {
+    doctorName: "Dr. Asha",
+    startMs: START,
+    timeZone: "Asia/Kolkata",
+  });
+  assert.match(en, /9:00\s?am/i);
+  const la = renderPatientMessage("confirmed", "en", {
+    doctorName: "Dr. Asha",
+    startMs: START,
+    timeZone: "America/Los_Angeles",
+  });
+  assert.match(
+    la,
+    /30 Nov.*7:30\s?pm GMT-8/i,
+    "the evening before, in Los Angeles, with the zone named",
+  );
+  const hi = renderPatientMessage("confirmed", "hi-IN", {
+    doctorName: "Dr. Asha",
+    startMs: START,
+    timeZone: "Asia/Kolkata",
+  });
+  assert.match(hi, /पूर्वाह्न|AM|am/);
+  assert.match(hi, /पक्का/);
+});
+
+Deno.test("patientLanguage() picks the primary subtag and falls back to English", () => {
+  assert.equal(patientLanguage("ta-IN"), "ta");
+  assert.equal(patientLanguage("ML"), "ml");
+  assert.equal(patientLanguage("fr"), "en");
+  assert.equal(patientLanguage(undefined), "en");
+});
+
+Deno.test("maxLength() allows three GSM-7 or three UCS-2 segments for SMS, 1024 on WhatsApp", () => {
+  assert.equal(maxLength("sms", "plain text"), 459);
+  assert.equal(maxLength("sms", "हिन्दी"), 201);
+  assert.equal(maxLength("whatsapp", "हिन्दी"), 1024);
+});

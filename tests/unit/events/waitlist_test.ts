@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { localDateOf } from "../../../src/domain/zoned_time.ts";
+import { doctor, patient, T0 } from "../../contract/_fixtures.ts";
+import { eventHarness } from "./_harness.ts";
+
+const DAY = 86_400_000;
+
+Deno.test("waitlist: joining is idempotent per patient, doctor and day", async () => {
+  const h = await eventHarness(T0 - 3 * DAY);
+  const d = doctor();
+  await h.records.doctors.create(d);
+  const date = localDateOf(T0, d.timezone);
+  const first = await h.rt.waitlist.join("pat_1", d.id, date);
+  const again = await h.rt.waitlist.join("pat_1", d.id, date);
+  assert.equal(first.created, true);
+  assert.equal(again.created, false);
+  assert.equal(again.entry.id, first.entry.id);
+  assert.equal((await h.rt.waitlist.listMine("pat_1")).length, 1);
+  await assert.rejects(() => h.rt.waitlist.join("pat_1", d.id, "2020-01-01"), /passed/);
+  await h.rt.waitlist.leave("pat_1", first.entry.id);
+  assert.equal((await h.rt.waitlist.listMine("pat_1")).length, 0);
+  await h.close();
+});
+
+Deno.test("waitlist: a freed slot tells waiting patients in FIFO order, each at most once", async () => {
+  const h = await eventHarness(T0 - 3 * DAY, { waitlistPerSlot: 2 });
+  const d = doctor({ name: "Dr. Ravi" });
+  await h.records.doctors.create(d);
+  const date = localDateOf(T0, d.timezone);
+  const phones: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const phone = `+9198000000${10 + i}`;
+    phones.push(phone);
+    const p = patient({ phoneSealed: await h.cipher.seal(phone) });
+    await h.records.patients.getOrCreate(p);
+    h.clock.now += 1_000; // joined one after the other
+    await h.rt.waitlist.join(p.id, d.id, date);
+  }
+  const release = (id: string) =>
+    h.rt.bus.publish({
+      id,
+      type: "slot.released",
+      occurredAtMs: h.clock.now,
+      data: { doctorId: d.id, startMs: T0 },
+    });
+
+  await release("rel-1");
+  await release("rel-1"); // the same event again
+  await h.drain();
+  assert.deepEqual(h.sent.map((m) => m.to), phones.slice(0, 2), "the first two, in order");
+  assert.match(h.sent[0].body, /slot opened with Dr\. Ravi/);
+
+  await release("rel-2"); // a second slot frees: only the third patient is left
+  await h.drain();
+  assert.deepEqual(h.sent.map((m) => m.to), phones);
+
+  await release("rel-3");
+  await h.drain();
+  assert.equal(h.sent.length, 3, "nobody is told twice");
+  await h.close();
+});

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { listDeadLetters } from "../../../src/events/dead_letters.ts";
+import { verifySignature } from "../../../src/webhooks/signature.ts";
+import { assertWebhookUrl, isPrivateAddress } from "../../../src/webhooks/url_policy.ts";
+import { type EventHarness, eventHarness } from "./_harness.ts";
+
+interface Received {
+  body: string;
+  signature: string;
+  event: string | null;
+}
+
+/** A clinic's endpoint on 127.0.0.1:0 that answers the given statuses in turn (then 200). */
+function receiver(statuses: number[]) {
+  const received: Received[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    received.push({
+      body: await req.text(),
+      signature: req.headers.get("vaidya-signature") ?? "",
+      event: req.headers.get("vaidya-event"),
+    });
+    return new Response(null, { status: statuses.shift() ?? 200 });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}/hooks`, received, server };
+}
+
+function confirmedEvent(h: EventHarness, id: string) {
+  return h.rt.bus.publish({
+    id,
+    type: "appointment.confirmed",
+    occurredAtMs: h.clock.now,
+    data: {
+      appointmentId: "apt_1",
+      doctorId: "doc_1",
+      patientId: "pat_1",
+      startMs: h.clock.now + 86_400_000,
+      endMs: h.clock.now + 86_400_000 + 1_800_000,
+      status: "confirmed",
+    },
+  });
+}
+
+Deno.test("webhooks: signed deliveries are retried after 500s and then succeed", async () => {
+  const h = await eventHarness(Date.now(), { maxAttempts: 4 });
+  const rx = receiver([500, 500]);
+  const { id, secret } = await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
+  assert.match(secret, /^whsec_/);
+
+  await confirmedEvent(h, "evt-confirmed-1");
+  await h.drain();
+  assert.equal(rx.received.length, 1);
+  await h.advance(1_000);
+  assert.equal(rx.received.length, 2);
+  await h.advance(2_000);
+  assert.equal(rx.received.length, 3, "third try after backoff of 1 s then 2 s");
+  await h.advance(60_000);
+  assert.equal(rx.received.length, 3, "no delivery after success");
+
+  const nowSec = Math.floor(h.clock.now / 1000);
+  for (const r of rx.received) {
+    assert.equal(r.event, "appointment.confirmed");
+    assert.ok(await verifySignature(r.signature, secret, r.body, nowSec), r.signature);
+    assert.equal(await verifySignature(r.signature, "whsec_wrong", r.body, nowSec), false);
+    assert.equal(await verifySignature(r.signature, secret, r.body + " ", nowSec), false);
+  }
+  const payload = JSON.parse(rx.received[2].body);
+  assert.equal(payload.type, "appointment.confirmed");
+  assert.equal(payload.data.appointmentId, "apt_1");
+  assert.ok(!("reason" in payload.data) && !("notes" in payload.data));
+
+  const [listed] = await h.rt.webhooks.list();
+  assert.equal(listed.id, id);
+  assert.equal(listed.status, "healthy");
+  assert.deepEqual(listed.recentAttempts.map((a) => a.httpStatus), [200, 500, 500]);
+  assert.equal("secret" in listed, false, "the secret is never listed");
+  await rx.server.shutdown();
+  await h.close();
+});
+
+Deno.test("webhooks: during rotation deliveries carry signatures of the new and the old secret", async () => {
+  const h = await eventHarness(Date.now());
+  const rx = receiver([]);
+  const { id, secret: oldSecret } = await h.rt.webhooks.register(rx.url, [
+    "appointment.confirmed",
+  ]);
+  const rotated = await h.rt.webhooks.rotateSecret(id);
+  assert.notEqual(rotated.secret, oldSecret);
+  assert.ok(rotated.previousSecretValidUntil);
+  await confirmedEvent(h, "evt-rotation");
+  await h.drain();
+  const [r] = rx.received;
+  assert.equal(r.signature.match(/v1=/g)?.length, 2);
+  const nowSec = Math.floor(h.clock.now / 1000);
+  assert.ok(await verifySignature(r.signature, rotated.secret, r.body, nowSec));
+  assert.ok(await verifySignature(r.signature, oldSecret, r.body, nowSec));
+
+  await h.advance(3_600_000 + 1); // grace over: only the new secret signs
+  await confirmedEvent(h, "evt-after-grace");
+  await h.drain();
+  const late = rx.received[1];
+  assert.equal(late.signature.match(/v1=/g)?.length, 1);
+  const lateSec = Math.floor(h.clock.now / 1000);
+  assert.equal(await verifySignature(late.signature, oldSecret, late.body, lateSec), false);
+  await rx.server.shutdown();
+  await h.close();
+});
+
+Deno.test("webhooks: an endpoint that keeps failing ends in the dead-letter list, marked failing", async () => {
+  const h = await eventHarness(Date.now(), { maxAttempts: 2 });
+  const rx = receiver([503, 503, 503]);
+  await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
+  await confirmedEvent(h, "evt-dead");
+  await h.drain();
+  await h.advance(1_000);
+  await h.advance(60_000);
+  assert.equal(rx.received.length, 2, "bounded attempts");
+  const letters = await listDeadLetters(h.kv);
+  assert.equal(letters.length, 1);
+  assert.equal(letters[0].envelope.handler, "webhooks.deliver");
+  const [listed] = await h.rt.webhooks.list();
+  assert.equal(listed.status, "failing");
+  assert.equal(listed.recentAttempts[0].final, true);
+  await rx.server.shutdown();
+  await h.close();
+});
+
+Deno.test("assertWebhookUrl() allows only http(s) and, strictly, no private hosts", () => {
+  assert.equal(assertWebhookUrl("https://clinic.example/hook", false).hostname, "clinic.example");
+  assert.ok(assertWebhookUrl("http://127.0.0.1:9/hook", true));
+  for (const bad of ["ftp://clinic.example/", "javascript:alert(1)", "not a url"]) {
+    assert.throws(() => assertWebhookUrl(bad, true), /must be http|not a valid/);
+  }
+  for (
+    const internal of [
+      "http://127.0.0.1/",
+      "http://localhost:8000/",
+      "http://10.1.2.3/",
+      "http://192.168.0.5/",
+      "http://169.254.169.254/latest",
+      "http://[::1]/",
+      "http://[fd00::1]/",
+    ]
+  ) {
+    assert.throws(() => assertWebhookUrl(internal, false), /private or loopback/, internal);
+  }
+  assert.equal(isPrivateAddress("8.8.8.8"), false);
+  assert.throws(() => assertWebhookUrl("https://user:pw@clinic.example/", false), /credentials/);
+});
