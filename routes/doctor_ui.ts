@@ -1,0 +1,90 @@
+/**
+ * The doctor web UI under /doctor: server-rendered pages (hono/jsx), one stylesheet and one
+ * small script served from /doctor/static/. Order matters: headers, language and the public
+ * pages (static, language switch, login) first; everything after needs a session, and every POST
+ * after that passes the CSRF check. Errors render as pages, never as problem+json.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { setCookie } from "hono/cookie";
+import type { AppDeps } from "../src/app_deps.ts";
+import { isLang } from "../src/i18n/messages.ts";
+import { LANG_COOKIE, safeNext, UI_BASE, type UiEnv } from "../src/ui/ui_env.ts";
+import {
+  csrfProtection,
+  requireSession,
+  uiLanguage,
+  uiSecurityHeaders,
+} from "../src/ui/ui_middleware.ts";
+import { agendaRoutes } from "./doctor_ui/agenda.tsx";
+import { availabilityRoutes } from "./doctor_ui/availability.tsx";
+import { loginRoutes, logoutRoute } from "./doctor_ui/login.tsx";
+import { failurePage, notFoundPage } from "./doctor_ui/pages.ts";
+import { profileRoutes } from "./doctor_ui/profile.tsx";
+
+const STATIC_FILES: Record<string, string> = {
+  "app.css": "text/css; charset=utf-8",
+  "app.js": "text/javascript; charset=utf-8",
+};
+const staticCache = new Map<string, Promise<string>>();
+
+function staticFile(name: string): Promise<string> {
+  let text = staticCache.get(name);
+  if (!text) {
+    text = Deno.readTextFile(new URL(`../src/ui/static/${name}`, import.meta.url));
+    staticCache.set(name, text);
+  }
+  return text;
+}
+
+export function doctorUiRoutes(deps: AppDeps) {
+  const app = new Hono<UiEnv>();
+  const ui = deps.doctorUi;
+  if (!ui) return app;
+  const secure = deps.config.APP_ENV !== "development" && deps.config.APP_ENV !== "test";
+
+  app.onError((err, c) => {
+    deps.log.error("doctor ui error", { error: err.name, path: c.req.path });
+    return failurePage(c, 500);
+  });
+  for (const path of [UI_BASE, `${UI_BASE}/*`]) {
+    app.use(path, uiSecurityHeaders());
+    app.use(path, bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Too large", 413) }));
+    app.use(path, uiLanguage());
+  }
+
+  app.get("/doctor/static/:name", async (c) => {
+    const name = c.req.param("name");
+    const type = STATIC_FILES[name];
+    if (!type) return c.text("Not found", 404);
+    c.header("Content-Type", type);
+    c.header("Cache-Control", "public, max-age=300");
+    return c.body(await staticFile(name));
+  });
+
+  app.get("/doctor/lang/:lang", (c) => {
+    const lang = c.req.param("lang");
+    if (isLang(lang)) {
+      setCookie(c, LANG_COOKIE, lang, {
+        path: UI_BASE,
+        sameSite: "Lax",
+        secure,
+        maxAge: 365 * 86400,
+      });
+    }
+    return c.redirect(safeNext(c.req.query("next")), 303);
+  });
+
+  app.route("/", loginRoutes(deps, ui));
+
+  for (const path of [UI_BASE, `${UI_BASE}/*`]) {
+    app.use(path, requireSession(ui.sessions));
+    app.use(path, csrfProtection());
+  }
+  app.route("/", logoutRoute(deps, ui));
+  app.route("/", agendaRoutes(deps, ui));
+  app.route("/", availabilityRoutes(deps));
+  app.route("/", profileRoutes(deps));
+  app.all("/doctor/*", (c) => notFoundPage(c));
+  return app;
+}

@@ -1,0 +1,183 @@
+/**
+ * The one message catalogue of the doctor web UI, keyed by message id, one text per language.
+ * To add a language, add its code to LANGUAGES: the type then demands a text for every message.
+ * `{name}` placeholders are filled by `t()`; texts are plain (JSX escapes them when rendered).
+ */
+export const LANGUAGES = ["en", "hi"] as const;
+export type Lang = typeof LANGUAGES[number];
+export const DEFAULT_LANG: Lang = "en";
+export const LANGUAGE_NAMES: Record<Lang, string> = { en: "English", hi: "हिन्दी" };
+
+type Catalogue = Record<string, Record<Lang, string>>;
+
+export const messages = {
+  "app.title": { en: "Vaidya for doctors", hi: "वैद्य — डॉक्टरों के लिए" },
+  "nav.label": { en: "Main", hi: "मुख्य" },
+  "nav.today": { en: "Today", hi: "आज" },
+  "nav.week": { en: "Week", hi: "सप्ताह" },
+  "nav.availability": { en: "Availability", hi: "उपलब्धता" },
+  "nav.profile": { en: "Profile", hi: "प्रोफ़ाइल" },
+  "nav.logout": { en: "Log out", hi: "लॉग आउट" },
+  "nav.language": { en: "Language", hi: "भाषा" },
+  "net.offline": {
+    en: "Connection lost. Your changes are not saved until you are back online.",
+    hi: "कनेक्शन टूट गया। ऑनलाइन होने तक आपके बदलाव सहेजे नहीं जाएँगे।",
+  },
+  "login.title": { en: "Doctor login", hi: "डॉक्टर लॉगिन" },
+  "login.phone": { en: "Mobile number", hi: "मोबाइल नंबर" },
+  "login.phoneHint": {
+    en: "With country code, e.g. +919812345678",
+    hi: "देश कोड के साथ, जैसे +919812345678",
+  },
+  "login.sendCode": { en: "Send code", hi: "कोड भेजें" },
+  "login.codeSent": {
+    en: "We sent a 6-digit code by SMS.",
+    hi: "हमने SMS से 6 अंकों का कोड भेजा है।",
+  },
+  "login.code": { en: "One-time code", hi: "एक-बार का कोड" },
+  "login.verify": { en: "Log in", hi: "लॉग इन करें" },
+  "login.otherPhone": { en: "Use another number", hi: "दूसरा नंबर चुनें" },
+  "login.notDoctor": {
+    en: "This number is not registered to a doctor. Patients book through the Vaidya app.",
+    hi: "यह नंबर किसी डॉक्टर के नाम पंजीकृत नहीं है। मरीज़ वैद्य ऐप से बुक करें।",
+  },
+  "login.badPhone": {
+    en: "Enter the number with country code, e.g. +919812345678.",
+    hi: "नंबर देश कोड के साथ लिखें, जैसे +919812345678।",
+  },
+  "login.badCode": { en: "The code is wrong or has expired.", hi: "कोड गलत है या समाप्त हो गया है।" },
+  "login.expired": {
+    en: "Your session ended. Please log in again.",
+    hi: "आपका सत्र समाप्त हो गया। कृपया फिर से लॉग इन करें।",
+  },
+  "error.rateLimited": {
+    en: "Too many attempts. Try again in {seconds} seconds.",
+    hi: "बहुत अधिक प्रयास। {seconds} सेकंड बाद फिर कोशिश करें।",
+  },
+  "error.csrfTitle": { en: "Request refused", hi: "अनुरोध अस्वीकार" },
+  "error.csrf": {
+    en: "This form was out of date or not sent by this page. Go back, reload and try again.",
+    hi: "यह फ़ॉर्म पुराना था या इस पेज से नहीं भेजा गया। वापस जाएँ, पेज दोबारा लोड करें और फिर कोशिश करें।",
+  },
+  "error.notFoundTitle": { en: "Not found", hi: "नहीं मिला" },
+  "error.notFound": { en: "There is nothing here.", hi: "यहाँ कुछ नहीं है।" },
+  "error.failedTitle": { en: "Something went wrong", hi: "कुछ गलत हो गया" },
+  "error.failed": {
+    en: "We could not do that. Please try again.",
+    hi: "हम यह नहीं कर सके। कृपया फिर कोशिश करें।",
+  },
+  "error.saveFailed": {
+    en: "Not saved. Fix the marked fields and save again.",
+    hi: "सहेजा नहीं गया। चिह्नित फ़ील्ड ठीक करके फिर सहेजें।",
+  },
+  "error.stale": {
+    en: "This appointment changed meanwhile: {detail}",
+    hi: "इस बीच यह अपॉइंटमेंट बदल गया: {detail}",
+  },
+  "error.back": { en: "Back to today", hi: "आज पर वापस" },
+  "saved": { en: "Saved.", hi: "सहेजा गया।" },
+  "agenda.title": { en: "Appointments on {date}", hi: "{date} के अपॉइंटमेंट" },
+  "agenda.empty": { en: "No appointments.", hi: "कोई अपॉइंटमेंट नहीं।" },
+  "agenda.prev": { en: "Previous day", hi: "पिछला दिन" },
+  "agenda.next": { en: "Next day", hi: "अगला दिन" },
+  "agenda.timeZone": { en: "Times in {zone}", hi: "समय {zone} में" },
+  "week.title": { en: "Week from {date}", hi: "{date} से सप्ताह" },
+  "week.prev": { en: "Previous week", hi: "पिछला सप्ताह" },
+  "week.next": { en: "Next week", hi: "अगला सप्ताह" },
+  "col.time": { en: "Time", hi: "समय" },
+  "col.patient": { en: "Patient", hi: "मरीज़" },
+  "col.reason": { en: "Reason", hi: "कारण" },
+  "col.status": { en: "Status", hi: "स्थिति" },
+  "patient.anonymous": { en: "Patient {id}", hi: "मरीज़ {id}" },
+  "status.confirmed": { en: "Confirmed", hi: "पक्का" },
+  "status.cancelled": { en: "Cancelled", hi: "रद्द" },
+  "status.completed": { en: "Completed", hi: "पूरा" },
+  "status.no_show": { en: "No-show", hi: "नहीं आए" },
+  "appt.title": { en: "Appointment", hi: "अपॉइंटमेंट" },
+  "appt.when": { en: "When", hi: "कब" },
+  "appt.noReason": { en: "No reason given", hi: "कोई कारण नहीं दिया" },
+  "appt.notes": { en: "Consultation notes", hi: "परामर्श नोट्स" },
+  "appt.saveNotes": { en: "Save notes", hi: "नोट्स सहेजें" },
+  "appt.markCompleted": { en: "Mark completed", hi: "पूरा चिह्नित करें" },
+  "appt.markNoShow": { en: "Mark no-show", hi: "नहीं आए चिह्नित करें" },
+  "appt.cancelReason": { en: "Reason for cancelling", hi: "रद्द करने का कारण" },
+  "appt.cancel": { en: "Cancel appointment", hi: "अपॉइंटमेंट रद्द करें" },
+  "appt.cancelledBecause": { en: "Cancelled: {reason}", hi: "रद्द: {reason}" },
+  "appt.history": { en: "Earlier visits with you", hi: "आपके साथ पिछली मुलाक़ातें" },
+  "appt.noHistory": { en: "First visit.", hi: "पहली मुलाक़ात।" },
+  "appt.notesTooLong": {
+    en: "Notes can be at most {max} characters.",
+    hi: "नोट्स अधिकतम {max} अक्षर हो सकते हैं।",
+  },
+  "avail.title": { en: "Availability", hi: "उपलब्धता" },
+  "avail.weekly": { en: "Weekly hours", hi: "साप्ताहिक समय" },
+  "avail.weeklyHint": {
+    en: "Up to three ranges a day; leave a range empty for a break or a day off.",
+    hi: "दिन में तीन समय-खंड तक; अवकाश या छुट्टी के लिए खाली छोड़ें।",
+  },
+  "avail.from": { en: "From, range {n}", hi: "से, खंड {n}" },
+  "avail.to": { en: "To, range {n}", hi: "तक, खंड {n}" },
+  "avail.overrides": { en: "Dates with other hours or days off", hi: "अलग समय या छुट्टी वाली तारीखें" },
+  "avail.date": { en: "Date {n}", hi: "तारीख {n}" },
+  "avail.dayOff": { en: "Day off", hi: "छुट्टी" },
+  "avail.policy": { en: "Booking rules", hi: "बुकिंग नियम" },
+  "avail.slotMinutes": { en: "Slot length (minutes)", hi: "स्लॉट अवधि (मिनट)" },
+  "avail.bufferMinutes": {
+    en: "Break after each slot (minutes)",
+    hi: "हर स्लॉट के बाद विराम (मिनट)",
+  },
+  "avail.minNoticeMinutes": { en: "Minimum notice (minutes)", hi: "न्यूनतम पूर्व सूचना (मिनट)" },
+  "avail.horizonDays": { en: "Bookable up to (days ahead)", hi: "कितने दिन आगे तक बुकिंग" },
+  "avail.maxPerDay": {
+    en: "Most bookings a day (empty: no limit)",
+    hi: "प्रतिदिन अधिकतम बुकिंग (खाली: कोई सीमा नहीं)",
+  },
+  "avail.preview": { en: "Preview", hi: "पूर्वावलोकन" },
+  "avail.save": { en: "Save availability", hi: "उपलब्धता सहेजें" },
+  "avail.previewTitle": { en: "Slots in the coming week", hi: "आने वाले सप्ताह के स्लॉट" },
+  "avail.previewNone": { en: "No slots.", hi: "कोई स्लॉट नहीं।" },
+  "avail.previewCount": { en: "{count} slots", hi: "{count} स्लॉट" },
+  "avail.previewUnsaved": {
+    en: "Preview of the form as typed; not saved yet.",
+    hi: "लिखे गए फ़ॉर्म का पूर्वावलोकन; अभी सहेजा नहीं गया।",
+  },
+  "field.badTime": { en: "Use a time like 09:30.", hi: "09:30 जैसा समय लिखें।" },
+  "field.endAfterStart": { en: "Must be after the start.", hi: "शुरुआत के बाद होना चाहिए।" },
+  "field.bothTimes": { en: "Give both start and end.", hi: "शुरुआत और अंत दोनों दें।" },
+  "field.badDate": { en: "Use a date like 2026-12-01.", hi: "2026-12-01 जैसी तारीख लिखें।" },
+  "field.badNumber": {
+    en: "Enter a whole number from {min} to {max}.",
+    hi: "{min} से {max} तक पूर्ण संख्या लिखें।",
+  },
+  "field.invalid": { en: "Check this value: {detail}", hi: "यह मान जाँचें: {detail}" },
+  "profile.title": { en: "Your profile", hi: "आपकी प्रोफ़ाइल" },
+  "profile.languages": { en: "Languages you consult in", hi: "परामर्श की भाषाएँ" },
+  "profile.specializations": { en: "Specializations", hi: "विशेषज्ञताएँ" },
+  "profile.listHint": { en: "Separate with commas.", hi: "अल्पविराम से अलग करें।" },
+  "profile.fee": { en: "Fee (₹, empty: not shown)", hi: "शुल्क (₹, खाली: नहीं दिखेगा)" },
+  "profile.bio": { en: "About you", hi: "आपके बारे में" },
+  "profile.save": { en: "Save profile", hi: "प्रोफ़ाइल सहेजें" },
+  "profile.needOne": { en: "Give at least one.", hi: "कम से कम एक दें।" },
+  "profile.tooLong": { en: "At most {max} characters.", hi: "अधिकतम {max} अक्षर।" },
+} as const satisfies Catalogue;
+
+export type MessageId = keyof typeof messages;
+
+export function isLang(value: unknown): value is Lang {
+  return typeof value === "string" && (LANGUAGES as readonly string[]).includes(value);
+}
+
+/** The text of `id` in `lang` with `{name}` placeholders filled. */
+export function t(lang: Lang, id: MessageId, params: Record<string, string | number> = {}) {
+  const text: string = messages[id][lang];
+  return text.replace(/\{(\w+)\}/g, (whole, name) => name in params ? String(params[name]) : whole);
+}
+
+/** The first supported language of an Accept-Language header, else the default. */
+export function langFromAcceptLanguage(header: string | undefined): Lang {
+  for (const part of (header ?? "").split(",")) {
+    const code = part.split(";")[0].trim().slice(0, 2).toLowerCase();
+    if (isLang(code)) return code;
+  }
+  return DEFAULT_LANG;
+}

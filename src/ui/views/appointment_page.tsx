@@ -1,0 +1,112 @@
+/**
+ * One appointment: who, when, why, its status; the notes form whose buttons also complete it or
+ * mark a no-show; cancelling with a reason; and the patient's earlier visits with this doctor.
+ */
+import { type Lang, t } from "../../i18n/messages.ts";
+import type { AppointmentView } from "../../booking/views.ts";
+import type { EarlierVisit } from "../ui_backend.ts";
+import { patientLabel } from "./agenda_page.tsx";
+import { Csrf, type FieldErrors, Notice, TextArea } from "./fields.tsx";
+import { formatDateTime } from "./format.ts";
+import { Layout } from "./layout.tsx";
+
+export const NOTES_MAX = 5000;
+export const CANCEL_REASON_MAX = 500;
+
+export interface AppointmentPageProps {
+  lang: Lang;
+  csrfToken: string;
+  timeZone: string;
+  appointment: AppointmentView;
+  patientName: string | null;
+  history: EarlierVisit[];
+  /** What was typed, when a save failed. */
+  typed?: { notes?: string; cancelReason?: string };
+  errors?: FieldErrors;
+  message?: { kind: "ok" | "error"; text: string };
+}
+
+export function AppointmentPage(p: AppointmentPageProps) {
+  const { lang, appointment: a } = p;
+  const who = patientLabel(lang, { patientName: p.patientName, patientId: a.patientId });
+  const action = `/doctor/appointments/${a.id}`;
+  const open = a.status === "confirmed";
+  return (
+    <Layout lang={lang} title={who} here={action} csrfToken={p.csrfToken} nav="today">
+      <h1>{who}</h1>
+      {p.message && <Notice kind={p.message.kind}>{p.message.text}</Notice>}
+      <dl class="facts">
+        <dt>{t(lang, "appt.when")}</dt>
+        <dd>
+          <time datetime={a.start}>{formatDateTime(a.start, p.timeZone, lang)}</time>
+        </dd>
+        <dt>{t(lang, "col.reason")}</dt>
+        <dd>{a.reason ?? t(lang, "appt.noReason")}</dd>
+        <dt>{t(lang, "col.status")}</dt>
+        <dd>
+          <span class={`badge ${a.status}`} id="status">{t(lang, `status.${a.status}`)}</span>
+          {a.cancelReason && <>{t(lang, "appt.cancelledBecause", { reason: a.cancelReason })}</>}
+        </dd>
+      </dl>
+
+      {a.status !== "cancelled" && (
+        <form method="post" action={action} class="card">
+          <Csrf token={p.csrfToken} />
+          <TextArea
+            name="notes"
+            label={t(lang, "appt.notes")}
+            value={p.typed?.notes ?? a.notes ?? ""}
+            error={p.errors?.notes}
+            maxlength={NOTES_MAX}
+          />
+          <div class="actions">
+            <button type="submit" name="action" value="notes">{t(lang, "appt.saveNotes")}</button>
+            {open && (
+              <button type="submit" name="action" value="completed">
+                {t(lang, "appt.markCompleted")}
+              </button>
+            )}
+            {open && (
+              <button type="submit" name="action" value="no_show" class="secondary">
+                {t(lang, "appt.markNoShow")}
+              </button>
+            )}
+          </div>
+        </form>
+      )}
+
+      {open && (
+        <form method="post" action={`${action}/cancel`} class="card danger">
+          <Csrf token={p.csrfToken} />
+          <TextArea
+            name="reason"
+            label={t(lang, "appt.cancelReason")}
+            value={p.typed?.cancelReason ?? ""}
+            error={p.errors?.reason}
+            rows={2}
+            maxlength={CANCEL_REASON_MAX}
+          />
+          <button type="submit" class="danger">{t(lang, "appt.cancel")}</button>
+        </form>
+      )}
+
+      <section aria-labelledby="history">
+        <h2 id="history">{t(lang, "appt.history")}</h2>
+        {p.history.length === 0 ? <p>{t(lang, "appt.noHistory")}</p> : (
+          <ol class="history">
+            {p.history.map((v) => (
+              <li>
+                <a href={`/doctor/appointments/${v.id}`}>
+                  <time datetime={v.start}>{formatDateTime(v.start, p.timeZone, lang)}</time>
+                </a>{" "}
+                <span class={`badge ${v.status}`}>{t(lang, `status.${v.status}`)}</span>
+                {v.reason && <p>{v.reason}</p>}
+                {v.notes && <p class="notes">{v.notes}</p>}
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </Layout>
+  );
+}
