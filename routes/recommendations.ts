@@ -1,0 +1,145 @@
+/**
+ * Doctor recommendations from free-text symptoms and the prakriti questionnaire. The
+ * recommendation call is public; with a patient's bearer token it also uses their stored
+ * prakriti. Symptom text is never logged or stored.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppDeps } from "../src/app_deps.ts";
+import { ValidationError } from "../src/errors.ts";
+import { authenticate, authorize } from "../src/http/auth_middleware.ts";
+import { QUESTIONNAIRE, scorePrakriti } from "../src/recommend/prakriti.ts";
+import type { PrakritiStore } from "../src/recommend/prakriti_store.ts";
+import { createRecommendationService } from "../src/recommend/recommendation_service.ts";
+import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+
+const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD");
+
+const RecommendBody = z.object({
+  symptoms: z.string().trim().min(2).max(1000),
+  city: z.string().trim().min(1).max(80).optional(),
+  language: z.string().trim().min(2).max(8).optional(),
+  from: LocalDate.optional(),
+  to: LocalDate.optional(),
+  limit: z.number().int().min(1).max(20).default(5),
+}).strict().openapi("RecommendRequest");
+
+const RecommendResponse = z.object({
+  matched: z.array(z.object({
+    specialization: z.string(),
+    share: z.number(),
+    terms: z.array(z.string()),
+  })),
+  items: z.array(z.object({
+    doctor: z.object({
+      id: z.string(),
+      name: z.string(),
+      city: z.string(),
+      languages: z.array(z.string()),
+    }),
+    score: z.number(),
+    specializations: z.array(z.string()),
+    reason: z.string(),
+    nextSlot: z.object({ start: z.string(), end: z.string() }),
+  })),
+}).openapi("Recommendations");
+
+const Texts = z.object({ en: z.string(), hi: z.string() });
+const Questionnaire = z.object({
+  questions: z.array(z.object({
+    id: z.string(),
+    text: Texts,
+    options: z.array(z.object({
+      id: z.string(),
+      dosha: z.enum(["vata", "pitta", "kapha"]),
+      text: Texts,
+    })),
+  })),
+}).openapi("PrakritiQuestionnaire");
+
+const AssessmentBody = z.object({
+  answers: z.record(z.string().max(40), z.string().max(40)),
+}).strict().openapi("PrakritiAnswers");
+
+const Assessment = z.object({
+  scores: z.object({ vata: z.number(), pitta: z.number(), kapha: z.number() }),
+  dominant: z.enum(["vata", "pitta", "kapha"]),
+  assessedAt: z.string(),
+}).openapi("PrakritiAssessment");
+
+export function recommendationRoutes(deps: AppDeps & { prakriti: PrakritiStore }) {
+  const app = router();
+  const auth = authenticate(deps.tokens);
+  const service = createRecommendationService(deps);
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/recommendations",
+      tags: ["recommendations"],
+      summary: "Rank doctors with a bookable slot for free-text symptoms (en, hi, ta, mr)",
+      request: jsonBody(RecommendBody),
+      responses: { 200: jsonResponse(RecommendResponse, "Ranked doctors"), 400: problems[400] },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const header = c.req.header("authorization");
+      let prakriti = null;
+      if (header) {
+        const user = await deps.tokens.verifyAccess(header.replace(/^Bearer\s+/i, ""));
+        if (user.role === "patient") prakriti = await deps.prakriti.get(user.id);
+      }
+      return c.json(await service.recommend(body, prakriti), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/prakriti/questionnaire",
+      tags: ["recommendations"],
+      summary: "The prakriti questionnaire (English and Hindi texts)",
+      responses: {
+        200: jsonResponse(Questionnaire, "Questions"),
+      },
+    }),
+    (c) => c.json({ questions: QUESTIONNAIRE }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/prakriti/assessments",
+      tags: ["recommendations"],
+      summary: "Score and store the caller's prakriti",
+      security: bearer,
+      middleware: [auth, authorize("prakriti.assess")] as const,
+      request: jsonBody(AssessmentBody),
+      responses: {
+        201: jsonResponse(Assessment, "Stored"),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+      },
+    }),
+    async (c) => {
+      const { answers } = c.req.valid("json");
+      let result;
+      try {
+        result = scorePrakriti(answers);
+      } catch (err) {
+        throw new ValidationError((err as Error).message);
+      }
+      const assessment = {
+        patientId: c.get("user").id,
+        ...result,
+        answers,
+        assessedAt: new Date(deps.now()).toISOString(),
+      };
+      await deps.prakriti.save(assessment);
+      const { scores, dominant, assessedAt } = assessment;
+      return c.json({ scores, dominant, assessedAt }, 201);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,329 @@
+/**
+ * Therapy courses: N sessions with one doctor, held and booked all or nothing. Holding writes one
+ * hold per session in one KV commit (course_store.ts); one code confirms them all; confirming books
+ * every session's appointment and, if any booking fails, cancels those it booked and answers 409.
+ * When sessions are taken the 409 `course_unavailable` names them and proposes the nearest complete
+ * alternative. It must never leave a course half held, and never log phones or reasons.
+ */
+import type { AuthUser } from "../auth/token_service.ts";
+import { appointmentIdFor, type BookingService } from "../booking/booking_service.ts";
+import type { Config } from "../config/config.ts";
+import type { DataCipher } from "../crypto/data_cipher.ts";
+import type { KeyedHash } from "../crypto/keyed_hash.ts";
+import { newId, randomDigits } from "../crypto/random.ts";
+import { findBookableSlot, generateSlots, type Interval, type Slot } from "../domain/slots.ts";
+import { addDays, localDateOf } from "../domain/zoned_time.ts";
+import {
+  ConflictError,
+  HoldExpiredError,
+  InvalidCodeError,
+  NotFoundError,
+  PolicyError,
+  SlotUnavailableError,
+} from "../errors.ts";
+import type { MessageSender } from "../notify/message_sender.ts";
+import type { HoldRecord, HoldStore } from "../stores/kv/hold_store.ts";
+import {
+  cellCountOf,
+  type CourseRecord,
+  type CourseStore,
+  MAX_COURSE_CELLS,
+} from "../stores/kv/course_store.ts";
+import type { RecordStores } from "../stores/ports.ts";
+import { type AppointmentRecord, type DoctorRecord, SCHEMA_VERSION } from "../stores/records.ts";
+import { type CourseRequest, expandCourse, proposeAlternatives } from "./course_planner.ts";
+import { CourseUnavailableError } from "./course_unavailable_error.ts";
+import { courseView } from "./course_view.ts";
+
+export interface CourseDeps {
+  config: Config;
+  records: RecordStores;
+  holds: HoldStore;
+  courses: CourseStore;
+  booking: BookingService;
+  cipher: DataCipher;
+  hash: KeyedHash;
+  sender: MessageSender;
+  now: () => number;
+}
+
+const HOUR_MS = 3_600_000;
+
+export function createCourseService(deps: CourseDeps) {
+  const { config, records, holds, courses, hash, now } = deps;
+
+  async function busyBetween(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
+    const [booked, held] = await Promise.all([
+      records.appointments.busy(doctorId, fromMs, toMs),
+      holds.active(doctorId, fromMs, toMs, nowMs),
+    ]);
+    return [...booked, ...held] as Interval[];
+  }
+
+  /** Which requested starts are bookable now, and the doctor's free slots to propose from. */
+  async function availability(doctor: DoctorRecord, starts: number[], nowMs: number) {
+    const base = { schedule: doctor.schedule, timeZone: doctor.timezone, nowMs };
+    const horizonMs = nowMs + doctor.schedule.horizonDays * 24 * HOUR_MS;
+    const fromMs = Math.min(nowMs, starts[0]) - 36 * HOUR_MS;
+    const busy = await busyBetween(
+      doctor.id,
+      fromMs,
+      Math.max(horizonMs, starts.at(-1)!) + 36 * HOUR_MS,
+      nowMs,
+    );
+    const slots = starts.map((s) => findBookableSlot({ ...base, busy }, s));
+    return { slots, busy, base };
+  }
+
+  function unavailableError(
+    doctor: DoctorRecord,
+    starts: number[],
+    taken: number[],
+    busy: Interval[],
+    nowMs: number,
+  ) {
+    const tz = doctor.timezone;
+    const bookable: Slot[] = generateSlots({
+      schedule: doctor.schedule,
+      timeZone: tz,
+      fromDate: localDateOf(nowMs, tz),
+      toDate: addDays(localDateOf(nowMs, tz), doctor.schedule.horizonDays + 1),
+      nowMs,
+      busy,
+    });
+    const alternatives = proposeAlternatives(starts, bookable, tz, doctor.schedule.horizonDays);
+    return new CourseUnavailableError(taken.map((s) => new Date(s).toISOString()), alternatives);
+  }
+
+  async function ownCourse(user: AuthUser, id: string): Promise<CourseRecord> {
+    const course = await courses.get(id);
+    const mine = course && (user.role === "admin" ||
+      (user.role === "patient" && course.patientId === user.id) ||
+      (user.role === "doctor" && course.doctorId === user.id));
+    if (!course || !mine) throw new NotFoundError(`Course ${id} does not exist`);
+    return course;
+  }
+
+  async function setStatus(
+    course: CourseRecord,
+    status: CourseRecord["status"],
+    attempts = course.attempts,
+  ) {
+    const next = {
+      ...course,
+      status,
+      attempts,
+      updatedAt: new Date(now()).toISOString(),
+      version: course.version + 1,
+    };
+    if (!(await courses.update(next))) {
+      throw new ConflictError("course_busy", `Course ${course.id} changed; retry`);
+    }
+    return next;
+  }
+
+  return {
+    async hold(patientId: string, doctorId: string, req: CourseRequest) {
+      const doctor = await records.doctors.get(doctorId);
+      if (!doctor) throw new NotFoundError(`Doctor ${doctorId} does not exist`);
+      const nowMs = now();
+      let starts: number[];
+      try {
+        starts = expandCourse(req, doctor.timezone);
+      } catch (err) {
+        throw new PolicyError(
+          "invalid_course",
+          `Cannot plan the course: ${(err as Error).message}`,
+        );
+      }
+      const offerBase = {
+        schedule: { ...doctor.schedule, maxPerDay: null },
+        timeZone: doctor.timezone,
+        nowMs,
+        busy: [],
+      };
+      const offered = starts.map((s) => findBookableSlot(offerBase, s));
+      const off = starts.filter((_, i) => !offered[i]);
+      const { slots, busy } = await availability(doctor, starts, nowMs);
+      const taken = starts.filter((_, i) => !slots[i]);
+      if (off.length > 0 || taken.length > 0) {
+        throw unavailableError(
+          doctor,
+          starts,
+          [...new Set([...off, ...taken])].sort(),
+          busy,
+          nowMs,
+        );
+      }
+      const sessions = slots as Slot[];
+      const cells = cellCountOf(sessions);
+      if (cells > MAX_COURSE_CELLS) {
+        throw new PolicyError(
+          "course_too_large",
+          `A course may cover at most ${MAX_COURSE_CELLS * 5} minutes in all; this one covers ${
+            cells * 5
+          }`,
+        );
+      }
+      const patient = await records.patients.get(patientId);
+      if (!patient || patient.erasedAt) {
+        throw new NotFoundError(`Patient ${patientId} does not exist`);
+      }
+
+      const id = newId("crs", nowMs);
+      const code = randomDigits(6);
+      const codeHash = await hash.hash("hold_code", `course:${id}:${code}`);
+      const expiresAtMs = nowMs + config.HOLD_TTL_SECONDS * 1000;
+      const iso = new Date(nowMs).toISOString();
+      const holdRecords: HoldRecord[] = sessions.map((s) => ({
+        id: newId("hld", nowMs),
+        doctorId: doctor.id,
+        patientId,
+        start: s.start,
+        end: s.end,
+        startMs: s.startMs,
+        endMs: s.endMs,
+        expiresAtMs,
+        codeHash,
+        attempts: 0,
+        createdAt: iso,
+      }));
+      const course: CourseRecord = {
+        id,
+        doctorId: doctor.id,
+        patientId,
+        sessions: holdRecords.map((h) => ({
+          holdId: h.id,
+          appointmentId: appointmentIdFor(h.id),
+          start: h.start,
+          end: h.end,
+          startMs: h.startMs,
+          endMs: h.endMs,
+        })),
+        status: "held",
+        expiresAtMs,
+        codeHash,
+        attempts: 0,
+        createdAt: iso,
+        updatedAt: iso,
+        version: 1,
+      };
+      try {
+        await courses.create(course, holdRecords, nowMs);
+      } catch (err) {
+        if (!(err instanceof SlotUnavailableError)) throw err;
+        // Lost a race: say which sessions are taken now (all of them if the winner already left).
+        const again = await availability(doctor, starts, nowMs);
+        const lost = starts.filter((_, i) => !again.slots[i]);
+        throw unavailableError(doctor, starts, lost.length ? lost : starts, again.busy, nowMs);
+      }
+      try {
+        await deps.sender.send({
+          to: await deps.cipher.open(patient.phoneSealed),
+          channel: patient.channel,
+          code,
+          body:
+            `Vaidya: code ${code} confirms your course of ${sessions.length} sessions with ${doctor.name}. Valid ${
+              Math.round(config.HOLD_TTL_SECONDS / 60)
+            } min.`,
+        });
+      } catch (err) {
+        await courses.releaseHolds(course);
+        await setStatus(course, "failed").catch(() => {});
+        throw err;
+      }
+      return courseView(course);
+    },
+
+    async confirm(user: AuthUser, id: string, code: string) {
+      const course = await ownCourse(user, id);
+      if (course.status === "confirmed") return courseView(course);
+      if (course.status !== "held") {
+        throw new ConflictError("invalid_state", `Course ${id} is ${course.status}`);
+      }
+      if (course.expiresAtMs <= now()) {
+        throw new HoldExpiredError("The course hold has expired; hold it again");
+      }
+      if (course.attempts >= config.OTP_MAX_ATTEMPTS) {
+        throw new InvalidCodeError("Too many wrong codes for this course; hold it again");
+      }
+      const candidate = await hash.hash("hold_code", `course:${course.id}:${code}`);
+      if (!hash.equal(candidate, course.codeHash)) {
+        await setStatus(course, "held", course.attempts + 1).catch(() => {});
+        throw new InvalidCodeError();
+      }
+      const iso = new Date(now()).toISOString();
+      const booked: AppointmentRecord[] = [];
+      try {
+        for (const s of course.sessions) {
+          booked.push(
+            await records.appointments.book({
+              id: s.appointmentId,
+              schemaVersion: SCHEMA_VERSION,
+              doctorId: course.doctorId,
+              patientId: course.patientId,
+              start: s.start,
+              end: s.end,
+              startMs: s.startMs,
+              endMs: s.endMs,
+              status: "confirmed",
+              reasonSealed: null,
+              notesSealed: null,
+              cancelReasonSealed: null,
+              cancelledBy: null,
+              holdId: s.holdId,
+              createdAt: iso,
+              updatedAt: iso,
+              version: 1,
+            }),
+          );
+        }
+      } catch (err) {
+        for (const a of booked) {
+          await records.appointments.transition(a, {
+            ...a,
+            status: "cancelled",
+            cancelledBy: "patient",
+            updatedAt: iso,
+            version: a.version + 1,
+          });
+        }
+        await courses.releaseHolds(course);
+        await setStatus(course, "failed").catch(() => {});
+        if (err instanceof ConflictError) {
+          throw new ConflictError(
+            "course_unavailable",
+            "A session could not be booked; none of the course was booked",
+          );
+        }
+        throw err;
+      }
+      await courses.releaseHolds(course);
+      return courseView(await setStatus(course, "confirmed"));
+    },
+
+    async cancel(user: AuthUser, id: string) {
+      const course = await ownCourse(user, id);
+      if (course.status === "held") {
+        await courses.releaseHolds(course);
+        return courseView(await setStatus(course, "cancelled"));
+      }
+      if (course.status !== "confirmed") return courseView(course);
+      const cutoffMs = now() + config.CANCEL_CUTOFF_MINUTES * 60_000;
+      const kept: string[] = [];
+      for (const s of course.sessions) {
+        const a = await records.appointments.get(s.appointmentId);
+        if (!a || a.status !== "confirmed") continue;
+        if (a.startMs <= cutoffMs) kept.push(a.start);
+        else await deps.booking.cancel(user, a.id);
+      }
+      return { ...courseView(await setStatus(course, "cancelled")), keptSessions: kept };
+    },
+
+    async get(user: AuthUser, id: string) {
+      return courseView(await ownCourse(user, id));
+    },
+  };
+}
+
+export type CourseService = ReturnType<typeof createCourseService>;

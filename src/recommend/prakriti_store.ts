@@ -1,0 +1,34 @@
+/**
+ * A patient's latest prakriti (constitution) assessment in Deno KV under ["prakriti", patientId].
+ * Only the three dosha scores and the answers' option ids are kept; no free text.
+ */
+import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { prakritiKey } from "../stores/kv/keys.ts";
+
+export interface PrakritiAssessment {
+  patientId: string;
+  /** Shares of the answers, 0..1, summing to 1. */
+  scores: { vata: number; pitta: number; kapha: number };
+  dominant: "vata" | "pitta" | "kapha";
+  answers: Record<string, string>;
+  assessedAt: string;
+}
+
+export interface PrakritiStore {
+  save(assessment: PrakritiAssessment): Promise<void>;
+  get(patientId: string): Promise<PrakritiAssessment | null>;
+}
+
+export function createKvPrakritiStore(kv: Deno.Kv): PrakritiStore {
+  return {
+    async save(assessment) {
+      const res = await commit(() =>
+        kv.atomic().set(prakritiKey(assessment.patientId), assessment)
+      );
+      if (!res.ok) throw new Error(`Cannot save prakriti of ${assessment.patientId}`);
+    },
+    async get(patientId) {
+      return (await withKvRetry(() => kv.get<PrakritiAssessment>(prakritiKey(patientId)))).value;
+    },
+  };
+}
