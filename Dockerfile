@@ -1,0 +1,32 @@
+# Vaidya API image. Pinned to the Deno release the repo is tested with (deno 2.9.6).
+# Build: docker build -t vaidya .   Run: docker run -p 8000:8000 --env-file .env vaidya
+FROM denoland/deno:2.9.6
+
+WORKDIR /app
+RUN mkdir -p /app/data && chown -R deno:deno /app
+
+# Runs as the unprivileged `deno` user the official image ships (uid 1993).
+USER deno
+
+# Dependencies first, in their own layer: it is rebuilt only when deno.json or deno.lock change.
+COPY --chown=deno:deno deno.json deno.lock ./
+RUN deno install --frozen
+
+# Then the code, type-checked and cached so start-up fetches nothing.
+COPY --chown=deno:deno src/ ./src/
+COPY --chown=deno:deno routes/ ./routes/
+RUN deno cache --frozen src/main.ts
+
+ENV APP_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    KV_PATH=/app/data/vaidya.kv
+EXPOSE 8000
+
+# The image has no curl; deno itself asks /healthz (liveness only; /readyz checks the stores).
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["deno", "eval", "const r = await fetch(`http://127.0.0.1:${Deno.env.get('PORT') ?? '8000'}/healthz`); Deno.exit(r.ok ? 0 : 1)"]
+
+# The same command as `deno task start` (deno.json); SIGTERM drains requests in flight.
+STOPSIGNAL SIGTERM
+CMD ["deno", "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write=./data", "--allow-sys", "src/main.ts"]

@@ -1,0 +1,65 @@
+/**
+ * Usage: deno task admin:create --phone +91XXXXXXXXXX [--note TEXT] [--revoke] [--yes]
+ *
+ * Makes a phone an admin at its next login, without a redeploy: stores the phone's blind index
+ * (never the phone) under ["admin_by_phone", index] in the app's KV, which login checks after
+ * ADMIN_PHONES. With --revoke, takes admin away (asks first; --yes skips the question). Sessions
+ * already issued keep their role until their access token expires (ACCESS_TOKEN_TTL_SECONDS).
+ *
+ *   --phone E164   the phone number, e.g. +919812345678 (read from --phone, never printed)
+ *   --note TEXT    why, for the audit trail (no personal data)
+ *   --revoke       remove the grant instead of adding it
+ *   --yes          do not ask before revoking
+ *   --help         show this text
+ */
+import { z } from "zod";
+import { confirmOrExit, flag, parseArgs, runScript } from "./_cli.ts";
+import { openScriptRuntime } from "./_runtime.ts";
+
+const USAGE = (await Deno.readTextFile(new URL(import.meta.url))).split("*/")[0]
+  .replace(/^\/\*\*|^ \* ?/gm, "");
+
+const Args = z.object({
+  phone: z.string().regex(/^\+[1-9]\d{7,14}$/, "must be an E.164 phone number like +919812345678"),
+  note: z.string().max(200).regex(/^[^0-9+]*$/, "keep digits (and phones) out of notes").optional(),
+  revoke: flag,
+  yes: flag,
+  "dry-run": flag,
+});
+
+await runScript("admin:create", async () => {
+  const args = parseArgs(Deno.args, Args, USAGE, ["revoke"]);
+  const rt = await openScriptRuntime();
+  try {
+    const index = await rt.hash.hash("phone", args.phone);
+    const known = await rt.admins.isAdmin(index);
+    const inConfig = rt.config.ADMIN_PHONES.includes(args.phone);
+    if (args["dry-run"]) {
+      console.log(
+        `dry run: the phone is ${known ? "" : "not "}a granted admin` +
+          `${inConfig ? " and is listed in ADMIN_PHONES" : ""}; nothing changed`,
+      );
+      return;
+    }
+    if (args.revoke) {
+      if (!known) throw new Error("That phone has no admin grant in KV; nothing to revoke");
+      confirmOrExit("Revoke admin from this phone?", args.yes);
+      await rt.admins.revoke(index);
+      console.log(
+        `admin revoked${
+          inConfig ? " (still admin through ADMIN_PHONES; remove it there too)" : ""
+        }`,
+      );
+      return;
+    }
+    const added = await rt.admins.grant(index, {
+      createdAt: new Date().toISOString(),
+      note: args.note ?? null,
+    });
+    console.log(
+      added ? "admin granted; it takes effect at the next login" : "already an admin; unchanged",
+    );
+  } finally {
+    await rt.close();
+  }
+});

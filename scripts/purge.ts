@@ -1,0 +1,119 @@
+/**
+ * Usage: deno task purge [--apply [--yes]] [--retention-days N] [--only NAME,...]
+ *
+ * Removes what has outlived its use. Without --apply it is a dry run: it only counts.
+ *   - from KV: expired holds (1 h after expiry), hold cells and indexes, one-time codes and
+ *     counters, idempotency keys, refresh tokens and sessions, the dev outbox (after 1 h);
+ *   - with --retention-days N: the medical text (reason, notes, cancel reason) of appointments
+ *     that ended more than N days ago is erased; the booking itself (who, when, status) stays.
+ * With --apply it asks first (--yes skips the question; with no terminal, --yes is required).
+ *
+ *   --apply              delete / erase (default: dry run, counts only)
+ *   --yes                do not ask before applying
+ *   --retention-days N   also erase medical text older than N days (N >= 30)
+ *   --only NAMES         comma-separated categories, e.g. "holds,idempotency keys"
+ *   --help               show this text
+ */
+import { z } from "zod";
+import { allDoctors } from "./_appointments.ts";
+import { confirmOrExit, flag, parseArgs, progressBar, runScript, UsageError } from "./_cli.ts";
+import { CATEGORIES, purgeCategory, type PurgeCount } from "./_purge_plan.ts";
+import { openScriptRuntime } from "./_runtime.ts";
+import type { OperatorRuntime } from "../src/bootstrap.ts";
+
+const USAGE = (await Deno.readTextFile(new URL(import.meta.url))).split("*/")[0]
+  .replace(/^\/\*\*|^ \* ?/gm, "");
+
+const Args = z.object({
+  apply: flag,
+  yes: flag,
+  "dry-run": flag,
+  "retention-days": z.coerce.number().int().min(30).max(36_500).optional(),
+  only: z.string().transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean)).optional(),
+});
+
+/** Erases medical text of appointments that ended before `beforeMs`, through the record ports. */
+async function scrubMedical(rt: OperatorRuntime, beforeMs: number, apply: boolean) {
+  const count: PurgeCount = { name: "medical text", scanned: 0, expired: 0, deleted: 0 };
+  const doctors = [];
+  for await (const d of allDoctors(rt.records)) doctors.push(d);
+  const bar = progressBar("medical text", doctors.length);
+  for (const d of doctors) {
+    let cursor: string | undefined;
+    for (let page = 0; page < 100_000; page++) {
+      const res = await rt.records.appointments.listForDoctor(
+        d.id,
+        { toMs: beforeMs },
+        200,
+        cursor,
+      );
+      for (const a of res.items) {
+        count.scanned++;
+        if (a.endMs > beforeMs) continue;
+        if (!a.reasonSealed && !a.notesSealed && !a.cancelReasonSealed) continue;
+        count.expired++;
+        if (!apply) continue;
+        await rt.records.appointments.transition(a, {
+          ...a,
+          reasonSealed: null,
+          notesSealed: null,
+          cancelReasonSealed: null,
+          updatedAt: new Date().toISOString(),
+          version: a.version + 1,
+        });
+        count.deleted++;
+      }
+      if (!res.nextCursor) break;
+      cursor = res.nextCursor;
+    }
+    bar.tick();
+  }
+  bar.done();
+  return count;
+}
+
+await runScript("purge", async () => {
+  const args = parseArgs(Deno.args, Args, USAGE, ["apply"]);
+  if (args.apply && args["dry-run"]) throw new UsageError("--apply and --dry-run contradict");
+  const names = CATEGORIES.map((c) => c.name);
+  const unknown = (args.only ?? []).filter((n) => !names.includes(n));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown category ${unknown.join(", ")}; known: ${names.join(", ")}`);
+  }
+  const chosen = CATEGORIES.filter((c) => !args.only || args.only.includes(c.name));
+  const rt = await openScriptRuntime();
+  try {
+    const nowMs = Date.now();
+    const run = async (apply: boolean) => {
+      const counts: PurgeCount[] = [];
+      for (const category of chosen) {
+        const bar = progressBar(category.name, 0);
+        counts.push(await purgeCategory(rt.kv, category, nowMs, apply, () => bar.tick()));
+        bar.done();
+      }
+      if (args["retention-days"]) {
+        counts.push(await scrubMedical(rt, nowMs - args["retention-days"] * 86_400_000, apply));
+      }
+      return counts;
+    };
+    const planned = await run(false);
+    for (const c of planned) {
+      console.log(`${c.name.padEnd(20)} ${String(c.expired).padStart(8)} of ${c.scanned} expired`);
+    }
+    const total = planned.reduce((n, c) => n + c.expired, 0);
+    if (!args.apply) {
+      console.log(`dry run: ${total} entries would be removed; run with --apply to remove them`);
+      return;
+    }
+    if (total === 0) {
+      console.log("nothing to purge");
+      return;
+    }
+    confirmOrExit(`Remove ${total} expired entries?`, args.yes);
+    const done = await run(true);
+    const removed = done.reduce((n, c) => n + c.deleted, 0);
+    console.log(`purged ${removed} entries (${total - removed} changed meanwhile and were kept)`);
+  } finally {
+    await rt.close();
+  }
+});

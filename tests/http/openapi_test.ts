@@ -1,0 +1,146 @@
+/**
+ * The OpenAPI document: every route the app serves is described (bar an explicit list of
+ * exclusions), and the document is valid OpenAPI 3.1: checked with ajv against the 3.1 schema
+ * subset in tests/fixtures, plus what a schema cannot say (every $ref resolves, every path
+ * template parameter is declared). The app is built in-process through the real bootstrap.
+ */
+import assert from "node:assert/strict";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { createApp } from "../../src/app.ts";
+import { bootstrap } from "../../src/bootstrap.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+import { DOCS_PATHS } from "../../routes/docs_explorer.ts";
+
+/** Served on purpose without an OpenAPI entry: the document itself, its explorer, HTML pages. */
+const EXCLUDED: ((path: string) => boolean)[] = [
+  (p) => p === "/openapi.json",
+  (p) => (DOCS_PATHS as readonly string[]).includes(p),
+  (p) => p === "/doctor" || p.startsWith("/doctor/"), // doctor web UI pages and their assets
+  (p) => p.startsWith("/static/"),
+];
+
+type Doc = {
+  openapi: string;
+  info: Record<string, unknown>;
+  paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
+  components?: Record<string, Record<string, unknown>>;
+};
+
+async function buildApp() {
+  const config = loadConfig({ APP_ENV: "test", KV_PATH: ":memory:", LOG_LEVEL: "error" });
+  const runtime = await bootstrap(config, createLogger({ level: "error", write: () => {} }));
+  return { app: createApp(runtime.deps), runtime };
+}
+
+/** Hono's `/v1/doctors/:id` (optionally `:id{regex}`) as OpenAPI's `/v1/doctors/{id}`. */
+export function toOpenApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?\??/g, "{$1}");
+}
+
+function allRefs(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => allRefs(n, out));
+  else if (node && typeof node === "object") {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "$ref" && typeof v === "string") out.push(v);
+      else allRefs(v, out);
+    }
+  }
+  return out;
+}
+
+function resolvePointer(doc: unknown, ref: string): unknown {
+  if (!ref.startsWith("#/")) return undefined;
+  let node: unknown = doc;
+  for (const raw of ref.slice(2).split("/")) {
+    const part = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    node = node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined;
+  }
+  return node;
+}
+
+Deno.test({
+  name: "openapi.json describes every route and is valid OpenAPI 3.1",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const { app, runtime } = await buildApp();
+    try {
+      const res = await app.request("/openapi.json");
+      assert.equal(res.status, 200);
+      const doc = await res.json() as Doc;
+
+      await t.step("every route of the app is in the document", () => {
+        const served = app.routes
+          .filter((r) => r.method !== "ALL")
+          .filter((r) => !EXCLUDED.some((skip) => skip(r.path)));
+        assert.ok(
+          served.length > 15,
+          `only ${served.length} routes found; walking app.routes broke`,
+        );
+        const missing = served
+          .filter((r) => !doc.paths[toOpenApiPath(r.path)]?.[r.method.toLowerCase()])
+          .map((r) => `${r.method} ${r.path}`);
+        assert.deepEqual(missing, [], "routes without an OpenAPI operation");
+      });
+
+      await t.step("the document validates against the OpenAPI 3.1 schema", async () => {
+        const schema = JSON.parse(
+          await Deno.readTextFile(
+            new URL("../fixtures/openapi_3_1_subset.schema.json", import.meta.url),
+          ),
+        );
+        const ajv = new Ajv2020({ allErrors: true, strict: false });
+        const validate = ajv.compile(schema);
+        const ok = validate(doc);
+        assert.ok(ok, JSON.stringify(validate.errors?.slice(0, 5), null, 2));
+        assert.match(doc.openapi, /^3\.1\.\d+$/);
+      });
+
+      await t.step("every $ref resolves and every path parameter is declared", () => {
+        const broken = [...new Set(allRefs(doc))].filter((r) => !resolvePointer(doc, r));
+        assert.deepEqual(broken, []);
+        for (const [path, item] of Object.entries(doc.paths)) {
+          const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+          for (const [method, op] of Object.entries(item)) {
+            const declared = (op.parameters ?? []).filter((p) => p.in === "path").map((p) =>
+              p.name
+            );
+            assert.deepEqual(declared.sort(), [...names].sort(), `${method} ${path}`);
+          }
+        }
+      });
+
+      await t.step("the validator rejects a broken document (the check can fail)", async () => {
+        const schema = JSON.parse(
+          await Deno.readTextFile(
+            new URL("../fixtures/openapi_3_1_subset.schema.json", import.meta.url),
+          ),
+        );
+        const validate = new Ajv2020({ strict: false }).compile(schema);
+        assert.equal(validate({ ...doc, openapi: "3.0.3" }), false);
+        const [path, item] = Object.entries(doc.paths)[0];
+        const method = Object.keys(item)[0];
+        const noResponses = structuredClone(doc);
+        delete (noResponses.paths[path][method] as Record<string, unknown>).responses;
+        assert.equal(validate(noResponses), false);
+        assert.equal(toOpenApiPath("/v1/holds/:id/confirm"), "/v1/holds/{id}/confirm");
+      });
+
+      await t.step("/docs is self-hosted: no CDN, and its assets pass the CSP", async () => {
+        const page = await app.request("/docs");
+        assert.equal(page.status, 200);
+        const html = await page.text();
+        assert.doesNotMatch(html, /https?:\/\//, "no external asset");
+        assert.doesNotMatch(html, /<script>|style=/, "no inline script or style");
+        const csp = page.headers.get("content-security-policy") ?? "";
+        assert.match(csp, /script-src 'self'(;|$)/);
+        for (const asset of ["/docs/explorer.js", "/docs/explorer.css"]) {
+          assert.equal((await app.request(asset)).status, 200, asset);
+        }
+      });
+    } finally {
+      await runtime.close();
+    }
+  },
+});

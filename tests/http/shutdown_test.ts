@@ -1,0 +1,74 @@
+/**
+ * Graceful shutdown of the real server process: on SIGTERM a request already in flight still
+ * gets its 200, new connections are refused at once, the process exits 0 (not the 1 of the
+ * SHUTDOWN_TIMEOUT_MS watchdog), and the KV file opens cleanly on restart with its data.
+ */
+import assert from "node:assert/strict";
+import { Api, createDoctor } from "../_harness/api.ts";
+import { startServer } from "../_harness/server.ts";
+
+async function until(what: string, check: () => boolean | Promise<boolean>) {
+  for (let i = 0; i < 300; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+async function refusesConnections(port: number): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.close();
+    return false;
+  } catch (err) {
+    return err instanceof Deno.errors.ConnectionRefused;
+  }
+}
+
+Deno.test("SIGTERM: in-flight request completes, new connections refused, exit 0", async () => {
+  await using server = await startServer({ env: { SHUTDOWN_TIMEOUT_MS: "8000" } });
+  const api = new Api(server.url);
+  const admin = await api.loginAdmin();
+  const doctor = await createDoctor(api, admin);
+
+  // A client of its own: a fresh connection, not one pooled by the requests above.
+  using client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  let slowDone = false;
+  const slowResult = fetch(`${server.url}/v1/dev/sleep?ms=2500`, { client }).then(
+    async (res) => ({ status: res.status, body: await res.json() as unknown }),
+    (err) => ({ status: 0, body: String(err) as unknown }),
+  ).finally(() => slowDone = true);
+  await until("the slow request to start", () => server.logs().includes("dev sleep started"));
+  const stopping = server.stop();
+  await until("shutdown to begin", () => server.logs().includes("shutting down"));
+  let refusedWhileInFlight = false;
+  await until("the listener to close", async () => {
+    const refused = await refusesConnections(server.port);
+    if (refused && !slowDone) refusedWhileInFlight = true;
+    return refused || slowDone;
+  });
+
+  const res = await slowResult;
+  assert.equal(res.status, 200, "the in-flight request finished normally");
+  assert.deepEqual(res.body, { sleptMs: 2500 });
+  assert.ok(refusedWhileInFlight, "new connections were refused while a request was in flight");
+  await stopping;
+  assert.equal(server.exitStatus()?.code, 0, server.logs().slice(-2000));
+  assert.match(server.logs(), /"msg":"stopped"/);
+  assert.doesNotMatch(server.logs(), /shutdown took too long/);
+
+  await server.restart();
+  const again = new Api(server.url);
+  const ready = await again.request<{ status: string }>("GET", "/readyz");
+  assert.equal(ready.status, 200);
+  const found = await again.request<{ id: string }>("GET", `/v1/doctors/${doctor.id}`);
+  assert.equal(found.status, 200, "data written before shutdown survives the restart");
+  assert.equal(found.body.id, doctor.id);
+});
+
+Deno.test("the test-only sleep route is not mounted outside APP_ENV=test", async () => {
+  await using server = await startServer({ env: { APP_ENV: "development" } });
+  const res = await fetch(`${server.url}/v1/dev/sleep?ms=1`);
+  await res.body?.cancel();
+  assert.equal(res.status, 404);
+});

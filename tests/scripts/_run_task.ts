@@ -1,0 +1,44 @@
+/**
+ * Runs an operator script the way `deno task NAME` would, with the task's own permission flags
+ * from deno.json, except that ./data and ./out point at a test's temporary folder. So a script
+ * needing more permission than its task grants fails here too.
+ */
+import { REPO_ROOT } from "../_harness/ports.ts";
+
+const tasks = (JSON.parse(await Deno.readTextFile(`${REPO_ROOT}deno.json`)) as {
+  tasks: Record<string, string>;
+}).tasks;
+
+export interface TaskResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runTask(
+  name: string,
+  args: string[],
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<TaskResult> {
+  const task = tasks[name];
+  if (!task) throw new Error(`deno.json has no task ${name}`);
+  const parts = task.split(/\s+/).map((p) =>
+    p.replaceAll("./data", `${dir}/data`).replaceAll("./out", `${dir}/out`)
+  );
+  if (parts[0] !== "deno") throw new Error(`task ${name} does not start with deno`);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [...parts.slice(1), ...args],
+    cwd: REPO_ROOT,
+    env: { KV_PATH: `${dir}/data/vaidya.kv`, NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}

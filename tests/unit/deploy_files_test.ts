@@ -1,0 +1,152 @@
+/**
+ * Dockerfile, fly.toml and the Deno Deploy settings agree with the app: the port is the config
+ * default, the health check path is a route that answers, the container runs exactly the
+ * `start` task, and fly.toml names as secrets every variable that production start-up demands,
+ * derived by asking loadConfig (not from a hand-kept list).
+ */
+import assert from "node:assert/strict";
+import { createApp } from "../../src/app.ts";
+import { bootstrap } from "../../src/bootstrap.ts";
+import { ConfigError, loadConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+import { execForm, parseDockerfile } from "./_dockerfile.ts";
+import { parseTomlSubset, type TomlTable } from "./_toml_subset.ts";
+
+const root = new URL("../../", import.meta.url);
+const read = (name: string) => Deno.readTextFile(new URL(name, root));
+const denoJson = JSON.parse(await read("deno.json")) as {
+  tasks: Record<string, string>;
+  deploy?: { entrypoint?: string; exclude?: string[] };
+};
+const docker = parseDockerfile(await read("Dockerfile"));
+const flySource = await read("fly.toml");
+const fly = parseTomlSubset(flySource);
+const defaults = loadConfig({});
+
+const one = (name: string) => {
+  const found = docker.filter((i) => i.name === name);
+  assert.equal(found.length, 1, `exactly one ${name} in the Dockerfile`);
+  return found[0].args;
+};
+
+/** A value loadConfig accepts for `name`, for probing what production requires. */
+function probeValue(name: string): string {
+  if (/_FROM$|PHONE/.test(name)) return "+919800000000";
+  if (/_URL$|_URI$/.test(name)) return name.includes("MONGO") ? "mongodb://db" : "https://x.test";
+  return "probe-value-0123456789abcdef";
+}
+
+/** Adds the first missing variable each production error names, until start-up would pass. */
+export function requiredProductionVars(): string[] {
+  const env: Record<string, string> = { APP_ENV: "production" };
+  const added: string[] = [];
+  for (let round = 0; round < 20; round++) {
+    try {
+      loadConfig(env);
+      return added.sort();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const lines = err.message.split("\n").slice(1);
+      let progressed = false;
+      for (const line of lines) {
+        const name = (line.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? []).find((n) =>
+          !(n in env)
+        );
+        if (!name) continue;
+        env[name] = probeValue(name);
+        added.push(name);
+        progressed = true;
+      }
+      if (!progressed) throw new Error(`Cannot satisfy production config:\n${err.message}`);
+    }
+  }
+  throw new Error("production config never settled");
+}
+
+Deno.test("Dockerfile pins the Deno version the repo runs and drops root", () => {
+  const from = one("FROM");
+  assert.match(from, /^denoland\/deno:(?:(?:alpine|debian|distroless)-)?2\.9\.6$/);
+  assert.ok(from.endsWith(Deno.version.deno), `image ${from} vs deno ${Deno.version.deno}`);
+  const users = docker.filter((i) => i.name === "USER").map((i) => i.args);
+  assert.equal(users.at(-1), "deno");
+  const runs = docker.filter((i) => i.name === "RUN").map((i) => i.args).join("\n");
+  assert.match(runs, /deno (install|cache)/, "dependencies cached at build time");
+});
+
+Deno.test("the port agrees: config default, EXPOSE, fly internal_port and [env] PORT", () => {
+  const http = fly.http_service as TomlTable;
+  const env = fly.env as TomlTable;
+  assert.equal(Number(one("EXPOSE")), defaults.PORT);
+  assert.equal(http.internal_port, defaults.PORT);
+  assert.equal(loadConfig({ PORT: String(env.PORT) }).PORT, http.internal_port);
+});
+
+Deno.test({
+  name: "health checks hit a route that answers 200",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const checks = (fly.http_service as TomlTable).checks as TomlTable[];
+    const paths = new Set([...checks.map((c) => String(c.path))]);
+    const health = execForm(one("HEALTHCHECK")).join(" ");
+    for (const p of ["/healthz"]) assert.ok(health.includes(p), "Docker HEALTHCHECK path");
+    paths.add("/healthz");
+    const config = loadConfig({ APP_ENV: "test", KV_PATH: ":memory:", LOG_LEVEL: "error" });
+    const runtime = await bootstrap(config, createLogger({ level: "error", write: () => {} }));
+    try {
+      const app = createApp(runtime.deps);
+      for (const path of paths) {
+        assert.ok(app.routes.some((r) => r.method === "GET" && r.path === path), path);
+        assert.equal((await app.request(path)).status, 200, path);
+      }
+    } finally {
+      await runtime.close();
+    }
+  },
+});
+
+Deno.test("the container runs exactly `deno task start`; Deploy uses its entrypoint", () => {
+  const start = denoJson.tasks.start.split(/\s+/);
+  assert.deepEqual(execForm(one("CMD")), start);
+  const entrypoint = start.at(-1);
+  assert.equal(denoJson.deploy?.entrypoint, entrypoint);
+  assert.ok(denoJson.deploy?.exclude?.includes("tests/"), "Deploy excludes tests");
+  assert.ok(
+    start.includes("--allow-write=./data") &&
+      docker.some((i) => i.name === "RUN" && i.args.includes("/app/data")),
+    "the image has a writable ./data for the KV file",
+  );
+});
+
+Deno.test("fly.toml names every secret production requires, and none in [env]", () => {
+  const required = requiredProductionVars();
+  assert.ok(required.includes("HMAC_SECRET") && required.length >= 4, required.join(","));
+  const comment = flySource.split("\n").filter((l) => l.trimStart().startsWith("#")).join("\n");
+  const section = comment.slice(comment.indexOf("Required secrets"));
+  for (const name of required) {
+    assert.match(section, new RegExp(`\\b${name}\\b`), `fly.toml secrets comment lacks ${name}`);
+    assert.equal(name in (fly.env as TomlTable), false, `${name} must be a secret, not [env]`);
+  }
+  for (const name of ["MONGODB_URI", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"]) {
+    assert.match(section, new RegExp(`\\b${name}\\b`));
+  }
+  const env = Object.fromEntries(Object.entries(fly.env as TomlTable).map(([k, v]) => [k, `${v}`]));
+  const probe = Object.fromEntries(required.map((n) => [n, probeValue(n)]));
+  assert.equal(loadConfig({ ...env, ...probe }).APP_ENV, "production", "[env] + secrets start");
+});
+
+Deno.test("fly.toml: primary region bom, rolling deploys, concurrency limits", () => {
+  assert.equal(fly.primary_region, "bom");
+  for (const r of ["bom", "maa", "del", "sin"]) assert.match(flySource, new RegExp(`\\b${r}\\b`));
+  assert.equal((fly.deploy as TomlTable).strategy, "rolling");
+  const c = (fly.http_service as TomlTable).concurrency as TomlTable;
+  assert.ok(Number(c.soft_limit) > 0 && Number(c.soft_limit) <= Number(c.hard_limit));
+});
+
+Deno.test("parseTomlSubset() rejects what it does not understand", () => {
+  assert.throws(() => parseTomlSubset("a = { b = 1 }"), SyntaxError);
+  assert.throws(() => parseTomlSubset("a = 1\na = 2"), SyntaxError);
+  assert.deepEqual(parseTomlSubset('[x]\ny = "z" # c\n[[x.l]]\nn = 1\n[[x.l]]\nn = 2'), {
+    x: { y: "z", l: [{ n: 1 }, { n: 2 }] },
+  });
+});
