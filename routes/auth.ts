@@ -1,5 +1,5 @@
 /** Login with a phone one-time code, token refresh and logout; the public signing keys. */
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import {
@@ -10,6 +10,10 @@ import {
   VerifyRequest,
 } from "../src/http/schemas.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+
+const Jwks = z.object({
+  keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().optional() })),
+}).openapi("Jwks");
 
 export function authRoutes(deps: AppDeps) {
   const app = router();
@@ -52,7 +56,12 @@ export function authRoutes(deps: AppDeps) {
     async (c) => {
       const { phone, code } = c.req.valid("json");
       return c.json(
-        await deps.identity.login(phone, code, c.req.header("user-agent") ?? null),
+        await deps.identity.login(
+          phone,
+          code,
+          c.req.header("user-agent") ?? null,
+          c.get("clientIp"),
+        ),
         200,
       );
     },
@@ -91,10 +100,19 @@ export function authRoutes(deps: AppDeps) {
     },
   );
 
-  app.get("/.well-known/jwks.json", (c) => {
-    c.header("Cache-Control", "public, max-age=300");
-    return c.json(deps.tokens.publicJwks());
-  });
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/.well-known/jwks.json",
+      tags: ["auth"],
+      summary: "Public keys that verify access tokens (the first one signs)",
+      responses: { 200: jsonResponse(Jwks, "JSON Web Key Set") },
+    }),
+    (c) => {
+      c.header("Cache-Control", "public, max-age=300");
+      return c.json(deps.tokens.publicJwks() as z.infer<typeof Jwks>, 200);
+    },
+  );
 
   return app;
 }

@@ -1,12 +1,19 @@
 /** Liveness, readiness, metrics, the OpenAPI document and its explorer, and the dev outbox. */
 import { createRoute } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import { z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { NotFoundError } from "../src/errors.ts";
 import { errorFields } from "../src/observability/logger.ts";
 import { OutboxQuery } from "../src/http/schemas.ts";
 import { jsonResponse, problems, router } from "./_openapi.ts";
+import { docsExplorerRoutes } from "./docs_explorer.ts";
+import { devSleepRoutes } from "./dev_sleep.ts";
+
+const Health = z.object({ status: z.literal("ok") }).openapi("Health");
+const Readiness = z.object({
+  status: z.enum(["ready", "unavailable"]),
+  checks: z.record(z.string(), z.enum(["ok", "unavailable"])),
+}).openapi("Readiness");
 
 const OutboxResponse = z.object({
   messages: z.array(z.object({
@@ -21,31 +28,67 @@ const OutboxResponse = z.object({
 export function systemRoutes(deps: AppDeps) {
   const app = router();
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/healthz",
+      tags: ["system"],
+      summary: "Liveness: the process serves HTTP",
+      responses: { 200: jsonResponse(Health, "Alive") },
+    }),
+    (c) => c.json({ status: "ok" as const }, 200),
+  );
 
-  app.get("/readyz", async (c) => {
-    const checks: Record<string, string> = {};
-    let ready = true;
-    await Promise.all(
-      Object.entries(deps.readiness).map(async ([name, check]) => {
-        try {
-          await check();
-          checks[name] = "ok";
-        } catch (err) {
-          ready = false;
-          checks[name] = "unavailable";
-          deps.log.warn("readiness check failed", { check: name, ...errorFields(err) });
-        }
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/readyz",
+      tags: ["system"],
+      summary: "Readiness: every store this instance needs answers",
+      responses: {
+        200: jsonResponse(Readiness, "Ready"),
+        503: jsonResponse(Readiness, "A dependency is unavailable"),
+      },
+    }),
+    async (c) => {
+      const checks: Record<string, "ok" | "unavailable"> = {};
+      let ready = true;
+      await Promise.all(
+        Object.entries(deps.readiness).map(async ([name, check]) => {
+          try {
+            await check();
+            checks[name] = "ok";
+          } catch (err) {
+            ready = false;
+            checks[name] = "unavailable";
+            deps.log.warn("readiness check failed", { check: name, ...errorFields(err) });
+          }
+        }),
+      );
+      return ready
+        ? c.json({ status: "ready" as const, checks }, 200)
+        : c.json({ status: "unavailable" as const, checks }, 503);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/metrics",
+      tags: ["system"],
+      summary: "Prometheus metrics of this instance (text exposition format 0.0.4)",
+      responses: {
+        200: {
+          description: "Counters and histograms",
+          content: { "text/plain": { schema: z.string() } },
+        },
+      },
+    }),
+    (c) =>
+      c.text(deps.metrics.registry.render(), 200, {
+        "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
       }),
-    );
-    return c.json({ status: ready ? "ready" : "unavailable", checks }, ready ? 200 : 503);
-  });
-
-  app.get("/metrics", (c) => {
-    return c.text(deps.metrics.registry.render(), 200, {
-      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
-    });
-  });
+  );
 
   app.openapi(
     createRoute({
@@ -73,6 +116,7 @@ export function systemRoutes(deps: AppDeps) {
     },
   );
 
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  app.route("/", docsExplorerRoutes());
+  if (deps.config.APP_ENV === "test") app.route("/", devSleepRoutes(deps.log));
   return app;
 }

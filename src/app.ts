@@ -15,12 +15,18 @@ import { jsonOnly } from "./http/guards.ts";
 import { createErrorHandler, problemResponse } from "./http/problem.ts";
 import { rateLimit } from "./http/rate_limit.ts";
 import { requestContext } from "./http/request_context.ts";
+import { userRateLimit } from "./http/user_rate_limit.ts";
 import { validationHook } from "./http/validation.ts";
 import { appointmentRoutes } from "../routes/appointments.ts";
 import { authRoutes } from "../routes/auth.ts";
 import { doctorRoutes } from "../routes/doctors.ts";
+import { eventFeatureRoutes } from "../routes/event_features.ts";
 import { holdRoutes } from "../routes/holds.ts";
+import { meRoutes } from "../routes/me.ts";
+import { doctorUiRoutes } from "../routes/doctor_ui.ts";
 import { systemRoutes } from "../routes/system.ts";
+import { courseRoutes } from "../routes/courses.ts";
+import { recommendationRoutes } from "../routes/recommendations.ts";
 
 export interface AppOptions {
   /** The client address of a raw request (from the connection info in main.ts). */
@@ -49,14 +55,17 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     secureHeaders({
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "https://cdn.jsdelivr.net"],
-        styleSrc: ["'self'", "https://cdn.jsdelivr.net"],
+        // /docs is self-hosted (routes/docs_explorer.ts): no CDN is allowed.
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
         imgSrc: ["'self'", "data:"],
         frameAncestors: ["'none'"],
       },
       strictTransportSecurity: config.APP_ENV === "production"
         ? "max-age=63072000; includeSubDomains"
         : false,
+      // The doctor UI (/doctor) sets its own stricter CSP; keep headers a handler already set.
+      overwrite: false,
     }),
   );
   if (config.CORS_ORIGINS.length > 0) {
@@ -109,6 +118,15 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
         deps.now,
       ),
     );
+    app.use(
+      "/v1/*",
+      userRateLimit(
+        deps.tokens,
+        deps.apiLimiter,
+        { name: "api_user", limit: config.API_REQUESTS_PER_MINUTE_PER_USER, windowMs: 60_000 },
+        deps.now,
+      ),
+    );
   }
 
   app.route("/", systemRoutes(deps));
@@ -116,6 +134,11 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route("/", doctorRoutes(deps));
   app.route("/", holdRoutes(deps));
   app.route("/", appointmentRoutes(deps));
+  app.route("/", eventFeatureRoutes(deps));
+  app.route("/", meRoutes(deps));
+  app.route("/", doctorUiRoutes(deps));
+  if (deps.courses) app.route("/", courseRoutes({ ...deps, courses: deps.courses }));
+  if (deps.prakriti) app.route("/", recommendationRoutes({ ...deps, prakriti: deps.prakriti }));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -6,11 +6,16 @@ import type { TokenService } from "./auth/token_service.ts";
 import type { BookingService } from "./booking/booking_service.ts";
 import type { Config } from "./config/config.ts";
 import type { DoctorService } from "./doctors/doctor_service.ts";
+import type { EventRuntime } from "./events/event_runtime.ts";
+import type { PatientService } from "./patients/patient_service.ts";
 import type { OutboxMessage } from "./notify/console_sender.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { AppMetrics } from "./observability/metrics.ts";
 import type { RateLimiter } from "./ratelimit/rate_limiter.ts";
 import type { IdempotencyStore } from "./stores/kv/idempotency_store.ts";
+import type { DoctorUiBackend } from "./ui/ui_backend.ts";
+import type { CourseService } from "./courses/course_service.ts";
+import type { PrakritiStore } from "./recommend/prakriti_store.ts";
 
 export interface AppDeps {
   config: Config;
@@ -22,6 +27,7 @@ export interface AppDeps {
   otp: OtpService;
   identity: IdentityService;
   doctors: DoctorService;
+  patients: PatientService;
   booking: BookingService;
   idempotencyStore: IdempotencyStore;
   /** Per-request API limits (per IP and per user). */
@@ -30,4 +36,12 @@ export interface AppDeps {
   readiness: Record<string, () => Promise<void>>;
   /** The dev outbox reader; null where there is none (production). */
   outbox: ((to?: string) => Promise<OutboxMessage[]>) | null;
+  /** Events, audit trail, waitlist and webhooks; absent in apps built without them (some tests). */
+  events?: EventRuntime;
+  /** The doctor web UI (/doctor); absent in apps built without it, e.g. some tests. */
+  doctorUi?: DoctorUiBackend;
+  /** Therapy courses (issue #10); absent in apps built without them. */
+  courses?: CourseService;
+  /** Stored prakriti assessments (issue #10); absent in apps built without them. */
+  prakriti?: PrakritiStore;
 }

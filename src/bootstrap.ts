@@ -15,17 +15,15 @@ import { createDataCipher } from "./crypto/data_cipher.ts";
 import { createKeyedHash } from "./crypto/keyed_hash.ts";
 import { resolveSecrets } from "./crypto/secrets.ts";
 import { createDoctorService } from "./doctors/doctor_service.ts";
+import { createEventRuntime, eventSettingsFrom } from "./events/event_runtime.ts";
+import { startQueueWorker } from "./events/queue_worker.ts";
+import { createPatientService } from "./patients/patient_service.ts";
 import { createConsoleSender, readOutbox } from "./notify/console_sender.ts";
 import type { MessageSender } from "./notify/message_sender.ts";
 import { createTwilioSender } from "./notify/twilio_sender.ts";
 import type { Logger } from "./observability/logger.ts";
 import { createAppMetrics } from "./observability/metrics.ts";
-import {
-  createMemoryRateLimiter,
-  createStoreRateLimiter,
-  disabledRateLimiter,
-} from "./ratelimit/rate_limiter.ts";
-import { createKvEphemeralStore } from "./stores/kv/ephemeral_store.ts";
+import { openSharedState } from "./stores/open_shared_state.ts";
 import { createKvHoldStore } from "./stores/kv/hold_store.ts";
 import { createKvIdempotencyStore } from "./stores/kv/idempotency_store.ts";
 import { createKvRecordStores } from "./stores/kv/record_stores.ts";
@@ -36,6 +34,9 @@ import type { AppSecrets } from "./crypto/secrets.ts";
 import type { DataCipher } from "./crypto/data_cipher.ts";
 import type { KeyedHash } from "./crypto/keyed_hash.ts";
 import { createDoctorUiBackend } from "./ui/ui_backend.ts";
+import { createCourseService } from "./courses/course_service.ts";
+import { createKvCourseStore } from "./stores/kv/course_store.ts";
+import { createKvPrakritiStore } from "./recommend/prakriti_store.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -150,14 +151,23 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     const metrics = createAppMetrics();
     const records = instrumentStores(await openRecords(config, kv, log), metrics);
     closers.unshift(() => records.close());
-    const ephemeral = createKvEphemeralStore(kv);
+    const holds = createKvHoldStore(kv);
+    const shared = openSharedState(config, kv, log, now, holds);
+    const { ephemeral, limiter } = shared;
     const sender = openSender(config, kv, log);
-    const limiter = config.RATE_LIMIT_DISABLED
-      ? disabledRateLimiter
-      : createStoreRateLimiter(ephemeral, now);
     const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);
     const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
-    const holds = createKvHoldStore(kv);
+    const events = createEventRuntime({
+      kv,
+      records,
+      holds,
+      cipher,
+      sender,
+      log,
+      now,
+      settings: eventSettingsFrom(config),
+      onRetry: () => metrics.queueRetries.inc(),
+    });
 
     const deps: AppDeps = {
       config,
@@ -178,8 +188,9 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         now,
         isAdminPhoneIndex: createKvAdminStore(kv).isAdmin,
       }),
-      doctors: createDoctorService({ records, cipher, hash, now }),
-      booking: createBookingService({
+      patients: createPatientService({ records, cipher, refresh, now }),
+      doctors: shared.cacheDoctors(createDoctorService({ records, cipher, hash, now })),
+      booking: shared.cacheBooking(createBookingService({
         config,
         records,
         holds,
@@ -189,15 +200,18 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         metrics,
         now,
         crashPoint: crashPoints(config, log),
-      }),
+        events: events.bookingEvents,
+      })),
       idempotencyStore: createKvIdempotencyStore(kv),
-      apiLimiter: createMemoryRateLimiter(now),
+      apiLimiter: shared.apiLimiter,
       readiness: {
         kv: async () => void await kv.get(["ping"]),
         records: () => records.ping(),
         ephemeral: () => ephemeral.ping(),
+        ...shared.readiness,
       },
       outbox: sender.name === "console" ? (to) => readOutbox(kv, to) : null,
+      events,
       doctorUi: createDoctorUiBackend({
         kv,
         records,
@@ -207,6 +221,22 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         now,
       }),
     };
+    deps.courses = createCourseService({
+      config,
+      records,
+      holds,
+      courses: createKvCourseStore(kv),
+      booking: deps.booking,
+      cipher,
+      hash,
+      sender,
+      now,
+    });
+    deps.prakriti = createKvPrakritiStore(kv);
+    // Event delivery runs in every process; it ends when close() closes the KV.
+    startQueueWorker(kv, events.dispatcher, log).catch((err) =>
+      log.error("event queue worker stopped", { error: String(err) })
+    );
     return {
       deps,
       kv,

@@ -47,7 +47,9 @@ async function main() {
       log.error("shutdown took too long; exiting", { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       Deno.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
-    abort.abort();
+    // shutdown() stops accepting and lets requests in flight finish; aborting `signal` would
+    // drop them (tests/http/shutdown_test.ts).
+    await server.shutdown();
     await server.finished;
     await runtime.close();
     clearTimeout(deadline);

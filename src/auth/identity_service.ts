@@ -22,6 +22,8 @@ export interface IdentityDeps {
   cipher: DataCipher;
   hash: KeyedHash;
   now: () => number;
+  /** Admins granted at run time by `deno task admin:create` (checked after ADMIN_PHONES). */
+  isAdminPhoneIndex?: (phoneIndex: string) => Promise<boolean>;
 }
 
 export interface TokenPair {
@@ -37,7 +39,9 @@ export function createIdentityService(deps: IdentityDeps) {
 
   async function userFor(phone: string): Promise<AuthUser> {
     const phoneIndex = await hash.hash("phone", phone);
-    if (config.ADMIN_PHONES.includes(phone)) {
+    if (
+      config.ADMIN_PHONES.includes(phone) || await deps.isAdminPhoneIndex?.(phoneIndex)
+    ) {
       return { id: `adm_${phoneIndex.slice(0, 22)}`, role: "admin" };
     }
     const doctor = await records.doctors.findByPhoneIndex(phoneIndex);
@@ -78,8 +82,13 @@ export function createIdentityService(deps: IdentityDeps) {
       const p = await records.patients.findByPhoneIndex(await hash.hash("phone", phone));
       return p?.channel ?? "sms";
     },
-    async login(phone: string, code: string, userAgent: string | null): Promise<TokenPair> {
-      await deps.otp.verifyLoginCode(phone, code);
+    async login(
+      phone: string,
+      code: string,
+      userAgent: string | null,
+      ip?: string,
+    ): Promise<TokenPair> {
+      await deps.otp.verifyLoginCode(phone, code, ip);
       const user = await userFor(phone);
       return pair(user, await refresh.issue(user, userAgent));
     },

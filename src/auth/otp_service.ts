@@ -22,7 +22,8 @@ interface StoredCode {
 
 export interface OtpService {
   sendLoginCode(phone: string, ip: string, channel: Channel): Promise<{ expiresAt: string }>;
-  verifyLoginCode(phone: string, code: string): Promise<void>;
+  /** `ip` limits code checks per client address (code sprays across many phones). */
+  verifyLoginCode(phone: string, code: string, ip?: string): Promise<void>;
 }
 
 export interface OtpDeps {
@@ -115,9 +116,10 @@ export function createOtpService(deps: OtpDeps): OtpService {
       return { expiresAt: new Date(stored.expiresAtMs).toISOString() };
     },
 
-    async verifyLoginCode(phone, code) {
+    async verifyLoginCode(phone, code, ip) {
       const phoneIndex = await hash.hash("phone", phone);
       await assertNotLocked(phoneIndex);
+      if (ip) await limit("otp_verify_ip", config.OTP_VERIFIES_PER_IP_PER_HOUR, ip);
       const key = `otp:${phoneIndex}`;
       const stored = await store.get<StoredCode>(key);
       const candidate = await hash.hash("login_code", `${phoneIndex}:${code}`);

@@ -6,6 +6,11 @@ import type { Role } from "./token_service.ts";
 
 export const POLICY = {
   "auth.logout": ["patient", "doctor", "admin"],
+  "sessions.list": ["patient", "doctor", "admin"],
+  "sessions.revoke": ["patient", "doctor", "admin"],
+  "me.read": ["patient"],
+  "me.update": ["patient"],
+  "me.erase": ["patient"],
   "doctors.create": ["admin"],
   "doctors.update": ["admin"],
   "doctors.setAvailability": ["doctor", "admin"],
@@ -17,6 +22,16 @@ export const POLICY = {
   "appointments.cancel": ["patient", "doctor"],
   "appointments.reschedule": ["patient"],
   "appointments.update": ["doctor"],
+  "waitlist.join": ["patient"],
+  "waitlist.list": ["patient"],
+  "waitlist.leave": ["patient"],
+  "audit.read": ["admin"],
+  "webhooks.manage": ["admin"],
+  "courses.create": ["patient"],
+  "courses.confirm": ["patient"],
+  "courses.cancel": ["patient"],
+  "courses.get": ["patient", "doctor", "admin"],
+  "prakriti.assess": ["patient"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof POLICY;

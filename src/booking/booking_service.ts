@@ -20,6 +20,7 @@ import {
   SlotUnavailableError,
   ValidationError,
 } from "../errors.ts";
+import type { BookingEvents } from "../events/booking_events.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { AuthUser } from "../auth/token_service.ts";
@@ -39,6 +40,8 @@ export interface BookingDeps {
   now: () => number;
   /** Test-only crash points: called at named steps; the test build exits the process there. */
   crashPoint?: (name: string) => void;
+  /** Audit trail and events, told after each store write succeeded (src/events/). */
+  events?: BookingEvents;
 }
 
 const HOUR_MS = 3_600_000;
@@ -208,6 +211,7 @@ export function createBookingService(deps: BookingDeps) {
         throw err;
       }
       metrics.bookings.inc({ step: "hold", outcome: "held" });
+      await deps.events?.holdCreated(hold);
       return holdView(hold);
     },
 
@@ -266,6 +270,7 @@ export function createBookingService(deps: BookingDeps) {
       deps.crashPoint?.("confirm.after_book");
       await holds.remove(hold);
       metrics.bookings.inc({ step: "confirm", outcome: "confirmed" });
+      await deps.events?.confirmed(booked, user);
       return view(booked, user);
     },
 
@@ -275,10 +280,13 @@ export function createBookingService(deps: BookingDeps) {
         throw new NotFoundError(`Hold ${holdId} does not exist`);
       }
       await holds.remove(hold);
+      await deps.events?.holdReleased(hold);
     },
 
     async getAppointment(user: AuthUser, id: string) {
-      return view(await visibleAppointment(user, id), user);
+      const a = await visibleAppointment(user, id);
+      if (a.notesSealed && user.role !== "patient") await deps.events?.notesRead(a, user);
+      return view(a, user);
     },
 
     async listAppointments(
@@ -316,6 +324,7 @@ export function createBookingService(deps: BookingDeps) {
       };
       const saved = await records.appointments.transition(a, next);
       metrics.bookings.inc({ step: "cancel", outcome: "cancelled" });
+      await deps.events?.cancelled(saved, user);
       return view(saved, user);
     },
 
@@ -345,6 +354,7 @@ export function createBookingService(deps: BookingDeps) {
       const saved = await records.appointments.transition(a, next);
       await holds.remove(hold);
       metrics.bookings.inc({ step: "reschedule", outcome: "rescheduled" });
+      await deps.events?.rescheduled(a, saved, user);
       return view(saved, user);
     },
 
@@ -370,7 +380,9 @@ export function createBookingService(deps: BookingDeps) {
         updatedAt: new Date(now()).toISOString(),
         version: a.version + 1,
       };
-      return view(await records.appointments.transition(a, next), user);
+      const saved = await records.appointments.transition(a, next);
+      await deps.events?.updatedByDoctor(a, saved, user, patch.notes !== undefined);
+      return view(saved, user);
     },
   };
 }

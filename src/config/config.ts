@@ -43,6 +43,7 @@ export const configSchema = z.object({
   OTP_LOCKOUT_SECONDS: int(10, 86400).default(900),
   OTP_SENDS_PER_PHONE_PER_HOUR: int(1, 1000).default(5),
   OTP_SENDS_PER_IP_PER_HOUR: int(1, 100000).default(30),
+  OTP_VERIFIES_PER_IP_PER_HOUR: int(1, 100000).default(60),
   API_REQUESTS_PER_MINUTE_PER_IP: int(1, 1_000_000).default(300),
   API_REQUESTS_PER_MINUTE_PER_USER: int(1, 1_000_000).default(120),
   HOLDS_PER_PATIENT_PER_HOUR: int(1, 10000).default(20),
@@ -84,6 +85,13 @@ export const configSchema = z.object({
   TWILIO_MESSAGING_SERVICE_SID: optionalString,
   TWILIO_WHATSAPP_FROM: e164.optional(),
   TWILIO_API_BASE_URL: z.url().optional(),
+
+  /** Events (src/events/): first retry delay (doubling per try) and tries before dead-letter. */
+  EVENT_RETRY_BASE_MS: int(10, 3_600_000).default(5_000),
+  EVENT_MAX_ATTEMPTS: int(1, 20).default(6),
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  WEBHOOK_SECRET_GRACE_HOURS: int(0, 24 * 30).default(24),
+  WAITLIST_NOTIFY_PER_SLOT: int(1, 100).default(3),
 
   /** Test-only crash points (comma-separated names); the process exits at once when it reaches one. */
   FAULT_INJECTION: csv.default([]),

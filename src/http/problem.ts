@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, type FieldError } from "../errors.ts";
 import { errorFields, type Logger } from "../observability/logger.ts";
+import { localizeProblem, negotiateLanguage } from "../i18n/problems.ts";
 
 export interface Problem {
   type: string;
@@ -49,14 +50,18 @@ export function createErrorHandler(log: Logger) {
     const requestId = c.get("requestId") as string | undefined;
     if (err instanceof AppError) {
       if (err.status >= 500) log.warn("request failed", errorFields(err));
+      // Hindi by `code` when the client prefers it; `code` and extension members stay as they are.
+      const lang = negotiateLanguage(c.req.header("accept-language"));
+      const text = localizeProblem(lang, err.code, { title: err.title, detail: err.message });
+      const extensions = (err as { extensions?: Record<string, unknown> }).extensions;
       return problemResponse({
-        title: err.title,
+        ...extensions,
+        ...text,
         status: err.status,
-        detail: err.message,
         code: err.code,
         errors: err.errors,
         requestId,
-      }, err.headers);
+      }, { ...err.headers, "Content-Language": lang, Vary: "Accept-Language" });
     }
     if (err instanceof HTTPException) {
       const status = err.status;

@@ -19,6 +19,8 @@ export interface TestServer {
   kvPath: string;
   env: Record<string, string>;
   logs(): string;
+  /** How the last process ended (null while it runs). */
+  exitStatus(): Deno.CommandStatus | null;
   stop(): Promise<void>;
   kill(): Promise<void>;
   restart(): Promise<void>;
@@ -43,9 +45,11 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   let child: Deno.ChildProcess | null = null;
   let output = "";
   let pump: Promise<void> = Promise.resolve();
+  let lastStatus: Deno.CommandStatus | null = null;
   const decoder = new TextDecoder();
 
   async function spawn() {
+    lastStatus = null;
     child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "src/main.ts"],
       cwd: REPO_ROOT,
@@ -78,7 +82,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
 
   async function waitExit() {
     if (!child) return;
-    await child.status;
+    lastStatus = await child.status;
     await pump;
     child = null;
   }
@@ -98,6 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     kvPath,
     env,
     logs: () => output,
+    exitStatus: () => lastStatus,
     async stop() {
       signal("SIGTERM");
       await waitExit();

@@ -29,6 +29,19 @@ export const ROUTE_ACTIONS: Record<string, Action> = {
   "POST /v1/appointments/{id}/cancel": "appointments.cancel",
   "POST /v1/appointments/{id}/reschedule": "appointments.reschedule",
   "PATCH /v1/appointments/{id}": "appointments.update",
+  "POST /v1/doctors/{id}/waitlist": "waitlist.join",
+  "GET /v1/waitlist": "waitlist.list",
+  "DELETE /v1/waitlist/{id}": "waitlist.leave",
+  "GET /v1/admin/audit": "audit.read",
+  "POST /v1/admin/webhooks": "webhooks.manage",
+  "GET /v1/admin/webhooks": "webhooks.manage",
+  "POST /v1/admin/webhooks/{id}/rotate-secret": "webhooks.manage",
+  "DELETE /v1/admin/webhooks/{id}": "webhooks.manage",
+  "POST /v1/courses": "courses.create",
+  "POST /v1/courses/{id}/confirm": "courses.confirm",
+  "POST /v1/courses/{id}/cancel": "courses.cancel",
+  "GET /v1/courses/{id}": "courses.get",
+  "POST /v1/prakriti/assessments": "prakriti.assess",
 };
 
 const ROLES = ["patient", "doctor", "admin"] as const;

@@ -20,6 +20,21 @@
  * | ["ephemeral", name]                             | {value, expiresAt}           | its TTL       |
  * | ["secret", name]                                | generated dev secret         | -             |
  * | ["outbox", sentAtMs, id]                        | dev outbox message           | 1 h           |
+ * | ["admin_by_phone", phoneIndex]                  | AdminGrant (admin:create)    | -             |
+ * | ["ops_checkpoint", name]                        | rotate-keys checkpoint       | -             |
+ * | ["ui_session", sha256(sessionToken)]            | UiSession (doctor web UI)    | its TTL       |
+ * | ["event_handled", handler, eventId]             | {state, leaseUntilMs}        | 30 d          |
+ * | ["event_dlq", id]                               | DeadLetter (or raw envelope) | -             |
+ * | ["waitlist", doctorId, date, createdMs, id]     | WaitlistEntry                | date + 2 d    |
+ * | ["waitlist_by_patient", patientId, id]          | waitlist key of the entry    | date + 2 d    |
+ * | ["waitlist_unique", patientId, doctorId, date]  | entry id                     | date + 2 d    |
+ * | ["audit", seq]                                  | AuditEntry (hash-chained)    | -             |
+ * | ["audit_head"]                                  | {seq, hash}                  | -             |
+ * | ["audit_by", "appointment"/"patient"/"actor", id, seq] | seq                   | -             |
+ * | ["webhook", id]                                 | WebhookEndpoint              | -             |
+ * | ["webhook_attempt", endpointId, atMs, id]       | WebhookAttempt               | 7 d           |
+ * | ["course", id]                                  | CourseRecord (therapy course)| -             |
+ * | ["prakriti", patientId]                         | PrakritiAssessment           | -             |
  *
  * `expireIn` deletes lazily, so values that expire carry `expiresAt` and readers check it.
  */
@@ -80,3 +95,46 @@ export const idempotencyKey = (scope: string, key: string): Deno.KvKey => ["idem
 export const ephemeralKey = (name: string): Deno.KvKey => ["ephemeral", name];
 export const secretKey = (name: string): Deno.KvKey => ["secret", name];
 export const outboxKey = (sentAtMs: number, id: string): Deno.KvKey => ["outbox", sentAtMs, id];
+export const adminByPhoneKey = (phoneIndex: string): Deno.KvKey => ["admin_by_phone", phoneIndex];
+export const opsCheckpointKey = (name: string): Deno.KvKey => ["ops_checkpoint", name];
+export const uiSessionKey = (tokenHash: string): Deno.KvKey => ["ui_session", tokenHash];
+
+export const eventHandledKey = (handler: string, eventId: string): Deno.KvKey => [
+  "event_handled",
+  handler,
+  eventId,
+];
+export const eventDlqKey = (id: string): Deno.KvKey => ["event_dlq", id];
+export const waitlistDayPrefix = (doctorId: string, date: string): Deno.KvKey => [
+  "waitlist",
+  doctorId,
+  date,
+];
+export const waitlistByPatientKey = (patientId: string, id: string): Deno.KvKey => [
+  "waitlist_by_patient",
+  patientId,
+  id,
+];
+export const waitlistUniqueKey = (
+  patientId: string,
+  doctorId: string,
+  date: string,
+): Deno.KvKey => ["waitlist_unique", patientId, doctorId, date];
+export const auditKey = (seq: number): Deno.KvKey => ["audit", seq];
+export const auditHeadKey: Deno.KvKey = ["audit_head"];
+export type AuditIndex = "appointment" | "patient" | "actor";
+export const auditIndexKey = (index: AuditIndex, id: string, seq: number): Deno.KvKey => [
+  "audit_by",
+  index,
+  id,
+  seq,
+];
+export const webhookKey = (id: string): Deno.KvKey => ["webhook", id];
+export const courseKey = (id: string): Deno.KvKey => ["course", id];
+export const prakritiKey = (patientId: string): Deno.KvKey => ["prakriti", patientId];
+export const webhookAttemptKey = (endpointId: string, atMs: number, id: string): Deno.KvKey => [
+  "webhook_attempt",
+  endpointId,
+  atMs,
+  id,
+];
