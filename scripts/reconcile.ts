@@ -1,0 +1,71 @@
+/**
+ * deno task reconcile — find (and with --fix repair) what a crash between the claim and the
+ * appointment write left in MongoDB: orphan claims that block a slot, and active appointments
+ * missing a claim. Dry run by default. On the embedded Deno KV store claims and appointments are
+ * written in one atomic commit, so there is nothing to reconcile and it says so.
+ *
+ * Usage: deno task reconcile [--fix] [--yes] [--grace-seconds 60]
+ *   --fix            repair what is found (asks first; --yes skips the question)
+ *   --grace-seconds  claims younger than this may belong to a booking in flight (default 60)
+ *   --help           this text
+ * Environment: MONGODB_URI, MONGODB_DB (as for the server).
+ */
+import { MongoClient } from "mongodb";
+import { z } from "zod";
+import { loadConfig } from "../src/config/config.ts";
+import { reconcile } from "../src/stores/mongo/reconcile.ts";
+import { confirmOrExit, flag, parseArgs, progressBar, runScript } from "./_cli.ts";
+
+const USAGE = `
+Usage: deno task reconcile [--fix] [--yes] [--grace-seconds 60]
+Finds orphan claims and appointments missing claims in MongoDB; --fix repairs them.`;
+
+await runScript("reconcile", async () => {
+  const args = parseArgs(
+    Deno.args,
+    z.object({
+      fix: flag,
+      yes: flag,
+      "dry-run": flag,
+      "grace-seconds": z.coerce.number().int().min(0).max(86_400).default(60),
+    }),
+    USAGE,
+    ["fix"],
+  );
+  const config = loadConfig(Deno.env.toObject());
+  if (!config.MONGODB_URI) {
+    console.log(
+      "Records are in Deno KV: claims and appointments commit atomically; nothing to reconcile.",
+    );
+    return;
+  }
+  const client = new MongoClient(config.MONGODB_URI, {
+    serverSelectionTimeoutMS: config.MONGODB_TIMEOUT_MS,
+  });
+  try {
+    const db = client.db(config.MONGODB_DB);
+    const total = await db.collection("doctors").countDocuments();
+    const scan = (fix: boolean) => {
+      const bar = progressBar(fix ? "repairing" : "scanning", total);
+      return reconcile(db, {
+        fix,
+        graceMs: args["grace-seconds"] * 1000,
+        nowMs: Date.now(),
+        onDoctor: () => bar.tick(),
+      }).finally(() => bar.done());
+    };
+    const found = await scan(false);
+    for (const f of found.findings) {
+      console.log(
+        `${f.kind}\tdoctor=${f.doctorId}\tclaim=${f.claimId}\tappointment=${f.appointmentId}`,
+      );
+    }
+    console.log(`${found.doctors} doctors scanned, ${found.findings.length} findings`);
+    if (!args.fix || found.findings.length === 0) return;
+    confirmOrExit(`Repair ${found.findings.length} findings?`, args.yes);
+    const fixed = await scan(true);
+    console.log(`${fixed.repaired} repaired`);
+  } finally {
+    await client.close();
+  }
+});
