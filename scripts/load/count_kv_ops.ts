@@ -1,0 +1,141 @@
+/**
+ * Counts Deno KV operations per step of one booking (login code, verify, slot listing, hold,
+ * outbox read, confirm), by wrapping `Deno.Kv` and `Deno.AtomicOperation` in this process and
+ * driving the real app (`createApp` on `bootstrap`) with `app.request`. On a disk where every
+ * commit waits for fsync, commits per booking bound bookings per second.
+ *
+ * Usage: deno run -A scripts/load/count_kv_ops.ts [--help]
+ */
+import { createApp } from "../../src/app.ts";
+import { bootstrap } from "../../src/bootstrap.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+
+if (Deno.args.includes("--help")) {
+  console.log(
+    "Usage: deno run -A scripts/load/count_kv_ops.ts\nPrints KV reads and commits per booking step.",
+  );
+  Deno.exit(0);
+}
+
+const counts = { commits: 0, gets: 0, getManys: 0, lists: 0 };
+function wrap<T extends object>(proto: T, name: keyof T & string, counter: keyof typeof counts) {
+  const original = proto[name] as (...args: unknown[]) => unknown;
+  Object.defineProperty(proto, name, {
+    value(this: unknown, ...args: unknown[]) {
+      counts[counter]++;
+      return original.apply(this, args);
+    },
+  });
+}
+wrap(Deno.AtomicOperation.prototype, "commit", "commits");
+wrap(Deno.Kv.prototype, "get", "gets");
+wrap(Deno.Kv.prototype, "getMany", "getManys");
+wrap(Deno.Kv.prototype, "list", "lists");
+
+const ADMIN = "+919900000001";
+const config = loadConfig({
+  APP_ENV: "test",
+  KV_PATH: ":memory:",
+  RATE_LIMIT_DISABLED: "true",
+  ADMIN_PHONES: ADMIN,
+});
+const runtime = await bootstrap(config, createLogger({ level: "error" }));
+const app = createApp(runtime.deps);
+const rows: { step: string; commits: number; gets: number; getManys: number; lists: number }[] = [];
+
+async function step<T>(name: string, method: string, path: string, body?: unknown, token?: string) {
+  const before = { ...counts };
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await app.request(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json() as T;
+  if (res.status >= 300) throw new Error(`${name}: ${res.status} ${JSON.stringify(json)}`);
+  rows.push({
+    step: name,
+    commits: counts.commits - before.commits,
+    gets: counts.gets - before.gets,
+    getManys: counts.getManys - before.getManys,
+    lists: counts.lists - before.lists,
+  });
+  return json;
+}
+
+async function login(phone: string) {
+  await step("POST /v1/auth/otp", "POST", "/v1/auth/otp", { phone });
+  const box = await step<{ messages: { code: string }[] }>(
+    "GET /v1/dev/outbox (login)",
+    "GET",
+    `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+  );
+  return await step<{ accessToken: string }>("POST /v1/auth/verify", "POST", "/v1/auth/verify", {
+    phone,
+    code: box.messages[0].code,
+  });
+}
+
+try {
+  const admin = await login(ADMIN);
+  const doctor = await step<{ id: string }>("POST /v1/admin/doctors", "POST", "/v1/admin/doctors", {
+    name: "Dr. Count",
+    phone: "+917200000001",
+    specializations: ["Kayachikitsa"],
+    languages: ["en"],
+    city: "Pune",
+    timezone: "Asia/Kolkata",
+    slotMinutes: 30,
+  }, admin.accessToken);
+  await step("PUT /v1/doctors/:id/availability", "PUT", `/v1/doctors/${doctor.id}/availability`, {
+    weekly: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => ({
+      day,
+      start: "09:00",
+      end: "17:00",
+    })),
+    overrides: [],
+    minNoticeMinutes: 0,
+  }, admin.accessToken);
+  rows.length = 0;
+
+  const phone = "+917300000001";
+  const patient = await login(phone);
+  const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Kolkata" })
+    .format(Date.now() + 2 * 86_400_000);
+  const { slots } = await step<{ slots: { start: string }[] }>(
+    "GET /v1/doctors/:id/slots",
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${day}&to=${day}`,
+  );
+  const hold = await step<{ id: string }>("POST /v1/holds", "POST", "/v1/holds", {
+    doctorId: doctor.id,
+    start: slots[0].start,
+  }, patient.accessToken);
+  const box = await step<{ messages: { code: string }[] }>(
+    "GET /v1/dev/outbox (hold)",
+    "GET",
+    `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+  );
+  await step("POST /v1/holds/:id/confirm", "POST", `/v1/holds/${hold.id}/confirm`, {
+    code: box.messages[0].code,
+  }, patient.accessToken);
+
+  const total = rows.reduce(
+    (t, r) => ({
+      ...t,
+      commits: t.commits + r.commits,
+      gets: t.gets + r.gets,
+      getManys: t.getManys + r.getManys,
+      lists: t.lists + r.lists,
+    }),
+    { step: "total (login + booking)", commits: 0, gets: 0, getManys: 0, lists: 0 },
+  );
+  console.log("| step | commits | get | getMany | list |\n| --- | ---: | ---: | ---: | ---: |");
+  for (const r of [...rows, total]) {
+    console.log(`| ${r.step} | ${r.commits} | ${r.gets} | ${r.getManys} | ${r.lists} |`);
+  }
+} finally {
+  await runtime.close();
+}

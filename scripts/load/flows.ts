@@ -1,0 +1,144 @@
+/**
+ * The user journeys the load generator drives over the public HTTP API: logging in through the
+ * OTP flow with the code from the dev outbox, and seeding doctors as admin (registration plus
+ * 09:00–17:00 hours every day). Every call goes through `LoadClient`, so it is timed and counted.
+ */
+import { type LoadClient, pool } from "./client.ts";
+
+export interface Session {
+  accessToken: string;
+  user: { id: string; role: string };
+  phone: string;
+}
+
+export interface SeededDoctor {
+  id: string;
+  timezone: string;
+}
+
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+/** A unique Indian mobile number per (run, n): the run salt keeps runs on one store apart. */
+export function phoneFor(prefix: string, salt: number, n: number): string {
+  return `+91${prefix}${String((salt * 1_000_003 + n) % 100_000_000).padStart(8, "0")}`;
+}
+
+/** The newest code sent to `phone`, or null if the outbox has none. */
+export async function latestCode(client: LoadClient, phone: string): Promise<string | null> {
+  const res = await client.request<{ messages: { code: string | null }[] }>(
+    "GET",
+    `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+    "GET /v1/dev/outbox",
+  );
+  return res.body?.messages?.[0]?.code ?? null;
+}
+
+/** Logs in through POST /v1/auth/otp, the dev outbox and POST /v1/auth/verify; null on failure. */
+export async function login(client: LoadClient, phone: string): Promise<Session | null> {
+  const otp = await client.request("POST", "/v1/auth/otp", "POST /v1/auth/otp", {
+    body: { phone },
+  });
+  if (otp.status !== 202) return null;
+  const code = await latestCode(client, phone);
+  if (!code) return null;
+  const res = await client.request<Omit<Session, "phone">>(
+    "POST",
+    "/v1/auth/verify",
+    "POST /v1/auth/verify",
+    { body: { phone, code } },
+  );
+  return res.status === 200 && res.body ? { ...res.body, phone } : null;
+}
+
+/** Logs in, retrying through connection errors (a restarting server) a bounded number of times. */
+export async function loginWithRetry(
+  client: LoadClient,
+  phone: string,
+  attempts = 20,
+): Promise<Session | null> {
+  for (let i = 0; i < attempts; i++) {
+    const session = await login(client, phone);
+    if (session) return session;
+    await new Promise((r) => setTimeout(r, 100 + i * 50));
+  }
+  return null;
+}
+
+/** Registers `count` doctors with daily 09:00–17:00 hours in 30-minute slots, as admin. */
+export async function seedDoctors(
+  client: LoadClient,
+  admin: Session,
+  count: number,
+  salt: number,
+  concurrency: number,
+  onProgress?: (done: number) => void,
+): Promise<SeededDoctor[]> {
+  const doctors: SeededDoctor[] = [];
+  const cities = ["Pune", "Kochi", "Jaipur", "Varanasi", "Mysuru"];
+  await pool(count, concurrency, async (i) => {
+    const created = await client.request<SeededDoctor>(
+      "POST",
+      "/v1/admin/doctors",
+      "POST /v1/admin/doctors",
+      {
+        token: admin.accessToken,
+        body: {
+          name: `Dr. Load ${salt}-${i}`,
+          phone: phoneFor("72", salt, i),
+          specializations: ["Kayachikitsa", "Panchakarma"],
+          languages: ["en", "hi"],
+          city: cities[i % cities.length],
+          timezone: "Asia/Kolkata",
+          slotMinutes: 30,
+          fee: 500,
+        },
+      },
+    );
+    if (created.status !== 201 || !created.body) {
+      throw new Error(`Cannot seed doctor ${i}: ${created.status} ${JSON.stringify(created.body)}`);
+    }
+    const avail = await client.request(
+      "PUT",
+      `/v1/doctors/${created.body.id}/availability`,
+      "PUT /v1/doctors/:id/availability",
+      {
+        token: admin.accessToken,
+        body: {
+          weekly: WEEKDAYS.map((day) => ({ day, start: "09:00", end: "17:00" })),
+          overrides: [],
+          minNoticeMinutes: 0,
+          horizonDays: 60,
+        },
+      },
+    );
+    if (avail.status !== 200) {
+      throw new Error(`Cannot set hours of doctor ${created.body.id}: ${avail.status}`);
+    }
+    doctors.push({ id: created.body.id, timezone: created.body.timezone });
+    onProgress?.(doctors.length);
+  });
+  return doctors;
+}
+
+/** Doctors already in the store (GET /v1/doctors, paged), at most `max`. */
+export async function existingDoctors(client: LoadClient, max: number): Promise<SeededDoctor[]> {
+  const out: SeededDoctor[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < Math.ceil(max / 100) + 1 && out.length < max; page++) {
+    const res: { body: { items: SeededDoctor[]; nextCursor: string | null } | null } = await client
+      .request(
+        "GET",
+        `/v1/doctors?limit=100${cursor ? `&cursor=${cursor}` : ""}`,
+        "GET /v1/doctors",
+      );
+    out.push(...(res.body?.items ?? []).map((d) => ({ id: d.id, timezone: d.timezone })));
+    cursor = res.body?.nextCursor ?? null;
+    if (!cursor) break;
+  }
+  return out.slice(0, max);
+}
+
+/** The local calendar date `days` from now in `timeZone` (YYYY-MM-DD). */
+export function dateInDays(days: number, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone }).format(Date.now() + days * 86_400_000);
+}

@@ -1,0 +1,136 @@
+/**
+ * Flags of `deno task load`, their defaults and the usage text. Parsing only: it starts nothing.
+ */
+import { parseArgs } from "node:util";
+
+export const USAGE = `Usage: deno task load [flags]
+
+Seeds doctors, then drives the real booking flow over HTTP (login code, slot search, hold, code
+from the dev outbox, confirm) against a real server process on 127.0.0.1 until N appointments are
+confirmed; then 100 clients list slots, the bare Deno.serve and Hono baselines take the same load,
+and a crowd races for a few hot slots. The server is then stopped and the store itself is checked:
+no doctor double-booked, every 201 confirm stored. Writes result.json and summary.md to --out.
+
+  --help                 show this text
+  --doctors N            doctors to seed (default 1000)
+  --bookings N           appointments to confirm (default 5000)
+  --concurrency N        virtual patients booking at once (default 50)
+  --store kv|mongo       kv: embedded Deno KV file (default); mongo: FerretDB for records and
+                         the Upstash bridge over Redis, both started by the harness
+  --faults               during the booking phase: SIGKILL and restart the app; in mongo mode
+                         also stop/restart FerretDB and Redis
+  --out DIR              output directory (default test-artifacts/load)
+  --max-seconds N        wall-clock bound of the whole run (default 600)
+  --hot-clients N        clients in the hot-slot race (default 500)
+  --hot-slots N          slots they race for (default 10)
+  --list-concurrency N   clients in the slot-listing phase (default 100)
+  --list-requests N      requests in the slot-listing phase and each baseline (default 5000)
+  --no-baseline          skip the Deno.serve and Hono baselines
+  --cpu-prof             write a V8 CPU profile of the server to DIR/cpu and summarise it
+  --kv-path FILE         use this KV file (kv mode) instead of a fresh temp file; doctors
+                         already in it are reused and only the shortfall is seeded
+  --quiet                no progress output
+`;
+
+export interface LoadOptions {
+  doctors: number;
+  bookings: number;
+  concurrency: number;
+  store: "kv" | "mongo";
+  faults: boolean;
+  out: string;
+  maxSeconds: number;
+  hotClients: number;
+  hotSlots: number;
+  listConcurrency: number;
+  listRequests: number;
+  baseline: boolean;
+  cpuProf: boolean;
+  kvPath?: string;
+  quiet: boolean;
+  /** Days (from tomorrow) the bookings spread over. */
+  days: number;
+  bookingsPerPatient: number;
+}
+
+export const DEFAULT_OPTIONS: LoadOptions = {
+  doctors: 1000,
+  bookings: 5000,
+  concurrency: 50,
+  store: "kv",
+  faults: false,
+  out: "test-artifacts/load",
+  maxSeconds: 600,
+  hotClients: 500,
+  hotSlots: 10,
+  listConcurrency: 100,
+  listRequests: 5000,
+  baseline: true,
+  cpuProf: false,
+  quiet: false,
+  days: 7,
+  bookingsPerPatient: 5,
+};
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`--${name} must be a positive integer, found "${raw}"`);
+  }
+  return n;
+}
+
+/** Parses argv; throws with a plain message on a bad flag. Returns null for --help. */
+export function parseLoadArgs(argv: string[]): LoadOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      help: { type: "boolean" },
+      doctors: { type: "string" },
+      bookings: { type: "string" },
+      concurrency: { type: "string" },
+      store: { type: "string" },
+      faults: { type: "boolean" },
+      out: { type: "string" },
+      "max-seconds": { type: "string" },
+      "hot-clients": { type: "string" },
+      "hot-slots": { type: "string" },
+      "list-concurrency": { type: "string" },
+      "list-requests": { type: "string" },
+      "no-baseline": { type: "boolean" },
+      "cpu-prof": { type: "boolean" },
+      "kv-path": { type: "string" },
+      quiet: { type: "boolean" },
+    },
+  });
+  if (values.help) return null;
+  const store = values.store ?? "kv";
+  if (store !== "kv" && store !== "mongo") {
+    throw new RangeError(`--store must be kv or mongo, found "${store}"`);
+  }
+  if (values["kv-path"] && store !== "kv") throw new RangeError("--kv-path needs --store kv");
+  const d = DEFAULT_OPTIONS;
+  const o: LoadOptions = {
+    ...d,
+    doctors: positive("doctors", values.doctors, d.doctors),
+    bookings: positive("bookings", values.bookings, d.bookings),
+    concurrency: positive("concurrency", values.concurrency, d.concurrency),
+    store,
+    faults: values.faults ?? false,
+    out: values.out ?? d.out,
+    maxSeconds: positive("max-seconds", values["max-seconds"], d.maxSeconds),
+    hotClients: positive("hot-clients", values["hot-clients"], d.hotClients),
+    hotSlots: positive("hot-slots", values["hot-slots"], d.hotSlots),
+    listConcurrency: positive("list-concurrency", values["list-concurrency"], d.listConcurrency),
+    listRequests: positive("list-requests", values["list-requests"], d.listRequests),
+    baseline: !values["no-baseline"],
+    cpuProf: values["cpu-prof"] ?? false,
+    kvPath: values["kv-path"],
+    quiet: values.quiet ?? false,
+  };
+  if (o.hotSlots > 16) throw new RangeError("--hot-slots must be at most 16 (one doctor's day)");
+  if (o.hotClients < o.hotSlots) throw new RangeError("--hot-clients must be >= --hot-slots");
+  return o;
+}

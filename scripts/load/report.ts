@@ -1,0 +1,161 @@
+/**
+ * Turns a load result into the benchmark targets (met or missed, by how much) and a markdown
+ * summary. Pure formatting: no I/O.
+ */
+import type { PhaseStats } from "./recorder.ts";
+import type { LoadResult } from "./run.ts";
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  actual: string;
+  met: boolean;
+}
+
+const slotsEndpoint = "GET /v1/doctors/:id/slots";
+
+export function checkTargets(r: LoadResult): TargetCheck[] {
+  const dayLimit = r.options.store === "kv" ? 10 : 30;
+  const list = r.listing.endpoints.find((e) => e.endpoint === slotsEndpoint);
+  const hono = r.baselines.hono;
+  const checks: TargetCheck[] = [
+    {
+      name: `full day (${r.booking.target} confirmed)`,
+      target: `<= ${dayLimit} s`,
+      actual: `${r.booking.confirmed} in ${r.booking.seconds} s`,
+      met: r.booking.confirmed === r.booking.target && r.booking.seconds <= dayLimit,
+    },
+    {
+      name: "hot slot",
+      target: `${r.hotSlot.slots} winners, ${r.hotSlot.clients - r.hotSlot.slots} clean 409, 0 5xx`,
+      actual:
+        `${r.hotSlot.winners} winners, ${r.hotSlot.conflicts409} 409, ${r.hotSlot.status5xx} 5xx`,
+      met: r.hotSlot.ok,
+    },
+    {
+      name: `slot listing p99 at ${r.options.listConcurrency} clients`,
+      target: "< 10 ms",
+      actual: `${list?.p99 ?? "?"} ms`,
+      met: (list?.p99 ?? Infinity) < 10,
+    },
+    {
+      name: "server RSS after the run",
+      target: "< 250 MB",
+      actual: `${r.server.rssMb ?? "?"} MB (peak ${r.server.peakMb ?? "?"} MB)`,
+      met: (r.server.rssMb ?? Infinity) < 250,
+    },
+    {
+      name: "first response after start",
+      target: "<= 500 ms",
+      actual: `${r.startupMs} ms`,
+      met: r.startupMs <= 500,
+    },
+  ];
+  if (hono) {
+    const share = r.listing.rps / hono.rps;
+    checks.splice(3, 0, {
+      name: "slot listing throughput vs bare Hono",
+      target: ">= 25%",
+      actual: `${Math.round(share * 1000) / 10}% (${r.listing.rps} vs ${hono.rps} req/s)`,
+      met: share >= 0.25,
+    });
+  }
+  return checks;
+}
+
+function endpointTable(stats: PhaseStats, baseRps?: number): string[] {
+  const rows = [
+    "| endpoint | count | ok | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |" +
+    (baseRps ? " vs Hono |" : ""),
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |" + (baseRps ? " ---: |" : ""),
+  ];
+  for (const e of stats.endpoints) {
+    const errs = Object.entries(e.errors).map(([k, v]) => `${k}: ${v}`).join(", ") || "-";
+    const ratio = baseRps ? ` ${Math.round((e.rps / baseRps) * 1000) / 10}% |` : "";
+    rows.push(
+      `| ${e.endpoint} | ${e.count} | ${e.ok} | ${e.rps} | ${e.p50} | ${e.p95} | ${e.p99} | ${e.max} | ${errs} |${ratio}`,
+    );
+  }
+  return rows;
+}
+
+export function renderMarkdown(r: LoadResult, machine: Record<string, string>): string {
+  const o = r.options;
+  const checks = checkTargets(r);
+  const honoRps = r.baselines.hono?.rps;
+  const lines = [
+    `# Load run ${r.startedAt}`,
+    "",
+    `Store **${o.store}**, ${r.seed.doctors} doctors (${r.seed.reused} reused), ` +
+    `${o.bookings} bookings at concurrency ${o.concurrency}, faults ${o.faults ? "on" : "off"}. ` +
+    `Machine: ${Object.entries(machine).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
+    "",
+    `**Correctness: ${r.ok ? "PASS" : "FAIL"}** — overlaps ${r.verify.overlaps.length}, ` +
+    `missing 201s ${r.verify.missing.length}, changed ${r.verify.changed.length}, ` +
+    `hot-slot winners ${r.hotSlot.winners}/${r.hotSlot.slots}.`,
+    "",
+    "## Targets",
+    "",
+    "| target | goal | actual | met |",
+    "| --- | --- | --- | --- |",
+    ...checks.map((c) => `| ${c.name} | ${c.target} | ${c.actual} | ${c.met ? "yes" : "**no**"} |`),
+    "",
+    `## Full day: ${r.booking.confirmed} confirmed in ${r.booking.seconds} s ` +
+    `(${r.booking.bookingsPerSecond} bookings/s, ${r.booking.stats.rps} req/s)`,
+    "",
+    `Attempts ${r.booking.attempts}, hold conflicts ${r.booking.holdConflicts}, ` +
+    `retries after a dropped connection ${r.booking.retriedAfterConnectionError}, ` +
+    `5xx ${r.booking.stats.status5xx}, connection errors ${r.booking.stats.connectionErrors}. ` +
+    `Seeding took ${r.seed.seconds} s.`,
+    "",
+    ...endpointTable(r.booking.stats),
+    "",
+  ];
+  if (r.booking.faults.length > 0) {
+    lines.push(
+      "### Faults",
+      "",
+      "| fault | at s | at confirmed | down ms | app restart ms | error |",
+    );
+    lines.push("| --- | ---: | ---: | ---: | ---: | --- |");
+    for (const f of r.booking.faults) {
+      lines.push(
+        `| ${f.fault} | ${f.atSecond} | ${f.atConfirmed} | ${f.downMs} | ${
+          f.restartStartupMs ?? "-"
+        } | ${f.error ?? "-"} |`,
+      );
+    }
+    lines.push("");
+  }
+  lines.push(
+    `## Slot listing at ${o.listConcurrency} clients, and the baselines`,
+    "",
+    ...endpointTable(r.listing, honoRps),
+    "",
+  );
+  for (const [name, stats] of Object.entries(r.baselines)) {
+    if (stats) lines.push(...endpointTable(stats, honoRps).slice(name === "denoServe" ? 0 : 2));
+  }
+  lines.push(
+    "",
+    `## Hot slot: ${r.hotSlot.clients} clients, ${r.hotSlot.slots} slots (race ${r.hotSlot.raceMs} ms)`,
+    "",
+    `Outcomes: ${JSON.stringify(r.hotSlot.outcomes)}; winners per slot: ` +
+      `${Object.values(r.hotSlot.winnersPerSlot).join(", ")}.`,
+    "",
+    ...endpointTable(r.hotSlot.stats),
+    "",
+    "## Verification from the store (server stopped)",
+    "",
+    `${r.verify.doctorsChecked} doctors, ${r.verify.appointmentsInStore} appointments ` +
+      `(${r.verify.activeInStore} active); ${r.verify.confirmedByClients} 201s checked; ` +
+      `overlaps ${r.verify.overlaps.length}; missing ${r.verify.missing.length}; ` +
+      `changed ${r.verify.changed.length}; active without a 201 seen by a client ` +
+      `${r.verify.unacknowledged}; took ${r.verify.seconds} s.`,
+    "",
+    `Server memory before stop: RSS ${r.server.rssMb} MB, peak ${r.server.peakMb} MB. ` +
+      `Whole run ${r.totalSeconds} s.`,
+    "",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,202 @@
+/**
+ * One load run, start to finish: start the stack, time the first response, seed doctors, book
+ * the full day (with faults if asked), measure slot listing, race for the hot slots, read the
+ * server's memory, stop it, verify from the store, then measure the baselines on the same load
+ * generator. Returns the whole result; writing files is the caller's job (main.ts).
+ */
+import { LoadClient } from "./client.ts";
+import { runBookingPhase } from "./booking_phase.ts";
+import { type FaultEvent, runFaults } from "./faults.ts";
+import { dateInDays, existingDoctors, loginWithRetry, seedDoctors } from "./flows.ts";
+import { type HotSlotResult, runHotSlotPhase } from "./hot_slot_phase.ts";
+import type { LoadOptions } from "./options.ts";
+import { type PhaseStats, Recorder } from "./recorder.ts";
+import { ADMIN_PHONE, startBaseline } from "./server_process.ts";
+import { startStack } from "./stack.ts";
+import { runGetLoad } from "./throughput.ts";
+import { type VerifyResult, verifyStore } from "./verify.ts";
+
+export interface LoadResult {
+  options: LoadOptions;
+  startedAt: string;
+  startupMs: number;
+  seed: { doctors: number; reused: number; seconds: number };
+  booking: {
+    target: number;
+    confirmed: number;
+    seconds: number;
+    bookingsPerSecond: number;
+    attempts: number;
+    holdConflicts: number;
+    retriedAfterConnectionError: number;
+    stats: PhaseStats;
+    faults: FaultEvent[];
+  };
+  listing: PhaseStats;
+  baselines: { denoServe?: PhaseStats; hono?: PhaseStats };
+  hotSlot: Omit<HotSlotResult, "winnerAppointments"> & { stats: PhaseStats };
+  server: { rssMb: number | null; peakMb: number | null };
+  verify: VerifyResult;
+  totalSeconds: number;
+  ok: boolean;
+}
+
+export type Progress = (phase: string, done: number, total: number) => void;
+
+export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Promise<LoadResult> {
+  const began = performance.now();
+  const deadlineMs = Date.now() + o.maxSeconds * 1000;
+  const salt = Math.floor(Math.random() * 90_000_000);
+  const cpuProfDir = o.cpuProf ? `${o.out}/cpu` : undefined;
+  if (cpuProfDir) await Deno.mkdir(cpuProfDir, { recursive: true });
+  const stack = await startStack(o.store, { kvPath: o.kvPath, cpuProfDir });
+  try {
+    const startupMs = stack.app.startupMs;
+    const setupRec = new Recorder();
+    const setup = new LoadClient(stack.app.url, setupRec);
+
+    progress("seed", 0, o.doctors + 1);
+    const seedStart = performance.now();
+    const admin = await loginWithRetry(setup, ADMIN_PHONE, 5);
+    if (!admin) throw new Error(`Cannot log in as admin:\n${stack.app.logTail()}`);
+    const found = o.kvPath ? await existingDoctors(setup, o.doctors) : [];
+    const seeded = await seedDoctors(
+      setup,
+      admin,
+      o.doctors - found.length,
+      salt,
+      16,
+      (n) => progress("seed", n, o.doctors + 1),
+    );
+    const [hotDoctor] = await seedDoctors(setup, admin, 1, salt + 1, 1);
+    const doctors = [...found, ...seeded];
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+
+    const bookRec = new Recorder();
+    const booker = new LoadClient(stack.app.url, bookRec);
+    let confirmed = 0;
+    let bookingDone = false;
+    const bookingDeadline = Math.min(deadlineMs, Date.now() + o.maxSeconds * 600);
+    bookRec.start();
+    const faultsRun = o.faults
+      ? runFaults(
+        { app: stack.app, mongo: stack.mongo, redis: stack.redis, outageMs: 2_000 },
+        () => ({ share: confirmed / o.bookings, confirmed }),
+        () => bookingDone,
+        bookingDeadline,
+      )
+      : Promise.resolve([]);
+    const booked = await runBookingPhase(booker, {
+      doctors,
+      target: o.bookings,
+      concurrency: o.concurrency,
+      deadlineMs: bookingDeadline,
+      salt,
+      days: o.days,
+      bookingsPerPatient: o.bookingsPerPatient,
+      onConfirmed: (n) => {
+        confirmed = n;
+        progress("book", n, o.bookings);
+      },
+    }).finally(() => bookingDone = true);
+    bookRec.end();
+    const faults = await faultsRun;
+    const bookStats = bookRec.summary();
+
+    progress("list", 0, 1);
+    const listing = await runGetLoad({
+      baseUrl: stack.app.url,
+      endpoint: "GET /v1/doctors/:id/slots",
+      path: () => {
+        const d = doctors[Math.floor(Math.random() * doctors.length)];
+        const day = dateInDays(1 + Math.floor(Math.random() * o.days), d.timezone);
+        return `/v1/doctors/${d.id}/slots?from=${day}&to=${day}`;
+      },
+      concurrency: o.listConcurrency,
+      count: o.listRequests,
+      maxMs: 30_000,
+    });
+
+    progress("hot", 0, 1);
+    const hotRec = new Recorder();
+    hotRec.start();
+    const { winnerAppointments, ...hot } = await runHotSlotPhase(
+      setup,
+      new LoadClient(stack.app.url, hotRec),
+      {
+        doctor: hotDoctor,
+        day: dateInDays(o.days + 3, hotDoctor.timezone),
+        clients: o.hotClients,
+        slots: o.hotSlots,
+        salt,
+      },
+    );
+    hotRec.end();
+
+    const memory = await stack.app.memory();
+    await stack.app.stop();
+    progress("verify", 0, 1);
+    const verify = await verifyStore(
+      stack.target,
+      [...doctors.map((d) => d.id), hotDoctor.id],
+      [...booked.confirmed, ...winnerAppointments],
+    );
+
+    const baselines: LoadResult["baselines"] = {};
+    if (o.baseline) {
+      for (
+        const [name, script] of [["denoServe", "baseline_hello.ts"], [
+          "hono",
+          "baseline_hono.ts",
+        ]] as const
+      ) {
+        progress(`baseline ${name}`, 0, 1);
+        const server = await startBaseline(script);
+        try {
+          baselines[name] = await runGetLoad({
+            baseUrl: server.url,
+            endpoint: `GET / (${name})`,
+            path: () => "/",
+            concurrency: o.listConcurrency,
+            count: o.listRequests,
+            maxMs: 30_000,
+          });
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+
+    const bookingSeconds = bookRec.seconds;
+    const hotStats = hotRec.summary();
+    return {
+      options: o,
+      startedAt: new Date(Date.now() - (performance.now() - began)).toISOString(),
+      startupMs,
+      seed: { doctors: doctors.length + 1, reused: found.length, seconds: round(seedSeconds) },
+      booking: {
+        target: o.bookings,
+        confirmed: booked.confirmed.length,
+        seconds: round(bookingSeconds),
+        bookingsPerSecond: round(booked.confirmed.length / bookingSeconds),
+        attempts: booked.attempts,
+        holdConflicts: booked.holdConflicts,
+        retriedAfterConnectionError: booked.retriedAfterConnectionError,
+        stats: bookStats,
+        faults,
+      },
+      listing,
+      baselines,
+      hotSlot: { ...hot, stats: hotStats },
+      server: { rssMb: memory?.rssMb ?? null, peakMb: memory?.peakMb ?? null },
+      verify,
+      totalSeconds: round((performance.now() - began) / 1000),
+      ok: verify.ok && hot.ok && booked.confirmed.length === o.bookings &&
+        (o.faults || bookStats.status5xx === 0),
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;

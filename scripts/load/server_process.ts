@@ -1,0 +1,178 @@
+/**
+ * Child processes under load: the Vaidya server (`deno run src/main.ts`, optionally with
+ * `--cpu-prof`) and the baseline servers. Each runs on a fixed loopback port; this module starts
+ * it, times the first answer on its ready path, reads its RSS from /proc, and can SIGKILL it,
+ * stop it with SIGTERM, and start it again on the same port and data. It never touches a process
+ * it did not start.
+ */
+import { freePort, REPO_ROOT } from "../../tests/_harness/ports.ts";
+import { ADMIN_PHONE } from "../../tests/_harness/server.ts";
+
+export interface ProcessSpec {
+  /** Arguments after `deno` (e.g. ["run", "-A", "src/main.ts"]). */
+  args: string[];
+  env: Record<string, string>;
+  port: number;
+  readyPath: string;
+  readyTimeoutMs?: number;
+}
+
+export interface ChildServer {
+  url: string;
+  port: number;
+  pid(): number | null;
+  /** Milliseconds from spawn to the first 2xx on the ready path, for the latest start. */
+  startupMs: number;
+  /** VmRSS and VmHWM (peak) of the running process, from /proc, in MB. */
+  memory(): Promise<{ rssMb: number; peakMb: number } | null>;
+  logTail(): string;
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+const LOG_TAIL_CHARS = 16_000;
+
+/**
+ * Reads a /proc file. Deno asks for --allow-all to read /proc directly, so without it this
+ * falls back to `cat` (the load task has --allow-run but not -A).
+ */
+export async function readProc(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    const out = await new Deno.Command("cat", { args: [path], stderr: "null" }).output();
+    if (!out.success) throw new Error(`Cannot read ${path}`);
+    return new TextDecoder().decode(out.stdout);
+  }
+}
+
+export async function startChild(spec: ProcessSpec): Promise<ChildServer> {
+  let child: Deno.ChildProcess | null = null;
+  let tail = "";
+  let pump: Promise<void> = Promise.resolve();
+  const decoder = new TextDecoder();
+  const url = `http://127.0.0.1:${spec.port}`;
+
+  async function spawn(): Promise<number> {
+    const started = performance.now();
+    const proc = new Deno.Command(Deno.execPath(), {
+      args: spec.args,
+      cwd: REPO_ROOT,
+      env: { NO_COLOR: "1", ...spec.env },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    child = proc;
+    const read = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) {
+        tail = (tail + decoder.decode(chunk, { stream: true })).slice(-LOG_TAIL_CHARS);
+      }
+    };
+    pump = Promise.all([read(proc.stdout), read(proc.stderr)]).then(() => {});
+    const state: { exited: Deno.CommandStatus | null } = { exited: null };
+    proc.status.then((s) => state.exited = s);
+    const deadline = Date.now() + (spec.readyTimeoutMs ?? 30_000);
+    while (Date.now() < deadline) {
+      if (state.exited) {
+        throw new Error(`${spec.args.join(" ")} exited with ${state.exited.code}:\n${tail}`);
+      }
+      try {
+        const res = await fetch(url + spec.readyPath, { signal: AbortSignal.timeout(1_000) });
+        await res.body?.cancel();
+        if (res.ok) return performance.now() - started;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error(`${spec.args.join(" ")} gave no answer on ${spec.readyPath}:\n${tail}`);
+  }
+
+  async function waitExit() {
+    const running = child;
+    if (!running) return;
+    await running.status;
+    await pump;
+    if (child === running) child = null;
+  }
+
+  const server: ChildServer = {
+    url,
+    port: spec.port,
+    pid: () => child?.pid ?? null,
+    startupMs: 0,
+    async memory() {
+      if (!child) return null;
+      try {
+        const status = await readProc(`/proc/${child.pid}/status`);
+        const mb = (field: string) => {
+          const kb = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status);
+          return kb ? Math.round(Number(kb[1]) / 102.4) / 10 : 0;
+        };
+        return { rssMb: mb("VmRSS"), peakMb: mb("VmHWM") };
+      } catch {
+        return null;
+      }
+    },
+    logTail: () => tail,
+    async kill() {
+      if (!child) return;
+      child.kill("SIGKILL");
+      await waitExit();
+    },
+    async stop() {
+      if (!child) return;
+      child.kill("SIGTERM");
+      await waitExit();
+    },
+    async start() {
+      if (child) throw new Error(`Cannot start ${spec.args.join(" ")}: already running`);
+      server.startupMs = Math.round(await spawn());
+    },
+  };
+  await server.start();
+  return server;
+}
+
+export interface AppServerOptions {
+  kvPath: string;
+  env?: Record<string, string>;
+  /** Write a V8 CPU profile into this directory when the server stops (SIGTERM). */
+  cpuProfDir?: string;
+}
+
+export { ADMIN_PHONE };
+
+/** Starts the real Vaidya server with rate limits off, on a free port and the given KV file. */
+export function startAppServer(options: AppServerOptions): Promise<ChildServer> {
+  const port = freePort();
+  const prof = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  return startChild({
+    args: ["run", "-A", ...prof, "src/main.ts"],
+    port,
+    readyPath: "/healthz",
+    env: {
+      APP_ENV: "test",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      KV_PATH: options.kvPath,
+      ADMIN_PHONES: ADMIN_PHONE,
+      RATE_LIMIT_DISABLED: "true",
+      LOG_LEVEL: "warn",
+      ...options.env,
+    },
+  });
+}
+
+/** Starts a baseline server script from scripts/load/ (it reads PORT). */
+export function startBaseline(script: string): Promise<ChildServer> {
+  const port = freePort();
+  return startChild({
+    args: ["run", "--allow-net=127.0.0.1", "--allow-env=PORT", `scripts/load/${script}`],
+    port,
+    readyPath: "/",
+    env: { PORT: String(port) },
+  });
+}
