@@ -42,6 +42,11 @@ export const CATEGORIES: PurgeCategory[] = [
     prefix: ["outbox"],
     expired: (k, _v, nowMs) => num(k[1]) + HOUR_MS <= nowMs,
   },
+  {
+    name: "dev outbox by phone",
+    prefix: ["outbox_by_to"],
+    expired: (k, _v, nowMs) => num(k[2]) + HOUR_MS <= nowMs,
+  },
 ];
 
 export interface PurgeCount {

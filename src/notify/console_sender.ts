@@ -6,7 +6,7 @@
 import type { Logger } from "../observability/logger.ts";
 import { newId } from "../crypto/random.ts";
 import { commit } from "../stores/kv/kv_commit.ts";
-import { outboxKey } from "../stores/kv/keys.ts";
+import { outboxByToKey, outboxKey } from "../stores/kv/keys.ts";
 import type { MessageSender } from "./message_sender.ts";
 
 export interface OutboxMessage {
@@ -43,15 +43,17 @@ export function createConsoleSender(kv: Deno.Kv, log: Logger): MessageSender {
   };
 }
 
-/** Newest first, optionally only those to one phone. */
+/**
+ * Newest first, optionally only those to one phone. A read for one phone scans only that phone's
+ * messages (["outbox_by_to", to, ...]), so load tests that read a code per booking stay O(1).
+ */
 export async function readOutbox(kv: Deno.Kv, to?: string, limit = 50): Promise<OutboxMessage[]> {
   const out: OutboxMessage[] = [];
   const cutoff = Date.now() - OUTBOX_TTL_MS;
-  for await (const e of kv.list<OutboxMessage>({ prefix: ["outbox"] }, { reverse: true })) {
+  const prefix = to ? ["outbox_by_to", to] : ["outbox"];
+  for await (const e of kv.list<OutboxMessage>({ prefix }, { reverse: true, limit })) {
     if (Date.parse(e.value.sentAt) < cutoff) break;
-    if (to && e.value.to !== to) continue;
     out.push(e.value);
-    if (out.length >= limit) break;
   }
   return out;
 }

@@ -332,7 +332,7 @@ Deno.test("privacy: profile, erasure, nothing personal in raw records or logs", 
   try {
     const leaks: string[] = [];
     for await (const e of kv.list({ prefix: [] })) {
-      if (e.key[0] === "outbox") continue; // the dev outbox is a development-only copy of SMS
+      if (e.key[0] === "outbox" || e.key[0] === "outbox_by_to") continue; // the dev outbox is a development-only copy of SMS
       const text = JSON.stringify(e.value);
       for (
         const needle of [patient.phone, patient.phone.slice(3), secretNote, secretReason, name]

@@ -20,6 +20,7 @@
  * | ["ephemeral", name]                             | {value, expiresAt}           | its TTL       |
  * | ["secret", name]                                | generated dev secret         | -             |
  * | ["outbox", sentAtMs, id]                        | dev outbox message           | 1 h           |
+ * | ["outbox_by_to", to, sentAtMs, id]              | dev outbox message (by phone)| 1 h           |
  * | ["admin_by_phone", phoneIndex]                  | AdminGrant (admin:create)    | -             |
  * | ["ops_checkpoint", name]                        | rotate-keys checkpoint       | -             |
  * | ["ui_session", sha256(sessionToken)]            | UiSession (doctor web UI)    | its TTL       |
@@ -95,6 +96,12 @@ export const idempotencyKey = (scope: string, key: string): Deno.KvKey => ["idem
 export const ephemeralKey = (name: string): Deno.KvKey => ["ephemeral", name];
 export const secretKey = (name: string): Deno.KvKey => ["secret", name];
 export const outboxKey = (sentAtMs: number, id: string): Deno.KvKey => ["outbox", sentAtMs, id];
+export const outboxByToKey = (to: string, sentAtMs: number, id: string): Deno.KvKey => [
+  "outbox_by_to",
+  to,
+  sentAtMs,
+  id,
+];
 export const adminByPhoneKey = (phoneIndex: string): Deno.KvKey => ["admin_by_phone", phoneIndex];
 export const opsCheckpointKey = (name: string): Deno.KvKey => ["ops_checkpoint", name];
 export const uiSessionKey = (tokenHash: string): Deno.KvKey => ["ui_session", tokenHash];
