@@ -1,8 +1,9 @@
 /**
  * The append-only audit trail in Deno KV: who did what to which appointment and patient record.
  * Each append reads the chain head, writes entry `seq + 1` chained to the head's hash, and moves
- * the head in one atomic commit that checks the head's versionstamp, so concurrent appends
- * serialize (the loser re-reads and retries). Index keys by appointment, patient and actor serve
+ * the head in one atomic commit that checks the head's versionstamp, so appends from several
+ * processes serialize (the loser re-reads and retries); within a process appends are batched
+ * into one commit by a single writer. Index keys by appointment, patient and actor serve
  * the admin's filtered listing. Nothing here ever updates or deletes an entry.
  */
 import { newId } from "../crypto/random.ts";
@@ -40,13 +41,27 @@ export interface AuditLog {
 }
 
 const MAX_APPEND_TRIES = 100;
+/** Entries chained and committed together: 5 mutations and 1 check each, well inside KV limits. */
+const MAX_BATCH = 20;
+
+interface Waiting {
+  input: AuditRecordInput;
+  resolve: (entry: AuditEntry) => void;
+  reject: (err: unknown) => void;
+}
 
 export function createKvAuditLog(kv: Deno.Kv, now: () => number): AuditLog {
-  return {
-    async append(input) {
-      for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
-        const head = await withKvRetry(() => kv.get<AuditHead>(auditHeadKey));
-        const prev = head.value ?? { seq: 0, hash: GENESIS_HASH };
+  // Appends from this process queue up and are written in batches by one writer (group commit):
+  // without it, every concurrent booking raced for the single head key and retried.
+  const waiting: Waiting[] = [];
+  let writing = false;
+
+  async function appendBatch(inputs: AuditRecordInput[]): Promise<AuditEntry[]> {
+    for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
+      const head = await withKvRetry(() => kv.get<AuditHead>(auditHeadKey));
+      let prev = head.value ?? { seq: 0, hash: GENESIS_HASH };
+      const entries: AuditEntry[] = [];
+      for (const input of inputs) {
         const atMs = now();
         const unsigned = {
           seq: prev.seq + 1,
@@ -62,11 +77,16 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number): AuditLog {
           prevHash: prev.hash,
         };
         const entry: AuditEntry = { ...unsigned, hash: await entryHash(unsigned) };
-        const res = await commit(() => {
-          const op = kv.atomic().check(head)
-            .check({ key: auditKey(entry.seq), versionstamp: null })
-            .set(auditKey(entry.seq), entry)
-            .set(auditHeadKey, { seq: entry.seq, hash: entry.hash } satisfies AuditHead);
+        entries.push(entry);
+        prev = { seq: entry.seq, hash: entry.hash };
+      }
+      const res = await commit(() => {
+        const op = kv.atomic().check(head);
+        for (const entry of entries) {
+          op.check({ key: auditKey(entry.seq), versionstamp: null }).set(
+            auditKey(entry.seq),
+            entry,
+          );
           if (entry.appointmentId) {
             op.set(auditIndexKey("appointment", entry.appointmentId, entry.seq), entry.seq);
           }
@@ -74,12 +94,40 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number): AuditLog {
             op.set(auditIndexKey("patient", entry.patientId, entry.seq), entry.seq);
           }
           op.set(auditIndexKey("actor", entry.actorId, entry.seq), entry.seq);
-          return op;
-        });
-        if (res.ok) return entry;
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * (attempt + 1))));
+        }
+        return op.set(auditHeadKey, { seq: prev.seq, hash: prev.hash } satisfies AuditHead);
+      });
+      if (res.ok) return entries;
+      // Another process moved the head: re-read it and chain again.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * (attempt + 1))));
+    }
+    throw new Error(`Could not append to the audit trail after ${MAX_APPEND_TRIES} tries`);
+  }
+
+  async function drain() {
+    if (writing) return;
+    writing = true;
+    try {
+      while (waiting.length > 0) {
+        const batch = waiting.splice(0, MAX_BATCH);
+        try {
+          const entries = await appendBatch(batch.map((w) => w.input));
+          batch.forEach((w, i) => w.resolve(entries[i]));
+        } catch (err) {
+          for (const w of batch) w.reject(err);
+        }
       }
-      throw new Error(`Could not append to the audit trail after ${MAX_APPEND_TRIES} tries`);
+    } finally {
+      writing = false;
+    }
+  }
+
+  return {
+    append(input) {
+      return new Promise<AuditEntry>((resolve, reject) => {
+        waiting.push({ input, resolve, reject });
+        void drain();
+      });
     },
 
     async list(query, limit, cursor) {

@@ -42,6 +42,32 @@ Deno.test("audit: concurrent appends serialize into one unbroken chain", async (
   kv.close();
 });
 
+Deno.test("audit: two writers on one KV (two processes) batch and retry into one chain", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const a = createKvAuditLog(kv, () => Date.now());
+  const b = createKvAuditLog(kv, () => Date.now());
+  const entries = await Promise.all(
+    Array.from(
+      { length: 60 },
+      (_, i) =>
+        (i % 2 ? a : b).append({
+          actorId: `pat_${i}`,
+          actorRole: "patient",
+          action: "appointment.cancel",
+        }),
+    ),
+  );
+  assert.deepEqual(
+    entries.map((e) => e.seq).sort((x, y) => x - y),
+    Array.from({ length: 60 }, (_, i) => i + 1),
+    "every append got its own place in the chain",
+  );
+  const result = await verifyAuditChain(kv);
+  assert.equal(result.ok, true, JSON.stringify(result.broken));
+  assert.equal(result.checked, 60);
+  kv.close();
+});
+
 Deno.test("audit: verify names the first modified entry", async () => {
   const { kv } = await chainOf(5);
   const entry = (await kv.get<AuditEntry>(auditKey(3))).value!;
