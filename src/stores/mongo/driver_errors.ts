@@ -6,6 +6,7 @@
 import {
   MongoBulkWriteError,
   MongoClientClosedError,
+  MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoOperationTimeoutError,
@@ -24,10 +25,22 @@ const UNREACHABLE = [
   MongoOperationTimeoutError,
 ];
 
+/** Server codes for "shutting down / stepping down": the write did not happen; retry later. */
+const TRANSIENT_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
+const TRANSIENT_LABELS = ["RetryableWriteError", "ResetPool", "TransientTransactionError"];
+
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof MongoError)) return false;
+  if (TRANSIENT_LABELS.some((label) => err.hasErrorLabel(label))) return true;
+  if (typeof err.code === "number" && TRANSIENT_CODES.has(err.code)) return true;
+  // A bulk write that failed because the connection dropped carries the network error as cause.
+  return err.cause !== undefined && err.cause !== err && unreachable(err.cause) !== null;
+}
+
 /** The 503 for a driver error that means the server is unreachable, else null. */
 export function unreachable(err: unknown): ServiceUnavailableError | null {
   if (err instanceof AppError) return null;
-  const isUnreachable = UNREACHABLE.some((kind) => err instanceof kind) ||
+  const isUnreachable = UNREACHABLE.some((kind) => err instanceof kind) || isTransient(err) ||
     (err instanceof Error && err.message.startsWith("ping got no answer"));
   if (!isUnreachable) return null;
   const message = err instanceof Error ? err.message : String(err);
