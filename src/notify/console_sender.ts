@@ -35,7 +35,9 @@ export function createConsoleSender(kv: Deno.Kv, log: Logger): MessageSender {
         sentAt: new Date(sentAtMs).toISOString(),
       };
       await commit(() =>
-        kv.atomic().set(outboxKey(sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS })
+        kv.atomic()
+          .set(outboxKey(sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS })
+          .set(outboxByToKey(message.to, sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS })
       );
       log.info("message sent to dev outbox", { channel: message.channel, messageId: id });
       return { providerId: id };
