@@ -1,0 +1,87 @@
+/**
+ * The FHIR R4 read API under /fhir/R4, for clinics connecting to national health-record systems.
+ * A sub-app with its own error mapping (OperationOutcome, not problem+json), its own share of the
+ * API rate limits, and a CapabilityStatement at /metadata; not in /openapi.json on purpose.
+ * Public: Practitioner, Schedule, Slot (fhir_directory.ts). Signed in: Appointment, Patient
+ * (fhir_patient_records.ts).
+ */
+import { type Context, Hono } from "hono";
+import { timeout } from "hono/timeout";
+import type { AppDeps } from "../src/app_deps.ts";
+import { AppError, NotFoundError } from "../src/errors.ts";
+import type { AppEnv } from "../src/http/app_env.ts";
+import { rateLimit } from "../src/http/rate_limit.ts";
+import { userRateLimit } from "../src/http/user_rate_limit.ts";
+import { fhirResponse } from "../src/fhir/bundle.ts";
+import { capabilityStatement } from "../src/fhir/capability_statement.ts";
+import { createFhirErrorHandler } from "../src/fhir/fhir_errors.ts";
+import { fhirDirectoryRoutes } from "./fhir_directory.ts";
+import { fhirPatientRecordRoutes } from "./fhir_patient_records.ts";
+
+export const FHIR_BASE_PATH = "/fhir/R4";
+
+/** The absolute FHIR base for `fullUrl`s and links: PUBLIC_BASE_URL when set, else the request's. */
+export function fhirBase(deps: AppDeps) {
+  const configured = deps.config.PUBLIC_BASE_URL?.replace(/\/+$/, "");
+  return (c: Context) => `${configured ?? new URL(c.req.url).origin}${FHIR_BASE_PATH}`;
+}
+
+export function fhirRoutes(deps: AppDeps) {
+  const { config } = deps;
+  const app = new Hono<AppEnv>().basePath(FHIR_BASE_PATH);
+  app.onError(createFhirErrorHandler(deps.log));
+  const startedAt = new Date(deps.now()).toISOString();
+
+  app.use(
+    "*",
+    timeout(
+      config.REQUEST_TIMEOUT_MS,
+      () =>
+        new AppError(
+          503,
+          "timeout",
+          "Timed out",
+          "The request took too long; retry later",
+        ) as never,
+    ),
+  );
+  if (!config.RATE_LIMIT_DISABLED) {
+    // The same per-IP and per-user budgets as /v1: one client, one API allowance.
+    app.use(
+      "*",
+      rateLimit(
+        deps.apiLimiter,
+        { name: "api_ip", limit: config.API_REQUESTS_PER_MINUTE_PER_IP, windowMs: 60_000 },
+        (c) => c.get("clientIp"),
+        deps.now,
+      ),
+    );
+    app.use(
+      "*",
+      userRateLimit(
+        deps.tokens,
+        deps.apiLimiter,
+        { name: "api_user", limit: config.API_REQUESTS_PER_MINUTE_PER_USER, windowMs: 60_000 },
+        deps.now,
+      ),
+    );
+  }
+
+  const base = fhirBase(deps);
+  app.get("/metadata", (c) => fhirResponse(capabilityStatement(base(c), startedAt)));
+  app.route("/", fhirDirectoryRoutes(deps, base));
+  app.route("/", fhirPatientRecordRoutes(deps, base));
+
+  app.all("*", (c) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      throw new AppError(
+        405,
+        "method_not_allowed",
+        "Method not allowed",
+        `${c.req.method} is not supported: this FHIR endpoint is read-only`,
+      );
+    }
+    throw new NotFoundError(`No FHIR resource or operation at ${c.req.path}`);
+  });
+  return app;
+}
