@@ -1,0 +1,89 @@
+/**
+ * The pages of video rooms: `/room/:appointmentId` for the patient (the app opens it with its
+ * access token in the URL fragment, never the query), `/doctor/appointments/:id/video` for the
+ * doctor (UI session), the doctor's room-token request (session + CSRF form field), and the
+ * page's two static files. Mounted before the doctor UI so its catch-all does not answer first;
+ * the doctor routes therefore apply the UI's session, CSRF and header middleware themselves.
+ */
+import { Hono } from "hono";
+import type { MiddlewareHandler } from "hono";
+import type { AppDeps } from "../src/app_deps.ts";
+import type { RoomService } from "../src/rooms/room_service.ts";
+import { ROOM_PAGE_CSP, RoomPage } from "../src/rooms/room_page.tsx";
+import { csrfProtection, requireSession, uiLanguage } from "../src/ui/ui_middleware.ts";
+import type { UiEnv } from "../src/ui/ui_env.ts";
+
+const STATIC_FILES: Record<string, string> = {
+  "room.js": "text/javascript; charset=utf-8",
+  "room.css": "text/css; charset=utf-8",
+};
+const staticCache = new Map<string, Promise<string>>();
+
+function staticFile(name: string): Promise<string> {
+  let text = staticCache.get(name);
+  if (!text) {
+    text = Deno.readTextFile(new URL(`../src/rooms/static/${name}`, import.meta.url));
+    staticCache.set(name, text);
+  }
+  return text;
+}
+
+const APPOINTMENT_ID = /^apt_[0-9a-z]{26}$/;
+
+/** The room page's own headers: its CSP, no referrer, never cached. */
+function roomPageHeaders(): MiddlewareHandler<UiEnv> {
+  return async function roomPageHeaders(c, next) {
+    await next();
+    c.res.headers.set("Content-Security-Policy", ROOM_PAGE_CSP);
+    c.res.headers.set("Referrer-Policy", "no-referrer");
+    c.res.headers.set("X-Frame-Options", "DENY");
+    c.res.headers.set("Cache-Control", "no-store");
+  };
+}
+
+export function roomPageRoutes(deps: AppDeps & { rooms: RoomService }) {
+  const app = new Hono<UiEnv>();
+  const page = (props: Parameters<typeof RoomPage>[0]) => `<!DOCTYPE html>${RoomPage(props)}`;
+
+  app.get("/room/static/:name", async (c) => {
+    const type = STATIC_FILES[c.req.param("name")];
+    if (!type) return c.text("Not found", 404);
+    c.header("Content-Type", type);
+    c.header("Cache-Control", "public, max-age=300");
+    return c.body(await staticFile(c.req.param("name")));
+  });
+
+  app.get("/room/:appointmentId", roomPageHeaders(), (c) => {
+    const id = c.req.param("appointmentId");
+    if (!APPOINTMENT_ID.test(id)) return c.text("Not found", 404);
+    const tokenUrl = `/v1/appointments/${id}/room-token`;
+    return c.html(page({ appointmentId: id, role: "patient", tokenUrl }));
+  });
+
+  const ui = deps.doctorUi;
+  if (!ui) return app;
+  const doctorPaths = ["/doctor/appointments/:id/video", "/doctor/appointments/:id/room-token"];
+  for (const path of doctorPaths) {
+    app.use(path, roomPageHeaders(), uiLanguage(), requireSession(ui.sessions), csrfProtection());
+  }
+
+  app.get("/doctor/appointments/:id/video", (c) => {
+    const id = c.req.param("id");
+    if (!APPOINTMENT_ID.test(id)) return c.text("Not found", 404);
+    return c.html(page({
+      appointmentId: id,
+      role: "doctor",
+      tokenUrl: `/doctor/appointments/${id}/room-token`,
+      csrfToken: c.get("session").csrfToken,
+      backHref: `/doctor/appointments/${id}`,
+    }));
+  });
+
+  // JSON for the page's script; errors are problem+json from the app's error handler.
+  app.post("/doctor/appointments/:id/room-token", async (c) => {
+    const user = { id: c.get("session").doctorId, role: "doctor" as const };
+    return c.json(await deps.rooms.issueToken(user, c.req.param("id")), 201);
+  });
+
+  return app;
+}

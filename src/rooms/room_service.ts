@@ -1,0 +1,176 @@
+/**
+ * Video rooms of online appointments: who may join (the appointment's patient or its doctor,
+ * anyone else gets a 404 like every other appointment route), when (the window of
+ * domain/room_window.ts on the room clock), room tokens to join with, and admission of a
+ * WebSocket connection, which checks the token and the appointment again at connect time and
+ * takes a seat in the relay (room_hub.ts). It never logs tokens.
+ */
+import type { AuthUser } from "../auth/token_service.ts";
+import { roomWindow, roomWindowState } from "../domain/room_window.ts";
+import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
+import type { RecordStores } from "../stores/ports.ts";
+import type { AppointmentRecord } from "../stores/records.ts";
+import type { Logger } from "../observability/logger.ts";
+import { createRoomHub, type RoomAdmission, type RoomHub, type Seat } from "./room_hub.ts";
+import {
+  createRoomTokens,
+  ROOM_TOKEN_MAX_TTL_MS,
+  type RoomRole,
+  type RoomTokens,
+} from "./room_tokens.ts";
+
+/** 409 `room_closed`, with the window as extension members `opensAt` and `closesAt`. */
+export class RoomClosedError extends ConflictError {
+  readonly extensions: { opensAt: string; closesAt: string };
+  constructor(detail: string, opensAtMs: number, closesAtMs: number) {
+    super("room_closed", detail);
+    this.extensions = {
+      opensAt: new Date(opensAtMs).toISOString(),
+      closesAt: new Date(closesAtMs).toISOString(),
+    };
+  }
+}
+
+export interface RoomServiceDeps {
+  records: RecordStores;
+  tokens: RoomTokens;
+  hub: RoomHub;
+  /** The app clock; room tokens expire on it. */
+  now: () => number;
+  /** Test-only shift of the room clock (config ROOM_CLOCK_OFFSET_MS). */
+  clockOffsetMs?: number;
+}
+
+export interface RoomTicket {
+  token: string;
+  expiresAt: string;
+  appointmentId: string;
+  role: RoomRole;
+  opensAt: string;
+  closesAt: string;
+  /** Where to connect, with `?token=` added. */
+  wsPath: string;
+}
+
+function roomFull(a: RoomAdmission): ConflictError {
+  return new ConflictError(
+    "room_full",
+    `The ${a.role} of appointment ${a.appointmentId} is already in the room`,
+  );
+}
+
+export function createRoomService(deps: RoomServiceDeps) {
+  const { records, tokens, hub, now } = deps;
+  const roomNow = () => now() + (deps.clockOffsetMs ?? 0);
+
+  function roleIn(a: AppointmentRecord, user: AuthUser): RoomRole | null {
+    if (user.role === "patient" && a.patientId === user.id) return "patient";
+    if (user.role === "doctor" && a.doctorId === user.id) return "doctor";
+    return null;
+  }
+
+  /** The appointment and the user's role in it, once the room is open; else the refusal. */
+  async function joinable(user: AuthUser, appointmentId: string) {
+    const a = await records.appointments.get(appointmentId);
+    const role = a ? roleIn(a, user) : null;
+    if (!a || !role) throw new NotFoundError(`Appointment ${appointmentId} does not exist`);
+    if (a.online !== true) {
+      throw new ConflictError("not_online", `Appointment ${appointmentId} is not a video visit`);
+    }
+    if (a.status === "cancelled" || a.status === "no_show") {
+      throw new ConflictError(
+        "invalid_state",
+        `Appointment ${appointmentId} is ${a.status}; its room does not open`,
+      );
+    }
+    const window = roomWindow(a.startMs, a.endMs);
+    const state = roomWindowState(window, roomNow());
+    const opens = new Date(window.opensAtMs).toISOString();
+    const closes = new Date(window.closesAtMs).toISOString();
+    if (state === "early") {
+      throw new RoomClosedError(
+        `The room opens at ${opens}, 10 minutes before the start`,
+        window.opensAtMs,
+        window.closesAtMs,
+      );
+    }
+    if (state === "closed") {
+      throw new RoomClosedError(
+        `The room closed at ${closes}, 30 minutes after the end`,
+        window.opensAtMs,
+        window.closesAtMs,
+      );
+    }
+    return { appointment: a, role, window };
+  }
+
+  return {
+    /** A room token for the appointment's patient or doctor while its room is open. */
+    async issueToken(user: AuthUser, appointmentId: string): Promise<RoomTicket> {
+      const { role, window } = await joinable(user, appointmentId);
+      const nowMs = now();
+      const untilClose = window.closesAtMs - roomNow();
+      const expiresAtMs = nowMs + Math.min(ROOM_TOKEN_MAX_TTL_MS, untilClose);
+      const token = await tokens.sign({ userId: user.id, role, appointmentId, expiresAtMs }, nowMs);
+      return {
+        token,
+        expiresAt: new Date(Math.floor(expiresAtMs / 1000) * 1000).toISOString(),
+        appointmentId,
+        role,
+        opensAt: new Date(window.opensAtMs).toISOString(),
+        closesAt: new Date(window.closesAtMs).toISOString(),
+        wsPath: `/v1/rooms/${encodeURIComponent(appointmentId)}/ws`,
+      };
+    },
+
+    /**
+     * Checks a connection before its upgrade: a valid token for this appointment, the holder
+     * still its patient or doctor, the room still open, and that role's seat free.
+     */
+    async admit(appointmentId: string, token: string): Promise<RoomAdmission> {
+      const claims = await tokens.verify(token, now());
+      if (claims.appointmentId !== appointmentId) {
+        throw new ForbiddenError("This room token is for another appointment");
+      }
+      const user: AuthUser = { id: claims.userId, role: claims.role };
+      const { role, window } = await joinable(user, appointmentId).catch((err) => {
+        if (err instanceof NotFoundError) throw new ForbiddenError("This room is not yours");
+        throw err;
+      });
+      const admission = { appointmentId, role, closesAtMs: window.closesAtMs };
+      if (hub.isTaken(admission)) throw roomFull(admission);
+      return admission;
+    },
+
+    /** Takes the admitted seat (409 `room_full` if a racing connection took it first). */
+    take(admission: RoomAdmission): Seat {
+      const seat = hub.reserve(admission);
+      if (!seat) throw roomFull(admission);
+      return seat;
+    },
+
+    activeRooms: () => hub.activeRooms(),
+    close: () => hub.closeAll(),
+  };
+}
+
+export type RoomService = ReturnType<typeof createRoomService>;
+
+/** Builds the room service with its token key and in-memory relay (called by bootstrap.ts). */
+export async function openRoomService(options: {
+  records: RecordStores;
+  hmacSecret: string;
+  issuer: string;
+  log: Logger;
+  now: () => number;
+  clockOffsetMs: number;
+}): Promise<RoomService> {
+  const { now, clockOffsetMs } = options;
+  return createRoomService({
+    records: options.records,
+    tokens: await createRoomTokens(options.hmacSecret, options.issuer),
+    hub: createRoomHub({ log: options.log, now: () => now() + clockOffsetMs }),
+    now,
+    clockOffsetMs,
+  });
+}
