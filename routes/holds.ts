@@ -79,12 +79,12 @@ export function holdRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { code, reason } = c.req.valid("json");
+      const { code, reason, online } = c.req.valid("json");
       const appointment = await deps.booking.confirmHold(
         c.get("user"),
         c.req.valid("param").id,
         code,
-        reason,
+        { reason, online },
       );
       return c.json({ appointment }, 201);
     },

@@ -27,6 +27,9 @@ import { doctorUiRoutes } from "../routes/doctor_ui.ts";
 import { systemRoutes } from "../routes/system.ts";
 import { courseRoutes } from "../routes/courses.ts";
 import { recommendationRoutes } from "../routes/recommendations.ts";
+import { fhirRoutes } from "../routes/fhir.ts";
+import { roomRoutes } from "../routes/rooms.ts";
+import { roomPageRoutes } from "../routes/room_pages.tsx";
 
 export interface AppOptions {
   /** The client address of a raw request (from the connection info in main.ts). */
@@ -136,9 +139,16 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route("/", appointmentRoutes(deps));
   app.route("/", eventFeatureRoutes(deps));
   app.route("/", meRoutes(deps));
+  if (deps.rooms) {
+    // Before the doctor UI: its catch-all would answer /doctor/appointments/:id/video first.
+    app.route("/", roomRoutes({ ...deps, rooms: deps.rooms }));
+    app.route("/", roomPageRoutes({ ...deps, rooms: deps.rooms }));
+  }
   app.route("/", doctorUiRoutes(deps));
   if (deps.courses) app.route("/", courseRoutes({ ...deps, courses: deps.courses }));
   if (deps.prakriti) app.route("/", recommendationRoutes({ ...deps, prakriti: deps.prakriti }));
+  // FHIR R4 (issue #10): OperationOutcome errors and its own CapabilityStatement.
+  app.route("/", fhirRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -16,6 +16,7 @@ import type { IdempotencyStore } from "./stores/kv/idempotency_store.ts";
 import type { DoctorUiBackend } from "./ui/ui_backend.ts";
 import type { CourseService } from "./courses/course_service.ts";
 import type { PrakritiStore } from "./recommend/prakriti_store.ts";
+import type { RoomService } from "./rooms/room_service.ts";
 
 export interface AppDeps {
   config: Config;
@@ -44,4 +45,6 @@ export interface AppDeps {
   courses?: CourseService;
   /** Stored prakriti assessments (issue #10); absent in apps built without them. */
   prakriti?: PrakritiStore;
+  /** Video consultation rooms (issue #10 part 3); absent in apps built without them. */
+  rooms?: RoomService;
 }

@@ -37,6 +37,7 @@ import { createDoctorUiBackend } from "./ui/ui_backend.ts";
 import { createCourseService } from "./courses/course_service.ts";
 import { createKvCourseStore } from "./stores/kv/course_store.ts";
 import { createKvPrakritiStore } from "./recommend/prakriti_store.ts";
+import { openRoomService } from "./rooms/room_service.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -233,6 +234,15 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       now,
     });
     deps.prakriti = createKvPrakritiStore(kv);
+    deps.rooms = await openRoomService({
+      records,
+      hmacSecret: secrets.hmacSecret,
+      issuer: config.JWT_ISSUER,
+      log,
+      now,
+      clockOffsetMs: config.ROOM_CLOCK_OFFSET_MS,
+    });
+    closers.unshift(() => deps.rooms?.close());
     // Event delivery runs in every process; it ends when close() closes the KV.
     startQueueWorker(kv, events.dispatcher, log).catch((err) =>
       log.error("event queue worker stopped", { error: String(err) })

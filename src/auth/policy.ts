@@ -22,6 +22,7 @@ export const POLICY = {
   "appointments.cancel": ["patient", "doctor"],
   "appointments.reschedule": ["patient"],
   "appointments.update": ["doctor"],
+  "rooms.join": ["patient", "doctor"],
   "waitlist.join": ["patient"],
   "waitlist.list": ["patient"],
   "waitlist.leave": ["patient"],
@@ -32,6 +33,8 @@ export const POLICY = {
   "courses.cancel": ["patient"],
   "courses.get": ["patient", "doctor", "admin"],
   "prakriti.assess": ["patient"],
+  "fhir.appointments": ["patient", "doctor"],
+  "fhir.patient": ["patient"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof POLICY;

@@ -46,6 +46,13 @@ export interface BookingDeps {
 
 const HOUR_MS = 3_600_000;
 
+/** What a patient may add when confirming a hold. */
+export interface ConfirmDetails {
+  reason?: string;
+  /** A video consultation (src/rooms/); default false. */
+  online?: boolean;
+}
+
 export function createBookingService(deps: BookingDeps) {
   const { config, records, holds, cipher, hash, now, metrics } = deps;
 
@@ -215,7 +222,8 @@ export function createBookingService(deps: BookingDeps) {
       return holdView(hold);
     },
 
-    async confirmHold(user: AuthUser, holdId: string, code: string, reason?: string) {
+    async confirmHold(user: AuthUser, holdId: string, code: string, details: ConfirmDetails = {}) {
+      const { reason, online = false } = details;
       const hold = await holds.get(holdId);
       if (!hold || hold.patientId !== user.id) {
         // A retried confirm after success finds the hold gone: answer with the appointment.
@@ -253,6 +261,7 @@ export function createBookingService(deps: BookingDeps) {
         cancelReasonSealed: null,
         cancelledBy: null,
         holdId: hold.id,
+        online,
         createdAt: iso,
         updatedAt: iso,
         version: 1,

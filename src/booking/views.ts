@@ -53,6 +53,7 @@ export interface AppointmentView {
   start: string;
   end: string;
   status: AppointmentRecord["status"];
+  online: boolean;
   createdAt: string;
   updatedAt: string;
   reason?: string;
@@ -73,6 +74,7 @@ export async function appointmentView(
     start: a.start,
     end: a.end,
     status: a.status,
+    online: a.online === true,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
   };

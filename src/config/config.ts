@@ -95,6 +95,9 @@ export const configSchema = z.object({
 
   /** Test-only crash points (comma-separated names); the process exits at once when it reaches one. */
   FAULT_INJECTION: csv.default([]),
+  /** Test-only: shifts the clock of video rooms (src/rooms/) to test early and late joins. */
+  ROOM_CLOCK_OFFSET_MS: z.coerce.number().int().min(-90 * 86_400_000).max(90 * 86_400_000)
+    .default(0),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -140,6 +143,9 @@ function crossCheck(c: Config): string[] {
   }
   if (c.FAULT_INJECTION.length > 0 && c.APP_ENV !== "test") {
     problems.push("FAULT_INJECTION: only allowed with APP_ENV=test");
+  }
+  if (c.ROOM_CLOCK_OFFSET_MS !== 0 && c.APP_ENV !== "test") {
+    problems.push("ROOM_CLOCK_OFFSET_MS: only allowed with APP_ENV=test");
   }
   if (c.APP_ENV === "production") {
     if (!c.TWILIO_ACCOUNT_SID) {

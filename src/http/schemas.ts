@@ -141,6 +141,8 @@ export const HoldSchema = z.object({
 export const ConfirmBody = z.object({
   code: z.string().regex(/^\d{6}$/, "must be 6 digits"),
   reason: Text(1000).optional(),
+  /** A video consultation: its room opens 10 minutes before the start (routes/rooms.ts). */
+  online: z.boolean().optional(),
 }).openapi("ConfirmHold");
 
 const Status = z.enum(["confirmed", "cancelled", "completed", "no_show"]);
@@ -151,6 +153,7 @@ export const AppointmentSchema = z.object({
   start: z.string(),
   end: z.string(),
   status: Status,
+  online: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
   reason: z.string().optional(),

@@ -105,6 +105,7 @@ export const messages = {
   "appt.cancelledBecause": { en: "Cancelled: {reason}", hi: "रद्द: {reason}" },
   "appt.history": { en: "Earlier visits with you", hi: "आपके साथ पिछली मुलाक़ातें" },
   "appt.noHistory": { en: "First visit.", hi: "पहली मुलाक़ात।" },
+  "appt.joinVideo": { en: "Join video", hi: "वीडियो से जुड़ें" },
   "appt.notesTooLong": {
     en: "Notes can be at most {max} characters.",
     hi: "नोट्स अधिकतम {max} अक्षर हो सकते हैं।",

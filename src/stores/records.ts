@@ -63,6 +63,11 @@ export interface AppointmentRecord {
   cancelledBy: "patient" | "doctor" | "admin" | null;
   /** The hold this appointment was confirmed from (or last rescheduled with). */
   holdId: string;
+  /**
+   * A video consultation (rooms in src/rooms/). Written as a boolean by every booking since it
+   * existed; absent on older records and on paths that never book online: read as false.
+   */
+  online?: boolean;
   createdAt: string;
   updatedAt: string;
   version: number;

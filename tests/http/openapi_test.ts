@@ -18,6 +18,11 @@ const EXCLUDED: ((path: string) => boolean)[] = [
   (p) => (DOCS_PATHS as readonly string[]).includes(p),
   (p) => p === "/doctor" || p.startsWith("/doctor/"), // doctor web UI pages and their assets
   (p) => p.startsWith("/static/"),
+  // Video rooms: the patient's room page and its assets, and the signalling WebSocket, which
+  // OpenAPI cannot describe (its room-token route is in the document).
+  (p) => p.startsWith("/room/") || /^\/v1\/rooms\/[^/]+\/ws$/.test(p),
+  // FHIR R4 has its own CapabilityStatement (GET /fhir/R4/metadata) instead of OpenAPI.
+  (p) => p === "/fhir/R4" || p.startsWith("/fhir/"),
 ];
 
 type Doc = {

@@ -29,6 +29,7 @@ export const ROUTE_ACTIONS: Record<string, Action> = {
   "POST /v1/appointments/{id}/cancel": "appointments.cancel",
   "POST /v1/appointments/{id}/reschedule": "appointments.reschedule",
   "PATCH /v1/appointments/{id}": "appointments.update",
+  "POST /v1/appointments/{id}/room-token": "rooms.join",
   "POST /v1/doctors/{id}/waitlist": "waitlist.join",
   "GET /v1/waitlist": "waitlist.list",
   "DELETE /v1/waitlist/{id}": "waitlist.leave",

@@ -48,6 +48,11 @@ export function AppointmentPage(p: AppointmentPageProps) {
           {a.cancelReason && <>{t(lang, "appt.cancelledBecause", { reason: a.cancelReason })}</>}
         </dd>
       </dl>
+      {a.online && a.status === "confirmed" && (
+        <p>
+          <a href={`${action}/video`} id="join-video">{t(lang, "appt.joinVideo")}</a>
+        </p>
+      )}
 
       {a.status !== "cancelled" && (
         <form method="post" action={action} class="card">
