@@ -6,12 +6,10 @@
  * (fhir_patient_records.ts).
  */
 import { type Context, Hono } from "hono";
-import { timeout } from "hono/timeout";
 import type { AppDeps } from "../src/app_deps.ts";
 import { AppError, NotFoundError } from "../src/errors.ts";
 import type { AppEnv } from "../src/http/app_env.ts";
-import { rateLimit } from "../src/http/rate_limit.ts";
-import { userRateLimit } from "../src/http/user_rate_limit.ts";
+import { apiBudget } from "../src/http/api_budget.ts";
 import { fhirResponse } from "../src/fhir/bundle.ts";
 import { capabilityStatement } from "../src/fhir/capability_statement.ts";
 import { createFhirErrorHandler } from "../src/fhir/fhir_errors.ts";
@@ -27,45 +25,11 @@ export function fhirBase(deps: AppDeps) {
 }
 
 export function fhirRoutes(deps: AppDeps) {
-  const { config } = deps;
   const app = new Hono<AppEnv>().basePath(FHIR_BASE_PATH);
   app.onError(createFhirErrorHandler(deps.log));
   const startedAt = new Date(deps.now()).toISOString();
 
-  app.use(
-    "*",
-    timeout(
-      config.REQUEST_TIMEOUT_MS,
-      () =>
-        new AppError(
-          503,
-          "timeout",
-          "Timed out",
-          "The request took too long; retry later",
-        ) as never,
-    ),
-  );
-  if (!config.RATE_LIMIT_DISABLED) {
-    // The same per-IP and per-user budgets as /v1: one client, one API allowance.
-    app.use(
-      "*",
-      rateLimit(
-        deps.apiLimiter,
-        { name: "api_ip", limit: config.API_REQUESTS_PER_MINUTE_PER_IP, windowMs: 60_000 },
-        (c) => c.get("clientIp"),
-        deps.now,
-      ),
-    );
-    app.use(
-      "*",
-      userRateLimit(
-        deps.tokens,
-        deps.apiLimiter,
-        { name: "api_user", limit: config.API_REQUESTS_PER_MINUTE_PER_USER, windowMs: 60_000 },
-        deps.now,
-      ),
-    );
-  }
+  for (const guard of apiBudget(deps)) app.use("*", guard);
 
   const base = fhirBase(deps);
   app.get("/metadata", (c) => fhirResponse(capabilityStatement(base(c), startedAt)));

@@ -8,8 +8,7 @@ import type { OperatorRuntime } from "../src/bootstrap.ts";
 import type { DataCipher } from "../src/crypto/data_cipher.ts";
 import { ConflictError } from "../src/errors.ts";
 import { commit } from "../src/stores/kv/kv_commit.ts";
-import { opsCheckpointKey, patientKey } from "../src/stores/kv/keys.ts";
-import type { PatientRecord } from "../src/stores/records.ts";
+import { opsCheckpointKey } from "../src/stores/kv/keys.ts";
 
 type Phase = "doctors" | "appointments" | "patients" | "done";
 interface Checkpoint {
@@ -125,30 +124,20 @@ export async function resealAll(
   }
 
   if (cp.phase === "patients") {
-    if (rt.config.MONGODB_URI) {
-      throw new Error(
-        "Re-sealing patients on MongoDB is not supported by this script yet (the PatientStore " +
-          "port has no listing); doctors and appointments are done, re-run after adding one",
-      );
-    }
-    const iter = kv.list<PatientRecord>({ prefix: ["patient"] }, {
-      batchSize: 200,
-      cursor: cp.cursor ?? undefined,
-    });
-    let n = 0;
-    for await (const e of iter) {
-      await update(
-        e.value,
-        ["phoneSealed", "nameSealed", "profileSealed"],
-        async () => (await kv.get<PatientRecord>(patientKey(e.value.id))).value,
-        (_p, next) => records.patients.update(next),
-      );
-      if (++n % 200 === 0) {
-        onPage("patients", 200);
-        await save({ ...cp, cursor: iter.cursor });
+    for (;;) {
+      const page = await records.patients.list(200, cp.cursor ?? undefined);
+      for (const p of page.items) {
+        await update(
+          p,
+          ["phoneSealed", "nameSealed", "profileSealed"],
+          () => records.patients.get(p.id),
+          (_p, next) => records.patients.update(next),
+        );
       }
+      onPage("patients", page.items.length);
+      if (!page.nextCursor) break;
+      await save({ ...cp, cursor: page.nextCursor });
     }
-    onPage("patients", n % 200);
     await save({ ...cp, phase: "done", cursor: null });
   }
   return counts;

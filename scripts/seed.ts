@@ -22,6 +22,7 @@ import { appointmentIdFor } from "../src/booking/booking_service.ts";
 import { generateSlots } from "../src/domain/slots.ts";
 import { addDays } from "../src/domain/zoned_time.ts";
 import { ConflictError } from "../src/errors.ts";
+import { newPatientRecord } from "../src/patients/patient_record.ts";
 import {
   type AppointmentRecord,
   type AppointmentStatus,
@@ -130,21 +131,13 @@ await runScript("seed", async () => {
     const pbar = progressBar("patients", patients.length);
     const pats = patients.map((p, i) => ({ p, id: seededId(rng, "pat", ID_EPOCH_MS + i) }));
     await inBatches(pats, async ({ p, id }) => {
-      const candidate: PatientRecord = {
+      const candidate = newPatientRecord({
         id,
-        schemaVersion: SCHEMA_VERSION,
         phoneIndex: await rt.hash.hash("phone", p.phone),
         phoneSealed: await rt.cipher.seal(p.phone),
         nameSealed: await rt.cipher.seal(p.name),
-        language: "en",
-        channel: "sms",
-        timeZone: "Asia/Kolkata",
-        profileSealed: null,
-        createdAt: iso,
-        updatedAt: iso,
-        erasedAt: null,
-        version: 1,
-      };
+        nowIso: iso,
+      });
       patientRecords.push(await rt.records.patients.getOrCreate(candidate));
     }, () => pbar.tick());
     pbar.done();

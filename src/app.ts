@@ -6,17 +6,14 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
-import { timeout } from "hono/timeout";
 import type { AppDeps } from "./app_deps.ts";
-import { AppError } from "./errors.ts";
 import type { AppEnv } from "./http/app_env.ts";
 import { payloadTooLarge } from "./http/guards.ts";
 import { jsonOnly } from "./http/guards.ts";
 import { createErrorHandler, problemResponse } from "./http/problem.ts";
-import { rateLimit } from "./http/rate_limit.ts";
 import { requestContext } from "./http/request_context.ts";
-import { userRateLimit } from "./http/user_rate_limit.ts";
 import { validationHook } from "./http/validation.ts";
+import { apiBudget } from "./http/api_budget.ts";
 import { appointmentRoutes } from "../routes/appointments.ts";
 import { authRoutes } from "../routes/auth.ts";
 import { doctorRoutes } from "../routes/doctors.ts";
@@ -98,39 +95,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       },
     }),
   );
-  app.use(
-    "/v1/*",
-    timeout(
-      config.REQUEST_TIMEOUT_MS,
-      () =>
-        new AppError(
-          503,
-          "timeout",
-          "Timed out",
-          "The request took too long; retry later",
-        ) as never,
-    ),
-  );
-  if (!config.RATE_LIMIT_DISABLED) {
-    app.use(
-      "/v1/*",
-      rateLimit(
-        deps.apiLimiter,
-        { name: "api_ip", limit: config.API_REQUESTS_PER_MINUTE_PER_IP, windowMs: 60_000 },
-        (c) => c.get("clientIp"),
-        deps.now,
-      ),
-    );
-    app.use(
-      "/v1/*",
-      userRateLimit(
-        deps.tokens,
-        deps.apiLimiter,
-        { name: "api_user", limit: config.API_REQUESTS_PER_MINUTE_PER_USER, windowMs: 60_000 },
-        deps.now,
-      ),
-    );
-  }
+  for (const guard of apiBudget(deps)) app.use("/v1/*", guard);
 
   app.route("/", systemRoutes(deps));
   app.route("/", authRoutes(deps));

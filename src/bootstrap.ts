@@ -153,7 +153,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     const records = instrumentStores(await openRecords(config, kv, log), metrics);
     closers.unshift(() => records.close());
     const holds = createKvHoldStore(kv);
-    const shared = openSharedState(config, kv, log, now, holds);
+    const shared = openSharedState(config, kv, log, now, holds, metrics);
     const { ephemeral, limiter } = shared;
     const sender = openSender(config, kv, log);
     const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);

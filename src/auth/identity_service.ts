@@ -8,7 +8,7 @@ import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId } from "../crypto/random.ts";
 import type { RecordStores } from "../stores/ports.ts";
-import { type PatientRecord, SCHEMA_VERSION } from "../stores/records.ts";
+import { newPatientRecord } from "../patients/patient_record.ts";
 import type { OtpService } from "./otp_service.ts";
 import type { RefreshTokens } from "./refresh_tokens.ts";
 import type { AuthUser, TokenService } from "./token_service.ts";
@@ -47,21 +47,12 @@ export function createIdentityService(deps: IdentityDeps) {
     const doctor = await records.doctors.findByPhoneIndex(phoneIndex);
     if (doctor) return { id: doctor.id, role: "doctor" };
     const iso = new Date(now()).toISOString();
-    const candidate: PatientRecord = {
+    const candidate = newPatientRecord({
       id: newId("pat"),
-      schemaVersion: SCHEMA_VERSION,
       phoneIndex,
       phoneSealed: await cipher.seal(phone),
-      nameSealed: null,
-      language: "en",
-      channel: "sms",
-      timeZone: "Asia/Kolkata",
-      profileSealed: null,
-      createdAt: iso,
-      updatedAt: iso,
-      erasedAt: null,
-      version: 1,
-    };
+      nowIso: iso,
+    });
     const patient = await records.patients.getOrCreate(candidate);
     return { id: patient.id, role: "patient" };
   }

@@ -22,11 +22,19 @@ export interface ReadThrough {
   invalidate(...namespaces: string[]): Promise<void>;
 }
 
+export type LookupOutcome = "hit" | "miss" | "bypass" | "error";
+
 export function createReadThrough(
   cache: Cache,
   log: Logger,
-  options: { bypassMs: number; now?: () => number },
+  options: {
+    bypassMs: number;
+    now?: () => number;
+    /** Told the outcome of every read, for the hit-rate metric. */
+    onLookup?: (namespace: string, outcome: LookupOutcome) => void;
+  },
 ): ReadThrough {
+  const counted = options.onLookup ?? (() => {});
   const now = options.now ?? (() => Date.now());
   let bypassUntil = 0;
 
@@ -44,16 +52,24 @@ export function createReadThrough(
 
   return {
     async read(namespace, key, ttlMs, compute) {
-      if (now() < bypassUntil) return await compute();
+      if (now() < bypassUntil) {
+        counted(namespace, "bypass");
+        return await compute();
+      }
       let fullKey: string;
       try {
         fullKey = `${namespace}:${await cache.version(namespace)}:${key}`;
         const hit = await cache.get<Awaited<ReturnType<typeof compute>>>(fullKey);
-        if (hit !== null) return hit;
+        if (hit !== null) {
+          counted(namespace, "hit");
+          return hit;
+        }
       } catch (err) {
+        counted(namespace, "error");
         failed("read", err);
         return await compute();
       }
+      counted(namespace, "miss");
       const fresh = await compute();
       try {
         await cache.set(fullKey, fresh, ttlMs);

@@ -30,6 +30,7 @@ import { createUpstashRateLimiter } from "../ratelimit/upstash_rate_limiter.ts";
 import type { EphemeralStore } from "./ephemeral.ts";
 import { createKvEphemeralStore } from "./kv/ephemeral_store.ts";
 import type { HoldStore } from "./kv/hold_store.ts";
+import type { AppMetrics } from "../observability/metrics.ts";
 import { createUpstashConnection } from "./upstash/client.ts";
 import { createUpstashEphemeralStore } from "./upstash/ephemeral_store.ts";
 
@@ -50,6 +51,7 @@ export function openSharedState(
   log: Logger,
   now: () => number,
   holds: HoldStore,
+  metrics?: AppMetrics,
 ): SharedState {
   if (!config.UPSTASH_REDIS_REST_URL || !config.UPSTASH_REDIS_REST_TOKEN) {
     const ephemeral = createKvEphemeralStore(kv, now);
@@ -74,6 +76,8 @@ export function openSharedState(
   const cache = createReadThrough(createUpstashCache(conn), log, {
     bypassMs: DOCTORS_TTL_MS,
     now,
+    onLookup: (namespace, outcome) =>
+      metrics?.cacheLookups.inc({ namespace: namespace.split(":")[0], outcome }),
   });
   log.info("rate limits, OTP state and caches in Upstash Redis", {
     timeoutMs: config.REDIS_TIMEOUT_MS,

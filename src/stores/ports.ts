@@ -42,6 +42,8 @@ export interface PatientStore {
   findByPhoneIndex(phoneIndex: string): Promise<PatientRecord | null>;
   /** Compare-and-set on `version` like `DoctorStore.update`. */
   update(next: PatientRecord): Promise<void>;
+  /** Every patient, ordered by id, a page at a time (operator tasks such as key rotation). */
+  list(limit: number, cursor?: string): Promise<Page<PatientRecord>>;
 }
 
 export interface AppointmentQuery {

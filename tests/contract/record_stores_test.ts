@@ -111,6 +111,23 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
     assert.equal((await s.patients.findByPhoneIndex(phoneIndex))?.id, results[0].id);
   });
 
+  test("patients.list() pages through every patient in id order without gaps", async (s) => {
+    const made = [];
+    for (let i = 0; i < 5; i++) made.push(await s.patients.getOrCreate(patient()));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const res = await s.patients.list(2, cursor);
+      assert.ok(res.items.length <= 2);
+      seen.push(...res.items.map((p) => p.id));
+      if (!res.nextCursor) break;
+      cursor = res.nextCursor;
+    }
+    assert.deepEqual(seen, [...seen].sort(), "ordered by id");
+    assert.equal(new Set(seen).size, seen.length, "no repeats");
+    for (const p of made) assert.ok(seen.includes(p.id), "no gaps");
+  });
+
   test("patients.update() compares versions", async (s) => {
     const p = await s.patients.getOrCreate(patient());
     const next = { ...p, language: "ml", version: 2 };

@@ -2,7 +2,7 @@
 import { ConflictError } from "../../errors.ts";
 import type { PatientStore } from "../ports.ts";
 import type { PatientRecord } from "../records.ts";
-import { commit, withKvRetry } from "./kv_commit.ts";
+import { commit, decodeCursor, encodeCursor, withKvRetry } from "./kv_commit.ts";
 import { patientByPhoneKey, patientKey } from "./keys.ts";
 
 export function createKvPatientStore(kv: Deno.Kv): PatientStore {
@@ -16,6 +16,24 @@ export function createKvPatientStore(kv: Deno.Kv): PatientStore {
   return {
     get,
     findByPhoneIndex,
+    async list(limit, cursor) {
+      const after = cursor ? decodeCursor(cursor)?.[0] : undefined;
+      const prefix = ["patient"];
+      const selector: Deno.KvListSelector = typeof after === "string"
+        ? { prefix, start: [...prefix, after + "\u0000"] }
+        : { prefix };
+      const items: PatientRecord[] = [];
+      let hasMore = false;
+      for await (const e of kv.list<PatientRecord>(selector, { limit: limit + 1 })) {
+        if (items.length === limit) {
+          hasMore = true;
+          break;
+        }
+        items.push(e.value);
+      }
+      const last = items.at(-1);
+      return { items, nextCursor: hasMore && last ? encodeCursor([last.id]) : null };
+    },
     async getOrCreate(candidate) {
       for (let attempt = 0; attempt < 5; attempt++) {
         const existing = await findByPhoneIndex(candidate.phoneIndex);

@@ -10,7 +10,7 @@ import type { Db } from "mongodb";
 import { ConflictError } from "../../errors.ts";
 import type { PatientStore } from "../ports.ts";
 import type { PatientRecord } from "../records.ts";
-import { fromDocument, type Stored, toDocument } from "./documents.ts";
+import { decodeCursor, encodeCursor, fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
 
 export type PatientDocument = Stored<PatientRecord>;
@@ -45,6 +45,17 @@ export function createMongoPatientStore(db: Db): PatientStore {
   return {
     get,
     findByPhoneIndex,
+
+    async list(limit, cursor) {
+      const filter = cursor ? { _id: { $gt: decodeCursor(cursor, ["string"])[0] as string } } : {};
+      const docs = await patients.find(filter).sort({ _id: 1 }).limit(limit + 1).toArray();
+      const items = docs.slice(0, limit).map(fromPatientDocument);
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor: docs.length > limit && last ? encodeCursor([last.id]) : null,
+      };
+    },
 
     async getOrCreate(candidate) {
       for (let attempt = 0; attempt < 3; attempt++) {
