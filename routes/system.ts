@@ -84,10 +84,17 @@ export function systemRoutes(deps: AppDeps) {
         },
       },
     }),
-    (c) =>
-      c.text(deps.metrics.registry.render(), 200, {
+    (c) => {
+      const mem = Deno.memoryUsage();
+      const gauge = deps.metrics.processMemory;
+      gauge.set({ kind: "rss" }, mem.rss);
+      gauge.set({ kind: "heap_total" }, mem.heapTotal);
+      gauge.set({ kind: "heap_used" }, mem.heapUsed);
+      gauge.set({ kind: "external" }, mem.external);
+      return c.text(deps.metrics.registry.render(), 200, {
         "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
-      }),
+      });
+    },
   );
 
   app.openapi(

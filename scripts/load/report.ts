@@ -153,7 +153,13 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
       `changed ${r.verify.changed.length}; active without a 201 seen by a client ` +
       `${r.verify.unacknowledged}; took ${r.verify.seconds} s.`,
     "",
-    `Server memory before stop: RSS ${r.server.rssMb} MB, peak ${r.server.peakMb} MB. ` +
+    `Server memory before stop: RSS ${r.server.rssMb} MB (anonymous ${
+      r.server.anonMb ?? "?"
+    } MB, ` +
+      `file-backed ${r.server.fileMb ?? "?"} MB; JS heap in use ${
+        r.server.heapUsedMb ?? "?"
+      } MB), ` +
+      `peak ${r.server.peakMb} MB. ` +
       `Whole run ${r.totalSeconds} s.`,
     "",
   );

@@ -35,7 +35,13 @@ export interface LoadResult {
   listing: PhaseStats;
   baselines: { denoServe?: PhaseStats; hono?: PhaseStats };
   hotSlot: Omit<HotSlotResult, "winnerAppointments"> & { stats: PhaseStats };
-  server: { rssMb: number | null; peakMb: number | null };
+  server: {
+    rssMb: number | null;
+    peakMb: number | null;
+    anonMb: number | null;
+    fileMb: number | null;
+    heapUsedMb: number | null;
+  };
   verify: VerifyResult;
   totalSeconds: number;
   ok: boolean;
@@ -188,7 +194,13 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
       listing,
       baselines,
       hotSlot: { ...hot, stats: hotStats },
-      server: { rssMb: memory?.rssMb ?? null, peakMb: memory?.peakMb ?? null },
+      server: {
+        rssMb: memory?.rssMb ?? null,
+        peakMb: memory?.peakMb ?? null,
+        anonMb: memory?.anonMb ?? null,
+        fileMb: memory?.fileMb ?? null,
+        heapUsedMb: memory?.heapUsedMb ?? null,
+      },
       verify,
       totalSeconds: round((performance.now() - began) / 1000),
       ok: verify.ok && hot.ok && booked.confirmed.length === o.bookings &&

@@ -24,7 +24,10 @@ export interface ChildServer {
   /** Milliseconds from spawn to the first 2xx on the ready path, for the latest start. */
   startupMs: number;
   /** VmRSS and VmHWM (peak) of the running process, from /proc, in MB. */
-  memory(): Promise<{ rssMb: number; peakMb: number } | null>;
+  memory(): Promise<
+    | { rssMb: number; peakMb: number; anonMb: number; fileMb: number; heapUsedMb: number | null }
+    | null
+  >;
   logTail(): string;
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -111,7 +114,13 @@ export async function startChild(spec: ProcessSpec): Promise<ChildServer> {
           const kb = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status);
           return kb ? Math.round(Number(kb[1]) / 102.4) / 10 : 0;
         };
-        return { rssMb: mb("VmRSS"), peakMb: mb("VmHWM") };
+        return {
+          rssMb: mb("VmRSS"),
+          peakMb: mb("VmHWM"),
+          anonMb: mb("RssAnon"),
+          fileMb: mb("RssFile"),
+          heapUsedMb: await heapUsedMb(url),
+        };
       } catch {
         return null;
       }
@@ -175,4 +184,15 @@ export function startBaseline(script: string): Promise<ChildServer> {
     readyPath: "/",
     env: { PORT: String(port) },
   });
+}
+
+/** The JS heap in use, from the server's own /metrics, so a report can split RSS into heap and rest. */
+async function heapUsedMb(url: string): Promise<number | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const m = /vaidya_process_memory_bytes\{kind="heap_used"\} (\d+)/.exec(text);
+    return m ? Math.round(Number(m[1]) / 104857.6) / 10 : null;
+  } catch {
+    return null;
+  }
 }

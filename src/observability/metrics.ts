@@ -132,6 +132,10 @@ export function createAppMetrics() {
     ),
     queueDepth: registry.gauge("vaidya_queue_depth", "Queue messages waiting"),
     queueRetries: registry.counter("vaidya_queue_retries_total", "Queue handler retries"),
+    processMemory: registry.gauge(
+      "vaidya_process_memory_bytes",
+      "Memory of this process by kind (rss, heap_total, heap_used, external), read at scrape time",
+    ),
     cacheLookups: registry.counter(
       "vaidya_cache_lookups_total",
       "Read-through cache lookups by namespace and outcome (hit, miss, bypass, error)",

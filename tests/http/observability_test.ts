@@ -48,6 +48,10 @@ Deno.test("metrics, trace ids and log hygiene over a full booking flow", async (
     );
     assert.match(text, /# TYPE vaidya_queue_depth gauge/);
     assert.match(text, /# TYPE vaidya_holds_expired_total counter/);
+    const rss = /vaidya_process_memory_bytes\{kind="rss"\} (\d+)/.exec(text);
+    const heap = /vaidya_process_memory_bytes\{kind="heap_used"\} (\d+)/.exec(text);
+    assert.ok(rss && Number(rss[1]) > 10_000_000, "the process's resident memory is reported");
+    assert.ok(heap && Number(heap[1]) > 0 && Number(heap[1]) < Number(rss![1]));
   });
 
   await t.step("the response traceparent keeps the incoming trace id", async () => {
