@@ -70,6 +70,9 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
     assert.deepEqual(await ids({ q: "m.k." }), [c.id]);
     assert.deepEqual(await ids({ q: "m.." }), [], "q is a substring, not a pattern");
     assert.deepEqual(await ids({ q: "dr.", city: "Kochi" }), [a.id]);
+    assert.deepEqual(await ids({ specialization: "NADI" }), [a.id], "filters ignore case");
+    assert.deepEqual(await ids({ city: "pune", language: "HI" }), [b.id]);
+    assert.deepEqual(await s.doctors.get(a.id), a, "stored search copies never leak out");
   });
 
   test("doctors.search() pages by cursor without gaps or repeats", async (s) => {

@@ -1,7 +1,8 @@
 /**
  * Doctors in MongoDB (`doctors` collection): the phone blind index is unique (see migrate.ts),
- * updates compare-and-set on `version`, and search filters by exact specialization, language and
- * city (array fields match by membership) plus a case-insensitive name substring, ordered by `_id`.
+ * updates compare-and-set on `version`, and search filters by specialization, language and city
+ * (case-insensitive, like the KV adapter: documents carry lower-cased copies under `search`, which
+ * are indexed) plus a case-insensitive name substring, ordered by `_id`.
  */
 import type { Db, Filter } from "mongodb";
 import { ConflictError } from "../../errors.ts";
@@ -17,7 +18,26 @@ import {
 } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
 
-export type DoctorDocument = Stored<DoctorRecord>;
+export type DoctorDocument = Stored<DoctorRecord> & {
+  search?: { specializations: string[]; languages: string[]; city: string };
+};
+
+function toDoctorDocument(d: DoctorRecord): DoctorDocument {
+  const lower = (v: string) => v.toLowerCase();
+  return {
+    ...toDocument(d),
+    search: {
+      specializations: d.specializations.map(lower),
+      languages: d.languages.map(lower),
+      city: lower(d.city),
+    },
+  };
+}
+
+function fromDoctorDocument(doc: DoctorDocument): DoctorRecord {
+  const { search: _search, ...rest } = doc;
+  return fromDocument<DoctorRecord>(rest);
+}
 
 function doctorExists(): ConflictError {
   return new ConflictError("doctor_exists", "A doctor with this phone number already exists");
@@ -28,7 +48,7 @@ export function createMongoDoctorStore(db: Db): DoctorStore {
 
   async function get(id: string) {
     const doc = await doctors.findOne({ _id: id });
-    return doc ? fromDocument<DoctorRecord>(doc) : null;
+    return doc ? fromDoctorDocument(doc) : null;
   }
 
   return {
@@ -36,7 +56,7 @@ export function createMongoDoctorStore(db: Db): DoctorStore {
 
     async create(doctor) {
       try {
-        await doctors.insertOne(toDocument(doctor));
+        await doctors.insertOne(toDoctorDocument(doctor));
       } catch (err) {
         if (isDuplicateKey(err)) throw doctorExists();
         throw err;
@@ -48,7 +68,7 @@ export function createMongoDoctorStore(db: Db): DoctorStore {
       try {
         const res = await doctors.replaceOne(
           { _id: next.id, version: next.version - 1 },
-          toDocument(next),
+          toDoctorDocument(next),
         );
         matched = res.matchedCount;
       } catch (err) {
@@ -65,18 +85,20 @@ export function createMongoDoctorStore(db: Db): DoctorStore {
 
     async findByPhoneIndex(phoneIndex) {
       const doc = await doctors.findOne({ phoneIndex });
-      return doc ? fromDocument<DoctorRecord>(doc) : null;
+      return doc ? fromDoctorDocument(doc) : null;
     },
 
     async search(filter, limit, cursor) {
       const query: Filter<DoctorDocument> = {};
-      if (filter.specialization) query.specializations = filter.specialization;
-      if (filter.language) query.languages = filter.language;
-      if (filter.city) query.city = filter.city;
+      if (filter.specialization) {
+        query["search.specializations"] = filter.specialization.toLowerCase();
+      }
+      if (filter.language) query["search.languages"] = filter.language.toLowerCase();
+      if (filter.city) query["search.city"] = filter.city.toLowerCase();
       if (filter.q) query.name = { $regex: escapeRegex(filter.q), $options: "i" };
       if (cursor) query._id = { $gt: decodeCursor(cursor, ["string"])[0] as string };
       const docs = await doctors.find(query).sort({ _id: 1 }).limit(limit + 1).toArray();
-      const items = docs.slice(0, limit).map((d) => fromDocument<DoctorRecord>(d));
+      const items = docs.slice(0, limit).map(fromDoctorDocument);
       const last = items.at(-1);
       return {
         items,

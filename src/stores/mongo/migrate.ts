@@ -15,9 +15,9 @@ interface IndexPlan {
 const COLLECTIONS = ["doctors", "patients", "appointments", "claims"];
 
 const INDEXES: IndexPlan[] = [
-  { collection: "doctors", key: { specializations: 1 } },
-  { collection: "doctors", key: { languages: 1 } },
-  { collection: "doctors", key: { city: 1 } },
+  { collection: "doctors", key: { "search.specializations": 1 } },
+  { collection: "doctors", key: { "search.languages": 1 } },
+  { collection: "doctors", key: { "search.city": 1 } },
   { collection: "doctors", key: { phoneIndex: 1 }, unique: true },
   { collection: "patients", key: { phoneIndex: 1 }, unique: true },
   { collection: "appointments", key: { doctorId: 1, startMs: 1 } },
