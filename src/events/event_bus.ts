@@ -22,12 +22,37 @@ export interface EventBus {
   subscribers(type: EventType): readonly string[];
 }
 
+/**
+ * Handlers delivered in the publishing request itself (still once-only through the dispatcher),
+ * so their effect — the patient's confirmation SMS — lands before the API answers and never
+ * after a later one-time code. A delivery slower than `budgetMs` finishes in the background;
+ * one that fails is retried by the dispatcher through the queue like any other.
+ */
+export interface InlineDelivery {
+  handlers: ReadonlySet<string>;
+  deliver(envelope: EventEnvelope): Promise<unknown>;
+  budgetMs: number;
+}
+
 export function createEventBus(deps: {
   transport: QueueTransport;
   subscriptions: ReadonlyMap<EventType, readonly string[]>;
   now: () => number;
+  inline?: () => InlineDelivery | null;
 }): EventBus {
   const { transport, subscriptions, now } = deps;
+
+  async function deliverInline(inline: InlineDelivery, envelopes: EventEnvelope[]) {
+    // A delivery that cannot even start (e.g. KV down) falls back to the queue.
+    const all = Promise.all(
+      envelopes.map((e) => inline.deliver(e).catch(() => transport.enqueue([e], 0))),
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budget = new Promise<void>((resolve) => timer = setTimeout(resolve, inline.budgetMs));
+    await Promise.race([all, budget]);
+    clearTimeout(timer);
+  }
+
   return {
     subscribers: (type) => subscriptions.get(type) ?? [],
     async publish(event, options = {}) {
@@ -42,7 +67,11 @@ export function createEventBus(deps: {
         notBeforeMs,
       }));
       const delay = Math.min(MAX_QUEUE_DELAY_MS, Math.max(0, notBeforeMs - now()));
-      await transport.enqueue(envelopes, delay);
+      const inline = delay === 0 ? deps.inline?.() : null;
+      const immediate = inline ? envelopes.filter((e) => inline.handlers.has(e.handler)) : [];
+      const queued = envelopes.filter((e) => !immediate.includes(e));
+      if (queued.length > 0) await transport.enqueue(queued, delay);
+      if (inline && immediate.length > 0) await deliverInline(inline, immediate);
     },
   };
 }

@@ -37,7 +37,12 @@ export interface EventSettings {
   waitlistPerSlot: number;
   /** Refuse loopback/private webhook hosts and check DNS at delivery (production). */
   strictWebhookHosts: boolean;
+  /** How long a request waits for the patient's notice to go out inline; 0 = queue only. */
+  inlineNoticeBudgetMs: number;
 }
+
+/** The patient's confirmation/cancellation notice goes out before the API answers. */
+const INLINE_HANDLERS: ReadonlySet<string> = new Set(["patient.notice"]);
 
 export interface EventRuntimeDeps {
   kv: Deno.Kv;
@@ -80,8 +85,21 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
       checkDns: settings.strictWebhookHosts,
     }),
   ];
-  bus = createEventBus({ transport, subscriptions: subscriptionsOf(handlers), now });
-  const dispatcher = createDispatcher({
+  let dispatcher: ReturnType<typeof createDispatcher> | null = null;
+  bus = createEventBus({
+    transport,
+    subscriptions: subscriptionsOf(handlers),
+    now,
+    inline: () =>
+      dispatcher && settings.inlineNoticeBudgetMs > 0
+        ? {
+          handlers: INLINE_HANDLERS,
+          deliver: (envelope) => dispatcher!.deliver(envelope),
+          budgetMs: settings.inlineNoticeBudgetMs,
+        }
+        : null,
+  });
+  dispatcher = createDispatcher({
     kv,
     handlers,
     transport,
@@ -92,7 +110,16 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
     onRetry: deps.onRetry,
   });
   const bookingEvents = createBookingEvents({ bus, audit, log, now });
-  return { bus, dispatcher, transport, handlers, audit, webhooks, waitlist, bookingEvents };
+  return {
+    bus,
+    dispatcher: dispatcher!,
+    transport,
+    handlers,
+    audit,
+    webhooks,
+    waitlist,
+    bookingEvents,
+  };
 }
 
 export type EventRuntime = ReturnType<typeof createEventRuntime>;
@@ -106,5 +133,6 @@ export function eventSettingsFrom(config: Config): EventSettings {
     webhookGraceMs: config.WEBHOOK_SECRET_GRACE_HOURS * 3_600_000,
     waitlistPerSlot: config.WAITLIST_NOTIFY_PER_SLOT,
     strictWebhookHosts: config.APP_ENV === "production",
+    inlineNoticeBudgetMs: 2_000,
   };
 }

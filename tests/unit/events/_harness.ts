@@ -51,6 +51,7 @@ export async function eventHarness(startMs: number, settings: Partial<EventSetti
       webhookGraceMs: 3_600_000,
       waitlistPerSlot: 2,
       strictWebhookHosts: false,
+      inlineNoticeBudgetMs: 0,
       ...settings,
     },
     transport: {

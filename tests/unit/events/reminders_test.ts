@@ -141,3 +141,29 @@ Deno.test("a failing send is retried with backoff and the message goes out once"
   assert.match(h.sent[0].body, /confirmed/);
   await h.close();
 });
+
+Deno.test("with inline delivery the confirmation is sent before confirmed() returns, once", async () => {
+  const h = await eventHarness(T0 - 3 * 24 * HOUR, { inlineNoticeBudgetMs: 2_000 });
+  const { a, actor } = await booked(h);
+  await h.rt.bookingEvents.confirmed(a, actor);
+  assert.equal(h.sent.length, 1, "sent inline, before any queue delivery");
+  assert.ok(
+    !h.queue.some((q) => q.envelope.handler === "patient.notice"),
+    "the inline handler is not queued as well",
+  );
+  await h.rt.bookingEvents.confirmed(a, actor);
+  await h.drain();
+  assert.equal(h.sent.length, 1, "a repeated event still messages once");
+  await h.close();
+});
+
+Deno.test("an inline notice that fails is retried through the queue", async () => {
+  const h = await eventHarness(T0 - 3 * 24 * HOUR, { inlineNoticeBudgetMs: 2_000 });
+  const { a, actor } = await booked(h);
+  h.failNextSends(1);
+  await h.rt.bookingEvents.confirmed(a, actor);
+  assert.equal(h.sent.length, 0);
+  await h.advance(2_000);
+  assert.equal(h.sent.length, 1, "the dispatcher's retry delivered it");
+  await h.close();
+});
