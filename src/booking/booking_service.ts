@@ -277,9 +277,11 @@ export function createBookingService(deps: BookingDeps) {
         throw err;
       }
       deps.crashPoint?.("confirm.after_book");
+      // Events go out before the hold is dropped: if the process dies in between, the hold's
+      // expiry check finds the booked appointment and publishes them (holds.expiry handler).
+      await deps.events?.confirmed(booked, user);
       await holds.remove(hold);
       metrics.bookings.inc({ step: "confirm", outcome: "confirmed" });
-      await deps.events?.confirmed(booked, user);
       return view(booked, user);
     },
 

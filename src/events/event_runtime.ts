@@ -14,7 +14,7 @@ import { createWaitlistService } from "../waitlist/waitlist_service.ts";
 import { createKvWaitlistStore } from "../waitlist/waitlist_store.ts";
 import { createWebhookService } from "../webhooks/webhook_service.ts";
 import { createKvWebhookStore } from "../webhooks/webhook_store.ts";
-import { createBookingEvents } from "./booking_events.ts";
+import { type BookingEvents, createBookingEvents } from "./booking_events.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { createEventBus, type EventBus, subscriptionsOf } from "./event_bus.ts";
 import type { EventHandler } from "./event_types.ts";
@@ -72,12 +72,19 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
   const messenger = createPatientMessenger({ records, cipher, sender: deps.sender, log });
 
   let bus: EventBus | null = null;
+  // Built after the handlers (it needs the bus); the expiry handler calls it late.
+  let bookingEvents: BookingEvents = undefined as unknown as BookingEvents;
   const publish: EventBus["publish"] = (event, options) => bus!.publish(event, options);
   const handlers: EventHandler[] = [
     patientNoticeHandler(messenger),
     reminderSchedulerHandler(publish),
     reminderSenderHandler(records, messenger),
-    holdExpiryHandler(deps.holds, publish),
+    holdExpiryHandler({
+      holds: deps.holds,
+      records,
+      publish,
+      recoverConfirmed: (a) => bookingEvents.confirmed(a, { id: a.patientId, role: "patient" }),
+    }),
     waitlistHandler(waitlist, messenger, settings.waitlistPerSlot, log),
     webhookFanoutHandler(webhooks, publish),
     webhookDeliveryHandler(webhooks, {
@@ -109,7 +116,7 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
     maxAttempts: settings.maxAttempts,
     onRetry: deps.onRetry,
   });
-  const bookingEvents = createBookingEvents({ bus, audit, log, now });
+  bookingEvents = createBookingEvents({ bus, audit, log, now });
   return {
     bus,
     dispatcher: dispatcher!,
