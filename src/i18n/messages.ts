@@ -1,5 +1,8 @@
 /**
- * The one message catalogue of the doctor web UI, keyed by message id, one text per language.
+ * The one message catalogue of the doctor web UI and of API problem texts, keyed by message id,
+ * one text per language, with the one `Accept-Language` negotiation both use. (Patient SMS and
+ * WhatsApp texts live in patient_templates.ts: they cover eight languages and carry per-channel
+ * length limits.)
  * To add a language, add its code to LANGUAGES: the type then demands a text for every message.
  * `{name}` placeholders are filled by `t()`; texts are plain (JSX escapes them when rendered).
  */
@@ -160,6 +163,81 @@ export const messages = {
   "profile.save": { en: "Save profile", hi: "प्रोफ़ाइल सहेजें" },
   "profile.needOne": { en: "Give at least one.", hi: "कम से कम एक दें।" },
   "profile.tooLong": { en: "At most {max} characters.", hi: "अधिकतम {max} अक्षर।" },
+  // API problem texts, by problem `code` (src/i18n/problems.ts).
+  "problem.validation_failed.title": { en: "Validation failed", hi: "अमान्य अनुरोध" },
+  "problem.validation_failed.detail": {
+    en: "The request has fields that are not valid.",
+    hi: "अनुरोध के कुछ फ़ील्ड सही नहीं हैं।",
+  },
+  "problem.not_found.title": { en: "Not found", hi: "नहीं मिला" },
+  "problem.not_found.detail": { en: "This resource does not exist.", hi: "यह संसाधन मौजूद नहीं है।" },
+  "problem.unauthenticated.title": { en: "Unauthenticated", hi: "लॉग इन आवश्यक" },
+  "problem.unauthenticated.detail": { en: "Please log in again.", hi: "कृपया फिर से लॉग इन करें।" },
+  "problem.forbidden.title": { en: "Forbidden", hi: "अनुमति नहीं" },
+  "problem.forbidden.detail": {
+    en: "Your role may not do this.",
+    hi: "आपकी भूमिका यह नहीं कर सकती।",
+  },
+  "problem.slot_unavailable.title": { en: "Slot unavailable", hi: "स्लॉट उपलब्ध नहीं" },
+  "problem.slot_unavailable.detail": {
+    en: "That time is no longer available.",
+    hi: "यह समय अब उपलब्ध नहीं है।",
+  },
+  "problem.hold_expired.title": { en: "Hold expired", hi: "होल्ड समाप्त" },
+  "problem.hold_expired.detail": {
+    en: "The hold has expired; hold the slot again.",
+    hi: "होल्ड की समय-सीमा समाप्त हो गई; स्लॉट फिर से होल्ड करें।",
+  },
+  "problem.invalid_code.title": { en: "Invalid code", hi: "गलत कोड" },
+  "problem.invalid_code.detail": {
+    en: "The code is wrong or has expired.",
+    hi: "कोड गलत है या समाप्त हो गया है।",
+  },
+  "problem.rate_limited.title": { en: "Too many requests", hi: "बहुत अधिक अनुरोध" },
+  "problem.rate_limited.detail": {
+    en: "Try again in a little while.",
+    hi: "कुछ देर बाद फिर कोशिश करें।",
+  },
+  "problem.idempotency_conflict.title": { en: "Idempotency key reused", hi: "दोहराई गई कुंजी" },
+  "problem.idempotency_conflict.detail": {
+    en: "This Idempotency-Key was used with a different request.",
+    hi: "यह Idempotency-Key किसी दूसरे अनुरोध के साथ उपयोग हो चुकी है।",
+  },
+  "problem.course_unavailable.title": { en: "Course unavailable", hi: "कोर्स उपलब्ध नहीं" },
+  "problem.course_unavailable.detail": {
+    en: "Some sessions of the course are not available; nothing was held. See the alternatives.",
+    hi: "कोर्स के कुछ सत्र उपलब्ध नहीं हैं; कुछ भी होल्ड नहीं किया गया। विकल्प देखें।",
+  },
+  "problem.hold_limit_reached.title": { en: "Hold limit reached", hi: "होल्ड सीमा पूरी" },
+  "problem.hold_limit_reached.detail": {
+    en: "Confirm or release one of your holds first.",
+    hi: "पहले किसी होल्ड की पुष्टि करें या उसे छोड़ें।",
+  },
+  "problem.cutoff_passed.title": { en: "Too close to the start", hi: "समय-सीमा निकल गई" },
+  "problem.cutoff_passed.detail": {
+    en: "This change is not possible this close to the start.",
+    hi: "शुरू होने से ठीक पहले यह बदलाव संभव नहीं है।",
+  },
+  "problem.invalid_state.title": { en: "Invalid state", hi: "अमान्य स्थिति" },
+  "problem.invalid_state.detail": {
+    en: "This is not possible in the appointment's current state.",
+    hi: "इस स्थिति में यह कार्य संभव नहीं है।",
+  },
+  "problem.service_unavailable.title": { en: "Service unavailable", hi: "सेवा अनुपलब्ध" },
+  "problem.service_unavailable.detail": {
+    en: "Please try again in a little while.",
+    hi: "कृपया थोड़ी देर बाद फिर कोशिश करें।",
+  },
+  "problem.internal_error.title": { en: "Internal error", hi: "आंतरिक त्रुटि" },
+  "problem.internal_error.detail": {
+    en: "Something went wrong on our side; it has been logged.",
+    hi: "हमारी ओर से कुछ गलत हुआ; इसे दर्ज कर लिया गया है।",
+  },
+  "problem.generic.title": { en: "Request not completed", hi: "अनुरोध पूरा नहीं हुआ" },
+  "problem.generic.detail": {
+    en: "This request could not be completed.",
+    hi: "यह अनुरोध पूरा नहीं किया जा सका।",
+  },
 } as const satisfies Catalogue;
 
 export type MessageId = keyof typeof messages;
@@ -174,11 +252,13 @@ export function t(lang: Lang, id: MessageId, params: Record<string, string | num
   return text.replace(/\{(\w+)\}/g, (whole, name) => name in params ? String(params[name]) : whole);
 }
 
-/** The first supported language of an Accept-Language header, else the default. */
-export function langFromAcceptLanguage(header: string | undefined): Lang {
-  for (const part of (header ?? "").split(",")) {
-    const code = part.split(";")[0].trim().slice(0, 2).toLowerCase();
-    if (isLang(code)) return code;
-  }
-  return DEFAULT_LANG;
+/** The best supported language of an `Accept-Language` header (q-values honoured), else the default. */
+export function langFromAcceptLanguage(header: string | null | undefined): Lang {
+  if (!header) return DEFAULT_LANG;
+  const ranked = header.split(",").map((part, i) => {
+    const [tag, ...params] = part.trim().toLowerCase().split(";");
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+    return { lang: tag.split("-")[0], q: q === undefined ? 1 : Number(q), i };
+  }).filter((r) => r.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
+  return ranked.map((r) => r.lang).find(isLang) ?? DEFAULT_LANG;
 }

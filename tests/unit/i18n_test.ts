@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import { langFromAcceptLanguage, t } from "../../src/i18n/messages.ts";
+import { localizeProblem } from "../../src/i18n/problems.ts";
+
+Deno.test("langFromAcceptLanguage() honours q-values and region tags, else English", () => {
+  assert.equal(langFromAcceptLanguage("hi-IN,hi;q=0.9,en;q=0.8"), "hi");
+  assert.equal(langFromAcceptLanguage("en;q=0.5, hi;q=0.9"), "hi");
+  assert.equal(langFromAcceptLanguage("fr, hi;q=0.1"), "hi");
+  assert.equal(langFromAcceptLanguage("hi;q=0"), "en", "q=0 means not acceptable");
+  assert.equal(langFromAcceptLanguage("ta, fr"), "en");
+  assert.equal(langFromAcceptLanguage(undefined), "en");
+});
+
+Deno.test("localizeProblem() keeps English as raised and uses the catalogue otherwise", () => {
+  const english = { title: "Conflict", detail: "That slot is held by someone else" };
+  assert.deepEqual(localizeProblem("en", "slot_unavailable", english), english);
+  assert.deepEqual(localizeProblem("hi", "slot_unavailable", english), {
+    title: t("hi", "problem.slot_unavailable.title"),
+    detail: t("hi", "problem.slot_unavailable.detail"),
+  });
+  assert.equal(localizeProblem("hi", "no_such_code", english).title, "अनुरोध पूरा नहीं हुआ");
+});
