@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { ValidationError } from "../src/errors.ts";
-import { authenticate, authorize } from "../src/http/auth_middleware.ts";
+import { authenticate, authorize, bearerUser } from "../src/http/auth_middleware.ts";
 import { QUESTIONNAIRE, scorePrakriti } from "../src/recommend/prakriti.ts";
 import type { PrakritiStore } from "../src/recommend/prakriti_store.ts";
 import { createRecommendationService } from "../src/recommend/recommendation_service.ts";
@@ -82,12 +82,8 @@ export function recommendationRoutes(deps: AppDeps & { prakriti: PrakritiStore }
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const header = c.req.header("authorization");
-      let prakriti = null;
-      if (header) {
-        const user = await deps.tokens.verifyAccess(header.replace(/^Bearer\s+/i, ""));
-        if (user.role === "patient") prakriti = await deps.prakriti.get(user.id);
-      }
+      const user = await bearerUser(c, deps.tokens);
+      const prakriti = user?.role === "patient" ? await deps.prakriti.get(user.id) : null;
       return c.json(await service.recommend(body, prakriti), 200);
     },
   );

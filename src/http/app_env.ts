@@ -6,5 +6,7 @@ export interface AppEnv {
     requestId: string;
     user: AuthUser;
     clientIp: string;
+    /** The bearer token's verification, started once per request (see bearerUser). */
+    bearer: Promise<AuthUser | null>;
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The general API limit per signed-in user (API_REQUESTS_PER_MINUTE_PER_USER), app-wide on
- * `/v1/*`. It reads the bearer token itself because route-level `authenticate` runs after
- * app-level middleware; a missing or bad token is not its business (the route answers 401), so
+ * `/v1/*`. It runs before the route's `authenticate`, so it asks `bearerUser`, which verifies the
+ * token once for both; a missing or bad token is not its business (the route answers 401), so
  * such a request is counted only by the per-IP limit. It never puts the user on the context.
  */
 import type { MiddlewareHandler } from "hono";
@@ -13,8 +13,7 @@ import {
   type RateLimitRule,
 } from "../ratelimit/rate_limiter.ts";
 import type { AppEnv } from "./app_env.ts";
-
-const BEARER = /^Bearer\s+([\w-]+\.[\w-]+\.[\w-]*)$/i;
+import { bearerUser } from "./auth_middleware.ts";
 
 export function userRateLimit(
   tokens: TokenService,
@@ -24,8 +23,7 @@ export function userRateLimit(
 ): MiddlewareHandler<AppEnv> {
   if (rule.limit < 1) throw new RangeError(`userRateLimit: limit must be >= 1, got ${rule.limit}`);
   return async function userRateLimitMiddleware(c, next) {
-    const match = BEARER.exec((c.req.header("authorization") ?? "").trim());
-    const user = match ? await tokens.verifyAccess(match[1]).catch(() => null) : null;
+    const user = await bearerUser(c, tokens).catch(() => null);
     if (!user) return await next();
     const result = await limiter.check(rule, user.id);
     const headers = rateLimitHeaders(result, now());
