@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
-import { idempotency } from "../src/http/idempotency.ts";
+import { idempotencyFor } from "../src/http/idempotency.ts";
 import {
   AppointmentListQuery,
   AppointmentPage,
@@ -22,11 +22,7 @@ function toMs(value: string | undefined): number | undefined {
 export function appointmentRoutes(deps: AppDeps) {
   const app = router();
   const auth = authenticate(deps.tokens);
-  const idem = idempotency(
-    deps.idempotencyStore,
-    deps.config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
-    deps.now,
-  );
+  const idem = idempotencyFor(deps);
   const changeResponses = {
     200: jsonResponse(AppointmentSchema, "The appointment after the change"),
     400: problems[400],

@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import type { CourseService } from "../src/courses/course_service.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
-import { idempotency } from "../src/http/idempotency.ts";
+import { idempotencyFor } from "../src/http/idempotency.ts";
 import { IdParam } from "../src/http/schemas.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
@@ -37,11 +37,7 @@ const CourseConfirm = z.object({ code: z.string().regex(/^\d{6}$/, "must be 6 di
 export function courseRoutes(deps: AppDeps & { courses: CourseService }) {
   const app = router();
   const auth = authenticate(deps.tokens);
-  const idem = idempotency(
-    deps.idempotencyStore,
-    deps.config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
-    deps.now,
-  );
+  const idem = idempotencyFor(deps);
   const common = { 401: problems[401], 403: problems[403], 404: problems[404] };
 
   app.openapi(

@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
-import { idempotency } from "../src/http/idempotency.ts";
+import { idempotencyFor } from "../src/http/idempotency.ts";
 import { rateLimit } from "../src/http/rate_limit.ts";
 import {
   ConfirmBody,
@@ -16,11 +16,7 @@ import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts"
 export function holdRoutes(deps: AppDeps) {
   const app = router();
   const auth = authenticate(deps.tokens);
-  const idem = idempotency(
-    deps.idempotencyStore,
-    deps.config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
-    deps.now,
-  );
+  const idem = idempotencyFor(deps);
   const holdLimit = rateLimit(
     deps.apiLimiter,
     {

@@ -9,6 +9,7 @@ import { sha256Base64Url } from "../crypto/keyed_hash.ts";
 import { AppError, IdempotencyConflictError, ValidationError } from "../errors.ts";
 import type { IdempotencyStore } from "../stores/kv/idempotency_store.ts";
 import type { AppEnv } from "./app_env.ts";
+import type { AppDeps } from "../app_deps.ts";
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
@@ -46,29 +47,12 @@ export function idempotency(
     try {
       await next();
     } catch (err) {
-      // A thrown error becomes a response in onError, after this middleware; only domain
-      // answers (4xx) are stable enough to replay.
-      if (err instanceof AppError && err.status < 500) {
-        await store.finish(scope, key, {
-          fingerprint,
-          state: "done",
-          status: err.status,
-          body: JSON.stringify({
-            type: `https://vaidya.dev/problems/${err.code}`,
-            title: err.title,
-            status: err.status,
-            detail: err.message,
-            code: err.code,
-            ...(err.errors ? { errors: err.errors } : {}),
-          }),
-          contentType: "application/problem+json",
-          expiresAtMs: now() + ttlMs,
-        }, ttlMs);
-      } else {
-        await store.abandon(scope, key);
-      }
+      // Only if the error handler itself failed: the request may run again on a retry.
+      await store.abandon(scope, key);
       throw err;
     }
+    // A thrown domain error has already become its problem response here (Hono's compose runs
+    // app.onError where the handler threw), so 4xx answers are stored and replayed like 2xx.
     if (c.res.status >= 500) {
       await store.abandon(scope, key);
       return;
@@ -83,4 +67,13 @@ export function idempotency(
       expiresAtMs: now() + ttlMs,
     }, ttlMs);
   };
+}
+
+/** The idempotency middleware as every route file uses it: the app's store, TTL and clock. */
+export function idempotencyFor(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  return idempotency(
+    deps.idempotencyStore,
+    deps.config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    deps.now,
+  );
 }
