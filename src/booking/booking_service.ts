@@ -22,6 +22,7 @@ import {
 } from "../errors.ts";
 import type { BookingEvents } from "../events/booking_events.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
+import { formatWhen } from "../i18n/patient_templates.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { AuthUser } from "../auth/token_service.ts";
 import type { HoldRecord, HoldStore } from "../stores/kv/hold_store.ts";
@@ -104,14 +105,6 @@ export function createBookingService(deps: BookingDeps) {
         `Cannot ${action} within ${config.CANCEL_CUTOFF_MINUTES} minutes of the start`,
       );
     }
-  }
-
-  function formatLocal(ms: number, timeZone: string): string {
-    return new Intl.DateTimeFormat("en-IN", {
-      timeZone,
-      dateStyle: "medium",
-      timeStyle: "short",
-    }).format(ms);
   }
 
   return {
@@ -208,7 +201,7 @@ export function createBookingService(deps: BookingDeps) {
           channel: patient.channel,
           code,
           body: `Vaidya: code ${code} confirms your visit with ${doctor.name} on ${
-            formatLocal(slot.startMs, patient.timeZone || doctor.timezone)
+            formatWhen(slot.startMs, "en", patient.timeZone || doctor.timezone)
           }. Valid ${Math.round(config.HOLD_TTL_SECONDS / 60)} min.`,
         });
         metrics.codesSent.inc({ purpose: "hold", outcome: "sent" });

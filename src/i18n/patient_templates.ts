@@ -116,16 +116,25 @@ function shortName(name: string): string {
   return clean.length <= MAX_DOCTOR_NAME ? clean : `${clean.slice(0, MAX_DOCTOR_NAME - 1)}…`;
 }
 
+/** Building an Intl formatter costs far more than using one: one per language and zone. */
+const whenFormatters = new Map<string, Intl.DateTimeFormat>();
+
 export function formatWhen(startMs: number, lang: PatientLanguage, timeZone: string): string {
-  return new Intl.DateTimeFormat(`${lang}-IN`, {
-    timeZone,
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    hour: "numeric",
-    minute: "2-digit",
-    timeZoneName: timeZone === "Asia/Kolkata" ? undefined : "short",
-  }).format(startMs);
+  const key = `${lang}|${timeZone}`;
+  let formatter = whenFormatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(`${lang}-IN`, {
+      timeZone,
+      weekday: "short",
+      day: "numeric",
+      month: "short",
+      hour: "numeric",
+      minute: "2-digit",
+      timeZoneName: timeZone === "Asia/Kolkata" ? undefined : "short",
+    });
+    whenFormatters.set(key, formatter);
+  }
+  return formatter.format(startMs);
 }
 
 export function formatDate(date: string, lang: PatientLanguage): string {
