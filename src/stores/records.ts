@@ -77,6 +77,12 @@ export function isActive(status: AppointmentStatus): boolean {
   return ACTIVE_STATUSES.includes(status);
 }
 
+/**
+ * The longest a claim (hold or appointment) can last: stores that index by start look back this
+ * far to find claims that began earlier but still overlap a window. Slots are at most 240 min.
+ */
+export const MAX_CLAIM_MS = 8 * 60 * 60 * 1000;
+
 /** The claim grid: every claim covers whole 5-minute cells, so slots of any length can be compared. */
 export const CELL_MS = 5 * 60 * 1000;
 

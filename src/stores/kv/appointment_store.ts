@@ -6,12 +6,9 @@
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
 import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
-import { type AppointmentRecord, cellsOf, isActive } from "../records.ts";
+import { type AppointmentRecord, cellsOf, isActive, MAX_CLAIM_MS } from "../records.ts";
 import { commit, decodeCursor, encodeCursor, getManyChunked, withKvRetry } from "./kv_commit.ts";
 import { appointmentKey, apptByDoctorKey, apptByPatientKey, claimKey } from "./keys.ts";
-
-/** The longest appointment we look back for when scanning by start time. */
-const MAX_APPOINTMENT_MS = 8 * 60 * 60 * 1000;
 
 function claimedCells(a: AppointmentRecord): number[] {
   return isActive(a.status) ? cellsOf(a.startMs, a.endMs) : [];
@@ -123,7 +120,7 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
       const out: Interval[] = [];
       const prefix = ["appt_by_doctor", doctorId];
       const iter = kv.list<AppointmentRecord>({
-        start: [...prefix, fromMs - MAX_APPOINTMENT_MS],
+        start: [...prefix, fromMs - MAX_CLAIM_MS],
         end: [...prefix, toMs],
       });
       for await (const e of iter) {

@@ -6,7 +6,7 @@
  */
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
-import { cellsOf } from "../records.ts";
+import { cellsOf, MAX_CLAIM_MS } from "../records.ts";
 import { commit, getManyChunked, withKvRetry } from "./kv_commit.ts";
 import { holdByDoctorKey, holdCellKey, holdKey, patientHoldsKey } from "./keys.ts";
 
@@ -141,7 +141,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
       const out: Interval[] = [];
       const prefix = ["hold_by_doctor", doctorId];
       const iter = kv.list<DoctorHold>({
-        start: [...prefix, fromMs - 8 * 60 * 60 * 1000],
+        start: [...prefix, fromMs - MAX_CLAIM_MS],
         end: [...prefix, toMs],
       });
       for await (const e of iter) {

@@ -9,15 +9,18 @@ import type { Db, Filter } from "mongodb";
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
 import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
-import { ACTIVE_STATUSES, type AppointmentRecord, cellsOf, isActive } from "../records.ts";
+import {
+  ACTIVE_STATUSES,
+  type AppointmentRecord,
+  cellsOf,
+  isActive,
+  MAX_CLAIM_MS,
+} from "../records.ts";
 import { type ClaimGuard, claimId, createClaimGuard } from "./claims.ts";
 import { decodeCursor, encodeCursor, fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
 
 export type AppointmentDocument = Stored<AppointmentRecord>;
-
-/** The longest appointment `busy` looks back for when scanning by start time. */
-const MAX_APPOINTMENT_MS = 8 * 60 * 60 * 1000;
 
 function claimedCells(a: AppointmentRecord): number[] {
   return isActive(a.status) ? cellsOf(a.startMs, a.endMs) : [];
@@ -138,7 +141,7 @@ export function createMongoAppointmentStore(
         {
           doctorId,
           status: { $in: [...ACTIVE_STATUSES] },
-          startMs: { $gte: fromMs - MAX_APPOINTMENT_MS, $lt: toMs },
+          startMs: { $gte: fromMs - MAX_CLAIM_MS, $lt: toMs },
           endMs: { $gt: fromMs },
         },
         { projection: { _id: 0, startMs: 1, endMs: 1 } },
