@@ -5,7 +5,9 @@
  * seals); old keys stay listed, so tokens already issued still verify and sealed data still
  * opens. Then every sealed field of doctors, appointments and patients is re-sealed under the
  * new data key, in batches, with a checkpoint in KV: if it stops, run it again with
- * --reseal-only and it resumes.
+ * --reseal-only and it resumes. What is re-sealed is every collection of the registry in
+ * src/stores/sealed_fields.ts (doctors, appointments, patients, webhook secrets); erased values
+ * are skipped.
  *
  * Development (keys generated into KV under ["secret", ...]): the new key is written to KV.
  * Restart the server afterwards so it loads the new keys.
@@ -15,7 +17,8 @@
  *
  *   --what W         jwt, data or all (default all)
  *   --reseal-only    do not make a key; re-seal under the active data key (resumes)
- *   --dry-run        show what would change; write nothing
+ *   --dry-run        show what would change and open every stale value (so it fails where a
+ *                    real run would); write nothing
  *   --yes            do not ask before writing
  *   --help           show this text
  */
@@ -101,12 +104,15 @@ await runScript("rotate-keys", async () => {
       }
     }
     if (!doData && !args["reseal-only"]) return;
-    const counts = await resealAll(rt, !dry, (phase, n) => {
+    // A dry run of a rotation counts every value: the new key would make them all stale.
+    const counts = await resealAll(rt, { apply: !dry, all: dry && doData }, (phase, n) => {
       if (Deno.stderr.isTerminal()) console.error(`re-sealing ${phase}: +${n}`);
+      rt.crashPoint?.("reseal.after_page");
     });
+    const under = dry && doData ? "a new key" : rt.cipher.activeKeyId;
     console.log(
       `${dry ? "dry run: " : ""}${counts.scanned} records scanned, ${counts.stale} sealed under ` +
-        `an older key, ${counts.resealed} re-sealed under ${rt.cipher.activeKeyId}` +
+        `an older key, ${counts.resealed} re-sealed under ${under}` +
         (counts.conflicts > 0 ? `, ${counts.conflicts} changed meanwhile (run again)` : ""),
     );
   } finally {

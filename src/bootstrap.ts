@@ -84,11 +84,20 @@ function openSender(config: Config, kv: Deno.Kv, log: Logger): MessageSender {
   });
 }
 
-/** Exits the process abruptly at configured points, to test crash safety (APP_ENV=test only). */
-function crashPoints(config: Config, log: Logger): ((name: string) => void) | undefined {
+/**
+ * Fault injection at named points, to test crash safety (APP_ENV=test only). `name` exits the
+ * process abruptly; `name:hang` prints `fault injection: hanging at <name>` on stderr and freezes
+ * the process (no timer, no I/O runs any more) so a test can `kill -9` it at exactly that point.
+ */
+export function crashPoints(config: Config, log: Logger): ((name: string) => void) | undefined {
   if (config.FAULT_INJECTION.length === 0) return undefined;
   const points = new Set(config.FAULT_INJECTION);
   return (name) => {
+    if (points.has(`${name}:hang`)) {
+      console.error(`fault injection: hanging at ${name}`);
+      // Blocks this thread for good: the process only ends by a signal.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    }
     if (!points.has(name)) return;
     log.warn("fault injection: crashing", { point: name });
     Deno.exit(86);
@@ -104,6 +113,8 @@ export interface OperatorRuntime {
   hash: KeyedHash;
   records: RecordStores;
   admins: AdminStore;
+  /** Fault injection (see `crashPoints`), undefined outside tests. */
+  crashPoint?: (name: string) => void;
   close(): Promise<void>;
 }
 
@@ -121,6 +132,7 @@ export async function openOperatorRuntime(config: Config, log: Logger): Promise<
       hash: await createKeyedHash(secrets.hmacSecret),
       records,
       admins: createKvAdminStore(kv),
+      crashPoint: crashPoints(config, log),
       async close() {
         await records.close().catch(() => {});
         kv.close();

@@ -9,6 +9,16 @@ const tasks = (JSON.parse(await Deno.readTextFile(`${REPO_ROOT}deno.json`)) as {
   tasks: Record<string, string>;
 }).tasks;
 
+function taskArgs(name: string, dir: string): string[] {
+  const task = tasks[name];
+  if (!task) throw new Error(`deno.json has no task ${name}`);
+  const parts = task.split(/\s+/).map((p) =>
+    p.replaceAll("./data", `${dir}/data`).replaceAll("./out", `${dir}/out`)
+  );
+  if (parts[0] !== "deno") throw new Error(`task ${name} does not start with deno`);
+  return parts;
+}
+
 export interface TaskResult {
   code: number;
   stdout: string;
@@ -21,12 +31,7 @@ export async function runTask(
   dir: string,
   env: Record<string, string> = {},
 ): Promise<TaskResult> {
-  const task = tasks[name];
-  if (!task) throw new Error(`deno.json has no task ${name}`);
-  const parts = task.split(/\s+/).map((p) =>
-    p.replaceAll("./data", `${dir}/data`).replaceAll("./out", `${dir}/out`)
-  );
-  if (parts[0] !== "deno") throw new Error(`task ${name} does not start with deno`);
+  const parts = taskArgs(name, dir);
   const out = await new Deno.Command(Deno.execPath(), {
     args: [...parts.slice(1), ...args],
     cwd: REPO_ROOT,
@@ -41,4 +46,22 @@ export async function runTask(
     stdout: decoder.decode(out.stdout),
     stderr: decoder.decode(out.stderr),
   };
+}
+
+/** Starts an operator script like `runTask` but returns the running child (stderr piped). */
+export function spawnTask(
+  name: string,
+  args: string[],
+  dir: string,
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
+  const parts = taskArgs(name, dir);
+  return new Deno.Command(Deno.execPath(), {
+    args: [...parts.slice(1), ...args],
+    cwd: REPO_ROOT,
+    env: { KV_PATH: `${dir}/data/vaidya.kv`, NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
 }
