@@ -9,6 +9,7 @@ import {
   TokenResponse,
   VerifyRequest,
 } from "../src/http/schemas.ts";
+import { patientLanguageFromAcceptLanguage } from "../src/i18n/patient_templates.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
 const Jwks = z.object({
@@ -34,8 +35,9 @@ export function authRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { phone } = c.req.valid("json");
-      const channel = await deps.identity.channelFor(phone);
-      return c.json(await deps.otp.sendLoginCode(phone, c.get("clientIp"), channel), 202);
+      const language = patientLanguageFromAcceptLanguage(c.req.header("accept-language"));
+      const to = await deps.identity.codeRecipient(phone, language);
+      return c.json(await deps.otp.sendLoginCode(phone, c.get("clientIp"), to), 202);
     },
   );
 

@@ -92,7 +92,10 @@ export function loginRoutes(deps: AppDeps, ui: DoctorUiBackend) {
       return page(c, { step: "phone", next, phone: body.phone, errors }, 400);
     }
     try {
-      await deps.otp.sendLoginCode(parsed.data.phone, c.get("clientIp"), "sms");
+      await deps.otp.sendLoginCode(parsed.data.phone, c.get("clientIp"), {
+        channel: "sms",
+        language: c.get("lang"),
+      });
     } catch (err) {
       if (!(err instanceof RateLimitedError)) throw err;
       const message = rateLimitMessage(c, err);

@@ -9,7 +9,7 @@ import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId } from "../crypto/random.ts";
 import type { RecordStores } from "../stores/ports.ts";
 import { newPatientRecord } from "../patients/patient_record.ts";
-import type { OtpService } from "./otp_service.ts";
+import type { CodeRecipient, OtpService } from "./otp_service.ts";
 import type { RefreshTokens } from "./refresh_tokens.ts";
 import type { AuthUser, TokenService } from "./token_service.ts";
 
@@ -68,10 +68,15 @@ export function createIdentityService(deps: IdentityDeps) {
   }
 
   return {
-    /** The channel a code to this phone should use: the patient's preference if known. */
-    async channelFor(phone: string) {
+    /**
+     * Where and how a code to this phone goes: a known patient's channel and language, else SMS
+     * in `fallbackLanguage` (the request's `Accept-Language`).
+     */
+    async codeRecipient(phone: string, fallbackLanguage: string): Promise<CodeRecipient> {
       const p = await records.patients.findByPhoneIndex(await hash.hash("phone", phone));
-      return p?.channel ?? "sms";
+      return p && !p.erasedAt
+        ? { channel: p.channel, language: p.language }
+        : { channel: "sms", language: fallbackLanguage };
     },
     async login(
       phone: string,

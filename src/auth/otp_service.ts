@@ -8,11 +8,18 @@
 import type { Config } from "../config/config.ts";
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomDigits } from "../crypto/random.ts";
+import { loginCodeMessage } from "../i18n/code_templates.ts";
 import { InvalidCodeError, RateLimitedError } from "../errors.ts";
 import type { Channel, MessageSender } from "../notify/message_sender.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { type RateLimiter, rateLimitHeaders } from "../ratelimit/rate_limiter.ts";
 import type { EphemeralStore } from "../stores/ephemeral.ts";
+
+/** How a code reaches a phone: the known patient's channel and language, or the request's. */
+export interface CodeRecipient {
+  channel: Channel;
+  language: string;
+}
 
 interface StoredCode {
   id: string;
@@ -21,7 +28,8 @@ interface StoredCode {
 }
 
 export interface OtpService {
-  sendLoginCode(phone: string, ip: string, channel: Channel): Promise<{ expiresAt: string }>;
+  /** Sends a login code to `phone` on the recipient's channel, in their language. */
+  sendLoginCode(phone: string, ip: string, to: CodeRecipient): Promise<{ expiresAt: string }>;
   /** `ip` limits code checks per client address (code sprays across many phones). */
   verifyLoginCode(phone: string, code: string, ip?: string): Promise<void>;
 }
@@ -76,7 +84,7 @@ export function createOtpService(deps: OtpDeps): OtpService {
   }
 
   return {
-    async sendLoginCode(phone, ip, channel) {
+    async sendLoginCode(phone, ip, to) {
       const phoneIndex = await hash.hash("phone", phone);
       await assertNotLocked(phoneIndex);
       const cooldownKey = `otp_cooldown:${phoneIndex}`;
@@ -100,11 +108,9 @@ export function createOtpService(deps: OtpDeps): OtpService {
       try {
         await sender.send({
           to: phone,
-          channel,
+          channel: to.channel,
           code,
-          body: `Vaidya: your login code is ${code}. It expires in ${
-            Math.round(ttlMs / 60000)
-          } minutes. Never share it.`,
+          body: loginCodeMessage(to.language, { code, validSeconds: config.OTP_TTL_SECONDS }),
         });
         deps.metrics.codesSent.inc({ purpose: "login", outcome: "sent" });
       } catch (err) {

@@ -22,7 +22,7 @@ import {
 } from "../errors.ts";
 import type { BookingEvents } from "../events/booking_events.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
-import { formatWhen } from "../i18n/patient_templates.ts";
+import { holdCodeMessage } from "../i18n/code_templates.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { AuthUser } from "../auth/token_service.ts";
 import type { HoldRecord, HoldStore } from "../stores/kv/hold_store.ts";
@@ -200,9 +200,13 @@ export function createBookingService(deps: BookingDeps) {
           to: await cipher.open(patient.phoneSealed),
           channel: patient.channel,
           code,
-          body: `Vaidya: code ${code} confirms your visit with ${doctor.name} on ${
-            formatWhen(slot.startMs, "en", patient.timeZone || doctor.timezone)
-          }. Valid ${Math.round(config.HOLD_TTL_SECONDS / 60)} min.`,
+          body: holdCodeMessage(patient.language, {
+            code,
+            validSeconds: config.HOLD_TTL_SECONDS,
+            doctorName: doctor.name,
+            startMs: slot.startMs,
+            timeZone: patient.timeZone || doctor.timezone,
+          }),
         });
         metrics.codesSent.inc({ purpose: "hold", outcome: "sent" });
       } catch (err) {

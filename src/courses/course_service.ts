@@ -21,6 +21,7 @@ import {
   PolicyError,
   SlotUnavailableError,
 } from "../errors.ts";
+import { courseCodeMessage } from "../i18n/code_templates.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
 import type { HoldRecord, HoldStore } from "../stores/kv/hold_store.ts";
 import {
@@ -222,10 +223,12 @@ export function createCourseService(deps: CourseDeps) {
           to: await deps.cipher.open(patient.phoneSealed),
           channel: patient.channel,
           code,
-          body:
-            `Vaidya: code ${code} confirms your course of ${sessions.length} sessions with ${doctor.name}. Valid ${
-              Math.round(config.HOLD_TTL_SECONDS / 60)
-            } min.`,
+          body: courseCodeMessage(patient.language, {
+            code,
+            validSeconds: config.HOLD_TTL_SECONDS,
+            doctorName: doctor.name,
+            sessions: sessions.length,
+          }),
         });
       } catch (err) {
         await courses.releaseHolds(course);

@@ -254,11 +254,23 @@ export function t(lang: Lang, id: MessageId, params: Record<string, string | num
 
 /** The best supported language of an `Accept-Language` header (q-values honoured), else the default. */
 export function langFromAcceptLanguage(header: string | null | undefined): Lang {
-  if (!header) return DEFAULT_LANG;
+  return bestLanguage(header, LANGUAGES, DEFAULT_LANG);
+}
+
+/** The best of `supported` in an `Accept-Language` header (q-values honoured), else `fallback`. */
+export function bestLanguage<L extends string>(
+  header: string | null | undefined,
+  supported: readonly L[],
+  fallback: L,
+): L {
+  if (!header) return fallback;
   const ranked = header.split(",").map((part, i) => {
     const [tag, ...params] = part.trim().toLowerCase().split(";");
     const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
     return { lang: tag.split("-")[0], q: q === undefined ? 1 : Number(q), i };
   }).filter((r) => r.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
-  return ranked.map((r) => r.lang).find(isLang) ?? DEFAULT_LANG;
+  return ranked.map((r) => r.lang).find((l): l is L =>
+    (supported as readonly string[]).includes(l)
+  ) ??
+    fallback;
 }

@@ -1,9 +1,11 @@
 /**
  * Texts of the messages patients receive (SMS or WhatsApp), in the languages of our regions, in
  * native script. A message names the doctor and the time only: it must never carry the reason for
- * a visit, notes, or any other medical text, nor a code (codes are sent by the booking flow).
+ * a visit, notes, or any other medical text, nor a code (the messages that carry one-time codes
+ * are in code_templates.ts).
  * Times are formatted in the patient's time zone with the patient's locale.
  */
+import { bestLanguage } from "./messages.ts";
 
 export const PATIENT_LANGUAGES = ["en", "hi", "ta", "te", "kn", "ml", "bn", "mr"] as const;
 export type PatientLanguage = typeof PATIENT_LANGUAGES[number];
@@ -103,6 +105,13 @@ export interface MessageParams {
   timeZone: string;
 }
 
+/** The best patient language of an `Accept-Language` header (q-values honoured), else English. */
+export function patientLanguageFromAcceptLanguage(
+  header: string | null | undefined,
+): PatientLanguage {
+  return bestLanguage(header, PATIENT_LANGUAGES, "en");
+}
+
 /** "hi-IN", "HI" or "hi" → "hi"; anything we do not speak → English. */
 export function patientLanguage(tag: string | null | undefined): PatientLanguage {
   const primary = (tag ?? "").toLowerCase().split(/[-_]/)[0];
@@ -111,7 +120,8 @@ export function patientLanguage(tag: string | null | undefined): PatientLanguage
     : "en";
 }
 
-function shortName(name: string): string {
+/** The doctor's name as every patient message shows it: one-spaced, cut at MAX_DOCTOR_NAME. */
+export function shortDoctorName(name: string): string {
   const clean = name.replace(/\s+/g, " ").trim();
   return clean.length <= MAX_DOCTOR_NAME ? clean : `${clean.slice(0, MAX_DOCTOR_NAME - 1)}…`;
 }
@@ -157,7 +167,7 @@ export function renderPatientMessage(
     : formatWhen(params.startMs, lang, params.timeZone);
   const date = params.date ? formatDate(params.date, lang) : "";
   return TEMPLATES[lang][kind]
-    .replace("{doctor}", shortName(params.doctorName))
+    .replace("{doctor}", shortDoctorName(params.doctorName))
     .replace("{when}", when)
     .replace("{date}", date);
 }

@@ -1,6 +1,7 @@
 /**
- * A small HTTP client for tests: JSON requests against a running server, login through the
- * real OTP flow (code read from the dev outbox), and fixtures built through the public API.
+ * A small HTTP client for tests: JSON requests against a running server (or, with `fetcher`, an
+ * in-process app), login through the real OTP flow (code read from the dev outbox), and fixtures
+ * built through the public API.
  */
 import assert from "node:assert/strict";
 import { ADMIN_PHONE } from "./server.ts";
@@ -20,7 +21,11 @@ export interface Session {
 
 export class Api {
   readonly #sessions = new Map<string, Session>();
-  constructor(readonly baseUrl: string) {}
+  /** `fetcher` answers the requests instead of the network, e.g. an in-process `app.fetch`. */
+  constructor(
+    readonly baseUrl: string,
+    readonly fetcher: (request: Request) => Response | Promise<Response> = fetch,
+  ) {}
 
   async request<T = Record<string, unknown>>(
     method: string,
@@ -35,7 +40,7 @@ export class Api {
       body = JSON.stringify(options.body);
     }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const res = await fetch(this.baseUrl + path, { method, headers, body });
+    const res = await this.fetcher(new Request(this.baseUrl + path, { method, headers, body }));
     const text = await res.text();
     let parsed: unknown = text;
     try {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { langFromAcceptLanguage, t } from "../../src/i18n/messages.ts";
 import { localizeProblem } from "../../src/i18n/problems.ts";
+import { patientLanguageFromAcceptLanguage } from "../../src/i18n/patient_templates.ts";
 
 Deno.test("langFromAcceptLanguage() honours q-values and region tags, else English", () => {
   assert.equal(langFromAcceptLanguage("hi-IN,hi;q=0.9,en;q=0.8"), "hi");
@@ -19,4 +20,11 @@ Deno.test("localizeProblem() keeps English as raised and uses the catalogue othe
     detail: t("hi", "problem.slot_unavailable.detail"),
   });
   assert.equal(localizeProblem("hi", "no_such_code", english).title, "अनुरोध पूरा नहीं हुआ");
+});
+
+Deno.test("patientLanguageFromAcceptLanguage() picks among the eight patient languages", () => {
+  assert.equal(patientLanguageFromAcceptLanguage("ta-IN,ta;q=0.9,en;q=0.8"), "ta");
+  assert.equal(patientLanguageFromAcceptLanguage("fr, bn;q=0.2"), "bn");
+  assert.equal(patientLanguageFromAcceptLanguage("gu-IN"), "en");
+  assert.equal(patientLanguageFromAcceptLanguage(null), "en");
 });

@@ -1,0 +1,38 @@
+/**
+ * The real app, built in-process through the real bootstrap on an in-memory KV, with an `Api`
+ * client that calls `app.fetch` instead of the network. For tests that need no separate process
+ * (no crash, shutdown, browser or second instance). Dispose it to close the stores.
+ */
+import { createApp } from "../../src/app.ts";
+import { bootstrap, type Runtime } from "../../src/bootstrap.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+import { Api } from "./api.ts";
+import { ADMIN_PHONE } from "./server.ts";
+
+export interface InProcessApp {
+  api: Api;
+  runtime: Runtime;
+  /** The app's own `fetch`, for requests the `Api` client cannot express. */
+  fetch(request: Request): Response | Promise<Response>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export async function startApp(env: Record<string, string> = {}): Promise<InProcessApp> {
+  const config = loadConfig({
+    APP_ENV: "test",
+    KV_PATH: ":memory:",
+    ADMIN_PHONES: ADMIN_PHONE,
+    LOG_LEVEL: "error",
+    ...env,
+  });
+  const runtime = await bootstrap(config, createLogger({ level: "error", write: () => {} }));
+  const app = createApp(runtime.deps, { clientIp: () => "127.0.0.1" });
+  const fetch = (request: Request) => app.fetch(request);
+  return {
+    api: new Api("http://vaidya.test", fetch),
+    runtime,
+    fetch,
+    [Symbol.asyncDispose]: () => runtime.close(),
+  };
+}
