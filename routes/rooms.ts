@@ -22,7 +22,17 @@ export const RoomTicketSchema = z.object({
   role: z.enum(["patient", "doctor"]),
   opensAt: z.string(),
   closesAt: z.string(),
-  wsPath: z.string().openapi({ description: "Connect a WebSocket here with ?token=<token>" }),
+  wsPath: z.string().openapi({
+    description: "Connect a WebSocket here with ?token=<token>; a token admits one connection",
+  }),
+  iceServers: z.array(z.object({
+    urls: z.array(z.string()),
+    username: z.string().optional(),
+    credential: z.string().optional(),
+  })).openapi({
+    description: "For RTCPeerConnection: STUN/TURN servers, TURN with credentials valid for " +
+      "TURN_TTL_SECONDS (TURN REST API). Empty when none is configured (host candidates only).",
+  }),
 }).openapi("RoomTicket");
 
 const APPOINTMENT_ID = /^[\w-]{1,64}$/;
@@ -74,7 +84,7 @@ export function roomRoutes(deps: AppDeps & { rooms: RoomService }) {
         headers: { Upgrade: "websocket", Connection: "Upgrade" },
       });
     }
-    const seat = rooms.take(admission);
+    const seat = await rooms.take(admission);
     try {
       return await upgradeWebSocket(c, {
         onOpen: (_event, ws) => seat.open(ws),

@@ -248,8 +248,15 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     deps.prakriti = createKvPrakritiStore(kv);
     deps.rooms = await openRoomService({
       records,
+      kv,
       hmacSecret: secrets.hmacSecret,
       issuer: config.JWT_ISSUER,
+      turn: {
+        urls: config.TURN_URLS,
+        secret: config.TURN_SECRET,
+        ttlSeconds: config.TURN_TTL_SECONDS,
+      },
+      production: config.APP_ENV === "production",
       log,
       now,
       clockOffsetMs: config.ROOM_CLOCK_OFFSET_MS,

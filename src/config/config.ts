@@ -93,6 +93,21 @@ export const configSchema = z.object({
   WEBHOOK_SECRET_GRACE_HOURS: int(0, 24 * 30).default(24),
   WAITLIST_NOTIFY_PER_SLOT: int(1, 100).default(3),
 
+  /** ICE servers of video rooms: comma-separated `turn:`, `turns:` and `stun:` URLs. */
+  TURN_URLS: z.string().transform((s, ctx) => {
+    const urls = s.split(",").map((v) => v.trim()).filter(Boolean);
+    for (const url of urls) {
+      if (!/^(turns?|stun):[^\s,]+$/i.test(url)) {
+        ctx.addIssue({ code: "custom", message: `"${url}" is not a turn:, turns: or stun: URL` });
+      }
+    }
+    return urls;
+  }).default([]),
+  /** coturn's `static-auth-secret`: signs short-lived TURN credentials (TURN REST API). */
+  TURN_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  /** How long issued TURN credentials stay valid. */
+  TURN_TTL_SECONDS: int(60, 86_400).default(600),
+
   /** Test-only crash points (comma-separated names); the process exits at once when it reaches one. */
   FAULT_INJECTION: csv.default([]),
   /** Test-only: shifts the clock of video rooms (src/rooms/) to test early and late joins. */
@@ -140,6 +155,13 @@ function crossCheck(c: Config): string[] {
   }
   if (Boolean(c.UPSTASH_REDIS_REST_URL) !== Boolean(c.UPSTASH_REDIS_REST_TOKEN)) {
     problems.push("UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together");
+  }
+  const turnUrls = c.TURN_URLS.filter((u) => /^turns?:/i.test(u));
+  if (turnUrls.length > 0 && !c.TURN_SECRET) {
+    problems.push("TURN_SECRET: required with a turn: or turns: URL in TURN_URLS");
+  }
+  if (c.TURN_SECRET && turnUrls.length === 0) {
+    problems.push("TURN_URLS: TURN_SECRET is set but no turn: or turns: URL uses it");
   }
   if (c.FAULT_INJECTION.length > 0 && c.APP_ENV !== "test") {
     problems.push("FAULT_INJECTION: only allowed with APP_ENV=test");

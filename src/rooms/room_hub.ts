@@ -1,14 +1,18 @@
 /**
- * The signalling relay of video rooms, in process memory: one room per appointment with at most
- * two seats, `patient` and `doctor`. A seat is reserved at admission (before the WebSocket
- * upgrade, so two racing connections cannot both get it) and freed when its socket closes; a
- * second connection of a taken role is refused, never a takeover. Text frames up to
- * `maxMessageBytes` holding a JSON object with a string `type` are relayed verbatim to the other
- * seat; the hub adds `joined`, `peer-joined` and `peer-left` notices and closes every socket when
- * the room's window ends. It never reads or logs what peers send (SDP carries addresses).
- * Several instances need a shared relay (e.g. Redis pub/sub) or sticky routing by appointment id.
+ * The signalling relay of video rooms, through the shared store (room_signal_store.ts), so the
+ * two peers may be connected to different instances: one room per appointment with at most two
+ * seats, `patient` and `doctor`. A seat is leased in KV at admission (before the WebSocket
+ * upgrade, so two racing connections on any instances cannot both get it) together with spending
+ * the room token, renewed while the socket lives and released when it closes; a second connection
+ * of a taken role is refused, never a takeover. Text frames up to `maxMessageBytes` holding a JSON
+ * object with a string `type` are appended verbatim to the other seat's inbox, at most
+ * `ratePerSecond` (burst `burst`) per socket; the instance holding that seat watches its inbox and
+ * relays to its socket. The hub adds `joined`, `peer-joined` and `peer-left` notices and closes
+ * its sockets when the room's window ends. Only the sockets themselves live in this process.
+ * It never reads or logs what peers send (SDP carries addresses).
  */
 import type { Logger } from "../observability/logger.ts";
+import type { RoomSignalStore, SeatRef } from "../stores/kv/room_signal_store.ts";
 import type { RoomRole } from "./room_tokens.ts";
 
 /** What the hub needs of a WebSocket (hono's WSContext fits). */
@@ -21,7 +25,8 @@ export interface Seat {
   readonly role: RoomRole;
   open(socket: RoomSocket): void;
   receive(data: unknown): void;
-  leave(): void;
+  /** Frees the seat in the store and tells the peer; resolves when both are written. */
+  leave(): Promise<void>;
 }
 
 export interface RoomAdmission {
@@ -29,33 +34,31 @@ export interface RoomAdmission {
   role: RoomRole;
   /** When the room's window ends, on the room clock. */
   closesAtMs: number;
+  /** The room token's id (jti) and expiry: a token admits one connection only. */
+  tokenId: string;
+  tokenExpiresAtMs: number;
 }
 
 export interface RoomHubOptions {
+  signals: RoomSignalStore;
   log: Logger;
   /** The room clock (app clock plus the test-only offset). */
   now: () => number;
   maxMessageBytes?: number;
-  /** A reserved seat whose socket never opens is freed after this long. */
+  /** A reserved seat whose socket never opens is free again after this long. */
   openTimeoutMs?: number;
+  /** A live socket renews its seat this often; a seat not renewed for 3 periods is free. */
+  renewEveryMs?: number;
+  /** Signals a socket may send per second, and in one burst. */
+  ratePerSecond?: number;
+  burst?: number;
 }
 
 /** Notices the hub sends; a peer may not send these types itself. */
 const RESERVED_TYPES = new Set(["joined", "peer-joined", "peer-left", "error", "room-closed"]);
 export const CLOSE_ROOM_ENDED = 4000;
+export const CLOSE_SEAT_LOST = 4001;
 export const CLOSE_TOO_BIG = 1009;
-
-type Timer = ReturnType<typeof setTimeout>;
-
-interface SeatState {
-  socket: RoomSocket | null;
-  openTimer?: Timer;
-}
-
-interface Room {
-  seats: Map<RoomRole, SeatState>;
-  endTimer: Timer;
-}
 
 const other = (role: RoomRole): RoomRole => role === "patient" ? "doctor" : "patient";
 
@@ -70,109 +73,170 @@ function isSignal(text: string): boolean {
   }
 }
 
+export type TakeResult = Seat | "seat_taken" | "token_used";
+
 export function createRoomHub(options: RoomHubOptions) {
+  const { signals, log } = options;
   const maxBytes = options.maxMessageBytes ?? 64 * 1024;
   const openTimeoutMs = options.openTimeoutMs ?? 15_000;
-  const rooms = new Map<string, Room>();
+  const renewEveryMs = options.renewEveryMs ?? 10_000;
+  const ratePerSecond = options.ratePerSecond ?? 20;
+  const burst = options.burst ?? 60;
   const encoder = new TextEncoder();
+  /** Sockets of this process, to close at shutdown. */
+  const local = new Map<Seat, RoomSocket>();
 
-  function sendTo(state: SeatState | undefined, message: Record<string, unknown>) {
-    state?.socket?.send(JSON.stringify(message));
-  }
-
-  function endRoom(appointmentId: string) {
-    const room = rooms.get(appointmentId);
-    if (!room) return;
-    rooms.delete(appointmentId);
-    clearTimeout(room.endTimer);
-    for (const state of room.seats.values()) {
-      clearTimeout(state.openTimer);
-      sendTo(state, { type: "room-closed" });
-      state.socket?.close(CLOSE_ROOM_ENDED, "room closed");
-    }
-  }
+  const fail = (what: string) => (err: unknown) =>
+    log.warn(`room relay: ${what} failed`, { error: String(err) });
 
   return {
-    /** A seat in the room, or null when that role's seat is taken. */
-    reserve(admission: RoomAdmission): Seat | null {
+    /** Leases the admitted seat and spends its token; the refusal when either is taken. */
+    async take(admission: RoomAdmission): Promise<TakeResult> {
       const { appointmentId, role } = admission;
-      const existing = rooms.get(appointmentId);
-      if (existing?.seats.has(role)) return null;
-      const current: Room = existing ?? {
-        seats: new Map(),
-        endTimer: setTimeout(
-          () => endRoom(appointmentId),
-          Math.min(Math.max(0, admission.closesAtMs - options.now()), 2 ** 31 - 1),
-        ),
-      };
-      rooms.set(appointmentId, current);
-      const state: SeatState = { socket: null };
-      current.seats.set(role, state);
+      const connId = crypto.randomUUID();
+      const mine: SeatRef = { appointmentId, role };
+      const theirs: SeatRef = { appointmentId, role: other(role) };
+      const taken = await signals.takeSeat(mine, connId, openTimeoutMs, {
+        id: admission.tokenId,
+        expiresAtMs: admission.tokenExpiresAtMs,
+      });
+      if (taken !== "ok") return taken;
+
+      let socket: RoomSocket | null = null;
+      let left = false;
+      let watch: ReadableStreamDefaultReader<unknown> | null = null;
+      let renewTimer: ReturnType<typeof setInterval> | undefined;
+      let endTimer: ReturnType<typeof setTimeout> | undefined;
+      // Signals are appended one at a time, in the order they arrived.
+      let outgoing: Promise<void> = Promise.resolve();
+      let tokens = burst;
+      let lastRefill = Date.now();
+      let peerOpen = false;
+
+      const send = (message: Record<string, unknown>) => socket?.send(JSON.stringify(message));
+      const notifyPeer = (message: Record<string, unknown>) =>
+        signals.append(theirs, JSON.stringify(message)).catch(fail("notice"));
+
+      function allow(): boolean {
+        const t = Date.now();
+        tokens = Math.min(burst, tokens + ((t - lastRefill) / 1000) * ratePerSecond);
+        lastRefill = t;
+        if (tokens < 1) return false;
+        tokens -= 1;
+        return true;
+      }
+
+      async function relayInbox(fromSeq: number) {
+        let seen = fromSeq;
+        watch = signals.watchHead(mine).getReader();
+        while (!left) {
+          const next = await watch.read();
+          if (next.done || left) break;
+          const { seq, texts } = await signals.readSince(mine, seen);
+          seen = seq;
+          for (const text of texts) {
+            if (left) break;
+            if (text.startsWith('{"type":"peer-joined"')) peerOpen = true;
+            if (text.startsWith('{"type":"peer-left"')) peerOpen = false;
+            socket?.send(text);
+          }
+        }
+      }
+
       const seat: Seat = {
         role,
-        open(socket) {
-          clearTimeout(state.openTimer);
-          if (current.seats.get(role) !== state) {
-            return socket.close(CLOSE_ROOM_ENDED, "room closed");
-          }
-          state.socket = socket;
-          const peer = current.seats.get(other(role));
-          sendTo(state, { type: "joined", role, peer: peer?.socket ? other(role) : null });
-          sendTo(peer, { type: "peer-joined", role });
+        open(ws) {
+          if (left) return ws.close(CLOSE_ROOM_ENDED, "room closed");
+          socket = ws;
+          local.set(seat, ws);
+          endTimer = setTimeout(() => {
+            send({ type: "room-closed" });
+            socket?.close(CLOSE_ROOM_ENDED, "room closed");
+            seat.leave();
+          }, Math.min(Math.max(0, admission.closesAtMs - options.now()), 2 ** 31 - 1));
+          const renew = async () => {
+            if (!(await signals.renewSeat(mine, connId, renewEveryMs * 3)) && !left) {
+              send({ type: "error", code: "seat_lost" });
+              socket?.close(CLOSE_SEAT_LOST, "seat lost");
+              seat.leave();
+            }
+          };
+          renewTimer = setInterval(() => renew().catch(fail("seat renewal")), renewEveryMs);
+          (async () => {
+            await renew();
+            const fromSeq = await signals.headSeq(mine);
+            relayInbox(fromSeq).catch((err) => {
+              if (!left) fail("inbox watch")(err);
+            });
+            peerOpen = peerOpen || await signals.seatTaken(theirs, true);
+            send({ type: "joined", role, peer: peerOpen ? other(role) : null });
+            await notifyPeer({ type: "peer-joined", role });
+          })().catch(fail("join"));
         },
         receive(data) {
-          if (!state.socket) return;
+          if (!socket || left) return;
           if (typeof data !== "string") {
-            return sendTo(state, { type: "error", code: "bad_message", detail: "text only" });
+            return send({ type: "error", code: "bad_message", detail: "text only" });
           }
           if (data.length > maxBytes || encoder.encode(data).length > maxBytes) {
-            return state.socket.close(CLOSE_TOO_BIG, `messages are limited to ${maxBytes} bytes`);
+            socket.close(CLOSE_TOO_BIG, `messages are limited to ${maxBytes} bytes`);
+            return seat.leave();
+          }
+          if (!allow()) {
+            return send({
+              type: "error",
+              code: "rate_limited",
+              detail: `at most ${ratePerSecond} messages a second`,
+            });
           }
           if (!isSignal(data)) {
-            return sendTo(state, {
+            return send({
               type: "error",
               code: "bad_message",
               detail: "send a JSON object with a string `type` (not a notice type)",
             });
           }
-          const peer = current.seats.get(other(role));
-          if (!peer?.socket) return sendTo(state, { type: "error", code: "no_peer" });
-          peer.socket.send(data);
+          if (!peerOpen) return send({ type: "error", code: "no_peer" });
+          outgoing = outgoing.then(() => signals.append(theirs, data)).catch(fail("relay"));
         },
         leave() {
-          clearTimeout(state.openTimer);
-          if (current.seats.get(role) !== state) return;
-          current.seats.delete(role);
-          const wasOpen = state.socket !== null;
-          state.socket = null;
-          if (wasOpen) sendTo(current.seats.get(other(role)), { type: "peer-left", role });
-          if (current.seats.size === 0 && rooms.get(appointmentId) === current) {
-            clearTimeout(current.endTimer);
-            rooms.delete(appointmentId);
-          }
+          if (left) return Promise.resolve();
+          left = true;
+          local.delete(seat);
+          clearInterval(renewTimer);
+          clearTimeout(endTimer);
+          watch?.cancel().catch(() => {});
+          const wasOpen = socket !== null;
+          socket = null;
+          return (async () => {
+            await outgoing;
+            await signals.releaseSeat(mine, connId);
+            if (wasOpen) await notifyPeer({ type: "peer-left", role });
+          })().catch(fail("leave"));
         },
       };
-      state.openTimer = setTimeout(() => {
-        if (!state.socket) {
-          options.log.warn("room seat never opened; freed", { role });
-          seat.leave();
-        }
-      }, openTimeoutMs);
       return seat;
     },
 
-    isTaken(admission: RoomAdmission): boolean {
-      return rooms.get(admission.appointmentId)?.seats.has(admission.role) ?? false;
+    /** Whether a live connection holds the admitted seat, or its token was spent. */
+    async refusal(admission: RoomAdmission): Promise<"seat_taken" | "token_used" | null> {
+      if (await signals.tokenUsed(admission.tokenId)) return "token_used";
+      const seat = { appointmentId: admission.appointmentId, role: admission.role };
+      return (await signals.seatTaken(seat)) ? "seat_taken" : null;
     },
 
-    /** How many rooms have at least one seat taken. */
-    activeRooms(): number {
-      return rooms.size;
+    /** How many sockets this process holds. */
+    localSockets(): number {
+      return local.size;
     },
 
-    /** Closes every room (shutdown). */
-    closeAll() {
-      for (const id of [...rooms.keys()]) endRoom(id);
+    /** Closes this process's sockets (shutdown) and releases their seats in the store. */
+    async closeAll() {
+      const leaving = [...local].map(([seat, socket]) => {
+        socket.close(1001, "server shutting down");
+        return seat.leave();
+      });
+      await Promise.all(leaving);
     },
   };
 }

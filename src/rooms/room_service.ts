@@ -7,10 +7,12 @@
  */
 import type { AuthUser } from "../auth/token_service.ts";
 import { roomWindow, roomWindowState } from "../domain/room_window.ts";
-import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from "../errors.ts";
 import type { RecordStores } from "../stores/ports.ts";
 import type { AppointmentRecord } from "../stores/records.ts";
 import type { Logger } from "../observability/logger.ts";
+import { createKvRoomSignalStore } from "../stores/kv/room_signal_store.ts";
+import { createIceServers, type IceServer, type IceServers, isTurnUrl } from "./ice_servers.ts";
 import { createRoomHub, type RoomAdmission, type RoomHub, type Seat } from "./room_hub.ts";
 import {
   createRoomTokens,
@@ -35,6 +37,7 @@ export interface RoomServiceDeps {
   records: RecordStores;
   tokens: RoomTokens;
   hub: RoomHub;
+  iceServers: IceServers;
   /** The app clock; room tokens expire on it. */
   now: () => number;
   /** Test-only shift of the room clock (config ROOM_CLOCK_OFFSET_MS). */
@@ -50,9 +53,14 @@ export interface RoomTicket {
   closesAt: string;
   /** Where to connect, with `?token=` added. */
   wsPath: string;
+  /** For `RTCPeerConnection`: STUN/TURN URLs, TURN ones with short-lived credentials. */
+  iceServers: IceServer[];
 }
 
-function roomFull(a: RoomAdmission): ConflictError {
+function refusal(a: RoomAdmission, why: "seat_taken" | "token_used"): Error {
+  if (why === "token_used") {
+    return new UnauthenticatedError("This room token was used already; ask for a new one");
+  }
   return new ConflictError(
     "room_full",
     `The ${a.role} of appointment ${a.appointmentId} is already in the room`,
@@ -60,7 +68,7 @@ function roomFull(a: RoomAdmission): ConflictError {
 }
 
 export function createRoomService(deps: RoomServiceDeps) {
-  const { records, tokens, hub, now } = deps;
+  const { records, tokens, hub, now, iceServers } = deps;
   const roomNow = () => now() + (deps.clockOffsetMs ?? 0);
 
   function roleIn(a: AppointmentRecord, user: AuthUser): RoomRole | null {
@@ -120,12 +128,14 @@ export function createRoomService(deps: RoomServiceDeps) {
         opensAt: new Date(window.opensAtMs).toISOString(),
         closesAt: new Date(window.closesAtMs).toISOString(),
         wsPath: `/v1/rooms/${encodeURIComponent(appointmentId)}/ws`,
+        iceServers: await iceServers(user.id, nowMs),
       };
     },
 
     /**
      * Checks a connection before its upgrade: a valid token for this appointment, the holder
-     * still its patient or doctor, the room still open, and that role's seat free.
+     * still its patient or doctor, the room still open, that role's seat free and the token
+     * never used before.
      */
     async admit(appointmentId: string, token: string): Promise<RoomAdmission> {
       const claims = await tokens.verify(token, now());
@@ -137,39 +147,62 @@ export function createRoomService(deps: RoomServiceDeps) {
         if (err instanceof NotFoundError) throw new ForbiddenError("This room is not yours");
         throw err;
       });
-      const admission = { appointmentId, role, closesAtMs: window.closesAtMs };
-      if (hub.isTaken(admission)) throw roomFull(admission);
+      const admission: RoomAdmission = {
+        appointmentId,
+        role,
+        closesAtMs: window.closesAtMs,
+        tokenId: claims.tokenId,
+        tokenExpiresAtMs: claims.expiresAtMs,
+      };
+      const why = await hub.refusal(admission);
+      if (why) throw refusal(admission, why);
       return admission;
     },
 
-    /** Takes the admitted seat (409 `room_full` if a racing connection took it first). */
-    take(admission: RoomAdmission): Seat {
-      const seat = hub.reserve(admission);
-      if (!seat) throw roomFull(admission);
+    /** Takes the admitted seat and spends the token (refused if a racing connection won). */
+    async take(admission: RoomAdmission): Promise<Seat> {
+      const seat = await hub.take(admission);
+      if (typeof seat === "string") throw refusal(admission, seat);
       return seat;
     },
 
-    activeRooms: () => hub.activeRooms(),
+    localSockets: () => hub.localSockets(),
     close: () => hub.closeAll(),
   };
 }
 
 export type RoomService = ReturnType<typeof createRoomService>;
 
-/** Builds the room service with its token key and in-memory relay (called by bootstrap.ts). */
+/**
+ * Builds the room service with its token key, its relay through the shared KV and its ICE
+ * servers (called by bootstrap.ts). Warns in production when no TURN server is configured.
+ */
 export async function openRoomService(options: {
   records: RecordStores;
+  kv: Deno.Kv;
   hmacSecret: string;
   issuer: string;
+  turn: { urls: string[]; secret?: string; ttlSeconds: number };
+  production: boolean;
   log: Logger;
   now: () => number;
   clockOffsetMs: number;
 }): Promise<RoomService> {
-  const { now, clockOffsetMs } = options;
+  const { now, clockOffsetMs, log } = options;
+  if (options.production && !options.turn.urls.some(isTurnUrl)) {
+    log.warn(
+      "video rooms: no TURN server (TURN_URLS); peers behind carrier NATs will not connect",
+    );
+  }
   return createRoomService({
     records: options.records,
     tokens: await createRoomTokens(options.hmacSecret, options.issuer),
-    hub: createRoomHub({ log: options.log, now: () => now() + clockOffsetMs }),
+    hub: createRoomHub({
+      signals: createKvRoomSignalStore(options.kv, now),
+      log,
+      now: () => now() + clockOffsetMs,
+    }),
+    iceServers: await createIceServers(options.turn),
     now,
     clockOffsetMs,
   });

@@ -21,10 +21,15 @@ export interface RoomClaims {
   expiresAtMs: number;
 }
 
+/** The claims of a verified token, with its id (`jti`), which one connection spends. */
+export interface VerifiedRoomClaims extends RoomClaims {
+  tokenId: string;
+}
+
 export interface RoomTokens {
   sign(claims: RoomClaims, nowMs: number): Promise<string>;
   /** The claims of a valid token; `UnauthenticatedError` for anything else. */
-  verify(token: string, nowMs: number): Promise<RoomClaims>;
+  verify(token: string, nowMs: number): Promise<VerifiedRoomClaims>;
 }
 
 async function deriveKey(secretBase64: string): Promise<Uint8Array> {
@@ -63,14 +68,20 @@ export async function createRoomTokens(secretBase64: string, issuer: string): Pr
           issuer,
           audience: ROOM_AUDIENCE,
           algorithms: ["HS256"],
-          requiredClaims: ["sub", "exp", "apt", "role"],
+          requiredClaims: ["sub", "exp", "jti", "apt", "role"],
           currentDate: new Date(nowMs),
         });
         const { apt, role } = payload;
         if (typeof apt !== "string" || (role !== "patient" && role !== "doctor")) {
           throw new Error("room token claims have the wrong shape");
         }
-        return { userId: payload.sub!, role, appointmentId: apt, expiresAtMs: payload.exp! * 1000 };
+        return {
+          userId: payload.sub!,
+          role,
+          appointmentId: apt,
+          expiresAtMs: payload.exp! * 1000,
+          tokenId: payload.jti!,
+        };
       } catch {
         throw new UnauthenticatedError("The room token is invalid or expired; ask for a new one");
       }

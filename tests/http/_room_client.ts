@@ -11,6 +11,7 @@ export interface RoomTicket {
   expiresAt: string;
   role: string;
   wsPath: string;
+  iceServers: { urls: string[]; username?: string; credential?: string }[];
 }
 
 export interface BookedAppointment {

@@ -162,7 +162,9 @@ Deno.test({
     );
 
     await t.step("two peers: notices, verbatim relay both ways, a third is refused", async () => {
-      const patient = await connectPeer(wsUrl(open.id, (await ticket(alice, open.id)).token));
+      const patientTicket = await ticket(alice, open.id);
+      assert.deepEqual(patientTicket.iceServers, [], "no TURN configured: host candidates only");
+      const patient = await connectPeer(wsUrl(open.id, patientTicket.token));
       assert.ok(patient, "the patient connects");
       assert.deepEqual(await patient.next(), { type: "joined", role: "patient", peer: null });
       const doctorPeer = await connectPeer(wsUrl(open.id, (await ticket(dr, open.id)).token));
@@ -191,6 +193,12 @@ Deno.test({
       patient.ws.send(JSON.stringify({ type: "ice", pad: "x".repeat(70 * 1024) }));
       assert.equal((await patient.closed).code, 1009, "oversized message closes the socket");
       assert.deepEqual(await doctorPeer.next(), { type: "peer-left", role: "patient" });
+      assert.equal(
+        await httpRefusal(open.id, patientTicket.token),
+        "401 unauthenticated",
+        "a room token admits one connection",
+      );
+      assert.equal(await connectPeer(wsUrl(open.id, patientTicket.token)), null);
       doctorPeer.ws.close();
       await doctorPeer.closed;
     });

@@ -1,11 +1,13 @@
 /**
- * The room window edges (pure) and the in-memory signalling relay with fake sockets: seats per
- * role, notices, verbatim relay, refused messages and the end of the window closing every socket;
- * and the test-only room clock offset refused outside APP_ENV=test.
+ * The room window edges (pure) and the signalling relay through KV with fake sockets: two hubs
+ * on one `:memory:` KV stand for two instances on a shared store. Seats per role across hubs,
+ * single-use tokens, notices, verbatim relay, refused and rate-limited messages, a crashed
+ * instance's lapsed lease, and the test-only room clock offset refused outside APP_ENV=test.
  */
 import assert from "node:assert/strict";
 import { roomWindow, roomWindowState } from "../../src/domain/room_window.ts";
-import { createRoomHub, type RoomSocket } from "../../src/rooms/room_hub.ts";
+import { createRoomHub, type RoomSocket, type Seat } from "../../src/rooms/room_hub.ts";
+import { createKvRoomSignalStore } from "../../src/stores/kv/room_signal_store.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { ConfigError, loadConfig } from "../../src/config/config.ts";
 
@@ -28,42 +30,100 @@ function fakeSocket() {
     send: (data) => void sent.push(data),
     close: (code = 1000) => void closes.push(code),
   };
-  return { socket, sent, closes, last: () => JSON.parse(sent.at(-1)!) };
+  const parsed = () => sent.map((s) => JSON.parse(s));
+  /** Waits (bounded) until a message matching `match` has arrived, and returns it. */
+  async function waitFor(match: (m: Record<string, unknown>) => boolean, label: string) {
+    for (let i = 0; i < 200; i++) {
+      const found = parsed().find(match);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`never received ${label}; got ${JSON.stringify(sent)}`);
+  }
+  return { socket, sent, closes, waitFor };
 }
 
-Deno.test("createRoomHub() relays between two seats and refuses a second seat per role", () => {
-  let now = START;
-  const hub = createRoomHub({
-    log: createLogger({ level: "error", write: () => {} }),
-    now: () => now,
+const quiet = createLogger({ level: "error", write: () => {} });
+
+function hubOn(kv: Deno.Kv, extra: { ratePerSecond?: number; burst?: number } = {}) {
+  return createRoomHub({
+    signals: createKvRoomSignalStore(kv),
+    log: quiet,
+    now: () => START,
     openTimeoutMs: 60_000,
+    ...extra,
   });
-  const admission = { appointmentId: "apt_1", closesAtMs: END + 30 * 60_000 };
-  const patientSeat = hub.reserve({ ...admission, role: "patient" })!;
-  assert.equal(hub.reserve({ ...admission, role: "patient" }), null, "one patient seat");
-  const doctorSeat = hub.reserve({ ...admission, role: "doctor" })!;
+}
+
+const admission = (role: "patient" | "doctor", tokenId = crypto.randomUUID()) => ({
+  appointmentId: "apt_1",
+  role,
+  closesAtMs: END + 30 * 60_000,
+  tokenId,
+  tokenExpiresAtMs: Date.now() + 60_000,
+});
+
+function asSeat(result: Seat | string): Seat {
+  assert.equal(typeof result, "object", `expected a seat, got ${String(result)}`);
+  return result as Seat;
+}
+
+Deno.test("createRoomHub() relays between two hubs sharing one KV, one seat per role", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const hubA = hubOn(kv);
+  const hubB = hubOn(kv, { ratePerSecond: 1, burst: 3 });
+  const patientToken = crypto.randomUUID();
+  const patientSeat = asSeat(await hubA.take(admission("patient", patientToken)));
+  assert.equal(await hubB.take(admission("patient")), "seat_taken", "one patient seat");
+  assert.equal(await hubA.refusal(admission("patient")), "seat_taken");
+  assert.equal(await hubB.refusal(admission("doctor", patientToken)), "token_used");
+  assert.equal(await hubB.take(admission("doctor", patientToken)), "token_used", "single use");
+  const doctorSeat = asSeat(await hubB.take(admission("doctor")));
+
   const p = fakeSocket();
   const d = fakeSocket();
   patientSeat.open(p.socket);
+  await p.waitFor((m) => m.type === "joined", "joined");
   doctorSeat.open(d.socket);
-  assert.deepEqual(p.last(), { type: "peer-joined", role: "doctor" });
-  assert.deepEqual(d.last(), { type: "joined", role: "doctor", peer: "patient" });
+  await p.waitFor((m) => m.type === "peer-joined" && m.role === "doctor", "peer-joined");
+  assert.deepEqual(await d.waitFor((m) => m.type === "joined", "joined"), {
+    type: "joined",
+    role: "doctor",
+    peer: "patient",
+  });
 
   const offer = '{"type":"offer","sdp":"x"}';
   doctorSeat.receive(offer);
-  assert.equal(p.sent.at(-1), offer);
+  await p.waitFor((m) => m.type === "offer", "offer");
+  assert.ok(p.sent.includes(offer), "relayed verbatim");
   patientSeat.receive('{"type":"joined"}');
-  assert.equal(p.last().code, "bad_message", "notice types cannot be forged");
+  await p.waitFor((m) => m.code === "bad_message", "bad_message");
+
+  for (let i = 0; i < 6; i++) doctorSeat.receive(`{"type":"ice","n":${i}}`);
+  await d.waitFor((m) => m.code === "rate_limited", "rate_limited");
+  await p.waitFor((m) => m.n === 1, "the first ICE messages");
+  const relayed = p.sent.filter((s) => s.startsWith('{"type":"ice"'));
+  assert.ok(relayed.length <= 3, `burst of 3 per socket, relayed ${relayed.length}`);
+
   patientSeat.receive("x".repeat(64 * 1024 + 1));
   assert.deepEqual(p.closes, [1009]);
+  await d.waitFor((m) => m.type === "peer-left" && m.role === "patient", "peer-left");
+  assert.equal(await hubA.refusal(admission("patient")), null, "a freed seat can be taken again");
+  await hubB.closeAll();
+  assert.deepEqual(d.closes, [1001]);
+  assert.equal(hubB.localSockets(), 0);
+});
 
-  patientSeat.leave();
-  assert.deepEqual(d.last(), { type: "peer-left", role: "patient" });
-  assert.ok(hub.reserve({ ...admission, role: "patient" }), "a freed seat can be taken again");
-  now = END;
-  hub.closeAll();
-  assert.deepEqual(d.closes, [4000]);
-  assert.equal(hub.activeRooms(), 0);
+Deno.test("createRoomHub() frees the seat of a crashed instance when its lease lapses", async () => {
+  using kv = await Deno.openKv(":memory:");
+  let clock = START;
+  const signals = createKvRoomSignalStore(kv, () => clock);
+  const crashed = createRoomHub({ signals, log: quiet, now: () => clock, openTimeoutMs: 5_000 });
+  asSeat(await crashed.take(admission("patient")));
+  const survivor = createRoomHub({ signals, log: quiet, now: () => clock });
+  assert.equal(await survivor.take(admission("patient")), "seat_taken");
+  clock += 5_001; // the lease ran out; KV may still return the value, its expiresAt says free
+  asSeat(await survivor.take(admission("patient")));
 });
 
 Deno.test("loadConfig() allows ROOM_CLOCK_OFFSET_MS only with APP_ENV=test", () => {

@@ -36,6 +36,10 @@
  * | ["webhook_attempt", endpointId, atMs, id]       | WebhookAttempt               | 7 d           |
  * | ["course", id]                                  | CourseRecord (therapy course)| -             |
  * | ["prakriti", patientId]                         | PrakritiAssessment           | -             |
+ * | ["room_seat", appointmentId, role]              | {connId, open, expiresAt}    | its lease     |
+ * | ["room_head", appointmentId, role]              | {seq, expiresAt}             | 1 d           |
+ * | ["room_signal", appointmentId, role, seq]       | {text, expiresAt}            | 2 min         |
+ * | ["room_token_used", tokenId]                    | {expiresAt}                  | token life+1m |
  *
  * `expireIn` deletes lazily, so values that expire carry `expiresAt` and readers check it.
  */
@@ -145,3 +149,29 @@ export const webhookAttemptKey = (endpointId: string, atMs: number, id: string):
   atMs,
   id,
 ];
+
+export type RoomSeatRole = "patient" | "doctor";
+export const roomSeatKey = (appointmentId: string, role: RoomSeatRole): Deno.KvKey => [
+  "room_seat",
+  appointmentId,
+  role,
+];
+export const roomHeadKey = (appointmentId: string, role: RoomSeatRole): Deno.KvKey => [
+  "room_head",
+  appointmentId,
+  role,
+];
+export const roomSignalPrefix = (appointmentId: string, role: RoomSeatRole): Deno.KvKey => [
+  "room_signal",
+  appointmentId,
+  role,
+];
+export const roomSignalKey = (
+  appointmentId: string,
+  role: RoomSeatRole,
+  seq: number,
+): Deno.KvKey => [
+  ...roomSignalPrefix(appointmentId, role),
+  seq,
+];
+export const roomTokenUsedKey = (tokenId: string): Deno.KvKey => ["room_token_used", tokenId];

@@ -1,0 +1,48 @@
+/**
+ * TURN REST API credentials (checked against node:crypto's HMAC-SHA1, not the code under test)
+ * and the TURN_* configuration checks. coturn's own acceptance is tested in
+ * tests/browser/video_call_test.ts.
+ */
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { createIceServers } from "../../src/rooms/ice_servers.ts";
+import { ConfigError, loadConfig } from "../../src/config/config.ts";
+
+const NOW = Date.parse("2026-12-01T04:30:00Z");
+
+Deno.test("createIceServers() signs '<expiry>:<user>' with HMAC-SHA1 for turn: URLs only", async () => {
+  const iceServers = await createIceServers({
+    urls: ["stun:turn.example.org:3478", "turn:turn.example.org:3478?transport=udp"],
+    secret: "s3cret-s3cret-s3cret",
+    ttlSeconds: 600,
+  });
+  const [stun, turn] = await iceServers("pat_1", NOW);
+  assert.deepEqual(stun, { urls: ["stun:turn.example.org:3478"] });
+  const expiry = NOW / 1000 + 600;
+  assert.equal(turn.username, `${expiry}:pat_1`);
+  const expected = createHmac("sha1", "s3cret-s3cret-s3cret").update(`${expiry}:pat_1`)
+    .digest("base64");
+  assert.equal(turn.credential, expected);
+  assert.deepEqual(turn.urls, ["turn:turn.example.org:3478?transport=udp"]);
+  assert.deepEqual(await (await createIceServers({ urls: [], ttlSeconds: 600 }))("x", NOW), []);
+});
+
+Deno.test("loadConfig() validates TURN_URLS, TURN_SECRET and TURN_TTL_SECONDS", () => {
+  const bad = (env: Record<string, string>, variable: string) =>
+    assert.throws(
+      () => loadConfig(env),
+      (err: Error) => err instanceof ConfigError && err.message.includes(variable),
+      variable,
+    );
+  bad({ TURN_URLS: "http://turn.example.org" }, "TURN_URLS");
+  bad({ TURN_URLS: "turn:turn.example.org:3478" }, "TURN_SECRET");
+  bad({ TURN_SECRET: "0123456789abcdef" }, "TURN_URLS");
+  bad({ TURN_URLS: "turn:t.example.org", TURN_SECRET: "short" }, "TURN_SECRET");
+  bad({ TURN_TTL_SECONDS: "5" }, "TURN_TTL_SECONDS");
+  const ok = loadConfig({
+    TURN_URLS: "turn:t.example.org:3478, turns:t.example.org:5349?transport=tcp,stun:t.example.org",
+    TURN_SECRET: "0123456789abcdef",
+  });
+  assert.equal(ok.TURN_URLS.length, 3);
+  assert.equal(ok.TURN_TTL_SECONDS, 600);
+});
