@@ -18,6 +18,8 @@ import { createDoctorService } from "./doctors/doctor_service.ts";
 import { createEventRuntime, eventSettingsFrom } from "./events/event_runtime.ts";
 import { startQueueWorker } from "./events/queue_worker.ts";
 import { createPatientService } from "./patients/patient_service.ts";
+import { createErasurePlan } from "./patients/erasure_plan.ts";
+import { createKvWaitlistStore } from "./waitlist/waitlist_store.ts";
 import { createConsoleSender, readOutbox } from "./notify/console_sender.ts";
 import type { MessageSender } from "./notify/message_sender.ts";
 import { createTwilioSender } from "./notify/twilio_sender.ts";
@@ -168,6 +170,8 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     const shared = openSharedState(config, kv, log, now, holds, metrics);
     const { ephemeral, limiter } = shared;
     const sender = openSender(config, kv, log);
+    const prakriti = createKvPrakritiStore(kv);
+    const idempotency = createKvIdempotencyStore(kv);
     const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);
     const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
     const events = createEventRuntime({
@@ -201,7 +205,20 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         now,
         isAdminPhoneIndex: createKvAdminStore(kv).isAdmin,
       }),
-      patients: createPatientService({ records, cipher, refresh, now }),
+      patients: createPatientService({
+        records,
+        cipher,
+        now,
+        erasure: createErasurePlan({
+          kv,
+          holds,
+          waitlist: createKvWaitlistStore(kv),
+          prakriti,
+          refresh,
+          idempotency,
+          ephemeral,
+        }),
+      }),
       doctors: shared.cacheDoctors(createDoctorService({ records, cipher, hash, now })),
       booking: shared.cacheBooking(createBookingService({
         config,
@@ -215,7 +232,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         crashPoint: crashPoints(config, log),
         events: events.bookingEvents,
       })),
-      idempotencyStore: createKvIdempotencyStore(kv),
+      idempotencyStore: idempotency,
       apiLimiter: shared.apiLimiter,
       readiness: {
         kv: async () => void await kv.get(["ping"]),
@@ -245,7 +262,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       sender,
       now,
     });
-    deps.prakriti = createKvPrakritiStore(kv);
+    deps.prakriti = prakriti;
     deps.rooms = await openRoomService({
       records,
       kv,

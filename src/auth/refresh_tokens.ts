@@ -43,6 +43,11 @@ export interface RefreshTokens {
   revoke(token: string, userId: string): Promise<void>;
   revokeSession(userId: string, sessionId: string): Promise<boolean>;
   listSessions(userId: string): Promise<SessionRecord[]>;
+  /**
+   * Deletes every session and refresh token of the user (erasure), not just revokes them. Refresh
+   * tokens are found by reading all of ["refresh"] (they are keyed by hash only): erasure is rare.
+   */
+  forgetUser(userId: string): Promise<number>;
 }
 
 export function createRefreshTokens(
@@ -140,6 +145,20 @@ export function createRefreshTokens(
       if (!s.value || s.value.userId !== userId) return false;
       await revokeFamily(sessionId);
       return true;
+    },
+
+    async forgetUser(userId) {
+      let n = 0;
+      for await (const e of kv.list<RefreshRecord>({ prefix: ["refresh"] })) {
+        if (e.value.user.id !== userId) continue;
+        await commit(() => kv.atomic().delete(e.key));
+        n++;
+      }
+      for await (const e of kv.list<string>({ prefix: ["session_by_user", userId] })) {
+        await commit(() => kv.atomic().delete(sessionKey(e.value)).delete(e.key));
+        n++;
+      }
+      return n;
     },
 
     async listSessions(userId) {

@@ -59,3 +59,15 @@ export async function readOutbox(kv: Deno.Kv, to?: string, limit = 50): Promise<
   }
   return out;
 }
+
+/** Deletes every dev-outbox message to `to` (erasure). Returns how many. */
+export async function forgetRecipient(kv: Deno.Kv, to: string): Promise<number> {
+  let n = 0;
+  for await (const e of kv.list<OutboxMessage>({ prefix: ["outbox_by_to", to] })) {
+    await commit(() =>
+      kv.atomic().delete(e.key).delete(outboxKey(Date.parse(e.value.sentAt), e.value.id))
+    );
+    n++;
+  }
+  return n;
+}

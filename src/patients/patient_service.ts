@@ -2,13 +2,14 @@
  * The patient's own profile (`/v1/me`): name, preferred language and channel, time zone, date of
  * birth, gender and medical history, all personal fields sealed at rest. Erasure removes personal
  * data and the phone's blind index, clears medical text from the patient's appointments, cancels
- * future ones (freeing the doctors' slots) and keeps the anonymised history.
+ * future ones (freeing the doctors' slots), keeps the anonymised history and then runs the erasure
+ * plan (erasure_plan.ts) for every other record of the patient.
  */
-import type { RefreshTokens } from "../auth/refresh_tokens.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import { NotFoundError } from "../errors.ts";
 import type { RecordStores } from "../stores/ports.ts";
 import type { AppointmentRecord, PatientRecord } from "../stores/records.ts";
+import { type ErasureStep, runErasurePlan } from "./erasure_plan.ts";
 
 export interface PatientProfile {
   id: string;
@@ -37,7 +38,8 @@ export type ProfilePatch = Partial<
 export interface PatientDeps {
   records: RecordStores;
   cipher: DataCipher;
-  refresh: RefreshTokens;
+  /** Everything else erasure removes (erasure_plan.ts). */
+  erasure: ErasureStep[];
   now: () => number;
 }
 
@@ -110,6 +112,11 @@ export function createPatientService(deps: PatientDeps) {
     /** Right to erasure. Returns how many appointments were anonymised and how many cancelled. */
     async erase(id: string) {
       const p = await load(id);
+      const subject = {
+        patientId: id,
+        phone: p.phoneSealed ? await cipher.open(p.phoneSealed) : null,
+        phoneIndex: p.phoneIndex,
+      };
       let anonymised = 0;
       let cancelled = 0;
       const iso = new Date(now()).toISOString();
@@ -139,9 +146,7 @@ export function createPatientService(deps: PatientDeps) {
         updatedAt: iso,
         version: p.version + 1,
       });
-      for (const s of await deps.refresh.listSessions(id)) {
-        await deps.refresh.revokeSession(id, s.id);
-      }
+      await runErasurePlan(deps.erasure, subject);
       return { anonymised, cancelled };
     },
   };

@@ -17,6 +17,8 @@ export interface PrakritiAssessment {
 export interface PrakritiStore {
   save(assessment: PrakritiAssessment): Promise<void>;
   get(patientId: string): Promise<PrakritiAssessment | null>;
+  /** Deletes the patient's assessment (erasure); true if there was one. */
+  remove(patientId: string): Promise<boolean>;
 }
 
 export function createKvPrakritiStore(kv: Deno.Kv): PrakritiStore {
@@ -29,6 +31,12 @@ export function createKvPrakritiStore(kv: Deno.Kv): PrakritiStore {
     },
     async get(patientId) {
       return (await withKvRetry(() => kv.get<PrakritiAssessment>(prakritiKey(patientId)))).value;
+    },
+    async remove(patientId) {
+      const entry = await withKvRetry(() => kv.get(prakritiKey(patientId)));
+      if (!entry.value) return false;
+      await commit(() => kv.atomic().delete(prakritiKey(patientId)));
+      return true;
     },
   };
 }

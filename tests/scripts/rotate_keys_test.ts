@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
-import { createRefreshTokens } from "../../src/auth/refresh_tokens.ts";
 import { openOperatorRuntime, type OperatorRuntime } from "../../src/bootstrap.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
@@ -91,11 +90,10 @@ async function dataKeyIds(dir: string): Promise<string[]> {
 /** Erases two seeded patients through the patient service and registers a webhook. */
 async function eraseAndRegister(dir: string, env: Record<string, string> = {}) {
   await withRuntime(dir, env, async (rt) => {
-    const refresh = createRefreshTokens(rt.kv, rt.hash, 86_400_000, Date.now);
     const patients = createPatientService({
       records: rt.records,
       cipher: rt.cipher,
-      refresh,
+      erasure: [],
       now: Date.now,
     });
     const page = await rt.records.patients.list(10);

@@ -51,6 +51,8 @@ export interface HoldStore {
   active(doctorId: string, fromMs: number, toMs: number, nowMs: number): Promise<Interval[]>;
   /** Live holds of a patient. */
   countActiveForPatient(patientId: string, nowMs: number): Promise<number>;
+  /** Removes every hold listed for the patient, expired or not (erasure). Returns how many. */
+  removeAllForPatient(patientId: string): Promise<number>;
 }
 
 export function createKvHoldStore(kv: Deno.Kv): HoldStore {
@@ -156,6 +158,20 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     async countActiveForPatient(patientId, nowMs) {
       const mine = await withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(patientId)));
       return (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs).length;
+    },
+
+    async removeAllForPatient(patientId) {
+      const mine = await withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(patientId)));
+      let removed = 0;
+      for (const { holdId } of mine.value ?? []) {
+        const hold = await get(holdId);
+        if (hold) {
+          await this.remove(hold);
+          removed++;
+        }
+      }
+      await commit(() => kv.atomic().delete(patientHoldsKey(patientId)));
+      return removed;
     },
   };
 }

@@ -4,7 +4,7 @@
  * same work twice; it expires after a minute in case the process died mid-request.
  */
 import { commit, withKvRetry } from "./kv_commit.ts";
-import { idempotencyKey } from "./keys.ts";
+import { idempotencyKey, idempotencyScopeRange } from "./keys.ts";
 
 export interface IdempotencyRecord {
   fingerprint: string;
@@ -27,6 +27,8 @@ export interface IdempotencyStore {
   begin(scope: string, key: string, fingerprint: string, nowMs: number): Promise<BeginResult>;
   finish(scope: string, key: string, record: IdempotencyRecord, ttlMs: number): Promise<void>;
   abandon(scope: string, key: string): Promise<void>;
+  /** Deletes every record of scopes starting with `${userId}:` (erasure). Returns how many. */
+  forgetUser(userId: string): Promise<number>;
 }
 
 export function createKvIdempotencyStore(kv: Deno.Kv): IdempotencyStore {
@@ -63,6 +65,14 @@ export function createKvIdempotencyStore(kv: Deno.Kv): IdempotencyStore {
     },
     async abandon(scope, key) {
       await withKvRetry(() => kv.delete(idempotencyKey(scope, key)));
+    },
+    async forgetUser(userId) {
+      let n = 0;
+      for await (const e of kv.list(idempotencyScopeRange(`${userId}:`))) {
+        await commit(() => kv.atomic().delete(e.key));
+        n++;
+      }
+      return n;
     },
   };
 }

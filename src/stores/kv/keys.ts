@@ -97,6 +97,11 @@ export const holdByDoctorKey = (doctorId: string, startMs: number, holdId: strin
 export const patientHoldsKey = (patientId: string): Deno.KvKey => ["patient_holds", patientId];
 
 export const idempotencyKey = (scope: string, key: string): Deno.KvKey => ["idem", scope, key];
+/** Every idempotency key whose scope starts with `scopeStart` (a range, as scopes are strings). */
+export const idempotencyScopeRange = (scopeStart: string) => ({
+  start: ["idem", scopeStart] as Deno.KvKey,
+  end: ["idem", `${scopeStart}\uffff`] as Deno.KvKey,
+});
 export const ephemeralKey = (name: string): Deno.KvKey => ["ephemeral", name];
 export const secretKey = (name: string): Deno.KvKey => ["secret", name];
 export const outboxKey = (sentAtMs: number, id: string): Deno.KvKey => ["outbox", sentAtMs, id];

@@ -1,0 +1,108 @@
+/**
+ * What the right to erasure does to each record of a patient, in ONE place. Every store that keeps
+ * something linked to a patient (their id, phone or the phone's blind index) is listed here either
+ * as a step that deletes or anonymises it, or under `KEPT_AFTER_ERASURE` with the reason it stays.
+ * tests/http/erasure_test.ts reads the whole raw store after an erasure and fails on anything
+ * linked to the patient that is not in the kept list, so a new store must be added here.
+ *
+ * `patient_service.erase` runs the booking part (appointments: medical text cleared, future ones
+ * cancelled through the booking core) and the patient record itself; this plan does the rest.
+ */
+import type { RefreshTokens } from "../auth/refresh_tokens.ts";
+import { forgetRecipient } from "../notify/console_sender.ts";
+import type { PrakritiStore } from "../recommend/prakriti_store.ts";
+import type { EphemeralStore } from "../stores/ephemeral.ts";
+import type { HoldStore } from "../stores/kv/hold_store.ts";
+import type { IdempotencyStore } from "../stores/kv/idempotency_store.ts";
+import type { WaitlistStore } from "../waitlist/waitlist_store.ts";
+
+/** Who is being erased: read before the patient record is anonymised. */
+export interface ErasureSubject {
+  patientId: string;
+  /** Plain E.164 phone, or null if it was already gone. */
+  phone: string | null;
+  phoneIndex: string;
+}
+
+export interface ErasureStep {
+  /** The records, as an operator would name them. */
+  name: string;
+  run(subject: ErasureSubject): Promise<number>;
+}
+
+/**
+ * Records that stay after erasure, linked to the patient only by the now anonymous id, holding no
+ * personal or medical text. Keyed by the first element of their KV key.
+ */
+export const KEPT_AFTER_ERASURE: Readonly<Record<string, string>> = {
+  patient: "the tombstone: id, erasedAt, language and channel; phone, name and profile removed",
+  appointment: "the doctor's history: times and status; reason, notes and cancel reason cleared",
+  appt_by_doctor: "index copy of the anonymised appointment",
+  appt_by_patient: "index copy of the anonymised appointment",
+  claim: "a completed/past appointment's cells on the doctor's calendar (appointment id only)",
+  course: "a therapy course: session times and the doctor; no text",
+  audit: "the tamper-evident audit log: ids and actions only; deleting would break the chain",
+  audit_by: "index of the audit log",
+  ephemeral:
+    "rate-limit windows (counts) keyed by the phone's blind index, gone within the hour; kept so " +
+    "erasure cannot reset the limits",
+  event_handled: "delivery bookkeeping of events: ids only, expires after 30 days",
+  outbox_event: "events in flight (ids and times only), deleted once delivered",
+};
+
+export interface ErasurePlanDeps {
+  kv: Deno.Kv;
+  holds: HoldStore;
+  waitlist: WaitlistStore;
+  prakriti: PrakritiStore;
+  refresh: RefreshTokens;
+  idempotency: IdempotencyStore;
+  ephemeral: EphemeralStore;
+}
+
+/** The OTP state kept in the ephemeral store under the phone's blind index. */
+const OTP_KEYS = ["otp", "otp_failures", "otp_lock", "otp_cooldown"] as const;
+
+export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
+  return [
+    { name: "holds", run: (s) => deps.holds.removeAllForPatient(s.patientId) },
+    {
+      name: "waitlist entries",
+      async run(s) {
+        const entries = await deps.waitlist.listForPatient(s.patientId);
+        for (const e of entries) await deps.waitlist.remove(s.patientId, e.id);
+        return entries.length;
+      },
+    },
+    {
+      name: "prakriti answers",
+      run: async (s) => (await deps.prakriti.remove(s.patientId)) ? 1 : 0,
+    },
+    { name: "sessions and refresh tokens", run: (s) => deps.refresh.forgetUser(s.patientId) },
+    { name: "idempotency records", run: (s) => deps.idempotency.forgetUser(s.patientId) },
+    {
+      name: "login codes and lockouts",
+      async run(s) {
+        let n = 0;
+        for (const k of OTP_KEYS) {
+          if (await deps.ephemeral.take(`${k}:${s.phoneIndex}`)) n++;
+        }
+        return n;
+      },
+    },
+    {
+      name: "development outbox",
+      run: (s) => s.phone ? forgetRecipient(deps.kv, s.phone) : Promise.resolve(0),
+    },
+  ];
+}
+
+/** Runs every step; returns how many records each removed, by step name. */
+export async function runErasurePlan(
+  plan: ErasureStep[],
+  subject: ErasureSubject,
+): Promise<Record<string, number>> {
+  const done: Record<string, number> = {};
+  for (const step of plan) done[step.name] = await step.run(subject);
+  return done;
+}
