@@ -25,6 +25,21 @@ const OutboxResponse = z.object({
   })),
 }).openapi("Outbox");
 
+/** A readiness check that does not answer in time counts as unavailable (a KV server that is down
+ * makes its client retry forever; a probe must not hang with it). */
+const READINESS_TIMEOUT_MS = 2_000;
+
+function withinReadinessTimeout(check: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
+      READINESS_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([check, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function systemRoutes(deps: AppDeps) {
   const app = router();
 
@@ -56,7 +71,7 @@ export function systemRoutes(deps: AppDeps) {
       await Promise.all(
         Object.entries(deps.readiness).map(async ([name, check]) => {
           try {
-            await check();
+            await withinReadinessTimeout(check());
             checks[name] = "ok";
           } catch (err) {
             ready = false;
@@ -71,31 +86,8 @@ export function systemRoutes(deps: AppDeps) {
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: "/metrics",
-      tags: ["system"],
-      summary: "Prometheus metrics of this instance (text exposition format 0.0.4)",
-      responses: {
-        200: {
-          description: "Counters and histograms",
-          content: { "text/plain": { schema: z.string() } },
-        },
-      },
-    }),
-    (c) => {
-      const mem = Deno.memoryUsage();
-      const gauge = deps.metrics.processMemory;
-      gauge.set({ kind: "rss" }, mem.rss);
-      gauge.set({ kind: "heap_total" }, mem.heapTotal);
-      gauge.set({ kind: "heap_used" }, mem.heapUsed);
-      gauge.set({ kind: "external" }, mem.external);
-      return c.text(deps.metrics.registry.render(), 200, {
-        "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
-      });
-    },
-  );
+  // With METRICS_PORT, /metrics lives on its own internal listener (main.ts), not here.
+  if (deps.config.METRICS_PORT === undefined) app.route("/", metricsRoutes(deps));
 
   app.openapi(
     createRoute({
@@ -125,5 +117,36 @@ export function systemRoutes(deps: AppDeps) {
 
   app.route("/", docsExplorerRoutes());
   if (deps.config.APP_ENV === "test") app.route("/", devSleepRoutes(deps.log));
+  return app;
+}
+
+/** `/metrics`: on the main app, or alone on the internal listener when METRICS_PORT is set. */
+export function metricsRoutes(deps: Pick<AppDeps, "metrics">) {
+  const app = router();
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/metrics",
+      tags: ["system"],
+      summary: "Prometheus metrics of this instance (text exposition format 0.0.4)",
+      responses: {
+        200: {
+          description: "Counters and histograms",
+          content: { "text/plain": { schema: z.string() } },
+        },
+      },
+    }),
+    (c) => {
+      const mem = Deno.memoryUsage();
+      const gauge = deps.metrics.processMemory;
+      gauge.set({ kind: "rss" }, mem.rss);
+      gauge.set({ kind: "heap_total" }, mem.heapTotal);
+      gauge.set({ kind: "heap_used" }, mem.heapUsed);
+      gauge.set({ kind: "external" }, mem.external);
+      return c.text(deps.metrics.registry.render(), 200, {
+        "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+      });
+    },
+  );
   return app;
 }

@@ -21,7 +21,7 @@ import { eventFeatureRoutes } from "../routes/event_features.ts";
 import { holdRoutes } from "../routes/holds.ts";
 import { meRoutes } from "../routes/me.ts";
 import { doctorUiRoutes } from "../routes/doctor_ui.ts";
-import { systemRoutes } from "../routes/system.ts";
+import { metricsRoutes, systemRoutes } from "../routes/system.ts";
 import { courseRoutes } from "../routes/courses.ts";
 import { recommendationRoutes } from "../routes/recommendations.ts";
 import { fhirRoutes } from "../routes/fhir.ts";
@@ -132,3 +132,11 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
 }
 
 export type VaidyaApp = ReturnType<typeof createApp>;
+
+/** The internal metrics listener's app (METRICS_PORT): `/metrics` and nothing else. */
+export function createMetricsApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>();
+  app.onError(createErrorHandler(deps.log));
+  app.route("/", metricsRoutes(deps));
+  return app;
+}

@@ -11,6 +11,8 @@ import { createRefreshTokens } from "./auth/refresh_tokens.ts";
 import { createTokenService } from "./auth/token_service.ts";
 import { createBookingService } from "./booking/booking_service.ts";
 import type { Config } from "./config/config.ts";
+import { isRemoteKv } from "./config/kv_location.ts";
+import { withKvDeadline } from "./stores/kv/kv_deadline.ts";
 import { createDataCipher } from "./crypto/data_cipher.ts";
 import { createKeyedHash } from "./crypto/keyed_hash.ts";
 import { resolveSecrets } from "./crypto/secrets.ts";
@@ -47,11 +49,16 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openKv(path: string): Promise<Deno.Kv> {
-  if (path !== ":memory:" && !path.includes("://")) {
+/**
+ * Opens the KV at `path` (a file, `:memory:`, a KV Connect URL) or, with no path, the platform's
+ * own database (Deno Deploy). A KV reached over the network gets a deadline on every call.
+ */
+export async function openKv(path: string | undefined, timeoutMs = 3_000): Promise<Deno.Kv> {
+  if (path !== undefined && path !== ":memory:" && !path.includes("://")) {
     await Deno.mkdir(dirname(path), { recursive: true });
   }
-  return await Deno.openKv(path);
+  const kv = await Deno.openKv(path);
+  return isRemoteKv(path) ? withKvDeadline(kv, timeoutMs) : kv;
 }
 
 async function openRecords(config: Config, kv: Deno.Kv, log: Logger): Promise<RecordStores> {
@@ -122,7 +129,7 @@ export interface OperatorRuntime {
 
 /** Opens the stores a `scripts/` task needs from the validated config, exactly as bootstrap does. */
 export async function openOperatorRuntime(config: Config, log: Logger): Promise<OperatorRuntime> {
-  const kv = await openKv(config.KV_PATH);
+  const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
   try {
     const secrets = await resolveSecrets(config, kv);
     const records = await openRecords(config, kv, log);
@@ -148,7 +155,7 @@ export async function openOperatorRuntime(config: Config, log: Logger): Promise<
 
 export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
   const now = () => Date.now();
-  const kv = await openKv(config.KV_PATH);
+  const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
   const closers: (() => Promise<void> | void)[] = [() => kv.close()];
   try {
     const secrets = await resolveSecrets(config, kv);

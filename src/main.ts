@@ -1,9 +1,11 @@
 /**
- * The entry point: reads the configuration, starts every service, serves HTTP, and on SIGTERM or
- * SIGINT stops taking requests, lets those in flight finish, and closes the stores, all within
- * SHUTDOWN_TIMEOUT_MS.
+ * The entry point: reads the configuration, starts every service, serves HTTP (and `/metrics` on
+ * its own internal listener when METRICS_PORT is set), and on SIGTERM or SIGINT drains: /readyz
+ * answers 503 at once, requests keep being served for DRAIN_DELAY_MS so a load balancer can take
+ * the instance out, then it stops taking requests, lets those in flight finish, and closes the
+ * stores, all within SHUTDOWN_TIMEOUT_MS.
  */
-import { createApp } from "./app.ts";
+import { createApp, createMetricsApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { createLogger, errorFields } from "./observability/logger.ts";
@@ -21,6 +23,9 @@ async function main() {
   }
   const log = createLogger({ level: config.LOG_LEVEL });
   const runtime = await bootstrap(config, log);
+  let stopping = false;
+  runtime.deps.readiness.draining = () =>
+    stopping ? Promise.reject(new Error("shutting down")) : Promise.resolve();
   const addrs = new WeakMap<Request, string>();
   const app = createApp(runtime.deps, { clientIp: (req) => addrs.get(req) ?? "unknown" });
 
@@ -30,7 +35,12 @@ async function main() {
     port: config.PORT,
     signal: abort.signal,
     onListen: ({ hostname, port }) => {
-      log.info("listening", { hostname, port, env: config.APP_ENV, kv: config.KV_PATH });
+      log.info("listening", {
+        hostname,
+        port,
+        env: config.APP_ENV,
+        kv: config.KV_PATH ?? "deno-deploy",
+      });
     },
   }, (req, info) => {
     const addr = info.remoteAddr as Deno.NetAddr;
@@ -38,19 +48,26 @@ async function main() {
     return app.fetch(req);
   });
 
-  let stopping = false;
+  const metricsServer = config.METRICS_PORT === undefined ? null : Deno.serve({
+    hostname: config.METRICS_HOST ?? config.HOST,
+    port: config.METRICS_PORT,
+    onListen: ({ hostname, port }) => log.info("metrics listening", { hostname, port }),
+  }, createMetricsApp(runtime.deps).fetch);
+
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info("shutting down", { signal });
+    log.info("shutting down", { signal, drainMs: config.DRAIN_DELAY_MS });
     const deadline = setTimeout(() => {
       log.error("shutdown took too long; exiting", { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       Deno.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
+    if (config.DRAIN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.DRAIN_DELAY_MS));
     // shutdown() stops accepting and lets requests in flight finish; aborting `signal` would
     // drop them (tests/http/shutdown_test.ts).
     await server.shutdown();
     await server.finished;
+    await metricsServer?.shutdown();
     await runtime.close();
     clearTimeout(deadline);
     log.info("stopped");

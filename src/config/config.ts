@@ -3,6 +3,7 @@
  * start-up with a message that names the variable. Nothing else in the app reads `Deno.env`.
  */
 import { z } from "zod";
+import { kvLocation } from "./kv_location.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -26,7 +27,14 @@ export const configSchema = z.object({
   APP_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: int(0, 65535).default(8000),
   HOST: z.string().min(1).default("0.0.0.0"),
-  KV_PATH: z.string().min(1).default("./data/vaidya.kv"),
+  /** Unset: `./data/vaidya.kv`, or on Deno Deploy the platform's database (kv_location.ts). */
+  KV_PATH: z.string().min(1).optional(),
+  /** How long one call to a KV server may take before the request answers 503 (remote KV only). */
+  KV_TIMEOUT_MS: int(100, 60_000).default(3_000),
+  /** Serve `/metrics` on this port only (an internal listener), not on PORT. Unset: on PORT. */
+  METRICS_PORT: int(1, 65535).optional(),
+  /** The address of the metrics listener; default HOST. */
+  METRICS_HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   PUBLIC_BASE_URL: z.url().optional(),
 
@@ -67,6 +75,8 @@ export const configSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 10_000_000).default(64 * 1024),
   REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** After SIGTERM, how long /readyz answers 503 while requests are still served (drain). */
+  DRAIN_DELAY_MS: int(0, 60_000).default(0),
 
   MONGODB_URI: optionalString,
   MONGODB_DB: z.string().min(1).default("vaidya"),
@@ -134,7 +144,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
-  const config = parsed.data;
+  const config = { ...parsed.data, KV_PATH: kvLocation(cleaned) };
   const problems = crossCheck(config);
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
@@ -162,6 +172,12 @@ function crossCheck(c: Config): string[] {
   }
   if (c.TURN_SECRET && turnUrls.length === 0) {
     problems.push("TURN_URLS: TURN_SECRET is set but no turn: or turns: URL uses it");
+  }
+  if (c.METRICS_PORT !== undefined && c.METRICS_PORT === c.PORT) {
+    problems.push("METRICS_PORT: must differ from PORT (metrics stay off the public port)");
+  }
+  if (c.DRAIN_DELAY_MS >= c.SHUTDOWN_TIMEOUT_MS) {
+    problems.push("DRAIN_DELAY_MS: must be shorter than SHUTDOWN_TIMEOUT_MS");
   }
   if (c.FAULT_INJECTION.length > 0 && c.APP_ENV !== "test") {
     problems.push("FAULT_INJECTION: only allowed with APP_ENV=test");

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Api, createDoctor } from "../_harness/api.ts";
+import { freePort } from "../_harness/ports.ts";
 import { startServer } from "../_harness/server.ts";
 
 async function until(what: string, check: () => boolean | Promise<boolean>) {
@@ -64,6 +65,32 @@ Deno.test("SIGTERM: in-flight request completes, new connections refused, exit 0
   const found = await again.request<{ id: string }>("GET", `/v1/doctors/${doctor.id}`);
   assert.equal(found.status, 200, "data written before shutdown survives the restart");
   assert.equal(found.body.id, doctor.id);
+});
+
+Deno.test("SIGTERM drains: /readyz 503 while still serving for DRAIN_DELAY_MS; metrics apart", async () => {
+  const metricsPort = freePort();
+  await using server = await startServer({
+    env: { DRAIN_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "8000", METRICS_PORT: String(metricsPort) },
+  });
+  const onMain = await fetch(`${server.url}/metrics`);
+  await onMain.body?.cancel();
+  assert.equal(onMain.status, 404, "no /metrics on the public port when METRICS_PORT is set");
+  const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+  assert.match(metrics, /vaidya_http_request_duration_seconds_count\{[^}]*status="404"/);
+  assert.equal((await fetch(`${server.url}/readyz`).then((r) => r.json())).status, "ready");
+
+  const stopping = server.stop();
+  await until("shutdown to begin", () => server.logs().includes("shutting down"));
+  const ready = await fetch(`${server.url}/readyz`);
+  const body = await ready.json() as { checks: Record<string, string> };
+  assert.equal(ready.status, 503, "a draining instance is not ready");
+  assert.equal(body.checks.draining, "unavailable");
+  const served = await fetch(`${server.url}/v1/doctors`);
+  await served.body?.cancel();
+  assert.equal(served.status, 200, "requests are still served while draining");
+  await stopping;
+  assert.equal(server.exitStatus()?.code, 0, server.logs().slice(-2000));
+  assert.ok(await refusesConnections(metricsPort), "the metrics listener closed too");
 });
 
 Deno.test("the test-only sleep route is not mounted outside APP_ENV=test", async () => {

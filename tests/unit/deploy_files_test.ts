@@ -16,7 +16,7 @@ const root = new URL("../../", import.meta.url);
 const read = (name: string) => Deno.readTextFile(new URL(name, root));
 const denoJson = JSON.parse(await read("deno.json")) as {
   tasks: Record<string, string>;
-  deploy?: { entrypoint?: string; exclude?: string[] };
+  deploy?: Record<string, unknown> & { runtime?: { type?: string; entrypoint?: string } };
 };
 const docker = parseDockerfile(await read("Dockerfile"));
 const flySource = await read("fly.toml");
@@ -108,9 +108,14 @@ Deno.test({
 Deno.test("the container runs exactly `deno task start`; Deploy uses its entrypoint", () => {
   const start = denoJson.tasks.start.split(/\s+/);
   assert.deepEqual(execForm(one("CMD")), start);
-  const entrypoint = start.at(-1);
-  assert.equal(denoJson.deploy?.entrypoint, entrypoint);
-  assert.ok(denoJson.deploy?.exclude?.includes("tests/"), "Deploy excludes tests");
+  const entrypoint = start.at(-1)!;
+  // The new Deno Deploy reads `deploy.runtime` from deno.json; Deploy Classic's keys (app,
+  // entrypoint, include, exclude for deployctl) are gone with it (closed July 2026).
+  assert.equal(denoJson.deploy?.runtime?.type, "dynamic");
+  assert.equal(denoJson.deploy?.runtime?.entrypoint?.replace(/^\.\//, ""), entrypoint);
+  for (const classic of ["app", "entrypoint", "include", "exclude"]) {
+    assert.equal(classic in (denoJson.deploy ?? {}), false, `deploy.${classic} is Deploy Classic`);
+  }
   assert.ok(
     start.includes("--allow-write=./data") &&
       docker.some((i) => i.name === "RUN" && i.args.includes("/app/data")),
@@ -133,6 +138,21 @@ Deno.test("fly.toml names every secret production requires, and none in [env]", 
   const env = Object.fromEntries(Object.entries(fly.env as TomlTable).map(([k, v]) => [k, `${v}`]));
   const probe = Object.fromEntries(required.map((n) => [n, probeValue(n)]));
   assert.equal(loadConfig({ ...env, ...probe }).APP_ENV, "production", "[env] + secrets start");
+});
+
+Deno.test("fly.toml: /metrics only on the internal METRICS_PORT, KV on the denokv machine", async () => {
+  const env = Object.fromEntries(Object.entries(fly.env as TomlTable).map(([k, v]) => [k, `${v}`]));
+  const config = loadConfig({ ...env, APP_ENV: "development" });
+  const metrics = fly.metrics as TomlTable;
+  assert.equal(metrics.path, "/metrics");
+  assert.equal(metrics.port, config.METRICS_PORT, "Fly scrapes the metrics listener");
+  assert.notEqual(config.METRICS_PORT, (fly.http_service as TomlTable).internal_port);
+  const kv = parseTomlSubset(await read("deploy/fly/denokv.toml"));
+  const cmd = ((kv.experimental as TomlTable).cmd as string[]).join(" ");
+  const port = cmd.match(/--addr \S*:(\d+)/)?.[1];
+  assert.equal(config.KV_PATH, `http://${kv.app}.internal:${port}`, "KV_PATH names the denokv app");
+  assert.equal("http_service" in kv || "services" in kv, false, "denokv has no public service");
+  assert.equal((kv.mounts as TomlTable).destination, cmd.match(/--sqlite-path (\/\S+)\//)?.[1]);
 });
 
 Deno.test("fly.toml: primary region bom, rolling deploys, concurrency limits", () => {
