@@ -3,8 +3,9 @@
  *
  * Makes a phone an admin at its next login, without a redeploy: stores the phone's blind index
  * (never the phone) under ["admin_by_phone", index] in the app's KV, which login checks after
- * ADMIN_PHONES. With --revoke, takes admin away (asks first; --yes skips the question). Sessions
- * already issued keep their role until their access token expires (ACCESS_TOKEN_TTL_SECONDS).
+ * ADMIN_PHONES. With --revoke, takes admin away (asks first; --yes skips the question) and ends
+ * every session of that admin at once: its access tokens stop working and its refresh tokens
+ * cannot refresh; the next login gets the role the phone has then.
  *
  *   --phone E164   the phone number, e.g. +919812345678 (read from --phone, never printed)
  *   --note TEXT    why, for the audit trail (no personal data)
@@ -15,6 +16,7 @@
 import { z } from "zod";
 import { confirmOrExit, flag, parseArgs, runScript } from "./_cli.ts";
 import { openScriptRuntime } from "./_runtime.ts";
+import { adminUserId } from "../src/auth/identity_service.ts";
 
 const USAGE = (await Deno.readTextFile(new URL(import.meta.url))).split("*/")[0]
   .replace(/^\/\*\*|^ \* ?/gm, "");
@@ -45,8 +47,10 @@ await runScript("admin:create", async () => {
       if (!known) throw new Error("That phone has no admin grant in KV; nothing to revoke");
       confirmOrExit("Revoke admin from this phone?", args.yes);
       await rt.admins.revoke(index);
+      const sessions = await rt.sessions.listSessions(adminUserId(index));
+      for (const s of sessions) await rt.sessions.end(s.id);
       console.log(
-        `admin revoked${
+        `admin revoked, ${sessions.length} session(s) ended${
           inConfig ? " (still admin through ADMIN_PHONES; remove it there too)" : ""
         }`,
       );

@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import type { AppDeps } from "./app_deps.ts";
 import { createIdentityService } from "./auth/identity_service.ts";
 import { createOtpService } from "./auth/otp_service.ts";
-import { createRefreshTokens } from "./auth/refresh_tokens.ts";
+import { createRefreshTokens, type RefreshTokens } from "./auth/refresh_tokens.ts";
 import { createTokenService } from "./auth/token_service.ts";
 import { createBookingService } from "./booking/booking_service.ts";
 import type { Config } from "./config/config.ts";
@@ -124,6 +124,8 @@ export interface OperatorRuntime {
   admins: AdminStore;
   /** Fault injection (see `crashPoints`), undefined outside tests. */
   crashPoint?: (name: string) => void;
+  /** Sessions (refresh-token families), so a script can end a user's sessions. */
+  sessions: RefreshTokens;
   close(): Promise<void>;
 }
 
@@ -133,15 +135,17 @@ export async function openOperatorRuntime(config: Config, log: Logger): Promise<
   try {
     const secrets = await resolveSecrets(config, kv);
     const records = await openRecords(config, kv, log);
+    const hash = await createKeyedHash(secrets.hmacSecret);
     return {
       config,
       kv,
       secrets,
       cipher: await createDataCipher(secrets.dataKeys),
-      hash: await createKeyedHash(secrets.hmacSecret),
+      hash,
       records,
       admins: createKvAdminStore(kv),
       crashPoint: crashPoints(config, log),
+      sessions: createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000),
       async close() {
         await records.close().catch(() => {});
         kv.close();
@@ -164,11 +168,14 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     }
     const hash = await createKeyedHash(secrets.hmacSecret);
     const cipher = await createDataCipher(secrets.dataKeys);
+    const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);
     const tokens = await createTokenService({
       privateJwks: secrets.jwtPrivateJwks,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      isSessionLive: refresh.isLive,
+      now,
     });
     const metrics = createAppMetrics();
     const records = instrumentStores(await openRecords(config, kv, log), metrics);
@@ -179,7 +186,6 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     const sender = openSender(config, kv, log);
     const prakriti = createKvPrakritiStore(kv);
     const idempotency = createKvIdempotencyStore(kv);
-    const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);
     const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
     const events = createEventRuntime({
       kv,

@@ -1,12 +1,15 @@
 /**
  * Login: a verified phone becomes a user. A phone in ADMIN_PHONES is an admin, a phone registered
  * to a doctor is that doctor, anyone else is a patient (registered on first login). Issues the
- * access token and the first refresh token of a new session.
+ * access token and the first refresh token of a new session. A refresh re-derives the role from
+ * the grants as they are now: when it changed (an admin revoked, a doctor removed), the session
+ * ends with a 401 and the next login gets the new role.
  */
 import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId } from "../crypto/random.ts";
+import { UnauthenticatedError } from "../errors.ts";
 import type { RecordStores } from "../stores/ports.ts";
 import { newPatientRecord } from "../patients/patient_record.ts";
 import type { CodeRecipient, OtpService } from "./otp_service.ts";
@@ -34,18 +37,33 @@ export interface TokenPair {
   user: AuthUser;
 }
 
+/** The user id of an admin: derived from the phone's blind index, so it is the same every login. */
+export function adminUserId(phoneIndex: string): string {
+  return `adm_${phoneIndex.slice(0, 22)}`;
+}
+
 export function createIdentityService(deps: IdentityDeps) {
   const { config, records, tokens, refresh, cipher, hash, now } = deps;
 
-  async function userFor(phone: string): Promise<AuthUser> {
-    const phoneIndex = await hash.hash("phone", phone);
-    if (
-      config.ADMIN_PHONES.includes(phone) || await deps.isAdminPhoneIndex?.(phoneIndex)
-    ) {
-      return { id: `adm_${phoneIndex.slice(0, 22)}`, role: "admin" };
+  let configAdmins: Promise<Set<string>> | null = null;
+  function isConfigAdmin(phoneIndex: string) {
+    configAdmins ??= Promise.all(config.ADMIN_PHONES.map((p) => hash.hash("phone", p)))
+      .then((indexes) => new Set(indexes));
+    return configAdmins.then((set) => set.has(phoneIndex));
+  }
+
+  /** The admin or doctor a phone is now, or null for a patient. */
+  async function privilegedUser(phoneIndex: string): Promise<AuthUser | null> {
+    if (await isConfigAdmin(phoneIndex) || await deps.isAdminPhoneIndex?.(phoneIndex)) {
+      return { id: adminUserId(phoneIndex), role: "admin" };
     }
     const doctor = await records.doctors.findByPhoneIndex(phoneIndex);
-    if (doctor) return { id: doctor.id, role: "doctor" };
+    return doctor ? { id: doctor.id, role: "doctor" } : null;
+  }
+
+  async function userFor(phone: string, phoneIndex: string): Promise<AuthUser> {
+    const privileged = await privilegedUser(phoneIndex);
+    if (privileged) return privileged;
     const iso = new Date(now()).toISOString();
     const candidate = newPatientRecord({
       id: newId("pat"),
@@ -57,10 +75,21 @@ export function createIdentityService(deps: IdentityDeps) {
     return { id: patient.id, role: "patient" };
   }
 
-  async function pair(user: AuthUser, refreshToken: string): Promise<TokenPair> {
+  /** Whether a session's user is still who its phone makes it now. */
+  async function stillHolds(user: AuthUser, phoneIndex: string | null): Promise<boolean> {
+    if (phoneIndex === null) return user.role === "patient";
+    const privileged = await privilegedUser(phoneIndex);
+    if (privileged) return privileged.id === user.id && privileged.role === user.role;
+    return user.role === "patient";
+  }
+
+  async function pair(
+    user: AuthUser,
+    issued: { token: string; sessionId: string },
+  ): Promise<TokenPair> {
     return {
-      accessToken: await tokens.signAccess(user),
-      refreshToken,
+      accessToken: await tokens.signAccess(user, issued.sessionId),
+      refreshToken: issued.token,
       tokenType: "Bearer",
       expiresIn: tokens.accessTtlSeconds,
       user,
@@ -85,12 +114,17 @@ export function createIdentityService(deps: IdentityDeps) {
       ip?: string,
     ): Promise<TokenPair> {
       await deps.otp.verifyLoginCode(phone, code, ip);
-      const user = await userFor(phone);
-      return pair(user, await refresh.issue(user, userAgent));
+      const phoneIndex = await hash.hash("phone", phone);
+      const user = await userFor(phone, phoneIndex);
+      return pair(user, await refresh.issue(user, userAgent, phoneIndex));
     },
     async refresh(refreshToken: string): Promise<TokenPair> {
       const rotated = await refresh.rotate(refreshToken);
-      return pair(rotated.user, rotated.token);
+      if (!(await stillHolds(rotated.user, rotated.phoneIndex))) {
+        await refresh.end(rotated.sessionId);
+        throw new UnauthenticatedError("Your role has changed; log in again");
+      }
+      return pair(rotated.user, rotated);
     },
     logout(user: AuthUser, refreshToken: string) {
       return refresh.revoke(refreshToken, user.id);

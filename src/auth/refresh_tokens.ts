@@ -1,7 +1,9 @@
 /**
  * Refresh tokens: opaque random strings, stored only as an HMAC, rotated on every use. Each login
  * starts a family (a session); a token used twice means it was stolen, so the whole family is
- * revoked and both holders must log in again. Logout revokes the family.
+ * revoked and both holders must log in again. Logout revokes the family. Access tokens carry the
+ * family id (`sid`) and die with it (`isLive`). The record keeps the phone's blind index so that
+ * a refresh can re-derive the role the phone has now (a revoked admin must not refresh into admin).
  *
  * KV keys: ["refresh", tokenHash] → RefreshRecord (expires with the token);
  * ["session", familyId] → SessionRecord; ["session_by_user", userId, familyId] → familyId.
@@ -15,6 +17,8 @@ import type { AuthUser } from "./token_service.ts";
 interface RefreshRecord {
   familyId: string;
   user: AuthUser;
+  /** Absent in records written before issue 17; such sessions cannot re-derive their role. */
+  phoneIndex?: string;
   expiresAtMs: number;
   rotatedAtMs: number | null;
 }
@@ -37,9 +41,23 @@ const sessionByUserKey = (userId: string, familyId: string): Deno.KvKey => [
   familyId,
 ];
 
+export interface IssuedRefresh {
+  token: string;
+  sessionId: string;
+}
+
+export interface RotatedRefresh extends IssuedRefresh {
+  user: AuthUser;
+  phoneIndex: string | null;
+}
+
 export interface RefreshTokens {
-  issue(user: AuthUser, userAgent: string | null): Promise<string>;
-  rotate(token: string): Promise<{ user: AuthUser; token: string }>;
+  issue(user: AuthUser, userAgent: string | null, phoneIndex: string): Promise<IssuedRefresh>;
+  rotate(token: string): Promise<RotatedRefresh>;
+  /** True while the session (token family) stands: not revoked, not expired. */
+  isLive(sessionId: string): Promise<boolean>;
+  /** Ends a session whatever its owner (role changes, reuse). */
+  end(sessionId: string): Promise<void>;
   revoke(token: string, userId: string): Promise<void>;
   revokeSession(userId: string, sessionId: string): Promise<boolean>;
   listSessions(userId: string): Promise<SessionRecord[]>;
@@ -67,14 +85,45 @@ export function createRefreshTokens(
     );
   }
 
-  async function store(user: AuthUser, familyId: string, session: SessionRecord) {
+  async function store(
+    user: AuthUser,
+    familyId: string,
+    session: SessionRecord,
+    phoneIndex: string | undefined,
+  ) {
     const token = randomToken(32);
-    const record: RefreshRecord = { familyId, user, expiresAtMs: now() + ttlMs, rotatedAtMs: null };
+    const record: RefreshRecord = {
+      familyId,
+      user,
+      phoneIndex,
+      expiresAtMs: now() + ttlMs,
+      rotatedAtMs: null,
+    };
     return { token, key: refreshKey(await hash.hash("refresh", token)), record, session };
   }
 
+  /** A usable token's record and session; a used one is reuse and ends its family. */
+  async function load(token: string) {
+    const entry = await withKvRetry(() =>
+      hash.hash("refresh", token).then((h) => kv.get<RefreshRecord>(refreshKey(h)))
+    );
+    const rec = entry.value;
+    if (!rec || rec.expiresAtMs <= now()) {
+      throw new UnauthenticatedError("The refresh token is invalid or expired");
+    }
+    const session = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(rec.familyId)));
+    if (!session.value || session.value.revokedAt) {
+      throw new UnauthenticatedError("This session has ended; log in again");
+    }
+    if (rec.rotatedAtMs !== null) {
+      await revokeFamily(rec.familyId);
+      throw new UnauthenticatedError("This refresh token was already used; log in again");
+    }
+    return { entry, rec, session };
+  }
+
   return {
-    async issue(user, userAgent) {
+    async issue(user, userAgent, phoneIndex) {
       const familyId = newId("ses");
       const iso = new Date(now()).toISOString();
       const session: SessionRecord = {
@@ -86,33 +135,19 @@ export function createRefreshTokens(
         revokedAt: null,
         userAgent: userAgent?.slice(0, 200) ?? null,
       };
-      const s = await store(user, familyId, session);
+      const s = await store(user, familyId, session, phoneIndex);
       await commit(() =>
         kv.atomic()
           .set(s.key, s.record, { expireIn: ttlMs })
           .set(sessionKey(familyId), session, { expireIn: ttlMs })
           .set(sessionByUserKey(user.id, familyId), familyId, { expireIn: ttlMs })
       );
-      return s.token;
+      return { token: s.token, sessionId: familyId };
     },
 
     async rotate(token) {
-      const entry = await withKvRetry(() =>
-        hash.hash("refresh", token).then((h) => kv.get<RefreshRecord>(refreshKey(h)))
-      );
-      const rec = entry.value;
-      if (!rec || rec.expiresAtMs <= now()) {
-        throw new UnauthenticatedError("The refresh token is invalid or expired");
-      }
-      const session = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(rec.familyId)));
-      if (!session.value || session.value.revokedAt) {
-        throw new UnauthenticatedError("This session has ended; log in again");
-      }
-      if (rec.rotatedAtMs !== null) {
-        await revokeFamily(rec.familyId);
-        throw new UnauthenticatedError("This refresh token was already used; log in again");
-      }
-      const next = await store(rec.user, rec.familyId, session.value);
+      const { entry, rec, session } = await load(token);
+      const next = await store(rec.user, rec.familyId, session.value!, rec.phoneIndex);
       const res = await commit(() =>
         kv.atomic().check(entry).check(session)
           .set(entry.key, { ...rec, rotatedAtMs: now() }, {
@@ -131,8 +166,20 @@ export function createRefreshTokens(
         await revokeFamily(rec.familyId);
         throw new UnauthenticatedError("This refresh token was already used; log in again");
       }
-      return { user: rec.user, token: next.token };
+      return {
+        user: rec.user,
+        token: next.token,
+        sessionId: rec.familyId,
+        phoneIndex: rec.phoneIndex ?? null,
+      };
     },
+
+    async isLive(sessionId) {
+      const s = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(sessionId)));
+      return s.value !== null && s.value.revokedAt === null && s.value.expiresAtMs > now();
+    },
+
+    end: (sessionId) => revokeFamily(sessionId),
 
     async revoke(token, userId) {
       const h = await hash.hash("refresh", token);

@@ -30,8 +30,10 @@ Deno.test("tokens: rotation, forgery, expiry, issuer and audience", async (t) =>
   });
   const api = new Api(server.url);
   const patient = await api.login(randomPhone());
+  const sid =
+    JSON.parse(atob(patient.accessToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).sid;
   const sign = (key: CryptoKey, kid: string, claims: Record<string, unknown> = {}, exp = "5m") =>
-    new SignJWT({ role: "patient", ...claims })
+    new SignJWT({ role: "patient", sid, ...claims })
       .setProtectedHeader({ alg: "EdDSA", kid })
       .setSubject(patient.user.id)
       .setIssuer((claims.iss as string) ?? "https://vaidya.local")
