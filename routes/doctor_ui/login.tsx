@@ -118,7 +118,7 @@ export function loginRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     }
     const { phone, code } = parsed.data;
     try {
-      await deps.otp.verifyLoginCode(phone, code);
+      await deps.otp.verifyLoginCode(phone, code, c.get("clientIp"));
     } catch (err) {
       if (err instanceof RateLimitedError) {
         return page(c, { step: "phone", next, phone, message: rateLimitMessage(c, err) }, 429);

@@ -111,7 +111,7 @@ export function createIdentityService(deps: IdentityDeps) {
       phone: string,
       code: string,
       userAgent: string | null,
-      ip?: string,
+      ip: string,
     ): Promise<TokenPair> {
       await deps.otp.verifyLoginCode(phone, code, ip);
       const phoneIndex = await hash.hash("phone", phone);

@@ -2,7 +2,10 @@
  * Login one-time codes: 6 digits from the CSPRNG, kept only as an HMAC bound to the phone and to
  * the login purpose, valid for OTP_TTL_SECONDS, single use, at most OTP_MAX_ATTEMPTS wrong tries per
  * code; repeated failures lock the phone for a while; a resend cool-down and per-phone and per-IP
- * send limits stop SMS pumping. If the message cannot be sent, the code is withdrawn at once, so no
+ * send limits stop SMS pumping. A check is counted before the code is compared (atomically, capped
+ * at the limit), so a burst of simultaneous guesses compares at most OTP_MAX_ATTEMPTS of them.
+ * Only wrong guesses at an outstanding code count towards the lock-out: otherwise anyone could
+ * lock any phone (an admin's too) without ever receiving a code. If the message cannot be sent, the code is withdrawn at once, so no
  * code exists that the patient was not sent.
  */
 import type { Config } from "../config/config.ts";
@@ -31,7 +34,7 @@ export interface OtpService {
   /** Sends a login code to `phone` on the recipient's channel, in their language. */
   sendLoginCode(phone: string, ip: string, to: CodeRecipient): Promise<{ expiresAt: string }>;
   /** `ip` limits code checks per client address (code sprays across many phones). */
-  verifyLoginCode(phone: string, code: string, ip?: string): Promise<void>;
+  verifyLoginCode(phone: string, code: string, ip: string): Promise<void>;
 }
 
 export interface OtpDeps {
@@ -77,6 +80,7 @@ export function createOtpService(deps: OtpDeps): OtpService {
     const failures = await store.increment(
       `otp_failures:${phoneIndex}`,
       config.OTP_LOCKOUT_SECONDS * 1000,
+      config.OTP_LOCKOUT_FAILURES,
     );
     if (failures >= config.OTP_LOCKOUT_FAILURES) {
       await store.set(`otp_lock:${phoneIndex}`, true, config.OTP_LOCKOUT_SECONDS * 1000);
@@ -125,15 +129,26 @@ export function createOtpService(deps: OtpDeps): OtpService {
     async verifyLoginCode(phone, code, ip) {
       const phoneIndex = await hash.hash("phone", phone);
       await assertNotLocked(phoneIndex);
-      if (ip) await limit("otp_verify_ip", config.OTP_VERIFIES_PER_IP_PER_HOUR, ip);
+      await limit("otp_verify_ip", config.OTP_VERIFIES_PER_IP_PER_HOUR, ip);
       const key = `otp:${phoneIndex}`;
       const stored = await store.get<StoredCode>(key);
+      if (!stored || stored.expiresAtMs <= now()) {
+        // Not counted: no code was compared. (Whether one is waiting is no secret: asking for a
+        // code during the resend cool-down says as much.)
+        throw new InvalidCodeError("No code is waiting for this phone; ask for a new one");
+      }
+      const tries = await store.increment(
+        `otp_attempts:${stored.id}`,
+        ttlMs,
+        config.OTP_MAX_ATTEMPTS,
+      );
+      if (tries > config.OTP_MAX_ATTEMPTS) {
+        await store.take(key);
+        throw new InvalidCodeError("Too many wrong codes; ask for a new code");
+      }
       const candidate = await hash.hash("login_code", `${phoneIndex}:${code}`);
-      if (!stored || stored.expiresAtMs <= now() || !hash.equal(stored.hash, candidate)) {
-        if (stored) {
-          const tries = await store.increment(`otp_attempts:${stored.id}`, ttlMs);
-          if (tries >= config.OTP_MAX_ATTEMPTS) await store.take(key);
-        }
+      if (!hash.equal(stored.hash, candidate)) {
+        if (tries >= config.OTP_MAX_ATTEMPTS) await store.take(key);
         await countFailure(phoneIndex);
         throw new InvalidCodeError();
       }

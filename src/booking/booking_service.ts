@@ -233,12 +233,12 @@ export function createBookingService(deps: BookingDeps) {
         metrics.bookings.inc({ step: "confirm", outcome: "hold_expired" });
         throw new HoldExpiredError();
       }
-      if (hold.attempts >= config.OTP_MAX_ATTEMPTS) {
+      // Counted before comparing, so simultaneous guesses cannot outrun the limit.
+      if (!(await holds.reserveAttempt(hold.id, config.OTP_MAX_ATTEMPTS))) {
         throw new InvalidCodeError("Too many wrong codes for this hold; release it and hold again");
       }
       const candidate = await hash.hash("hold_code", `${hold.id}:${code}`);
       if (!hash.equal(candidate, hold.codeHash)) {
-        await holds.recordFailedAttempt(hold);
         metrics.bookings.inc({ step: "confirm", outcome: "invalid_code" });
         throw new InvalidCodeError();
       }

@@ -28,7 +28,12 @@ export function createStoreRateLimiter(store: EphemeralStore, now = () => Date.n
     async check(rule, key) {
       const window = Math.floor(now() / rule.windowMs);
       const resetAtMs = (window + 1) * rule.windowMs;
-      const count = await store.increment(`rl:${rule.name}:${key}:${window}`, rule.windowMs);
+      // Capped at the limit: a flood past it writes nothing, so it cannot contend the store.
+      const count = await store.increment(
+        `rl:${rule.name}:${key}:${window}`,
+        rule.windowMs,
+        rule.limit,
+      );
       return {
         allowed: count <= rule.limit,
         limit: rule.limit,

@@ -11,8 +11,13 @@ export interface EphemeralStore {
   setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean>;
   /** Deletes; true only for the one caller that removed an existing value (single use). */
   take(key: string): Promise<boolean>;
-  /** Adds 1 and returns the new count; the TTL starts with the first increment. */
-  increment(key: string, ttlMs: number): Promise<number>;
+  /**
+   * Adds 1 and returns the new count; the TTL starts with the first increment. With `cap`, a
+   * count already at `cap` is left alone and `cap + 1` is returned: a caller comparing the answer
+   * with its limit sees "over", and a burst past the limit costs no writes (no contention).
+   * Never loses an increment under concurrency.
+   */
+  increment(key: string, ttlMs: number, cap?: number): Promise<number>;
   /** Milliseconds until the key expires, or 0 when absent. */
   ttl(key: string): Promise<number>;
   ping(): Promise<void>;

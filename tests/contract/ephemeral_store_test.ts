@@ -75,6 +75,27 @@ async function contract(t: Deno.TestContext, store: EphemeralStore) {
     assert.ok(laterTtl > 0 && laterTtl <= firstTtl, `TTL ${laterTtl} must not be extended`);
   });
 
+  await t.step(
+    "increment() with a cap: 80 concurrent adds count to the cap, never past",
+    async () => {
+      const key = `capped:${uniq()}`;
+      const counts = await Promise.all(
+        Array.from({ length: 80 }, () => store.increment(key, 60_000, 5)),
+      );
+      assert.deepEqual(
+        [...counts].sort((a, b) => a - b),
+        [1, 2, 3, 4, 5, ...Array.from({ length: 75 }, () => 6)],
+      );
+      assert.equal(await store.get(key), 5);
+    },
+  );
+
+  await t.step("increment(): 100 concurrent adds are all counted", async () => {
+    const key = `burst:${uniq()}`;
+    await Promise.all(Array.from({ length: 100 }, () => store.increment(key, 60_000)));
+    assert.equal(await store.get(key), 100);
+  });
+
   await t.step("an increment window ends with its TTL and starts again at 1", async () => {
     const key = `window:${uniq()}`;
     await store.increment(key, 60);

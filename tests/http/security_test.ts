@@ -151,11 +151,18 @@ Deno.test("codes: brute force locks the phone, sprays hit per-IP limits, purpose
       }
       const late = await api.request("POST", "/v1/auth/verify", { body: { phone, code } });
       assert.equal(late.status, 422, "the right code no longer works after 5 wrong tries");
-      await api.request("POST", "/v1/auth/verify", { body: { phone, code: wrong } });
+      // Only wrong guesses at an outstanding code count towards the lock-out (issue 17 item 3):
+      // two more at a new code make 7.
+      assert.equal((await api.request("POST", "/v1/auth/otp", { body: { phone } })).status, 202);
+      const second = await api.latestCode(phone);
+      const wrong2 = second === "000000" ? "111111" : "000000";
+      for (let i = 0; i < 2; i++) {
+        await api.request("POST", "/v1/auth/verify", { body: { phone, code: wrong2 } });
+      }
       const locked = await api.request<Body>("POST", "/v1/auth/verify", {
-        body: { phone, code: wrong },
+        body: { phone, code: second },
       });
-      assert.equal(locked.status, 429);
+      assert.equal(locked.status, 429, "locked: even the right code is refused");
       assert.equal(locked.body.code, "rate_limited");
       assert.ok(Number(locked.headers.get("retry-after")) > 0);
       const send = await api.request("POST", "/v1/auth/otp", { body: { phone } });
@@ -350,7 +357,8 @@ Deno.test("privacy: profile, erasure, nothing personal in raw records or logs", 
   await server.restart();
   const erase = await api.request("DELETE", "/v1/me", { token: patient.accessToken });
   assert.equal(erase.status, 204);
-  assert.equal((await api.request("GET", "/v1/me", { token: patient.accessToken })).status, 404);
+  // Erasure ends every session, so the old access token no longer works (issue 17 item 9).
+  assert.equal((await api.request("GET", "/v1/me", { token: patient.accessToken })).status, 401);
   const asDoctor = await api.request<Body>(
     "GET",
     `/v1/appointments/${booked.body.appointment.id}`,

@@ -1,6 +1,6 @@
 /** The Deno KV adapter of the ephemeral store: values under ["ephemeral", key] with `expiresAtMs`. */
 import type { EphemeralStore } from "../ephemeral.ts";
-import { commit, withKvRetry } from "./kv_commit.ts";
+import { commit, untilCommitted, withKvRetry } from "./kv_commit.ts";
 import { ephemeralKey } from "./keys.ts";
 
 interface Stored<T = unknown> {
@@ -43,19 +43,19 @@ export function createKvEphemeralStore(kv: Deno.Kv, now = () => Date.now()): Eph
       const res = await commit(() => kv.atomic().check(entry).delete(ephemeralKey(key)));
       return res.ok;
     },
-    async increment(key, ttlMs) {
-      for (let attempt = 0; attempt < 20; attempt++) {
+    increment(key, ttlMs, cap = Infinity) {
+      return untilCommitted("Counting", async () => {
         const { entry, live } = await read<number>(key);
-        const count = live ? entry.value!.value + 1 : 1;
+        const current = live ? entry.value!.value : 0;
+        if (current >= cap) return cap + 1;
         const expiresAtMs = live ? entry.value!.expiresAtMs : now() + ttlMs;
         const res = await commit(() =>
-          kv.atomic().check(entry).set(ephemeralKey(key), { value: count, expiresAtMs }, {
+          kv.atomic().check(entry).set(ephemeralKey(key), { value: current + 1, expiresAtMs }, {
             expireIn: Math.max(1, expiresAtMs - now()),
           })
         );
-        if (res.ok) return count;
-      }
-      throw new Error(`Cannot increment ${key}: too much contention`);
+        return res.ok ? current + 1 : undefined;
+      });
     },
     async ttl(key) {
       const { entry, live } = await read(key);

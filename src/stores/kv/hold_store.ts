@@ -7,7 +7,7 @@
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
 import { cellsOf, MAX_CLAIM_MS } from "../records.ts";
-import { commit, getManyChunked, withKvRetry } from "./kv_commit.ts";
+import { commit, getManyChunked, untilCommitted, withKvRetry } from "./kv_commit.ts";
 import { holdByDoctorKey, holdCellKey, holdKey, patientHoldsKey } from "./keys.ts";
 
 export interface HoldRecord {
@@ -43,8 +43,11 @@ const KEEP_EXPIRED_MS = 60 * 60 * 1000;
 export interface HoldStore {
   create(hold: HoldRecord, maxActivePerPatient: number, nowMs: number): Promise<HoldRecord>;
   get(id: string): Promise<HoldRecord | null>;
-  /** Counts a wrong code; false when the hold changed or vanished meanwhile. */
-  recordFailedAttempt(hold: HoldRecord): Promise<boolean>;
+  /**
+   * Counts one check of the hold's code before it is compared; false when `max` checks were
+   * already counted (or the hold is gone), so a burst of guesses compares at most `max`.
+   */
+  reserveAttempt(holdId: string, max: number): Promise<boolean>;
   /** Removes the hold and frees its cells. Safe to call twice. */
   remove(hold: HoldRecord): Promise<void>;
   /** Live holds of a doctor overlapping [fromMs, toMs). */
@@ -103,16 +106,18 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
       throw new SlotUnavailableError("That slot is being held by someone else right now");
     },
 
-    async recordFailedAttempt(hold) {
-      const entry = await withKvRetry(() => kv.get<HoldRecord>(holdKey(hold.id)));
-      if (!entry.value || entry.value.attempts !== hold.attempts) return false;
-      const res = await commit(() =>
-        kv.atomic().check(entry).set(holdKey(hold.id), {
-          ...entry.value!,
-          attempts: entry.value!.attempts + 1,
-        }, { expireIn: Math.max(1000, hold.expiresAtMs - Date.now() + KEEP_EXPIRED_MS) })
-      );
-      return res.ok;
+    reserveAttempt(holdId, max) {
+      return untilCommitted("Counting a code check", async () => {
+        const entry = await withKvRetry(() => kv.get<HoldRecord>(holdKey(holdId)));
+        if (!entry.value || entry.value.attempts >= max) return false;
+        const hold = entry.value;
+        const res = await commit(() =>
+          kv.atomic().check(entry).set(holdKey(holdId), { ...hold, attempts: hold.attempts + 1 }, {
+            expireIn: Math.max(1000, hold.expiresAtMs - Date.now() + KEEP_EXPIRED_MS),
+          })
+        );
+        return res.ok ? true : undefined;
+      });
     },
 
     async remove(hold) {

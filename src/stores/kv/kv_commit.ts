@@ -27,6 +27,27 @@ export async function withKvRetry<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+const MAX_CONFLICT_RETRIES = 100;
+
+/**
+ * Runs one optimistic read-check-commit `step` until it settles: `step` answers a value, or
+ * `undefined` when its check lost to a concurrent writer. Losers back off with jitter, so a
+ * burst of writers to one key all get through instead of failing (a failure here would be a
+ * 500, or an uncounted attempt). `what` names the operation for the 503 after too many losses;
+ * it must never hold a key (keys can carry phone hashes).
+ */
+export async function untilCommitted<T>(
+  what: string,
+  step: () => Promise<T | undefined>,
+): Promise<T> {
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+    const out = await step();
+    if (out !== undefined) return out;
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(25, attempt + 1)));
+  }
+  throw new ServiceUnavailableError(`${what}: too many concurrent writers; try again`);
+}
+
 /** Builds and commits an atomic operation; `build` is called again on every lock retry. */
 export function commit(
   build: () => Deno.AtomicOperation,

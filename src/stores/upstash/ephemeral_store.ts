@@ -15,7 +15,13 @@ import { redisCall, type UpstashConnection } from "./client.ts";
 export const EPHEMERAL_PREFIX = "vaidya:eph:";
 
 // INCR then start the TTL only when the key has none: the window starts with the first increment.
-const INCREMENT_SCRIPT = `local n = redis.call('INCR', KEYS[1])
+// A count already at the cap (ARGV[2], -1 for none) is left alone and answered as cap + 1.
+const INCREMENT_SCRIPT = `local cap = tonumber(ARGV[2])
+if cap >= 0 then
+  local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+  if cur >= cap then return cap + 1 end
+end
+local n = redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
@@ -55,12 +61,13 @@ export function createUpstashEphemeralStore(conn: UpstashConnection): EphemeralS
       const removed = await redisCall(conn, "remove ephemeral state", (r) => r.del(k(key)));
       return removed === 1;
     },
-    async increment(key, ttlMs) {
+    async increment(key, ttlMs, cap = Infinity) {
       const px = ttlArg(ttlMs);
+      const capArg = Number.isFinite(cap) ? Math.max(0, Math.floor(cap)) : -1;
       const n = await redisCall(
         conn,
         "count ephemeral state",
-        (r) => r.eval<[number], number>(INCREMENT_SCRIPT, [k(key)], [px]),
+        (r) => r.eval<[number, number], number>(INCREMENT_SCRIPT, [k(key)], [px, capArg]),
       );
       return Number(n);
     },

@@ -1,0 +1,146 @@
+/**
+ * Issue 17, items 3, 4 and 8 (contention): code checks are counted before they are made, so a
+ * burst of simultaneous guesses checks at most OTP_MAX_ATTEMPTS of them and the right code cannot
+ * win after the limit; wrong codes for a phone with no code outstanding lock nobody out; the
+ * doctor web login shares the per-IP check limit; and bursts of simultaneous requests never
+ * answer 500. All against the real server.
+ */
+import assert from "node:assert/strict";
+import { Api, createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
+import { startServer } from "../_harness/server.ts";
+
+const MAX_ATTEMPTS = 5;
+/** Answers given without comparing a code: the limit was reached, or the code is gone. */
+const EXHAUSTED = /too many wrong codes|no code is waiting/i;
+
+type Problem = { code?: string; detail?: string };
+
+/** A wrong code that is surely not `right`. */
+const wrong = (right: string, i: number) =>
+  String((Number(right) + 1 + i) % 1_000_000).padStart(6, "0");
+
+function tally(statuses: { status: number; body: Problem }[]) {
+  const serverErrors = statuses.filter((r) => r.status >= 500);
+  // Answers that come from comparing the code: a success or a plain "wrong code".
+  const checked = statuses.filter((r) =>
+    r.status === 200 || r.status === 201 ||
+    (r.status === 422 && r.body.code === "invalid_code" && !EXHAUSTED.test(r.body.detail ?? ""))
+  );
+  return { serverErrors, checked };
+}
+
+Deno.test("login codes: 80 simultaneous guesses check at most OTP_MAX_ATTEMPTS, never 500", async () => {
+  await using server = await startServer({
+    env: { OTP_MAX_ATTEMPTS: String(MAX_ATTEMPTS), OTP_VERIFIES_PER_IP_PER_HOUR: "1000" },
+  });
+  const api = new Api(server.url);
+  const phone = randomPhone();
+  assert.equal((await api.request("POST", "/v1/auth/otp", { body: { phone } })).status, 202);
+  const right = await api.latestCode(phone);
+  const guesses = Array.from({ length: 80 }, (_, i) => (i === 79 ? right : wrong(right, i)));
+  const answers = await Promise.all(
+    guesses.map((code) =>
+      api.request<Problem>("POST", "/v1/auth/verify", { body: { phone, code } })
+    ),
+  );
+  const { serverErrors, checked } = tally(answers);
+  assert.deepEqual(serverErrors.map((r) => r.body), []);
+  assert.ok(
+    checked.length <= MAX_ATTEMPTS,
+    `${checked.length} guesses were checked against one code (limit ${MAX_ATTEMPTS})`,
+  );
+  const won = answers.filter((r) => r.status === 200).length;
+  if (won === 0) {
+    const late = await api.request("POST", "/v1/auth/verify", { body: { phone, code: right } });
+    assert.equal(late.status, 422, "the right code after the limit must not log in");
+  }
+});
+
+Deno.test("hold codes: 60 simultaneous wrong codes burn the hold's code, never 500", async () => {
+  await using server = await startServer({
+    env: {
+      OTP_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      API_REQUESTS_PER_MINUTE_PER_USER: "10000",
+      API_REQUESTS_PER_MINUTE_PER_IP: "10000",
+    },
+  });
+  const api = new Api(server.url);
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const patient = await api.login(randomPhone());
+  const [slot] = await firstSlots(api, doctor.id);
+  const hold = await api.request<{ id: string }>("POST", "/v1/holds", {
+    token: patient.accessToken,
+    body: { doctorId: doctor.id, start: slot.start },
+  });
+  assert.equal(hold.status, 201, JSON.stringify(hold.body));
+  const right = await api.latestCode(patient.phone);
+  const answers = await Promise.all(
+    Array.from(
+      { length: 60 },
+      (_, i) =>
+        api.request<Problem>("POST", `/v1/holds/${hold.body.id}/confirm`, {
+          token: patient.accessToken,
+          body: { code: wrong(right, i) },
+        }),
+    ),
+  );
+  const { serverErrors, checked } = tally(answers);
+  assert.deepEqual(serverErrors.map((r) => r.body), []);
+  assert.ok(checked.length <= MAX_ATTEMPTS, `${checked.length} codes checked`);
+  const late = await api.request<Problem>("POST", `/v1/holds/${hold.body.id}/confirm`, {
+    token: patient.accessToken,
+    body: { code: right },
+  });
+  assert.equal(late.status, 422, JSON.stringify(late.body));
+});
+
+Deno.test("wrong codes for a phone with no code outstanding lock nobody out", async () => {
+  await using server = await startServer({
+    env: { OTP_LOCKOUT_FAILURES: "3", OTP_VERIFIES_PER_IP_PER_HOUR: "1000" },
+  });
+  const api = new Api(server.url);
+  const victim = randomPhone();
+  for (let i = 0; i < 10; i++) {
+    const res = await api.request("POST", "/v1/auth/verify", {
+      body: { phone: victim, code: "000000" },
+    });
+    assert.equal(res.status, 422);
+  }
+  const session = await api.login(victim);
+  assert.equal(session.user.role, "patient", "the victim still logs in");
+});
+
+Deno.test("the doctor web login shares the per-IP limit on code checks", async () => {
+  await using server = await startServer({ env: { OTP_VERIFIES_PER_IP_PER_HOUR: "5" } });
+  const csrf = "c".repeat(32);
+  const statuses: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const res = await fetch(`${server.url}/doctor/login/verify`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        cookie: `vaidya_ui_login=${csrf}`,
+      },
+      body: new URLSearchParams({ _csrf: csrf, phone: randomPhone(), code: "123456" }),
+      redirect: "manual",
+    });
+    await res.body?.cancel();
+    statuses.push(res.status);
+  }
+  assert.deepEqual(statuses.slice(0, 5), [422, 422, 422, 422, 422]);
+  assert.deepEqual(statuses.slice(5), [429, 429, 429]);
+});
+
+Deno.test("40 simultaneous code requests from one address answer 202 or 429, never 500", async () => {
+  await using server = await startServer({ env: { OTP_SENDS_PER_IP_PER_HOUR: "30" } });
+  const api = new Api(server.url);
+  const answers = await Promise.all(
+    Array.from(
+      { length: 40 },
+      () => api.request("POST", "/v1/auth/otp", { body: { phone: randomPhone() } }),
+    ),
+  );
+  const statuses = answers.map((r) => r.status);
+  assert.ok(statuses.every((s) => s === 202 || s === 429), statuses.join(","));
+  assert.equal(statuses.filter((s) => s === 202).length, 30, "exactly the limit got through");
+});
