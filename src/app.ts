@@ -22,6 +22,7 @@ import { holdRoutes } from "../routes/holds.ts";
 import { meRoutes } from "../routes/me.ts";
 import { doctorUiRoutes } from "../routes/doctor_ui.ts";
 import { metricsRoutes, systemRoutes } from "../routes/system.ts";
+import { bookRoutes } from "../routes/book.ts";
 import { courseRoutes } from "../routes/courses.ts";
 import { recommendationRoutes } from "../routes/recommendations.ts";
 import { fhirRoutes } from "../routes/fhir.ts";
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     app.route("/", roomPageRoutes({ ...deps, rooms: deps.rooms }));
   }
   app.route("/", doctorUiRoutes(deps));
+  app.route("/", bookRoutes(deps));
   if (deps.courses) app.route("/", courseRoutes({ ...deps, courses: deps.courses }));
   if (deps.prakriti) app.route("/", recommendationRoutes({ ...deps, prakriti: deps.prakriti }));
   // FHIR R4 (issue #10): OperationOutcome errors and its own CapabilityStatement.

@@ -14,6 +14,7 @@ import type { AppMetrics } from "./observability/metrics.ts";
 import type { RateLimiter } from "./ratelimit/rate_limiter.ts";
 import type { IdempotencyStore } from "./stores/kv/idempotency_store.ts";
 import type { DoctorUiBackend } from "./ui/ui_backend.ts";
+import type { PatientSessionStore } from "./ui/session_store.ts";
 import type { CourseService } from "./courses/course_service.ts";
 import type { PrakritiStore } from "./recommend/prakriti_store.ts";
 import type { RoomService } from "./rooms/room_service.ts";
@@ -41,6 +42,8 @@ export interface AppDeps {
   events?: EventRuntime;
   /** The doctor web UI (/doctor); absent in apps built without it, e.g. some tests. */
   doctorUi?: DoctorUiBackend;
+  /** Patient sessions of the booking pages (/book); absent in apps built without them. */
+  bookSessions?: PatientSessionStore;
   /** Therapy courses (issue #10); absent in apps built without them. */
   courses?: CourseService;
   /** Stored prakriti assessments (issue #10); absent in apps built without them. */

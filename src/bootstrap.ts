@@ -38,6 +38,7 @@ import type { AppSecrets } from "./crypto/secrets.ts";
 import type { DataCipher } from "./crypto/data_cipher.ts";
 import type { KeyedHash } from "./crypto/keyed_hash.ts";
 import { createDoctorUiBackend } from "./ui/ui_backend.ts";
+import { createKvPatientSessionStore } from "./ui/session_store.ts";
 import { createCourseService } from "./courses/course_service.ts";
 import { createKvCourseStore } from "./stores/kv/course_store.ts";
 import { createKvPrakritiStore } from "./recommend/prakriti_store.ts";
@@ -263,6 +264,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         sessionTtlMs: config.UI_SESSION_TTL_SECONDS * 1000,
         now,
       }),
+      bookSessions: createKvPatientSessionStore(kv, config.BOOK_SESSION_TTL_SECONDS * 1000, now),
     };
     deps.courses = createCourseService({
       config,

@@ -134,7 +134,7 @@ export function loginRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     if (!doctorId) {
       return page(c, { step: "phone", next, message: t(lang, "login.notDoctor") }, 403);
     }
-    const { token } = await ui.sessions.create(doctorId);
+    const { token } = await ui.sessions.create({ doctorId });
     setCookie(c, SESSION_COOKIE, token, {
       ...cookieBase,
       maxAge: deps.config.UI_SESSION_TTL_SECONDS,

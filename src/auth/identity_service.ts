@@ -83,6 +83,14 @@ export function createIdentityService(deps: IdentityDeps) {
     return user.role === "patient";
   }
 
+  /** Checks a login code and starts a session (refresh-token family) for the phone's user. */
+  async function start(phone: string, code: string, userAgent: string | null, ip: string) {
+    await deps.otp.verifyLoginCode(phone, code, ip);
+    const phoneIndex = await hash.hash("phone", phone);
+    const user = await userFor(phone, phoneIndex);
+    return { user, issued: await refresh.issue(user, userAgent, phoneIndex) };
+  }
+
   async function pair(
     user: AuthUser,
     issued: { token: string; sessionId: string },
@@ -113,10 +121,16 @@ export function createIdentityService(deps: IdentityDeps) {
       userAgent: string | null,
       ip: string,
     ): Promise<TokenPair> {
-      await deps.otp.verifyLoginCode(phone, code, ip);
-      const phoneIndex = await hash.hash("phone", phone);
-      const user = await userFor(phone, phoneIndex);
-      return pair(user, await refresh.issue(user, userAgent, phoneIndex));
+      const { user, issued } = await start(phone, code, userAgent, ip);
+      return pair(user, issued);
+    },
+    /**
+     * Login for the web pages: the same session as `login`, but only its id leaves, to be kept
+     * server-side (the pages' cookie holds their own opaque token, never an API token).
+     */
+    async webLogin(phone: string, code: string, userAgent: string | null, ip: string) {
+      const { user, issued } = await start(phone, code, userAgent, ip);
+      return { user, sessionId: issued.sessionId };
     },
     async refresh(refreshToken: string): Promise<TokenPair> {
       const rotated = await refresh.rotate(refreshToken);

@@ -21,6 +21,19 @@ const phoneList = z.string().transform((s, ctx) => {
   return phones;
 });
 const optionalString = z.string().min(1).optional();
+/** Comma-separated web origins (`https://clinic.example`, no path), as CSP source expressions. */
+const originList = z.string().transform((s, ctx) => {
+  const origins = s.split(",").map((o) => o.trim()).filter(Boolean);
+  for (const o of origins) {
+    if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(o)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${o}" is not an origin like https://clinic.example (scheme and host only)`,
+      });
+    }
+  }
+  return origins.map((o) => o.toLowerCase());
+});
 const csv = z.string().transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean));
 
 export const configSchema = z.object({
@@ -64,6 +77,10 @@ export const configSchema = z.object({
   REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
   /** Lifetime of a doctor web UI session (/doctor), fixed from login. */
   UI_SESSION_TTL_SECONDS: int(1, 7 * 86400).default(12 * 3600),
+  /** Lifetime of a patient's session on the booking pages (/book), fixed from login. */
+  BOOK_SESSION_TTL_SECONDS: int(60, 30 * 86400).default(7 * 86400),
+  /** Sites allowed to frame /book/embed (CSP frame-ancestors); empty: no site may. */
+  BOOK_EMBED_ORIGINS: originList.default([]),
   /** JSON array of private JWKs (Ed25519 `OKP` or `EC` P-256), each with a `kid`; the first signs. */
   JWT_PRIVATE_JWKS: optionalString,
   /** `kid:base64key,...` AES-256 keys; the first seals, all open. */

@@ -246,10 +246,14 @@ export function isLang(value: unknown): value is Lang {
   return typeof value === "string" && (LANGUAGES as readonly string[]).includes(value);
 }
 
+/** `text` with its `{name}` placeholders filled from `params` (unknown names stay as they are). */
+export function fillPlaceholders(text: string, params: Record<string, string | number>): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name) => name in params ? String(params[name]) : whole);
+}
+
 /** The text of `id` in `lang` with `{name}` placeholders filled. */
 export function t(lang: Lang, id: MessageId, params: Record<string, string | number> = {}) {
-  const text: string = messages[id][lang];
-  return text.replace(/\{(\w+)\}/g, (whole, name) => name in params ? String(params[name]) : whole);
+  return fillPlaceholders(messages[id][lang], params);
 }
 
 /** The best supported language of an `Accept-Language` header (q-values honoured), else the default. */
@@ -257,7 +261,10 @@ export function langFromAcceptLanguage(header: string | null | undefined): Lang 
   return bestLanguage(header, LANGUAGES, DEFAULT_LANG);
 }
 
-/** The best of `supported` in an `Accept-Language` header (q-values honoured), else `fallback`. */
+/**
+ * The best of `supported` in an `Accept-Language` header (q-values honoured, region ignored),
+ * else `fallback`. Shared by the doctor UI (two languages) and the patient pages (eight).
+ */
 export function bestLanguage<L extends string>(
   header: string | null | undefined,
   supported: readonly L[],

@@ -1,60 +1,82 @@
 /**
- * Server-side sessions of the doctor web UI in Deno KV. The browser holds only an opaque random
- * token (in an HttpOnly cookie); KV keys are its SHA-256, so a KV dump cannot replay sessions.
- * Each session carries its own CSRF synchronizer token. Sessions expire a fixed time after login;
- * the value carries `expiresAtMs` because `expireIn` deletes lazily.
+ * Server-side sessions of the web pages (doctor UI under /doctor, patient pages under /book) in
+ * Deno KV. The browser holds only an opaque random token (in an HttpOnly cookie); KV keys are its
+ * SHA-256, so a KV dump cannot replay sessions. Each session carries its own CSRF synchronizer
+ * token. Sessions expire a fixed time after login; the value carries `expiresAtMs` because
+ * `expireIn` deletes lazily. One store per kind of session, each under its own key prefix.
  */
 import { bytesToBase64Url } from "../crypto/encoding.ts";
 import { randomToken } from "../crypto/random.ts";
-import { uiSessionKey } from "../stores/kv/keys.ts";
+import { patientSessionKey, uiSessionKey } from "../stores/kv/keys.ts";
 
-export interface UiSession {
-  doctorId: string;
+interface SessionMeta {
   csrfToken: string;
   createdAtMs: number;
   expiresAtMs: number;
 }
 
-export interface UiSessionStore {
+/** A session: who is logged in (`S`) plus its CSRF token and lifetime. */
+export type WebSession<S> = S & SessionMeta;
+export type UiSession = WebSession<{ doctorId: string }>;
+/** `apiSessionId`: the identity session behind it, so revoking or erasing that ends this too. */
+export type PatientSession = WebSession<{ patientId: string; apiSessionId: string }>;
+
+export interface SessionStore<S> {
   /** Starts a session; returns the token to put in the cookie. */
-  create(doctorId: string): Promise<{ token: string; session: UiSession }>;
+  create(subject: S): Promise<{ token: string; session: WebSession<S> }>;
   /** The live session for a cookie token, or null when unknown or expired. */
-  get(token: string): Promise<UiSession | null>;
+  get(token: string): Promise<WebSession<S> | null>;
   remove(token: string): Promise<void>;
 }
+export type UiSessionStore = SessionStore<{ doctorId: string }>;
+export type PatientSessionStore = SessionStore<{ patientId: string; apiSessionId: string }>;
 
 async function tokenHash(token: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
   return bytesToBase64Url(new Uint8Array(digest));
 }
 
-export function createKvUiSessionStore(
+function createKvSessionStore<S extends object>(
   kv: Deno.Kv,
+  keyOf: (tokenHash: string) => Deno.KvKey,
   ttlMs: number,
   now: () => number,
-): UiSessionStore {
-  if (!(ttlMs > 0)) throw new RangeError(`UI session TTL must be positive, found ${ttlMs}`);
+): SessionStore<S> {
+  if (!(ttlMs > 0)) throw new RangeError(`Session TTL must be positive, found ${ttlMs}`);
   return {
-    async create(doctorId) {
+    async create(subject) {
       const token = randomToken(32);
       const nowMs = now();
-      const session: UiSession = {
-        doctorId,
+      const session: WebSession<S> = {
+        ...subject,
         csrfToken: randomToken(24),
         createdAtMs: nowMs,
         expiresAtMs: nowMs + ttlMs,
       };
-      await kv.set(uiSessionKey(await tokenHash(token)), session, { expireIn: ttlMs });
+      await kv.set(keyOf(await tokenHash(token)), session, { expireIn: ttlMs });
       return { token, session };
     },
     async get(token) {
       if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-      const entry = await kv.get<UiSession>(uiSessionKey(await tokenHash(token)));
+      const entry = await kv.get<WebSession<S>>(keyOf(await tokenHash(token)));
       if (!entry.value || entry.value.expiresAtMs <= now()) return null;
       return entry.value;
     },
     async remove(token) {
-      await kv.delete(uiSessionKey(await tokenHash(token)));
+      await kv.delete(keyOf(await tokenHash(token)));
     },
   };
+}
+
+export function createKvUiSessionStore(kv: Deno.Kv, ttlMs: number, now: () => number) {
+  return createKvSessionStore<{ doctorId: string }>(kv, uiSessionKey, ttlMs, now);
+}
+
+export function createKvPatientSessionStore(kv: Deno.Kv, ttlMs: number, now: () => number) {
+  return createKvSessionStore<{ patientId: string; apiSessionId: string }>(
+    kv,
+    patientSessionKey,
+    ttlMs,
+    now,
+  );
 }

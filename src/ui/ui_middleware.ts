@@ -3,31 +3,42 @@
  * browser's), the session (an expired or missing one redirects to login with `next=`), and the
  * CSRF synchronizer-token check on every POST (refused with a 403 page).
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { isLang, langFromAcceptLanguage, t } from "../i18n/messages.ts";
 import { LANG_COOKIE, SESSION_COOKIE, UI_BASE, type UiEnv } from "./ui_env.ts";
 import type { UiSessionStore } from "./session_store.ts";
 import { MessagePage, renderPage } from "./views/layout.tsx";
 
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "object-src 'none'",
-].join("; ");
+/** The pages' CSP: same origin only, nothing inline; framing as `frameAncestors` allows. */
+function pageCsp(frameAncestors: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "form-action 'self'",
+    `frame-ancestors ${frameAncestors.length > 0 ? frameAncestors.join(" ") : "'none'"}`,
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join("; ");
+}
 
-/** Sets the UI's own CSP; the app-wide secureHeaders keeps headers a handler already set. */
-export function uiSecurityHeaders(): MiddlewareHandler<UiEnv> {
+/**
+ * Sets the pages' own CSP; the app-wide secureHeaders keeps headers a handler already set. With
+ * `frameAncestors` (origins), only those sites may frame the page: CSP `frame-ancestors` then
+ * decides alone, so no X-Frame-Options is sent (it cannot name several origins).
+ */
+export function uiSecurityHeaders<E extends Env = UiEnv>(
+  options: { frameAncestors?: readonly string[] } = {},
+): MiddlewareHandler<E> {
+  const frameAncestors = options.frameAncestors ?? [];
+  const csp = pageCsp(frameAncestors);
   return async function uiSecurityHeaders(c, next) {
     await next();
-    c.res.headers.set("Content-Security-Policy", CSP);
+    c.res.headers.set("Content-Security-Policy", csp);
     c.res.headers.set("Referrer-Policy", "same-origin");
-    c.res.headers.set("X-Frame-Options", "DENY");
+    if (frameAncestors.length === 0) c.res.headers.set("X-Frame-Options", "DENY");
   };
 }
 

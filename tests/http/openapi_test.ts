@@ -17,6 +17,7 @@ const EXCLUDED: ((path: string) => boolean)[] = [
   (p) => p === "/openapi.json",
   (p) => (DOCS_PATHS as readonly string[]).includes(p),
   (p) => p === "/doctor" || p.startsWith("/doctor/"), // doctor web UI pages and their assets
+  (p) => p === "/book" || p.startsWith("/book/"), // patient booking pages and their assets
   (p) => p.startsWith("/static/"),
   // Video rooms: the patient's room page and its assets, and the signalling WebSocket, which
   // OpenAPI cannot describe (its room-token route is in the document).

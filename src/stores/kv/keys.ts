@@ -24,6 +24,7 @@
  * | ["admin_by_phone", phoneIndex]                  | AdminGrant (admin:create)    | -             |
  * | ["ops_checkpoint", name]                        | rotate-keys checkpoint       | -             |
  * | ["ui_session", sha256(sessionToken)]            | UiSession (doctor web UI)    | its TTL       |
+ * | ["patient_session", sha256(sessionToken)]       | PatientSession (/book pages) | its TTL       |
  * | ["event_handled", handler, eventId]             | {state, leaseUntilMs}        | 30 d          |
  * | ["event_dlq", id]                               | DeadLetter (or raw envelope) | -             |
  * | ["waitlist", doctorId, date, createdMs, id]     | WaitlistEntry                | date + 2 d    |
@@ -114,6 +115,10 @@ export const outboxByToKey = (to: string, sentAtMs: number, id: string): Deno.Kv
 export const adminByPhoneKey = (phoneIndex: string): Deno.KvKey => ["admin_by_phone", phoneIndex];
 export const opsCheckpointKey = (name: string): Deno.KvKey => ["ops_checkpoint", name];
 export const uiSessionKey = (tokenHash: string): Deno.KvKey => ["ui_session", tokenHash];
+export const patientSessionKey = (tokenHash: string): Deno.KvKey => [
+  "patient_session",
+  tokenHash,
+];
 
 export const eventHandledKey = (handler: string, eventId: string): Deno.KvKey => [
   "event_handled",

@@ -1,0 +1,98 @@
+/**
+ * The patient booking pages under /book: server-rendered (hono/jsx), phone-first, in eight
+ * languages, working without JavaScript (book.js only adds the time zone and an offline notice).
+ * The pages share the doctor UI's machinery: security headers, session store, CSRF tokens,
+ * field components, page rendering and the message mechanism. Order matters: headers, language
+ * and session first; every POST checks its CSRF token in its handler (`bookForm`). Errors render
+ * as pages, never as problem+json. /book/embed may be framed only by BOOK_EMBED_ORIGINS.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { setCookie } from "hono/cookie";
+import type { AppDeps } from "../src/app_deps.ts";
+import { isBookLang } from "../src/i18n/book_messages.ts";
+import { BOOK_BASE, type BookEnv, safeBookNext } from "../src/ui/book_env.ts";
+import { bookLanguage, bookSession } from "../src/ui/book_middleware.ts";
+import { LANG_COOKIE } from "../src/ui/ui_env.ts";
+import { uiSecurityHeaders } from "../src/ui/ui_middleware.ts";
+import { bookFailure, bookNotFound } from "./book/_shared.ts";
+import { bookAppointmentRoutes } from "./book/appointments.tsx";
+import { bookBookingRoutes } from "./book/booking.tsx";
+import { bookLoginRoutes } from "./book/login.tsx";
+import { bookSearchRoutes } from "./book/search.tsx";
+
+/** book.css and book.js are the doctor UI's files followed by the booking pages' additions. */
+const STATIC_FILES: Record<string, { type: string; files: string[] }> = {
+  "book.css": { type: "text/css; charset=utf-8", files: ["app.css", "book.css"] },
+  "book.js": { type: "text/javascript; charset=utf-8", files: ["app.js", "book.js"] },
+  "icon.svg": { type: "image/svg+xml", files: ["icon.svg"] },
+};
+const staticCache = new Map<string, Promise<string>>();
+
+function staticFile(name: string): Promise<string> {
+  let text = staticCache.get(name);
+  if (!text) {
+    text = Promise.all(
+      STATIC_FILES[name].files.map((f) =>
+        Deno.readTextFile(new URL(`../src/ui/static/${f}`, import.meta.url))
+      ),
+    ).then((parts) => parts.join("\n"));
+    staticCache.set(name, text);
+  }
+  return text;
+}
+
+export function bookRoutes(deps: AppDeps) {
+  const app = new Hono<BookEnv>();
+  const sessions = deps.bookSessions;
+  if (!sessions) return app;
+  const secure = deps.config.APP_ENV !== "development" && deps.config.APP_ENV !== "test";
+  const framed = uiSecurityHeaders<BookEnv>({ frameAncestors: deps.config.BOOK_EMBED_ORIGINS });
+  const strict = uiSecurityHeaders<BookEnv>();
+
+  app.onError((err, c) => {
+    deps.log.error("book pages error", { error: err.name, path: c.req.path });
+    return bookFailure(c, 500);
+  });
+  for (const path of [BOOK_BASE, `${BOOK_BASE}/*`]) {
+    app.use(path, (c, next) => c.req.path === "/book/embed" ? framed(c, next) : strict(c, next));
+    app.use(path, bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text("Too large", 413) }));
+    app.use(path, bookLanguage());
+  }
+
+  app.get("/book/static/:name", async (c) => {
+    const name = c.req.param("name");
+    const file = STATIC_FILES[name];
+    if (!file) return c.text("Not found", 404);
+    c.header("Content-Type", file.type);
+    c.header("Cache-Control", "public, max-age=300");
+    return c.body(await staticFile(name));
+  });
+
+  for (const path of [BOOK_BASE, `${BOOK_BASE}/*`]) {
+    app.use(
+      path,
+      bookSession(sessions, (id) => deps.refresh.isLive(id), secure),
+    );
+  }
+
+  app.get("/book/lang/:lang", (c) => {
+    const lang = c.req.param("lang");
+    if (isBookLang(lang)) {
+      setCookie(c, LANG_COOKIE, lang, {
+        path: BOOK_BASE,
+        sameSite: "Lax",
+        secure,
+        maxAge: 365 * 86400,
+      });
+    }
+    return c.redirect(safeBookNext(c.req.query("next")), 303);
+  });
+
+  app.route("/", bookSearchRoutes(deps));
+  app.route("/", bookLoginRoutes(deps, sessions, secure));
+  app.route("/", bookBookingRoutes(deps));
+  app.route("/", bookAppointmentRoutes(deps));
+  app.all("/book/*", (c) => bookNotFound(c));
+  return app;
+}

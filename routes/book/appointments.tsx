@@ -1,0 +1,223 @@
+/**
+ * The patient's appointments on the booking pages: the list, one appointment (with the cut-off
+ * explained), its calendar file, cancel, move to another time, and the way into the video room.
+ * Every change goes through the booking service (`cancel`, `holdSlot` + `reschedule`), so the
+ * cut-off, events and notifications are those of the API.
+ */
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import type { AppDeps } from "../../src/app_deps.ts";
+import type { AuthUser } from "../../src/auth/token_service.ts";
+import type { AppointmentView } from "../../src/booking/views.ts";
+import { localDateOf } from "../../src/domain/zoned_time.ts";
+import { ConflictError, NotFoundError, PolicyError } from "../../src/errors.ts";
+import { bt } from "../../src/i18n/book_messages.ts";
+import type { BookEnv } from "../../src/ui/book_env.ts";
+import { bookForm, loginRedirect } from "../../src/ui/book_middleware.ts";
+import { appointmentIcs } from "../../src/ui/ics.ts";
+import { AppointmentPage, MyAppointmentsPage } from "../../src/ui/views/book/booking_pages.tsx";
+import { formatWhen } from "../../src/ui/views/book/format.ts";
+import { SlotsPage } from "../../src/ui/views/book/slots_page.tsx";
+import {
+  bookCsrfRefusal,
+  bookNotFound,
+  nextFreeSlots,
+  page,
+  patientOf,
+  slotsPageProps,
+} from "./_shared.ts";
+
+const APPOINTMENT_ID = /^apt_[0-9a-z]{26}$/;
+const MAX_LISTED = 50;
+const CancelForm = z.object({ reason: z.string().trim().max(500).optional() });
+const MoveForm = z.object({ start: z.iso.datetime() });
+
+type Notice = { kind: "ok" | "error"; text: string };
+
+export function bookAppointmentRoutes(deps: AppDeps) {
+  const app = new Hono<BookEnv>();
+
+  async function doctorName(id: string): Promise<string> {
+    try {
+      return (await deps.doctors.get(id)).name;
+    } catch (err) {
+      if (err instanceof NotFoundError) return "—";
+      throw err;
+    }
+  }
+
+  /** The patient's own appointment, or null (unknown and foreign ids alike). */
+  async function own(patient: AuthUser, id: string): Promise<AppointmentView | null> {
+    if (!APPOINTMENT_ID.test(id)) return null;
+    try {
+      return await deps.booking.getAppointment(patient, id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
+  async function appointmentPage(
+    c: Context<BookEnv>,
+    a: AppointmentView,
+    notice?: Notice,
+    status = 200,
+  ) {
+    return page(
+      c,
+      AppointmentPage({
+        lang: c.get("lang"),
+        csrfToken: c.get("csrfToken"),
+        timeZone: c.get("timeZone"),
+        appointment: a,
+        doctorName: await doctorName(a.doctorId),
+        cutoffMinutes: deps.config.CANCEL_CUTOFF_MINUTES,
+        nowMs: deps.now(),
+        notice,
+      }),
+      status,
+    );
+  }
+
+  app.get("/book/appointments", async (c) => {
+    const patient = patientOf(c);
+    if (!patient) return loginRedirect(c, "/book/appointments");
+    const { items } = await deps.booking.listAppointments(patient, {}, MAX_LISTED);
+    const names = new Map<string, string>();
+    for (const id of new Set(items.map((a) => a.doctorId))) names.set(id, await doctorName(id));
+    return page(
+      c,
+      MyAppointmentsPage({
+        lang: c.get("lang"),
+        csrfToken: c.get("csrfToken"),
+        timeZone: c.get("timeZone"),
+        items: items.map((a) => ({ ...a, doctorName: names.get(a.doctorId) ?? "—" })),
+      }),
+    );
+  });
+
+  app.get("/book/appointments/:id", async (c) => {
+    const param = c.req.param("id");
+    const patient = patientOf(c);
+    if (!patient) return loginRedirect(c, `/book/appointments/${param}`);
+    const ics = param.endsWith(".ics");
+    const a = await own(patient, ics ? param.slice(0, -4) : param);
+    if (!a) return bookNotFound(c);
+    if (ics) {
+      const body = appointmentIcs({
+        uid: `${a.id}@vaidya`,
+        startMs: Date.parse(a.start),
+        endMs: Date.parse(a.end),
+        stampMs: Date.parse(a.updatedAt),
+        summary: `Vaidya: ${await doctorName(a.doctorId)}`,
+        cancelled: a.status === "cancelled",
+      });
+      c.header("Content-Type", "text/calendar; charset=utf-8");
+      c.header("Content-Disposition", `attachment; filename="vaidya-${a.id}.ics"`);
+      c.header("Cache-Control", "no-store");
+      return c.body(body);
+    }
+    const lang = c.get("lang");
+    const when = formatWhen(Date.parse(a.start), lang, c.get("timeZone"));
+    const q = c.req.query();
+    const notice: Notice | undefined = q.booked
+      ? { kind: "ok", text: bt(lang, "appt.booked", { when }) }
+      : q.moved
+      ? { kind: "ok", text: bt(lang, "appt.moved", { when }) }
+      : q.cancelled
+      ? { kind: "ok", text: bt(lang, "appt.cancelledNow") }
+      : undefined;
+    return appointmentPage(c, a, notice);
+  });
+
+  function refusal(c: Context<BookEnv>): Notice {
+    const hours = Math.round(deps.config.CANCEL_CUTOFF_MINUTES / 6) / 10;
+    return { kind: "error", text: bt(c.get("lang"), "appt.refused", { hours }) };
+  }
+
+  /** A POST on one of the patient's appointments: its form, or the page that answers instead. */
+  async function postedOnOwn(c: Context<BookEnv>) {
+    const body = await bookForm(c);
+    if (!body) return { answer: await bookCsrfRefusal(c) };
+    const patient = patientOf(c);
+    const id = c.req.param("id") ?? "";
+    if (!patient) return { answer: loginRedirect(c, `/book/appointments/${id}`) };
+    const a = await own(patient, id);
+    if (!a) return { answer: await bookNotFound(c) };
+    return { body, patient, a };
+  }
+
+  app.post("/book/appointments/:id/cancel", async (c) => {
+    const posted = await postedOnOwn(c);
+    if ("answer" in posted) return posted.answer;
+    const { body, patient, a } = posted;
+    const { reason } = CancelForm.parse({ reason: body.reason || undefined });
+    try {
+      await deps.booking.cancel(patient, a.id, reason);
+    } catch (err) {
+      if (err instanceof PolicyError) return appointmentPage(c, a, refusal(c), 409);
+      if (!(err instanceof ConflictError)) throw err;
+    }
+    return c.redirect(`/book/appointments/${a.id}?cancelled=1`, 303);
+  });
+
+  app.get("/book/appointments/:id/reschedule", async (c) => {
+    const patient = patientOf(c);
+    const id = c.req.param("id");
+    if (!patient) return loginRedirect(c, `/book/appointments/${id}/reschedule`);
+    const a = await own(patient, id);
+    if (!a) return bookNotFound(c);
+    const props = await slotsPageProps(c, deps, a.doctorId, c.req.query("date"), {
+      action: `/book/appointments/${a.id}/reschedule`,
+      basePath: `/book/appointments/${a.id}/reschedule`,
+      title: bt(c.get("lang"), "appt.moveTitle"),
+    });
+    return props ? page(c, SlotsPage(props)) : bookNotFound(c);
+  });
+
+  app.post("/book/appointments/:id/reschedule", async (c) => {
+    const posted = await postedOnOwn(c);
+    if ("answer" in posted) return posted.answer;
+    const { body, patient, a } = posted;
+    const parsed = MoveForm.safeParse(body);
+    if (!parsed.success) return bookNotFound(c);
+    let holdId: string | null = null;
+    try {
+      holdId = (await deps.booking.holdSlot(patient.id, a.doctorId, parsed.data.start)).id;
+      await deps.booking.reschedule(patient, a.id, holdId);
+    } catch (err) {
+      if (holdId) await deps.booking.releaseHold(patient.id, holdId).catch(() => {});
+      const lost = !holdId &&
+        (err instanceof PolicyError || err instanceof ConflictError &&
+            err.code === "slot_unavailable");
+      if (lost) {
+        const date = localDateOf(Date.parse(parsed.data.start), c.get("timeZone"));
+        const props = await slotsPageProps(c, deps, a.doctorId, date, {
+          action: `/book/appointments/${a.id}/reschedule`,
+          basePath: `/book/appointments/${a.id}/reschedule`,
+          title: bt(c.get("lang"), "appt.moveTitle"),
+        });
+        if (!props) return bookNotFound(c);
+        const taken = await nextFreeSlots(deps, a.doctorId, props.doctor.timezone);
+        return page(c, SlotsPage({ ...props, taken }), 409);
+      }
+      if (err instanceof PolicyError) return appointmentPage(c, a, refusal(c), 409);
+      throw err;
+    }
+    return c.redirect(`/book/appointments/${a.id}?moved=1`, 303);
+  });
+
+  /** Into the video room: the room page takes a patient's access token in its URL fragment. */
+  app.get("/book/appointments/:id/video", async (c) => {
+    const patient = patientOf(c);
+    const id = c.req.param("id");
+    if (!patient) return loginRedirect(c, `/book/appointments/${id}`);
+    const a = await own(patient, id);
+    if (!a) return bookNotFound(c);
+    const token = await deps.tokens.signAccess(patient, c.get("session")!.apiSessionId);
+    c.header("Cache-Control", "no-store");
+    return c.redirect(`/room/${a.id}#token=${encodeURIComponent(token)}`, 303);
+  });
+
+  return app;
+}

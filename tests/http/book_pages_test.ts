@@ -1,0 +1,377 @@
+/**
+ * The patient booking pages (/book) in-process, on the real bootstrap with `:memory:` KV: the
+ * language from Accept-Language and from the switch (cookie), CSRF refusals, the whole journey
+ * through login, hold, a wrong and a right SMS code, the confirmed page, its .ics, a cancel, the
+ * lost race with the next free times, the cut-off refusal, embed framing by config, and the
+ * 30 KB page budget.
+ */
+import assert from "node:assert/strict";
+import { loadConfig } from "../../src/config/config.ts";
+import { startApp } from "../_harness/app.ts";
+import { randomPhone } from "../_harness/api.ts";
+import type { AppDeps } from "../../src/app_deps.ts";
+
+const HTML_BUDGET = 30 * 1024;
+const TZ = "Asia/Kolkata";
+
+/** The real app in-process; `request` takes a path like Hono's `app.request`. */
+async function buildApp(env: Record<string, string> = {}) {
+  const inProcess = await startApp({ RATE_LIMIT_DISABLED: "true", ...env });
+  const app = {
+    request: (path: string, init?: RequestInit) =>
+      inProcess.fetch(new Request(`http://vaidya.test${path}`, init)),
+  };
+  return { app, runtime: inProcess.runtime, deps: inProcess.runtime.deps };
+}
+
+/** A browser's cookie jar over app.request(): keeps Set-Cookie values, sends them back. */
+class Browser {
+  readonly cookies = new Map<string, string>();
+  constructor(
+    readonly app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
+    readonly headers: Record<string, string> = {},
+  ) {}
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    const res = await this.app.request(path, {
+      ...init,
+      headers: { ...this.headers, ...(cookie ? { cookie } : {}), ...(init.headers ?? {}) },
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const [name, value] = pair.split("=");
+      if (/max-age=0/i.test(line) || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+
+  async page(path: string): Promise<{ res: Response; html: string }> {
+    const res = await this.fetch(path);
+    return { res, html: await res.text() };
+  }
+
+  async post(path: string, fields: Record<string, string>) {
+    const res = await this.fetch(path, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(fields).toString(),
+    });
+    return { res, html: await res.text() };
+  }
+}
+
+function csrfOf(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  assert.ok(m, "page has a CSRF field");
+  return m[1];
+}
+
+function slotStarts(html: string): string[] {
+  return [...html.matchAll(/name="start" value="([^"]+)"/g)].map((m) => m[1]);
+}
+
+function within(html: string, label: string) {
+  assert.ok(
+    new TextEncoder().encode(html).length < HTML_BUDGET,
+    `${label} is ${html.length} chars, over the 30 KB budget`,
+  );
+}
+
+async function makeDoctor(deps: Awaited<ReturnType<typeof buildApp>>["deps"]) {
+  const d = await deps.doctors.create({
+    name: "Dr. Asha Kulkarni",
+    phone: randomPhone(),
+    specializations: ["Kayachikitsa"],
+    languages: ["en", "hi"],
+    city: "Pune",
+    timezone: TZ,
+    slotMinutes: 30,
+    fee: 500,
+  });
+  const days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+  await deps.doctors.setAvailability(d.id, {
+    weekly: days.map((day) => ({ day, start: "00:00", end: "23:30" })),
+    overrides: [],
+    minNoticeMinutes: 0,
+    horizonDays: 30,
+  });
+  return d;
+}
+
+function dayInDays(n: number): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: TZ }).format(Date.now() + n * 86_400_000);
+}
+
+async function latestCode(
+  deps: { outbox: AppDeps["outbox"] },
+  phone: string,
+) {
+  const messages = await deps.outbox!(phone);
+  const withCode = messages.find((m) => m.code);
+  assert.ok(withCode, `a code was sent to ${phone}`);
+  return withCode.code!;
+}
+
+/** Logs a new patient in through the pages, holding `start` on the way; returns the hold page. */
+async function loginAndHold(
+  b: Browser,
+  deps: Awaited<ReturnType<typeof buildApp>>["deps"],
+  doctorId: string,
+  start: string,
+  phone = randomPhone(),
+) {
+  const slotsPage = await b.page(`/book/doctors/${doctorId}?date=${dayInDays(3)}`);
+  const login = await b.post("/book/hold", { _csrf: csrfOf(slotsPage.html), doctorId, start });
+  assert.equal(login.res.status, 200);
+  assert.match(login.html, /name="phone"/);
+  assert.match(login.html, new RegExp(`name="start" value="${start}"`));
+  const codeStep = await b.post("/book/login", {
+    _csrf: csrfOf(login.html),
+    phone,
+    doctorId,
+    start,
+    next: `/book/doctors/${doctorId}`,
+  });
+  assert.equal(codeStep.res.status, 200, codeStep.html);
+  assert.match(codeStep.html, /name="code"/);
+  const hold = await b.post("/book/login/verify", {
+    _csrf: csrfOf(codeStep.html),
+    phone,
+    code: await latestCode(deps, phone),
+    doctorId,
+    start,
+    next: `/book/doctors/${doctorId}`,
+  });
+  return { ...hold, phone };
+}
+
+Deno.test("book pages: language from Accept-Language, the switch and its cookie", async () => {
+  const { app, runtime } = await buildApp();
+  try {
+    const tamil = new Browser(app, { "accept-language": "ta-IN,ta;q=0.9,en;q=0.5" });
+    const home = await tamil.page("/book");
+    assert.equal(home.res.status, 200);
+    assert.match(home.html, /<html lang="ta">/);
+    assert.match(home.html, /ஆயுர்வேத ஆலோசனையை/);
+    assert.match(home.html, /இது வழிகாட்டுதல்|மருத்துவர்களைப் பரிந்துரை/);
+    within(home.html, "/book");
+    const csp = home.res.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, /script-src 'self';/);
+    assert.equal(home.res.headers.get("x-frame-options"), "DENY");
+    for (const lang of ["en", "hi", "ta", "te", "kn", "ml", "bn", "mr"]) {
+      assert.match(home.html, new RegExp(`href="/book/lang/${lang}\\?next=%2Fbook"`));
+    }
+
+    const switched = await tamil.fetch("/book/lang/bn?next=/book/doctors");
+    assert.equal(switched.status, 303);
+    assert.equal(switched.headers.get("location"), "/book/doctors");
+    assert.match(switched.headers.getSetCookie().join("\n"), /vaidya_lang=bn;.*Path=\/book/);
+    const bengali = await tamil.page("/book");
+    assert.match(bengali.html, /<html lang="bn">/);
+    assert.match(bengali.html, /আয়ুর্বেদিক পরামর্শ/);
+
+    const offsite = await tamil.fetch("/book/lang/hi?next=https://evil.example/");
+    assert.equal(offsite.headers.get("location"), "/book");
+    const unknown = await new Browser(app, { "accept-language": "fr" }).page("/book");
+    assert.match(unknown.html, /<html lang="en">/);
+  } finally {
+    await runtime.close();
+  }
+});
+
+Deno.test("book pages: a POST without the form's CSRF token is refused and changes nothing", async () => {
+  const { app, runtime, deps } = await buildApp();
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app);
+    const page = await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`);
+    const start = slotStarts(page.html)[0];
+    const forged = await b.post("/book/hold", {
+      _csrf: "x".repeat(32),
+      doctorId: doctor.id,
+      start,
+    });
+    assert.equal(forged.res.status, 403);
+    const other = new Browser(app);
+    const stolen = await other.post("/book/hold", {
+      _csrf: csrfOf(page.html),
+      doctorId: doctor.id,
+      start,
+    });
+    assert.equal(stolen.res.status, 403, "a token without its cookie is refused");
+    const again = await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`);
+    assert.ok(slotStarts(again.html).includes(start), "the slot is still free");
+  } finally {
+    await runtime.close();
+  }
+});
+
+Deno.test("book pages: the journey from a slot to a confirmed, calendared, cancelled visit", async () => {
+  const { app, runtime, deps } = await buildApp({ CANCEL_CUTOFF_MINUTES: "60" });
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app, { "accept-language": "en" });
+    const list = await b.page("/book/doctors?specialization=Kayachikitsa&city=Pune");
+    assert.match(list.html, new RegExp(`href="/book/doctors/${doctor.id}"`));
+    within(list.html, "doctors");
+    const slots = await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`);
+    within(slots.html, "slots");
+    const start = slotStarts(slots.html)[3];
+    assert.ok(start);
+
+    const hold = await loginAndHold(b, deps, doctor.id, start);
+    assert.equal(hold.res.status, 200, hold.html);
+    within(hold.html, "hold");
+    const session = [...b.cookies.keys()];
+    assert.ok(session.includes("vaidya_book"), "a session cookie is set");
+    const holdId = /action="\/book\/holds\/(hld_[0-9a-z]+)\/confirm"/.exec(hold.html)?.[1];
+    assert.ok(holdId, "the hold page posts to its hold");
+    const fields = {
+      _csrf: csrfOf(hold.html),
+      doctorId: doctor.id,
+      start,
+      expiresAt: /name="expiresAt" value="([^"]+)"/.exec(hold.html)![1],
+      reason: "Acidity after meals",
+      online: "1",
+    };
+    const wrong = await b.post(`/book/holds/${holdId}/confirm`, { ...fields, code: "000000" });
+    assert.equal(wrong.res.status, 422);
+    assert.match(wrong.html, /That code is not right/);
+    assert.match(wrong.html, /aria-invalid="true"/);
+
+    const code = await latestCode(deps, hold.phone);
+    const done = await b.post(`/book/holds/${holdId}/confirm`, { ...fields, code });
+    assert.equal(done.res.status, 303);
+    const location = done.res.headers.get("location")!;
+    assert.match(location, /^\/book\/appointments\/apt_[0-9a-z]{26}\?booked=1$/);
+    const confirmed = await b.page(location);
+    assert.match(confirmed.html, /Booked! See you on/);
+    assert.match(confirmed.html, /You can cancel or move it until .*, 1 hours before the start/);
+    assert.match(confirmed.html, /Join the video visit/);
+    within(confirmed.html, "appointment");
+
+    const id = location.split("/")[3].split("?")[0];
+    const ics = await b.fetch(`/book/appointments/${id}.ics`);
+    assert.equal(ics.headers.get("content-type"), "text/calendar; charset=utf-8");
+    const cal = await ics.text();
+    const dtstart = new Date(start).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    assert.match(cal, new RegExp(`DTSTART:${dtstart}\r\n`));
+    assert.match(cal, /SUMMARY:Vaidya: Dr. Asha Kulkarni\r\n/);
+    assert.doesNotMatch(cal, /Acidity/, "no medical text in the calendar file");
+
+    const mine = await b.page("/book/appointments");
+    assert.match(mine.html, new RegExp(`href="/book/appointments/${id}"`));
+
+    const stranger = new Browser(app);
+    const foreign = await stranger.fetch(`/book/appointments/${id}`);
+    assert.equal(foreign.status, 303, "no session: to login");
+    assert.match(foreign.headers.get("location")!, /^\/book\/login\?next=/);
+
+    const cancel = await b.post(`/book/appointments/${id}/cancel`, {
+      _csrf: csrfOf(confirmed.html),
+    });
+    assert.equal(cancel.res.status, 303);
+    const after = await b.page(cancel.res.headers.get("location")!);
+    assert.match(after.html, /Your appointment is cancelled/);
+    const free = await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`);
+    assert.ok(slotStarts(free.html).includes(start), "the time is free again");
+  } finally {
+    await runtime.close();
+  }
+});
+
+Deno.test("book pages: a lost race shows the next free times; a cancel inside the cut-off is refused", async () => {
+  const { app, runtime, deps } = await buildApp({ CANCEL_CUTOFF_MINUTES: String(5 * 24 * 60) });
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app);
+    const first = await loginAndHold(
+      b,
+      deps,
+      doctor.id,
+      slotStarts((await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`)).html)[0],
+    );
+    const holdId = /\/book\/holds\/(hld_[0-9a-z]+)\/confirm/.exec(first.html)![1];
+    const expiresAt = /name="expiresAt" value="([^"]+)"/.exec(first.html)![1];
+    const start = /name="start" value="([^"]+)"/.exec(first.html)![1];
+    const done = await b.post(`/book/holds/${holdId}/confirm`, {
+      _csrf: csrfOf(first.html),
+      doctorId: doctor.id,
+      start,
+      expiresAt,
+      code: await latestCode(deps, first.phone),
+    });
+    const id = done.res.headers.get("location")!.split("/")[3].split("?")[0];
+    const page = await b.page(`/book/appointments/${id}`);
+    assert.match(page.html, /Changes were possible until/);
+    const refused = await b.post(`/book/appointments/${id}/cancel`, { _csrf: csrfOf(page.html) });
+    assert.equal(refused.res.status, 409);
+    assert.match(
+      refused.html,
+      /We could not cancel: changes are possible only until 120 hours before the start/,
+    );
+    assert.match(refused.html, /Confirmed/);
+
+    // Someone else holds a time while this patient still looks at the day.
+    const rivalPhone = randomPhone();
+    const day = await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(4)}`);
+    const [wanted, ...others] = slotStarts(day.html);
+    const rival = await app.request("/v1/auth/otp", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ phone: rivalPhone }),
+    });
+    assert.equal(rival.status, 202);
+    const verified = await app.request("/v1/auth/verify", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ phone: rivalPhone, code: await latestCode(deps, rivalPhone) }),
+    });
+    const rivalUser = (await verified.json()).user;
+    await deps.booking.holdSlot(rivalUser.id, doctor.id, wanted);
+    const lost = await b.post("/book/hold", {
+      _csrf: csrfOf(day.html),
+      doctorId: doctor.id,
+      start: wanted,
+    });
+    assert.equal(lost.res.status, 409);
+    assert.match(lost.html, /Someone booked that time a moment ago/);
+    const offered = slotStarts(lost.html);
+    assert.ok(!offered.includes(wanted), "the taken time is not offered");
+    assert.ok(offered.length > 0, "the next free times are offered");
+    assert.ok(others.length > 0);
+  } finally {
+    await runtime.close();
+  }
+});
+
+Deno.test("book pages: /book/embed may be framed only by the configured origins", async () => {
+  assert.throws(
+    () => loadConfig({ BOOK_EMBED_ORIGINS: "https://clinic.example/path" }),
+    /BOOK_EMBED_ORIGINS: "https:\/\/clinic.example\/path" is not an origin/,
+  );
+  const { app, runtime, deps } = await buildApp({
+    BOOK_EMBED_ORIGINS: "https://clinic.example, http://localhost:8080",
+  });
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app);
+    const embed = await b.page(`/book/embed?doctor=${doctor.id}&date=${dayInDays(3)}`);
+    assert.equal(embed.res.status, 200);
+    const csp = embed.res.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /frame-ancestors https:\/\/clinic.example http:\/\/localhost:8080;/);
+    assert.notEqual(embed.res.headers.get("x-frame-options"), "DENY");
+    assert.match(embed.html, /target="_blank"/);
+    assert.match(embed.html, /name="slot" value="/);
+    within(embed.html, "embed");
+    const other = await b.page(`/book/doctors/${doctor.id}`);
+    assert.match(other.res.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
+    const missing = await b.page("/book/embed?doctor=doc_00000000000000000000000000");
+    assert.equal(missing.res.status, 404);
+  } finally {
+    await runtime.close();
+  }
+});
