@@ -1,10 +1,11 @@
 /**
- * What `deno task purge` removes from KV, and how: each category is a key prefix plus a test of
- * whether an entry is past its life. `expireIn` deletes lazily, so these entries may linger; every
+ * What `deno task purge` removes from KV, and how: each category is a key space of keys.ts with a
+ * purge rule there, plus the test of whether an entry is past its life. `expireIn` deletes lazily, so these entries may linger; every
  * reader already treats them as gone, which is what makes deleting them safe. Deletes check the
  * entry's versionstamp, so an entry rewritten meanwhile is left alone.
  */
 import { commit } from "../src/stores/kv/kv_commit.ts";
+import { KEY_SPACES, type KeySpace, keySpace, type PurgeRule } from "../src/stores/kv/keys.ts";
 
 type Value = Record<string, unknown> | unknown[] | string | null;
 
@@ -14,40 +15,32 @@ export interface PurgeCategory {
   expired(key: Deno.KvKey, value: Value, nowMs: number): boolean;
 }
 
-const HOUR_MS = 3_600_000;
 const num = (v: unknown) => (typeof v === "number" ? v : NaN);
 const field = (value: Value, name: string) =>
   value && typeof value === "object" && !Array.isArray(value) ? num(value[name]) : NaN;
-/** Past `expiresAtMs` (+ grace); entries without one are never touched. */
-const pastExpiry = (graceMs = 0) => (_k: Deno.KvKey, v: Value, nowMs: number) =>
-  field(v, "expiresAtMs") + graceMs <= nowMs;
 
-export const CATEGORIES: PurgeCategory[] = [
-  // Expired holds stay readable 1 h so a late confirm answers 410 (hold_store.ts).
-  { name: "holds", prefix: ["hold"], expired: pastExpiry(HOUR_MS) },
-  { name: "hold cells", prefix: ["hold_cell"], expired: pastExpiry() },
-  { name: "hold index", prefix: ["hold_by_doctor"], expired: pastExpiry() },
-  {
-    name: "patient hold lists",
-    prefix: ["patient_holds"],
-    expired: (_k, v, nowMs) =>
-      Array.isArray(v) && v.every((h) => field(h as Value, "expiresAtMs") <= nowMs),
+/** The test of a rule from keys.ts; entries without a readable time are never touched. */
+function expiredBy(rule: PurgeRule): PurgeCategory["expired"] {
+  switch (rule.by) {
+    case "value":
+      return (_k, v, nowMs) => field(v, "expiresAtMs") + (rule.graceMs ?? 0) <= nowMs;
+    case "list":
+      return (_k, v, nowMs) =>
+        Array.isArray(v) && v.every((h) => field(h as Value, "expiresAtMs") <= nowMs);
+    case "key":
+      return (k, _v, nowMs) => num(k[rule.index]) + rule.lifeMs <= nowMs;
+  }
+}
+
+/** One category per key space with a purge rule in keys.ts, in the table's order. */
+export const CATEGORIES: PurgeCategory[] = Object.entries(KEY_SPACES).flatMap(
+  ([space, spec]) => {
+    const rule: PurgeRule | undefined = "purge" in spec ? spec.purge : undefined;
+    return rule
+      ? [{ name: rule.name, prefix: keySpace(space as KeySpace), expired: expiredBy(rule) }]
+      : [];
   },
-  { name: "codes and counters", prefix: ["ephemeral"], expired: pastExpiry() },
-  { name: "idempotency keys", prefix: ["idem"], expired: pastExpiry() },
-  { name: "refresh tokens", prefix: ["refresh"], expired: pastExpiry() },
-  { name: "sessions", prefix: ["session"], expired: pastExpiry() },
-  {
-    name: "dev outbox",
-    prefix: ["outbox"],
-    expired: (k, _v, nowMs) => num(k[1]) + HOUR_MS <= nowMs,
-  },
-  {
-    name: "dev outbox by phone",
-    prefix: ["outbox_by_to"],
-    expired: (k, _v, nowMs) => num(k[2]) + HOUR_MS <= nowMs,
-  },
-];
+);
 
 export interface PurgeCount {
   name: string;

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { parseArgs, progressBar, runScript } from "./_cli.ts";
 import { verifyAuditChain } from "../src/audit/audit_verify.ts";
+import { auditHeadKey } from "../src/stores/kv/keys.ts";
 
 const USAGE = `
 Usage: deno task audit:verify [--kv PATH]
@@ -20,7 +21,7 @@ export async function main(argv: string[]) {
   const opts = parseArgs(argv, z.object({ kv: z.string().min(1).optional() }), USAGE);
   const kv = await Deno.openKv(opts.kv ?? Deno.env.get("KV_PATH") ?? "./data/vaidya.kv");
   try {
-    const head = await kv.get<{ seq: number }>(["audit_head"]);
+    const head = await kv.get<{ seq: number }>(auditHeadKey);
     const bar = progressBar("verifying", head.value?.seq ?? 0);
     const result = await verifyAuditChain(kv, () => bar.tick());
     bar.done();

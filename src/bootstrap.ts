@@ -43,6 +43,7 @@ import { createCourseService } from "./courses/course_service.ts";
 import { createKvCourseStore } from "./stores/kv/course_store.ts";
 import { createKvPrakritiStore } from "./recommend/prakriti_store.ts";
 import { openRoomService } from "./rooms/room_service.ts";
+import { pingKey } from "./stores/kv/keys.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -249,7 +250,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       idempotencyStore: idempotency,
       apiLimiter: shared.apiLimiter,
       readiness: {
-        kv: async () => void await kv.get(["ping"]),
+        kv: async () => void await kv.get(pingKey),
         records: () => records.ping(),
         ephemeral: () => ephemeral.ping(),
         ...shared.readiness,

@@ -8,7 +8,13 @@
  */
 import { newId } from "../crypto/random.ts";
 import { commit, decodeCursor, encodeCursor, withKvRetry } from "../stores/kv/kv_commit.ts";
-import { auditHeadKey, auditIndexKey, auditKey } from "../stores/kv/keys.ts";
+import {
+  auditHeadKey,
+  auditIndexKey,
+  auditIndexPrefix,
+  auditKey,
+  keySpace,
+} from "../stores/kv/keys.ts";
 import type { Page } from "../stores/ports.ts";
 import { type AuditAction, type AuditEntry, entryHash, GENESIS_HASH } from "./audit_chain.ts";
 
@@ -134,13 +140,13 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number): AuditLog {
       const after = cursor ? decodeCursor(cursor) : null;
       const beforeSeq = typeof after?.[0] === "number" ? after[0] : Number.MAX_SAFE_INTEGER;
       const index = query.appointmentId
-        ? ["audit_by", "appointment", query.appointmentId]
+        ? auditIndexPrefix("appointment", query.appointmentId)
         : query.patientId
-        ? ["audit_by", "patient", query.patientId]
+        ? auditIndexPrefix("patient", query.patientId)
         : query.actorId
-        ? ["audit_by", "actor", query.actorId]
+        ? auditIndexPrefix("actor", query.actorId)
         : null;
-      const prefix = index ?? ["audit"];
+      const prefix = index ?? keySpace("audit");
       const items: AuditEntry[] = [];
       let lastSeq: number | null = null;
       let more = false;

@@ -5,7 +5,7 @@
  * entry (a deleted tail). Read-only.
  */
 import { withKvRetry } from "../stores/kv/kv_commit.ts";
-import { auditHeadKey } from "../stores/kv/keys.ts";
+import { auditHeadKey, keySpace } from "../stores/kv/keys.ts";
 import { type AuditEntry, entryHash, GENESIS_HASH } from "./audit_chain.ts";
 import type { AuditHead } from "./audit_log.ts";
 
@@ -34,7 +34,7 @@ export async function verifyAuditChain(
     checked,
     broken: { seq, id, reason },
   });
-  for await (const e of kv.list<AuditEntry>({ prefix: ["audit"] })) {
+  for await (const e of kv.list<AuditEntry>({ prefix: keySpace("audit") })) {
     const seq = e.key[1] as number;
     const entry = e.value;
     if (seq !== expectedSeq) {

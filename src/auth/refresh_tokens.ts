@@ -12,6 +12,13 @@ import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomToken } from "../crypto/random.ts";
 import { UnauthenticatedError } from "../errors.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import {
+  keySpace,
+  refreshKey,
+  sessionByUserKey,
+  sessionByUserPrefix,
+  sessionKey,
+} from "../stores/kv/keys.ts";
 import type { AuthUser } from "./token_service.ts";
 
 interface RefreshRecord {
@@ -32,14 +39,6 @@ export interface SessionRecord {
   revokedAt: string | null;
   userAgent: string | null;
 }
-
-const refreshKey = (hash: string): Deno.KvKey => ["refresh", hash];
-const sessionKey = (familyId: string): Deno.KvKey => ["session", familyId];
-const sessionByUserKey = (userId: string, familyId: string): Deno.KvKey => [
-  "session_by_user",
-  userId,
-  familyId,
-];
 
 export interface IssuedRefresh {
   token: string;
@@ -196,12 +195,12 @@ export function createRefreshTokens(
 
     async forgetUser(userId) {
       let n = 0;
-      for await (const e of kv.list<RefreshRecord>({ prefix: ["refresh"] })) {
+      for await (const e of kv.list<RefreshRecord>({ prefix: keySpace("refresh") })) {
         if (e.value.user.id !== userId) continue;
         await commit(() => kv.atomic().delete(e.key));
         n++;
       }
-      for await (const e of kv.list<string>({ prefix: ["session_by_user", userId] })) {
+      for await (const e of kv.list<string>({ prefix: sessionByUserPrefix(userId) })) {
         await commit(() => kv.atomic().delete(sessionKey(e.value)).delete(e.key));
         n++;
       }
@@ -210,7 +209,7 @@ export function createRefreshTokens(
 
     async listSessions(userId) {
       const out: SessionRecord[] = [];
-      for await (const e of kv.list<string>({ prefix: ["session_by_user", userId] })) {
+      for await (const e of kv.list<string>({ prefix: sessionByUserPrefix(userId) })) {
         const s = await kv.get<SessionRecord>(sessionKey(e.value));
         if (s.value && !s.value.revokedAt && s.value.expiresAtMs > now()) out.push(s.value);
       }

@@ -6,7 +6,7 @@
  */
 import { newId } from "../crypto/random.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
-import { eventDlqKey } from "../stores/kv/keys.ts";
+import { eventDlqKey, keySpace } from "../stores/kv/keys.ts";
 import { type EventEnvelope, isEnvelope } from "./event_types.ts";
 import type { QueueTransport } from "./queue_transport.ts";
 
@@ -40,7 +40,7 @@ function toLetter(id: string, value: unknown): DeadLetter | null {
 
 export async function listDeadLetters(kv: Deno.Kv, limit = 1000): Promise<DeadLetter[]> {
   const out: DeadLetter[] = [];
-  for await (const e of kv.list({ prefix: ["event_dlq"] }, { limit })) {
+  for await (const e of kv.list({ prefix: keySpace("event_dlq") }, { limit })) {
     const letter = toLetter(String(e.key[1]), e.value);
     if (letter) out.push(letter);
   }

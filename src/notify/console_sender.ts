@@ -6,7 +6,7 @@
 import type { Logger } from "../observability/logger.ts";
 import { newId } from "../crypto/random.ts";
 import { commit } from "../stores/kv/kv_commit.ts";
-import { outboxByToKey, outboxKey } from "../stores/kv/keys.ts";
+import { keySpace, outboxByToKey, outboxByToPrefix, outboxKey } from "../stores/kv/keys.ts";
 import type { MessageSender } from "./message_sender.ts";
 
 export interface OutboxMessage {
@@ -52,7 +52,7 @@ export function createConsoleSender(kv: Deno.Kv, log: Logger): MessageSender {
 export async function readOutbox(kv: Deno.Kv, to?: string, limit = 50): Promise<OutboxMessage[]> {
   const out: OutboxMessage[] = [];
   const cutoff = Date.now() - OUTBOX_TTL_MS;
-  const prefix = to ? ["outbox_by_to", to] : ["outbox"];
+  const prefix = to ? outboxByToPrefix(to) : keySpace("outbox");
   for await (const e of kv.list<OutboxMessage>({ prefix }, { reverse: true, limit })) {
     if (Date.parse(e.value.sentAt) < cutoff) break;
     out.push(e.value);
@@ -63,7 +63,7 @@ export async function readOutbox(kv: Deno.Kv, to?: string, limit = 50): Promise<
 /** Deletes every dev-outbox message to `to` (erasure). Returns how many. */
 export async function forgetRecipient(kv: Deno.Kv, to: string): Promise<number> {
   let n = 0;
-  for await (const e of kv.list<OutboxMessage>({ prefix: ["outbox_by_to", to] })) {
+  for await (const e of kv.list<OutboxMessage>({ prefix: outboxByToPrefix(to) })) {
     await commit(() =>
       kv.atomic().delete(e.key).delete(outboxKey(Date.parse(e.value.sentAt), e.value.id))
     );

@@ -4,7 +4,13 @@
  * `notifiedAt` with a check on the entry, so a patient is told about a free slot at most once.
  */
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
-import { waitlistByPatientKey, waitlistDayPrefix, waitlistUniqueKey } from "../stores/kv/keys.ts";
+import {
+  waitlistByPatientKey,
+  waitlistByPatientPrefix,
+  waitlistDayPrefix,
+  waitlistKey,
+  waitlistUniqueKey,
+} from "../stores/kv/keys.ts";
 
 export interface WaitlistEntry {
   id: string;
@@ -17,11 +23,7 @@ export interface WaitlistEntry {
   notifiedAt: string | null;
 }
 
-const mainKey = (e: WaitlistEntry): Deno.KvKey => [
-  ...waitlistDayPrefix(e.doctorId, e.date),
-  e.createdAtMs,
-  e.id,
-];
+const mainKey = (e: WaitlistEntry) => waitlistKey(e.doctorId, e.date, e.createdAtMs, e.id);
 
 export interface WaitlistStore {
   /** The new entry, or the existing one for the same patient, doctor and day. */
@@ -65,7 +67,7 @@ export function createKvWaitlistStore(kv: Deno.Kv): WaitlistStore {
 
     async listForPatient(patientId) {
       const out: WaitlistEntry[] = [];
-      for await (const e of kv.list({ prefix: ["waitlist_by_patient", patientId] })) {
+      for await (const e of kv.list({ prefix: waitlistByPatientPrefix(patientId) })) {
         const found = await byPatient(patientId, String(e.key[2]));
         if (found) out.push(found.entry.value!);
       }

@@ -6,7 +6,12 @@
 import { ConflictError } from "../errors.ts";
 import type { PublicEventType } from "../events/event_types.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
-import { webhookAttemptKey, webhookKey } from "../stores/kv/keys.ts";
+import {
+  keySpace,
+  webhookAttemptKey,
+  webhookAttemptPrefix,
+  webhookKey,
+} from "../stores/kv/keys.ts";
 
 export interface WebhookSecret {
   sealed: string;
@@ -77,7 +82,9 @@ export function createKvWebhookStore(kv: Deno.Kv): WebhookStore {
     },
     async list() {
       const out: WebhookEndpoint[] = [];
-      for await (const e of kv.list<WebhookEndpoint>({ prefix: ["webhook"] }, { limit: 500 })) {
+      for await (
+        const e of kv.list<WebhookEndpoint>({ prefix: keySpace("webhook") }, { limit: 500 })
+      ) {
         out.push(e.value);
       }
       return out;
@@ -97,7 +104,7 @@ export function createKvWebhookStore(kv: Deno.Kv): WebhookStore {
     },
     async recentAttempts(endpointId, limit) {
       const out: WebhookAttempt[] = [];
-      const iter = kv.list<WebhookAttempt>({ prefix: ["webhook_attempt", endpointId] }, {
+      const iter = kv.list<WebhookAttempt>({ prefix: webhookAttemptPrefix(endpointId) }, {
         reverse: true,
         limit,
       });

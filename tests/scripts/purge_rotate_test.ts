@@ -4,6 +4,16 @@
  * every stored field under the new key while old data stays readable.
  */
 import assert from "node:assert/strict";
+import {
+  doctorKey,
+  ephemeralKey,
+  holdCellKey,
+  holdKey,
+  idempotencyKey,
+  keySpace,
+  outboxKey,
+  secretKey,
+} from "../../src/stores/kv/keys.ts";
 import { runTask } from "./_run_task.ts";
 
 const HOUR = 3_600_000;
@@ -23,18 +33,18 @@ Deno.test("purge: dry run by default, --apply needs --yes, removes only expired 
   const kvPath = `${dir}/data/vaidya.kv`;
   const now = Date.now();
   const expired: Deno.KvKey[] = [
-    ["hold", "hld_old"],
-    ["hold_cell", "doc_1", 1000],
-    ["idem", "holds", "k-old"],
-    ["ephemeral", "otp:old"],
-    ["outbox", now - 2 * HOUR, "msg_old"],
+    holdKey("hld_old"),
+    holdCellKey("doc_1", 1000),
+    idempotencyKey("holds", "k-old"),
+    ephemeralKey("otp:old"),
+    outboxKey(now - 2 * HOUR, "msg_old"),
   ];
   const live: Deno.KvKey[] = [
-    ["hold", "hld_recent"],
-    ["idem", "holds", "k-live"],
-    ["ephemeral", "otp:live"],
-    ["outbox", now, "msg_new"],
-    ["doctor", "doc_1"],
+    holdKey("hld_recent"),
+    idempotencyKey("holds", "k-live"),
+    ephemeralKey("otp:live"),
+    outboxKey(now, "msg_new"),
+    doctorKey("doc_1"),
   ];
   await withKv(kvPath, async (kv) => {
     await kv.set(expired[0], { expiresAtMs: now - 2 * HOUR });
@@ -85,13 +95,13 @@ Deno.test("rotate-keys: dry run changes nothing; a rotation re-seals under the n
   assert.equal((await runTask("seed", seed, dir)).code, 0);
   const keyIds = () =>
     withKv(kvPath, async (kv) => {
-      const data = (await kv.get<{ id: string }[]>(["secret", "data_keys"])).value ?? [];
-      const jwt = (await kv.get<{ kid: string }[]>(["secret", "jwt_keys"])).value ?? [];
+      const data = (await kv.get<{ id: string }[]>(secretKey("data_keys"))).value ?? [];
+      const jwt = (await kv.get<{ kid: string }[]>(secretKey("jwt_keys"))).value ?? [];
       const sealed: string[] = [];
-      for await (const e of kv.list<Record<string, unknown>>({ prefix: ["patient"] })) {
+      for await (const e of kv.list<Record<string, unknown>>({ prefix: keySpace("patient") })) {
         sealed.push(String(e.value.phoneSealed));
       }
-      for await (const e of kv.list<Record<string, unknown>>({ prefix: ["appointment"] })) {
+      for await (const e of kv.list<Record<string, unknown>>({ prefix: keySpace("appointment") })) {
         if (e.value.reasonSealed) sealed.push(String(e.value.reasonSealed));
       }
       return { data: data.map((k) => k.id), jwt: jwt.map((k) => k.kid), sealed };
@@ -137,7 +147,7 @@ Deno.test("rotate-keys with keys in the environment prints new values and writes
   assert.match(res.stderr, /--reseal-only/);
   const kvHasDataKeys = await withKv(
     `${dir}/data/vaidya.kv`,
-    async (kv) => (await kv.get(["secret", "data_keys"])).value !== null,
+    async (kv) => (await kv.get(secretKey("data_keys"))).value !== null,
   );
   assert.equal(kvHasDataKeys, false);
 });

@@ -5,6 +5,7 @@
  * (`v1.<kid>.<iv>.<ct>`), not from the registry under test.
  */
 import assert from "node:assert/strict";
+import { secretKey } from "../../src/stores/kv/keys.ts";
 import { MongoClient } from "mongodb";
 import { openOperatorRuntime, type OperatorRuntime } from "../../src/bootstrap.ts";
 import { loadConfig } from "../../src/config/config.ts";
@@ -81,7 +82,7 @@ async function scanKids(dir: string, mongo?: { uri: string; db: string }): Promi
 async function dataKeyIds(dir: string): Promise<string[]> {
   const kv = await Deno.openKv(`${dir}/data/vaidya.kv`);
   try {
-    return ((await kv.get<{ id: string }[]>(["secret", "data_keys"])).value ?? []).map((k) => k.id);
+    return ((await kv.get<{ id: string }[]>(secretKey("data_keys"))).value ?? []).map((k) => k.id);
   } finally {
     kv.close();
   }
@@ -115,8 +116,8 @@ async function eraseAndRegister(dir: string, env: Record<string, string> = {}) {
 async function assertWebhookSecretsOpenWithNewKeyOnly(dir: string) {
   const kv = await Deno.openKv(`${dir}/data/vaidya.kv`);
   try {
-    const keys = (await kv.get<unknown[]>(["secret", "data_keys"])).value!;
-    await kv.set(["secret", "data_keys"], keys.slice(0, 1));
+    const keys = (await kv.get<unknown[]>(secretKey("data_keys"))).value!;
+    await kv.set(secretKey("data_keys"), keys.slice(0, 1));
   } finally {
     kv.close();
   }

@@ -5,6 +5,7 @@
  * (exit 2 with a clear message) and dry runs that change nothing.
  */
 import assert from "node:assert/strict";
+import { type KeySpace, keySpace } from "../../src/stores/kv/keys.ts";
 import { Api } from "../_harness/api.ts";
 import { startServer } from "../_harness/server.ts";
 import { runTask } from "./_run_task.ts";
@@ -16,11 +17,11 @@ const shift = (days: number) =>
 const SEED = ["--doctors", "12", "--patients", "15", "--appointments", "60", "--seed", "7"];
 const WINDOW = ["--anchor", anchor, "--days", "3"];
 
-async function countKeys(kvPath: string, prefix: string): Promise<number> {
+async function countKeys(kvPath: string, space: KeySpace): Promise<number> {
   const kv = await Deno.openKv(kvPath);
   try {
     let n = 0;
-    for await (const _ of kv.list({ prefix: [prefix] })) n++;
+    for await (const _ of kv.list({ prefix: keySpace(space) })) n++;
     return n;
   } finally {
     kv.close();

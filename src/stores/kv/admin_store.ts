@@ -4,7 +4,7 @@
  * never is. Login checks `isAdmin` after the config list (see auth/identity_service.ts).
  */
 import { commit, withKvRetry } from "./kv_commit.ts";
-import { adminByPhoneKey } from "./keys.ts";
+import { adminByPhoneKey, keySpace } from "./keys.ts";
 
 export interface AdminGrant {
   createdAt: string;
@@ -42,7 +42,7 @@ export function createKvAdminStore(kv: Deno.Kv): AdminStore {
     },
     async count() {
       let n = 0;
-      for await (const _ of kv.list({ prefix: ["admin_by_phone"] })) n++;
+      for await (const _ of kv.list({ prefix: keySpace("admin_by_phone") })) n++;
       return n;
     },
   };

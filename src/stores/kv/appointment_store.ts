@@ -8,7 +8,14 @@ import type { Interval } from "../../domain/slots.ts";
 import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
 import { type AppointmentRecord, cellsOf, isActive, MAX_CLAIM_MS } from "../records.ts";
 import { commit, decodeCursor, encodeCursor, getManyChunked, withKvRetry } from "./kv_commit.ts";
-import { appointmentKey, apptByDoctorKey, apptByPatientKey, claimKey } from "./keys.ts";
+import {
+  appointmentKey,
+  apptByDoctorKey,
+  apptByDoctorPrefix,
+  apptByPatientKey,
+  apptByPatientPrefix,
+  claimKey,
+} from "./keys.ts";
 
 function claimedCells(a: AppointmentRecord): number[] {
   return isActive(a.status) ? cellsOf(a.startMs, a.endMs) : [];
@@ -118,7 +125,7 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
 
     async busy(doctorId, fromMs, toMs) {
       const out: Interval[] = [];
-      const prefix = ["appt_by_doctor", doctorId];
+      const prefix = apptByDoctorPrefix(doctorId);
       const iter = kv.list<AppointmentRecord>({
         start: [...prefix, fromMs - MAX_CLAIM_MS],
         end: [...prefix, toMs],
@@ -133,11 +140,11 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
     },
 
     listForDoctor(doctorId, query, limit, cursor) {
-      return list(["appt_by_doctor", doctorId], query, limit, cursor);
+      return list(apptByDoctorPrefix(doctorId), query, limit, cursor);
     },
 
     listForPatient(patientId, query, limit, cursor) {
-      return list(["appt_by_patient", patientId], query, limit, cursor);
+      return list(apptByPatientPrefix(patientId), query, limit, cursor);
     },
   };
 }

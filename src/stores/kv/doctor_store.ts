@@ -12,6 +12,7 @@ import {
   doctorByAttrPrefix,
   doctorByPhoneKey,
   doctorKey,
+  keySpace,
 } from "./keys.ts";
 
 function attrKeys(d: DoctorRecord): Deno.KvKey[] {
@@ -91,7 +92,7 @@ export function createKvDoctorStore(kv: Deno.Kv): DoctorStore {
         ["lang", filter.language],
       ];
       const chosen = indexed.find(([, v]) => v);
-      const prefix = chosen ? doctorByAttrPrefix(chosen[0], chosen[1]!) : ["doctor"];
+      const prefix = chosen ? doctorByAttrPrefix(chosen[0], chosen[1]!) : keySpace("doctor");
       const selector: Deno.KvListSelector = typeof after === "string"
         ? { prefix, start: [...prefix, after + "\u0000"] }
         : { prefix };

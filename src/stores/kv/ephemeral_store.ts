@@ -1,7 +1,7 @@
 /** The Deno KV adapter of the ephemeral store: values under ["ephemeral", key] with `expiresAtMs`. */
 import type { EphemeralStore } from "../ephemeral.ts";
 import { commit, untilCommitted, withKvRetry } from "./kv_commit.ts";
-import { ephemeralKey } from "./keys.ts";
+import { ephemeralKey, pingKey } from "./keys.ts";
 
 interface Stored<T = unknown> {
   value: T;
@@ -62,7 +62,7 @@ export function createKvEphemeralStore(kv: Deno.Kv, now = () => Date.now()): Eph
       return live ? entry.value!.expiresAtMs - now() : 0;
     },
     async ping() {
-      await kv.get(["ping"]);
+      await kv.get(pingKey);
     },
   };
 }

@@ -8,7 +8,13 @@ import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
 import { cellsOf, MAX_CLAIM_MS } from "../records.ts";
 import { commit, getManyChunked, untilCommitted, withKvRetry } from "./kv_commit.ts";
-import { holdByDoctorKey, holdCellKey, holdKey, patientHoldsKey } from "./keys.ts";
+import {
+  holdByDoctorKey,
+  holdByDoctorPrefix,
+  holdCellKey,
+  holdKey,
+  patientHoldsKey,
+} from "./keys.ts";
 
 export interface HoldRecord {
   id: string;
@@ -146,7 +152,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
 
     async active(doctorId, fromMs, toMs, nowMs) {
       const out: Interval[] = [];
-      const prefix = ["hold_by_doctor", doctorId];
+      const prefix = holdByDoctorPrefix(doctorId);
       const iter = kv.list<DoctorHold>({
         start: [...prefix, fromMs - MAX_CLAIM_MS],
         end: [...prefix, toMs],

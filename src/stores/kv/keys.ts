@@ -1,5 +1,8 @@
 /**
- * Every Deno KV key of the embedded stores, built by typed functions so no key is spelled twice.
+ * Every Deno KV key of the embedded stores, built by typed functions so no key is spelled twice:
+ * whole keys (`holdKey(id)`) and the prefixes that list them (`holdByDoctorPrefix(doctorId)`,
+ * `keySpace("hold")` for a whole space). Nothing else in src/ or scripts/ writes a key array
+ * (tests/unit/kv_keys_test.ts checks that, and that this table matches KEY_SPACES).
  *
  * | key                                             | value                        | expiry        |
  * | ----------------------------------------------- | ---------------------------- | ------------- |
@@ -41,9 +44,82 @@
  * | ["room_head", appointmentId, role]              | {seq, expiresAt}             | 1 d           |
  * | ["room_signal", appointmentId, role, seq]       | {text, expiresAt}            | 2 min         |
  * | ["room_token_used", tokenId]                    | {expiresAt}                  | token life+1m |
+ * | ["refresh", sha(refreshToken)]                  | RefreshRecord                | the token's   |
+ * | ["session", familyId]                           | SessionRecord                | the token's   |
+ * | ["session_by_user", userId, familyId]           | family id                    | the token's   |
+ * | ["ping"]                                        | never written (health probe) | -             |
  *
- * `expireIn` deletes lazily, so values that expire carry `expiresAt` and readers check it.
+ * `expireIn` deletes lazily, so values that expire carry `expiresAt` and readers check it; the
+ * `purge` rule of a space in KEY_SPACES is how `deno task purge` (scripts/_purge_plan.ts) tells an
+ * entry that has outlived its use.
  */
+
+const HOUR_MS = 3_600_000;
+
+/** How `deno task purge` recognises an outlived entry of a key space. */
+export type PurgeRule =
+  /** The value's `expiresAtMs` (+ `graceMs`) is past. */
+  | { name: string; by: "value"; graceMs?: number }
+  /** Every element of the value (a list) has a past `expiresAtMs`. */
+  | { name: string; by: "list" }
+  /** The key's part at `index` is a time in ms, and `lifeMs` has passed since. */
+  | { name: string; by: "key"; index: number; lifeMs: number };
+
+/**
+ * Every key space (the first part of a key). `purge` is set where stale entries can linger and
+ * carry a readable expiry; spaces with `expireIn` but no readable expiry are left to KV itself.
+ */
+export const KEY_SPACES = {
+  doctor: {},
+  doctor_by_phone: {},
+  doctor_by_attr: {},
+  patient: {},
+  patient_by_phone: {},
+  appointment: {},
+  appt_by_doctor: {},
+  appt_by_patient: {},
+  claim: {},
+  // Expired holds stay readable 1 h so a late confirm answers 410 (hold_store.ts).
+  hold: { purge: { name: "holds", by: "value", graceMs: HOUR_MS } },
+  hold_cell: { purge: { name: "hold cells", by: "value" } },
+  hold_by_doctor: { purge: { name: "hold index", by: "value" } },
+  patient_holds: { purge: { name: "patient hold lists", by: "list" } },
+  idem: { purge: { name: "idempotency keys", by: "value" } },
+  ephemeral: { purge: { name: "codes and counters", by: "value" } },
+  secret: {},
+  outbox: { purge: { name: "dev outbox", by: "key", index: 1, lifeMs: HOUR_MS } },
+  outbox_by_to: { purge: { name: "dev outbox by phone", by: "key", index: 2, lifeMs: HOUR_MS } },
+  admin_by_phone: {},
+  ops_checkpoint: {},
+  ui_session: { purge: { name: "doctor UI sessions", by: "value" } },
+  event_handled: {},
+  event_dlq: {},
+  waitlist: {},
+  waitlist_by_patient: {},
+  waitlist_unique: {},
+  audit: {},
+  audit_head: {},
+  audit_by: {},
+  webhook: {},
+  webhook_attempt: {},
+  course: {},
+  prakriti: {},
+  room_seat: {},
+  room_head: {},
+  room_signal: {},
+  room_token_used: {},
+  refresh: { purge: { name: "refresh tokens", by: "value" } },
+  session: { purge: { name: "sessions", by: "value" } },
+  session_by_user: {},
+  ping: {},
+} as const satisfies Record<string, { purge?: PurgeRule }>;
+export type KeySpace = keyof typeof KEY_SPACES;
+
+/** The prefix of a whole key space, e.g. every hold: `keySpace("hold")`. */
+export const keySpace = (space: KeySpace): Deno.KvKey => [space];
+
+/** A key no store writes: reading it proves the KV answers (readiness probes). */
+export const pingKey: Deno.KvKey = keySpace("ping");
 
 export const doctorKey = (id: string): Deno.KvKey => ["doctor", id];
 export const doctorByPhoneKey = (phoneIndex: string): Deno.KvKey => ["doctor_by_phone", phoneIndex];
@@ -65,15 +141,18 @@ export const patientByPhoneKey = (phoneIndex: string): Deno.KvKey => [
 ];
 
 export const appointmentKey = (id: string): Deno.KvKey => ["appointment", id];
+export const apptByDoctorPrefix = (doctorId: string): Deno.KvKey => ["appt_by_doctor", doctorId];
 export const apptByDoctorKey = (doctorId: string, startMs: number, id: string): Deno.KvKey => [
-  "appt_by_doctor",
-  doctorId,
+  ...apptByDoctorPrefix(doctorId),
   startMs,
   id,
 ];
-export const apptByPatientKey = (patientId: string, startMs: number, id: string): Deno.KvKey => [
+export const apptByPatientPrefix = (patientId: string): Deno.KvKey => [
   "appt_by_patient",
   patientId,
+];
+export const apptByPatientKey = (patientId: string, startMs: number, id: string): Deno.KvKey => [
+  ...apptByPatientPrefix(patientId),
   startMs,
   id,
 ];
@@ -89,9 +168,9 @@ export const holdCellKey = (doctorId: string, cellMs: number): Deno.KvKey => [
   doctorId,
   cellMs,
 ];
+export const holdByDoctorPrefix = (doctorId: string): Deno.KvKey => ["hold_by_doctor", doctorId];
 export const holdByDoctorKey = (doctorId: string, startMs: number, holdId: string): Deno.KvKey => [
-  "hold_by_doctor",
-  doctorId,
+  ...holdByDoctorPrefix(doctorId),
   startMs,
   holdId,
 ];
@@ -106,9 +185,9 @@ export const idempotencyScopeRange = (scopeStart: string) => ({
 export const ephemeralKey = (name: string): Deno.KvKey => ["ephemeral", name];
 export const secretKey = (name: string): Deno.KvKey => ["secret", name];
 export const outboxKey = (sentAtMs: number, id: string): Deno.KvKey => ["outbox", sentAtMs, id];
+export const outboxByToPrefix = (to: string): Deno.KvKey => ["outbox_by_to", to];
 export const outboxByToKey = (to: string, sentAtMs: number, id: string): Deno.KvKey => [
-  "outbox_by_to",
-  to,
+  ...outboxByToPrefix(to),
   sentAtMs,
   id,
 ];
@@ -131,9 +210,18 @@ export const waitlistDayPrefix = (doctorId: string, date: string): Deno.KvKey =>
   doctorId,
   date,
 ];
-export const waitlistByPatientKey = (patientId: string, id: string): Deno.KvKey => [
+export const waitlistKey = (
+  doctorId: string,
+  date: string,
+  createdAtMs: number,
+  id: string,
+): Deno.KvKey => [...waitlistDayPrefix(doctorId, date), createdAtMs, id];
+export const waitlistByPatientPrefix = (patientId: string): Deno.KvKey => [
   "waitlist_by_patient",
   patientId,
+];
+export const waitlistByPatientKey = (patientId: string, id: string): Deno.KvKey => [
+  ...waitlistByPatientPrefix(patientId),
   id,
 ];
 export const waitlistUniqueKey = (
@@ -144,18 +232,24 @@ export const waitlistUniqueKey = (
 export const auditKey = (seq: number): Deno.KvKey => ["audit", seq];
 export const auditHeadKey: Deno.KvKey = ["audit_head"];
 export type AuditIndex = "appointment" | "patient" | "actor";
-export const auditIndexKey = (index: AuditIndex, id: string, seq: number): Deno.KvKey => [
+export const auditIndexPrefix = (index: AuditIndex, id: string): Deno.KvKey => [
   "audit_by",
   index,
   id,
+];
+export const auditIndexKey = (index: AuditIndex, id: string, seq: number): Deno.KvKey => [
+  ...auditIndexPrefix(index, id),
   seq,
 ];
 export const webhookKey = (id: string): Deno.KvKey => ["webhook", id];
 export const courseKey = (id: string): Deno.KvKey => ["course", id];
 export const prakritiKey = (patientId: string): Deno.KvKey => ["prakriti", patientId];
-export const webhookAttemptKey = (endpointId: string, atMs: number, id: string): Deno.KvKey => [
+export const webhookAttemptPrefix = (endpointId: string): Deno.KvKey => [
   "webhook_attempt",
   endpointId,
+];
+export const webhookAttemptKey = (endpointId: string, atMs: number, id: string): Deno.KvKey => [
+  ...webhookAttemptPrefix(endpointId),
   atMs,
   id,
 ];
@@ -185,3 +279,10 @@ export const roomSignalKey = (
   seq,
 ];
 export const roomTokenUsedKey = (tokenId: string): Deno.KvKey => ["room_token_used", tokenId];
+export const refreshKey = (tokenHash: string): Deno.KvKey => ["refresh", tokenHash];
+export const sessionKey = (familyId: string): Deno.KvKey => ["session", familyId];
+export const sessionByUserPrefix = (userId: string): Deno.KvKey => ["session_by_user", userId];
+export const sessionByUserKey = (userId: string, familyId: string): Deno.KvKey => [
+  ...sessionByUserPrefix(userId),
+  familyId,
+];

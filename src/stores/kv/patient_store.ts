@@ -3,7 +3,7 @@ import { ConflictError } from "../../errors.ts";
 import type { PatientStore } from "../ports.ts";
 import type { PatientRecord } from "../records.ts";
 import { commit, decodeCursor, encodeCursor, withKvRetry } from "./kv_commit.ts";
-import { patientByPhoneKey, patientKey } from "./keys.ts";
+import { keySpace, patientByPhoneKey, patientKey } from "./keys.ts";
 
 export function createKvPatientStore(kv: Deno.Kv): PatientStore {
   async function get(id: string) {
@@ -18,7 +18,7 @@ export function createKvPatientStore(kv: Deno.Kv): PatientStore {
     findByPhoneIndex,
     async list(limit, cursor) {
       const after = cursor ? decodeCursor(cursor)?.[0] : undefined;
-      const prefix = ["patient"];
+      const prefix = keySpace("patient");
       const selector: Deno.KvListSelector = typeof after === "string"
         ? { prefix, start: [...prefix, after + "\u0000"] }
         : { prefix };

@@ -3,6 +3,7 @@ import type { RecordStores } from "../ports.ts";
 import { createKvAppointmentStore } from "./appointment_store.ts";
 import { createKvDoctorStore } from "./doctor_store.ts";
 import { createKvPatientStore } from "./patient_store.ts";
+import { pingKey } from "./keys.ts";
 
 export function createKvRecordStores(kv: Deno.Kv): RecordStores {
   return {
@@ -10,7 +11,7 @@ export function createKvRecordStores(kv: Deno.Kv): RecordStores {
     patients: createKvPatientStore(kv),
     appointments: createKvAppointmentStore(kv),
     async ping() {
-      await kv.get(["ping"]);
+      await kv.get(pingKey);
     },
     // The KV handle belongs to the composition root, which closes it last.
     close: () => Promise.resolve(),

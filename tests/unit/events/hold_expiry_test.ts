@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eventHandledKey } from "../../../src/stores/kv/keys.ts";
 import type { HoldRecord } from "../../../src/stores/kv/hold_store.ts";
 import { createKvHoldStore } from "../../../src/stores/kv/hold_store.ts";
 import { appointmentIdFor } from "../../../src/booking/booking_service.ts";
@@ -32,9 +33,9 @@ Deno.test("hold.expired and slot.released follow a hold that expired, once", asy
   assert.deepEqual(await h.drain(), [], "nothing before expiry + grace");
   await h.advance(1_000);
   assert.ok(!types().includes("slot.released"), "fan-out handlers already ran");
-  const ran = await h.kv.get(["event_handled", "holds.expiry", "hold.expiry_due:hld_a"]);
+  const ran = await h.kv.get(eventHandledKey("holds.expiry", "hold.expiry_due:hld_a"));
   assert.equal((ran.value as { state: string }).state, "done");
-  const released = await h.kv.get(["event_handled", "waitlist.notify", "slot.released:hold:hld_a"]);
+  const released = await h.kv.get(eventHandledKey("waitlist.notify", "slot.released:hold:hld_a"));
   assert.ok(released.value, "slot.released reached the waitlist handler");
   await h.close();
 });
@@ -46,7 +47,7 @@ Deno.test("no expiry events for a hold that was released or confirmed in time", 
   await h.rt.bookingEvents.holdCreated(held);
   await holds.remove(held); // confirmed or released: the hold record is gone
   await h.advance(301_000);
-  const expired = await h.kv.get(["event_handled", "webhooks.fanout", "hold.expired:hld_b"]);
+  const expired = await h.kv.get(eventHandledKey("webhooks.fanout", "hold.expired:hld_b"));
   assert.equal(expired.value, null);
   await h.close();
 });
@@ -74,17 +75,13 @@ Deno.test("a confirm that died after booking is completed at the hold's expiry, 
   await h.drain();
   assert.equal(h.sent.length, 1, "the patient's confirmation went out after all");
   assert.match(h.sent[0].body, /confirmed/i);
-  const confirmed = await h.kv.get([
-    "event_handled",
-    "patient.notice",
-    `appointment.confirmed:${booked.id}`,
-  ]);
+  const confirmed = await h.kv.get(
+    eventHandledKey("patient.notice", `appointment.confirmed:${booked.id}`),
+  );
   assert.ok(confirmed.value, "appointment.confirmed was published with its usual id");
-  const released = await h.kv.get([
-    "event_handled",
-    "waitlist.notify",
-    "slot.released:hold:hld_crash1",
-  ]);
+  const released = await h.kv.get(
+    eventHandledKey("waitlist.notify", "slot.released:hold:hld_crash1"),
+  );
   assert.equal(released.value, null, "a booked slot is never announced as free");
   assert.equal(await holds.get(held.id), null, "the leftover hold is dropped");
   await h.close();
@@ -99,13 +96,11 @@ Deno.test("no slot.released for an expired hold whose time an appointment covers
   await h.records.appointments.book(appointment("doc_1", "pat_1", 0, 30, { holdId: held.id }));
   await h.advance(301_000);
   await h.drain();
-  const expired = await h.kv.get(["event_handled", "webhooks.fanout", "hold.expired:hld_moved"]);
+  const expired = await h.kv.get(eventHandledKey("webhooks.fanout", "hold.expired:hld_moved"));
   assert.ok(expired.value, "the hold did expire");
-  const released = await h.kv.get([
-    "event_handled",
-    "waitlist.notify",
-    "slot.released:hold:hld_moved",
-  ]);
+  const released = await h.kv.get(
+    eventHandledKey("waitlist.notify", "slot.released:hold:hld_moved"),
+  );
   assert.equal(released.value, null);
   await h.close();
 });
