@@ -44,7 +44,8 @@ say "FerretDB ${FERRETDB_VERSION} (built once into ${GOBIN_DIR})"
 bash scripts/install_ferretdb.sh "${FERRETDB_VERSION}" >&2
 
 CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
-if [ -x "${CARGO_BIN}/denokv" ] && "${CARGO_BIN}/denokv" --version 2>/dev/null | grep -q "${DENOKV_VERSION}"; then
+# denokv has no --version flag; cargo's own install list says which version is in CARGO_BIN.
+if [ -x "${CARGO_BIN}/denokv" ] && cargo install --list 2>/dev/null | grep -q "^denokv v${DENOKV_VERSION}:"; then
   say "denokv ${DENOKV_VERSION} cached in ${CARGO_BIN}"
 else
   say "building denokv ${DENOKV_VERSION} from crates.io (about 12 minutes on 2 cores)"

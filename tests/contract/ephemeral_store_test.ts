@@ -9,6 +9,7 @@ import type { EphemeralStore } from "../../src/stores/ephemeral.ts";
 import { createKvEphemeralStore } from "../../src/stores/kv/ephemeral_store.ts";
 import { createUpstashConnection } from "../../src/stores/upstash/client.ts";
 import { createUpstashEphemeralStore } from "../../src/stores/upstash/ephemeral_store.ts";
+import { startDenoKv } from "../_harness/denokv.ts";
 import { type RedisUnderTest, startRedis, startUpstashBridge } from "../_harness/redis.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,6 +116,17 @@ Deno.test("EphemeralStore contract: Deno KV", async (t) => {
     await contract(t, createKvEphemeralStore(kv));
   } finally {
     kv.close();
+  }
+});
+
+Deno.test("EphemeralStore contract: Deno KV on a denokv server (KV Connect)", async (t) => {
+  const denokv = await startDenoKv();
+  const kv = await denokv.open();
+  try {
+    await contract(t, createKvEphemeralStore(kv));
+  } finally {
+    kv.close();
+    await denokv.stop();
   }
 });
 

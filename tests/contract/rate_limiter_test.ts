@@ -15,6 +15,7 @@ import {
 import { createUpstashRateLimiter } from "../../src/ratelimit/upstash_rate_limiter.ts";
 import { createKvEphemeralStore } from "../../src/stores/kv/ephemeral_store.ts";
 import { createUpstashConnection } from "../../src/stores/upstash/client.ts";
+import { startDenoKv } from "../_harness/denokv.ts";
 import { startRedis, startUpstashBridge } from "../_harness/redis.ts";
 
 const rule = (limit: number, name = `r${crypto.randomUUID().slice(0, 8)}`) => ({
@@ -63,6 +64,17 @@ Deno.test("RateLimiter contract: KV store limiter", async (t) => {
     await contract(t, createStoreRateLimiter(createKvEphemeralStore(kv)));
   } finally {
     kv.close();
+  }
+});
+
+Deno.test("RateLimiter contract: KV store limiter on a denokv server (KV Connect)", async (t) => {
+  const denokv = await startDenoKv();
+  const kv = await denokv.open();
+  try {
+    await contract(t, createStoreRateLimiter(createKvEphemeralStore(kv)));
+  } finally {
+    kv.close();
+    await denokv.stop();
   }
 });
 

@@ -8,6 +8,7 @@ import type { RecordStores } from "../../src/stores/ports.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
 import { createMongoRecordStores } from "../../src/stores/mongo/record_stores.ts";
+import { startDenoKv, type TestDenoKv } from "../_harness/denokv.ts";
 import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
 import { appointment, doctor, id, MINUTE_MS, moved, patient, T0 } from "./_fixtures.ts";
 
@@ -307,8 +308,8 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
   }
 }
 
-recordStoreContract("KV records", async () => {
-  const kv = await Deno.openKv(":memory:");
+/** KV record stores that close their KV with them. */
+function kvRecords(kv: Deno.Kv): RecordStores {
   const stores = createKvRecordStores(kv);
   return {
     ...stores,
@@ -317,6 +318,16 @@ recordStoreContract("KV records", async () => {
       kv.close();
     },
   };
+}
+
+recordStoreContract("KV records", async () => kvRecords(await Deno.openKv(":memory:")));
+
+// The same contract over KV Connect, on a real denokv server (at most 10 checks per commit).
+let denokv: TestDenoKv | null = null;
+recordStoreContract("KV records on denokv", async () => {
+  denokv ??= await startDenoKv();
+  await denokv.clear();
+  return kvRecords(await denokv.open());
 });
 
 let mongo: TestMongo | null = null;
@@ -324,6 +335,7 @@ Deno.test.beforeAll(async () => {
   mongo = await startFerretDb();
 });
 Deno.test.afterAll(async () => {
+  await denokv?.stop();
   await mongo?.stop();
 });
 
