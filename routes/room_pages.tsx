@@ -11,10 +11,12 @@ import type { AppDeps } from "../src/app_deps.ts";
 import type { RoomService } from "../src/rooms/room_service.ts";
 import { ROOM_PAGE_CSP, RoomPage } from "../src/rooms/room_page.tsx";
 import { csrfProtection, requireSession, uiLanguage } from "../src/ui/ui_middleware.ts";
+import { isLang } from "../src/i18n/messages.ts";
 import type { UiEnv } from "../src/ui/ui_env.ts";
 
 const STATIC_FILES: Record<string, string> = {
   "room.js": "text/javascript; charset=utf-8",
+  "room_quality.js": "text/javascript; charset=utf-8",
   "room.css": "text/css; charset=utf-8",
 };
 const staticCache = new Map<string, Promise<string>>();
@@ -53,11 +55,15 @@ export function roomPageRoutes(deps: AppDeps & { rooms: RoomService }) {
     return c.body(await staticFile(c.req.param("name")));
   });
 
-  app.get("/room/:appointmentId", roomPageHeaders(), (c) => {
+  // The patient's page speaks `?lang=` (the script sets it to the patient's recorded language),
+  // else the language cookie or Accept-Language.
+  app.get("/room/:appointmentId", roomPageHeaders(), uiLanguage(), (c) => {
     const id = c.req.param("appointmentId");
     if (!APPOINTMENT_ID.test(id)) return c.text("Not found", 404);
     const tokenUrl = `/v1/appointments/${id}/room-token`;
-    return c.html(page({ appointmentId: id, role: "patient", tokenUrl }));
+    const asked = c.req.query("lang");
+    const lang = isLang(asked) ? asked : c.get("lang");
+    return c.html(page({ appointmentId: id, role: "patient", lang, tokenUrl }));
   });
 
   const ui = deps.doctorUi;
@@ -73,6 +79,7 @@ export function roomPageRoutes(deps: AppDeps & { rooms: RoomService }) {
     return c.html(page({
       appointmentId: id,
       role: "doctor",
+      lang: c.get("lang"),
       tokenUrl: `/doctor/appointments/${id}/room-token`,
       csrfToken: c.get("session").csrfToken,
       backHref: `/doctor/appointments/${id}`,

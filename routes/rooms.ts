@@ -33,6 +33,9 @@ export const RoomTicketSchema = z.object({
     description: "For RTCPeerConnection: STUN/TURN servers, TURN with credentials valid for " +
       "TURN_TTL_SECONDS (TURN REST API). Empty when none is configured (host candidates only).",
   }),
+  language: z.string().optional().openapi({
+    description: "The patient's language, when the room page speaks it",
+  }),
 }).openapi("RoomTicket");
 
 const APPOINTMENT_ID = /^[\w-]{1,64}$/;

@@ -11,6 +11,8 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } fr
 import type { RecordStores } from "../stores/ports.ts";
 import type { AppointmentRecord } from "../stores/records.ts";
 import type { Logger } from "../observability/logger.ts";
+import { isLang, type Lang } from "../i18n/messages.ts";
+import { patientLanguage } from "../i18n/patient_templates.ts";
 import { createKvRoomSignalStore } from "../stores/kv/room_signal_store.ts";
 import { createIceServers, type IceServer, type IceServers, isTurnUrl } from "./ice_servers.ts";
 import { createRoomHub, type RoomAdmission, type RoomHub, type Seat } from "./room_hub.ts";
@@ -55,6 +57,8 @@ export interface RoomTicket {
   wsPath: string;
   /** For `RTCPeerConnection`: STUN/TURN URLs, TURN ones with short-lived credentials. */
   iceServers: IceServer[];
+  /** The patient's language, when the room page speaks it (the page switches to it). */
+  language?: Lang;
 }
 
 function refusal(a: RoomAdmission, why: "seat_taken" | "token_used"): Error {
@@ -75,6 +79,12 @@ export function createRoomService(deps: RoomServiceDeps) {
     if (user.role === "patient" && a.patientId === user.id) return "patient";
     if (user.role === "doctor" && a.doctorId === user.id) return "doctor";
     return null;
+  }
+
+  async function languageOf(patientId: string): Promise<Lang | undefined> {
+    const patient = await records.patients.get(patientId);
+    const lang = patient ? patientLanguage(patient.language) : undefined;
+    return isLang(lang) ? lang : undefined;
   }
 
   /** The appointment and the user's role in it, once the room is open; else the refusal. */
@@ -115,7 +125,7 @@ export function createRoomService(deps: RoomServiceDeps) {
   return {
     /** A room token for the appointment's patient or doctor while its room is open. */
     async issueToken(user: AuthUser, appointmentId: string): Promise<RoomTicket> {
-      const { role, window } = await joinable(user, appointmentId);
+      const { appointment, role, window } = await joinable(user, appointmentId);
       const nowMs = now();
       const untilClose = window.closesAtMs - roomNow();
       const expiresAtMs = nowMs + Math.min(ROOM_TOKEN_MAX_TTL_MS, untilClose);
@@ -129,6 +139,7 @@ export function createRoomService(deps: RoomServiceDeps) {
         closesAt: new Date(window.closesAtMs).toISOString(),
         wsPath: `/v1/rooms/${encodeURIComponent(appointmentId)}/ws`,
         iceServers: await iceServers(user.id, nowMs),
+        language: await languageOf(appointment.patientId),
       };
     },
 

@@ -1,38 +1,52 @@
 /**
- * A video consultation in two real browsers (headless Chromium, one context each) against the
- * real server: the patient opens /room/:id with the access token in the fragment, the doctor logs
- * in to the web UI and follows "Join video"; the pages signal over the app's WebSocket, connect
- * with WebRTC on loopback (host candidates, no STUN/TURN) and exchange a data-channel message
- * both ways, each shown in the other page. No CSP violation may occur on either page.
+ * Video consultations in real browsers (headless Chromium with fake camera and microphone, one
+ * context per side) against the real server and a real coturn on loopback:
+ * - the patient opens /room/:id with the access token in the fragment, the doctor logs in to the
+ *   web UI and follows "Join video"; each page receives the other's video (frames decoded) and
+ *   audio (energy above zero) from getStats(), the chat works both ways, and the other side sees
+ *   mute (badge, silence) and camera off (badge, black frames); no CSP violation on either page;
+ * - the same call forced through TURN (`iceTransportPolicy: "relay"`) with the credentials the
+ *   room ticket carries: the selected candidate pair is relay on both ends;
+ * - coturn refuses a forged and an expired credential (401, no relay candidate).
  */
 import assert from "node:assert/strict";
-import { type Browser, chromium } from "playwright-core";
+import { createHmac } from "node:crypto";
+import type { Browser, Page } from "playwright-core";
 import { Api, createDoctor, randomPhone } from "../_harness/api.ts";
-import { startServer } from "../_harness/server.ts";
-import { bookAt } from "../http/_room_client.ts";
+import { startCoturn } from "../_harness/coturn.ts";
+import { startServer, type TestServer } from "../_harness/server.ts";
+import { bookAt, type BookedAppointment, type RoomTicket } from "../http/_room_client.ts";
 import { loginInBrowser, screenshot, watchCsp } from "./_browser.ts";
+import {
+  audioEnergyOver,
+  callContext,
+  gatherRelay,
+  launchCallBrowser,
+  remoteBrightness,
+  waitForStats,
+} from "./_video_call.ts";
 
-function launchWebRtcBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      // Peers on 127.0.0.1 with plain host candidates: no mDNS names, loopback allowed.
-      "--allow-loopback-in-peer-connection",
-      "--disable-features=WebRtcHideLocalIpsWithMdns",
-    ],
-  });
+const TURN_SECRET = "turn-secret-for-tests-" + crypto.randomUUID();
+const receiving = (s: { framesDecoded: number; audioEnergy: number }) =>
+  s.framesDecoded > 0 && s.audioEnergy > 0;
+
+async function waitVisible(page: Page, selector: string) {
+  await page.waitForSelector(selector, { state: "visible", timeout: 10_000 });
 }
 
 Deno.test({
-  name: "video room: patient and doctor pages exchange data-channel messages over loopback",
+  name: "video call: camera and microphone both ways, direct and through coturn",
   sanitizeOps: false,
   sanitizeResources: false,
-  async fn() {
-    const server = await startServer({ env: { RATE_LIMIT_DISABLED: "true" } });
+  async fn(t) {
+    await using coturn = await startCoturn(TURN_SECRET);
+    await using server: TestServer = await startServer({
+      env: {
+        RATE_LIMIT_DISABLED: "true",
+        TURN_URLS: coturn.urls.join(","),
+        TURN_SECRET,
+      },
+    });
     let browser: Browser | null = null;
     try {
       const api = new Api(server.url);
@@ -42,51 +56,124 @@ Deno.test({
         end: "24:00",
       });
       const patient = await api.login(randomPhone());
-      // The first slot from now starts within 5 minutes, so the room is open already.
-      const appointment = await bookAt(api, patient, doctor.id, Date.now(), true);
+      // The first slots from now start within minutes, so their rooms are open already.
+      const direct = await bookAt(api, patient, doctor.id, Date.now(), true);
+      const relayed = await bookAt(api, patient, doctor.id, Date.parse(direct.end), true);
+      browser = await launchCallBrowser();
 
-      browser = await launchWebRtcBrowser();
-      const doctorPage = await (await browser.newContext()).newPage();
-      const patientPage = await (await browser.newContext()).newPage();
-      const cspDoctor = watchCsp(doctorPage);
-      const cspPatient = watchCsp(patientPage);
+      const doctorContext = await callContext(browser);
+      const doctorLogin = await doctorContext.newPage();
+      await doctorLogin.goto(`${server.url}/doctor/appointments/${direct.id}`);
+      await loginInBrowser(doctorLogin, api, doctor.phone);
+      const doctorState = await doctorContext.storageState();
+      await doctorLogin.close();
 
-      await doctorPage.goto(`${server.url}/doctor/appointments/${appointment.id}`);
-      await loginInBrowser(doctorPage, api, doctor.phone);
-      assert.equal(new URL(doctorPage.url()).pathname, `/doctor/appointments/${appointment.id}`);
-      await Promise.all([
-        doctorPage.waitForURL((u) => u.pathname.endsWith("/video")),
-        doctorPage.click("#join-video"),
-      ]);
+      const join = async (appointment: BookedAppointment, relayOnly: boolean) => {
+        const doctorPage = await (await callContext(browser!, {
+          relayOnly,
+          storageState: doctorState,
+        })).newPage();
+        const patientPage = await (await callContext(browser!, { relayOnly })).newPage();
+        const csp = [...watchCsp(doctorPage), ...watchCsp(patientPage)];
+        await doctorPage.goto(`${server.url}/doctor/appointments/${appointment.id}`);
+        await Promise.all([
+          doctorPage.waitForURL((u) => u.pathname.endsWith("/video")),
+          doctorPage.click("#join-video"),
+        ]);
+        await doctorPage.click("#join");
+        await patientPage.goto(
+          `${server.url}/room/${appointment.id}#token=${encodeURIComponent(patient.accessToken)}`,
+        );
+        assert.equal(new URL(patientPage.url()).hash, "", "the token leaves the address bar");
+        await patientPage.click("#join");
+        return { doctorPage, patientPage, csp };
+      };
 
-      await patientPage.goto(
-        `${server.url}/room/${appointment.id}#token=${encodeURIComponent(patient.accessToken)}`,
-      );
-      assert.equal(new URL(patientPage.url()).hash, "", "the access token leaves the address bar");
+      await t.step("direct: each side receives the other's video and audio", async () => {
+        const { doctorPage, patientPage, csp } = await join(direct, false);
+        for (const page of [doctorPage, patientPage]) {
+          await waitForStats(page, receiving);
+          assert.equal(await page.textContent("#room-status"), "Connected");
+        }
 
-      for (const page of [doctorPage, patientPage]) {
-        await page.waitForSelector("#send-form:not([hidden])", { timeout: 20_000 });
-        assert.equal(await page.textContent("#room-status"), "Connected");
-      }
+        await doctorPage.fill("#send-text", "Namaste from the doctor");
+        await doctorPage.click("#send-form button");
+        await patientPage.waitForSelector("#messages li.peer", { timeout: 10_000 });
+        assert.equal(await patientPage.textContent("#messages li.peer"), "Namaste from the doctor");
+        await patientPage.fill("#send-text", "Hello from the patient");
+        await patientPage.click("#send-form button");
+        await doctorPage.waitForSelector("#messages li.peer", { timeout: 10_000 });
+        assert.equal(await doctorPage.textContent("#messages li.peer"), "Hello from the patient");
 
-      await doctorPage.fill("#send-text", "Namaste from the doctor");
-      await doctorPage.click("#send-form button");
-      await patientPage.waitForSelector("#messages li.peer", { timeout: 10_000 });
-      assert.equal(await patientPage.textContent("#messages li.peer"), "Namaste from the doctor");
+        await screenshot(doctorPage, "video-call-doctor");
+        await screenshot(patientPage, "video-call-patient");
 
-      await patientPage.fill("#send-text", "Hello from the patient");
-      await patientPage.click("#send-form button");
-      await doctorPage.waitForSelector("#messages li.peer", { timeout: 10_000 });
-      assert.equal(await doctorPage.textContent("#messages li.peer"), "Hello from the patient");
+        const speaking = await audioEnergyOver(doctorPage, 1_500);
+        assert.ok(speaking > 0, "the doctor hears the patient");
+        await patientPage.click("#mute");
+        await waitVisible(doctorPage, "#remote-muted");
+        await new Promise((r) => setTimeout(r, 500));
+        const muted = await audioEnergyOver(doctorPage, 1_500);
+        assert.ok(muted < speaking / 1000, `muted: silence arrives (${muted} vs ${speaking})`);
 
-      await screenshot(doctorPage, "video-room-doctor");
-      await screenshot(patientPage, "video-room-patient");
-      assert.deepEqual([...cspDoctor, ...cspPatient], [], "no CSP violations");
+        assert.ok(await remoteBrightness(patientPage) > 20, "the patient sees the fake camera");
+        await doctorPage.click("#camera");
+        await waitVisible(patientPage, "#remote-camera-off");
+        await new Promise((r) => setTimeout(r, 1_000));
+        assert.ok(await remoteBrightness(patientPage) < 5, "camera off: black frames arrive");
+
+        await doctorPage.click("#hangup");
+        await patientPage.waitForFunction(
+          `document.getElementById("room-status").textContent !== "Connected"`,
+          undefined,
+          { timeout: 10_000 },
+        );
+        assert.deepEqual(csp, [], "no CSP violations");
+        await doctorPage.context().close();
+        await patientPage.context().close();
+      });
+
+      await t.step("relay only: the call goes through coturn", async () => {
+        const { doctorPage, patientPage } = await join(relayed, true);
+        for (const page of [doctorPage, patientPage]) {
+          const stats = await waitForStats(page, (s) => receiving(s) && s.pair !== null);
+          assert.deepEqual(stats.pair, ["relay", "relay"], "the selected pair is relayed");
+        }
+        await doctorPage.context().close();
+        await patientPage.context().close();
+      });
+
+      await t.step("coturn refuses forged and expired credentials", async () => {
+        const page = await (await browser!.newContext()).newPage();
+        const ticket = await api.request<RoomTicket>(
+          "POST",
+          `/v1/appointments/${relayed.id}/room-token`,
+          { token: patient.accessToken },
+        );
+        const turn = ticket.body.iceServers.find((s) => s.username)!;
+        const server = { urls: [coturn.urls[0]], username: turn.username!, credential: "" };
+        const signed = (username: string, secret: string) => ({
+          ...server,
+          username,
+          credential: createHmac("sha1", secret).update(username).digest("base64"),
+        });
+        const valid = await gatherRelay(page, { ...server, credential: turn.credential! });
+        assert.ok(
+          valid.relays > 0,
+          `the ticket's credentials are accepted: ${JSON.stringify(valid)}`,
+        );
+        const forged = await gatherRelay(page, signed(turn.username!, "not-the-secret-at-all"));
+        assert.deepEqual([forged.relays, forged.errors.includes(401)], [0, true], "forged");
+        const past = `${Math.floor(Date.now() / 1000) - 60}:${patient.user.id}`;
+        const expired = await gatherRelay(page, signed(past, TURN_SECRET));
+        assert.deepEqual([expired.relays, expired.errors.includes(401)], [0, true], "expired");
+        await page.context().close();
+      });
+
       const logs = server.logs();
       assert.doesNotMatch(logs, new RegExp(patient.accessToken.slice(-20)), "no access token");
     } finally {
       await browser?.close();
-      await server.stop();
     }
   },
 });

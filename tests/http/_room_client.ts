@@ -12,6 +12,7 @@ export interface RoomTicket {
   role: string;
   wsPath: string;
   iceServers: { urls: string[]; username?: string; credential?: string }[];
+  language?: string;
 }
 
 export interface BookedAppointment {

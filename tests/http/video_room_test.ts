@@ -203,6 +203,30 @@ Deno.test({
       await doctorPeer.closed;
     });
 
+    await t.step("the room page speaks the patient's language", async () => {
+      const page = async (query: string, headers: Record<string, string> = {}) => {
+        const res = await fetch(`${server.url}/room/${open.id}${query}`, { headers });
+        assert.equal(res.status, 200);
+        assert.equal(
+          res.headers.get("content-security-policy")?.includes("script-src 'self'"),
+          true,
+        );
+        return await res.text();
+      };
+      assert.match(await page(""), /<html lang="en">[\s\S]*Video consultation/);
+      assert.match(await page("?lang=hi"), /<html lang="hi">[\s\S]*वीडियो परामर्श/);
+      assert.match(await page("", { "accept-language": "hi-IN,hi;q=0.9" }), /<html lang="hi">/);
+      assert.doesNotMatch(await page(""), /<script>/, "no inline script");
+      const me = await api.request("PUT", "/v1/me", {
+        token: alice.accessToken,
+        body: { language: "hi" },
+      });
+      assert.equal(me.status, 200, JSON.stringify(me.body));
+      const hindi = await ticket(alice, open.id);
+      assert.equal(hindi.language, "hi", "the ticket names the patient's language");
+      assert.equal((await ticket(dr, open.id)).language, "hi", "the doctor sees it too");
+    });
+
     await t.step("room tokens never reach the logs", () => {
       const logs = server.logs();
       assert.match(logs, /"route":"\/v1\/rooms\/:appointmentId\/ws"/);

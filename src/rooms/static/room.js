@@ -1,161 +1,400 @@
-// Vaidya video room: asks for a room token, joins the signalling WebSocket, and connects the
-// two peers with WebRTC (no STUN/TURN: iceServers is empty). The doctor makes the data channel
-// and the offer when both are in; the patient answers. Received data-channel messages show in
-// #messages. Settings come from data-* attributes of #room; nothing here is inline.
-"use strict";
-(function () {
-  const root = document.getElementById("room");
-  const statusLine = document.getElementById("room-status");
-  const list = document.getElementById("messages");
-  const form = document.getElementById("send-form");
-  const input = document.getElementById("send-text");
-  if (!root) return;
-  const role = root.dataset.role;
-  const tokenUrl = root.dataset.tokenUrl;
+// Vaidya video room: asks for a room token, joins the signalling WebSocket, and connects the two
+// peers with WebRTC: camera and microphone both ways, a data channel for chat and media state.
+// The doctor offers (and restarts ICE after a network change); the patient answers. A weak link
+// lowers the sent resolution, then sends audio only (room_quality.js). Settings and texts come
+// from data-* attributes of #room; nothing here is inline.
+import { createPlanner, linkFigures, planFor } from "./room_quality.js";
 
-  // The patient's access token comes in the fragment; drop it from the address bar at once.
-  let accessToken = null;
-  if (role === "patient") {
-    const match = /(?:^|&)token=([^&]+)/.exec(location.hash.slice(1));
-    if (match) accessToken = decodeURIComponent(match[1]);
-    history.replaceState(null, "", location.pathname + location.search);
-  }
+const root = document.getElementById("room");
+const $ = (id) => document.getElementById(id);
+const role = root.dataset.role;
+const text = (name, params = {}) =>
+  (root.dataset["t" + name.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())] || name)
+    .replace(/\{(\w+)\}/g, (whole, key) => (key in params ? String(params[key]) : whole));
 
-  function setStatus(text) {
-    statusLine.textContent = text;
-  }
-  function show(text, kind) {
-    const item = document.createElement("li");
-    item.className = kind;
-    item.textContent = text;
-    list.appendChild(item);
-  }
+const statusLine = $("room-status");
+const note = $("media-note");
+const list = $("messages");
+const form = $("send-form");
+const input = $("send-text");
+const localVideo = $("local-video");
+const remoteVideo = $("remote-video");
+const muteButton = $("mute");
+const cameraButton = $("camera");
+const switchButton = $("switch-camera");
 
-  async function roomTicket() {
-    const init = role === "doctor"
-      ? {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ _csrf: root.dataset.csrf || "" }),
-      }
-      : { method: "POST", headers: { authorization: "Bearer " + accessToken } };
-    const res = await fetch(tokenUrl, init);
-    const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(body.detail || "could not join (" + res.status + ")");
-    return body;
-  }
+// The patient's access token comes in the fragment; drop it from the address bar at once.
+let accessToken = null;
+if (role === "patient") {
+  const match = /(?:^|&)token=([^&]+)/.exec(location.hash.slice(1));
+  if (match) accessToken = decodeURIComponent(match[1]);
+  history.replaceState(null, "", location.pathname + location.search);
+}
 
-  let socket = null;
-  let peer = null;
-  let channel = null;
-  let pendingIce = [];
-  const signal = (message) => socket.send(JSON.stringify(message));
+const setStatus = (name, params) => (statusLine.textContent = text(name, params));
+function showNote(name) {
+  note.hidden = !name;
+  note.textContent = name ? text(name) : "";
+}
+function show(message, kind) {
+  const item = document.createElement("li");
+  item.className = kind;
+  item.textContent = message;
+  list.appendChild(item);
+}
 
-  function attach(dc) {
-    channel = dc;
-    dc.onopen = () => {
-      setStatus("Connected");
-      form.hidden = false;
-    };
-    dc.onmessage = (event) => show(String(event.data), "peer");
-    dc.onclose = () => {
-      form.hidden = true;
-    };
-  }
-
-  function newPeer() {
-    if (peer) peer.close();
-    pendingIce = [];
-    peer = new RTCPeerConnection({ iceServers: [] });
-    peer.onicecandidate = (event) => {
-      if (event.candidate) signal({ type: "ice", candidate: event.candidate.toJSON() });
-    };
-    peer.ondatachannel = (event) => attach(event.channel);
-  }
-
-  async function flushIce() {
-    for (const candidate of pendingIce) await peer.addIceCandidate(candidate);
-    pendingIce = [];
-  }
-
-  async function call() {
-    newPeer();
-    attach(peer.createDataChannel("chat"));
-    await peer.setLocalDescription(await peer.createOffer());
-    signal({ type: "offer", sdp: peer.localDescription.sdp });
-  }
-
-  async function handle(message) {
-    switch (message.type) {
-      case "joined":
-        setStatus(message.peer ? "Connecting to the other side…" : "Waiting for the other side…");
-        if (role === "doctor" && message.peer) await call();
-        break;
-      case "peer-joined":
-        setStatus("Connecting to the other side…");
-        if (role === "doctor") await call();
-        break;
-      case "peer-left":
-        setStatus("The other side left; waiting…");
-        form.hidden = true;
-        if (peer) peer.close();
-        peer = null;
-        channel = null;
-        break;
-      case "offer":
-        if (role !== "patient") break;
-        newPeer();
-        await peer.setRemoteDescription({ type: "offer", sdp: message.sdp });
-        await peer.setLocalDescription(await peer.createAnswer());
-        signal({ type: "answer", sdp: peer.localDescription.sdp });
-        await flushIce();
-        break;
-      case "answer":
-        if (!peer) break;
-        await peer.setRemoteDescription({ type: "answer", sdp: message.sdp });
-        await flushIce();
-        break;
-      case "ice":
-        if (peer && peer.remoteDescription) await peer.addIceCandidate(message.candidate);
-        else pendingIce.push(message.candidate);
-        break;
-      case "room-closed":
-        setStatus("The room has closed.");
-        break;
+async function roomTicket() {
+  const init = role === "doctor"
+    ? {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: root.dataset.csrf || "" }),
     }
-  }
+    : { method: "POST", headers: { authorization: "Bearer " + accessToken } };
+  const res = await fetch(root.dataset.tokenUrl, init);
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(body.detail || String(res.status));
+  return body;
+}
 
-  async function join() {
-    if (role === "patient" && !accessToken) {
-      setStatus("Open this page from the Vaidya app to join.");
+// ---- local media --------------------------------------------------------------------------
+let localStream = new MediaStream();
+let cameraIds = [];
+const media = { audio: true, video: true, linkPlan: "full" };
+const audioTrack = () => localStream.getAudioTracks()[0] || null;
+const videoTrack = () => localStream.getVideoTracks()[0] || null;
+
+async function openMedia() {
+  try {
+    localStream = await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: "user" },
+    });
+  } catch (err) {
+    if (err && err.name === "NotAllowedError") {
+      showNote("denied");
       return;
     }
-    const ticket = await roomTicket();
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const url = scheme + "//" + location.host + ticket.wsPath + "?token=" +
-      encodeURIComponent(ticket.token);
-    socket = new WebSocket(url);
-    // Messages are handled one at a time, in order: an ICE candidate must not overtake its offer.
-    let queue = Promise.resolve();
-    socket.onmessage = (event) => {
-      queue = queue.then(() => handle(JSON.parse(event.data))).catch((err) => {
-        show("Connection problem: " + err.message, "notice");
-      });
-    };
-    socket.onclose = () => {
-      if (!channel || channel.readyState !== "open") setStatus("Disconnected from the room.");
-    };
+    // No (usable) camera: join with the microphone alone.
+    try {
+      localStream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      showNote("audio-only");
+    } catch {
+      showNote("denied");
+      return;
+    }
   }
+  localVideo.srcObject = localStream;
+  const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
+  cameraIds = devices.filter((d) => d.kind === "videoinput").map((d) => d.deviceId);
+  switchButton.hidden = cameraIds.length < 2;
+  cameraButton.disabled = !videoTrack();
+  muteButton.disabled = !audioTrack();
+}
 
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const text = input.value.trim();
-    if (!text || !channel || channel.readyState !== "open") return;
-    channel.send(text);
-    show(text, "mine");
-    input.value = "";
-  });
+// ---- peer connection ----------------------------------------------------------------------
+let ticket = null;
+let socket = null;
+let peer = null;
+let videoSender = null;
+let channel = null;
+let pendingIce = [];
+let hungUp = false;
+let restartTimer = null;
+const signal = (message) => {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+};
 
-  join().catch((err) => setStatus("Could not join: " + err.message));
-})();
+function sendState() {
+  if (channel && channel.readyState === "open") {
+    channel.send(JSON.stringify({ kind: "state", audio: media.audio, video: media.video }));
+  }
+}
+
+function attach(dc) {
+  channel = dc;
+  dc.onopen = () => {
+    form.hidden = false;
+    sendState();
+  };
+  dc.onmessage = (event) => {
+    let message;
+    try {
+      message = JSON.parse(String(event.data));
+    } catch {
+      return;
+    }
+    if (message.kind === "chat" && typeof message.text === "string") show(message.text, "peer");
+    if (message.kind === "state") {
+      $("remote-muted").hidden = message.audio !== false;
+      $("remote-camera-off").hidden = message.video !== false;
+    }
+  };
+  dc.onclose = () => (form.hidden = true);
+}
+
+const CONNECTION_TEXT = {
+  new: "connecting",
+  connecting: "connecting",
+  connected: "connected",
+  disconnected: "reconnecting",
+  failed: "reconnecting",
+};
+
+function newPeer() {
+  closePeer();
+  pendingIce = [];
+  peer = new RTCPeerConnection({ iceServers: ticket.iceServers || [] });
+  for (const track of localStream.getTracks()) {
+    const sender = peer.addTrack(track, localStream);
+    if (track.kind === "video") videoSender = sender;
+  }
+  // Receive both kinds even when this side sends nothing (no camera, microphone refused).
+  if (!audioTrack()) peer.addTransceiver("audio", { direction: "recvonly" });
+  if (!videoTrack()) peer.addTransceiver("video", { direction: "recvonly" });
+  peer.onicecandidate = (event) => {
+    if (event.candidate) signal({ type: "ice", candidate: event.candidate.toJSON() });
+  };
+  peer.ondatachannel = (event) => attach(event.channel);
+  peer.ontrack = (event) => {
+    if (remoteVideo.srcObject !== event.streams[0]) remoteVideo.srcObject = event.streams[0];
+  };
+  const current = peer;
+  peer.onconnectionstatechange = () => {
+    if (current !== peer) return;
+    const state = peer.connectionState;
+    if (CONNECTION_TEXT[state]) setStatus(CONNECTION_TEXT[state]);
+    if (state === "connected") clearTimeout(restartTimer);
+    if (state === "failed") restartIce();
+    // A brief "disconnected" often heals by itself; restart if it does not.
+    if (state === "disconnected") {
+      clearTimeout(restartTimer);
+      restartTimer = setTimeout(() => {
+        if (current === peer && peer.connectionState !== "connected") restartIce();
+      }, 3000);
+    }
+  };
+}
+
+function closePeer() {
+  if (peer) peer.close();
+  peer = null;
+  videoSender = null;
+  channel = null;
+  form.hidden = true;
+}
+
+async function flushIce() {
+  for (const candidate of pendingIce) await peer.addIceCandidate(candidate);
+  pendingIce = [];
+}
+
+async function call() {
+  newPeer();
+  attach(peer.createDataChannel("chat"));
+  await peer.setLocalDescription(await peer.createOffer());
+  signal({ type: "offer", sdp: peer.localDescription.sdp });
+}
+
+/** ICE restart after a network change: the doctor re-offers, the patient asks it to. */
+async function restartIce() {
+  if (!peer || hungUp) return;
+  if (role !== "doctor") return signal({ type: "restart" });
+  if (peer.signalingState !== "stable") return;
+  peer.restartIce();
+  await peer.setLocalDescription(await peer.createOffer({ iceRestart: true }));
+  signal({ type: "offer", sdp: peer.localDescription.sdp, restart: true });
+}
+
+async function handle(message) {
+  switch (message.type) {
+    case "joined":
+      setStatus(message.peer ? "connecting" : "waiting");
+      // The doctor's socket came back while the call lived: restart ICE on the same connection.
+      if (role === "doctor" && message.peer) await (peer ? restartIce() : call());
+      break;
+    case "peer-joined":
+      setStatus("connecting");
+      if (role === "doctor") await call();
+      break;
+    case "peer-left":
+      setStatus("left");
+      closePeer();
+      remoteVideo.srcObject = null;
+      break;
+    case "offer":
+      if (role !== "patient") break;
+      if (!message.restart || !peer) newPeer();
+      await peer.setRemoteDescription({ type: "offer", sdp: message.sdp });
+      await peer.setLocalDescription(await peer.createAnswer());
+      signal({ type: "answer", sdp: peer.localDescription.sdp });
+      await flushIce();
+      break;
+    case "answer":
+      if (!peer) break;
+      await peer.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      await flushIce();
+      break;
+    case "ice":
+      if (peer && peer.remoteDescription) await peer.addIceCandidate(message.candidate);
+      else pendingIce.push(message.candidate);
+      break;
+    case "restart":
+      if (role === "doctor") await restartIce();
+      break;
+    case "room-closed":
+      hungUp = true;
+      setStatus("closed");
+      closePeer();
+      break;
+  }
+}
+
+/** A ticket's token admits one connection: fetch a new one unless this one is fresh and unused. */
+async function freshTicket() {
+  if (!ticket || ticket.spent || Date.parse(ticket.expiresAt) - Date.now() < 30_000) {
+    ticket = await roomTicket();
+  }
+  ticket.spent = true;
+  return ticket;
+}
+
+/** Shows the page in the patient's own language (the token goes back into the fragment). */
+function inPatientLanguage() {
+  if (!ticket.language || ticket.language === root.dataset.lang) return false;
+  const query = new URLSearchParams(location.search);
+  query.set("lang", ticket.language);
+  location.replace(location.pathname + "?" + query + "#token=" + encodeURIComponent(accessToken));
+  return true;
+}
+
+async function connect() {
+  await freshTicket();
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  socket = new WebSocket(
+    scheme + "//" + location.host + ticket.wsPath + "?token=" + encodeURIComponent(ticket.token),
+  );
+  // Messages are handled one at a time, in order: an ICE candidate must not overtake its offer.
+  let queue = Promise.resolve();
+  socket.onmessage = (event) => {
+    queue = queue.then(() => handle(JSON.parse(event.data))).catch((err) => {
+      show(String(err && err.message), "notice");
+    });
+  };
+  socket.onclose = (event) => {
+    if (hungUp || event.code === 4000) return;
+    // The signalling socket dropped (a network change, an instance draining): come back with a
+    // new token, keeping the call; media keeps flowing meanwhile.
+    if (!peer || peer.connectionState !== "connected") setStatus("disconnected");
+    setTimeout(() => connect().catch(() => setStatus("disconnected")), 2000);
+  };
+}
+
+// ---- controls -----------------------------------------------------------------------------
+function toggle(kind) {
+  const track = kind === "audio" ? audioTrack() : videoTrack();
+  if (!track) return;
+  media[kind] = !media[kind];
+  track.enabled = media[kind];
+  const button = kind === "audio" ? muteButton : cameraButton;
+  button.setAttribute("aria-pressed", String(!media[kind]));
+  button.textContent = kind === "audio"
+    ? text(media.audio ? "mute" : "unmute")
+    : text(media.video ? "camera-off" : "camera-on");
+  sendState();
+}
+
+async function switchCamera() {
+  const current = videoTrack();
+  if (!current || cameraIds.length < 2) return;
+  const at = cameraIds.indexOf(current.getSettings().deviceId);
+  const deviceId = cameraIds[(at + 1) % cameraIds.length];
+  const next =
+    (await navigator.mediaDevices.getUserMedia({ video: { deviceId: { exact: deviceId } } }))
+      .getVideoTracks()[0];
+  next.enabled = media.video;
+  if (videoSender && media.linkPlan !== "audio") await videoSender.replaceTrack(next);
+  localStream.removeTrack(current);
+  current.stop();
+  localStream.addTrack(next);
+  localVideo.srcObject = localStream;
+}
+
+function hangUp() {
+  hungUp = true;
+  closePeer();
+  if (socket) socket.close(1000, "hung up");
+  for (const track of localStream.getTracks()) track.stop();
+  localVideo.srcObject = null;
+  remoteVideo.srcObject = null;
+  $("controls").hidden = true;
+  setStatus("ended");
+}
+
+// ---- link quality -------------------------------------------------------------------------
+const planner = createPlanner();
+async function applyPlan(plan) {
+  const track = videoTrack();
+  const sender = videoSender;
+  media.linkPlan = plan;
+  showNote(plan === "audio" ? "poor-link" : plan === "low" ? "low-res" : null);
+  if (!sender || !track) return;
+  if (plan === "audio") return sender.replaceTrack(null);
+  if (sender.track !== track) await sender.replaceTrack(track);
+  const params = sender.getParameters();
+  for (const encoding of params.encodings || []) {
+    encoding.scaleResolutionDownBy = plan === "low" ? 2 : 1;
+    encoding.maxBitrate = plan === "low" ? 300_000 : 1_500_000;
+  }
+  await sender.setParameters(params);
+}
+setInterval(async () => {
+  if (!peer || peer.connectionState !== "connected" || !videoTrack()) return;
+  const plan = planner.next(planFor(linkFigures(await peer.getStats())));
+  if (plan) await applyPlan(plan).catch(() => {});
+}, 2000);
+
+// ---- start --------------------------------------------------------------------------------
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const message = input.value.trim();
+  if (!message || !channel || channel.readyState !== "open") return;
+  channel.send(JSON.stringify({ kind: "chat", text: message }));
+  show(message, "mine");
+  input.value = "";
+});
+muteButton.addEventListener("click", () => toggle("audio"));
+cameraButton.addEventListener("click", () => toggle("video"));
+switchButton.addEventListener("click", () => switchCamera().catch(() => {}));
+$("hangup").addEventListener("click", hangUp);
+// A new network (Wi-Fi to mobile data, back online): restart ICE rather than wait for failure.
+addEventListener("online", () => restartIce().catch(() => {}));
+if (navigator.connection) {
+  navigator.connection.addEventListener("change", () => restartIce().catch(() => {}));
+}
+
+$("join").addEventListener("click", async () => {
+  $("permission").hidden = true;
+  setStatus("connecting");
+  try {
+    await openMedia();
+    $("videos").hidden = false;
+    $("controls").hidden = false;
+    await connect();
+  } catch (err) {
+    setStatus("join-failed", { detail: err.message });
+  }
+});
+if (role === "patient") {
+  if (!accessToken) {
+    $("join").disabled = true;
+    setStatus("no-app");
+  } else {
+    // The ticket names the patient's language; switch to it before anything is asked.
+    roomTicket().then((first) => {
+      ticket = first;
+      inPatientLanguage();
+    }).catch((err) => setStatus("join-failed", { detail: err.message }));
+  }
+}
