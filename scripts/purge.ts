@@ -3,7 +3,7 @@
  *
  * Removes what has outlived its use. Without --apply it is a dry run: it only counts.
  *   - from KV: expired holds (1 h after expiry), hold cells and indexes, one-time codes and
- *     counters, idempotency keys, refresh tokens and sessions, doctor UI sessions, the dev
+ *     counters, idempotency keys, refresh tokens and sessions, web page sessions, the dev
  *     outbox (after 1 h) — every key space with a purge rule in src/stores/kv/keys.ts;
  *   - with --retention-days N: the medical text (reason, notes, cancel reason) of appointments
  *     that ended more than N days ago is erased; the booking itself (who, when, status) stays.

@@ -92,6 +92,7 @@ export const KEY_SPACES = {
   admin_by_phone: {},
   ops_checkpoint: {},
   ui_session: { purge: { name: "doctor UI sessions", by: "value" } },
+  patient_session: { purge: { name: "patient page sessions", by: "value" } },
   event_handled: {},
   event_dlq: {},
   waitlist: {},
