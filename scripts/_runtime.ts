@@ -5,17 +5,21 @@
  * two processes writing one local SQLite file contend ("database is locked" is retried).
  */
 import { openOperatorRuntime, type OperatorRuntime } from "../src/bootstrap.ts";
-import { ConfigError, loadConfig } from "../src/config/config.ts";
+import { type Config, ConfigError, loadConfig } from "../src/config/config.ts";
 import { createLogger } from "../src/observability/logger.ts";
 
-export async function openScriptRuntime(): Promise<OperatorRuntime> {
-  let config;
+/** The server's validated config from the environment; a bad value is a plain error message. */
+export function loadScriptConfig(): Config {
   try {
-    config = loadConfig(Deno.env.toObject());
+    return loadConfig(Deno.env.toObject());
   } catch (err) {
     if (err instanceof ConfigError) throw new Error(err.message);
     throw err;
   }
+}
+
+export async function openScriptRuntime(): Promise<OperatorRuntime> {
+  const config = loadScriptConfig();
   const log = createLogger({
     level: "warn",
     service: "vaidya-ops",

@@ -1,5 +1,6 @@
 /**
- * Verifies the audit trail's hash chain from the first entry to the head.
+ * Verifies the audit trail's keyed hash chain from the first entry to the head, with the audit
+ * keys of the configuration (AUDIT_KEY, or the generated development key in KV).
  *
  * Usage: deno task audit:verify [--kv PATH]
  *   --kv PATH   the KV store (default: KV_PATH or ./data/vaidya.kv)
@@ -11,6 +12,9 @@ import { z } from "zod";
 import { parseArgs, progressBar, runScript } from "./_cli.ts";
 import { verifyAuditChain } from "../src/audit/audit_verify.ts";
 import { auditHeadKey } from "../src/stores/kv/keys.ts";
+import { createAuditKeyring } from "../src/audit/audit_keys.ts";
+import { loadScriptConfig } from "./_runtime.ts";
+import { readAuditKeys } from "../src/crypto/secrets.ts";
 
 const USAGE = `
 Usage: deno task audit:verify [--kv PATH]
@@ -19,11 +23,21 @@ Walks the audit chain and exits non-zero naming the first broken entry.
 
 export async function main(argv: string[]) {
   const opts = parseArgs(argv, z.object({ kv: z.string().min(1).optional() }), USAGE);
-  const kv = await Deno.openKv(opts.kv ?? Deno.env.get("KV_PATH") ?? "./data/vaidya.kv");
+  const config = loadScriptConfig();
+  const kv = await Deno.openKv(opts.kv ?? config.KV_PATH);
   try {
     const head = await kv.get<{ seq: number }>(auditHeadKey);
+    const keys = await readAuditKeys(config, kv);
+    if (keys.length === 0) {
+      if (!head.value) return void console.log("Audit chain intact: 0 entries.");
+      throw new Error("No audit key: set AUDIT_KEY to the keys the chain was written with");
+    }
     const bar = progressBar("verifying", head.value?.seq ?? 0);
-    const result = await verifyAuditChain(kv, () => bar.tick());
+    const result = await verifyAuditChain(
+      kv,
+      await createAuditKeyring(keys),
+      () => bar.tick(),
+    );
     bar.done();
     if (result.ok) {
       console.log(`Audit chain intact: ${result.checked} entries.`);

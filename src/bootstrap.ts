@@ -22,6 +22,8 @@ import { startQueueWorker } from "./events/queue_worker.ts";
 import { createPatientService } from "./patients/patient_service.ts";
 import { createErasurePlan } from "./patients/erasure_plan.ts";
 import { createKvWaitlistStore } from "./waitlist/waitlist_store.ts";
+import { createKvAuditLog } from "./audit/audit_log.ts";
+import { createAuditKeyring } from "./audit/audit_keys.ts";
 import { createConsoleSender, readOutbox } from "./notify/console_sender.ts";
 import type { MessageSender } from "./notify/message_sender.ts";
 import { createTwilioSender } from "./notify/twilio_sender.ts";
@@ -179,6 +181,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       isSessionLive: refresh.isLive,
       now,
     });
+    const audit = createKvAuditLog(kv, now, await createAuditKeyring(secrets.auditKeys));
     const metrics = createAppMetrics();
     const records = instrumentStores(await openRecords(config, kv, log), metrics);
     closers.unshift(() => records.close());
@@ -197,6 +200,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       sender,
       log,
       now,
+      audit,
       settings: eventSettingsFrom(config),
       onRetry: () => metrics.queueRetries.inc(),
     });
@@ -262,6 +266,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         records,
         cipher,
         hash,
+        audit,
         sessionTtlMs: config.UI_SESSION_TTL_SECONDS * 1000,
         now,
       }),

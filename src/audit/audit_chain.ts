@@ -1,9 +1,12 @@
 /**
- * The hash chain of the audit trail, pure: canonical JSON (keys sorted, no spaces) and
- * `hash_i = SHA-256(hash_{i-1} + canonical(entry_i without its hash))`, hex. The first entry
- * chains to GENESIS_HASH. Anything that changes, removes or reorders an entry breaks every hash
- * from there on.
+ * The keyed chain of the audit trail, pure apart from WebCrypto: canonical JSON (keys sorted, no
+ * spaces) and `hash_i = HMAC-SHA256(key[keyId_i], hash_{i-1} + canonical(entry_i without hash))`,
+ * hex. The first entry chains to GENESIS_HASH. Anything that changes, removes or reorders an entry
+ * breaks every hash from there on, and without the key (AUDIT_KEY, see audit_keys.ts) nobody can
+ * recompute the chain after tampering with it. Each entry names the key it was signed with, so the
+ * key can rotate: the first configured key signs, every configured key verifies.
  */
+import type { AuditKeyring } from "./audit_keys.ts";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -29,6 +32,8 @@ export interface AuditEntry {
   patientId: string | null;
   doctorId: string | null;
   prevHash: string;
+  /** The audit key that signed `hash`. */
+  keyId: string;
   hash: string;
 }
 
@@ -40,14 +45,9 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`;
 }
 
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-export function entryHash(entry: Omit<AuditEntry, "hash">): Promise<string> {
-  const { prevHash } = entry;
+/** The keyed hash of an entry under the key it names; throws if that key is not configured. */
+export function entryHash(entry: Omit<AuditEntry, "hash">, keys: AuditKeyring): Promise<string> {
   const body = { ...entry } as Partial<AuditEntry>;
   delete body.hash;
-  return sha256Hex(prevHash + canonicalJson(body));
+  return keys.mac(entry.keyId, entry.prevHash + canonicalJson(body));
 }

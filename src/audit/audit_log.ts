@@ -1,9 +1,10 @@
 /**
  * The append-only audit trail in Deno KV: who did what to which appointment and patient record.
- * Each append reads the chain head, writes entry `seq + 1` chained to the head's hash, and moves
- * the head in one atomic commit that checks the head's versionstamp, so appends from several
- * processes serialize (the loser re-reads and retries); within a process appends are batched
- * into one commit by a single writer. Index keys by appointment, patient and actor serve
+ * Each append reads the chain head, writes entry `seq + 1` chained (keyed, audit_chain.ts) to the
+ * head's hash, and moves the head in one atomic commit that checks the head's versionstamp, so
+ * appends from several processes serialize (the loser re-reads and retries); within a process
+ * appends are batched into one commit by a single writer. `stageAuditEntries` puts entries into
+ * a commit the caller builds, so a change and its audit entries land together. Index keys by appointment, patient and actor serve
  * the admin's filtered listing. Nothing here ever updates or deletes an entry.
  */
 import { newId } from "../crypto/random.ts";
@@ -17,10 +18,14 @@ import {
 } from "../stores/kv/keys.ts";
 import type { Page } from "../stores/ports.ts";
 import { type AuditAction, type AuditEntry, entryHash, GENESIS_HASH } from "./audit_chain.ts";
+import type { AuditKeyring } from "./audit_keys.ts";
 
 export interface AuditHead {
   seq: number;
   hash: string;
+  /** The audit key that signed `mac` over seq and hash. */
+  keyId: string;
+  mac: string;
 }
 
 export interface AuditRecordInput {
@@ -56,7 +61,81 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-export function createKvAuditLog(kv: Deno.Kv, now: () => number): AuditLog {
+/** Audit entries chained after a head, ready to go into an atomic commit. */
+export interface StagedAudit {
+  entries: AuditEntry[];
+  /** Adds to `op` the check on the head, the entries, their index keys and the head's move. */
+  addTo(op: Deno.AtomicOperation): Deno.AtomicOperation;
+}
+
+/**
+ * Chains the entries for `inputs` after `head` (as read from ["audit_head"]). Whoever commits a
+ * state change adds them to that same commit (`staged.addTo(op)`), so the change and its audit
+ * entries land together or not at all; if another append moved the head meanwhile, the head check
+ * fails the commit and the caller re-reads and stages again. Adds 1 check to the commit.
+ */
+export async function stageAuditEntries(
+  head: Deno.KvEntryMaybe<AuditHead>,
+  inputs: AuditRecordInput[],
+  keys: AuditKeyring,
+  now: () => number,
+): Promise<StagedAudit> {
+  let prev = head.value ?? { seq: 0, hash: GENESIS_HASH };
+  const entries: AuditEntry[] = [];
+  for (const input of inputs) {
+    const atMs = now();
+    const unsigned = {
+      seq: prev.seq + 1,
+      id: newId("aud", atMs),
+      atMs,
+      at: new Date(atMs).toISOString(),
+      actorId: input.actorId,
+      actorRole: input.actorRole,
+      action: input.action,
+      appointmentId: input.appointmentId ?? null,
+      patientId: input.patientId ?? null,
+      doctorId: input.doctorId ?? null,
+      prevHash: prev.hash,
+      keyId: keys.activeKeyId,
+    };
+    const entry: AuditEntry = { ...unsigned, hash: await entryHash(unsigned, keys) };
+    entries.push(entry);
+    prev = { seq: entry.seq, hash: entry.hash };
+  }
+  const nextHead = await signedHead(prev, keys);
+  return {
+    entries,
+    addTo(op) {
+      op.check(head);
+      for (const entry of entries) {
+        op.set(auditKey(entry.seq), entry);
+        if (entry.appointmentId) {
+          op.set(auditIndexKey("appointment", entry.appointmentId, entry.seq), entry.seq);
+        }
+        if (entry.patientId) {
+          op.set(auditIndexKey("patient", entry.patientId, entry.seq), entry.seq);
+        }
+        op.set(auditIndexKey("actor", entry.actorId, entry.seq), entry.seq);
+      }
+      return op.set(auditHeadKey, nextHead);
+    },
+  };
+}
+
+/** The head names the last entry and is signed too, so it cannot be moved back without the key. */
+async function signedHead(last: { seq: number; hash: string }, keys: AuditKeyring) {
+  const keyId = keys.activeKeyId;
+  return {
+    seq: last.seq,
+    hash: last.hash,
+    keyId,
+    mac: await keys.mac(keyId, headText(last.seq, last.hash)),
+  } satisfies AuditHead;
+}
+
+export const headText = (seq: number, hash: string) => `audit_head:${seq}:${hash}`;
+
+export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyring): AuditLog {
   // Appends from this process queue up and are written in batches by one writer (group commit):
   // without it, every concurrent booking raced for the single head key and retried.
   const waiting: Waiting[] = [];
@@ -65,45 +144,9 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number): AuditLog {
   async function appendBatch(inputs: AuditRecordInput[]): Promise<AuditEntry[]> {
     for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
       const head = await withKvRetry(() => kv.get<AuditHead>(auditHeadKey));
-      let prev = head.value ?? { seq: 0, hash: GENESIS_HASH };
-      const entries: AuditEntry[] = [];
-      for (const input of inputs) {
-        const atMs = now();
-        const unsigned = {
-          seq: prev.seq + 1,
-          id: newId("aud", atMs),
-          atMs,
-          at: new Date(atMs).toISOString(),
-          actorId: input.actorId,
-          actorRole: input.actorRole,
-          action: input.action,
-          appointmentId: input.appointmentId ?? null,
-          patientId: input.patientId ?? null,
-          doctorId: input.doctorId ?? null,
-          prevHash: prev.hash,
-        };
-        const entry: AuditEntry = { ...unsigned, hash: await entryHash(unsigned) };
-        entries.push(entry);
-        prev = { seq: entry.seq, hash: entry.hash };
-      }
-      const res = await commit(() => {
-        const op = kv.atomic().check(head);
-        for (const entry of entries) {
-          op.check({ key: auditKey(entry.seq), versionstamp: null }).set(
-            auditKey(entry.seq),
-            entry,
-          );
-          if (entry.appointmentId) {
-            op.set(auditIndexKey("appointment", entry.appointmentId, entry.seq), entry.seq);
-          }
-          if (entry.patientId) {
-            op.set(auditIndexKey("patient", entry.patientId, entry.seq), entry.seq);
-          }
-          op.set(auditIndexKey("actor", entry.actorId, entry.seq), entry.seq);
-        }
-        return op.set(auditHeadKey, { seq: prev.seq, hash: prev.hash } satisfies AuditHead);
-      });
-      if (res.ok) return entries;
+      const staged = await stageAuditEntries(head, inputs, keys, now);
+      const res = await commit(() => staged.addTo(kv.atomic()));
+      if (res.ok) return staged.entries;
       // Another process moved the head: re-read it and chain again.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * (attempt + 1))));
     }

@@ -1,13 +1,17 @@
 /**
  * Walks the whole audit chain in order and reports the first entry that does not hold: a gap in
- * the sequence (a deleted entry), a `prevHash` that is not the previous entry's hash, a hash that
- * does not match the entry's content (an edited entry), or a head that does not point at the last
- * entry (a deleted tail). Read-only.
+ * the sequence (a deleted entry), a `prevHash` that is not the previous entry's hash, a keyed hash
+ * that does not match the entry's content under the audit key it names (an edited entry, or a
+ * chain recomputed without the key), or a head that does not point at the last entry or is not
+ * signed (a deleted tail). Read-only. What no chain can show alone: an attacker who kept an old
+ * signed head and cuts the chain back to it; compare the entry count with an outside record
+ * (e.g. the last `audit:verify` output kept by the operator) for that.
  */
 import { withKvRetry } from "../stores/kv/kv_commit.ts";
 import { auditHeadKey, keySpace } from "../stores/kv/keys.ts";
 import { type AuditEntry, entryHash, GENESIS_HASH } from "./audit_chain.ts";
-import type { AuditHead } from "./audit_log.ts";
+import type { AuditKeyring } from "./audit_keys.ts";
+import { type AuditHead, headText } from "./audit_log.ts";
 
 export interface ChainBreak {
   seq: number;
@@ -23,6 +27,7 @@ export interface VerifyResult {
 
 export async function verifyAuditChain(
   kv: Deno.Kv,
+  keys: AuditKeyring,
   onProgress?: (checked: number) => void,
 ): Promise<VerifyResult> {
   const head = (await withKvRetry(() => kv.get<AuditHead>(auditHeadKey))).value;
@@ -46,8 +51,19 @@ export async function verifyAuditChain(
     if (entry.prevHash !== prevHash) {
       return fail(seq, entry.id, "prevHash does not match the previous entry's hash");
     }
-    if (await entryHash(entry) !== entry.hash) {
-      return fail(seq, entry.id, "content does not match its hash (entry was modified)");
+    if (!entry.keyId || !keys.has(entry.keyId)) {
+      return fail(
+        seq,
+        entry.id,
+        `signed with audit key "${entry.keyId ?? ""}", which is not configured`,
+      );
+    }
+    if (await entryHash(entry, keys) !== entry.hash) {
+      return fail(
+        seq,
+        entry.id,
+        "content does not match its keyed hash (entry modified, or chain recomputed without the key)",
+      );
     }
     prevHash = entry.hash;
     expectedSeq++;
@@ -64,6 +80,17 @@ export async function verifyAuditChain(
   }
   if (head && head.hash !== prevHash) {
     return fail(lastSeq, null, "head hash does not match the last entry");
+  }
+  if (
+    head &&
+    (!keys.has(head.keyId) ||
+      await keys.mac(head.keyId, headText(head.seq, head.hash)) !== head.mac)
+  ) {
+    return fail(
+      lastSeq,
+      null,
+      "the head is not signed with a configured audit key (moved by hand)",
+    );
   }
   return { ok: true, checked, broken: null };
 }

@@ -3,6 +3,7 @@
  * start-up with a message that names the variable. Nothing else in the app reads `Deno.env`.
  */
 import { z } from "zod";
+import { AUDIT_KEY_FORMAT } from "../audit/audit_keys.ts";
 import { kvLocation } from "./kv_location.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -87,6 +88,12 @@ export const configSchema = z.object({
   DATA_ENCRYPTION_KEYS: optionalString,
   /** base64 secret (>= 32 bytes) for phone blind indexes and code HMACs. */
   HMAC_SECRET: optionalString,
+  /**
+   * Keys of the tamper-evident audit chain: `kid:base64[,kid:base64...]`, 32+ bytes each; the
+   * first signs, all verify (rotation: put a new key first). Generated in development.
+   */
+  AUDIT_KEY: z.string().regex(AUDIT_KEY_FORMAT, "expected kid:base64key[,kid:base64key...]")
+    .optional(),
 
   CORS_ORIGINS: csv.default([]),
   BODY_LIMIT_BYTES: int(1024, 10_000_000).default(64 * 1024),
@@ -215,6 +222,7 @@ function crossCheck(c: Config): string[] {
       problems.push("DATA_ENCRYPTION_KEYS: production refuses generated encryption keys");
     }
     if (!c.HMAC_SECRET) problems.push("HMAC_SECRET: production refuses a generated secret");
+    if (!c.AUDIT_KEY) problems.push("AUDIT_KEY: production refuses a generated audit key");
     if (c.RATE_LIMIT_DISABLED) {
       problems.push("RATE_LIMIT_DISABLED: rate limits cannot be switched off in production");
     }

@@ -9,11 +9,14 @@ import { bytesToBase64Url } from "./encoding.ts";
 import { type DataKey, generateDataKeyBase64, parseDataKeys } from "./data_cipher.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { secretKey } from "../stores/kv/keys.ts";
+import { type AuditKey, parseAuditKeys } from "../audit/audit_keys.ts";
 
 export interface AppSecrets {
   jwtPrivateJwks: JWK[];
   dataKeys: DataKey[];
   hmacSecret: string;
+  /** Keys of the audit chain (AUDIT_KEY), the signing one first. */
+  auditKeys: AuditKey[];
   /** Which secrets were generated here rather than configured (logged at start-up). */
   generated: string[];
 }
@@ -53,6 +56,18 @@ export function parsePrivateJwks(text: string): JWK[] {
   return list as JWK[];
 }
 
+/**
+ * The audit keys for a read-only check (audit:verify): from AUDIT_KEY, else the generated ones in
+ * KV; an empty list when neither exists (then there is no chain to check either).
+ */
+export async function readAuditKeys(config: Config, kv: Deno.Kv): Promise<AuditKey[]> {
+  if (config.AUDIT_KEY) return parseAuditKeys(config.AUDIT_KEY);
+  return (await withKvRetry(() => kv.get<AuditKey[]>(secretKey("audit_keys")))).value ?? [];
+}
+
+/** A one-key list of 32 random bytes (`kid:key` lists: data keys, audit keys). */
+const devKeyList = () => Promise.resolve([{ id: "dev1", keyBase64: generateDataKeyBase64() }]);
+
 export async function resolveSecrets(config: Config, kv: Deno.Kv): Promise<AppSecrets> {
   const generated: string[] = [];
   const jwtPrivateJwks = config.JWT_PRIVATE_JWKS
@@ -61,12 +76,7 @@ export async function resolveSecrets(config: Config, kv: Deno.Kv): Promise<AppSe
       await loadOrCreate(kv, "jwt_keys", async () => [await generateSigningJwk("dev-1")]));
   const dataKeys = config.DATA_ENCRYPTION_KEYS
     ? parseDataKeys(config.DATA_ENCRYPTION_KEYS)
-    : (generated.push("data"),
-      await loadOrCreate(
-        kv,
-        "data_keys",
-        () => Promise.resolve([{ id: "dev1", keyBase64: generateDataKeyBase64() }]),
-      ));
+    : (generated.push("data"), await loadOrCreate(kv, "data_keys", devKeyList));
   const hmacSecret = config.HMAC_SECRET ??
     (generated.push("hmac"),
       await loadOrCreate(
@@ -74,5 +84,8 @@ export async function resolveSecrets(config: Config, kv: Deno.Kv): Promise<AppSe
         "hmac",
         () => Promise.resolve(bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)))),
       ));
-  return { jwtPrivateJwks, dataKeys, hmacSecret, generated };
+  const auditKeys = config.AUDIT_KEY
+    ? parseAuditKeys(config.AUDIT_KEY)
+    : (generated.push("audit"), await loadOrCreate(kv, "audit_keys", devKeyList));
+  return { jwtPrivateJwks, dataKeys, hmacSecret, auditKeys, generated };
 }

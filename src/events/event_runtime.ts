@@ -3,7 +3,7 @@
  * handler, the bus and the dispatcher, plus the facade the booking service calls. The transport is
  * a parameter so unit tests run the very same handlers on an in-memory queue they drain by hand.
  */
-import { createKvAuditLog } from "../audit/audit_log.ts";
+import type { AuditLog } from "../audit/audit_log.ts";
 import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
@@ -52,6 +52,8 @@ export interface EventRuntimeDeps {
   sender: MessageSender;
   log: Logger;
   now: () => number;
+  /** The audit trail (one per process, built in bootstrap.ts). */
+  audit: AuditLog;
   settings: EventSettings;
   transport?: QueueTransport;
   onRetry?: (handler: string) => void;
@@ -60,7 +62,7 @@ export interface EventRuntimeDeps {
 export function createEventRuntime(deps: EventRuntimeDeps) {
   const { kv, records, cipher, log, now, settings } = deps;
   const transport = deps.transport ?? createKvTransport(kv);
-  const audit = createKvAuditLog(kv, now);
+  const audit = deps.audit;
   const webhooks = createWebhookService({
     store: createKvWebhookStore(kv),
     cipher,

@@ -3,6 +3,7 @@
  * verified phone belongs to, patients' display names, and a patient's earlier visits with one
  * doctor. Built once in bootstrap.ts; personal data is opened here and never logged.
  */
+import type { AuditLog } from "../audit/audit_log.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import type { RecordStores } from "../stores/ports.ts";
@@ -32,6 +33,8 @@ export interface DoctorUiBackendDeps {
   records: RecordStores;
   cipher: DataCipher;
   hash: KeyedHash;
+  /** Every opening of visit notes is recorded (`appointment.notes_read`) before they are shown. */
+  audit: AuditLog;
   sessionTtlMs: number;
   now: () => number;
 }
@@ -73,6 +76,19 @@ export function createDoctorUiBackend(deps: DoctorUiBackendDeps): DoctorUiBacken
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
       const newest = visits.sort((a, b) => b.startMs - a.startMs).slice(0, MAX_EARLIER_VISITS);
+      // Recorded before anything is opened: if the audit trail cannot take it, nothing is shown.
+      await Promise.all(
+        newest.filter((a) => a.notesSealed).map((a) =>
+          deps.audit.append({
+            actorId: doctorId,
+            actorRole: "doctor",
+            action: "appointment.notes_read",
+            appointmentId: a.id,
+            patientId: a.patientId,
+            doctorId: a.doctorId,
+          })
+        ),
+      );
       return await Promise.all(newest.map(async (a) => ({
         id: a.id,
         start: a.start,

@@ -33,6 +33,7 @@ const one = (name: string) => {
 function probeValue(name: string): string {
   if (/_FROM$|PHONE/.test(name)) return "+919800000000";
   if (/_URL$|_URI$/.test(name)) return name.includes("MONGO") ? "mongodb://db" : "https://x.test";
+  if (name === "AUDIT_KEY") return `a1:${"k".repeat(43)}`;
   return "probe-value-0123456789abcdef";
 }
 

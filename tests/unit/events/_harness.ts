@@ -4,6 +4,8 @@
  * due at the current clock, and a fake sender that keeps every message.
  */
 import { createDataCipher, generateDataKeyBase64 } from "../../../src/crypto/data_cipher.ts";
+import { createKvAuditLog } from "../../../src/audit/audit_log.ts";
+import { createAuditKeyring } from "../../../src/audit/audit_keys.ts";
 import type { EventEnvelope } from "../../../src/events/event_types.ts";
 import { createEventRuntime, type EventSettings } from "../../../src/events/event_runtime.ts";
 import type { DeliveryOutcome } from "../../../src/events/dispatcher.ts";
@@ -44,6 +46,11 @@ export async function eventHarness(startMs: number, settings: Partial<EventSetti
     },
     log: createLogger({ level: "error", write: () => {} }),
     now,
+    audit: createKvAuditLog(
+      kv,
+      now,
+      await createAuditKeyring([{ id: "a1", keyBase64: generateDataKeyBase64() }]),
+    ),
     settings: {
       retryBaseMs: 1_000,
       maxAttempts: 3,

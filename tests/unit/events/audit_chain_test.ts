@@ -3,11 +3,19 @@ import type { AuditEntry } from "../../../src/audit/audit_chain.ts";
 import { createKvAuditLog } from "../../../src/audit/audit_log.ts";
 import { verifyAuditChain } from "../../../src/audit/audit_verify.ts";
 import { auditKey } from "../../../src/stores/kv/keys.ts";
+import { createAuditKeyring } from "../../../src/audit/audit_keys.ts";
+import { bytesToBase64Url } from "../../../src/crypto/encoding.ts";
+
+const newKey = (id: string) => ({
+  id,
+  keyBase64: bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32))),
+});
+const KEYS = await createAuditKeyring([newKey("t1")]);
 
 async function chainOf(n: number) {
   const kv = await Deno.openKv(":memory:");
   let t = Date.UTC(2026, 0, 1);
-  const log = createKvAuditLog(kv, () => t += 1000);
+  const log = createKvAuditLog(kv, () => t += 1000, KEYS);
   for (let i = 0; i < n; i++) {
     await log.append({
       actorId: `doc_${i % 2}`,
@@ -23,7 +31,7 @@ async function chainOf(n: number) {
 
 Deno.test("audit: an untouched chain verifies", async () => {
   const { kv } = await chainOf(5);
-  assert.deepEqual(await verifyAuditChain(kv), { ok: true, checked: 5, broken: null });
+  assert.deepEqual(await verifyAuditChain(kv, KEYS), { ok: true, checked: 5, broken: null });
   kv.close();
 });
 
@@ -36,7 +44,7 @@ Deno.test("audit: concurrent appends serialize into one unbroken chain", async (
         log.append({ actorId: `adm_${i}`, actorRole: "admin", action: "appointment.cancel" }),
     ),
   );
-  const result = await verifyAuditChain(kv);
+  const result = await verifyAuditChain(kv, KEYS);
   assert.equal(result.ok, true, JSON.stringify(result.broken));
   assert.equal(result.checked, 25);
   kv.close();
@@ -44,8 +52,8 @@ Deno.test("audit: concurrent appends serialize into one unbroken chain", async (
 
 Deno.test("audit: two writers on one KV (two processes) batch and retry into one chain", async () => {
   const kv = await Deno.openKv(":memory:");
-  const a = createKvAuditLog(kv, () => Date.now());
-  const b = createKvAuditLog(kv, () => Date.now());
+  const a = createKvAuditLog(kv, () => Date.now(), KEYS);
+  const b = createKvAuditLog(kv, () => Date.now(), KEYS);
   const entries = await Promise.all(
     Array.from(
       { length: 60 },
@@ -62,7 +70,7 @@ Deno.test("audit: two writers on one KV (two processes) batch and retry into one
     Array.from({ length: 60 }, (_, i) => i + 1),
     "every append got its own place in the chain",
   );
-  const result = await verifyAuditChain(kv);
+  const result = await verifyAuditChain(kv, KEYS);
   assert.equal(result.ok, true, JSON.stringify(result.broken));
   assert.equal(result.checked, 60);
   kv.close();
@@ -72,7 +80,7 @@ Deno.test("audit: verify names the first modified entry", async () => {
   const { kv } = await chainOf(5);
   const entry = (await kv.get<AuditEntry>(auditKey(3))).value!;
   await kv.set(auditKey(3), { ...entry, actorId: "someone_else" });
-  const result = await verifyAuditChain(kv);
+  const result = await verifyAuditChain(kv, KEYS);
   assert.equal(result.ok, false);
   assert.equal(result.broken?.seq, 3);
   assert.equal(result.broken?.id, entry.id);
@@ -83,14 +91,14 @@ Deno.test("audit: verify names the first modified entry", async () => {
 Deno.test("audit: verify detects a deleted entry in the middle and at the end", async () => {
   const { kv } = await chainOf(5);
   await kv.delete(auditKey(2));
-  const middle = await verifyAuditChain(kv);
+  const middle = await verifyAuditChain(kv, KEYS);
   assert.equal(middle.ok, false);
   assert.equal(middle.broken?.seq, 2);
   assert.match(middle.broken!.reason, /missing/);
 
   const other = await chainOf(5);
   await other.kv.delete(auditKey(5));
-  const tail = await verifyAuditChain(other.kv);
+  const tail = await verifyAuditChain(other.kv, KEYS);
   assert.equal(tail.ok, false);
   assert.equal(tail.broken?.seq, 5);
   kv.close();
@@ -102,9 +110,9 @@ Deno.test("audit: a re-hashed forgery still breaks the link to the next entry", 
   const { entryHash } = await import("../../../src/audit/audit_chain.ts");
   const e2 = (await kv.get<AuditEntry>(auditKey(2))).value!;
   const forged = { ...e2, action: "appointment.book" as const };
-  forged.hash = await entryHash(forged);
+  forged.hash = await entryHash(forged, KEYS);
   await kv.set(auditKey(2), forged);
-  const result = await verifyAuditChain(kv);
+  const result = await verifyAuditChain(kv, KEYS);
   assert.equal(result.broken?.seq, 3);
   assert.match(result.broken!.reason, /prevHash/);
   kv.close();

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import type { AuditEntry } from "../../../src/audit/audit_chain.ts";
 import { createKvAuditLog } from "../../../src/audit/audit_log.ts";
+import { createAuditKeyring } from "../../../src/audit/audit_keys.ts";
+import { generateDataKeyBase64 } from "../../../src/crypto/data_cipher.ts";
 import { addDeadLetter, listDeadLetters } from "../../../src/events/dead_letters.ts";
 import { ENVELOPE_KIND } from "../../../src/events/event_types.ts";
 import { auditKey } from "../../../src/stores/kv/keys.ts";
@@ -23,7 +25,9 @@ async function tempKv() {
 Deno.test("audit:verify exits 1 naming the first modified entry", async () => {
   const path = await tempKv();
   const kv = await Deno.openKv(path);
-  const log = createKvAuditLog(kv, () => Date.now());
+  const keys = [{ id: "a1", keyBase64: generateDataKeyBase64() }];
+  await kv.set(["secret", "audit_keys"], keys);
+  const log = createKvAuditLog(kv, () => Date.now(), await createAuditKeyring(keys));
   for (let i = 0; i < 3; i++) {
     await log.append({ actorId: "adm_1", actorRole: "admin", action: "appointment.cancel" });
   }

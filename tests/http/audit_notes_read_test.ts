@@ -1,0 +1,71 @@
+/**
+ * Every opening of visit notes is audited: the doctor web UI's appointment page shows the notes
+ * of the patient's earlier visits, and each visit whose notes it opened gets an
+ * `appointment.notes_read` entry by that doctor, read back through the admin audit API.
+ */
+import assert from "node:assert/strict";
+import { SESSION_COOKIE } from "../../src/ui/ui_env.ts";
+import { startInProcess } from "../_harness/in_process.ts";
+import { createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
+
+type Body = Record<string, unknown>;
+
+Deno.test("doctor UI: earlier visits with notes write appointment.notes_read entries", async () => {
+  await using app = await startInProcess();
+  const { api, runtime } = app;
+  const admin = await api.loginAdmin();
+  const doctor = await createDoctor(api, admin);
+  const doc = await api.login(doctor.phone);
+  const phone = randomPhone();
+  const patient = await api.login(phone);
+  const slots = await firstSlots(api, doctor.id, dateInDays(2));
+  const ids: string[] = [];
+  for (const slot of slots.slice(0, 3)) {
+    const hold = await api.request<Body>("POST", "/v1/holds", {
+      token: patient.accessToken,
+      body: { doctorId: doctor.id, start: slot.start },
+    });
+    assert.equal(hold.status, 201, JSON.stringify(hold.body));
+    const ok = await api.request<{ appointment: { id: string } }>(
+      "POST",
+      `/v1/holds/${hold.body.id}/confirm`,
+      { token: patient.accessToken, body: { code: await api.latestCode(phone) } },
+    );
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    ids.push(ok.body.appointment.id);
+  }
+  // Notes on the first visit only; the second has none; the page is the third's.
+  const patch = await api.request("PATCH", `/v1/appointments/${ids[0]}`, {
+    token: doc.accessToken,
+    body: { notes: "Prescribed ashwagandha churna" },
+  });
+  assert.equal(patch.status, 200, JSON.stringify(patch.body));
+  const notesReads = async (appointmentId: string) => {
+    const res = await api.request<{ items: Body[] }>(
+      "GET",
+      `/v1/admin/audit?appointmentId=${appointmentId}`,
+      { token: admin.accessToken },
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.items.filter((e) => e.action === "appointment.notes_read");
+  };
+  assert.equal((await notesReads(ids[0])).length, 0);
+
+  const { token } = await runtime.deps.doctorUi!.sessions.create(doctor.id);
+  const page = await fetch(`${api.baseUrl}/doctor/appointments/${ids[2]}`, {
+    headers: { cookie: `${SESSION_COOKIE}=${token}` },
+  });
+  const html = await page.text();
+  assert.equal(page.status, 200, html.slice(0, 300));
+  assert.ok(
+    html.includes("Prescribed ashwagandha churna"),
+    "the earlier visit's notes are shown",
+  );
+
+  const reads = await notesReads(ids[0]);
+  assert.equal(reads.length, 1, "one notes_read entry for the visit whose notes were opened");
+  assert.equal(reads[0].actorId, doctor.id);
+  assert.equal(reads[0].actorRole, "doctor");
+  assert.equal(reads[0].patientId, patient.user.id);
+  assert.equal((await notesReads(ids[1])).length, 0, "no entry where there were no notes");
+});
