@@ -51,7 +51,7 @@ Deno.test("doctor UI: earlier visits with notes write appointment.notes_read ent
   };
   assert.equal((await notesReads(ids[0])).length, 0);
 
-  const { token } = await runtime.deps.doctorUi!.sessions.create(doctor.id);
+  const { token } = await runtime.deps.doctorUi!.sessions.create({ doctorId: doctor.id });
   const page = await fetch(`${api.baseUrl}/doctor/appointments/${ids[2]}`, {
     headers: { cookie: `${SESSION_COOKIE}=${token}` },
   });
