@@ -123,11 +123,9 @@ Deno.test({
         assert.ok(await remoteBrightness(patientPage) < 5, "camera off: black frames arrive");
 
         await doctorPage.click("#hangup");
-        await patientPage.waitForFunction(
-          `document.getElementById("room-status").textContent !== "Connected"`,
-          undefined,
-          { timeout: 10_000 },
-        );
+        await patientPage.waitForSelector("#room-status:not(:has-text('Connected'))", {
+          timeout: 10_000,
+        });
         assert.deepEqual(csp, [], "no CSP violations");
         await doctorPage.context().close();
         await patientPage.context().close();
