@@ -1,12 +1,15 @@
 /**
  * TURN REST API credentials (checked against node:crypto's HMAC-SHA1, not the code under test)
- * and the TURN_* configuration checks. coturn's own acceptance is tested in
- * tests/browser/video_call_test.ts.
+ * the TURN_* configuration checks and the production warning without TURN. coturn's own acceptance is tested in
+ * tests/browser/video_room_test.ts.
  */
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { createIceServers } from "../../src/rooms/ice_servers.ts";
 import { ConfigError, loadConfig } from "../../src/config/config.ts";
+import { openRoomService } from "../../src/rooms/room_service.ts";
+import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
+import { createLogger } from "../../src/observability/logger.ts";
 
 const NOW = Date.parse("2026-12-01T04:30:00Z");
 
@@ -45,4 +48,27 @@ Deno.test("loadConfig() validates TURN_URLS, TURN_SECRET and TURN_TTL_SECONDS", 
   });
   assert.equal(ok.TURN_URLS.length, 3);
   assert.equal(ok.TURN_TTL_SECONDS, 600);
+});
+
+Deno.test("openRoomService() warns at start-up in production when no TURN server is set", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const warnings = async (production: boolean, urls: string[]) => {
+    const lines: string[] = [];
+    await openRoomService({
+      records: createKvRecordStores(kv),
+      kv,
+      hmacSecret: btoa("k".repeat(32)),
+      issuer: "https://vaidya.local",
+      turn: { urls, secret: urls.length ? "0123456789abcdef" : undefined, ttlSeconds: 600 },
+      production,
+      log: createLogger({ level: "warn", write: (line) => void lines.push(line) }),
+      now: () => NOW,
+      clockOffsetMs: 0,
+    });
+    return lines.filter((l) => /no TURN server/.test(l)).length;
+  };
+  assert.equal(await warnings(true, []), 1);
+  assert.equal(await warnings(true, ["stun:t.example.org"]), 1, "STUN alone does not relay");
+  assert.equal(await warnings(true, ["turn:t.example.org"]), 0);
+  assert.equal(await warnings(false, []), 0, "development stays quiet");
 });
