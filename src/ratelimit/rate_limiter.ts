@@ -1,8 +1,8 @@
 /**
- * The rate-limit port and its embedded adapters: fixed windows on the ephemeral store (shared by
- * every process on the same KV) and in process memory (for the per-request API limit, where a KV
- * commit per request would cost more than the limit saves). Upstash's limiter implements the
- * same port in production.
+ * The rate-limit port and its embedded adapter: fixed windows on the ephemeral store, shared by
+ * every instance on the same KV (OTP limits and the per-request API limits alike; there is no
+ * per-process limiter, since several instances would each grant the whole allowance). Upstash's
+ * limiter implements the same port in production.
  */
 import type { EphemeralStore } from "../stores/ephemeral.ts";
 
@@ -40,28 +40,6 @@ export function createStoreRateLimiter(store: EphemeralStore, now = () => Date.n
         remaining: Math.max(0, rule.limit - count),
         resetAtMs,
       };
-    },
-  };
-}
-
-export function createMemoryRateLimiter(now = () => Date.now()): RateLimiter {
-  const windows = new Map<string, { window: number; count: number }>();
-  return {
-    check(rule, key) {
-      const window = Math.floor(now() / rule.windowMs);
-      const id = `${rule.name}:${key}`;
-      const cur = windows.get(id);
-      const count = cur && cur.window === window ? cur.count + 1 : 1;
-      windows.set(id, { window, count });
-      if (windows.size > 100_000) {
-        for (const [k, v] of windows) if (v.window !== window) windows.delete(k);
-      }
-      return Promise.resolve({
-        allowed: count <= rule.limit,
-        limit: rule.limit,
-        remaining: Math.max(0, rule.limit - count),
-        resetAtMs: (window + 1) * rule.windowMs,
-      });
     },
   };
 }

@@ -1,9 +1,12 @@
 /**
  * Chooses, from config, where the shared short-lived state lives — the ephemeral store (OTP code
  * hashes, attempt counters, lock-outs, cool-downs), the rate limiters and the read cache — for
- * bootstrap.ts, the one place adapters are picked. Without UPSTASH_REDIS_REST_URL: Deno KV, the
- * per-request API limit in process memory, and no cache (KV is local; a per-process cache could
- * not see another process's bookings). With it: all of them on Upstash Redis.
+ * bootstrap.ts, the one place adapters are picked. Without UPSTASH_REDIS_REST_URL: all of it in
+ * Deno KV, which every instance shares (a denokv server or Deno Deploy's KV), and no cache (a
+ * per-process cache could not see another instance's bookings). With it: all of them on Upstash
+ * Redis, the cache invalidated for every instance by namespace versions (cache/read_through.ts).
+ * Nothing here lives in one process's memory, so a client has one allowance whichever instance
+ * serves it.
  *
  * Failure policy: OTP limits and state fail closed (503); the API limiter fails open; the cache
  * falls back to the source of truth.
@@ -21,7 +24,6 @@ import type { DoctorService } from "../doctors/doctor_service.ts";
 import type { Logger } from "../observability/logger.ts";
 import { failOpenRateLimiter } from "../ratelimit/fail_open.ts";
 import {
-  createMemoryRateLimiter,
   createStoreRateLimiter,
   disabledRateLimiter,
   type RateLimiter,
@@ -60,7 +62,7 @@ export function openSharedState(
       limiter: config.RATE_LIMIT_DISABLED
         ? disabledRateLimiter
         : createStoreRateLimiter(ephemeral, now),
-      apiLimiter: createMemoryRateLimiter(now),
+      apiLimiter: failOpenRateLimiter(createStoreRateLimiter(ephemeral, now), log, { now }),
       cacheDoctors: (doctors) => doctors,
       cacheBooking: (booking) => booking,
       readiness: {},

@@ -1,17 +1,13 @@
 /**
- * One contract for the RateLimiter port, run against the KV store limiter, the in-memory limiter
- * and the Upstash limiter (real redis-server behind the local REST bridge); plus the failure
+ * One contract for the RateLimiter port, run against the KV store limiter (in memory and on a real
+ * denokv) and the Upstash limiter (real redis-server behind the local REST bridge); plus the failure
  * policy: the Upstash limiter fails closed (503), `failOpenRateLimiter` lets requests through.
  */
 import assert from "node:assert/strict";
 import { ServiceUnavailableError } from "../../src/errors.ts";
 import type { Logger } from "../../src/observability/logger.ts";
 import { failOpenRateLimiter } from "../../src/ratelimit/fail_open.ts";
-import {
-  createMemoryRateLimiter,
-  createStoreRateLimiter,
-  type RateLimiter,
-} from "../../src/ratelimit/rate_limiter.ts";
+import { createStoreRateLimiter, type RateLimiter } from "../../src/ratelimit/rate_limiter.ts";
 import { createUpstashRateLimiter } from "../../src/ratelimit/upstash_rate_limiter.ts";
 import { createKvEphemeralStore } from "../../src/stores/kv/ephemeral_store.ts";
 import { createUpstashConnection } from "../../src/stores/upstash/client.ts";
@@ -76,10 +72,6 @@ Deno.test("RateLimiter contract: KV store limiter on a denokv server (KV Connect
     kv.close();
     await denokv.stop();
   }
-});
-
-Deno.test("RateLimiter contract: in-memory limiter", async (t) => {
-  await contract(t, createMemoryRateLimiter());
 });
 
 Deno.test("RateLimiter contract: Upstash over real Redis", async (t) => {
