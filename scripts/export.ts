@@ -9,7 +9,9 @@
  *
  *   --from/--to D        inclusive calendar days (at most 366)
  *   --format F           csv (default) or jsonl
- *   --out PATH           write here instead of stdout (e.g. ./out/appointments.csv)
+ *   --out PATH           write here instead of stdout (e.g. ./out/appointments.csv); an
+ *                        existing file is replaced only after a confirmation (or --yes)
+ *   --yes                overwrite an existing --out file without asking
  *   --tz ZONE            the calendar the days are in (default Asia/Kolkata)
  *   --include-medical    add reason, notes and cancel_reason (decrypted)
  *   --help               show this text
@@ -17,7 +19,15 @@
 import { z } from "zod";
 import type { AppointmentRecord, DoctorRecord } from "../src/stores/records.ts";
 import { allDoctors, appointmentsOf, dayRange } from "./_appointments.ts";
-import { ensureParentDir, flag, isoDate, parseArgs, progressBar, runScript } from "./_cli.ts";
+import {
+  confirmOrExit,
+  ensureParentDir,
+  flag,
+  isoDate,
+  parseArgs,
+  progressBar,
+  runScript,
+} from "./_cli.ts";
 import { csvField } from "./_report_format.ts";
 import { openScriptRuntime } from "./_runtime.ts";
 
@@ -66,13 +76,16 @@ await runScript("export", async () => {
   try {
     if (args.out) {
       const out = args.out;
-      file = await ensureParentDir(out).then(() =>
-        Deno.open(out, { write: true, create: true, truncate: true })
-      ).catch(
-        (err) => {
-          throw new Error(`Cannot write ${args.out}: ${err instanceof Error ? err.message : err}`);
-        },
-      );
+      const cannot = (err: unknown): never => {
+        throw new Error(`Cannot write ${out}: ${err instanceof Error ? err.message : err}`);
+      };
+      await ensureParentDir(out).catch(cannot);
+      // An existing file is somebody's earlier export: replace it only when told to.
+      file = await Deno.open(out, { write: true, createNew: true }).catch(async (err) => {
+        if (!(err instanceof Deno.errors.AlreadyExists)) return cannot(err);
+        confirmOrExit(`${out} exists. Overwrite it?`, args.yes);
+        return await Deno.open(out, { write: true, truncate: true }).catch(cannot);
+      });
     }
     const sink = file ?? Deno.stdout;
     const encoder = new TextEncoder();

@@ -128,6 +128,7 @@ await runScript("seed", async () => {
     bar.done();
 
     const patientRecords: PatientRecord[] = [];
+    let patientsThere = 0;
     const pbar = progressBar("patients", patients.length);
     const pats = patients.map((p, i) => ({ p, id: seededId(rng, "pat", ID_EPOCH_MS + i) }));
     await inBatches(pats, async ({ p, id }) => {
@@ -138,7 +139,10 @@ await runScript("seed", async () => {
         nameSealed: await rt.cipher.seal(p.name),
         nowIso: iso,
       });
-      patientRecords.push(await rt.records.patients.getOrCreate(candidate));
+      const stored = await rt.records.patients.getOrCreate(candidate);
+      // getOrCreate returns the patient already registered to that phone, if any.
+      if (stored.id !== candidate.id || stored.createdAt !== candidate.createdAt) patientsThere++;
+      patientRecords.push(stored);
     }, () => pbar.tick());
     pbar.done();
     doctorIds.sort((a, b) => a.id.localeCompare(b.id));
@@ -148,6 +152,7 @@ await runScript("seed", async () => {
     const todayMs = Date.now();
     let booked = 0;
     let clashes = 0;
+    let appointmentsThere = 0;
     const abar = progressBar("appointments", args.appointments);
     for (let i = 0; i < args.appointments; i++) {
       const doctor = pick(rng, doctorIds);
@@ -186,8 +191,10 @@ await runScript("seed", async () => {
         version: 1,
       };
       try {
-        await rt.records.appointments.book(appointment);
-        booked++;
+        // Booking an id again returns the stored appointment: only a new one counts.
+        const stored = await rt.records.appointments.book(appointment);
+        if (stored.createdAt === iso) booked++;
+        else appointmentsThere++;
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         clashes++;
@@ -197,8 +204,9 @@ await runScript("seed", async () => {
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     console.log(
       `seeded ${doctors.length - skipped} doctors (${skipped} already there), ` +
-        `${patientRecords.length} patients, ${booked} appointments ` +
-        `(${clashes} slot clashes skipped) in ${seconds} s`,
+        `${patientRecords.length - patientsThere} patients (${patientsThere} already there), ` +
+        `${booked} appointments (${appointmentsThere} already there, ${clashes} slot clashes ` +
+        `skipped) in ${seconds} s`,
     );
   } finally {
     await rt.close();

@@ -82,7 +82,11 @@ Deno.test("seed → report → export on a temp KV", async (t) => {
       const apps = await countKeys(kvPath, "appointment");
       assert.ok(apps > 20, `${apps} appointments`);
       const again = await runTask("seed", [...SEED, ...WINDOW], dir);
-      assert.match(again.stdout, /seeded 0 doctors \(12 already there\)/);
+      assert.match(
+        again.stdout,
+        /seeded 0 doctors \(12 already there\), 0 patients \(15 already there\), 0 appointments \(\d+ already there/,
+        "a re-run reports nothing added",
+      );
       assert.equal(await countKeys(kvPath, "doctor"), 12);
       assert.equal(await countKeys(kvPath, "appointment"), apps);
     },
@@ -111,6 +115,15 @@ Deno.test("seed → report → export on a temp KV", async (t) => {
     assert.match(csv[0], /^id,doctorId,.*,reason,notes,cancelReason$/);
     assert.equal(csv.length, exported.length + 1);
     assert.match(csv[1], /Demo consultation/);
+
+    await Deno.writeTextFile(out, "an earlier export\n");
+    const refused = await runTask("export", [...range, "--out", out], dir);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /exists\. Overwrite it\? Refusing without a terminal; pass --yes/);
+    assert.equal(await Deno.readTextFile(out), "an earlier export\n", "the file is untouched");
+    const replaced = await runTask("export", [...range, "--out", out, "--yes"], dir);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(await Deno.readTextFile(out), /^id,doctorId,/);
   });
 
   await t.step("the same --seed gives the same data in another store", async () => {
