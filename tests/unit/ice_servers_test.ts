@@ -1,7 +1,7 @@
 /**
- * TURN REST API credentials (checked against node:crypto's HMAC-SHA1, not the code under test)
- * the TURN_* configuration checks and the production warning without TURN. coturn's own acceptance is tested in
- * tests/browser/video_room_test.ts.
+ * TURN REST API credentials (checked against node:crypto's HMAC-SHA1, not the code under test),
+ * the TURN_* configuration checks and the production warning without TURN. coturn's own
+ * acceptance of the credentials is tested in tests/browser/video_room_test.ts.
  */
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
