@@ -100,6 +100,14 @@ const GATHER_RELAY = `async (server) => {
   return { relays, errors };
 }`;
 
+/** The ICE username fragment of the page's last peer connection (changes on an ICE restart). */
+const ICE_UFRAG = `() => {
+  const pc = (window.__pcs || []).at(-1);
+  const sdp = (pc && pc.localDescription && pc.localDescription.sdp) || "";
+  const match = /a=ice-ufrag:(\\S+)/.exec(sdp);
+  return match ? match[1] : null;
+}`;
+
 const run = <T>(page: Page, source: string, arg?: unknown): Promise<T> =>
   page.evaluate(`(${source})(${arg === undefined ? "" : JSON.stringify(arg)})`) as Promise<T>;
 
@@ -127,6 +135,15 @@ export interface CallStats {
 /** What the page's last peer connection receives. */
 export function callStats(page: Page): Promise<CallStats | null> {
   return run(page, CALL_STATS);
+}
+
+export function iceUfrag(page: Page): Promise<string | null> {
+  return run(page, ICE_UFRAG);
+}
+
+/** Tells the page the network came back, as the browser does after switching networks. */
+export function simulateNetworkChange(page: Page): Promise<void> {
+  return run(page, `() => { window.dispatchEvent(new Event("online")); }`);
 }
 
 /** Polls callStats() until `done` holds (at most `timeoutMs`), and returns the last stats. */

@@ -4,7 +4,8 @@
  * - the patient opens /room/:id with the access token in the fragment, the doctor logs in to the
  *   web UI and follows "Join video"; each page receives the other's video (frames decoded) and
  *   audio (energy above zero) from getStats(), the chat works both ways, and the other side sees
- *   mute (badge, silence) and camera off (badge, black frames); no CSP violation on either page;
+ *   mute (badge, silence) and camera off (badge, black frames); a network change on either side
+ *   restarts ICE on the same connection; no CSP violation, no axe violation;
  * - the same call forced through TURN (`iceTransportPolicy: "relay"`) with the credentials the
  *   room ticket carries: the selected candidate pair is relay on both ends;
  * - coturn refuses a forged and an expired credential (401, no relay candidate).
@@ -16,13 +17,15 @@ import { Api, createDoctor, randomPhone } from "../_harness/api.ts";
 import { startCoturn } from "../_harness/coturn.ts";
 import { startServer, type TestServer } from "../_harness/server.ts";
 import { bookAt, type BookedAppointment, type RoomTicket } from "../http/_room_client.ts";
-import { loginInBrowser, screenshot, watchCsp } from "./_browser.ts";
+import { assertAccessible, loginInBrowser, screenshot, watchCsp } from "./_browser.ts";
 import {
   audioEnergyOver,
   callContext,
   gatherRelay,
+  iceUfrag,
   launchCallBrowser,
   remoteBrightness,
+  simulateNetworkChange,
   waitForStats,
 } from "./_video_call.ts";
 
@@ -107,6 +110,23 @@ Deno.test({
 
         await screenshot(doctorPage, "video-call-doctor");
         await screenshot(patientPage, "video-call-patient");
+        await assertAccessible(patientPage, "the patient's room page in a call");
+
+        // A network change on either side restarts ICE on the same connection (the doctor
+        // re-offers with new ICE credentials) and media keeps arriving.
+        for (const changed of [doctorPage, patientPage]) {
+          const ufrag = await iceUfrag(doctorPage);
+          const frames = (await waitForStats(patientPage, receiving)).framesDecoded;
+          await simulateNetworkChange(changed);
+          await waitForStats(doctorPage, (s) => s.state === "connected", 10_000);
+          const deadline = Date.now() + 10_000;
+          while (await iceUfrag(doctorPage) === ufrag && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          assert.notEqual(await iceUfrag(doctorPage), ufrag, "ICE restarted");
+          await waitForStats(patientPage, (s) => s.framesDecoded > frames + 10);
+          assert.equal(await remoteBrightness(patientPage) > 20, true, "video after the restart");
+        }
 
         const speaking = await audioEnergyOver(doctorPage, 1_500);
         assert.ok(speaking > 0, "the doctor hears the patient");
