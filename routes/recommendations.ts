@@ -1,15 +1,17 @@
 /**
  * Doctor recommendations from free-text symptoms and the prakriti questionnaire. The
  * recommendation call is public; with a patient's bearer token it also uses their stored
- * prakriti. Symptom text is never logged or stored.
+ * prakriti. Symptom text is never logged or stored; the answer is guidance, not a diagnosis.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { ValidationError } from "../src/errors.ts";
 import { authenticate, authorize, bearerUser } from "../src/http/auth_middleware.ts";
+import { ADVICE_LANGUAGES } from "../src/recommend/advice.ts";
 import { QUESTIONNAIRE, scorePrakriti } from "../src/recommend/prakriti.ts";
 import type { PrakritiStore } from "../src/recommend/prakriti_store.ts";
 import { createRecommendationService } from "../src/recommend/recommendation_service.ts";
+import { RED_FLAGS, URGENT_FLAGS } from "../src/recommend/red_flags.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
 const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD");
@@ -24,10 +26,21 @@ const RecommendBody = z.object({
 }).strict().openapi("RecommendRequest");
 
 const RecommendResponse = z.object({
+  triage: z.enum(["emergency", "urgent", "routine"]).describe(
+    "Safety triage. `emergency`: call 112 (or 108) now; `items` is then empty so nothing " +
+      "invites booking instead. `urgent`: see a doctor today.",
+  ),
+  flags: z.array(z.enum([...RED_FLAGS, ...URGENT_FLAGS])).describe(
+    "The emergency or urgent rules that fired, if any",
+  ),
+  language: z.enum(ADVICE_LANGUAGES).describe("Language of `advice` and `disclaimer`"),
+  advice: z.string().nullable().describe("What to do now, for emergency and urgent triage"),
+  disclaimer: z.string().describe("Guidance to find the right kind of doctor, not a diagnosis"),
   matched: z.array(z.object({
     specialization: z.string(),
     share: z.number(),
-    terms: z.array(z.string()),
+    terms: z.array(z.string()).describe("Lexicon terms matched"),
+    evidence: z.array(z.string()).describe("The words the trained model weighed most"),
   })),
   items: z.array(z.object({
     doctor: z.object({
@@ -76,7 +89,14 @@ export function recommendationRoutes(deps: AppDeps & { prakriti: PrakritiStore }
       method: "post",
       path: "/v1/recommendations",
       tags: ["recommendations"],
-      summary: "Rank doctors with a bookable slot for free-text symptoms (en, hi, ta, mr)",
+      summary: "Triage free-text symptoms and rank doctors with a bookable slot",
+      description: "Guidance, not a diagnosis. Understands English, Hindi (Devanagari and " +
+        "romanised), Bengali, Telugu, Marathi, Tamil, Gujarati, Kannada, Malayalam, Punjabi, " +
+        "Odia and Urdu. Red flags (chest pain spreading to the arm or jaw, stroke signs, " +
+        "breathing difficulty, suicidal thoughts, snake bite or poisoning, heavy bleeding, " +
+        "seizures, high fever in an infant) answer `triage: emergency` with advice to call 112 " +
+        "(or 108) in the patient's language and no doctors. The symptom text is never logged " +
+        "or stored.",
       request: jsonBody(RecommendBody),
       responses: { 200: jsonResponse(RecommendResponse, "Ranked doctors"), 400: problems[400] },
     }),

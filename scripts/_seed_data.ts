@@ -1,22 +1,13 @@
 /**
- * Realistic, deterministic demo data for `deno task seed`: Ayurvedic doctors (names, the eight
- * branches of Ashtanga Ayurveda and common specialities, languages, cities, weekly hours with a
- * lunch break) and patients. Everything comes from one seeded PRNG, so `--seed 42` always yields
+ * Realistic, deterministic demo data for `deno task seed`: Ayurvedic doctors (names, the nine
+ * specializations the recommender matches (src/recommend/lexicon.ts), languages, cities, weekly
+ * hours with a lunch break) and patients. Everything comes from one seeded PRNG, so `--seed 42` always yields
  * the same people, phones and ids. Phones are in the +91 9xxxxxxxxx range and are fake.
  */
 import type { Schedule, WeeklyRange } from "../src/domain/slots.ts";
+import { SPECIALIZATIONS } from "../src/recommend/lexicon.ts";
 
-/** mulberry32: small, fast, good enough for demo data (not for secrets). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../src/domain/seeded_random.ts";
 
 export type Rng = () => number;
 export const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)];
@@ -31,20 +22,8 @@ function pickSome<T>(rng: Rng, list: readonly T[], min: number, max: number): T[
   return out;
 }
 
-export const SPECIALIZATIONS = [
-  "Kayachikitsa",
-  "Panchakarma",
-  "Shalya Tantra",
-  "Shalakya Tantra",
-  "Kaumarbhritya",
-  "Prasuti Tantra",
-  "Rasayana",
-  "Vajikarana",
-  "Agada Tantra",
-  "Bhuta Vidya",
-  "Dravyaguna",
-  "Swasthavritta",
-] as const;
+/** The nine specializations the recommender knows; one list for seed data and matching. */
+export { SPECIALIZATIONS };
 
 /** Cities with the languages most patients there speak (English everywhere). */
 export const CITIES: readonly { city: string; languages: string[] }[] = [

@@ -1,6 +1,6 @@
 /**
  * Splits the authored symptom corpus (src/recommend/corpus/<lang>.txt) into
- * src/recommend/corpus/splits/{train,dev,test}.jsonl with the seeded, language-stratified split of
+ * src/recommend/corpus/splits/{train,dev,test}.jsonl with the seeded hash split of
  * src/recommend/training/corpus.ts, and records the SHA-256 of test.jsonl in test.sha256.
  * The test split is frozen: once test.sha256 exists this script refuses to write a different
  * test split unless given --refreeze (which a reviewer must see in the diff).

@@ -33,7 +33,7 @@ export const ALIASES: Record<Specialization, string[]> = {
   "Manas Roga": ["manas roga", "manasa roga", "bhuta vidya", "bhoota vidya", "psychiatry"],
 };
 
-type Entry = [Specialization, number, string[]];
+export type Entry = [Specialization, number, string[]];
 
 export const LEXICON: Entry[] = [
   // Kayachikitsa: internal medicine, digestion, skin, metabolic.

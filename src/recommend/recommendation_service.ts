@@ -1,16 +1,25 @@
 /**
- * Doctor recommendations: scores the symptoms (symptom_scorer.ts), keeps doctors whose
- * specializations match and who have a bookable slot in the window, and ranks them by matched
- * share, plus small bonuses for the patient's language and prakriti. Each result carries a
- * one-line reason naming the matched terms. Reads doctors through the public doctor search (at
- * most MAX_PAGES pages) and slots through the booking service, so caches apply.
+ * Doctor recommendations: triages the symptoms (triage.ts), ranks specializations
+ * (symptom_scorer.ts), keeps doctors whose specializations are among the likely ones and who have
+ * a bookable slot in the window, and ranks them by the specialization's share plus small bonuses
+ * for the patient's language and prakriti. An emergency answers with advice to call 112/108 and
+ * no doctors, so nothing invites the patient to book instead of getting help. Each result carries
+ * a one-line reason naming the matched terms or the words the model weighed most. Reads doctors
+ * through the public doctor search (at most MAX_PAGES pages) and slots through the booking
+ * service, so caches apply. Never logs or stores the symptom text.
  */
 import type { BookingService } from "../booking/booking_service.ts";
 import type { DoctorService } from "../doctors/doctor_service.ts";
 import { addDays, localDateOf } from "../domain/zoned_time.ts";
-import type { PrakritiAssessment } from "./prakriti_store.ts";
+import { adviceFor, adviceLanguage, disclaimerIn } from "./advice.ts";
 import type { Specialization } from "./lexicon.ts";
-import { canonicalSpecialization, scoreSymptoms } from "./symptom_scorer.ts";
+import type { PrakritiAssessment } from "./prakriti_store.ts";
+import {
+  analyzeSymptoms,
+  canonicalSpecialization,
+  type SpecializationScore,
+} from "./symptom_scorer.ts";
+import { assessTriage } from "./triage.ts";
 
 export interface RecommendQuery {
   symptoms: string;
@@ -24,12 +33,25 @@ export interface RecommendQuery {
 const MAX_PAGES = 20;
 const LANGUAGE_BONUS = 0.1;
 const PRAKRITI_BONUS = 0.05;
+/** At most this many specializations are offered, each with at least MIN_SHARE (the top always). */
+const MAX_SPECIALIZATIONS = 3;
+const MIN_SHARE = 0.1;
 /** Which specializations a dominant dosha leans on (classical: vata → Panchakarma basti, ...). */
 const DOSHA_SPECS: Record<PrakritiAssessment["dominant"], Specialization[]> = {
   vata: ["Panchakarma", "Manas Roga"],
   pitta: ["Kayachikitsa", "Shalakya Tantra"],
   kapha: ["Rasayana", "Panchakarma"],
 };
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/** "Kayachikitsa for "fever", "cough"" from lexicon terms, else from the model's evidence. */
+function why(s: SpecializationScore): string {
+  const words = s.terms.length > 0 ? s.terms : s.evidence;
+  return words.length > 0
+    ? `${s.specialization} for "${words.slice(0, 3).join('", "')}"`
+    : s.specialization;
+}
 
 export function createRecommendationService(deps: {
   doctors: DoctorService;
@@ -38,15 +60,24 @@ export function createRecommendationService(deps: {
 }) {
   return {
     async recommend(q: RecommendQuery, prakriti: PrakritiAssessment | null) {
-      const matched = scoreSymptoms(q.symptoms);
-      const shares = new Map(matched.map((m) => [m.specialization, m]));
+      const analysis = analyzeSymptoms(q.symptoms);
+      const { triage, flags } = assessTriage(analysis.words, analysis.triage);
+      const language = adviceLanguage(q.symptoms, q.language);
+      const likely = analysis.recognised
+        ? analysis.ranked.slice(0, MAX_SPECIALIZATIONS).filter((s, i) =>
+          i === 0 || s.share >= MIN_SHARE
+        )
+        : [];
+      const shares = new Map(likely.map((m) => [m.specialization, m]));
       const ranked = [];
       let cursor: string | undefined;
-      for (let page = 0; page < MAX_PAGES && shares.size > 0; page++) {
+      const book = triage !== "emergency";
+      for (let page = 0; book && page < MAX_PAGES && shares.size > 0; page++) {
         const res = await deps.doctors.search(q.city ? { city: q.city } : {}, 100, cursor);
         for (const d of res.items) {
           const specs = d.specializations.map(canonicalSpecialization)
-            .filter((s): s is Specialization => s !== null && shares.has(s));
+            .filter((s): s is Specialization => s !== null && shares.has(s))
+            .filter((s, i, all) => all.indexOf(s) === i);
           if (specs.length === 0) continue;
           let score = specs.reduce((n, s) => n + shares.get(s)!.share, 0);
           const speaks = !!q.language && d.languages.includes(q.language);
@@ -59,33 +90,38 @@ export function createRecommendationService(deps: {
         cursor = res.nextCursor;
       }
       ranked.sort((a, b) => b.score - a.score || a.d.id.localeCompare(b.d.id));
-      const out = [];
+      const items = [];
       for (const r of ranked) {
-        if (out.length >= q.limit) break;
+        if (items.length >= q.limit) break;
         const from = q.from ?? localDateOf(deps.now(), r.d.timezone);
         const to = q.to ?? addDays(from, 6);
         const { slots } = await deps.booking.listSlots(r.d.id, from, to);
         if (slots.length === 0) continue;
-        const terms = r.specs.flatMap((s) => shares.get(s)!.terms);
-        const reason = `${r.specs.join(", ")} for "${terms.slice(0, 3).join('", "')}"` +
+        const reason = r.specs.map((s) => why(shares.get(s)!)).join("; ") +
           (r.speaks ? `; speaks ${q.language}` : "") +
           (r.dosha ? `; suits a ${prakriti!.dominant} prakriti` : "") +
           `; next slot ${slots[0].start}`;
-        out.push({
+        items.push({
           doctor: { id: r.d.id, name: r.d.name, city: r.d.city, languages: r.d.languages },
-          score: Math.round(r.score * 1000) / 1000,
+          score: round(r.score),
           specializations: r.specs,
           reason,
           nextSlot: slots[0],
         });
       }
       return {
-        matched: matched.map((m) => ({
+        triage,
+        flags,
+        language,
+        advice: adviceFor(triage, language),
+        disclaimer: disclaimerIn(language),
+        matched: likely.map((m) => ({
           specialization: m.specialization,
-          share: Math.round(m.share * 1000) / 1000,
+          share: round(m.share),
           terms: m.terms,
+          evidence: m.evidence,
         })),
-        items: out,
+        items,
       };
     },
   };

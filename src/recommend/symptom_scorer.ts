@@ -1,45 +1,101 @@
 /**
- * Explainable scoring of free-text symptoms against the lexicon: every matched term adds its
- * weight to its specialization; a term counts once. Scores are then normalised to shares that
- * sum to 1, so a reason can say which terms decided and how strongly. Pure and synchronous.
+ * Ranks specializations for free-text symptoms by blending two explainable signals: the trained
+ * character n-gram model (linear_model.ts, shipped in model.json) and the curated lexicon
+ * (lexicon.ts), where every matched term adds its weight to its specialization. The blend is
+ * (1 − LEXICON_WEIGHT)·model + LEXICON_WEIGHT·lexicon share, or the model alone when no term
+ * matched. Each score names its evidence: matched terms, or the patient's words that pushed the
+ * model most. The lexicon is lexicon.ts plus lexicon_regional.ts. Pure and synchronous; symptom text never leaves this module except as evidence.
  */
-import { ALIASES, LEXICON, type Specialization } from "./lexicon.ts";
-import { containsTerm, foldTerm, tokenize } from "./normalize.ts";
+import { featuresOf, type TextFeatures } from "./features.ts";
+import { ALIASES, LEXICON, type Specialization, SPECIALIZATIONS } from "./lexicon.ts";
+import { REGIONAL_LEXICON } from "./lexicon_regional.ts";
+import { type LinearModel, loadModel, type ModelFile } from "./linear_model.ts";
+import modelFile from "./model.json" with { type: "json" };
+import { containsTerm, foldTerm } from "./normalize.ts";
 
 export interface SpecializationScore {
   specialization: Specialization;
-  score: number;
-  /** Share of all matched weight, 0..1. */
+  /** Blended probability, 0..1; the scores of one text sum to 1. */
   share: number;
+  /** Lexicon terms matched for this specialization. */
   terms: string[];
+  /** The patient's words that the model weighed most for this specialization. */
+  evidence: string[];
 }
 
-const FOLDED = LEXICON.flatMap(([spec, weight, terms]) =>
+export interface SymptomAnalysis {
+  /** The folded words of the text (normalize.ts), for the red-flag rules. */
+  words: string[];
+  /** All nine specializations, best first. */
+  ranked: SpecializationScore[];
+  /** Model probabilities of routine / urgent / emergency. */
+  triage: Map<string, number>;
+  triageEvidence: Map<string, string[]>;
+  /** Whether anything in the text carries a signal (a lexicon term or a confident model). */
+  recognised: boolean;
+}
+
+/** Tuned on the dev split only (scripts/eval_recommend.ts --tune). */
+export const LEXICON_WEIGHT = 0.5;
+/**
+ * With no lexicon term, a text is recognised only when the model knows one of its words whole
+ * and its top probability reaches this; chatter ("hello there") is built of known letter
+ * sequences too, so n-grams alone do not count.
+ */
+export const MIN_CONFIDENCE = 0.4;
+
+const FOLDED = [...LEXICON, ...REGIONAL_LEXICON].flatMap(([spec, weight, terms]) =>
   terms.map((term) => ({ spec, weight, term, folded: foldTerm(term) }))
 );
 
-/** Specializations matched by `text`, best first (ties by lexicon order). */
-export function scoreSymptoms(text: string): SpecializationScore[] {
-  const words = tokenize(text);
-  const bySpec = new Map<Specialization, { score: number; terms: string[]; seen: Set<string> }>();
+export const DEFAULT_MODEL: LinearModel = loadModel(modelFile as ModelFile);
+
+function lexiconMatches(f: TextFeatures) {
+  const words = f.words.map((w) => w.folded);
+  const bySpec = new Map<Specialization, { score: number; terms: string[] }>();
+  const seen = new Set<string>();
   for (const { spec, weight, term, folded } of FOLDED) {
-    const key = folded.join(" ");
-    const entry = bySpec.get(spec) ?? { score: 0, terms: [], seen: new Set<string>() };
-    if (entry.seen.has(key) || !containsTerm(words, folded)) continue;
-    entry.seen.add(key);
+    const key = `${spec}:${folded.join(" ")}`;
+    if (seen.has(key) || !containsTerm(words, folded)) continue;
+    seen.add(key);
+    const entry = bySpec.get(spec) ?? { score: 0, terms: [] };
     entry.score += weight;
     entry.terms.push(term);
     bySpec.set(spec, entry);
   }
-  const total = [...bySpec.values()].reduce((n, e) => n + e.score, 0);
-  return [...bySpec.entries()]
-    .map(([specialization, e]) => ({
-      specialization,
-      score: e.score,
-      share: total > 0 ? e.score / total : 0,
-      terms: e.terms,
-    }))
-    .sort((a, b) => b.score - a.score);
+  return bySpec;
+}
+
+export function analyzeSymptoms(
+  text: string,
+  model: LinearModel = DEFAULT_MODEL,
+  lexiconWeight = LEXICON_WEIGHT,
+): SymptomAnalysis {
+  const f = featuresOf(text);
+  const lexicon = lexiconMatches(f);
+  const total = [...lexicon.values()].reduce((n, e) => n + e.score, 0);
+  const { specialization, triage, knownWords } = model.predict(f);
+  const alpha = total > 0 ? lexiconWeight : 0;
+  const ranked = SPECIALIZATIONS.map((spec) => ({
+    specialization: spec,
+    share: (1 - alpha) * (specialization.probabilities.get(spec) ?? 0) +
+      (total > 0 ? alpha * (lexicon.get(spec)?.score ?? 0) / total : 0),
+    terms: lexicon.get(spec)?.terms ?? [],
+    evidence: specialization.evidence.get(spec)?.slice(0, 3) ?? [],
+  })).sort((a, b) => b.share - a.share);
+  const top = Math.max(...specialization.probabilities.values());
+  return {
+    words: f.words.map((w) => w.folded),
+    ranked,
+    triage: triage.probabilities,
+    triageEvidence: triage.evidence,
+    recognised: total > 0 || (knownWords > 0 && top >= MIN_CONFIDENCE),
+  };
+}
+
+/** Specializations ranked for `text`, best first (all nine). */
+export function scoreSymptoms(text: string): SpecializationScore[] {
+  return analyzeSymptoms(text).ranked;
 }
 
 /** The lexicon specialization a doctor's free-text specialization names, if any. */

@@ -28,7 +28,7 @@ Deno.test("booking flow: hold, confirm, cancel and reschedule over HTTP", async 
   await t.step("GET /v1/doctors filters by specialization, language, city and name", async () => {
     const other = await createDoctor(api, admin, {
       name: "Dr. Ravi Menon",
-      specializations: ["Shalakya"],
+      specializations: ["Shalakya Tantra"],
       languages: ["ml"],
       city: "Kochi",
     });

@@ -23,7 +23,7 @@ Deno.test("FHIR R4: resources and searches validate and respect ownership", asyn
   const doctor = await createDoctor(api, admin, { name: "Dr. Meera Iyer" });
   const other = await createDoctor(api, admin, {
     name: "Dr. Kiran Rao",
-    specializations: ["Shalya"],
+    specializations: ["Shalya Tantra"],
   });
   const patient = await api.login(randomPhone());
   const stranger = await api.login(randomPhone());

@@ -1,6 +1,7 @@
 /**
- * Doctor recommendations over HTTP on held-out examples (not in src/recommend/eval_set.json),
- * the prakriti questionnaire and assessment, and problem texts negotiated by Accept-Language.
+ * Doctor recommendations over HTTP on held-out examples (not in src/recommend/corpus), emergency
+ * triage without a booking push, that no symptom text reaches the server's logs, the prakriti
+ * questionnaire and assessment, and problem texts negotiated by Accept-Language.
  */
 import assert from "node:assert/strict";
 import { Api, createDoctor, randomPhone } from "../_harness/api.ts";
@@ -55,6 +56,66 @@ Deno.test("POST /v1/recommendations ranks the matching specialist first in four 
     headers: { "accept-language": "fr, en;q=0.8" },
   });
   assert.equal(english.body.title, "Validation failed");
+});
+
+type Triaged = Rec & {
+  triage: string;
+  flags: string[];
+  language: string;
+  advice: string | null;
+  disclaimer: string;
+};
+
+Deno.test("POST /v1/recommendations answers a red flag with 112 advice and no doctors, and logs no symptom text", async () => {
+  await using server = await startServer({ env: { ...FAST, LOG_LEVEL: "debug" } });
+  const api = new Api(server.url);
+  const admin = await api.loginAdmin();
+  await createDoctor(api, admin, { specializations: ["Kayachikitsa"] });
+  await createDoctor(api, admin, { specializations: ["Agada Tantra"] });
+  const marker = `zq${crypto.randomUUID().slice(0, 8)}`;
+
+  const heart = await api.request<Triaged>("POST", "/v1/recommendations", {
+    body: { symptoms: `${marker} सीने में तेज दर्द है जो बाएं हाथ तक जा रहा है, पसीना आ रहा है` },
+  });
+  assert.equal(heart.status, 200, JSON.stringify(heart.body));
+  assert.equal(heart.body.triage, "emergency");
+  assert.deepEqual(heart.body.flags, ["chest_pain"]);
+  assert.deepEqual(heart.body.items, [], "an emergency must not invite a booking");
+  assert.equal(heart.body.language, "hi");
+  assert.match(heart.body.advice!, /112/);
+  assert.match(heart.body.disclaimer, /निदान नहीं/);
+
+  const snake = await api.request<Triaged>("POST", "/v1/recommendations", {
+    body: { symptoms: "పొలంలో పాము కరిచింది, కాలు వాస్తోంది", language: "te" },
+  });
+  assert.equal(snake.body.triage, "emergency");
+  assert.deepEqual(snake.body.items, []);
+  assert.match(snake.body.advice!, /112/);
+
+  const routine = await api.request<Triaged>("POST", "/v1/recommendations", {
+    body: { symptoms: `${marker} acidity and sour burps after every meal for a month` },
+  });
+  assert.equal(routine.body.triage, "routine");
+  assert.equal(routine.body.advice, null);
+  assert.match(routine.body.disclaimer, /not a diagnosis/);
+  assert.ok(routine.body.items.length > 0, JSON.stringify(routine.body));
+  assert.match(routine.body.items[0].reason, /Kayachikitsa for "/);
+
+  const tooLong = await api.request("POST", "/v1/recommendations", {
+    body: { symptoms: `${marker} `.repeat(120) },
+  });
+  assert.equal(tooLong.status, 400);
+
+  const spec = await api.request<{ paths: Record<string, { post?: { description?: string } }> }>(
+    "GET",
+    "/openapi.json",
+  );
+  assert.match(spec.body.paths["/v1/recommendations"].post!.description!, /not a diagnosis/);
+  assert.match(JSON.stringify(spec.body), /"disclaimer"/);
+
+  assert.ok(server.logs().includes("/v1/recommendations"), "the requests were logged");
+  assert.ok(!server.logs().includes(marker), "symptom text reached the server logs");
+  assert.ok(!server.logs().includes("सीने"), "symptom text reached the server logs");
 });
 
 Deno.test("POST /v1/prakriti/assessments scores and stores the patient's prakriti", async () => {

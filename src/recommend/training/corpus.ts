@@ -2,9 +2,10 @@
  * The labelled symptom corpus: one authored file per language in `corpus/<lang>.txt`, a line
  * per description as `CODE|t|text` (CODE a specialization code below, t the triage: r routine,
  * u urgent, e emergency). `splitCorpus` assigns every description to train, dev or test with a
- * seeded hash, stratified by language, so the split is reproducible and never depends on file
+ * seeded hash of its text, so the split is reproducible and never depends on file
  * order. Only scripts and tests read the corpus; the server ships the trained model instead.
  */
+import { LANGUAGES } from "../languages.ts";
 import { type Specialization, SPECIALIZATIONS } from "../lexicon.ts";
 
 export type Triage = "emergency" | "urgent" | "routine";
@@ -18,21 +19,7 @@ export interface Example {
   triage: Triage;
 }
 
-export const LANGUAGES = [
-  "en",
-  "hi",
-  "hi-Latn",
-  "bn",
-  "te",
-  "mr",
-  "ta",
-  "gu",
-  "kn",
-  "ml",
-  "pa",
-  "or",
-  "ur",
-] as const;
+export { LANGUAGES };
 
 const CODES: Record<string, Specialization> = {
   KC: "Kayachikitsa",
