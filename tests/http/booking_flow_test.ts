@@ -34,7 +34,7 @@ Deno.test("booking flow: hold, confirm, cancel and reschedule over HTTP", async 
     });
     const bySpec = await api.request<{ items: Body[] }>(
       "GET",
-      "/v1/doctors?specialization=shalakya",
+      "/v1/doctors?specialization=shalakya%20tantra",
     );
     assert.equal(bySpec.status, 200);
     assert.ok(bySpec.body.items.some((d) => d.id === other.id));

@@ -113,7 +113,7 @@ Deno.test("FHIR R4: resources and searches validate and respect ownership", asyn
     assert.equal(byName.total, 1);
     assert.equal(byName.entry[0].fullUrl, `${server.url}/fhir/R4/Practitioner/${p.id}`);
     assert.equal(byName.link[0].relation, "self");
-    const bySpecialty = await fhir("/Practitioner?specialty=shalya");
+    const bySpecialty = await fhir("/Practitioner?specialty=shalya%20tantra");
     assert.deepEqual(bySpecialty.entry.map((e: Json) => e.resource.id), [fhirId(other.id)]);
     await fhir("/Practitioner/doc-00000000000000000000000000", undefined, 404);
   });
