@@ -34,7 +34,7 @@ const RecommendResponse = z.object({
     "The emergency or urgent rules that fired, if any",
   ),
   language: z.enum(ADVICE_LANGUAGES).describe("Language of `advice` and `disclaimer`"),
-  advice: z.string().nullable().describe("What to do now, for emergency and urgent triage"),
+  advice: z.string().optional().describe("What to do now; present for emergency and urgent"),
   disclaimer: z.string().describe("Guidance to find the right kind of doctor, not a diagnosis"),
   matched: z.array(z.object({
     specialization: z.string(),

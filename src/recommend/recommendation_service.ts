@@ -109,11 +109,12 @@ export function createRecommendationService(deps: {
           nextSlot: slots[0],
         });
       }
+      const advice = adviceFor(triage, language);
       return {
         triage,
+        ...(advice ? { advice } : {}),
         flags,
         language,
-        advice: adviceFor(triage, language),
         disclaimer: disclaimerIn(language),
         matched: likely.map((m) => ({
           specialization: m.specialization,

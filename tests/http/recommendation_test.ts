@@ -62,7 +62,7 @@ type Triaged = Rec & {
   triage: string;
   flags: string[];
   language: string;
-  advice: string | null;
+  advice?: string;
   disclaimer: string;
 };
 
@@ -96,7 +96,7 @@ Deno.test("POST /v1/recommendations answers a red flag with 112 advice and no do
     body: { symptoms: `${marker} acidity and sour burps after every meal for a month` },
   });
   assert.equal(routine.body.triage, "routine");
-  assert.equal(routine.body.advice, null);
+  assert.equal(routine.body.advice, undefined);
   assert.match(routine.body.disclaimer, /not a diagnosis/);
   assert.ok(routine.body.items.length > 0, JSON.stringify(routine.body));
   assert.match(routine.body.items[0].reason, /Kayachikitsa for "/);
