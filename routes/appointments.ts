@@ -10,14 +10,10 @@ import {
   AppointmentSchema,
   CancelBody,
   IdParam,
+  rangeMs,
   RescheduleBody,
 } from "../src/http/schemas.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
-
-function toMs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  return Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-}
 
 export function appointmentRoutes(deps: AppDeps) {
   const app = router();
@@ -52,7 +48,11 @@ export function appointmentRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { from, to, status, limit, cursor } = c.req.valid("query");
-      const query = { fromMs: toMs(from), toMs: toMs(to), status };
+      const query = {
+        fromMs: from === undefined ? undefined : rangeMs(from),
+        toMs: to === undefined ? undefined : rangeMs(to),
+        status,
+      };
       return c.json(await deps.booking.listAppointments(c.get("user"), query, limit, cursor), 200);
     },
   );

@@ -6,6 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { ValidationError } from "../src/errors.ts";
+import { orderedRange } from "../src/http/schemas.ts";
 import { authenticate, authorize, bearerUser } from "../src/http/auth_middleware.ts";
 import { ADVICE_LANGUAGES } from "../src/recommend/advice.ts";
 import { QUESTIONNAIRE, scorePrakriti } from "../src/recommend/prakriti.ts";
@@ -23,7 +24,7 @@ const RecommendBody = z.object({
   from: LocalDate.optional(),
   to: LocalDate.optional(),
   limit: z.number().int().min(1).max(20).default(5),
-}).strict().openapi("RecommendRequest");
+}).strict().refine(...orderedRange).openapi("RecommendRequest");
 
 const RecommendResponse = z.object({
   triage: z.enum(["emergency", "urgent", "routine"]).describe(

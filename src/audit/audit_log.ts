@@ -8,7 +8,8 @@
  * the admin's filtered listing. Nothing here ever updates or deletes an entry.
  */
 import { newId } from "../crypto/random.ts";
-import { commit, decodeCursor, encodeCursor, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { decodeCursor, encodeCursor } from "../stores/cursor.ts";
+import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
   auditHeadKey,
   auditIndexKey,
@@ -180,8 +181,7 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
     },
 
     async list(query, limit, cursor) {
-      const after = cursor ? decodeCursor(cursor) : null;
-      const beforeSeq = typeof after?.[0] === "number" ? after[0] : Number.MAX_SAFE_INTEGER;
+      const beforeSeq = cursor ? decodeCursor(cursor, ["number"])[0] : Number.MAX_SAFE_INTEGER;
       const index = query.appointmentId
         ? auditIndexPrefix("appointment", query.appointmentId)
         : query.patientId

@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { PUBLIC_EVENT_TYPES } from "../events/event_types.ts";
+import { orderedRange } from "./schemas.ts";
 
 const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
 const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").refine(
@@ -37,7 +38,7 @@ export const AuditQuerySchema = z.object({
   to: IsoInstant.optional(),
   limit: Limit,
   cursor: z.string().max(512).optional(),
-});
+}).refine(...orderedRange);
 export const AuditEntrySchema = z.object({
   seq: z.number().int(),
   id: z.string(),

@@ -21,6 +21,20 @@ const WallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "must be 
 const Limit = z.coerce.number().int().min(1).max(100).default(20);
 const Cursor = z.string().max(512).optional();
 
+/** The instant a `from`/`to` value stands for: itself, or a date's 00:00 UTC. */
+export function rangeMs(value: string): number {
+  return Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+}
+
+/** One rule for every `from`/`to` pair (queries and bodies): `from` after `to` is a 400. */
+export const orderedRange: [
+  (q: { from?: string; to?: string }) => boolean,
+  { path: string[]; message: string },
+] = [
+  (q) => !q.from || !q.to || rangeMs(q.from) <= rangeMs(q.to),
+  { path: ["from"], message: "must not be after `to`" },
+];
+
 export const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),
@@ -122,7 +136,7 @@ export const DoctorPage = z.object({
   .openapi("DoctorPage");
 
 export const IdParam = z.object({ id: Id });
-export const SlotsQuery = z.object({ from: LocalDate, to: LocalDate });
+export const SlotsQuery = z.object({ from: LocalDate, to: LocalDate }).refine(...orderedRange);
 export const SlotsResponse = z.object({
   doctorId: z.string(),
   timezone: z.string(),
@@ -170,7 +184,7 @@ export const AppointmentListQuery = z.object({
   status: Status.optional(),
   limit: Limit,
   cursor: Cursor,
-});
+}).refine(...orderedRange);
 export const AppointmentPage = z.object({
   items: z.array(AppointmentSchema),
   nextCursor: z.string().nullable(),

@@ -3,7 +3,8 @@
  * MongoDB (FerretDB started by the harness, or `MONGODB_URI`), each case on fresh, empty stores.
  */
 import assert from "node:assert/strict";
-import { ConflictError, SlotUnavailableError } from "../../src/errors.ts";
+import { ConflictError, SlotUnavailableError, ValidationError } from "../../src/errors.ts";
+import { encodeCursor } from "../../src/stores/cursor.ts";
 import type { RecordStores } from "../../src/stores/ports.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
@@ -306,6 +307,72 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
       assert.equal(pages, 3);
     });
   }
+  test("every list answers a malformed or foreign cursor with validation_failed", async (s) => {
+    const d = doctor();
+    await s.doctors.create(d);
+    const p = await s.patients.getOrCreate(patient());
+    await s.appointments.book(appointment(d.id, p.id, 0));
+    const doctorPage = await s.doctors.search({}, 1);
+    await s.doctors.create(doctor());
+    const doctorCursor = (await s.doctors.search({}, 1)).nextCursor!;
+    const lists: [string, (cursor: string) => Promise<unknown>][] = [
+      ["doctors.search", (c) => s.doctors.search({}, 5, c)],
+      ["patients.list", (c) => s.patients.list(5, c)],
+      ["appointments.listForDoctor", (c) => s.appointments.listForDoctor(d.id, {}, 5, c)],
+      ["appointments.listForPatient", (c) => s.appointments.listForPatient(p.id, {}, 5, c)],
+    ];
+    const bad = [
+      "not a cursor!",
+      "bm90LWpzb24", // base64url of "not-json"
+      btoa(JSON.stringify(["doc_1"])).replace(/=+$/, ""), // the unversioned layout of before
+      encodeCursor([1, 2, 3, 4]),
+      "A".repeat(600),
+    ];
+    assert.equal(doctorPage.items.length, 1);
+    for (const [name, list] of lists) {
+      for (const cursor of bad) {
+        await assert.rejects(
+          list(cursor),
+          (err) => err instanceof ValidationError && err.code === "validation_failed",
+          `${name} accepted ${cursor.slice(0, 20)}`,
+        );
+      }
+    }
+    // A doctor list's cursor ([id]) is not an appointment list's ([startMs, id]).
+    await assert.rejects(
+      s.appointments.listForDoctor(d.id, {}, 5, doctorCursor),
+      (err) => err instanceof ValidationError,
+    );
+  });
+
+  test("appointment lists: a range that ends before its start or its cursor is empty", async (s) => {
+    const doctorId = id("doc");
+    const patientId = id("pat");
+    const made = [];
+    for (const at of [0, 60, 120]) {
+      made.push(await s.appointments.book(appointment(doctorId, patientId, at)));
+    }
+    const first = await s.appointments.listForDoctor(doctorId, {}, 2);
+    assert.ok(first.nextCursor);
+    // `to` before the page's cursor (the second item's start).
+    const past = await s.appointments.listForDoctor(
+      doctorId,
+      { toMs: T0 + 30 * MINUTE_MS },
+      2,
+      first.nextCursor,
+    );
+    assert.deepEqual(past, { items: [], nextCursor: null });
+    // Before 1970 (FHIR `date=lt1969-01-01`): nothing, not a reversed key range.
+    const old = await s.appointments.listForPatient(patientId, { toMs: Date.UTC(1969, 0, 1) }, 5);
+    assert.deepEqual(old, { items: [], nextCursor: null });
+    const reversed = await s.appointments.listForPatient(
+      patientId,
+      { fromMs: T0 + 120 * MINUTE_MS, toMs: T0 },
+      5,
+    );
+    assert.deepEqual(reversed, { items: [], nextCursor: null });
+    assert.equal(made.length, 3);
+  });
 }
 
 /** KV record stores that close their KV with them. */

@@ -7,7 +7,8 @@ import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
 import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
 import { type AppointmentRecord, cellsOf, isActive, MAX_CLAIM_MS } from "../records.ts";
-import { commit, decodeCursor, encodeCursor, getManyChunked, withKvRetry } from "./kv_commit.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { commit, getManyChunked, withKvRetry } from "./kv_commit.ts";
 import {
   appointmentKey,
   apptByDoctorKey,
@@ -38,11 +39,17 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
     limit: number,
     cursor?: string,
   ): Promise<Page<AppointmentRecord>> {
-    const after = cursor ? decodeCursor(cursor) : null;
-    const start: Deno.KvKey = after?.length === 2
-      ? [...prefix, after[0], String(after[1]) + "\u0000"]
-      : [...prefix, query.fromMs ?? 0];
-    const end: Deno.KvKey = [...prefix, query.toMs ?? Number.MAX_SAFE_INTEGER];
+    const after = cursor ? decodeCursor(cursor, ["number", "string"]) : null;
+    const fromMs = query.fromMs ?? Number.MIN_SAFE_INTEGER;
+    const toMs = query.toMs ?? Number.MAX_SAFE_INTEGER;
+    // A cursor inside the range resumes after its item; one before `from` (another query's) does
+    // not widen the range. Nothing lies at or past `to`: an empty page, not a reversed range.
+    const resume = after !== null && after[0] >= fromMs;
+    if ((resume ? after[0] : fromMs) >= toMs) return { items: [], nextCursor: null };
+    const start: Deno.KvKey = resume
+      ? [...prefix, after[0], after[1] + "\u0000"]
+      : [...prefix, fromMs];
+    const end: Deno.KvKey = [...prefix, toMs];
     const items: AppointmentRecord[] = [];
     let hasMore = false;
     for await (const e of kv.list<AppointmentRecord>({ start, end }, { batchSize: limit + 1 })) {

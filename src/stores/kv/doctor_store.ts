@@ -5,7 +5,8 @@
 import { ConflictError } from "../../errors.ts";
 import type { DoctorFilter, DoctorStore, Page } from "../ports.ts";
 import type { DoctorRecord } from "../records.ts";
-import { commit, decodeCursor, encodeCursor, getManyChunked, withKvRetry } from "./kv_commit.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { commit, getManyChunked, withKvRetry } from "./kv_commit.ts";
 import {
   type DoctorAttr,
   doctorByAttrKey,
@@ -85,7 +86,7 @@ export function createKvDoctorStore(kv: Deno.Kv): DoctorStore {
     },
 
     async search(filter, limit, cursor) {
-      const after = cursor ? decodeCursor(cursor)?.[0] : undefined;
+      const after = cursor ? decodeCursor(cursor, ["string"])[0] : undefined;
       const indexed: [DoctorAttr, string | undefined][] = [
         ["spec", filter.specialization],
         ["city", filter.city],

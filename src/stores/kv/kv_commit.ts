@@ -67,21 +67,3 @@ export async function getManyChunked<T>(
   }
   return out;
 }
-
-/** Opaque list cursors: base64url JSON of the last key parts seen. */
-export function encodeCursor(parts: Deno.KvKeyPart[]): string {
-  return btoa(JSON.stringify(parts)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function decodeCursor(cursor: string): Deno.KvKeyPart[] | null {
-  try {
-    const text = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    const parts = JSON.parse(text);
-    return Array.isArray(parts) &&
-        parts.every((p) => typeof p === "string" || typeof p === "number")
-      ? parts
-      : null;
-  } catch {
-    return null;
-  }
-}

@@ -2,7 +2,8 @@
 import { ConflictError } from "../../errors.ts";
 import type { PatientStore } from "../ports.ts";
 import type { PatientRecord } from "../records.ts";
-import { commit, decodeCursor, encodeCursor, withKvRetry } from "./kv_commit.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { commit, withKvRetry } from "./kv_commit.ts";
 import { keySpace, patientByPhoneKey, patientKey } from "./keys.ts";
 
 export function createKvPatientStore(kv: Deno.Kv): PatientStore {
@@ -17,7 +18,7 @@ export function createKvPatientStore(kv: Deno.Kv): PatientStore {
     get,
     findByPhoneIndex,
     async list(limit, cursor) {
-      const after = cursor ? decodeCursor(cursor)?.[0] : undefined;
+      const after = cursor ? decodeCursor(cursor, ["string"])[0] : undefined;
       const prefix = keySpace("patient");
       const selector: Deno.KvListSelector = typeof after === "string"
         ? { prefix, start: [...prefix, after + "\u0000"] }

@@ -17,7 +17,8 @@ import {
   MAX_CLAIM_MS,
 } from "../records.ts";
 import { type ClaimGuard, claimId, createClaimGuard } from "./claims.ts";
-import { decodeCursor, encodeCursor, fromDocument, type Stored, toDocument } from "./documents.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
 
 export type AppointmentDocument = Stored<AppointmentRecord>;
@@ -58,7 +59,7 @@ export function createMongoAppointmentStore(
     if (Object.keys(range).length > 0) and.push({ startMs: range });
     if (query.status) and.push({ status: query.status });
     if (cursor) {
-      const [startMs, id] = decodeCursor(cursor, ["number", "string"]) as [number, string];
+      const [startMs, id] = decodeCursor(cursor, ["number", "string"]);
       and.push({ $or: [{ startMs: { $gt: startMs } }, { startMs, _id: { $gt: id } }] });
     }
     const docs = await appointments.find({ $and: and })

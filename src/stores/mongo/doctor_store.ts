@@ -8,14 +8,8 @@ import type { Db, Filter } from "mongodb";
 import { ConflictError } from "../../errors.ts";
 import type { DoctorStore, Page } from "../ports.ts";
 import type { DoctorRecord } from "../records.ts";
-import {
-  decodeCursor,
-  encodeCursor,
-  escapeRegex,
-  fromDocument,
-  type Stored,
-  toDocument,
-} from "./documents.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { escapeRegex, fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
 
 export type DoctorDocument = Stored<DoctorRecord> & {
@@ -96,7 +90,7 @@ export function createMongoDoctorStore(db: Db): DoctorStore {
       if (filter.language) query["search.languages"] = filter.language.toLowerCase();
       if (filter.city) query["search.city"] = filter.city.toLowerCase();
       if (filter.q) query.name = { $regex: escapeRegex(filter.q), $options: "i" };
-      if (cursor) query._id = { $gt: decodeCursor(cursor, ["string"])[0] as string };
+      if (cursor) query._id = { $gt: decodeCursor(cursor, ["string"])[0] };
       const docs = await doctors.find(query).sort({ _id: 1 }).limit(limit + 1).toArray();
       const items = docs.slice(0, limit).map(fromDoctorDocument);
       const last = items.at(-1);

@@ -10,7 +10,8 @@ import type { Db } from "mongodb";
 import { ConflictError } from "../../errors.ts";
 import type { PatientStore } from "../ports.ts";
 import type { PatientRecord } from "../records.ts";
-import { decodeCursor, encodeCursor, fromDocument, type Stored, toDocument } from "./documents.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
 
 export type PatientDocument = Stored<PatientRecord>;
@@ -47,7 +48,7 @@ export function createMongoPatientStore(db: Db): PatientStore {
     findByPhoneIndex,
 
     async list(limit, cursor) {
-      const filter = cursor ? { _id: { $gt: decodeCursor(cursor, ["string"])[0] as string } } : {};
+      const filter = cursor ? { _id: { $gt: decodeCursor(cursor, ["string"])[0] } } : {};
       const docs = await patients.find(filter).sort({ _id: 1 }).limit(limit + 1).toArray();
       const items = docs.slice(0, limit).map(fromPatientDocument);
       const last = items.at(-1);

@@ -1,0 +1,60 @@
+/**
+ * The one booking flow of the tests, through the public API: log in (if given a phone), hold a
+ * slot, read the code from the dev outbox, confirm. Works on a server process or an in-process app
+ * alike (it only uses `Api`). Tests that check a step's failure drive that step themselves.
+ */
+import assert from "node:assert/strict";
+import type { Api, Session } from "./api.ts";
+
+export interface BookedAppointment {
+  id: string;
+  doctorId: string;
+  patientId: string;
+  start: string;
+  end: string;
+  status: string;
+  [field: string]: unknown;
+}
+
+export interface Booking {
+  patient: Session;
+  holdId: string;
+  appointment: BookedAppointment;
+}
+
+export interface BookOptions {
+  /** The reason for the visit (sealed at rest). */
+  reason?: string;
+  /** A video consultation. */
+  online?: boolean;
+  /** Sent as `Idempotency-Key` on the hold. */
+  idempotencyKey?: string;
+}
+
+/** Books `start` with `doctorId` for `patient` (a session, or a phone to log in first). */
+export async function book(
+  api: Api,
+  patient: Session | string,
+  doctorId: string,
+  start: string,
+  options: BookOptions = {},
+): Promise<Booking> {
+  const session = typeof patient === "string" ? await api.login(patient) : patient;
+  const hold = await api.request<{ id: string }>("POST", "/v1/holds", {
+    token: session.accessToken,
+    body: { doctorId, start },
+    headers: options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {},
+  });
+  assert.equal(hold.status, 201, `hold: ${JSON.stringify(hold.body)}`);
+  const code = await api.latestCode(session.phone);
+  const body: Record<string, unknown> = { code };
+  if (options.reason !== undefined) body.reason = options.reason;
+  if (options.online !== undefined) body.online = options.online;
+  const confirmed = await api.request<{ appointment: BookedAppointment }>(
+    "POST",
+    `/v1/holds/${hold.body.id}/confirm`,
+    { token: session.accessToken, body },
+  );
+  assert.equal(confirmed.status, 201, `confirm: ${JSON.stringify(confirmed.body)}`);
+  return { patient: session, holdId: hold.body.id, appointment: confirmed.body.appointment };
+}
