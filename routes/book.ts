@@ -15,6 +15,8 @@ import { BOOK_BASE, type BookEnv, safeBookNext } from "../src/ui/book_env.ts";
 import { bookLanguage, bookSession } from "../src/ui/book_middleware.ts";
 import { LANG_COOKIE } from "../src/ui/ui_env.ts";
 import { uiSecurityHeaders } from "../src/ui/ui_middleware.ts";
+import { LanguagePage } from "../src/ui/views/book/layout.tsx";
+import { renderPage } from "../src/ui/views/layout.tsx";
 import { bookFailure, bookNotFound } from "./book/_shared.ts";
 import { bookAppointmentRoutes } from "./book/appointments.tsx";
 import { bookBookingRoutes } from "./book/booking.tsx";
@@ -75,6 +77,13 @@ export function bookRoutes(deps: AppDeps) {
       bookSession(sessions, (id) => deps.refresh.isLive(id), secure),
     );
   }
+
+  // The switch: every page links to the chooser, which links to /book/lang/<lang>.
+  app.get("/book/lang", (c) =>
+    renderPage(
+      c,
+      LanguagePage({ lang: c.get("lang"), next: safeBookNext(c.req.query("next")) }),
+    ));
 
   app.get("/book/lang/:lang", (c) => {
     const lang = c.req.param("lang");

@@ -30,7 +30,9 @@ export function bookLanguage(): MiddlewareHandler<BookEnv> {
       isBookLang(cookie) ? cookie : bookLangFromAcceptLanguage(c.req.header("accept-language")),
     );
     const tz = c.req.query("tz") ?? getCookie(c, BOOK_TZ_COOKIE);
-    c.set("timeZone", tz && tz.length < 64 && isValidTimeZone(tz) ? tz : DEFAULT_PATIENT_TIME_ZONE);
+    const valid = tz && tz.length < 64 && isValidTimeZone(tz) ? tz : DEFAULT_PATIENT_TIME_ZONE;
+    // Chromium still reports India's zone by its old name.
+    c.set("timeZone", valid === "Asia/Calcutta" ? DEFAULT_PATIENT_TIME_ZONE : valid);
     await next();
   };
 }

@@ -161,9 +161,12 @@ Deno.test("book pages: language from Accept-Language, the switch and its cookie"
     assert.match(csp, /frame-ancestors 'none'/);
     assert.match(csp, /script-src 'self';/);
     assert.equal(home.res.headers.get("x-frame-options"), "DENY");
+    assert.match(home.html, /href="\/book\/lang\?next=%2Fbook">மொழி: தமிழ்</);
+    const chooser = await tamil.page("/book/lang?next=/book/doctors");
     for (const lang of ["en", "hi", "ta", "te", "kn", "ml", "bn", "mr"]) {
-      assert.match(home.html, new RegExp(`href="/book/lang/${lang}\\?next=%2Fbook"`));
+      assert.match(chooser.html, new RegExp(`href="/book/lang/${lang}\\?next=%2Fbook%2Fdoctors"`));
     }
+    within(chooser.html, "language chooser");
 
     const switched = await tamil.fetch("/book/lang/bn?next=/book/doctors");
     assert.equal(switched.status, 303);

@@ -3,13 +3,15 @@
 // in a cookie) and one submission per tap (a second tap on a slow network would post twice).
 "use strict";
 (function () {
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // Only pages that show times need the zone (Intl's first use costs a slow phone a moment).
+  const shown = document.querySelector("[data-zone]");
   const cookie = /(?:^|; )vaidya_tz=([^;]*)/.exec(document.cookie);
-  if (zone && (!cookie || decodeURIComponent(cookie[1]) !== zone)) {
+  if (shown && !cookie) {
+    const reported = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const zone = reported === "Asia/Calcutta" ? "Asia/Kolkata" : reported;
     document.cookie = "vaidya_tz=" + encodeURIComponent(zone) +
       "; path=/book; max-age=31536000; samesite=lax";
-    const shown = document.querySelector("[data-zone]");
-    if (shown && shown.getAttribute("data-zone") !== zone) location.reload();
+    if (zone && shown.getAttribute("data-zone") !== zone) location.reload();
   }
 
   document.addEventListener("submit", (event) => {

@@ -1,7 +1,7 @@
 /**
  * The page shell of the patient booking pages: head (one stylesheet, one deferred same-origin
  * script, nothing inline, so the strict CSP holds), navigation, the language switch (eight
- * languages, each named in its own script), the "no connection" notice and a skip link. The
+ * languages, chosen on a page of their own), the "no connection" notice and a skip link. The
  * embedded variant (/book/embed) drops navigation and opens every link in a new tab.
  */
 import type { Child } from "hono/jsx";
@@ -70,16 +70,9 @@ export function BookLayout(props: BookLayoutProps) {
         </header>
         {!props.embed && (
           <nav class="langs" aria-label={bt(lang, "nav.language")}>
-            {BOOK_LANGUAGES.map((l) => (
-              <a
-                href={`/book/lang/${l}?next=${encodeURIComponent(props.here)}`}
-                lang={l}
-                hreflang={l}
-                aria-current={l === lang ? "true" : undefined}
-              >
-                {BOOK_LANGUAGE_NAMES[l]}
-              </a>
-            ))}
+            <a href={`/book/lang?next=${encodeURIComponent(props.here)}`}>
+              {bt(lang, "nav.language")}: {BOOK_LANGUAGE_NAMES[lang]}
+            </a>
           </nav>
         )}
         <p id="offline" class="offline" role="status" aria-live="assertive" hidden>
@@ -88,6 +81,34 @@ export function BookLayout(props: BookLayoutProps) {
         <main id="main">{props.children}</main>
       </body>
     </html>
+  );
+}
+
+/**
+ * The language chooser: every language named in its own script. A page of its own, so the other
+ * pages draw one script only (each extra script costs a slow phone a font lookup and shaping).
+ */
+export function LanguagePage(props: { lang: BookLang; next: string }) {
+  const { lang } = props;
+  const title = bt(lang, "nav.language");
+  return (
+    <BookLayout lang={lang} title={title} here={props.next}>
+      <h1>{title}</h1>
+      <ul class="cards langlist">
+        {BOOK_LANGUAGES.map((l) => (
+          <li>
+            <a
+              href={`/book/lang/${l}?next=${encodeURIComponent(props.next)}`}
+              lang={l}
+              hreflang={l}
+              aria-current={l === lang ? "true" : undefined}
+            >
+              {BOOK_LANGUAGE_NAMES[l]}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </BookLayout>
   );
 }
 
