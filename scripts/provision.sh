@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every real part the test suite starts, each only when missing, one line per part:
-# Debian packages (Redis, Chromium + Noto fonts, nginx, wrk, coturn), FerretDB from the Go module
-# proxy, denokv from crates.io. Cached binaries (GOPATH/bin, ~/.cargo/bin) are reused, so a second
+# Debian packages (Redis, Chromium + Noto fonts, nginx, wrk, coturn, Node for Lighthouse), FerretDB
+# from the Go module proxy, denokv from crates.io, the pinned Lighthouse from npm. Cached binaries (GOPATH/bin, ~/.cargo/bin) are reused, so a second
 # run takes seconds. Prints the environment lines the harness reads (FERRETDB_BIN, DENOKV_BIN).
 #
 # Usage: bash scripts/provision.sh        (as root, or with sudo rights for apt-get)
@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 FERRETDB_VERSION=v1.24.2
 DENOKV_VERSION=0.14.0
+LIGHTHOUSE_VERSION=12.2.3
 
 say() { printf '== provision: %s\n' "$*" >&2; }
 
@@ -21,6 +22,7 @@ declare -A APT=(
   [wrk]=wrk
   [coturn]=turnserver
   [fonts-noto-core]=/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf
+  [npm]=npx
 )
 missing=()
 for pkg in "${!APT[@]}"; do
@@ -51,6 +53,10 @@ else
   say "building denokv ${DENOKV_VERSION} from crates.io (about 12 minutes on 2 cores)"
   cargo install denokv --version "${DENOKV_VERSION}" --locked >&2
 fi
+
+# The booking pages' Lighthouse test runs `npx lighthouse@VERSION`; fetch it once into npm's cache.
+say "Lighthouse ${LIGHTHOUSE_VERSION} (npm cache)"
+npx --yes "lighthouse@${LIGHTHOUSE_VERSION}" --version >&2
 
 echo "FERRETDB_BIN=${GOBIN_DIR}/ferretdb"
 echo "DENOKV_BIN=${CARGO_BIN}/denokv"
