@@ -7,6 +7,7 @@ import { renderProfile, summariseProfile } from "./cpu_profile.ts";
 import { parseLoadArgs, USAGE } from "./options.ts";
 import { checkTargets, renderMarkdown } from "./report.ts";
 import { runLoad } from "./run.ts";
+import { renderScaling, runScaling } from "./scaling.ts";
 import { readProc } from "./server_process.ts";
 
 async function machine(): Promise<Record<string, string>> {
@@ -56,6 +57,20 @@ async function main(): Promise<number> {
     return 0;
   }
   await Deno.mkdir(options.out, { recursive: true });
+  if (options.instances !== undefined) {
+    const scaling = await runScaling(options, options.instances, progressPrinter(options.quiet));
+    if (!options.quiet) console.error("");
+    const host = await machine();
+    const markdown = renderScaling(scaling, host);
+    await Deno.writeTextFile(
+      `${options.out}/scaling.json`,
+      JSON.stringify({ machine: host, ...scaling }, null, 2) + "\n",
+    );
+    await Deno.writeTextFile(`${options.out}/scaling.md`, markdown);
+    console.log(markdown);
+    console.log(`Wrote ${options.out}/scaling.json and ${options.out}/scaling.md`);
+    return scaling.ok ? 0 : 1;
+  }
   const result = await runLoad(options, progressPrinter(options.quiet));
   if (!options.quiet) console.error("");
   const host = await machine();

@@ -29,6 +29,10 @@ no doctor double-booked, every 201 confirm stored. Writes result.json and summar
   --cpu-prof             write a V8 CPU profile of the server to DIR/cpu and summarise it
   --kv-path FILE         use this KV file (kv mode) instead of a fresh temp file; doctors
                          already in it are reused and only the shortfall is seeded
+  --instances N          scaling run instead: the booking phase against 1, 2, ... N instances
+                         behind nginx on one denokv (a fresh cluster per step); reports
+                         bookings/s, p50/p99 and KV operations and bytes per booking on the
+                         wire to denokv. Writes scaling.json and scaling.md to --out
   --quiet                no progress output
 `;
 
@@ -47,6 +51,8 @@ export interface LoadOptions {
   baseline: boolean;
   cpuProf: boolean;
   kvPath?: string;
+  /** Scaling run over 1..N instances (scripts/load/scaling.ts) instead of the single-server run. */
+  instances?: number;
   quiet: boolean;
   /** Days (from tomorrow) the bookings spread over. */
   days: number;
@@ -103,6 +109,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
       "cpu-prof": { type: "boolean" },
       "kv-path": { type: "string" },
       quiet: { type: "boolean" },
+      instances: { type: "string" },
     },
   });
   if (values.help) return null;
@@ -129,7 +136,16 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
     cpuProf: values["cpu-prof"] ?? false,
     kvPath: values["kv-path"],
     quiet: values.quiet ?? false,
+    instances: values.instances === undefined
+      ? undefined
+      : positive("instances", values.instances, 1),
   };
+  if (o.instances !== undefined) {
+    if (o.instances > 8) throw new RangeError("--instances must be at most 8");
+    if (store !== "kv" || o.kvPath || o.faults) {
+      throw new RangeError("--instances runs on denokv: no --store mongo, --kv-path or --faults");
+    }
+  }
   if (o.hotSlots > 16) throw new RangeError("--hot-slots must be at most 16 (one doctor's day)");
   if (o.hotClients < o.hotSlots) throw new RangeError("--hot-clients must be >= --hot-slots");
   return o;

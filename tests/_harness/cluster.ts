@@ -29,6 +29,8 @@ export interface ClusterOptions {
   upstash?: boolean;
   /** Put nginx in front (default true); without it `url` is the first instance. */
   nginx?: boolean;
+  /** Something the instances reach denokv through (the load task's wire meter). */
+  kvRelay?: (denokvPort: number) => { url: string; close(): Promise<void> };
   /** Told each step as it starts (the CLI prints them). */
   progress?: (step: string) => void;
 }
@@ -74,6 +76,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const denokv = await startDenoKv();
     closers.push(() => denokv.stop());
     const env: Record<string, string> = { ...denokv.env };
+    if (options.kvRelay) {
+      const relay = options.kvRelay(denokv.port);
+      closers.push(() => relay.close());
+      env.KV_PATH = relay.url;
+    }
 
     let mongo: TestMongo | null = null;
     if (options.mongo) {
@@ -104,7 +111,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     say(`${count} app instance${count === 1 ? "" : "s"}`);
     const servers: TestServer[] = [];
     const launch = async () => {
-      const server = await startServer({ kvPath: denokv.url, env });
+      const server = await startServer({ kvPath: env.KV_PATH, env });
       servers.push(server);
       closers.push(() => server.stop());
       return server;
