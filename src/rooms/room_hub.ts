@@ -58,6 +58,7 @@ export interface RoomHubOptions {
 const RESERVED_TYPES = new Set(["joined", "peer-joined", "peer-left", "error", "room-closed"]);
 export const CLOSE_ROOM_ENDED = 4000;
 export const CLOSE_SEAT_LOST = 4001;
+export const CLOSE_SIGNALLING_LOST = 4002;
 export const CLOSE_TOO_BIG = 1009;
 
 const other = (role: RoomRole): RoomRole => role === "patient" ? "doctor" : "patient";
@@ -166,7 +167,12 @@ export function createRoomHub(options: RoomHubOptions) {
             await renew();
             const fromSeq = await signals.headSeq(mine);
             relayInbox(fromSeq).catch((err) => {
-              if (!left) fail("inbox watch")(err);
+              if (left) return;
+              // The store went away under the watch (e.g. denokv restarting): a deaf socket is
+              // worse than none, so close it; the page reconnects with a new token.
+              fail("inbox watch")(err);
+              socket?.close(CLOSE_SIGNALLING_LOST, "signalling interrupted; reconnect");
+              seat.leave();
             });
             peerOpen = peerOpen || await signals.seatTaken(theirs, true);
             send({ type: "joined", role, peer: peerOpen ? other(role) : null });

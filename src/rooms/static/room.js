@@ -282,13 +282,22 @@ async function connect() {
       show(String(err && err.message), "notice");
     });
   };
+  socket.onopen = () => (reconnects = 0);
   socket.onclose = (event) => {
     if (hungUp || event.code === 4000) return;
-    // The signalling socket dropped (a network change, an instance draining): come back with a
-    // new token, keeping the call; media keeps flowing meanwhile.
+    // The signalling socket dropped (a network change, an instance draining or crashed): come
+    // back with a new token, keeping the call; media keeps flowing meanwhile. A crashed
+    // instance's seat stays taken until its lease lapses (30 s), so keep trying for a minute.
     if (!peer || peer.connectionState !== "connected") setStatus("disconnected");
-    setTimeout(() => connect().catch(() => setStatus("disconnected")), 2000);
+    reconnect();
   };
+}
+
+let reconnects = 0;
+function reconnect() {
+  if (hungUp || reconnects >= 20) return;
+  reconnects += 1;
+  setTimeout(() => connect().catch(reconnect), 3000);
 }
 
 // ---- controls -----------------------------------------------------------------------------
