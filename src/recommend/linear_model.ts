@@ -24,8 +24,8 @@ export interface ModelFile {
 
 export interface HeadPrediction {
   probabilities: Map<string, number>;
-  /** Per class: the words that pushed it up most, strongest first. */
-  evidence: Map<string, string[]>;
+  /** The words that pushed `cls` up most, strongest first (computed on demand). */
+  evidence(cls: string): string[];
 }
 
 export interface Prediction {
@@ -63,7 +63,8 @@ export function loadModel(file: ModelFile): LinearModel {
     const k = h.classes.length;
     const z = [...h.bias];
     const scale = 1 / Math.sqrt(Math.max(1, f.features.size));
-    const byWord = Array.from({ length: k }, () => new Map<number, number>());
+    // Per word and class: what the word adds to the class over the others (not its raw weight).
+    const byWord = new Float64Array(f.words.length * k);
     for (const [feat, word] of f.features) {
       const w = weights.get(feat);
       if (!w) continue;
@@ -71,20 +72,22 @@ export function loadModel(file: ModelFile): LinearModel {
       for (let c = 0; c < k; c++) mean += w[from + c] / k;
       for (let c = 0; c < k; c++) {
         z[c] += w[from + c] * scale;
-        // Evidence is what a word adds to this class over the others, not its raw weight.
-        byWord[c].set(word, (byWord[c].get(word) ?? 0) + (w[from + c] - mean) * scale);
+        byWord[word * k + c] += (w[from + c] - mean) * scale;
       }
     }
     const p = softmax(z);
-    const probabilities = new Map(h.classes.map((c, i) => [c, p[i]]));
-    const evidence = new Map(h.classes.map((c, i) => [
-      c,
-      [...byWord[i].entries()].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1])
-        .map(([word]) => f.words[word].surface)
-        .filter((w, j, all) => all.indexOf(w) === j),
-    ]));
-    return { probabilities, evidence };
+    return {
+      probabilities: new Map(h.classes.map((c, i) => [c, p[i]])),
+      evidence(cls: string) {
+        const c = h.classes.indexOf(cls);
+        if (c < 0) return [];
+        return f.words.map((w, i) => ({ w: w.surface, v: byWord[i * k + c] }))
+          .filter((x) => x.v > 0).sort((a, b) => b.v - a.v).map((x) => x.w)
+          .filter((w, j, all) => all.indexOf(w) === j);
+      },
+    };
   }
+
   return {
     size: weights.size,
     predict: (f) => ({

@@ -94,17 +94,19 @@ export function foldTerm(term: string): string[] {
   return tokenize(term);
 }
 
+/** Short words (≤ 3 Latin letters, ≤ 2 native code points) only ever match whole. */
+export function isShortWord(word: string): boolean {
+  return LATIN.test(word) ? word.length <= 3 : [...word].length <= 2;
+}
+
 /**
  * Whether the folded `term` occurs in the folded `words`: each term word must begin the matching
- * text word (so inflections match), except short Latin words (≤ 3 letters) and short native
- * words (≤ 2 code points), which must match whole.
+ * text word (so inflections match), except short words (isShortWord), which must match whole.
+ * For many terms at once use TermIndex (term_index.ts), which matches the same way.
  */
 export function containsTerm(words: string[], term: string[]): boolean {
   if (term.length === 0) return false;
-  const fits = (w: string, t: string) => {
-    const short = LATIN.test(t) ? t.length <= 3 : [...t].length <= 2;
-    return short ? w === t : w.startsWith(t);
-  };
+  const fits = (w: string, t: string) => (isShortWord(t) ? w === t : w.startsWith(t));
   for (let i = 0; i + term.length <= words.length; i++) {
     if (term.every((t, j) => fits(words[i + j], t))) return true;
   }

@@ -11,7 +11,8 @@ import { ALIASES, LEXICON, type Specialization, SPECIALIZATIONS } from "./lexico
 import { REGIONAL_LEXICON } from "./lexicon_regional.ts";
 import { type LinearModel, loadModel, type ModelFile } from "./linear_model.ts";
 import modelFile from "./model.json" with { type: "json" };
-import { containsTerm, foldTerm } from "./normalize.ts";
+import { foldTerm } from "./normalize.ts";
+import { TermIndex } from "./term_index.ts";
 
 export interface SpecializationScore {
   specialization: Specialization;
@@ -30,7 +31,6 @@ export interface SymptomAnalysis {
   ranked: SpecializationScore[];
   /** Model probabilities of routine / urgent / emergency. */
   triage: Map<string, number>;
-  triageEvidence: Map<string, string[]>;
   /** Whether anything in the text carries a signal (a lexicon term or a confident model). */
   recognised: boolean;
 }
@@ -45,18 +45,19 @@ export const LEXICON_WEIGHT = 0.5;
 export const MIN_CONFIDENCE = 0.4;
 
 const FOLDED = [...LEXICON, ...REGIONAL_LEXICON].flatMap(([spec, weight, terms]) =>
-  terms.map((term) => ({ spec, weight, term, folded: foldTerm(term) }))
+  terms.map((term) => ({ spec, weight, term, key: `${spec}:${foldTerm(term).join(" ")}` }))
 );
+const INDEX = new TermIndex<number>();
+FOLDED.forEach((t, i) => INDEX.add(foldTerm(t.term), i));
 
 export const DEFAULT_MODEL: LinearModel = loadModel(modelFile as ModelFile);
 
 function lexiconMatches(f: TextFeatures) {
-  const words = f.words.map((w) => w.folded);
   const bySpec = new Map<Specialization, { score: number; terms: string[] }>();
   const seen = new Set<string>();
-  for (const { spec, weight, term, folded } of FOLDED) {
-    const key = `${spec}:${folded.join(" ")}`;
-    if (seen.has(key) || !containsTerm(words, folded)) continue;
+  const hits = [...INDEX.matches(f.words.map((w) => w.folded))].sort((a, b) => a - b);
+  for (const { spec, weight, term, key } of hits.map((i) => FOLDED[i])) {
+    if (seen.has(key)) continue;
     seen.add(key);
     const entry = bySpec.get(spec) ?? { score: 0, terms: [] };
     entry.score += weight;
@@ -81,14 +82,17 @@ export function analyzeSymptoms(
     share: (1 - alpha) * (specialization.probabilities.get(spec) ?? 0) +
       (total > 0 ? alpha * (lexicon.get(spec)?.score ?? 0) / total : 0),
     terms: lexicon.get(spec)?.terms ?? [],
-    evidence: specialization.evidence.get(spec)?.slice(0, 3) ?? [],
+    evidence: [] as string[],
   })).sort((a, b) => b.share - a.share);
+  // Only the likely ones are shown, so only they are explained.
+  for (const r of ranked.slice(0, 3)) {
+    r.evidence = specialization.evidence(r.specialization).slice(0, 3);
+  }
   const top = Math.max(...specialization.probabilities.values());
   return {
     words: f.words.map((w) => w.folded),
     ranked,
     triage: triage.probabilities,
-    triageEvidence: triage.evidence,
     recognised: total > 0 || (knownWords > 0 && top >= MIN_CONFIDENCE),
   };
 }

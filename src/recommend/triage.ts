@@ -6,7 +6,7 @@
  * dev split the model's triage head alone raised more false alarms than it caught, so it only
  * ever raises a routine answer to urgent. Pure and synchronous.
  */
-import { containsTerm, tokenize } from "./normalize.ts";
+import { tokenize } from "./normalize.ts";
 import {
   RED_FLAGS,
   type RedFlag,
@@ -15,6 +15,7 @@ import {
   URGENT_RULES,
   type UrgentFlag,
 } from "./red_flags.ts";
+import { TermIndex } from "./term_index.ts";
 
 export type Triage = "emergency" | "urgent" | "routine";
 
@@ -27,46 +28,40 @@ export interface TriageResult {
 /** Tuned on the dev split only (scripts/eval_recommend.ts). */
 export const MODEL_EMERGENCY_PROBABILITY = 0.95;
 
-interface Alternative {
-  words: string[];
-  exact: boolean;
-}
-type Rule = Alternative[][];
+/** Every alternative of every rule group in one index; a group is satisfied when one matches. */
+const INDEX = new TermIndex<number>();
+let groups = 0;
 
-function compile(rule: string): Rule {
-  return rule.split(" & ").map((group) =>
-    group.split("|").map((alt) => ({ words: tokenize(alt), exact: alt.endsWith("=") }))
-      .filter((a) => a.words.length > 0)
-  );
-}
-
-function occurs(words: string[], alt: Alternative): boolean {
-  if (!alt.exact) return containsTerm(words, alt.words);
-  const n = alt.words.length;
-  for (let i = 0; i + n <= words.length; i++) {
-    if (alt.words.every((w, j) => words[i + j] === w)) return true;
-  }
-  return false;
+/** Compiles "a|b & c|d" into the ids of its groups. */
+function compile(rule: string): number[] {
+  return rule.split(" & ").map((group) => {
+    const id = groups++;
+    for (const alt of group.split("|")) INDEX.add(tokenize(alt), id, alt.endsWith("="));
+    return id;
+  });
 }
 
-const EMERGENCY: [RedFlag, Rule[]][] = RED_FLAGS.map((f) => [f, RULES[f].map(compile)]);
-const URGENT: [UrgentFlag, Rule[]][] = URGENT_FLAGS.map((f) => [f, URGENT_RULES[f].map(compile)]);
+const EMERGENCY: [RedFlag, number[][]][] = RED_FLAGS.map((f) => [f, RULES[f].map(compile)]);
+const URGENT: [UrgentFlag, number[][]][] = URGENT_FLAGS.map((f) => [
+  f,
+  URGENT_RULES[f].map(compile),
+]);
 
-function fired<F extends string>(table: [F, Rule[]][], words: string[]): F[] {
-  return table.filter(([, rules]) =>
-    rules.some((groups) => groups.every((alts) => alts.some((alt) => occurs(words, alt))))
-  ).map(([flag]) => flag);
+function fired<F extends string>(table: [F, number[][]][], matched: Set<number>): F[] {
+  return table.filter(([, rules]) => rules.some((ids) => ids.every((id) => matched.has(id))))
+    .map(([flag]) => flag);
 }
 
 /** The red flags whose rules fire on the folded `words`. */
 export function redFlags(words: string[]): RedFlag[] {
-  return fired(EMERGENCY, words);
+  return fired(EMERGENCY, INDEX.matches(words));
 }
 
 export function assessTriage(words: string[], model: Map<string, number>): TriageResult {
-  const flags = redFlags(words);
+  const matched = INDEX.matches(words);
+  const flags = fired(EMERGENCY, matched);
   if (flags.length > 0) return { triage: "emergency", flags };
-  const signs = fired(URGENT, words);
+  const signs = fired(URGENT, matched);
   if (signs.length > 0 || (model.get("emergency") ?? 0) >= MODEL_EMERGENCY_PROBABILITY) {
     return { triage: "urgent", flags: signs };
   }

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { LEXICON, SPECIALIZATIONS } from "../../src/recommend/lexicon.ts";
 import type { ModelFile } from "../../src/recommend/linear_model.ts";
-import { tokenize } from "../../src/recommend/normalize.ts";
+import { containsTerm, tokenize } from "../../src/recommend/normalize.ts";
+import { TermIndex } from "../../src/recommend/term_index.ts";
 import {
   LANGUAGES,
   parseJsonl,
@@ -87,4 +88,24 @@ Deno.test("tokenize() folds scripts, digits and romanisation variants onto one s
   assert.deepEqual(tokenize("fever 103°"), ["fever", "000"]);
   assert.deepEqual(tokenize("بخار، کھانسي"), tokenize("بخار کھانسی")); // Arabic yeh → Farsi yeh
   assert.ok(LEXICON.length > 0);
+});
+
+Deno.test("TermIndex finds exactly the terms containsTerm finds", () => {
+  const terms = ["pet dard", "dard", "gas", "ga", "सीने", "बुखार", "kan", "ज्वर", "back pain"];
+  const index = new TermIndex<string>();
+  for (const t of terms) index.add(tokenize(t), t);
+  for (
+    const text of [
+      "pet me dard aur gas",
+      "pet dardnak hai, gaslight",
+      "सीने में बुखार",
+      "kaan me dard, kan",
+      "জ্বর আর back painful",
+      "",
+    ]
+  ) {
+    const words = tokenize(text);
+    const expected = terms.filter((t) => containsTerm(words, tokenize(t)));
+    assert.deepEqual([...index.matches(words)].sort(), expected.sort(), text);
+  }
 });
