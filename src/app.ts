@@ -12,6 +12,7 @@ import { payloadTooLarge } from "./http/guards.ts";
 import { jsonOnly } from "./http/guards.ts";
 import { createErrorHandler, problemResponse } from "./http/problem.ts";
 import { requestContext } from "./http/request_context.ts";
+import { clientAddress } from "./http/client_address.ts";
 import { validationHook } from "./http/validation.ts";
 import { apiBudget } from "./http/api_budget.ts";
 import { appointmentRoutes } from "../routes/appointments.ts";
@@ -30,14 +31,16 @@ import { roomRoutes } from "../routes/rooms.ts";
 import { roomPageRoutes } from "../routes/room_pages.tsx";
 
 export interface AppOptions {
-  /** The client address of a raw request (from the connection info in main.ts). */
+  /** The socket peer address of a raw request (from the connection info in main.ts). */
   clientIp?: (req: Request) => string;
 }
 
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const { config } = deps;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const clientIp = options.clientIp ?? (() => "127.0.0.1");
+  const peerOf = options.clientIp ?? (() => "127.0.0.1");
+  const addressOf = clientAddress(config.TRUSTED_PROXY_HEADER);
+  const clientIp = (req: Request) => addressOf(req, peerOf(req));
 
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) =>

@@ -50,6 +50,12 @@ export const configSchema = z.object({
   /** The address of the metrics listener; default HOST. */
   METRICS_HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /**
+   * The header our own proxy sets to the client's address (`Fly-Client-IP` on Fly, `X-Real-IP`
+   * behind nginx). Unset: the socket peer is the client. Never name a header clients can set.
+   */
+  TRUSTED_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name")
+    .optional(),
   PUBLIC_BASE_URL: z.url().optional(),
 
   HOLD_TTL_SECONDS: int(1, 3600).default(300),

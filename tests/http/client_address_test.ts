@@ -1,0 +1,62 @@
+/**
+ * Issue 17 item 7 (and issue 14): per-client limits key on the client's address, taken from the
+ * header named by TRUSTED_PROXY_HEADER when it is set (the one our own proxy writes) and from the
+ * socket peer otherwise. Forwarding headers a client sends itself are ignored.
+ */
+import assert from "node:assert/strict";
+import { randomPhone } from "../_harness/api.ts";
+import { startApp } from "../_harness/app.ts";
+
+const LIMITS = { OTP_SENDS_PER_IP_PER_HOUR: "2", OTP_RESEND_COOLDOWN_SECONDS: "0" };
+
+/** Statuses of one code request per header set, in order. */
+async function codeRequests(env: Record<string, string>, headers: Record<string, string>[]) {
+  await using app = await startApp({ ...LIMITS, ...env });
+  const out: number[] = [];
+  for (const h of headers) {
+    const res = await app.api.request("POST", "/v1/auth/otp", {
+      body: { phone: randomPhone() },
+      headers: h,
+    });
+    out.push(res.status);
+  }
+  return out;
+}
+
+Deno.test("without TRUSTED_PROXY_HEADER, spoofed forwarding headers share the peer's budget", async () => {
+  const statuses = await codeRequests({}, [
+    { "x-real-ip": "203.0.113.1" },
+    { "x-forwarded-for": "203.0.113.2" },
+    { "fly-client-ip": "203.0.113.3", forwarded: "for=203.0.113.4" },
+  ]);
+  assert.deepEqual(statuses, [202, 202, 429]);
+});
+
+Deno.test("TRUSTED_PROXY_HEADER=X-Real-IP: each client address has its own budget", async () => {
+  const statuses = await codeRequests({ TRUSTED_PROXY_HEADER: "X-Real-IP" }, [
+    { "x-real-ip": "203.0.113.1" },
+    { "x-real-ip": "203.0.113.2" },
+    { "x-real-ip": "2001:db8::7" },
+    { "x-real-ip": "203.0.113.1", "x-forwarded-for": "198.51.100.9" },
+    { "x-real-ip": "203.0.113.1", "x-forwarded-for": "198.51.100.10" },
+  ]);
+  assert.deepEqual(statuses, [202, 202, 202, 202, 429], "other headers do not change the key");
+});
+
+Deno.test("TRUSTED_PROXY_HEADER=X-Forwarded-For: the entry our proxy appended (the last) counts", async () => {
+  const statuses = await codeRequests({ TRUSTED_PROXY_HEADER: "X-Forwarded-For" }, [
+    { "x-forwarded-for": "1.1.1.1, 203.0.113.1" },
+    { "x-forwarded-for": "2.2.2.2, 203.0.113.1" },
+    { "x-forwarded-for": "3.3.3.3, 203.0.113.1" },
+  ]);
+  assert.deepEqual(statuses, [202, 202, 429], "a client-chosen first entry is not a new budget");
+});
+
+Deno.test("a trusted header that is missing or not an address falls back to the peer", async () => {
+  const statuses = await codeRequests({ TRUSTED_PROXY_HEADER: "Fly-Client-IP" }, [
+    {},
+    { "fly-client-ip": "not-an-ip" },
+    { "fly-client-ip": "999.1.1.1" },
+  ]);
+  assert.deepEqual(statuses, [202, 202, 429]);
+});
