@@ -16,6 +16,12 @@ function spanId(): string {
   return bytesToHex(crypto.getRandomValues(new Uint8Array(8)));
 }
 
+/** Metric labels come from fixed sets: a client must not be able to add series. */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : "other";
+}
+
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
 export function requestContext(
@@ -38,11 +44,11 @@ export function requestContext(
       const route = routePath(c, -1) || "unmatched";
       const seconds = (performance.now() - started) / 1000;
       metrics.httpDuration.observe(
-        { method: c.req.method, route, status: String(c.res.status) },
+        { method: methodLabel(c.req.method), route, status: String(c.res.status) },
         seconds,
       );
       log.info("request", {
-        method: c.req.method,
+        method: methodLabel(c.req.method),
         route,
         status: c.res.status,
         durationMs: Math.round(seconds * 10000) / 10,
