@@ -21,21 +21,12 @@ import { availabilityRoutes } from "./doctor_ui/availability.tsx";
 import { loginRoutes, logoutRoute } from "./doctor_ui/login.tsx";
 import { failurePage, notFoundPage } from "./doctor_ui/pages.ts";
 import { profileRoutes } from "./doctor_ui/profile.tsx";
+import { staticFiles } from "../src/http/static_files.ts";
 
-const STATIC_FILES: Record<string, string> = {
+const serveStatic = staticFiles(new URL("../src/ui/static/", import.meta.url), {
   "app.css": "text/css; charset=utf-8",
   "app.js": "text/javascript; charset=utf-8",
-};
-const staticCache = new Map<string, Promise<string>>();
-
-function staticFile(name: string): Promise<string> {
-  let text = staticCache.get(name);
-  if (!text) {
-    text = Deno.readTextFile(new URL(`../src/ui/static/${name}`, import.meta.url));
-    staticCache.set(name, text);
-  }
-  return text;
-}
+});
 
 export function doctorUiRoutes(deps: AppDeps) {
   const app = new Hono<UiEnv>();
@@ -53,14 +44,7 @@ export function doctorUiRoutes(deps: AppDeps) {
     app.use(path, uiLanguage());
   }
 
-  app.get("/doctor/static/:name", async (c) => {
-    const name = c.req.param("name");
-    const type = STATIC_FILES[name];
-    if (!type) return c.text("Not found", 404);
-    c.header("Content-Type", type);
-    c.header("Cache-Control", "public, max-age=300");
-    return c.body(await staticFile(name));
-  });
+  app.get("/doctor/static/:name", (c) => serveStatic(c, c.req.param("name")));
 
   app.get("/doctor/lang/:lang", (c) => {
     const lang = c.req.param("lang");

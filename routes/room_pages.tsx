@@ -13,22 +13,13 @@ import { ROOM_PAGE_CSP, RoomPage } from "../src/rooms/room_page.tsx";
 import { csrfProtection, requireSession, uiLanguage } from "../src/ui/ui_middleware.ts";
 import { isLang } from "../src/i18n/messages.ts";
 import type { UiEnv } from "../src/ui/ui_env.ts";
+import { staticFiles } from "../src/http/static_files.ts";
 
-const STATIC_FILES: Record<string, string> = {
+const serveStatic = staticFiles(new URL("../src/rooms/static/", import.meta.url), {
   "room.js": "text/javascript; charset=utf-8",
   "room_quality.js": "text/javascript; charset=utf-8",
   "room.css": "text/css; charset=utf-8",
-};
-const staticCache = new Map<string, Promise<string>>();
-
-function staticFile(name: string): Promise<string> {
-  let text = staticCache.get(name);
-  if (!text) {
-    text = Deno.readTextFile(new URL(`../src/rooms/static/${name}`, import.meta.url));
-    staticCache.set(name, text);
-  }
-  return text;
-}
+});
 
 const APPOINTMENT_ID = /^apt_[0-9a-z]{26}$/;
 
@@ -47,13 +38,7 @@ export function roomPageRoutes(deps: AppDeps & { rooms: RoomService }) {
   const app = new Hono<UiEnv>();
   const page = (props: Parameters<typeof RoomPage>[0]) => `<!DOCTYPE html>${RoomPage(props)}`;
 
-  app.get("/room/static/:name", async (c) => {
-    const type = STATIC_FILES[c.req.param("name")];
-    if (!type) return c.text("Not found", 404);
-    c.header("Content-Type", type);
-    c.header("Cache-Control", "public, max-age=300");
-    return c.body(await staticFile(c.req.param("name")));
-  });
+  app.get("/room/static/:name", (c) => serveStatic(c, c.req.param("name")));
 
   // The patient's page speaks `?lang=` (the script sets it to the patient's recorded language),
   // else the language cookie or Accept-Language.

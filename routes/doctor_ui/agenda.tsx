@@ -128,6 +128,22 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     );
   }
 
+  /** The page of an appointment, or the 404 page for a malformed, unknown or foreign id. */
+  async function detailOrNotFound(
+    c: Context<UiEnv>,
+    id: string | undefined,
+    extra: Partial<AppointmentPageProps> = {},
+    status = 200,
+  ) {
+    if (!id || !IdParam.safeParse(id).success) return notFoundPage(c);
+    try {
+      return await detail(c, id, extra, status);
+    } catch (err) {
+      if (err instanceof NotFoundError) return notFoundPage(c);
+      throw err;
+    }
+  }
+
   /** Runs a change; a missing appointment is a 404 page, a stale one re-renders with what was typed. */
   async function change(
     c: Context<UiEnv>,
@@ -147,20 +163,13 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     return c.redirect(`/doctor/appointments/${id}?saved=1`, 303);
   }
 
-  app.get("/doctor/appointments/:id", async (c) => {
-    const id = c.req.param("id");
-    if (!IdParam.safeParse(id).success) return notFoundPage(c);
+  app.get("/doctor/appointments/:id", (c) => {
     const saved = c.req.query("saved") === "1";
-    try {
-      return await detail(
-        c,
-        id,
-        saved ? { message: { kind: "ok", text: t(c.get("lang"), "saved") } } : {},
-      );
-    } catch (err) {
-      if (err instanceof NotFoundError) return notFoundPage(c);
-      throw err;
-    }
+    return detailOrNotFound(
+      c,
+      c.req.param("id"),
+      saved ? { message: { kind: "ok", text: t(c.get("lang"), "saved") } } : {},
+    );
   });
 
   app.post("/doctor/appointments/:id", async (c) => {
@@ -169,7 +178,7 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     if (!parsed.success) {
       const notes = typeof body.notes === "string" ? body.notes : "";
       const errors = { notes: t(c.get("lang"), "appt.notesTooLong", { max: NOTES_MAX }) };
-      return detail(c, c.req.param("id"), { typed: { notes }, errors }, 400);
+      return detailOrNotFound(c, c.req.param("id"), { typed: { notes }, errors }, 400);
     }
     const { action, notes } = parsed.data;
     const status = action === "notes" ? undefined : action;
@@ -184,7 +193,12 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     if (!parsed.success) {
       const reason = typeof body.reason === "string" ? body.reason : "";
       const errors = { reason: t(c.get("lang"), "profile.tooLong", { max: CANCEL_REASON_MAX }) };
-      return detail(c, c.req.param("id"), { typed: { cancelReason: reason }, errors }, 400);
+      return detailOrNotFound(
+        c,
+        c.req.param("id"),
+        { typed: { cancelReason: reason }, errors },
+        400,
+      );
     }
     const reason = parsed.data.reason || undefined;
     return change(c, (id) => deps.booking.cancel(doctorOf(c), id, reason), {

@@ -10,12 +10,28 @@ export const Phone = z.string().regex(/^\+[1-9]\d{7,14}$/, "must be E.164, like 
   .openapi({ example: "+919812345678" });
 const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
 const Text = (max: number) => z.string().trim().min(1).max(max);
-const IsoInstant = z.iso.datetime({ offset: true }).openapi({
-  example: "2026-12-01T04:30:00.000Z",
-});
+/**
+ * Times the product can mean: years 2000–2199. Outside it, date arithmetic (time zones, slot
+ * grids) has nothing useful to say, so such input is a 400 rather than a failure deeper down.
+ */
+const MIN_YEAR = 2000;
+const MAX_YEAR = 2199;
+const inYearRange = (ms: number) => {
+  const year = new Date(ms).getUTCFullYear();
+  return year >= MIN_YEAR && year <= MAX_YEAR;
+};
+const IsoInstant = z.iso.datetime({ offset: true }).refine(
+  // A malformed value already failed the format check: one error per field is enough.
+  (v) => Number.isNaN(Date.parse(v)) || inYearRange(Date.parse(v)),
+  `must be between the years ${MIN_YEAR} and ${MAX_YEAR}`,
+).openapi({ example: "2026-12-01T04:30:00.000Z" });
+/** A real calendar day: `Date.parse` alone accepts 2026-02-30 (as 2 March). */
 const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").refine(
-  (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)),
-  "is not a calendar date",
+  (d) => {
+    const ms = Date.parse(`${d}T00:00:00Z`);
+    return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(d) && inYearRange(ms);
+  },
+  `is not a calendar date between the years ${MIN_YEAR} and ${MAX_YEAR}`,
 );
 const WallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "must be HH:MM (24 h)");
 const Limit = z.coerce.number().int().min(1).max(100).default(20);

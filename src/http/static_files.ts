@@ -1,0 +1,23 @@
+/**
+ * Serves a fixed set of small files (a page's own script and stylesheet) from one folder, read
+ * once and kept in memory. Names are looked up in a Map, never in a plain object: a name like
+ * `constructor` or `toString` must be a 404, not an inherited property.
+ */
+import type { Context } from "hono";
+
+export function staticFiles(folder: URL, types: Record<string, string>) {
+  const known = new Map(Object.entries(types));
+  const cache = new Map<string, Promise<string>>();
+  return async function serveStaticFile(c: Context, name: string): Promise<Response> {
+    const type = known.get(name);
+    if (!type) return c.text("Not found", 404);
+    let text = cache.get(name);
+    if (!text) {
+      text = Deno.readTextFile(new URL(name, folder));
+      cache.set(name, text);
+    }
+    c.header("Content-Type", type);
+    c.header("Cache-Control", "public, max-age=300");
+    return c.body(await text);
+  };
+}
