@@ -81,8 +81,13 @@ export function loadModel(file: ModelFile): LinearModel {
       evidence(cls: string) {
         const c = h.classes.indexOf(cls);
         if (c < 0) return [];
-        return f.words.map((w, i) => ({ w: w.surface, v: byWord[i * k + c] }))
-          .filter((x) => x.v > 0).sort((a, b) => b.v - a.v).map((x) => x.w)
+        // Words of one or two letters ("my", "से") are grammar, not evidence a patient can read.
+        return f.words.map((w, i) => ({
+          w: w.surface,
+          v: byWord[i * k + c],
+          n: [...w.folded].length,
+        }))
+          .filter((x) => x.v > 0 && x.n > 2).sort((a, b) => b.v - a.v).map((x) => x.w)
           .filter((w, j, all) => all.indexOf(w) === j);
       },
     };
