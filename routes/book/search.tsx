@@ -66,10 +66,7 @@ export function bookSearchRoutes(deps: AppDeps) {
         400,
       );
     }
-    const result: Awaited<ReturnType<typeof recommender.recommend>> & {
-      triage?: string;
-      advice?: string;
-    } = await recommender.recommend(
+    const result = await recommender.recommend(
       { symptoms: parsed.data, language: c.get("lang"), limit: SUGGESTIONS },
       null,
     );

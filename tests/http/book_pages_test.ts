@@ -185,6 +185,33 @@ Deno.test("book pages: language from Accept-Language, the switch and its cookie"
   }
 });
 
+Deno.test("book pages: described symptoms show triage advice first, and the guidance line", async () => {
+  const { app, runtime } = await buildApp();
+  try {
+    const b = new Browser(app, { "accept-language": "hi" });
+    const home = await b.page("/book");
+    const emergency = await b.post("/book/suggest", {
+      _csrf: csrfOf(home.html),
+      symptoms: "chest pain with sweating and pain in the left arm",
+    });
+    assert.equal(emergency.res.status, 200);
+    assert.match(emergency.html, /id="triage"[^>]*>\s*<p>[^<]*112/);
+    assert.match(emergency.html, /यह मार्गदर्शन है, निदान नहीं।/);
+    assert.doesNotMatch(emergency.html, /आपके शब्दों से कोई डॉक्टर नहीं मिला/);
+    const routine = await b.post("/book/suggest", {
+      _csrf: csrfOf(home.html),
+      symptoms: "acidity after meals",
+    });
+    assert.doesNotMatch(routine.html, /id="triage"/);
+    assert.match(routine.html, /यह मार्गदर्शन है, निदान नहीं।/);
+    const empty = await b.post("/book/suggest", { _csrf: csrfOf(home.html), symptoms: " " });
+    assert.equal(empty.res.status, 400);
+    assert.match(empty.html, /aria-invalid="true"/);
+  } finally {
+    await runtime.close();
+  }
+});
+
 Deno.test("book pages: a POST without the form's CSRF token is refused and changes nothing", async () => {
   const { app, runtime, deps } = await buildApp();
   try {

@@ -66,13 +66,15 @@ function FilterForm(props: { lang: BookLang; filters: DoctorFilters }) {
   );
 }
 
+/** Urgent or emergency advice first: the service's own words (in the patient's language). */
 function TriageNotice(props: { lang: BookLang; triage?: string; advice?: string }) {
   const { lang, triage } = props;
   if (triage !== "emergency" && triage !== "urgent") return null;
   return (
-    <div class={`notice ${triage === "emergency" ? "error" : "warn"}`} role="alert">
-      <p>{bt(lang, triage === "emergency" ? "triage.emergency" : "triage.urgent")}</p>
-      {props.advice && <p>{props.advice}</p>}
+    <div class={`notice ${triage === "emergency" ? "error" : "warn"}`} role="alert" id="triage">
+      <p>
+        {props.advice ?? bt(lang, triage === "emergency" ? "triage.emergency" : "triage.urgent")}
+      </p>
     </div>
   );
 }
@@ -121,23 +123,25 @@ export function HomePage(
           <h2 id="rec-title">{bt(lang, "rec.title")}</h2>
           <TriageNotice lang={lang} triage={suggestion.triage} advice={suggestion.advice} />
           <p class="guidance">{bt(lang, "guidance")}</p>
-          {suggestion.items.length === 0 ? <p>{bt(lang, "rec.none")}</p> : (
-            <ul class="cards">
-              {suggestion.items.map((r) => (
-                <li class="card">
-                  <h3>
-                    <a href={`/book/doctors/${r.doctor.id}`}>{r.doctor.name}</a>
-                  </h3>
-                  <p>{r.specializations.join(", ")} · {r.doctor.city}</p>
-                  <p>
-                    {bt(lang, "rec.next", {
-                      when: formatWhen(Date.parse(r.nextSlot.start), lang, props.timeZone),
-                    })}
-                  </p>
-                </li>
-              ))}
-            </ul>
-          )}
+          {suggestion.items.length === 0
+            ? suggestion.triage !== "emergency" && <p>{bt(lang, "rec.none")}</p>
+            : (
+              <ul class="cards">
+                {suggestion.items.map((r) => (
+                  <li class="card">
+                    <h3>
+                      <a href={`/book/doctors/${r.doctor.id}`}>{r.doctor.name}</a>
+                    </h3>
+                    <p>{r.specializations.join(", ")} · {r.doctor.city}</p>
+                    <p>
+                      {bt(lang, "rec.next", {
+                        when: formatWhen(Date.parse(r.nextSlot.start), lang, props.timeZone),
+                      })}
+                    </p>
+                  </li>
+                ))}
+              </ul>
+            )}
         </section>
       )}
       <h2>{bt(lang, "home.choose")}</h2>
