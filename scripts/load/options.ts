@@ -33,6 +33,8 @@ no doctor double-booked, every 201 confirm stored. Writes result.json and summar
                          behind nginx on one denokv (a fresh cluster per step); reports
                          bookings/s, p50/p99 and KV operations and bytes per booking on the
                          wire to denokv. Writes scaling.json and scaling.md to --out
+  --upstash              with --instances: limits, OTP state and caches on the Upstash bridge
+                         (redis-server), limits on, and Upstash commands per booking counted
   --quiet                no progress output
 `;
 
@@ -53,6 +55,8 @@ export interface LoadOptions {
   kvPath?: string;
   /** Scaling run over 1..N instances (scripts/load/scaling.ts) instead of the single-server run. */
   instances?: number;
+  /** With `instances`: run the cluster on the Upstash bridge and count its commands. */
+  upstash?: boolean;
   quiet: boolean;
   /** Days (from tomorrow) the bookings spread over. */
   days: number;
@@ -110,6 +114,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
       "kv-path": { type: "string" },
       quiet: { type: "boolean" },
       instances: { type: "string" },
+      upstash: { type: "boolean" },
     },
   });
   if (values.help) return null;
@@ -139,7 +144,9 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
     instances: values.instances === undefined
       ? undefined
       : positive("instances", values.instances, 1),
+    upstash: values.upstash ?? false,
   };
+  if (o.upstash && o.instances === undefined) throw new RangeError("--upstash needs --instances");
   if (o.instances !== undefined) {
     if (o.instances > 8) throw new RangeError("--instances must be at most 8");
     if (store !== "kv" || o.kvPath || o.faults) {

@@ -29,6 +29,8 @@ export interface ClusterOptions {
   upstash?: boolean;
   /** Put nginx in front (default true); without it `url` is the first instance. */
   nginx?: boolean;
+  /** Told of every Upstash REST request the instances make (with `upstash`). */
+  onUpstashRequest?: (entry: Record<string, unknown>) => void;
   /** Something the instances reach denokv through (the load task's wire meter). */
   kvRelay?: (denokvPort: number) => { url: string; close(): Promise<void> };
   /** Told each step as it starts (the CLI prints them). */
@@ -97,7 +99,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       say("redis-server + Upstash bridge");
       const redis: RedisUnderTest = await startRedis();
       closers.push(() => redis.stop());
-      const bridge: BridgeUnderTest = await startUpstashBridge(redis.port);
+      const bridge: BridgeUnderTest = await startUpstashBridge(
+        redis.port,
+        undefined,
+        options.onUpstashRequest,
+      );
       closers.push(() => bridge.stop());
       Object.assign(env, {
         UPSTASH_REDIS_REST_URL: bridge.url,

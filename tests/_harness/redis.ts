@@ -141,8 +141,10 @@ export async function startRedis(): Promise<RedisUnderTest> {
 export function startUpstashBridge(
   redisPort: number,
   token = `test-token-${crypto.randomUUID()}`,
+  /** Told of every REST request (one Upstash command each, as the app never pipelines). */
+  log?: (entry: Record<string, unknown>) => void,
 ): Promise<BridgeUnderTest> {
-  const bridge = createUpstashBridge({ redisHostname: "127.0.0.1", redisPort, token });
+  const bridge = createUpstashBridge({ redisHostname: "127.0.0.1", redisPort, token, log });
   const { promise, resolve } = Promise.withResolvers<BridgeUnderTest>();
   const server = Deno.serve({
     hostname: "127.0.0.1",
