@@ -1,0 +1,143 @@
+/**
+ * `deno task bench:http`: slot listing against the HTTP ceiling, measured by wrk (Debian
+ * `/usr/bin/wrk`, a C generator that is not the bottleneck) in ONE run: a bare `Deno.serve`
+ * hello-world and `GET /v1/doctors/:id/slots` for a week on the embedded store, alternated at each
+ * connection count, so both see the same machine load. Reports req/s, p99 and their ratio, and
+ * the load average around the run. Everything listens on 127.0.0.1; every wrk run is bounded.
+ */
+import { parseArgs } from "node:util";
+import { renderProfile, summariseProfile } from "./cpu_profile.ts";
+import { dateInDays, loginWithRetry, seedDoctors } from "./flows.ts";
+import { LoadClient } from "./client.ts";
+import { Recorder } from "./recorder.ts";
+import { readProc, startBaseline } from "./server_process.ts";
+import { ADMIN_PHONE } from "./server_process.ts";
+import { startStack } from "./stack.ts";
+import { runWrk, type WrkResult } from "./wrk.ts";
+
+export const USAGE = `Usage: deno task bench:http [flags]
+
+Starts the real server on a fresh embedded KV file and a bare Deno.serve hello-world, seeds
+doctors, then runs wrk (-t2 --latency) against both, alternating, at each connection count.
+Each slot request lists one doctor's next week (doctors and weeks rotate via a wrk Lua script).
+
+  --help               show this text
+  --doctors N          doctors to seed (default 50)
+  --connections LIST   comma-separated connection counts (default 50,100)
+  --seconds N          duration of each wrk run (default 5)
+  --cpu-prof           write a V8 CPU profile of the server to DIR/cpu and summarise it
+  --out DIR            output directory (default test-artifacts/bench-http)
+`;
+
+interface Row {
+  connections: number;
+  bare: WrkResult;
+  slots: WrkResult;
+  ratio: number;
+}
+
+async function loadAverage(): Promise<string> {
+  return (await readProc("/proc/loadavg").catch(() => "")).split(" ").slice(0, 3).join(" ");
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    strict: true,
+    options: {
+      help: { type: "boolean" },
+      doctors: { type: "string" },
+      connections: { type: "string" },
+      seconds: { type: "string" },
+      "cpu-prof": { type: "boolean" },
+      out: { type: "string" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const doctorsWanted = Number(values.doctors ?? "50");
+  const seconds = Number(values.seconds ?? "5");
+  const connections = (values.connections ?? "50,100").split(",").map(Number);
+  if (
+    !Number.isInteger(doctorsWanted) || doctorsWanted < 1 || !Number.isInteger(seconds) ||
+    seconds < 1 || seconds > 60 || connections.some((c) => !Number.isInteger(c) || c < 1)
+  ) {
+    console.error(`Bad flags: ${Deno.args.join(" ")}\n\n${USAGE}`);
+    return 2;
+  }
+  const out = values.out ?? "test-artifacts/bench-http";
+  const cpuProfDir = values["cpu-prof"] ? `${out}/cpu` : undefined;
+  await Deno.mkdir(cpuProfDir ?? out, { recursive: true });
+
+  const loadBefore = await loadAverage();
+  const stack = await startStack("kv", { cpuProfDir });
+  const bare = await startBaseline("baseline_hello.ts");
+  const rows: Row[] = [];
+  let startupMs = 0;
+  try {
+    startupMs = stack.app.startupMs;
+    const client = new LoadClient(stack.app.url, new Recorder());
+    const admin = await loginWithRetry(client, ADMIN_PHONE, 5);
+    if (!admin) throw new Error(`Cannot log in as admin:\n${stack.app.logTail()}`);
+    const salt = Math.floor(Math.random() * 90_000_000);
+    const doctors = await seedDoctors(client, admin, doctorsWanted, salt, 8);
+    const from = dateInDays(1, "Asia/Kolkata");
+    const to = dateInDays(7, "Asia/Kolkata");
+    const paths = doctors.map((d) => `/v1/doctors/${d.id}/slots?from=${from}&to=${to}`);
+    const probe = await client.request<{ slots: unknown[] }>("GET", paths[0], "probe");
+    if (probe.status !== 200 || !probe.body?.slots.length) {
+      throw new Error(`Slot listing answered ${probe.status} with no slots`);
+    }
+    for (const c of connections) {
+      const b = await runWrk({ url: bare.url, paths: ["/"], connections: c, seconds });
+      const s = await runWrk({ url: stack.app.url, paths, connections: c, seconds });
+      rows.push({
+        connections: c,
+        bare: b,
+        slots: s,
+        ratio: Math.round((s.requestsPerSecond / b.requestsPerSecond) * 1000) / 10,
+      });
+    }
+  } finally {
+    await bare.stop();
+    await stack.close();
+  }
+  const loadAfter = await loadAverage();
+
+  const lines = [
+    `# Slot listing vs bare Deno.serve (wrk -t2 --latency, ${seconds} s per run)`,
+    "",
+    `Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs; load average before ` +
+    `${loadBefore}, after ${loadAfter} (shared machine: absolute figures are depressed, ` +
+    `ratios from the same run are what compare). Server first answer ${startupMs} ms.`,
+    "",
+    "| connections | bare req/s | bare p99 ms | slots req/s | slots p99 ms | slots p50 ms | ratio | errors |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows.map((r) =>
+      `| ${r.connections} | ${r.bare.requestsPerSecond} | ${r.bare.p99Ms} | ` +
+      `${r.slots.requestsPerSecond} | ${r.slots.p99Ms} | ${r.slots.p50Ms} | ${r.ratio}% | ` +
+      `${r.slots.errors + r.slots.non2xx} |`
+    ),
+    "",
+  ];
+  let profile = null;
+  if (cpuProfDir) {
+    const files = [...Deno.readDirSync(cpuProfDir)].filter((f) => f.name.endsWith(".cpuprofile"));
+    if (files.length > 0) {
+      profile = await summariseProfile(`${cpuProfDir}/${files.at(-1)!.name}`);
+      lines.push(renderProfile(profile));
+    }
+  }
+  const markdown = lines.join("\n");
+  await Deno.writeTextFile(
+    `${out}/bench_http.json`,
+    JSON.stringify({ loadBefore, loadAfter, startupMs, rows, profile }, null, 2) + "\n",
+  );
+  await Deno.writeTextFile(`${out}/bench_http.md`, markdown);
+  console.log(markdown);
+  return rows.every((r) => r.slots.non2xx === 0 && r.slots.errors === 0) ? 0 : 1;
+}
+
+if (import.meta.main) Deno.exit(await main());
