@@ -2,6 +2,7 @@
  * The composition root of the HTTP app: builds the Hono app from its dependencies. It opens
  * nothing itself (see bootstrap.ts), so tests build the same app on other stores.
  */
+import { twilioStatusRoutes } from "../routes/twilio_status.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route("/", appointmentRoutes(deps));
   app.route("/", eventFeatureRoutes(deps));
   app.route("/", meRoutes(deps));
+  app.route("/", twilioStatusRoutes(deps));
   if (deps.rooms) {
     // Before the doctor UI: its catch-all would answer /doctor/appointments/:id/video first.
     app.route("/", roomRoutes({ ...deps, rooms: deps.rooms }));

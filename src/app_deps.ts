@@ -18,6 +18,7 @@ import type { PatientSessionStore } from "./ui/session_store.ts";
 import type { CourseService } from "./courses/course_service.ts";
 import type { PrakritiStore } from "./recommend/prakriti_store.ts";
 import type { RoomService } from "./rooms/room_service.ts";
+import type { DeliveryTracker } from "./notify/delivery_tracker.ts";
 
 export interface AppDeps {
   config: Config;
@@ -48,6 +49,8 @@ export interface AppDeps {
   courses?: CourseService;
   /** Stored prakriti assessments (issue #10); absent in apps built without them. */
   prakriti?: PrakritiStore;
+  /** Delivery state of Twilio messages and the WhatsApp → SMS fallback; absent without Twilio. */
+  deliveries?: DeliveryTracker;
   /** Video consultation rooms (issue #10 part 3); absent in apps built without them. */
   rooms?: RoomService;
 }

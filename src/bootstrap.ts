@@ -23,6 +23,12 @@ import { createPatientService } from "./patients/patient_service.ts";
 import { createErasurePlan } from "./patients/erasure_plan.ts";
 import { createKvWaitlistStore } from "./waitlist/waitlist_store.ts";
 import { createKvAuditLog } from "./audit/audit_log.ts";
+import {
+  createDeliveryTracker,
+  type DeliveryTracker,
+  type DeliveryTrackerDeps,
+  TWILIO_STATUS_PATH,
+} from "./notify/delivery_tracker.ts";
 import { createAuditKeyring } from "./audit/audit_keys.ts";
 import { createConsoleSender, readOutbox } from "./notify/console_sender.ts";
 import type { MessageSender } from "./notify/message_sender.ts";
@@ -85,16 +91,27 @@ async function openRecords(config: Config, kv: Deno.Kv, log: Logger): Promise<Re
   return stores;
 }
 
-function openSender(config: Config, kv: Deno.Kv, log: Logger): MessageSender {
-  if (!config.TWILIO_ACCOUNT_SID) return createConsoleSender(kv, log);
-  return createTwilioSender({
+/** The console sender, or Twilio with its delivery tracking (status callbacks, SMS fallback). */
+function openSender(
+  config: Config,
+  deps: Omit<DeliveryTrackerDeps, "now">,
+  now: () => number,
+): { sender: MessageSender; deliveries?: DeliveryTracker } {
+  if (!config.TWILIO_ACCOUNT_SID) return { sender: createConsoleSender(deps.kv, deps.log) };
+  const twilio = createTwilioSender({
     accountSid: config.TWILIO_ACCOUNT_SID,
     authToken: config.TWILIO_AUTH_TOKEN!,
     from: config.TWILIO_MESSAGING_SERVICE_SID ? undefined : config.TWILIO_FROM,
     messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
     whatsappFrom: config.TWILIO_WHATSAPP_FROM,
+    whatsappTemplates: config.TWILIO_WHATSAPP_TEMPLATES,
+    statusCallbackUrl: config.PUBLIC_BASE_URL
+      ? new URL(TWILIO_STATUS_PATH, config.PUBLIC_BASE_URL).toString()
+      : undefined,
     apiBaseUrl: config.TWILIO_API_BASE_URL,
   });
+  const deliveries = createDeliveryTracker(twilio, { ...deps, now });
+  return { sender: deliveries.sender, deliveries };
 }
 
 /**
@@ -188,7 +205,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     const holds = createKvHoldStore(kv);
     const shared = openSharedState(config, kv, log, now, holds, metrics);
     const { ephemeral, limiter } = shared;
-    const sender = openSender(config, kv, log);
+    const { sender, deliveries } = openSender(config, { kv, cipher, metrics, log }, now);
     const prakriti = createKvPrakritiStore(kv);
     const idempotency = createKvIdempotencyStore(kv);
     const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
@@ -260,6 +277,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         ...shared.readiness,
       },
       outbox: sender.name === "console" ? (to) => readOutbox(kv, to) : null,
+      deliveries,
       events,
       doctorUi: createDoctorUiBackend({
         kv,

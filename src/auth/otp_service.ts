@@ -114,7 +114,7 @@ export function createOtpService(deps: OtpDeps): OtpService {
           to: phone,
           channel: to.channel,
           code,
-          body: loginCodeMessage(to.language, { code, validSeconds: config.OTP_TTL_SECONDS }),
+          ...loginCodeMessage(to.language, { code, validSeconds: config.OTP_TTL_SECONDS }),
         });
         deps.metrics.codesSent.inc({ purpose: "login", outcome: "sent" });
       } catch (err) {

@@ -28,6 +28,7 @@ export const POLICY = {
   "waitlist.leave": ["patient"],
   "audit.read": ["admin"],
   "webhooks.manage": ["admin"],
+  "deliveries.read": ["admin"],
   "courses.create": ["patient"],
   "courses.confirm": ["patient"],
   "courses.cancel": ["patient"],

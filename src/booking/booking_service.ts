@@ -200,7 +200,7 @@ export function createBookingService(deps: BookingDeps) {
           to: await cipher.open(patient.phoneSealed),
           channel: patient.channel,
           code,
-          body: holdCodeMessage(patient.language, {
+          ...holdCodeMessage(patient.language, {
             code,
             validSeconds: config.HOLD_TTL_SECONDS,
             doctorName: doctor.name,

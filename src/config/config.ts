@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { AUDIT_KEY_FORMAT } from "../audit/audit_keys.ts";
 import { kvLocation } from "./kv_location.ts";
+import { WhatsAppTemplatesJson } from "../notify/whatsapp_templates.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -125,6 +126,8 @@ export const configSchema = z.object({
   TWILIO_MESSAGING_SERVICE_SID: optionalString,
   TWILIO_WHATSAPP_FROM: e164.optional(),
   TWILIO_API_BASE_URL: z.url().optional(),
+  /** WhatsApp Content templates per message kind and language (notify/whatsapp_templates.ts). */
+  TWILIO_WHATSAPP_TEMPLATES: WhatsAppTemplatesJson.optional(),
 
   /** Events (src/events/): first retry delay (doubling per try) and tries before dead-letter. */
   EVENT_RETRY_BASE_MS: int(10, 3_600_000).default(5_000),

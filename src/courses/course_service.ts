@@ -223,7 +223,7 @@ export function createCourseService(deps: CourseDeps) {
           to: await deps.cipher.open(patient.phoneSealed),
           channel: patient.channel,
           code,
-          body: courseCodeMessage(patient.language, {
+          ...courseCodeMessage(patient.language, {
             code,
             validSeconds: config.HOLD_TTL_SECONDS,
             doctorName: doctor.name,

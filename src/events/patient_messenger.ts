@@ -4,7 +4,7 @@
  * checks the channel's length limit. Never logs the phone or the body.
  */
 import type { DataCipher } from "../crypto/data_cipher.ts";
-import { maxLength, type MessageKind, renderPatientMessage } from "../i18n/patient_templates.ts";
+import { maxLength, type MessageKind, patientMessage } from "../i18n/patient_templates.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { RecordStores } from "../stores/ports.ts";
@@ -34,7 +34,7 @@ export function createPatientMessenger(deps: {
         log.info("patient message skipped: no recipient", { kind, patientId: target.patientId });
         return false;
       }
-      const body = renderPatientMessage(kind, patient.language, {
+      const { body, template } = patientMessage(kind, patient.language, {
         doctorName: doctor.name,
         startMs: target.startMs,
         date: target.date,
@@ -44,7 +44,7 @@ export function createPatientMessenger(deps: {
         throw new RangeError(`Message ${kind} is ${body.length} characters, over the limit`);
       }
       const to = await cipher.open(patient.phoneSealed);
-      const result = await sender.send({ to, body, channel: patient.channel });
+      const result = await sender.send({ to, body, channel: patient.channel, template });
       log.info("patient message sent", {
         kind,
         patientId: patient.id,

@@ -11,6 +11,7 @@ import {
   patientLanguage,
   shortDoctorName,
 } from "./patient_templates.ts";
+import type { MessageTemplate } from "../notify/message_sender.ts";
 
 export const CODE_KINDS = ["login_code", "hold_code", "course_code"] as const;
 export type CodeKind = typeof CODE_KINDS[number];
@@ -80,9 +81,22 @@ const TEMPLATES: Record<PatientLanguage, Record<CodeKind, string>> = {
   },
 };
 
-function render(kind: CodeKind, language: string, values: Record<string, string>): string {
+/** A code message: its text and the template it came from (for WhatsApp). */
+export interface RenderedCodeMessage {
+  body: string;
+  template: MessageTemplate;
+}
+
+function message(
+  kind: CodeKind,
+  language: string,
+  values: Record<string, string>,
+): RenderedCodeMessage {
   const text = TEMPLATES[patientLanguage(language)][kind];
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+  return {
+    body: text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole),
+    template: { kind, language: patientLanguage(language), values },
+  };
 }
 
 const minutes = (seconds: number) => String(Math.max(1, Math.round(seconds / 60)));
@@ -91,16 +105,16 @@ const minutes = (seconds: number) => String(Math.max(1, Math.round(seconds / 60)
 export function loginCodeMessage(
   language: string,
   p: { code: string; validSeconds: number },
-): string {
-  return render("login_code", language, { code: p.code, minutes: minutes(p.validSeconds) });
+): RenderedCodeMessage {
+  return message("login_code", language, { code: p.code, minutes: minutes(p.validSeconds) });
 }
 
 /** The code that confirms one held slot, its start in the patient's zone and locale. */
 export function holdCodeMessage(
   language: string,
   p: { code: string; validSeconds: number; doctorName: string; startMs: number; timeZone: string },
-): string {
-  return render("hold_code", language, {
+): RenderedCodeMessage {
+  return message("hold_code", language, {
     code: p.code,
     minutes: minutes(p.validSeconds),
     doctor: shortDoctorName(p.doctorName),
@@ -112,8 +126,8 @@ export function holdCodeMessage(
 export function courseCodeMessage(
   language: string,
   p: { code: string; validSeconds: number; doctorName: string; sessions: number },
-): string {
-  return render("course_code", language, {
+): RenderedCodeMessage {
+  return message("course_code", language, {
     code: p.code,
     minutes: minutes(p.validSeconds),
     doctor: shortDoctorName(p.doctorName),

@@ -6,6 +6,7 @@
  * Times are formatted in the patient's time zone with the patient's locale.
  */
 import { bestLanguage } from "./messages.ts";
+import type { MessageTemplate } from "../notify/message_sender.ts";
 
 export const PATIENT_LANGUAGES = ["en", "hi", "ta", "te", "kn", "ml", "bn", "mr"] as const;
 export type PatientLanguage = typeof PATIENT_LANGUAGES[number];
@@ -156,20 +157,31 @@ export function formatDate(date: string, lang: PatientLanguage): string {
   }).format(Date.parse(`${date}T12:00:00Z`));
 }
 
+/** A patient notice: its text and the template it came from (for WhatsApp). */
+export function patientMessage(
+  kind: MessageKind,
+  language: string,
+  params: MessageParams,
+): { body: string; template: MessageTemplate } {
+  const lang = patientLanguage(language);
+  const values = {
+    doctor: shortDoctorName(params.doctorName),
+    when: params.startMs === undefined ? "" : formatWhen(params.startMs, lang, params.timeZone),
+    date: params.date ? formatDate(params.date, lang) : "",
+  };
+  const body = TEMPLATES[lang][kind]
+    .replace("{doctor}", values.doctor)
+    .replace("{when}", values.when)
+    .replace("{date}", values.date);
+  return { body, template: { kind, language: lang, values } };
+}
+
 export function renderPatientMessage(
   kind: MessageKind,
   language: string,
   params: MessageParams,
 ): string {
-  const lang = patientLanguage(language);
-  const when = params.startMs === undefined
-    ? ""
-    : formatWhen(params.startMs, lang, params.timeZone);
-  const date = params.date ? formatDate(params.date, lang) : "";
-  return TEMPLATES[lang][kind]
-    .replace("{doctor}", shortDoctorName(params.doctorName))
-    .replace("{when}", when)
-    .replace("{date}", date);
+  return patientMessage(kind, language, params).body;
 }
 
 const GSM_7 =

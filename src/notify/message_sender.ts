@@ -4,7 +4,22 @@
  * A sender must never log the phone number or the body: bodies carry one-time codes.
  */
 
+import type { CodeKind } from "../i18n/code_templates.ts";
+import type { MessageKind } from "../i18n/patient_templates.ts";
+
 export type Channel = "sms" | "whatsapp";
+export type TemplateKind = CodeKind | MessageKind;
+
+/**
+ * What a message says, as a template kind and its named values (`{code: "482913", minutes: "5"}`),
+ * in the patient's language: WhatsApp business-initiated messages must use a pre-approved
+ * template (Twilio Content, see whatsapp_templates.ts), filled from these values.
+ */
+export interface MessageTemplate {
+  kind: TemplateKind;
+  language: string;
+  values: Record<string, string>;
+}
 
 export interface OutgoingMessage {
   /** E.164 phone number, e.g. +919812345678 (no `whatsapp:` prefix; the adapter adds it). */
@@ -13,11 +28,15 @@ export interface OutgoingMessage {
   channel: Channel;
   /** The one-time code inside the body, if any; only the dev outbox keeps it (for tests). */
   code?: string;
+  /** The template the body was rendered from; required to reach WhatsApp. */
+  template?: MessageTemplate;
 }
 
 export interface SendResult {
   /** The provider's message id (Twilio SID), or a local id. */
   providerId: string;
+  /** The channel it really went out on, when the sender chose another (WhatsApp without a template goes by SMS). */
+  channel?: Channel;
 }
 
 export interface MessageSender {

@@ -12,7 +12,8 @@
 
 import twilio from "twilio";
 import { AppError, ServiceUnavailableError } from "../errors.ts";
-import type { MessageSender, OutgoingMessage, SendResult } from "./message_sender.ts";
+import type { Channel, MessageSender, OutgoingMessage, SendResult } from "./message_sender.ts";
+import { whatsappContent, type WhatsAppTemplates } from "./whatsapp_templates.ts";
 
 export interface TwilioSenderOptions {
   /** `AC` followed by 32 hex digits. */
@@ -24,6 +25,13 @@ export interface TwilioSenderOptions {
   messagingServiceSid?: string;
   /** E.164 WhatsApp sender; without it, messages for the whatsapp channel go out as SMS. */
   whatsappFrom?: string;
+  /**
+   * Approved Content templates for WhatsApp (whatsapp_templates.ts). A WhatsApp message goes out
+   * as its template, never as free-form text; without a template for its kind it goes by SMS.
+   */
+  whatsappTemplates?: WhatsAppTemplates;
+  /** Public URL of the status callback route; Twilio posts delivery states there. */
+  statusCallbackUrl?: string;
   /** Per attempt; default 10000. */
   timeoutMs?: number;
   /** Attempts per message, counting the first; default 3. */
@@ -54,8 +62,10 @@ const BACKOFF_BASE_MS = 100;
 
 /**
  * Creates the Twilio sender. Options are checked here, once; a bad option throws a `TypeError`
- * naming it. A WhatsApp message without `whatsappFrom` is sent as SMS rather than failing, because
- * the one-time code must reach the patient either way and WhatsApp is an optional channel for us.
+ * naming it. A WhatsApp message without `whatsappFrom` or without an approved template for its kind
+ * is sent as SMS rather than failing, because the one-time code must reach the patient either way
+ * and WhatsApp is an optional channel for us (free-form WhatsApp text would be accepted by the API
+ * and then dropped outside the 24-hour window).
  */
 export function createTwilioSender(options: TwilioSenderOptions): MessageSender {
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -71,18 +81,30 @@ export function createTwilioSender(options: TwilioSenderOptions): MessageSender 
       : undefined,
   });
 
-  function createParams(message: OutgoingMessage): CreateParams {
-    if (message.channel === "whatsapp" && options.whatsappFrom) {
+  const callback = options.statusCallbackUrl ? { statusCallback: options.statusCallbackUrl } : {};
+
+  function createParams(message: OutgoingMessage): { params: CreateParams; channel: Channel } {
+    const content = message.channel === "whatsapp" && options.whatsappFrom && message.template
+      ? whatsappContent(options.whatsappTemplates ?? {}, message.template)
+      : null;
+    if (content) {
       return {
-        to: `whatsapp:${message.to}`,
-        from: `whatsapp:${options.whatsappFrom}`,
-        body: message.body,
+        channel: "whatsapp",
+        params: {
+          to: `whatsapp:${message.to}`,
+          from: `whatsapp:${options.whatsappFrom}`,
+          ...content,
+          ...callback,
+        },
       };
     }
     const sender = options.messagingServiceSid
       ? { messagingServiceSid: options.messagingServiceSid }
       : { from: options.from };
-    return { to: message.to, body: message.body, ...sender };
+    return {
+      channel: "sms",
+      params: { to: message.to, body: message.body, ...sender, ...callback },
+    };
   }
 
   function classify(error: unknown): Failure {
@@ -110,11 +132,11 @@ export function createTwilioSender(options: TwilioSenderOptions): MessageSender 
   return {
     name: "twilio",
     send: async function send(message: OutgoingMessage): Promise<SendResult> {
-      const params = createParams(message);
+      const { params, channel } = createParams(message);
       for (let attempt = 1;; attempt++) {
         try {
           const created = await client.messages.create(params);
-          return { providerId: created.sid };
+          return { providerId: created.sid, channel };
         } catch (error) {
           const failure = classify(error);
           if (failure.retryable && attempt < maxAttempts) {

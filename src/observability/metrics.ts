@@ -132,6 +132,14 @@ export function createAppMetrics() {
     ),
     queueDepth: registry.gauge("vaidya_queue_depth", "Queue messages waiting"),
     queueRetries: registry.counter("vaidya_queue_retries_total", "Queue handler retries"),
+    messageDeliveries: registry.counter(
+      "vaidya_message_delivery_total",
+      "Messages by channel and delivery status (queued when sent, then Twilio's status callbacks)",
+    ),
+    whatsappFallbacks: registry.counter(
+      "vaidya_whatsapp_fallback_total",
+      "WhatsApp messages Twilio reported undelivered or failed that were sent again by SMS",
+    ),
     processMemory: registry.gauge(
       "vaidya_process_memory_bytes",
       "Memory of this process by kind (rss, heap_total, heap_used, external), read at scrape time",

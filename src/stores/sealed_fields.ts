@@ -8,6 +8,9 @@
  * An erased value (`""`, as patient erasure leaves `phoneSealed`) and an absent one (`null`) are
  * not sealed values and are skipped; any other string must open, else rotation stops on it.
  */
+import { ConflictError } from "../errors.ts";
+import { DELIVERY_TTL_MS, type DeliveryRecord } from "../notify/delivery_tracker.ts";
+import { deliveryPrefix } from "./kv/keys.ts";
 import { createKvWebhookStore, type WebhookEndpoint } from "../webhooks/webhook_store.ts";
 import type { Page, RecordStores } from "./ports.ts";
 import type { AppointmentRecord, DoctorRecord, PatientRecord } from "./records.ts";
@@ -100,6 +103,29 @@ function webhookItem(ep: WebhookEndpoint, kv: Deno.Kv): SealedItem {
   };
 }
 
+/** A WhatsApp message kept sealed for its SMS fallback; written back only if unchanged. */
+function deliveryItem(entry: Deno.KvEntry<DeliveryRecord>, kv: Deno.Kv): SealedItem {
+  const sealed = entry.value.resendSealed;
+  return {
+    id: entry.value.sid,
+    values: isSealedValue(sealed) ? [sealed] : [],
+    async rewrite(map) {
+      if (!isSealedValue(sealed)) return;
+      const next = { ...entry.value, resendSealed: await map(sealed) };
+      const res = await kv.atomic().check(entry).set(entry.key, next, {
+        expireIn: Math.max(1000, Date.parse(entry.value.sentAt) + DELIVERY_TTL_MS - Date.now()),
+      }).commit();
+      if (!res.ok) {
+        throw new ConflictError("version_conflict", `Delivery ${entry.value.sid} changed`);
+      }
+    },
+    async reload() {
+      const again = await kv.get<DeliveryRecord>(entry.key);
+      return again.value ? deliveryItem(again as Deno.KvEntry<DeliveryRecord>, kv) : null;
+    },
+  };
+}
+
 /** Every collection with sealed values, in the order rotation walks them. */
 export function sealedCollections(records: RecordStores, kv: Deno.Kv): SealedCollection[] {
   const doctorItem = (d: DoctorRecord) =>
@@ -146,6 +172,19 @@ export function sealedCollections(records: RecordStores, kv: Deno.Kv): SealedCol
       async page(cursor) {
         const page = await records.patients.list(200, cursor ?? undefined);
         return { items: page.items.map(patientItem), nextCursor: page.nextCursor };
+      },
+    },
+    {
+      name: "deliveries",
+      fields: ["DeliveryRecord.resendSealed"],
+      async page(cursor) {
+        const items: SealedItem[] = [];
+        const iter = kv.list<DeliveryRecord>({ prefix: deliveryPrefix }, {
+          limit: 200,
+          cursor: cursor ?? undefined,
+        });
+        for await (const e of iter) items.push(deliveryItem(e, kv));
+        return { items, nextCursor: iter.cursor || null };
       },
     },
     {

@@ -38,6 +38,7 @@ export const ROUTE_ACTIONS: Record<string, Action> = {
   "GET /v1/admin/webhooks": "webhooks.manage",
   "POST /v1/admin/webhooks/{id}/rotate-secret": "webhooks.manage",
   "DELETE /v1/admin/webhooks/{id}": "webhooks.manage",
+  "GET /v1/admin/messages": "deliveries.read",
   "POST /v1/courses": "courses.create",
   "POST /v1/courses/{id}/confirm": "courses.confirm",
   "POST /v1/courses/{id}/cancel": "courses.cancel",

@@ -1,6 +1,6 @@
 /**
  * The server configured for Twilio, with the real SDK pointed at a local fake Twilio: codes go out
- * through the Messages API (WhatsApp for patients who prefer it), and a failed send is a 503
+ * through the Messages API (SMS while no WhatsApp template is configured), and a failed send is a 503
  * problem that leaves no usable code behind.
  */
 import assert from "node:assert/strict";
@@ -97,9 +97,12 @@ Deno.test("twilio: codes go out by SMS or WhatsApp; a failed send is 503 and lea
     });
     assert.equal(pref.status, 200);
     assert.equal((await api.request("POST", "/v1/auth/otp", { body: { phone } })).status, 202);
+    // No approved WhatsApp template is configured here, so the code goes by SMS rather than as
+    // free-form WhatsApp text (which Twilio drops outside the 24-hour window). Templates:
+    // tests/integration/whatsapp_delivery_test.ts.
     const wa = twilio.sent.at(-1)!;
-    assert.equal(wa.to, `whatsapp:${phone}`);
-    assert.equal(wa.from, "whatsapp:+14155238886");
+    assert.equal(wa.to, phone);
+    assert.equal(wa.from, "+15005550006");
     assert.ok(!server.logs().includes(phone), "the phone is never logged");
   } finally {
     await twilio.close();

@@ -108,7 +108,7 @@ const SMS = { to: PHONE, body: BODY, channel: "sms", code: "482913" } as const;
 Deno.test("createTwilioSender() sends an SMS from the number and returns the message SID", async () => {
   await using twilio = startFakeTwilio();
   const result = await sender(twilio.url).send(SMS);
-  assert.deepEqual(result, { providerId: MESSAGE_SID });
+  assert.deepEqual(result, { providerId: MESSAGE_SID, channel: "sms" });
   assert.equal(twilio.seen.length, 1);
   assertTwilioRequest(twilio.seen[0], { To: PHONE, From: FROM, Body: BODY });
 });
@@ -117,18 +117,44 @@ Deno.test("createTwilioSender() sends through the messaging service when one is 
   await using twilio = startFakeTwilio();
   const twilioSender = sender(twilio.url, { from: undefined, messagingServiceSid: SERVICE_SID });
   assert.equal(twilioSender.name, "twilio");
-  assert.deepEqual(await twilioSender.send(SMS), { providerId: MESSAGE_SID });
+  assert.deepEqual(await twilioSender.send(SMS), { providerId: MESSAGE_SID, channel: "sms" });
   assertTwilioRequest(twilio.seen[0], { To: PHONE, MessagingServiceSid: SERVICE_SID, Body: BODY });
 });
 
-Deno.test("createTwilioSender() prefixes both numbers with whatsapp: on the whatsapp channel", async () => {
+Deno.test("createTwilioSender() sends a WhatsApp message as its Content template, never free-form", async () => {
   await using twilio = startFakeTwilio();
-  await sender(twilio.url, { whatsappFrom: WHATSAPP_FROM }).send({ ...SMS, channel: "whatsapp" });
+  const contentSid = "HX" + "0a".repeat(16);
+  const whatsapp = sender(twilio.url, {
+    whatsappFrom: WHATSAPP_FROM,
+    whatsappTemplates: {
+      login_code: { en: { contentSid, variables: ["code", "minutes"] } },
+    },
+    statusCallbackUrl: "https://vaidya.example/webhooks/twilio/status",
+  });
+  const template = {
+    kind: "login_code" as const,
+    language: "ta",
+    values: { code: "482913", minutes: "5" },
+  };
+  const result = await whatsapp.send({ ...SMS, channel: "whatsapp", template });
+  assert.deepEqual(result, { providerId: MESSAGE_SID, channel: "whatsapp" });
   assertTwilioRequest(twilio.seen[0], {
     To: `whatsapp:${PHONE}`,
     From: `whatsapp:${WHATSAPP_FROM}`,
-    Body: BODY,
+    ContentSid: contentSid,
+    ContentVariables: JSON.stringify({ 1: "482913", 2: "5" }),
+    StatusCallback: "https://vaidya.example/webhooks/twilio/status",
   });
+
+  // A kind without a template goes by SMS: Twilio would accept free-form WhatsApp text and drop it.
+  const noTemplate = await whatsapp.send({
+    ...SMS,
+    channel: "whatsapp",
+    template: { ...template, kind: "hold_code" },
+  });
+  assert.equal(noTemplate.channel, "sms");
+  assert.equal(twilio.seen[1].form.To, PHONE);
+  assert.equal(twilio.seen[1].form.Body, BODY);
 });
 
 Deno.test("createTwilioSender() sends whatsapp messages as SMS when whatsappFrom is not set", async () => {
@@ -158,7 +184,7 @@ Deno.test("createTwilioSender() maps rejected credentials (20003) to 503 without
 
 Deno.test("createTwilioSender() retries after a 429 and then succeeds", async () => {
   await using twilio = startFakeTwilio([twilioError(429, 20429, "Too Many Requests")]);
-  assert.deepEqual(await sender(twilio.url).send(SMS), { providerId: MESSAGE_SID });
+  assert.deepEqual(await sender(twilio.url).send(SMS), { providerId: MESSAGE_SID, channel: "sms" });
   assert.equal(twilio.seen.length, 2);
   assertTwilioRequest(twilio.seen[1], { To: PHONE, From: FROM, Body: BODY });
 });

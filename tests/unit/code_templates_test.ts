@@ -15,20 +15,20 @@ Deno.test("code messages render in every language, carry the code, and fit three
   for (const lang of PATIENT_LANGUAGES) {
     for (const timeZone of ZONES) {
       const bodies = {
-        login: loginCodeMessage(lang, { code: "123456", validSeconds: 300 }),
+        login: loginCodeMessage(lang, { code: "123456", validSeconds: 300 }).body,
         hold: holdCodeMessage(lang, {
           code: "123456",
           validSeconds: 600,
           doctorName: LONG_NAME,
           startMs: START,
           timeZone,
-        }),
+        }).body,
         course: courseCodeMessage(lang, {
           code: "123456",
           validSeconds: 600,
           doctorName: LONG_NAME,
           sessions: 14,
-        }),
+        }).body,
       };
       for (const [kind, body] of Object.entries(bodies)) {
         assert.ok(!/[{}]/.test(body), `${lang}/${kind} left a placeholder: ${body}`);
@@ -48,19 +48,22 @@ Deno.test("code messages render in every language, carry the code, and fit three
 
 Deno.test("holdCodeMessage() shows the start in the patient's zone and falls back to English", () => {
   const p = { code: "654321", validSeconds: 600, doctorName: "Dr. Asha", startMs: START };
-  assert.match(holdCodeMessage("en", { ...p, timeZone: "Asia/Kolkata" }), /9:00\s?am.*10 min/i);
   assert.match(
-    holdCodeMessage("en", { ...p, timeZone: "America/Los_Angeles" }),
+    holdCodeMessage("en", { ...p, timeZone: "Asia/Kolkata" }).body,
+    /9:00\s?am.*10 min/i,
+  );
+  assert.match(
+    holdCodeMessage("en", { ...p, timeZone: "America/Los_Angeles" }).body,
     /7:30\s?pm GMT-8/i,
   );
   assert.match(
-    holdCodeMessage("fr-FR", { ...p, timeZone: "Asia/Kolkata" }),
+    holdCodeMessage("fr-FR", { ...p, timeZone: "Asia/Kolkata" }).body,
     /^Vaidya: code 654321 confirms your visit with Dr\. Asha/,
   );
-  assert.match(holdCodeMessage("hi-IN", { ...p, timeZone: "Asia/Kolkata" }), /पक्का करें/);
+  assert.match(holdCodeMessage("hi-IN", { ...p, timeZone: "Asia/Kolkata" }).body, /पक्का करें/);
 });
 
 Deno.test("loginCodeMessage() states the validity in whole minutes, at least one", () => {
-  assert.match(loginCodeMessage("en", { code: "111111", validSeconds: 300 }), /in 5 minutes/);
-  assert.match(loginCodeMessage("en", { code: "111111", validSeconds: 20 }), /in 1 minute/);
+  assert.match(loginCodeMessage("en", { code: "111111", validSeconds: 300 }).body, /in 5 minutes/);
+  assert.match(loginCodeMessage("en", { code: "111111", validSeconds: 20 }).body, /in 1 minute/);
 });

@@ -40,6 +40,7 @@
  * | ["webhook_attempt", endpointId, atMs, id]       | WebhookAttempt               | 7 d           |
  * | ["course", id]                                  | CourseRecord (therapy course)| -             |
  * | ["prakriti", patientId]                         | PrakritiAssessment           | -             |
+ * | ["delivery", messageSid]                        | DeliveryRecord (Twilio)      | 7 d           |
  * | ["room_seat", appointmentId, role]              | {connId, open, expiresAt}    | its lease     |
  * | ["room_head", appointmentId, role]              | {seq, expiresAt}             | 1 d           |
  * | ["room_signal", appointmentId, role, seq]       | {text, expiresAt}            | 2 min         |
@@ -287,3 +288,6 @@ export const sessionByUserKey = (userId: string, familyId: string): Deno.KvKey =
   ...sessionByUserPrefix(userId),
   familyId,
 ];
+
+export const deliveryPrefix: Deno.KvKey = ["delivery"];
+export const deliveryKey = (sid: string): Deno.KvKey => [...deliveryPrefix, sid];
