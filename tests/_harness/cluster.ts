@@ -110,6 +110,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         UPSTASH_REDIS_REST_TOKEN: bridge.token,
       });
     }
+    // Behind nginx the socket peer is nginx; the client address is the X-Real-IP it sets.
+    if (options.nginx ?? true) env.TRUSTED_PROXY_HEADER = "X-Real-IP";
     Object.assign(env, options.env ?? {});
 
     // The first instance alone creates the generated dev secrets and (with mongo) the indexes;
