@@ -7,6 +7,7 @@
  * as pages, never as problem+json. /book/embed may be framed only by BOOK_EMBED_ORIGINS.
  */
 import { Hono } from "hono";
+import { staticFiles } from "../src/http/static_files.ts";
 import { bodyLimit } from "hono/body-limit";
 import { setCookie } from "hono/cookie";
 import type { AppDeps } from "../src/app_deps.ts";
@@ -24,25 +25,15 @@ import { bookLoginRoutes } from "./book/login.tsx";
 import { bookSearchRoutes } from "./book/search.tsx";
 
 /** book.css and book.js are the doctor UI's files followed by the booking pages' additions. */
-const STATIC_FILES: Record<string, { type: string; files: string[] }> = {
-  "book.css": { type: "text/css; charset=utf-8", files: ["app.css", "book.css"] },
-  "book.js": { type: "text/javascript; charset=utf-8", files: ["app.js", "book.js"] },
-  "icon.svg": { type: "image/svg+xml", files: ["icon.svg"] },
-};
-const staticCache = new Map<string, Promise<string>>();
-
-function staticFile(name: string): Promise<string> {
-  let text = staticCache.get(name);
-  if (!text) {
-    text = Promise.all(
-      STATIC_FILES[name].files.map((f) =>
-        Deno.readTextFile(new URL(`../src/ui/static/${f}`, import.meta.url))
-      ),
-    ).then((parts) => parts.join("\n"));
-    staticCache.set(name, text);
-  }
-  return text;
-}
+const serveStatic = staticFiles(
+  new URL("../src/ui/static/", import.meta.url),
+  {
+    "book.css": "text/css; charset=utf-8",
+    "book.js": "text/javascript; charset=utf-8",
+    "icon.svg": "image/svg+xml",
+  },
+  { "book.css": ["app.css", "book.css"], "book.js": ["app.js", "book.js"] },
+);
 
 export function bookRoutes(deps: AppDeps) {
   const app = new Hono<BookEnv>();
@@ -62,14 +53,7 @@ export function bookRoutes(deps: AppDeps) {
     app.use(path, bookLanguage());
   }
 
-  app.get("/book/static/:name", async (c) => {
-    const name = c.req.param("name");
-    const file = STATIC_FILES[name];
-    if (!file) return c.text("Not found", 404);
-    c.header("Content-Type", file.type);
-    c.header("Cache-Control", "public, max-age=300");
-    return c.body(await staticFile(name));
-  });
+  app.get("/book/static/:name", (c) => serveStatic(c, c.req.param("name")));
 
   for (const path of [BOOK_BASE, `${BOOK_BASE}/*`]) {
     app.use(

@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import type { AppDeps } from "../../src/app_deps.ts";
+import { LocalDate } from "../../src/http/schemas.ts";
 import type { AuthUser } from "../../src/auth/token_service.ts";
 import { addDays, localDateOf } from "../../src/domain/zoned_time.ts";
 import { ConflictError, NotFoundError, PolicyError, ValidationError } from "../../src/errors.ts";
@@ -16,7 +17,6 @@ import { SlotsPage, type SlotsPageProps } from "../../src/ui/views/book/slots_pa
 import { renderPage } from "../../src/ui/views/layout.tsx";
 
 export const DOCTOR_ID = /^doc_[0-9a-z]{26}$/;
-export const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const NEXT_FREE_COUNT = 6;
 const NEXT_FREE_DAYS = 14;
 
@@ -101,7 +101,7 @@ export async function slotsPageProps(
     if (err instanceof NotFoundError) return null;
     throw err;
   }
-  const day = date && LOCAL_DATE.test(date) ? date : todayIn(deps, timeZone);
+  const day = date && LocalDate.safeParse(date).success ? date : todayIn(deps, timeZone);
   let slots: { start: string }[] = [];
   try {
     slots = await daySlots(deps, doctor.id, day, timeZone);

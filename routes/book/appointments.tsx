@@ -7,6 +7,7 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
+import { IsoInstant } from "../../src/http/schemas.ts";
 import type { AuthUser } from "../../src/auth/token_service.ts";
 import type { AppointmentView } from "../../src/booking/views.ts";
 import { localDateOf } from "../../src/domain/zoned_time.ts";
@@ -30,7 +31,7 @@ import {
 const APPOINTMENT_ID = /^apt_[0-9a-z]{26}$/;
 const MAX_LISTED = 50;
 const CancelForm = z.object({ reason: z.string().trim().max(500).optional() });
-const MoveForm = z.object({ start: z.iso.datetime() });
+const MoveForm = z.object({ start: IsoInstant });
 
 type Notice = { kind: "ok" | "error"; text: string };
 

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
+import { IsoInstant } from "../../src/http/schemas.ts";
 import { HoldExpiredError, InvalidCodeError, NotFoundError } from "../../src/errors.ts";
 import { bt } from "../../src/i18n/book_messages.ts";
 import type { BookEnv } from "../../src/ui/book_env.ts";
@@ -23,10 +24,10 @@ import {
   patientOf,
 } from "./_shared.ts";
 
-const HoldForm = z.object({ doctorId: z.string().regex(DOCTOR_ID), start: z.iso.datetime() });
+const HoldForm = z.object({ doctorId: z.string().regex(DOCTOR_ID), start: IsoInstant });
 const ConfirmForm = HoldForm.extend({
   code: z.string().trim(),
-  expiresAt: z.iso.datetime(),
+  expiresAt: IsoInstant,
   reason: z.string().trim().max(500).optional(),
   online: z.literal("1").optional(),
 });

@@ -8,6 +8,7 @@ import { type Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
+import { IsoInstant } from "../../src/http/schemas.ts";
 import { InvalidCodeError, RateLimitedError } from "../../src/errors.ts";
 import { bt } from "../../src/i18n/book_messages.ts";
 import {
@@ -28,7 +29,7 @@ const Code = z.string().trim().regex(/^\d{6}$/);
 /** A time carried through login: a doctor id and an ISO instant. */
 const Carried = z.object({
   doctorId: z.string().regex(DOCTOR_ID),
-  start: z.iso.datetime(),
+  start: IsoInstant,
 });
 
 export function bookLoginRoutes(deps: AppDeps, sessions: PatientSessionStore, secure: boolean) {

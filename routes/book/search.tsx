@@ -7,6 +7,7 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
+import { IsoInstant } from "../../src/http/schemas.ts";
 import { createRecommendationService } from "../../src/recommend/recommendation_service.ts";
 import { bookForm } from "../../src/ui/book_middleware.ts";
 import type { BookEnv } from "../../src/ui/book_env.ts";
@@ -94,9 +95,7 @@ export function bookSearchRoutes(deps: AppDeps) {
     const props = await slotsPageProps(c, deps, id, c.req.query("date"), {
       action: "/book/hold",
       basePath: `/book/doctors/${id}`,
-      selected: selected && !Number.isNaN(Date.parse(selected)) && selected.length < 40
-        ? selected
-        : undefined,
+      selected: IsoInstant.safeParse(selected).success ? selected : undefined,
     });
     return props ? page(c, SlotsPage(props)) : bookNotFound(c);
   });

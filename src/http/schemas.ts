@@ -20,13 +20,13 @@ const inYearRange = (ms: number) => {
   const year = new Date(ms).getUTCFullYear();
   return year >= MIN_YEAR && year <= MAX_YEAR;
 };
-const IsoInstant = z.iso.datetime({ offset: true }).refine(
+export const IsoInstant = z.iso.datetime({ offset: true }).refine(
   // A malformed value already failed the format check: one error per field is enough.
   (v) => Number.isNaN(Date.parse(v)) || inYearRange(Date.parse(v)),
   `must be between the years ${MIN_YEAR} and ${MAX_YEAR}`,
 ).openapi({ example: "2026-12-01T04:30:00.000Z" });
 /** A real calendar day: `Date.parse` alone accepts 2026-02-30 (as 2 March). */
-const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").refine(
+export const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").refine(
   (d) => {
     const ms = Date.parse(`${d}T00:00:00Z`);
     return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(d) && inYearRange(ms);

@@ -405,3 +405,45 @@ Deno.test("book pages: /book/embed may be framed only by the configured origins"
     await runtime.close();
   }
 });
+
+Deno.test("book pages: odd input answers a page or a 404, never a 500", async () => {
+  const { app, runtime, deps } = await buildApp();
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app);
+    const expect: [string, number][] = [
+      ["/book/static/constructor", 404],
+      ["/book/static/__proto__", 404],
+      ["/book/static/book.css", 200],
+      [`/book/doctors/${doctor.id}?date=2026-02-30`, 200],
+      [`/book/doctors/${doctor.id}?date=9999-12-31`, 200],
+      [`/book/doctors/${doctor.id}?date=0000-01-01&tz=Not/AZone`, 200],
+      [`/book/doctors/${doctor.id}?date=2199-12-31&tz=Pacific/Kiritimati`, 200],
+      [`/book/doctors/${doctor.id}?slot=9999-12-31T23:30:00Z`, 200],
+      ["/book/doctors/constructor", 404],
+      ["/book/embed?doctor=constructor", 404],
+      ["/book/embed", 404],
+      ["/book/lang/constructor", 303],
+      ["/book/lang?next=javascript:alert(1)", 200],
+      ["/book/doctors?specialization=" + "x".repeat(500), 200],
+      ["/book/appointments/constructor", 303],
+      ["/book/nothing/here", 404],
+    ];
+    for (const [path, status] of expect) {
+      const res = await b.fetch(path);
+      await res.body?.cancel();
+      assert.equal(res.status, status, path);
+    }
+    const page = await b.page(`/book/doctors/${doctor.id}`);
+    for (const start of ["9999-12-31T23:30:00Z", "2199-12-31T23:30:00Z", "not a time"]) {
+      const res = await b.post("/book/hold", {
+        _csrf: csrfOf(page.html),
+        doctorId: doctor.id,
+        start,
+      });
+      assert.ok(res.res.status < 500, `${start}: ${res.res.status}`);
+    }
+  } finally {
+    await runtime.close();
+  }
+});
