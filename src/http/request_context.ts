@@ -1,8 +1,14 @@
 /**
  * Per-request context: a request id (taken from `X-Request-Id` when it is sane, else new) and the
- * W3C `traceparent` trace id, both on the response and in every log line written while the request
- * runs; one access-log line and one latency observation per request, labelled by route pattern.
+ * W3C trace id, both on the response and in every log line written while the request runs; one
+ * access-log line and one latency observation per request, labelled by route pattern.
+ *
+ * With Deno's OpenTelemetry on (`OTEL_DENO=true`), `Deno.serve` opens a span per request (continuing
+ * an incoming `traceparent`); that span is the one the logs and the response's `traceparent` name,
+ * and it is renamed to `METHOD /route/:pattern` with `http.route` set, so exported spans, logs and
+ * the client see one trace id. Without it, the incoming trace id or a new one is used the same way.
  */
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { Logger } from "../observability/logger.ts";
@@ -33,15 +39,21 @@ export function requestContext(
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && SAFE_ID.test(incoming) ? incoming : crypto.randomUUID();
-    const trace = TRACEPARENT.exec(c.req.header("traceparent") ?? "");
-    const traceId = trace?.[1] ?? crypto.randomUUID().replace(/-/g, "");
+    const span = trace.getActiveSpan();
+    const active = span?.spanContext();
+    const otel = active && isSpanContextValid(active) ? active : null;
+    const incomingTrace = TRACEPARENT.exec(c.req.header("traceparent") ?? "");
+    const traceId = otel?.traceId ?? incomingTrace?.[1] ?? crypto.randomUUID().replace(/-/g, "");
+    const ownSpanId = otel?.spanId ?? spanId();
     c.set("requestId", requestId);
     c.set("clientIp", clientIp(c.req.raw));
     await runWithRequestContext({ requestId, traceId }, async () => {
       await next();
       c.res.headers.set("X-Request-Id", requestId);
-      c.res.headers.set("traceparent", `00-${traceId}-${spanId()}-01`);
+      c.res.headers.set("traceparent", `00-${traceId}-${ownSpanId}-01`);
       const route = routePath(c, -1) || "unmatched";
+      span?.updateName(`${methodLabel(c.req.method)} ${route}`);
+      span?.setAttribute("http.route", route);
       const seconds = (performance.now() - started) / 1000;
       metrics.httpDuration.observe(
         { method: methodLabel(c.req.method), route, status: String(c.res.status) },
