@@ -4,7 +4,7 @@
  * Usage: deno task dlq [list] [--kv PATH]
  *        deno task dlq replay (--id ID | --all) [--dry-run] [--yes] [--kv PATH]
  *   list          show every dead letter: id, handler, event type and id, when, why (default)
- *   replay        put dead letters back on the queue (attempt 0) and remove them from the list;
+ *   replay        put dead letters back in the outbox (attempt 0) and remove them from the list;
  *                 handlers are idempotent, so replaying one that already acted does nothing
  *   --id ID       replay one dead letter
  *   --all         replay all of them
@@ -17,7 +17,6 @@
 import { z } from "zod";
 import { confirmOrExit, flag, parseArgs, progressBar, runScript, UsageError } from "./_cli.ts";
 import { listDeadLetters, replayDeadLetter } from "../src/events/dead_letters.ts";
-import { createKvTransport } from "../src/events/queue_transport.ts";
 
 const USAGE = `
 Usage: deno task dlq [list] [--kv PATH]
@@ -65,11 +64,10 @@ export async function main(argv: string[]) {
     }
     if (chosen.length === 0) return console.log("Nothing to replay.");
     confirmOrExit(`Replay ${chosen.length} dead letter(s)?`, opts.yes);
-    const transport = createKvTransport(kv);
     const bar = progressBar("replaying", chosen.length);
     let replayed = 0;
     for (const l of chosen) {
-      if (await replayDeadLetter(kv, transport, l.id)) replayed++;
+      if (await replayDeadLetter(kv, l.id)) replayed++;
       bar.tick();
     }
     bar.done();

@@ -18,7 +18,7 @@ import { createKeyedHash } from "./crypto/keyed_hash.ts";
 import { resolveSecrets } from "./crypto/secrets.ts";
 import { createDoctorService } from "./doctors/doctor_service.ts";
 import { createEventRuntime, eventSettingsFrom } from "./events/event_runtime.ts";
-import { startQueueWorker } from "./events/queue_worker.ts";
+import { createAppointmentWriter } from "./booking/appointment_writer.ts";
 import { createPatientService } from "./patients/patient_service.ts";
 import { createErasurePlan } from "./patients/erasure_plan.ts";
 import { createKvWaitlistStore } from "./waitlist/waitlist_store.ts";
@@ -34,7 +34,7 @@ import { createConsoleSender, readOutbox } from "./notify/console_sender.ts";
 import type { MessageSender } from "./notify/message_sender.ts";
 import { createTwilioSender } from "./notify/twilio_sender.ts";
 import type { Logger } from "./observability/logger.ts";
-import { createAppMetrics } from "./observability/metrics.ts";
+import { createAppMetrics, recordOutboxStats } from "./observability/metrics.ts";
 import { openSharedState } from "./stores/open_shared_state.ts";
 import { createKvHoldStore } from "./stores/kv/hold_store.ts";
 import { createKvIdempotencyStore } from "./stores/kv/idempotency_store.ts";
@@ -209,6 +209,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     const prakriti = createKvPrakritiStore(kv);
     const idempotency = createKvIdempotencyStore(kv);
     const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
+    const settings = eventSettingsFrom(config);
     const events = createEventRuntime({
       kv,
       records,
@@ -218,8 +219,21 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       log,
       now,
       audit,
-      settings: eventSettingsFrom(config),
+      settings,
       onRetry: () => metrics.queueRetries.inc(),
+      onStats: (s) => recordOutboxStats(metrics, s),
+    });
+    const crashPoint = crashPoints(config, log);
+    const writer = createAppointmentWriter({
+      kv,
+      records,
+      holds,
+      log,
+      now,
+      dispatcher: events.dispatcher,
+      inlineBudgetMs: settings.inlineNoticeBudgetMs,
+      wake: () => events.relay.wake(),
+      crashPoint,
     });
 
     const deps: AppDeps = {
@@ -244,6 +258,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       patients: createPatientService({
         records,
         cipher,
+        writer,
         now,
         erasure: createErasurePlan({
           kv,
@@ -265,8 +280,9 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         sender,
         metrics,
         now,
-        crashPoint: crashPoints(config, log),
-        events: events.bookingEvents,
+        crashPoint,
+        writer,
+        audit: events.audit,
       })),
       idempotencyStore: idempotency,
       apiLimiter: shared.apiLimiter,
@@ -294,8 +310,9 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       config,
       records,
       holds,
-      courses: createKvCourseStore(kv),
+      courses: createKvCourseStore(kv, holds),
       booking: deps.booking,
+      writer,
       cipher,
       hash,
       sender,
@@ -318,10 +335,9 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       clockOffsetMs: config.ROOM_CLOCK_OFFSET_MS,
     });
     closers.unshift(() => deps.rooms?.close());
-    // Event delivery runs in every process; it ends when close() closes the KV.
-    startQueueWorker(kv, events.dispatcher, log).catch((err) =>
-      log.error("event queue worker stopped", { error: String(err) })
-    );
+    // Event delivery runs in every process, from the shared outbox; it stops before KV closes.
+    events.relay.start({ intervalMs: settings.pollMs, cron: true });
+    closers.unshift(() => events.relay.stop());
     return {
       deps,
       kv,

@@ -53,7 +53,7 @@ export interface AuditLog {
 }
 
 const MAX_APPEND_TRIES = 100;
-/** Entries chained and committed together: 5 mutations and 1 check each, well inside KV limits. */
+/** Entries chained and committed together: 5 mutations each and ONE check (the head) per batch. */
 const MAX_BATCH = 20;
 
 interface Waiting {

@@ -1,9 +1,10 @@
 /**
  * The booking flow: slots, holds, confirmation, cancellation, rescheduling and the doctor's
- * status changes. It owns the order of the steps that keep invariants 1–3 of DESIGN.md: a hold is
- * one atomic KV commit over the slot's cells; confirm books the appointment with its claims in
- * one step of the records store and only then drops the hold, so a crash in between leaves a
- * booked slot and a hold that expires, never a lost booking or a slot blocked forever.
+ * status changes. It checks who may do what and when (ownership, cut-off, codes); the state
+ * machine (src/domain/appointment_machine.ts) builds each change and its events, and the
+ * appointment writer stores them together. Confirm books the appointment (with its events) before
+ * dropping the hold, so a crash in between leaves a booked slot and a hold that expires, never a
+ * lost booking, a lost event, or a slot blocked forever.
  */
 import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
@@ -20,14 +21,30 @@ import {
   SlotUnavailableError,
   ValidationError,
 } from "../errors.ts";
-import type { BookingEvents } from "../events/booking_events.ts";
+import type { AuditLog } from "../audit/audit_log.ts";
+import {
+  appointmentIdFor,
+  cancel,
+  confirmFromHold,
+  holdPlaced,
+  holdReleased,
+  recordOutcome,
+  reschedule,
+} from "../domain/appointment_machine.ts";
+import { envelopesOf } from "../events/event_types.ts";
+import type { AppointmentWriter } from "./appointment_writer.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
 import { holdCodeMessage } from "../i18n/code_templates.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { AuthUser } from "../auth/token_service.ts";
-import type { HoldRecord, HoldStore } from "../stores/kv/hold_store.ts";
-import type { AppointmentQuery, Page, RecordStores } from "../stores/ports.ts";
-import { type AppointmentRecord, type DoctorRecord, SCHEMA_VERSION } from "../stores/records.ts";
+import type {
+  AppointmentQuery,
+  HoldRecord,
+  HoldStore,
+  Page,
+  RecordStores,
+} from "../stores/ports.ts";
+import type { AppointmentRecord, DoctorRecord } from "../stores/records.ts";
 import { type AppointmentView, appointmentView, type HoldView, holdView } from "./views.ts";
 
 export interface BookingDeps {
@@ -41,8 +58,10 @@ export interface BookingDeps {
   now: () => number;
   /** Test-only crash points: called at named steps; the test build exits the process there. */
   crashPoint?: (name: string) => void;
-  /** Audit trail and events, told after each store write succeeded (src/events/). */
-  events?: BookingEvents;
+  /** The one way appointment changes are stored, with their events. */
+  writer: AppointmentWriter;
+  /** Reads of consultation notes are audited before they are returned. */
+  audit?: AuditLog;
 }
 
 const HOUR_MS = 3_600_000;
@@ -185,7 +204,12 @@ export function createBookingService(deps: BookingDeps) {
         createdAt: new Date(nowMs).toISOString(),
       };
       try {
-        await holds.create(hold, config.MAX_ACTIVE_HOLDS_PER_PATIENT, nowMs);
+        await holds.create(
+          hold,
+          config.MAX_ACTIVE_HOLDS_PER_PATIENT,
+          nowMs,
+          envelopesOf(holdPlaced(hold, nowMs)),
+        );
       } catch (err) {
         metrics.bookings.inc({
           step: "hold",
@@ -215,7 +239,6 @@ export function createBookingService(deps: BookingDeps) {
         throw err;
       }
       metrics.bookings.inc({ step: "hold", outcome: "held" });
-      await deps.events?.holdCreated(hold);
       return holdView(hold);
     },
 
@@ -242,30 +265,18 @@ export function createBookingService(deps: BookingDeps) {
         metrics.bookings.inc({ step: "confirm", outcome: "invalid_code" });
         throw new InvalidCodeError();
       }
-      const iso = new Date(now()).toISOString();
-      const appointment: AppointmentRecord = {
-        id: appointmentIdFor(hold.id),
-        schemaVersion: SCHEMA_VERSION,
-        doctorId: hold.doctorId,
-        patientId: hold.patientId,
-        start: hold.start,
-        end: hold.end,
-        startMs: hold.startMs,
-        endMs: hold.endMs,
-        status: "confirmed",
-        reasonSealed: reason ? await cipher.seal(reason) : null,
-        notesSealed: null,
-        cancelReasonSealed: null,
-        cancelledBy: null,
-        holdId: hold.id,
-        online,
-        createdAt: iso,
-        updatedAt: iso,
-        version: 1,
-      };
+      const change = confirmFromHold(
+        hold,
+        {
+          reasonSealed: reason ? await cipher.seal(reason) : null,
+          online,
+        },
+        user,
+        now(),
+      );
       let booked: AppointmentRecord;
       try {
-        booked = await records.appointments.book(appointment);
+        booked = await deps.writer.write(change, { step: "confirm", consumes: hold });
       } catch (err) {
         metrics.bookings.inc({
           step: "confirm",
@@ -273,11 +284,6 @@ export function createBookingService(deps: BookingDeps) {
         });
         throw err;
       }
-      deps.crashPoint?.("confirm.after_book");
-      // Events go out before the hold is dropped: if the process dies in between, the hold's
-      // expiry check finds the booked appointment and publishes them (holds.expiry handler).
-      await deps.events?.confirmed(booked, user);
-      await holds.remove(hold);
       metrics.bookings.inc({ step: "confirm", outcome: "confirmed" });
       return view(booked, user);
     },
@@ -287,13 +293,21 @@ export function createBookingService(deps: BookingDeps) {
       if (!hold || hold.patientId !== patientId) {
         throw new NotFoundError(`Hold ${holdId} does not exist`);
       }
-      await holds.remove(hold);
-      await deps.events?.holdReleased(hold);
+      await holds.remove(hold, envelopesOf(holdReleased(hold, now())));
     },
 
     async getAppointment(user: AuthUser, id: string) {
       const a = await visibleAppointment(user, id);
-      if (a.notesSealed && user.role !== "patient") await deps.events?.notesRead(a, user);
+      if (a.notesSealed && user.role !== "patient" && deps.audit) {
+        await deps.audit.append({
+          actorId: user.id,
+          actorRole: user.role,
+          action: "appointment.notes_read",
+          appointmentId: a.id,
+          patientId: a.patientId,
+          doctorId: a.doctorId,
+        });
+      }
       return view(a, user);
     },
 
@@ -314,25 +328,11 @@ export function createBookingService(deps: BookingDeps) {
 
     async cancel(user: AuthUser, id: string, reason?: string) {
       const a = await visibleAppointment(user, id);
-      if (a.status !== "confirmed") {
-        throw new ConflictError(
-          "invalid_state",
-          `Appointment ${id} is ${a.status}; only a confirmed one can be cancelled`,
-        );
-      }
       // Patients are bound by the cut-off; a doctor (or admin) may still cancel, e.g. when ill.
-      if (user.role === "patient") assertBeforeCutoff(a, "cancel");
-      const next: AppointmentRecord = {
-        ...a,
-        status: "cancelled",
-        cancelReasonSealed: reason ? await cipher.seal(reason) : null,
-        cancelledBy: user.role,
-        updatedAt: new Date(now()).toISOString(),
-        version: a.version + 1,
-      };
-      const saved = await records.appointments.transition(a, next);
+      if (user.role === "patient" && a.status === "confirmed") assertBeforeCutoff(a, "cancel");
+      const change = cancel(a, user, reason ? await cipher.seal(reason) : null, now());
+      const saved = await deps.writer.write(change, { step: "cancel" });
       metrics.bookings.inc({ step: "cancel", outcome: "cancelled" });
-      await deps.events?.cancelled(saved, user);
       return view(saved, user);
     },
 
@@ -349,20 +349,9 @@ export function createBookingService(deps: BookingDeps) {
       if (hold.doctorId !== a.doctorId) {
         throw new PolicyError("other_doctor", "A reschedule hold must be with the same doctor");
       }
-      const next: AppointmentRecord = {
-        ...a,
-        start: hold.start,
-        end: hold.end,
-        startMs: hold.startMs,
-        endMs: hold.endMs,
-        holdId: hold.id,
-        updatedAt: new Date(now()).toISOString(),
-        version: a.version + 1,
-      };
-      const saved = await records.appointments.transition(a, next);
-      await holds.remove(hold);
+      const change = reschedule(a, hold, user, now());
+      const saved = await deps.writer.write(change, { step: "reschedule", consumes: hold });
       metrics.bookings.inc({ step: "reschedule", outcome: "rescheduled" });
-      await deps.events?.rescheduled(a, saved, user);
       return view(saved, user);
     },
 
@@ -372,32 +361,16 @@ export function createBookingService(deps: BookingDeps) {
       patch: { status?: "completed" | "no_show"; notes?: string },
     ) {
       const a = await visibleAppointment(user, id);
-      if (patch.status && a.status !== "confirmed" && a.status !== patch.status) {
-        throw new ConflictError(
-          "invalid_state",
-          `Appointment ${id} is ${a.status}; it cannot become ${patch.status}`,
-        );
-      }
-      if (!patch.status && a.status === "cancelled") {
-        throw new ConflictError("invalid_state", `Appointment ${id} is cancelled`);
-      }
-      const next: AppointmentRecord = {
-        ...a,
-        status: patch.status ?? a.status,
-        notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : a.notesSealed,
-        updatedAt: new Date(now()).toISOString(),
-        version: a.version + 1,
-      };
-      const saved = await records.appointments.transition(a, next);
-      await deps.events?.updatedByDoctor(a, saved, user, patch.notes !== undefined);
+      const change = recordOutcome(a, user, {
+        status: patch.status,
+        notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : undefined,
+      }, now());
+      const saved = await deps.writer.write(change, { step: "status" });
       return view(saved, user);
     },
   };
 }
 
-/** Confirming a hold always yields the same appointment id, so a retried confirm books once. */
-export function appointmentIdFor(holdId: string): string {
-  return holdId.replace(/^hld_/, "apt_");
-}
+export { appointmentIdFor };
 
 export type BookingService = ReturnType<typeof createBookingService>;

@@ -132,6 +132,8 @@ export const configSchema = z.object({
   /** Events (src/events/): first retry delay (doubling per try) and tries before dead-letter. */
   EVENT_RETRY_BASE_MS: int(10, 3_600_000).default(5_000),
   EVENT_MAX_ATTEMPTS: int(1, 20).default(6),
+  /** How often each instance's outbox relay looks for due events (it is also woken by writes). */
+  OUTBOX_POLL_MS: int(20, 60_000).default(1_000),
   WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5_000),
   WEBHOOK_SECRET_GRACE_HOURS: int(0, 24 * 30).default(24),
   WAITLIST_NOTIFY_PER_SLOT: int(1, 100).default(3),

@@ -1,12 +1,15 @@
 /**
  * Therapy courses: N sessions with one doctor, held and booked all or nothing. Holding writes one
- * hold per session in one KV commit (course_store.ts); one code confirms them all; confirming books
- * every session's appointment and, if any booking fails, cancels those it booked and answers 409.
+ * hold per session in one commit of the hold store (course_store.ts); one code confirms them all;
+ * confirming books every session through the appointment writer in one all-or-nothing write, each
+ * session with its own `appointment.confirmed`, audit entry and reminders, and one message.
  * When sessions are taken the 409 `course_unavailable` names them and proposes the nearest complete
  * alternative. It must never leave a course half held, and never log phones or reasons.
  */
 import type { AuthUser } from "../auth/token_service.ts";
-import { appointmentIdFor, type BookingService } from "../booking/booking_service.ts";
+import type { AppointmentWriter } from "../booking/appointment_writer.ts";
+import type { BookingService } from "../booking/booking_service.ts";
+import { appointmentIdFor, confirmFromHold } from "../domain/appointment_machine.ts";
 import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
@@ -23,15 +26,15 @@ import {
 } from "../errors.ts";
 import { courseCodeMessage } from "../i18n/code_templates.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
-import type { HoldRecord, HoldStore } from "../stores/kv/hold_store.ts";
 import {
   cellCountOf,
   type CourseRecord,
   type CourseStore,
   MAX_COURSE_CELLS,
+  sessionHold,
 } from "../stores/kv/course_store.ts";
-import type { RecordStores } from "../stores/ports.ts";
-import { type AppointmentRecord, type DoctorRecord, SCHEMA_VERSION } from "../stores/records.ts";
+import type { HoldRecord, HoldStore, RecordStores } from "../stores/ports.ts";
+import type { DoctorRecord } from "../stores/records.ts";
 import { type CourseRequest, expandCourse, proposeAlternatives } from "./course_planner.ts";
 import { CourseUnavailableError } from "./course_unavailable_error.ts";
 import { courseView } from "./course_view.ts";
@@ -42,6 +45,7 @@ export interface CourseDeps {
   holds: HoldStore;
   courses: CourseStore;
   booking: BookingService;
+  writer: AppointmentWriter;
   cipher: DataCipher;
   hash: KeyedHash;
   sender: MessageSender;
@@ -255,53 +259,25 @@ export function createCourseService(deps: CourseDeps) {
         await setStatus(course, "held", course.attempts + 1).catch(() => {});
         throw new InvalidCodeError();
       }
-      const iso = new Date(now()).toISOString();
-      const booked: AppointmentRecord[] = [];
+      const nowMs = now();
+      const sessionHolds = course.sessions.map((s) => sessionHold(course, s));
+      const changes = sessionHolds.map((h, session) =>
+        confirmFromHold(h, { reasonSealed: null, online: false }, user, nowMs, {
+          id: course.id,
+          session,
+        })
+      );
       try {
-        for (const s of course.sessions) {
-          booked.push(
-            await records.appointments.book({
-              id: s.appointmentId,
-              schemaVersion: SCHEMA_VERSION,
-              doctorId: course.doctorId,
-              patientId: course.patientId,
-              start: s.start,
-              end: s.end,
-              startMs: s.startMs,
-              endMs: s.endMs,
-              status: "confirmed",
-              reasonSealed: null,
-              notesSealed: null,
-              cancelReasonSealed: null,
-              cancelledBy: null,
-              holdId: s.holdId,
-              createdAt: iso,
-              updatedAt: iso,
-              version: 1,
-            }),
-          );
-        }
+        await deps.writer.writeAll(changes, { step: "course_confirm", consumes: sessionHolds });
       } catch (err) {
-        for (const a of booked) {
-          await records.appointments.transition(a, {
-            ...a,
-            status: "cancelled",
-            cancelledBy: "patient",
-            updatedAt: iso,
-            version: a.version + 1,
-          });
-        }
+        if (!(err instanceof ConflictError)) throw err;
         await courses.releaseHolds(course);
         await setStatus(course, "failed").catch(() => {});
-        if (err instanceof ConflictError) {
-          throw new ConflictError(
-            "course_unavailable",
-            "A session could not be booked; none of the course was booked",
-          );
-        }
-        throw err;
+        throw new ConflictError(
+          "course_unavailable",
+          "A session could not be booked; none of the course was booked",
+        );
       }
-      await courses.releaseHolds(course);
       return courseView(await setStatus(course, "confirmed"));
     },
 

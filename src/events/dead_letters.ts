@@ -1,14 +1,14 @@
 /**
- * The dead-letter list: envelopes whose handler failed on every try (written by the dispatcher)
- * or that the KV queue itself could not deliver (`keysIfUndelivered` parks the raw envelope).
- * `deno task dlq` lists and replays them; a replay starts the envelope over at attempt 0 and the
- * handler's idempotency record keeps it from acting twice.
+ * The dead-letter list: outbox entries whose handler failed on every try (moved here by the
+ * dispatcher). `deno task dlq` lists and replays them; a replay puts the envelope back in the
+ * outbox, due now at attempt 0, and removes the letter in one commit; the handler's idempotency
+ * record keeps a replay of work already done from acting twice.
  */
 import { newId } from "../crypto/random.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { eventDlqKey, keySpace } from "../stores/kv/keys.ts";
 import { type EventEnvelope, isEnvelope } from "./event_types.ts";
-import type { QueueTransport } from "./queue_transport.ts";
+import { addToOutbox } from "./outbox.ts";
 
 export interface DeadLetter {
   id: string;
@@ -17,18 +17,28 @@ export interface DeadLetter {
   failedAt: string;
 }
 
+export function newDeadLetter(envelope: EventEnvelope, error: string, nowMs: number): DeadLetter {
+  return {
+    id: newId("dlq", nowMs),
+    envelope,
+    error,
+    failedAt: new Date(nowMs).toISOString(),
+  };
+}
+
+/** Parks an envelope in the list (the dispatcher does it in the commit that drops the entry). */
 export async function addDeadLetter(
   kv: Deno.Kv,
   envelope: EventEnvelope,
   error: string,
   nowMs: number,
 ): Promise<void> {
-  const id = newId("dlq", nowMs);
-  const letter: DeadLetter = { id, envelope, error, failedAt: new Date(nowMs).toISOString() };
-  await commit(() => kv.atomic().set(eventDlqKey(id), letter));
+  const letter = newDeadLetter(envelope, error, nowMs);
+  await commit(() => kv.atomic().set(eventDlqKey(letter.id), letter));
 }
 
 function toLetter(id: string, value: unknown): DeadLetter | null {
+  // Raw envelopes were parked by the KV queue of earlier versions (keysIfUndelivered).
   if (isEnvelope(value)) {
     return { id, envelope: value, error: "undelivered by the queue", failedAt: "" };
   }
@@ -47,16 +57,18 @@ export async function listDeadLetters(kv: Deno.Kv, limit = 1000): Promise<DeadLe
   return out;
 }
 
-/** Puts a dead letter back on the queue and removes it from the list, in one commit. */
+/** Puts a dead letter back in the outbox (due `nowMs`, attempt 0) and removes it, in one commit. */
 export async function replayDeadLetter(
   kv: Deno.Kv,
-  transport: QueueTransport,
   id: string,
+  nowMs = Date.now(),
 ): Promise<boolean> {
   const entry = await withKvRetry(() => kv.get(eventDlqKey(id)));
   const letter = entry.value === null ? null : toLetter(id, entry.value);
   if (!letter) return false;
-  await transport.enqueue([{ ...letter.envelope, attempt: 0, notBeforeMs: 0 }], 0);
-  const res = await commit(() => kv.atomic().check(entry).delete(eventDlqKey(id)));
+  const again: EventEnvelope = { ...letter.envelope, attempt: 0, notBeforeMs: nowMs };
+  const res = await commit(() =>
+    addToOutbox(kv.atomic().check(entry).delete(eventDlqKey(id)), [again])
+  );
   return res.ok;
 }

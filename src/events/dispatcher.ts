@@ -1,18 +1,22 @@
 /**
- * Delivers one envelope to its handler, exactly once in effect: a handled-event record per
- * (handler, event id) is claimed with an atomic check before the handler runs and marked done
- * after, so a duplicate delivery does nothing. A failing handler is retried with exponential
- * backoff (`retryBaseMs · 2^attempt`, capped at an hour) and after `maxAttempts` tries the
- * envelope goes to the dead-letter list. `deliver` is a plain function; the KV queue listener
- * only calls it, and unit tests call it directly with their own clock.
+ * Delivers one outbox entry to its handler, exactly once in effect, whichever instance runs it.
+ * The lease is the handled record ["event_handled", handler, eventId]: claimed with an atomic
+ * check on its versionstamp (state `running`, `leaseUntilMs`), so two instances never run one
+ * handler for one event at the same time; a lease past `leaseUntilMs` belongs to a crashed
+ * worker and may be taken over (the value's own time is checked: `expireIn` is lazy). When the
+ * handler succeeds, one commit marks the record `done` and deletes the outbox entry; a later copy
+ * of the event finds `done` and only deletes its entry. A failing handler releases the lease and
+ * the entry moves to a later due time (`retryBaseMs · 2^attempt`, capped at an hour); after
+ * `maxAttempts` tries it goes to the dead-letter list. `deliver` is a plain function: the relay,
+ * the inline notice and unit tests call it with their own clock.
  */
 import type { Logger } from "../observability/logger.ts";
 import { errorFields, redactText } from "../observability/logger.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
-import { eventHandledKey } from "../stores/kv/keys.ts";
-import { addDeadLetter } from "./dead_letters.ts";
+import { eventDlqKey, eventHandledKey } from "../stores/kv/keys.ts";
+import { newDeadLetter } from "./dead_letters.ts";
 import type { EventEnvelope, EventHandler } from "./event_types.ts";
-import { MAX_QUEUE_DELAY_MS, type QueueTransport } from "./queue_transport.ts";
+import { addToOutbox, dueKeyOf } from "./outbox.ts";
 
 export type DeliveryOutcome = "done" | "duplicate" | "deferred" | "busy" | "retry" | "dead";
 
@@ -22,14 +26,13 @@ interface HandledRecord {
 }
 
 const HANDLED_TTL_MS = 30 * 24 * 3_600_000;
-/** A claim older than this is taken to be from a crashed worker and may be taken over. */
-const LEASE_MS = 5 * 60_000;
+/** How long one delivery may run before another instance takes it over as crashed. */
+export const LEASE_MS = 60_000;
 const MAX_BACKOFF_MS = 3_600_000;
 
 export interface DispatcherDeps {
   kv: Deno.Kv;
   handlers: readonly EventHandler[];
-  transport: QueueTransport;
   now: () => number;
   log: Logger;
   retryBaseMs: number;
@@ -42,7 +45,7 @@ export interface Dispatcher {
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
-  const { kv, transport, now, log, retryBaseMs, maxAttempts } = deps;
+  const { kv, now, log, retryBaseMs, maxAttempts } = deps;
   const byName = new Map(deps.handlers.map((h) => [h.name, h]));
 
   async function claim(key: Deno.KvKey, nowMs: number): Promise<"claimed" | "done" | "busy"> {
@@ -52,44 +55,47 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const res = await commit(() =>
       kv.atomic().check(entry).set(
         key,
-        {
-          state: "running",
-          leaseUntilMs: nowMs + LEASE_MS,
-        } satisfies HandledRecord,
+        { state: "running", leaseUntilMs: nowMs + LEASE_MS } satisfies HandledRecord,
         { expireIn: HANDLED_TTL_MS },
       )
     );
     return res.ok ? "claimed" : "busy";
   }
 
+  async function deadLetter(
+    envelope: EventEnvelope,
+    error: string,
+    nowMs: number,
+    extra?: Deno.KvKey,
+  ) {
+    const letter = newDeadLetter(envelope, error, nowMs);
+    await commit(() => {
+      const op = kv.atomic().set(eventDlqKey(letter.id), letter).delete(dueKeyOf(envelope));
+      return extra ? op.delete(extra) : op;
+    });
+  }
+
   return {
     async deliver(envelope) {
       const nowMs = now();
       const { event } = envelope;
-      if (envelope.notBeforeMs > nowMs) {
-        await transport.enqueue(
-          [envelope],
-          Math.min(MAX_QUEUE_DELAY_MS, envelope.notBeforeMs - nowMs),
-        );
-        return "deferred";
-      }
+      if (envelope.notBeforeMs > nowMs) return "deferred";
       const handler = byName.get(envelope.handler);
       if (!handler) {
-        await addDeadLetter(kv, envelope, `No handler named ${envelope.handler}`, nowMs);
+        await deadLetter(envelope, `No handler named ${envelope.handler}`, nowMs);
         return "dead";
       }
       const key = eventHandledKey(handler.name, event.id);
       const claimed = await claim(key, nowMs);
-      if (claimed === "done") return "duplicate";
-      if (claimed === "busy") {
-        // Another delivery of the same event is running; look again later, it will usually be done.
-        await transport.enqueue([envelope], retryBaseMs);
-        return "busy";
+      if (claimed === "done") {
+        await commit(() => kv.atomic().delete(dueKeyOf(envelope)));
+        return "duplicate";
       }
+      // Another instance runs it; the entry stays and is looked at again on a later pass.
+      if (claimed === "busy") return "busy";
       try {
         await handler.handle(event, { now: nowMs, attempt: envelope.attempt, maxAttempts });
       } catch (err) {
-        await commit(() => kv.atomic().delete(key));
         const next = envelope.attempt + 1;
         const fields = {
           handler: handler.name,
@@ -98,20 +104,25 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           attempt: next,
         };
         if (next >= maxAttempts) {
-          await addDeadLetter(kv, envelope, errorMessage(err), nowMs);
+          await deadLetter(envelope, errorMessage(err), nowMs, key);
           log.error("event handler gave up; dead-lettered", { ...fields, ...errorFields(err) });
           return "dead";
         }
         deps.onRetry?.(handler.name);
         log.warn("event handler failed; will retry", { ...fields, ...errorFields(err) });
         const delay = Math.min(MAX_BACKOFF_MS, retryBaseMs * 2 ** envelope.attempt);
-        await transport.enqueue([{ ...envelope, attempt: next, notBeforeMs: 0 }], delay);
+        const retry = { ...envelope, attempt: next, notBeforeMs: nowMs + delay };
+        await commit(() =>
+          addToOutbox(kv.atomic().delete(key).delete(dueKeyOf(envelope)), [retry])
+        );
         return "retry";
       }
       await commit(() =>
-        kv.atomic().set(key, { state: "done", leaseUntilMs: 0 } satisfies HandledRecord, {
-          expireIn: HANDLED_TTL_MS,
-        })
+        kv.atomic()
+          .set(key, { state: "done", leaseUntilMs: 0 } satisfies HandledRecord, {
+            expireIn: HANDLED_TTL_MS,
+          })
+          .delete(dueKeyOf(envelope))
       );
       return "done";
     },

@@ -1,33 +1,29 @@
 /**
  * Builds the event system from its dependencies: the audit trail, webhooks, waitlist, every
- * handler, the bus and the dispatcher, plus the facade the booking service calls. The transport is
- * a parameter so unit tests run the very same handlers on an in-memory queue they drain by hand.
+ * handler, the bus handlers publish follow-up work on, the dispatcher and the outbox relay. Unit
+ * tests build the very same runtime on an in-memory KV and drive the relay with their own clock.
  */
 import type { AuditLog } from "../audit/audit_log.ts";
 import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { HoldStore } from "../stores/kv/hold_store.ts";
-import type { RecordStores } from "../stores/ports.ts";
+import type { HoldStore, RecordStores } from "../stores/ports.ts";
 import { createWaitlistService } from "../waitlist/waitlist_service.ts";
 import { createKvWaitlistStore } from "../waitlist/waitlist_store.ts";
 import { createWebhookService } from "../webhooks/webhook_service.ts";
 import { createKvWebhookStore } from "../webhooks/webhook_store.ts";
-import { type BookingEvents, createBookingEvents } from "./booking_events.ts";
 import { createDispatcher } from "./dispatcher.ts";
-import { createEventBus, type EventBus, subscriptionsOf } from "./event_bus.ts";
-import type { EventHandler } from "./event_types.ts";
+import { createEventBus } from "./event_bus.ts";
+import { type EventHandler, SUBSCRIPTIONS } from "./event_types.ts";
+import { auditHandler } from "./handlers/audit_handler.ts";
 import { holdExpiryHandler } from "./handlers/hold_expiry_handler.ts";
-import {
-  patientNoticeHandler,
-  reminderSchedulerHandler,
-  reminderSenderHandler,
-} from "./handlers/patient_handlers.ts";
+import { patientNoticeHandler, reminderSenderHandler } from "./handlers/patient_handlers.ts";
 import { waitlistHandler } from "./handlers/waitlist_handler.ts";
 import { webhookDeliveryHandler, webhookFanoutHandler } from "./handlers/webhook_handlers.ts";
+import type { OutboxStats } from "./outbox.ts";
+import { createOutboxRelay } from "./outbox_relay.ts";
 import { createPatientMessenger } from "./patient_messenger.ts";
-import { createKvTransport, type QueueTransport } from "./queue_transport.ts";
 
 export interface EventSettings {
   retryBaseMs: number;
@@ -37,12 +33,11 @@ export interface EventSettings {
   waitlistPerSlot: number;
   /** Refuse loopback/private webhook hosts and check DNS at delivery (production). */
   strictWebhookHosts: boolean;
-  /** How long a request waits for the patient's notice to go out inline; 0 = queue only. */
+  /** How long a request waits for the patient's notice to go out inline; 0 = relay only. */
   inlineNoticeBudgetMs: number;
+  /** Interval of the outbox relay's passes. */
+  pollMs: number;
 }
-
-/** The patient's confirmation/cancellation notice goes out before the API answers. */
-const INLINE_HANDLERS: ReadonlySet<string> = new Set(["patient.notice"]);
 
 export interface EventRuntimeDeps {
   kv: Deno.Kv;
@@ -55,13 +50,26 @@ export interface EventRuntimeDeps {
   /** The audit trail (one per process, built in bootstrap.ts). */
   audit: AuditLog;
   settings: EventSettings;
-  transport?: QueueTransport;
   onRetry?: (handler: string) => void;
+  onStats?: (stats: OutboxStats) => void;
+}
+
+/** Throws unless each handler subscribes to exactly what SUBSCRIPTIONS says it does. */
+function assertSubscriptions(handlers: readonly EventHandler[]) {
+  const table = SUBSCRIPTIONS as Record<string, readonly string[]>;
+  for (const h of handlers) {
+    const listed = table[h.name];
+    if (!listed || listed.join() !== h.events.join()) {
+      throw new Error(`Handler ${h.name} is missing from SUBSCRIPTIONS or differs from it`);
+    }
+  }
+  const names = new Set(handlers.map((h) => h.name));
+  const missing = Object.keys(table).filter((n) => !names.has(n));
+  if (missing.length > 0) throw new Error(`No handler for ${missing.join(", ")}`);
 }
 
 export function createEventRuntime(deps: EventRuntimeDeps) {
   const { kv, records, cipher, log, now, settings } = deps;
-  const transport = deps.transport ?? createKvTransport(kv);
   const audit = deps.audit;
   const webhooks = createWebhookService({
     store: createKvWebhookStore(kv),
@@ -72,21 +80,13 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
   });
   const waitlist = createWaitlistService({ store: createKvWaitlistStore(kv), records, now });
   const messenger = createPatientMessenger({ records, cipher, sender: deps.sender, log });
-
-  let bus: EventBus | null = null;
-  // Built after the handlers (it needs the bus); the expiry handler calls it late.
-  let bookingEvents: BookingEvents = undefined as unknown as BookingEvents;
-  const publish: EventBus["publish"] = (event, options) => bus!.publish(event, options);
+  const bus = createEventBus(kv);
+  const publish = bus.publish;
   const handlers: EventHandler[] = [
     patientNoticeHandler(messenger),
-    reminderSchedulerHandler(publish),
     reminderSenderHandler(records, messenger),
-    holdExpiryHandler({
-      holds: deps.holds,
-      records,
-      publish,
-      recoverConfirmed: (a) => bookingEvents.confirmed(a, { id: a.patientId, role: "patient" }),
-    }),
+    auditHandler(audit),
+    holdExpiryHandler({ holds: deps.holds, records, publish }),
     waitlistHandler(waitlist, messenger, settings.waitlistPerSlot, log),
     webhookFanoutHandler(webhooks, publish),
     webhookDeliveryHandler(webhooks, {
@@ -94,41 +94,25 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
       checkDns: settings.strictWebhookHosts,
     }),
   ];
-  let dispatcher: ReturnType<typeof createDispatcher> | null = null;
-  bus = createEventBus({
-    transport,
-    subscriptions: subscriptionsOf(handlers),
-    now,
-    inline: () =>
-      dispatcher && settings.inlineNoticeBudgetMs > 0
-        ? {
-          handlers: INLINE_HANDLERS,
-          deliver: (envelope) => dispatcher!.deliver(envelope),
-          budgetMs: settings.inlineNoticeBudgetMs,
-        }
-        : null,
-  });
-  dispatcher = createDispatcher({
+  assertSubscriptions(handlers);
+  const dispatcher = createDispatcher({
     kv,
     handlers,
-    transport,
     now,
     log,
     retryBaseMs: settings.retryBaseMs,
     maxAttempts: settings.maxAttempts,
     onRetry: deps.onRetry,
   });
-  bookingEvents = createBookingEvents({ bus, audit, log, now });
-  return {
-    bus,
-    dispatcher: dispatcher!,
-    transport,
-    handlers,
-    audit,
-    webhooks,
-    waitlist,
-    bookingEvents,
-  };
+  const relay = createOutboxRelay({
+    kv,
+    dispatcher,
+    appointments: records.appointments,
+    now,
+    log,
+    onStats: deps.onStats,
+  });
+  return { bus, dispatcher, relay, handlers, audit, webhooks, waitlist, settings };
 }
 
 export type EventRuntime = ReturnType<typeof createEventRuntime>;
@@ -143,5 +127,6 @@ export function eventSettingsFrom(config: Config): EventSettings {
     waitlistPerSlot: config.WAITLIST_NOTIFY_PER_SLOT,
     strictWebhookHosts: config.APP_ENV === "production",
     inlineNoticeBudgetMs: 2_000,
+    pollMs: config.OUTBOX_POLL_MS,
   };
 }

@@ -1,7 +1,7 @@
 /**
- * The events of the product and the envelope that carries one to one handler through the queue.
+ * The events of the product and the envelope that carries one to one handler through the outbox.
  * Events hold ids, instants and statuses only: never phones, names, reasons or notes, because they
- * are stored in KV queues, dead-letter lists and sent to clinics' webhooks.
+ * are stored in the outbox, dead-letter lists and sent to clinics' webhooks.
  */
 
 /** Events clinics can subscribe to with webhooks. */
@@ -17,6 +17,7 @@ export const PUBLIC_EVENT_TYPES = [
 
 /** Work items the product schedules for itself; never sent to webhooks. */
 export const INTERNAL_EVENT_TYPES = [
+  "audit.entry",
   "hold.expiry_due",
   "reminder.due",
   "webhook.delivery",
@@ -40,6 +41,11 @@ export interface EventData {
   actorId?: string;
   actorRole?: string;
   reminder?: ReminderKind;
+  /** A session of a therapy course: the course and the session's index (0 = first). */
+  courseId?: string;
+  courseSession?: number;
+  /** audit.entry: the audited action (an AuditAction). */
+  action?: string;
   /** webhook.delivery: the endpoint and the public event to deliver. */
   endpointId?: string;
   payload?: VaidyaEvent;
@@ -62,7 +68,7 @@ export interface EventEnvelope {
   event: VaidyaEvent;
   /** 0 for the first try. */
   attempt: number;
-  /** Not to be handled before this instant (delays longer than the queue allows hop). */
+  /** Not to be handled before this instant: the outbox entry's due time. */
   notBeforeMs: number;
 }
 
@@ -89,4 +95,45 @@ export interface EventHandler {
   name: string;
   events: readonly EventType[];
   handle(event: VaidyaEvent, ctx: HandlerContext): Promise<void>;
+}
+
+/** An event a state change causes, due now or at `atMs` (reminders, hold expiry checks). */
+export interface ScheduledEvent {
+  event: VaidyaEvent;
+  atMs?: number;
+}
+
+/**
+ * Which handler acts on which event type: static, so a writer can fan an event out to one outbox
+ * entry per handler in the very commit that causes it. Each handler declares its `events` from
+ * this table (src/events/handlers/), and the runtime refuses a handler missing from it.
+ */
+export const SUBSCRIPTIONS = {
+  "patient.notice": ["appointment.confirmed", "appointment.cancelled", "appointment.rescheduled"],
+  "reminders.send": ["reminder.due"],
+  "audit.append": ["audit.entry"],
+  "holds.expiry": ["hold.expiry_due"],
+  "waitlist.notify": ["slot.released"],
+  "webhooks.fanout": PUBLIC_EVENT_TYPES,
+  "webhooks.deliver": ["webhook.delivery"],
+} as const satisfies Record<string, readonly EventType[]>;
+
+export type HandlerName = keyof typeof SUBSCRIPTIONS;
+
+/** One envelope per subscribed handler, due at the event's `atMs`, else when it happened. */
+export function envelopesOf(events: readonly ScheduledEvent[]): EventEnvelope[] {
+  const out: EventEnvelope[] = [];
+  for (const { event, atMs } of events) {
+    for (const [handler, types] of Object.entries(SUBSCRIPTIONS)) {
+      if (!(types as readonly string[]).includes(event.type)) continue;
+      out.push({
+        kind: ENVELOPE_KIND,
+        handler,
+        event,
+        attempt: 0,
+        notBeforeMs: atMs ?? event.occurredAtMs,
+      });
+    }
+  }
+  return out;
 }

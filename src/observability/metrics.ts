@@ -130,8 +130,15 @@ export function createAppMetrics() {
       "Latency of calls to stores, by store and operation",
       SECONDS,
     ),
-    queueDepth: registry.gauge("vaidya_queue_depth", "Queue messages waiting"),
-    queueRetries: registry.counter("vaidya_queue_retries_total", "Queue handler retries"),
+    outboxDepth: registry.gauge(
+      "vaidya_outbox_depth",
+      "Event outbox entries waiting, by state (due, scheduled), read by this instance's relay",
+    ),
+    outboxOldestAge: registry.gauge(
+      "vaidya_outbox_oldest_due_age_seconds",
+      "Age of the oldest outbox entry already due (0 when none is due)",
+    ),
+    queueRetries: registry.counter("vaidya_queue_retries_total", "Event handler retries"),
     messageDeliveries: registry.counter(
       "vaidya_message_delivery_total",
       "Messages by channel and delivery status (queued when sent, then Twilio's status callbacks)",
@@ -152,3 +159,13 @@ export function createAppMetrics() {
 }
 
 export type AppMetrics = ReturnType<typeof createAppMetrics>;
+
+/** Sets the outbox gauges from one look at the outbox (src/events/outbox.ts `outboxStats`). */
+export function recordOutboxStats(
+  metrics: Pick<AppMetrics, "outboxDepth" | "outboxOldestAge">,
+  stats: { depth: number; due: number; oldestDueAgeMs: number },
+) {
+  metrics.outboxDepth.set({ state: "due" }, stats.due);
+  metrics.outboxDepth.set({ state: "scheduled" }, stats.depth - stats.due);
+  metrics.outboxOldestAge.set({}, stats.oldestDueAgeMs / 1000);
+}

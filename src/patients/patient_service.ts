@@ -2,9 +2,12 @@
  * The patient's own profile (`/v1/me`): name, preferred language and channel, time zone, date of
  * birth, gender and medical history, all personal fields sealed at rest. Erasure removes personal
  * data and the phone's blind index, clears medical text from the patient's appointments, cancels
- * future ones (freeing the doctors' slots), keeps the anonymised history and then runs the erasure
- * plan (erasure_plan.ts) for every other record of the patient.
+ * future ones through the appointment writer (so `appointment.cancelled`, webhooks, the waitlist
+ * and the freed slots follow as for any cancellation), keeps the anonymised history and then runs
+ * the erasure plan (erasure_plan.ts) for every other record of the patient.
  */
+import type { AppointmentWriter } from "../booking/appointment_writer.ts";
+import { erase } from "../domain/appointment_machine.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import { NotFoundError } from "../errors.ts";
 import type { RecordStores } from "../stores/ports.ts";
@@ -40,6 +43,8 @@ export interface PatientDeps {
   cipher: DataCipher;
   /** Everything else erasure removes (erasure_plan.ts). */
   erasure: ErasureStep[];
+  /** The one way appointment changes are stored, with their events. */
+  writer: AppointmentWriter;
   now: () => number;
 }
 
@@ -121,20 +126,11 @@ export function createPatientService(deps: PatientDeps) {
       let cancelled = 0;
       const iso = new Date(now()).toISOString();
       await forEachAppointment(id, async (a) => {
-        const future = a.status === "confirmed" && a.startMs > now();
-        const next: AppointmentRecord = {
-          ...a,
-          status: future ? "cancelled" : a.status,
-          cancelledBy: future ? "patient" : a.cancelledBy,
-          reasonSealed: null,
-          notesSealed: null,
-          cancelReasonSealed: null,
-          updatedAt: iso,
-          version: a.version + 1,
-        };
-        await records.appointments.transition(a, next);
+        const change = erase(a, { id, role: "patient" }, now());
+        // The patient is being erased: no "cancelled" message goes out to them.
+        await deps.writer.write(change, { step: "erase", inline: false });
         anonymised++;
-        if (future) cancelled++;
+        if (change.next.status !== a.status) cancelled++;
       });
       await records.patients.update({
         ...p,

@@ -4,6 +4,7 @@
  * guarantees live in the contract of `AppointmentStore`: every adapter must keep them.
  */
 import type { Interval } from "../domain/slots.ts";
+import type { EventEnvelope } from "../events/event_types.ts";
 import type {
   AppointmentRecord,
   AppointmentStatus,
@@ -52,22 +53,47 @@ export interface AppointmentQuery {
   status?: AppointmentStatus;
 }
 
+/**
+ * Every appointment write carries `outbox`: the envelopes of the events the change causes. An
+ * adapter stores them with the change, atomically (KV: in the same commit; MongoDB: inside the
+ * appointment document, until `pendingEvents`/`clearPendingEvents` relay them). Only the
+ * appointment writer (src/booking/appointment_writer.ts) calls `book`, `bookMany`, `transition`.
+ */
 export interface AppointmentStore {
+  /** True where events wait inside records (MongoDB) and must be moved to the KV outbox. */
+  readonly eventsInRecords: boolean;
   /**
    * Claims every 5-minute cell of [startMs, endMs) for the doctor and writes the appointment, as one
    * step: afterwards either both exist or neither does (a crash may leave claims that `get`/`book`
    * and reconcile treat as free once their appointment is missing). Throws `SlotUnavailableError`
    * when any cell is claimed by another active appointment. Booking the same id again returns the
-   * stored appointment (idempotent retry).
+   * stored appointment (idempotent retry) and stores no events again.
    */
-  book(appointment: AppointmentRecord): Promise<AppointmentRecord>;
+  book(appointment: AppointmentRecord, outbox?: EventEnvelope[]): Promise<AppointmentRecord>;
+  /**
+   * Books several appointments of one doctor all or nothing (a therapy course): either every one
+   * is stored with its claims and `outbox`, or none is and `SlotUnavailableError` is thrown.
+   * Appointments already stored under their ids count as booked (idempotent retry).
+   */
+  bookMany(
+    appointments: AppointmentRecord[],
+    outbox?: EventEnvelope[],
+  ): Promise<AppointmentRecord[]>;
   /**
    * Replaces `prev` with `next` (same id, `next.version === prev.version + 1`), moving claims: cells
    * of `next` not held by `prev` are claimed (else `SlotUnavailableError`), cells of `prev` not in
    * `next` are released; a cancelled appointment holds no cells. Throws
    * `ConflictError("version_conflict")` if the stored version is not `prev.version`.
    */
-  transition(prev: AppointmentRecord, next: AppointmentRecord): Promise<AppointmentRecord>;
+  transition(
+    prev: AppointmentRecord,
+    next: AppointmentRecord,
+    outbox?: EventEnvelope[],
+  ): Promise<AppointmentRecord>;
+  /** Events stored inside records and not yet relayed (always empty where commits are atomic). */
+  pendingEvents(limit: number): Promise<{ appointmentId: string; envelopes: EventEnvelope[] }[]>;
+  /** Forgets relayed events of one appointment, by event id. */
+  clearPendingEvents(appointmentId: string, eventIds: string[]): Promise<void>;
   get(id: string): Promise<AppointmentRecord | null>;
   /** Active appointments of a doctor overlapping [fromMs, toMs). */
   busy(doctorId: string, fromMs: number, toMs: number): Promise<Interval[]>;
@@ -97,4 +123,61 @@ export interface RecordStores {
   appointments: AppointmentStore;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A slot held for a patient until `expiresAtMs`, waiting for its confirmation code. */
+export interface HoldRecord {
+  id: string;
+  doctorId: string;
+  patientId: string;
+  start: string;
+  end: string;
+  startMs: number;
+  endMs: number;
+  expiresAtMs: number;
+  /** HMAC of the confirmation code, bound to this hold's id. */
+  codeHash: string;
+  attempts: number;
+  createdAt: string;
+}
+
+/** A record written in the same commit as a group of holds, if its key is still free (a course). */
+export interface HeldAlongside {
+  key: Deno.KvKey;
+  value: unknown;
+}
+
+/**
+ * Slot holds (always in KV, whatever the records store). Creating and releasing holds is one
+ * commit on the doctor's calendar version; `outbox` envelopes (hold expiry checks, released slots)
+ * are written in that commit.
+ */
+export interface HoldStore {
+  /** One hold, counted against the patient's `maxActivePerPatient`. */
+  create(
+    hold: HoldRecord,
+    maxActivePerPatient: number,
+    nowMs: number,
+    outbox?: EventEnvelope[],
+  ): Promise<HoldRecord>;
+  /** Several holds of one doctor, all or nothing, with `alongside` (not counted per patient). */
+  createGroup(
+    holds: HoldRecord[],
+    nowMs: number,
+    options: { alongside: HeldAlongside; outbox?: EventEnvelope[] },
+  ): Promise<void>;
+  get(id: string): Promise<HoldRecord | null>;
+  /**
+   * Counts one check of the hold's code before it is compared; false when `max` checks were
+   * already counted (or the hold is gone), so a burst of guesses compares at most `max`.
+   */
+  reserveAttempt(holdId: string, max: number): Promise<boolean>;
+  /** Removes the holds (one doctor) and frees their cells, with `outbox`. Safe to call twice. */
+  remove(holds: HoldRecord | HoldRecord[], outbox?: EventEnvelope[]): Promise<void>;
+  /** Live holds of a doctor overlapping [fromMs, toMs). */
+  active(doctorId: string, fromMs: number, toMs: number, nowMs: number): Promise<Interval[]>;
+  /** Live holds of a patient. */
+  countActiveForPatient(patientId: string, nowMs: number): Promise<number>;
+  /** Removes every hold listed for the patient, expired or not (erasure). Returns how many. */
+  removeAllForPatient(patientId: string): Promise<number>;
 }

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { ConflictError, SlotUnavailableError, ValidationError } from "../../src/errors.ts";
 import { encodeCursor } from "../../src/stores/cursor.ts";
+import { ENVELOPE_KIND, type EventEnvelope } from "../../src/events/event_types.ts";
 import type { RecordStores } from "../../src/stores/ports.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
@@ -182,6 +183,51 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
       if (r.status === "rejected") assert.ok(r.reason instanceof SlotUnavailableError, r.reason);
     }
     assert.equal((await s.appointments.busy(doctorId, T0, T0 + 240 * MINUTE_MS)).length, 1);
+  });
+
+  test("appointments.bookMany() books every session or none", async (s) => {
+    const doctorId = id("doc");
+    const taken = await s.appointments.book(appointment(doctorId, id("pat"), 120, 90));
+    const patientId = id("pat");
+    const course = [0, 240, 120].map((m) => appointment(doctorId, patientId, m, 90));
+    await assert.rejects(s.appointments.bookMany(course), SlotUnavailableError);
+    for (const a of course) assert.equal(await s.appointments.get(a.id), null, "none booked");
+    const free = [0, 240, 480].map((m) => appointment(doctorId, patientId, m, 90));
+    assert.deepEqual(await s.appointments.bookMany(free), free);
+    for (const a of free) assert.deepEqual(await s.appointments.get(a.id), a);
+    assert.deepEqual(await s.appointments.bookMany(free), free, "a retry books nothing new");
+    assert.deepEqual(await s.appointments.get(taken.id), taken);
+  });
+
+  test("appointments keep the events of a change with it, and never show them", async (s) => {
+    const a = appointment(id("doc"), id("pat"), 0);
+    const env = (eventId: string): EventEnvelope => ({
+      kind: ENVELOPE_KIND,
+      handler: "webhooks.fanout",
+      event: {
+        id: eventId,
+        type: "appointment.confirmed" as const,
+        occurredAtMs: T0,
+        data: { appointmentId: a.id },
+      },
+      attempt: 0,
+      notBeforeMs: T0,
+    });
+    await s.appointments.book(a, [env("e1")]);
+    assert.deepEqual(await s.appointments.get(a.id), a, "the record carries no events");
+    const cancelled = moved(a, { status: "cancelled", cancelledBy: "patient" });
+    await s.appointments.transition(a, cancelled, [env("e2")]);
+    const pending = await s.appointments.pendingEvents(100);
+    const mine = pending.filter((p) => p.appointmentId === a.id).flatMap((p) => p.envelopes);
+    if (!s.appointments.eventsInRecords) {
+      assert.deepEqual(pending, [], "atomic stores write events to the outbox directly");
+      return;
+    }
+    assert.deepEqual(mine.map((e) => e.event.id), ["e1", "e2"]);
+    await s.appointments.clearPendingEvents(a.id, ["e1"]);
+    const left = (await s.appointments.pendingEvents(100)).filter((p) => p.appointmentId === a.id);
+    assert.deepEqual(left.flatMap((p) => p.envelopes.map((e) => e.event.id)), ["e2"]);
+    assert.deepEqual(await s.appointments.get(a.id), cancelled);
   });
 
   test("appointments.transition() to cancelled frees the time", async (s) => {

@@ -55,7 +55,7 @@ Deno.test("kill -9 between hold and confirm: the hold survives, or expires and f
 
 Deno.test("kill -9 between confirm's steps: booked exactly once, retry answers the same appointment", async () => {
   const base = { HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS) };
-  const crashing = await startServer({ env: { ...base, FAULT_INJECTION: "confirm.after_book" } });
+  const crashing = await startServer({ env: { ...base, FAULT_INJECTION: "confirm.after_commit" } });
   const api = new Api(crashing.url);
   const doctor = await createDoctor(api, await api.loginAdmin());
   const day = dateInDays(2);

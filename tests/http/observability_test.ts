@@ -46,7 +46,8 @@ Deno.test("metrics, trace ids and log hygiene over a full booking flow", async (
       text,
       /vaidya_store_call_duration_seconds_count\{op="book",outcome="ok",store="appointments"\} 1\b/,
     );
-    assert.match(text, /# TYPE vaidya_queue_depth gauge/);
+    assert.match(text, /vaidya_outbox_depth\{state="due"\} \d+/);
+    assert.match(text, /vaidya_outbox_oldest_due_age_seconds \d+/);
     assert.match(text, /# TYPE vaidya_holds_expired_total counter/);
     const rss = /vaidya_process_memory_bytes\{kind="rss"\} (\d+)/.exec(text);
     const heap = /vaidya_process_memory_bytes\{kind="heap_used"\} (\d+)/.exec(text);

@@ -4,6 +4,8 @@
  * sealed value" is found by scanning the raw stores for anything shaped like a sealed value
  * (`v1.<kid>.<iv>.<ct>`), not from the registry under test.
  */
+import { createAppointmentWriter } from "../../src/booking/appointment_writer.ts";
+import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 import assert from "node:assert/strict";
 import { secretKey } from "../../src/stores/kv/keys.ts";
 import { MongoClient } from "mongodb";
@@ -95,6 +97,14 @@ async function eraseAndRegister(dir: string, env: Record<string, string> = {}) {
       records: rt.records,
       cipher: rt.cipher,
       erasure: [],
+      writer: createAppointmentWriter({
+        kv: rt.kv,
+        records: rt.records,
+        holds: createKvHoldStore(rt.kv),
+        log: createLogger({ level: "error", write: () => {} }),
+        now: Date.now,
+        inlineBudgetMs: 0,
+      }),
       now: Date.now,
     });
     const page = await rt.records.patients.list(10);

@@ -6,7 +6,7 @@
 import type { Logger } from "../../observability/logger.ts";
 import { errorFields } from "../../observability/logger.ts";
 import type { WaitlistService } from "../../waitlist/waitlist_service.ts";
-import type { EventHandler } from "../event_types.ts";
+import { type EventHandler, SUBSCRIPTIONS } from "../event_types.ts";
 import type { PatientMessenger } from "../patient_messenger.ts";
 
 export function waitlistHandler(
@@ -17,7 +17,7 @@ export function waitlistHandler(
 ): EventHandler {
   return {
     name: "waitlist.notify",
-    events: ["slot.released"],
+    events: SUBSCRIPTIONS["waitlist.notify"],
     async handle(event) {
       const { doctorId, startMs } = event.data;
       if (!doctorId || startMs === undefined) return;

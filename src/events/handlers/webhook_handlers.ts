@@ -12,7 +12,7 @@ import type { PublishOptions } from "../event_bus.ts";
 import {
   type EventHandler,
   isPublicEventType,
-  PUBLIC_EVENT_TYPES,
+  SUBSCRIPTIONS,
   type VaidyaEvent,
 } from "../event_types.ts";
 
@@ -21,7 +21,7 @@ type Publish = (event: VaidyaEvent, options?: PublishOptions) => Promise<void>;
 export function webhookFanoutHandler(webhooks: WebhookService, publish: Publish): EventHandler {
   return {
     name: "webhooks.fanout",
-    events: PUBLIC_EVENT_TYPES,
+    events: SUBSCRIPTIONS["webhooks.fanout"],
     async handle(event, ctx) {
       if (!isPublicEventType(event.type)) return;
       for (const endpoint of await webhooks.endpointsFor(event.type)) {
@@ -64,7 +64,7 @@ export function webhookDeliveryHandler(
 ): EventHandler {
   return {
     name: "webhooks.deliver",
-    events: ["webhook.delivery"],
+    events: SUBSCRIPTIONS["webhooks.deliver"],
     async handle(event, ctx) {
       const { endpointId, payload } = event.data;
       if (!endpointId || !payload) return;

@@ -1,14 +1,19 @@
 /**
  * Appointments in Deno KV, and the double-booking guard: one ["claim", doctorId, cellMs] key per
  * 5-minute cell an active appointment covers, written in the same atomic commit as the
- * appointment, so a doctor's time is claimed by exactly one appointment or by none.
+ * appointment and its outbox entries, so a doctor's time is claimed by exactly one appointment or
+ * by none. Claims are plain mutations: the commit checks the doctor's calendar version instead
+ * (calendar.ts), which every writer of claims bumps — 1 or 2 checks per commit.
  */
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
 import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
 import { type AppointmentRecord, cellsOf, isActive, MAX_CLAIM_MS } from "../records.ts";
+import type { EventEnvelope } from "../../events/event_types.ts";
+import { addToOutbox } from "../../events/outbox.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
-import { commit, getManyChunked, withKvRetry } from "./kv_commit.ts";
+import { commitOnCalendar } from "./calendar.ts";
+import { getManyChunked, withKvRetry } from "./kv_commit.ts";
 import {
   appointmentKey,
   apptByDoctorKey,
@@ -64,71 +69,94 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
     return { items, nextCursor: hasMore && last ? encodeCursor([last.startMs, last.id]) : null };
   }
 
-  return {
-    get,
-
-    async book(appointment) {
-      const cells = claimedCells(appointment);
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const res = await commit(() => {
-          const op = kv.atomic().check({ key: appointmentKey(appointment.id), versionstamp: null });
-          for (const cell of cells) {
-            op.check({ key: claimKey(appointment.doctorId, cell), versionstamp: null })
-              .set(claimKey(appointment.doctorId, cell), appointment.id);
+  function bookMany(list: AppointmentRecord[], outbox: EventEnvelope[] = []) {
+    const doctorId = list[0]?.doctorId;
+    if (!doctorId || list.some((a) => a.doctorId !== doctorId)) {
+      throw new RangeError("Appointments booked together must all be with one doctor");
+    }
+    const ids = new Set(list.map((a) => a.id));
+    return commitOnCalendar(kv, doctorId, "book", async () => {
+      const stored = await getManyChunked<AppointmentRecord>(
+        kv,
+        list.map((a) => appointmentKey(a.id)),
+      );
+      if (stored.every((e) => e.value)) return { result: stored.map((e) => e.value!) };
+      if (stored.some((e) => e.value)) {
+        throw new ConflictError("version_conflict", "Part of this booking exists already; reload");
+      }
+      const cells = list.flatMap((a) => claimedCells(a).map((c) => claimKey(doctorId, c)));
+      const claims = await getManyChunked<string>(kv, cells);
+      if (claims.some((e) => e.value !== null && !ids.has(e.value))) {
+        throw new SlotUnavailableError();
+      }
+      return {
+        result: list,
+        // The calendar check alone guards the claims and the new ids: every writer of either
+        // commits on it, so nothing changed since the reads above if the commit succeeds.
+        build: () => {
+          const op = kv.atomic();
+          for (const a of list) {
+            for (const cell of claimedCells(a)) op.set(claimKey(doctorId, cell), a.id);
+            setRecord(op, a);
           }
-          setRecord(op, appointment);
-          return op;
-        });
-        if (res.ok) return appointment;
-        const existing = await get(appointment.id);
-        if (existing) return existing;
+          return addToOutbox(op, outbox);
+        },
+      };
+    });
+  }
+
+  return {
+    eventsInRecords: false,
+    get,
+    bookMany,
+
+    async book(appointment, outbox) {
+      const [booked] = await bookMany([appointment], outbox);
+      return booked;
+    },
+
+    transition(prev, next, outbox = []) {
+      return commitOnCalendar(kv, next.doctorId, "change the appointment", async () => {
+        const current = await withKvRetry(() => kv.get<AppointmentRecord>(appointmentKey(prev.id)));
+        if (!current.value || current.value.version !== prev.version) {
+          throw new ConflictError(
+            "version_conflict",
+            `Appointment ${prev.id} changed since it was read; reload and try again`,
+          );
+        }
+        const stored = current.value;
+        const before = new Set(claimedCells(stored));
+        const after = new Set(claimedCells(next));
+        const fresh = [...after].filter((c) => !before.has(c));
         const claims = await getManyChunked<string>(
           kv,
-          cells.map((c) => claimKey(appointment.doctorId, c)),
+          fresh.map((c) => claimKey(next.doctorId, c)),
         );
-        if (claims.some((e) => e.value !== null && e.value !== appointment.id)) {
+        if (claims.some((e) => e.value !== null && e.value !== next.id)) {
           throw new SlotUnavailableError();
         }
-      }
-      throw new SlotUnavailableError("The slot is contended; try again");
+        return {
+          result: next,
+          build: () => {
+            const op = kv.atomic().check(current);
+            for (const cell of fresh) op.set(claimKey(next.doctorId, cell), next.id);
+            for (const cell of before) {
+              if (!after.has(cell)) op.delete(claimKey(stored.doctorId, cell));
+            }
+            if (stored.startMs !== next.startMs) {
+              op.delete(apptByDoctorKey(stored.doctorId, stored.startMs, stored.id))
+                .delete(apptByPatientKey(stored.patientId, stored.startMs, stored.id));
+            }
+            setRecord(op, next);
+            return addToOutbox(op, outbox);
+          },
+        };
+      });
     },
 
-    async transition(prev, next) {
-      const current = await withKvRetry(() => kv.get<AppointmentRecord>(appointmentKey(prev.id)));
-      if (!current.value || current.value.version !== prev.version) {
-        throw new ConflictError(
-          "version_conflict",
-          `Appointment ${prev.id} changed since it was read; reload and try again`,
-        );
-      }
-      const stored = current.value;
-      const before = new Set(claimedCells(stored));
-      const after = new Set(claimedCells(next));
-      const res = await commit(() => {
-        const op = kv.atomic().check(current);
-        for (const cell of after) {
-          if (!before.has(cell)) {
-            op.check({ key: claimKey(next.doctorId, cell), versionstamp: null })
-              .set(claimKey(next.doctorId, cell), next.id);
-          }
-        }
-        for (const cell of before) {
-          if (!after.has(cell)) op.delete(claimKey(stored.doctorId, cell));
-        }
-        if (stored.startMs !== next.startMs) {
-          op.delete(apptByDoctorKey(stored.doctorId, stored.startMs, stored.id))
-            .delete(apptByPatientKey(stored.patientId, stored.startMs, stored.id));
-        }
-        setRecord(op, next);
-        return op;
-      });
-      if (res.ok) return next;
-      const again = await get(prev.id);
-      if (!again || again.version !== prev.version) {
-        throw new ConflictError("version_conflict", `Appointment ${prev.id} changed; try again`);
-      }
-      throw new SlotUnavailableError();
-    },
+    // Commits here are atomic: events never wait inside a record.
+    pendingEvents: () => Promise.resolve([]),
+    clearPendingEvents: () => Promise.resolve(),
 
     async busy(doctorId, fromMs, toMs) {
       const out: Interval[] = [];

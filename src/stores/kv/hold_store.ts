@@ -1,12 +1,19 @@
 /**
- * Slot holds in Deno KV. A hold claims the 5-minute cells of its slot under ["hold_cell", ...] for
- * its lifetime; creating one is a single atomic commit that checks every cell and the patient's
- * list of active holds, so two holds never overlap and a patient never exceeds the limit.
+ * Slot holds in Deno KV; this module alone owns their layout. A hold marks the 5-minute cells of
+ * its slot under ["hold_cell", ...] for its lifetime. Creating holds is one commit on the doctor's
+ * calendar version (calendar.ts): the cells are read after the version, and the commit checks the
+ * version, the new hold's id and the patient's list of active holds — at most 3 checks however
+ * long the slot, so two holds never overlap and a patient never exceeds the limit. A course holds
+ * all its sessions in one such commit, with its own record alongside.
  * `expireIn` deletes lazily: every value carries `expiresAtMs` and a past one counts as free.
  */
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
+import type { EventEnvelope } from "../../events/event_types.ts";
+import { addToOutbox } from "../../events/outbox.ts";
+import type { HoldRecord, HoldStore } from "../ports.ts";
 import { cellsOf, MAX_CLAIM_MS } from "../records.ts";
+import { commitOnCalendar } from "./calendar.ts";
 import { commit, getManyChunked, untilCommitted, withKvRetry } from "./kv_commit.ts";
 import {
   holdByDoctorKey,
@@ -16,20 +23,7 @@ import {
   patientHoldsKey,
 } from "./keys.ts";
 
-export interface HoldRecord {
-  id: string;
-  doctorId: string;
-  patientId: string;
-  start: string;
-  end: string;
-  startMs: number;
-  endMs: number;
-  expiresAtMs: number;
-  /** HMAC of the confirmation code, bound to this hold's id. */
-  codeHash: string;
-  attempts: number;
-  createdAt: string;
-}
+export type { HoldRecord, HoldStore } from "../ports.ts";
 
 interface CellValue {
   holdId: string;
@@ -46,22 +40,12 @@ interface DoctorHold extends CellValue {
 /** Expired holds stay readable this long, so a late confirm answers 410 rather than 404. */
 const KEEP_EXPIRED_MS = 60 * 60 * 1000;
 
-export interface HoldStore {
-  create(hold: HoldRecord, maxActivePerPatient: number, nowMs: number): Promise<HoldRecord>;
-  get(id: string): Promise<HoldRecord | null>;
-  /**
-   * Counts one check of the hold's code before it is compared; false when `max` checks were
-   * already counted (or the hold is gone), so a burst of guesses compares at most `max`.
-   */
-  reserveAttempt(holdId: string, max: number): Promise<boolean>;
-  /** Removes the hold and frees its cells. Safe to call twice. */
-  remove(hold: HoldRecord): Promise<void>;
-  /** Live holds of a doctor overlapping [fromMs, toMs). */
-  active(doctorId: string, fromMs: number, toMs: number, nowMs: number): Promise<Interval[]>;
-  /** Live holds of a patient. */
-  countActiveForPatient(patientId: string, nowMs: number): Promise<number>;
-  /** Removes every hold listed for the patient, expired or not (erasure). Returns how many. */
-  removeAllForPatient(patientId: string): Promise<number>;
+function oneDoctor(holds: HoldRecord[]): string {
+  const doctorId = holds[0]?.doctorId;
+  if (!doctorId || holds.some((h) => h.doctorId !== doctorId)) {
+    throw new RangeError("Holds in one commit must all be with one doctor");
+  }
+  return doctorId;
 }
 
 export function createKvHoldStore(kv: Deno.Kv): HoldStore {
@@ -69,21 +53,45 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     return (await withKvRetry(() => kv.get<HoldRecord>(holdKey(id)))).value;
   }
 
+  /** Throws unless every cell of every hold is free (no live hold marks it) at `nowMs`. */
+  async function assertCellsFree(holds: HoldRecord[], nowMs: number) {
+    const keys = holds.flatMap((h) =>
+      cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c))
+    );
+    const entries = await getManyChunked<CellValue>(kv, keys);
+    if (entries.some((e) => e.value && e.value.expiresAtMs > nowMs)) {
+      throw new SlotUnavailableError(
+        holds.length > 1
+          ? "A session of the course is held by someone else"
+          : "That slot is held by someone else",
+      );
+    }
+  }
+
+  /** The cell, index and record mutations of new holds. */
+  function setHolds(op: Deno.AtomicOperation, holds: HoldRecord[], nowMs: number) {
+    for (const h of holds) {
+      const ttl = Math.max(1, h.expiresAtMs - nowMs);
+      const cell: CellValue = { holdId: h.id, expiresAtMs: h.expiresAtMs };
+      for (const c of cellsOf(h.startMs, h.endMs)) {
+        op.set(holdCellKey(h.doctorId, c), cell, { expireIn: ttl });
+      }
+      op.set(holdKey(h.id), h, { expireIn: ttl + KEEP_EXPIRED_MS })
+        .set(
+          holdByDoctorKey(h.doctorId, h.startMs, h.id),
+          { ...cell, startMs: h.startMs, endMs: h.endMs } satisfies DoctorHold,
+          { expireIn: ttl },
+        );
+    }
+    return op;
+  }
+
   return {
     get,
 
-    async create(hold, maxActivePerPatient, nowMs) {
-      const cells = cellsOf(hold.startMs, hold.endMs);
-      const ttl = hold.expiresAtMs - nowMs;
-      const cellValue: CellValue = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const cellEntries = await getManyChunked<CellValue>(
-          kv,
-          cells.map((c) => holdCellKey(hold.doctorId, c)),
-        );
-        if (cellEntries.some((e) => e.value && e.value.expiresAtMs > nowMs)) {
-          throw new SlotUnavailableError("That slot is held by someone else");
-        }
+    create(hold, maxActivePerPatient, nowMs, outbox = []) {
+      return commitOnCalendar(kv, hold.doctorId, "hold the slot", async () => {
+        await assertCellsFree([hold], nowMs);
         const mine = await withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(hold.patientId)));
         const live = (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs);
         if (live.length >= maxActivePerPatient) {
@@ -92,24 +100,38 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
             `You already hold ${live.length} slots; confirm or release one first`,
           );
         }
-        const res = await commit(() => {
-          const op = kv.atomic().check(mine);
-          for (const e of cellEntries) op.check(e).set(e.key, cellValue, { expireIn: ttl });
-          return op
-            .check({ key: holdKey(hold.id), versionstamp: null })
-            .set(holdKey(hold.id), hold, { expireIn: ttl + KEEP_EXPIRED_MS })
-            .set(
-              holdByDoctorKey(hold.doctorId, hold.startMs, hold.id),
-              { ...cellValue, startMs: hold.startMs, endMs: hold.endMs } satisfies DoctorHold,
-              { expireIn: ttl },
-            )
-            .set(patientHoldsKey(hold.patientId), [...live, cellValue], {
-              expireIn: Math.max(ttl, ...live.map((h) => h.expiresAtMs - nowMs)),
-            });
-        });
-        if (res.ok) return hold;
-      }
-      throw new SlotUnavailableError("That slot is being held by someone else right now");
+        const ttl = hold.expiresAtMs - nowMs;
+        const cell: CellValue = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
+        return {
+          result: hold,
+          build: () =>
+            addToOutbox(
+              setHolds(kv.atomic(), [hold], nowMs)
+                .check(mine)
+                .check({ key: holdKey(hold.id), versionstamp: null })
+                .set(patientHoldsKey(hold.patientId), [...live, cell], {
+                  expireIn: Math.max(ttl, ...live.map((h) => h.expiresAtMs - nowMs)),
+                }),
+              outbox,
+            ),
+        };
+      });
+    },
+
+    createGroup(holds, nowMs, { alongside, outbox = [] }) {
+      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", async () => {
+        await assertCellsFree(holds, nowMs);
+        return {
+          result: undefined,
+          build: () =>
+            addToOutbox(
+              setHolds(kv.atomic(), holds, nowMs)
+                .check({ key: alongside.key, versionstamp: null })
+                .set(alongside.key, alongside.value),
+              outbox,
+            ),
+        };
+      });
     },
 
     reserveAttempt(holdId, max) {
@@ -126,28 +148,34 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
       });
     },
 
-    async remove(hold) {
-      const cells = cellsOf(hold.startMs, hold.endMs);
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const cellEntries = await getManyChunked<CellValue>(
+    async remove(target, outbox: EventEnvelope[] = []) {
+      const holds = Array.isArray(target) ? target : [target];
+      if (holds.length === 0) return;
+      const patientIds = [...new Set(holds.map((h) => h.patientId))];
+      if (patientIds.length !== 1) throw new RangeError("Holds released together share a patient");
+      const ids = new Set(holds.map((h) => h.id));
+      await commitOnCalendar(kv, oneDoctor(holds), "release the hold", async () => {
+        const cells = await getManyChunked<CellValue>(
           kv,
-          cells.map((c) => holdCellKey(hold.doctorId, c)),
+          holds.flatMap((h) => cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c))),
         );
-        const mine = await withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(hold.patientId)));
-        const res = await commit(() => {
-          const op = kv.atomic().check(mine).delete(holdKey(hold.id))
-            .delete(holdByDoctorKey(hold.doctorId, hold.startMs, hold.id));
-          for (const e of cellEntries) {
-            if (e.value?.holdId === hold.id) op.check(e).delete(e.key);
-          }
-          const rest = (mine.value ?? []).filter((h) => h.holdId !== hold.id);
-          return rest.length > 0
-            ? op.set(patientHoldsKey(hold.patientId), rest)
-            : op.delete(patientHoldsKey(hold.patientId));
-        });
-        if (res.ok) return;
-      }
-      throw new ConflictError("hold_busy", `Hold ${hold.id} is changing; try again`);
+        const mine = await withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(patientIds[0])));
+        return {
+          result: undefined,
+          build: () => {
+            const op = kv.atomic().check(mine);
+            for (const h of holds) {
+              op.delete(holdKey(h.id)).delete(holdByDoctorKey(h.doctorId, h.startMs, h.id));
+            }
+            // Only our own marks: an expired cell may already be another hold's.
+            for (const e of cells) if (e.value && ids.has(e.value.holdId)) op.delete(e.key);
+            const rest = (mine.value ?? []).filter((h) => !ids.has(h.holdId));
+            if (rest.length > 0) op.set(patientHoldsKey(patientIds[0]), rest);
+            else op.delete(patientHoldsKey(patientIds[0]));
+            return addToOutbox(op, outbox);
+          },
+        };
+      });
     },
 
     async active(doctorId, fromMs, toMs, nowMs) {

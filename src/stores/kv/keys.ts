@@ -28,7 +28,9 @@
  * | ["ops_checkpoint", name]                        | rotate-keys checkpoint       | -             |
  * | ["ui_session", sha256(sessionToken)]            | UiSession (doctor web UI)    | its TTL       |
  * | ["patient_session", sha256(sessionToken)]       | PatientSession (/book pages) | its TTL       |
- * | ["event_handled", handler, eventId]             | {state, leaseUntilMs}        | 30 d          |
+ * | ["calendar", doctorId]                          | version (bumped per change)  | -             |
+ * | ["event_due", dueMs, eventId, handler]          | EventEnvelope (the outbox)   | -             |
+ * | ["event_handled", handler, eventId]             | {state, leaseUntilMs} (lease)| 30 d          |
  * | ["event_dlq", id]                               | DeadLetter (or raw envelope) | -             |
  * | ["waitlist", doctorId, date, createdMs, id]     | WaitlistEntry                | date + 2 d    |
  * | ["waitlist_by_patient", patientId, id]          | waitlist key of the entry    | date + 2 d    |
@@ -94,6 +96,8 @@ export const KEY_SPACES = {
   ops_checkpoint: {},
   ui_session: { purge: { name: "doctor UI sessions", by: "value" } },
   patient_session: { purge: { name: "patient page sessions", by: "value" } },
+  calendar: {},
+  event_due: {},
   event_handled: {},
   event_dlq: {},
   waitlist: {},
@@ -205,6 +209,15 @@ export const eventHandledKey = (handler: string, eventId: string): Deno.KvKey =>
   "event_handled",
   handler,
   eventId,
+];
+/** The doctor's calendar version: every commit that changes the doctor's busy time checks and bumps it. */
+export const calendarKey = (doctorId: string): Deno.KvKey => ["calendar", doctorId];
+/** The transactional outbox: one entry per (event, handler), ordered by due time. */
+export const eventDueKey = (dueMs: number, eventId: string, handler: string): Deno.KvKey => [
+  "event_due",
+  dueMs,
+  eventId,
+  handler,
 ];
 export const eventDlqKey = (id: string): Deno.KvKey => ["event_dlq", id];
 export const waitlistDayPrefix = (doctorId: string, date: string): Deno.KvKey => [

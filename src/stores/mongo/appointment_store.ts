@@ -20,8 +20,14 @@ import { type ClaimGuard, claimId, createClaimGuard } from "./claims.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
+import type { EventEnvelope } from "../../events/event_types.ts";
 
-export type AppointmentDocument = Stored<AppointmentRecord>;
+/** `pendingEvents`: the outbox of the changes made to this document, until the relay moves it. */
+export type AppointmentDocument = Stored<AppointmentRecord> & { pendingEvents?: EventEnvelope[] };
+
+function toStored(a: AppointmentRecord, pendingEvents: EventEnvelope[]): AppointmentDocument {
+  return { ...toDocument(a), pendingEvents };
+}
 
 function claimedCells(a: AppointmentRecord): number[] {
   return isActive(a.status) ? cellsOf(a.startMs, a.endMs) : [];
@@ -42,7 +48,7 @@ export function createMongoAppointmentStore(
   const guard: ClaimGuard = createClaimGuard(db, options.claimGraceMs);
 
   async function find(filter: Filter<AppointmentDocument>) {
-    const doc = await appointments.findOne(filter);
+    const doc = await appointments.findOne(filter, { projection: { pendingEvents: 0 } });
     return doc ? fromDocument<AppointmentRecord>(doc) : null;
   }
 
@@ -62,7 +68,7 @@ export function createMongoAppointmentStore(
       const [startMs, id] = decodeCursor(cursor, ["number", "string"]);
       and.push({ $or: [{ startMs: { $gt: startMs } }, { startMs, _id: { $gt: id } }] });
     }
-    const docs = await appointments.find({ $and: and })
+    const docs = await appointments.find({ $and: and }, { projection: { pendingEvents: 0 } })
       .sort({ startMs: 1, _id: 1 })
       .limit(limit + 1)
       .toArray();
@@ -75,11 +81,70 @@ export function createMongoAppointmentStore(
   }
 
   return {
+    eventsInRecords: true,
+
     get(id) {
       return find({ _id: id });
     },
 
-    async book(appointment) {
+    async bookMany(list, outbox = []) {
+      const doctorId = list[0]?.doctorId;
+      if (!doctorId || list.some((a) => a.doctorId !== doctorId)) {
+        throw new RangeError("Appointments booked together must all be with one doctor");
+      }
+      const stored = await Promise.all(list.map((a) => find({ _id: a.id, doctorId })));
+      const todo = list.filter((_, i) => !stored[i]);
+      // Every session's cells first, all or nothing; only then are the documents written.
+      const held = [];
+      try {
+        for (const a of todo) held.push(await guard.claim(doctorId, a.id, claimedCells(a)));
+        for (const h of held) await guard.assertLeaseHeld(h);
+      } catch (err) {
+        for (const h of held) await guard.rollback(h).catch(() => {});
+        throw err;
+      }
+      const first = todo[0]?.id;
+      for (const a of todo) {
+        const own = outbox.filter((e) =>
+          e.event.data.appointmentId === a.id || (!e.event.data.appointmentId && a.id === first)
+        );
+        try {
+          await appointments.insertOne(toStored(a, own));
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      return list.map((a, i) => stored[i] ?? a);
+    },
+
+    async pendingEvents(limit) {
+      const docs = await appointments.find(
+        { "pendingEvents.0": { $exists: true } },
+        { projection: { _id: 1, pendingEvents: 1 } },
+      ).limit(limit).toArray();
+      return docs.map((d) => ({ appointmentId: d._id, envelopes: d.pendingEvents ?? [] }));
+    },
+
+    async clearPendingEvents(appointmentId, eventIds) {
+      const gone = new Set(eventIds);
+      // Compare-and-set on `version` (FerretDB has no $pull by a nested field); a transition in
+      // between moves the version and the next round reads its events too.
+      for (let round = 0; round < 5; round++) {
+        const doc = await appointments.findOne(
+          { _id: appointmentId },
+          { projection: { version: 1, pendingEvents: 1 } },
+        );
+        if (!doc?.pendingEvents?.length) return;
+        const rest = doc.pendingEvents.filter((e) => !gone.has(e.event.id));
+        const res = await appointments.updateOne(
+          { _id: appointmentId, version: doc.version },
+          { $set: { pendingEvents: rest } },
+        );
+        if (res.matchedCount > 0) return;
+      }
+    },
+
+    async book(appointment, outbox = []) {
       const mine = { _id: appointment.id, doctorId: appointment.doctorId };
       const existing = await find(mine);
       if (existing) return existing;
@@ -96,7 +161,7 @@ export function createMongoAppointmentStore(
       }
       await guard.assertLeaseHeld(held);
       try {
-        await appointments.insertOne(toDocument(appointment));
+        await appointments.insertOne(toStored(appointment, outbox));
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         await guard.rollback(held);
@@ -107,14 +172,19 @@ export function createMongoAppointmentStore(
       return appointment;
     },
 
-    async transition(prev, next) {
+    async transition(prev, next, outbox = []) {
       if (next.id !== prev.id || next.version !== prev.version + 1) {
         throw new RangeError(
           `Cannot move appointment ${prev.id} v${prev.version} to ${next.id} v${next.version}`,
         );
       }
-      const stored = await find({ _id: prev.id, doctorId: prev.doctorId });
+      const doc = await appointments.findOne({ _id: prev.id, doctorId: prev.doctorId });
+      const stored = doc ? fromDocument<AppointmentRecord>(doc) : null;
       if (!stored || stored.version !== prev.version) throw versionConflict(prev.id);
+      delete (stored as Partial<AppointmentDocument>).pendingEvents;
+      // Events of an earlier change not relayed yet stay; a relay clearing them meanwhile makes
+      // them go out again, which the handlers' idempotency records absorb.
+      const pending = [...(doc?.pendingEvents ?? []), ...outbox];
       const before = claimedCells(stored);
       const after = claimedCells(next);
       const kept = new Set(before.map((c) => claimId(stored.doctorId, c)));
@@ -126,7 +196,7 @@ export function createMongoAppointmentStore(
       await guard.assertLeaseHeld(held);
       const res = await appointments.replaceOne(
         { _id: prev.id, doctorId: prev.doctorId, version: prev.version },
-        toDocument(next),
+        toStored(next, pending),
       );
       if (res.matchedCount === 0) {
         await guard.rollback(held);

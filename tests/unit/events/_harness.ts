@@ -1,8 +1,10 @@
 /**
- * A deterministic event system for unit tests: the real runtime (handlers, dispatcher, audit,
- * waitlist, webhooks) on an in-memory KV, a hand-driven clock, a queue that only delivers what is
- * due at the current clock, and a fake sender that keeps every message.
+ * A deterministic event system for unit tests: the real runtime (handlers, dispatcher, outbox
+ * relay, audit, waitlist, webhooks) and the real appointment writer on an in-memory KV, a
+ * hand-driven clock (the relay only delivers what is due at it), and a fake sender that keeps
+ * every message.
  */
+import { createAppointmentWriter } from "../../../src/booking/appointment_writer.ts";
 import { createDataCipher, generateDataKeyBase64 } from "../../../src/crypto/data_cipher.ts";
 import { createKvAuditLog } from "../../../src/audit/audit_log.ts";
 import { createAuditKeyring } from "../../../src/audit/audit_keys.ts";
@@ -12,6 +14,7 @@ import type { DeliveryOutcome } from "../../../src/events/dispatcher.ts";
 import type { OutgoingMessage } from "../../../src/notify/message_sender.ts";
 import { createLogger } from "../../../src/observability/logger.ts";
 import { createKvHoldStore } from "../../../src/stores/kv/hold_store.ts";
+import { keySpace } from "../../../src/stores/kv/keys.ts";
 import { createKvRecordStores } from "../../../src/stores/kv/record_stores.ts";
 
 export interface Due {
@@ -19,19 +22,36 @@ export interface Due {
   dueAtMs: number;
 }
 
-export async function eventHarness(startMs: number, settings: Partial<EventSettings> = {}) {
-  const kv = await Deno.openKv(":memory:");
+export async function eventHarness(
+  startMs: number,
+  settings: Partial<EventSettings> = {},
+  /** Wraps the KV handle every part uses (e.g. to count checks per commit). */
+  wrap: (kv: Deno.Kv) => Deno.Kv = (kv) => kv,
+) {
+  const kv = wrap(await Deno.openKv(":memory:"));
   const clock = { now: startMs };
   const now = () => clock.now;
-  const queue: Due[] = [];
   const sent: OutgoingMessage[] = [];
   let failSends = 0;
   const records = createKvRecordStores(kv);
+  const holds = createKvHoldStore(kv);
   const cipher = await createDataCipher([{ id: "k1", keyBase64: generateDataKeyBase64() }]);
+  const log = createLogger({ level: "error", write: () => {} });
+  const full: EventSettings = {
+    retryBaseMs: 1_000,
+    maxAttempts: 3,
+    webhookTimeoutMs: 2_000,
+    webhookGraceMs: 3_600_000,
+    waitlistPerSlot: 2,
+    strictWebhookHosts: false,
+    inlineNoticeBudgetMs: 0,
+    pollMs: 1_000,
+    ...settings,
+  };
   const rt = createEventRuntime({
     kv,
     records,
-    holds: createKvHoldStore(kv),
+    holds,
     cipher,
     sender: {
       name: "memory",
@@ -44,43 +64,37 @@ export async function eventHarness(startMs: number, settings: Partial<EventSetti
         return Promise.resolve({ providerId: `m${sent.length}` });
       },
     },
-    log: createLogger({ level: "error", write: () => {} }),
+    log,
     now,
     audit: createKvAuditLog(
       kv,
       now,
       await createAuditKeyring([{ id: "a1", keyBase64: generateDataKeyBase64() }]),
     ),
-    settings: {
-      retryBaseMs: 1_000,
-      maxAttempts: 3,
-      webhookTimeoutMs: 2_000,
-      webhookGraceMs: 3_600_000,
-      waitlistPerSlot: 2,
-      strictWebhookHosts: false,
-      inlineNoticeBudgetMs: 0,
-      ...settings,
-    },
-    transport: {
-      enqueue(envelopes, delayMs) {
-        for (const e of envelopes) {
-          queue.push({ envelope: structuredClone(e), dueAtMs: clock.now + delayMs });
-        }
-        return Promise.resolve();
-      },
-    },
+    settings: full,
+  });
+  const writer = createAppointmentWriter({
+    kv,
+    records,
+    holds,
+    log,
+    now,
+    dispatcher: rt.dispatcher,
+    inlineBudgetMs: full.inlineNoticeBudgetMs,
   });
 
-  /** Delivers everything due now (and what that makes due now), in enqueue order. */
-  async function drain(): Promise<DeliveryOutcome[]> {
-    const outcomes: DeliveryOutcome[] = [];
-    for (let i = 0; i < 1000; i++) {
-      const at = queue.findIndex((q) => q.dueAtMs <= clock.now);
-      if (at < 0) return outcomes;
-      const [item] = queue.splice(at, 1);
-      outcomes.push(await rt.dispatcher.deliver(item.envelope));
+  /** Delivers everything due now (and what that makes due now). */
+  function drain(): Promise<DeliveryOutcome[]> {
+    return rt.relay.drainAll(1000);
+  }
+
+  /** The outbox: every entry waiting, with its due time. */
+  async function queue(): Promise<Due[]> {
+    const out: Due[] = [];
+    for await (const e of kv.list<EventEnvelope>({ prefix: keySpace("event_due") })) {
+      out.push({ envelope: e.value, dueAtMs: e.key[1] as number });
     }
-    throw new Error("drain() did not settle after 1000 deliveries");
+    return out;
   }
 
   return {
@@ -89,8 +103,10 @@ export async function eventHarness(startMs: number, settings: Partial<EventSetti
     queue,
     sent,
     records,
+    holds,
     cipher,
     rt,
+    writer,
     drain,
     failNextSends(n: number) {
       failSends = n;

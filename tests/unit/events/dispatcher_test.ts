@@ -1,49 +1,51 @@
 import assert from "node:assert/strict";
 import { listDeadLetters, replayDeadLetter } from "../../../src/events/dead_letters.ts";
-import { createDispatcher } from "../../../src/events/dispatcher.ts";
+import { createDispatcher, LEASE_MS } from "../../../src/events/dispatcher.ts";
 import {
   ENVELOPE_KIND,
   type EventEnvelope,
   type EventHandler,
 } from "../../../src/events/event_types.ts";
-import { createMemoryTransport } from "../../../src/events/queue_transport.ts";
+import { listDue, writeToOutbox } from "../../../src/events/outbox.ts";
 import { createLogger } from "../../../src/observability/logger.ts";
 
 const log = createLogger({ level: "error", write: () => {} });
+const START = 1_000_000;
 
 function envelope(handler: string, id = "evt-1"): EventEnvelope {
   return {
     kind: ENVELOPE_KIND,
     handler,
-    event: { id, type: "slot.released", occurredAtMs: 0, data: { doctorId: "doc_1" } },
+    event: { id, type: "slot.released", occurredAtMs: START, data: { doctorId: "doc_1" } },
     attempt: 0,
-    notBeforeMs: 0,
+    notBeforeMs: START,
   };
 }
 
 async function setup(handle: EventHandler["handle"], maxAttempts = 3) {
   const kv = await Deno.openKv(":memory:");
-  const transport = createMemoryTransport();
-  let nowMs = 1_000_000;
-  const dispatcher = createDispatcher({
+  const clock = { now: START };
+  const options = {
     kv,
-    transport,
-    handlers: [{ name: "counter", events: ["slot.released"], handle }],
-    now: () => nowMs,
+    handlers: [{ name: "counter", events: ["slot.released"] as const, handle }],
+    now: () => clock.now,
     log,
     retryBaseMs: 100,
     maxAttempts,
-  });
-  return { kv, transport, dispatcher, setNow: (ms: number) => nowMs = ms };
+  };
+  // Two dispatchers on one store: two instances of the app.
+  return { kv, clock, dispatcher: createDispatcher(options), other: createDispatcher(options) };
 }
 
-Deno.test("deliver() acts once when the same event is delivered twice", async () => {
+Deno.test("deliver() acts once when the same event is delivered twice, and empties the outbox", async () => {
   let calls = 0;
   const { kv, dispatcher } = await setup(() => {
     calls++;
     return Promise.resolve();
   });
+  await writeToOutbox(kv, [envelope("counter")]);
   assert.equal(await dispatcher.deliver(envelope("counter")), "done");
+  assert.deepEqual(await listDue(kv, START, 10), [], "the entry is gone with the done mark");
   assert.equal(await dispatcher.deliver(envelope("counter")), "duplicate");
   assert.equal(calls, 1);
   assert.equal(await dispatcher.deliver(envelope("counter", "evt-2")), "done");
@@ -51,70 +53,93 @@ Deno.test("deliver() acts once when the same event is delivered twice", async ()
   kv.close();
 });
 
-Deno.test("deliver() of two concurrent copies runs the handler once", async () => {
+Deno.test("deliver() on two instances at once runs the handler once; the other finds it busy", async () => {
   let calls = 0;
-  const { kv, dispatcher, transport } = await setup(async () => {
+  const { kv, dispatcher, other } = await setup(async () => {
     calls++;
     await new Promise((r) => setTimeout(r, 5));
   });
+  await writeToOutbox(kv, [envelope("counter")]);
   const outcomes = await Promise.all([
     dispatcher.deliver(envelope("counter")),
-    dispatcher.deliver(envelope("counter")),
+    other.deliver(envelope("counter")),
   ]);
   assert.equal(calls, 1);
   assert.deepEqual(outcomes.sort(), ["busy", "done"]);
-  // The busy copy was put back; delivered again, it sees the work done.
-  const [again] = transport.take();
-  assert.equal(await dispatcher.deliver(again.envelope), "duplicate");
+  assert.equal(await other.deliver(envelope("counter")), "duplicate");
+  kv.close();
+});
+
+Deno.test("deliver() takes over a lease left by a crashed instance once it has run out", async () => {
+  let calls = 0;
+  const { kv, clock, dispatcher } = await setup(() => {
+    calls++;
+    return Promise.resolve();
+  });
+  // A crashed worker's claim: running, its lease still ahead of the clock.
+  await kv.set(["event_handled", "counter", "evt-1"], {
+    state: "running",
+    leaseUntilMs: START + LEASE_MS,
+  });
+  assert.equal(await dispatcher.deliver(envelope("counter")), "busy");
+  assert.equal(calls, 0);
+  clock.now = START + LEASE_MS + 1;
+  assert.equal(await dispatcher.deliver(envelope("counter")), "done");
+  assert.equal(calls, 1);
   kv.close();
 });
 
 Deno.test("deliver() retries with doubling backoff, then dead-letters, and a replay acts", async () => {
   let failures = 3;
   let successes = 0;
-  const { kv, dispatcher, transport } = await setup(() => {
+  const { kv, clock, dispatcher } = await setup(() => {
     if (failures-- > 0) return Promise.reject(new Error("down for +919812345678"));
     successes++;
     return Promise.resolve();
   });
+  await writeToOutbox(kv, [envelope("counter")]);
   assert.equal(await dispatcher.deliver(envelope("counter")), "retry");
-  let [next] = transport.take();
-  assert.equal(next.envelope.attempt, 1);
-  assert.equal(next.delayMs, 100);
-  assert.equal(await dispatcher.deliver(next.envelope), "retry");
-  [next] = transport.take();
-  assert.equal(next.envelope.attempt, 2);
-  assert.equal(next.delayMs, 200);
-  assert.equal(await dispatcher.deliver(next.envelope), "dead");
-  assert.equal(transport.take().length, 0);
+  assert.deepEqual(await listDue(kv, clock.now + 99, 10), [], "not due before the backoff");
+  let [next] = await listDue(kv, clock.now + 100, 10);
+  assert.equal(next.attempt, 1);
+  assert.equal(next.notBeforeMs, START + 100);
+  clock.now = next.notBeforeMs;
+  assert.equal(await dispatcher.deliver(next), "retry");
+  [next] = await listDue(kv, clock.now + 200, 10);
+  assert.equal(next.attempt, 2);
+  assert.equal(next.notBeforeMs, clock.now + 200);
+  clock.now = next.notBeforeMs;
+  assert.equal(await dispatcher.deliver(next), "dead");
+  assert.deepEqual(await listDue(kv, clock.now + 86_400_000, 10), []);
 
   const letters = await listDeadLetters(kv);
   assert.equal(letters.length, 1);
   assert.equal(letters[0].envelope.event.id, "evt-1");
   assert.ok(!letters[0].error.includes("9812345678"), "dead letters never keep a phone");
 
-  assert.equal(await replayDeadLetter(kv, transport, letters[0].id), true);
+  assert.equal(await replayDeadLetter(kv, letters[0].id, clock.now), true);
   assert.equal((await listDeadLetters(kv)).length, 0);
-  const [replayed] = transport.take();
-  assert.equal(replayed.envelope.attempt, 0);
-  assert.equal(await dispatcher.deliver(replayed.envelope), "done");
+  const [replayed] = await listDue(kv, clock.now, 10);
+  assert.equal(replayed.attempt, 0);
+  assert.equal(await dispatcher.deliver(replayed), "done");
   assert.equal(successes, 1);
   kv.close();
 });
 
-Deno.test("deliver() re-queues an envelope that is not due yet without running it", async () => {
+Deno.test("deliver() leaves an entry that is not due yet alone", async () => {
   let calls = 0;
-  const { kv, dispatcher, transport, setNow } = await setup(() => {
+  const { kv, clock, dispatcher } = await setup(() => {
     calls++;
     return Promise.resolve();
   });
-  const later = { ...envelope("counter"), notBeforeMs: 1_000_000 + 40 * 86_400_000 };
+  const later = { ...envelope("counter"), notBeforeMs: START + 40 * 86_400_000 };
+  await writeToOutbox(kv, [later]);
   assert.equal(await dispatcher.deliver(later), "deferred");
-  const [hop] = transport.take();
-  assert.ok(hop.delayMs <= 30 * 86_400_000, "a hop never exceeds the queue's 30-day limit");
   assert.equal(calls, 0);
-  setNow(later.notBeforeMs);
-  assert.equal(await dispatcher.deliver(hop.envelope), "done");
+  assert.deepEqual(await listDue(kv, clock.now, 10), []);
+  clock.now = later.notBeforeMs;
+  const [due] = await listDue(kv, clock.now, 10);
+  assert.equal(await dispatcher.deliver(due), "done");
   assert.equal(calls, 1);
   kv.close();
 });

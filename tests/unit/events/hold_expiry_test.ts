@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { eventHandledKey } from "../../../src/stores/kv/keys.ts";
-import type { HoldRecord } from "../../../src/stores/kv/hold_store.ts";
-import { createKvHoldStore } from "../../../src/stores/kv/hold_store.ts";
-import { appointmentIdFor } from "../../../src/booking/booking_service.ts";
+import type { HoldRecord } from "../../../src/stores/ports.ts";
+import { confirmFromHold, holdPlaced } from "../../../src/domain/appointment_machine.ts";
+import { envelopesOf } from "../../../src/events/event_types.ts";
 import { appointment, doctor, patient, T0 } from "../../contract/_fixtures.ts";
-import { eventHarness } from "./_harness.ts";
+import { type EventHarness, eventHarness } from "./_harness.ts";
 
 function hold(id: string, nowMs: number): HoldRecord {
   return {
@@ -22,17 +22,23 @@ function hold(id: string, nowMs: number): HoldRecord {
   };
 }
 
+/** Creates the hold with its expiry check in the same commit, as the booking service does. */
+function place(h: EventHarness, held: HoldRecord) {
+  return h.holds.create(held, 3, h.clock.now, envelopesOf(holdPlaced(held, h.clock.now)));
+}
+
 Deno.test("hold.expired and slot.released follow a hold that expired, once", async () => {
   const h = await eventHarness(T0 - 86_400_000);
-  const holds = createKvHoldStore(h.kv);
-  const held = await holds.create(hold("hld_a", h.clock.now), 3, h.clock.now);
-  await h.rt.bookingEvents.holdCreated(held);
-  await h.rt.bookingEvents.holdCreated(held);
+  const held = await place(h, hold("hld_a", h.clock.now));
+  // Written twice (e.g. a relay that moved it twice): still acted on once.
+  await h.rt.bus.publish(holdPlaced(held, h.clock.now)[0].event, {
+    atMs: held.expiresAtMs + 1_000,
+  });
   await h.advance(300_000);
-  const types = () => h.queue.map((q) => q.envelope.event.type);
+  const types = async () => (await h.queue()).map((q) => q.envelope.event.type);
   assert.deepEqual(await h.drain(), [], "nothing before expiry + grace");
   await h.advance(1_000);
-  assert.ok(!types().includes("slot.released"), "fan-out handlers already ran");
+  assert.ok(!(await types()).includes("slot.released"), "fan-out handlers already ran");
   const ran = await h.kv.get(eventHandledKey("holds.expiry", "hold.expiry_due:hld_a"));
   assert.equal((ran.value as { state: string }).state, "done");
   const released = await h.kv.get(eventHandledKey("waitlist.notify", "slot.released:hold:hld_a"));
@@ -42,56 +48,50 @@ Deno.test("hold.expired and slot.released follow a hold that expired, once", asy
 
 Deno.test("no expiry events for a hold that was released or confirmed in time", async () => {
   const h = await eventHarness(T0 - 86_400_000);
-  const holds = createKvHoldStore(h.kv);
-  const held = await holds.create(hold("hld_b", h.clock.now), 3, h.clock.now);
-  await h.rt.bookingEvents.holdCreated(held);
-  await holds.remove(held); // confirmed or released: the hold record is gone
+  const held = await place(h, hold("hld_b", h.clock.now));
+  await h.holds.remove(held); // confirmed or released: the hold record is gone
   await h.advance(301_000);
   const expired = await h.kv.get(eventHandledKey("webhooks.fanout", "hold.expired:hld_b"));
   assert.equal(expired.value, null);
   await h.close();
 });
 
-Deno.test("a confirm that died after booking is completed at the hold's expiry, never released", async () => {
+Deno.test("a confirm that died after its commit: events go out once, the hold is dropped", async () => {
   const h = await eventHarness(T0 - 86_400_000);
   const d = doctor();
   const p = patient({ phoneSealed: await h.cipher.seal("+919812345678") });
   await h.records.doctors.create(d);
   await h.records.patients.getOrCreate(p);
-  const holds = createKvHoldStore(h.kv);
-  const held = await holds.create(
-    { ...hold("hld_crash1", h.clock.now), doctorId: d.id, patientId: p.id },
-    3,
-    h.clock.now,
-  );
-  await h.rt.bookingEvents.holdCreated(held);
-  // The request booked the appointment, then the process died: no events, hold still there.
-  const booked = appointment(d.id, p.id, 0, 30, {
-    id: appointmentIdFor(held.id),
-    holdId: held.id,
+  const held = await place(h, {
+    ...hold("hld_crash1", h.clock.now),
+    doctorId: d.id,
+    patientId: p.id,
   });
-  await h.records.appointments.book(booked);
+  // The request stored the appointment with its events, then the process died: hold still there.
+  const change = confirmFromHold(held, { reasonSealed: null, online: false }, {
+    id: p.id,
+    role: "patient",
+  }, h.clock.now);
+  await h.records.appointments.book(change.next, envelopesOf(change.events));
   await h.advance(301_000);
   await h.drain();
-  assert.equal(h.sent.length, 1, "the patient's confirmation went out after all");
+  assert.equal(h.sent.length, 1, "the patient's confirmation went out from the outbox");
   assert.match(h.sent[0].body, /confirmed/i);
   const confirmed = await h.kv.get(
-    eventHandledKey("patient.notice", `appointment.confirmed:${booked.id}`),
+    eventHandledKey("patient.notice", `appointment.confirmed:${change.next.id}`),
   );
-  assert.ok(confirmed.value, "appointment.confirmed was published with its usual id");
+  assert.ok(confirmed.value, "appointment.confirmed was delivered with its usual id");
   const released = await h.kv.get(
     eventHandledKey("waitlist.notify", "slot.released:hold:hld_crash1"),
   );
   assert.equal(released.value, null, "a booked slot is never announced as free");
-  assert.equal(await holds.get(held.id), null, "the leftover hold is dropped");
+  assert.equal(await h.holds.get(held.id), null, "the leftover hold is dropped");
   await h.close();
 });
 
 Deno.test("no slot.released for an expired hold whose time an appointment covers", async () => {
   const h = await eventHarness(T0 - 86_400_000);
-  const holds = createKvHoldStore(h.kv);
-  const held = await holds.create(hold("hld_moved", h.clock.now), 3, h.clock.now);
-  await h.rt.bookingEvents.holdCreated(held);
+  const held = await place(h, hold("hld_moved", h.clock.now));
   // A reschedule moved an appointment onto this time, then died before dropping the hold.
   await h.records.appointments.book(appointment("doc_1", "pat_1", 0, 30, { holdId: held.id }));
   await h.advance(301_000);

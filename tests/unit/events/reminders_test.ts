@@ -1,8 +1,16 @@
 import assert from "node:assert/strict";
 import { reminderSchedule } from "../../../src/domain/reminders.ts";
-import type { AuthUser } from "../../../src/auth/token_service.ts";
+import {
+  type Actor,
+  cancel,
+  confirmFromHold,
+  type HeldSlot,
+  reschedule,
+} from "../../../src/domain/appointment_machine.ts";
+import { envelopesOf } from "../../../src/events/event_types.ts";
+import { writeToOutbox } from "../../../src/events/outbox.ts";
 import type { AppointmentRecord } from "../../../src/stores/records.ts";
-import { appointment, doctor, patient, T0 } from "../../contract/_fixtures.ts";
+import { doctor, patient, T0 } from "../../contract/_fixtures.ts";
 import { type EventHarness, eventHarness } from "./_harness.ts";
 
 const HOUR = 3_600_000;
@@ -16,29 +24,52 @@ Deno.test("reminderSchedule() gives the instants 24 h and 1 h before the start, 
   assert.deepEqual(reminderSchedule(T0, T0 - 30 * 60_000), []);
 });
 
+function slot(id: string, doctorId: string, patientId: string, startMs: number): HeldSlot {
+  return {
+    id,
+    doctorId,
+    patientId,
+    startMs,
+    endMs: startMs + 30 * 60_000,
+    start: new Date(startMs).toISOString(),
+    end: new Date(startMs + 30 * 60_000).toISOString(),
+  };
+}
+
+/** A confirmed appointment at T0, stored with its events through the writer. */
 async function booked(h: EventHarness, language = "en") {
   const d = doctor({ name: "Dr. Asha Menon" });
   const p = patient({ language, phoneSealed: await h.cipher.seal("+919812345678") });
   await h.records.doctors.create(d);
   await h.records.patients.getOrCreate(p);
-  const a = await h.records.appointments.book(appointment(d.id, p.id, 0));
-  const actor: AuthUser = { id: p.id, role: "patient" };
-  return { d, p, a, actor };
+  const actor: Actor = { id: p.id, role: "patient" };
+  const change = confirmFromHold(
+    slot(`hld_${p.id}`, d.id, p.id, T0),
+    {
+      reasonSealed: null,
+      online: false,
+    },
+    actor,
+    h.clock.now,
+  );
+  const a = await h.writer.write(change, { step: "confirm" });
+  return { d, p, a, actor, change };
 }
 
-function reminderDueTimes(h: EventHarness): number[] {
-  return h.queue.filter((q) => q.envelope.handler === "reminders.send").map((q) => q.dueAtMs);
+async function reminderDueTimes(h: EventHarness): Promise<number[]> {
+  return (await h.queue()).filter((q) => q.envelope.handler === "reminders.send").map((q) =>
+    q.dueAtMs
+  );
 }
 
 Deno.test("confirm sends a confirmation and schedules reminders that fire at 24 h and 1 h", async () => {
   const h = await eventHarness(T0 - 3 * 24 * HOUR);
-  const { a, actor } = await booked(h);
-  await h.rt.bookingEvents.confirmed(a, actor);
+  await booked(h);
   await h.drain();
   assert.equal(h.sent.length, 1);
   assert.match(h.sent[0].body, /confirmed for .*10:00/i);
   assert.equal(h.sent[0].to, "+919812345678");
-  assert.deepEqual(reminderDueTimes(h).sort(), [T0 - 24 * HOUR, T0 - HOUR]);
+  assert.deepEqual((await reminderDueTimes(h)).sort(), [T0 - 24 * HOUR, T0 - HOUR]);
 
   await h.advance(2 * 24 * HOUR - 1);
   assert.equal(h.sent.length, 1, "nothing before the 24 h mark");
@@ -48,14 +79,16 @@ Deno.test("confirm sends a confirmation and schedules reminders that fire at 24 
   await h.advance(23 * HOUR);
   assert.equal(h.sent.length, 3);
   assert.match(h.sent[2].body, /in 1 hour/);
+  assert.deepEqual(await h.queue(), [], "the outbox is empty once everything ran");
   await h.close();
 });
 
-Deno.test("a confirmed event delivered twice messages once and schedules reminders once", async () => {
+Deno.test("a confirmed event delivered twice messages once and reminds once", async () => {
   const h = await eventHarness(T0 - 3 * 24 * HOUR);
-  const { a, actor } = await booked(h);
-  await h.rt.bookingEvents.confirmed(a, actor);
-  await h.rt.bookingEvents.confirmed(a, actor);
+  const { change } = await booked(h);
+  await h.drain();
+  // The same events written again (a relay that moved them twice, a replayed dead letter).
+  await writeToOutbox(h.kv, envelopesOf(change.events));
   await h.drain();
   assert.equal(h.sent.length, 1);
   await h.advance(2 * 24 * HOUR);
@@ -68,16 +101,12 @@ Deno.test("a confirmed event delivered twice messages once and schedules reminde
 Deno.test("no reminder is sent for an appointment cancelled after it was scheduled", async () => {
   const h = await eventHarness(T0 - 3 * 24 * HOUR);
   const { a, actor } = await booked(h);
-  await h.rt.bookingEvents.confirmed(a, actor);
   await h.drain();
-  const cancelled: AppointmentRecord = {
-    ...a,
-    status: "cancelled",
-    cancelledBy: "patient",
-    version: a.version + 1,
-  };
-  await h.records.appointments.transition(a, cancelled);
-  await h.rt.bookingEvents.cancelled(cancelled, actor);
+  const cancelled: AppointmentRecord = await h.writer.write(
+    cancel(a, actor, null, h.clock.now),
+    { step: "cancel" },
+  );
+  assert.equal(cancelled.status, "cancelled");
   await h.drain();
   assert.equal(h.sent.length, 2);
   assert.match(h.sent[1].body, /cancelled/);
@@ -88,25 +117,18 @@ Deno.test("no reminder is sent for an appointment cancelled after it was schedul
 
 Deno.test("after a move only the reminders for the new start are sent, at the new instants", async () => {
   const h = await eventHarness(T0 - 3 * 24 * HOUR);
-  const { a, actor } = await booked(h);
-  await h.rt.bookingEvents.confirmed(a, actor);
+  const { a, actor, d, p } = await booked(h);
   await h.drain();
   const startMs = T0 + 24 * HOUR;
-  const moved: AppointmentRecord = {
-    ...a,
-    startMs,
-    endMs: startMs + 30 * 60_000,
-    start: new Date(startMs).toISOString(),
-    end: new Date(startMs + 30 * 60_000).toISOString(),
-    version: a.version + 1,
-  };
-  await h.records.appointments.transition(a, moved);
-  await h.rt.bookingEvents.rescheduled(a, moved, actor);
+  await h.writer.write(
+    reschedule(a, slot("hld_move", d.id, p.id, startMs), actor, h.clock.now),
+    { step: "reschedule" },
+  );
   await h.drain();
   assert.equal(h.sent.length, 2);
   assert.match(h.sent[1].body, /moved to/);
   assert.deepEqual(
-    reminderDueTimes(h).sort(),
+    (await reminderDueTimes(h)).sort(),
     [T0 - 24 * HOUR, T0 - HOUR, startMs - 24 * HOUR, startMs - HOUR].sort(),
   );
   await h.advance(3 * 24 * HOUR - HOUR); // T0 - 1 h: both old reminders were due
@@ -122,8 +144,7 @@ Deno.test("after a move only the reminders for the new start are sent, at the ne
 
 Deno.test("reminders are written in the patient's language and time zone", async () => {
   const h = await eventHarness(T0 - 3 * 24 * HOUR);
-  const { a, actor } = await booked(h, "hi");
-  await h.rt.bookingEvents.confirmed(a, actor);
+  await booked(h, "hi");
   await h.drain();
   assert.match(h.sent[0].body, /पक्का/);
   await h.close();
@@ -131,9 +152,8 @@ Deno.test("reminders are written in the patient's language and time zone", async
 
 Deno.test("a failing send is retried with backoff and the message goes out once", async () => {
   const h = await eventHarness(T0 - 3 * 24 * HOUR);
-  const { a, actor } = await booked(h);
   h.failNextSends(1);
-  await h.rt.bookingEvents.confirmed(a, actor);
+  await booked(h);
   await h.drain();
   assert.equal(h.sent.length, 0);
   await h.advance(1_000);
@@ -142,26 +162,24 @@ Deno.test("a failing send is retried with backoff and the message goes out once"
   await h.close();
 });
 
-Deno.test("with inline delivery the confirmation is sent before confirmed() returns, once", async () => {
+Deno.test("with inline delivery the confirmation is sent before write() returns, once", async () => {
   const h = await eventHarness(T0 - 3 * 24 * HOUR, { inlineNoticeBudgetMs: 2_000 });
-  const { a, actor } = await booked(h);
-  await h.rt.bookingEvents.confirmed(a, actor);
-  assert.equal(h.sent.length, 1, "sent inline, before any queue delivery");
+  const { change } = await booked(h);
+  assert.equal(h.sent.length, 1, "sent inline, before any relay pass");
   assert.ok(
-    !h.queue.some((q) => q.envelope.handler === "patient.notice"),
-    "the inline handler is not queued as well",
+    !(await h.queue()).some((q) => q.envelope.handler === "patient.notice"),
+    "the inline delivery took the notice's own outbox entry",
   );
-  await h.rt.bookingEvents.confirmed(a, actor);
+  await writeToOutbox(h.kv, envelopesOf(change.events));
   await h.drain();
   assert.equal(h.sent.length, 1, "a repeated event still messages once");
   await h.close();
 });
 
-Deno.test("an inline notice that fails is retried through the queue", async () => {
+Deno.test("an inline notice that fails is retried from the outbox by the relay", async () => {
   const h = await eventHarness(T0 - 3 * 24 * HOUR, { inlineNoticeBudgetMs: 2_000 });
-  const { a, actor } = await booked(h);
   h.failNextSends(1);
-  await h.rt.bookingEvents.confirmed(a, actor);
+  await booked(h);
   assert.equal(h.sent.length, 0);
   await h.advance(2_000);
   assert.equal(h.sent.length, 1, "the dispatcher's retry delivered it");

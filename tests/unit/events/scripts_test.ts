@@ -5,6 +5,7 @@ import { createAuditKeyring } from "../../../src/audit/audit_keys.ts";
 import { generateDataKeyBase64 } from "../../../src/crypto/data_cipher.ts";
 import { addDeadLetter, listDeadLetters } from "../../../src/events/dead_letters.ts";
 import { ENVELOPE_KIND } from "../../../src/events/event_types.ts";
+import { listDue } from "../../../src/events/outbox.ts";
 import { auditKey } from "../../../src/stores/kv/keys.ts";
 
 async function run(script: string, args: string[]) {
@@ -73,5 +74,8 @@ Deno.test("dlq lists, refuses to replay without --yes off a terminal, and replay
 
   const after = await Deno.openKv(path);
   assert.equal((await listDeadLetters(after)).length, 0);
+  const [back] = await listDue(after, Date.now(), 10);
+  assert.equal(back?.event.id, "evt-1", "the replayed envelope waits in the outbox");
+  assert.equal(back.attempt, 0);
   after.close();
 });

@@ -1,0 +1,127 @@
+/**
+ * The one module that persists an appointment change. It takes what the state machine
+ * (src/domain/appointment_machine.ts) decided — the next record and the events it causes — and
+ * hands both to the records store in one write: on Deno KV one atomic commit with the claims, the
+ * outbox entries (audit entry, public events, reminders) and the doctor's calendar version; on
+ * MongoDB the events ride inside the appointment document and are moved to the KV outbox right
+ * after (and by the relay, should this process die first). Then it drops the hold the change used,
+ * runs the patient's notice and the audit append inline from their outbox entries (once: the
+ * dispatcher's handled record), and wakes the relay for the rest. Nothing else writes appointments.
+ */
+import type { AppointmentChange } from "../domain/appointment_machine.ts";
+import type { Dispatcher } from "../events/dispatcher.ts";
+import { envelopesOf, type EventEnvelope } from "../events/event_types.ts";
+import { writeToOutbox } from "../events/outbox.ts";
+import type { Logger } from "../observability/logger.ts";
+import { errorFields } from "../observability/logger.ts";
+import type { HoldRecord, HoldStore, RecordStores } from "../stores/ports.ts";
+import type { AppointmentRecord } from "../stores/records.ts";
+
+/**
+ * Handlers run before the API answers, from the change's own outbox entries: the patient's notice
+ * (it must not arrive after a later one-time code) and the audit entry (so the trail's order
+ * follows the order of requests). Should they fail or be slow, the relay finishes them.
+ */
+const INLINE_HANDLERS: ReadonlySet<string> = new Set(["patient.notice", "audit.append"]);
+
+export interface WriterDeps {
+  kv: Deno.Kv;
+  records: RecordStores;
+  holds: HoldStore;
+  log: Logger;
+  now: () => number;
+  /** Delivers the patient's notice inline; absent in builds without events. */
+  dispatcher?: Dispatcher;
+  /** How long a request waits for its inline notice; 0 leaves it to the relay. */
+  inlineBudgetMs: number;
+  /** Asks the outbox relay for a pass now. */
+  wake?: () => void;
+  /** Test-only crash points: `<step>.after_commit`, between the store write and delivery. */
+  crashPoint?: (name: string) => void;
+}
+
+export interface WriteOptions {
+  /** The kind of change, naming its crash point (`confirm`, `cancel`, `course_confirm`, ...). */
+  step: string;
+  /** The hold the change used up (confirm, reschedule): removed after the change is stored. */
+  consumes?: HoldRecord | HoldRecord[];
+  /** Send the patient's notice before returning (default true). */
+  inline?: boolean;
+}
+
+export function createAppointmentWriter(deps: WriterDeps) {
+  const { kv, records, holds, log } = deps;
+
+  async function deliverInline(envelopes: EventEnvelope[]) {
+    const dispatcher = deps.dispatcher;
+    const nowMs = deps.now();
+    const inline = envelopes.filter((e) =>
+      INLINE_HANDLERS.has(e.handler) && e.notBeforeMs <= nowMs
+    );
+    if (!dispatcher || deps.inlineBudgetMs <= 0 || inline.length === 0) return;
+    // A failed or slow inline delivery stays in the outbox; the relay retries it.
+    const all = Promise.all(
+      inline.map((e) =>
+        dispatcher.deliver(e).catch((err) =>
+          log.warn("inline notice not delivered; the relay will", errorFields(err))
+        )
+      ),
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budget = new Promise<void>((r) => timer = setTimeout(r, deps.inlineBudgetMs));
+    await Promise.race([all, budget]);
+    clearTimeout(timer);
+  }
+
+  /** After the store write: move record-held events, drop the hold, notify, wake the relay. */
+  async function settle(ids: string[], envelopes: EventEnvelope[], options: WriteOptions) {
+    deps.crashPoint?.(`${options.step}.after_commit`);
+    if (records.appointments.eventsInRecords && envelopes.length > 0) {
+      try {
+        await writeToOutbox(kv, envelopes);
+        for (const id of ids) {
+          await records.appointments.clearPendingEvents(id, envelopes.map((e) => e.event.id));
+        }
+      } catch (err) {
+        log.warn("events stay in the record until the relay moves them", errorFields(err));
+      }
+    }
+    if (options.consumes) await holds.remove(options.consumes);
+    await deliverInline(
+      options.inline === false
+        ? envelopes.filter((e) => e.handler !== "patient.notice")
+        : envelopes,
+    );
+    deps.wake?.();
+  }
+
+  return {
+    /** Stores a change made by the state machine, with its events; returns the stored record. */
+    async write(change: AppointmentChange, options: WriteOptions): Promise<AppointmentRecord> {
+      const envelopes = envelopesOf(change.events);
+      const saved = change.prev
+        ? await records.appointments.transition(change.prev, change.next, envelopes)
+        : await records.appointments.book(change.next, envelopes);
+      // A retried confirm finds its booking stored: its events were written with it then.
+      const fresh = change.prev !== null || saved.createdAt === change.next.createdAt;
+      await settle([saved.id], fresh ? envelopes : [], options);
+      return saved;
+    },
+
+    /** New appointments of one doctor, all or nothing (a course), with all their events. */
+    async writeAll(
+      changes: AppointmentChange[],
+      options: WriteOptions,
+    ): Promise<AppointmentRecord[]> {
+      if (changes.some((c) => c.prev !== null)) {
+        throw new RangeError("writeAll() books new appointments only");
+      }
+      const envelopes = envelopesOf(changes.flatMap((c) => c.events));
+      const saved = await records.appointments.bookMany(changes.map((c) => c.next), envelopes);
+      await settle(saved.map((a) => a.id), envelopes, options);
+      return saved;
+    },
+  };
+}
+
+export type AppointmentWriter = ReturnType<typeof createAppointmentWriter>;

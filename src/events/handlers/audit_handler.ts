@@ -1,0 +1,28 @@
+/**
+ * Appends the audit entry of an appointment change. The entry travels as an `audit.entry` outbox
+ * record in the change's own commit, so the change is never stored without it, and the chain's
+ * single head key is touched here, by the relay, not by every booking commit: throughput on one
+ * doctor's calendar never waits for another doctor's audit entry.
+ */
+import type { AuditAction } from "../../audit/audit_chain.ts";
+import type { AuditLog } from "../../audit/audit_log.ts";
+import { type EventHandler, SUBSCRIPTIONS } from "../event_types.ts";
+
+export function auditHandler(audit: AuditLog): EventHandler {
+  return {
+    name: "audit.append",
+    events: SUBSCRIPTIONS["audit.append"],
+    async handle(event) {
+      const d = event.data;
+      if (!d.action || !d.actorId || !d.actorRole) return;
+      await audit.append({
+        actorId: d.actorId,
+        actorRole: d.actorRole,
+        action: d.action as AuditAction,
+        appointmentId: d.appointmentId ?? null,
+        patientId: d.patientId ?? null,
+        doctorId: d.doctorId ?? null,
+      });
+    },
+  };
+}

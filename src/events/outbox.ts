@@ -1,0 +1,78 @@
+/**
+ * The transactional outbox in Deno KV: one entry per (event, handler) under
+ * ["event_due", dueMs, eventId, handler], written by the same atomic commit as the state change
+ * that causes the event (`addToOutbox`), or on its own by a handler that fans out further work
+ * (`writeToOutbox`). Entries are plain `set`s with deterministic keys, so writing one twice is
+ * harmless; delivery (dispatcher.ts) deletes an entry when its handler is done with it.
+ */
+import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { eventDueKey, keySpace } from "../stores/kv/keys.ts";
+import { type EventEnvelope, isEnvelope } from "./event_types.ts";
+
+/** Mutations per standalone outbox commit: far below KV's 1000, and small values. */
+const WRITE_CHUNK = 50;
+
+export function dueKeyOf(envelope: EventEnvelope): Deno.KvKey {
+  return eventDueKey(envelope.notBeforeMs, envelope.event.id, envelope.handler);
+}
+
+/** Adds the envelopes to an atomic operation that also carries the change causing them. */
+export function addToOutbox(op: Deno.AtomicOperation, envelopes: readonly EventEnvelope[]) {
+  for (const e of envelopes) op.set(dueKeyOf(e), e);
+  return op;
+}
+
+/** Writes envelopes with no state change of their own (handlers' follow-up work, replays). */
+export async function writeToOutbox(kv: Deno.Kv, envelopes: readonly EventEnvelope[]) {
+  for (let i = 0; i < envelopes.length; i += WRITE_CHUNK) {
+    const part = envelopes.slice(i, i + WRITE_CHUNK);
+    const res = await commit(() => addToOutbox(kv.atomic(), part));
+    if (!res.ok) throw new Error("Could not write events to the outbox: the commit was refused");
+  }
+}
+
+/** Entries due at `nowMs`, oldest first. */
+export async function listDue(
+  kv: Deno.Kv,
+  nowMs: number,
+  limit: number,
+): Promise<EventEnvelope[]> {
+  const out: EventEnvelope[] = [];
+  const iter = kv.list<unknown>(
+    { start: keySpace("event_due"), end: [...keySpace("event_due"), nowMs + 1] },
+    { limit, batchSize: Math.min(limit, 500) },
+  );
+  for await (const e of iter) if (isEnvelope(e.value)) out.push(e.value);
+  return out;
+}
+
+export interface OutboxStats {
+  /** Entries waiting, due or not (counted up to `cap`). */
+  depth: number;
+  /** Entries already due. */
+  due: number;
+  /** Age of the oldest due entry, 0 when none is due. */
+  oldestDueAgeMs: number;
+}
+
+/** Depth and oldest age for the metrics gauges; stops counting at `cap`. */
+export async function outboxStats(kv: Deno.Kv, nowMs: number, cap = 10_000): Promise<OutboxStats> {
+  let depth = 0;
+  let due = 0;
+  let oldest: number | null = null;
+  const iter = kv.list({ prefix: keySpace("event_due") }, { limit: cap, batchSize: 1000 });
+  for await (const e of iter) {
+    depth++;
+    const dueMs = e.key[1] as number;
+    if (dueMs <= nowMs) {
+      due++;
+      oldest ??= dueMs;
+    }
+  }
+  return { depth, due, oldestDueAgeMs: oldest === null ? 0 : nowMs - oldest };
+}
+
+/** Reads one entry (tests and the dead-letter replay). */
+export async function readEntry(kv: Deno.Kv, envelope: EventEnvelope) {
+  return await withKvRetry(() => kv.get<EventEnvelope>(dueKeyOf(envelope)));
+}

@@ -1,0 +1,45 @@
+/**
+ * A doctor's calendar version, ["calendar", doctorId]: every KV commit that changes the doctor's
+ * busy time (holds, their release, appointments and their claims) checks it and bumps it. So the
+ * changes on one doctor's calendar serialize on ONE check, whatever the number of 5-minute cells
+ * they touch, and the cells themselves are plain mutations: each commit stays within the 10
+ * checks a `denokv` server accepts, while different doctors never contend.
+ *
+ * A step reads what it needs (cells, records) after the calendar entry, decides, and returns the
+ * operation to commit; if anything moved meanwhile the commit fails and the step runs again on
+ * fresh reads.
+ */
+import { ServiceUnavailableError } from "../../errors.ts";
+import { commit, withKvRetry } from "./kv_commit.ts";
+import { calendarKey } from "./keys.ts";
+
+/** Enough for dozens of writers racing on one doctor; each lost round costs one read and commit. */
+const MAX_TRIES = 100;
+
+export type CalendarStep<T> =
+  /** Commit this operation (the calendar check and bump are added) and return `result`. */
+  | { build: () => Deno.AtomicOperation; result: T }
+  /** Nothing to write (e.g. an idempotent retry found its work done). */
+  | { result: T; build?: undefined };
+
+export async function commitOnCalendar<T>(
+  kv: Deno.Kv,
+  doctorId: string,
+  what: string,
+  step: (attempt: number) => Promise<CalendarStep<T>>,
+): Promise<T> {
+  const key = calendarKey(doctorId);
+  for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
+    const calendar = await withKvRetry(() => kv.get<number>(key));
+    const planned = await step(attempt);
+    if (!planned.build) return planned.result;
+    const res = await commit(() =>
+      planned.build().check(calendar).set(key, (calendar.value ?? 0) + 1)
+    );
+    if (res.ok) return planned.result;
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 1 + attempt)));
+  }
+  throw new ServiceUnavailableError(
+    `Cannot ${what}: doctor ${doctorId}'s calendar kept changing; try again`,
+  );
+}

@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import {
+  appointmentIdFor,
+  cancel,
+  confirmFromHold,
+  erase,
+  type HeldSlot,
+  holdPlaced,
+  recordOutcome,
+  reschedule,
+} from "../../src/domain/appointment_machine.ts";
+import { ConflictError } from "../../src/errors.ts";
+import { envelopesOf, SUBSCRIPTIONS } from "../../src/events/event_types.ts";
+import { T0 } from "../contract/_fixtures.ts";
+
+const HOUR = 3_600_000;
+const NOW = T0 - 3 * 24 * HOUR;
+const patient = { id: "pat_1", role: "patient" };
+const doctor = { id: "doc_1", role: "doctor" };
+
+function slot(id: string, startMs: number, minutes = 90): HeldSlot {
+  const endMs = startMs + minutes * 60_000;
+  return {
+    id,
+    doctorId: "doc_1",
+    patientId: "pat_1",
+    startMs,
+    endMs,
+    start: new Date(startMs).toISOString(),
+    end: new Date(endMs).toISOString(),
+  };
+}
+
+const confirmed = () =>
+  confirmFromHold(slot("hld_1", T0), { reasonSealed: "v1.k1.x", online: true }, patient, NOW)
+    .next;
+
+const types = (events: { event: { type: string } }[]) => events.map((e) => e.event.type);
+
+Deno.test("confirmFromHold() books the hold's time with audit, confirmed and both reminders", () => {
+  const c = confirmFromHold(slot("hld_1", T0), { reasonSealed: null, online: false }, patient, NOW);
+  assert.equal(c.prev, null);
+  assert.equal(c.next.id, appointmentIdFor("hld_1"));
+  assert.equal(c.next.status, "confirmed");
+  assert.equal(c.next.endMs - c.next.startMs, 90 * 60_000);
+  assert.equal(c.next.version, 1);
+  assert.deepEqual(types(c.events), [
+    "audit.entry",
+    "appointment.confirmed",
+    "reminder.due",
+    "reminder.due",
+  ]);
+  assert.deepEqual(c.events.filter((e) => e.atMs).map((e) => e.atMs), [T0 - 24 * HOUR, T0 - HOUR]);
+  assert.equal(c.events[0].event.data.action, "appointment.book");
+});
+
+Deno.test("confirmFromHold() of a course session says which session it is", () => {
+  const c = confirmFromHold(
+    slot("hld_2", T0),
+    { reasonSealed: null, online: false },
+    patient,
+    NOW,
+    {
+      id: "crs_1",
+      session: 2,
+    },
+  );
+  const confirmedEvent = c.events.find((e) => e.event.type === "appointment.confirmed")!;
+  assert.equal(confirmedEvent.event.data.courseId, "crs_1");
+  assert.equal(confirmedEvent.event.data.courseSession, 2);
+});
+
+Deno.test("confirmFromHold() skips a reminder whose time has passed", () => {
+  const c = confirmFromHold(
+    slot("hld_1", T0),
+    { reasonSealed: null, online: false },
+    patient,
+    T0 - 2 * HOUR,
+  );
+  assert.deepEqual(c.events.filter((e) => e.atMs).map((e) => e.atMs), [T0 - HOUR]);
+});
+
+Deno.test("cancel() frees the time and announces it; only a confirmed one can be cancelled", () => {
+  const a = confirmed();
+  const c = cancel(a, doctor, "v1.k1.ill", NOW + 1);
+  assert.equal(c.next.status, "cancelled");
+  assert.equal(c.next.cancelledBy, "doctor");
+  assert.equal(c.next.version, 2);
+  assert.equal(c.next.updatedAt, new Date(NOW + 1).toISOString());
+  assert.deepEqual(types(c.events), ["audit.entry", "appointment.cancelled", "slot.released"]);
+  assert.deepEqual(
+    [c.events[2].event.data.startMs, c.events[2].event.data.endMs],
+    [a.startMs, a.endMs],
+  );
+  assert.throws(
+    () => cancel(c.next, patient, null, NOW),
+    (e) => e instanceof ConflictError && e.code === "invalid_state",
+  );
+});
+
+Deno.test("reschedule() moves to the hold, frees the old time and re-plans reminders", () => {
+  const a = confirmed();
+  const later = T0 + 24 * HOUR;
+  const c = reschedule(a, slot("hld_9", later), patient, NOW);
+  assert.equal(c.next.startMs, later);
+  assert.equal(c.next.holdId, "hld_9");
+  assert.equal(c.next.id, a.id);
+  assert.deepEqual(types(c.events), [
+    "audit.entry",
+    "appointment.rescheduled",
+    "slot.released",
+    "reminder.due",
+    "reminder.due",
+  ]);
+  assert.equal(c.events[1].event.data.previousStartMs, T0);
+  assert.equal(c.events[2].event.data.startMs, T0);
+  assert.deepEqual(c.events.filter((e) => e.atMs).map((e) => e.atMs), [
+    later - 24 * HOUR,
+    later - HOUR,
+  ]);
+  assert.notEqual(
+    c.events[3].event.id,
+    confirmFromHold(slot("hld_1", T0), { reasonSealed: null, online: false }, patient, NOW)
+      .events[2].event.id,
+    "a moved appointment's reminders are new events",
+  );
+});
+
+Deno.test("recordOutcome() completes or marks no-show once, and audits notes", () => {
+  const a = confirmed();
+  const done = recordOutcome(a, doctor, { status: "completed", notesSealed: "v1.k1.n" }, NOW);
+  assert.equal(done.next.status, "completed");
+  assert.deepEqual(types(done.events), ["audit.entry", "audit.entry", "appointment.completed"]);
+  assert.deepEqual(done.events.slice(0, 2).map((e) => e.event.data.action), [
+    "appointment.notes_write",
+    "appointment.complete",
+  ]);
+  const notesOnly = recordOutcome(done.next, doctor, { notesSealed: "v1.k1.m" }, NOW);
+  assert.deepEqual(types(notesOnly.events), ["audit.entry"]);
+  assert.throws(() => recordOutcome(done.next, doctor, { status: "no_show" }, NOW), ConflictError);
+  const gone = cancel(a, patient, null, NOW).next;
+  assert.throws(() => recordOutcome(gone, doctor, { notesSealed: "x" }, NOW), ConflictError);
+});
+
+Deno.test("erase() strips medical text, cancels only what is still to come", () => {
+  const a = confirmed();
+  const future = erase(a, patient, NOW);
+  assert.equal(future.next.status, "cancelled");
+  assert.equal(future.next.reasonSealed, null);
+  assert.deepEqual(types(future.events), ["audit.entry", "appointment.cancelled", "slot.released"]);
+  const past = erase(a, patient, T0 + 2 * HOUR);
+  assert.equal(past.next.status, "confirmed");
+  assert.equal(past.next.reasonSealed, null);
+  assert.deepEqual(past.events, []);
+});
+
+Deno.test("envelopesOf() fans each event out to its subscribed handlers, due at its time", () => {
+  const c = confirmFromHold(slot("hld_1", T0), { reasonSealed: null, online: false }, patient, NOW);
+  const envelopes = envelopesOf([
+    ...c.events,
+    ...holdPlaced({ ...slot("hld_1", T0), expiresAtMs: NOW + 300_000 }, NOW),
+  ]);
+  const handlersOf = (type: string) =>
+    envelopes.filter((e) => e.event.type === type).map((e) => e.handler).sort();
+  assert.deepEqual(handlersOf("appointment.confirmed"), ["patient.notice", "webhooks.fanout"]);
+  assert.deepEqual(handlersOf("audit.entry"), ["audit.append"]);
+  assert.deepEqual(handlersOf("reminder.due"), ["reminders.send", "reminders.send"]);
+  assert.deepEqual(handlersOf("hold.expiry_due"), ["holds.expiry"]);
+  const expiry = envelopes.find((e) => e.event.type === "hold.expiry_due")!;
+  assert.equal(expiry.notBeforeMs, NOW + 301_000);
+  assert.ok(envelopes.every((e) => e.attempt === 0 && e.notBeforeMs >= NOW));
+  assert.ok(Object.keys(SUBSCRIPTIONS).includes("audit.append"));
+});

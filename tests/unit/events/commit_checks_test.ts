@@ -1,0 +1,172 @@
+/**
+ * Issue 14: every atomic commit on every booking path carries at most 10 checks, the limit of a
+ * `denokv` server, however long the visit and however many sessions a course has. The whole path
+ * runs on the real stores, writer, relay and handlers over a KV handle that counts checks.
+ */
+import assert from "node:assert/strict";
+import {
+  cancel,
+  confirmFromHold,
+  erase,
+  holdPlaced,
+  recordOutcome,
+  reschedule,
+} from "../../../src/domain/appointment_machine.ts";
+import { envelopesOf } from "../../../src/events/event_types.ts";
+import { createKvCourseStore, sessionHold } from "../../../src/stores/kv/course_store.ts";
+import type { CourseRecord } from "../../../src/stores/kv/course_store.ts";
+import type { HoldRecord } from "../../../src/stores/ports.ts";
+import { doctor, patient, T0 } from "../../contract/_fixtures.ts";
+import { type CommitRecord, countingKv } from "../../_harness/counting_kv.ts";
+import { eventHarness } from "./_harness.ts";
+
+const HOUR = 3_600_000;
+const MIN = 60_000;
+const DENOKV_MAX_CHECKS = 10;
+
+function hold(id: string, doctorId: string, patientId: string, startMs: number, nowMs: number) {
+  const endMs = startMs + 90 * MIN;
+  return {
+    id,
+    doctorId,
+    patientId,
+    startMs,
+    endMs,
+    start: new Date(startMs).toISOString(),
+    end: new Date(endMs).toISOString(),
+    expiresAtMs: nowMs + 300_000,
+    codeHash: "x",
+    attempts: 0,
+    createdAt: new Date(nowMs).toISOString(),
+  } satisfies HoldRecord;
+}
+
+const cellsWritten = (c: CommitRecord, prefix: string) =>
+  c.prefixes.filter((p) => p === prefix).length;
+
+Deno.test("90-minute visits and a 5-session course of them commit with at most 10 checks each", async () => {
+  let commits: CommitRecord[] = [];
+  const h = await eventHarness(T0 - 3 * 24 * HOUR, { inlineNoticeBudgetMs: 2_000 }, (kv) => {
+    const counted = countingKv(kv);
+    commits = counted.commits;
+    return counted.kv;
+  });
+  const d = doctor();
+  const p = patient({ phoneSealed: await h.cipher.seal("+919812345678") });
+  await h.records.doctors.create(d);
+  await h.records.patients.getOrCreate(p);
+  const actor = { id: p.id, role: "patient" };
+  const now = () => h.clock.now;
+  const mark = () => commits.length;
+
+  // A 90-minute hold: 18 cells as plain mutations.
+  let from = mark();
+  const h1 = hold("hld_v1", d.id, p.id, T0, now());
+  await h.holds.create(h1, 3, now(), envelopesOf(holdPlaced(h1, now())));
+  const holdCommit = commits.slice(from).find((c) => cellsWritten(c, "hold_cell") > 0)!;
+  assert.equal(cellsWritten(holdCommit, "hold_cell"), 18);
+  assert.ok(holdCommit.checks <= 3, `a hold checks ${holdCommit.checks} keys`);
+
+  // Confirm it: 18 claims, the appointment, its outbox entries, one commit.
+  from = mark();
+  const a = await h.writer.write(
+    confirmFromHold(h1, { reasonSealed: null, online: false }, actor, now()),
+    { step: "confirm", consumes: h1 },
+  );
+  const bookCommit = commits.slice(from).find((c) => cellsWritten(c, "claim") > 0)!;
+  assert.equal(cellsWritten(bookCommit, "claim"), 18);
+  assert.ok(cellsWritten(bookCommit, "event_due") >= 4, "events ride in the booking commit");
+  assert.ok(bookCommit.checks <= 2, `a booking checks ${bookCommit.checks} keys`);
+
+  // Reschedule it onto another 90-minute hold, then cancel it.
+  const h2 = hold("hld_v2", d.id, p.id, T0 + 4 * HOUR, now());
+  await h.holds.create(h2, 3, now(), envelopesOf(holdPlaced(h2, now())));
+  const moved = await h.writer.write(reschedule(a, h2, actor, now()), {
+    step: "reschedule",
+    consumes: h2,
+  });
+  await h.writer.write(cancel(moved, actor, null, now()), { step: "cancel" });
+
+  // A course of 5 sessions of 90 minutes: 90 cells held, then 90 claims, all or nothing.
+  const courses = createKvCourseStore(h.kv, h.holds);
+  const sessions = [0, 1, 2, 3, 4].map((i) =>
+    hold(`hld_c${i}`, d.id, p.id, T0 + (24 + 24 * i) * HOUR, now())
+  );
+  const course: CourseRecord = {
+    id: "crs_1",
+    doctorId: d.id,
+    patientId: p.id,
+    sessions: sessions.map((s) => ({
+      holdId: s.id,
+      appointmentId: s.id.replace("hld_", "apt_"),
+      start: s.start,
+      end: s.end,
+      startMs: s.startMs,
+      endMs: s.endMs,
+    })),
+    status: "held",
+    expiresAtMs: sessions[0].expiresAtMs,
+    codeHash: "x",
+    attempts: 0,
+    createdAt: sessions[0].createdAt,
+    updatedAt: sessions[0].createdAt,
+    version: 1,
+  };
+  from = mark();
+  await courses.create(course, sessions, now());
+  const courseHold = commits.slice(from).find((c) => cellsWritten(c, "hold_cell") > 0)!;
+  assert.equal(cellsWritten(courseHold, "hold_cell"), 90);
+  from = mark();
+  const booked = await h.writer.writeAll(
+    course.sessions.map((s, session) =>
+      confirmFromHold(sessionHold(course, s), { reasonSealed: null, online: false }, actor, now(), {
+        id: course.id,
+        session,
+      })
+    ),
+    { step: "course_confirm", consumes: sessions },
+  );
+  const courseBook = commits.slice(from).find((c) => cellsWritten(c, "claim") > 0)!;
+  assert.equal(cellsWritten(courseBook, "claim"), 90);
+  assert.equal(booked.length, 5);
+
+  // The doctor's outcome on one session, erasure of the rest.
+  await h.writer.write(
+    recordOutcome(booked[0], { id: d.id, role: "doctor" }, { status: "completed" }, now()),
+    { step: "status" },
+  );
+  for (const s of booked.slice(1)) {
+    await h.writer.write(erase(s, actor, now()), { step: "erase", inline: false });
+  }
+
+  // Everything the outbox holds, delivered: handlers, their follow-ups, reminders, audit.
+  await h.drain();
+  await h.advance(30 * 24 * HOUR);
+  // Confirm, move, cancel, one for the whole course, and the four sessions cancelled by erase
+  // (the patient record itself is not erased here, so they are still told).
+  assert.equal(h.sent.length, 8);
+
+  assert.ok(commits.length > 50, `the path made ${commits.length} commits`);
+  const worst = Math.max(...commits.map((c) => c.checks));
+  assert.ok(worst <= DENOKV_MAX_CHECKS, `a commit carried ${worst} checks`);
+  await h.close();
+});
+
+Deno.test("concurrent audit appends batch into commits that check only the chain's head", async () => {
+  let commits: CommitRecord[] = [];
+  const h = await eventHarness(T0, {}, (kv) => {
+    const counted = countingKv(kv);
+    commits = counted.commits;
+    return counted.kv;
+  });
+  await Promise.all(
+    Array.from(
+      { length: 60 },
+      (_, i) =>
+        h.rt.audit.append({ actorId: `u${i}`, actorRole: "patient", action: "appointment.book" }),
+    ),
+  );
+  assert.ok(commits.some((c) => cellsWritten(c, "audit") > 1), "appends were batched");
+  assert.ok(commits.every((c) => c.checks <= 1));
+  await h.close();
+});
