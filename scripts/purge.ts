@@ -15,6 +15,7 @@
  *   --only NAMES         comma-separated categories, e.g. "holds,idempotency keys"
  *   --help               show this text
  */
+import { purgeMedicalText } from "../src/domain/appointment_machine.ts";
 import { z } from "zod";
 import { allDoctors } from "./_appointments.ts";
 import { confirmOrExit, flag, parseArgs, progressBar, runScript, UsageError } from "./_cli.ts";
@@ -54,14 +55,8 @@ async function scrubMedical(rt: OperatorRuntime, beforeMs: number, apply: boolea
         if (!a.reasonSealed && !a.notesSealed && !a.cancelReasonSealed) continue;
         count.expired++;
         if (!apply) continue;
-        await rt.records.appointments.transition(a, {
-          ...a,
-          reasonSealed: null,
-          notesSealed: null,
-          cancelReasonSealed: null,
-          updatedAt: new Date().toISOString(),
-          version: a.version + 1,
-        });
+        const change = purgeMedicalText(a, Date.now());
+        await rt.records.appointments.transition(a, change.next, []);
         count.deleted++;
       }
       if (!res.nextCursor) break;

@@ -318,19 +318,30 @@ export function recordOutcome(
 export function erase(a: AppointmentRecord, actor: Actor, nowMs: number): AppointmentChange {
   const future = a.status === "confirmed" && a.startMs > nowMs;
   const next: AppointmentRecord = {
-    ...a,
+    ...purgeMedicalText(a, nowMs).next,
     status: future ? "cancelled" : a.status,
     cancelledBy: future ? "patient" : a.cancelledBy,
-    reasonSealed: null,
-    notesSealed: null,
-    cancelReasonSealed: null,
-    ...bumped(a, nowMs),
   };
   if (!future) return { prev: a, next, events: [] };
   return {
     prev: a,
     next,
     events: cancellation(a, next, actor, nowMs),
+  };
+}
+
+/** Retention (`deno task purge`): medical text of a past appointment goes; nothing is announced. */
+export function purgeMedicalText(a: AppointmentRecord, nowMs: number): AppointmentChange {
+  return {
+    prev: a,
+    next: {
+      ...a,
+      reasonSealed: null,
+      notesSealed: null,
+      cancelReasonSealed: null,
+      ...bumped(a, nowMs),
+    },
+    events: [],
   };
 }
 
