@@ -98,13 +98,9 @@ function reminders(a: AppointmentRecord, nowMs: number): ScheduledEvent[] {
       id: reminderEventId(a.id, a.startMs, r.kind),
       type: "reminder.due",
       occurredAtMs: nowMs,
-      data: {
-        appointmentId: a.id,
-        patientId: a.patientId,
-        doctorId: a.doctorId,
-        startMs: a.startMs,
-        reminder: r.kind,
-      },
+      // No patient id: the entry waits for days, and erasure must leave nothing linked to them;
+      // the handler reads the appointment (and so the patient) when it is due.
+      data: { appointmentId: a.id, startMs: a.startMs, reminder: r.kind },
     },
     atMs: r.dueAtMs,
   }));
