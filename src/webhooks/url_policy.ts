@@ -1,36 +1,92 @@
 /**
  * Which URLs a clinic may register as a webhook endpoint: http or https only, no credentials in
  * the URL, and (when private addresses are not allowed, i.e. outside tests and development) no
- * loopback, private, link-local or otherwise internal host, checked on the literal and again on
- * what the name resolves to at delivery time, so the server cannot be aimed at its own network.
+ * host that is not plainly public: no loopback, private, link-local, CGNAT, ULA, multicast or
+ * reserved address however it is spelled (IPv4-mapped IPv6 becomes hex in the URL parser), no
+ * single-label or internal-suffix name (`metadata`, `localhost.`, `*.internal`). Checked on the
+ * literal at registration and again at delivery on every address the name resolves to (DNS
+ * rebinding). Refusals say only "not public", so delivery results are no port-scan oracle.
  */
+import { isIP } from "node:net";
 import { ValidationError } from "../errors.ts";
 
-const INTERNAL_NAMES =
-  /^(localhost|.*\.localhost|.*\.local|.*\.internal|metadata\.google\.internal)$/i;
+const INTERNAL_SUFFIXES =
+  /(^|\.)(localhost|local|internal|intranet|lan|home|corp|private|home\.arpa)$/i;
 
-function ipv4Private(ip: string): boolean {
+export const NOT_PUBLIC = "Webhook endpoint refused: its address is not public";
+
+function ipv4Bytes(ip: string): number[] | null {
   const p = ip.split(".").map(Number);
-  if (p.length !== 4 || p.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return false;
-  const [a, b] = p;
-  return a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) ||
-    (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ||
-    (a === 198 && (b === 18 || b === 19)) || a >= 224;
+  if (p.length !== 4 || p.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return null;
+  return p;
 }
 
-function ipv6Private(ip: string): boolean {
-  const v = ip.toLowerCase().replace(/^\[|\]$/g, "");
-  if (v === "::" || v === "::1") return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v);
-  if (mapped) return ipv4Private(mapped[1]);
-  return /^(fc|fd|fe[89ab]|ff)/.test(v);
+function ipv4Internal([a, b, c]: number[]): boolean {
+  return a === 0 || a === 10 || a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) || // CGNAT
+    (a === 169 && b === 254) || // link-local, cloud metadata
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 0 && (c === 0 || c === 2)) || // IETF assignments, TEST-NET-1
+    (a === 192 && b === 88 && c === 99) || // 6to4 relay
+    (a === 192 && b === 168) ||
+    (a === 198 && (b === 18 || b === 19)) || // benchmarking
+    (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113) || // TEST-NETs
+    a >= 224; // multicast, reserved, broadcast
 }
 
-/** True for addresses a public webhook must never point at. */
+/** The eight 16-bit groups of an IPv6 address (zone and brackets removed), or null. */
+function ipv6Groups(ip: string): number[] | null {
+  let v = ip.toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(v);
+  if (dotted) {
+    const b = ipv4Bytes(dotted[1]);
+    if (!b) return null;
+    v = v.slice(0, -dotted[1].length) +
+      `${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
+  }
+  const halves = v.split("::");
+  if (halves.length > 2) return null;
+  const parse = (s: string) => (s === "" ? [] : s.split(":").map((g) => parseInt(g, 16)));
+  const head = parse(halves[0]);
+  const tail = halves.length === 2 ? parse(halves[1]) : [];
+  const fill = 8 - head.length - tail.length;
+  if (halves.length === 1 ? head.length !== 8 : fill < 1) return null;
+  const groups = [...head, ...Array(halves.length === 2 ? fill : 0).fill(0), ...tail];
+  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
+}
+
+function embeddedIpv4(hi: number, lo: number): number[] {
+  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff];
+}
+
+function ipv6Internal(g: number[]): boolean {
+  const zeroPrefix = (n: number) => g.slice(0, n).every((x) => x === 0);
+  if (zeroPrefix(8)) return true; // ::
+  if (zeroPrefix(7) && g[7] === 1) return true; // ::1
+  // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible) and NAT64 64:ff9b::/32 are translated to
+  // IPv4 by the host or network itself: refused whatever they embed (a webhook needs none).
+  if (zeroPrefix(5) && (g[5] === 0xffff || g[5] === 0)) return true;
+  if (g[0] === 0x64 && g[1] === 0xff9b) return true;
+  if (g[0] === 0x2002) return ipv4Internal(embeddedIpv4(g[1], g[2])); // 6to4
+  if (g[0] === 0x2001 && g[1] === 0) return true; // Teredo
+  if (g[0] === 0x2001 && g[1] === 0xdb8) return true; // documentation
+  if (g[0] === 0x100 && zeroPrefix(4)) return true; // discard
+  return (g[0] & 0xfe00) === 0xfc00 || // ULA fc00::/7
+    (g[0] & 0xffc0) === 0xfe80 || // link-local
+    (g[0] & 0xffc0) === 0xfec0 || // site-local
+    (g[0] & 0xff00) === 0xff00; // multicast
+}
+
+/** True for an address (or name) a public webhook must never point at. */
 export function isPrivateAddress(host: string): boolean {
-  if (host.includes(":")) return ipv6Private(host);
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return ipv4Private(host);
-  return INTERNAL_NAMES.test(host);
+  const h = host.replace(/^\[|\]$/g, "").replace(/\.+$/, "").toLowerCase();
+  if (h.includes(":")) {
+    const groups = ipv6Groups(h);
+    return groups === null || ipv6Internal(groups);
+  }
+  if (isIP(h) === 4) return ipv4Internal(ipv4Bytes(h)!);
+  // A name: single-label names resolve through search domains to internal hosts.
+  return !h.includes(".") || INTERNAL_SUFFIXES.test(h);
 }
 
 /** Throws `ValidationError` naming what is wrong with the URL. */
@@ -47,27 +103,33 @@ export function assertWebhookUrl(raw: string, allowPrivate: boolean): URL {
   if (url.username || url.password) {
     throw new ValidationError("Webhook urls must not contain credentials");
   }
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (!allowPrivate && isPrivateAddress(host)) {
-    throw new ValidationError(`Webhook host ${host} is a private or loopback address`);
+  if (!allowPrivate && isPrivateAddress(url.hostname)) {
+    throw new ValidationError(`Webhook host ${url.hostname} is not public`);
   }
   return url;
 }
 
-/** At delivery: resolve the name and refuse if any address is internal (DNS rebinding). */
-export async function assertResolvesPublic(url: URL): Promise<void> {
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (host.includes(":") || /^\d+\.\d+\.\d+\.\d+$/.test(host)) {
-    if (isPrivateAddress(host)) throw new Error(`Refusing private address ${host}`);
-    return;
-  }
+/** Looks up every address of a name (A and AAAA). */
+export type Resolver = (host: string) => Promise<string[]>;
+
+const resolveDns: Resolver = async (host) => {
   const [a, aaaa] = await Promise.all([
     Deno.resolveDns(host, "A").catch(() => [] as string[]),
     Deno.resolveDns(host, "AAAA").catch(() => [] as string[]),
   ]);
-  const addresses = [...a, ...aaaa];
-  if (addresses.length === 0) throw new Error(`Webhook host ${host} does not resolve`);
-  if (addresses.some(isPrivateAddress)) {
-    throw new Error(`Webhook host ${host} resolves to a private address`);
-  }
+  return [...a, ...aaaa];
+};
+
+/**
+ * At delivery: resolve the name and refuse unless every address is public (a name may have been
+ * re-pointed since registration). The error is the same whatever the reason, so a delivery log
+ * cannot be used to map the internal network. The fetch resolves the name again; the window
+ * between the two lookups is what remains of DNS rebinding (see docs/SECURITY.md).
+ */
+export async function assertResolvesPublic(url: URL, resolve: Resolver = resolveDns) {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (isPrivateAddress(host)) throw new Error(NOT_PUBLIC);
+  if (isIP(host)) return;
+  const addresses = await resolve(host.replace(/\.+$/, ""));
+  if (addresses.length === 0 || addresses.some(isPrivateAddress)) throw new Error(NOT_PUBLIC);
 }

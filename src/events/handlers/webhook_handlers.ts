@@ -6,7 +6,7 @@
  */
 import { redactText } from "../../observability/logger.ts";
 import { SIGNATURE_HEADER, signatureHeader } from "../../webhooks/signature.ts";
-import { assertResolvesPublic } from "../../webhooks/url_policy.ts";
+import { assertResolvesPublic, NOT_PUBLIC } from "../../webhooks/url_policy.ts";
 import type { WebhookService } from "../../webhooks/webhook_service.ts";
 import type { PublishOptions } from "../event_bus.ts";
 import {
@@ -107,7 +107,11 @@ export function webhookDeliveryHandler(
           throw new Error(`Endpoint answered ${res.status}`);
         }
       } catch (err) {
-        const error = redactText(err instanceof Error ? err.message : String(err)).slice(0, 200);
+        // Without an HTTP answer, one generic reason: "refused", "reset" and "timed out" told
+        // apart would make the delivery log a port scanner.
+        const error = status === null && !(err instanceof Error && err.message === NOT_PUBLIC)
+          ? "No HTTP answer from the endpoint"
+          : redactText(err instanceof Error ? err.message : String(err)).slice(0, 200);
         await webhooks.recordAttempt({ ...attempt, ok: false, httpStatus: status, error });
         throw err;
       }

@@ -141,8 +141,23 @@ Deno.test("assertWebhookUrl() allows only http(s) and, strictly, no private host
       "http://[fd00::1]/",
     ]
   ) {
-    assert.throws(() => assertWebhookUrl(internal, false), /private or loopback/, internal);
+    assert.throws(() => assertWebhookUrl(internal, false), /not public/, internal);
   }
   assert.equal(isPrivateAddress("8.8.8.8"), false);
   assert.throws(() => assertWebhookUrl("https://user:pw@clinic.example/", false), /credentials/);
+});
+
+Deno.test("webhooks: a delivery without an HTTP answer records one generic reason (no port-scan oracle)", async () => {
+  const h = await eventHarness(Date.now(), { maxAttempts: 1 });
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close(); // nothing listens there now: the connection is refused
+  await h.rt.webhooks.register(`http://127.0.0.1:${port}/hook`, ["appointment.confirmed"]);
+  await confirmedEvent(h, "evt-closed-port");
+  await h.drain();
+  const [listed] = await h.rt.webhooks.list();
+  const [attempt] = listed.recentAttempts;
+  assert.equal(attempt.httpStatus, null);
+  assert.equal(attempt.error, "No HTTP answer from the endpoint");
+  await h.close();
 });
