@@ -38,6 +38,7 @@ import { createAppMetrics, recordOutboxStats } from "./observability/metrics.ts"
 import { openSharedState } from "./stores/open_shared_state.ts";
 import { createKvHoldStore } from "./stores/kv/hold_store.ts";
 import { createKvIdempotencyStore } from "./stores/kv/idempotency_store.ts";
+import { sealedIdempotencyStore } from "./http/sealed_idempotency.ts";
 import { createKvRecordStores } from "./stores/kv/record_stores.ts";
 import type { RecordStores } from "./stores/ports.ts";
 import { instrumentStores } from "./stores/instrumented_stores.ts";
@@ -207,7 +208,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     const { ephemeral, limiter } = shared;
     const { sender, deliveries } = openSender(config, { kv, cipher, metrics, log }, now);
     const prakriti = createKvPrakritiStore(kv);
-    const idempotency = createKvIdempotencyStore(kv);
+    const idempotency = sealedIdempotencyStore(createKvIdempotencyStore(kv), cipher, hash);
     const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
     const settings = eventSettingsFrom(config);
     const events = createEventRuntime({

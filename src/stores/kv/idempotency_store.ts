@@ -13,6 +13,8 @@ export interface IdempotencyRecord {
   body: string;
   contentType: string;
   expiresAtMs: number;
+  /** True when `body` is sealed with the data cipher (src/http/sealed_idempotency.ts). */
+  sealed?: boolean;
 }
 
 export type BeginResult =
