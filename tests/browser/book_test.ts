@@ -4,7 +4,7 @@
  * day's slots → phone login → hold → a wrong then the right SMS code → confirmed page → .ics →
  * my appointments → move → join video → cancel) and in Hindi (chosen with the language switch),
  * a lost race, an expired hold (HOLD_TTL_SECONDS is short here), a cancel inside the cut-off,
- * axe-core with zero violations on every page, no CSP violations, and screenshots at 360 px.
+ * the embed framed by the configured clinic origin and refused to another origin, axe-core with zero violations on every page, no CSP violations, and screenshots at 360 px.
  */
 import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -54,11 +54,21 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
+    // A clinic's own site: one page that frames whatever /book URL it is given.
+    const clinic = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+      const src = new URL(req.url).searchParams.get("src") ?? "";
+      const html = `<!DOCTYPE html><title>Clinic</title><iframe src="${encodeURI(src)}" ` +
+        `title="Book" width="360" height="600"></iframe>`;
+      return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+    });
+    const clinicPort = clinic.addr.port;
     const server = await startServer({
       env: {
         RATE_LIMIT_DISABLED: "true",
         HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
         CANCEL_CUTOFF_MINUTES: String(CUTOFF_MINUTES),
+        // localhost:PORT may frame /book/embed; 127.0.0.1:PORT (another origin) may not.
+        BOOK_EMBED_ORIGINS: `http://localhost:${clinicPort}`,
       },
     });
     let browser: Browser | null = null;
@@ -228,6 +238,25 @@ Deno.test({
         await screenshot(ta.page, "book-home-ta-360");
       });
 
+      await t.step("the embed shows in the listed clinic's site and nowhere else", async () => {
+        const embed = `${server.url}/book/embed?doctor=${doctor.id}&date=${dateInDays(10)}`;
+        const site = await newPatientPage(browser!, "en-IN");
+        contexts.push(site.context);
+        await site.page.goto(`http://localhost:${clinicPort}/?src=${encodeURIComponent(embed)}`);
+        const framed = site.page.frameLocator("iframe");
+        await framed.locator(".slots button").first().waitFor();
+        assert.equal(await framed.locator('form[target="_blank"]').count() > 0, true);
+        await site.page.goto(`http://127.0.0.1:${clinicPort}/?src=${encodeURIComponent(embed)}`);
+        await site.page.waitForLoadState("load");
+        const frame = site.page.frames().find((f) => f !== site.page.mainFrame());
+        assert.ok(frame, "the iframe exists");
+        assert.equal(await frame.locator(".slots button").count(), 0, "refused to frame");
+        assert.ok(
+          site.csp.some((m) => /frame-ancestors/.test(m)),
+          `the browser names frame-ancestors: ${site.csp.join(" | ")}`,
+        );
+      });
+
       assert.deepEqual(en.csp, [], "no CSP violations");
     } catch (err) {
       console.error(server.logs().slice(-4000));
@@ -236,6 +265,7 @@ Deno.test({
       for (const c of contexts) await c.close().catch(() => {});
       await browser?.close();
       await server.stop();
+      await clinic.shutdown();
     }
   },
 });

@@ -13,7 +13,7 @@ export const bn: BookTexts = {
   "net.offline": "সংযোগ নেই। আবার অনলাইন না হওয়া পর্যন্ত আপনার বুকিং পাঠানো হবে না।",
   "home.title": "আয়ুর্বেদিক পরামর্শ বুক করুন",
   "home.symptoms": "আপনার উপসর্গ লিখুন",
-  "home.symptomsHint": "নিজের ভাষায় — ইংরেজি, হিন্দি, তামিল বা মারাঠিতে।",
+  "home.symptomsHint": "নিজের কথায়, নিজের ভাষায়।",
   "home.suggest": "ডাক্তার প্রস্তাব করুন",
   "home.choose": "অথবা নিজেই বেছে নিন",
   "search.specialization": "বিশেষজ্ঞতা",

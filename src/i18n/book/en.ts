@@ -14,7 +14,7 @@ export const en = {
   "net.offline": "No connection. Your booking is not sent until you are back online.",
   "home.title": "Book an Ayurvedic consultation",
   "home.symptoms": "Describe your symptoms",
-  "home.symptomsHint": "In your own words, in English, Hindi, Tamil or Marathi.",
+  "home.symptomsHint": "In your own words, in your own language.",
   "home.suggest": "Suggest doctors",
   "home.choose": "Or choose yourself",
   "search.specialization": "Specialization",

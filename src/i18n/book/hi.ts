@@ -13,7 +13,7 @@ export const hi: BookTexts = {
   "net.offline": "कनेक्शन नहीं है। ऑनलाइन होने तक आपकी बुकिंग नहीं भेजी जाएगी।",
   "home.title": "आयुर्वेदिक परामर्श बुक करें",
   "home.symptoms": "अपने लक्षण बताइए",
-  "home.symptomsHint": "अपने शब्दों में — हिन्दी, अंग्रेज़ी, तमिल या मराठी में।",
+  "home.symptomsHint": "अपने शब्दों में, अपनी भाषा में।",
   "home.suggest": "डॉक्टर सुझाएँ",
   "home.choose": "या ख़ुद चुनें",
   "search.specialization": "विशेषज्ञता",

@@ -13,7 +13,7 @@ export const mr: BookTexts = {
   "net.offline": "कनेक्शन नाही. ऑनलाइन होईपर्यंत तुमचे बुकिंग पाठवले जाणार नाही.",
   "home.title": "आयुर्वेदिक सल्ला बुक करा",
   "home.symptoms": "तुमची लक्षणे सांगा",
-  "home.symptomsHint": "तुमच्या शब्दांत — मराठी, हिंदी, इंग्रजी किंवा तमिळमध्ये.",
+  "home.symptomsHint": "तुमच्या शब्दांत, तुमच्या भाषेत.",
   "home.suggest": "डॉक्टर सुचवा",
   "home.choose": "किंवा स्वतः निवडा",
   "search.specialization": "विशेषज्ञता",

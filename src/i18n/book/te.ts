@@ -13,7 +13,7 @@ export const te: BookTexts = {
   "net.offline": "కనెక్షన్ లేదు. మళ్లీ ఆన్‌లైన్ అయ్యే వరకు మీ బుకింగ్ పంపబడదు.",
   "home.title": "ఆయుర్వేద సంప్రదింపును బుక్ చేయండి",
   "home.symptoms": "మీ లక్షణాలను వివరించండి",
-  "home.symptomsHint": "మీ సొంత మాటల్లో — ఇంగ్లీష్, హిందీ, తమిళం లేదా మరాఠీలో.",
+  "home.symptomsHint": "మీ సొంత మాటల్లో, మీ భాషలో.",
   "home.suggest": "డాక్టర్లను సూచించు",
   "home.choose": "లేదా మీరే ఎంచుకోండి",
   "search.specialization": "ప్రత్యేకత",
