@@ -11,7 +11,9 @@ import type { AppDeps } from "../src/app_deps.ts";
 import type { RoomService } from "../src/rooms/room_service.ts";
 import { ROOM_PAGE_CSP, RoomPage } from "../src/rooms/room_page.tsx";
 import { csrfProtection, requireSession, uiLanguage } from "../src/ui/ui_middleware.ts";
-import { isLang } from "../src/i18n/messages.ts";
+import { bookLanguage } from "../src/ui/book_middleware.ts";
+import type { BookEnv } from "../src/ui/book_env.ts";
+import { isBookLang } from "../src/i18n/book_messages.ts";
 import type { UiEnv } from "../src/ui/ui_env.ts";
 import { staticFiles } from "../src/http/static_files.ts";
 
@@ -24,7 +26,7 @@ const serveStatic = staticFiles(new URL("../src/rooms/static/", import.meta.url)
 const APPOINTMENT_ID = /^apt_[0-9a-z]{26}$/;
 
 /** The room page's own headers: its CSP, no referrer, never cached. */
-function roomPageHeaders(): MiddlewareHandler<UiEnv> {
+function roomPageHeaders(): MiddlewareHandler {
   return async function roomPageHeaders(c, next) {
     await next();
     c.res.headers.set("Content-Security-Policy", ROOM_PAGE_CSP);
@@ -41,15 +43,17 @@ export function roomPageRoutes(deps: AppDeps & { rooms: RoomService }) {
   app.get("/room/static/:name", (c) => serveStatic(c, c.req.param("name")));
 
   // The patient's page speaks `?lang=` (the script sets it to the patient's recorded language),
-  // else the language cookie or Accept-Language.
-  app.get("/room/:appointmentId", roomPageHeaders(), uiLanguage(), (c) => {
+  // else the patient pages' language (cookie, else Accept-Language).
+  const patientPage = new Hono<BookEnv>();
+  patientPage.get("/room/:appointmentId", roomPageHeaders(), bookLanguage(), (c) => {
     const id = c.req.param("appointmentId");
     if (!APPOINTMENT_ID.test(id)) return c.text("Not found", 404);
     const tokenUrl = `/v1/appointments/${id}/room-token`;
     const asked = c.req.query("lang");
-    const lang = isLang(asked) ? asked : c.get("lang");
+    const lang = isBookLang(asked) ? asked : c.get("lang");
     return c.html(page({ appointmentId: id, role: "patient", lang, tokenUrl }));
   });
+  app.route("/", patientPage);
 
   const ui = deps.doctorUi;
   if (!ui) return app;

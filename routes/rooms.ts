@@ -34,7 +34,7 @@ export const RoomTicketSchema = z.object({
       "TURN_TTL_SECONDS (TURN REST API). Empty when none is configured (host candidates only).",
   }),
   language: z.string().optional().openapi({
-    description: "The patient's language, when the room page speaks it",
+    description: "The patient's language (the patient's room page switches to it)",
   }),
 }).openapi("RoomTicket");
 

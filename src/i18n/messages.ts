@@ -238,68 +238,6 @@ export const messages = {
     en: "This request could not be completed.",
     hi: "यह अनुरोध पूरा नहीं किया जा सका।",
   },
-  "room.title": { en: "Video consultation", hi: "वीडियो परामर्श" },
-  "room.permission": {
-    en: "To see and hear each other, your browser will ask to use your camera and microphone. " +
-      "They are used only during this call, only between you and the other side; nothing is recorded.",
-    hi: "एक-दूसरे को देखने और सुनने के लिए आपका ब्राउज़र कैमरा और माइक्रोफ़ोन की अनुमति माँगेगा। " +
-      "इनका उपयोग केवल इस कॉल में, केवल आपके और दूसरी ओर के बीच होता है; कुछ भी रिकॉर्ड नहीं होता।",
-  },
-  "room.join": { en: "Join the call", hi: "कॉल से जुड़ें" },
-  "room.localVideo": { en: "Your camera", hi: "आपका कैमरा" },
-  "room.remoteVideo": { en: "The other side", hi: "दूसरी ओर" },
-  "room.mute": { en: "Mute", hi: "म्यूट करें" },
-  "room.unmute": { en: "Unmute", hi: "आवाज़ चालू करें" },
-  "room.cameraOff": { en: "Camera off", hi: "कैमरा बंद करें" },
-  "room.cameraOn": { en: "Camera on", hi: "कैमरा चालू करें" },
-  "room.switchCamera": { en: "Switch camera", hi: "कैमरा बदलें" },
-  "room.hangUp": { en: "Hang up", hi: "कॉल समाप्त करें" },
-  "room.remoteMuted": { en: "Their microphone is off", hi: "उनका माइक्रोफ़ोन बंद है" },
-  "room.remoteCameraOff": { en: "Their camera is off", hi: "उनका कैमरा बंद है" },
-  "room.status.connecting": { en: "Connecting…", hi: "जोड़ा जा रहा है…" },
-  "room.status.waiting": { en: "Waiting for the other side…", hi: "दूसरी ओर की प्रतीक्षा…" },
-  "room.status.connected": { en: "Connected", hi: "जुड़ गए" },
-  "room.status.reconnecting": {
-    en: "Connection interrupted; reconnecting…",
-    hi: "कनेक्शन टूटा; फिर से जोड़ा जा रहा है…",
-  },
-  "room.status.left": {
-    en: "The other side left; waiting…",
-    hi: "दूसरी ओर से कॉल छोड़ दी गई; प्रतीक्षा…",
-  },
-  "room.status.closed": { en: "The room has closed.", hi: "कक्ष बंद हो गया है।" },
-  "room.status.ended": { en: "You left the call.", hi: "आपने कॉल छोड़ दी।" },
-  "room.status.disconnected": {
-    en: "Disconnected from the room.",
-    hi: "कक्ष से संपर्क टूट गया।",
-  },
-  "room.status.noApp": {
-    en: "Open this page from the Vaidya app to join.",
-    hi: "जुड़ने के लिए यह पेज वैद्य ऐप से खोलें।",
-  },
-  "room.status.joinFailed": { en: "Could not join: {detail}", hi: "जुड़ नहीं सके: {detail}" },
-  "room.audioOnly": {
-    en: "No camera could be used: you are in the call with audio only.",
-    hi: "कैमरा उपयोग नहीं हो सका: आप केवल आवाज़ के साथ कॉल में हैं।",
-  },
-  "room.denied": {
-    en: "Camera and microphone were not allowed. Allow them in your browser's site settings " +
-      "and reload; you can still use the chat.",
-    hi: "कैमरा और माइक्रोफ़ोन की अनुमति नहीं मिली। ब्राउज़र की साइट सेटिंग में अनुमति दें और " +
-      "पेज दोबारा खोलें; चैट अब भी चलेगी।",
-  },
-  "room.poorLink": {
-    en: "Weak connection: sending audio only for now.",
-    hi: "कमज़ोर कनेक्शन: अभी केवल आवाज़ भेजी जा रही है।",
-  },
-  "room.lowRes": {
-    en: "Weak connection: sending lower-quality video.",
-    hi: "कमज़ोर कनेक्शन: कम गुणवत्ता का वीडियो भेजा जा रहा है।",
-  },
-  "room.chat": { en: "Messages", hi: "संदेश" },
-  "room.message": { en: "Message", hi: "संदेश" },
-  "room.send": { en: "Send", hi: "भेजें" },
-  "room.back": { en: "Back to the appointment", hi: "अपॉइंटमेंट पर वापस" },
 } as const satisfies Catalogue;
 
 export type MessageId = keyof typeof messages;

@@ -1,18 +1,19 @@
 /**
  * The video room page, for the patient (/room/:id) and the doctor (/doctor/appointments/:id/video):
  * local and remote video, call controls, the connection state and the text chat, in the page's
- * language from the one catalogue (src/i18n/messages.ts). Plain HTML with one same-origin
+ * language from the patient pages' catalogue (src/i18n/book/, the eight patient languages; the
+ * doctor UI's two are among them). Plain HTML with one same-origin
  * stylesheet and module script (src/rooms/static/), nothing inline, so `script-src 'self'` holds.
  * The script finds its settings and its texts in `data-*` attributes of #room; the patient's access
  * token arrives in the URL fragment, which browsers never send to a server.
  */
-import { type Lang, type MessageId, t } from "../i18n/messages.ts";
+import { type BookLang, type BookMessageId, bt } from "../i18n/book_messages.ts";
 import type { RoomRole } from "./room_tokens.ts";
 
 export interface RoomPageProps {
   appointmentId: string;
   role: RoomRole;
-  lang: Lang;
+  lang: BookLang;
   /** Where the script asks for a room token (POST). */
   tokenUrl: string;
   /** The doctor UI's CSRF token (the doctor's token request is a session form post). */
@@ -21,7 +22,7 @@ export interface RoomPageProps {
 }
 
 /** Texts the script shows, as `data-t-<name>` attributes of #room. */
-const SCRIPT_TEXTS: Record<string, MessageId> = {
+const SCRIPT_TEXTS: Record<string, BookMessageId> = {
   mute: "room.mute",
   unmute: "room.unmute",
   "camera-off": "room.cameraOff",
@@ -57,7 +58,7 @@ export const ROOM_PAGE_CSP = [
 
 export function RoomPage(p: RoomPageProps) {
   const texts = Object.fromEntries(
-    Object.entries(SCRIPT_TEXTS).map(([name, id]) => [`data-t-${name}`, t(p.lang, id)]),
+    Object.entries(SCRIPT_TEXTS).map(([name, id]) => [`data-t-${name}`, bt(p.lang, id)]),
   );
   return (
     <html lang={p.lang}>
@@ -65,7 +66,7 @@ export function RoomPage(p: RoomPageProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
-        <title>{t(p.lang, "room.title")} · Vaidya</title>
+        <title>{bt(p.lang, "room.title")} · Vaidya</title>
         <link rel="stylesheet" href="/room/static/room.css" />
         <script type="module" src="/room/static/room.js"></script>
       </head>
@@ -79,10 +80,10 @@ export function RoomPage(p: RoomPageProps) {
           data-csrf={p.csrfToken}
           {...texts}
         >
-          <h1>{t(p.lang, "room.title")}</h1>
+          <h1>{bt(p.lang, "room.title")}</h1>
           <section id="permission">
-            <p>{t(p.lang, "room.permission")}</p>
-            <button type="button" id="join">{t(p.lang, "room.join")}</button>
+            <p>{bt(p.lang, "room.permission")}</p>
+            <button type="button" id="join">{bt(p.lang, "room.join")}</button>
           </section>
           <p id="room-status" role="status" aria-live="polite"></p>
           <p id="media-note" role="status" aria-live="polite" hidden></p>
@@ -90,40 +91,40 @@ export function RoomPage(p: RoomPageProps) {
             <figure class="remote">
               <video id="remote-video" autoplay playsinline></video>
               <figcaption>
-                {t(p.lang, "room.remoteVideo")}
-                <span id="remote-muted" class="badge" hidden>{t(p.lang, "room.remoteMuted")}</span>
+                {bt(p.lang, "room.remoteVideo")}
+                <span id="remote-muted" class="badge" hidden>{bt(p.lang, "room.remoteMuted")}</span>
                 <span id="remote-camera-off" class="badge" hidden>
-                  {t(p.lang, "room.remoteCameraOff")}
+                  {bt(p.lang, "room.remoteCameraOff")}
                 </span>
               </figcaption>
             </figure>
             <figure class="local">
               <video id="local-video" autoplay playsinline muted></video>
-              <figcaption>{t(p.lang, "room.localVideo")}</figcaption>
+              <figcaption>{bt(p.lang, "room.localVideo")}</figcaption>
             </figure>
           </div>
           <div id="controls" hidden>
-            <button type="button" id="mute" aria-pressed="false">{t(p.lang, "room.mute")}</button>
+            <button type="button" id="mute" aria-pressed="false">{bt(p.lang, "room.mute")}</button>
             <button type="button" id="camera" aria-pressed="false">
-              {t(p.lang, "room.cameraOff")}
+              {bt(p.lang, "room.cameraOff")}
             </button>
             <button type="button" id="switch-camera" hidden>
-              {t(p.lang, "room.switchCamera")}
+              {bt(p.lang, "room.switchCamera")}
             </button>
-            <button type="button" id="hangup" class="danger">{t(p.lang, "room.hangUp")}</button>
+            <button type="button" id="hangup" class="danger">{bt(p.lang, "room.hangUp")}</button>
           </div>
           <section aria-labelledby="chat-title">
-            <h2 id="chat-title">{t(p.lang, "room.chat")}</h2>
+            <h2 id="chat-title">{bt(p.lang, "room.chat")}</h2>
             <ol id="messages" aria-live="polite"></ol>
             <form id="send-form" hidden>
-              <label for="send-text">{t(p.lang, "room.message")}</label>
+              <label for="send-text">{bt(p.lang, "room.message")}</label>
               <input id="send-text" name="text" maxlength={2000} autocomplete="off" />
-              <button type="submit">{t(p.lang, "room.send")}</button>
+              <button type="submit">{bt(p.lang, "room.send")}</button>
             </form>
           </section>
           {p.backHref && (
             <p>
-              <a href={p.backHref}>{t(p.lang, "room.back")}</a>
+              <a href={p.backHref}>{bt(p.lang, "room.back")}</a>
             </p>
           )}
         </main>

@@ -11,8 +11,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } fr
 import type { RecordStores } from "../stores/ports.ts";
 import type { AppointmentRecord } from "../stores/records.ts";
 import type { Logger } from "../observability/logger.ts";
-import { isLang, type Lang } from "../i18n/messages.ts";
-import { patientLanguage } from "../i18n/patient_templates.ts";
+import { type PatientLanguage, patientLanguage } from "../i18n/patient_templates.ts";
 import { createKvRoomSignalStore } from "../stores/kv/room_signal_store.ts";
 import { createIceServers, type IceServer, type IceServers, isTurnUrl } from "./ice_servers.ts";
 import { createRoomHub, type RoomAdmission, type RoomHub, type Seat } from "./room_hub.ts";
@@ -57,8 +56,8 @@ export interface RoomTicket {
   wsPath: string;
   /** For `RTCPeerConnection`: STUN/TURN URLs, TURN ones with short-lived credentials. */
   iceServers: IceServer[];
-  /** The patient's language, when the room page speaks it (the page switches to it). */
-  language?: Lang;
+  /** The patient's language (the patient's room page switches to it). */
+  language?: PatientLanguage;
 }
 
 function refusal(a: RoomAdmission, why: "seat_taken" | "token_used"): Error {
@@ -81,10 +80,9 @@ export function createRoomService(deps: RoomServiceDeps) {
     return null;
   }
 
-  async function languageOf(patientId: string): Promise<Lang | undefined> {
+  async function languageOf(patientId: string): Promise<PatientLanguage | undefined> {
     const patient = await records.patients.get(patientId);
-    const lang = patient ? patientLanguage(patient.language) : undefined;
-    return isLang(lang) ? lang : undefined;
+    return patient ? patientLanguage(patient.language) : undefined;
   }
 
   /** The appointment and the user's role in it, once the room is open; else the refusal. */

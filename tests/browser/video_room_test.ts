@@ -8,6 +8,7 @@
  *   restarts ICE on the same connection; no CSP violation, no axe violation;
  * - the same call forced through TURN (`iceTransportPolicy: "relay"`) with the credentials the
  *   room ticket carries: the selected candidate pair is relay on both ends;
+ * - the patient's page switches itself to the patient's language (from the room ticket);
  * - coturn refuses a forged and an expired credential (401, no relay candidate).
  */
 import assert from "node:assert/strict";
@@ -159,6 +160,26 @@ Deno.test({
         }
         await doctorPage.context().close();
         await patientPage.context().close();
+      });
+
+      await t.step("the patient's page switches to the patient's language", async () => {
+        const me = await api.request("PUT", "/v1/me", {
+          token: patient.accessToken,
+          body: { language: "ta" },
+        });
+        assert.equal(me.status, 200, JSON.stringify(me.body));
+        const page = await (await browser!.newContext()).newPage();
+        const csp = watchCsp(page);
+        await page.goto(
+          `${server.url}/room/${relayed.id}#token=${encodeURIComponent(patient.accessToken)}`,
+        );
+        await page.waitForURL((u) => u.searchParams.get("lang") === "ta");
+        await page.waitForSelector("html[lang=ta]");
+        assert.equal(await page.textContent("h1"), "காணொலி ஆலோசனை");
+        assert.equal(new URL(page.url()).hash, "", "the token left the address bar again");
+        assert.equal(await page.isEnabled("#join"), true, "ready to join");
+        assert.deepEqual(csp, []);
+        await page.context().close();
       });
 
       await t.step("coturn refuses forged and expired credentials", async () => {

@@ -215,16 +215,17 @@ Deno.test({
       };
       assert.match(await page(""), /<html lang="en">[\s\S]*Video consultation/);
       assert.match(await page("?lang=hi"), /<html lang="hi">[\s\S]*वीडियो परामर्श/);
+      assert.match(await page("?lang=ta"), /<html lang="ta">[\s\S]*காணொலி ஆலோசனை/);
       assert.match(await page("", { "accept-language": "hi-IN,hi;q=0.9" }), /<html lang="hi">/);
       assert.doesNotMatch(await page(""), /<script>/, "no inline script");
       const me = await api.request("PUT", "/v1/me", {
         token: alice.accessToken,
-        body: { language: "hi" },
+        body: { language: "ta" },
       });
       assert.equal(me.status, 200, JSON.stringify(me.body));
-      const hindi = await ticket(alice, open.id);
-      assert.equal(hindi.language, "hi", "the ticket names the patient's language");
-      assert.equal((await ticket(dr, open.id)).language, "hi", "the doctor sees it too");
+      const tamil = await ticket(alice, open.id);
+      assert.equal(tamil.language, "ta", "the ticket names the patient's language");
+      assert.equal((await ticket(dr, open.id)).language, "ta", "the doctor's ticket too");
     });
 
     await t.step("room tokens never reach the logs", () => {
