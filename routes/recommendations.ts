@@ -7,9 +7,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { ValidationError } from "../src/errors.ts";
 import { orderedRange } from "../src/http/schemas.ts";
-import { authenticate, authorize, bearerUser } from "../src/http/auth_middleware.ts";
+import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { ADVICE_LANGUAGES } from "../src/recommend/advice.ts";
-import { QUESTIONNAIRE, scorePrakriti } from "../src/recommend/prakriti.ts";
+import { QUESTIONNAIRE, scorePrakriti, SOURCES } from "../src/recommend/prakriti.ts";
 import type { PrakritiStore } from "../src/recommend/prakriti_store.ts";
 import { createRecommendationService } from "../src/recommend/recommendation_service.ts";
 import { RED_FLAGS, URGENT_FLAGS } from "../src/recommend/red_flags.ts";
@@ -62,12 +62,10 @@ const Questionnaire = z.object({
   questions: z.array(z.object({
     id: z.string(),
     text: Texts,
-    options: z.array(z.object({
-      id: z.string(),
-      dosha: z.enum(["vata", "pitta", "kapha"]),
-      text: Texts,
-    })),
+    // Which dosha an option counts for is not shown: it would steer the answers.
+    options: z.array(z.object({ id: z.string(), text: Texts })),
   })),
+  sources: z.array(z.string()),
 }).openapi("PrakritiQuestionnaire");
 
 const AssessmentBody = z.object({
@@ -76,7 +74,8 @@ const AssessmentBody = z.object({
 
 const Assessment = z.object({
   scores: z.object({ vata: z.number(), pitta: z.number(), kapha: z.number() }),
-  dominant: z.enum(["vata", "pitta", "kapha"]),
+  type: z.enum(["vata", "pitta", "kapha", "vata-pitta", "pitta-kapha", "vata-kapha", "sama"]),
+  doshas: z.array(z.enum(["vata", "pitta", "kapha"])),
   assessedAt: z.string(),
 }).openapi("PrakritiAssessment");
 
@@ -103,9 +102,8 @@ export function recommendationRoutes(deps: AppDeps & { prakriti: PrakritiStore }
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const user = await bearerUser(c, deps.tokens);
-      const prakriti = user?.role === "patient" ? await deps.prakriti.get(user.id) : null;
-      return c.json(await service.recommend(body, prakriti), 200);
+      // The patient's prakriti does not change the ranking (see src/recommend/prakriti.ts).
+      return c.json(await service.recommend(body), 200);
     },
   );
 
@@ -119,7 +117,15 @@ export function recommendationRoutes(deps: AppDeps & { prakriti: PrakritiStore }
         200: jsonResponse(Questionnaire, "Questions"),
       },
     }),
-    (c) => c.json({ questions: QUESTIONNAIRE }, 200),
+    (c) =>
+      c.json({
+        questions: QUESTIONNAIRE.map((x) => ({
+          id: x.id,
+          text: x.text,
+          options: x.options.map((o) => ({ id: o.id, text: o.text })),
+        })),
+        sources: [...SOURCES],
+      }, 200),
   );
 
   app.openapi(
@@ -153,8 +159,8 @@ export function recommendationRoutes(deps: AppDeps & { prakriti: PrakritiStore }
         assessedAt: new Date(deps.now()).toISOString(),
       };
       await deps.prakriti.save(assessment);
-      const { scores, dominant, assessedAt } = assessment;
-      return c.json({ scores, dominant, assessedAt }, 201);
+      const { scores, type, doshas, assessedAt } = assessment;
+      return c.json({ scores, type, doshas, assessedAt }, 201);
     },
   );
 

@@ -67,10 +67,11 @@ export function bookSearchRoutes(deps: AppDeps) {
         400,
       );
     }
-    const result = await recommender.recommend(
-      { symptoms: parsed.data, language: c.get("lang"), limit: SUGGESTIONS },
-      null,
-    );
+    const result = await recommender.recommend({
+      symptoms: parsed.data,
+      language: c.get("lang"),
+      limit: SUGGESTIONS,
+    });
     const suggestion: Suggestion = {
       triage: result.triage,
       advice: result.advice,

@@ -2,14 +2,16 @@
  * A patient's latest prakriti (constitution) assessment in Deno KV under ["prakriti", patientId].
  * Only the three dosha scores and the answers' option ids are kept; no free text.
  */
+import type { PrakritiResult } from "./prakriti.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { prakritiKey } from "../stores/kv/keys.ts";
 
 export interface PrakritiAssessment {
   patientId: string;
   /** Shares of the answers, 0..1, summing to 1. */
-  scores: { vata: number; pitta: number; kapha: number };
-  dominant: "vata" | "pitta" | "kapha";
+  scores: PrakritiResult["scores"];
+  type: PrakritiResult["type"];
+  doshas: PrakritiResult["doshas"];
   answers: Record<string, string>;
   assessedAt: string;
 }

@@ -1,8 +1,8 @@
 /**
  * Doctor recommendations: triages the symptoms (triage.ts), ranks specializations
  * (symptom_scorer.ts), keeps doctors whose specializations are among the likely ones and who have
- * a bookable slot in the window, and ranks them by the specialization's share plus small bonuses
- * for the patient's language and prakriti. An emergency answers with advice to call 112/108 and
+ * a bookable slot in the window, and ranks them by the specialization's share plus a small bonus
+ * for the patient's language (the prakriti does not enter the ranking: see prakriti.ts). An emergency answers with advice to call 112/108 and
  * no doctors, so nothing invites the patient to book instead of getting help. Each result carries
  * a one-line reason naming the matched terms or the words the model weighed most. Reads doctors
  * through the public doctor search (at most MAX_PAGES pages) and slots through the booking
@@ -13,7 +13,6 @@ import type { DoctorService } from "../doctors/doctor_service.ts";
 import { addDays, localDateOf } from "../domain/zoned_time.ts";
 import { adviceFor, adviceLanguage, disclaimerIn } from "./advice.ts";
 import type { Specialization } from "./lexicon.ts";
-import type { PrakritiAssessment } from "./prakriti_store.ts";
 import {
   analyzeSymptoms,
   canonicalSpecialization,
@@ -32,16 +31,9 @@ export interface RecommendQuery {
 
 const MAX_PAGES = 20;
 const LANGUAGE_BONUS = 0.1;
-const PRAKRITI_BONUS = 0.05;
 /** At most this many specializations are offered, each with at least MIN_SHARE (the top always). */
 const MAX_SPECIALIZATIONS = 3;
 const MIN_SHARE = 0.1;
-/** Which specializations a dominant dosha leans on (classical: vata → Panchakarma basti, ...). */
-const DOSHA_SPECS: Record<PrakritiAssessment["dominant"], Specialization[]> = {
-  vata: ["Panchakarma", "Manas Roga"],
-  pitta: ["Kayachikitsa", "Shalakya Tantra"],
-  kapha: ["Rasayana", "Panchakarma"],
-};
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
@@ -59,7 +51,7 @@ export function createRecommendationService(deps: {
   now: () => number;
 }) {
   return {
-    async recommend(q: RecommendQuery, prakriti: PrakritiAssessment | null) {
+    async recommend(q: RecommendQuery) {
       const analysis = analyzeSymptoms(q.symptoms);
       const { triage, flags } = assessTriage(analysis.words, analysis.triage);
       const language = adviceLanguage(q.symptoms, q.language);
@@ -82,9 +74,7 @@ export function createRecommendationService(deps: {
           let score = specs.reduce((n, s) => n + shares.get(s)!.share, 0);
           const speaks = !!q.language && d.languages.includes(q.language);
           if (speaks) score += LANGUAGE_BONUS;
-          const dosha = prakriti && specs.some((s) => DOSHA_SPECS[prakriti.dominant].includes(s));
-          if (dosha) score += PRAKRITI_BONUS;
-          ranked.push({ d, specs, score, speaks, dosha });
+          ranked.push({ d, specs, score, speaks });
         }
         if (!res.nextCursor) break;
         cursor = res.nextCursor;
@@ -99,7 +89,6 @@ export function createRecommendationService(deps: {
         if (slots.length === 0) continue;
         const reason = r.specs.map((s) => why(shares.get(s)!)).join("; ") +
           (r.speaks ? `; speaks ${q.language}` : "") +
-          (r.dosha ? `; suits a ${prakriti!.dominant} prakriti` : "") +
           `; next slot ${slots[0].start}`;
         items.push({
           doctor: { id: r.d.id, name: r.d.name, city: r.d.city, languages: r.d.languages },
