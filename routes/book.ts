@@ -18,7 +18,8 @@ import { LANG_COOKIE } from "../src/ui/ui_env.ts";
 import { uiSecurityHeaders } from "../src/ui/ui_middleware.ts";
 import { LanguagePage } from "../src/ui/views/book/layout.tsx";
 import { renderPage } from "../src/ui/views/layout.tsx";
-import { bookFailure, bookNotFound } from "./book/_shared.ts";
+import { bookErrorPage, bookNotFound } from "./book/_shared.ts";
+import { AppError } from "../src/errors.ts";
 import { bookAppointmentRoutes } from "./book/appointments.tsx";
 import { bookBookingRoutes } from "./book/booking.tsx";
 import { bookLoginRoutes } from "./book/login.tsx";
@@ -44,8 +45,11 @@ export function bookRoutes(deps: AppDeps) {
   const strict = uiSecurityHeaders<BookEnv>();
 
   app.onError((err, c) => {
-    deps.log.error("book pages error", { error: err.name, path: c.req.path });
-    return bookFailure(c, 500);
+    const page = bookErrorPage(c, err);
+    if (!(err instanceof AppError) || err.status >= 500) {
+      deps.log.error("book pages error", { error: err.name, path: c.req.path });
+    }
+    return page;
   });
   for (const path of [BOOK_BASE, `${BOOK_BASE}/*`]) {
     app.use(path, (c, next) => c.req.path === "/book/embed" ? framed(c, next) : strict(c, next));

@@ -3,7 +3,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { idempotencyFor } from "../src/http/idempotency.ts";
-import { rateLimit } from "../src/http/rate_limit.ts";
+import { holdsPerPatientRule, rateLimit } from "../src/http/rate_limit.ts";
 import {
   ConfirmBody,
   ConfirmResponse,
@@ -19,11 +19,7 @@ export function holdRoutes(deps: AppDeps) {
   const idem = idempotencyFor(deps);
   const holdLimit = rateLimit(
     deps.apiLimiter,
-    {
-      name: "holds_per_patient",
-      limit: deps.config.HOLDS_PER_PATIENT_PER_HOUR,
-      windowMs: 3_600_000,
-    },
+    holdsPerPatientRule(deps.config),
     (c) => deps.config.RATE_LIMIT_DISABLED ? undefined : c.get("user").id,
     deps.now,
   );

@@ -8,7 +8,15 @@ import type { AppDeps } from "../../src/app_deps.ts";
 import { LocalDate } from "../../src/http/schemas.ts";
 import type { AuthUser } from "../../src/auth/token_service.ts";
 import { addDays, localDateOf } from "../../src/domain/zoned_time.ts";
-import { ConflictError, NotFoundError, PolicyError, ValidationError } from "../../src/errors.ts";
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  PolicyError,
+  RateLimitedError,
+  ValidationError,
+} from "../../src/errors.ts";
+import { holdsPerPatientRule } from "../../src/http/rate_limit.ts";
 import { bt } from "../../src/i18n/book_messages.ts";
 import type { BookEnv } from "../../src/ui/book_env.ts";
 import { HoldPage, type HoldPageProps } from "../../src/ui/views/book/booking_pages.tsx";
@@ -50,6 +58,21 @@ export function bookNotFound(c: Context<BookEnv>) {
 export function bookFailure(c: Context<BookEnv>, status = 500) {
   const lang = c.get("lang") ?? "en";
   return messagePage(c, bt(lang, "error.failedTitle"), bt(lang, "error.failed"), status);
+}
+
+/**
+ * A failure the pages did not handle where it happened: a 429 says when to try again, another 4xx
+ * keeps its status with the generic text; anything else is a 500 (and logged by the caller).
+ */
+export function bookErrorPage(c: Context<BookEnv>, err: unknown) {
+  const lang = c.get("lang") ?? "en";
+  if (err instanceof RateLimitedError) {
+    c.header("Retry-After", String(err.retryAfterSeconds));
+    const text = bt(lang, "error.rateLimited", { seconds: err.retryAfterSeconds });
+    return messagePage(c, bt(lang, "error.failedTitle"), text, 429);
+  }
+  const status = err instanceof AppError && err.status < 500 ? err.status : 500;
+  return bookFailure(c, status);
 }
 
 export function bookCsrfRefusal(c: Context<BookEnv>) {
@@ -121,6 +144,16 @@ export async function slotsPageProps(
   };
 }
 
+/**
+ * The API's per-patient hold budget, spent by the pages too (one budget whichever way the patient
+ * books). Throws RateLimitedError, which the pages' error handler shows as a 429 page.
+ */
+export async function spendHoldBudget(deps: AppDeps, patientId: string) {
+  if (deps.config.RATE_LIMIT_DISABLED) return;
+  const result = await deps.apiLimiter.check(holdsPerPatientRule(deps.config), patientId);
+  if (!result.allowed) throw new RateLimitedError((result.resetAtMs - deps.now()) / 1000);
+}
+
 /** The SMS-code step of a hold (again with `error` after a wrong code). */
 export async function holdPage(
   c: Context<BookEnv>,
@@ -154,6 +187,7 @@ export async function holdAndAskCode(
   doctorId: string,
   start: string,
 ) {
+  await spendHoldBudget(deps, patient.id);
   try {
     const hold = await deps.booking.holdSlot(patient.id, doctorId, start);
     return await holdPage(c, deps, hold);

@@ -26,6 +26,7 @@ import {
   page,
   patientOf,
   slotsPageProps,
+  spendHoldBudget,
 } from "./_shared.ts";
 
 const APPOINTMENT_ID = /^apt_[0-9a-z]{26}$/;
@@ -183,6 +184,7 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     const parsed = MoveForm.safeParse(body);
     if (!parsed.success) return bookNotFound(c);
     let holdId: string | null = null;
+    await spendHoldBudget(deps, patient.id);
     try {
       holdId = (await deps.booking.holdSlot(patient.id, a.doctorId, parsed.data.start)).id;
       await deps.booking.reschedule(patient, a.id, holdId);

@@ -11,6 +11,15 @@ import {
 } from "../ratelimit/rate_limiter.ts";
 import type { AppEnv } from "./app_env.ts";
 
+/** Holds a patient may start per hour, counted once for the API and the booking pages alike. */
+export function holdsPerPatientRule(config: { HOLDS_PER_PATIENT_PER_HOUR: number }): RateLimitRule {
+  return {
+    name: "holds_per_patient",
+    limit: config.HOLDS_PER_PATIENT_PER_HOUR,
+    windowMs: 3_600_000,
+  };
+}
+
 export function rateLimit(
   limiter: RateLimiter,
   rule: RateLimitRule,

@@ -447,3 +447,28 @@ Deno.test("book pages: odd input answers a page or a 404, never a 500", async ()
     await runtime.close();
   }
 });
+
+Deno.test("book pages: holds spend the API's per-patient budget; limits show as pages, not 500s", async () => {
+  const { app, runtime, deps } = await buildApp({
+    RATE_LIMIT_DISABLED: "false",
+    HOLDS_PER_PATIENT_PER_HOUR: "2",
+    MAX_ACTIVE_HOLDS_PER_PATIENT: "1",
+  });
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app);
+    const day = await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`);
+    const [first, second, third] = slotStarts(day.html);
+    const held = await loginAndHold(b, deps, doctor.id, first);
+    assert.equal(held.res.status, 200, "first hold (budget 1 of 2)");
+    const csrf = csrfOf(held.html);
+    const tooMany = await b.post("/book/hold", { _csrf: csrf, doctorId: doctor.id, start: second });
+    assert.equal(tooMany.res.status, 409, "one active hold at a time (budget 2 of 2)");
+    const spent = await b.post("/book/hold", { _csrf: csrf, doctorId: doctor.id, start: third });
+    assert.equal(spent.res.status, 429);
+    assert.match(spent.html, /Too many attempts\. Try again in \d+ seconds\./);
+    assert.ok(Number(spent.res.headers.get("retry-after")) > 0);
+  } finally {
+    await runtime.close();
+  }
+});
