@@ -180,7 +180,8 @@ export async function openOperatorRuntime(config: Config, log: Logger): Promise<
 }
 
 export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
-  const now = () => Date.now();
+  const offsetMs = config.CLOCK_OFFSET_MS;
+  const now = offsetMs === 0 ? () => Date.now() : () => Date.now() + offsetMs;
   const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
   const closers: (() => Promise<void> | void)[] = [() => kv.close()];
   try {

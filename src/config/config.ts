@@ -155,6 +155,11 @@ export const configSchema = z.object({
 
   /** Test-only crash points (comma-separated names); the process exits at once when it reaches one. */
   FAULT_INJECTION: csv.default([]),
+  /**
+   * Test-only: shifts the app's clock (every `now()` bootstrap hands out), so a multi-process test
+   * can make a reminder fall due in seconds instead of an hour.
+   */
+  CLOCK_OFFSET_MS: z.coerce.number().int().min(-90 * 86_400_000).max(90 * 86_400_000).default(0),
   /** Test-only: shifts the clock of video rooms (src/rooms/) to test early and late joins. */
   ROOM_CLOCK_OFFSET_MS: z.coerce.number().int().min(-90 * 86_400_000).max(90 * 86_400_000)
     .default(0),
@@ -216,6 +221,9 @@ function crossCheck(c: Config): string[] {
   }
   if (c.FAULT_INJECTION.length > 0 && c.APP_ENV !== "test") {
     problems.push("FAULT_INJECTION: only allowed with APP_ENV=test");
+  }
+  if (c.CLOCK_OFFSET_MS !== 0 && c.APP_ENV !== "test") {
+    problems.push("CLOCK_OFFSET_MS: only allowed with APP_ENV=test");
   }
   if (c.ROOM_CLOCK_OFFSET_MS !== 0 && c.APP_ENV !== "test") {
     problems.push("ROOM_CLOCK_OFFSET_MS: only allowed with APP_ENV=test");
