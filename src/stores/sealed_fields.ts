@@ -10,7 +10,8 @@
  */
 import { ConflictError } from "../errors.ts";
 import { DELIVERY_TTL_MS, type DeliveryRecord } from "../notify/delivery_tracker.ts";
-import { deliveryPrefix } from "./kv/keys.ts";
+import { deliveryPrefix, idempotencyPrefix } from "./kv/keys.ts";
+import type { IdempotencyRecord } from "./kv/idempotency_store.ts";
 import { createKvWebhookStore, type WebhookEndpoint } from "../webhooks/webhook_store.ts";
 import type { Page, RecordStores } from "./ports.ts";
 import type { AppointmentRecord, DoctorRecord, PatientRecord } from "./records.ts";
@@ -103,28 +104,62 @@ function webhookItem(ep: WebhookEndpoint, kv: Deno.Kv): SealedItem {
   };
 }
 
-/** A WhatsApp message kept sealed for its SMS fallback; written back only if unchanged. */
-function deliveryItem(entry: Deno.KvEntry<DeliveryRecord>, kv: Deno.Kv): SealedItem {
-  const sealed = entry.value.resendSealed;
+/** How one sealed field sits in a KV value that has no version of its own (CAS by versionstamp). */
+interface KvSealedField<T> {
+  id(value: T): string;
+  get(value: T): string | null;
+  set(value: T, sealed: string): T;
+  /** Milliseconds the rewritten value should still live. */
+  ttlMs(value: T): number;
+}
+
+function kvEntryItem<T>(entry: Deno.KvEntry<T>, kv: Deno.Kv, f: KvSealedField<T>): SealedItem {
+  const sealed = f.get(entry.value);
   return {
-    id: entry.value.sid,
+    id: f.id(entry.value),
     values: isSealedValue(sealed) ? [sealed] : [],
     async rewrite(map) {
       if (!isSealedValue(sealed)) return;
-      const next = { ...entry.value, resendSealed: await map(sealed) };
+      const next = f.set(entry.value, await map(sealed));
       const res = await kv.atomic().check(entry).set(entry.key, next, {
-        expireIn: Math.max(1000, Date.parse(entry.value.sentAt) + DELIVERY_TTL_MS - Date.now()),
+        expireIn: Math.max(1000, f.ttlMs(entry.value)),
       }).commit();
-      if (!res.ok) {
-        throw new ConflictError("version_conflict", `Delivery ${entry.value.sid} changed`);
-      }
+      if (!res.ok) throw new ConflictError("version_conflict", `${f.id(entry.value)} changed`);
     },
     async reload() {
-      const again = await kv.get<DeliveryRecord>(entry.key);
-      return again.value ? deliveryItem(again as Deno.KvEntry<DeliveryRecord>, kv) : null;
+      const again = await kv.get<T>(entry.key);
+      return again.value ? kvEntryItem(again as Deno.KvEntry<T>, kv, f) : null;
     },
   };
 }
+
+/** A page of KV values under `prefix` with one sealed field each. */
+async function kvPage<T>(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  cursor: string | null,
+  f: KvSealedField<T>,
+): Promise<Page<SealedItem>> {
+  const items: SealedItem[] = [];
+  const iter = kv.list<T>({ prefix }, { limit: 200, cursor: cursor ?? undefined });
+  for await (const e of iter) items.push(kvEntryItem(e, kv, f));
+  return { items, nextCursor: items.length === 200 && iter.cursor ? iter.cursor : null };
+}
+
+const DELIVERY_FIELD: KvSealedField<DeliveryRecord> = {
+  id: (d) => `delivery ${d.sid}`,
+  get: (d) => d.resendSealed,
+  set: (d, resendSealed) => ({ ...d, resendSealed }),
+  ttlMs: (d) => Date.parse(d.sentAt) + DELIVERY_TTL_MS - Date.now(),
+};
+
+/** Only records marked `sealed` hold a sealed body (src/http/sealed_idempotency.ts). */
+const IDEMPOTENCY_FIELD: KvSealedField<IdempotencyRecord> = {
+  id: (r) => `idempotency record ${r.fingerprint.slice(0, 8)}`,
+  get: (r) => (r.sealed ? r.body : null),
+  set: (r, body) => ({ ...r, body }),
+  ttlMs: (r) => r.expiresAtMs - Date.now(),
+};
 
 /** Every collection with sealed values, in the order rotation walks them. */
 export function sealedCollections(records: RecordStores, kv: Deno.Kv): SealedCollection[] {
@@ -177,15 +212,12 @@ export function sealedCollections(records: RecordStores, kv: Deno.Kv): SealedCol
     {
       name: "deliveries",
       fields: ["DeliveryRecord.resendSealed"],
-      async page(cursor) {
-        const items: SealedItem[] = [];
-        const iter = kv.list<DeliveryRecord>({ prefix: deliveryPrefix }, {
-          limit: 200,
-          cursor: cursor ?? undefined,
-        });
-        for await (const e of iter) items.push(deliveryItem(e, kv));
-        return { items, nextCursor: iter.cursor || null };
-      },
+      page: (cursor) => kvPage(kv, deliveryPrefix, cursor, DELIVERY_FIELD),
+    },
+    {
+      name: "idempotency",
+      fields: ["IdempotencyRecord.body"],
+      page: (cursor) => kvPage(kv, idempotencyPrefix, cursor, IDEMPOTENCY_FIELD),
     },
     {
       name: "webhooks",

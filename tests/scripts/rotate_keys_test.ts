@@ -16,6 +16,8 @@ import { createPatientService } from "../../src/patients/patient_service.ts";
 import { createWebhookService } from "../../src/webhooks/webhook_service.ts";
 import { createKvWebhookStore } from "../../src/webhooks/webhook_store.ts";
 import { startFerretDb } from "../_harness/ferretdb.ts";
+import { sealedIdempotencyStore } from "../../src/http/sealed_idempotency.ts";
+import { createKvIdempotencyStore } from "../../src/stores/kv/idempotency_store.ts";
 import { runTask, spawnTask } from "./_run_task.ts";
 
 const SEED = [
@@ -90,7 +92,7 @@ async function dataKeyIds(dir: string): Promise<string[]> {
   }
 }
 
-/** Erases two seeded patients through the patient service and registers a webhook. */
+/** Erases two seeded patients, registers a webhook and stores a sealed idempotency record. */
 async function eraseAndRegister(dir: string, env: Record<string, string> = {}) {
   await withRuntime(dir, env, async (rt) => {
     const patients = createPatientService({
@@ -119,6 +121,20 @@ async function eraseAndRegister(dir: string, env: Record<string, string> = {}) {
     });
     const made = await webhooks.register("http://127.0.0.1:9/hook", ["appointment.confirmed"]);
     await webhooks.rotateSecret(made.id);
+    // A stored first answer (sealed: it can carry a reason) to replay for a retried request.
+    await sealedIdempotencyStore(createKvIdempotencyStore(rt.kv), rt.cipher, rt.hash).finish(
+      "pat_1:POST:/v1/holds/hld_1/confirm",
+      "retry-key-1",
+      {
+        fingerprint: "f",
+        state: "done",
+        status: 201,
+        body: '{"reason":"knee pain"}',
+        contentType: "application/json",
+        expiresAtMs: Date.now() + 3_600_000,
+      },
+      3_600_000,
+    );
   });
 }
 

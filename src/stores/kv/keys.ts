@@ -182,6 +182,7 @@ export const holdByDoctorKey = (doctorId: string, startMs: number, holdId: strin
 ];
 export const patientHoldsKey = (patientId: string): Deno.KvKey => ["patient_holds", patientId];
 
+export const idempotencyPrefix: Deno.KvKey = ["idem"];
 export const idempotencyKey = (scope: string, key: string): Deno.KvKey => ["idem", scope, key];
 /** Every idempotency key whose scope starts with `scopeStart` (a range, as scopes are strings). */
 export const idempotencyScopeRange = (scopeStart: string) => ({
