@@ -10,6 +10,7 @@ import { createOtpService } from "./auth/otp_service.ts";
 import { createRefreshTokens, type RefreshTokens } from "./auth/refresh_tokens.ts";
 import { createTokenService } from "./auth/token_service.ts";
 import { createBookingService } from "./booking/booking_service.ts";
+import { createKvCalendarView } from "./stores/kv/calendar_view.ts";
 import type { Config } from "./config/config.ts";
 import { isRemoteKv } from "./config/kv_location.ts";
 import { withKvDeadline } from "./stores/kv/kv_deadline.ts";
@@ -285,6 +286,10 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         crashPoint,
         writer,
         audit: events.audit,
+        // Only the KV records adapter bumps the calendar version on appointment writes.
+        calendarView: config.MONGODB_URI
+          ? undefined
+          : createKvCalendarView(kv, { appointments: records.appointments, holds }),
       })),
       idempotencyStore: idempotency,
       apiLimiter: shared.apiLimiter,

@@ -69,6 +69,7 @@ async function main(): Promise<number> {
   }
   const out = values.out ?? "test-artifacts/bench-http";
   const cpuProfDir = values["cpu-prof"] ? `${out}/cpu` : undefined;
+  if (cpuProfDir) await Deno.remove(cpuProfDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(cpuProfDir ?? out, { recursive: true });
 
   const loadBefore = await loadAverage();

@@ -10,7 +10,8 @@ import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomDigits } from "../crypto/random.ts";
-import { findBookableSlot, generateSlots, type Interval, type Slot } from "../domain/slots.ts";
+import type { BusyInterval, CalendarView } from "../stores/kv/calendar_view.ts";
+import { findBookableSlot, generateSlots, type Slot } from "../domain/slots.ts";
 import { addDays, daysBetween, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
 import {
   ConflictError,
@@ -60,11 +61,15 @@ export interface BookingDeps {
   crashPoint?: (name: string) => void;
   /** The one way appointment changes are stored, with their events. */
   writer: AppointmentWriter;
+  /** Doctors and their busy time for slot listings (src/stores/kv/calendar_view.ts). */
+  calendarView?: CalendarView;
   /** Reads of consultation notes are audited before they are returned. */
   audit?: AuditLog;
 }
 
 const HOUR_MS = 3_600_000;
+/** Longest reuse of a computed listing under unchanged versions (time-driven changes only). */
+const LISTING_REUSE_MS = 1_000;
 
 /** What a patient may add when confirming a hold. */
 export interface ConfirmDetails {
@@ -82,12 +87,24 @@ export function createBookingService(deps: BookingDeps) {
     return d;
   }
 
+  /** Listings read through the in-process view where the store keeps calendar versions. */
+  const calendars: CalendarView = deps.calendarView ?? {
+    async read(doctorId) {
+      const doctor = await records.doctors.get(doctorId);
+      return doctor && {
+        doctor,
+        busy: (fromMs, toMs, nowMs) => busyBetween(doctorId, fromMs, toMs, nowMs),
+        memo: async (_key, _nowMs, compute) => (await compute()).value,
+      };
+    },
+  };
+
   async function busyBetween(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
     const [booked, held] = await Promise.all([
       records.appointments.busy(doctorId, fromMs, toMs),
       holds.active(doctorId, fromMs, toMs, nowMs),
     ]);
-    return [...booked, ...held] as Interval[];
+    return [...booked, ...held] as BusyInterval[];
   }
 
   /** The appointment if `user` may see it; foreign ids are 404 so ids cannot be probed. */
@@ -128,7 +145,9 @@ export function createBookingService(deps: BookingDeps) {
 
   return {
     async listSlots(doctorId: string, fromDate: string, toDate: string) {
-      const doctor = await doctorOr404(doctorId);
+      const calendar = await calendars.read(doctorId);
+      if (!calendar) throw new NotFoundError(`Doctor ${doctorId} does not exist`);
+      const { doctor } = calendar;
       const span = daysBetween(fromDate, toDate);
       if (span < 0) throw new ValidationError("`from` must not be after `to`");
       if (span + 1 > config.MAX_SLOT_RANGE_DAYS) {
@@ -137,22 +156,37 @@ export function createBookingService(deps: BookingDeps) {
         );
       }
       const nowMs = now();
-      const fromMs = zonedWallTimeToEpochMs(addDays(fromDate, -1), "00:00", doctor.timezone);
-      const toMs = zonedWallTimeToEpochMs(addDays(toDate, 2), "00:00", doctor.timezone);
-      const busy = await busyBetween(doctor.id, fromMs, toMs, nowMs);
-      const slots = generateSlots({
-        schedule: doctor.schedule,
-        timeZone: doctor.timezone,
-        fromDate,
-        toDate,
-        nowMs,
-        busy,
+      return await calendar.memo(`${fromDate}/${toDate}`, nowMs, async () => {
+        const fromMs = zonedWallTimeToEpochMs(addDays(fromDate, -1), "00:00", doctor.timezone);
+        const toMs = zonedWallTimeToEpochMs(addDays(toDate, 2), "00:00", doctor.timezone);
+        const busy = await calendar.busy(fromMs, toMs, nowMs);
+        const slots = generateSlots({
+          schedule: doctor.schedule,
+          timeZone: doctor.timezone,
+          fromDate,
+          toDate,
+          nowMs,
+          busy,
+        });
+        // What time alone changes: the first slot falls inside the minimum notice, a hold lapses,
+        // a new day enters the horizon. The last is bounded by LISTING_REUSE_MS.
+        let validUntilMs = nowMs + LISTING_REUSE_MS;
+        if (slots.length > 0) {
+          const noticeMs = Math.max(0, doctor.schedule.minNoticeMinutes) * 60_000;
+          validUntilMs = Math.min(validUntilMs, slots[0].startMs - noticeMs);
+        }
+        for (const b of busy) {
+          if (b.expiresAtMs !== undefined) validUntilMs = Math.min(validUntilMs, b.expiresAtMs);
+        }
+        return {
+          validUntilMs,
+          value: {
+            doctorId: doctor.id,
+            timezone: doctor.timezone,
+            slots: slots.map((s: Slot) => ({ start: s.start, end: s.end })),
+          },
+        };
       });
-      return {
-        doctorId: doctor.id,
-        timezone: doctor.timezone,
-        slots: slots.map((s: Slot) => ({ start: s.start, end: s.end })),
-      };
     },
 
     async holdSlot(patientId: string, doctorId: string, startIso: string): Promise<HoldView> {

@@ -152,6 +152,11 @@ export interface HeldAlongside {
  * commit on the doctor's calendar version; `outbox` envelopes (hold expiry checks, released slots)
  * are written in that commit.
  */
+/** A held time and when the hold lapses (a past `expiresAtMs` is free). */
+export interface HeldInterval extends Interval {
+  expiresAtMs: number;
+}
+
 export interface HoldStore {
   /** One hold, counted against the patient's `maxActivePerPatient`. */
   create(
@@ -174,8 +179,8 @@ export interface HoldStore {
   reserveAttempt(holdId: string, max: number): Promise<boolean>;
   /** Removes the holds (one doctor) and frees their cells, with `outbox`. Safe to call twice. */
   remove(holds: HoldRecord | HoldRecord[], outbox?: EventEnvelope[]): Promise<void>;
-  /** Live holds of a doctor overlapping [fromMs, toMs). */
-  active(doctorId: string, fromMs: number, toMs: number, nowMs: number): Promise<Interval[]>;
+  /** Live holds of a doctor overlapping [fromMs, toMs), each with its expiry. */
+  active(doctorId: string, fromMs: number, toMs: number, nowMs: number): Promise<HeldInterval[]>;
   /** Live holds of a patient. */
   countActiveForPatient(patientId: string, nowMs: number): Promise<number>;
   /** Removes every hold listed for the patient, expired or not (erasure). Returns how many. */

@@ -151,3 +151,70 @@ Deno.test("after a slot-length change, holds on the old and new grids never over
     "09:45–10:30 on the new grid overlaps the held 10:00–10:30",
   );
 });
+
+Deno.test("listings on two processes never offer a slot once its hold answered, and offer it again once released", async () => {
+  await using a = await startServer({ env: FAST });
+  await using b = await startServer({ env: FAST, kvPath: a.kvPath });
+  const apiA = new Api(a.url);
+  const apiB = new Api(b.url);
+  const doctor = await createDoctor(apiA, await apiA.loginAdmin());
+  const day = dateInDays(3);
+  // Both processes have listed the day, so each holds a view of the doctor's calendar.
+  const offered = await firstSlots(apiA, doctor.id, day);
+  assert.deepEqual(await firstSlots(apiB, doctor.id, day), offered);
+  const patients = await loginMany([apiA, apiB], 12);
+  const starts = (slots: { start: string }[]) => new Set(slots.map((s) => s.start));
+
+  // Holds race on 12 slots while both processes keep listing; every listing that starts after a
+  // hold answered 201 must not offer that slot, on either process.
+  const listing = await Promise.all(patients.map(async ({ api, session }, i) => {
+    const slot = offered[i];
+    const other = api === apiA ? apiB : apiA;
+    const noise = firstSlots(other, doctor.id, day);
+    const held = await api.request<Body>("POST", "/v1/holds", {
+      token: session.accessToken,
+      body: { doctorId: doctor.id, start: slot.start },
+    });
+    assert.equal(held.status, 201, JSON.stringify(held.body));
+    await noise;
+    const [onA, onB] = await Promise.all([
+      firstSlots(apiA, doctor.id, day),
+      firstSlots(apiB, doctor.id, day),
+    ]);
+    assert.ok(!starts(onA).has(slot.start), `process A still offers held ${slot.start}`);
+    assert.ok(!starts(onB).has(slot.start), `process B still offers held ${slot.start}`);
+    return { api, other, session, hold: held.body };
+  }));
+
+  // Release half through the other process: right after the 204 both processes offer them again.
+  for (const { other, session, hold } of listing.slice(0, 6)) {
+    const released = await other.request("DELETE", `/v1/holds/${hold.id}`, {
+      token: session.accessToken,
+    });
+    assert.equal(released.status, 204);
+    for (const api of [apiA, apiB]) {
+      assert.ok(starts(await firstSlots(api, doctor.id, day)).has(hold.start as string));
+    }
+  }
+  // Confirm one of the rest and cancel it: offered again right after the cancel answered.
+  const { api, other, session, hold } = listing[6];
+  const confirmed = await other.request<{ appointment: Body }>(
+    "POST",
+    `/v1/holds/${hold.id}/confirm`,
+    { token: session.accessToken, body: { code: await api.latestCode(session.phone) } },
+  );
+  assert.equal(confirmed.status, 201, JSON.stringify(confirmed.body));
+  assert.ok(!starts(await firstSlots(api, doctor.id, day)).has(hold.start as string));
+  const cancelled = await api.request(
+    "POST",
+    `/v1/appointments/${confirmed.body.appointment.id}/cancel`,
+    {
+      token: session.accessToken,
+      body: {},
+    },
+  );
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+  for (const each of [apiA, apiB]) {
+    assert.ok(starts(await firstSlots(each, doctor.id, day)).has(hold.start as string));
+  }
+});

@@ -1,11 +1,13 @@
 /**
  * Doctors in Deno KV: the record under ["doctor", id], a unique phone lookup, and one index entry
- * per specialization, language and city so filtered searches scan only matching doctors.
+ * per specialization, language and city so filtered searches scan only matching doctors. An update
+ * also bumps the doctor's calendar version (calendar.ts), which listings read (calendar_view.ts).
  */
 import { ConflictError } from "../../errors.ts";
 import type { DoctorFilter, DoctorStore, Page } from "../ports.ts";
 import type { DoctorRecord } from "../records.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { commitOnCalendar } from "./calendar.ts";
 import { commit, getManyChunked, withKvRetry } from "./kv_commit.ts";
 import {
   type DoctorAttr,
@@ -52,28 +54,38 @@ export function createKvDoctorStore(kv: Deno.Kv): DoctorStore {
     },
 
     async update(next) {
-      const current = await withKvRetry(() => kv.get<DoctorRecord>(doctorKey(next.id)));
-      if (!current.value || current.value.version !== next.version - 1) {
-        throw new ConflictError(
-          "version_conflict",
-          `Doctor ${next.id} changed since it was read; reload and try again`,
-        );
-      }
-      const prev = current.value;
-      const res = await commit(() => {
-        const op = kv.atomic().check(current).set(doctorKey(next.id), next);
-        for (const key of attrKeys(prev)) op.delete(key);
-        for (const key of attrKeys(next)) op.set(key, next.id);
-        if (prev.phoneIndex !== next.phoneIndex) {
-          op.check({ key: doctorByPhoneKey(next.phoneIndex), versionstamp: null })
-            .delete(doctorByPhoneKey(prev.phoneIndex))
-            .set(doctorByPhoneKey(next.phoneIndex), next.id);
+      // On the doctor's calendar version (calendar.ts): hours and profile changes move it like
+      // holds and bookings do, so the listing view (calendar_view.ts) checks one key per request.
+      await commitOnCalendar(kv, next.id, "update the doctor", async () => {
+        const current = await withKvRetry(() => kv.get<DoctorRecord>(doctorKey(next.id)));
+        if (!current.value || current.value.version !== next.version - 1) {
+          throw new ConflictError(
+            "version_conflict",
+            `Doctor ${next.id} changed since it was read; reload and try again`,
+          );
         }
-        return op;
+        const prev = current.value;
+        if (prev.phoneIndex !== next.phoneIndex) {
+          const taken = await withKvRetry(() => kv.get(doctorByPhoneKey(next.phoneIndex)));
+          if (taken.versionstamp !== null) {
+            throw new ConflictError("version_conflict", `Doctor ${next.id} changed; try again`);
+          }
+        }
+        return {
+          result: undefined,
+          build: () => {
+            const op = kv.atomic().check(current).set(doctorKey(next.id), next);
+            for (const key of attrKeys(prev)) op.delete(key);
+            for (const key of attrKeys(next)) op.set(key, next.id);
+            if (prev.phoneIndex !== next.phoneIndex) {
+              op.check({ key: doctorByPhoneKey(next.phoneIndex), versionstamp: null })
+                .delete(doctorByPhoneKey(prev.phoneIndex))
+                .set(doctorByPhoneKey(next.phoneIndex), next.id);
+            }
+            return op;
+          },
+        };
       });
-      if (!res.ok) {
-        throw new ConflictError("version_conflict", `Doctor ${next.id} changed; try again`);
-      }
     },
 
     async get(id) {

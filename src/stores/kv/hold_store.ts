@@ -8,10 +8,9 @@
  * `expireIn` deletes lazily: every value carries `expiresAtMs` and a past one counts as free.
  */
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
-import type { Interval } from "../../domain/slots.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
-import type { HoldRecord, HoldStore } from "../ports.ts";
+import type { HeldInterval, HoldRecord, HoldStore } from "../ports.ts";
 import { cellsOf, MAX_CLAIM_MS } from "../records.ts";
 import { commitOnCalendar } from "./calendar.ts";
 import { commit, getManyChunked, untilCommitted, withKvRetry } from "./kv_commit.ts";
@@ -179,7 +178,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     },
 
     async active(doctorId, fromMs, toMs, nowMs) {
-      const out: Interval[] = [];
+      const out: HeldInterval[] = [];
       const prefix = holdByDoctorPrefix(doctorId);
       const iter = kv.list<DoctorHold>({
         start: [...prefix, fromMs - MAX_CLAIM_MS],
@@ -188,7 +187,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
       for await (const e of iter) {
         const h = e.value;
         if (h.expiresAtMs > nowMs && h.startMs < toMs && h.endMs > fromMs) {
-          out.push({ startMs: h.startMs, endMs: h.endMs });
+          out.push({ startMs: h.startMs, endMs: h.endMs, expiresAtMs: h.expiresAtMs });
         }
       }
       return out;
