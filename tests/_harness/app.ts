@@ -1,7 +1,8 @@
 /**
  * The real app, built in-process through the real bootstrap on an in-memory KV, with an `Api`
  * client that calls `app.fetch` instead of the network. For tests that need no separate process
- * (no crash, shutdown, browser or second instance). Dispose it to close the stores.
+ * (no crash, shutdown, browser or second instance); the test can read the raw store through
+ * `runtime.kv`. Dispose it to close the stores.
  */
 import { createApp } from "../../src/app.ts";
 import { bootstrap, type Runtime } from "../../src/bootstrap.ts";

@@ -19,6 +19,8 @@ export interface BookedAppointment {
 export interface Booking {
   patient: Session;
   holdId: string;
+  /** The hold's one-time code, as read from the dev outbox. */
+  code: string;
   appointment: BookedAppointment;
 }
 
@@ -56,5 +58,5 @@ export async function book(
     { token: session.accessToken, body },
   );
   assert.equal(confirmed.status, 201, `confirm: ${JSON.stringify(confirmed.body)}`);
-  return { patient: session, holdId: hold.body.id, appointment: confirmed.body.appointment };
+  return { patient: session, holdId: hold.body.id, code, appointment: confirmed.body.appointment };
 }

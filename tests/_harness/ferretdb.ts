@@ -9,6 +9,7 @@
  * `go install ...@v1.24.2` panics at start-up with "Invalid build/version/version.txt").
  */
 import { MongoClient } from "mongodb";
+import { freePort } from "./ports.ts";
 
 export interface TestMongo {
   uri: string;
@@ -140,13 +141,6 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 async function waitForPing(uri: string, child: Deno.ChildProcess): Promise<void> {

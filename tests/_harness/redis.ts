@@ -8,6 +8,7 @@
  */
 import { createRespClient } from "../../scripts/upstash_bridge/resp_client.ts";
 import { createUpstashBridge } from "../../scripts/upstash_bridge/bridge.ts";
+import { freePort } from "./ports.ts";
 
 export interface RedisUnderTest {
   port: number;
@@ -30,13 +31,6 @@ const READY_TIMEOUT_MS = 10_000;
 
 function redisBinary(): string {
   return Deno.env.get("REDIS_SERVER_BIN") ?? "redis-server";
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 async function waitForPing(port: number, child: Deno.ChildProcess, logFile: string) {

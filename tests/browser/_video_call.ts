@@ -5,6 +5,7 @@
  * and from the remote <video> pixels. The init script runs through CDP, so the page's CSP holds.
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { eventually } from "../_harness/eventually.ts";
 
 export function launchCallBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -152,14 +153,15 @@ export async function waitForStats(
   done: (s: CallStats) => boolean,
   timeoutMs = 20_000,
 ): Promise<CallStats> {
-  const deadline = Date.now() + timeoutMs;
   let last: CallStats | null = null;
-  while (Date.now() < deadline) {
-    last = await callStats(page);
-    if (last && done(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`call stats never satisfied the check: ${JSON.stringify(last)}`);
+  return await eventually(
+    () => `call stats to satisfy the check (last: ${JSON.stringify(last)})`,
+    async () => {
+      last = await callStats(page);
+      return last && done(last) ? last : undefined;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
 }
 
 /** Mean brightness (0–255) of the remote <video>, drawn into a small canvas. */

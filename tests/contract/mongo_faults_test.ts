@@ -4,6 +4,7 @@
  * what the raw documents hold (no plaintext phone), and the migration and capability detection.
  */
 import assert from "node:assert/strict";
+import { freePort } from "../_harness/ports.ts";
 import { MongoClient } from "mongodb";
 import { createDataCipher, generateDataKeyBase64 } from "../../src/crypto/data_cipher.ts";
 import { createKeyedHash } from "../../src/crypto/keyed_hash.ts";
@@ -94,9 +95,7 @@ Deno.test({
 Deno.test({
   name: "createMongoRecordStores() rejects with ServiceUnavailableError when nothing listens",
   async fn() {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const { port } = listener.addr as Deno.NetAddr;
-    listener.close();
+    const port = freePort();
     await assert.rejects(
       createMongoRecordStores({
         uri: `mongodb://127.0.0.1:${port}/`,

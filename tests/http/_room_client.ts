@@ -4,6 +4,7 @@
  * the server refuses the connection and queues what it receives.
  */
 import assert from "node:assert/strict";
+import { book } from "../_harness/book.ts";
 import type { Api, Session } from "../_harness/api.ts";
 
 export interface RoomTicket {
@@ -39,19 +40,8 @@ export async function bookAt(
   assert.equal(slots.status, 200, JSON.stringify(slots.body));
   const slot = slots.body.slots.find((s) => Date.parse(s.start) >= fromMs);
   assert.ok(slot, `no slot from ${new Date(fromMs).toISOString()}`);
-  const hold = await api.request<{ id: string }>("POST", "/v1/holds", {
-    token: patient.accessToken,
-    body: { doctorId, start: slot.start },
-  });
-  assert.equal(hold.status, 201, JSON.stringify(hold.body));
-  const code = await api.latestCode(patient.phone);
-  const confirmed = await api.request<{ appointment: BookedAppointment }>(
-    "POST",
-    `/v1/holds/${hold.body.id}/confirm`,
-    { token: patient.accessToken, body: { code, online } },
-  );
-  assert.equal(confirmed.status, 201, JSON.stringify(confirmed.body));
-  return confirmed.body.appointment;
+  const { appointment } = await book(api, patient, doctorId, slot.start, { online });
+  return appointment as unknown as BookedAppointment;
 }
 
 export interface Peer {

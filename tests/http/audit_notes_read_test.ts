@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { SESSION_COOKIE } from "../../src/ui/ui_env.ts";
-import { startInProcess } from "../_harness/in_process.ts";
+import { startApp } from "../_harness/app.ts";
 import { createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 
 type Body = Record<string, unknown>;
 
 Deno.test("doctor UI: earlier visits with notes write appointment.notes_read entries", async () => {
-  await using app = await startInProcess();
+  await using app = await startApp();
   const { api, runtime } = app;
   const admin = await api.loginAdmin();
   const doctor = await createDoctor(api, admin);
@@ -52,9 +52,11 @@ Deno.test("doctor UI: earlier visits with notes write appointment.notes_read ent
   assert.equal((await notesReads(ids[0])).length, 0);
 
   const { token } = await runtime.deps.doctorUi!.sessions.create({ doctorId: doctor.id });
-  const page = await fetch(`${api.baseUrl}/doctor/appointments/${ids[2]}`, {
-    headers: { cookie: `${SESSION_COOKIE}=${token}` },
-  });
+  const page = await app.fetch(
+    new Request(`${api.baseUrl}/doctor/appointments/${ids[2]}`, {
+      headers: { cookie: `${SESSION_COOKIE}=${token}` },
+    }),
+  );
   const html = await page.text();
   assert.equal(page.status, 200, html.slice(0, 300));
   assert.ok(

@@ -4,6 +4,7 @@
  * reschedule, with every answer checked against the public contract.
  */
 import assert from "node:assert/strict";
+import { book } from "../_harness/book.ts";
 import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 import { startServer } from "../_harness/server.ts";
 
@@ -208,29 +209,16 @@ Deno.test("booking flow: hold, confirm, cancel and reschedule over HTTP", async 
   });
 
   await t.step("the doctor marks an appointment completed with notes", async () => {
-    const hold = await api.request<Body>("POST", "/v1/holds", {
-      token: patient.accessToken,
-      body: { doctorId: doctor.id, start: slots[7].start },
-    });
-    const code = await api.latestCode(patient.phone);
-    const ok = await api.request<{ appointment: Body }>(
-      "POST",
-      `/v1/holds/${hold.body.id}/confirm`,
-      {
-        token: patient.accessToken,
-        body: { code },
-      },
-    );
-    assert.equal(ok.status, 201);
+    const { appointment } = await book(api, patient, doctor.id, slots[7].start);
     const doc = await api.login(doctor.phone);
-    const done = await api.request<Body>("PATCH", `/v1/appointments/${ok.body.appointment.id}`, {
+    const done = await api.request<Body>("PATCH", `/v1/appointments/${appointment.id}`, {
       token: doc.accessToken,
       body: { status: "completed", notes: "Advised Abhyanga and warm water" },
     });
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(done.body.status, "completed");
     assert.equal(done.body.notes, "Advised Abhyanga and warm water");
-    const asPatient = await api.request<Body>("GET", `/v1/appointments/${ok.body.appointment.id}`, {
+    const asPatient = await api.request<Body>("GET", `/v1/appointments/${appointment.id}`, {
       token: patient.accessToken,
     });
     assert.equal(asPatient.body.notes, undefined, "notes are for the doctor");

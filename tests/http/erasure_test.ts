@@ -5,14 +5,15 @@
  * (src/patients/erasure_plan.ts), holding no sealed or plain personal data.
  */
 import assert from "node:assert/strict";
+import { book } from "../_harness/book.ts";
 import { KEPT_AFTER_ERASURE } from "../../src/patients/erasure_plan.ts";
-import { startInProcess } from "../_harness/in_process.ts";
+import { startApp } from "../_harness/app.ts";
 import { createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 
 type Body = Record<string, unknown>;
 
 Deno.test("DELETE /v1/me leaves nothing linked to the patient but the anonymised records the plan keeps", async () => {
-  await using app = await startInProcess({ OTP_RESEND_COOLDOWN_SECONDS: "0" });
+  await using app = await startApp({ OTP_RESEND_COOLDOWN_SECONDS: "0" });
   const { api, runtime } = app;
   const admin = await api.loginAdmin();
   const doctor = await createDoctor(api, admin);
@@ -28,17 +29,10 @@ Deno.test("DELETE /v1/me leaves nothing linked to the patient but the anonymised
 
   const day = dateInDays(2);
   const slots = await firstSlots(api, doctor.id, day);
-  const hold = await api.request<Body>("POST", "/v1/holds", {
-    token: patient.accessToken,
-    headers: { "idempotency-key": crypto.randomUUID() },
-    body: { doctorId: doctor.id, start: slots[0].start },
+  await book(api, patient, doctor.id, slots[0].start, {
+    reason: "knee pain after a fall",
+    idempotencyKey: crypto.randomUUID(),
   });
-  assert.equal(hold.status, 201, JSON.stringify(hold.body));
-  const confirmed = await api.request("POST", `/v1/holds/${hold.body.id}/confirm`, {
-    token: patient.accessToken,
-    body: { code: await api.latestCode(phone), reason: "knee pain after a fall" },
-  });
-  assert.equal(confirmed.status, 201, JSON.stringify(confirmed.body));
   const open = await api.request<Body>("POST", "/v1/holds", {
     token: patient.accessToken,
     body: { doctorId: doctor.id, start: slots[1].start },

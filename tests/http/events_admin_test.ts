@@ -4,22 +4,13 @@
  * audit trail of a booking and of a notes read, the waitlist, and `deno task audit:verify`.
  */
 import assert from "node:assert/strict";
+import { eventually } from "../_harness/eventually.ts";
+import { book } from "../_harness/book.ts";
 import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 import { startServer } from "../_harness/server.ts";
 import { verifySignature } from "../../src/webhooks/signature.ts";
 
 type Body = Record<string, unknown>;
-
-/** Polls `check` until it returns a value, for at most 15 s. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
 
 Deno.test("events over HTTP: webhooks, audit, patient messages and the waitlist", async (t) => {
   const received: { body: string; signature: string }[] = [];
@@ -79,22 +70,10 @@ Deno.test("events over HTTP: webhooks, audit, patient messages and the waitlist"
 
   await t.step("a booking is delivered, signed, after two failed tries", async () => {
     const [slot] = await firstSlots(api, doctor.id, day);
-    const hold = await api.request<Body>("POST", "/v1/holds", {
-      token: patient.accessToken,
-      body: { doctorId: doctor.id, start: slot.start },
+    const booked = await book(api, patient, doctor.id, slot.start, {
+      reason: "persistent migraine",
     });
-    assert.equal(hold.status, 201, JSON.stringify(hold.body));
-    const code = await api.latestCode(patient.phone);
-    const ok = await api.request<{ appointment: Body }>(
-      "POST",
-      `/v1/holds/${hold.body.id}/confirm`,
-      {
-        token: patient.accessToken,
-        body: { code, reason: "persistent migraine" },
-      },
-    );
-    assert.equal(ok.status, 201, JSON.stringify(ok.body));
-    appointmentId = ok.body.appointment.id as string;
+    appointmentId = booked.appointment.id;
 
     await eventually(
       "three webhook tries",

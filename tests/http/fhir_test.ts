@@ -5,6 +5,7 @@
  * ids are 404), authentication (401 OperationOutcome) and the public/private split.
  */
 import assert from "node:assert/strict";
+import { book } from "../_harness/book.ts";
 import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 import { createFhirValidator } from "../_harness/fhir_schema.ts";
 import { startServer } from "../_harness/server.ts";
@@ -45,19 +46,8 @@ Deno.test("FHIR R4: resources and searches validate and respect ownership", asyn
     return res.body;
   }
 
-  async function book(start: string, why?: string): Promise<string> {
-    const hold = await api.request<Json>("POST", "/v1/holds", {
-      token: patient.accessToken,
-      body: { doctorId: doctor.id, start },
-    });
-    assert.equal(hold.status, 201, JSON.stringify(hold.body));
-    const code = await api.latestCode(patient.phone);
-    const ok = await api.request<Json>("POST", `/v1/holds/${hold.body.id}/confirm`, {
-      token: patient.accessToken,
-      body: why ? { code, reason: why } : { code },
-    });
-    assert.equal(ok.status, 201, JSON.stringify(ok.body));
-    return ok.body.appointment.id;
+  async function bookAt(start: string, reason?: string): Promise<string> {
+    return (await book(api, patient, doctor.id, start, { reason })).appointment.id;
   }
 
   const me = await api.request("PUT", "/v1/me", {
@@ -71,9 +61,9 @@ Deno.test("FHIR R4: resources and searches validate and respect ownership", asyn
   });
   assert.equal(me.status, 200, JSON.stringify(me.body));
   const slots = await firstSlots(api, doctor.id, day);
-  const booked = await book(slots[0].start, reason);
-  const completed = await book(slots[1].start);
-  const cancelled = await book(slots[2].start);
+  const booked = await bookAt(slots[0].start, reason);
+  const completed = await bookAt(slots[1].start);
+  const cancelled = await bookAt(slots[2].start);
   const done = await api.request("PATCH", `/v1/appointments/${completed}`, {
     token: doc.accessToken,
     body: { status: "completed" },

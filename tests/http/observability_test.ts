@@ -4,6 +4,7 @@
  * to the response and the logs, and no phone, code, token or medical text in any log line.
  */
 import assert from "node:assert/strict";
+import { book } from "../_harness/book.ts";
 import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 import { startServer } from "../_harness/server.ts";
 
@@ -17,18 +18,8 @@ Deno.test("metrics, trace ids and log hygiene over a full booking flow", async (
   const slots = await firstSlots(api, doctor.id, dateInDays(2));
   const secrets: string[] = [phone, phone.slice(1), patient.accessToken, patient.refreshToken];
 
-  const hold = await api.request<{ id: string }>("POST", "/v1/holds", {
-    token: patient.accessToken,
-    body: { doctorId: doctor.id, start: slots[0].start },
-  });
-  assert.equal(hold.status, 201);
-  const code = await api.latestCode(phone);
   const reason = "Persistent migraine since Diwali";
-  const confirmed = await api.request("POST", `/v1/holds/${hold.body.id}/confirm`, {
-    token: patient.accessToken,
-    body: { code, reason },
-  });
-  assert.equal(confirmed.status, 201);
+  const { code } = await book(api, patient, doctor.id, slots[0].start, { reason });
   secrets.push(reason, admin.accessToken, doctor.phone);
 
   await t.step("/metrics counts the booking, the hold, the codes and the latencies", async () => {

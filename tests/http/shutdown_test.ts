@@ -5,16 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { Api, createDoctor } from "../_harness/api.ts";
+import { eventually } from "../_harness/eventually.ts";
 import { freePort } from "../_harness/ports.ts";
 import { startServer } from "../_harness/server.ts";
 
-async function until(what: string, check: () => boolean | Promise<boolean>) {
-  for (let i = 0; i < 300; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+const until = (what: string, check: () => boolean | Promise<boolean>) =>
+  eventually(what, check, { timeoutMs: 6_000, intervalMs: 20 });
 
 async function refusesConnections(port: number): Promise<boolean> {
   try {

@@ -4,6 +4,7 @@
  */
 
 import assert from "node:assert/strict";
+import { freePort } from "../_harness/ports.ts";
 import { createTwilioSender, type TwilioSenderOptions } from "../../src/notify/twilio_sender.ts";
 import { AppError, ServiceUnavailableError } from "../../src/errors.ts";
 
@@ -214,9 +215,7 @@ Deno.test("createTwilioSender() fails with 503 when Twilio does not answer in ti
 });
 
 Deno.test("createTwilioSender() retries a refused connection, then fails with 503", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const closedPort = listener.addr.port;
-  listener.close();
+  const closedPort = freePort();
   const error = await rejection(sender(`http://127.0.0.1:${closedPort}`).send(SMS));
   assert.ok(error instanceof ServiceUnavailableError);
   assert.match(error.message, /ECONNREFUSED.*attempt 3 of 3/);

@@ -5,6 +5,7 @@
  * instance's lapsed lease, and the test-only room clock offset refused outside APP_ENV=test.
  */
 import assert from "node:assert/strict";
+import { eventually } from "../_harness/eventually.ts";
 import { roomWindow, roomWindowState } from "../../src/domain/room_window.ts";
 import { createRoomHub, type RoomSocket, type Seat } from "../../src/rooms/room_hub.ts";
 import { createKvRoomSignalStore } from "../../src/stores/kv/room_signal_store.ts";
@@ -32,13 +33,11 @@ function fakeSocket() {
   };
   const parsed = () => sent.map((s) => JSON.parse(s));
   /** Waits (bounded) until a message matching `match` has arrived, and returns it. */
-  async function waitFor(match: (m: Record<string, unknown>) => boolean, label: string) {
-    for (let i = 0; i < 200; i++) {
-      const found = parsed().find(match);
-      if (found) return found;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`never received ${label}; got ${JSON.stringify(sent)}`);
+  function waitFor(match: (m: Record<string, unknown>) => boolean, label: string) {
+    return eventually(() => `${label}; got ${JSON.stringify(sent)}`, () => parsed().find(match), {
+      timeoutMs: 2_000,
+      intervalMs: 10,
+    });
   }
   return { socket, sent, closes, waitFor };
 }
