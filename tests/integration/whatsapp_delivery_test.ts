@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { randomPhone } from "../_harness/api.ts";
-import { startInProcess } from "../_harness/in_process.ts";
+import { startApp } from "../_harness/app.ts";
 
 const SID = "AC" + "0123456789abcdef".repeat(2);
 const TOKEN = "test-auth-token-whatsapp";
@@ -46,7 +46,7 @@ function twilioSignature(url: string, params: Form, token = TOKEN): string {
 Deno.test("WhatsApp codes go out as Content templates; an undelivered one falls back to SMS once", async () => {
   const twilio = fakeTwilio();
   try {
-    await using app = await startInProcess({
+    await using app = await startApp({
       TWILIO_ACCOUNT_SID: SID,
       TWILIO_AUTH_TOKEN: TOKEN,
       TWILIO_FROM: "+15005550006",
@@ -84,14 +84,16 @@ Deno.test("WhatsApp codes go out as Content templates; an undelivered one falls 
     const code2 = vars["2"];
 
     const callback = (params: Form, signature = twilioSignature(CALLBACK, params)) =>
-      fetch(`${api.baseUrl}/webhooks/twilio/status`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          "x-twilio-signature": signature,
-        },
-        body: new URLSearchParams(params),
-      });
+      app.fetch(
+        new Request(`${api.baseUrl}/webhooks/twilio/status`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-twilio-signature": signature,
+          },
+          body: new URLSearchParams(params),
+        }),
+      );
     const failed: Form = {
       MessageSid: wa.sid,
       MessageStatus: "undelivered",
@@ -143,7 +145,7 @@ Deno.test("WhatsApp codes go out as Content templates; an undelivered one falls 
 
     const verified = await api.request("POST", "/v1/auth/verify", { body: { phone, code: code2 } });
     assert.equal(verified.status, 200, "the code from the SMS fallback logs in");
-    const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();
+    const metrics = await (await app.fetch(new Request(`${api.baseUrl}/metrics`))).text();
     assert.match(metrics, /^vaidya_whatsapp_fallback_total\{kind="login_code"\} 1$/m);
     assert.match(
       metrics,
@@ -157,11 +159,11 @@ Deno.test("WhatsApp codes go out as Content templates; an undelivered one falls 
 Deno.test("TWILIO_WHATSAPP_TEMPLATES is validated at start-up", async () => {
   const bad = { login_code: { en: { contentSid: LOGIN_EN, variables: ["code", "doctor"] } } };
   await assert.rejects(
-    startInProcess({ TWILIO_WHATSAPP_TEMPLATES: JSON.stringify(bad) }),
+    startApp({ TWILIO_WHATSAPP_TEMPLATES: JSON.stringify(bad) }),
     /TWILIO_WHATSAPP_TEMPLATES.*"doctor" is not a value of login_code/s,
   );
   await assert.rejects(
-    startInProcess({ TWILIO_WHATSAPP_TEMPLATES: "{not json" }),
+    startApp({ TWILIO_WHATSAPP_TEMPLATES: "{not json" }),
     /TWILIO_WHATSAPP_TEMPLATES.*not valid JSON/s,
   );
 });

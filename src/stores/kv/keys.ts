@@ -110,6 +110,7 @@ export const KEY_SPACES = {
   webhook_attempt: {},
   course: {},
   prakriti: {},
+  delivery: {},
   room_seat: {},
   room_head: {},
   room_signal: {},
@@ -303,5 +304,5 @@ export const sessionByUserKey = (userId: string, familyId: string): Deno.KvKey =
   familyId,
 ];
 
-export const deliveryPrefix: Deno.KvKey = ["delivery"];
+export const deliveryPrefix: Deno.KvKey = keySpace("delivery");
 export const deliveryKey = (sid: string): Deno.KvKey => [...deliveryPrefix, sid];
