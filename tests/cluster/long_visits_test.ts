@@ -1,13 +1,13 @@
 /**
  * 90-minute visits (18 five-minute cells) and a 5-session course of them on a real denokv, where
  * one atomic commit may carry at most 10 checks: hold, confirm, cancel and the slot offered again
- * answer as on a local KV file, never a 500. The app runs in this process (`startInProcess`) on
+ * answer as on a local KV file, never a 500. The app runs in this process (`startApp`) on
  * the denokv; the limit under test is the server's.
  */
 import assert from "node:assert/strict";
 import { createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
 import { startDenoKv } from "../_harness/denokv.ts";
-import { startInProcess } from "../_harness/in_process.ts";
+import { startApp } from "../_harness/app.ts";
 
 type Body = Record<string, unknown>;
 
@@ -18,7 +18,7 @@ Deno.test({
   async fn(t) {
     const denokv = await startDenoKv();
     try {
-      await using app = await startInProcess({ KV_PATH: denokv.url, RATE_LIMIT_DISABLED: "true" });
+      await using app = await startApp({ KV_PATH: denokv.url, RATE_LIMIT_DISABLED: "true" });
       const { api } = app;
       const doctor = await createDoctor(api, await api.loginAdmin(), { slotMinutes: 90 });
 
