@@ -225,6 +225,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
       settings,
       onRetry: () => metrics.queueRetries.inc(),
       onStats: (s) => recordOutboxStats(metrics, s),
+      onHoldExpired: () => metrics.holdsExpired.inc(),
     });
     const crashPoint = crashPoints(config, log);
     const writer = createAppointmentWriter({

@@ -126,10 +126,7 @@ export function createBookingService(deps: BookingDeps) {
     if (!hold || hold.patientId !== patientId) {
       throw new NotFoundError(`Hold ${holdId} does not exist`);
     }
-    if (hold.expiresAtMs <= now()) {
-      metrics.holdsExpired.inc();
-      throw new HoldExpiredError();
-    }
+    if (hold.expiresAtMs <= now()) throw new HoldExpiredError();
     return hold;
   }
 
@@ -286,7 +283,7 @@ export function createBookingService(deps: BookingDeps) {
         throw new NotFoundError(`Hold ${holdId} does not exist`);
       }
       if (hold.expiresAtMs <= now()) {
-        metrics.holdsExpired.inc();
+        // holds_expired_total is counted by the hold's expiry check (hold_expiry_handler.ts).
         metrics.bookings.inc({ step: "confirm", outcome: "hold_expired" });
         throw new HoldExpiredError();
       }

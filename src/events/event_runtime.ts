@@ -52,6 +52,8 @@ export interface EventRuntimeDeps {
   settings: EventSettings;
   onRetry?: (handler: string) => void;
   onStats?: (stats: OutboxStats) => void;
+  /** A hold expired unconfirmed (counted by its expiry check, whether or not anyone touched it). */
+  onHoldExpired?: () => void;
 }
 
 /** Throws unless each handler subscribes to exactly what SUBSCRIPTIONS says it does. */
@@ -86,7 +88,7 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
     patientNoticeHandler(messenger),
     reminderSenderHandler(records, messenger),
     auditHandler(audit),
-    holdExpiryHandler({ holds: deps.holds, records, publish }),
+    holdExpiryHandler({ holds: deps.holds, records, publish, onExpired: deps.onHoldExpired }),
     waitlistHandler(waitlist, messenger, settings.waitlistPerSlot, log),
     webhookFanoutHandler(webhooks, publish),
     webhookDeliveryHandler(webhooks, {

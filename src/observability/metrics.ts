@@ -123,7 +123,10 @@ export function createAppMetrics() {
     ),
     bookings: registry.counter("vaidya_bookings_total", "Booking attempts by step and outcome"),
     holdsCreated: registry.counter("vaidya_holds_created_total", "Slot holds created"),
-    holdsExpired: registry.counter("vaidya_holds_expired_total", "Holds found expired"),
+    holdsExpired: registry.counter(
+      "vaidya_holds_expired_total",
+      "Holds that expired unconfirmed, counted once by the expiry check at their due time",
+    ),
     codesSent: registry.counter("vaidya_codes_sent_total", "One-time codes sent, by outcome"),
     storeLatency: registry.histogram(
       "vaidya_store_call_duration_seconds",

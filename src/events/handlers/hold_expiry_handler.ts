@@ -21,6 +21,8 @@ export interface HoldExpiryDeps {
   holds: HoldStore;
   records: RecordStores;
   publish: Publish;
+  /** Counts a hold that expired unconfirmed, once, here at its due time (holds_expired_total). */
+  onExpired?: () => void;
 }
 
 export function holdExpiryHandler(deps: HoldExpiryDeps): EventHandler {
@@ -53,6 +55,7 @@ export function holdExpiryHandler(deps: HoldExpiryDeps): EventHandler {
         data,
       });
       const taken = await records.appointments.busy(hold.doctorId, hold.startMs, hold.endMs);
+      deps.onExpired?.();
       if (taken.length > 0) return;
       await publish({
         id: `slot.released:hold:${holdId}`,

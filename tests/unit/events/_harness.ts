@@ -4,6 +4,7 @@
  * hand-driven clock (the relay only delivers what is due at it), and a fake sender that keeps
  * every message.
  */
+import { createAppMetrics } from "../../../src/observability/metrics.ts";
 import { createAppointmentWriter } from "../../../src/booking/appointment_writer.ts";
 import { createDataCipher, generateDataKeyBase64 } from "../../../src/crypto/data_cipher.ts";
 import { createKvAuditLog } from "../../../src/audit/audit_log.ts";
@@ -48,6 +49,7 @@ export async function eventHarness(
     pollMs: 1_000,
     ...settings,
   };
+  const metrics = createAppMetrics();
   const rt = createEventRuntime({
     kv,
     records,
@@ -72,6 +74,7 @@ export async function eventHarness(
       await createAuditKeyring([{ id: "a1", keyBase64: generateDataKeyBase64() }]),
     ),
     settings: full,
+    onHoldExpired: () => metrics.holdsExpired.inc(),
   });
   const writer = createAppointmentWriter({
     kv,
@@ -108,6 +111,7 @@ export async function eventHarness(
     rt,
     writer,
     drain,
+    metrics,
     failNextSends(n: number) {
       failSends = n;
     },

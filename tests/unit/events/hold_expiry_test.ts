@@ -43,6 +43,11 @@ Deno.test("hold.expired and slot.released follow a hold that expired, once", asy
   assert.equal((ran.value as { state: string }).state, "done");
   const released = await h.kv.get(eventHandledKey("waitlist.notify", "slot.released:hold:hld_a"));
   assert.ok(released.value, "slot.released reached the waitlist handler");
+  assert.match(
+    h.metrics.registry.render(),
+    /^vaidya_holds_expired_total 1$/m,
+    "an expired hold nobody touched is counted, once",
+  );
   await h.close();
 });
 
@@ -53,6 +58,7 @@ Deno.test("no expiry events for a hold that was released or confirmed in time", 
   await h.advance(301_000);
   const expired = await h.kv.get(eventHandledKey("webhooks.fanout", "hold.expired:hld_b"));
   assert.equal(expired.value, null);
+  assert.doesNotMatch(h.metrics.registry.render(), /^vaidya_holds_expired_total \d/m);
   await h.close();
 });
 
