@@ -32,6 +32,18 @@ const Carried = z.object({
   start: IsoInstant,
 });
 
+/**
+ * A patient who never set a profile (created at login, never updated) gets the page's language
+ * and time zone, so their confirmations and reminders come as they read these pages.
+ */
+async function adoptPageLanguage(deps: AppDeps, patientId: string, lang: string, zone: string) {
+  const profile = await deps.patients.get(patientId);
+  const untouched = profile.createdAt === profile.updatedAt;
+  if (untouched && (profile.language !== lang || profile.timeZone !== zone)) {
+    await deps.patients.update(patientId, { language: lang, timeZone: zone });
+  }
+}
+
 export function bookLoginRoutes(deps: AppDeps, sessions: PatientSessionStore, secure: boolean) {
   const app = new Hono<BookEnv>();
 
@@ -146,6 +158,7 @@ export function bookLoginRoutes(deps: AppDeps, sessions: PatientSessionStore, se
     c.set("session", session);
     c.set("sessionToken", token);
     c.set("csrfToken", session.csrfToken);
+    await adoptPageLanguage(deps, user.id, lang, c.get("timeZone"));
     deps.log.info("book login", { patientId: user.id });
     if (carry.doctorId && carry.start) {
       return holdAndAskCode(c, deps, { id: user.id, role: "patient" }, carry.doctorId, carry.start);

@@ -212,6 +212,33 @@ Deno.test("book pages: described symptoms show triage advice first, and the guid
   }
 });
 
+Deno.test("book pages: a new patient's messages follow the page's language and zone", async () => {
+  const { app, runtime, deps } = await buildApp();
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app, { "accept-language": "mr-IN,mr;q=0.9" });
+    const start =
+      slotStarts((await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`)).html)[0];
+    const held = await loginAndHold(b, deps, doctor.id, start);
+    assert.equal(held.res.status, 200);
+    assert.match(held.html, /<html lang="mr">/);
+    const to = await deps.identity.codeRecipient(held.phone, "en");
+    assert.equal(to.language, "mr", "the profile took the page's language");
+    // A patient who set a profile keeps it: the same phone on an English page changes nothing.
+    const en = new Browser(app, { "accept-language": "en" });
+    await loginAndHold(
+      en,
+      deps,
+      doctor.id,
+      slotStarts((await en.page(`/book/doctors/${doctor.id}?date=${dayInDays(4)}`)).html)[0],
+      held.phone,
+    );
+    assert.equal((await deps.identity.codeRecipient(held.phone, "en")).language, "mr");
+  } finally {
+    await runtime.close();
+  }
+});
+
 Deno.test("book pages: a POST without the form's CSRF token is refused and changes nothing", async () => {
   const { app, runtime, deps } = await buildApp();
   try {
