@@ -47,7 +47,7 @@ export const KEPT_AFTER_ERASURE: Readonly<Record<string, string>> = {
     "rate-limit windows (counts) keyed by the phone's blind index, gone within the hour; kept so " +
     "erasure cannot reset the limits",
   event_handled: "delivery bookkeeping of events: ids only, expires after 30 days",
-  outbox_event: "events in flight (ids and times only), deleted once delivered",
+  event_due: "events in flight (ids and times only), deleted once delivered",
 };
 
 export interface ErasurePlanDeps {
