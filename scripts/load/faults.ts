@@ -1,8 +1,9 @@
 /**
  * Faults during the booking phase, each triggered when a share of the target is confirmed (or
  * when time runs short): SIGKILL the app and start it again on the same port and data; in mongo
- * mode halt and restart FerretDB, and stop and restart Redis behind the Upstash bridge. Records
- * when each fault began and how long the service was down. Touches only processes the harness
+ * mode SIGKILL FerretDB and Redis (behind the Upstash bridge) and start them again after an
+ * outage. Every fault is a crash, not a clean stop: each event records the signal the process
+ * really died of. Records when each fault began and how long the service was down. Touches only processes the harness
  * started.
  */
 import type { TestMongo } from "../../tests/_harness/ferretdb.ts";
@@ -11,7 +12,9 @@ import { sleep } from "./client.ts";
 import type { ChildServer } from "./server_process.ts";
 
 export interface FaultEvent {
-  fault: "app_sigkill" | "ferretdb_stop" | "redis_stop";
+  fault: "app_sigkill" | "ferretdb_sigkill" | "redis_sigkill";
+  /** The signal the killed process ended with, as its exit status reports it. */
+  signal?: string | null;
   atSecond: number;
   atConfirmed: number;
   downMs: number;
@@ -40,28 +43,28 @@ export async function runFaults(
 ): Promise<FaultEvent[]> {
   const started = performance.now();
   const events: FaultEvent[] = [];
-  const plan: { at: number; fault: FaultEvent["fault"]; run: () => Promise<number | undefined> }[] =
-    [
-      {
-        at: 0.25,
-        fault: "app_sigkill",
-        run: async () => {
-          await t.app.kill();
-          await t.app.start();
-          return t.app.startupMs;
-        },
+  type Outcome = { startupMs?: number; signal?: string | null };
+  const plan: { at: number; fault: FaultEvent["fault"]; run: () => Promise<Outcome> }[] = [
+    {
+      at: 0.25,
+      fault: "app_sigkill",
+      run: async () => {
+        const ended = await t.app.kill();
+        await t.app.start();
+        return { startupMs: t.app.startupMs, signal: ended?.signal ?? null };
       },
-    ];
+    },
+  ];
   if (t.mongo) {
     const mongo = t.mongo;
     plan.push({
       at: 0.5,
-      fault: "ferretdb_stop",
+      fault: "ferretdb_sigkill",
       run: async () => {
-        await mongo.halt();
+        const ended = await mongo.crash();
         await sleep(t.outageMs);
         await mongo.restart();
-        return undefined;
+        return { signal: ended?.signal ?? null };
       },
     });
   }
@@ -69,10 +72,10 @@ export async function runFaults(
     const redis = t.redis;
     plan.push({
       at: 0.7,
-      fault: "redis_stop",
+      fault: "redis_sigkill",
       run: async () => {
-        await redis.restart(() => sleep(t.outageMs));
-        return undefined;
+        const ended = await redis.crashAndRestart(() => sleep(t.outageMs));
+        return { signal: ended?.signal ?? null };
       },
     });
   }
@@ -90,8 +93,9 @@ export async function runFaults(
       downMs: 0,
     };
     try {
-      const startup = await step.run();
-      if (startup !== undefined) event.restartStartupMs = startup;
+      const outcome = await step.run();
+      if (outcome.startupMs !== undefined) event.restartStartupMs = outcome.startupMs;
+      event.signal = outcome.signal;
     } catch (err) {
       event.error = err instanceof Error ? err.message.slice(0, 500) : String(err);
     }

@@ -29,7 +29,8 @@ export interface ChildServer {
     | null
   >;
   logTail(): string;
-  kill(): Promise<void>;
+  /** SIGKILL; resolves with how the process ended (null if it was not running). */
+  kill(): Promise<Deno.CommandStatus | null>;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
@@ -93,12 +94,13 @@ export async function startChild(spec: ProcessSpec): Promise<ChildServer> {
     throw new Error(`${spec.args.join(" ")} gave no answer on ${spec.readyPath}:\n${tail}`);
   }
 
-  async function waitExit() {
+  async function waitExit(): Promise<Deno.CommandStatus | null> {
     const running = child;
-    if (!running) return;
-    await running.status;
+    if (!running) return null;
+    const status = await running.status;
     await pump;
     if (child === running) child = null;
+    return status;
   }
 
   const server: ChildServer = {
@@ -127,9 +129,9 @@ export async function startChild(spec: ProcessSpec): Promise<ChildServer> {
     },
     logTail: () => tail,
     async kill() {
-      if (!child) return;
+      if (!child) return null;
       child.kill("SIGKILL");
-      await waitExit();
+      return await waitExit();
     },
     async stop() {
       if (!child) return;

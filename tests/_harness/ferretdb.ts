@@ -17,8 +17,11 @@ export interface TestMongo {
   embedded: boolean;
   /** A new, unique database name on this server; `stop()` cleans it up. */
   database(): string;
-  /** Stops the server but keeps its port and data, as a crash would; `restart()` brings it back. */
+  /** Stops the server (SIGTERM) but keeps its port and data; `restart()` brings it back. */
   halt(): Promise<void>;
+  /** Kills the server with SIGKILL (a real crash: no shutdown), keeping port and data; returns
+   * how it ended. `restart()` brings it back. */
+  crash(): Promise<Deno.CommandStatus | null>;
   stop(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -62,16 +65,16 @@ export async function startFerretDb(): Promise<TestMongo> {
     }
   }
 
-  async function kill() {
+  async function kill(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus | null> {
     const running = child;
     child = null;
-    if (!running) return;
+    if (!running) return null;
     try {
-      running.kill("SIGTERM");
+      running.kill(signal);
     } catch {
       // Already exited.
     }
-    await running.status;
+    return await running.status;
   }
 
   try {
@@ -84,7 +87,8 @@ export async function startFerretDb(): Promise<TestMongo> {
     uri,
     embedded: true,
     database,
-    halt: kill,
+    halt: async () => void await kill(),
+    crash: () => kill("SIGKILL"),
     async stop() {
       await kill();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -103,6 +107,9 @@ function outsideServer(uri: string, database: () => string, handedOut: string[])
     database,
     halt() {
       return Promise.reject(new Error("Cannot halt an outside MongoDB server (MONGODB_URI)"));
+    },
+    crash() {
+      return Promise.reject(new Error("Cannot crash an outside MongoDB server (MONGODB_URI)"));
     },
     async stop() {
       const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });

@@ -19,6 +19,11 @@ export interface RedisUnderTest {
    * so a test can observe what clients see while Redis is gone.
    */
   restart(whileDown?: () => Promise<void>): Promise<void>;
+  /**
+   * Kills the server with SIGKILL (a crash: no shutdown, no save) and starts a fresh one on the
+   * same port after `whileDown`; returns how the killed process ended.
+   */
+  crashAndRestart(whileDown?: () => Promise<void>): Promise<Deno.CommandStatus | null>;
 }
 
 export interface BridgeUnderTest {
@@ -90,11 +95,14 @@ async function spawnRedis(port: number, dir: string): Promise<Deno.ChildProcess>
   return child;
 }
 
-async function killAndWait(child: Deno.ChildProcess): Promise<void> {
+async function killAndWait(
+  child: Deno.ChildProcess,
+  signal: Deno.Signal = "SIGTERM",
+): Promise<Deno.CommandStatus> {
   try {
-    child.kill("SIGTERM");
+    child.kill(signal);
   } catch { /* already exited */ }
-  await child.status;
+  return await child.status;
 }
 
 /** Starts a fresh redis-server on a free 127.0.0.1 port and waits until it answers PING. */
@@ -109,11 +117,11 @@ export async function startRedis(): Promise<RedisUnderTest> {
     throw error;
   }
 
-  async function stopServer(): Promise<void> {
-    if (!child) return;
+  async function stopServer(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus | null> {
+    if (!child) return null;
     const running = child;
     child = null;
-    await killAndWait(running);
+    return await killAndWait(running, signal);
   }
 
   return {
@@ -127,6 +135,12 @@ export async function startRedis(): Promise<RedisUnderTest> {
       await stopServer();
       await whileDown?.();
       child = await spawnRedis(port, dir);
+    },
+    async crashAndRestart(whileDown?: () => Promise<void>) {
+      const ended = await stopServer("SIGKILL");
+      await whileDown?.();
+      child = await spawnRedis(port, dir);
+      return ended;
     },
   };
 }

@@ -35,6 +35,11 @@ Deno.test({
 
       assert.equal(r.booking.faults.length, 1, "the app was killed and restarted once");
       assert.equal(r.booking.faults[0].fault, "app_sigkill");
+      assert.equal(
+        r.booking.faults[0].signal,
+        "SIGKILL",
+        "the app died of SIGKILL, not a clean stop",
+      );
       assert.equal(r.booking.faults[0].error, undefined, JSON.stringify(r.booking.faults));
       assert.equal(r.booking.confirmed, 300, "every booking confirmed despite the crash");
       assert.equal(r.booking.stats.status5xx, 0, JSON.stringify(r.booking.stats.errors));
