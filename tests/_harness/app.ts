@@ -8,7 +8,7 @@ import { createApp } from "../../src/app.ts";
 import { bootstrap, type Runtime } from "../../src/bootstrap.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { Api } from "./api.ts";
+import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "./api.ts";
 import { ADMIN_PHONE } from "./server.ts";
 
 export interface InProcessApp {
@@ -35,5 +35,25 @@ export async function startApp(env: Record<string, string> = {}): Promise<InProc
     runtime,
     fetch,
     [Symbol.asyncDispose]: () => runtime.close(),
+  };
+}
+
+/** The usual cast of an HTTP test: an admin, a doctor open every day, a patient, and free slots. */
+export async function startAppWithDoctor(env: Record<string, string> = {}) {
+  const app = await startApp(env);
+  const { api } = app;
+  const admin = await api.loginAdmin();
+  const doctor = await createDoctor(api, admin);
+  const patient = await api.login(randomPhone());
+  const day = dateInDays(2);
+  const slots = await firstSlots(api, doctor.id, day);
+  return {
+    ...app,
+    admin,
+    doctor,
+    patient,
+    token: patient.accessToken,
+    day,
+    slots,
   };
 }
