@@ -106,6 +106,8 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
     `Attempts ${r.booking.attempts}, hold conflicts ${r.booking.holdConflicts}, ` +
     `retries after a dropped connection ${r.booking.retriedAfterConnectionError}, ` +
     `5xx ${r.booking.stats.status5xx}, connection errors ${r.booking.stats.connectionErrors}. ` +
+    `CPU share of all ${navigator.hardwareConcurrency} CPUs: load generator ` +
+    `${r.booking.generatorCpuShare}%, server ${r.booking.serverCpuShare ?? "n/a"}%. ` +
     `Seeding took ${r.seed.seconds} s.`,
     "",
     ...endpointTable(r.booking.stats),

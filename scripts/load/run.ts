@@ -4,6 +4,7 @@
  * server's memory, stop it, verify from the store, then measure the baselines on the same load
  * generator. Returns the whole result; writing files is the caller's job (main.ts).
  */
+import { cpuUsage } from "node:process";
 import { LoadClient } from "./client.ts";
 import { runBookingPhase } from "./booking_phase.ts";
 import { type FaultEvent, runFaults } from "./faults.ts";
@@ -31,6 +32,10 @@ export interface LoadResult {
     retriedAfterConnectionError: number;
     stats: PhaseStats;
     faults: FaultEvent[];
+    /** CPU the load generator (this process) used, in % of all CPUs over the phase. */
+    generatorCpuShare: number;
+    /** The same for the server process; null when it was restarted (--faults) or unreadable. */
+    serverCpuShare: number | null;
   };
   listing: PhaseStats;
   baselines: { denoServe?: PhaseStats; hono?: PhaseStats };
@@ -84,6 +89,10 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     let bookingDone = false;
     const bookingDeadline = Math.min(deadlineMs, Date.now() + o.maxSeconds * 600);
     bookRec.start();
+    // The generator's own CPU (this process) and the server's, so a report can tell which one
+    // the phase was bound by.
+    const generatorCpuBefore = cpuUsage();
+    const serverCpuBefore = await stack.app.cpuSeconds();
     const faultsRun = o.faults
       ? runFaults(
         { app: stack.app, mongo: stack.mongo, redis: stack.redis, outageMs: 2_000 },
@@ -106,6 +115,8 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
       },
     }).finally(() => bookingDone = true);
     bookRec.end();
+    const generatorCpu = cpuUsage(generatorCpuBefore);
+    const serverCpuAfter = await stack.app.cpuSeconds();
     const faults = await faultsRun;
     const bookStats = bookRec.summary();
 
@@ -190,6 +201,13 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
         retriedAfterConnectionError: booked.retriedAfterConnectionError,
         stats: bookStats,
         faults,
+        generatorCpuShare: cpuShare(
+          (generatorCpu.user + generatorCpu.system) / 1e6,
+          bookRec.seconds,
+        ),
+        serverCpuShare: serverCpuBefore === null || serverCpuAfter === null || o.faults
+          ? null
+          : cpuShare(serverCpuAfter - serverCpuBefore, bookRec.seconds),
       },
       listing,
       baselines,
@@ -212,3 +230,5 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+const cpuShare = (cpuSeconds: number, wallSeconds: number) =>
+  Math.round(cpuSeconds / (wallSeconds * navigator.hardwareConcurrency) * 1000) / 10;

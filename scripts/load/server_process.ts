@@ -28,6 +28,8 @@ export interface ChildServer {
     | { rssMb: number; peakMb: number; anonMb: number; fileMb: number; heapUsedMb: number | null }
     | null
   >;
+  /** User + system CPU seconds the running process has used, from /proc; null if unreadable. */
+  cpuSeconds(): Promise<number | null>;
   logTail(): string;
   /** SIGKILL; resolves with how the process ended (null if it was not running). */
   kill(): Promise<Deno.CommandStatus | null>;
@@ -36,6 +38,8 @@ export interface ChildServer {
 }
 
 const LOG_TAIL_CHARS = 16_000;
+/** USER_HZ on Linux (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
  * Reads a /proc file. Deno asks for --allow-all to read /proc directly, so without it this
@@ -123,6 +127,17 @@ export async function startChild(spec: ProcessSpec): Promise<ChildServer> {
           fileMb: mb("RssFile"),
           heapUsedMb: await heapUsedMb(url),
         };
+      } catch {
+        return null;
+      }
+    },
+    async cpuSeconds() {
+      if (!child) return null;
+      try {
+        // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name): utime, stime in ticks.
+        const stat = await readProc(`/proc/${child.pid}/stat`);
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
       } catch {
         return null;
       }
