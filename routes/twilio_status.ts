@@ -6,7 +6,6 @@
  * the request as it arrived.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import twilio from "twilio";
 import type { AppDeps } from "../src/app_deps.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { ForbiddenError, NotFoundError } from "../src/errors.ts";
@@ -70,6 +69,8 @@ export function twilioStatusRoutes(deps: AppDeps) {
       const base = deps.config.PUBLIC_BASE_URL;
       const url = base ? new URL(TWILIO_STATUS_PATH, base).toString() : c.req.url;
       const signature = c.req.header("x-twilio-signature") ?? "";
+      // Loaded on first use: the SDK is large and only deployments with Twilio get callbacks.
+      const { default: twilio } = await import("twilio");
       if (!twilio.validateRequest(deps.config.TWILIO_AUTH_TOKEN!, signature, url, params)) {
         throw new ForbiddenError("The X-Twilio-Signature does not match this request");
       }

@@ -33,7 +33,6 @@ import {
 import { createAuditKeyring } from "./audit/audit_keys.ts";
 import { createConsoleSender, readOutbox } from "./notify/console_sender.ts";
 import type { MessageSender } from "./notify/message_sender.ts";
-import { createTwilioSender } from "./notify/twilio_sender.ts";
 import type { Logger } from "./observability/logger.ts";
 import { createAppMetrics, recordOutboxStats } from "./observability/metrics.ts";
 import { openSharedState } from "./stores/open_shared_state.ts";
@@ -93,13 +92,18 @@ async function openRecords(config: Config, kv: Deno.Kv, log: Logger): Promise<Re
   return stores;
 }
 
-/** The console sender, or Twilio with its delivery tracking (status callbacks, SMS fallback). */
-function openSender(
+/**
+ * The console sender, or Twilio with its delivery tracking (status callbacks, SMS fallback). The
+ * Twilio SDK is a large CommonJS package, loaded only when configured: it is a good part of the
+ * start-up time otherwise (docs/BENCHMARKS.md).
+ */
+async function openSender(
   config: Config,
   deps: Omit<DeliveryTrackerDeps, "now">,
   now: () => number,
-): { sender: MessageSender; deliveries?: DeliveryTracker } {
+): Promise<{ sender: MessageSender; deliveries?: DeliveryTracker }> {
   if (!config.TWILIO_ACCOUNT_SID) return { sender: createConsoleSender(deps.kv, deps.log) };
+  const { createTwilioSender } = await import("./notify/twilio_sender.ts");
   const twilio = createTwilioSender({
     accountSid: config.TWILIO_ACCOUNT_SID,
     authToken: config.TWILIO_AUTH_TOKEN!,
@@ -208,7 +212,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
     const holds = createKvHoldStore(kv);
     const shared = openSharedState(config, kv, log, now, holds, metrics);
     const { ephemeral, limiter } = shared;
-    const { sender, deliveries } = openSender(config, { kv, cipher, metrics, log }, now);
+    const { sender, deliveries } = await openSender(config, { kv, cipher, metrics, log }, now);
     const prakriti = createKvPrakritiStore(kv);
     const idempotency = sealedIdempotencyStore(createKvIdempotencyStore(kv), cipher, hash);
     const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
