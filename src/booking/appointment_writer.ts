@@ -98,6 +98,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
   return {
     /** Stores a change made by the state machine, with its events; returns the stored record. */
     async write(change: AppointmentChange, options: WriteOptions): Promise<AppointmentRecord> {
+      deps.crashPoint?.(`${options.step}.before_commit`);
       const envelopes = envelopesOf(change.events);
       const saved = change.prev
         ? await records.appointments.transition(change.prev, change.next, envelopes)
