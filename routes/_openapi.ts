@@ -1,5 +1,5 @@
 /** Shared pieces for declaring routes: problem responses and JSON bodies in OpenAPI terms. */
-import { OpenAPIHono, type z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../src/http/app_env.ts";
 import { ProblemSchema } from "../src/http/schemas.ts";
 import { validationHook } from "../src/http/validation.ts";
@@ -16,9 +16,19 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { content: { "application/json": { schema } }, description };
 }
 
-const problem = (description: string) => ({
+const seconds = (description: string) => z.number().int().min(0).openapi({ description });
+/** Sent with every 429 (`Retry-After` also with a 503 timeout); see src/http/rate_limit.ts. */
+const RETRY_AFTER = z.object({ "Retry-After": seconds("Seconds until a retry can succeed") });
+const RATE_LIMIT_HEADERS = RETRY_AFTER.extend({
+  "RateLimit-Limit": seconds("Requests allowed in the window").optional(),
+  "RateLimit-Remaining": seconds("Requests left in the window").optional(),
+  "RateLimit-Reset": seconds("Seconds until the window resets").optional(),
+});
+
+const problem = (description: string, headers?: z.ZodObject) => ({
   content: { "application/problem+json": { schema: ProblemSchema } },
   description,
+  ...(headers ? { headers } : {}),
 });
 
 export const problems = {
@@ -28,9 +38,32 @@ export const problems = {
   404: problem("Unknown or foreign id (not_found)"),
   409: problem("Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...)"),
   410: problem("Hold expired (hold_expired)"),
+  413: problem("Body larger than the limit (payload_too_large)"),
+  415: problem("Body is not application/json (unsupported_media_type)"),
   422: problem("Refused (invalid_code, idempotency_conflict, policy codes)"),
-  429: problem("Rate limited (rate_limited), with Retry-After"),
-  503: problem("A dependency is unavailable; retry later"),
+  429: problem("Rate limited (rate_limited)", RATE_LIMIT_HEADERS),
+  503: problem(
+    "A dependency is unavailable or the request timed out; retry later",
+    RETRY_AFTER.partial(),
+  ),
 };
 
 export const bearer = [{ bearerAuth: [] }];
+
+/** The optional `Idempotency-Key` header of the operations behind the idempotency middleware. */
+export const IDEMPOTENCY_KEY_PARAMETER = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "Makes a retry safe: the same key and body replay the first answer; another body is 422",
+  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7E]+$" },
+} as const;
+
+/** Spread into a `createRoute` config of an operation that uses `idempotencyFor(deps)`. */
+export const idempotent = { parameters: [IDEMPOTENCY_KEY_PARAMETER] };
+
+/** An OpenAPI link to `operationId`, its `{id}` taken from this response's body at `pointer`. */
+export function linkTo(operationId: string, pointer: string, description: string) {
+  return { operationId, parameters: { id: `$response.body#${pointer}` }, description };
+}

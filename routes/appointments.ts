@@ -13,7 +13,15 @@ import {
   rangeMs,
   RescheduleBody,
 } from "../src/http/schemas.ts";
-import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+import {
+  bearer,
+  idempotent,
+  jsonBody,
+  jsonResponse,
+  linkTo,
+  problems,
+  router,
+} from "./_openapi.ts";
 
 export function appointmentRoutes(deps: AppDeps) {
   const app = router();
@@ -61,13 +69,19 @@ export function appointmentRoutes(deps: AppDeps) {
     createRoute({
       method: "get",
       path: "/v1/appointments/{id}",
+      operationId: "getAppointment",
       tags: ["appointments"],
       summary: "One appointment (its patient, its doctor, or an admin)",
       security: bearer,
       middleware: [auth, authorize("appointments.get")] as const,
       request: { params: IdParam },
       responses: {
-        200: jsonResponse(AppointmentSchema, "The appointment"),
+        200: {
+          ...jsonResponse(AppointmentSchema, "The appointment"),
+          links: {
+            cancelAppointment: linkTo("cancelAppointment", "/id", "Cancel this appointment"),
+          },
+        },
         401: problems[401],
         404: problems[404],
       },
@@ -80,6 +94,8 @@ export function appointmentRoutes(deps: AppDeps) {
     createRoute({
       method: "post",
       path: "/v1/appointments/{id}/cancel",
+      operationId: "cancelAppointment",
+      ...idempotent,
       tags: ["appointments"],
       summary: "Cancel; the slot is free again",
       security: bearer,
@@ -103,6 +119,8 @@ export function appointmentRoutes(deps: AppDeps) {
     createRoute({
       method: "post",
       path: "/v1/appointments/{id}/reschedule",
+      operationId: "rescheduleAppointment",
+      ...idempotent,
       tags: ["appointments"],
       summary: "Move to the time of one of your holds with the same doctor",
       security: bearer,

@@ -14,7 +14,7 @@ import {
   SlotsQuery,
   SlotsResponse,
 } from "../src/http/schemas.ts";
-import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+import { bearer, idempotent, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
 export function doctorRoutes(deps: AppDeps) {
   const app = router();
@@ -25,6 +25,7 @@ export function doctorRoutes(deps: AppDeps) {
     createRoute({
       method: "post",
       path: "/v1/admin/doctors",
+      ...idempotent,
       tags: ["doctors"],
       summary: "Register a doctor",
       security: bearer,

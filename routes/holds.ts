@@ -11,7 +11,15 @@ import {
   HoldSchema,
   IdParam,
 } from "../src/http/schemas.ts";
-import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+import {
+  bearer,
+  idempotent,
+  jsonBody,
+  jsonResponse,
+  linkTo,
+  problems,
+  router,
+} from "./_openapi.ts";
 
 export function holdRoutes(deps: AppDeps) {
   const app = router();
@@ -28,13 +36,25 @@ export function holdRoutes(deps: AppDeps) {
     createRoute({
       method: "post",
       path: "/v1/holds",
+      operationId: "holdSlot",
+      ...idempotent,
       tags: ["booking"],
       summary: "Hold a slot for a few minutes and send a confirmation code",
       security: bearer,
       middleware: [auth, authorize("holds.create"), holdLimit, idem] as const,
       request: jsonBody(HoldCreate),
       responses: {
-        201: jsonResponse(HoldSchema, "Held"),
+        201: {
+          ...jsonResponse(HoldSchema, "Held"),
+          links: {
+            confirmHold: linkTo(
+              "confirmHold",
+              "/id",
+              "Confirm this hold with the code sent to the patient",
+            ),
+            releaseHold: linkTo("releaseHold", "/id", "Release this hold"),
+          },
+        },
         400: problems[400],
         401: problems[401],
         403: problems[403],
@@ -55,15 +75,32 @@ export function holdRoutes(deps: AppDeps) {
     createRoute({
       method: "post",
       path: "/v1/holds/{id}/confirm",
+      operationId: "confirmHold",
+      ...idempotent,
       tags: ["booking"],
       summary: "Confirm a hold with its code; creates the appointment",
       security: bearer,
       middleware: [auth, authorize("holds.confirm"), idem] as const,
       request: { params: IdParam, ...jsonBody(ConfirmBody) },
       responses: {
-        201: jsonResponse(ConfirmResponse, "Booked"),
+        201: {
+          ...jsonResponse(ConfirmResponse, "Booked"),
+          links: {
+            getAppointment: linkTo(
+              "getAppointment",
+              "/appointment/id",
+              "The appointment this confirmation created",
+            ),
+            cancelAppointment: linkTo(
+              "cancelAppointment",
+              "/appointment/id",
+              "Cancel the appointment this confirmation created",
+            ),
+          },
+        },
         400: problems[400],
         401: problems[401],
+        403: problems[403],
         404: problems[404],
         409: problems[409],
         410: problems[410],
@@ -86,12 +123,18 @@ export function holdRoutes(deps: AppDeps) {
     createRoute({
       method: "delete",
       path: "/v1/holds/{id}",
+      operationId: "releaseHold",
       tags: ["booking"],
       summary: "Release a hold",
       security: bearer,
       middleware: [auth, authorize("holds.release")] as const,
       request: { params: IdParam },
-      responses: { 204: { description: "Released" }, 401: problems[401], 404: problems[404] },
+      responses: {
+        204: { description: "Released" },
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+      },
     }),
     async (c) => {
       await deps.booking.releaseHold(c.get("user").id, c.req.valid("param").id);

@@ -57,7 +57,12 @@ export function meRoutes(deps: AppDeps) {
       summary: "Your profile",
       security: bearer,
       middleware: [auth, authorize("me.read")] as const,
-      responses: { 200: jsonResponse(Profile, "Profile"), 401: problems[401], 403: problems[403] },
+      responses: {
+        200: jsonResponse(Profile, "Profile"),
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+      },
     }),
     async (c) => c.json(await deps.patients.get(c.get("user").id), 200),
   );
@@ -76,6 +81,7 @@ export function meRoutes(deps: AppDeps) {
         400: problems[400],
         401: problems[401],
         403: problems[403],
+        404: problems[404],
       },
     }),
     async (c) => c.json(await deps.patients.update(c.get("user").id, c.req.valid("json")), 200),
@@ -89,7 +95,12 @@ export function meRoutes(deps: AppDeps) {
       summary: "Erase your personal data; anonymised appointment history is kept",
       security: bearer,
       middleware: [auth, authorize("me.erase")] as const,
-      responses: { 204: { description: "Erased" }, 401: problems[401], 403: problems[403] },
+      responses: {
+        204: { description: "Erased" },
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+      },
     }),
     async (c) => {
       await deps.patients.erase(c.get("user").id);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs every real part the test suite starts, each only when missing, one line per part:
-# Debian packages (Redis, Chromium + Noto fonts, nginx, wrk, coturn, Node for Lighthouse), FerretDB
-# from the Go module proxy, denokv from crates.io, the pinned Lighthouse from npm. Cached binaries (GOPATH/bin, ~/.cargo/bin) are reused, so a second
-# run takes seconds. Prints the environment lines the harness reads (FERRETDB_BIN, DENOKV_BIN).
+# Debian packages (Redis, Chromium + Noto fonts, nginx, wrk, coturn, Node, python3-venv), FerretDB
+# from the Go module proxy, denokv from crates.io, the pinned Lighthouse from npm, the pinned
+# Schemathesis from PyPI (a venv under ~/.cache/vaidya). Cached binaries (GOPATH/bin, ~/.cargo/bin)
+# are reused, so a second run takes seconds. Prints the environment lines the harness reads (FERRETDB_BIN, DENOKV_BIN).
 #
 # Usage: bash scripts/provision.sh        (as root, or with sudo rights for apt-get)
 set -euo pipefail
@@ -11,6 +12,7 @@ cd "$(dirname "$0")/.."
 FERRETDB_VERSION=v1.24.2
 DENOKV_VERSION=0.14.0
 LIGHTHOUSE_VERSION=12.2.3
+SCHEMATHESIS_VERSION=4.32.5
 
 say() { printf '== provision: %s\n' "$*" >&2; }
 
@@ -23,6 +25,7 @@ declare -A APT=(
   [coturn]=turnserver
   [fonts-noto-core]=/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf
   [npm]=npx
+  [python3-venv]=/usr/share/doc/python3-venv
 )
 missing=()
 for pkg in "${!APT[@]}"; do
@@ -57,6 +60,15 @@ fi
 # The booking pages' Lighthouse test runs `npx lighthouse@VERSION`; fetch it once into npm's cache.
 say "Lighthouse ${LIGHTHOUSE_VERSION} (npm cache)"
 npx --yes "lighthouse@${LIGHTHOUSE_VERSION}" --version >&2
+
+# deno task fuzz:api runs Schemathesis from PyPI, pinned, in its own venv under the cache dir.
+ST_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/vaidya/schemathesis-${SCHEMATHESIS_VERSION}"
+if [ -x "${ST_VENV}/bin/st" ]; then
+  say "Schemathesis ${SCHEMATHESIS_VERSION} cached in ${ST_VENV}"
+else
+  say "installing Schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${ST_VENV}"
+  python3 -m venv "${ST_VENV}" && "${ST_VENV}/bin/pip" install -q "schemathesis==${SCHEMATHESIS_VERSION}" >&2
+fi
 
 echo "FERRETDB_BIN=${GOBIN_DIR}/ferretdb"
 echo "DENOKV_BIN=${CARGO_BIN}/denokv"

@@ -28,6 +28,7 @@ import { bookRoutes } from "../routes/book.ts";
 import { courseRoutes } from "../routes/courses.ts";
 import { recommendationRoutes } from "../routes/recommendations.ts";
 import { fhirRoutes } from "../routes/fhir.ts";
+import { completeContract } from "../routes/_contract.ts";
 import { roomRoutes } from "../routes/rooms.ts";
 import { roomPageRoutes } from "../routes/room_pages.tsx";
 
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     scheme: "bearer",
     bearerFormat: "JWT",
   });
+  completeContract(app.openAPIRegistry);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -133,6 +133,74 @@ Deno.test({
         assert.equal(toOpenApiPath("/v1/holds/:id/confirm"), "/v1/holds/{id}/confirm");
       });
 
+      await t.step(
+        "every operation has a unique operationId and the statuses its middleware gives",
+        () => {
+          type Op = {
+            operationId?: string;
+            parameters?: { in: string; name: string }[];
+            requestBody?: unknown;
+            security?: unknown[];
+            responses: Record<
+              string,
+              { headers?: Record<string, unknown>; links?: Record<string, { operationId: string }> }
+            >;
+          };
+          const ops = Object.entries(doc.paths).flatMap(([path, item]) =>
+            Object.entries(item).map(([method, op]) => ({ path, method, op: op as Op }))
+          );
+          const ids = ops.map((o) => o.op.operationId);
+          assert.deepEqual(ids.filter((id) => !id), [], "operations without an operationId");
+          assert.equal(new Set(ids).size, ids.length, "operationIds are unique");
+          const wrong: string[] = [];
+          for (const { path, method, op } of ops) {
+            const name = `${method.toUpperCase()} ${path}`;
+            const has = (status: number) => String(status) in op.responses;
+            if (path.includes("{") && !has(400)) wrong.push(`${name}: no 400`);
+            if (op.security?.length && !has(401)) wrong.push(`${name}: no 401`);
+            if (!path.startsWith("/v1/")) continue;
+            if (!op.responses["429"]?.headers?.["Retry-After"]) {
+              wrong.push(`${name}: no 429 Retry-After`);
+            }
+            if (!has(503)) wrong.push(`${name}: no 503`);
+            if (op.requestBody && !(has(413) && has(415))) wrong.push(`${name}: no 413/415`);
+            if (!op.parameters?.some((p) => p.in === "header" && p.name === "Accept-Language")) {
+              wrong.push(`${name}: no Accept-Language`);
+            }
+          }
+          assert.deepEqual(wrong, []);
+          const byId = new Map(ops.map((o) => [o.op.operationId, o]));
+          const idempotent = [
+            "holdSlot",
+            "confirmHold",
+            "cancelAppointment",
+            "rescheduleAppointment",
+          ];
+          for (const id of idempotent) {
+            assert.ok(
+              byId.get(id)?.op.parameters?.some((p) => p.name === "Idempotency-Key"),
+              `${id} takes Idempotency-Key`,
+            );
+          }
+          // The booking flow as links: hold -> confirm -> appointment -> cancel.
+          const linkTargets = (id: string, status: string) =>
+            Object.values(byId.get(id)?.op.responses[status]?.links ?? {}).map((l) =>
+              l.operationId
+            );
+          assert.deepEqual(linkTargets("holdSlot", "201"), ["confirmHold", "releaseHold"]);
+          assert.deepEqual(linkTargets("confirmHold", "201"), [
+            "getAppointment",
+            "cancelAppointment",
+          ]);
+          assert.deepEqual(linkTargets("getAppointment", "200"), ["cancelAppointment"]);
+          for (
+            const target of ["confirmHold", "releaseHold", "getAppointment", "cancelAppointment"]
+          ) {
+            assert.ok(byId.has(target), `link target ${target} exists`);
+          }
+        },
+      );
+
       await t.step("/docs is self-hosted: no CDN, and its assets pass the CSP", async () => {
         const page = await app.request("/docs");
         assert.equal(page.status, 200);
