@@ -13,15 +13,16 @@ import { apiBudget } from "../src/http/api_budget.ts";
 import { fhirResponse } from "../src/fhir/bundle.ts";
 import { capabilityStatement } from "../src/fhir/capability_statement.ts";
 import { createFhirErrorHandler } from "../src/fhir/fhir_errors.ts";
+import { publicBaseUrl } from "../src/config/config.ts";
 import { fhirDirectoryRoutes } from "./fhir_directory.ts";
 import { fhirPatientRecordRoutes } from "./fhir_patient_records.ts";
 
 export const FHIR_BASE_PATH = "/fhir/R4";
 
-/** The absolute FHIR base for `fullUrl`s and links: PUBLIC_BASE_URL when set, else the request's. */
+/** The absolute FHIR base for `fullUrl`s and links (from config, never from the Host header). */
 export function fhirBase(deps: AppDeps) {
-  const configured = deps.config.PUBLIC_BASE_URL?.replace(/\/+$/, "");
-  return (c: Context) => `${configured ?? new URL(c.req.url).origin}${FHIR_BASE_PATH}`;
+  const base = `${publicBaseUrl(deps.config)}${FHIR_BASE_PATH}`;
+  return (_c: Context) => base;
 }
 
 export function fhirRoutes(deps: AppDeps) {

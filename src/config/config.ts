@@ -167,6 +167,16 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/**
+ * The origin absolute links are built on: PUBLIC_BASE_URL, else (development and tests) the
+ * configured listener. Never the request's Host header, which any client can set.
+ */
+export function publicBaseUrl(c: Config): string {
+  if (c.PUBLIC_BASE_URL) return c.PUBLIC_BASE_URL.replace(/\/+$/, "");
+  const host = c.HOST === "0.0.0.0" || c.HOST === "::" ? "localhost" : c.HOST;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${c.PORT}`;
+}
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -241,6 +251,11 @@ function crossCheck(c: Config): string[] {
       problems.push("DATA_ENCRYPTION_KEYS: production refuses generated encryption keys");
     }
     if (!c.HMAC_SECRET) problems.push("HMAC_SECRET: production refuses a generated secret");
+    if (!c.PUBLIC_BASE_URL) {
+      problems.push(
+        "PUBLIC_BASE_URL: production needs the public origin for absolute links (never the Host header)",
+      );
+    }
     if (!c.AUDIT_KEY) problems.push("AUDIT_KEY: production refuses a generated audit key");
     if (c.RATE_LIMIT_DISABLED) {
       problems.push("RATE_LIMIT_DISABLED: rate limits cannot be switched off in production");
