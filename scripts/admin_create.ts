@@ -17,12 +17,13 @@ import { z } from "zod";
 import { confirmOrExit, flag, parseArgs, runScript } from "./_cli.ts";
 import { openScriptRuntime } from "./_runtime.ts";
 import { adminUserId } from "../src/auth/identity_service.ts";
+import { Phone } from "../src/http/schemas.ts";
 
 const USAGE = (await Deno.readTextFile(new URL(import.meta.url))).split("*/")[0]
   .replace(/^\/\*\*|^ \* ?/gm, "");
 
 const Args = z.object({
-  phone: z.string().regex(/^\+[1-9]\d{7,14}$/, "must be an E.164 phone number like +919812345678"),
+  phone: Phone,
   note: z.string().max(200).regex(/^[^0-9+]*$/, "keep digits (and phones) out of notes").optional(),
   revoke: flag,
   yes: flag,

@@ -121,6 +121,21 @@ async function openSender(
 }
 
 /**
+ * The dev outbox lists the codes sent to a phone to whoever asks: only for the console sender,
+ * never in production, and only on a loopback listener, so a development server reachable from a
+ * network never hands out codes.
+ */
+function devOutbox(config: Config, sender: MessageSender, kv: Deno.Kv, log: Logger) {
+  if (sender.name !== "console" || config.APP_ENV === "production") return null;
+  const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(config.HOST);
+  if (!loopback) {
+    log.warn("dev outbox off: HOST is not a loopback address", { host: config.HOST });
+    return null;
+  }
+  return (to: string) => readOutbox(kv, to);
+}
+
+/**
  * Fault injection at named points, to test crash safety (APP_ENV=test only). `name` exits the
  * process abruptly; `name:hang` prints `fault injection: hanging at <name>` on stderr and freezes
  * the process (no timer, no I/O runs any more) so a test can `kill -9` it at exactly that point.
@@ -304,7 +319,7 @@ export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
         ephemeral: () => ephemeral.ping(),
         ...shared.readiness,
       },
-      outbox: sender.name === "console" ? (to) => readOutbox(kv, to) : null,
+      outbox: devOutbox(config, sender, kv, log),
       deliveries,
       events,
       doctorUi: createDoctorUiBackend({

@@ -8,7 +8,7 @@ import { type Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
-import { IsoInstant } from "../../src/http/schemas.ts";
+import { IsoInstant, Phone } from "../../src/http/schemas.ts";
 import { InvalidCodeError, RateLimitedError } from "../../src/errors.ts";
 import { bt } from "../../src/i18n/book_messages.ts";
 import {
@@ -22,9 +22,7 @@ import type { PatientSessionStore } from "../../src/ui/session_store.ts";
 import { BookLoginPage, type BookLoginProps } from "../../src/ui/views/book/login_page.tsx";
 import { bookCsrfRefusal, DOCTOR_ID, holdAndAskCode, page } from "./_shared.ts";
 
-const Phone = z.string().transform((s) => s.replace(/[\s-]/g, "")).pipe(
-  z.string().regex(/^\+[1-9]\d{7,14}$/),
-);
+const PhoneField = z.string().transform((s) => s.replace(/[\s-]/g, "")).pipe(Phone);
 const Code = z.string().trim().regex(/^\d{6}$/);
 /** A time carried through login: a doctor id and an ISO instant. */
 const Carried = z.object({
@@ -74,7 +72,7 @@ export function bookLoginRoutes(deps: AppDeps, sessions: PatientSessionStore, se
   async function loginForm(c: Context<BookEnv>) {
     const body = await bookForm(c);
     if (!body) return null;
-    const phone = Phone.safeParse(body.phone ?? "");
+    const phone = PhoneField.safeParse(body.phone ?? "");
     return {
       body,
       lang: c.get("lang"),

@@ -3,6 +3,7 @@
  * start-up with a message that names the variable. Nothing else in the app reads `Deno.env`.
  */
 import { z } from "zod";
+import { normalisePhone } from "../domain/phone_number.ts";
 import { AUDIT_KEY_FORMAT } from "../audit/audit_keys.ts";
 import { kvLocation } from "./kv_location.ts";
 import { WhatsAppTemplatesJson } from "../notify/whatsapp_templates.ts";
@@ -15,12 +16,15 @@ const e164 = z.string().regex(
 );
 const phoneList = z.string().transform((s, ctx) => {
   const phones = s.split(",").map((p) => p.trim()).filter(Boolean);
+  const out: string[] = [];
   for (const p of phones) {
-    if (!e164.safeParse(p).success) {
+    const phone = e164.safeParse(p).success ? normalisePhone(p) : null;
+    if (phone) out.push(phone);
+    else {
       ctx.addIssue({ code: "custom", message: `"${p.slice(0, 4)}…" is not an E.164 phone number` });
     }
   }
-  return phones;
+  return out;
 });
 const optionalString = z.string().min(1).optional();
 /** Comma-separated web origins (`https://clinic.example`, no path), as CSP source expressions. */
@@ -41,7 +45,8 @@ const csv = z.string().transform((s) => s.split(",").map((v) => v.trim()).filter
 export const configSchema = z.object({
   APP_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: int(0, 65535).default(8000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Loopback by default: a public listener is a deliberate choice (Dockerfile, fly.toml). */
+  HOST: z.string().min(1).default("127.0.0.1"),
   /** Unset: `./data/vaidya.kv`, or on Deno Deploy the platform's database (kv_location.ts). */
   KV_PATH: z.string().min(1).optional(),
   /** How long one call to a KV server may take before the request answers 503 (remote KV only). */

@@ -5,9 +5,20 @@
  */
 import { z } from "@hono/zod-openapi";
 import { isValidTimeZone } from "../domain/zoned_time.ts";
+import { normalisePhone } from "../domain/phone_number.ts";
 
-export const Phone = z.string().regex(/^\+[1-9]\d{7,14}$/, "must be E.164, like +919812345678")
-  .openapi({ example: "+919812345678" });
+/** A phone in E.164, normalised (`+9109811110001` becomes `+919811110001`). */
+export const Phone = z.string().max(20).regex(
+  /^\+[1-9]\d{7,15}$/,
+  "must be E.164, like +919812345678",
+)
+  .transform((v, ctx) => {
+    const phone = normalisePhone(v);
+    if (phone) return phone;
+    ctx.addIssue({ code: "custom", message: "is not a possible phone number" });
+    return z.NEVER;
+  })
+  .openapi({ example: "+919812345678", type: "string" });
 const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
 const Text = (max: number) => z.string().trim().min(1).max(max);
 /**
@@ -213,4 +224,5 @@ export const AppointmentPatch = z.object({
 }).refine((p) => p.status !== undefined || p.notes !== undefined, "status or notes is required")
   .openapi("AppointmentPatch");
 
-export const OutboxQuery = z.object({ to: Phone.optional() });
+/** `to` is required: a listing of every phone's codes would hand any code to anyone. */
+export const OutboxQuery = z.object({ to: Phone });

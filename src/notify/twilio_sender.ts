@@ -148,13 +148,20 @@ export function createTwilioSender(options: TwilioSenderOptions): MessageSender 
               422,
               "phone_undeliverable",
               "Phone number cannot receive messages",
-              `Cannot send to this phone number on ${message.channel}: Twilio refused it ` +
-                `(Twilio error ${failure.undeliverableCode})`,
+              `Cannot send to this phone number on ${message.channel}: the provider refused it ` +
+                `(error ${failure.undeliverableCode})`,
             );
           }
+          // The client learns only that sending failed; which provider, and whether DNS, TLS
+          // or the provider broke, goes to the log through `cause`.
           throw new ServiceUnavailableError(
-            `Cannot send ${message.channel} message via Twilio: ${failure.reason} ` +
-              `(attempt ${attempt} of ${maxAttempts})`,
+            "Cannot send the message right now; try again shortly",
+            {
+              cause: new Error(
+                `Cannot send ${message.channel} message via Twilio: ${failure.reason} ` +
+                  `(attempt ${attempt} of ${maxAttempts})`,
+              ),
+            },
           );
         }
       }

@@ -104,6 +104,11 @@ export function createLogger(options: LoggerOptions): Logger {
 
 /** The error fields worth logging: class, message (redacted), and a stack only at debug level. */
 export function errorFields(err: unknown): Record<string, unknown> {
-  if (err instanceof Error) return { error: err.name, detail: err.message };
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? err.cause.message : undefined;
+    return cause
+      ? { error: err.name, detail: err.message, cause }
+      : { error: err.name, detail: err.message };
+  }
   return { error: String(err) };
 }
