@@ -38,7 +38,7 @@ export interface AppDeps {
   /** Named dependency checks for /readyz; each throws when its dependency is down. */
   readiness: Record<string, () => Promise<void>>;
   /** The dev outbox reader; null where there is none (production). */
-  outbox: ((to?: string) => Promise<OutboxMessage[]>) | null;
+  outbox: ((to: string) => Promise<OutboxMessage[]>) | null;
   /** Events, audit trail, waitlist and webhooks; absent in apps built without them (some tests). */
   events?: EventRuntime;
   /** The doctor web UI (/doctor); absent in apps built without it, e.g. some tests. */
