@@ -28,7 +28,7 @@ Deno.test("FHIR links come from PUBLIC_BASE_URL, not the Host header", async () 
 
 Deno.test("without PUBLIC_BASE_URL (development) links use the configured listener, not Host", async () => {
   const link = await selfLink({ PORT: "8123" }, "evil.example");
-  assert.ok(link.startsWith("http://localhost:8123/fhir/R4/"), link);
+  assert.ok(link.startsWith("http://127.0.0.1:8123/fhir/R4/"), link);
 });
 
 Deno.test("production refuses to start without PUBLIC_BASE_URL", () => {
