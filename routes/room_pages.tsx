@@ -62,9 +62,11 @@ export function roomPageRoutes(deps: AppDeps & { rooms: RoomService }) {
     app.use(path, roomPageHeaders(), uiLanguage(), requireSession(ui.sessions), csrfProtection());
   }
 
-  app.get("/doctor/appointments/:id/video", (c) => {
+  app.get("/doctor/appointments/:id/video", async (c) => {
     const id = c.req.param("id");
     if (!APPOINTMENT_ID.test(id)) return c.text("Not found", 404);
+    // Another doctor's appointment is not found here either (its room token would be refused).
+    await deps.booking.getAppointment({ id: c.get("session").doctorId, role: "doctor" }, id);
     return c.html(page({
       appointmentId: id,
       role: "doctor",
