@@ -17,7 +17,7 @@ import { runWrk, type WrkResult } from "./wrk.ts";
 
 export const USAGE = `Usage: deno task bench:http [flags]
 
-Starts the real server on a fresh embedded KV file and a bare Deno.serve hello-world, seeds
+Starts the real server on a fresh store (embedded KV file by default) and a bare Deno.serve, seeds
 doctors, then runs wrk (-t2 --latency) against both, alternating, at each connection count.
 Each slot request lists one doctor's next week (doctors and weeks rotate via a wrk Lua script).
 
@@ -25,6 +25,8 @@ Each slot request lists one doctor's next week (doctors and weeks rotate via a w
   --doctors N          doctors to seed (default 50)
   --connections LIST   comma-separated connection counts (default 50,100)
   --seconds N          duration of each wrk run (default 5)
+  --store kv|mongo     kv: embedded KV file (default); mongo: FerretDB records and the Upstash
+                       bridge over Redis, started by the harness
   --cpu-prof           write a V8 CPU profile of the server to DIR/cpu and summarise it
   --out DIR            output directory (default test-artifacts/bench-http)
 `;
@@ -50,6 +52,7 @@ async function main(): Promise<number> {
       connections: { type: "string" },
       seconds: { type: "string" },
       "cpu-prof": { type: "boolean" },
+      store: { type: "string" },
       out: { type: "string" },
     },
   });
@@ -67,13 +70,18 @@ async function main(): Promise<number> {
     console.error(`Bad flags: ${Deno.args.join(" ")}\n\n${USAGE}`);
     return 2;
   }
+  const store = values.store ?? "kv";
+  if (store !== "kv" && store !== "mongo") {
+    console.error(`--store must be kv or mongo, found "${store}"\n\n${USAGE}`);
+    return 2;
+  }
   const out = values.out ?? "test-artifacts/bench-http";
   const cpuProfDir = values["cpu-prof"] ? `${out}/cpu` : undefined;
   if (cpuProfDir) await Deno.remove(cpuProfDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(cpuProfDir ?? out, { recursive: true });
 
   const loadBefore = await loadAverage();
-  const stack = await startStack("kv", { cpuProfDir });
+  const stack = await startStack(store, { cpuProfDir });
   const bare = await startBaseline("baseline_hello.ts");
   const rows: Row[] = [];
   let startupMs = 0;
@@ -108,7 +116,7 @@ async function main(): Promise<number> {
   const loadAfter = await loadAverage();
 
   const lines = [
-    `# Slot listing vs bare Deno.serve (wrk -t2 --latency, ${seconds} s per run)`,
+    `# Slot listing (${store} store) vs bare Deno.serve (wrk -t2 --latency, ${seconds} s per run)`,
     "",
     `Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs; load average before ` +
     `${loadBefore}, after ${loadAfter} (shared machine: absolute figures are depressed, ` +
