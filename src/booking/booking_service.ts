@@ -30,6 +30,7 @@ import {
   holdPlaced,
   holdReleased,
   recordOutcome,
+  type ReminderPolicy,
   reschedule,
 } from "../domain/appointment_machine.ts";
 import { envelopesOf } from "../events/event_types.ts";
@@ -304,6 +305,7 @@ export function createBookingService(deps: BookingDeps) {
         },
         user,
         now(),
+        { reminders: reminderPolicyFrom(config) },
       );
       let booked: AppointmentRecord;
       try {
@@ -380,7 +382,7 @@ export function createBookingService(deps: BookingDeps) {
       if (hold.doctorId !== a.doctorId) {
         throw new PolicyError("other_doctor", "A reschedule hold must be with the same doctor");
       }
-      const change = reschedule(a, hold, user, now());
+      const change = reschedule(a, hold, user, now(), reminderPolicyFrom(config));
       const saved = await deps.writer.write(change, { step: "reschedule", consumes: hold });
       metrics.bookings.inc({ step: "reschedule", outcome: "rescheduled" });
       return view(saved, user);
@@ -403,5 +405,11 @@ export function createBookingService(deps: BookingDeps) {
 }
 
 export { appointmentIdFor };
+
+/** When reminders fall due: the product's offsets, or the test override (APP_ENV=test only). */
+export function reminderPolicyFrom(config: Config): ReminderPolicy {
+  const seconds = config.REMINDER_TEST_DUE_SECONDS;
+  return seconds === undefined ? {} : { testDueAfterMs: seconds * 1000 };
+}
 
 export type BookingService = ReturnType<typeof createBookingService>;

@@ -137,6 +137,13 @@ export const configSchema = z.object({
   /** Events (src/events/): first retry delay (doubling per try) and tries before dead-letter. */
   EVENT_RETRY_BASE_MS: int(10, 3_600_000).default(5_000),
   EVENT_MAX_ATTEMPTS: int(1, 20).default(6),
+  /**
+   * How long one delivery of an event to a handler may run before another instance takes it over
+   * as crashed. Longer than any handler (a webhook POST is bounded by WEBHOOK_TIMEOUT_MS).
+   */
+  EVENT_LEASE_MS: int(1_000, 3_600_000).default(60_000),
+  /** Test-only: reminders fall due this many seconds after the change (1 h one: twice that). */
+  REMINDER_TEST_DUE_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
   /** How often each instance's outbox relay looks for due events (it is also woken by writes). */
   OUTBOX_POLL_MS: int(20, 60_000).default(1_000),
   WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5_000),
@@ -239,6 +246,12 @@ function crossCheck(c: Config): string[] {
   }
   if (c.CLOCK_OFFSET_MS !== 0 && c.APP_ENV !== "test") {
     problems.push("CLOCK_OFFSET_MS: only allowed with APP_ENV=test");
+  }
+  if (c.EVENT_LEASE_MS <= c.WEBHOOK_TIMEOUT_MS + 1_000) {
+    problems.push("EVENT_LEASE_MS: must exceed WEBHOOK_TIMEOUT_MS by more than a second");
+  }
+  if (c.REMINDER_TEST_DUE_SECONDS !== undefined && c.APP_ENV !== "test") {
+    problems.push("REMINDER_TEST_DUE_SECONDS: only allowed with APP_ENV=test");
   }
   if (c.ROOM_CLOCK_OFFSET_MS !== 0 && c.APP_ENV !== "test") {
     problems.push("ROOM_CLOCK_OFFSET_MS: only allowed with APP_ENV=test");

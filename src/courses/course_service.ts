@@ -8,7 +8,7 @@
  */
 import type { AuthUser } from "../auth/token_service.ts";
 import type { AppointmentWriter } from "../booking/appointment_writer.ts";
-import type { BookingService } from "../booking/booking_service.ts";
+import { type BookingService, reminderPolicyFrom } from "../booking/booking_service.ts";
 import { appointmentIdFor, confirmFromHold } from "../domain/appointment_machine.ts";
 import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
@@ -263,8 +263,8 @@ export function createCourseService(deps: CourseDeps) {
       const sessionHolds = course.sessions.map((s) => sessionHold(course, s));
       const changes = sessionHolds.map((h, session) =>
         confirmFromHold(h, { reasonSealed: null, online: false }, user, nowMs, {
-          id: course.id,
-          session,
+          course: { id: course.id, session },
+          reminders: reminderPolicyFrom(config),
         })
       );
       try {

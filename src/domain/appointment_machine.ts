@@ -92,8 +92,35 @@ function audit(
   };
 }
 
-function reminders(a: AppointmentRecord, nowMs: number): ScheduledEvent[] {
-  return reminderSchedule(a.startMs, nowMs).map((r) => ({
+/**
+ * When reminders fall due. Production: 24 h and 1 h before the start. Tests of delivery across
+ * instances set `testDueAfterMs` (config REMINDER_TEST_DUE_SECONDS, APP_ENV=test only): the
+ * reminders then fall due that long after the change (1 h one twice as long), so a test sees
+ * them fire without waiting a day.
+ */
+export interface ReminderPolicy {
+  testDueAfterMs?: number;
+}
+
+export interface ConfirmOptions {
+  /** A session of a therapy course: its events say which, so the patient gets one message. */
+  course?: { id: string; session: number };
+  reminders?: ReminderPolicy;
+}
+
+function reminders(
+  a: AppointmentRecord,
+  nowMs: number,
+  policy: ReminderPolicy = {},
+): ScheduledEvent[] {
+  const after = policy.testDueAfterMs;
+  const schedule = after === undefined
+    ? reminderSchedule(a.startMs, nowMs)
+    : [{ kind: "24h" as const, dueAtMs: nowMs + after }, {
+      kind: "1h" as const,
+      dueAtMs: nowMs + 2 * after,
+    }];
+  return schedule.map((r) => ({
     event: {
       id: reminderEventId(a.id, a.startMs, r.kind),
       type: "reminder.due",
@@ -164,9 +191,9 @@ export function confirmFromHold(
   details: { reasonSealed: string | null; online: boolean },
   actor: Actor,
   nowMs: number,
-  /** A session of a therapy course: its events say which, so the patient gets one message. */
-  course?: { id: string; session: number },
+  options: ConfirmOptions = {},
 ): AppointmentChange {
+  const { course } = options;
   const iso = new Date(nowMs).toISOString();
   const next: AppointmentRecord = {
     id: appointmentIdFor(hold.id),
@@ -201,7 +228,7 @@ export function confirmFromHold(
         actor,
         course ? { courseId: course.id, courseSession: course.session } : {},
       ),
-      ...reminders(next, nowMs),
+      ...reminders(next, nowMs, options.reminders),
     ],
   };
 }
@@ -234,6 +261,7 @@ export function reschedule(
   hold: HeldSlot,
   actor: Actor,
   nowMs: number,
+  policy?: ReminderPolicy,
 ): AppointmentChange {
   assertConfirmed(a, "moved");
   if (hold.doctorId !== a.doctorId) {
@@ -262,7 +290,7 @@ export function reschedule(
         { previousStartMs: a.startMs },
       ),
       released(next, a.startMs, a.endMs, nowMs),
-      ...reminders(next, nowMs),
+      ...reminders(next, nowMs, policy),
     ],
   };
 }

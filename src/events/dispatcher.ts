@@ -26,7 +26,7 @@ interface HandledRecord {
 }
 
 const HANDLED_TTL_MS = 30 * 24 * 3_600_000;
-/** How long one delivery may run before another instance takes it over as crashed. */
+/** How long one delivery may run before another instance takes it over as crashed (default). */
 export const LEASE_MS = 60_000;
 const MAX_BACKOFF_MS = 3_600_000;
 
@@ -37,6 +37,8 @@ export interface DispatcherDeps {
   log: Logger;
   retryBaseMs: number;
   maxAttempts: number;
+  /** Default LEASE_MS; config EVENT_LEASE_MS. */
+  leaseMs?: number;
   onRetry?: (handler: string) => void;
 }
 
@@ -46,6 +48,7 @@ export interface Dispatcher {
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { kv, now, log, retryBaseMs, maxAttempts } = deps;
+  const leaseMs = deps.leaseMs ?? LEASE_MS;
   const byName = new Map(deps.handlers.map((h) => [h.name, h]));
 
   async function claim(key: Deno.KvKey, nowMs: number): Promise<"claimed" | "done" | "busy"> {
@@ -55,7 +58,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const res = await commit(() =>
       kv.atomic().check(entry).set(
         key,
-        { state: "running", leaseUntilMs: nowMs + LEASE_MS } satisfies HandledRecord,
+        { state: "running", leaseUntilMs: nowMs + leaseMs } satisfies HandledRecord,
         { expireIn: HANDLED_TTL_MS },
       )
     );

@@ -37,6 +37,8 @@ export interface EventSettings {
   inlineNoticeBudgetMs: number;
   /** Interval of the outbox relay's passes. */
   pollMs: number;
+  /** How long a delivery's lease lasts (a crashed instance's work is taken over after it). */
+  leaseMs?: number;
 }
 
 export interface EventRuntimeDeps {
@@ -104,6 +106,7 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
     log,
     retryBaseMs: settings.retryBaseMs,
     maxAttempts: settings.maxAttempts,
+    leaseMs: settings.leaseMs,
     onRetry: deps.onRetry,
   });
   const relay = createOutboxRelay({
@@ -130,5 +133,6 @@ export function eventSettingsFrom(config: Config): EventSettings {
     strictWebhookHosts: config.APP_ENV === "production",
     inlineNoticeBudgetMs: 2_000,
     pollMs: config.OUTBOX_POLL_MS,
+    leaseMs: config.EVENT_LEASE_MS,
   };
 }

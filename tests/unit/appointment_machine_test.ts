@@ -60,10 +60,7 @@ Deno.test("confirmFromHold() of a course session says which session it is", () =
     { reasonSealed: null, online: false },
     patient,
     NOW,
-    {
-      id: "crs_1",
-      session: 2,
-    },
+    { course: { id: "crs_1", session: 2 } },
   );
   const confirmedEvent = c.events.find((e) => e.event.type === "appointment.confirmed")!;
   assert.equal(confirmedEvent.event.data.courseId, "crs_1");
@@ -78,6 +75,17 @@ Deno.test("confirmFromHold() skips a reminder whose time has passed", () => {
     T0 - 2 * HOUR,
   );
   assert.deepEqual(c.events.filter((e) => e.atMs).map((e) => e.atMs), [T0 - HOUR]);
+});
+
+Deno.test("confirmFromHold() with a test reminder policy makes them due soon after the change", () => {
+  const c = confirmFromHold(
+    slot("hld_3", T0),
+    { reasonSealed: null, online: false },
+    patient,
+    NOW,
+    { reminders: { testDueAfterMs: 5_000 } },
+  );
+  assert.deepEqual(c.events.filter((e) => e.atMs).map((e) => e.atMs), [NOW + 5_000, NOW + 10_000]);
 });
 
 Deno.test("cancel() frees the time and announces it; only a confirmed one can be cancelled", () => {

@@ -120,8 +120,7 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
   const booked = await h.writer.writeAll(
     course.sessions.map((s, session) =>
       confirmFromHold(sessionHold(course, s), { reasonSealed: null, online: false }, actor, now(), {
-        id: course.id,
-        session,
+        course: { id: course.id, session },
       })
     ),
     { step: "course_confirm", consumes: sessions },

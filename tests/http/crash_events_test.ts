@@ -1,0 +1,217 @@
+/**
+ * Invariant 7 across crashes (issue 13): for every kind of change — confirm, reschedule, cancel,
+ * a doctor's status change, a course confirm and an erasure — the server is killed right after
+ * the change's commit and before any of its events is delivered (a test-only crash point in the
+ * appointment writer). After the restart the outbox delivers them: every webhook delivery id
+ * arrives exactly once, the audit trail holds each change once, and each patient message goes
+ * out once.
+ */
+import assert from "node:assert/strict";
+import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
+import { freePort } from "../_harness/ports.ts";
+import { startServer, type TestServer } from "../_harness/server.ts";
+
+type Body = Record<string, unknown>;
+const BASE = {
+  RATE_LIMIT_DISABLED: "true",
+  OUTBOX_POLL_MS: "100",
+  OTP_RESEND_COOLDOWN_SECONDS: "0",
+};
+
+async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const found = await check();
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+Deno.test("kill -9 after every kind of change's commit: after restart each event is handled once", async () => {
+  const deliveries = new Map<string, number>();
+  const receiver = Deno.serve({ hostname: "127.0.0.1", port: freePort(), onListen() {} }, (req) => {
+    const id = req.headers.get("vaidya-delivery") ?? "?";
+    deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
+    return new Response(null, { status: 204 });
+  });
+  let server: TestServer = await startServer({ env: BASE });
+  const { kvPath, port } = server;
+  const api = new Api(server.url);
+
+  /** Runs `act` on a server that freezes at `point`, kills it there with SIGKILL, restarts. */
+  async function crashAt(point: string, act: () => Promise<unknown>) {
+    await server.stop();
+    server = await startServer({
+      env: { ...BASE, FAULT_INJECTION: `${point}:hang` },
+      kvPath,
+      port,
+    });
+    const acting = act().then(() => "answered", () => "died");
+    await eventually(
+      `the process to reach ${point}`,
+      () => Promise.resolve(server.logs().includes(`hanging at ${point}`) ? true : undefined),
+    );
+    await server.kill();
+    assert.equal(await acting, "died", `the request never answers: killed at ${point}`);
+    server = await startServer({ env: BASE, kvPath, port });
+  }
+
+  try {
+    const admin = await api.loginAdmin();
+    const doctor = await createDoctor(api, admin);
+    const hook = await api.request<Body>("POST", "/v1/admin/webhooks", {
+      token: admin.accessToken,
+      body: {
+        url: `http://127.0.0.1:${receiver.addr.port}/hook`,
+        events: [
+          "appointment.confirmed",
+          "appointment.cancelled",
+          "appointment.rescheduled",
+          "appointment.completed",
+        ],
+      },
+    });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    const slots = await firstSlots(api, doctor.id, dateInDays(2));
+    const doc = await api.login(doctor.phone);
+
+    const hold = async (phone: string, start: string) => {
+      const p = await api.login(phone);
+      const res = await api.request<Body>("POST", "/v1/holds", {
+        token: p.accessToken,
+        body: { doctorId: doctor.id, start },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return { id: res.body.id as string, code: await api.latestCode(phone), token: p.accessToken };
+    };
+    const confirm = async (h: { id: string; code: string; token: string }) => {
+      const res = await api.request<{ appointment: Body }>("POST", `/v1/holds/${h.id}/confirm`, {
+        token: h.token,
+        body: { code: h.code },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.appointment.id as string;
+    };
+
+    // Q has two appointments: one for the doctor's status change, one that erasure cancels.
+    const qPhone = randomPhone();
+    const erasedLater = await confirm(await hold(qPhone, slots[5].start));
+    const completedLater = await confirm(await hold(qPhone, slots[6].start));
+    const pPhone = randomPhone();
+    const p = await api.login(pPhone);
+    const h0 = await hold(pPhone, slots[0].start);
+    const rPhone = randomPhone();
+    const r = await api.login(rPhone);
+    const [, , courseSlot] = await firstSlots(api, doctor.id, dateInDays(6));
+    const course = await api.request<Body>("POST", "/v1/courses", {
+      token: r.accessToken,
+      body: { doctorId: doctor.id, start: courseSlot.start, count: 3, everyDays: 1 },
+    });
+    assert.equal(course.status, 201, JSON.stringify(course.body));
+    const courseCode = await api.latestCode(rPhone);
+    const appointmentId = h0.id.replace(/^hld_/, "apt_");
+
+    /** Waits until these events reached the webhook, so no later phase dies mid-delivery. */
+    const delivered = (ids: string[]) =>
+      eventually(
+        `webhooks for ${ids.join(", ")}`,
+        () => Promise.resolve(ids.every((id) => deliveries.has(id)) ? true : undefined),
+      );
+
+    await crashAt("confirm.after_commit", () => confirm(h0));
+    await delivered([`appointment.confirmed:${appointmentId}`]);
+    await crashAt("reschedule.after_commit", async () => {
+      const h1 = await hold(pPhone, slots[2].start);
+      await api.request("POST", `/v1/appointments/${appointmentId}/reschedule`, {
+        token: p.accessToken,
+        body: { holdId: h1.id },
+      });
+    });
+    await delivered([`appointment.rescheduled:${appointmentId}:v2`]);
+    await crashAt(
+      "cancel.after_commit",
+      () =>
+        api.request("POST", `/v1/appointments/${appointmentId}/cancel`, {
+          token: p.accessToken,
+          body: {},
+        }),
+    );
+    await delivered([`appointment.cancelled:${appointmentId}:v3`]);
+    await crashAt(
+      "status.after_commit",
+      () =>
+        api.request("PATCH", `/v1/appointments/${completedLater}`, {
+          token: doc.accessToken,
+          body: { status: "completed" },
+        }),
+    );
+    await delivered([`appointment.completed:${completedLater}`]);
+    await crashAt(
+      "course_confirm.after_commit",
+      () =>
+        api.request("POST", `/v1/courses/${course.body.id}/confirm`, {
+          token: r.accessToken,
+          body: { code: courseCode },
+        }),
+    );
+    const mine = await api.request<{ items: { id: string }[] }>("GET", "/v1/appointments", {
+      token: r.accessToken,
+    });
+    const sessions = mine.body.items.map((a) => a.id);
+    assert.equal(sessions.length, 3, "the course was booked before the crash");
+    await delivered(sessions.map((id) => `appointment.confirmed:${id}`));
+    const q = await api.login(qPhone);
+    await crashAt(
+      "erase.after_commit",
+      () => api.request("DELETE", "/v1/me", { token: q.accessToken }),
+    );
+    // The erasure died after its first appointment; the patient asks again and it completes.
+    const erased = await api.request("DELETE", "/v1/me", { token: q.accessToken });
+    assert.ok(erased.status < 300, JSON.stringify(erased.body));
+
+    const expected = [
+      `appointment.confirmed:${appointmentId}`,
+      `appointment.rescheduled:${appointmentId}:v2`,
+      `appointment.cancelled:${appointmentId}:v3`,
+      `appointment.completed:${completedLater}`,
+      `appointment.cancelled:${erasedLater}:v2`,
+      ...sessions.map((id) => `appointment.confirmed:${id}`),
+    ];
+    await eventually(
+      "every event's webhook",
+      () => Promise.resolve(expected.every((id) => deliveries.has(id)) ? true : undefined),
+    ).catch((err) => {
+      const missing = expected.filter((id) => !deliveries.has(id));
+      throw new Error(`${err.message}: missing ${missing}; got ${[...deliveries.keys()]}`);
+    });
+    await new Promise((r) => setTimeout(r, 1_500)); // more relay passes: nothing comes twice
+    for (const id of expected) assert.equal(deliveries.get(id), 1, `${id} delivered once`);
+    for (const [id, n] of deliveries) assert.equal(n, 1, `${id} arrived ${n} times`);
+
+    const audit = await api.request<{ items: Body[] }>(
+      "GET",
+      `/v1/admin/audit?appointmentId=${appointmentId}`,
+      { token: admin.accessToken },
+    );
+    assert.deepEqual(audit.body.items.map((e) => e.action).sort(), [
+      "appointment.book",
+      "appointment.cancel",
+      "appointment.reschedule",
+    ]);
+    const outbox = async (phone: string) =>
+      (await api.request<{ messages: { body: string; code?: string }[] }>(
+        "GET",
+        `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+      )).body.messages.filter((m) => !m.code).map((m) => m.body);
+    const toP = await outbox(pPhone);
+    assert.equal(toP.filter((t) => /confirmed for/.test(t)).length, 1, toP.join("\n"));
+    assert.equal(toP.filter((t) => /moved to/.test(t)).length, 1);
+    assert.equal(toP.filter((t) => /cancelled/.test(t)).length, 1);
+    const toR = await outbox(rPhone);
+    assert.equal(toR.length, 1, `one message for the whole course: ${toR.join(" | ")}`);
+  } finally {
+    await server.stop();
+    await receiver.shutdown();
+  }
+});
