@@ -6,7 +6,7 @@
  * answer 500. All against the real server.
  */
 import assert from "node:assert/strict";
-import { Api, createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
+import { Api, holdFirstSlot, randomPhone } from "../_harness/api.ts";
 import { startServer } from "../_harness/server.ts";
 
 const MAX_ATTEMPTS = 5;
@@ -65,20 +65,12 @@ Deno.test("hold codes: 60 simultaneous wrong codes burn the hold's code, never 5
     },
   });
   const api = new Api(server.url);
-  const doctor = await createDoctor(api, await api.loginAdmin());
-  const patient = await api.login(randomPhone());
-  const [slot] = await firstSlots(api, doctor.id);
-  const hold = await api.request<{ id: string }>("POST", "/v1/holds", {
-    token: patient.accessToken,
-    body: { doctorId: doctor.id, start: slot.start },
-  });
-  assert.equal(hold.status, 201, JSON.stringify(hold.body));
-  const right = await api.latestCode(patient.phone);
+  const { patient, holdId, code: right } = await holdFirstSlot(api);
   const answers = await Promise.all(
     Array.from(
       { length: 60 },
       (_, i) =>
-        api.request<Problem>("POST", `/v1/holds/${hold.body.id}/confirm`, {
+        api.request<Problem>("POST", `/v1/holds/${holdId}/confirm`, {
           token: patient.accessToken,
           body: { code: wrong(right, i) },
         }),
@@ -87,7 +79,7 @@ Deno.test("hold codes: 60 simultaneous wrong codes burn the hold's code, never 5
   const { serverErrors, checked } = tally(answers);
   assert.deepEqual(serverErrors.map((r) => r.body), []);
   assert.ok(checked.length <= MAX_ATTEMPTS, `${checked.length} codes checked`);
-  const late = await api.request<Problem>("POST", `/v1/holds/${hold.body.id}/confirm`, {
+  const late = await api.request<Problem>("POST", `/v1/holds/${holdId}/confirm`, {
     token: patient.accessToken,
     body: { code: right },
   });

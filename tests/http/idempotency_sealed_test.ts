@@ -4,24 +4,17 @@
  * like every other medical text, and still replays the same answer.
  */
 import assert from "node:assert/strict";
-import { createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
+import { holdFirstSlot } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 
 Deno.test("idempotency records hold no reason in the clear, and still replay", async () => {
   await using app = await startApp({ CANCEL_CUTOFF_MINUTES: "0" });
   const { api } = app;
-  const doctor = await createDoctor(api, await api.loginAdmin());
-  const patient = await api.login(randomPhone());
-  const [slot] = await firstSlots(api, doctor.id);
-  const hold = await api.request<{ id: string }>("POST", "/v1/holds", {
-    token: patient.accessToken,
-    body: { doctorId: doctor.id, start: slot.start },
-  });
-  const code = await api.latestCode(patient.phone);
+  const { patient, holdId, code } = await holdFirstSlot(api);
   const reason = `Vataja shoola ${crypto.randomUUID()}`;
   const cancelReason = `Feeling better ${crypto.randomUUID()}`;
   const confirm = () =>
-    api.request<{ appointment: { id: string } }>("POST", `/v1/holds/${hold.body.id}/confirm`, {
+    api.request<{ appointment: { id: string } }>("POST", `/v1/holds/${holdId}/confirm`, {
       token: patient.accessToken,
       body: { code, reason },
       headers: { "idempotency-key": "confirm-1" },

@@ -4,7 +4,7 @@
  * and an over-long note posted on another doctor's appointment page.
  */
 import assert from "node:assert/strict";
-import { createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
+import { createDoctor, holdFirstSlot, randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 
 Deno.test("slot listings: impossible dates and out-of-range years are 400", async () => {
@@ -88,24 +88,16 @@ async function doctorUiLogin(app: Awaited<ReturnType<typeof startApp>>, phone: s
 
 Deno.test("doctor UI: an over-long note on another doctor's appointment is 404, not 500", async () => {
   await using app = await startApp();
-  const admin = await app.api.loginAdmin();
-  const mine = await createDoctor(app.api, admin);
-  const theirs = await createDoctor(app.api, admin);
-  const patient = await app.api.login(randomPhone());
-  const [slot] = await firstSlots(app.api, theirs.id);
-  const hold = await app.api.request<{ id: string }>("POST", "/v1/holds", {
-    token: patient.accessToken,
-    body: { doctorId: theirs.id, start: slot.start },
-  });
-  const code = await app.api.latestCode(patient.phone);
-  const booked = await app.api.request<{ id: string }>(
+  const mine = await createDoctor(app.api, await app.api.loginAdmin());
+  const { patient, holdId, code } = await holdFirstSlot(app.api);
+  const booked = await app.api.request<{ appointment: { id: string } }>(
     "POST",
-    `/v1/holds/${hold.body.id}/confirm`,
+    `/v1/holds/${holdId}/confirm`,
     { token: patient.accessToken, body: { code } },
   );
   assert.equal(booked.status, 201, JSON.stringify(booked.body));
   const ui = await doctorUiLogin(app, mine.phone);
-  for (const id of [booked.body.id, "apt_00000000000000000000000000", "not an id"]) {
+  for (const id of [booked.body.appointment.id, "apt_00000000000000000000000000", "not an id"]) {
     const res = await ui.post(
       `/doctor/appointments/${encodeURIComponent(id)}`,
       { _csrf: ui.token, action: "notes", notes: "n".repeat(5001) },
