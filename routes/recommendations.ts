@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { ValidationError } from "../src/errors.ts";
-import { orderedRange } from "../src/http/schemas.ts";
+import { LocalDate, orderedRange } from "../src/http/schemas.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { ADVICE_LANGUAGES } from "../src/recommend/advice.ts";
 import { QUESTIONNAIRE, scorePrakriti, SOURCES } from "../src/recommend/prakriti.ts";
@@ -14,8 +14,6 @@ import type { PrakritiStore } from "../src/recommend/prakriti_store.ts";
 import { createRecommendationService } from "../src/recommend/recommendation_service.ts";
 import { RED_FLAGS, URGENT_FLAGS } from "../src/recommend/red_flags.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
-
-const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD");
 
 const RecommendBody = z.object({
   symptoms: z.string().trim().min(2).max(1000),
@@ -69,7 +67,10 @@ const Questionnaire = z.object({
 }).openapi("PrakritiQuestionnaire");
 
 const AssessmentBody = z.object({
-  answers: z.record(z.string().max(40), z.string().max(40)),
+  // One answer per question, each one of that question's option ids (scorePrakriti checks again).
+  answers: z.object(Object.fromEntries(
+    QUESTIONNAIRE.map((q) => [q.id, z.enum(q.options.map((o) => o.id) as [string, ...string[]])]),
+  )).strict(),
 }).strict().openapi("PrakritiAnswers");
 
 const Assessment = z.object({

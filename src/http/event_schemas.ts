@@ -5,18 +5,14 @@
  */
 import { z } from "@hono/zod-openapi";
 import { PUBLIC_EVENT_TYPES } from "../events/event_types.ts";
-import { orderedRange } from "./schemas.ts";
+import { LocalDate, orderedRange } from "./schemas.ts";
 
 const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
-const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").refine(
-  (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)),
-  "is not a calendar date",
-);
 const IsoInstant = z.iso.datetime({ offset: true });
 const Limit = z.coerce.number().int().min(1).max(100).default(50);
 
 // Waitlist
-export const WaitlistBody = z.object({ date: LocalDate.openapi({ example: "2026-12-01" }) })
+export const WaitlistBody = z.object({ date: LocalDate })
   .openapi("WaitlistJoin");
 export const WaitlistEntrySchema = z.object({
   id: z.string(),
@@ -59,7 +55,11 @@ export const AuditPage = z.object({
 
 // Webhooks
 export const WebhookCreate = z.object({
-  url: z.string().trim().min(1).max(2048).openapi({ example: "https://clinic.example/vaidya" }),
+  url: z.string().trim().min(1).max(2048).openapi({
+    format: "uri",
+    pattern: "^https?://",
+    example: "https://clinic.example/vaidya",
+  }),
   events: z.array(z.enum(PUBLIC_EVENT_TYPES)).min(1).max(PUBLIC_EVENT_TYPES.length),
 }).openapi("WebhookCreate");
 const Attempt = z.object({

@@ -36,14 +36,18 @@ export const IsoInstant = z.iso.datetime({ offset: true }).refine(
   (v) => Number.isNaN(Date.parse(v)) || inYearRange(Date.parse(v)),
   `must be between the years ${MIN_YEAR} and ${MAX_YEAR}`,
 ).openapi({ example: "2026-12-01T04:30:00.000Z" });
-/** A real calendar day: `Date.parse` alone accepts 2026-02-30 (as 2 March). */
+/**
+ * A real calendar day: `Date.parse` alone accepts 2026-02-30 (as 2 March). The document says
+ * `format: date` and the year range as a pattern, so generated clients and fuzzers send only
+ * days the server takes.
+ */
 export const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").refine(
   (d) => {
     const ms = Date.parse(`${d}T00:00:00Z`);
     return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(d) && inYearRange(ms);
   },
   `is not a calendar date between the years ${MIN_YEAR} and ${MAX_YEAR}`,
-);
+).openapi({ format: "date", pattern: "^2[01]\\d{2}-\\d{2}-\\d{2}$", example: "2026-12-01" });
 const WallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "must be HH:MM (24 h)");
 const Limit = z.coerce.number().int().min(1).max(100).default(20);
 const Cursor = z.string().max(512).optional();
@@ -91,11 +95,14 @@ export const TokenResponse = z.object({
 
 // Doctors
 const Weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
-const SlotMinutes = z.number().int().min(5).max(240).refine(
-  (m) => m % 5 === 0,
-  "must be a multiple of 5",
-);
-const TimeZone = z.string().max(64).refine(isValidTimeZone, "is not an IANA time zone");
+// zod-to-openapi does not carry multipleOf over by itself: say it in the metadata too.
+const SlotMinutes = z.number().int().min(5).max(240).multipleOf(5, "must be a multiple of 5")
+  .openapi({ multipleOf: 5 });
+const TimeZone = z.string().max(64).refine(isValidTimeZone, "is not an IANA time zone").openapi({
+  description: "An IANA time zone name",
+  pattern: "^[A-Za-z]+(?:/[A-Za-z0-9_+-]+){0,2}$",
+  example: "Asia/Kolkata",
+});
 
 export const DoctorCreate = z.object({
   name: Text(120),
@@ -120,7 +127,8 @@ export const AvailabilityBody = z.object({
   weekly: z.array(WeeklyRange).max(70),
   overrides: z.array(DateOverride).max(400).default([]),
   slotMinutes: SlotMinutes.optional(),
-  bufferMinutes: z.number().int().min(0).max(240).optional(),
+  bufferMinutes: z.number().int().min(0).max(240).multipleOf(5, "must be a multiple of 5")
+    .openapi({ multipleOf: 5 }).optional(),
   minNoticeMinutes: z.number().int().min(0).max(60 * 24 * 30).optional(),
   horizonDays: z.number().int().min(1).max(365).optional(),
   maxPerDay: z.number().int().min(1).max(500).nullable().optional(),

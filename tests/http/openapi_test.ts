@@ -201,6 +201,43 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "schemas are as strict as the server: dates, 5-minute steps, urls, answers",
+        () => {
+          type Schema = {
+            properties?: Record<string, Schema>;
+            format?: string;
+            multipleOf?: number;
+            enum?: string[];
+            pattern?: string;
+            additionalProperties?: unknown;
+            required?: string[];
+          };
+          const schemas = (doc.components?.schemas ?? {}) as Record<string, Schema>;
+          const prop = (name: string, key: string) => schemas[name]?.properties?.[key] ?? {};
+          assert.equal(prop("DoctorCreate", "slotMinutes").multipleOf, 5);
+          assert.equal(prop("Availability", "slotMinutes").multipleOf, 5);
+          assert.equal(prop("Availability", "bufferMinutes").multipleOf, 5);
+          assert.equal(prop("WebhookCreate", "url").format, "uri");
+          assert.equal(prop("WaitlistJoin", "date").format, "date");
+          assert.ok(prop("DoctorCreate", "timezone").pattern, "time zones have a pattern");
+          const answers = prop("PrakritiAnswers", "answers");
+          assert.equal(answers.additionalProperties, false);
+          assert.ok(Object.keys(answers.properties ?? {}).length >= 10, "one key per question");
+          assert.ok(
+            Object.values(answers.properties ?? {}).every((a) => (a.enum?.length ?? 0) >= 2),
+          );
+          assert.equal(answers.required?.length, Object.keys(answers.properties ?? {}).length);
+          const slots = doc.paths["/v1/doctors/{id}/slots"].get.parameters as unknown as {
+            name: string;
+            schema: Schema;
+          }[];
+          for (const name of ["from", "to"]) {
+            assert.equal(slots.find((p) => p.name === name)?.schema.format, "date", name);
+          }
+        },
+      );
+
       await t.step("/docs is self-hosted: no CDN, and its assets pass the CSP", async () => {
         const page = await app.request("/docs");
         assert.equal(page.status, 200);
