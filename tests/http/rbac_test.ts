@@ -14,6 +14,7 @@ import { createApp } from "../../src/app.ts";
 import { createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 import { startInProcess } from "../_harness/in_process.ts";
 import { SESSION_COOKIE } from "../../src/ui/ui_env.ts";
+import { createRoomTokens } from "../../src/rooms/room_tokens.ts";
 
 /** Bearer routes and the policy action that guards each. */
 const ROUTE_ACTIONS: Record<string, Action> = {
@@ -112,9 +113,11 @@ const PUBLIC = new Set([
 ]);
 
 const ROLES = ["patient", "doctor", "admin"] as const;
+/** Fixed so the test can sign a room token (src/rooms/room_tokens.ts) for someone else. */
+const HMAC_SECRET = btoa("r".repeat(48));
 
 Deno.test("every route answers every role as its class says, on other people's real ids", async () => {
-  await using app = await startInProcess({ RATE_LIMIT_DISABLED: "true" });
+  await using app = await startInProcess({ RATE_LIMIT_DISABLED: "true", HMAC_SECRET });
   const { api, runtime } = app;
   const admin = await api.loginAdmin();
   const doctorA = await createDoctor(api, admin);
@@ -168,6 +171,19 @@ Deno.test("every route answers every role as its class says, on other people's r
   assert.equal(hook.status, 201, JSON.stringify(hook.body));
 
   const appointmentId = booked.body.appointment.id;
+  // Patient A's own appointment with doctor A (the other side of the room-token check).
+  const slotsA = await firstSlots(api, doctorA.id, day);
+  const holdA = await api.request<{ id: string }>("POST", "/v1/holds", {
+    token: patientA.accessToken,
+    body: { doctorId: doctorA.id, start: slotsA[0].start },
+  });
+  const bookedA = await api.request<{ appointment: { id: string } }>(
+    "POST",
+    `/v1/holds/${holdA.body.id}/confirm`,
+    { token: patientA.accessToken, body: { code: await api.latestCode(phoneA) } },
+  );
+  assert.equal(bookedA.status, 201, JSON.stringify(bookedA.body));
+  const appointmentOfA = bookedA.body.appointment.id;
   /** The foreign id for a path, and whether it is someone else's record (no 2xx expected). */
   const foreign = (path: string): { path: string; owned: boolean } => {
     const sub = (id: string, owned: boolean) => ({ path: path.replace(/:\w+/, id), owned });
@@ -250,21 +266,25 @@ Deno.test("every route answers every role as its class says, on other people's r
       }
     } else if (route === ROOM_SOCKET) {
       if (anonymous.status !== 401) failures.push(`${route} without a token: ${anonymous.status}`);
-      // Patient B's own, valid room token, used on another appointment of the same patient
-      // would be a separate case; here: a token of B's appointment on a made-up appointment id.
-      const ticket = await api.request<{ token: string }>(
-        "POST",
-        `/v1/appointments/${appointmentId}/room-token`,
-        { token: patientB.accessToken },
-      );
-      if (ticket.status === 201) {
-        const other = `/v1/rooms/${appointmentId.replace(/.$/, (c) => c === "0" ? "1" : "0")}/ws`;
-        const res = await call("GET", `${other}?token=${encodeURIComponent(ticket.body.token)}`);
-        await res.body?.cancel();
-        if (res.status < 400 || res.status >= 500) {
-          failures.push(`${route} with another appointment's token: ${res.status}`);
-        }
+      // A valid room token of patient B for B's appointment, used on patient A's real one.
+      const rooms = await createRoomTokens(HMAC_SECRET, "https://vaidya.local");
+      const bToken = await rooms.sign({
+        userId: patientB.user.id,
+        role: "patient",
+        appointmentId,
+        expiresAtMs: Date.now() + 60_000,
+      }, Date.now());
+      const q = `token=${encodeURIComponent(bToken)}`;
+      const stolen = await call("GET", `/v1/rooms/${appointmentOfA}/ws?${q}`);
+      await stolen.body?.cancel();
+      if (stolen.status < 400 || stolen.status >= 500 || stolen.status === 409) {
+        failures.push(`${route} with another appointment's token: ${stolen.status}`);
       }
+      // The same token on its own appointment is accepted (then refused only for the closed
+      // window: the visit is two days away), so the refusal above is about the appointment.
+      const own = await call("GET", `/v1/rooms/${appointmentId}/ws?${q}`);
+      await own.body?.cancel();
+      if (own.status !== 409) failures.push(`${route} own token: ${own.status}, not 409`);
     } else if (SESSION_PAGES(route)) {
       if (anonymous.status < 300) failures.push(`${route} without a session: ${anonymous.status}`);
     }
