@@ -2,6 +2,7 @@
  * A patient's latest prakriti (constitution) assessment in Deno KV under ["prakriti", patientId].
  * Only the three dosha scores and the answers' option ids are kept; no free text.
  */
+import type { PrakritiStore } from "../stores/ports.ts";
 import type { PrakritiResult } from "./prakriti.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { prakritiKey } from "../stores/kv/keys.ts";
@@ -16,12 +17,7 @@ export interface PrakritiAssessment {
   assessedAt: string;
 }
 
-export interface PrakritiStore {
-  save(assessment: PrakritiAssessment): Promise<void>;
-  get(patientId: string): Promise<PrakritiAssessment | null>;
-  /** Deletes the patient's assessment (erasure); true if there was one. */
-  remove(patientId: string): Promise<boolean>;
-}
+export type { PrakritiStore } from "../stores/ports.ts";
 
 export function createKvPrakritiStore(kv: Deno.Kv): PrakritiStore {
   return {

@@ -1,7 +1,9 @@
 /**
- * The ports between the product and its durable records. Each has a Deno KV adapter (the embedded
- * default, stores/kv/) and a MongoDB adapter (stores/mongo/), chosen once at start-up. The booking
- * guarantees live in the contract of `AppointmentStore`: every adapter must keep them.
+ * Every store interface of the product, in one place: the records (doctors, patients,
+ * appointments; a Deno KV adapter in stores/kv/ and a MongoDB one in stores/mongo/, chosen once at
+ * start-up), holds, courses, idempotency, short-lived shared state, sessions, admins, waitlist,
+ * webhooks, prakriti and video signalling. Their record shapes stay beside their adapters. The
+ * booking guarantees live in the contracts of `AppointmentStore` and `HoldStore`.
  */
 import type { Interval } from "../domain/slots.ts";
 import type { EventEnvelope } from "../events/event_types.ts";
@@ -11,6 +13,14 @@ import type {
   DoctorRecord,
   PatientRecord,
 } from "./records.ts";
+import type { SeatRef } from "./kv/room_signal_store.ts";
+import type { AdminGrant } from "./kv/admin_store.ts";
+import type { CourseRecord } from "./kv/course_store.ts";
+import type { BeginResult, IdempotencyRecord } from "./kv/idempotency_store.ts";
+import type { WebSession } from "../ui/session_store.ts";
+import type { WaitlistEntry } from "../waitlist/waitlist_store.ts";
+import type { PrakritiAssessment } from "../recommend/prakriti_store.ts";
+import type { WebhookAttempt, WebhookEndpoint } from "../webhooks/webhook_store.ts";
 
 export interface Page<T> {
   items: T[];
@@ -185,4 +195,120 @@ export interface HoldStore {
   countActiveForPatient(patientId: string, nowMs: number): Promise<number>;
   /** Removes every hold listed for the patient, expired or not (erasure). Returns how many. */
   removeAllForPatient(patientId: string): Promise<number>;
+}
+
+/**
+ * The port for short-lived shared state: one-time code hashes, attempt counters, lock-outs,
+ * resend cool-downs and rate-limit windows. Deno KV by default; Upstash Redis in production, so
+ * every instance in every region sees the same counters. Every value has a TTL.
+ */
+export interface EphemeralStore {
+  readonly name: string;
+  get<T>(key: string): Promise<T | null>;
+  set(key: string, value: unknown, ttlMs: number): Promise<void>;
+  /** Sets only if absent; true when this call set it. */
+  setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean>;
+  /** Deletes; true only for the one caller that removed an existing value (single use). */
+  take(key: string): Promise<boolean>;
+  /**
+   * Adds 1 and returns the new count; the TTL starts with the first increment. With `cap`, a
+   * count already at `cap` is left alone and `cap + 1` is returned: a caller comparing the answer
+   * with its limit sees "over", and a burst past the limit costs no writes (no contention).
+   * Never loses an increment under concurrency.
+   */
+  increment(key: string, ttlMs: number, cap?: number): Promise<number>;
+  /** Milliseconds until the key expires, or 0 when absent. */
+  ttl(key: string): Promise<number>;
+  ping(): Promise<void>;
+}
+
+export interface RoomSignalStore {
+  /**
+   * Leases the seat for `connId` and spends the room token in one commit; refused when the seat
+   * is held by a live lease or the token was used before.
+   */
+  takeSeat(
+    seat: SeatRef,
+    connId: string,
+    leaseMs: number,
+    token: { id: string; expiresAtMs: number },
+  ): Promise<"ok" | "seat_taken" | "token_used">;
+  /** Whether the seat is held by a live lease (and, with `openOnly`, its socket is open). */
+  seatTaken(seat: SeatRef, openOnly?: boolean): Promise<boolean>;
+  tokenUsed(tokenId: string): Promise<boolean>;
+  /** Renews the lease of `connId` (marking it open); false when the seat is no longer its own. */
+  renewSeat(seat: SeatRef, connId: string, leaseMs: number): Promise<boolean>;
+  releaseSeat(seat: SeatRef, connId: string): Promise<void>;
+  /** The seq of the last signal for the seat (0 before any). */
+  headSeq(seat: SeatRef): Promise<number>;
+  /** Appends a signal to the seat's inbox. */
+  append(seat: SeatRef, text: string): Promise<void>;
+  /** The live signals of the inbox after `afterSeq`, and the last seq seen. */
+  readSince(seat: SeatRef, afterSeq: number): Promise<{ seq: number; texts: string[] }>;
+  /** A stream that yields whenever the seat's head changes (and once at start). */
+  watchHead(seat: SeatRef): ReadableStream<unknown>;
+}
+
+export interface AdminStore {
+  isAdmin(phoneIndex: string): Promise<boolean>;
+  /** Grants admin; false when the phone already was one (nothing is written). */
+  grant(phoneIndex: string, grant: AdminGrant): Promise<boolean>;
+  /** Revokes admin; false when the phone was not one. */
+  revoke(phoneIndex: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+export interface CourseStore {
+  /** Writes the course and all its holds atomically, or throws `SlotUnavailableError`. */
+  create(course: CourseRecord, holds: HoldRecord[], nowMs: number): Promise<CourseRecord>;
+  get(id: string): Promise<CourseRecord | null>;
+  /** Compare-and-set on `version`; false when the stored course changed meanwhile. */
+  update(next: CourseRecord): Promise<boolean>;
+  /** Deletes the course's holds and frees their cells (safe to call twice). */
+  releaseHolds(course: CourseRecord): Promise<void>;
+}
+
+export interface IdempotencyStore {
+  begin(scope: string, key: string, fingerprint: string, nowMs: number): Promise<BeginResult>;
+  finish(scope: string, key: string, record: IdempotencyRecord, ttlMs: number): Promise<void>;
+  abandon(scope: string, key: string): Promise<void>;
+  /** Deletes every record of scopes starting with `${userId}:` (erasure). Returns how many. */
+  forgetUser(userId: string): Promise<number>;
+}
+
+export interface SessionStore<S> {
+  /** Starts a session; returns the token to put in the cookie. */
+  create(subject: S): Promise<{ token: string; session: WebSession<S> }>;
+  /** The live session for a cookie token, or null when unknown or expired. */
+  get(token: string): Promise<WebSession<S> | null>;
+  remove(token: string): Promise<void>;
+}
+
+export interface WaitlistStore {
+  /** The new entry, or the existing one for the same patient, doctor and day. */
+  add(entry: WaitlistEntry, ttlMs: number): Promise<{ entry: WaitlistEntry; created: boolean }>;
+  listForPatient(patientId: string): Promise<WaitlistEntry[]>;
+  remove(patientId: string, id: string): Promise<boolean>;
+  /** FIFO order. */
+  listForDay(doctorId: string, date: string): Promise<WaitlistEntry[]>;
+  /** true if this call set `notifiedAt` (nobody had before). */
+  markNotified(entry: WaitlistEntry, atMs: number): Promise<boolean>;
+}
+
+export interface PrakritiStore {
+  save(assessment: PrakritiAssessment): Promise<void>;
+  get(patientId: string): Promise<PrakritiAssessment | null>;
+  /** Deletes the patient's assessment (erasure); true if there was one. */
+  remove(patientId: string): Promise<boolean>;
+}
+
+export interface WebhookStore {
+  create(endpoint: WebhookEndpoint): Promise<void>;
+  update(next: WebhookEndpoint): Promise<void>;
+  get(id: string): Promise<WebhookEndpoint | null>;
+  list(): Promise<WebhookEndpoint[]>;
+  remove(id: string): Promise<boolean>;
+  recordAttempt(attempt: WebhookAttempt, atMs: number): Promise<void>;
+  /** Newest first. */
+  recentAttempts(endpointId: string, limit: number): Promise<WebhookAttempt[]>;
 }

@@ -5,6 +5,7 @@
  * token. Sessions expire a fixed time after login; the value carries `expiresAtMs` because
  * `expireIn` deletes lazily. One store per kind of session, each under its own key prefix.
  */
+import type { SessionStore } from "../stores/ports.ts";
 import { bytesToBase64Url } from "../crypto/encoding.ts";
 import { randomToken } from "../crypto/random.ts";
 import { patientSessionKey, uiSessionKey } from "../stores/kv/keys.ts";
@@ -21,13 +22,7 @@ export type UiSession = WebSession<{ doctorId: string }>;
 /** `apiSessionId`: the identity session behind it, so revoking or erasing that ends this too. */
 export type PatientSession = WebSession<{ patientId: string; apiSessionId: string }>;
 
-export interface SessionStore<S> {
-  /** Starts a session; returns the token to put in the cookie. */
-  create(subject: S): Promise<{ token: string; session: WebSession<S> }>;
-  /** The live session for a cookie token, or null when unknown or expired. */
-  get(token: string): Promise<WebSession<S> | null>;
-  remove(token: string): Promise<void>;
-}
+export type { SessionStore } from "../stores/ports.ts";
 export type UiSessionStore = SessionStore<{ doctorId: string }>;
 export type PatientSessionStore = SessionStore<{ patientId: string; apiSessionId: string }>;
 

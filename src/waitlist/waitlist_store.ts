@@ -3,6 +3,7 @@
  * entry per patient, doctor and day (a uniqueness key checked atomically), and `markNotified` sets
  * `notifiedAt` with a check on the entry, so a patient is told about a free slot at most once.
  */
+import type { WaitlistStore } from "../stores/ports.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
   waitlistByPatientKey,
@@ -25,16 +26,7 @@ export interface WaitlistEntry {
 
 const mainKey = (e: WaitlistEntry) => waitlistKey(e.doctorId, e.date, e.createdAtMs, e.id);
 
-export interface WaitlistStore {
-  /** The new entry, or the existing one for the same patient, doctor and day. */
-  add(entry: WaitlistEntry, ttlMs: number): Promise<{ entry: WaitlistEntry; created: boolean }>;
-  listForPatient(patientId: string): Promise<WaitlistEntry[]>;
-  remove(patientId: string, id: string): Promise<boolean>;
-  /** FIFO order. */
-  listForDay(doctorId: string, date: string): Promise<WaitlistEntry[]>;
-  /** true if this call set `notifiedAt` (nobody had before). */
-  markNotified(entry: WaitlistEntry, atMs: number): Promise<boolean>;
-}
+export type { WaitlistStore } from "../stores/ports.ts";
 
 export function createKvWaitlistStore(kv: Deno.Kv): WaitlistStore {
   async function byPatient(patientId: string, id: string) {

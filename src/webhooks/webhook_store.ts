@@ -3,6 +3,7 @@
  * data cipher (they must be readable to sign, so they cannot be hashed); attempts expire after a
  * week and keep only ids, statuses and a redacted error line.
  */
+import type { WebhookStore } from "../stores/ports.ts";
 import { ConflictError } from "../errors.ts";
 import type { PublicEventType } from "../events/event_types.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
@@ -47,16 +48,7 @@ export interface WebhookAttempt {
 
 const ATTEMPT_TTL_MS = 7 * 24 * 3_600_000;
 
-export interface WebhookStore {
-  create(endpoint: WebhookEndpoint): Promise<void>;
-  update(next: WebhookEndpoint): Promise<void>;
-  get(id: string): Promise<WebhookEndpoint | null>;
-  list(): Promise<WebhookEndpoint[]>;
-  remove(id: string): Promise<boolean>;
-  recordAttempt(attempt: WebhookAttempt, atMs: number): Promise<void>;
-  /** Newest first. */
-  recentAttempts(endpointId: string, limit: number): Promise<WebhookAttempt[]>;
-}
+export type { WebhookStore } from "../stores/ports.ts";
 
 export function createKvWebhookStore(kv: Deno.Kv): WebhookStore {
   return {

@@ -3,6 +3,7 @@
  * Only the phone's blind index is stored, under ["admin_by_phone", phoneIndex]; the phone itself
  * never is. Login checks `isAdmin` after the config list (see auth/identity_service.ts).
  */
+import type { AdminStore } from "../ports.ts";
 import { commit, withKvRetry } from "./kv_commit.ts";
 import { adminByPhoneKey, keySpace } from "./keys.ts";
 
@@ -12,14 +13,7 @@ export interface AdminGrant {
   note: string | null;
 }
 
-export interface AdminStore {
-  isAdmin(phoneIndex: string): Promise<boolean>;
-  /** Grants admin; false when the phone already was one (nothing is written). */
-  grant(phoneIndex: string, grant: AdminGrant): Promise<boolean>;
-  /** Revokes admin; false when the phone was not one. */
-  revoke(phoneIndex: string): Promise<boolean>;
-  count(): Promise<number>;
-}
+export type { AdminStore } from "../ports.ts";
 
 export function createKvAdminStore(kv: Deno.Kv): AdminStore {
   return {

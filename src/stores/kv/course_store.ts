@@ -9,6 +9,7 @@
  * Cells are plain mutations (the calendar version is the one check), so the limit is KV's 1000
  * mutations per commit, not its checks: a course may cover at most MAX_COURSE_CELLS cells.
  */
+import type { CourseStore } from "../ports.ts";
 import type { HoldRecord, HoldStore } from "../ports.ts";
 import { cellsOf } from "../records.ts";
 import { commit, withKvRetry } from "./kv_commit.ts";
@@ -43,15 +44,7 @@ export interface CourseRecord {
 /** Cells of all sessions together: their hold marks and claims stay well inside 1000 mutations. */
 export const MAX_COURSE_CELLS = 600;
 
-export interface CourseStore {
-  /** Writes the course and all its holds atomically, or throws `SlotUnavailableError`. */
-  create(course: CourseRecord, holds: HoldRecord[], nowMs: number): Promise<CourseRecord>;
-  get(id: string): Promise<CourseRecord | null>;
-  /** Compare-and-set on `version`; false when the stored course changed meanwhile. */
-  update(next: CourseRecord): Promise<boolean>;
-  /** Deletes the course's holds and frees their cells (safe to call twice). */
-  releaseHolds(course: CourseRecord): Promise<void>;
-}
+export type { CourseStore } from "../ports.ts";
 
 export function cellCountOf(sessions: { startMs: number; endMs: number }[]): number {
   return sessions.reduce((n, s) => n + cellsOf(s.startMs, s.endMs).length, 0);

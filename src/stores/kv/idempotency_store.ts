@@ -3,6 +3,7 @@
  * for replay. A "pending" record marks a request in flight so a concurrent retry does not run the
  * same work twice; it expires after a minute in case the process died mid-request.
  */
+import type { IdempotencyStore } from "../ports.ts";
 import { commit, withKvRetry } from "./kv_commit.ts";
 import { idempotencyKey, idempotencyScopeRange } from "./keys.ts";
 
@@ -25,13 +26,7 @@ export type BeginResult =
 
 const PENDING_MS = 60_000;
 
-export interface IdempotencyStore {
-  begin(scope: string, key: string, fingerprint: string, nowMs: number): Promise<BeginResult>;
-  finish(scope: string, key: string, record: IdempotencyRecord, ttlMs: number): Promise<void>;
-  abandon(scope: string, key: string): Promise<void>;
-  /** Deletes every record of scopes starting with `${userId}:` (erasure). Returns how many. */
-  forgetUser(userId: string): Promise<number>;
-}
+export type { IdempotencyStore } from "../ports.ts";
 
 export function createKvIdempotencyStore(kv: Deno.Kv): IdempotencyStore {
   return {

@@ -16,6 +16,7 @@
  * lists what is new; watch may coalesce versions, the log does not. Values never hold more than the
  * signal text (SDP carries addresses, so nothing here is logged).
  */
+import type { RoomSignalStore } from "../ports.ts";
 import { commit, withKvRetry } from "./kv_commit.ts";
 import {
   roomHeadKey,
@@ -44,32 +45,7 @@ const HEAD_TTL_MS = 86_400_000;
 export const SIGNAL_TTL_MS = 120_000;
 const MAX_APPEND_TRIES = 20;
 
-export interface RoomSignalStore {
-  /**
-   * Leases the seat for `connId` and spends the room token in one commit; refused when the seat
-   * is held by a live lease or the token was used before.
-   */
-  takeSeat(
-    seat: SeatRef,
-    connId: string,
-    leaseMs: number,
-    token: { id: string; expiresAtMs: number },
-  ): Promise<"ok" | "seat_taken" | "token_used">;
-  /** Whether the seat is held by a live lease (and, with `openOnly`, its socket is open). */
-  seatTaken(seat: SeatRef, openOnly?: boolean): Promise<boolean>;
-  tokenUsed(tokenId: string): Promise<boolean>;
-  /** Renews the lease of `connId` (marking it open); false when the seat is no longer its own. */
-  renewSeat(seat: SeatRef, connId: string, leaseMs: number): Promise<boolean>;
-  releaseSeat(seat: SeatRef, connId: string): Promise<void>;
-  /** The seq of the last signal for the seat (0 before any). */
-  headSeq(seat: SeatRef): Promise<number>;
-  /** Appends a signal to the seat's inbox. */
-  append(seat: SeatRef, text: string): Promise<void>;
-  /** The live signals of the inbox after `afterSeq`, and the last seq seen. */
-  readSince(seat: SeatRef, afterSeq: number): Promise<{ seq: number; texts: string[] }>;
-  /** A stream that yields whenever the seat's head changes (and once at start). */
-  watchHead(seat: SeatRef): ReadableStream<unknown>;
-}
+export type { RoomSignalStore } from "../ports.ts";
 
 export interface SeatRef {
   appointmentId: string;
