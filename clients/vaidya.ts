@@ -1,0 +1,22 @@
+/**
+ * The typed Vaidya client: openapi-fetch over the types that `deno task client:gen` generates
+ * from the served /openapi.json (clients/vaidya_api.ts). Paths, parameters, bodies and answers
+ * are checked by the compiler against the document.
+ */
+import createClient, { type Client } from "openapi-fetch";
+import type { components, paths } from "./vaidya_api.ts";
+
+export type { components, paths };
+export type VaidyaClient = Client<paths>;
+
+/** A client for the API at `baseUrl`, sending `Authorization: Bearer <token>` when given. */
+export function createVaidyaClient(
+  baseUrl: string,
+  options: { token?: string; fetch?: typeof fetch } = {},
+): VaidyaClient {
+  return createClient<paths>({
+    baseUrl,
+    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+}
