@@ -199,9 +199,20 @@ export async function openOperatorRuntime(config: Config, log: Logger): Promise<
   }
 }
 
-export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
+/** What a test may hand the composition root instead of the real thing. */
+export interface Injected {
+  /** The clock every service reads (default: the wall clock, shifted by CLOCK_OFFSET_MS). */
+  now?: () => number;
+}
+
+export async function bootstrap(
+  config: Config,
+  log: Logger,
+  injected: Injected = {},
+): Promise<Runtime> {
   const offsetMs = config.CLOCK_OFFSET_MS;
-  const now = offsetMs === 0 ? () => Date.now() : () => Date.now() + offsetMs;
+  const now = injected.now ??
+    (offsetMs === 0 ? () => Date.now() : () => Date.now() + offsetMs);
   const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
   const closers: (() => Promise<void> | void)[] = [() => kv.close()];
   try {

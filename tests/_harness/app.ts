@@ -19,7 +19,11 @@ export interface InProcessApp {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-export async function startApp(env: Record<string, string> = {}): Promise<InProcessApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  /** A clock the test moves by hand (expiry without sleeping); default the wall clock. */
+  now?: () => number,
+): Promise<InProcessApp> {
   const config = loadConfig({
     APP_ENV: "test",
     KV_PATH: ":memory:",
@@ -27,7 +31,9 @@ export async function startApp(env: Record<string, string> = {}): Promise<InProc
     LOG_LEVEL: "error",
     ...env,
   });
-  const runtime = await bootstrap(config, createLogger({ level: "error", write: () => {} }));
+  const runtime = await bootstrap(config, createLogger({ level: "error", write: () => {} }), {
+    now,
+  });
   const app = createApp(runtime.deps, { clientIp: () => "127.0.0.1" });
   const fetch = (request: Request) => app.fetch(request);
   return {
@@ -39,8 +45,11 @@ export async function startApp(env: Record<string, string> = {}): Promise<InProc
 }
 
 /** The usual cast of an HTTP test: an admin, a doctor open every day, a patient, and free slots. */
-export async function startAppWithDoctor(env: Record<string, string> = {}) {
-  const app = await startApp(env);
+export async function startAppWithDoctor(
+  env: Record<string, string> = {},
+  now?: () => number,
+) {
+  const app = await startApp(env, now);
   const { api } = app;
   const admin = await api.loginAdmin();
   const doctor = await createDoctor(api, admin);
