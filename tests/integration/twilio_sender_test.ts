@@ -100,8 +100,22 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
   for (const secret of [PHONE, PHONE.slice(1), BODY, "482913", TOKEN]) {
     assert.ok(!error.message.includes(secret), `error message leaks ${secret}: ${error.message}`);
   }
-  assert.equal(error.cause, undefined);
+  // The provider's name and failure go to the log through `cause` (never the SDK's own error,
+  // which carries the request); neither the message nor the cause may hold a secret.
+  const cause = error.cause;
+  if (cause !== undefined) {
+    assert.ok(cause instanceof Error && cause.constructor === Error, `unexpected cause ${cause}`);
+    for (const secret of [PHONE, PHONE.slice(1), BODY, "482913", TOKEN]) {
+      assert.ok(!cause.message.includes(secret), `cause leaks ${secret}: ${cause.message}`);
+    }
+  }
   return error;
+}
+
+/** What the log learns of a failed send: the client's message stays generic. */
+function logged(error: AppError): string {
+  assert.doesNotMatch(error.message, /twilio|ECONNREFUSED|HTTP \d/i);
+  return error.cause instanceof Error ? error.cause.message : "";
 }
 
 const SMS = { to: PHONE, body: BODY, channel: "sms", code: "482913" } as const;
@@ -179,7 +193,7 @@ Deno.test("createTwilioSender() maps rejected credentials (20003) to 503 without
   await using twilio = startFakeTwilio([twilioError(401, 20003, "Authenticate")]);
   const error = await rejection(sender(twilio.url).send(SMS));
   assert.ok(error instanceof ServiceUnavailableError);
-  assert.match(error.message, /HTTP 401, Twilio error 20003/);
+  assert.match(logged(error), /HTTP 401, Twilio error 20003/);
   assert.equal(twilio.seen.length, 1);
 });
 
@@ -195,7 +209,7 @@ Deno.test("createTwilioSender() gives up on repeated 503s after exactly maxAttem
   await using twilio = startFakeTwilio([unavailable, unavailable, unavailable, unavailable]);
   const error = await rejection(sender(twilio.url, { maxAttempts: 3 }).send(SMS));
   assert.ok(error instanceof ServiceUnavailableError);
-  assert.match(error.message, /HTTP 503.*attempt 3 of 3/);
+  assert.match(logged(error), /HTTP 503.*attempt 3 of 3/);
   assert.equal(twilio.seen.length, 3);
 });
 
@@ -210,7 +224,7 @@ Deno.test("createTwilioSender() fails with 503 when Twilio does not answer in ti
   await using twilio = startFakeTwilio(["hang", "hang"]);
   const error = await rejection(sender(twilio.url, { timeoutMs: 300 }).send(SMS));
   assert.ok(error instanceof ServiceUnavailableError);
-  assert.match(error.message, /no response within 300 ms/);
+  assert.match(logged(error), /no response within 300 ms/);
   assert.equal(twilio.seen.length, 1);
 });
 
@@ -218,7 +232,7 @@ Deno.test("createTwilioSender() retries a refused connection, then fails with 50
   const closedPort = freePort();
   const error = await rejection(sender(`http://127.0.0.1:${closedPort}`).send(SMS));
   assert.ok(error instanceof ServiceUnavailableError);
-  assert.match(error.message, /ECONNREFUSED.*attempt 3 of 3/);
+  assert.match(logged(error), /ECONNREFUSED.*attempt 3 of 3/);
 });
 
 Deno.test("createTwilioSender() rejects bad options at creation", () => {
