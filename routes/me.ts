@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
-import { IdParam } from "../src/http/schemas.ts";
+import { IdParam, notEmpty } from "../src/http/schemas.ts";
 import { NotFoundError } from "../src/errors.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
@@ -35,7 +35,7 @@ const ProfilePatch = z.object({
   dateOfBirth: z.iso.date().nullable(),
   gender: z.enum(["female", "male", "other", "undisclosed"]).nullable(),
   medicalHistory: z.string().trim().max(5000).nullable(),
-}).partial().openapi("PatientProfilePatch");
+}).partial().refine(...notEmpty).openapi("PatientProfilePatch");
 const Sessions = z.object({
   items: z.array(z.object({
     id: z.string(),

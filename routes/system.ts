@@ -40,8 +40,34 @@ function withinReadinessTimeout(check: Promise<void>): Promise<void> {
   return Promise.race([check, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** `GET /`: where to go next, for a person who opened the bare address in a browser. */
+const HOME_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Vaidya</title></head>
+<body><main><h1>Vaidya</h1><p>Ayurvedic consultations: find a doctor, hold a slot, confirm it.</p>
+<ul>
+<li><a href="/book">Book a consultation</a> (patients)</li>
+<li><a href="/doctor">Doctor pages</a></li>
+<li><a href="/docs">API explorer</a> (<a href="/openapi.json">OpenAPI document</a>)</li>
+<li><a href="/healthz">Health</a></li>
+</ul></main></body></html>
+`;
+
 export function systemRoutes(deps: AppDeps) {
   const app = router();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["system"],
+      summary: "A small page linking the patient and doctor pages, the API explorer and health",
+      responses: {
+        200: { content: { "text/html": { schema: z.string() } }, description: "Home page" },
+      },
+    }),
+    (c) => c.html(HOME_PAGE, 200),
+  );
 
   app.openapi(
     createRoute({

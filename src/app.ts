@@ -11,6 +11,7 @@ import type { AppDeps } from "./app_deps.ts";
 import type { AppEnv } from "./http/app_env.ts";
 import { payloadTooLarge } from "./http/guards.ts";
 import { jsonOnly } from "./http/guards.ts";
+import { createAllowedMethods } from "./http/allowed_methods.ts";
 import { createErrorHandler, problemResponse } from "./http/problem.ts";
 import { requestContext } from "./http/request_context.ts";
 import { clientAddress } from "./http/client_address.ts";
@@ -45,15 +46,26 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const clientIp = (req: Request) => addressOf(req, peerOf(req));
 
   app.onError(createErrorHandler(deps.log));
-  app.notFound((c) =>
-    problemResponse({
+  const allowedMethods = createAllowedMethods(() => app.routes);
+  app.notFound((c) => {
+    const allow = allowedMethods(c.req.path);
+    if (allow.length > 0) {
+      return problemResponse({
+        title: "Method not allowed",
+        status: 405,
+        detail: `${c.req.method} is not served at ${c.req.path}; use ${allow.join(", ")}`,
+        code: "method_not_allowed",
+        requestId: c.get("requestId"),
+      }, { Allow: allow.join(", ") });
+    }
+    return problemResponse({
       title: "Not found",
       status: 404,
       detail: `No route for ${c.req.method} ${c.req.path}`,
       code: "not_found",
       requestId: c.get("requestId"),
-    })
-  );
+    });
+  });
 
   app.use("*", requestContext(deps.log, deps.metrics, clientIp));
   app.use(

@@ -116,7 +116,14 @@ export const DoctorCreate = z.object({
   bio: z.string().trim().max(2000).nullable().optional(),
 }).openapi("DoctorCreate");
 
-export const DoctorPatch = DoctorCreate.omit({ phone: true }).partial().openapi("DoctorPatch");
+/** A PATCH/PUT of some fields must name at least one: no body or `{}` is a 400, not a no-op 200. */
+export const notEmpty: [(o: object) => boolean, { message: string }] = [
+  (o) => Object.keys(o).length > 0,
+  { message: "The body must set at least one field" },
+];
+
+export const DoctorPatch = DoctorCreate.omit({ phone: true }).partial().refine(...notEmpty)
+  .openapi("DoctorPatch");
 
 export const WeeklyRange = z.object({ day: Weekday, start: WallTime, end: WallTime });
 export const DateOverride = z.union([
