@@ -9,6 +9,7 @@ import { createApp, createMetricsApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { createLogger, errorFields } from "./observability/logger.ts";
+import { routeConsoleToLog } from "./observability/console_json.ts";
 
 async function main() {
   let config;
@@ -22,6 +23,8 @@ async function main() {
     throw err;
   }
   const log = createLogger({ level: config.LOG_LEVEL });
+  // From here on every line is JSON, Deno's own runtime warnings included.
+  routeConsoleToLog(log);
   const runtime = await bootstrap(config, log);
   let stopping = false;
   runtime.deps.readiness.draining = () =>

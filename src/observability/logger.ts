@@ -74,9 +74,12 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+/** stdout as it was at start-up: console.* may be routed into the logger (console_json.ts). */
+const printLine: (line: string) => void = console.log.bind(console);
+
 export function createLogger(options: LoggerOptions): Logger {
   const min = LEVELS[options.level];
-  const write = options.write ?? ((line: string) => console.log(line));
+  const write = options.write ?? printLine;
   function log(level: LogLevel, msg: string, fields?: Record<string, unknown>) {
     if (LEVELS[level] < min) return;
     const ctx = requestContext.getStore();
