@@ -100,13 +100,8 @@ export function createBookingService(deps: BookingDeps) {
     },
   };
 
-  async function busyBetween(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
-    const [booked, held] = await Promise.all([
-      records.appointments.busy(doctorId, fromMs, toMs),
-      holds.active(doctorId, fromMs, toMs, nowMs),
-    ]);
-    return [...booked, ...held] as BusyInterval[];
-  }
+  const busyBetween = (doctorId: string, fromMs: number, toMs: number, nowMs: number) =>
+    busyTime(records, holds, doctorId, fromMs, toMs, nowMs);
 
   /** The appointment if `user` may see it; foreign ids are 404 so ids cannot be probed. */
   async function visibleAppointment(user: AuthUser, id: string): Promise<AppointmentRecord> {
@@ -405,6 +400,22 @@ export function createBookingService(deps: BookingDeps) {
 }
 
 export { appointmentIdFor };
+
+/** A doctor's busy time: active appointments and live holds overlapping [fromMs, toMs). */
+export async function busyTime(
+  records: RecordStores,
+  holds: HoldStore,
+  doctorId: string,
+  fromMs: number,
+  toMs: number,
+  nowMs: number,
+): Promise<BusyInterval[]> {
+  const [booked, held] = await Promise.all([
+    records.appointments.busy(doctorId, fromMs, toMs),
+    holds.active(doctorId, fromMs, toMs, nowMs),
+  ]);
+  return [...booked, ...held];
+}
 
 /** When reminders fall due: the product's offsets, or the test override (APP_ENV=test only). */
 export function reminderPolicyFrom(config: Config): ReminderPolicy {

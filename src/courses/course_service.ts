@@ -8,7 +8,7 @@
  */
 import type { AuthUser } from "../auth/token_service.ts";
 import type { AppointmentWriter } from "../booking/appointment_writer.ts";
-import { type BookingService, reminderPolicyFrom } from "../booking/booking_service.ts";
+import { type BookingService, busyTime, reminderPolicyFrom } from "../booking/booking_service.ts";
 import { appointmentIdFor, confirmFromHold } from "../domain/appointment_machine.ts";
 import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
@@ -57,13 +57,8 @@ const HOUR_MS = 3_600_000;
 export function createCourseService(deps: CourseDeps) {
   const { config, records, holds, courses, hash, now } = deps;
 
-  async function busyBetween(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
-    const [booked, held] = await Promise.all([
-      records.appointments.busy(doctorId, fromMs, toMs),
-      holds.active(doctorId, fromMs, toMs, nowMs),
-    ]);
-    return [...booked, ...held] as Interval[];
-  }
+  const busyBetween = (doctorId: string, fromMs: number, toMs: number, nowMs: number) =>
+    busyTime(records, holds, doctorId, fromMs, toMs, nowMs);
 
   /** Which requested starts are bookable now, and the doctor's free slots to propose from. */
   async function availability(doctor: DoctorRecord, starts: number[], nowMs: number) {
