@@ -78,6 +78,7 @@ const PUBLIC = new Set([
   "GET /v1/dev/outbox",
   "GET /v1/dev/sleep",
   "POST /webhooks/twilio/status",
+  "GET /",
   "GET /healthz",
   "GET /readyz",
   "GET /metrics",
