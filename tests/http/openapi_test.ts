@@ -1,11 +1,11 @@
 /**
  * The OpenAPI document: every route the app serves is described (bar an explicit list of
- * exclusions), and the document is valid OpenAPI 3.1: checked with ajv against the 3.1 schema
- * subset in tests/fixtures, plus what a schema cannot say (every $ref resolves, every path
+ * exclusions), and the document is valid OpenAPI 3.1: checked with @seriousme/openapi-schema-validator
+ * (the official 3.1 JSON schemas), plus what a schema cannot say (every $ref resolves, every path
  * template parameter is declared). The app is built in-process through the real bootstrap.
  */
 import assert from "node:assert/strict";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
 import { loadConfig } from "../../src/config/config.ts";
@@ -91,15 +91,10 @@ Deno.test({
       });
 
       await t.step("the document validates against the OpenAPI 3.1 schema", async () => {
-        const schema = JSON.parse(
-          await Deno.readTextFile(
-            new URL("../fixtures/openapi_3_1_subset.schema.json", import.meta.url),
-          ),
-        );
-        const ajv = new Ajv2020({ allErrors: true, strict: false });
-        const validate = ajv.compile(schema);
-        const ok = validate(doc);
-        assert.ok(ok, JSON.stringify(validate.errors?.slice(0, 5), null, 2));
+        const validator = new Validator();
+        const result = await validator.validate(structuredClone(doc));
+        assert.ok(result.valid, JSON.stringify(result.errors, null, 2)?.slice(0, 2000));
+        assert.equal(validator.version, "3.1");
         assert.match(doc.openapi, /^3\.1\.\d+$/);
       });
 
@@ -118,18 +113,16 @@ Deno.test({
       });
 
       await t.step("the validator rejects a broken document (the check can fail)", async () => {
-        const schema = JSON.parse(
-          await Deno.readTextFile(
-            new URL("../fixtures/openapi_3_1_subset.schema.json", import.meta.url),
-          ),
-        );
-        const validate = new Ajv2020({ strict: false }).compile(schema);
-        assert.equal(validate({ ...doc, openapi: "3.0.3" }), false);
-        const [path, item] = Object.entries(doc.paths)[0];
+        type Spec = Parameters<Validator["validate"]>[0];
+        const isValid = async (d: unknown) => (await new Validator().validate(d as Spec)).valid;
+        const noSlash = structuredClone(doc);
+        noSlash.paths = { "v1/holds": Object.values(doc.paths)[0] };
+        assert.equal(await isValid(noSlash), false, "a path must start with /");
+        const [path, item] = Object.entries(doc.paths).find(([p]) => p.includes("{"))!;
         const method = Object.keys(item)[0];
-        const noResponses = structuredClone(doc);
-        delete (noResponses.paths[path][method] as Record<string, unknown>).responses;
-        assert.equal(validate(noResponses), false);
+        const noIn = structuredClone(doc);
+        delete (noIn.paths[path][method].parameters![0] as Record<string, unknown>).in;
+        assert.equal(await isValid(noIn), false, "a parameter needs `in`");
         assert.equal(toOpenApiPath("/v1/holds/:id/confirm"), "/v1/holds/{id}/confirm");
       });
 
