@@ -21,7 +21,8 @@ const ACCEPT_LANGUAGE = {
   in: "header",
   required: false,
   description: "Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn)",
-  schema: { type: "string", maxLength: 256, example: "hi-IN,hi;q=0.9,en;q=0.5" },
+  // No length limit: the server ignores a value it cannot read rather than refusing the request.
+  schema: { type: "string", example: "hi-IN,hi;q=0.9,en;q=0.5" },
 } as const;
 
 /** `post /v1/holds/{id}/confirm` as `postV1HoldsIdConfirm`. */

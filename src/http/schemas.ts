@@ -18,7 +18,13 @@ export const Phone = z.string().max(20).regex(
     ctx.addIssue({ code: "custom", message: "is not a possible phone number" });
     return z.NEVER;
   })
-  .openapi({ example: "+919812345678", type: "string" });
+  // The transform hides the input's checks from the document: state them for clients.
+  .openapi({
+    example: "+919812345678",
+    type: "string",
+    maxLength: 20,
+    pattern: "^\\+[1-9]\\d{7,15}$",
+  });
 const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
 const Text = (max: number) => z.string().trim().min(1).max(max);
 /**

@@ -214,6 +214,7 @@ Deno.test({
           assert.equal(prop("WebhookCreate", "url").format, "uri");
           assert.equal(prop("WaitlistJoin", "date").format, "date");
           assert.ok(prop("DoctorCreate", "timezone").pattern, "time zones have a pattern");
+          assert.equal(prop("OtpRequest", "phone").pattern, "^\\+[1-9]\\d{7,15}$");
           const answers = prop("PrakritiAnswers", "answers");
           assert.equal(answers.additionalProperties, false);
           assert.ok(Object.keys(answers.properties ?? {}).length >= 10, "one key per question");
