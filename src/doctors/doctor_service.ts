@@ -7,7 +7,7 @@ import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId } from "../crypto/random.ts";
 import type { Schedule } from "../domain/slots.ts";
 import { scheduleProblems } from "../domain/slots.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { AuthUser } from "../auth/token_service.ts";
 import type { DoctorFilter, RecordStores } from "../stores/ports.ts";
 import { type DoctorRecord, SCHEMA_VERSION } from "../stores/records.ts";
@@ -61,6 +61,9 @@ function assertSchedule(schedule: Schedule) {
   }
 }
 
+/** Concurrent edits of one doctor each get this many tries before a 409 (a pathological storm). */
+const MAX_CHANGE_ATTEMPTS = 20;
+
 export function createDoctorService(deps: DoctorDeps) {
   const { records, cipher, hash, now } = deps;
 
@@ -68,6 +71,24 @@ export function createDoctorService(deps: DoctorDeps) {
     const d = await records.doctors.get(id);
     if (!d) throw new NotFoundError(`Doctor ${id} does not exist`);
     return d;
+  }
+
+  /**
+   * Applies `edit` to the current record and stores it if nobody changed it meanwhile; on a
+   * version conflict it reads again and reapplies. Clients send no version, so a lost race is
+   * ours to redo, never a 409 they could not act on.
+   */
+  async function change(id: string, edit: (d: DoctorRecord) => DoctorRecord) {
+    for (let attempt = 1;; attempt++) {
+      const next = edit(await get(id));
+      try {
+        await records.doctors.update(next);
+        return doctorView(next);
+      } catch (err) {
+        const lost = err instanceof ConflictError && err.code === "version_conflict";
+        if (!lost || attempt >= MAX_CHANGE_ATTEMPTS) throw err;
+      }
+    }
   }
 
   return {
@@ -101,41 +122,35 @@ export function createDoctorService(deps: DoctorDeps) {
       return doctorView(record);
     },
 
-    async update(id: string, patch: DoctorPatch) {
-      const d = await get(id);
-      const { slotMinutes, ...profile } = patch;
-      const next: DoctorRecord = {
-        ...d,
-        ...Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== undefined)),
-        schedule: slotMinutes ? { ...d.schedule, slotMinutes } : d.schedule,
-        updatedAt: new Date(now()).toISOString(),
-        version: d.version + 1,
-      };
-      assertSchedule(next.schedule);
-      await records.doctors.update(next);
-      return doctorView(next);
+    update(id: string, patch: DoctorPatch) {
+      return change(id, (d) => {
+        const { slotMinutes, ...profile } = patch;
+        const next: DoctorRecord = {
+          ...d,
+          ...Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== undefined)),
+          schedule: slotMinutes ? { ...d.schedule, slotMinutes } : d.schedule,
+          updatedAt: new Date(now()).toISOString(),
+          version: d.version + 1,
+        };
+        assertSchedule(next.schedule);
+        return next;
+      });
     },
 
-    async setAvailability(id: string, input: AvailabilityInput) {
-      const d = await get(id);
-      const schedule: Schedule = {
-        weekly: input.weekly,
-        overrides: input.overrides,
-        slotMinutes: input.slotMinutes ?? d.schedule.slotMinutes,
-        bufferMinutes: input.bufferMinutes ?? d.schedule.bufferMinutes,
-        minNoticeMinutes: input.minNoticeMinutes ?? d.schedule.minNoticeMinutes,
-        horizonDays: input.horizonDays ?? d.schedule.horizonDays,
-        maxPerDay: input.maxPerDay === undefined ? d.schedule.maxPerDay : input.maxPerDay,
-      };
-      assertSchedule(schedule);
-      const next = {
-        ...d,
-        schedule,
-        updatedAt: new Date(now()).toISOString(),
-        version: d.version + 1,
-      };
-      await records.doctors.update(next);
-      return doctorView(next);
+    setAvailability(id: string, input: AvailabilityInput) {
+      return change(id, (d) => {
+        const schedule: Schedule = {
+          weekly: input.weekly,
+          overrides: input.overrides,
+          slotMinutes: input.slotMinutes ?? d.schedule.slotMinutes,
+          bufferMinutes: input.bufferMinutes ?? d.schedule.bufferMinutes,
+          minNoticeMinutes: input.minNoticeMinutes ?? d.schedule.minNoticeMinutes,
+          horizonDays: input.horizonDays ?? d.schedule.horizonDays,
+          maxPerDay: input.maxPerDay === undefined ? d.schedule.maxPerDay : input.maxPerDay,
+        };
+        assertSchedule(schedule);
+        return { ...d, schedule, updatedAt: new Date(now()).toISOString(), version: d.version + 1 };
+      });
     },
 
     async get(id: string) {

@@ -1,7 +1,8 @@
 /**
  * Edges of the public contract (issue 16): a PATCH/PUT that changes nothing (no body, `{}`) is a
- * 400; a known path called with a method it does not serve is a 405 with `Allow`; `GET /` is a
- * small page linking the patient and doctor pages, the API explorer and health. In-process app.
+ * 400; parallel edits of one doctor without a version are retried inside, not 409s; a known
+ * path called with a method it does not serve is a 405 with `Allow`; `GET /` is a small page
+ * linking the patient and doctor pages, the API explorer and health. In-process app.
  */
 import assert from "node:assert/strict";
 import { startAppWithDoctor } from "../_harness/app.ts";
@@ -45,6 +46,35 @@ Deno.test("contract edges: empty changes 400, wrong methods 405 + Allow, a home 
       assert.deepEqual(me.headers.get("allow")?.split(", "), ["DELETE", "GET", "HEAD", "PUT"]);
       assertProblem(await api.request("GET", "/v1/nothing-here"), 404, "not_found");
       assertProblem(await api.request("DELETE", "/v1/nothing-here"), 404, "not_found");
+    },
+  );
+
+  await t.step(
+    "eight parallel edits of one doctor, with no version sent, all succeed",
+    async () => {
+      const path = `/v1/admin/doctors/${doctor.id}`;
+      const cities = Array.from({ length: 8 }, (_, i) => `City ${i}`);
+      const patches = await Promise.all(
+        cities.map((city) =>
+          api.request<{ city: string }>("PATCH", path, { token: admin.accessToken, body: { city } })
+        ),
+      );
+      assert.deepEqual(patches.map((r) => r.status), cities.map(() => 200));
+      const availability = {
+        weekly: [{ day: "mon", start: "09:00", end: "13:00" }],
+        overrides: [],
+      };
+      const puts = await Promise.all(
+        cities.map(() =>
+          api.request("PUT", `/v1/doctors/${doctor.id}/availability`, {
+            token: admin.accessToken,
+            body: availability,
+          })
+        ),
+      );
+      assert.deepEqual(puts.map((r) => r.status), cities.map(() => 200));
+      const after = await api.request<{ city: string }>("GET", `/v1/doctors/${doctor.id}`);
+      assert.ok(cities.includes(after.body.city), "one of the edits is the last one");
     },
   );
 
