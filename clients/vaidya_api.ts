@@ -1482,8 +1482,8 @@ export interface operations {
     };
     getV1DevSleep: {
         parameters: {
-            query?: {
-                ms?: number | null;
+            query: {
+                ms: number;
             };
             header?: {
                 /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */

@@ -6,7 +6,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Logger } from "../src/observability/logger.ts";
 import { jsonResponse, problems, router } from "./_openapi.ts";
 
-const SleepQuery = z.object({ ms: z.coerce.number().int().min(0).max(5_000) });
+// A digit string in the query, read as a number: required, as the document says.
+const SleepQuery = z.object({
+  ms: z.string().regex(/^\d{1,4}$/, "must be 0 to 5000").transform(Number)
+    .pipe(z.number().int().max(5_000, "must be 0 to 5000"))
+    .openapi({ type: "integer", minimum: 0, maximum: 5_000, example: 100 }),
+});
 const SleepResponse = z.object({ sleptMs: z.number() }).openapi("Sleep");
 
 /** `log` marks the start, so a test knows the request is in flight before it signals. */
