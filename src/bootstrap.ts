@@ -1,58 +1,26 @@
 /**
- * Start-up and shutdown of every service, in one place and in a fixed order: KV, secrets, records
- * (KV or MongoDB), ephemeral state and limits, the message sender, then the services. The only
- * module that opens connections; `close()` releases them in reverse order.
+ * Start-up and shutdown, in a fixed order: opens the resources (KV, secrets, records in KV or
+ * MongoDB, Upstash Redis, the Twilio sender) from the validated config — the only module that
+ * opens connections — then hands them to the one composition root, `wireApp` (wire_app.ts), and
+ * starts event delivery. `close()` stops delivery, then releases the resources in reverse order.
  */
 import { dirname } from "node:path";
 import type { AppDeps } from "./app_deps.ts";
-import { createIdentityService } from "./auth/identity_service.ts";
-import { createOtpService } from "./auth/otp_service.ts";
 import { createRefreshTokens, type RefreshTokens } from "./auth/refresh_tokens.ts";
-import { createTokenService } from "./auth/token_service.ts";
-import { createBookingService } from "./booking/booking_service.ts";
-import { createKvCalendarView } from "./stores/kv/calendar_view.ts";
 import type { Config } from "./config/config.ts";
 import { isRemoteKv } from "./config/kv_location.ts";
 import { withKvDeadline } from "./stores/kv/kv_deadline.ts";
-import { createDataCipher } from "./crypto/data_cipher.ts";
-import { createKeyedHash } from "./crypto/keyed_hash.ts";
-import { resolveSecrets } from "./crypto/secrets.ts";
-import { createDoctorService } from "./doctors/doctor_service.ts";
-import { createEventRuntime, eventSettingsFrom } from "./events/event_runtime.ts";
-import { createAppointmentWriter } from "./booking/appointment_writer.ts";
-import { createPatientService } from "./patients/patient_service.ts";
-import { createErasurePlan } from "./patients/erasure_plan.ts";
-import { createKvWaitlistStore } from "./waitlist/waitlist_store.ts";
-import { createKvAuditLog } from "./audit/audit_log.ts";
-import {
-  createDeliveryTracker,
-  type DeliveryTracker,
-  type DeliveryTrackerDeps,
-  TWILIO_STATUS_PATH,
-} from "./notify/delivery_tracker.ts";
-import { createAuditKeyring } from "./audit/audit_keys.ts";
-import { createConsoleSender, readOutbox } from "./notify/console_sender.ts";
+import { createDataCipher, type DataCipher } from "./crypto/data_cipher.ts";
+import { createKeyedHash, type KeyedHash } from "./crypto/keyed_hash.ts";
+import { type AppSecrets, resolveSecrets } from "./crypto/secrets.ts";
+import { TWILIO_STATUS_PATH } from "./notify/delivery_tracker.ts";
 import type { MessageSender } from "./notify/message_sender.ts";
 import type { Logger } from "./observability/logger.ts";
-import { createAppMetrics, recordOutboxStats } from "./observability/metrics.ts";
-import { openSharedState } from "./stores/open_shared_state.ts";
-import { createKvHoldStore } from "./stores/kv/hold_store.ts";
-import { createKvIdempotencyStore } from "./stores/kv/idempotency_store.ts";
-import { sealedIdempotencyStore } from "./http/sealed_idempotency.ts";
+import { openUpstash } from "./stores/open_shared_state.ts";
 import { createKvRecordStores } from "./stores/kv/record_stores.ts";
 import type { RecordStores } from "./stores/ports.ts";
-import { instrumentStores } from "./stores/instrumented_stores.ts";
 import { type AdminStore, createKvAdminStore } from "./stores/kv/admin_store.ts";
-import type { AppSecrets } from "./crypto/secrets.ts";
-import type { DataCipher } from "./crypto/data_cipher.ts";
-import type { KeyedHash } from "./crypto/keyed_hash.ts";
-import { createDoctorUiBackend } from "./ui/ui_backend.ts";
-import { createKvPatientSessionStore } from "./ui/session_store.ts";
-import { createCourseService } from "./courses/course_service.ts";
-import { createKvCourseStore } from "./stores/kv/course_store.ts";
-import { createKvPrakritiStore } from "./recommend/prakriti_store.ts";
-import { openRoomService } from "./rooms/room_service.ts";
-import { pingKey } from "./stores/kv/keys.ts";
+import { type Resources, wireApp } from "./wire_app.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -93,18 +61,14 @@ async function openRecords(config: Config, kv: Deno.Kv, log: Logger): Promise<Re
 }
 
 /**
- * The console sender, or Twilio with its delivery tracking (status callbacks, SMS fallback). The
+ * The Twilio sender when configured (delivery tracking is wired on top of it in wire_app.ts). The
  * Twilio SDK is a large CommonJS package, loaded only when configured: it is a good part of the
  * start-up time otherwise (docs/BENCHMARKS.md).
  */
-async function openSender(
-  config: Config,
-  deps: Omit<DeliveryTrackerDeps, "now">,
-  now: () => number,
-): Promise<{ sender: MessageSender; deliveries?: DeliveryTracker }> {
-  if (!config.TWILIO_ACCOUNT_SID) return { sender: createConsoleSender(deps.kv, deps.log) };
+async function openTwilio(config: Config): Promise<MessageSender | undefined> {
+  if (!config.TWILIO_ACCOUNT_SID) return undefined;
   const { createTwilioSender } = await import("./notify/twilio_sender.ts");
-  const twilio = createTwilioSender({
+  return createTwilioSender({
     accountSid: config.TWILIO_ACCOUNT_SID,
     authToken: config.TWILIO_AUTH_TOKEN!,
     from: config.TWILIO_MESSAGING_SERVICE_SID ? undefined : config.TWILIO_FROM,
@@ -116,23 +80,6 @@ async function openSender(
       : undefined,
     apiBaseUrl: config.TWILIO_API_BASE_URL,
   });
-  const deliveries = createDeliveryTracker(twilio, { ...deps, now });
-  return { sender: deliveries.sender, deliveries };
-}
-
-/**
- * The dev outbox lists the codes sent to a phone to whoever asks: only for the console sender,
- * never in production, and only on a loopback listener, so a development server reachable from a
- * network never hands out codes.
- */
-function devOutbox(config: Config, sender: MessageSender, kv: Deno.Kv, log: Logger) {
-  if (sender.name !== "console" || config.APP_ENV === "production") return null;
-  const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(config.HOST);
-  if (!loopback) {
-    log.warn("dev outbox off: HOST is not a loopback address", { host: config.HOST });
-    return null;
-  }
-  return (to: string) => readOutbox(kv, to);
 }
 
 /**
@@ -199,12 +146,60 @@ export async function openOperatorRuntime(config: Config, log: Logger): Promise<
   }
 }
 
+/** What bootstrap.ts opened, and how to close it (records first, then KV). */
+export interface OpenedResources extends Resources {
+  close(): Promise<void>;
+}
+
+/**
+ * Opens every resource from the validated config: the KV at KV_PATH (or `kv`, already open, which
+ * the returned `close()` then closes too), secrets, records, Upstash, Twilio.
+ */
+export async function openResources(
+  config: Config,
+  log: Logger,
+  kv?: Deno.Kv,
+): Promise<OpenedResources> {
+  kv ??= await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
+  const opened = kv;
+  try {
+    const secrets = await resolveSecrets(config, kv);
+    if (secrets.generated.length > 0) {
+      log.warn("using generated development secrets", { secrets: secrets.generated });
+    }
+    const records = await openRecords(config, kv, log);
+    try {
+      return {
+        kv,
+        secrets,
+        records,
+        upstash: openUpstash(config),
+        twilio: await openTwilio(config),
+        crashPoint: crashPoints(config, log),
+        async close() {
+          await records.close().catch((err) =>
+            log.warn("error while closing", { error: String(err) })
+          );
+          opened.close();
+        },
+      };
+    } catch (err) {
+      await records.close().catch(() => {});
+      throw err;
+    }
+  } catch (err) {
+    kv.close();
+    throw err;
+  }
+}
+
 /** What a test may hand the composition root instead of the real thing. */
 export interface Injected {
   /** The clock every service reads (default: the wall clock, shifted by CLOCK_OFFSET_MS). */
   now?: () => number;
 }
 
+/** Opens the resources, wires the app on them and starts event delivery. */
 export async function bootstrap(
   config: Config,
   log: Logger,
@@ -213,184 +208,30 @@ export async function bootstrap(
   const offsetMs = config.CLOCK_OFFSET_MS;
   const now = injected.now ??
     (offsetMs === 0 ? () => Date.now() : () => Date.now() + offsetMs);
-  const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
-  const closers: (() => Promise<void> | void)[] = [() => kv.close()];
+  const resources = await openResources(config, log);
+  let wired;
   try {
-    const secrets = await resolveSecrets(config, kv);
-    if (secrets.generated.length > 0) {
-      log.warn("using generated development secrets", { secrets: secrets.generated });
-    }
-    const hash = await createKeyedHash(secrets.hmacSecret);
-    const cipher = await createDataCipher(secrets.dataKeys);
-    const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);
-    const tokens = await createTokenService({
-      privateJwks: secrets.jwtPrivateJwks,
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-      isSessionLive: refresh.isLive,
-      now,
-    });
-    const audit = createKvAuditLog(kv, now, await createAuditKeyring(secrets.auditKeys));
-    const metrics = createAppMetrics();
-    const records = instrumentStores(await openRecords(config, kv, log), metrics);
-    closers.unshift(() => records.close());
-    const holds = createKvHoldStore(kv);
-    const shared = openSharedState(config, kv, log, now, holds, metrics);
-    const { ephemeral, limiter } = shared;
-    const { sender, deliveries } = await openSender(config, { kv, cipher, metrics, log }, now);
-    const prakriti = createKvPrakritiStore(kv);
-    const idempotency = sealedIdempotencyStore(createKvIdempotencyStore(kv), cipher, hash);
-    const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
-    const settings = eventSettingsFrom(config);
-    const events = createEventRuntime({
-      kv,
-      records,
-      holds,
-      cipher,
-      sender,
-      log,
-      now,
-      audit,
-      settings,
-      onRetry: () => metrics.queueRetries.inc(),
-      onStats: (s) => recordOutboxStats(metrics, s),
-      onHoldExpired: () => metrics.holdsExpired.inc(),
-    });
-    const crashPoint = crashPoints(config, log);
-    const writer = createAppointmentWriter({
-      kv,
-      records,
-      holds,
-      log,
-      now,
-      dispatcher: events.dispatcher,
-      inlineBudgetMs: settings.inlineNoticeBudgetMs,
-      wake: () => events.relay.wake(),
-      crashPoint,
-    });
-
-    const deps: AppDeps = {
-      config,
-      log,
-      metrics,
-      now,
-      tokens,
-      refresh,
-      otp,
-      identity: createIdentityService({
-        config,
-        records,
-        otp,
-        tokens,
-        refresh,
-        cipher,
-        hash,
-        now,
-        isAdminPhoneIndex: createKvAdminStore(kv).isAdmin,
-      }),
-      patients: createPatientService({
-        records,
-        cipher,
-        writer,
-        now,
-        erasure: createErasurePlan({
-          kv,
-          holds,
-          waitlist: createKvWaitlistStore(kv),
-          prakriti,
-          refresh,
-          idempotency,
-          ephemeral,
-        }),
-      }),
-      doctors: shared.cacheDoctors(createDoctorService({ records, cipher, hash, now })),
-      booking: shared.cacheBooking(createBookingService({
-        config,
-        records,
-        holds,
-        cipher,
-        hash,
-        sender,
-        metrics,
-        now,
-        crashPoint,
-        writer,
-        audit: events.audit,
-        // Only the KV records adapter bumps the calendar version on appointment writes.
-        calendarView: config.MONGODB_URI
-          ? undefined
-          : createKvCalendarView(kv, { appointments: records.appointments, holds }),
-      })),
-      idempotencyStore: idempotency,
-      apiLimiter: shared.apiLimiter,
-      readiness: {
-        kv: async () => void await kv.get(pingKey),
-        records: () => records.ping(),
-        ephemeral: () => ephemeral.ping(),
-        ...shared.readiness,
-      },
-      outbox: devOutbox(config, sender, kv, log),
-      deliveries,
-      events,
-      doctorUi: createDoctorUiBackend({
-        kv,
-        records,
-        cipher,
-        hash,
-        audit,
-        sessionTtlMs: config.UI_SESSION_TTL_SECONDS * 1000,
-        now,
-      }),
-      bookSessions: createKvPatientSessionStore(kv, config.BOOK_SESSION_TTL_SECONDS * 1000, now),
-    };
-    deps.courses = createCourseService({
-      config,
-      records,
-      holds,
-      courses: createKvCourseStore(kv, holds),
-      booking: deps.booking,
-      writer,
-      cipher,
-      hash,
-      sender,
-      now,
-    });
-    deps.prakriti = prakriti;
-    deps.rooms = await openRoomService({
-      records,
-      kv,
-      hmacSecret: secrets.hmacSecret,
-      issuer: config.JWT_ISSUER,
-      turn: {
-        urls: config.TURN_URLS,
-        secret: config.TURN_SECRET,
-        ttlSeconds: config.TURN_TTL_SECONDS,
-      },
-      production: config.APP_ENV === "production",
-      log,
-      now,
-      clockOffsetMs: config.ROOM_CLOCK_OFFSET_MS,
-    });
-    closers.unshift(() => deps.rooms?.close());
-    // Event delivery runs in every process, from the shared outbox; it stops before KV closes.
-    events.relay.start({ intervalMs: settings.pollMs, cron: true });
-    closers.unshift(() => events.relay.stop());
-    return {
-      deps,
-      kv,
-      async close() {
-        for (const close of closers) {
-          try {
-            await close();
-          } catch (err) {
-            log.warn("error while closing", { error: String(err) });
-          }
-        }
-      },
-    };
+    wired = await wireApp(resources, config, log, { now });
   } catch (err) {
-    for (const close of closers) await Promise.resolve(close()).catch(() => {});
+    await resources.close();
     throw err;
   }
+  wired.start();
+  return runtimeOf(resources, wired, log);
+}
+
+/** The running app: its deps, its KV, and `close()` (delivery and rooms first, then resources). */
+export function runtimeOf(
+  resources: OpenedResources,
+  wired: { deps: AppDeps; close(): Promise<void> },
+  log: Logger,
+): Runtime {
+  return {
+    deps: wired.deps,
+    kv: resources.kv,
+    async close() {
+      await wired.close().catch((err) => log.warn("error while closing", { error: String(err) }));
+      await resources.close();
+    },
+  };
 }

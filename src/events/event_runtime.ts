@@ -1,7 +1,8 @@
 /**
- * Builds the event system from its dependencies: the audit trail, webhooks, waitlist, every
- * handler, the bus handlers publish follow-up work on, the dispatcher and the outbox relay. Unit
- * tests build the very same runtime on an in-memory KV and drive the relay with their own clock.
+ * The event part of the one composition root (wire_app.ts): every handler, the bus handlers
+ * publish follow-up work on, the dispatcher and the outbox relay, from services the root built and
+ * hands in (audit trail, webhooks, waitlist, sender). It opens nothing and creates no store. Unit
+ * tests hand it the very same services on an in-memory KV and drive the relay with their own clock.
  */
 import type { AuditLog } from "../audit/audit_log.ts";
 import type { Config } from "../config/config.ts";
@@ -9,10 +10,8 @@ import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { HoldStore, RecordStores } from "../stores/ports.ts";
-import { createWaitlistService } from "../waitlist/waitlist_service.ts";
-import { createKvWaitlistStore } from "../waitlist/waitlist_store.ts";
-import { createWebhookService } from "../webhooks/webhook_service.ts";
-import { createKvWebhookStore } from "../webhooks/webhook_store.ts";
+import type { WaitlistService } from "../waitlist/waitlist_service.ts";
+import type { WebhookService } from "../webhooks/webhook_service.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import { createEventBus } from "./event_bus.ts";
 import { type EventHandler, SUBSCRIPTIONS } from "./event_types.ts";
@@ -49,8 +48,10 @@ export interface EventRuntimeDeps {
   sender: MessageSender;
   log: Logger;
   now: () => number;
-  /** The audit trail (one per process, built in bootstrap.ts). */
+  /** The audit trail, webhooks and waitlist (one each per process, built in wire_app.ts). */
   audit: AuditLog;
+  webhooks: WebhookService;
+  waitlist: WaitlistService;
   settings: EventSettings;
   onRetry?: (handler: string) => void;
   onStats?: (stats: OutboxStats) => void;
@@ -73,16 +74,7 @@ function assertSubscriptions(handlers: readonly EventHandler[]) {
 }
 
 export function createEventRuntime(deps: EventRuntimeDeps) {
-  const { kv, records, cipher, log, now, settings } = deps;
-  const audit = deps.audit;
-  const webhooks = createWebhookService({
-    store: createKvWebhookStore(kv),
-    cipher,
-    now,
-    allowPrivateUrls: !settings.strictWebhookHosts,
-    rotationGraceMs: settings.webhookGraceMs,
-  });
-  const waitlist = createWaitlistService({ store: createKvWaitlistStore(kv), records, now });
+  const { kv, records, cipher, log, now, settings, audit, webhooks, waitlist } = deps;
   const messenger = createPatientMessenger({ records, cipher, sender: deps.sender, log });
   const bus = createEventBus(kv);
   const publish = bus.publish;

@@ -1,7 +1,8 @@
 /**
  * Chooses, from config, where the shared short-lived state lives — the ephemeral store (OTP code
  * hashes, attempt counters, lock-outs, cool-downs), the rate limiters and the read cache — for
- * bootstrap.ts, the one place adapters are picked. Without UPSTASH_REDIS_REST_URL: all of it in
+ * the composition root (wire_app.ts; the connection itself is opened by bootstrap.ts through
+ * `openUpstash`). Without UPSTASH_REDIS_REST_URL: all of it in
  * Deno KV, which every instance shares (a denokv server or Deno Deploy's KV), and no cache (a
  * per-process cache could not see another instance's bookings). With it: all of them on Upstash
  * Redis, the cache invalidated for every instance by namespace versions (cache/read_through.ts).
@@ -33,7 +34,7 @@ import type { EphemeralStore } from "./ephemeral.ts";
 import { createKvEphemeralStore } from "./kv/ephemeral_store.ts";
 import type { HoldStore } from "./kv/hold_store.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
-import { createUpstashConnection } from "./upstash/client.ts";
+import { createUpstashConnection, type UpstashConnection } from "./upstash/client.ts";
 import { createUpstashEphemeralStore } from "./upstash/ephemeral_store.ts";
 
 export interface SharedState {
@@ -47,15 +48,26 @@ export interface SharedState {
   readiness: Record<string, () => Promise<void>>;
 }
 
-export function openSharedState(
+/** The Upstash connection when UPSTASH_REDIS_REST_URL and its token are set (bootstrap.ts). */
+export function openUpstash(config: Config): UpstashConnection | undefined {
+  if (!config.UPSTASH_REDIS_REST_URL || !config.UPSTASH_REDIS_REST_TOKEN) return undefined;
+  return createUpstashConnection({
+    url: config.UPSTASH_REDIS_REST_URL,
+    token: config.UPSTASH_REDIS_REST_TOKEN,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+  });
+}
+
+export function sharedState(
   config: Config,
   kv: Deno.Kv,
+  conn: UpstashConnection | undefined,
   log: Logger,
   now: () => number,
   holds: HoldStore,
   metrics?: AppMetrics,
 ): SharedState {
-  if (!config.UPSTASH_REDIS_REST_URL || !config.UPSTASH_REDIS_REST_TOKEN) {
+  if (!conn) {
     const ephemeral = createKvEphemeralStore(kv, now);
     return {
       ephemeral,
@@ -68,11 +80,6 @@ export function openSharedState(
       readiness: {},
     };
   }
-  const conn = createUpstashConnection({
-    url: config.UPSTASH_REDIS_REST_URL,
-    token: config.UPSTASH_REDIS_REST_TOKEN,
-    timeoutMs: config.REDIS_TIMEOUT_MS,
-  });
   const ephemeral = createUpstashEphemeralStore(conn);
   const upstashLimiter = createUpstashRateLimiter(conn);
   const cache = createReadThrough(createUpstashCache(conn), log, {

@@ -17,6 +17,10 @@ import { createLogger } from "../../../src/observability/logger.ts";
 import { createKvHoldStore } from "../../../src/stores/kv/hold_store.ts";
 import { keySpace } from "../../../src/stores/kv/keys.ts";
 import { createKvRecordStores } from "../../../src/stores/kv/record_stores.ts";
+import { createWaitlistService } from "../../../src/waitlist/waitlist_service.ts";
+import { createKvWaitlistStore } from "../../../src/waitlist/waitlist_store.ts";
+import { createWebhookService } from "../../../src/webhooks/webhook_service.ts";
+import { createKvWebhookStore } from "../../../src/webhooks/webhook_store.ts";
 
 export interface Due {
   envelope: EventEnvelope;
@@ -73,6 +77,14 @@ export async function eventHarness(
       now,
       await createAuditKeyring([{ id: "a1", keyBase64: generateDataKeyBase64() }]),
     ),
+    webhooks: createWebhookService({
+      store: createKvWebhookStore(kv),
+      cipher,
+      now,
+      allowPrivateUrls: !full.strictWebhookHosts,
+      rotationGraceMs: full.webhookGraceMs,
+    }),
+    waitlist: createWaitlistService({ store: createKvWaitlistStore(kv), records, now }),
     settings: full,
     onHoldExpired: () => metrics.holdsExpired.inc(),
   });

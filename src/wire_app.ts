@@ -1,0 +1,267 @@
+/**
+ * The one composition root: builds every service, the event system included, from resources that
+ * bootstrap.ts opened (KV, secrets, records, Upstash, Twilio) and the validated config. Opens no
+ * connection and reads no wall clock: the clock is handed in, so a test wires the real app on
+ * `Deno.openKv(":memory:")` with a clock it moves by hand (tests/_harness/app.ts).
+ */
+import type { AppDeps } from "./app_deps.ts";
+import { createIdentityService } from "./auth/identity_service.ts";
+import { createOtpService } from "./auth/otp_service.ts";
+import { createRefreshTokens } from "./auth/refresh_tokens.ts";
+import { createTokenService } from "./auth/token_service.ts";
+import { createBookingService } from "./booking/booking_service.ts";
+import { createAppointmentWriter } from "./booking/appointment_writer.ts";
+import { createKvCalendarView } from "./stores/kv/calendar_view.ts";
+import type { Config } from "./config/config.ts";
+import { createDataCipher } from "./crypto/data_cipher.ts";
+import { createKeyedHash } from "./crypto/keyed_hash.ts";
+import type { AppSecrets } from "./crypto/secrets.ts";
+import { createDoctorService } from "./doctors/doctor_service.ts";
+import { createEventRuntime, eventSettingsFrom } from "./events/event_runtime.ts";
+import { createPatientService } from "./patients/patient_service.ts";
+import { createErasurePlan } from "./patients/erasure_plan.ts";
+import { createWaitlistService } from "./waitlist/waitlist_service.ts";
+import { createKvWaitlistStore } from "./waitlist/waitlist_store.ts";
+import { createWebhookService } from "./webhooks/webhook_service.ts";
+import { createKvWebhookStore } from "./webhooks/webhook_store.ts";
+import { createKvAuditLog } from "./audit/audit_log.ts";
+import { createDeliveryTracker } from "./notify/delivery_tracker.ts";
+import { createAuditKeyring } from "./audit/audit_keys.ts";
+import { createConsoleSender, readOutbox } from "./notify/console_sender.ts";
+import type { MessageSender } from "./notify/message_sender.ts";
+import type { Logger } from "./observability/logger.ts";
+import { createAppMetrics, recordOutboxStats } from "./observability/metrics.ts";
+import { sharedState } from "./stores/open_shared_state.ts";
+import type { UpstashConnection } from "./stores/upstash/client.ts";
+import { createKvHoldStore } from "./stores/kv/hold_store.ts";
+import { createKvIdempotencyStore } from "./stores/kv/idempotency_store.ts";
+import { sealedIdempotencyStore } from "./http/sealed_idempotency.ts";
+import type { RecordStores } from "./stores/ports.ts";
+import { instrumentStores } from "./stores/instrumented_stores.ts";
+import { createKvAdminStore } from "./stores/kv/admin_store.ts";
+import { createDoctorUiBackend } from "./ui/ui_backend.ts";
+import { createKvPatientSessionStore } from "./ui/session_store.ts";
+import { createCourseService } from "./courses/course_service.ts";
+import { createKvCourseStore } from "./stores/kv/course_store.ts";
+import { createKvPrakritiStore } from "./recommend/prakriti_store.ts";
+import { openRoomService } from "./rooms/room_service.ts";
+import { pingKey } from "./stores/kv/keys.ts";
+
+/** What bootstrap.ts opened: every connection the app uses, and nothing built on top of them. */
+export interface Resources {
+  kv: Deno.Kv;
+  secrets: AppSecrets;
+  records: RecordStores;
+  /** Upstash Redis (rate limits, OTP state, cache); absent: all of it in KV. */
+  upstash?: UpstashConnection;
+  /** The Twilio sender; absent: the console sender (dev outbox). */
+  twilio?: MessageSender;
+  /** Fault injection (APP_ENV=test), see bootstrap.ts `crashPoints`. */
+  crashPoint?: (name: string) => void;
+}
+
+export interface WiredApp {
+  deps: AppDeps;
+  /** Starts event delivery (the outbox relay's interval and, where present, Deno.cron). */
+  start(): void;
+  /** Stops what `start` started and the room hub; the resources stay open (their opener closes them). */
+  close(): Promise<void>;
+}
+
+/**
+ * The dev outbox lists the codes sent to a phone to whoever asks: only for the console sender,
+ * never in production, and only on a loopback listener, so a development server reachable from a
+ * network never hands out codes.
+ */
+function devOutbox(config: Config, sender: MessageSender, kv: Deno.Kv, log: Logger) {
+  if (sender.name !== "console" || config.APP_ENV === "production") return null;
+  const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(config.HOST);
+  if (!loopback) {
+    log.warn("dev outbox off: HOST is not a loopback address", { host: config.HOST });
+    return null;
+  }
+  return (to: string) => readOutbox(kv, to);
+}
+
+export async function wireApp(
+  resources: Resources,
+  config: Config,
+  log: Logger,
+  clock: { now: () => number },
+): Promise<WiredApp> {
+  const { kv, secrets, crashPoint } = resources;
+  const { now } = clock;
+  const hash = await createKeyedHash(secrets.hmacSecret);
+  const cipher = await createDataCipher(secrets.dataKeys);
+  const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);
+  const tokens = await createTokenService({
+    privateJwks: secrets.jwtPrivateJwks,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    isSessionLive: refresh.isLive,
+    now,
+  });
+  const audit = createKvAuditLog(kv, now, await createAuditKeyring(secrets.auditKeys));
+  const metrics = createAppMetrics();
+  const records = instrumentStores(resources.records, metrics);
+  const holds = createKvHoldStore(kv);
+  const shared = sharedState(config, kv, resources.upstash, log, now, holds, metrics);
+  const { ephemeral, limiter } = shared;
+  const deliveries = resources.twilio
+    ? createDeliveryTracker(resources.twilio, { kv, cipher, metrics, log, now })
+    : undefined;
+  const sender = deliveries?.sender ?? createConsoleSender(kv, log);
+  const prakriti = createKvPrakritiStore(kv);
+  const idempotency = sealedIdempotencyStore(createKvIdempotencyStore(kv), cipher, hash);
+  const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
+  const waitlistStore = createKvWaitlistStore(kv);
+  const settings = eventSettingsFrom(config);
+  const events = createEventRuntime({
+    kv,
+    records,
+    holds,
+    cipher,
+    sender,
+    log,
+    now,
+    audit,
+    webhooks: createWebhookService({
+      store: createKvWebhookStore(kv),
+      cipher,
+      now,
+      allowPrivateUrls: !settings.strictWebhookHosts,
+      rotationGraceMs: settings.webhookGraceMs,
+    }),
+    waitlist: createWaitlistService({ store: waitlistStore, records, now }),
+    settings,
+    onRetry: () => metrics.queueRetries.inc(),
+    onStats: (s) => recordOutboxStats(metrics, s),
+    onHoldExpired: () => metrics.holdsExpired.inc(),
+  });
+  const writer = createAppointmentWriter({
+    kv,
+    records,
+    holds,
+    log,
+    now,
+    dispatcher: events.dispatcher,
+    inlineBudgetMs: settings.inlineNoticeBudgetMs,
+    wake: () => events.relay.wake(),
+    crashPoint,
+  });
+  const booking = shared.cacheBooking(createBookingService({
+    config,
+    records,
+    holds,
+    cipher,
+    hash,
+    sender,
+    metrics,
+    now,
+    crashPoint,
+    writer,
+    audit,
+    // Only the KV records adapter bumps the calendar version on appointment writes.
+    calendarView: config.MONGODB_URI
+      ? undefined
+      : createKvCalendarView(kv, { appointments: records.appointments, holds }),
+  }));
+  const rooms = await openRoomService({
+    records,
+    kv,
+    hmacSecret: secrets.hmacSecret,
+    issuer: config.JWT_ISSUER,
+    turn: {
+      urls: config.TURN_URLS,
+      secret: config.TURN_SECRET,
+      ttlSeconds: config.TURN_TTL_SECONDS,
+    },
+    production: config.APP_ENV === "production",
+    log,
+    now,
+    clockOffsetMs: config.ROOM_CLOCK_OFFSET_MS,
+  });
+
+  const deps: AppDeps = {
+    config,
+    log,
+    metrics,
+    now,
+    tokens,
+    refresh,
+    otp,
+    identity: createIdentityService({
+      config,
+      records,
+      otp,
+      tokens,
+      refresh,
+      cipher,
+      hash,
+      now,
+      isAdminPhoneIndex: createKvAdminStore(kv).isAdmin,
+    }),
+    patients: createPatientService({
+      records,
+      cipher,
+      writer,
+      now,
+      erasure: createErasurePlan({
+        kv,
+        holds,
+        waitlist: waitlistStore,
+        prakriti,
+        refresh,
+        idempotency,
+        ephemeral,
+      }),
+    }),
+    doctors: shared.cacheDoctors(createDoctorService({ records, cipher, hash, now })),
+    booking,
+    idempotencyStore: idempotency,
+    apiLimiter: shared.apiLimiter,
+    readiness: {
+      kv: async () => void await kv.get(pingKey),
+      records: () => records.ping(),
+      ephemeral: () => ephemeral.ping(),
+      ...shared.readiness,
+    },
+    outbox: devOutbox(config, sender, kv, log),
+    deliveries,
+    events,
+    doctorUi: createDoctorUiBackend({
+      kv,
+      records,
+      cipher,
+      hash,
+      audit,
+      sessionTtlMs: config.UI_SESSION_TTL_SECONDS * 1000,
+      now,
+    }),
+    bookSessions: createKvPatientSessionStore(kv, config.BOOK_SESSION_TTL_SECONDS * 1000, now),
+    courses: createCourseService({
+      config,
+      records,
+      holds,
+      courses: createKvCourseStore(kv, holds),
+      booking,
+      writer,
+      cipher,
+      hash,
+      sender,
+      now,
+    }),
+    prakriti,
+    rooms,
+  };
+  return {
+    deps,
+    // Event delivery runs in every process, from the shared outbox.
+    start: () => events.relay.start({ intervalMs: settings.pollMs, cron: true }),
+    async close() {
+      await events.relay.stop();
+      await rooms.close();
+    },
+  };
+}
