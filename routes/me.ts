@@ -35,7 +35,7 @@ const ProfilePatch = z.object({
   dateOfBirth: z.iso.date().nullable(),
   gender: z.enum(["female", "male", "other", "undisclosed"]).nullable(),
   medicalHistory: z.string().trim().max(5000).nullable(),
-}).partial().refine(...notEmpty).openapi("PatientProfilePatch");
+}).partial().refine(...notEmpty).openapi("PatientProfilePatch", { minProperties: 1 });
 const Sessions = z.object({
   items: z.array(z.object({
     id: z.string(),

@@ -129,7 +129,7 @@ export const notEmpty: [(o: object) => boolean, { message: string }] = [
 ];
 
 export const DoctorPatch = DoctorCreate.omit({ phone: true }).partial().refine(...notEmpty)
-  .openapi("DoctorPatch");
+  .openapi("DoctorPatch", { minProperties: 1 });
 
 export const WeeklyRange = z.object({ day: Weekday, start: WallTime, end: WallTime });
 export const DateOverride = z.union([

@@ -212,6 +212,9 @@ Deno.test({
           assert.equal(prop("Availability", "slotMinutes").multipleOf, 5);
           assert.equal(prop("Availability", "bufferMinutes").multipleOf, 5);
           assert.equal(prop("WebhookCreate", "url").format, "uri");
+          for (const patch of ["DoctorPatch", "PatientProfilePatch"]) {
+            assert.equal((schemas[patch] as { minProperties?: number }).minProperties, 1, patch);
+          }
           assert.equal(prop("WaitlistJoin", "date").format, "date");
           assert.ok(prop("DoctorCreate", "timezone").pattern, "time zones have a pattern");
           assert.equal(prop("OtpRequest", "phone").pattern, "^\\+[1-9]\\d{7,15}$");
