@@ -6,7 +6,10 @@
  * N Ayurvedic doctors with weekly hours and a lunch break, M patients, and K appointments spread
  * over the D days either side of --anchor (default today), in every status. The same --seed
  * gives the same people, phones and ids, and running it again adds nothing twice. Writes through
- * the record stores directly, not over HTTP.
+ * the record stores, not over HTTP; appointments through the one appointment writer, from the
+ * state machine's changes, so their events (audit, webhooks, notices, reminders still due) wait in
+ * the outbox and a running server delivers them like any booking's: seed a store whose server
+ * sends through the console sender, not Twilio.
  *
  *   --doctors N        doctors to create (default 20)
  *   --patients M       patients to create (default 50)
@@ -18,7 +21,13 @@
  *   --help             show this text
  */
 import { z } from "zod";
-import { appointmentIdFor } from "../src/booking/booking_service.ts";
+import {
+  type Actor,
+  type AppointmentChange,
+  cancel,
+  confirmFromHold,
+  recordOutcome,
+} from "../src/domain/appointment_machine.ts";
 import { generateSlots } from "../src/domain/slots.ts";
 import { addDays } from "../src/domain/zoned_time.ts";
 import { ConflictError } from "../src/errors.ts";
@@ -75,6 +84,20 @@ function statusFor(rng: () => number, past: boolean): AppointmentStatus {
   return r < 0.85 ? "confirmed" : "cancelled";
 }
 
+/** After the booking: the change that gives a demo appointment its status, if any. */
+function statusChange(
+  a: AppointmentRecord,
+  status: AppointmentStatus,
+  patient: Actor,
+  doctor: Actor,
+): AppointmentChange | null {
+  if (status === "cancelled") return cancel(a, patient, null, Date.parse(a.updatedAt));
+  if (status === "completed" || status === "no_show") {
+    return recordOutcome(a, doctor, { status }, Date.parse(a.updatedAt));
+  }
+  return null;
+}
+
 await runScript("seed", async () => {
   const args = parseArgs(Deno.args, Args, USAGE);
   const rng = seededRandom(args.seed);
@@ -99,7 +122,8 @@ await runScript("seed", async () => {
   const rt = await openScriptRuntime();
   const started = performance.now();
   try {
-    const iso = new Date().toISOString();
+    const nowMs = Date.now();
+    const iso = new Date(nowMs).toISOString();
     const doctorIds: DoctorRecord[] = [];
     let skipped = 0;
     const bar = progressBar("doctors", doctors.length);
@@ -149,7 +173,6 @@ await runScript("seed", async () => {
     patientRecords.sort((a, b) => a.id.localeCompare(b.id));
 
     const anchor = args.anchor ?? new Date().toISOString().slice(0, 10);
-    const todayMs = Date.now();
     let booked = 0;
     let clashes = 0;
     let appointmentsThere = 0;
@@ -170,34 +193,39 @@ await runScript("seed", async () => {
       const holdId = seededId(rng, "hld", ID_EPOCH_MS + i);
       abar.tick();
       if (!slot) continue;
-      const status = statusFor(rng, slot.endMs < todayMs);
-      const appointment: AppointmentRecord = {
-        id: appointmentIdFor(holdId),
-        schemaVersion: SCHEMA_VERSION,
+      const status = statusFor(rng, slot.endMs < nowMs);
+      const { start, end, startMs, endMs } = slot;
+      const held = {
+        id: holdId,
         doctorId: doctor.id,
         patientId: patient.id,
-        start: slot.start,
-        end: slot.end,
-        startMs: slot.startMs,
-        endMs: slot.endMs,
-        status,
-        reasonSealed: await rt.cipher.seal("Demo consultation"),
-        notesSealed: null,
-        cancelReasonSealed: null,
-        cancelledBy: status === "cancelled" ? "patient" : null,
-        holdId,
-        createdAt: iso,
-        updatedAt: iso,
-        version: 1,
+        start,
+        end,
+        startMs,
+        endMs,
       };
+      const byPatient: Actor = { id: patient.id, role: "patient" };
+      const reason = await rt.cipher.seal("Demo consultation");
+      let stored: AppointmentRecord;
       try {
         // Booking an id again returns the stored appointment: only a new one counts.
-        const stored = await rt.records.appointments.book(appointment);
-        if (stored.createdAt === iso) booked++;
-        else appointmentsThere++;
+        stored = await rt.writer.write(
+          confirmFromHold(held, { reasonSealed: reason, online: false }, byPatient, nowMs),
+          { step: "confirm" },
+        );
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         clashes++;
+        continue;
+      }
+      if (stored.createdAt !== iso) {
+        appointmentsThere++;
+        continue;
+      }
+      booked++;
+      const then = statusChange(stored, status, byPatient, { id: doctor.id, role: "doctor" });
+      if (then) {
+        await rt.writer.write(then, { step: status === "cancelled" ? "cancel" : "outcome" });
       }
     }
     abar.done();

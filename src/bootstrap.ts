@@ -21,6 +21,8 @@ import { createKvRecordStores } from "./stores/kv/record_stores.ts";
 import type { RecordStores } from "./stores/ports.ts";
 import { type AdminStore, createKvAdminStore } from "./stores/kv/admin_store.ts";
 import { type Resources, wireApp } from "./wire_app.ts";
+import { type AppointmentWriter, createAppointmentWriter } from "./booking/appointment_writer.ts";
+import { createKvHoldStore } from "./stores/kv/hold_store.ts";
 
 export interface Runtime {
   deps: AppDeps;
@@ -115,6 +117,11 @@ export interface OperatorRuntime {
   crashPoint?: (name: string) => void;
   /** Sessions (refresh-token families), so a script can end a user's sessions. */
   sessions: RefreshTokens;
+  /**
+   * The one appointment writer. Without a dispatcher: a change's events wait in the shared outbox
+   * and a running server's relay delivers them, as for any booking.
+   */
+  writer: AppointmentWriter;
   close(): Promise<void>;
 }
 
@@ -125,6 +132,7 @@ export async function openOperatorRuntime(config: Config, log: Logger): Promise<
     const secrets = await resolveSecrets(config, kv);
     const records = await openRecords(config, kv, log);
     const hash = await createKeyedHash(secrets.hmacSecret);
+    const crashPoint = crashPoints(config, log);
     return {
       config,
       kv,
@@ -133,8 +141,17 @@ export async function openOperatorRuntime(config: Config, log: Logger): Promise<
       hash,
       records,
       admins: createKvAdminStore(kv),
-      crashPoint: crashPoints(config, log),
+      crashPoint,
       sessions: createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000),
+      writer: createAppointmentWriter({
+        kv,
+        records,
+        holds: createKvHoldStore(kv),
+        log,
+        now: () => Date.now(),
+        inlineBudgetMs: 0,
+        crashPoint,
+      }),
       async close() {
         await records.close().catch(() => {});
         kv.close();
