@@ -56,7 +56,7 @@ async function scrubMedical(rt: OperatorRuntime, beforeMs: number, apply: boolea
         count.expired++;
         if (!apply) continue;
         const change = purgeMedicalText(a, Date.now());
-        await rt.records.appointments.transition(a, change.next, []);
+        await rt.writer.write(change, { step: "purge" });
         count.deleted++;
       }
       if (!res.nextCursor) break;
