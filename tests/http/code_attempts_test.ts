@@ -3,11 +3,12 @@
  * burst of simultaneous guesses checks at most OTP_MAX_ATTEMPTS of them and the right code cannot
  * win after the limit; wrong codes for a phone with no code outstanding lock nobody out; the
  * doctor web login shares the per-IP check limit; and bursts of simultaneous requests never
- * answer 500. All against the real server.
+ * answer 500. All against the real app, in-process on an in-memory KV (the bursts are as
+ * concurrent through `app.fetch` as over a socket).
  */
 import assert from "node:assert/strict";
-import { Api, holdFirstSlot, randomPhone } from "../_harness/api.ts";
-import { startServer } from "../_harness/server.ts";
+import { holdFirstSlot, randomPhone } from "../_harness/api.ts";
+import { startApp } from "../_harness/app.ts";
 
 const MAX_ATTEMPTS = 5;
 /** Answers given without comparing a code: the limit was reached, or the code is gone. */
@@ -30,10 +31,11 @@ function tally(statuses: { status: number; body: Problem }[]) {
 }
 
 Deno.test("login codes: 80 simultaneous guesses check at most OTP_MAX_ATTEMPTS, never 500", async () => {
-  await using server = await startServer({
-    env: { OTP_MAX_ATTEMPTS: String(MAX_ATTEMPTS), OTP_VERIFIES_PER_IP_PER_HOUR: "1000" },
+  await using app = await startApp({
+    OTP_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+    OTP_VERIFIES_PER_IP_PER_HOUR: "1000",
   });
-  const api = new Api(server.url);
+  const { api } = app;
   const phone = randomPhone();
   assert.equal((await api.request("POST", "/v1/auth/otp", { body: { phone } })).status, 202);
   const right = await api.latestCode(phone);
@@ -57,14 +59,12 @@ Deno.test("login codes: 80 simultaneous guesses check at most OTP_MAX_ATTEMPTS, 
 });
 
 Deno.test("hold codes: 60 simultaneous wrong codes burn the hold's code, never 500", async () => {
-  await using server = await startServer({
-    env: {
-      OTP_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-      API_REQUESTS_PER_MINUTE_PER_USER: "10000",
-      API_REQUESTS_PER_MINUTE_PER_IP: "10000",
-    },
+  await using app = await startApp({
+    OTP_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+    API_REQUESTS_PER_MINUTE_PER_USER: "10000",
+    API_REQUESTS_PER_MINUTE_PER_IP: "10000",
   });
-  const api = new Api(server.url);
+  const { api } = app;
   const { patient, holdId, code: right } = await holdFirstSlot(api);
   const answers = await Promise.all(
     Array.from(
@@ -87,10 +87,11 @@ Deno.test("hold codes: 60 simultaneous wrong codes burn the hold's code, never 5
 });
 
 Deno.test("wrong codes for a phone with no code outstanding lock nobody out", async () => {
-  await using server = await startServer({
-    env: { OTP_LOCKOUT_FAILURES: "3", OTP_VERIFIES_PER_IP_PER_HOUR: "1000" },
+  await using app = await startApp({
+    OTP_LOCKOUT_FAILURES: "3",
+    OTP_VERIFIES_PER_IP_PER_HOUR: "1000",
   });
-  const api = new Api(server.url);
+  const { api } = app;
   const victim = randomPhone();
   for (let i = 0; i < 10; i++) {
     const res = await api.request("POST", "/v1/auth/verify", {
@@ -103,19 +104,20 @@ Deno.test("wrong codes for a phone with no code outstanding lock nobody out", as
 });
 
 Deno.test("the doctor web login shares the per-IP limit on code checks", async () => {
-  await using server = await startServer({ env: { OTP_VERIFIES_PER_IP_PER_HOUR: "5" } });
+  await using app = await startApp({ OTP_VERIFIES_PER_IP_PER_HOUR: "5" });
   const csrf = "c".repeat(32);
   const statuses: number[] = [];
   for (let i = 0; i < 8; i++) {
-    const res = await fetch(`${server.url}/doctor/login/verify`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        cookie: `vaidya_ui_login=${csrf}`,
-      },
-      body: new URLSearchParams({ _csrf: csrf, phone: randomPhone(), code: "123456" }),
-      redirect: "manual",
-    });
+    const res = await app.fetch(
+      new Request("http://vaidya.test/doctor/login/verify", {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          cookie: `vaidya_ui_login=${csrf}`,
+        },
+        body: new URLSearchParams({ _csrf: csrf, phone: randomPhone(), code: "123456" }),
+      }),
+    );
     await res.body?.cancel();
     statuses.push(res.status);
   }
@@ -124,8 +126,8 @@ Deno.test("the doctor web login shares the per-IP limit on code checks", async (
 });
 
 Deno.test("40 simultaneous code requests from one address answer 202 or 429, never 500", async () => {
-  await using server = await startServer({ env: { OTP_SENDS_PER_IP_PER_HOUR: "30" } });
-  const api = new Api(server.url);
+  await using app = await startApp({ OTP_SENDS_PER_IP_PER_HOUR: "30" });
+  const { api } = app;
   const answers = await Promise.all(
     Array.from(
       { length: 40 },
