@@ -1,11 +1,12 @@
 /**
  * Therapy courses over HTTP: all-or-nothing holds, one code for every session, a 409
  * `course_unavailable` naming the taken sessions with a complete alternative, cancellation, and
- * invariant 1 when single holds race a 7-session course for the same slots.
+ * invariant 1 when single holds race a 7-session course for the same slots. In-process on the
+ * in-memory app: nothing here needs a separate process.
  */
 import assert from "node:assert/strict";
-import { Api, createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
-import { startServer } from "../_harness/server.ts";
+import { createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
+import { startApp } from "../_harness/app.ts";
 
 type Body = Record<string, unknown>;
 interface Course {
@@ -20,8 +21,8 @@ const plusDays = (iso: string, days: number) =>
   new Date(Date.parse(iso) + days * DAY_MS).toISOString();
 
 Deno.test("POST /v1/courses holds 7 daily sessions, one code books them all, cancel frees them", async () => {
-  await using server = await startServer({ env: FAST });
-  const api = new Api(server.url);
+  await using app = await startApp(FAST);
+  const { api } = app;
   const doctor = await createDoctor(api, await api.loginAdmin());
   const [, , slot] = await firstSlots(api, doctor.id);
   const patient = await api.login(randomPhone());
@@ -83,8 +84,8 @@ Deno.test("POST /v1/courses holds 7 daily sessions, one code books them all, can
 });
 
 Deno.test("a course with a taken session is 409 course_unavailable, holds nothing, proposes a shift", async () => {
-  await using server = await startServer({ env: FAST });
-  const api = new Api(server.url);
+  await using app = await startApp(FAST);
+  const { api } = app;
   const doctor = await createDoctor(api, await api.loginAdmin());
   const [, , slot] = await firstSlots(api, doctor.id);
   const blocker = await api.login(randomPhone());
@@ -131,8 +132,8 @@ Deno.test("a course with a taken session is 409 course_unavailable, holds nothin
 });
 
 Deno.test("20 single holds racing a 7-session course: no overlap, the course gets all 7 or none", async () => {
-  await using server = await startServer({ env: FAST });
-  const api = new Api(server.url);
+  await using app = await startApp(FAST);
+  const { api } = app;
   const doctor = await createDoctor(api, await api.loginAdmin());
   const [, , slot] = await firstSlots(api, doctor.id);
   const starts = Array.from({ length: 7 }, (_, i) => plusDays(slot.start, i));
