@@ -1,12 +1,12 @@
 /** The audit trail, for admins only: filtered by appointment, patient, actor and time, newest first. */
 import { createRoute } from "@hono/zod-openapi";
-import type { AppDeps } from "../src/app_deps.ts";
-import type { EventRuntime } from "../src/events/event_runtime.ts";
+import type { AuditLog } from "../src/audit/audit_log.ts";
+import type { TokenService } from "../src/auth/token_service.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { AuditPage, AuditQuerySchema } from "../src/http/event_schemas.ts";
 import { bearer, jsonResponse, problems, router } from "./_openapi.ts";
 
-export function adminAuditRoutes(deps: AppDeps, events: EventRuntime) {
+export function adminAuditRoutes(tokens: TokenService, audit: AuditLog) {
   const app = router();
   app.openapi(
     createRoute({
@@ -15,7 +15,7 @@ export function adminAuditRoutes(deps: AppDeps, events: EventRuntime) {
       tags: ["admin"],
       summary: "Audit entries (who did what to which appointment or patient record)",
       security: bearer,
-      middleware: [authenticate(deps.tokens), authorize("audit.read")] as const,
+      middleware: [authenticate(tokens), authorize("audit.read")] as const,
       request: { query: AuditQuerySchema },
       responses: {
         200: jsonResponse(AuditPage, "A page, newest first"),
@@ -26,7 +26,7 @@ export function adminAuditRoutes(deps: AppDeps, events: EventRuntime) {
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const page = await events.audit.list(
+      const page = await audit.list(
         {
           appointmentId: q.appointmentId,
           patientId: q.patientId,

@@ -3,16 +3,16 @@
  * delivery attempts, rotate the secret, delete. The signature format is in src/webhooks/signature.ts.
  */
 import { createRoute } from "@hono/zod-openapi";
-import type { AppDeps } from "../src/app_deps.ts";
-import type { EventRuntime } from "../src/events/event_runtime.ts";
+import type { TokenService } from "../src/auth/token_service.ts";
+import type { WebhookService } from "../src/webhooks/webhook_service.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { WebhookCreate, WebhookList, WebhookWithSecret } from "../src/http/event_schemas.ts";
 import { IdParam } from "../src/http/schemas.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
-export function adminWebhookRoutes(deps: AppDeps, events: EventRuntime) {
+export function adminWebhookRoutes(tokens: TokenService, webhooks: WebhookService) {
   const app = router();
-  const auth = authenticate(deps.tokens);
+  const auth = authenticate(tokens);
   const denied = { 401: problems[401], 403: problems[403] };
 
   app.openapi(
@@ -32,7 +32,7 @@ export function adminWebhookRoutes(deps: AppDeps, events: EventRuntime) {
     }),
     async (c) => {
       const { url, events: types } = c.req.valid("json");
-      return c.json(await events.webhooks.register(url, types), 201);
+      return c.json(await webhooks.register(url, types), 201);
     },
   );
 
@@ -46,7 +46,7 @@ export function adminWebhookRoutes(deps: AppDeps, events: EventRuntime) {
       middleware: [auth, authorize("webhooks.manage")] as const,
       responses: { 200: jsonResponse(WebhookList, "Endpoints"), ...denied },
     }),
-    async (c) => c.json({ items: await events.webhooks.list() }, 200),
+    async (c) => c.json({ items: await webhooks.list() }, 200),
   );
 
   app.openapi(
@@ -65,7 +65,7 @@ export function adminWebhookRoutes(deps: AppDeps, events: EventRuntime) {
         ...denied,
       },
     }),
-    async (c) => c.json(await events.webhooks.rotateSecret(c.req.valid("param").id), 200),
+    async (c) => c.json(await webhooks.rotateSecret(c.req.valid("param").id), 200),
   );
 
   app.openapi(
@@ -80,7 +80,7 @@ export function adminWebhookRoutes(deps: AppDeps, events: EventRuntime) {
       responses: { 204: { description: "Deleted" }, 404: problems[404], ...denied },
     }),
     async (c) => {
-      await events.webhooks.remove(c.req.valid("param").id);
+      await webhooks.remove(c.req.valid("param").id);
       return c.body(null, 204);
     },
   );

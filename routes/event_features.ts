@@ -8,11 +8,12 @@ import { adminWebhookRoutes } from "./admin_webhooks.ts";
 import { router } from "./_openapi.ts";
 import { waitlistRoutes } from "./waitlist.ts";
 
-export function eventFeatureRoutes(deps: AppDeps) {
+export function eventFeatureRoutes(deps: Pick<AppDeps, "tokens" | "events">) {
   const app = router();
   if (!deps.events) return app;
-  app.route("/", waitlistRoutes(deps, deps.events));
-  app.route("/", adminAuditRoutes(deps, deps.events));
-  app.route("/", adminWebhookRoutes(deps, deps.events));
+  const { tokens, events } = deps;
+  app.route("/", waitlistRoutes(tokens, events.waitlist));
+  app.route("/", adminAuditRoutes(tokens, events.audit));
+  app.route("/", adminWebhookRoutes(tokens, events.webhooks));
   return app;
 }

@@ -34,7 +34,7 @@ const Delivery = z.object({
   fallbackOf: z.string().nullable(),
 }).openapi("MessageDelivery");
 
-export function twilioStatusRoutes(deps: AppDeps) {
+export function twilioStatusRoutes(deps: Pick<AppDeps, "config" | "deliveries" | "tokens">) {
   const app = router();
   const tracker = (): DeliveryTracker => {
     if (!deps.deliveries) throw new NotFoundError("Twilio is not configured here");

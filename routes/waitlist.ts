@@ -1,15 +1,15 @@
 /** The waitlist: a patient asks to be told when a slot frees up on a doctor's day. */
 import { createRoute } from "@hono/zod-openapi";
-import type { AppDeps } from "../src/app_deps.ts";
-import type { EventRuntime } from "../src/events/event_runtime.ts";
+import type { TokenService } from "../src/auth/token_service.ts";
+import type { WaitlistService } from "../src/waitlist/waitlist_service.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { WaitlistBody, WaitlistEntrySchema, WaitlistList } from "../src/http/event_schemas.ts";
 import { IdParam } from "../src/http/schemas.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
-export function waitlistRoutes(deps: AppDeps, events: EventRuntime) {
+export function waitlistRoutes(tokens: TokenService, waitlist: WaitlistService) {
   const app = router();
-  const auth = authenticate(deps.tokens);
+  const auth = authenticate(tokens);
 
   app.openapi(
     createRoute({
@@ -31,7 +31,7 @@ export function waitlistRoutes(deps: AppDeps, events: EventRuntime) {
       },
     }),
     async (c) => {
-      const { entry, created } = await events.waitlist.join(
+      const { entry, created } = await waitlist.join(
         c.get("user").id,
         c.req.valid("param").id,
         c.req.valid("json").date,
@@ -54,7 +54,7 @@ export function waitlistRoutes(deps: AppDeps, events: EventRuntime) {
         403: problems[403],
       },
     }),
-    async (c) => c.json({ items: await events.waitlist.listMine(c.get("user").id) }, 200),
+    async (c) => c.json({ items: await waitlist.listMine(c.get("user").id) }, 200),
   );
 
   app.openapi(
@@ -74,7 +74,7 @@ export function waitlistRoutes(deps: AppDeps, events: EventRuntime) {
       },
     }),
     async (c) => {
-      await events.waitlist.leave(c.get("user").id, c.req.valid("param").id);
+      await waitlist.leave(c.get("user").id, c.req.valid("param").id);
       return c.body(null, 204);
     },
   );
