@@ -1,18 +1,20 @@
 /**
  * Doctor recommendations over HTTP on held-out examples (not in src/recommend/corpus), emergency
  * triage without a booking push, that no symptom text reaches the server's logs, the prakriti
- * questionnaire and assessment, and problem texts negotiated by Accept-Language.
+ * questionnaire and assessment, and problem texts negotiated by Accept-Language. In-process on
+ * the in-memory app, except the log check, which reads a real server process's output.
  */
 import assert from "node:assert/strict";
 import { Api, createDoctor, randomPhone } from "../_harness/api.ts";
+import { startApp } from "../_harness/app.ts";
 import { startServer } from "../_harness/server.ts";
 
 type Rec = { items: { doctor: { id: string }; specializations: string[]; reason: string }[] };
 const FAST = { RATE_LIMIT_DISABLED: "true" };
 
 Deno.test("POST /v1/recommendations ranks the matching specialist first in four languages", async () => {
-  await using server = await startServer({ env: FAST });
-  const api = new Api(server.url);
+  await using app = await startApp(FAST);
+  const { api } = app;
   const admin = await api.loginAdmin();
   const shalya = await createDoctor(api, admin, { specializations: ["Shalya Tantra"] });
   const child = await createDoctor(api, admin, { specializations: ["Kaumarbhritya"] });
@@ -119,8 +121,8 @@ Deno.test("POST /v1/recommendations answers a red flag with 112 advice and no do
 });
 
 Deno.test("POST /v1/prakriti/assessments scores and stores the patient's prakriti", async () => {
-  await using server = await startServer({ env: FAST });
-  const api = new Api(server.url);
+  await using app = await startApp(FAST);
+  const { api } = app;
   const q = await api.request<{ questions: { id: string; options: { id: string }[] }[] }>(
     "GET",
     "/v1/prakriti/questionnaire",
