@@ -2,6 +2,7 @@
  * Invariant 1 under concurrency: no doctor ever has two active claims on overlapping time — with
  * 200 patients racing for one slot on one server, the same race across two server processes that
  * share one KV file, and holds on two different slot grids after the doctor changes slot length.
+ * The one-instance races run in-process on the in-memory app; the two-process ones spawn servers.
  */
 import assert from "node:assert/strict";
 import {
@@ -12,6 +13,7 @@ import {
   randomPhone,
   type Session,
 } from "../_harness/api.ts";
+import { startApp } from "../_harness/app.ts";
 import { startServer } from "../_harness/server.ts";
 
 type Body = Record<string, unknown>;
@@ -41,8 +43,8 @@ function tally(results: { status: number; body: Body }[]) {
 }
 
 Deno.test("200 concurrent holds on one slot: exactly one 201 and 199 slot_unavailable", async () => {
-  await using server = await startServer({ env: FAST });
-  const api = new Api(server.url);
+  await using app = await startApp(FAST);
+  const { api } = app;
   const doctor = await createDoctor(api, await api.loginAdmin());
   const [slot] = await firstSlots(api, doctor.id);
   const patients = await loginMany([api], 200);
@@ -97,8 +99,8 @@ Deno.test("the same race across two server processes sharing one KV file has one
 });
 
 Deno.test("after a slot-length change, holds on the old and new grids never overlap", async () => {
-  await using server = await startServer({ env: FAST });
-  const api = new Api(server.url);
+  await using app = await startApp(FAST);
+  const { api } = app;
   const admin = await api.loginAdmin();
   const doctor = await createDoctor(api, admin);
   const day = dateInDays(4);
