@@ -106,6 +106,10 @@ Deno.test({
           RATE_LIMIT_DISABLED: "true",
           EVENT_RETRY_BASE_MS: "100",
           OUTBOX_POLL_MS: "200",
+          // A delivery the victim had leased when it died is taken over once its lease lapses:
+          // keep the lease short (it must exceed the webhook timeout) so that fits the wait below.
+          WEBHOOK_TIMEOUT_MS: "1000",
+          EVENT_LEASE_MS: "3000",
           CLOCK_OFFSET_MS: String(offset),
           LOG_LEVEL: "warn",
         },
