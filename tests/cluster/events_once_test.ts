@@ -13,21 +13,12 @@ import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 import { startDenoKv } from "../_harness/denokv.ts";
+import { eventually } from "../_harness/eventually.ts";
 import { freePort } from "../_harness/ports.ts";
 import { ADMIN_PHONE } from "../_harness/server.ts";
 
 type Body = Record<string, unknown>;
 const REMINDER_AFTER_SECONDS = 2;
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const found = await check();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
 
 Deno.test({
   name: "two instances on one denokv: each webhook delivery id arrives once, each reminder once",
@@ -115,7 +106,8 @@ Deno.test({
         )).body.messages.map((m) => m.body);
       await eventually(
         "every webhook delivery",
-        () => Promise.resolve(deliveries.size >= 5 ? true : undefined),
+        () => deliveries.size >= 5,
+        { timeoutMs: 20_000, intervalMs: 200 },
       );
       await eventually("both reminders of the two kept appointments", async () => {
         for (const p of booked.slice(0, 2)) {
@@ -123,7 +115,7 @@ Deno.test({
           if (!bodies.some((t) => /in 1 hour/.test(t))) return undefined;
         }
         return true;
-      });
+      }, { timeoutMs: 20_000, intervalMs: 200 });
       // Let both relays make several more passes: nothing may arrive twice.
       await new Promise((r) => setTimeout(r, 1_500));
 

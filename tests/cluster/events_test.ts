@@ -10,22 +10,13 @@
 import assert from "node:assert/strict";
 import { Api, randomPhone, type Session, WEEKDAYS } from "../_harness/api.ts";
 import { startCluster } from "../_harness/cluster.ts";
+import { eventually } from "../_harness/eventually.ts";
 
 type Body = Record<string, unknown>;
 type Slot = { start: string; end: string };
 const HOUR = 3_600_000;
 const GRID = 5 * 60_000;
 const REMINDER_DUE_AFTER_MS = 45_000;
-
-async function eventually<T>(what: string, ms: number, probe: () => Promise<T | undefined>) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-}
 
 /** A doctor with 5-minute slots all day, every day, bookable at once. */
 async function allDayDoctor(api: Api, admin: Session): Promise<string> {
@@ -165,10 +156,10 @@ Deno.test({
         for (const f of failures) assert.doesNotMatch(f, /\b500\b/, "the app never answers 500");
         assert.ok(confirmed.length >= 12, `most bookings went through: ${confirmed.length}`);
         const all = [(booked.body as { appointment: { id: string } }).appointment.id, ...confirmed];
-        await eventually("a webhook for every confirmed appointment", 30_000, () => {
+        await eventually("a webhook for every confirmed appointment", () => {
           const seen = new Set(deliveries.map((d) => d.appointmentId));
-          return Promise.resolve(all.every((id) => seen.has(id)) ? true : undefined);
-        });
+          return all.every((id) => seen.has(id));
+        }, { timeoutMs: 30_000, intervalMs: 200 });
         for (const id of all) {
           const ids = new Set(
             deliveries.filter((d) => d.appointmentId === id).map((d) => d.eventId),
@@ -187,9 +178,9 @@ Deno.test({
           return box.body.messages.filter((m) => /in 1 hour/.test(m.body));
         };
         const waitMs = began + REMINDER_DUE_AFTER_MS + 20_000 - Date.now();
-        await eventually("the reminder", Math.max(waitMs, 5_000), async () => {
+        await eventually("the reminder", async () => {
           return (await reminders()).length > 0 ? true : undefined;
-        });
+        }, { timeoutMs: Math.max(waitMs, 5_000), intervalMs: 200 });
         // Every instance polls every 200 ms: give the others time to send it again, wrongly.
         await new Promise((r) => setTimeout(r, 2_000));
         assert.equal((await reminders()).length, 1, "sent once cluster-wide");

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 import { freePort } from "../_harness/ports.ts";
+import { eventually } from "../_harness/eventually.ts";
 import { startServer, type TestServer } from "../_harness/server.ts";
 
 type Body = Record<string, unknown>;
@@ -17,16 +18,6 @@ const BASE = {
   OUTBOX_POLL_MS: "100",
   OTP_RESEND_COOLDOWN_SECONDS: "0",
 };
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const found = await check();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
 
 Deno.test("kill -9 after every kind of change's commit: after restart each event is handled once", async () => {
   const deliveries = new Map<string, number>();
@@ -50,7 +41,8 @@ Deno.test("kill -9 after every kind of change's commit: after restart each event
     const acting = act().then(() => "answered", () => "died");
     await eventually(
       `the process to reach ${point}`,
-      () => Promise.resolve(server.logs().includes(`hanging at ${point}`) ? true : undefined),
+      () => server.logs().includes(`hanging at ${point}`),
+      { timeoutMs: 20_000, intervalMs: 200 },
     );
     await server.kill();
     assert.equal(await acting, "died", `the request never answers: killed at ${point}`);
@@ -116,7 +108,8 @@ Deno.test("kill -9 after every kind of change's commit: after restart each event
     const delivered = (ids: string[]) =>
       eventually(
         `webhooks for ${ids.join(", ")}`,
-        () => Promise.resolve(ids.every((id) => deliveries.has(id)) ? true : undefined),
+        () => ids.every((id) => deliveries.has(id)),
+        { timeoutMs: 20_000, intervalMs: 200 },
       );
 
     await crashAt("confirm.after_commit", () => confirm(h0));
@@ -180,7 +173,8 @@ Deno.test("kill -9 after every kind of change's commit: after restart each event
     ];
     await eventually(
       "every event's webhook",
-      () => Promise.resolve(expected.every((id) => deliveries.has(id)) ? true : undefined),
+      () => expected.every((id) => deliveries.has(id)),
+      { timeoutMs: 20_000, intervalMs: 200 },
     ).catch((err) => {
       const missing = expected.filter((id) => !deliveries.has(id));
       throw new Error(`${err.message}: missing ${missing}; got ${[...deliveries.keys()]}`);
