@@ -9,12 +9,11 @@
 import { Hono } from "hono";
 import { staticFiles } from "../src/http/static_files.ts";
 import { bodyLimit } from "hono/body-limit";
-import { setCookie } from "hono/cookie";
 import type { AppDeps } from "../src/app_deps.ts";
 import { isBookLang } from "../src/i18n/book_messages.ts";
 import { BOOK_BASE, type BookEnv, safeBookNext } from "../src/ui/book_env.ts";
 import { bookLanguage, bookSession } from "../src/ui/book_middleware.ts";
-import { LANG_COOKIE } from "../src/ui/ui_env.ts";
+import { languageSwitch } from "../src/ui/language_switch.ts";
 import { uiSecurityHeaders } from "../src/ui/ui_middleware.ts";
 import { LanguagePage } from "../src/ui/views/book/layout.tsx";
 import { renderPage } from "../src/ui/views/layout.tsx";
@@ -73,18 +72,10 @@ export function bookRoutes(deps: AppDeps) {
       LanguagePage({ lang: c.get("lang"), next: safeBookNext(c.req.query("next")) }),
     ));
 
-  app.get("/book/lang/:lang", (c) => {
-    const lang = c.req.param("lang");
-    if (isBookLang(lang)) {
-      setCookie(c, LANG_COOKIE, lang, {
-        path: BOOK_BASE,
-        sameSite: "Lax",
-        secure,
-        maxAge: 365 * 86400,
-      });
-    }
-    return c.redirect(safeBookNext(c.req.query("next")), 303);
-  });
+  app.get(
+    "/book/lang/:lang",
+    languageSwitch({ base: BOOK_BASE, isLang: isBookLang, safeNext: safeBookNext, secure }),
+  );
 
   app.route("/", bookSearchRoutes(deps));
   app.route("/", bookLoginRoutes(deps, sessions, secure));

@@ -6,10 +6,10 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { setCookie } from "hono/cookie";
 import type { AppDeps } from "../src/app_deps.ts";
 import { isLang } from "../src/i18n/messages.ts";
-import { LANG_COOKIE, safeNext, UI_BASE, type UiEnv } from "../src/ui/ui_env.ts";
+import { safeNext, UI_BASE, type UiEnv } from "../src/ui/ui_env.ts";
+import { languageSwitch } from "../src/ui/language_switch.ts";
 import {
   csrfProtection,
   requireSession,
@@ -46,18 +46,7 @@ export function doctorUiRoutes(deps: AppDeps) {
 
   app.get("/doctor/static/:name", (c) => serveStatic(c, c.req.param("name")));
 
-  app.get("/doctor/lang/:lang", (c) => {
-    const lang = c.req.param("lang");
-    if (isLang(lang)) {
-      setCookie(c, LANG_COOKIE, lang, {
-        path: UI_BASE,
-        sameSite: "Lax",
-        secure,
-        maxAge: 365 * 86400,
-      });
-    }
-    return c.redirect(safeNext(c.req.query("next")), 303);
-  });
+  app.get("/doctor/lang/:lang", languageSwitch({ base: UI_BASE, isLang, safeNext, secure }));
 
   app.route("/", loginRoutes(deps, ui));
 
