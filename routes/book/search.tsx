@@ -75,6 +75,8 @@ export function bookSearchRoutes(deps: AppDeps) {
     const suggestion: Suggestion = {
       triage: result.triage,
       advice: result.advice,
+      flags: result.flags,
+      disclaimer: result.disclaimer,
       items: result.items,
     };
     return page(c, HomePage({ ...base(c), filters: {}, symptoms: parsed.data, suggestion }));

@@ -1,6 +1,6 @@
 /**
  * The patient booking pages (/book) in headless Chromium against the real server process: the
- * whole journey in English (symptoms → suggestion with the guidance line, filters → doctor → a
+ * whole journey in English (symptoms → suggestion with the disclaimer, an emergency with its warning signs, filters → doctor → a
  * day's slots → phone login → hold → a wrong then the right SMS code → confirmed page → .ics →
  * my appointments → move → join video → cancel) and in Hindi (chosen with the language switch),
  * a lost race, an expired hold (HOLD_TTL_SECONDS is short here), a cancel inside the cut-off,
@@ -93,9 +93,26 @@ Deno.test({
         await screenshot(en.page, "book-home-en-360");
         await en.page.fill("#f-symptoms", "acidity and heartburn after meals");
         await clickAndLoad(en.page, 'form[action="/book/suggest"] button');
-        assert.match(await en.page.textContent("main") ?? "", /guidance, not a diagnosis/);
+        assert.match(
+          await en.page.textContent("#disclaimer") ?? "",
+          /guidance to find the right kind of doctor, not a diagnosis/,
+        );
         await assertAccessible(en.page, "suggestions");
       });
+
+      await t.step(
+        "English: an emergency shows the call-112 advice and its warning signs",
+        async () => {
+          await en.page.fill(
+            "#f-symptoms",
+            "my father's face is drooping and his speech is slurred",
+          );
+          await clickAndLoad(en.page, 'form[action="/book/suggest"] button');
+          assert.match(await en.page.textContent("#triage") ?? "", /Call 112 now/);
+          assert.equal(await en.page.getAttribute("#triage-flags li", "data-flag"), "stroke");
+          await assertAccessible(en.page, "emergency");
+        },
+      );
 
       await t.step("English: filters → doctor → a chosen day's free times", async () => {
         await en.page.selectOption("#f-spec", "Kayachikitsa");

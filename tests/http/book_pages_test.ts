@@ -185,25 +185,44 @@ Deno.test("book pages: language from Accept-Language, the switch and its cookie"
   }
 });
 
-Deno.test("book pages: described symptoms show triage advice first, and the guidance line", async () => {
+Deno.test("book pages: described symptoms show triage advice and its warning signs first, and the service's disclaimer", async () => {
   const { app, runtime } = await buildApp();
   try {
     const b = new Browser(app, { "accept-language": "hi" });
     const home = await b.page("/book");
+    const disclaimer = "यह सही डॉक्टर चुनने के लिए मार्गदर्शन है, निदान नहीं।";
     const emergency = await b.post("/book/suggest", {
       _csrf: csrfOf(home.html),
       symptoms: "chest pain with sweating and pain in the left arm",
     });
     assert.equal(emergency.res.status, 200);
     assert.match(emergency.html, /id="triage"[^>]*>\s*<p>[^<]*112/);
-    assert.match(emergency.html, /यह मार्गदर्शन है, निदान नहीं।/);
+    assert.match(
+      emergency.html,
+      /<ul id="triage-flags"><li data-flag="chest_pain">सीने में दर्द या दबाव[^<]*<\/li><\/ul>/,
+    );
+    assert.match(emergency.html, new RegExp(`id="disclaimer">${disclaimer}<`));
     assert.doesNotMatch(emergency.html, /आपके शब्दों से कोई डॉक्टर नहीं मिला/);
+    const urgent = await b.post("/book/suggest", {
+      _csrf: csrfOf(home.html),
+      symptoms: "चार दिन से बुखार है, उतर ही नहीं रहा",
+    });
+    assert.match(urgent.html, /class="notice warn" role="alert" id="triage">\s*<p>[^<]*आज ही/);
+    assert.match(urgent.html, /<li data-flag="persistent_fever">कई दिनों से बुखार<\/li>/);
     const routine = await b.post("/book/suggest", {
       _csrf: csrfOf(home.html),
       symptoms: "acidity after meals",
     });
     assert.doesNotMatch(routine.html, /id="triage"/);
-    assert.match(routine.html, /यह मार्गदर्शन है, निदान नहीं।/);
+    assert.doesNotMatch(routine.html, /triage-flags/);
+    assert.match(routine.html, new RegExp(`id="disclaimer">${disclaimer}<`));
+    const english = new Browser(app, { "accept-language": "en" });
+    const plain = await english.post("/book/suggest", {
+      _csrf: csrfOf((await english.page("/book")).html),
+      symptoms: "my baby is 3 months old and has a very high fever",
+    });
+    assert.match(plain.html, /<li data-flag="infant_fever">high fever in an infant<\/li>/);
+    assert.match(plain.html, /id="disclaimer">This is guidance to find the right kind of doctor/);
     const empty = await b.post("/book/suggest", { _csrf: csrfOf(home.html), symptoms: " " });
     assert.equal(empty.res.status, 400);
     assert.match(empty.html, /aria-invalid="true"/);

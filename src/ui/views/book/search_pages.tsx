@@ -6,6 +6,7 @@ import type { DoctorView } from "../../../booking/views.ts";
 import { type BookLang, bt } from "../../../i18n/book_messages.ts";
 import { BOOK_LANGUAGE_NAMES, BOOK_LANGUAGES } from "../../../i18n/book_messages.ts";
 import { SPECIALIZATIONS } from "../../../recommend/lexicon.ts";
+import type { RedFlag, UrgentFlag } from "../../../recommend/red_flags.ts";
 import { BookLayout } from "./layout.tsx";
 import { formatWhen, languageNames } from "./format.ts";
 
@@ -15,10 +16,15 @@ export interface DoctorFilters {
   city?: string;
 }
 
+/** What the recommendation service answered, as the page shows it. */
 export interface Suggestion {
-  /** From the recommendation service once it triages (emergency advice comes first). */
-  triage?: string;
+  triage: "emergency" | "urgent" | "routine";
+  /** Call 112/108 now, or see a doctor today: the service's words, in the patient's language. */
   advice?: string;
+  /** The red-flag or urgent rules that fired. */
+  flags: (RedFlag | UrgentFlag)[];
+  /** The service's "guidance, not a diagnosis" notice, in the patient's language. */
+  disclaimer: string;
   items: {
     doctor: { id: string; name: string; city: string; languages: string[] };
     specializations: string[];
@@ -66,15 +72,28 @@ function FilterForm(props: { lang: BookLang; filters: DoctorFilters }) {
   );
 }
 
-/** Urgent or emergency advice first: the service's own words (in the patient's language). */
-function TriageNotice(props: { lang: BookLang; triage?: string; advice?: string }) {
-  const { lang, triage } = props;
-  if (triage !== "emergency" && triage !== "urgent") return null;
+function FlagItem(props: { lang: BookLang; flag: RedFlag | UrgentFlag }) {
+  return <li data-flag={props.flag}>{bt(props.lang, `flag.${props.flag}`)}</li>;
+}
+
+/**
+ * Urgent or emergency advice first, in the service's own words (the patient's language), then the
+ * warning signs that made it so, in the page's language.
+ */
+function TriageNotice(props: { lang: BookLang; suggestion: Suggestion }) {
+  const { lang, suggestion: { triage, advice, flags } } = props;
+  if (triage === "routine") return null;
   return (
     <div class={`notice ${triage === "emergency" ? "error" : "warn"}`} role="alert" id="triage">
-      <p>
-        {props.advice ?? bt(lang, triage === "emergency" ? "triage.emergency" : "triage.urgent")}
-      </p>
+      <p>{advice ?? bt(lang, triage === "emergency" ? "triage.emergency" : "triage.urgent")}</p>
+      {flags.length > 0 && (
+        <>
+          <p>{bt(lang, "triage.flags")}</p>
+          <ul id="triage-flags">
+            {flags.map((flag) => FlagItem({ lang, flag }))}
+          </ul>
+        </>
+      )}
     </div>
   );
 }
@@ -121,8 +140,8 @@ export function HomePage(
       {suggestion && (
         <section aria-labelledby="rec-title">
           <h2 id="rec-title">{bt(lang, "rec.title")}</h2>
-          <TriageNotice lang={lang} triage={suggestion.triage} advice={suggestion.advice} />
-          <p class="guidance">{bt(lang, "guidance")}</p>
+          <TriageNotice lang={lang} suggestion={suggestion} />
+          <p class="guidance" id="disclaimer">{suggestion.disclaimer}</p>
           {suggestion.items.length === 0
             ? suggestion.triage !== "emergency" && <p>{bt(lang, "rec.none")}</p>
             : (
