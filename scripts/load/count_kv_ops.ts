@@ -1,8 +1,10 @@
 /**
  * Counts Deno KV operations per step of one booking (login code, verify, slot listing, hold,
- * outbox read, confirm), by wrapping `Deno.Kv` and `Deno.AtomicOperation` in this process and
- * driving the real app (`createApp` on `bootstrap`) with `app.request`. On a disk where every
- * commit waits for fsync, commits per booking bound bookings per second.
+ * outbox read, confirm) and of the outbox relay's pass over what the booking left due, by
+ * wrapping `Deno.Kv` and `Deno.AtomicOperation` in this process and driving the real app
+ * (`createApp` on `bootstrap`) with `app.request`, as the load generator does (the hold carries an
+ * `Idempotency-Key`). The relay's timer is stopped, so its pass is counted in its own row. On a
+ * disk where every commit waits for fsync, commits per booking bound bookings per second.
  *
  * Usage: deno run -A scripts/load/count_kv_ops.ts [--help]
  */
@@ -18,17 +20,33 @@ if (Deno.args.includes("--help")) {
   Deno.exit(0);
 }
 
-const counts = { commits: 0, gets: 0, getManys: 0, lists: 0 };
-function wrap<T extends object>(proto: T, name: keyof T & string, counter: keyof typeof counts) {
+const counts = { commits: 0, checks: 0, mutations: 0, gets: 0, getManys: 0, lists: 0 };
+type Counter = keyof typeof counts;
+/** Counts calls of `proto[name]`, by `weight(args)` (one by default). */
+function wrap<T extends object>(
+  proto: T,
+  name: keyof T & string,
+  counter: Counter,
+  weight: (args: unknown[]) => number = () => 1,
+) {
   const original = proto[name] as (...args: unknown[]) => unknown;
   Object.defineProperty(proto, name, {
     value(this: unknown, ...args: unknown[]) {
-      counts[counter]++;
+      counts[counter] += weight(args);
       return original.apply(this, args);
     },
   });
 }
 wrap(Deno.AtomicOperation.prototype, "commit", "commits");
+wrap(Deno.AtomicOperation.prototype, "check", "checks", (args) => args.length);
+for (const m of ["set", "delete", "sum", "min", "max"] as const) {
+  wrap(Deno.AtomicOperation.prototype, m, "mutations");
+}
+// kv.set / kv.delete write without an AtomicOperation: each is a commit of one mutation.
+for (const m of ["set", "delete"] as const) {
+  wrap(Deno.Kv.prototype, m, "commits");
+  wrap(Deno.Kv.prototype, m, "mutations");
+}
 wrap(Deno.Kv.prototype, "get", "gets");
 wrap(Deno.Kv.prototype, "getMany", "getManys");
 wrap(Deno.Kv.prototype, "list", "lists");
@@ -41,28 +59,46 @@ const config = loadConfig({
   ADMIN_PHONES: ADMIN,
 });
 const runtime = await bootstrap(config, createLogger({ level: "error" }));
+const relay = runtime.deps.events?.relay;
+// Passes only when asked below, so each row holds exactly its own step's operations.
+await relay?.stop();
 const app = createApp(runtime.deps);
-const rows: { step: string; commits: number; gets: number; getManys: number; lists: number }[] = [];
+type Row = { step: string } & typeof counts;
+const rows: Row[] = [];
 
-async function step<T>(name: string, method: string, path: string, body?: unknown, token?: string) {
+/** Runs `fn` and records the KV operations it made as row `name`. */
+async function counted<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const before = { ...counts };
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await app.request(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+  const out = await fn();
+  const row = { step: name } as Row;
+  for (const k of Object.keys(counts) as Counter[]) row[k] = counts[k] - before[k];
+  rows.push(row);
+  return out;
+}
+
+function step<T>(
+  name: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+  extraHeaders: Record<string, string> = {},
+) {
+  return counted(name, async () => {
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      ...extraHeaders,
+    };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await app.request(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json() as T;
+    if (res.status >= 300) throw new Error(`${name}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
   });
-  const json = await res.json() as T;
-  if (res.status >= 300) throw new Error(`${name}: ${res.status} ${JSON.stringify(json)}`);
-  rows.push({
-    step: name,
-    commits: counts.commits - before.commits,
-    gets: counts.gets - before.gets,
-    getManys: counts.getManys - before.getManys,
-    lists: counts.lists - before.lists,
-  });
-  return json;
 }
 
 async function login(phone: string) {
@@ -119,7 +155,7 @@ try {
   const hold = await step<{ id: string }>("POST /v1/holds", "POST", "/v1/holds", {
     doctorId: doctor.id,
     start: slots[0].start,
-  }, patient.accessToken);
+  }, patient.accessToken, { "idempotency-key": crypto.randomUUID() });
   const box = await step<{ messages: { code: string }[] }>(
     "GET /v1/dev/outbox (hold)",
     "GET",
@@ -128,20 +164,21 @@ try {
   await step("POST /v1/holds/:id/confirm", "POST", `/v1/holds/${hold.id}/confirm`, {
     code: box.messages[0].code,
   }, patient.accessToken);
+  // What the booking left due now (webhook fan-out, anything inline work did not finish).
+  if (relay) await counted("outbox relay (what is due after the booking)", () => relay.drainAll());
 
-  const total = rows.reduce(
-    (t, r) => ({
-      ...t,
-      commits: t.commits + r.commits,
-      gets: t.gets + r.gets,
-      getManys: t.getManys + r.getManys,
-      lists: t.lists + r.lists,
-    }),
-    { step: "total (login + booking)", commits: 0, gets: 0, getManys: 0, lists: 0 },
+  const total = { step: "total (login + booking + relay)" } as Row;
+  for (const k of Object.keys(counts) as Counter[]) {
+    total[k] = rows.reduce((sum, r) => sum + r[k], 0);
+  }
+  console.log(
+    "| step | commits | checks | mutations | get | getMany | list |\n" +
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   );
-  console.log("| step | commits | get | getMany | list |\n| --- | ---: | ---: | ---: | ---: |");
   for (const r of [...rows, total, ...extra]) {
-    console.log(`| ${r.step} | ${r.commits} | ${r.gets} | ${r.getManys} | ${r.lists} |`);
+    console.log(
+      `| ${r.step} | ${r.commits} | ${r.checks} | ${r.mutations} | ${r.gets} | ${r.getManys} | ${r.lists} |`,
+    );
   }
 } finally {
   await runtime.close();
