@@ -34,6 +34,7 @@ import { createAppMetrics, recordOutboxStats } from "./observability/metrics.ts"
 import { sharedState } from "./stores/open_shared_state.ts";
 import type { UpstashConnection } from "./stores/upstash/client.ts";
 import { createKvHoldStore } from "./stores/kv/hold_store.ts";
+import { createGroupCommit } from "./stores/kv/group_commit.ts";
 import { createKvIdempotencyStore } from "./stores/kv/idempotency_store.ts";
 import { sealedIdempotencyStore } from "./http/sealed_idempotency.ts";
 import type { RecordStores } from "./stores/ports.ts";
@@ -111,9 +112,11 @@ export async function wireApp(
   const deliveries = resources.twilio
     ? createDeliveryTracker(resources.twilio, { kv, cipher, metrics, log, now })
     : undefined;
-  const sender = deliveries?.sender ?? createConsoleSender(kv, log);
+  // Blind writes of this process (messages, stored answers, done marks) share commits.
+  const group = createGroupCommit(kv);
+  const sender = deliveries?.sender ?? createConsoleSender(kv, log, group);
   const prakriti = createKvPrakritiStore(kv);
-  const idempotency = sealedIdempotencyStore(createKvIdempotencyStore(kv), cipher, hash);
+  const idempotency = sealedIdempotencyStore(createKvIdempotencyStore(kv, group), cipher, hash);
   const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
   const waitlistStore = createKvWaitlistStore(kv);
   const settings = eventSettingsFrom(config);
@@ -136,6 +139,7 @@ export async function wireApp(
     waitlist: createWaitlistService({ store: waitlistStore, records, now }),
     settings,
     onRetry: () => metrics.queueRetries.inc(),
+    group,
     onStats: (s) => recordOutboxStats(metrics, s),
     onHoldExpired: () => metrics.holdsExpired.inc(),
   });

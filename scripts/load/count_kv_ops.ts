@@ -152,10 +152,17 @@ try {
     `/v1/doctors/${doctor.id}/slots?from=${day}&to=${day}`,
   );
   const extra = rows.splice(-1);
-  const hold = await step<{ id: string }>("POST /v1/holds", "POST", "/v1/holds", {
-    doctorId: doctor.id,
-    start: slots[0].start,
-  }, patient.accessToken, { "idempotency-key": crypto.randomUUID() });
+  const hold = await step<{ id: string }>(
+    "POST /v1/holds",
+    "POST",
+    "/v1/holds",
+    {
+      doctorId: doctor.id,
+      start: slots[0].start,
+    },
+    patient.accessToken,
+    { "idempotency-key": crypto.randomUUID() },
+  );
   const box = await step<{ messages: { code: string }[] }>(
     "GET /v1/dev/outbox (hold)",
     "GET",

@@ -2,19 +2,20 @@
  * The one module that persists an appointment change. It takes what the state machine
  * (src/domain/appointment_machine.ts) decided — the next record and the events it causes — and
  * hands both to the records store in one write: on Deno KV one atomic commit with the claims, the
- * outbox entries (audit entry, public events, reminders) and the doctor's calendar version; on
- * MongoDB the events ride inside the appointment document and are moved to the KV outbox right
- * after (and by the relay, should this process die first). Then it drops the hold the change used,
- * runs the patient's notice and the audit append inline from their outbox entries (once: the
- * dispatcher's handled record), and wakes the relay for the rest. Nothing else writes appointments.
+ * outbox entries (audit entry, public events, reminders), the doctor's calendar version and the
+ * removal of the hold the change used up (with its expiry check, now moot); on MongoDB the events
+ * ride inside the appointment document and are moved to the KV outbox right after (and by the
+ * relay, should this process die first), and the hold is dropped after that. Then it runs the
+ * patient's notice and the audit append inline from their outbox entries (once: the dispatcher's
+ * handled record), and wakes the relay for the rest. Nothing else writes appointments.
  */
-import type { AppointmentChange } from "../domain/appointment_machine.ts";
+import { type AppointmentChange, holdPlaced } from "../domain/appointment_machine.ts";
 import type { Dispatcher } from "../events/dispatcher.ts";
 import { envelopesOf, type EventEnvelope } from "../events/event_types.ts";
-import { writeToOutbox } from "../events/outbox.ts";
+import { dueKeyOf, writeToOutbox } from "../events/outbox.ts";
 import type { Logger } from "../observability/logger.ts";
 import { errorFields } from "../observability/logger.ts";
-import type { HoldRecord, HoldStore, RecordStores } from "../stores/ports.ts";
+import type { CommitPart, HoldRecord, HoldStore, RecordStores } from "../stores/ports.ts";
 import type { AppointmentRecord } from "../stores/records.ts";
 
 /**
@@ -43,8 +44,13 @@ export interface WriterDeps {
 export interface WriteOptions {
   /** The kind of change, naming its crash point (`confirm`, `cancel`, `course_confirm`, ...). */
   step: string;
-  /** The hold the change used up (confirm, reschedule): removed after the change is stored. */
+  /**
+   * The hold the change used up (confirm, reschedule): removed in the change's own commit where
+   * the records are in KV (`write`), else right after it is stored.
+   */
   consumes?: HoldRecord | HoldRecord[];
+  /** With `consumes`: refuse (422) a hold with this many code checks counted (confirm). */
+  maxAttempts?: number;
   /** Send the patient's notice before returning (default true). */
   inline?: boolean;
 }
@@ -59,18 +65,32 @@ export function createAppointmentWriter(deps: WriterDeps) {
       INLINE_HANDLERS.has(e.handler) && e.notBeforeMs <= nowMs
     );
     if (!dispatcher || deps.inlineBudgetMs <= 0 || inline.length === 0) return;
-    // A failed or slow inline delivery stays in the outbox; the relay retries it.
-    const all = Promise.all(
-      inline.map((e) =>
-        dispatcher.deliver(e).catch((err) =>
-          log.warn("inline notice not delivered; the relay will", errorFields(err))
-        )
-      ),
+    // One commit claims them all; a failed or slow one stays in the outbox for the relay.
+    const all = dispatcher.deliverAll(inline).catch((err) =>
+      log.warn("inline notice not delivered; the relay will", errorFields(err))
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     const budget = new Promise<void>((r) => timer = setTimeout(r, deps.inlineBudgetMs));
     await Promise.race([all, budget]);
     clearTimeout(timer);
+  }
+
+  /**
+   * The consumed hold's removal as a part of the booking commit, where the records are KV:
+   * its cells, index and records, and its expiry check's outbox entry.
+   */
+  function consumedInCommit(options: WriteOptions): CommitPart | undefined {
+    const hold = options.consumes;
+    if (!hold || Array.isArray(hold) || records.appointments.eventsInRecords) return undefined;
+    const remove = holds.consumption(hold, { nowMs: deps.now(), maxAttempts: options.maxAttempts });
+    const expiryChecks = envelopesOf(holdPlaced(hold, 0)).map(dueKeyOf);
+    return async () => {
+      const add = await remove();
+      return (op) => {
+        for (const key of expiryChecks) op.delete(key);
+        return add(op);
+      };
+    };
   }
 
   /** After the store write: move record-held events, drop the hold, notify, wake the relay. */
@@ -96,16 +116,25 @@ export function createAppointmentWriter(deps: WriterDeps) {
   }
 
   return {
+    /** True where `write` removes a consumed hold in the change's own commit (KV records). */
+    consumesHoldInCommit: !records.appointments.eventsInRecords,
+
     /** Stores a change made by the state machine, with its events; returns the stored record. */
     async write(change: AppointmentChange, options: WriteOptions): Promise<AppointmentRecord> {
       deps.crashPoint?.(`${options.step}.before_commit`);
       const envelopes = envelopesOf(change.events);
+      const alongside = consumedInCommit(options);
       const saved = change.prev
-        ? await records.appointments.transition(change.prev, change.next, envelopes)
-        : await records.appointments.book(change.next, envelopes);
-      // A retried confirm finds its booking stored: its events were written with it then.
+        ? await records.appointments.transition(change.prev, change.next, envelopes, alongside)
+        : await records.appointments.book(change.next, envelopes, alongside);
+      // A retried confirm finds its booking stored: its events were written with it then (and
+      // the hold dropped, unless it was stored by an older build: removing twice is harmless).
       const fresh = change.prev !== null || saved.createdAt === change.next.createdAt;
-      await settle([saved.id], fresh ? envelopes : [], options);
+      await settle(
+        [saved.id],
+        fresh ? envelopes : [],
+        fresh && alongside ? { ...options, consumes: undefined } : options,
+      );
       return saved;
     },
 

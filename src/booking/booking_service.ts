@@ -283,12 +283,17 @@ export function createBookingService(deps: BookingDeps) {
         metrics.bookings.inc({ step: "confirm", outcome: "hold_expired" });
         throw new HoldExpiredError();
       }
-      // Counted before comparing, so simultaneous guesses cannot outrun the limit.
-      if (!(await holds.reserveAttempt(hold.id, config.OTP_MAX_ATTEMPTS))) {
-        throw new InvalidCodeError("Too many wrong codes for this hold; release it and hold again");
+      const tooMany = () =>
+        new InvalidCodeError("Too many wrong codes for this hold; release it and hold again");
+      if (hold.attempts >= config.OTP_MAX_ATTEMPTS) throw tooMany();
+      const right = hash.equal(await hash.hash("hold_code", `${hold.id}:${code}`), hold.codeHash);
+      // No answer about a code before its check is counted within the limit, so simultaneous
+      // guesses cannot outrun it. A right code is counted by the booking commit itself where that
+      // commit also consumes the hold (it checks the hold's count); elsewhere here, first.
+      if (!right || !deps.writer.consumesHoldInCommit) {
+        if (!(await holds.reserveAttempt(hold.id, config.OTP_MAX_ATTEMPTS))) throw tooMany();
       }
-      const candidate = await hash.hash("hold_code", `${hold.id}:${code}`);
-      if (!hash.equal(candidate, hold.codeHash)) {
+      if (!right) {
         metrics.bookings.inc({ step: "confirm", outcome: "invalid_code" });
         throw new InvalidCodeError();
       }
@@ -304,7 +309,11 @@ export function createBookingService(deps: BookingDeps) {
       );
       let booked: AppointmentRecord;
       try {
-        booked = await deps.writer.write(change, { step: "confirm", consumes: hold });
+        booked = await deps.writer.write(change, {
+          step: "confirm",
+          consumes: hold,
+          maxAttempts: config.OTP_MAX_ATTEMPTS,
+        });
       } catch (err) {
         metrics.bookings.inc({
           step: "confirm",

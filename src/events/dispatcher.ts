@@ -8,11 +8,14 @@
  * of the event finds `done` and only deletes its entry. A failing handler releases the lease and
  * the entry moves to a later due time (`retryBaseMs · 2^attempt`, capped at an hour); after
  * `maxAttempts` tries it goes to the dead-letter list. `deliver` is a plain function: the relay,
- * the inline notice and unit tests call it with their own clock.
+ * the inline notice and unit tests call it with their own clock. `deliverAll` claims the leases
+ * of up to ten entries in one commit (one check each), and done marks are blind writes that go
+ * through the group commit (src/stores/kv/group_commit.ts): concurrent deliveries share one.
  */
 import type { Logger } from "../observability/logger.ts";
 import { errorFields, redactText } from "../observability/logger.ts";
-import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { createGroupCommit, type GroupCommit } from "../stores/kv/group_commit.ts";
+import { commit, getManyChunked, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { eventDlqKey, eventHandledKey } from "../stores/kv/keys.ts";
 import { newDeadLetter } from "./dead_letters.ts";
 import type { EventEnvelope, EventHandler } from "./event_types.ts";
@@ -29,6 +32,8 @@ const HANDLED_TTL_MS = 30 * 24 * 3_600_000;
 /** How long one delivery may run before another instance takes it over as crashed (default). */
 export const LEASE_MS = 60_000;
 const MAX_BACKOFF_MS = 3_600_000;
+/** Leases claimed per commit: one check each, and a `denokv` server takes at most 10. */
+export const CLAIM_CHUNK = 10;
 
 export interface DispatcherDeps {
   kv: Deno.Kv;
@@ -40,29 +45,66 @@ export interface DispatcherDeps {
   /** Default LEASE_MS; config EVENT_LEASE_MS. */
   leaseMs?: number;
   onRetry?: (handler: string) => void;
+  /** Done marks of concurrent deliveries share a commit (default: this dispatcher's own). */
+  group?: GroupCommit;
 }
 
 export interface Dispatcher {
   deliver(envelope: EventEnvelope): Promise<DeliveryOutcome>;
+  /**
+   * Delivers entries in chunks of CLAIM_CHUNK: one commit claims a chunk's leases, its handlers
+   * run together, and their done marks share commits. Outcomes in the order of `envelopes`.
+   */
+  deliverAll(envelopes: EventEnvelope[]): Promise<DeliveryOutcome[]>;
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { kv, now, log, retryBaseMs, maxAttempts } = deps;
   const leaseMs = deps.leaseMs ?? LEASE_MS;
   const byName = new Map(deps.handlers.map((h) => [h.name, h]));
+  const group = deps.group ?? createGroupCommit(kv);
 
-  async function claim(key: Deno.KvKey, nowMs: number): Promise<"claimed" | "done" | "busy"> {
-    const entry = await withKvRetry(() => kv.get<HandledRecord>(key));
+  type Claim = "claimed" | "done" | "busy";
+
+  function state(entry: Deno.KvEntryMaybe<HandledRecord>, nowMs: number): Claim | "free" {
     if (entry.value?.state === "done") return "done";
-    if (entry.value && entry.value.leaseUntilMs > nowMs) return "busy";
+    return entry.value && entry.value.leaseUntilMs > nowMs ? "busy" : "free";
+  }
+
+  const lease = (nowMs: number): HandledRecord => ({
+    state: "running",
+    leaseUntilMs: nowMs + leaseMs,
+  });
+
+  async function claim(key: Deno.KvKey, nowMs: number): Promise<Claim> {
+    const entry = await withKvRetry(() => kv.get<HandledRecord>(key));
+    const found = state(entry, nowMs);
+    if (found !== "free") return found;
     const res = await commit(() =>
-      kv.atomic().check(entry).set(
-        key,
-        { state: "running", leaseUntilMs: nowMs + leaseMs } satisfies HandledRecord,
-        { expireIn: HANDLED_TTL_MS },
-      )
+      kv.atomic().check(entry).set(key, lease(nowMs), { expireIn: HANDLED_TTL_MS })
     );
     return res.ok ? "claimed" : "busy";
+  }
+
+  /**
+   * The leases of up to CLAIM_CHUNK entries in one commit (one check each). Should another
+   * instance have moved one of them meanwhile, the chunk is claimed one by one instead.
+   */
+  async function claimChunk(keys: Deno.KvKey[], nowMs: number): Promise<Claim[]> {
+    const entries = await getManyChunked<HandledRecord>(kv, keys);
+    const out: (Claim | "free")[] = entries.map((e) => state(e, nowMs));
+    const free = out.flatMap((s, i) => s === "free" ? [i] : []);
+    if (free.length > 0) {
+      const res = await commit(() => {
+        const op = kv.atomic();
+        for (const i of free) {
+          op.check(entries[i]).set(keys[i], lease(nowMs), { expireIn: HANDLED_TTL_MS });
+        }
+        return op;
+      });
+      for (const i of free) out[i] = res.ok ? "claimed" : await claim(keys[i], nowMs);
+    }
+    return out as Claim[];
   }
 
   async function deadLetter(
@@ -78,56 +120,100 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     });
   }
 
-  return {
-    async deliver(envelope) {
-      const nowMs = now();
-      const { event } = envelope;
-      if (envelope.notBeforeMs > nowMs) return "deferred";
+  /** Runs the handler of a claimed entry, then marks it done, retries or dead-letters it. */
+  async function run(
+    envelope: EventEnvelope,
+    handler: EventHandler,
+    key: Deno.KvKey,
+    nowMs: number,
+  ): Promise<DeliveryOutcome> {
+    const { event } = envelope;
+    try {
+      await handler.handle(event, { now: nowMs, attempt: envelope.attempt, maxAttempts });
+    } catch (err) {
+      const next = envelope.attempt + 1;
+      const fields = {
+        handler: handler.name,
+        eventId: event.id,
+        type: event.type,
+        attempt: next,
+      };
+      if (next >= maxAttempts) {
+        await deadLetter(envelope, errorMessage(err), nowMs, key);
+        log.error("event handler gave up; dead-lettered", { ...fields, ...errorFields(err) });
+        return "dead";
+      }
+      deps.onRetry?.(handler.name);
+      log.warn("event handler failed; will retry", { ...fields, ...errorFields(err) });
+      const delay = Math.min(MAX_BACKOFF_MS, retryBaseMs * 2 ** envelope.attempt);
+      const retry = { ...envelope, attempt: next, notBeforeMs: nowMs + delay };
+      await commit(() => addToOutbox(kv.atomic().delete(key).delete(dueKeyOf(envelope)), [retry]));
+      return "retry";
+    }
+    // Blind: the lease is ours, and a second done mark (a lease taken over) writes the same.
+    await group.write(
+      (op) =>
+        op.set(key, { state: "done", leaseUntilMs: 0 } satisfies HandledRecord, {
+          expireIn: HANDLED_TTL_MS,
+        }).delete(dueKeyOf(envelope)),
+      2,
+    );
+    return "done";
+  }
+
+  async function deliverChunk(envelopes: EventEnvelope[]): Promise<DeliveryOutcome[]> {
+    const nowMs = now();
+    const out: (DeliveryOutcome | null)[] = envelopes.map(() => null);
+    const ready: { i: number; handler: EventHandler; key: Deno.KvKey }[] = [];
+    const seen = new Set<string>();
+    for (const [i, envelope] of envelopes.entries()) {
+      if (envelope.notBeforeMs > nowMs) {
+        out[i] = "deferred";
+        continue;
+      }
+      // Two copies of one (handler, event) in a chunk: the second waits for a later pass.
+      const once = `${envelope.handler}\u0000${envelope.event.id}`;
+      if (seen.has(once)) {
+        out[i] = "busy";
+        continue;
+      }
+      seen.add(once);
       const handler = byName.get(envelope.handler);
       if (!handler) {
         await deadLetter(envelope, `No handler named ${envelope.handler}`, nowMs);
-        return "dead";
+        out[i] = "dead";
+        continue;
       }
-      const key = eventHandledKey(handler.name, event.id);
-      const claimed = await claim(key, nowMs);
-      if (claimed === "done") {
-        await commit(() => kv.atomic().delete(dueKeyOf(envelope)));
-        return "duplicate";
+      ready.push({ i, handler, key: eventHandledKey(handler.name, envelope.event.id) });
+    }
+    const claims = ready.length > 0 ? await claimChunk(ready.map((r) => r.key), nowMs) : [];
+    await Promise.all(ready.map(async ({ i, handler, key }, n) => {
+      const envelope = envelopes[i];
+      if (claims[n] === "done") {
+        // Blind: a later copy of a handled event (a relay moved it twice, a replay).
+        await group.write((op) => op.delete(dueKeyOf(envelope)), 1);
+        out[i] = "duplicate";
+      } else if (claims[n] === "busy") {
+        // Another instance runs it; the entry stays and is looked at again on a later pass.
+        out[i] = "busy";
+      } else {
+        out[i] = await run(envelope, handler, key, nowMs);
       }
-      // Another instance runs it; the entry stays and is looked at again on a later pass.
-      if (claimed === "busy") return "busy";
-      try {
-        await handler.handle(event, { now: nowMs, attempt: envelope.attempt, maxAttempts });
-      } catch (err) {
-        const next = envelope.attempt + 1;
-        const fields = {
-          handler: handler.name,
-          eventId: event.id,
-          type: event.type,
-          attempt: next,
-        };
-        if (next >= maxAttempts) {
-          await deadLetter(envelope, errorMessage(err), nowMs, key);
-          log.error("event handler gave up; dead-lettered", { ...fields, ...errorFields(err) });
-          return "dead";
-        }
-        deps.onRetry?.(handler.name);
-        log.warn("event handler failed; will retry", { ...fields, ...errorFields(err) });
-        const delay = Math.min(MAX_BACKOFF_MS, retryBaseMs * 2 ** envelope.attempt);
-        const retry = { ...envelope, attempt: next, notBeforeMs: nowMs + delay };
-        await commit(() =>
-          addToOutbox(kv.atomic().delete(key).delete(dueKeyOf(envelope)), [retry])
-        );
-        return "retry";
+    }));
+    return out as DeliveryOutcome[];
+  }
+
+  return {
+    async deliver(envelope) {
+      return (await deliverChunk([envelope]))[0];
+    },
+
+    async deliverAll(envelopes) {
+      const out: DeliveryOutcome[] = [];
+      for (let i = 0; i < envelopes.length; i += CLAIM_CHUNK) {
+        out.push(...await deliverChunk(envelopes.slice(i, i + CLAIM_CHUNK)));
       }
-      await commit(() =>
-        kv.atomic()
-          .set(key, { state: "done", leaseUntilMs: 0 } satisfies HandledRecord, {
-            expireIn: HANDLED_TTL_MS,
-          })
-          .delete(dueKeyOf(envelope))
-      );
-      return "done";
+      return out;
     },
   };
 }

@@ -9,6 +9,7 @@ import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { GroupCommit } from "../stores/kv/group_commit.ts";
 import type { HoldStore, RecordStores } from "../stores/ports.ts";
 import type { WaitlistService } from "../waitlist/waitlist_service.ts";
 import type { WebhookService } from "../webhooks/webhook_service.ts";
@@ -54,6 +55,8 @@ export interface EventRuntimeDeps {
   waitlist: WaitlistService;
   settings: EventSettings;
   onRetry?: (handler: string) => void;
+  /** The process's group commit for blind writes (done marks). */
+  group?: GroupCommit;
   onStats?: (stats: OutboxStats) => void;
   /** A hold expired unconfirmed (counted by its expiry check, whether or not anyone touched it). */
   onHoldExpired?: () => void;
@@ -100,6 +103,7 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
     maxAttempts: settings.maxAttempts,
     leaseMs: settings.leaseMs,
     onRetry: deps.onRetry,
+    group: deps.group,
   });
   const relay = createOutboxRelay({
     kv,

@@ -9,7 +9,7 @@
 import type { Logger } from "../observability/logger.ts";
 import { errorFields } from "../observability/logger.ts";
 import type { AppointmentStore } from "../stores/ports.ts";
-import type { DeliveryOutcome, Dispatcher } from "./dispatcher.ts";
+import { CLAIM_CHUNK, type DeliveryOutcome, type Dispatcher } from "./dispatcher.ts";
 import { listDue, type OutboxStats, outboxStats, writeToOutbox } from "./outbox.ts";
 
 export interface RelayDeps {
@@ -51,15 +51,16 @@ export function createOutboxRelay(deps: RelayDeps) {
     const due = await listDue(kv, now(), batch);
     let i = 0;
     const outcomes: DeliveryOutcome[] = [];
+    // Lanes of chunks: one commit claims a chunk's leases, and a slow handler holds up one lane.
     await Promise.all(Array.from({ length: PARALLEL }, async () => {
       while (i < due.length) {
-        const envelope = due[i++];
+        const chunk = due.slice(i, i += CLAIM_CHUNK);
         try {
-          outcomes.push(await dispatcher.deliver(envelope));
+          outcomes.push(...await dispatcher.deliverAll(chunk));
         } catch (err) {
           log.warn("outbox delivery failed; it stays for the next pass", {
-            handler: envelope.handler,
-            eventId: envelope.event.id,
+            handlers: [...new Set(chunk.map((e) => e.handler))].join(","),
+            events: chunk.length,
             ...errorFields(err),
           });
         }

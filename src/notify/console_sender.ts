@@ -1,11 +1,13 @@
 /**
  * The embedded message sender: keeps every message in a development outbox in KV (read by
  * `GET /v1/dev/outbox` and by tests) and logs that a message went out, without the phone or body.
- * Refused in production by config.
+ * Refused in production by config. Messages are blind writes, so concurrent sends share a commit
+ * (group_commit.ts).
  */
 import type { Logger } from "../observability/logger.ts";
 import { newId } from "../crypto/random.ts";
 import { commit } from "../stores/kv/kv_commit.ts";
+import { createGroupCommit, type GroupCommit } from "../stores/kv/group_commit.ts";
 import { keySpace, outboxByToKey, outboxByToPrefix, outboxKey } from "../stores/kv/keys.ts";
 import type { MessageSender } from "./message_sender.ts";
 
@@ -20,7 +22,11 @@ export interface OutboxMessage {
 
 const OUTBOX_TTL_MS = 60 * 60 * 1000;
 
-export function createConsoleSender(kv: Deno.Kv, log: Logger): MessageSender {
+export function createConsoleSender(
+  kv: Deno.Kv,
+  log: Logger,
+  group: GroupCommit = createGroupCommit(kv),
+): MessageSender {
   return {
     name: "console",
     async send(message) {
@@ -34,10 +40,11 @@ export function createConsoleSender(kv: Deno.Kv, log: Logger): MessageSender {
         channel: message.channel,
         sentAt: new Date(sentAtMs).toISOString(),
       };
-      await commit(() =>
-        kv.atomic()
-          .set(outboxKey(sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS })
-          .set(outboxByToKey(message.to, sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS })
+      await group.write(
+        (op) =>
+          op.set(outboxKey(sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS })
+            .set(outboxByToKey(message.to, sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS }),
+        2,
       );
       log.info("message sent to dev outbox", { channel: message.channel, messageId: id });
       return { providerId: id };

@@ -64,13 +64,24 @@ export interface AppointmentQuery {
 }
 
 /**
+ * What another store adds to a KV commit it does not own (a hold used up by the booking that
+ * consumes it): called once per attempt of that commit, after the doctor's calendar entry was
+ * read, it reads what it needs, throws to refuse, and returns the checks and mutations to add.
+ */
+export type CommitPart = () => Promise<(op: Deno.AtomicOperation) => Deno.AtomicOperation>;
+
+/**
  * Every appointment write carries `outbox`: the envelopes of the events the change causes. An
  * adapter stores them with the change, atomically (KV: in the same commit; MongoDB: inside the
  * appointment document, until `pendingEvents`/`clearPendingEvents` relay them). Only the
  * appointment writer (src/booking/appointment_writer.ts) calls `book`, `bookMany`, `transition`.
  */
 export interface AppointmentStore {
-  /** True where events wait inside records (MongoDB) and must be moved to the KV outbox. */
+  /**
+   * True where events wait inside records (MongoDB) and must be moved to the KV outbox. False
+   * where a write is one KV commit: then `book` and `transition` add their `alongside` part (the
+   * consumed hold) to that commit; where true they never get one.
+   */
   readonly eventsInRecords: boolean;
   /**
    * Claims every 5-minute cell of [startMs, endMs) for the doctor and writes the appointment, as one
@@ -79,7 +90,11 @@ export interface AppointmentStore {
    * when any cell is claimed by another active appointment. Booking the same id again returns the
    * stored appointment (idempotent retry) and stores no events again.
    */
-  book(appointment: AppointmentRecord, outbox?: EventEnvelope[]): Promise<AppointmentRecord>;
+  book(
+    appointment: AppointmentRecord,
+    outbox?: EventEnvelope[],
+    alongside?: CommitPart,
+  ): Promise<AppointmentRecord>;
   /**
    * Books several appointments of one doctor all or nothing (a therapy course): either every one
    * is stored with its claims and `outbox`, or none is and `SlotUnavailableError` is thrown.
@@ -99,6 +114,7 @@ export interface AppointmentStore {
     prev: AppointmentRecord,
     next: AppointmentRecord,
     outbox?: EventEnvelope[],
+    alongside?: CommitPart,
   ): Promise<AppointmentRecord>;
   /** Events stored inside records and not yet relayed (always empty where commits are atomic). */
   pendingEvents(limit: number): Promise<{ appointmentId: string; envelopes: EventEnvelope[] }[]>;
@@ -183,10 +199,18 @@ export interface HoldStore {
   ): Promise<void>;
   get(id: string): Promise<HoldRecord | null>;
   /**
-   * Counts one check of the hold's code before it is compared; false when `max` checks were
-   * already counted (or the hold is gone), so a burst of guesses compares at most `max`.
+   * Counts one check of the hold's code; false when `max` checks were already counted (or the
+   * hold is gone). A code's answer is given only once it was counted within the limit, so a burst
+   * of guesses learns at most `max` answers.
    */
   reserveAttempt(holdId: string, max: number): Promise<boolean>;
+  /**
+   * The removal of a hold as part of the KV commit that uses it up (a booking on KV records):
+   * the part refuses a hold that is gone (404), lapsed (410) or, with `maxAttempts`, has that many
+   * code checks counted (422), and checks the hold's entry, so a code check counted meanwhile
+   * makes the commit run again. Counts as the right code's own check.
+   */
+  consumption(hold: HoldRecord, options: { nowMs: number; maxAttempts?: number }): CommitPart;
   /** Removes the holds (one doctor) and frees their cells, with `outbox`. Safe to call twice. */
   remove(holds: HoldRecord | HoldRecord[], outbox?: EventEnvelope[]): Promise<void>;
   /** Live holds of a doctor overlapping [fromMs, toMs), each with its expiry. */

@@ -58,32 +58,58 @@ Deno.test("login codes: 80 simultaneous guesses check at most OTP_MAX_ATTEMPTS, 
   }
 });
 
-Deno.test("hold codes: 60 simultaneous wrong codes burn the hold's code, never 500", async () => {
-  await using app = await startApp({
+/** A held slot on an app with MAX_ATTEMPTS, and a way to send many codes for it at once. */
+async function heldSlot() {
+  const app = await startApp({
     OTP_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
     API_REQUESTS_PER_MINUTE_PER_USER: "10000",
     API_REQUESTS_PER_MINUTE_PER_IP: "10000",
   });
-  const { api } = app;
-  const { patient, holdId, code: right } = await holdFirstSlot(api);
-  const answers = await Promise.all(
-    Array.from(
-      { length: 60 },
-      (_, i) =>
-        api.request<Problem>("POST", `/v1/holds/${holdId}/confirm`, {
-          token: patient.accessToken,
-          body: { code: wrong(right, i) },
-        }),
-    ),
-  );
+  const { patient, holdId, code: right } = await holdFirstSlot(app.api);
+  const confirm = (code: string) =>
+    app.api.request<Problem>("POST", `/v1/holds/${holdId}/confirm`, {
+      token: patient.accessToken,
+      body: { code },
+    });
+  return { app, right, confirm, burst: (codes: string[]) => Promise.all(codes.map(confirm)) };
+}
+
+Deno.test("hold codes: 60 simultaneous wrong codes burn the hold's code, never 500", async () => {
+  const { app, right, confirm, burst } = await heldSlot();
+  await using _app = app;
+  const answers = await burst(Array.from({ length: 60 }, (_, i) => wrong(right, i)));
   const { serverErrors, checked } = tally(answers);
   assert.deepEqual(serverErrors.map((r) => r.body), []);
   assert.ok(checked.length <= MAX_ATTEMPTS, `${checked.length} codes checked`);
-  const late = await api.request<Problem>("POST", `/v1/holds/${holdId}/confirm`, {
-    token: patient.accessToken,
-    body: { code: right },
-  });
+  const late = await confirm(right);
   assert.equal(late.status, 422, JSON.stringify(late.body));
+});
+
+Deno.test("hold codes: the right code racing 60 wrong ones books only if counted within the limit", async () => {
+  const { app, right, confirm, burst } = await heldSlot();
+  await using _app = app;
+  const answers = await burst(
+    Array.from({ length: 60 }, (_, i) => i === 30 ? right : wrong(right, i)),
+  );
+  assert.deepEqual(answers.filter((r) => r.status >= 500).map((r) => r.body), []);
+  // Plain "wrong code" answers: each was counted before it was given.
+  const wrongAnswers = answers.filter((r, i) =>
+    i !== 30 && r.status === 422 &&
+    r.body.code === "invalid_code" && !EXHAUSTED.test(r.body.detail ?? "")
+  ).length;
+  const booked = answers[30].status === 201;
+  assert.ok(
+    wrongAnswers + (booked ? 1 : 0) <= MAX_ATTEMPTS,
+    `${wrongAnswers} wrong answers and booked=${booked} with a limit of ${MAX_ATTEMPTS}`,
+  );
+  if (!booked) {
+    assert.equal(answers[30].status, 422, JSON.stringify(answers[30].body));
+    assert.equal(
+      (await confirm(right)).status,
+      422,
+      "the right code after the limit must not book",
+    );
+  }
 });
 
 Deno.test("wrong codes for a phone with no code outstanding lock nobody out", async () => {

@@ -3,11 +3,12 @@
  * 5-minute cell an active appointment covers, written in the same atomic commit as the
  * appointment and its outbox entries, so a doctor's time is claimed by exactly one appointment or
  * by none. Claims are plain mutations: the commit checks the doctor's calendar version instead
- * (calendar.ts), which every writer of claims bumps — 1 or 2 checks per commit.
+ * (calendar.ts), which every writer of claims bumps — 1 or 2 checks per commit, plus those of a
+ * part another store adds (the consumed hold: its entry and the patient's hold list).
  */
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
-import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
+import type { AppointmentQuery, AppointmentStore, CommitPart, Page } from "../ports.ts";
 import { type AppointmentRecord, cellsOf, isActive, MAX_CLAIM_MS } from "../records.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
@@ -69,7 +70,11 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
     return { items, nextCursor: hasMore && last ? encodeCursor([last.startMs, last.id]) : null };
   }
 
-  function bookMany(list: AppointmentRecord[], outbox: EventEnvelope[] = []) {
+  function bookMany(
+    list: AppointmentRecord[],
+    outbox: EventEnvelope[] = [],
+    alongside?: CommitPart,
+  ) {
     const doctorId = list[0]?.doctorId;
     if (!doctorId || list.some((a) => a.doctorId !== doctorId)) {
       throw new RangeError("Appointments booked together must all be with one doctor");
@@ -85,7 +90,10 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
         throw new ConflictError("version_conflict", "Part of this booking exists already; reload");
       }
       const cells = list.flatMap((a) => claimedCells(a).map((c) => claimKey(doctorId, c)));
-      const claims = await getManyChunked<string>(kv, cells);
+      const [claims, addAlongside] = await Promise.all([
+        getManyChunked<string>(kv, cells),
+        alongside?.(),
+      ]);
       if (claims.some((e) => e.value !== null && !ids.has(e.value))) {
         throw new SlotUnavailableError();
       }
@@ -99,6 +107,7 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
             for (const cell of claimedCells(a)) op.set(claimKey(doctorId, cell), a.id);
             setRecord(op, a);
           }
+          addAlongside?.(op);
           return addToOutbox(op, outbox);
         },
       };
@@ -110,12 +119,12 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
     get,
     bookMany,
 
-    async book(appointment, outbox) {
-      const [booked] = await bookMany([appointment], outbox);
+    async book(appointment, outbox, alongside) {
+      const [booked] = await bookMany([appointment], outbox, alongside);
       return booked;
     },
 
-    transition(prev, next, outbox = []) {
+    transition(prev, next, outbox = [], alongside) {
       return commitOnCalendar(kv, next.doctorId, "change the appointment", async () => {
         const current = await withKvRetry(() => kv.get<AppointmentRecord>(appointmentKey(prev.id)));
         if (!current.value || current.value.version !== prev.version) {
@@ -128,10 +137,10 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
         const before = new Set(claimedCells(stored));
         const after = new Set(claimedCells(next));
         const fresh = [...after].filter((c) => !before.has(c));
-        const claims = await getManyChunked<string>(
-          kv,
-          fresh.map((c) => claimKey(next.doctorId, c)),
-        );
+        const [claims, addAlongside] = await Promise.all([
+          getManyChunked<string>(kv, fresh.map((c) => claimKey(next.doctorId, c))),
+          alongside?.(),
+        ]);
         if (claims.some((e) => e.value !== null && e.value !== next.id)) {
           throw new SlotUnavailableError();
         }
@@ -148,6 +157,7 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
                 .delete(apptByPatientKey(stored.patientId, stored.startMs, stored.id));
             }
             setRecord(op, next);
+            addAlongside?.(op);
             return addToOutbox(op, outbox);
           },
         };

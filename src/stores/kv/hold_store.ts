@@ -4,10 +4,17 @@
  * calendar version (calendar.ts): the cells are read after the version, and the commit checks the
  * version, the new hold's id and the patient's list of active holds — at most 3 checks however
  * long the slot, so two holds never overlap and a patient never exceeds the limit. A course holds
- * all its sessions in one such commit, with its own record alongside.
+ * all its sessions in one such commit, with its own record alongside. A booking on KV records
+ * removes the hold it uses up in its own commit (`consumption`), so a confirm is one commit.
  * `expireIn` deletes lazily: every value carries `expiresAtMs` and a past one counts as free.
  */
-import { ConflictError, SlotUnavailableError } from "../../errors.ts";
+import {
+  ConflictError,
+  HoldExpiredError,
+  InvalidCodeError,
+  NotFoundError,
+  SlotUnavailableError,
+} from "../../errors.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
 import type { HeldInterval, HoldRecord, HoldStore } from "../ports.ts";
@@ -65,6 +72,34 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
           : "That slot is held by someone else",
       );
     }
+  }
+
+  /** The deletes that free `holds` (one patient's): records, index, own cells, patient's list. */
+  async function plannedRemoval(holds: HoldRecord[]) {
+    const patientId = holds[0].patientId;
+    if (holds.some((h) => h.patientId !== patientId)) {
+      throw new RangeError("Holds released together share a patient");
+    }
+    const ids = new Set(holds.map((h) => h.id));
+    const [cells, mine] = await Promise.all([
+      getManyChunked<CellValue>(
+        kv,
+        holds.flatMap((h) => cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c))),
+      ),
+      withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(patientId))),
+    ]);
+    return (op: Deno.AtomicOperation) => {
+      op.check(mine);
+      for (const h of holds) {
+        op.delete(holdKey(h.id)).delete(holdByDoctorKey(h.doctorId, h.startMs, h.id));
+      }
+      // Only our own marks: an expired cell may already be another hold's.
+      for (const e of cells) if (e.value && ids.has(e.value.holdId)) op.delete(e.key);
+      const rest = (mine.value ?? []).filter((h) => !ids.has(h.holdId));
+      if (rest.length > 0) op.set(patientHoldsKey(patientId), rest);
+      else op.delete(patientHoldsKey(patientId));
+      return op;
+    };
   }
 
   /** The cell, index and record mutations of new holds. */
@@ -150,31 +185,30 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     async remove(target, outbox: EventEnvelope[] = []) {
       const holds = Array.isArray(target) ? target : [target];
       if (holds.length === 0) return;
-      const patientIds = [...new Set(holds.map((h) => h.patientId))];
-      if (patientIds.length !== 1) throw new RangeError("Holds released together share a patient");
-      const ids = new Set(holds.map((h) => h.id));
       await commitOnCalendar(kv, oneDoctor(holds), "release the hold", async () => {
-        const cells = await getManyChunked<CellValue>(
-          kv,
-          holds.flatMap((h) => cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c))),
-        );
-        const mine = await withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(patientIds[0])));
-        return {
-          result: undefined,
-          build: () => {
-            const op = kv.atomic().check(mine);
-            for (const h of holds) {
-              op.delete(holdKey(h.id)).delete(holdByDoctorKey(h.doctorId, h.startMs, h.id));
-            }
-            // Only our own marks: an expired cell may already be another hold's.
-            for (const e of cells) if (e.value && ids.has(e.value.holdId)) op.delete(e.key);
-            const rest = (mine.value ?? []).filter((h) => !ids.has(h.holdId));
-            if (rest.length > 0) op.set(patientHoldsKey(patientIds[0]), rest);
-            else op.delete(patientHoldsKey(patientIds[0]));
-            return addToOutbox(op, outbox);
-          },
-        };
+        const remove = await plannedRemoval(holds);
+        return { result: undefined, build: () => addToOutbox(remove(kv.atomic()), outbox) };
       });
+    },
+
+    consumption(hold, { nowMs, maxAttempts }) {
+      return async () => {
+        const [entry, remove] = await Promise.all([
+          withKvRetry(() => kv.get<HoldRecord>(holdKey(hold.id))),
+          plannedRemoval([hold]),
+        ]);
+        const stored = entry.value;
+        if (!stored || stored.patientId !== hold.patientId) {
+          throw new NotFoundError(`Hold ${hold.id} does not exist`);
+        }
+        if (stored.expiresAtMs <= nowMs) throw new HoldExpiredError();
+        if (maxAttempts !== undefined && stored.attempts >= maxAttempts) {
+          throw new InvalidCodeError(
+            "Too many wrong codes for this hold; release it and hold again",
+          );
+        }
+        return (op) => remove(op.check(entry));
+      };
     },
 
     async active(doctorId, fromMs, toMs, nowMs) {

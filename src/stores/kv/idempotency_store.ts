@@ -1,9 +1,11 @@
 /**
  * Idempotency records in Deno KV: the first answer to a request with an `Idempotency-Key`, kept
  * for replay. A "pending" record marks a request in flight so a concurrent retry does not run the
- * same work twice; it expires after a minute in case the process died mid-request.
+ * same work twice; it expires after a minute in case the process died mid-request. The stored
+ * answer is a blind write (the pending mark is ours), so concurrent answers share a commit.
  */
 import type { IdempotencyStore } from "../ports.ts";
+import { createGroupCommit, type GroupCommit } from "./group_commit.ts";
 import { commit, withKvRetry } from "./kv_commit.ts";
 import { idempotencyKey, idempotencyScopeRange } from "./keys.ts";
 
@@ -28,7 +30,10 @@ const PENDING_MS = 60_000;
 
 export type { IdempotencyStore } from "../ports.ts";
 
-export function createKvIdempotencyStore(kv: Deno.Kv): IdempotencyStore {
+export function createKvIdempotencyStore(
+  kv: Deno.Kv,
+  group: GroupCommit = createGroupCommit(kv),
+): IdempotencyStore {
   return {
     async begin(scope, key, fingerprint, nowMs) {
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -58,7 +63,10 @@ export function createKvIdempotencyStore(kv: Deno.Kv): IdempotencyStore {
       return { kind: "in_progress" };
     },
     async finish(scope, key, record, ttlMs) {
-      await commit(() => kv.atomic().set(idempotencyKey(scope, key), record, { expireIn: ttlMs }));
+      await group.write(
+        (op) => op.set(idempotencyKey(scope, key), record, { expireIn: ttlMs }),
+        1,
+      );
     },
     async abandon(scope, key) {
       await withKvRetry(() => kv.delete(idempotencyKey(scope, key)));

@@ -67,16 +67,26 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
   assert.equal(cellsWritten(holdCommit, "hold_cell"), 18);
   assert.ok(holdCommit.checks <= 3, `a hold checks ${holdCommit.checks} keys`);
 
-  // Confirm it: 18 claims, the appointment, its outbox entries, one commit.
+  // Confirm it: 18 claims, the appointment, its outbox entries and the hold's removal (its 18
+  // cells, record, index, the patient's list), one commit; no other commit touches the hold.
   from = mark();
   const a = await h.writer.write(
     confirmFromHold(h1, { reasonSealed: null, online: false }, actor, now()),
-    { step: "confirm", consumes: h1 },
+    { step: "confirm", consumes: h1, maxAttempts: 5 },
   );
   const bookCommit = commits.slice(from).find((c) => cellsWritten(c, "claim") > 0)!;
   assert.equal(cellsWritten(bookCommit, "claim"), 18);
   assert.ok(cellsWritten(bookCommit, "event_due") >= 4, "events ride in the booking commit");
-  assert.ok(bookCommit.checks <= 2, `a booking checks ${bookCommit.checks} keys`);
+  assert.equal(cellsWritten(bookCommit, "hold_cell"), 18, "the hold is freed in the same commit");
+  assert.equal(cellsWritten(bookCommit, "hold"), 1);
+  assert.equal(cellsWritten(bookCommit, "patient_holds"), 1);
+  assert.equal(
+    commits.slice(from).filter((c) => c !== bookCommit && cellsWritten(c, "hold") > 0).length,
+    0,
+  );
+  assert.equal(await h.holds.get(h1.id), null);
+  // The calendar, the hold's entry (its code checks) and the patient's hold list.
+  assert.ok(bookCommit.checks <= 3, `a booking checks ${bookCommit.checks} keys`);
 
   // Reschedule it onto another 90-minute hold, then cancel it.
   const h2 = hold("hld_v2", d.id, p.id, T0 + 4 * HOUR, now());

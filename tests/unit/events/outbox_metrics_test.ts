@@ -34,6 +34,10 @@ Deno.test("the relay reports outbox depth and the oldest due entry's age as gaug
         seen.push(e.event.id);
         return Promise.resolve("busy");
       },
+      deliverAll: (es) => {
+        seen.push(...es.map((e) => e.event.id));
+        return Promise.resolve(es.map(() => "busy" as const));
+      },
     },
     appointments: {
       pendingEvents: () => Promise.resolve([]),

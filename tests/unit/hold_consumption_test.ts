@@ -1,0 +1,73 @@
+/**
+ * The hold a booking uses up is removed in the booking's own commit (HoldStore.consumption):
+ * these pin down the part's refusals and its check on the hold's entry, which is what keeps a
+ * code check counted meanwhile from being outrun by the right code.
+ */
+import assert from "node:assert/strict";
+import { HoldExpiredError, InvalidCodeError, NotFoundError } from "../../src/errors.ts";
+import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
+import type { HoldRecord } from "../../src/stores/ports.ts";
+
+const NOW = Date.UTC(2026, 11, 1, 4, 0);
+
+function hold(id: string, startMs: number): HoldRecord {
+  return {
+    id,
+    doctorId: "doc_1",
+    patientId: "pat_1",
+    start: new Date(startMs).toISOString(),
+    end: new Date(startMs + 30 * 60_000).toISOString(),
+    startMs,
+    endMs: startMs + 30 * 60_000,
+    expiresAtMs: NOW + 600_000,
+    codeHash: "x",
+    attempts: 0,
+    createdAt: new Date(NOW).toISOString(),
+  };
+}
+
+Deno.test("consumption() frees the hold's cells, record and list entry in the caller's commit", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const holds = createKvHoldStore(kv);
+  const h = hold("hld_a", NOW + 3_600_000);
+  const other = hold("hld_b", NOW + 7_200_000);
+  await holds.create(h, 3, NOW);
+  await holds.create(other, 3, NOW);
+  const add = await holds.consumption(h, { nowMs: NOW, maxAttempts: 5 })();
+  assert.equal((await add(kv.atomic()).commit()).ok, true);
+  assert.equal(await holds.get(h.id), null);
+  assert.deepEqual(await holds.active("doc_1", NOW, NOW + 86_400_000, NOW), [
+    { startMs: other.startMs, endMs: other.endMs, expiresAtMs: other.expiresAtMs },
+  ]);
+  assert.equal(await holds.countActiveForPatient("pat_1", NOW), 1);
+  kv.close();
+});
+
+Deno.test("consumption() fails the commit when a code check was counted after it read the hold", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const holds = createKvHoldStore(kv);
+  const h = hold("hld_a", NOW + 3_600_000);
+  await holds.create(h, 3, NOW);
+  const add = await holds.consumption(h, { nowMs: NOW, maxAttempts: 1 })();
+  // A wrong guess is counted in between: it reaches the limit of 1.
+  assert.equal(await holds.reserveAttempt(h.id, 1), true);
+  assert.equal((await add(kv.atomic()).commit()).ok, false);
+  // Read again, the part refuses: no answer for the right code past the limit.
+  await assert.rejects(holds.consumption(h, { nowMs: NOW, maxAttempts: 1 })(), InvalidCodeError);
+  assert.notEqual(await holds.get(h.id), null, "the hold stays until released or expired");
+  kv.close();
+});
+
+Deno.test("consumption() refuses a hold that is gone (404) or has lapsed (410)", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const holds = createKvHoldStore(kv);
+  const h = hold("hld_a", NOW + 3_600_000);
+  await holds.create(h, 3, NOW);
+  await assert.rejects(
+    holds.consumption(h, { nowMs: h.expiresAtMs })(),
+    HoldExpiredError,
+  );
+  await holds.remove(h);
+  await assert.rejects(holds.consumption(h, { nowMs: NOW })(), NotFoundError);
+  kv.close();
+});
