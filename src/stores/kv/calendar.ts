@@ -8,10 +8,15 @@
  * A step reads what it needs (cells, records) after the calendar entry, decides, and returns the
  * operation to commit; if anything moved meanwhile the commit fails and the step runs again on
  * fresh reads.
+ *
+ * The same commit bumps ["calendar_epoch"], one counter for all doctors (a `sum`, so it adds no
+ * check and writers of different doctors still never contend): while it is unchanged, no
+ * doctor's calendar moved, which lets listings confirm many doctors' versions with one read
+ * (calendar_versions.ts).
  */
 import { ServiceUnavailableError } from "../../errors.ts";
 import { commit, withKvRetry } from "./kv_commit.ts";
-import { calendarKey } from "./keys.ts";
+import { calendarEpochKey, calendarKey } from "./keys.ts";
 
 /** Enough for dozens of writers racing on one doctor; each lost round costs one read and commit. */
 const MAX_TRIES = 100;
@@ -35,6 +40,7 @@ export async function commitOnCalendar<T>(
     if (!planned.build) return planned.result;
     const res = await commit(() =>
       planned.build().check(calendar).set(key, (calendar.value ?? 0) + 1)
+        .sum(calendarEpochKey, 1n)
     );
     if (res.ok) return planned.result;
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 1 + attempt)));

@@ -2,8 +2,9 @@
  * An in-process view of each doctor's busy time (active appointments and live holds), kept exact
  * by the doctor's calendar version (calendar.ts), for slot listings on the KV records store.
  *
- * Every read takes the calendar version (one small `get`); the doctor record and busy intervals
- * loaded under the same version are reused from memory. Why that is exact: every hold, release,
+ * Every read takes the calendar version from a store read that began after the call (one small
+ * read, coalesced with concurrent listings' by calendar_versions.ts); the doctor record and busy
+ * intervals loaded under the same version are reused from memory. Why that is exact: every hold, release,
  * confirm, cancel, reschedule and course, and every change of the doctor's record or hours
  * (doctor_store.ts), on any instance sharing the KV, bumps the version in the commit that makes
  * the change; what is loaded is read after the version was, so it reflects at least every change
@@ -17,8 +18,9 @@
 import type { Interval } from "../../domain/slots.ts";
 import type { AppointmentStore, HoldStore } from "../ports.ts";
 import type { DoctorRecord } from "../records.ts";
+import { createCalendarVersions } from "./calendar_versions.ts";
 import { withKvRetry } from "./kv_commit.ts";
-import { calendarKey, doctorKey } from "./keys.ts";
+import { doctorKey } from "./keys.ts";
 
 /** A doctor and their busy time as of a store read that began after `read()` was called. */
 export interface DoctorCalendar {
@@ -83,6 +85,7 @@ export function createKvCalendarView(
   const maxDoctors = options.maxDoctors ?? 10_000;
   const aheadMs = (options.aheadDays ?? 16) * DAY_MS;
   const entries = new Map<string, Entry>();
+  const versions = createCalendarVersions(kv, maxDoctors);
 
   function entryFor(doctorId: string, version: string): Entry {
     let entry = entries.get(doctorId);
@@ -103,8 +106,7 @@ export function createKvCalendarView(
 
   return {
     async read(doctorId) {
-      const calendar = await withKvRetry(() => kv.get<number>(calendarKey(doctorId)));
-      const entry = entryFor(doctorId, calendar.versionstamp ?? "none");
+      const entry = entryFor(doctorId, (await versions.read(doctorId)) ?? "none");
       // Read after the version, so the record is at least as new as the version says.
       entry.doctor ??= withKvRetry(() => kv.get<DoctorRecord>(doctorKey(doctorId)))
         .then((e) => e.value);

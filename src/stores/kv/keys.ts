@@ -29,6 +29,7 @@
  * | ["ui_session", sha256(sessionToken)]            | UiSession (doctor web UI)    | its TTL       |
  * | ["patient_session", sha256(sessionToken)]       | PatientSession (/book pages) | its TTL       |
  * | ["calendar", doctorId]                          | version (bumped per change)  | -             |
+ * | ["calendar_epoch"]                              | Deno.KvU64 (bumped with any) | -             |
  * | ["event_due", dueMs, eventId, handler]          | EventEnvelope (the outbox)   | -             |
  * | ["event_handled", handler, eventId]             | {state, leaseUntilMs} (lease)| 30 d          |
  * | ["event_dlq", id]                               | DeadLetter (or raw envelope) | -             |
@@ -97,6 +98,7 @@ export const KEY_SPACES = {
   ui_session: { purge: { name: "doctor UI sessions", by: "value" } },
   patient_session: { purge: { name: "patient page sessions", by: "value" } },
   calendar: {},
+  calendar_epoch: {},
   event_due: {},
   event_handled: {},
   event_dlq: {},
@@ -214,6 +216,8 @@ export const eventHandledKey = (handler: string, eventId: string): Deno.KvKey =>
 ];
 /** The doctor's calendar version: every commit that changes the doctor's busy time checks and bumps it. */
 export const calendarKey = (doctorId: string): Deno.KvKey => ["calendar", doctorId];
+/** Bumped in the same commit as any doctor's calendar version: unchanged means no calendar moved. */
+export const calendarEpochKey: Deno.KvKey = ["calendar_epoch"];
 /** The transactional outbox: one entry per (event, handler), ordered by due time. */
 export const eventDueKey = (dueMs: number, eventId: string, handler: string): Deno.KvKey => [
   "event_due",

@@ -1,0 +1,117 @@
+/**
+ * Shared reads of calendar versions on a real in-memory KV, writes going through the real
+ * `commitOnCalendar`: a read never answers from a store read that began before it was asked, the
+ * calendar epoch spares re-reading doctors nothing touched, and concurrent reads share `getMany`s.
+ */
+import assert from "node:assert/strict";
+import { commitOnCalendar } from "../../src/stores/kv/calendar.ts";
+import { createCalendarVersions } from "../../src/stores/kv/calendar_versions.ts";
+import { calendarKey } from "../../src/stores/kv/keys.ts";
+
+/** A KV whose reads take their snapshot at once but answer only when `release()` is called. */
+function slowReadKv(kv: Deno.Kv) {
+  let gate: PromiseWithResolvers<void> | null = null;
+  const reads = { get: 0, getMany: 0, keys: 0 };
+  const held = async <T>(read: Promise<T>) => {
+    const value = await read;
+    if (gate) await gate.promise;
+    return value;
+  };
+  const proxy = new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "get") {
+        return (key: Deno.KvKey) => {
+          reads.get++;
+          reads.keys++;
+          return held(target.get(key));
+        };
+      }
+      if (prop === "getMany") {
+        return (keys: Deno.KvKey[]) => {
+          reads.getMany++;
+          reads.keys += keys.length;
+          return held(target.getMany(keys));
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return {
+    kv: proxy,
+    reads,
+    hold: () => void (gate = Promise.withResolvers()),
+    release: () => {
+      gate?.resolve();
+      gate = null;
+    },
+  };
+}
+
+const bump = (kv: Deno.Kv, doctorId: string) =>
+  commitOnCalendar(
+    kv,
+    doctorId,
+    "test",
+    () => Promise.resolve({ result: 0, build: () => kv.atomic() }),
+  );
+
+async function stamp(kv: Deno.Kv, doctorId: string) {
+  return (await kv.get(calendarKey(doctorId))).versionstamp;
+}
+
+Deno.test("createCalendarVersions() never answers a read from a round that began before it", async () => {
+  await using kv = await Deno.openKv(":memory:");
+  const slow = slowReadKv(kv);
+  const versions = createCalendarVersions(slow.kv);
+  await bump(kv, "d1");
+  const before = await stamp(kv, "d1");
+  assert.equal(await versions.read("d1"), before);
+
+  slow.hold();
+  const early = versions.read("d1"); // its round reads now, and answers late
+  await new Promise((r) => setTimeout(r, 5));
+  await bump(kv, "d1"); // a write answers while that round is in flight
+  const after = await stamp(kv, "d1");
+  const late = versions.read("d1");
+  slow.release();
+  assert.equal(await early, before);
+  assert.equal(await late, after, "a read asked after the write answered saw the old version");
+});
+
+Deno.test("createCalendarVersions() confirms unchanged doctors with one read of the epoch", async () => {
+  await using kv = await Deno.openKv(":memory:");
+  const slow = slowReadKv(kv);
+  const versions = createCalendarVersions(slow.kv);
+  for (const d of ["d1", "d2"]) await bump(kv, d);
+  await Promise.all([versions.read("d1"), versions.read("d2")]);
+
+  const first = { ...slow.reads };
+  assert.deepEqual(
+    await Promise.all([versions.read("d1"), versions.read("d2")]),
+    [await stamp(kv, "d1"), await stamp(kv, "d2")],
+  );
+  assert.deepEqual(
+    { get: slow.reads.get - first.get, getMany: slow.reads.getMany - first.getMany },
+    { get: 1, getMany: 0 },
+  );
+
+  // Another doctor's write moves the epoch: d1 is read again and is still exact.
+  await bump(kv, "d3");
+  assert.equal(await versions.read("d1"), await stamp(kv, "d1"));
+  await bump(kv, "d1");
+  assert.equal(await versions.read("d1"), await stamp(kv, "d1"));
+  assert.equal(await versions.read("never-written"), null);
+});
+
+Deno.test("createCalendarVersions() reads concurrent callers' doctors together, at most 10 keys a read", async () => {
+  await using kv = await Deno.openKv(":memory:");
+  const slow = slowReadKv(kv);
+  const versions = createCalendarVersions(slow.kv);
+  const ids = Array.from({ length: 25 }, (_, i) => `d${i}`);
+  for (const id of ids) await bump(kv, id);
+  const got = await Promise.all([...ids, ...ids].map((id) => versions.read(id)));
+  assert.deepEqual(got, await Promise.all([...ids, ...ids].map((id) => stamp(kv, id))));
+  // 25 doctors, 9 per getMany beside the epoch: 3 reads of at most 10 keys.
+  assert.deepEqual(slow.reads, { get: 0, getMany: 3, keys: 28 });
+});
