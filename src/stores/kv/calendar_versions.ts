@@ -90,8 +90,9 @@ export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): Calend
       }
       if (!running) {
         running = true;
-        // After the current task: requests parsed in the same turn join this first round.
-        queueMicrotask(rounds);
+        // On the next turn of the event loop, so the requests the server takes in together
+        // share the first round (a KV read answers without yielding to the loop).
+        setTimeout(rounds, 0);
       }
       return waiter.promise;
     },
