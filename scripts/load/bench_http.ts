@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { renderProfile, summariseProfile } from "./cpu_profile.ts";
-import { dateInDays, loginWithRetry, seedDoctors } from "./flows.ts";
+import { dateInDays, listSlots, loginWithRetry, seedDoctors } from "./flows.ts";
 import { LoadClient } from "./client.ts";
 import { Recorder } from "./recorder.ts";
 import { readProc, startBaseline } from "./server_process.ts";
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
     const from = dateInDays(1, "Asia/Kolkata");
     const to = dateInDays(7, "Asia/Kolkata");
     const paths = doctors.map((d) => `/v1/doctors/${d.id}/slots?from=${from}&to=${to}`);
-    const probe = await client.request<{ slots: unknown[] }>("GET", paths[0], "probe");
+    const probe = await listSlots(client, doctors[0].id, from, to);
     if (probe.status !== 200 || !probe.body?.slots.length) {
       throw new Error(`Slot listing answered ${probe.status} with no slots`);
     }

@@ -5,12 +5,15 @@
  * A dropped connection (a server being killed) is retried with the same key; a hold or confirm
  * whose answer was lost is retried, never assumed. Every 201 confirm is kept for verification.
  */
-import { type LoadClient, sleep } from "./client.ts";
+import { type LoadClient, type LoadResponse, sleep } from "./client.ts";
 import {
+  confirmHold,
   dateInDays,
   latestCode,
+  listSlots,
   loginWithRetry,
   phoneFor,
+  placeHold,
   type SeededDoctor,
   type Session,
 } from "./flows.ts";
@@ -32,6 +35,8 @@ export interface BookingPhaseOptions {
   /** Bookings spread over this many days starting tomorrow. */
   days: number;
   bookingsPerPatient: number;
+  /** First patient number of this generator (generator processes book as distinct patients). */
+  patientBase?: number;
   onConfirmed?: (count: number) => void;
 }
 
@@ -40,11 +45,6 @@ export interface BookingPhaseResult {
   attempts: number;
   holdConflicts: number;
   retriedAfterConnectionError: number;
-}
-
-interface Slot {
-  start: string;
-  end: string;
 }
 
 const RETRIES = 12;
@@ -59,14 +59,12 @@ export async function runBookingPhase(
   let attempts = 0;
   let holdConflicts = 0;
   let retried = 0;
-  let patients = 0;
+  let patients = o.patientBase ?? 0;
   const maxAttempts = o.target * 20;
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
 
   /** Sends until a non-transient answer or the retries run out (a server restart). */
-  async function persist<T>(
-    send: () => Promise<{ status: number; body: T | null; code: string | null }>,
-  ) {
+  async function persist<T>(send: () => Promise<LoadResponse<T>>) {
     let res = await send();
     for (let i = 0; i < RETRIES && isTransient(res.status) && Date.now() < o.deadlineMs; i++) {
       retried++;
@@ -79,24 +77,14 @@ export async function runBookingPhase(
   async function bookOnce(session: Session): Promise<"booked" | "retry" | "relogin"> {
     const doctor = pick(o.doctors);
     const day = dateInDays(1 + Math.floor(Math.random() * o.days), doctor.timezone);
-    const list = await client.request<{ slots: Slot[] }>(
-      "GET",
-      `/v1/doctors/${doctor.id}/slots?from=${day}&to=${day}`,
-      "GET /v1/doctors/:id/slots",
-    );
+    const list = await listSlots(client, doctor.id, day, day);
     if (list.status !== 200 || !list.body?.slots.length) {
       if (isTransient(list.status)) await sleep(100);
       return "retry";
     }
     const slot = pick(list.body.slots);
     const key = crypto.randomUUID();
-    const hold = await persist(() =>
-      client.request<{ id: string }>("POST", "/v1/holds", "POST /v1/holds", {
-        token: session.accessToken,
-        headers: { "idempotency-key": key },
-        body: { doctorId: doctor.id, start: slot.start },
-      })
-    );
+    const hold = await persist(() => placeHold(client, session, doctor.id, slot.start, key));
     if (hold.status === 401 || hold.code === "hold_limit_reached") return "relogin";
     if (hold.status !== 201 || !hold.body) {
       if (hold.status === 409) holdConflicts++;
@@ -109,14 +97,7 @@ export async function runBookingPhase(
     }
     if (!code) return "retry";
     const holdId = hold.body.id;
-    const done = await persist(() =>
-      client.request<{ appointment: ConfirmedBooking }>(
-        "POST",
-        `/v1/holds/${holdId}/confirm`,
-        "POST /v1/holds/:id/confirm",
-        { token: session.accessToken, body: { code } },
-      )
-    );
+    const done = await persist(() => confirmHold(client, session, holdId, code));
     if (done.status !== 201 || !done.body) return done.status === 401 ? "relogin" : "retry";
     const a = done.body.appointment;
     confirmed.push({

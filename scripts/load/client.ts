@@ -1,58 +1,68 @@
 /**
- * The load generator's HTTP client: one JSON request against the server under test, timed and
- * recorded under a route label (`POST /v1/holds/:id/confirm`), never throwing for an HTTP error
- * or a dropped connection, so a worker can decide what to do next. Loopback only.
+ * The load generator's HTTP client: the typed Vaidya client (clients/vaidya.ts, openapi-fetch over
+ * the types generated from /openapi.json), so every path, parameter, body and answer the
+ * generator uses is checked against the document. Each call is timed and recorded under a route
+ * label (`POST /v1/holds/:id/confirm`) and never throws for an HTTP error or a dropped
+ * connection, so a worker can decide what to do next. Loopback only.
  */
+import { createVaidyaClient, type VaidyaClient } from "../../clients/vaidya.ts";
 import type { Recorder } from "./recorder.ts";
 
 export interface LoadResponse<T> {
   status: number;
-  /** Parsed JSON body, or null when there was none or the connection failed. */
+  /** The typed answer on 2xx, else null (also when the connection failed). */
   body: T | null;
   /** problem+json `code`, "connection_error", "timeout", or null on 2xx. */
   code: string | null;
 }
 
-export interface RequestOptions {
-  body?: unknown;
-  token?: string;
-  headers?: Record<string, string>;
+/** What an openapi-fetch call resolves to, reduced to what the generator reads. */
+interface TypedAnswer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/** Per-call options every typed call takes: the caller's token and the request deadline. */
+export interface CallInit {
+  headers: Record<string, string>;
+  signal: AbortSignal;
 }
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export class LoadClient {
+  readonly api: VaidyaClient;
+
   constructor(readonly baseUrl: string, private readonly recorder: Recorder) {
     if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(baseUrl)) {
       throw new Error(`LoadClient only talks to loopback; found ${baseUrl}`);
     }
+    this.api = createVaidyaClient(baseUrl);
   }
 
-  async request<T = Record<string, unknown>>(
-    method: string,
-    path: string,
+  /**
+   * Sends one typed request (`send(api, init)`, spreading `init` into the call's options) as
+   * `token`, timed and recorded under `endpoint`.
+   */
+  async call<T>(
     endpoint: string,
-    options: RequestOptions = {},
+    token: string | undefined,
+    send: (api: VaidyaClient, init: CallInit) => Promise<TypedAnswer<T>>,
   ): Promise<LoadResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.body !== undefined) headers["content-type"] = "application/json";
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
     const started = performance.now();
     let status = 0;
     let body: T | null = null;
     let code: string | null = null;
     try {
-      const res = await fetch(this.baseUrl + path, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      const { data, error, response } = await send(this.api, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
-      status = res.status;
-      const text = await res.text();
-      body = text ? parseJson<T>(text) : null;
-      if (status >= 300) {
-        const problem = body as { code?: unknown } | null;
+      status = response.status;
+      if (status < 300) body = data ?? null;
+      else {
+        const problem = error as { code?: unknown } | null | undefined;
         code = typeof problem?.code === "string" ? problem.code : `http_${status}`;
       }
     } catch (err) {
@@ -82,14 +92,6 @@ export class LoadClient {
     }
     this.recorder.add({ endpoint, status, ms: performance.now() - started, code });
     return status;
-  }
-}
-
-function parseJson<T>(text: string): T | null {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return null;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The user journeys the load generator drives over the public HTTP API: logging in through the
  * OTP flow with the code from the dev outbox, and seeding doctors as admin (registration plus
- * 09:00–17:00 hours every day). Every call goes through `LoadClient`, so it is timed and counted.
+ * 09:00–17:00 hours every day). Every call goes through `LoadClient`'s typed client, so it is
+ * checked against the OpenAPI document, timed and counted.
  */
 import { type LoadClient, pool } from "./client.ts";
 
@@ -25,29 +26,32 @@ export function phoneFor(prefix: string, salt: number, n: number): string {
 
 /** The newest code sent to `phone`, or null if the outbox has none. */
 export async function latestCode(client: LoadClient, phone: string): Promise<string | null> {
-  const res = await client.request<{ messages: { code: string | null }[] }>(
-    "GET",
-    `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+  const res = await client.call(
     "GET /v1/dev/outbox",
+    undefined,
+    (api, init) => api.GET("/v1/dev/outbox", { params: { query: { to: phone } }, ...init }),
   );
   return res.body?.messages?.[0]?.code ?? null;
 }
 
 /** Logs in through POST /v1/auth/otp, the dev outbox and POST /v1/auth/verify; null on failure. */
 export async function login(client: LoadClient, phone: string): Promise<Session | null> {
-  const otp = await client.request("POST", "/v1/auth/otp", "POST /v1/auth/otp", {
-    body: { phone },
-  });
+  const otp = await client.call(
+    "POST /v1/auth/otp",
+    undefined,
+    (api, init) => api.POST("/v1/auth/otp", { body: { phone }, ...init }),
+  );
   if (otp.status !== 202) return null;
   const code = await latestCode(client, phone);
   if (!code) return null;
-  const res = await client.request<Omit<Session, "phone">>(
-    "POST",
-    "/v1/auth/verify",
+  const res = await client.call(
     "POST /v1/auth/verify",
-    { body: { phone, code } },
+    undefined,
+    (api, init) => api.POST("/v1/auth/verify", { body: { phone, code }, ...init }),
   );
-  return res.status === 200 && res.body ? { ...res.body, phone } : null;
+  if (res.status !== 200 || !res.body) return null;
+  const { accessToken, user } = res.body;
+  return { accessToken, user: { id: user.id, role: user.role }, phone };
 }
 
 /** Logs in, retrying through connection errors (a restarting server) a bounded number of times. */
@@ -76,44 +80,44 @@ export async function seedDoctors(
   const doctors: SeededDoctor[] = [];
   const cities = ["Pune", "Kochi", "Jaipur", "Varanasi", "Mysuru"];
   await pool(count, concurrency, async (i) => {
-    const created = await client.request<SeededDoctor>(
-      "POST",
-      "/v1/admin/doctors",
+    const created = await client.call(
       "POST /v1/admin/doctors",
-      {
-        token: admin.accessToken,
-        body: {
-          name: `Dr. Load ${salt}-${i}`,
-          phone: phoneFor("72", salt, i),
-          specializations: ["Kayachikitsa", "Panchakarma"],
-          languages: ["en", "hi"],
-          city: cities[i % cities.length],
-          timezone: "Asia/Kolkata",
-          slotMinutes: 30,
-          fee: 500,
-        },
-      },
+      admin.accessToken,
+      (api, init) =>
+        api.POST("/v1/admin/doctors", {
+          body: {
+            name: `Dr. Load ${salt}-${i}`,
+            phone: phoneFor("72", salt, i),
+            specializations: ["Kayachikitsa", "Panchakarma"],
+            languages: ["en", "hi"],
+            city: cities[i % cities.length],
+            timezone: "Asia/Kolkata",
+            slotMinutes: 30,
+            fee: 500,
+          },
+          ...init,
+        }),
     );
     if (created.status !== 201 || !created.body) {
       throw new Error(`Cannot seed doctor ${i}: ${created.status} ${JSON.stringify(created.body)}`);
     }
-    const avail = await client.request(
-      "PUT",
-      `/v1/doctors/${created.body.id}/availability`,
+    const id = created.body.id;
+    const avail = await client.call(
       "PUT /v1/doctors/:id/availability",
-      {
-        token: admin.accessToken,
-        body: {
-          weekly: WEEKDAYS.map((day) => ({ day, start: "09:00", end: "17:00" })),
-          overrides: [],
-          minNoticeMinutes: 0,
-          horizonDays: 60,
-        },
-      },
+      admin.accessToken,
+      (api, init) =>
+        api.PUT("/v1/doctors/{id}/availability", {
+          params: { path: { id } },
+          body: {
+            weekly: WEEKDAYS.map((day) => ({ day, start: "09:00", end: "17:00" })),
+            overrides: [],
+            minNoticeMinutes: 0,
+            horizonDays: 60,
+          },
+          ...init,
+        }),
     );
-    if (avail.status !== 200) {
-      throw new Error(`Cannot set hours of doctor ${created.body.id}: ${avail.status}`);
-    }
+    if (avail.status !== 200) throw new Error(`Cannot set hours of doctor ${id}: ${avail.status}`);
     doctors.push({ id: created.body.id, timezone: created.body.timezone });
     onProgress?.(doctors.length);
   });
@@ -123,16 +127,17 @@ export async function seedDoctors(
 /** Doctors already in the store (GET /v1/doctors, paged), at most `max`. */
 export async function existingDoctors(client: LoadClient, max: number): Promise<SeededDoctor[]> {
   const out: SeededDoctor[] = [];
-  let cursor: string | null = null;
+  let cursor: string | undefined;
   for (let page = 0; page < Math.ceil(max / 100) + 1 && out.length < max; page++) {
-    const res: { body: { items: SeededDoctor[]; nextCursor: string | null } | null } = await client
-      .request(
-        "GET",
-        `/v1/doctors?limit=100${cursor ? `&cursor=${cursor}` : ""}`,
-        "GET /v1/doctors",
-      );
+    const after = cursor;
+    const res = await client.call(
+      "GET /v1/doctors",
+      undefined,
+      (api, init) =>
+        api.GET("/v1/doctors", { params: { query: { limit: 100, cursor: after } }, ...init }),
+    );
     out.push(...(res.body?.items ?? []).map((d) => ({ id: d.id, timezone: d.timezone })));
-    cursor = res.body?.nextCursor ?? null;
+    cursor = res.body?.nextCursor ?? undefined;
     if (!cursor) break;
   }
   return out.slice(0, max);
@@ -141,4 +146,51 @@ export async function existingDoctors(client: LoadClient, max: number): Promise<
 /** The local calendar date `days` from now in `timeZone` (YYYY-MM-DD). */
 export function dateInDays(days: number, timeZone: string): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone }).format(Date.now() + days * 86_400_000);
+}
+
+/** GET /v1/doctors/:id/slots for the doctor's calendar days `from`..`to`. */
+export function listSlots(client: LoadClient, doctorId: string, from: string, to: string) {
+  return client.call(
+    "GET /v1/doctors/:id/slots",
+    undefined,
+    (api, init) =>
+      api.GET("/v1/doctors/{id}/slots", {
+        params: { path: { id: doctorId }, query: { from, to } },
+        ...init,
+      }),
+  );
+}
+
+/** POST /v1/holds as `session`, with `idempotencyKey` when given (a retry sends the same one). */
+export function placeHold(
+  client: LoadClient,
+  session: Session,
+  doctorId: string,
+  start: string,
+  idempotencyKey?: string,
+) {
+  return client.call(
+    "POST /v1/holds",
+    session.accessToken,
+    (api, init) =>
+      api.POST("/v1/holds", {
+        body: { doctorId, start },
+        params: idempotencyKey ? { header: { "Idempotency-Key": idempotencyKey } } : {},
+        ...init,
+      }),
+  );
+}
+
+/** POST /v1/holds/:id/confirm as `session` with the code from the dev outbox. */
+export function confirmHold(client: LoadClient, session: Session, holdId: string, code: string) {
+  return client.call(
+    "POST /v1/holds/:id/confirm",
+    session.accessToken,
+    (api, init) =>
+      api.POST("/v1/holds/{id}/confirm", {
+        params: { path: { id: holdId } },
+        body: { code },
+        ...init,
+      }),
+  );
 }

@@ -5,7 +5,16 @@
  * a clean 409, no 5xx.
  */
 import { type LoadClient, pool, sleep } from "./client.ts";
-import { latestCode, loginWithRetry, phoneFor, type SeededDoctor, type Session } from "./flows.ts";
+import {
+  confirmHold,
+  latestCode,
+  listSlots,
+  loginWithRetry,
+  phoneFor,
+  placeHold,
+  type SeededDoctor,
+  type Session,
+} from "./flows.ts";
 
 export interface HotSlotOptions {
   doctor: SeededDoctor;
@@ -43,10 +52,10 @@ export async function runHotSlotPhase(
   o: HotSlotOptions,
 ): Promise<HotSlotResult> {
   // Retried: right after a fault the stores may still be reconnecting.
-  let list = await listSlots(setup, o);
+  let list = await listSlots(setup, o.doctor.id, o.day, o.day);
   for (let i = 0; i < 20 && (list.status !== 200 || !list.body?.slots.length); i++) {
     await sleep(500);
-    list = await listSlots(setup, o);
+    list = await listSlots(setup, o.doctor.id, o.day, o.day);
   }
   const targets = (list.body?.slots ?? []).slice(0, o.slots);
   if (targets.length < o.slots) {
@@ -78,19 +87,11 @@ export async function runHotSlotPhase(
   const started = performance.now();
   await Promise.all(sessions.map(async (session, i) => {
     const slot = targets[i % targets.length];
-    const hold = await race.request<{ id: string }>("POST", "/v1/holds", "POST /v1/holds", {
-      token: session.accessToken,
-      body: { doctorId: o.doctor.id, start: slot.start },
-    });
+    const hold = await placeHold(race, session, o.doctor.id, slot.start);
     if (hold.status !== 201 || !hold.body) return count(hold.status, hold.code);
     holds201++;
     const code = await latestCode(race, session.phone);
-    const done = await race.request<{ appointment: HotSlotResult["winnerAppointments"][0] }>(
-      "POST",
-      `/v1/holds/${hold.body.id}/confirm`,
-      "POST /v1/holds/:id/confirm",
-      { token: session.accessToken, body: { code: code ?? "000000" } },
-    );
+    const done = await confirmHold(race, session, hold.body.id, code ?? "000000");
     if (done.status !== 201 || !done.body) return count(done.status, done.code);
     winnersPerSlot[slot.start]++;
     const a = done.body.appointment;
@@ -122,12 +123,4 @@ export async function runHotSlotPhase(
       conflicts409 === o.clients - o.slots && status5xx === 0 &&
       Object.values(winnersPerSlot).every((n) => n === 1),
   };
-}
-
-function listSlots(client: LoadClient, o: HotSlotOptions) {
-  return client.request<{ slots: { start: string; end: string }[] }>(
-    "GET",
-    `/v1/doctors/${o.doctor.id}/slots?from=${o.day}&to=${o.day}`,
-    "GET /v1/doctors/:id/slots",
-  );
 }

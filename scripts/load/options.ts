@@ -14,7 +14,10 @@ no doctor double-booked, every 201 confirm stored. Writes result.json and summar
   --help                 show this text
   --doctors N            doctors to seed (default 1000)
   --bookings N           appointments to confirm (default 5000)
-  --concurrency N        virtual patients booking at once (default 50)
+  --concurrency N        virtual patients booking at once (default 50), spread over the
+                         generator processes
+  --generators N         load generator processes for the full day (default 2), each booking
+                         its share through the typed client (clients/vaidya.ts)
   --store kv|mongo       kv: embedded Deno KV file (default); mongo: FerretDB for records and
                          the Upstash bridge over Redis, both started by the harness
   --faults               during the booking phase: SIGKILL and restart the app; in mongo mode
@@ -42,6 +45,8 @@ export interface LoadOptions {
   doctors: number;
   bookings: number;
   concurrency: number;
+  /** Load generator processes of the booking phase (generators.ts). */
+  generators: number;
   store: "kv" | "mongo";
   faults: boolean;
   out: string;
@@ -67,6 +72,7 @@ export const DEFAULT_OPTIONS: LoadOptions = {
   doctors: 1000,
   bookings: 5000,
   concurrency: 50,
+  generators: 2,
   store: "kv",
   faults: false,
   out: "test-artifacts/load",
@@ -101,6 +107,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
       doctors: { type: "string" },
       bookings: { type: "string" },
       concurrency: { type: "string" },
+      generators: { type: "string" },
       store: { type: "string" },
       faults: { type: "boolean" },
       out: { type: "string" },
@@ -129,6 +136,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
     doctors: positive("doctors", values.doctors, d.doctors),
     bookings: positive("bookings", values.bookings, d.bookings),
     concurrency: positive("concurrency", values.concurrency, d.concurrency),
+    generators: positive("generators", values.generators, d.generators),
     store,
     faults: values.faults ?? false,
     out: values.out ?? d.out,
@@ -152,6 +160,9 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
     if (store !== "kv" || o.kvPath || o.faults) {
       throw new RangeError("--instances runs on denokv: no --store mongo, --kv-path or --faults");
     }
+  }
+  if (o.generators > o.concurrency) {
+    throw new RangeError("--generators must be at most --concurrency (one patient each at least)");
   }
   if (o.hotSlots > 16) throw new RangeError("--hot-slots must be at most 16 (one doctor's day)");
   if (o.hotClients < o.hotSlots) throw new RangeError("--hot-clients must be >= --hot-slots");

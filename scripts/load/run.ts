@@ -6,7 +6,7 @@
  */
 import { cpuUsage } from "node:process";
 import { LoadClient } from "./client.ts";
-import { runBookingPhase } from "./booking_phase.ts";
+import { runGenerators } from "./generators.ts";
 import { type FaultEvent, runFaults } from "./faults.ts";
 import { dateInDays, existingDoctors, loginWithRetry, seedDoctors } from "./flows.ts";
 import { type HotSlotResult, runHotSlotPhase } from "./hot_slot_phase.ts";
@@ -32,8 +32,13 @@ export interface LoadResult {
     retriedAfterConnectionError: number;
     stats: PhaseStats;
     faults: FaultEvent[];
-    /** CPU the load generator (this process) used, in % of all CPUs over the phase. */
+    /**
+     * CPU the load generator used (its processes and this one), in % of all CPUs over the phase.
+     */
     generatorCpuShare: number;
+    /** Generator processes, and the CPU seconds each used over the phase. */
+    generatorProcesses: number;
+    generatorCpuSeconds: number[];
     /** The same for the server process; null when it was restarted (--faults) or unreadable. */
     serverCpuShare: number | null;
   };
@@ -84,7 +89,6 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     const seedSeconds = (performance.now() - seedStart) / 1000;
 
     const bookRec = new Recorder();
-    const booker = new LoadClient(stack.app.url, bookRec);
     let confirmed = 0;
     let bookingDone = false;
     const bookingDeadline = Math.min(deadlineMs, Date.now() + o.maxSeconds * 600);
@@ -101,19 +105,24 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
         bookingDeadline,
       )
       : Promise.resolve([]);
-    const booked = await runBookingPhase(booker, {
-      doctors,
-      target: o.bookings,
-      concurrency: o.concurrency,
-      deadlineMs: bookingDeadline,
-      salt,
-      days: o.days,
-      bookingsPerPatient: o.bookingsPerPatient,
-      onConfirmed: (n) => {
-        confirmed = n;
-        progress("book", n, o.bookings);
+    const booked = await runGenerators(
+      stack.app.url,
+      {
+        doctors,
+        target: o.bookings,
+        concurrency: o.concurrency,
+        deadlineMs: bookingDeadline,
+        salt,
+        days: o.days,
+        bookingsPerPatient: o.bookingsPerPatient,
+        onConfirmed: (n) => {
+          confirmed = n;
+          progress("book", n, o.bookings);
+        },
       },
-    }).finally(() => bookingDone = true);
+      o.generators,
+      bookRec,
+    ).finally(() => bookingDone = true);
     bookRec.end();
     const generatorCpu = cpuUsage(generatorCpuBefore);
     const serverCpuAfter = await stack.app.cpuSeconds();
@@ -202,9 +211,12 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
         stats: bookStats,
         faults,
         generatorCpuShare: cpuShare(
-          (generatorCpu.user + generatorCpu.system) / 1e6,
+          (generatorCpu.user + generatorCpu.system) / 1e6 +
+            booked.cpuSeconds.reduce((a, b) => a + b, 0),
           bookRec.seconds,
         ),
+        generatorProcesses: o.generators,
+        generatorCpuSeconds: booked.cpuSeconds.map(round),
         serverCpuShare: serverCpuBefore === null || serverCpuAfter === null || o.faults
           ? null
           : cpuShare(serverCpuAfter - serverCpuBefore, bookRec.seconds),

@@ -42,6 +42,10 @@ Deno.test({
       );
       assert.equal(r.booking.faults[0].error, undefined, JSON.stringify(r.booking.faults));
       assert.equal(r.booking.confirmed, 300, "every booking confirmed despite the crash");
+      // Two generator processes booked, each its share, and their CPU is counted.
+      assert.equal(r.booking.generatorProcesses, 2);
+      assert.equal(r.booking.generatorCpuSeconds.length, 2);
+      assert.ok(r.booking.generatorCpuSeconds.every((s) => s > 0));
       assert.equal(r.booking.stats.status5xx, 0, JSON.stringify(r.booking.stats.errors));
 
       assert.equal(r.hotSlot.loggedIn, 100);
