@@ -12,6 +12,7 @@ import { createTokenService } from "./auth/token_service.ts";
 import { createBookingService } from "./booking/booking_service.ts";
 import { createAppointmentWriter } from "./booking/appointment_writer.ts";
 import { createKvCalendarView } from "./stores/kv/calendar_view.ts";
+import { announceDoctorUpdates } from "./stores/kv/calendar.ts";
 import type { Config } from "./config/config.ts";
 import { createDataCipher } from "./crypto/data_cipher.ts";
 import { createKeyedHash } from "./crypto/keyed_hash.ts";
@@ -105,9 +106,12 @@ export async function wireApp(
   });
   const audit = createKvAuditLog(kv, now, await createAuditKeyring(secrets.auditKeys));
   const metrics = createAppMetrics();
-  const records = instrumentStores(resources.records, metrics);
+  const records = instrumentStores(
+    config.MONGODB_URI ? announceDoctorUpdates(resources.records, kv) : resources.records,
+    metrics,
+  );
   const holds = createKvHoldStore(kv);
-  const shared = sharedState(config, kv, resources.upstash, log, now, holds, metrics);
+  const shared = sharedState(config, kv, resources.upstash, log, now, metrics);
   const { ephemeral, limiter } = shared;
   const deliveries = resources.twilio
     ? createDeliveryTracker(resources.twilio, { kv, cipher, metrics, log, now })
@@ -154,7 +158,7 @@ export async function wireApp(
     wake: () => events.relay.wake(),
     crashPoint,
   });
-  const booking = shared.cacheBooking(createBookingService({
+  const booking = createBookingService({
     config,
     records,
     holds,
@@ -166,11 +170,12 @@ export async function wireApp(
     crashPoint,
     writer,
     audit,
-    // Only the KV records adapter bumps the calendar version on appointment writes.
-    calendarView: config.MONGODB_URI
-      ? undefined
-      : createKvCalendarView(kv, { appointments: records.appointments, holds }),
-  }));
+    calendarView: createKvCalendarView(kv, {
+      doctors: records.doctors,
+      appointments: records.appointments,
+      holds,
+    }),
+  });
   const rooms = await openRoomService({
     records,
     kv,

@@ -5,9 +5,10 @@
  * outbox entries (audit entry, public events, reminders), the doctor's calendar version and the
  * removal of the hold the change used up (with its expiry check, now moot); on MongoDB the events
  * ride inside the appointment document and are moved to the KV outbox right after (and by the
- * relay, should this process die first), and the hold is dropped after that. Then it runs the
- * patient's notice and the audit append inline from their outbox entries (once: the dispatcher's
- * handled record), and wakes the relay for the rest. Nothing else writes appointments.
+ * relay, should this process die first), and the doctor's KV calendar version is bumped (or the
+ * hold dropped, which bumps it) before answering. Then it runs the patient's notice and the audit
+ * append inline from their outbox entries (once: the dispatcher's handled record), and wakes the
+ * relay for the rest. Nothing else writes appointments.
  */
 import { type AppointmentChange, holdPlaced } from "../domain/appointment_machine.ts";
 import type { Dispatcher } from "../events/dispatcher.ts";
@@ -17,6 +18,7 @@ import type { Logger } from "../observability/logger.ts";
 import { errorFields } from "../observability/logger.ts";
 import type { CommitPart, HoldRecord, HoldStore, RecordStores } from "../stores/ports.ts";
 import type { AppointmentRecord } from "../stores/records.ts";
+import { bumpCalendar } from "../stores/kv/calendar.ts";
 
 /**
  * Handlers run before the API answers, from the change's own outbox entries: the patient's notice
@@ -93,9 +95,25 @@ export function createAppointmentWriter(deps: WriterDeps) {
     };
   }
 
-  /** After the store write: move record-held events, drop the hold, notify, wake the relay. */
-  async function settle(ids: string[], envelopes: EventEnvelope[], options: WriteOptions) {
+  /**
+   * After the store write: announce it on the doctor's calendar (MongoDB), move record-held
+   * events, drop the hold, notify, wake the relay.
+   */
+  async function settle(
+    saved: AppointmentRecord[],
+    envelopes: EventEnvelope[],
+    options: WriteOptions,
+  ) {
     deps.crashPoint?.(`${options.step}.after_commit`);
+    const ids = saved.map((a) => a.id);
+    // KV records bump the calendar in the change's own commit. On MongoDB the bump follows the
+    // write, before the answer, so no listing on any instance offers a booked slot or hides a
+    // freed one once this answered; dropping a consumed hold bumps it too, so then it is skipped.
+    if (records.appointments.eventsInRecords && !options.consumes) {
+      for (const doctorId of new Set(saved.map((a) => a.doctorId))) {
+        await bumpCalendar(kv, doctorId);
+      }
+    }
     if (records.appointments.eventsInRecords && envelopes.length > 0) {
       try {
         await writeToOutbox(kv, envelopes);
@@ -131,7 +149,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
       // the hold dropped, unless it was stored by an older build: removing twice is harmless).
       const fresh = change.prev !== null || saved.createdAt === change.next.createdAt;
       await settle(
-        [saved.id],
+        [saved],
         fresh ? envelopes : [],
         fresh && alongside ? { ...options, consumes: undefined } : options,
       );
@@ -148,7 +166,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
       }
       const envelopes = envelopesOf(changes.flatMap((c) => c.events));
       const saved = await records.appointments.bookMany(changes.map((c) => c.next), envelopes);
-      await settle(saved.map((a) => a.id), envelopes, options);
+      await settle(saved, envelopes, options);
       return saved;
     },
   };

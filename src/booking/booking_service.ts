@@ -63,7 +63,7 @@ export interface BookingDeps {
   /** The one way appointment changes are stored, with their events. */
   writer: AppointmentWriter;
   /** Doctors and their busy time for slot listings (src/stores/kv/calendar_view.ts). */
-  calendarView?: CalendarView;
+  calendarView: CalendarView;
   /** Reads of consultation notes are audited before they are returned. */
   audit?: AuditLog;
 }
@@ -88,17 +88,7 @@ export function createBookingService(deps: BookingDeps) {
     return d;
   }
 
-  /** Listings read through the in-process view where the store keeps calendar versions. */
-  const calendars: CalendarView = deps.calendarView ?? {
-    async read(doctorId) {
-      const doctor = await records.doctors.get(doctorId);
-      return doctor && {
-        doctor,
-        busy: (fromMs, toMs, nowMs) => busyBetween(doctorId, fromMs, toMs, nowMs),
-        memo: async (_key, _nowMs, compute) => (await compute()).value,
-      };
-    },
-  };
+  const calendars = deps.calendarView;
 
   const busyBetween = (doctorId: string, fromMs: number, toMs: number, nowMs: number) =>
     busyTime(records, holds, doctorId, fromMs, toMs, nowMs);

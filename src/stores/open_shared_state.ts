@@ -12,12 +12,7 @@
  * Failure policy: OTP limits and state fail closed (503); the API limiter fails open; the cache
  * falls back to the source of truth.
  */
-import type { BookingService } from "../booking/booking_service.ts";
-import {
-  cacheBookingService,
-  cacheDoctorService,
-  DOCTORS_TTL_MS,
-} from "../cache/cached_services.ts";
+import { cacheDoctorService, DOCTORS_TTL_MS } from "../cache/cached_services.ts";
 import { createReadThrough } from "../cache/read_through.ts";
 import { createUpstashCache } from "../cache/upstash_cache.ts";
 import type { Config } from "../config/config.ts";
@@ -32,7 +27,6 @@ import {
 import { createUpstashRateLimiter } from "../ratelimit/upstash_rate_limiter.ts";
 import type { EphemeralStore } from "./ephemeral.ts";
 import { createKvEphemeralStore } from "./kv/ephemeral_store.ts";
-import type { HoldStore } from "./kv/hold_store.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { createUpstashConnection, type UpstashConnection } from "./upstash/client.ts";
 import { createUpstashEphemeralStore } from "./upstash/ephemeral_store.ts";
@@ -44,7 +38,6 @@ export interface SharedState {
   /** General API limits (per IP, per user, holds per patient): fail open. */
   apiLimiter: RateLimiter;
   cacheDoctors(doctors: DoctorService): DoctorService;
-  cacheBooking(booking: BookingService): BookingService;
   readiness: Record<string, () => Promise<void>>;
 }
 
@@ -64,7 +57,6 @@ export function sharedState(
   conn: UpstashConnection | undefined,
   log: Logger,
   now: () => number,
-  holds: HoldStore,
   metrics?: AppMetrics,
 ): SharedState {
   if (!conn) {
@@ -76,7 +68,6 @@ export function sharedState(
         : createStoreRateLimiter(ephemeral, now),
       apiLimiter: failOpenRateLimiter(createStoreRateLimiter(ephemeral, now), log, { now }),
       cacheDoctors: (doctors) => doctors,
-      cacheBooking: (booking) => booking,
       readiness: {},
     };
   }
@@ -96,7 +87,6 @@ export function sharedState(
     limiter: config.RATE_LIMIT_DISABLED ? disabledRateLimiter : upstashLimiter,
     apiLimiter: failOpenRateLimiter(upstashLimiter, log, { now }),
     cacheDoctors: (doctors) => cacheDoctorService(doctors, cache),
-    cacheBooking: (booking) => cacheBookingService(booking, holds, cache),
     readiness: { redis: () => ephemeral.ping() },
   };
 }

@@ -157,18 +157,9 @@ Deno.test("upstash: limits, lock-outs, cache invalidation and a Redis outage ove
         const after = await api.request<{ slots: Slot[] }>("GET", slotsPath);
         assert.equal(after.body.slots.length, 16 - confirmedAt.size);
         assert.ok(after.body.slots.every((s) => !confirmedAt.has(s.start)));
-        const cached = await keysWithTtl("vaidya:cache:slots:*");
-        assert.ok(cached.length >= 1, "slot lists were really cached in Redis");
-        assert.ok(cached.every((c) => c.ttl > 0 && c.ttl <= 30_000));
-        const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
-        assert.match(
-          metrics,
-          /vaidya_cache_lookups_total\{namespace="slots",outcome="hit"\} [1-9]/,
-        );
-        assert.match(
-          metrics,
-          /vaidya_cache_lookups_total\{namespace="slots",outcome="miss"\} [1-9]/,
-        );
+        // Listings come from the in-process calendar view, exact on every instance: no copy of
+        // a slot list in Redis to go stale.
+        assert.deepEqual(await keysWithTtl("vaidya:cache:slots:*"), []);
       },
     );
 

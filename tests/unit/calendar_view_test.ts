@@ -61,7 +61,11 @@ async function setup() {
   const kv = await Deno.openKv(":memory:");
   const records = createKvRecordStores(kv);
   const holds = createKvHoldStore(kv);
-  const view = createKvCalendarView(kv, { appointments: records.appointments, holds });
+  const view = createKvCalendarView(kv, {
+    doctors: records.doctors,
+    appointments: records.appointments,
+    holds,
+  });
   await records.doctors.create(doctor("d1"));
   return { kv, records, holds, view };
 }

@@ -17,6 +17,7 @@
 import { ServiceUnavailableError } from "../../errors.ts";
 import { commit, withKvRetry } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
+import type { RecordStores } from "../ports.ts";
 
 /** Enough for dozens of writers racing on one doctor; each lost round costs one read and commit. */
 const MAX_TRIES = 100;
@@ -48,4 +49,37 @@ export async function commitOnCalendar<T>(
   throw new ServiceUnavailableError(
     `Cannot ${what}: doctor ${doctorId}'s calendar kept changing; try again`,
   );
+}
+
+/**
+ * Bumps the doctor's calendar version (and the epoch) alone: how a change stored outside KV — an
+ * appointment or doctor record in MongoDB — tells every instance's calendar view, after that
+ * store answered and before the API does.
+ */
+export function bumpCalendar(kv: Deno.Kv, doctorId: string): Promise<void> {
+  return commitOnCalendar(
+    kv,
+    doctorId,
+    "announce the calendar change",
+    () => Promise.resolve({ result: undefined, build: () => kv.atomic() }),
+  );
+}
+
+/**
+ * Records kept outside KV (MongoDB): each doctor update is announced on the doctor's calendar
+ * once stored, as the KV doctor store does in its commit, so listings see new hours at once.
+ * (Appointment writes are announced by the appointment writer.)
+ */
+export function announceDoctorUpdates(records: RecordStores, kv: Deno.Kv): RecordStores {
+  const { doctors } = records;
+  return {
+    ...records,
+    doctors: {
+      ...doctors,
+      async update(next) {
+        await doctors.update(next);
+        await bumpCalendar(kv, next.id);
+      },
+    },
+  };
 }

@@ -12,15 +12,15 @@
  * merely expires bumps nothing, so each held interval keeps its `expiresAtMs` and is dropped at
  * read time (DESIGN invariant 3).
  *
- * It owns no key and writes nothing; it never decides a booking (the commits do). The MongoDB
- * records adapter does not bump the version on appointment writes, so it must not use this view.
+ * With MongoDB records, the version is bumped after each stored change instead of in its commit
+ * (the appointment writer, `announceDoctorUpdates` in calendar.ts), still before the API answers.
+ *
+ * It owns no key and writes nothing; it never decides a booking (the commits do).
  */
 import type { Interval } from "../../domain/slots.ts";
-import type { AppointmentStore, HoldStore } from "../ports.ts";
+import type { AppointmentStore, DoctorStore, HoldStore } from "../ports.ts";
 import type { DoctorRecord } from "../records.ts";
 import { createCalendarVersions } from "./calendar_versions.ts";
-import { withKvRetry } from "./kv_commit.ts";
-import { doctorKey } from "./keys.ts";
 
 /** A doctor and their busy time as of a store read that began after `read()` was called. */
 export interface DoctorCalendar {
@@ -77,6 +77,7 @@ export interface CalendarViewOptions {
 export function createKvCalendarView(
   kv: Deno.Kv,
   sources: {
+    doctors: Pick<DoctorStore, "get">;
     appointments: Pick<AppointmentStore, "busy">;
     holds: Pick<HoldStore, "active">;
   },
@@ -108,8 +109,7 @@ export function createKvCalendarView(
     async read(doctorId) {
       const entry = entryFor(doctorId, (await versions.read(doctorId)) ?? "none");
       // Read after the version, so the record is at least as new as the version says.
-      entry.doctor ??= withKvRetry(() => kv.get<DoctorRecord>(doctorKey(doctorId)))
-        .then((e) => e.value);
+      entry.doctor ??= sources.doctors.get(doctorId);
       const doctor = await entry.doctor.catch((err) => {
         entry.doctor = undefined;
         throw err;
