@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
-import { IdParam, notEmpty } from "../src/http/schemas.ts";
+import { IdParam, notEmpty, oneFieldRequired, TimeZone } from "../src/http/schemas.ts";
 import { NotFoundError } from "../src/errors.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
@@ -20,22 +20,17 @@ const Profile = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 }).openapi("PatientProfile");
-const ProfilePatch = z.object({
+const ProfilePatchFields = z.object({
   name: z.string().trim().min(1).max(120).nullable(),
   language: Language,
   channel: z.enum(["sms", "whatsapp"]),
-  timeZone: z.string().max(64).refine((tz) => {
-    try {
-      new Intl.DateTimeFormat("en", { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, "is not an IANA time zone"),
+  timeZone: TimeZone,
   dateOfBirth: z.iso.date().nullable(),
   gender: z.enum(["female", "male", "other", "undisclosed"]).nullable(),
   medicalHistory: z.string().trim().max(5000).nullable(),
-}).partial().refine(...notEmpty).openapi("PatientProfilePatch", { minProperties: 1 });
+}).partial();
+const ProfilePatch = ProfilePatchFields.refine(...notEmpty)
+  .openapi("PatientProfilePatch", oneFieldRequired(ProfilePatchFields.shape));
 const Sessions = z.object({
   items: z.array(z.object({
     id: z.string(),

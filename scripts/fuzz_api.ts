@@ -3,12 +3,14 @@
  * (`deno run src/main.ts`) on a free loopback port with a fresh temporary KV file, seeds a doctor
  * through the public API, logs in an admin, a patient and that doctor through the OTP flow, and
  * runs `st run <url>/openapi.json --checks all` (all phases, stateful included) as anonymous,
- * patient, doctor and admin with a bounded number of examples. Prints one line per role and exits
- * non-zero when any role found a failure. Never prints tokens or phone numbers.
+ * patient, doctor and admin with a bounded number of examples. The committed schemathesis.toml
+ * names, per operation, the statuses that are correct answers to schema-valid data where no
+ * schema can say why (see its comments). Prints one line per role (generated test cases, wall
+ * time) and exits non-zero when any role found a failure. Never prints tokens or phone numbers.
  *
  * Usage: deno task fuzz:api [--roles anonymous,patient,doctor,admin] [--max-examples N]
  *                           [--seed N] [--phases LIST] [--max-time S]
- *                           [--paths REGEX] [--verbose]
+ *                           [--paths REGEX] [--parallel N] [--verbose]
  */
 import { parseArgs, UsageError } from "./_cli.ts";
 import { z } from "zod";
@@ -16,6 +18,8 @@ import { Api, createDoctor, randomPhone } from "../tests/_harness/api.ts";
 import { startServer } from "../tests/_harness/server.ts";
 
 export const SCHEMATHESIS_VERSION = "4.32.5";
+/** The committed settings: which statuses are correct answers to valid data, per operation. */
+export const CONFIG_FILE = new URL("../schemathesis.toml", import.meta.url).pathname;
 
 export const USAGE = `Usage: deno task fuzz:api [flags]
 
@@ -30,6 +34,7 @@ scripts/provision.sh installs (SCHEMATHESIS_BIN overrides where "st" is found).
   --phases LIST       Schemathesis phases (default examples,coverage,fuzzing,stateful)
   --max-time S        keep fuzzing each role for S seconds (default: stop after the examples)
   --paths REGEX       only the operations whose path matches REGEX (e.g. ^/v1/doctors)
+  --parallel N        run N roles at a time against the one server (default 1)
   --verbose           print Schemathesis' own output for every role, not only failing ones
 `;
 
@@ -48,6 +53,7 @@ const Options = z.object({
   phases: z.string().regex(/^[a-z,]+$/).default("examples,coverage,fuzzing,stateful"),
   paths: z.string().min(1).optional(),
   "max-time": z.coerce.number().int().min(1).max(3600).optional(),
+  parallel: z.coerce.number().int().min(1).max(4).default(1),
   verbose: z.boolean().default(false),
 });
 export type FuzzOptions = z.infer<typeof Options>;
@@ -55,6 +61,10 @@ export type FuzzOptions = z.infer<typeof Options>;
 export interface RoleResult {
   role: Role;
   ok: boolean;
+  /** Test cases Schemathesis generated (its summary's "N generated"). */
+  generated: number;
+  /** Wall time of this role's run. */
+  seconds: number;
   /** Schemathesis' summary lines (failures and their kinds), tokens never included. */
   summary: string;
   output: string;
@@ -89,12 +99,13 @@ export async function fuzzApi(options: FuzzOptions): Promise<RoleResult[]> {
     patient: (await api.login(randomPhone())).accessToken,
     doctor: (await api.login(doctor.phone)).accessToken,
   };
-  const results: RoleResult[] = [];
   // Schemathesis keeps state in ./.schemathesis: give it a scratch folder, not the repo.
   const scratch = await Deno.makeTempDir({ prefix: "vaidya-fuzz-" });
-  for (const role of options.roles) {
+  const runRole = async (role: Role): Promise<RoleResult> => {
     const token = tokens[role];
     const args = [
+      "--config-file",
+      CONFIG_FILE,
       "run",
       `${server.url}/openapi.json`,
       "--checks",
@@ -116,20 +127,34 @@ export async function fuzzApi(options: FuzzOptions): Promise<RoleResult[]> {
       ...(options.paths ? ["--include-path-regex", options.paths] : []),
       ...(token ? ["--header", `Authorization: Bearer ${token}`] : []),
     ];
+    const cwd = `${scratch}/${role}`;
+    await Deno.mkdir(cwd);
+    const started = performance.now();
     const out = await new Deno.Command(st, {
       args,
-      cwd: scratch,
+      cwd,
       stdout: "piped",
       stderr: "piped",
       env: { NO_COLOR: "1", SCHEMATHESIS_TELEMETRY: "false" },
     }).output();
+    const seconds = (performance.now() - started) / 1000;
     const dec = new TextDecoder();
     let output = dec.decode(out.stdout) + dec.decode(out.stderr);
     if (token) output = output.replaceAll(token, "<token>");
     const at = output.lastIndexOf("SUMMARY");
     const summary = at < 0 ? output : output.slice(output.lastIndexOf("\n", at) + 1);
-    results.push({ role, ok: out.success, summary, output });
-  }
+    const generated = Number(/(\d+) generated/.exec(summary)?.[1] ?? 0);
+    return { role, ok: out.success, generated, seconds, summary, output };
+  };
+  // Roles run `parallel` at a time against the one server; each run stays seeded and ordered.
+  const results: RoleResult[] = [];
+  const queue = [...options.roles];
+  await Promise.all(
+    Array.from({ length: Math.min(options.parallel, queue.length) }, async () => {
+      for (let role = queue.shift(); role; role = queue.shift()) results.push(await runRole(role));
+    }),
+  );
+  results.sort((a, b) => options.roles.indexOf(a.role) - options.roles.indexOf(b.role));
   await Deno.remove(scratch, { recursive: true });
   return results;
 }
@@ -139,7 +164,8 @@ if (import.meta.main) {
     const options = parseArgs(Deno.args, Options, USAGE, ["verbose"]);
     const results = await fuzzApi(options);
     for (const r of results) {
-      console.log(`== ${r.role}: ${r.ok ? "no failures" : "FAILURES"}`);
+      const figures = `${r.generated} generated, ${r.seconds.toFixed(1)} s`;
+      console.log(`== ${r.role}: ${r.ok ? "no failures" : "FAILURES"} (${figures})`);
       console.log(options.verbose || !r.ok ? r.output : r.summary);
     }
     Deno.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -56,7 +56,11 @@ export const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-M
 ).openapi({ format: "date", pattern: "^2[01]\\d{2}-\\d{2}-\\d{2}$", example: "2026-12-01" });
 const WallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "must be HH:MM (24 h)");
 const Limit = z.coerce.number().int().min(1).max(100).default(20);
-const Cursor = z.string().max(512).optional();
+/**
+ * What a previous page returned (src/stores/cursor.ts): base64url, at most 512 characters;
+ * empty is the first page.
+ */
+const Cursor = z.string().max(512).regex(/^[A-Za-z0-9_-]*$/, "Not a cursor").optional();
 
 /** The instant a `from`/`to` value stands for: itself, or a date's 00:00 UTC. */
 export function rangeMs(value: string): number {
@@ -104,11 +108,48 @@ const Weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
 // zod-to-openapi does not carry multipleOf over by itself: say it in the metadata too.
 const SlotMinutes = z.number().int().min(5).max(240).multipleOf(5, "must be a multiple of 5")
   .openapi({ multipleOf: 5 });
-const TimeZone = z.string().max(64).refine(isValidTimeZone, "is not an IANA time zone").openapi({
-  description: "An IANA time zone name",
-  pattern: "^[A-Za-z]+(?:/[A-Za-z0-9_+-]+){0,2}$",
-  example: "Asia/Kolkata",
-});
+/**
+ * ICU lists some zones under their older CLDR names (Asia/Calcutta); clients use today's IANA
+ * names, which Intl accepts as well. Both spellings go into the document's list.
+ */
+const CURRENT_IANA_NAMES = [
+  "Africa/Asmara",
+  "America/Argentina/Buenos_Aires",
+  "America/Argentina/Catamarca",
+  "America/Argentina/Cordoba",
+  "America/Argentina/Jujuy",
+  "America/Argentina/Mendoza",
+  "America/Atikokan",
+  "America/Indiana/Indianapolis",
+  "America/Kentucky/Louisville",
+  "America/Nuuk",
+  "Asia/Ho_Chi_Minh",
+  "Asia/Kathmandu",
+  "Asia/Kolkata",
+  "Asia/Yangon",
+  "Atlantic/Faroe",
+  "Europe/Kyiv",
+  "Pacific/Chuuk",
+  "Pacific/Kanton",
+  "Pacific/Pohnpei",
+  "UTC",
+];
+/** The zones the document lists: every one is accepted; the server also takes other aliases. */
+const LISTED_TIME_ZONES = [
+  ...new Set([...Intl.supportedValuesOf("timeZone"), ...CURRENT_IANA_NAMES]),
+].filter(isValidTimeZone).sort();
+
+/**
+ * An IANA time zone. The document lists the zones above rather than a pattern alone, so a client
+ * or fuzzer that sends a listed name is never refused.
+ */
+export const TimeZone = z.string().max(64).refine(isValidTimeZone, "is not an IANA time zone")
+  .openapi("TimeZone", {
+    description: "An IANA time zone name",
+    pattern: "^[A-Za-z]+(?:/[A-Za-z0-9_+-]+){0,2}$",
+    enum: LISTED_TIME_ZONES,
+    example: "Asia/Kolkata",
+  });
 
 export const DoctorCreate = z.object({
   name: Text(120),
@@ -128,8 +169,20 @@ export const notEmpty: [(o: object) => boolean, { message: string }] = [
   { message: "The body must set at least one field" },
 ];
 
-export const DoctorPatch = DoctorCreate.omit({ phone: true }).partial().refine(...notEmpty)
-  .openapi("DoctorPatch", { minProperties: 1 });
+/**
+ * `notEmpty` in the document: at least one of the object's own fields (unknown fields are
+ * dropped before the rule runs, so `{"x":1}` is as empty as `{}`).
+ */
+export function oneFieldRequired(shape: z.ZodRawShape) {
+  const anyField = { anyOf: Object.keys(shape).map((key) => ({ required: [key] })) };
+  // Inside allOf, so generated TypeScript types stay the object's own (an anyOf of bare
+  // `required` lists would read as `unknown` to openapi-typescript).
+  return { minProperties: 1, allOf: [anyField] };
+}
+
+const DoctorPatchFields = DoctorCreate.omit({ phone: true }).partial();
+export const DoctorPatch = DoctorPatchFields.refine(...notEmpty)
+  .openapi("DoctorPatch", oneFieldRequired(DoctorPatchFields.shape));
 
 export const WeeklyRange = z.object({ day: Weekday, start: WallTime, end: WallTime });
 export const DateOverride = z.union([
@@ -239,11 +292,13 @@ export const AppointmentPage = z.object({
 }).openapi("AppointmentPage");
 export const CancelBody = z.object({ reason: Text(1000).optional() }).openapi("CancelAppointment");
 export const RescheduleBody = z.object({ holdId: Id }).openapi("RescheduleAppointment");
-export const AppointmentPatch = z.object({
+const AppointmentPatchFields = z.object({
   status: z.enum(["completed", "no_show"]).optional(),
   notes: z.string().trim().max(10_000).optional(),
-}).refine((p) => p.status !== undefined || p.notes !== undefined, "status or notes is required")
-  .openapi("AppointmentPatch");
+});
+export const AppointmentPatch = AppointmentPatchFields
+  .refine((p) => p.status !== undefined || p.notes !== undefined, "status or notes is required")
+  .openapi("AppointmentPatch", oneFieldRequired(AppointmentPatchFields.shape));
 
 /** `to` is required: a listing of every phone's codes would hand any code to anyone. */
 export const OutboxQuery = z.object({ to: Phone });

@@ -1,6 +1,6 @@
 /**
- * Edges of the public contract (issue 16): a PATCH/PUT that changes nothing (no body, `{}`) is a
- * 400; parallel edits of one doctor without a version are retried inside, not 409s; a known
+ * Edges of the public contract (issue 16): a PATCH/PUT that changes nothing (no body, `{}`,
+ * only unknown fields) is a 400; parallel edits of one doctor without a version are retried inside, not 409s; a known
  * path called with a method it does not serve is a 405 with `Allow`; `GET /` is a small page
  * linking the patient and doctor pages, the API explorer and health. In-process app.
  */
@@ -14,7 +14,7 @@ Deno.test("contract edges: empty changes 400, wrong methods 405 + Allow, a home 
 
   await t.step("PUT /v1/me and PATCH /v1/admin/doctors/:id need a field to change", async () => {
     const doctorPath = `/v1/admin/doctors/${doctor.id}`;
-    for (const body of [undefined, {}]) {
+    for (const body of [undefined, {}, { unknownField: 1 }]) {
       assertProblem(await api.request("PUT", "/v1/me", { token, body }), 400, "validation_failed");
       assertProblem(
         await api.request("PATCH", doctorPath, { token: admin.accessToken, body }),

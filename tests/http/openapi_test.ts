@@ -216,7 +216,19 @@ Deno.test({
             assert.equal((schemas[patch] as { minProperties?: number }).minProperties, 1, patch);
           }
           assert.equal(prop("WaitlistJoin", "date").format, "date");
-          assert.ok(prop("DoctorCreate", "timezone").pattern, "time zones have a pattern");
+          const zone = schemas.TimeZone as Schema;
+          assert.ok(zone.pattern, "time zones have a pattern");
+          assert.ok(zone.enum?.includes("Asia/Kolkata") && zone.enum.includes("UTC"));
+          assert.ok((zone.enum ?? []).every((z) => new RegExp(zone.pattern!).test(z)));
+          for (
+            const [name, key] of [["DoctorCreate", "timezone"], ["PatientProfilePatch", "timeZone"]]
+          ) {
+            assert.equal(
+              (prop(name, key) as { $ref?: string }).$ref,
+              "#/components/schemas/TimeZone",
+              name,
+            );
+          }
           assert.equal(prop("OtpRequest", "phone").pattern, "^\\+[1-9]\\d{7,15}$");
           const answers = prop("PrakritiAnswers", "answers");
           assert.equal(answers.additionalProperties, false);
