@@ -52,6 +52,8 @@ wrap(Deno.Kv.prototype, "getMany", "getManys");
 wrap(Deno.Kv.prototype, "list", "lists");
 
 const ADMIN = "+919900000001";
+/** Bookings run together in the last measurement. */
+const AT_ONCE = 50;
 const config = loadConfig({
   APP_ENV: "test",
   KV_PATH: ":memory:",
@@ -65,6 +67,8 @@ await relay?.stop();
 const app = createApp(runtime.deps);
 type Row = { step: string } & typeof counts;
 const rows: Row[] = [];
+/** Off while many bookings run at once: their steps interleave, only the totals mean anything. */
+let perStep = true;
 
 /** Runs `fn` and records the KV operations it made as row `name`. */
 async function counted<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -72,7 +76,7 @@ async function counted<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const out = await fn();
   const row = { step: name } as Row;
   for (const k of Object.keys(counts) as Counter[]) row[k] = counts[k] - before[k];
-  rows.push(row);
+  if (perStep) rows.push(row);
   return out;
 }
 
@@ -116,24 +120,34 @@ async function login(phone: string) {
 
 try {
   const admin = await login(ADMIN);
-  const doctor = await step<{ id: string }>("POST /v1/admin/doctors", "POST", "/v1/admin/doctors", {
-    name: "Dr. Count",
-    phone: "+917200000001",
-    specializations: ["Kayachikitsa"],
-    languages: ["en"],
-    city: "Pune",
-    timezone: "Asia/Kolkata",
-    slotMinutes: 30,
-  }, admin.accessToken);
-  await step("PUT /v1/doctors/:id/availability", "PUT", `/v1/doctors/${doctor.id}/availability`, {
-    weekly: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => ({
-      day,
-      start: "09:00",
-      end: "17:00",
-    })),
-    overrides: [],
-    minNoticeMinutes: 0,
-  }, admin.accessToken);
+  const newDoctor = async (n: number) => {
+    const doctor = await step<{ id: string }>(
+      "POST /v1/admin/doctors",
+      "POST",
+      "/v1/admin/doctors",
+      {
+        name: `Dr. Count ${n}`,
+        phone: `+9172000${String(n).padStart(5, "0")}`,
+        specializations: ["Kayachikitsa"],
+        languages: ["en"],
+        city: "Pune",
+        timezone: "Asia/Kolkata",
+        slotMinutes: 30,
+      },
+      admin.accessToken,
+    );
+    await step("PUT /v1/doctors/:id/availability", "PUT", `/v1/doctors/${doctor.id}/availability`, {
+      weekly: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => ({
+        day,
+        start: "09:00",
+        end: "17:00",
+      })),
+      overrides: [],
+      minNoticeMinutes: 0,
+    }, admin.accessToken);
+    return doctor;
+  };
+  const doctor = await newDoctor(0);
   rows.length = 0;
 
   const phone = "+917300000001";
@@ -187,6 +201,55 @@ try {
       `| ${r.step} | ${r.commits} | ${r.checks} | ${r.mutations} | ${r.gets} | ${r.getManys} | ${r.lists} |`,
     );
   }
+
+  // The same flow for AT_ONCE patients at the same time with as many doctors, as under load:
+  // blind writes (messages, done marks, stored answers) and audit appends then share commits. One
+  // login per booking here; the load generator logs in once per five bookings.
+  perStep = false;
+  const doctors = [];
+  for (let n = 1; n <= AT_ONCE; n++) doctors.push(await newDoctor(n));
+  const phones = doctors.map((_, i) => `+9173100${String(i).padStart(5, "0")}`);
+  const beforeLogin = { ...counts };
+  const sessions = await Promise.all(phones.map(login));
+  const before = { ...counts };
+  await Promise.all(doctors.map(async ({ id }, i) => {
+    const phone = phones[i];
+    const who = sessions[i];
+    const listed = await step<{ slots: { start: string }[] }>(
+      "slots",
+      "GET",
+      `/v1/doctors/${id}/slots?from=${day}&to=${day}`,
+    );
+    const held = await step<{ id: string }>(
+      "hold",
+      "POST",
+      "/v1/holds",
+      {
+        doctorId: id,
+        start: listed.slots[0].start,
+      },
+      who.accessToken,
+      { "idempotency-key": crypto.randomUUID() },
+    );
+    const msgs = await step<{ messages: { code: string }[] }>(
+      "outbox",
+      "GET",
+      `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+    );
+    await step("confirm", "POST", `/v1/holds/${held.id}/confirm`, {
+      code: msgs.messages[0].code,
+    }, who.accessToken);
+  }));
+  if (relay) await relay.drainAll();
+  const per = (from: typeof counts, to: typeof counts) =>
+    (Object.keys(counts) as Counter[]).map((k) => Math.round((to[k] - from[k]) / AT_ONCE * 10) / 10)
+      .join(" | ");
+  console.log(
+    `\n| ${AT_ONCE} patients at once, ${AT_ONCE} doctors: per login (otp, outbox, verify) | ` +
+      `${per(beforeLogin, before)} |\n` +
+      `| ${AT_ONCE} at once: per booking (slots, hold, outbox, confirm, relay) | ` +
+      `${per(before, counts)} |`,
+  );
 } finally {
   await runtime.close();
 }
