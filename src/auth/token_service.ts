@@ -1,13 +1,17 @@
 /**
  * Access tokens: short-lived JWTs signed with an asymmetric key (EdDSA or ES256) that carries a
  * `kid`. Every configured key verifies and is published at /.well-known/jwks.json; the first one
- * signs, so a new key can be rolled in while tokens signed by the old one still verify.
+ * signs, so a new key can be rolled in while tokens signed by the old one still verify. A token
+ * whose signature verified is remembered (bounded, by its exact text) until it expires: a client
+ * sends one token for its whole life, and the signature check was the costliest step of an
+ * authenticated request under load (docs/BENCHMARKS.md). The session check still runs every time.
  */
 import {
   createLocalJWKSet,
   importJWK,
   type JSONWebKeySet,
   type JWK,
+  type JWTPayload,
   jwtVerify,
   SignJWT,
 } from "jose";
@@ -48,6 +52,8 @@ export interface TokenService {
 const ALGORITHMS = ["EdDSA", "ES256"];
 /** Clock difference between instances tolerated on `iat`. */
 const CLOCK_SKEW_SECONDS = 30;
+/** Verified tokens remembered per process (a few MB at most); the oldest is forgotten first. */
+const VERIFIED_MAX = 4096;
 
 function algOf(jwk: JWK): string {
   if (jwk.alg) return jwk.alg;
@@ -71,19 +77,31 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   const now = options.now ?? (() => Date.now());
   const ttl = options.accessTtlSeconds;
 
-  async function claimsOf(token: string) {
+  const verified = new Map<string, JWTPayload>();
+
+  async function claimsOf(token: string): Promise<JWTPayload> {
+    const known = verified.get(token);
+    if (known) {
+      // What jwtVerify checks with time: `exp` (required) must still lie ahead.
+      if (known.exp! > now() / 1000) return known;
+      verified.delete(token);
+      throw new UnauthenticatedError("The access token is invalid or expired");
+    }
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, keySet, {
+      ({ payload } = await jwtVerify(token, keySet, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ALGORITHMS,
         requiredClaims: ["sub", "exp", "iat", "sid"],
         currentDate: new Date(now()),
-      });
-      return payload;
+      }));
     } catch {
       throw new UnauthenticatedError("The access token is invalid or expired");
     }
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, payload);
+    return payload;
   }
 
   return {
