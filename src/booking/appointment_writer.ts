@@ -114,9 +114,14 @@ export function createAppointmentWriter(deps: WriterDeps) {
         await bumpCalendar(kv, doctorId);
       }
     }
+    let holdDropped = false;
     if (records.appointments.eventsInRecords && envelopes.length > 0) {
       try {
-        await writeToOutbox(kv, envelopes);
+        // Dropping a consumed hold is a KV commit anyway: the events ride in it.
+        if (options.consumes) {
+          await holds.remove(options.consumes, envelopes);
+          holdDropped = true;
+        } else await writeToOutbox(kv, envelopes);
         for (const id of ids) {
           await records.appointments.clearPendingEvents(id, envelopes.map((e) => e.event.id));
         }
@@ -124,7 +129,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
         log.warn("events stay in the record until the relay moves them", errorFields(err));
       }
     }
-    if (options.consumes) await holds.remove(options.consumes);
+    if (options.consumes && !holdDropped) await holds.remove(options.consumes);
     await deliverInline(
       options.inline === false
         ? envelopes.filter((e) => e.handler !== "patient.notice")
