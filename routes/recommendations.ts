@@ -11,7 +11,7 @@ import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { ADVICE_LANGUAGES } from "../src/recommend/advice.ts";
 import { QUESTIONNAIRE, scorePrakriti, SOURCES } from "../src/recommend/prakriti.ts";
 import type { PrakritiStore } from "../src/recommend/prakriti_store.ts";
-import { createRecommendationService } from "../src/recommend/recommendation_service.ts";
+import { lazyRecommendationService } from "../src/recommend/lazy_recommendation_service.ts";
 import { RED_FLAGS, URGENT_FLAGS } from "../src/recommend/red_flags.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
@@ -83,7 +83,7 @@ const Assessment = z.object({
 export function recommendationRoutes(deps: AppDeps & { prakriti: PrakritiStore }) {
   const app = router();
   const auth = authenticate(deps.tokens);
-  const service = createRecommendationService(deps);
+  const service = lazyRecommendationService(deps);
 
   app.openapi(
     createRoute({

@@ -8,7 +8,7 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
 import { IsoInstant } from "../../src/http/schemas.ts";
-import { createRecommendationService } from "../../src/recommend/recommendation_service.ts";
+import { lazyRecommendationService } from "../../src/recommend/lazy_recommendation_service.ts";
 import { bookForm } from "../../src/ui/book_middleware.ts";
 import type { BookEnv } from "../../src/ui/book_env.ts";
 import {
@@ -41,7 +41,7 @@ function cleanFilters(query: Record<string, string>): DoctorFilters {
 
 export function bookSearchRoutes(deps: AppDeps) {
   const app = new Hono<BookEnv>();
-  const recommender = createRecommendationService(deps);
+  const recommender = lazyRecommendationService(deps);
   const base = (c: Context<BookEnv>) => ({
     lang: c.get("lang"),
     csrfToken: c.get("csrfToken"),
