@@ -8,7 +8,6 @@
  * and it is renamed to `METHOD /route/:pattern` with `http.route` set, so exported spans, logs and
  * the client see one trace id. Without it, the incoming trace id or a new one is used the same way.
  */
-import { isSpanContextValid, trace } from "@opentelemetry/api";
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { Logger } from "../observability/logger.ts";
@@ -16,6 +15,15 @@ import { runWithRequestContext } from "../observability/logger.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { AppEnv } from "./app_env.ts";
 import { bytesToHex } from "../crypto/encoding.ts";
+
+/**
+ * The OpenTelemetry API, loaded only when a global OpenTelemetry is registered, as Deno does at
+ * start with `OTEL_DENO=true`. Without one no span is ever active, and this CommonJS package was
+ * ~5% of the time to the first response (docs/BENCHMARKS.md, issue 15).
+ */
+const otel = Symbol.for("opentelemetry.js.api.1") in globalThis
+  ? await import("@opentelemetry/api")
+  : undefined;
 
 const SAFE_ID = /^[\w.-]{8,128}$/;
 function spanId(): string {
@@ -39,12 +47,13 @@ export function requestContext(
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && SAFE_ID.test(incoming) ? incoming : crypto.randomUUID();
-    const span = trace.getActiveSpan();
+    const span = otel?.trace.getActiveSpan();
     const active = span?.spanContext();
-    const otel = active && isSpanContextValid(active) ? active : null;
+    const context = active && otel?.isSpanContextValid(active) ? active : null;
     const incomingTrace = TRACEPARENT.exec(c.req.header("traceparent") ?? "");
-    const traceId = otel?.traceId ?? incomingTrace?.[1] ?? crypto.randomUUID().replace(/-/g, "");
-    const ownSpanId = otel?.spanId ?? spanId();
+    const traceId = context?.traceId ?? incomingTrace?.[1] ??
+      crypto.randomUUID().replace(/-/g, "");
+    const ownSpanId = context?.spanId ?? spanId();
     c.set("requestId", requestId);
     c.set("clientIp", clientIp(c.req.raw));
     await runWithRequestContext({ requestId, traceId }, async () => {
