@@ -1,0 +1,66 @@
+/**
+ * What the server loads before its first response: the modules `src/main.ts` imports statically,
+ * read from `deno info --json`. Heavy parts that most processes never use stay behind a dynamic
+ * `import()` (docs/BENCHMARKS.md, issue 15): the recommender's model and lexicon, the MongoDB
+ * driver, the Twilio SDK and the OpenTelemetry API.
+ */
+import assert from "node:assert/strict";
+import { REPO_ROOT } from "../_harness/ports.ts";
+
+interface Dependency {
+  code?: { specifier: string };
+  isDynamic?: boolean;
+}
+interface InfoModule {
+  specifier: string;
+  dependencies?: Dependency[];
+}
+interface Info {
+  roots: string[];
+  modules: InfoModule[];
+  redirects: Record<string, string>;
+}
+
+/** The specifiers reachable from the roots through static imports only. */
+function staticGraph(info: Info): Set<string> {
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const resolve = (s: string) => info.redirects[s] ?? s;
+  const seen = new Set<string>();
+  const todo = info.roots.map(resolve);
+  while (todo.length > 0) {
+    const specifier = todo.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.code && !dep.isDynamic) todo.push(resolve(dep.code.specifier));
+    }
+  }
+  return seen;
+}
+
+const out = await new Deno.Command(Deno.execPath(), {
+  args: ["info", "--json", "src/main.ts"],
+  cwd: REPO_ROOT,
+  stdout: "piped",
+  stderr: "piped",
+}).output();
+if (!out.success) throw new Error(`deno info failed: ${new TextDecoder().decode(out.stderr)}`);
+const info = JSON.parse(new TextDecoder().decode(out.stdout)) as Info;
+const loaded = [...staticGraph(info)];
+
+Deno.test("src/main.ts loads the recommender's model and lexicon only on demand", () => {
+  for (const heavy of ["model.json", "symptom_scorer.ts", "lexicon_regional.ts", "triage.ts"]) {
+    const found = loaded.filter((s) => s.endsWith(`/src/recommend/${heavy}`));
+    assert.deepEqual(found, [], `${heavy} is imported statically`);
+  }
+  // The lazy loader itself is in the graph, so the check above looks at the right tree.
+  assert.ok(loaded.some((s) => s.endsWith("/src/recommend/lazy_recommendation_service.ts")));
+});
+
+Deno.test("src/main.ts loads MongoDB, Twilio and OpenTelemetry only when configured", () => {
+  for (const pkg of ["mongodb", "twilio", "@opentelemetry/api"]) {
+    const found = loaded.filter((s) => s.startsWith(`npm:${pkg}@`) || s.startsWith(`npm:/${pkg}@`));
+    assert.deepEqual(found, [], `${pkg} is imported statically`);
+  }
+  assert.ok(loaded.some((s) => s.startsWith("npm:hono@") || s.startsWith("npm:/hono@")));
+});
