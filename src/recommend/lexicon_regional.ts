@@ -416,6 +416,20 @@ const ROWS: Row[] = [
     "ନିଦ|ମନ ଦୁଃଖ|ଚିନ୍ତା|ଧଡ଼ଧଡ଼|ରାଗ|ମଦ|ନିଶା|ପରୀକ୍ଷା ଡର|କାନ୍ଦ|ଗୁଟଖା|نیند|اداس|" +
     "گھبراہٹ|دھڑک|غصہ|ٹینشن|شراب|لت|امتحان کا ڈر|رونا|آوازیں|گٹکے",
   ],
+  // Everyday English the rows above lacked.
+  ["Manas Roga", 2, "cant sleep|can't sleep|cannot sleep|no sleep|mind keeps racing"],
+  ["Shalakya Tantra", 2, "mouth ulcer|mouth ulcers|canker sore"],
+  ["Agada Tantra", 3, "lead found|lead level|lead poisoning|heavy metal"],
+  // Romanised Hindi (Hinglish) lay words the rows above lacked, in their common spellings.
+  ["Kayachikitsa", 2, "asthama|khaasi|khasi|nazla|dakar|dakaar|badhazmi|chakatte|kharish|bokhar"],
+  ["Panchakarma", 2, "ghutna|jod|jodo|jodon"],
+  ["Shalya Tantra", 3, "guda|gudaa|potty me khoon|latrine me khoon|potty me blood"],
+  ["Shalakya Tantra", 2, "motiya|motiyabind|chashma"],
+  ["Kaumarbhritya", 3, "munna|munni|gudiya|nanha|nanhi"],
+  ["Prasuti Tantra", 3, "mahawari|mahavari|likoria|leucorrhoea"],
+  ["Rasayana", 2, "bhoolna|bhool jate|bhool jati|jhurriyan|jhuriyan"],
+  ["Agada Tantra", 3, "keeda kaat|keede ne kaat|kide ne kaat|zehreeli|zahreeli|zehrili"],
+  ["Prasuti Tantra", 4, "baby nahi ho raha|baby nahi ho rha|conceive nahi"],
 ];
 
 export const REGIONAL_LEXICON: Entry[] = ROWS.map(([spec, weight, terms]) => [

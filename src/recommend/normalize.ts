@@ -19,7 +19,7 @@ export function foldLatin(word: string): string {
     .normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
     .replace(/zh/g, "l").replace(/sh/g, "s").replace(/ee/g, "i").replace(/oo/g, "u")
     .replace(/ph/g, "f").replace(/ck/g, "k")
-    .replace(/([bcdfgjklmnpqrstvwxyz])h/g, "$1")
+    .replace(/([bcdfgjklmnpqrstvwxyz])h+/g, "$1")
     .replace(/w/g, "v").replace(/z/g, "j").replace(/q/g, "k").replace(/x/g, "ks")
     .replace(/(.)\1+/g, "$1");
 }

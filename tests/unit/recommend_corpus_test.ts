@@ -7,9 +7,13 @@ import assert from "node:assert/strict";
 import { LEXICON, SPECIALIZATIONS } from "../../src/recommend/lexicon.ts";
 import type { ModelFile } from "../../src/recommend/linear_model.ts";
 import { containsTerm, tokenize } from "../../src/recommend/normalize.ts";
+import { featuresOf, skeleton } from "../../src/recommend/features.ts";
+import { phoneticKey, romanize } from "../../src/recommend/phonetic_key.ts";
 import { TermIndex } from "../../src/recommend/term_index.ts";
 import {
+  ADDED_DEV_SHARE,
   LANGUAGES,
+  parseCorpusFile,
   parseJsonl,
   readCorpus,
   sha256Hex,
@@ -37,6 +41,21 @@ Deno.test("splitCorpus() reproduces the committed train, dev and test files", as
   }
   const ids = new Set([...splits.train, ...splits.dev].map((e) => e.id));
   assert.ok(splits.test.every((e) => !ids.has(e.id)), "a test description is also in train/dev");
+});
+
+Deno.test("splitOf() sends descriptions added after the freeze to train or dev, never test", async () => {
+  const all = await readCorpus(dir);
+  const added = all.filter((e) => e.added);
+  assert.ok(added.length >= 150, `only ${added.length} added descriptions`);
+  const splits = splitCorpus(all);
+  const test = new Set(splits.test.map((e) => e.id));
+  assert.ok(added.every((e) => !test.has(e.id)), "an added description landed in test");
+  const dev = splits.dev.filter((e) => e.added).length;
+  assert.ok(dev > 0 && dev < added.length * (ADDED_DEV_SHARE + 0.1), `${dev} of ${added.length}`);
+  // The same line in a language file would be split like any other (and could land in test).
+  const line = `KC|r|${added[0].text}`;
+  assert.equal(parseCorpusFile(added[0].lang, line, true)[0].added, true);
+  assert.equal(parseCorpusFile(added[0].lang, line)[0].added, undefined);
 });
 
 Deno.test("corpus covers every language and specialization, with red flags in each language", async () => {
@@ -87,7 +106,48 @@ Deno.test("tokenize() folds scripts, digits and romanisation variants onto one s
   assert.deepEqual(tokenize("ज़ुकाम"), tokenize("जुकाम"));
   assert.deepEqual(tokenize("fever 103°"), ["fever", "000"]);
   assert.deepEqual(tokenize("بخار، کھانسي"), tokenize("بخار کھانسی")); // Arabic yeh → Farsi yeh
+  assert.deepEqual(tokenize("chhati"), tokenize("chati")); // chh and ch, as romanisers write both
   assert.ok(LEXICON.length > 0);
+});
+
+Deno.test("phoneticKey() gives a Devanagari word and its romanised spellings one key", () => {
+  const same = [
+    ["बुखार", "bukhaar", "bukhar"],
+    ["पेट", "pait", "pet"],
+    ["में", "mein", "men"],
+    ["कमजोरी", "kamzori", "kamjori"],
+    ["छाती", "chhati", "chaati"],
+    ["बवासीर", "bawaseer", "bavasir"],
+    ["खाँसी", "khaansi", "khansi"],
+    ["है", "hai"],
+    ["জ্বর", "ज्वर"], // Bengali folds onto Devanagari first
+  ];
+  for (const spellings of same) {
+    const keys = spellings.map((w) => phoneticKey(tokenize(w)[0]));
+    assert.ok(keys.every((k) => k === keys[0] && k !== ""), `${spellings.join(", ")}: ${keys}`);
+  }
+  assert.notEqual(phoneticKey(tokenize("कान")[0]), phoneticKey(tokenize("कम")[0]));
+  assert.equal(phoneticKey(tokenize("بخار")[0]), ""); // Urdu has no key
+});
+
+Deno.test("romanize() drops Hindi's inherent vowel at the end and between syllables", () => {
+  assert.equal(romanize("दर्द"), "dard");
+  assert.equal(romanize("कमजोरी"), "kamjorii");
+  assert.equal(romanize("धडकन"), "dhadkan");
+  assert.equal(romanize("समझना"), "samajhnaa");
+  assert.equal(romanize("क"), "ka"); // a one-letter word keeps it
+  assert.equal(romanize("सांस"), "saans");
+});
+
+Deno.test("featuresOf() shares n-grams between scripts and meets vowel-less SMS spellings", () => {
+  const grams = (t: string) =>
+    new Set([...featuresOf(t).features.keys()].filter((f) => !f.includes(":")));
+  assert.deepEqual(grams("बुखार"), grams("bukhaar"));
+  assert.equal(skeleton("dard"), "drd");
+  assert.ok(featuresOf("kmr drd").features.has("s:kmr"));
+  assert.ok(featuresOf("kamar dard").features.has("s:kmr"));
+  assert.ok(featuresOf("kamar dard").features.has("s:drd"));
+  assert.ok(featuresOf("بخار").features.has("<ب")); // no key: n-grams of the folded word
 });
 
 Deno.test("TermIndex finds exactly the terms containsTerm finds", () => {

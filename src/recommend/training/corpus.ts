@@ -3,7 +3,9 @@
  * per description as `CODE|t|text` (CODE a specialization code below, t the triage: r routine,
  * u urgent, e emergency). `splitCorpus` assigns every description to train, dev or test with a
  * seeded hash of its text, so the split is reproducible and never depends on file
- * order. Only scripts and tests read the corpus; the server ships the trained model instead.
+ * order. Descriptions written after the test split was frozen live in `corpus/added/<lang>.txt`
+ * (same format) and go to train or dev only, so the frozen test split never changes. Only
+ * scripts and tests read the corpus; the server ships the trained model instead.
  */
 import { LANGUAGES } from "../languages.ts";
 import { type Specialization, SPECIALIZATIONS } from "../lexicon.ts";
@@ -17,6 +19,8 @@ export interface Example {
   text: string;
   label: Specialization;
   triage: Triage;
+  /** Written after the test split was frozen (corpus/added/): train or dev, never test. */
+  added?: boolean;
 }
 
 export { LANGUAGES };
@@ -38,6 +42,8 @@ const TRIAGE: Record<string, Triage> = { r: "routine", u: "urgent", e: "emergenc
 export const SPLIT_SEED = "vaidya-corpus-2026-12";
 const DEV_SHARE = 0.15;
 const TEST_SHARE = 0.15;
+/** The dev share of descriptions added after the freeze (the rest train). */
+export const ADDED_DEV_SHARE = 0.2;
 
 /** 32-bit FNV-1a over the UTF-8 bytes of `s`. */
 export function fnv1a(s: string): number {
@@ -50,7 +56,7 @@ export function fnv1a(s: string): number {
 }
 
 /** Parses one language file; throws naming the line on a malformed one. */
-export function parseCorpusFile(lang: string, source: string): Example[] {
+export function parseCorpusFile(lang: string, source: string, added = false): Example[] {
   const out: Example[] = [];
   source.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
@@ -58,19 +64,28 @@ export function parseCorpusFile(lang: string, source: string): Example[] {
     const label = CODES[code];
     const triage = TRIAGE[t];
     if (!label || !triage || !text?.trim() || extra !== undefined) {
-      throw new Error(`Cannot parse corpus line ${lang}.txt:${i + 1}: "${line}"`);
+      const file = `${added ? "added/" : ""}${lang}.txt`;
+      throw new Error(`Cannot parse corpus line ${file}:${i + 1}: "${line}"`);
     }
     const clean = text.trim();
-    out.push({ id: `${lang}:${fnv1a(clean).toString(16)}`, lang, text: clean, label, triage });
+    const id = `${lang}:${fnv1a(clean).toString(16)}`;
+    out.push({ id, lang, text: clean, label, triage, ...(added ? { added } : {}) });
   });
   return out;
 }
 
-/** Reads every language file under `dir` (a file URL ending in a slash). */
+/** Reads every language file under `dir` (a file URL ending in a slash), then `added/`. */
 export async function readCorpus(dir: URL): Promise<Example[]> {
   const all: Example[] = [];
   for (const lang of LANGUAGES) {
     all.push(...parseCorpusFile(lang, await Deno.readTextFile(new URL(`${lang}.txt`, dir))));
+  }
+  for (const lang of LANGUAGES) {
+    const source = await Deno.readTextFile(new URL(`added/${lang}.txt`, dir)).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return "";
+      throw e;
+    });
+    all.push(...parseCorpusFile(lang, source, true));
   }
   const ids = new Set<string>();
   for (const ex of all) {
@@ -83,10 +98,15 @@ export async function readCorpus(dir: URL): Promise<Example[]> {
 /**
  * Train/dev/test by a seeded hash of each description's text: the lowest 15% of the hash range is
  * test, the next 15% dev, the rest train. A description's split never depends on the others, so
- * adding descriptions never moves an existing one (a new one may land in test, which changes the
- * frozen hash on purpose). Output order is by id.
+ * adding descriptions never moves an existing one (a new one in the language files may land in
+ * test, which changes the frozen hash on purpose). Descriptions added after the freeze hash with
+ * their own salt into dev (ADDED_DEV_SHARE) or train. Output order is by id.
  */
 export function splitOf(example: Example): Split {
+  if (example.added) {
+    const a = fnv1a(`${SPLIT_SEED}:added:${example.lang}:${example.text}`) / 2 ** 32;
+    return a < ADDED_DEV_SHARE ? "dev" : "train";
+  }
   const u = fnv1a(`${SPLIT_SEED}:${example.lang}:${example.text}`) / 2 ** 32;
   return u < TEST_SHARE ? "test" : u < TEST_SHARE + DEV_SHARE ? "dev" : "train";
 }
