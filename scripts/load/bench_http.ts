@@ -1,8 +1,9 @@
 /**
  * `deno task bench:http`: slot listing against the HTTP ceiling, measured by wrk (Debian
  * `/usr/bin/wrk`, a C generator that is not the bottleneck) in ONE run: a bare `Deno.serve`
- * hello-world and `GET /v1/doctors/:id/slots` for a week on the embedded store, alternated at each
- * connection count, so both see the same machine load. Reports req/s, p99 and their ratio, and
+ * hello-world and `GET /v1/doctors/:id/slots` for a week on the embedded store (or FerretDB +
+ * Redis, or the 3-instance cluster over denokv behind nginx), alternated at each connection
+ * count, so both see the same machine load. Reports req/s, p99 and their ratio, and
  * the load average around the run. Everything listens on 127.0.0.1; every wrk run is bounded.
  */
 import { parseArgs } from "node:util";
@@ -13,6 +14,7 @@ import { Recorder } from "./recorder.ts";
 import { readProc, startBaseline } from "./server_process.ts";
 import { ADMIN_PHONE } from "./server_process.ts";
 import { startStack } from "./stack.ts";
+import { startCluster } from "../../tests/_harness/cluster.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 export const USAGE = `Usage: deno task bench:http [flags]
@@ -27,6 +29,8 @@ Each slot request lists one doctor's next week (doctors and weeks rotate via a w
   --seconds N          duration of each wrk run (default 5)
   --store kv|mongo     kv: embedded KV file (default); mongo: FerretDB records and the Upstash
                        bridge over Redis, started by the harness
+  --cluster            3 instances over one denokv server behind nginx (tests/_harness/cluster.ts);
+                       wrk goes through nginx; not with --store mongo or --cpu-prof
   --cpu-prof           write a V8 CPU profile of the server to DIR/cpu and summarise it
   --out DIR            output directory (default test-artifacts/bench-http)
 `;
@@ -42,6 +46,40 @@ async function loadAverage(): Promise<string> {
   return (await readProc("/proc/loadavg").catch(() => "")).split(" ").slice(0, 3).join(" ");
 }
 
+/** What wrk lists slots from: one server (kv or mongo store) or the cluster behind nginx. */
+interface Target {
+  url: string;
+  startupMs: number;
+  logTail(): string;
+  close(): Promise<void>;
+}
+
+async function startTarget(
+  store: "kv" | "mongo",
+  cluster: boolean,
+  cpuProfDir: string | undefined,
+): Promise<Target> {
+  if (!cluster) {
+    const stack = await startStack(store, { cpuProfDir });
+    return {
+      url: stack.app.url,
+      startupMs: stack.app.startupMs,
+      logTail: () => stack.app.logTail(),
+      close: () => stack.close(),
+    };
+  }
+  const c = await startCluster({
+    instances: 3,
+    env: { RATE_LIMIT_DISABLED: "true", LOG_LEVEL: "warn" },
+  });
+  return {
+    url: c.url,
+    startupMs: 0,
+    logTail: () => c.instances.map((i) => i.logs().slice(-4000)).join("\n"),
+    close: () => c.stop(),
+  };
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -53,6 +91,7 @@ async function main(): Promise<number> {
       seconds: { type: "string" },
       "cpu-prof": { type: "boolean" },
       store: { type: "string" },
+      cluster: { type: "boolean" },
       out: { type: "string" },
     },
   });
@@ -75,21 +114,26 @@ async function main(): Promise<number> {
     console.error(`--store must be kv or mongo, found "${store}"\n\n${USAGE}`);
     return 2;
   }
+  const cluster = values.cluster ?? false;
+  if (cluster && (store !== "kv" || values["cpu-prof"])) {
+    console.error(`--cluster runs on denokv: no --store mongo or --cpu-prof\n\n${USAGE}`);
+    return 2;
+  }
   const out = values.out ?? "test-artifacts/bench-http";
   const cpuProfDir = values["cpu-prof"] ? `${out}/cpu` : undefined;
   if (cpuProfDir) await Deno.remove(cpuProfDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(cpuProfDir ?? out, { recursive: true });
 
   const loadBefore = await loadAverage();
-  const stack = await startStack(store, { cpuProfDir });
+  const target = await startTarget(store, cluster, cpuProfDir);
   const bare = await startBaseline("baseline_hello.ts");
   const rows: Row[] = [];
   let startupMs = 0;
   try {
-    startupMs = stack.app.startupMs;
-    const client = new LoadClient(stack.app.url, new Recorder());
+    startupMs = target.startupMs;
+    const client = new LoadClient(target.url, new Recorder());
     const admin = await loginWithRetry(client, ADMIN_PHONE, 5);
-    if (!admin) throw new Error(`Cannot log in as admin:\n${stack.app.logTail()}`);
+    if (!admin) throw new Error(`Cannot log in as admin:\n${target.logTail()}`);
     const salt = Math.floor(Math.random() * 90_000_000);
     const doctors = await seedDoctors(client, admin, doctorsWanted, salt, 8);
     const from = dateInDays(1, "Asia/Kolkata");
@@ -101,7 +145,7 @@ async function main(): Promise<number> {
     }
     for (const c of connections) {
       const b = await runWrk({ url: bare.url, paths: ["/"], connections: c, seconds });
-      const s = await runWrk({ url: stack.app.url, paths, connections: c, seconds });
+      const s = await runWrk({ url: target.url, paths, connections: c, seconds });
       rows.push({
         connections: c,
         bare: b,
@@ -111,16 +155,20 @@ async function main(): Promise<number> {
     }
   } finally {
     await bare.stop();
-    await stack.close();
+    await target.close();
   }
   const loadAfter = await loadAverage();
 
   const lines = [
-    `# Slot listing (${store} store) vs bare Deno.serve (wrk -t2 --latency, ${seconds} s per run)`,
+    `# Slot listing (${
+      cluster ? "3 instances on denokv behind nginx" : `${store} store`
+    }) vs bare Deno.serve (wrk -t2 --latency, ${seconds} s per run)`,
     "",
     `Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs; load average before ` +
     `${loadBefore}, after ${loadAfter} (shared machine: absolute figures are depressed, ` +
-    `ratios from the same run are what compare). Server first answer ${startupMs} ms.`,
+    `ratios from the same run are what compare). Server first answer ${
+      cluster ? "n/a" : `${startupMs} ms`
+    }.`,
     "",
     "| connections | bare req/s | bare p99 ms | slots req/s | slots p99 ms | slots p50 ms | ratio | errors |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
