@@ -4,19 +4,18 @@
  * whichever surface it calls.
  */
 import type { MiddlewareHandler } from "hono";
-import { timeout } from "hono/timeout";
 import type { AppDeps } from "../app_deps.ts";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "./app_env.ts";
 import { rateLimit } from "./rate_limit.ts";
+import { requestTimeout } from "./request_timeout.ts";
 import { userRateLimit } from "./user_rate_limit.ts";
 
 export function apiBudget(deps: AppDeps): MiddlewareHandler<AppEnv>[] {
   const { config } = deps;
-  const timeLimit = timeout(
+  const timeLimit = requestTimeout(
     config.REQUEST_TIMEOUT_MS,
-    () =>
-      new AppError(503, "timeout", "Timed out", "The request took too long; retry later") as never,
+    () => new AppError(503, "timeout", "Timed out", "The request took too long; retry later"),
   );
   if (config.RATE_LIMIT_DISABLED) return [timeLimit];
   return [
