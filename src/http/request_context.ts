@@ -26,8 +26,18 @@ const otel = Symbol.for("opentelemetry.js.api.1") in globalThis
   : undefined;
 
 const SAFE_ID = /^[\w.-]{8,128}$/;
-function spanId(): string {
-  return bytesToHex(crypto.getRandomValues(new Uint8Array(8)));
+/** Random bytes for new trace and span ids, drawn 64 requests' worth at a time. */
+const IDS_BYTES = 24;
+const idPool = new Uint8Array(IDS_BYTES * 64);
+let idPoolUsed = idPool.length;
+/** 48 random hex digits: a new trace id (32) and span id (16). */
+function newTraceIds(): string {
+  if (idPoolUsed === idPool.length) {
+    crypto.getRandomValues(idPool);
+    idPoolUsed = 0;
+  }
+  idPoolUsed += IDS_BYTES;
+  return bytesToHex(idPool.subarray(idPoolUsed - IDS_BYTES, idPoolUsed));
 }
 
 /** Metric labels come from fixed sets: a client must not be able to add series. */
@@ -51,9 +61,9 @@ export function requestContext(
     const active = span?.spanContext();
     const context = active && otel?.isSpanContextValid(active) ? active : null;
     const incomingTrace = TRACEPARENT.exec(c.req.header("traceparent") ?? "");
-    const traceId = context?.traceId ?? incomingTrace?.[1] ??
-      crypto.randomUUID().replace(/-/g, "");
-    const ownSpanId = context?.spanId ?? spanId();
+    const fresh = context ? "" : newTraceIds();
+    const traceId = context?.traceId ?? incomingTrace?.[1] ?? fresh.slice(0, 32);
+    const ownSpanId = context?.spanId ?? fresh.slice(32);
     c.set("requestId", requestId);
     c.set("clientIp", clientIp(c.req.raw));
     await runWithRequestContext({ requestId, traceId }, async () => {
