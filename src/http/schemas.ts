@@ -42,16 +42,26 @@ export const IsoInstant = z.iso.datetime({ offset: true }).refine(
   (v) => Number.isNaN(Date.parse(v)) || inYearRange(Date.parse(v)),
   `must be between the years ${MIN_YEAR} and ${MAX_YEAR}`,
 ).openapi({ example: "2026-12-01T04:30:00.000Z" });
+/** Days already judged: listings ask about the same few days all day long. */
+const judgedDays = new Map<string, boolean>();
+const MAX_JUDGED_DAYS = 1024;
+function isCalendarDate(d: string): boolean {
+  let ok = judgedDays.get(d);
+  if (ok === undefined) {
+    const ms = Date.parse(`${d}T00:00:00Z`);
+    ok = !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(d) && inYearRange(ms);
+    if (judgedDays.size >= MAX_JUDGED_DAYS) judgedDays.clear();
+    judgedDays.set(d, ok);
+  }
+  return ok;
+}
 /**
  * A real calendar day: `Date.parse` alone accepts 2026-02-30 (as 2 March). The document says
  * `format: date` and the year range as a pattern, so generated clients and fuzzers send only
  * days the server takes.
  */
 export const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD").refine(
-  (d) => {
-    const ms = Date.parse(`${d}T00:00:00Z`);
-    return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(d) && inYearRange(ms);
-  },
+  isCalendarDate,
   `is not a calendar date between the years ${MIN_YEAR} and ${MAX_YEAR}`,
 ).openapi({ format: "date", pattern: "^2[01]\\d{2}-\\d{2}-\\d{2}$", example: "2026-12-01" });
 const WallTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, "must be HH:MM (24 h)");
