@@ -18,7 +18,11 @@ import {
 import { bearer, idempotent, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
 const JSON_CONTENT = { "Content-Type": "application/json" };
-/** Listing bodies by listing object: the calendar view hands out the same object while reused. */
+/**
+ * Listing bodies by listing object: the calendar view hands out the same object while it is
+ * reused, so a hit skips JSON.stringify. (A string, not bytes: a byte body is copied per
+ * response, a string is encoded straight into the response.)
+ */
 const bodies = new WeakMap<object, string>();
 function serialisedOnce(list: object): string {
   let body = bodies.get(list);
