@@ -109,20 +109,19 @@ async function main(): Promise<void> {
       }),
   }, bridge.fetch);
 
-  let stopping = false;
+  let stopping: Promise<void> | undefined;
   async function stop(signal: Deno.Signal): Promise<void> {
-    if (stopping) return;
-    stopping = true;
     logLine({ msg: "stopping", signal });
     await server.shutdown();
     await bridge.close();
     logLine({ msg: "stopped" });
   }
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(signal, () => void stop(signal));
+    Deno.addSignalListener(signal, () => stopping ??= stop(signal));
   }
   await server.finished;
-  await bridge.close();
+  // The server finishes as soon as shutdown begins; the exit waits for stop() to log "stopped".
+  await (stopping ?? bridge.close());
   Deno.exit(0);
 }
 

@@ -9,8 +9,13 @@
  * Must never listen by itself or open Redis at import time: the caller passes options and serves
  * `fetch`, so tests and the CLI decide ports, lifetimes and logging.
  */
-import { createRespClient, RedisConnectionError, RedisReplyError } from "./resp_client.ts";
-import type { RespArg, RespReply } from "./resp_parse.ts";
+import {
+  createRedisConnection,
+  isReplyError,
+  type RedisArg,
+  RedisConnectionError,
+  type RedisReply,
+} from "./redis_connection.ts";
 import { type JsonReply, replyToJson } from "./reply_json.ts";
 import {
   BadCommandError,
@@ -54,7 +59,7 @@ export function createUpstashBridge(options: UpstashBridgeOptions): UpstashBridg
   if (!Number.isInteger(options.redisPort) || options.redisPort <= 0) {
     throw new TypeError(`createUpstashBridge: redisPort must be a port, got ${options.redisPort}`);
   }
-  const redis = createRespClient({
+  const redis = createRedisConnection({
     hostname: options.redisHostname,
     port: options.redisPort,
     connectTimeoutMs: options.connectTimeoutMs,
@@ -63,7 +68,7 @@ export function createUpstashBridge(options: UpstashBridgeOptions): UpstashBridg
   const scripts = createScriptRegistry();
   const log = options.log ?? (() => {});
 
-  async function prepareAll(commands: RespArg[][]): Promise<PreparedCommand[]> {
+  async function prepareAll(commands: RedisArg[][]): Promise<PreparedCommand[]> {
     return await Promise.all(commands.map((args) => {
       const name = typeof args[0] === "string" ? args[0].toLowerCase() : "";
       if (REFUSED_COMMANDS.has(name)) {
@@ -76,28 +81,28 @@ export function createUpstashBridge(options: UpstashBridgeOptions): UpstashBridg
     }));
   }
 
-  async function runSingle(args: RespArg[], base64: boolean): Promise<Response> {
+  async function runSingle(args: RedisArg[], base64: boolean): Promise<Response> {
     const [prepared] = await prepareAll([args]);
     const [reply] = await redis.pipeline([prepared.args]);
-    if (reply instanceof RedisReplyError) return json({ error: reply.message }, 400);
+    if (isReplyError(reply)) return json({ error: reply.message }, 400);
     return json({ result: replyToJson(prepared.adaptReply(reply), base64) }, 200);
   }
 
-  async function runPipeline(commands: RespArg[][], base64: boolean): Promise<Response> {
+  async function runPipeline(commands: RedisArg[][], base64: boolean): Promise<Response> {
     const prepared = await prepareAll(commands);
     const replies = await redis.pipeline(prepared.map((p) => p.args));
     return json(replies.map((reply, i) => toEntry(prepared[i].adaptReply(reply), base64)), 200);
   }
 
-  async function runMultiExec(commands: RespArg[][], base64: boolean): Promise<Response> {
+  async function runMultiExec(commands: RedisArg[][], base64: boolean): Promise<Response> {
     const prepared = await prepareAll(commands);
     // One write keeps the transaction contiguous on the shared connection.
     const replies = await redis.pipeline([["MULTI"], ...prepared.map((p) => p.args), ["EXEC"]]);
     const execReply = replies[replies.length - 1];
-    const queueErrors = replies.slice(0, -1).filter((r) => r instanceof RedisReplyError);
-    if (execReply instanceof RedisReplyError || !Array.isArray(execReply)) {
+    const queueErrors = replies.slice(0, -1).filter(isReplyError);
+    if (isReplyError(execReply) || !Array.isArray(execReply)) {
       const first = queueErrors[0]?.message;
-      const why = execReply instanceof RedisReplyError ? execReply.message : "EXEC returned nil";
+      const why = isReplyError(execReply) ? execReply.message : "EXEC returned nil";
       return json({ error: first ? `${why} First error: ${first}` : why }, 400);
     }
     return json(execReply.map((reply, i) => toEntry(prepared[i].adaptReply(reply), base64)), 200);
@@ -152,8 +157,8 @@ export function createUpstashBridge(options: UpstashBridgeOptions): UpstashBridg
   };
 }
 
-function toEntry(reply: RespReply, base64: boolean): Entry {
-  if (reply instanceof RedisReplyError) return { error: reply.message };
+function toEntry(reply: RedisReply, base64: boolean): Entry {
+  if (isReplyError(reply)) return { error: reply.message };
   return { result: replyToJson(reply, base64) };
 }
 

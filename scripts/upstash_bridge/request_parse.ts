@@ -3,7 +3,7 @@
  * `[["SET","k","v"], ...]`) and the path form (`/set/k/v?EX=100`, POST body as the value).
  * Owns validation of what clients send; must never talk to Redis.
  */
-import type { RespArg } from "./resp_parse.ts";
+import type { RedisArg } from "./redis_connection.ts";
 
 /** The request cannot be turned into Redis commands; answered with 400. */
 export class BadCommandError extends Error {
@@ -67,9 +67,9 @@ export function parseCommandListBody(text: string): string[][] {
  * Builds a command from the URL path (`/set/k/v`), then the raw POST body as one more argument
  * (binary-safe), then each query parameter except `_token` as `NAME value`.
  */
-export function parsePathCommand(url: URL, body: Uint8Array | null): RespArg[] {
+export function parsePathCommand(url: URL, body: Uint8Array | null): RedisArg[] {
   const segments = url.pathname.split("/").filter((s) => s !== "");
-  let args: RespArg[];
+  let args: RedisArg[];
   try {
     args = segments.map((segment) => decodeURIComponent(segment));
   } catch {

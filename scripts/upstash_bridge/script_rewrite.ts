@@ -7,7 +7,7 @@
  * (what Redis knows). Must never invent a script: an unknown SHA is passed through, so Redis
  * answers NOSCRIPT and the client falls back to EVAL with the full text.
  */
-import type { RespArg, RespReply } from "./resp_parse.ts";
+import type { RedisArg, RedisReply } from "./redis_connection.ts";
 
 /** Shebang flags Redis 7.0 understands; anything else makes EVAL fail. */
 const REDIS_SCRIPT_FLAGS = new Set([
@@ -41,11 +41,11 @@ export async function sha1Hex(text: string): Promise<string> {
 
 /** A command ready for Redis plus a function turning Redis's reply into the client's view. */
 export interface PreparedCommand {
-  args: RespArg[];
-  adaptReply(reply: RespReply): RespReply;
+  args: RedisArg[];
+  adaptReply(reply: RedisReply): RedisReply;
 }
 
-const keepReply = (reply: RespReply) => reply;
+const keepReply = (reply: RedisReply) => reply;
 
 /** Creates the script registry; one per bridge, shared by all requests. */
 export function createScriptRegistry() {
@@ -58,13 +58,13 @@ export function createScriptRegistry() {
     return { script: rewritten, clientSha };
   }
 
-  function redisSha(clientSha: RespArg): RespArg {
+  function redisSha(clientSha: RedisArg): RedisArg {
     if (typeof clientSha !== "string") return clientSha;
     return redisShaByClientSha.get(clientSha.toLowerCase()) ?? clientSha;
   }
 
   /** Rewrites EVAL, EVALSHA, their _RO forms, SCRIPT LOAD and SCRIPT EXISTS; others pass. */
-  async function prepare(args: RespArg[]): Promise<PreparedCommand> {
+  async function prepare(args: RedisArg[]): Promise<PreparedCommand> {
     const name = typeof args[0] === "string" ? args[0].toLowerCase() : "";
     const sub = typeof args[1] === "string" ? args[1].toLowerCase() : "";
     if ((name === "eval" || name === "eval_ro") && typeof args[1] === "string") {
@@ -77,7 +77,9 @@ export function createScriptRegistry() {
     if (name === "script" && sub === "load" && typeof args[2] === "string") {
       const { script, clientSha } = await rewrite(args[2]);
       // Redis answers with the rewritten script's SHA; the client expects the one it computed.
-      const adaptReply = (reply: RespReply) => reply instanceof Uint8Array ? clientSha : reply;
+      const clientShaBytes = new TextEncoder().encode(clientSha);
+      const adaptReply = (reply: RedisReply) =>
+        reply instanceof Uint8Array ? clientShaBytes : reply;
       return { args: [args[0], args[1], script, ...args.slice(3)], adaptReply };
     }
     if (name === "script" && sub === "exists") {

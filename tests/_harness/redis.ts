@@ -6,7 +6,7 @@
  * child process, listener, connections and temp dir, so Deno's test sanitizers stay quiet.
  * Must never touch a Redis it did not start. Binary: env REDIS_SERVER_BIN, else `redis-server`.
  */
-import { createRespClient } from "../../scripts/upstash_bridge/resp_client.ts";
+import { createRedisConnection } from "../../scripts/upstash_bridge/redis_connection.ts";
 import { createUpstashBridge } from "../../scripts/upstash_bridge/bridge.ts";
 import { freePort } from "./ports.ts";
 
@@ -47,13 +47,10 @@ async function waitForPing(port: number, child: Deno.ChildProcess, logFile: stri
   });
   let lastError = "";
   while (Date.now() < deadline && !exited) {
-    const client = createRespClient({ hostname: "127.0.0.1", port, connectTimeoutMs: 500 });
     try {
-      if (await client.command("PING") === "PONG") return;
+      if (await pingRedis(port) === "PONG") return;
     } catch (error) {
       lastError = (error as Error).message;
-    } finally {
-      await client.close();
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -64,6 +61,18 @@ async function waitForPing(port: number, child: Deno.ChildProcess, logFile: stri
   throw new Error(
     `Cannot start ${redisBinary()} on 127.0.0.1:${port}: ${how}; last error: ${lastError}\n${log}`,
   );
+}
+
+/** Sends PING to the Redis on 127.0.0.1:`port` over a fresh connection; the reply as text. */
+export async function pingRedis(port: number): Promise<string> {
+  const client = createRedisConnection({ hostname: "127.0.0.1", port, connectTimeoutMs: 500 });
+  try {
+    const [reply] = await client.pipeline([["PING"]]);
+    if (reply instanceof Uint8Array) return new TextDecoder().decode(reply);
+    throw new Error(`PING to Redis on port ${port} answered ${String(reply)}`);
+  } finally {
+    await client.close();
+  }
 }
 
 async function spawnRedis(port: number, dir: string): Promise<Deno.ChildProcess> {

@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
 import { startFerretDb } from "../_harness/ferretdb.ts";
-import { startRedis } from "../_harness/redis.ts";
-import { createRespClient } from "../../scripts/upstash_bridge/resp_client.ts";
+import { pingRedis, startRedis } from "../_harness/redis.ts";
 
 Deno.test("FerretDB crash(): SIGKILL, then restart() on the same port with the data", async () => {
   const mongo = await startFerretDb();
@@ -36,12 +35,7 @@ Deno.test("Redis crashAndRestart(): SIGKILL, then a fresh server on the same por
   try {
     const ended = await redis.crashAndRestart();
     assert.equal(ended?.signal, "SIGKILL");
-    const client = createRespClient({ hostname: "127.0.0.1", port: redis.port });
-    try {
-      assert.equal(await client.command("PING"), "PONG");
-    } finally {
-      await client.close();
-    }
+    assert.equal(await pingRedis(redis.port), "PONG");
   } finally {
     await redis.stop();
   }

@@ -54,6 +54,7 @@ export function spawnTask(
   args: string[],
   dir: string,
   env: Record<string, string> = {},
+  stdout: "null" | "piped" = "null",
 ): Deno.ChildProcess {
   const parts = taskArgs(name, dir);
   return new Deno.Command(Deno.execPath(), {
@@ -61,7 +62,7 @@ export function spawnTask(
     cwd: REPO_ROOT,
     env: { KV_PATH: `${dir}/data/vaidya.kv`, NO_COLOR: "1", ...env },
     stdin: "null",
-    stdout: "null",
+    stdout,
     stderr: "piped",
   }).spawn();
 }
