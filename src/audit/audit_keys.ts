@@ -4,7 +4,9 @@
  * key signs new entries; every listed key verifies, so a new key goes first and old ones stay
  * until nothing signed with them needs checking.
  */
+import type { KeyObject } from "node:crypto";
 import { base64ToBytes, bytesToHex } from "../crypto/encoding.ts";
+import { hmacKey, hmacSha256 } from "../crypto/keyed_hash.ts";
 
 export interface AuditKey {
   id: string;
@@ -31,32 +33,31 @@ export function parseAuditKeys(text: string): AuditKey[] {
   });
 }
 
-export async function createAuditKeyring(keys: AuditKey[]): Promise<AuditKeyring> {
+export function createAuditKeyring(keys: AuditKey[]): Promise<AuditKeyring> {
+  return new Promise((resolve) => resolve(auditKeyring(keys)));
+}
+
+function auditKeyring(keys: AuditKey[]): AuditKeyring {
   if (keys.length === 0) throw new Error("At least one audit key is required");
-  const imported = new Map<string, CryptoKey>();
+  const imported = new Map<string, KeyObject>();
   for (const k of keys) {
     const raw = base64ToBytes(k.keyBase64);
     if (raw.length < 32) {
       throw new Error(`Audit key ${k.id} must be at least 32 bytes, found ${raw.length}`);
     }
-    imported.set(
-      k.id,
-      await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
-    );
+    imported.set(k.id, hmacKey(raw));
   }
-  const encoder = new TextEncoder();
   return {
     activeKeyId: keys[0].id,
     has: (keyId) => imported.has(keyId),
-    async mac(keyId, text) {
+    mac(keyId, text) {
       const key = imported.get(keyId);
       if (!key) {
-        throw new Error(
-          `Cannot sign or check an audit entry: audit key ${keyId} is not configured`,
+        return Promise.reject(
+          new Error(`Cannot sign or check an audit entry: audit key ${keyId} is not configured`),
         );
       }
-      const sig = await crypto.subtle.sign("HMAC", key, encoder.encode(text));
-      return bytesToHex(new Uint8Array(sig));
+      return Promise.resolve(bytesToHex(hmacSha256(key, text)));
     },
   };
 }

@@ -2,7 +2,10 @@
  * HMAC-SHA256 under the app secret: blind indexes for phone numbers (so a phone is found without
  * being stored in the clear), hashes of one-time codes and refresh tokens, and constant-time
  * comparison. Each use has its own domain label so a hash of one kind never matches another.
+ * HMAC runs through node:crypto, synchronously: WebCrypto's `sign` was the largest server CPU item
+ * of a day of bookings (docs/BENCHMARKS.md, issue 15) for the same bytes.
  */
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import { base64ToBytes, bytesToBase64Url } from "./encoding.ts";
 
 export type HashPurpose = "phone" | "login_code" | "hold_code" | "refresh" | "idempotency";
@@ -12,26 +15,31 @@ export interface KeyedHash {
   equal(a: string, b: string): boolean;
 }
 
-export async function createKeyedHash(secretBase64: string): Promise<KeyedHash> {
-  const raw = base64ToBytes(secretBase64);
-  if (raw.length < 32) {
-    throw new Error(`HMAC secret must be at least 32 bytes, found ${raw.length}`);
-  }
-  const key = await crypto.subtle.importKey(
-    "raw",
-    raw,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const encoder = new TextEncoder();
-  return {
-    async hash(purpose, value) {
-      const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${purpose}\u0000${value}`));
-      return bytesToBase64Url(new Uint8Array(mac));
-    },
-    equal: constantTimeEqual,
-  };
+/** An HMAC-SHA256 key (`raw` is not kept), for `hmacSha256`. */
+export function hmacKey(raw: Uint8Array): KeyObject {
+  return createSecretKey(raw);
+}
+
+/** HMAC-SHA256 of the UTF-8 bytes of `text`. */
+export function hmacSha256(key: KeyObject, text: string): Uint8Array {
+  return new Uint8Array(createHmac("sha256", key).update(text, "utf8").digest());
+}
+
+/** The keyed hash under `secretBase64`; rejects a secret shorter than 32 bytes. */
+export function createKeyedHash(secretBase64: string): Promise<KeyedHash> {
+  return new Promise((resolve) => {
+    const raw = base64ToBytes(secretBase64);
+    if (raw.length < 32) {
+      throw new Error(`HMAC secret must be at least 32 bytes, found ${raw.length}`);
+    }
+    const key = hmacKey(raw);
+    resolve({
+      hash(purpose, value) {
+        return Promise.resolve(bytesToBase64Url(hmacSha256(key, `${purpose}\u0000${value}`)));
+      },
+      equal: constantTimeEqual,
+    });
+  });
 }
 
 /** Compares two strings without an early exit, so timing does not reveal the matching prefix. */

@@ -47,29 +47,38 @@ export async function listDue(
 }
 
 export interface OutboxStats {
-  /** Entries waiting, due or not (counted up to `cap`). */
+  /** Entries waiting, due or not (scheduled ones counted up to `SCHEDULED_CAP`). */
   depth: number;
-  /** Entries already due. */
+  /** Entries already due (counted up to `cap`). */
   due: number;
   /** Age of the oldest due entry, 0 when none is due. */
   oldestDueAgeMs: number;
 }
 
-/** Depth and oldest age for the metrics gauges; stops counting at `cap`. */
+/**
+ * Scheduled entries (reminders days ahead) counted for the gauge at most: every booking leaves
+ * two, so counting them all read the whole future outbox on every stats pass, and under load
+ * that read competed with the bookings for KV (docs/BENCHMARKS.md, issue 15).
+ */
+const SCHEDULED_CAP = 1000;
+
+/** Depth and oldest age for the metrics gauges; stops counting due entries at `cap`. */
 export async function outboxStats(kv: Deno.Kv, nowMs: number, cap = 10_000): Promise<OutboxStats> {
-  let depth = 0;
+  const space = keySpace("event_due");
+  const split: Deno.KvKey = [...space, nowMs + 1];
   let due = 0;
   let oldest: number | null = null;
-  const iter = kv.list({ prefix: keySpace("event_due") }, { limit: cap, batchSize: 1000 });
-  for await (const e of iter) {
-    depth++;
-    const dueMs = e.key[1] as number;
-    if (dueMs <= nowMs) {
-      due++;
-      oldest ??= dueMs;
-    }
+  for await (const e of kv.list({ start: space, end: split }, { limit: cap, batchSize: 1000 })) {
+    due++;
+    oldest ??= e.key[1] as number;
   }
-  return { depth, due, oldestDueAgeMs: oldest === null ? 0 : nowMs - oldest };
+  let scheduled = 0;
+  const later = kv.list({ start: split, end: [...space, Number.MAX_SAFE_INTEGER] }, {
+    limit: SCHEDULED_CAP,
+    batchSize: SCHEDULED_CAP,
+  });
+  for await (const _ of later) scheduled++;
+  return { depth: due + scheduled, due, oldestDueAgeMs: oldest === null ? 0 : nowMs - oldest };
 }
 
 /** Reads one entry (tests and the dead-letter replay). */

@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { createKeyedHash, hmacKey, hmacSha256 } from "../../src/crypto/keyed_hash.ts";
+import { base64ToBytes, bytesToBase64Url } from "../../src/crypto/encoding.ts";
+
+Deno.test("createKeyedHash() gives the same HMAC-SHA256 as WebCrypto, so stored indexes still match", async () => {
+  const raw = crypto.getRandomValues(new Uint8Array(32));
+  const secret = btoa(String.fromCharCode(...raw));
+  const keyed = await createKeyedHash(secret);
+  const web = await crypto.subtle.importKey(
+    "raw",
+    base64ToBytes(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  for (const value of ["hld_01J:123456", "+919812345678", "नमस्ते ü", ""]) {
+    const expected = new Uint8Array(
+      await crypto.subtle.sign("HMAC", web, new TextEncoder().encode(`phone\u0000${value}`)),
+    );
+    assert.equal(await keyed.hash("phone", value), bytesToBase64Url(expected));
+    assert.deepEqual(hmacSha256(hmacKey(raw), `phone\u0000${value}`), expected);
+  }
+  assert.notEqual(await keyed.hash("phone", "x"), await keyed.hash("refresh", "x"));
+  await assert.rejects(createKeyedHash(btoa("short")), /at least 32 bytes/);
+});
