@@ -67,18 +67,17 @@ export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): Calend
     return out;
   }
 
-  async function rounds() {
-    while (pending.size > 0) {
-      const round = pending;
-      pending = new Map();
-      try {
-        const versions = await readRound([...round.keys()]);
-        for (const [id, waiter] of round) waiter.resolve(versions.get(id)!);
-      } catch (err) {
-        for (const waiter of round.values()) waiter.reject(err);
-      }
+  async function round() {
+    const waiting = pending;
+    pending = new Map();
+    try {
+      const versions = await readRound([...waiting.keys()]);
+      for (const [id, waiter] of waiting) waiter.resolve(versions.get(id)!);
+    } catch (err) {
+      for (const waiter of waiting.values()) waiter.reject(err);
     }
-    running = false;
+    if (pending.size > 0) setTimeout(round, 0);
+    else running = false;
   }
 
   return {
@@ -90,9 +89,9 @@ export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): Calend
       }
       if (!running) {
         running = true;
-        // On the next turn of the event loop, so the requests the server takes in together
-        // share the first round (a KV read answers without yielding to the loop).
-        setTimeout(rounds, 0);
+        // Each round starts on a later turn of the event loop, so the requests the server took
+        // in meanwhile share it (a local KV read answers without yielding to the loop).
+        setTimeout(round, 0);
       }
       return waiter.promise;
     },
