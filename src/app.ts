@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     secureHeaders({
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
-        // /docs is self-hosted (routes/docs_explorer.ts): no CDN is allowed.
+        // /docs is Swagger UI served from this origin (routes/docs_explorer.ts): no CDN is allowed.
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", "data:"],
