@@ -42,7 +42,9 @@ Deno.test({
       await screenshot(page, "docs-swagger-ui");
 
       const origin = new URL(server.url).origin;
-      const foreign = requested.filter((url) => !url.startsWith(origin) && !url.startsWith("data:"));
+      const foreign = requested.filter((url) =>
+        !url.startsWith(origin) && !url.startsWith("data:")
+      );
       assert.deepEqual(foreign, [], "the explorer fetches nothing from another origin");
       assert.ok(requested.includes(`${origin}/docs/swagger-ui-bundle.js`), requested.join("\n"));
       assert.deepEqual(csp, [], `CSP violations: ${csp.join("\n")}`);
