@@ -2,7 +2,8 @@
  * Evaluates the recommender on the corpus splits (src/recommend/corpus/splits): top-1 and top-3
  * accuracy of the specialization ranking overall and per language, a confusion matrix of the top
  * choice by specialization, and triage (emergency recall and precision, urgent-or-worse recall).
- * Reports dev and the frozen test split separately; tune on dev only. A benchmark, not a test:
+ * Reports dev and the frozen test split separately (and dev's descriptions written after the
+ * freeze, corpus/added, apart from the rest); tune on dev only. A benchmark, not a test:
  * it never fails, the targets are printed beside the figures.
  *
  * Usage: deno task eval:recommend [--split dev|test] [--markdown] [--misses]
@@ -13,7 +14,12 @@
  */
 import { SPECIALIZATIONS } from "../src/recommend/lexicon.ts";
 import { analyzeSymptoms } from "../src/recommend/symptom_scorer.ts";
-import { type Example, LANGUAGES, parseJsonl } from "../src/recommend/training/corpus.ts";
+import {
+  type Example,
+  LANGUAGES,
+  parseJsonl,
+  readCorpus,
+} from "../src/recommend/training/corpus.ts";
 import { assessTriage } from "../src/recommend/triage.ts";
 
 const args = Deno.args;
@@ -83,6 +89,12 @@ function evaluate(examples: Example[]) {
 
 const short = (s: string) => s.replace(" Tantra", "").replace("Kaumarbhritya", "Kaumar.");
 
+const added = new Set(
+  (await readCorpus(new URL("../src/recommend/corpus/", import.meta.url)))
+    .filter((e) => e.added).map((e) => e.id),
+);
+const share = (t: Tally) => `n=${t.n}, top-1 ${pct(t.top1, t.n)}, top-3 ${pct(t.top3, t.n)}`;
+
 for (const split of splits) {
   const examples = parseJsonl(
     await Deno.readTextFile(
@@ -98,8 +110,12 @@ for (const split of splits) {
     `${pct(r.tri.raised, r.tri.urgentOrWorse)} (${r.tri.raised}/${r.tri.urgentOrWorse}); ` +
     `routine answered urgent or emergency ${pct(r.tri.overTriaged, r.tri.routine)} ` +
     `(${r.tri.overTriaged}/${r.tri.routine}); not recognised ${r.tri.unrecognised}`;
+  const late = examples.filter((e) => added.has(e.id));
+  const parts = late.length === 0 ? "" : `written before the freeze: ` +
+    `${share(evaluate(examples.filter((e) => !added.has(e.id))).all)}; written after it ` +
+    `(corpus/added): ${share(evaluate(late).all)}`;
   if (markdown) {
-    console.log(`### ${split}\n\n${head}; ${triage}.\n`);
+    console.log(`### ${split}\n\n${head}; ${triage}.${parts ? ` ${parts}.` : ""}\n`);
     console.log("| language | n | top-1 | top-3 |\n| --- | ---: | ---: | ---: |");
     for (const [lang, t] of r.byLang) {
       console.log(`| ${lang} | ${t.n} | ${pct(t.top1, t.n)} | ${pct(t.top3, t.n)} |`);
@@ -115,6 +131,7 @@ for (const split of splits) {
   } else {
     console.log(head);
     console.log(triage);
+    if (parts) console.log(parts);
     for (const [lang, t] of r.byLang) {
       const flag = t.n > 0 && t.top3 / t.n < 0.85 ? "  < 85% top-3" : "";
       console.log(
