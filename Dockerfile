@@ -27,6 +27,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["deno", "eval", "const r = await fetch(`http://127.0.0.1:${Deno.env.get('PORT') ?? '8000'}/healthz`); Deno.exit(r.ok ? 0 : 1)"]
 
-# The same command as `deno task start` (deno.json); SIGTERM drains requests in flight.
+# The same command as `deno task start` (deno.json); SIGTERM drains requests in flight. The V8
+# flags bound the young generation and the old generation's growth, so RSS stays near the live
+# heap instead of growing to ~2.5x it under load (docs/BENCHMARKS.md, issue 15).
 STOPSIGNAL SIGTERM
-CMD ["deno", "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write=./data", "--allow-sys", "src/main.ts"]
+CMD ["deno", "run", "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=50", "--allow-net", "--allow-env", "--allow-read", "--allow-write=./data", "--allow-sys", "src/main.ts"]

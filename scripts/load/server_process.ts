@@ -7,6 +7,11 @@
  */
 import { freePort, REPO_ROOT } from "../../tests/_harness/ports.ts";
 import { ADMIN_PHONE } from "../../tests/_harness/server.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+/** The V8 flags of `deno task start` (deno.json): the server under load runs as in production. */
+export const START_V8_FLAGS = denoJson.tasks.start.split(/\s+/)
+  .filter((arg) => arg.startsWith("--v8-flags="));
 
 export interface ProcessSpec {
   /** Arguments after `deno` (e.g. ["run", "-A", "src/main.ts"]). */
@@ -176,7 +181,7 @@ export function startAppServer(options: AppServerOptions): Promise<ChildServer> 
   const port = freePort();
   const prof = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   return startChild({
-    args: ["run", "-A", ...prof, "src/main.ts"],
+    args: ["run", "-A", ...START_V8_FLAGS, ...prof, "src/main.ts"],
     port,
     readyPath: "/healthz",
     env: {
