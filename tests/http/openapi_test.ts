@@ -10,6 +10,7 @@ import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import { isValidTimeZone } from "../../src/domain/zoned_time.ts";
 import { DOCS_PATHS } from "../../routes/docs_explorer.ts";
 
 /** Served on purpose without an OpenAPI entry: the document itself, its explorer, HTML pages. */
@@ -220,6 +221,7 @@ Deno.test({
           assert.ok(zone.pattern, "time zones have a pattern");
           assert.ok(zone.enum?.includes("Asia/Kolkata") && zone.enum.includes("UTC"));
           assert.ok((zone.enum ?? []).every((z) => new RegExp(zone.pattern!).test(z)));
+          assert.deepEqual((zone.enum ?? []).filter((z) => !isValidTimeZone(z)), []);
           for (
             const [name, key] of [["DoctorCreate", "timezone"], ["PatientProfilePatch", "timeZone"]]
           ) {
