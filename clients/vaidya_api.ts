@@ -762,6 +762,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fhir/R4/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The CapabilityStatement: resources, interactions and search parameters */
+        get: operations["fhirCapabilities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/R4/Practitioner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search doctors */
+        get: operations["searchFhirPractitioner"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/R4/Practitioner/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a Practitioner */
+        get: operations["readFhirPractitioner"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/R4/Schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search doctors' schedules */
+        get: operations["searchFhirSchedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/R4/Schedule/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a Schedule */
+        get: operations["readFhirSchedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/R4/Slot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search a schedule's free slots in a date range */
+        get: operations["searchFhirSlot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/R4/Slot/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a Slot */
+        get: operations["readFhirSlot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/R4/Appointment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the caller's own appointments (patient or doctor) */
+        get: operations["searchFhirAppointment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/R4/Appointment/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a Appointment */
+        get: operations["readFhirAppointment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/R4/Patient/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a Patient */
+        get: operations["readFhirPatient"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1308,6 +1478,160 @@ export interface components {
                 /** @enum {string} */
                 temperament: "temperament.a" | "temperament.b" | "temperament.c";
             };
+        };
+        FhirCapabilityStatement: {
+            /** @enum {string} */
+            resourceType: "CapabilityStatement";
+            fhirVersion: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @example {
+         *       "resourceType": "OperationOutcome",
+         *       "issue": [
+         *         {
+         *           "severity": "error",
+         *           "code": "not-found",
+         *           "diagnostics": "Practitioner/doc-1 is not known"
+         *         }
+         *       ]
+         *     }
+         */
+        FhirOperationOutcome: {
+            /** @enum {string} */
+            resourceType: "OperationOutcome";
+            issue: {
+                /** @enum {string} */
+                severity: "fatal" | "error";
+                /** @example not-found */
+                code: string;
+                diagnostics: string;
+            }[];
+        };
+        /** @description A searchset of Practitioner resources */
+        FhirPractitionerBundle: {
+            /** @enum {string} */
+            resourceType: "Bundle";
+            /** @enum {string} */
+            type: "searchset";
+            total?: number;
+            link: {
+                /** @enum {string} */
+                relation: "self" | "next";
+                url: string;
+            }[];
+            entry: ({
+                fullUrl: string;
+                resource: components["schemas"]["FhirPractitioner"];
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A doctor: name, city, specializations, languages */
+        FhirPractitioner: {
+            /** @enum {string} */
+            resourceType: "Practitioner";
+            id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A searchset of Schedule resources */
+        FhirScheduleBundle: {
+            /** @enum {string} */
+            resourceType: "Bundle";
+            /** @enum {string} */
+            type: "searchset";
+            total?: number;
+            link: {
+                /** @enum {string} */
+                relation: "self" | "next";
+                url: string;
+            }[];
+            entry: ({
+                fullUrl: string;
+                resource: components["schemas"]["FhirSchedule"];
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A doctor's bookable calendar (same id as the doctor) */
+        FhirSchedule: {
+            /** @enum {string} */
+            resourceType: "Schedule";
+            id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A searchset of Slot resources */
+        FhirSlotBundle: {
+            /** @enum {string} */
+            resourceType: "Bundle";
+            /** @enum {string} */
+            type: "searchset";
+            total?: number;
+            link: {
+                /** @enum {string} */
+                relation: "self" | "next";
+                url: string;
+            }[];
+            entry: ({
+                fullUrl: string;
+                resource: components["schemas"]["FhirSlot"];
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A free slot of a schedule */
+        FhirSlot: {
+            /** @enum {string} */
+            resourceType: "Slot";
+            id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A searchset of Appointment resources */
+        FhirAppointmentBundle: {
+            /** @enum {string} */
+            resourceType: "Bundle";
+            /** @enum {string} */
+            type: "searchset";
+            total?: number;
+            link: {
+                /** @enum {string} */
+                relation: "self" | "next";
+                url: string;
+            }[];
+            entry: ({
+                fullUrl: string;
+                resource: components["schemas"]["FhirAppointment"];
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The caller's own appointment */
+        FhirAppointment: {
+            /** @enum {string} */
+            resourceType: "Appointment";
+            id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The signed-in patient's own record */
+        FhirPatient: {
+            /** @enum {string} */
+            resourceType: "Patient";
+            id: string;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -5463,6 +5787,969 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirCapabilities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CapabilityStatement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "CapabilityStatement",
+                     *       "status": "active",
+                     *       "kind": "instance",
+                     *       "fhirVersion": "4.0.1",
+                     *       "format": [
+                     *         "json"
+                     *       ]
+                     *     }
+                     */
+                    "application/fhir+json": components["schemas"]["FhirCapabilityStatement"];
+                };
+            };
+            /** @description Rate limited (throttled) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Timed out; retry later (transient) */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+        };
+    };
+    searchFhirPractitioner: {
+        parameters: {
+            query?: {
+                /** @description The doctor's FHIR id */
+                _id?: string;
+                /** @description Part of the doctor's name, any case */
+                name?: string;
+                /** @description An Ayurvedic specialization */
+                specialty?: string;
+                /** @description The city the doctor practises in */
+                "address-city"?: string;
+                /** @description A language the doctor speaks (BCP-47 code or system|code) */
+                communication?: string;
+                /** @description Page size (default 20, at most 100) */
+                _count?: number;
+                /** @description From a Bundle's `next` link; opaque */
+                _cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A searchset Bundle of Practitioner */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "total": 1,
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "https://vaidya.example/fhir/R4/Practitioner?_count=20"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "fullUrl": "https://vaidya.example/fhir/R4/Practitioner/doc-01m8r8acfa071y735y5nb0qkmy",
+                     *           "resource": {
+                     *             "resourceType": "Practitioner",
+                     *             "id": "doc-01m8r8acfa071y735y5nb0qkmy",
+                     *             "active": true,
+                     *             "name": [
+                     *               {
+                     *                 "text": "Dr. Asha Kulkarni"
+                     *               }
+                     *             ],
+                     *             "address": [
+                     *               {
+                     *                 "use": "work",
+                     *                 "city": "Pune"
+                     *               }
+                     *             ],
+                     *             "qualification": [
+                     *               {
+                     *                 "code": {
+                     *                   "text": "Panchakarma"
+                     *                 }
+                     *               }
+                     *             ],
+                     *             "communication": [
+                     *               {
+                     *                 "coding": [
+                     *                   {
+                     *                     "system": "urn:ietf:bcp:47",
+                     *                     "code": "mr"
+                     *                   }
+                     *                 ]
+                     *               }
+                     *             ]
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/fhir+json": components["schemas"]["FhirPractitionerBundle"];
+                };
+            };
+            /** @description A search parameter is malformed or out of range (invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Rate limited (throttled) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Timed out; retry later (transient) */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+        };
+    };
+    readFhirPractitioner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A FHIR id: our id with `-` for `_` (doc-01j…); a Slot's is `<schedule id>.<ms>` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Practitioner */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Practitioner",
+                     *       "id": "doc-01m8r8acfa071y735y5nb0qkmy",
+                     *       "active": true,
+                     *       "name": [
+                     *         {
+                     *           "text": "Dr. Asha Kulkarni"
+                     *         }
+                     *       ],
+                     *       "address": [
+                     *         {
+                     *           "use": "work",
+                     *           "city": "Pune"
+                     *         }
+                     *       ],
+                     *       "qualification": [
+                     *         {
+                     *           "code": {
+                     *             "text": "Panchakarma"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "communication": [
+                     *         {
+                     *           "coding": [
+                     *             {
+                     *               "system": "urn:ietf:bcp:47",
+                     *               "code": "mr"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/fhir+json": components["schemas"]["FhirPractitioner"];
+                };
+            };
+            /** @description Unknown, foreign or not free (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Rate limited (throttled) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Timed out; retry later (transient) */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+        };
+    };
+    searchFhirSchedule: {
+        parameters: {
+            query?: {
+                /** @description The doctor's FHIR id */
+                _id?: string;
+                /** @description Part of the doctor's name, any case */
+                name?: string;
+                /** @description An Ayurvedic specialization */
+                specialty?: string;
+                /** @description The city the doctor practises in */
+                "address-city"?: string;
+                /** @description A language the doctor speaks (BCP-47 code or system|code) */
+                communication?: string;
+                /** @description Page size (default 20, at most 100) */
+                _count?: number;
+                /** @description From a Bundle's `next` link; opaque */
+                _cursor?: string;
+                /** @description Practitioner/<id> or a bare id */
+                actor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A searchset Bundle of Schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "total": 1,
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "https://vaidya.example/fhir/R4/Schedule?_count=20"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "fullUrl": "https://vaidya.example/fhir/R4/Schedule/doc-01m8r8acfa071y735y5nb0qkmy",
+                     *           "resource": {
+                     *             "resourceType": "Schedule",
+                     *             "id": "doc-01m8r8acfa071y735y5nb0qkmy",
+                     *             "active": true,
+                     *             "actor": [
+                     *               {
+                     *                 "reference": "Practitioner/doc-01m8r8acfa071y735y5nb0qkmy"
+                     *               }
+                     *             ],
+                     *             "planningHorizon": {
+                     *               "start": "2026-12-01T00:00:00.000Z",
+                     *               "end": "2026-12-31T00:00:00.000Z"
+                     *             }
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/fhir+json": components["schemas"]["FhirScheduleBundle"];
+                };
+            };
+            /** @description A search parameter is malformed or out of range (invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Rate limited (throttled) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Timed out; retry later (transient) */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+        };
+    };
+    readFhirSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A FHIR id: our id with `-` for `_` (doc-01j…); a Slot's is `<schedule id>.<ms>` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Schedule",
+                     *       "id": "doc-01m8r8acfa071y735y5nb0qkmy",
+                     *       "active": true,
+                     *       "actor": [
+                     *         {
+                     *           "reference": "Practitioner/doc-01m8r8acfa071y735y5nb0qkmy"
+                     *         }
+                     *       ],
+                     *       "planningHorizon": {
+                     *         "start": "2026-12-01T00:00:00.000Z",
+                     *         "end": "2026-12-31T00:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/fhir+json": components["schemas"]["FhirSchedule"];
+                };
+            };
+            /** @description Unknown, foreign or not free (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Rate limited (throttled) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Timed out; retry later (transient) */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+        };
+    };
+    searchFhirSlot: {
+        parameters: {
+            query: {
+                /** @description Schedule/<id> or a bare id */
+                schedule: string;
+                /** @description Required, bounded both ways, at most 31 days; plain dates are the doctor's days */
+                start: string[];
+                /** @description Only free slots are published */
+                status?: string;
+                /** @description Page size (default 100, at most 500) */
+                _count?: number;
+                /** @description Skip this many matches (from a Bundle's `next` link) */
+                _offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A searchset Bundle of Slot */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "total": 1,
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "https://vaidya.example/fhir/R4/Slot?schedule=Schedule/doc-1&start=ge2026-12-03&start=le2026-12-03"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "fullUrl": "https://vaidya.example/fhir/R4/Slot/doc-01m8r8acfa071y735y5nb0qkmy.1796272200000",
+                     *           "resource": {
+                     *             "resourceType": "Slot",
+                     *             "id": "doc-01m8r8acfa071y735y5nb0qkmy.1796272200000",
+                     *             "schedule": {
+                     *               "reference": "Schedule/doc-01m8r8acfa071y735y5nb0qkmy"
+                     *             },
+                     *             "status": "free",
+                     *             "start": "2026-12-03T04:30:00.000Z",
+                     *             "end": "2026-12-03T05:00:00.000Z"
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/fhir+json": components["schemas"]["FhirSlotBundle"];
+                };
+            };
+            /** @description A search parameter is malformed or out of range (invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Rate limited (throttled) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Timed out; retry later (transient) */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+        };
+    };
+    readFhirSlot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A FHIR id: our id with `-` for `_` (doc-01j…); a Slot's is `<schedule id>.<ms>` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Slot */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Slot",
+                     *       "id": "doc-01m8r8acfa071y735y5nb0qkmy.1796272200000",
+                     *       "schedule": {
+                     *         "reference": "Schedule/doc-01m8r8acfa071y735y5nb0qkmy"
+                     *       },
+                     *       "status": "free",
+                     *       "start": "2026-12-03T04:30:00.000Z",
+                     *       "end": "2026-12-03T05:00:00.000Z"
+                     *     }
+                     */
+                    "application/fhir+json": components["schemas"]["FhirSlot"];
+                };
+            };
+            /** @description Unknown, foreign or not free (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Rate limited (throttled) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Timed out; retry later (transient) */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+        };
+    };
+    searchFhirAppointment: {
+        parameters: {
+            query?: {
+                /** @description Appointment start; plain dates are UTC days */
+                date?: string[];
+                /** @description booked, cancelled, fulfilled or noshow (others match nothing) */
+                status?: string;
+                /** @description Page size (default 20, at most 100) */
+                _count?: number;
+                /** @description From a Bundle's `next` link; opaque */
+                _cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A searchset Bundle of Appointment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "total": 1,
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "https://vaidya.example/fhir/R4/Appointment?_count=20"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "fullUrl": "https://vaidya.example/fhir/R4/Appointment/apt-01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *           "resource": {
+                     *             "resourceType": "Appointment",
+                     *             "id": "apt-01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *             "status": "booked",
+                     *             "start": "2026-12-03T04:30:00.000Z",
+                     *             "end": "2026-12-03T05:00:00.000Z",
+                     *             "minutesDuration": 30,
+                     *             "participant": [
+                     *               {
+                     *                 "actor": {
+                     *                   "reference": "Practitioner/doc-01m8r8acfa071y735y5nb0qkmy"
+                     *                 },
+                     *                 "status": "accepted"
+                     *               },
+                     *               {
+                     *                 "actor": {
+                     *                   "reference": "Patient/pat-01m8r8pmhgp7qgf3vgjztxkvns"
+                     *                 },
+                     *                 "status": "accepted"
+                     *               }
+                     *             ]
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/fhir+json": components["schemas"]["FhirAppointmentBundle"];
+                };
+            };
+            /** @description A search parameter is malformed or out of range (invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Missing or invalid token (login) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Role not allowed (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Rate limited (throttled) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Timed out; retry later (transient) */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+        };
+    };
+    readFhirAppointment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A FHIR id: our id with `-` for `_` (doc-01j…); a Slot's is `<schedule id>.<ms>` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Appointment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Appointment",
+                     *       "id": "apt-01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *       "status": "booked",
+                     *       "start": "2026-12-03T04:30:00.000Z",
+                     *       "end": "2026-12-03T05:00:00.000Z",
+                     *       "minutesDuration": 30,
+                     *       "participant": [
+                     *         {
+                     *           "actor": {
+                     *             "reference": "Practitioner/doc-01m8r8acfa071y735y5nb0qkmy"
+                     *           },
+                     *           "status": "accepted"
+                     *         },
+                     *         {
+                     *           "actor": {
+                     *             "reference": "Patient/pat-01m8r8pmhgp7qgf3vgjztxkvns"
+                     *           },
+                     *           "status": "accepted"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/fhir+json": components["schemas"]["FhirAppointment"];
+                };
+            };
+            /** @description Missing or invalid token (login) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Role not allowed (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Unknown, foreign or not free (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Rate limited (throttled) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Timed out; retry later (transient) */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+        };
+    };
+    readFhirPatient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A FHIR id: our id with `-` for `_` (doc-01j…); a Slot's is `<schedule id>.<ms>` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Patient */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Patient",
+                     *       "id": "pat-01m8r8pmhgp7qgf3vgjztxkvns",
+                     *       "active": true,
+                     *       "communication": [
+                     *         {
+                     *           "language": {
+                     *             "coding": [
+                     *               {
+                     *                 "system": "urn:ietf:bcp:47",
+                     *                 "code": "hi"
+                     *               }
+                     *             ]
+                     *           },
+                     *           "preferred": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/fhir+json": components["schemas"]["FhirPatient"];
+                };
+            };
+            /** @description Missing or invalid token (login) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Role not allowed (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Unknown, foreign or not free (not-found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Rate limited (throttled) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+                };
+            };
+            /** @description Timed out; retry later (transient) */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
                 };
             };
         };

@@ -1,6 +1,6 @@
 /**
  * What every operation can answer because of the app-wide middleware, written into the OpenAPI
- * document in one place: the request budget on /v1 and /fhir (429 with `Retry-After` and the
+ * document in one place: the request budget on /v1 (429 with `Retry-After` and the
  * `RateLimit-*` headers, 503 on a timeout), the JSON-only and body-size guards (415, 413), input
  * validation of path, query and body (400), the bearer check (401), the idempotency middleware
  * (409 `request_in_progress`, 422 `idempotency_conflict`) and the localized problem texts
@@ -43,7 +43,9 @@ export function completeContract(registry: OpenAPIRegistry): void {
     if (definition.type !== "route") continue;
     const route = definition.route;
     route.operationId ??= operationIdFor(route.method, route.path);
-    const api = route.path.startsWith("/v1/") || route.path.startsWith("/fhir/");
+    // FHIR answers OperationOutcomes, not problems: routes/fhir_openapi.ts declares them all.
+    if (route.path.startsWith("/fhir/")) continue;
+    const api = route.path.startsWith("/v1/");
     const responses: Responses = route.responses;
     const add = (status: keyof typeof problems | 413 | 415, response: Responses[string]) => {
       responses[String(status)] ??= response;

@@ -18,8 +18,10 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 
 const seconds = (description: string) => z.number().int().min(0).openapi({ description });
 /** Sent with every 429 (`Retry-After` also with a 503 timeout); see src/http/rate_limit.ts. */
-const RETRY_AFTER = z.object({ "Retry-After": seconds("Seconds until a retry can succeed") });
-const RATE_LIMIT_HEADERS = RETRY_AFTER.extend({
+export const RETRY_AFTER = z.object({
+  "Retry-After": seconds("Seconds until a retry can succeed"),
+});
+export const RATE_LIMIT_HEADERS = RETRY_AFTER.extend({
   "RateLimit-Limit": seconds("Requests allowed in the window").optional(),
   "RateLimit-Remaining": seconds("Requests left in the window").optional(),
   "RateLimit-Reset": seconds("Seconds until the window resets").optional(),

@@ -1,7 +1,8 @@
 /**
  * The FHIR R4 read API under /fhir/R4, for clinics connecting to national health-record systems.
  * A sub-app with its own error mapping (OperationOutcome, not problem+json), its own share of the
- * API rate limits, and a CapabilityStatement at /metadata; not in /openapi.json on purpose.
+ * API rate limits, and a CapabilityStatement at /metadata; described in /openapi.json by
+ * fhir_openapi.ts.
  * Public: Practitioner, Schedule, Slot (fhir_directory.ts). Signed in: Appointment, Patient
  * (fhir_patient_records.ts).
  */
@@ -44,6 +45,7 @@ export function fhirRoutes(deps: AppDeps) {
         "method_not_allowed",
         "Method not allowed",
         `${c.req.method} is not supported: this FHIR endpoint is read-only`,
+        { headers: { Allow: "GET, HEAD" } },
       );
     }
     throw new NotFoundError(`No FHIR resource or operation at ${c.req.path}`);

@@ -30,6 +30,7 @@ import { courseRoutes } from "../routes/courses.ts";
 import { recommendationRoutes } from "../routes/recommendations.ts";
 import { fhirRoutes } from "../routes/fhir.ts";
 import { completeContract } from "../routes/_contract.ts";
+import { describeFhir } from "../routes/fhir_openapi.ts";
 import { roomRoutes } from "../routes/rooms.ts";
 import { roomPageRoutes } from "../routes/room_pages.tsx";
 
@@ -140,6 +141,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     scheme: "bearer",
     bearerFormat: "JWT",
   });
+  describeFhir(app.openAPIRegistry);
   completeContract(app.openAPIRegistry);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

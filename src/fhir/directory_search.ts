@@ -13,11 +13,13 @@ import { type SearchPage, searchsetBundle } from "./bundle.ts";
 import { fromFhirId, idFromReference, parseSlotFhirId } from "./fhir_ids.ts";
 import { practitionerResource, scheduleResource, slotResource } from "./resources.ts";
 import {
+  cursorParam,
   parseCount,
   parseDateRange,
   parseOffset,
   stringParam,
   tokenCode,
+  utcDayStart,
 } from "./search_params.ts";
 
 export interface DirectoryDeps {
@@ -61,36 +63,33 @@ export function createFhirDirectory(deps: DirectoryDeps) {
     return total;
   }
 
-  /** Doctors matching Practitioner/Schedule parameters, paged by the store's cursor. */
+  /**
+   * Doctors matching Practitioner/Schedule parameters, paged by the store's cursor. Every
+   * parameter is read (and a bad one refused) before `_id`/`actor` picks a single doctor.
+   */
   async function searchDoctors(params: URLSearchParams, idParam: string | null) {
-    const used = new URLSearchParams();
-    const keep = (name: string, value: string | undefined) => {
-      if (value !== undefined) used.set(name, value);
-      return value;
-    };
+    const text = (name: string) => stringParam(params.get(name) ?? undefined, name);
     const count = parseCount(params.get("_count") ?? undefined, 20, 100);
+    const cursor = cursorParam(params.get("_cursor"));
+    const given = {
+      name: text("name"),
+      specialty: text("specialty"),
+      "address-city": text("address-city"),
+      communication: text("communication"),
+    };
+    const used = new URLSearchParams();
     if (idParam !== null) {
       const doctor = await doctorOrNull(idParam);
       return { used, page: { items: doctor ? [doctor] : [], total: doctor ? 1 : 0 } };
     }
+    for (const [name, value] of Object.entries(given)) if (value) used.set(name, value);
     const filter: DoctorFilter = {
-      q: keep("name", stringParam(params.get("name") ?? undefined, "name")),
-      specialization: keep(
-        "specialty",
-        stringParam(params.get("specialty") ?? undefined, "specialty"),
-      ),
-      city: keep(
-        "address-city",
-        stringParam(params.get("address-city") ?? undefined, "address-city"),
-      ),
-      language: keep(
-        "communication",
-        stringParam(params.get("communication") ?? undefined, "communication"),
-      ),
+      q: given.name,
+      specialization: given.specialty,
+      city: given["address-city"],
+      language: given.communication && tokenCode(given.communication),
     };
-    if (filter.language) filter.language = tokenCode(filter.language);
     used.set("_count", String(count));
-    const cursor = stringParam(params.get("_cursor") ?? undefined, "_cursor", 512);
     if (cursor) used.set("_cursor", cursor);
     const page = await doctors.search(filter, count, cursor);
     const total = !cursor && !page.nextCursor ? page.items.length : await countDoctors(filter);
@@ -150,13 +149,19 @@ export function createFhirDirectory(deps: DirectoryDeps) {
           "Slot search needs schedule=Schedule/<id> and a bounded start range, e.g. start=ge2026-12-01&start=le2026-12-07",
         );
       }
+      const count = parseCount(params.get("_count") ?? undefined, 100, 500);
+      const offset = parseOffset(params.get("_offset") ?? undefined);
+      // The values are checked (UTC days) before the schedule is looked up, so a malformed
+      // range is a 400 whether or not the schedule exists; its own time zone comes after.
+      const utc = parseDateRange(starts, "start", utcDayStart);
+      if (utc.fromMs === undefined || utc.toMs === undefined) {
+        throw new ValidationError("start needs both a lower (ge/gt) and an upper (le/lt) bound");
+      }
       const doctor = await doctorOrNull(idFromReference(scheduleRef, "Schedule"));
       const used = new URLSearchParams({ schedule: scheduleRef });
       starts.forEach((s) => used.append("start", s));
       const status = params.get("status");
       if (status) used.set("status", status);
-      const count = parseCount(params.get("_count") ?? undefined, 100, 500);
-      const offset = parseOffset(params.get("_offset") ?? undefined);
       used.set("_count", String(count));
       if (offset > 0) used.set("_offset", String(offset));
       if (!doctor) return searchsetBundle(base, "Slot", used, { resources: [], total: 0 });

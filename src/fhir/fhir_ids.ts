@@ -15,6 +15,7 @@ export function toFhirId(id: string): string {
 
 /** The internal id for a FHIR id, or null when it cannot be one of ours. */
 export function fromFhirId(fhirId: string): string | null {
+  if (fhirId.length > 64) return null; // FHIR's own limit, and far below KV's key size
   const m = FHIR_FORM.exec(fhirId);
   if (m) return `${m[1]}_${m[2]}`;
   return /^[A-Za-z0-9]{1,64}$/.test(fhirId) ? fhirId : null;

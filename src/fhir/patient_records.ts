@@ -14,9 +14,9 @@ import { searchsetBundle } from "./bundle.ts";
 import { fromFhirId } from "./fhir_ids.ts";
 import { appointmentResource, patientResource, STATUS_FROM_FHIR } from "./resources.ts";
 import {
+  cursorParam,
   parseCount,
   parseDateRange,
-  stringParam,
   tokenCode,
   utcDayStart,
 } from "./search_params.ts";
@@ -81,6 +81,8 @@ export function createFhirPatientRecords(deps: PatientRecordsDeps) {
       dates.forEach((d) => used.append("date", d));
       const range = parseDateRange(dates, "date", utcDayStart);
       const query: AppointmentQuery = { fromMs: range.fromMs, toMs: range.toMs };
+      const count = parseCount(params.get("_count") ?? undefined, 20, 100);
+      const cursor = cursorParam(params.get("_cursor"));
       const status = params.get("status");
       if (status) {
         used.set("status", status);
@@ -90,9 +92,7 @@ export function createFhirPatientRecords(deps: PatientRecordsDeps) {
           return searchsetBundle(base, "Appointment", used, { resources: [], total: 0 });
         }
       }
-      const count = parseCount(params.get("_count") ?? undefined, 20, 100);
       used.set("_count", String(count));
-      const cursor = stringParam(params.get("_cursor") ?? undefined, "_cursor", 512);
       if (cursor) used.set("_cursor", cursor);
       const page = await booking.listAppointments(user, query, count, cursor);
       const total = !cursor && !page.nextCursor

@@ -5,6 +5,7 @@
  */
 import { addDays, isLocalDate } from "../domain/zoned_time.ts";
 import { ValidationError } from "../errors.ts";
+import { MAX_CURSOR_LENGTH } from "../stores/cursor.ts";
 
 /** A half-open instant range [fromMs, toMs); either end may be open. */
 export interface InstantRange {
@@ -91,8 +92,22 @@ export function tokenCode(value: string): string {
 
 /** A string parameter trimmed and bounded, or undefined when absent or empty. */
 export function stringParam(raw: string | undefined, name: string, max = 100): string | undefined {
-  const value = raw?.trim();
-  if (!value) return undefined;
-  if (value.length > max) throw new ValidationError(`${name} must be at most ${max} characters`);
-  return value;
+  // The bound is on what was sent (as /openapi.json states it), not on what trimming leaves.
+  if (raw !== undefined && raw.length > max) {
+    throw new ValidationError(`${name} must be at most ${max} characters`);
+  }
+  return raw?.trim() || undefined;
+}
+
+/**
+ * `_cursor` as sent (never trimmed), or undefined when absent or empty. Its alphabet and length
+ * are checked here, whatever else the search answers; what it decodes to, by the store.
+ */
+export function cursorParam(raw: string | null): string | undefined {
+  if (raw !== null && (raw.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]*$/.test(raw))) {
+    throw new ValidationError(
+      `_cursor must be at most ${MAX_CURSOR_LENGTH} base64url characters, from a next link`,
+    );
+  }
+  return raw || undefined;
 }

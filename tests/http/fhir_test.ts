@@ -208,6 +208,39 @@ Deno.test("FHIR R4: resources and searches validate and respect ownership", asyn
     },
   );
 
+  await t.step(
+    "every parameter is checked whatever the search finds (found by Schemathesis); 405 has Allow",
+    async () => {
+      const long = "x".repeat(101);
+      const spaces = encodeURIComponent(" ".repeat(101));
+      for (
+        const path of [
+          // A bad parameter next to `_id`/`actor`, which pick one doctor, is still refused.
+          `/Practitioner?_id=${fhirId(doctor.id)}&name=${long}`,
+          `/Schedule?actor=Practitioner/${fhirId(doctor.id)}&address-city=${spaces}`,
+          `/Practitioner?_id=${fhirId(doctor.id)}&_cursor=${encodeURIComponent("not a cursor")}`,
+          // Before the schedule is looked up: an unknown one no longer hides a malformed range.
+          "/Slot?schedule=Schedule/doc-nope&start=%26%3C",
+          "/Slot?schedule=Schedule/doc-nope&start=ge2026-12-01",
+          // Before an unknown status answers "nothing".
+          "/Appointment?status=proposed&_count=0",
+          "/Appointment?status=proposed&_cursor=%C2%A4",
+        ]
+      ) {
+        const token = path.startsWith("/Appointment") ? patient.accessToken : undefined;
+        const outcome = await fhir(path, token, 400);
+        assert.equal(outcome.issue[0].code, "invalid", path);
+      }
+      // A FHIR id is at most 64 characters: a longer one is unknown, never a store error.
+      await fhir(`/Practitioner/doc-${"a".repeat(5000)}`, undefined, 404);
+      const empty = await fhir(`/Practitioner?_id=doc-${"a".repeat(5000)}`);
+      assert.equal(empty.total, 0);
+      const post = await api.request<Json>("POST", "/fhir/R4/Practitioner", { body: {} });
+      assert.equal(post.status, 405);
+      assert.equal(post.headers.get("allow"), "GET, HEAD");
+    },
+  );
+
   await t.step("logs carry no phone or medical text", () => {
     const logs = server.logs();
     assert.ok(!logs.includes(patient.phone), "no patient phone");

@@ -23,8 +23,6 @@ const EXCLUDED: ((path: string) => boolean)[] = [
   // Video rooms: the patient's room page and its assets, and the signalling WebSocket, which
   // OpenAPI cannot describe (its room-token route is in the document).
   (p) => p.startsWith("/room/") || /^\/v1\/rooms\/[^/]+\/ws$/.test(p),
-  // FHIR R4 has its own CapabilityStatement (GET /fhir/R4/metadata) instead of OpenAPI.
-  (p) => p === "/fhir/R4" || p.startsWith("/fhir/"),
 ];
 
 type Doc = {
@@ -150,8 +148,25 @@ Deno.test({
           for (const { path, method, op } of ops) {
             const name = `${method.toUpperCase()} ${path}`;
             const has = (status: number) => String(status) in op.responses;
-            if (path.includes("{") && !has(400)) wrong.push(`${name}: no 400`);
             if (op.security?.length && !has(401)) wrong.push(`${name}: no 401`);
+            if (path.startsWith("/fhir/")) {
+              // FHIR answers OperationOutcomes (never problem+json), and shares the budget.
+              for (const [status, response] of Object.entries(op.responses)) {
+                const types = Object.keys(
+                  (response as { content?: Record<string, unknown> }).content ?? {},
+                );
+                if (types.join() !== "application/fhir+json") {
+                  wrong.push(`${name} ${status}: ${types.join() || "no content"}`);
+                }
+              }
+              if (!op.responses["429"]?.headers?.["Retry-After"]) {
+                wrong.push(`${name}: no 429 Retry-After`);
+              }
+              if (!has(503)) wrong.push(`${name}: no 503`);
+              if (path.includes("{") && !has(404)) wrong.push(`${name}: no 404`);
+              continue;
+            }
+            if (path.includes("{") && !has(400)) wrong.push(`${name}: no 400`);
             if (!path.startsWith("/v1/")) continue;
             if (!op.responses["429"]?.headers?.["Retry-After"]) {
               wrong.push(`${name}: no 429 Retry-After`);
