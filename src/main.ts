@@ -9,15 +9,19 @@ import { createApp, createMetricsApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { createLogger, errorFields } from "./observability/logger.ts";
-import { routeConsoleToLog } from "./observability/console_json.ts";
+import { logUncaughtErrors, routeConsoleToLog } from "./observability/console_json.ts";
+
+/** Logs what happens before the configuration names a level (errors only reach it). */
+const startLog = createLogger({ level: "info" });
 
 async function main() {
+  logUncaughtErrors(startLog);
   let config;
   try {
     config = loadConfig(Deno.env.toObject());
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(err.message);
+      startLog.error("invalid configuration", { problems: err.problems, exitCode: 78 });
       Deno.exit(78);
     }
     throw err;
@@ -82,7 +86,7 @@ async function main() {
 
 if (import.meta.main) {
   main().catch((err) => {
-    console.error(JSON.stringify({ level: "error", msg: "start-up failed", ...errorFields(err) }));
+    startLog.error("start-up failed", errorFields(err));
     Deno.exit(1);
   });
 }

@@ -190,9 +190,12 @@ export function publicBaseUrl(c: Config): string {
 }
 
 export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** One line per bad variable or combination, each naming the variable. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
     this.name = "ConfigError";
+    this.problems = problems;
   }
 }
 
@@ -203,13 +206,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   );
   const parsed = configSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
   const config = { ...parsed.data, KV_PATH: kvLocation(cleaned) };
   const problems = crossCheck(config);
   if (problems.length > 0) {
-    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    throw new ConfigError(problems);
   }
   return config;
 }

@@ -1,11 +1,13 @@
 /**
  * Every line the server prints is JSON: `console.*` calls (ours, a library's, and the Deno
- * runtime's own warnings, such as Deno.serve's "request.signal aborts on successful responses
- * (legacy behavior)", which call the global console) go through the JSON logger, at the
- * matching level, with `source: "console"`. The text is redacted like every log message.
- * Installed once by the entry point; returns a function that puts the console back.
+ * runtime's own warnings, which call the global console, such as Deno.serve's "request.signal
+ * aborts on successful responses (legacy behavior)", which deno.json now avoids at its cause with
+ * the `no-legacy-abort` unstable feature) go through the JSON logger, at the matching level, with
+ * `source: "console"`; an uncaught error or unhandled rejection, which Deno would print as plain
+ * text before exiting, is logged as one JSON line first. The text is redacted like every log
+ * message. Installed once by the entry point; each returns a function that undoes it.
  */
-import type { Logger } from "./logger.ts";
+import { errorFields, type Logger } from "./logger.ts";
 
 type Method = "log" | "info" | "debug" | "warn" | "error";
 const LEVEL: Record<Method, keyof Logger & ("info" | "debug" | "warn" | "error")> = {
@@ -30,5 +32,34 @@ export function routeConsoleToLog(log: Logger): () => void {
   }
   return function restoreConsole() {
     for (const [method, fn] of original) console[method] = fn;
+  };
+}
+
+/**
+ * Logs an uncaught error or unhandled promise rejection as one JSON line at level error (with its
+ * stack), then exits with code 1, as Deno itself would after printing it in plain text.
+ */
+export function logUncaughtErrors(
+  log: Logger,
+  exit: (code: number) => void = (code) => Deno.exit(code),
+): () => void {
+  function report(msg: string, error: unknown) {
+    const stack = error instanceof Error ? { stack: error.stack } : {};
+    log.error(msg, { ...errorFields(error), ...stack, source: "runtime" });
+    exit(1);
+  }
+  function onError(event: ErrorEvent) {
+    event.preventDefault();
+    report("uncaught error", event.error ?? event.message);
+  }
+  function onRejection(event: PromiseRejectionEvent) {
+    event.preventDefault();
+    report("unhandled rejection", event.reason);
+  }
+  globalThis.addEventListener("error", onError);
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  return function stopLoggingUncaughtErrors() {
+    globalThis.removeEventListener("error", onError);
+    globalThis.removeEventListener("unhandledrejection", onRejection);
   };
 }
