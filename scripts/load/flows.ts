@@ -4,7 +4,7 @@
  * 09:00–17:00 hours every day). Every call goes through `LoadClient`'s typed client, so it is
  * checked against the OpenAPI document, timed and counted.
  */
-import { type LoadClient, pool } from "./client.ts";
+import { type LoadClient, type LoadResponse, pool } from "./client.ts";
 
 export interface Session {
   accessToken: string;
@@ -68,6 +68,16 @@ export async function loginWithRetry(
   return null;
 }
 
+/** Sends again (up to 5 times, backing off) while the answer is a 5xx or no answer at all. */
+async function retryTransient<T>(send: () => Promise<LoadResponse<T>>): Promise<LoadResponse<T>> {
+  let res = await send();
+  for (let i = 0; i < 5 && (res.status === 0 || res.status >= 500); i++) {
+    await new Promise((r) => setTimeout(r, 200 * (i + 1)));
+    res = await send();
+  }
+  return res;
+}
+
 /** Registers `count` doctors with daily 09:00–17:00 hours in 30-minute slots, as admin. */
 export async function seedDoctors(
   client: LoadClient,
@@ -102,22 +112,27 @@ export async function seedDoctors(
       throw new Error(`Cannot seed doctor ${i}: ${created.status} ${JSON.stringify(created.body)}`);
     }
     const id = created.body.id;
-    const avail = await client.call(
-      "PUT /v1/doctors/:id/availability",
-      admin.accessToken,
-      (api, init) =>
-        api.PUT("/v1/doctors/{id}/availability", {
-          params: { path: { id } },
-          body: {
-            weekly: WEEKDAYS.map((day) => ({ day, start: "09:00", end: "17:00" })),
-            overrides: [],
-            minNoticeMinutes: 0,
-            horizonDays: 60,
-          },
-          ...init,
-        }),
+    // Hours are a PUT: safe to send again after a transient failure (a store timing out).
+    const avail = await retryTransient(() =>
+      client.call(
+        "PUT /v1/doctors/:id/availability",
+        admin.accessToken,
+        (api, init) =>
+          api.PUT("/v1/doctors/{id}/availability", {
+            params: { path: { id } },
+            body: {
+              weekly: WEEKDAYS.map((day) => ({ day, start: "09:00", end: "17:00" })),
+              overrides: [],
+              minNoticeMinutes: 0,
+              horizonDays: 60,
+            },
+            ...init,
+          }),
+      )
     );
-    if (avail.status !== 200) throw new Error(`Cannot set hours of doctor ${id}: ${avail.status}`);
+    if (avail.status !== 200) {
+      throw new Error(`Cannot set hours of doctor ${id}: ${avail.status} ${avail.code}`);
+    }
     doctors.push({ id: created.body.id, timezone: created.body.timezone });
     onProgress?.(doctors.length);
   });
