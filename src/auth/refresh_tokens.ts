@@ -11,6 +11,7 @@
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomToken } from "../crypto/random.ts";
 import { UnauthenticatedError } from "../errors.ts";
+import { createGroupCommit } from "../stores/kv/group_commit.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
   keySpace,
@@ -73,6 +74,9 @@ export function createRefreshTokens(
   ttlMs: number,
   now = () => Date.now(),
 ): RefreshTokens {
+  // A new family's records check nothing (fresh ids): concurrent logins share a commit.
+  const group = createGroupCommit(kv);
+
   async function revokeFamily(familyId: string) {
     const s = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(familyId)));
     if (!s.value || s.value.revokedAt) return;
@@ -135,11 +139,12 @@ export function createRefreshTokens(
         userAgent: userAgent?.slice(0, 200) ?? null,
       };
       const s = await store(user, familyId, session, phoneIndex);
-      await commit(() =>
-        kv.atomic()
-          .set(s.key, s.record, { expireIn: ttlMs })
-          .set(sessionKey(familyId), session, { expireIn: ttlMs })
-          .set(sessionByUserKey(user.id, familyId), familyId, { expireIn: ttlMs })
+      await group.write(
+        (op) =>
+          op.set(s.key, s.record, { expireIn: ttlMs })
+            .set(sessionKey(familyId), session, { expireIn: ttlMs })
+            .set(sessionByUserKey(user.id, familyId), familyId, { expireIn: ttlMs }),
+        3,
       );
       return { token: s.token, sessionId: familyId };
     },

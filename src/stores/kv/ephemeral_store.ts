@@ -1,5 +1,9 @@
-/** The Deno KV adapter of the ephemeral store: values under ["ephemeral", key] with `expiresAtMs`. */
+/**
+ * The Deno KV adapter of the ephemeral store: values under ["ephemeral", key] with `expiresAtMs`.
+ * A plain `set` checks nothing, so concurrent ones share a commit (group_commit.ts).
+ */
 import type { EphemeralStore } from "../ephemeral.ts";
+import { createGroupCommit } from "./group_commit.ts";
 import { commit, untilCommitted, withKvRetry } from "./kv_commit.ts";
 import { ephemeralKey, pingKey } from "./keys.ts";
 
@@ -9,6 +13,7 @@ interface Stored<T = unknown> {
 }
 
 export function createKvEphemeralStore(kv: Deno.Kv, now = () => Date.now()): EphemeralStore {
+  const group = createGroupCommit(kv);
   async function read<T>(key: string) {
     const entry = await withKvRetry(() => kv.get<Stored<T>>(ephemeralKey(key)));
     const live = entry.value !== null && entry.value.expiresAtMs > now();
@@ -21,10 +26,10 @@ export function createKvEphemeralStore(kv: Deno.Kv, now = () => Date.now()): Eph
       return live ? entry.value!.value : null;
     },
     async set(key, value, ttlMs) {
-      await commit(() =>
-        kv.atomic().set(ephemeralKey(key), { value, expiresAtMs: now() + ttlMs }, {
-          expireIn: ttlMs,
-        })
+      await group.write(
+        (op) =>
+          op.set(ephemeralKey(key), { value, expiresAtMs: now() + ttlMs }, { expireIn: ttlMs }),
+        1,
       );
     },
     async setIfAbsent(key, value, ttlMs) {
