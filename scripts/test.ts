@@ -1,20 +1,56 @@
 /**
  * Runs the whole test suite and ends with one summary line `N passed, N failed` (tests and test
  * steps), which CI reads. The tests start their own services (server processes, redis-server,
- * FerretDB, Chromium) on loopback ports; this script only checks they are installed and says
- * which are missing.
+ * FerretDB, denokv, nginx, Chromium) on loopback ports. First it runs scripts/provision.sh, which
+ * installs whatever of those is missing (cached: about two seconds when all is present, one line
+ * per part on stderr) and prints the NAME=value environment the tests read (FERRETDB_BIN,
+ * DENOKV_BIN, SCHEMATHESIS_BIN), which this passes on to them.
  *
- * Usage: deno task test [--filter NAME] [PATH...]
- *   --help        show this text
- *   --filter X    run only tests whose name contains X
- *   PATH          test files or folders (default: tests/)
+ * Usage: deno task test [--no-provision] [--filter NAME] [PATH...]
+ *   --help          show this text
+ *   --no-provision  skip scripts/provision.sh (the harness then finds binaries in their defaults)
+ *   --filter X      run only tests whose name contains X
+ *   PATH            test files or folders (default: tests/)
  */
+const USAGE = `Usage: deno task test [--no-provision] [--filter NAME] [PATH...]
+Provisions what the tests start (scripts/provision.sh), runs every test and prints
+'N passed, N failed'.`;
+
 const args = [...Deno.args];
 if (args.includes("--help")) {
-  console.log(
-    "Usage: deno task test [--filter NAME] [PATH...]\nRuns every test and prints 'N passed, N failed'.",
-  );
+  console.log(USAGE);
   Deno.exit(0);
+}
+
+/** Runs scripts/provision.sh (its lines go to our stderr); its NAME=value lines, or null. */
+async function provision(): Promise<Record<string, string> | null> {
+  const script = new URL("./provision.sh", import.meta.url).pathname;
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("bash", {
+      args: [script],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+  } catch (error) {
+    console.error(`Cannot run bash ${script}: ${(error as Error).message}`);
+    return null;
+  }
+  if (!out.success) return null;
+  const env: Record<string, string> = {};
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match) env[match[1]] = match[2];
+  }
+  return env;
+}
+
+const provisioned = args.includes("--no-provision") ? {} : await provision();
+if (provisioned === null) {
+  console.error("Provisioning failed (the line above says which part); no test ran");
+  console.log("0 passed, 1 failed");
+  Deno.exit(1);
 }
 
 const paths = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--filter");
@@ -27,7 +63,7 @@ const child = new Deno.Command(Deno.execPath(), {
   args: testArgs,
   stdout: "piped",
   stderr: "inherit",
-  env: { NO_COLOR: "1" },
+  env: { NO_COLOR: "1", ...provisioned },
 }).spawn();
 
 let tail = "";

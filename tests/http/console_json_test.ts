@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "../_harness/server.ts";
 import { REPO_ROOT } from "../_harness/ports.ts";
+import { runCommand } from "../_harness/command.ts";
 
 function nonJsonLines(lines: string[]): string[] {
   return lines.filter((l) => {
@@ -26,17 +27,8 @@ function linesOf(text: string): string[] {
   return text.split("\n").filter((l) => l.trim() !== "");
 }
 
-async function runDeno(args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+function runDeno(args: string[], env: Record<string, string> = {}) {
+  return runCommand(Deno.execPath(), args, env);
 }
 
 Deno.test("the server's stdout and stderr are JSON lines only; no legacy request.signal warning", async () => {
