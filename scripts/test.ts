@@ -2,7 +2,7 @@
  * Runs the whole test suite and ends with one summary line `N passed, N failed` (tests and test
  * steps), which CI reads. The tests start their own services (server processes, redis-server,
  * FerretDB, denokv, nginx, Chromium) on loopback ports. First it runs scripts/provision.sh, which
- * installs whatever of those is missing (cached: about two seconds when all is present, one line
+ * installs whatever of those is missing (cached: well under a second when all is present, one line
  * per part on stderr) and prints the NAME=value environment the tests read (FERRETDB_BIN,
  * DENOKV_BIN, SCHEMATHESIS_BIN), which this passes on to them.
  *
