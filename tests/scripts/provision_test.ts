@@ -67,3 +67,17 @@ Deno.test("deno task test: provisioning that cannot run stops before the tests, 
   assert.equal(lines(result.stdout).at(-1), "0 passed, 1 failed");
   assert.doesNotMatch(result.stdout, /running 1 test/);
 });
+
+Deno.test(".ci/run without Node.js: says npx is needed and still ends with the summary line", async () => {
+  // A PATH with the few tools the script uses before npx (dirname), and no npx.
+  const bin = await Deno.makeTempDir({ prefix: "vaidya-no-node-" });
+  try {
+    await Deno.symlink("/usr/bin/dirname", `${bin}/dirname`);
+    const result = await runCommand("/bin/bash", [".ci/run"], { PATH: bin });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Node\.js is required/);
+    assert.equal(lines(result.stdout).at(-1), "0 passed, 1 failed");
+  } finally {
+    await Deno.remove(bin, { recursive: true });
+  }
+});
