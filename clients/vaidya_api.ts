@@ -233,7 +233,7 @@ export interface paths {
             cookie?: never;
         };
         /** Search doctors */
-        get: operations["getV1Doctors"];
+        get: operations["listDoctors"];
         put?: never;
         post?: never;
         delete?: never;
@@ -250,7 +250,7 @@ export interface paths {
             cookie?: never;
         };
         /** A doctor's public profile */
-        get: operations["getV1DoctorsId"];
+        get: operations["getDoctor"];
         put?: never;
         post?: never;
         delete?: never;
@@ -284,7 +284,7 @@ export interface paths {
             cookie?: never;
         };
         /** Bookable slots between two of the doctor's calendar days */
-        get: operations["getV1DoctorsIdSlots"];
+        get: operations["listSlots"];
         put?: never;
         post?: never;
         delete?: never;
@@ -352,7 +352,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's own appointments, by start time */
-        get: operations["getV1Appointments"];
+        get: operations["listAppointments"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1657,6 +1657,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example <!doctype html><title>Vaidya</title><a href=/book>Book</a> */
                     "text/html": string;
                 };
             };
@@ -1677,6 +1678,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -1697,6 +1703,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": {
+                     *         "records": "ok",
+                     *         "kv": "ok"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
@@ -1726,6 +1741,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # TYPE http_requests_total counter
+                     *     http_requests_total{route="/healthz"} 3
+                     */
                     "text/plain": string;
                 };
             };
@@ -1751,6 +1770,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "messages": [
+                     *         {
+                     *           "to": "+919812345678",
+                     *           "body": "Your Vaidya code is 482913",
+                     *           "code": "482913",
+                     *           "channel": "sms",
+                     *           "sentAt": "2026-12-01T06:15:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Outbox"];
                 };
             };
@@ -1822,6 +1854,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sleptMs": 250
+                     *     }
+                     */
                     "application/json": components["schemas"]["Sleep"];
                 };
             };
@@ -1876,6 +1913,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "phone": "+919812345678"
+                 *     }
+                 */
                 "application/json": components["schemas"]["OtpRequest"];
             };
         };
@@ -1886,6 +1928,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "expiresAt": "2026-12-01T06:20:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OtpResponse"];
                 };
             };
@@ -1958,6 +2005,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "phone": "+919812345678",
+                 *       "code": "482913"
+                 *     }
+                 */
                 "application/json": components["schemas"]["VerifyRequest"];
             };
         };
@@ -1968,6 +2021,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accessToken": "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJwYXRfMDEifQ.c2lnbmF0dXJl",
+                     *       "refreshToken": "rt_01m8r8q0c9k3v7x2m5n8p1q4s6.4dXw2s9Qk1",
+                     *       "tokenType": "Bearer",
+                     *       "expiresIn": 900,
+                     *       "user": {
+                     *         "id": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *         "role": "patient"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
@@ -2049,6 +2114,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refreshToken": "rt_01m8r8q0c9k3v7x2m5n8p1q4s6.4dXw2s9Qk1"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
@@ -2059,6 +2129,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accessToken": "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJwYXRfMDEifQ.c2lnbmF0dXJl",
+                     *       "refreshToken": "rt_01m8r8q0c9k3v7x2m5n8p1q4s6.4dXw2s9Qk1",
+                     *       "tokenType": "Bearer",
+                     *       "expiresIn": 900,
+                     *       "user": {
+                     *         "id": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *         "role": "patient"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
@@ -2140,6 +2222,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refreshToken": "rt_01m8r8q0c9k3v7x2m5n8p1q4s6.4dXw2s9Qk1"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
@@ -2232,6 +2319,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "kty": "OKP",
+                     *           "crv": "Ed25519",
+                     *           "kid": "dev-1",
+                     *           "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
@@ -2251,6 +2350,25 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Dr. Asha Kulkarni",
+                 *       "phone": "+919822001122",
+                 *       "specializations": [
+                 *         "Panchakarma",
+                 *         "Kayachikitsa"
+                 *       ],
+                 *       "languages": [
+                 *         "mr",
+                 *         "hi",
+                 *         "en"
+                 *       ],
+                 *       "city": "Pune",
+                 *       "timezone": "Asia/Kolkata",
+                 *       "slotMinutes": 30,
+                 *       "fee": 800
+                 *     }
+                 */
                 "application/json": components["schemas"]["DoctorCreate"];
             };
         };
@@ -2261,6 +2379,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "name": "Dr. Asha Kulkarni",
+                     *       "specializations": [
+                     *         "Panchakarma",
+                     *         "Kayachikitsa"
+                     *       ],
+                     *       "languages": [
+                     *         "mr",
+                     *         "hi",
+                     *         "en"
+                     *       ],
+                     *       "city": "Pune",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "slotMinutes": 30,
+                     *       "fee": 800,
+                     *       "bio": "Twelve years of Panchakarma practice in Pune.",
+                     *       "availability": {
+                     *         "weekly": [
+                     *           {
+                     *             "day": "mon",
+                     *             "start": "09:00",
+                     *             "end": "13:00"
+                     *           }
+                     *         ],
+                     *         "overrides": [
+                     *           {
+                     *             "date": "2026-12-25",
+                     *             "unavailable": true
+                     *           }
+                     *         ],
+                     *         "minNoticeMinutes": 60,
+                     *         "horizonDays": 30,
+                     *         "bufferMinutes": 0,
+                     *         "maxPerDay": null
+                     *       },
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Doctor"];
                 };
             };
@@ -2371,6 +2530,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "fee": 900
+                 *     }
+                 */
                 "application/json": components["schemas"]["DoctorPatch"];
             };
         };
@@ -2381,6 +2545,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "name": "Dr. Asha Kulkarni",
+                     *       "specializations": [
+                     *         "Panchakarma",
+                     *         "Kayachikitsa"
+                     *       ],
+                     *       "languages": [
+                     *         "mr",
+                     *         "hi",
+                     *         "en"
+                     *       ],
+                     *       "city": "Pune",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "slotMinutes": 30,
+                     *       "fee": 900,
+                     *       "bio": "Twelve years of Panchakarma practice in Pune.",
+                     *       "availability": {
+                     *         "weekly": [
+                     *           {
+                     *             "day": "mon",
+                     *             "start": "09:00",
+                     *             "end": "13:00"
+                     *           }
+                     *         ],
+                     *         "overrides": [
+                     *           {
+                     *             "date": "2026-12-25",
+                     *             "unavailable": true
+                     *           }
+                     *         ],
+                     *         "minNoticeMinutes": 60,
+                     *         "horizonDays": 30,
+                     *         "bufferMinutes": 0,
+                     *         "maxPerDay": null
+                     *       },
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Doctor"];
                 };
             };
@@ -2468,7 +2673,7 @@ export interface operations {
             };
         };
     };
-    getV1Doctors: {
+    listDoctors: {
         parameters: {
             query?: {
                 specialization?: string;
@@ -2493,6 +2698,52 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *           "name": "Dr. Asha Kulkarni",
+                     *           "specializations": [
+                     *             "Panchakarma",
+                     *             "Kayachikitsa"
+                     *           ],
+                     *           "languages": [
+                     *             "mr",
+                     *             "hi",
+                     *             "en"
+                     *           ],
+                     *           "city": "Pune",
+                     *           "timezone": "Asia/Kolkata",
+                     *           "slotMinutes": 30,
+                     *           "fee": 800,
+                     *           "bio": "Twelve years of Panchakarma practice in Pune.",
+                     *           "availability": {
+                     *             "weekly": [
+                     *               {
+                     *                 "day": "mon",
+                     *                 "start": "09:00",
+                     *                 "end": "13:00"
+                     *               }
+                     *             ],
+                     *             "overrides": [
+                     *               {
+                     *                 "date": "2026-12-25",
+                     *                 "unavailable": true
+                     *               }
+                     *             ],
+                     *             "minNoticeMinutes": 60,
+                     *             "horizonDays": 30,
+                     *             "bufferMinutes": 0,
+                     *             "maxPerDay": null
+                     *           },
+                     *           "createdAt": "2026-12-01T06:15:00.000Z",
+                     *           "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["DoctorPage"];
                 };
             };
@@ -2535,7 +2786,7 @@ export interface operations {
             };
         };
     };
-    getV1DoctorsId: {
+    getDoctor: {
         parameters: {
             query?: never;
             header?: {
@@ -2555,6 +2806,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "name": "Dr. Asha Kulkarni",
+                     *       "specializations": [
+                     *         "Panchakarma",
+                     *         "Kayachikitsa"
+                     *       ],
+                     *       "languages": [
+                     *         "mr",
+                     *         "hi",
+                     *         "en"
+                     *       ],
+                     *       "city": "Pune",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "slotMinutes": 30,
+                     *       "fee": 800,
+                     *       "bio": "Twelve years of Panchakarma practice in Pune.",
+                     *       "availability": {
+                     *         "weekly": [
+                     *           {
+                     *             "day": "mon",
+                     *             "start": "09:00",
+                     *             "end": "13:00"
+                     *           }
+                     *         ],
+                     *         "overrides": [
+                     *           {
+                     *             "date": "2026-12-25",
+                     *             "unavailable": true
+                     *           }
+                     *         ],
+                     *         "minNoticeMinutes": 60,
+                     *         "horizonDays": 30,
+                     *         "bufferMinutes": 0,
+                     *         "maxPerDay": null
+                     *       },
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Doctor"];
                 };
             };
@@ -2620,6 +2912,29 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "weekly": [
+                 *         {
+                 *           "day": "mon",
+                 *           "start": "09:00",
+                 *           "end": "13:00"
+                 *         },
+                 *         {
+                 *           "day": "thu",
+                 *           "start": "16:00",
+                 *           "end": "19:00"
+                 *         }
+                 *       ],
+                 *       "overrides": [
+                 *         {
+                 *           "date": "2026-12-25",
+                 *           "unavailable": true
+                 *         }
+                 *       ],
+                 *       "bufferMinutes": 10
+                 *     }
+                 */
                 "application/json": components["schemas"]["Availability"];
             };
         };
@@ -2630,6 +2945,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "name": "Dr. Asha Kulkarni",
+                     *       "specializations": [
+                     *         "Panchakarma",
+                     *         "Kayachikitsa"
+                     *       ],
+                     *       "languages": [
+                     *         "mr",
+                     *         "hi",
+                     *         "en"
+                     *       ],
+                     *       "city": "Pune",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "slotMinutes": 30,
+                     *       "fee": 800,
+                     *       "bio": "Twelve years of Panchakarma practice in Pune.",
+                     *       "availability": {
+                     *         "weekly": [
+                     *           {
+                     *             "day": "mon",
+                     *             "start": "09:00",
+                     *             "end": "13:00"
+                     *           }
+                     *         ],
+                     *         "overrides": [
+                     *           {
+                     *             "date": "2026-12-25",
+                     *             "unavailable": true
+                     *           }
+                     *         ],
+                     *         "minNoticeMinutes": 60,
+                     *         "horizonDays": 30,
+                     *         "bufferMinutes": 0,
+                     *         "maxPerDay": null
+                     *       },
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Doctor"];
                 };
             };
@@ -2717,7 +3073,7 @@ export interface operations {
             };
         };
     };
-    getV1DoctorsIdSlots: {
+    listSlots: {
         parameters: {
             query: {
                 from: string;
@@ -2740,6 +3096,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "slots": [
+                     *         {
+                     *           "start": "2026-12-03T04:30:00.000Z",
+                     *           "end": "2026-12-03T05:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Slots"];
                 };
             };
@@ -2805,6 +3173,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                 *       "start": "2026-12-03T04:30:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["HoldCreate"];
             };
         };
@@ -2815,6 +3189,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "hld_01m8r9b1q2w3e4r5t6y7u8i9o0",
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "start": "2026-12-03T04:30:00.000Z",
+                     *       "end": "2026-12-03T05:00:00.000Z",
+                     *       "expiresAt": "2026-12-01T06:25:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Hold"];
                 };
             };
@@ -2936,6 +3319,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "482913",
+                 *       "reason": "Recurring migraine"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ConfirmHold"];
             };
         };
@@ -2946,6 +3335,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "appointment": {
+                     *         "id": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *         "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *         "patientId": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *         "start": "2026-12-03T04:30:00.000Z",
+                     *         "end": "2026-12-03T05:00:00.000Z",
+                     *         "status": "confirmed",
+                     *         "online": false,
+                     *         "createdAt": "2026-12-01T06:15:00.000Z",
+                     *         "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *         "reason": "Recurring migraine"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Confirmed"];
                 };
             };
@@ -3147,7 +3552,7 @@ export interface operations {
             };
         };
     };
-    getV1Appointments: {
+    listAppointments: {
         parameters: {
             query?: {
                 from?: string;
@@ -3171,6 +3576,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *           "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *           "patientId": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *           "start": "2026-12-03T04:30:00.000Z",
+                     *           "end": "2026-12-03T05:00:00.000Z",
+                     *           "status": "confirmed",
+                     *           "online": false,
+                     *           "createdAt": "2026-12-01T06:15:00.000Z",
+                     *           "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *           "reason": "Recurring migraine"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AppointmentPage"];
                 };
             };
@@ -3251,6 +3675,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "patientId": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *       "start": "2026-12-03T04:30:00.000Z",
+                     *       "end": "2026-12-03T05:00:00.000Z",
+                     *       "status": "confirmed",
+                     *       "online": false,
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "reason": "Recurring migraine"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Appointment"];
                 };
             };
@@ -3325,6 +3763,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "completed",
+                 *       "notes": "Advised Nasya for two weeks."
+                 *     }
+                 */
                 "application/json": components["schemas"]["AppointmentPatch"];
             };
         };
@@ -3335,6 +3779,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "patientId": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *       "start": "2026-12-03T04:30:00.000Z",
+                     *       "end": "2026-12-03T05:00:00.000Z",
+                     *       "status": "cancelled",
+                     *       "online": false,
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "reason": "Recurring migraine",
+                     *       "cancelReason": "Travelling that week",
+                     *       "cancelledBy": "pat_01m8r8pmhgp7qgf3vgjztxkvns"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Appointment"];
                 };
             };
@@ -3465,6 +3925,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Travelling that week"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CancelAppointment"];
             };
         };
@@ -3475,6 +3940,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "patientId": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *       "start": "2026-12-03T04:30:00.000Z",
+                     *       "end": "2026-12-03T05:00:00.000Z",
+                     *       "status": "cancelled",
+                     *       "online": false,
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "reason": "Recurring migraine",
+                     *       "cancelReason": "Travelling that week",
+                     *       "cancelledBy": "pat_01m8r8pmhgp7qgf3vgjztxkvns"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Appointment"];
                 };
             };
@@ -3605,6 +4086,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "holdId": "hld_01m8r9b1q2w3e4r5t6y7u8i9o0"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RescheduleAppointment"];
             };
         };
@@ -3615,6 +4101,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "patientId": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *       "start": "2026-12-03T04:30:00.000Z",
+                     *       "end": "2026-12-03T05:00:00.000Z",
+                     *       "status": "cancelled",
+                     *       "online": false,
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "reason": "Recurring migraine",
+                     *       "cancelReason": "Travelling that week",
+                     *       "cancelledBy": "pat_01m8r8pmhgp7qgf3vgjztxkvns"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Appointment"];
                 };
             };
@@ -3743,6 +4245,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "date": "2026-12-03"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WaitlistJoin"];
             };
         };
@@ -3753,6 +4260,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "wtl_01m8ra7h8j9k0m1n2p3q4r5s6t",
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "date": "2026-12-03",
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "notifiedAt": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WaitlistEntry"];
                 };
             };
@@ -3876,6 +4392,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "wtl_01m8ra7h8j9k0m1n2p3q4r5s6t",
+                     *           "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *           "date": "2026-12-03",
+                     *           "createdAt": "2026-12-01T06:15:00.000Z",
+                     *           "notifiedAt": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["WaitlistEntries"];
                 };
             };
@@ -4040,6 +4569,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "seq": 42,
+                     *           "id": "aud_01m8ra9z8y7x6w5v4u3t2s1r0q",
+                     *           "at": "2026-12-01T06:15:00.000Z",
+                     *           "actorId": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *           "actorRole": "patient",
+                     *           "action": "appointment.confirmed",
+                     *           "appointmentId": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *           "patientId": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *           "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *           "prevHash": "3q2+7w==",
+                     *           "hash": "b3JkZXI="
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
@@ -4118,6 +4667,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "whk_01m8ra2b3c4d5e6f7g8h9j0k1m",
+                     *           "url": "https://clinic.example/vaidya",
+                     *           "events": [
+                     *             "appointment.confirmed",
+                     *             "appointment.cancelled"
+                     *           ],
+                     *           "createdAt": "2026-12-01T06:15:00.000Z",
+                     *           "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *           "secretRotatedAt": "2026-12-01T06:15:00.000Z",
+                     *           "previousSecretValidUntil": null,
+                     *           "status": "healthy",
+                     *           "recentAttempts": []
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookList"];
                 };
             };
@@ -4181,6 +4750,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://clinic.example/vaidya",
+                 *       "events": [
+                 *         "appointment.confirmed",
+                 *         "appointment.cancelled"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookCreate"];
             };
         };
@@ -4191,6 +4769,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whk_01m8ra2b3c4d5e6f7g8h9j0k1m",
+                     *       "url": "https://clinic.example/vaidya",
+                     *       "events": [
+                     *         "appointment.confirmed",
+                     *         "appointment.cancelled"
+                     *       ],
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "secretRotatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "previousSecretValidUntil": null,
+                     *       "status": "healthy",
+                     *       "recentAttempts": [],
+                     *       "secret": "whsec_9c1f3a7e5b2d4f6a8c0e"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
@@ -4289,6 +4884,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whk_01m8ra2b3c4d5e6f7g8h9j0k1m",
+                     *       "url": "https://clinic.example/vaidya",
+                     *       "events": [
+                     *         "appointment.confirmed",
+                     *         "appointment.cancelled"
+                     *       ],
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "secretRotatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "previousSecretValidUntil": "2026-12-02T06:15:00.000Z",
+                     *       "status": "healthy",
+                     *       "recentAttempts": [],
+                     *       "secret": "whsec_2b4d6f8a0c1e3f5a7b9d"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
@@ -4472,6 +5084,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *       "phone": "+919812345678",
+                     *       "name": "Anil Sharma",
+                     *       "language": "hi",
+                     *       "channel": "sms",
+                     *       "timeZone": "Asia/Kolkata",
+                     *       "dateOfBirth": "1980-04-12",
+                     *       "gender": "male",
+                     *       "medicalHistory": null,
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PatientProfile"];
                 };
             };
@@ -4544,6 +5171,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Anil Sharma",
+                 *       "language": "hi"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PatientProfilePatch"];
             };
         };
@@ -4554,6 +5187,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "pat_01m8r8pmhgp7qgf3vgjztxkvns",
+                     *       "phone": "+919812345678",
+                     *       "name": "Anil Sharma",
+                     *       "language": "hi",
+                     *       "channel": "sms",
+                     *       "timeZone": "Asia/Kolkata",
+                     *       "dateOfBirth": "1980-04-12",
+                     *       "gender": "male",
+                     *       "medicalHistory": null,
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PatientProfile"];
                 };
             };
@@ -4735,6 +5383,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "ses_01m8r8pmhhr13bbj59v6e93w9w",
+                     *           "createdAt": "2026-12-01T06:15:00.000Z",
+                     *           "lastUsedAt": "2026-12-01T06:15:00.000Z",
+                     *           "userAgent": "Mozilla/5.0 (Linux; Android 14)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Sessions"];
                 };
             };
@@ -4864,6 +5524,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "MessageSid": "SM0123456789abcdef0123456789abcdef",
+                 *       "MessageStatus": "delivered"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": {
                     MessageSid: string;
                     MessageStatus: string;
@@ -4931,6 +5597,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "sid": "SM0123456789abcdef0123456789abcdef",
+                     *           "channel": "sms",
+                     *           "kind": "login_code",
+                     *           "status": "delivered",
+                     *           "errorCode": null,
+                     *           "sentAt": "2026-12-01T06:15:00.000Z",
+                     *           "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *           "fallbackSid": null,
+                     *           "fallbackOf": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["MessageDelivery"][];
                     };
@@ -5022,6 +5705,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "eyJhbGciOiJFZERTQSJ9.eyJhdWQiOiJ2YWlkeWEtcm9vbSJ9.c2lnbmF0dXJl",
+                     *       "expiresAt": "2026-12-03T04:22:00.000Z",
+                     *       "appointmentId": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd",
+                     *       "role": "patient",
+                     *       "opensAt": "2026-12-03T04:20:00.000Z",
+                     *       "closesAt": "2026-12-03T05:15:00.000Z",
+                     *       "wsPath": "/v1/rooms/apt_01m8r9c3v6x2k1q4z7w5n0p8hd/ws",
+                     *       "iceServers": [
+                     *         {
+                     *           "urls": [
+                     *             "stun:stun.clinic.example:3478"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "language": "hi"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RoomTicket"];
                 };
             };
@@ -5114,6 +5816,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                 *       "start": "2026-12-03T04:30:00.000Z",
+                 *       "count": 2,
+                 *       "everyDays": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["CourseCreate"];
             };
         };
@@ -5124,6 +5834,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "crs_01m8ra5x6y7z8a9b0c1d2e3f4g",
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "status": "held",
+                     *       "expiresAt": "2026-12-01T06:25:00.000Z",
+                     *       "sessions": [
+                     *         {
+                     *           "start": "2026-12-03T04:30:00.000Z",
+                     *           "end": "2026-12-03T05:00:00.000Z",
+                     *           "appointmentId": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd"
+                     *         },
+                     *         {
+                     *           "start": "2026-12-04T04:30:00.000Z",
+                     *           "end": "2026-12-04T05:00:00.000Z",
+                     *           "appointmentId": "apt_01m8r9c3v6x2k1q4z7w5n0p8he"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5245,6 +5975,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "482913"
+                 *     }
+                 */
                 "application/json": {
                     code: string;
                 };
@@ -5257,6 +5992,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "crs_01m8ra5x6y7z8a9b0c1d2e3f4g",
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "status": "confirmed",
+                     *       "expiresAt": "2026-12-01T06:25:00.000Z",
+                     *       "sessions": [
+                     *         {
+                     *           "start": "2026-12-03T04:30:00.000Z",
+                     *           "end": "2026-12-03T05:00:00.000Z",
+                     *           "appointmentId": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd"
+                     *         },
+                     *         {
+                     *           "start": "2026-12-04T04:30:00.000Z",
+                     *           "end": "2026-12-04T05:00:00.000Z",
+                     *           "appointmentId": "apt_01m8r9c3v6x2k1q4z7w5n0p8he"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5391,6 +6146,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "crs_01m8ra5x6y7z8a9b0c1d2e3f4g",
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "status": "cancelled",
+                     *       "expiresAt": "2026-12-01T06:25:00.000Z",
+                     *       "sessions": [
+                     *         {
+                     *           "start": "2026-12-03T04:30:00.000Z",
+                     *           "end": "2026-12-03T05:00:00.000Z",
+                     *           "appointmentId": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd"
+                     *         },
+                     *         {
+                     *           "start": "2026-12-04T04:30:00.000Z",
+                     *           "end": "2026-12-04T05:00:00.000Z",
+                     *           "appointmentId": "apt_01m8r9c3v6x2k1q4z7w5n0p8he"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5489,6 +6264,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "crs_01m8ra5x6y7z8a9b0c1d2e3f4g",
+                     *       "doctorId": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "status": "confirmed",
+                     *       "expiresAt": "2026-12-01T06:25:00.000Z",
+                     *       "sessions": [
+                     *         {
+                     *           "start": "2026-12-03T04:30:00.000Z",
+                     *           "end": "2026-12-03T05:00:00.000Z",
+                     *           "appointmentId": "apt_01m8r9c3v6x2k1q4z7w5n0p8hd"
+                     *         },
+                     *         {
+                     *           "start": "2026-12-04T04:30:00.000Z",
+                     *           "end": "2026-12-04T05:00:00.000Z",
+                     *           "appointmentId": "apt_01m8r9c3v6x2k1q4z7w5n0p8he"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Course"];
                 };
             };
@@ -5570,6 +6365,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "symptoms": "Joint pain and stiffness in the mornings",
+                 *       "city": "Pune"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RecommendRequest"];
             };
         };
@@ -5580,6 +6381,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "triage": "routine",
+                     *       "flags": [],
+                     *       "language": "en",
+                     *       "disclaimer": "Guidance to find the right kind of doctor, not a diagnosis.",
+                     *       "matched": [
+                     *         {
+                     *           "specialization": "Kayachikitsa",
+                     *           "share": 0.72,
+                     *           "terms": [
+                     *             "joint pain",
+                     *             "stiffness"
+                     *           ],
+                     *           "evidence": [
+                     *             "stiffness",
+                     *             "joint"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "items": [
+                     *         {
+                     *           "doctor": {
+                     *             "id": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *             "name": "Dr. Asha Kulkarni",
+                     *             "city": "Pune",
+                     *             "languages": [
+                     *               "mr",
+                     *               "hi",
+                     *               "en"
+                     *             ]
+                     *           },
+                     *           "score": 0.81,
+                     *           "specializations": [
+                     *             "Kayachikitsa"
+                     *           ],
+                     *           "reason": "Kayachikitsa in Pune, speaks mr, hi, en",
+                     *           "nextSlot": {
+                     *             "start": "2026-12-03T04:30:00.000Z",
+                     *             "end": "2026-12-03T05:00:00.000Z"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Recommendations"];
                 };
             };
@@ -5658,6 +6504,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "questions": [
+                     *         {
+                     *           "id": "frame",
+                     *           "text": {
+                     *             "en": "Your body frame",
+                     *             "hi": "आपकी शारीरिक बनावट"
+                     *           },
+                     *           "options": [
+                     *             {
+                     *               "id": "frame.a",
+                     *               "text": {
+                     *                 "en": "Thin, light",
+                     *                 "hi": "पतली, हल्की"
+                     *               }
+                     *             },
+                     *             {
+                     *               "id": "frame.b",
+                     *               "text": {
+                     *                 "en": "Medium",
+                     *                 "hi": "मध्यम"
+                     *               }
+                     *             },
+                     *             {
+                     *               "id": "frame.c",
+                     *               "text": {
+                     *                 "en": "Broad, heavy",
+                     *                 "hi": "चौड़ी, भारी"
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "sources": [
+                     *         "Charaka Samhita, Vimana Sthana 8"
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["PrakritiQuestionnaire"];
                 };
             };
@@ -5703,6 +6588,36 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "answers": {
+                 *         "frame": "frame.a",
+                 *         "weight": "weight.b",
+                 *         "skin": "skin.c",
+                 *         "hair": "hair.a",
+                 *         "eyes": "eyes.b",
+                 *         "nails": "nails.c",
+                 *         "joints": "joints.a",
+                 *         "warmth": "warmth.b",
+                 *         "sweat": "sweat.c",
+                 *         "appetite": "appetite.a",
+                 *         "bowels": "bowels.b",
+                 *         "thirst": "thirst.c",
+                 *         "food": "food.a",
+                 *         "sleep": "sleep.b",
+                 *         "dreams": "dreams.c",
+                 *         "weather": "weather.a",
+                 *         "speech": "speech.b",
+                 *         "voice": "voice.c",
+                 *         "pace": "pace.a",
+                 *         "stamina": "stamina.b",
+                 *         "memory": "memory.c",
+                 *         "stress": "stress.a",
+                 *         "decisions": "decisions.b",
+                 *         "temperament": "temperament.c"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["PrakritiAnswers"];
             };
         };
@@ -5713,6 +6628,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "scores": {
+                     *         "vata": 0.35,
+                     *         "pitta": 0.35,
+                     *         "kapha": 0.3
+                     *       },
+                     *       "type": "vata-pitta",
+                     *       "doshas": [
+                     *         "vata",
+                     *         "pitta"
+                     *       ],
+                     *       "assessedAt": "2026-12-01T06:15:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PrakritiAssessment"];
                 };
             };

@@ -5,10 +5,12 @@
  * validation of path, query and body (400), the bearer check (401), the idempotency middleware
  * (409 `request_in_progress`, 422 `idempotency_conflict`) and the localized problem texts
  * (`Accept-Language`). Each route still declares its own domain answers; this adds only what the
- * middleware makes true for all of them, and an `operationId` where a route has none.
+ * middleware makes true for all of them, an `operationId` where a route has none, and the
+ * examples of routes/_examples.ts.
  * It never removes or changes what a route declared.
  */
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
+import { OPERATION_EXAMPLES } from "./_examples.ts";
 import { IDEMPOTENCY_KEY_PARAMETER, problems } from "./_openapi.ts";
 
 type Responses = RouteConfig["responses"];
@@ -37,6 +39,22 @@ function hasParameter(route: RouteConfig, name: string): boolean {
   );
 }
 
+type Content = Record<string, { example?: unknown }> | undefined;
+
+/** `OPERATION_EXAMPLES` on the request body and the first 2xx answer of `route`. */
+function addExamples(route: RouteConfig): void {
+  const example = OPERATION_EXAMPLES[`${route.method.toUpperCase()} ${route.path}`];
+  if (!example) return;
+  const put = (content: Content, value: unknown) => {
+    for (const media of Object.values(content ?? {})) media.example ??= value;
+  };
+  const body = route.request?.body as { content?: Content } | undefined;
+  if (example.request !== undefined) put(body?.content, example.request);
+  const success = Object.keys(route.responses).sort().find((s) => s.startsWith("2"));
+  const answer = success ? route.responses[success] as { content?: Content } : undefined;
+  if (example.response !== undefined) put(answer?.content, example.response);
+}
+
 /** Adds the middleware's answers and headers to every route in `registry` (idempotent). */
 export function completeContract(registry: OpenAPIRegistry): void {
   for (const definition of registry.definitions) {
@@ -45,6 +63,7 @@ export function completeContract(registry: OpenAPIRegistry): void {
     route.operationId ??= operationIdFor(route.method, route.path);
     // FHIR answers OperationOutcomes, not problems: routes/fhir_openapi.ts declares them all.
     if (route.path.startsWith("/fhir/")) continue;
+    addExamples(route);
     const api = route.path.startsWith("/v1/");
     const responses: Responses = route.responses;
     const add = (status: keyof typeof problems | 413 | 415, response: Responses[string]) => {

@@ -42,13 +42,24 @@ export function appointmentRoutes(deps: AppDeps) {
     createRoute({
       method: "get",
       path: "/v1/appointments",
+      operationId: "listAppointments",
       tags: ["appointments"],
       summary: "The caller's own appointments, by start time",
       security: bearer,
       middleware: [auth, authorize("appointments.list")] as const,
       request: { query: AppointmentListQuery },
       responses: {
-        200: jsonResponse(AppointmentPage, "A page"),
+        200: {
+          ...jsonResponse(AppointmentPage, "A page"),
+          links: {
+            getAppointment: linkTo("getAppointment", "/items/0/id", "The first appointment"),
+            cancelAppointment: linkTo(
+              "cancelAppointment",
+              "/items/0/id",
+              "Cancel the first appointment",
+            ),
+          },
+        },
         400: problems[400],
         401: problems[401],
         403: problems[403],

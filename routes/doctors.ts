@@ -15,7 +15,15 @@ import {
   SlotsQuery,
   SlotsResponse,
 } from "../src/http/schemas.ts";
-import { bearer, idempotent, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+import {
+  bearer,
+  idempotent,
+  jsonBody,
+  jsonResponse,
+  linkTo,
+  problems,
+  router,
+} from "./_openapi.ts";
 
 const JSON_CONTENT = { "Content-Type": "application/json" };
 /**
@@ -84,10 +92,20 @@ export function doctorRoutes(deps: AppDeps) {
     createRoute({
       method: "get",
       path: "/v1/doctors",
+      operationId: "listDoctors",
       tags: ["doctors"],
       summary: "Search doctors",
       request: { query: DoctorListQuery },
-      responses: { 200: jsonResponse(DoctorPage, "A page of doctors"), 400: problems[400] },
+      responses: {
+        200: {
+          ...jsonResponse(DoctorPage, "A page of doctors"),
+          links: {
+            getDoctor: linkTo("getDoctor", "/items/0/id", "The first doctor's profile"),
+            listSlots: linkTo("listSlots", "/items/0/id", "The first doctor's bookable slots"),
+          },
+        },
+        400: problems[400],
+      },
     }),
     async (c) => {
       const { limit, cursor, ...filter } = c.req.valid("query");
@@ -99,10 +117,17 @@ export function doctorRoutes(deps: AppDeps) {
     createRoute({
       method: "get",
       path: "/v1/doctors/{id}",
+      operationId: "getDoctor",
       tags: ["doctors"],
       summary: "A doctor's public profile",
       request: { params: IdParam },
-      responses: { 200: jsonResponse(DoctorSchema, "The doctor"), 404: problems[404] },
+      responses: {
+        200: {
+          ...jsonResponse(DoctorSchema, "The doctor"),
+          links: { listSlots: linkTo("listSlots", "/id", "This doctor's bookable slots") },
+        },
+        404: problems[404],
+      },
     }),
     async (c) => c.json(await deps.doctors.get(c.req.valid("param").id), 200),
   );
@@ -135,11 +160,24 @@ export function doctorRoutes(deps: AppDeps) {
     createRoute({
       method: "get",
       path: "/v1/doctors/{id}/slots",
+      operationId: "listSlots",
       tags: ["doctors"],
       summary: "Bookable slots between two of the doctor's calendar days",
       request: { params: IdParam, query: SlotsQuery },
       responses: {
-        200: jsonResponse(SlotsResponse, "Bookable slots"),
+        200: {
+          ...jsonResponse(SlotsResponse, "Bookable slots"),
+          links: {
+            holdSlot: {
+              operationId: "holdSlot",
+              requestBody: {
+                doctorId: "$response.body#/doctorId",
+                start: "$response.body#/slots/0/start",
+              },
+              description: "Hold the first bookable slot",
+            },
+          },
+        },
         400: problems[400],
         404: problems[404],
       },

@@ -12,6 +12,8 @@ import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { isValidTimeZone } from "../../src/domain/zoned_time.ts";
 import { DOCS_PATHS } from "../../routes/docs_explorer.ts";
+import { OPERATION_EXAMPLES } from "../../routes/_examples.ts";
+import { Ajv2020 } from "ajv/dist/2020.js";
 
 /** Served on purpose without an OpenAPI entry: the document itself, its explorer, HTML pages. */
 const EXCLUDED: ((path: string) => boolean)[] = [
@@ -202,6 +204,24 @@ Deno.test({
             "cancelAppointment",
           ]);
           assert.deepEqual(linkTargets("getAppointment", "200"), ["cancelAppointment"]);
+          // Finding a doctor and a slot leads to the hold: search -> profile/slots -> hold.
+          assert.deepEqual(linkTargets("listDoctors", "200"), ["getDoctor", "listSlots"]);
+          assert.deepEqual(linkTargets("getDoctor", "200"), ["listSlots"]);
+          assert.deepEqual(linkTargets("listSlots", "200"), ["holdSlot"]);
+          assert.deepEqual(linkTargets("listAppointments", "200"), [
+            "getAppointment",
+            "cancelAppointment",
+          ]);
+          // FHIR R4 is described too: every read and search, and each search links its read.
+          for (const type of ["Practitioner", "Schedule", "Slot", "Appointment"]) {
+            assert.deepEqual(linkTargets(`searchFhir${type}`, "200"), [`readFhir${type}`]);
+          }
+          assert.ok(byId.has("readFhirPatient") && byId.has("fhirCapabilities"));
+          const everyLink = ops.flatMap((o) =>
+            Object.values(o.op.responses).flatMap((r) => Object.values(r.links ?? {}))
+          );
+          const dangling = everyLink.filter((l) => !byId.has(l.operationId));
+          assert.deepEqual(dangling, [], "links to operations that do not exist");
           for (
             const target of ["confirmHold", "releaseHold", "getAppointment", "cancelAppointment"]
           ) {
@@ -209,6 +229,64 @@ Deno.test({
           }
         },
       );
+
+      await t.step("every operation has examples, and each example fits its own schema", () => {
+        type Media = { schema?: unknown; example?: unknown };
+        type Op = {
+          requestBody?: { content: Record<string, Media> };
+          responses: Record<string, { content?: Record<string, Media> }>;
+        };
+        const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+        ajv.addSchema(doc as object, "openapi");
+        const pointer = (...parts: string[]) =>
+          parts.map((p) => p.replaceAll("~", "~0").replaceAll("/", "~1")).join("/");
+        const missing: string[] = [];
+        const invalid: string[] = [];
+        let checked = 0;
+        const check = (name: string, at: string[], content: Record<string, Media>) => {
+          for (const [type, media] of Object.entries(content)) {
+            if (media.example === undefined) {
+              missing.push(`${name} ${at.at(-1)} ${type}`);
+              continue;
+            }
+            const validate = ajv.compile({
+              $ref: `openapi#/${pointer(...at, "content", type, "schema")}`,
+            });
+            checked++;
+            if (!validate(media.example)) {
+              invalid.push(`${name} ${type}: ${ajv.errorsText(validate.errors).slice(0, 300)}`);
+            }
+          }
+        };
+        const names = new Set<string>();
+        for (const [path, item] of Object.entries(doc.paths)) {
+          for (const [method, raw] of Object.entries(item)) {
+            const op = raw as unknown as Op;
+            const name = `${method.toUpperCase()} ${path}`;
+            names.add(name);
+            if (op.requestBody) {
+              check(name, ["paths", path, method, "requestBody"], op.requestBody.content);
+            }
+            const success = Object.keys(op.responses).sort().find((s) => s.startsWith("2"));
+            const content = success && op.responses[success].content;
+            if (content) check(name, ["paths", path, method, "responses", success], content);
+          }
+        }
+        assert.deepEqual(missing, [], "operations without an example");
+        assert.deepEqual(invalid, [], "examples that do not fit their schema");
+        assert.ok(checked > 60, `only ${checked} examples checked`);
+        const stale = Object.keys(OPERATION_EXAMPLES).filter((k) => !names.has(k));
+        assert.deepEqual(stale, [], "examples for operations that do not exist");
+        // The check can fail: a wrong example is refused.
+        const wrong = ajv.compile({ $ref: "openapi#/components/schemas/Appointment" });
+        assert.equal(
+          wrong({
+            ...OPERATION_EXAMPLES["GET /v1/appointments/{id}"].response as object,
+            status: "held",
+          }),
+          false,
+        );
+      });
 
       await t.step(
         "schemas are as strict as the server: dates, 5-minute steps, urls, answers",
