@@ -78,6 +78,28 @@ export function schemathesisBin(): string {
   return `${cache}/vaidya/schemathesis-${SCHEMATHESIS_VERSION}/bin/st`;
 }
 
+/**
+ * The committed schemathesis.toml plus a dictionary of the next seven days for the slot search's
+ * `from` and `to` (4 in 5 generated values; the rest stay fuzzed), so that some searches
+ * find bookable slots and the stateful phase can follow listSlots -> holdSlot -> confirm/release.
+ * The dates depend on today, which is why they are added here rather than committed.
+ */
+export async function withNextDays(configFile: string, nowMs: number): Promise<string> {
+  const days = Array.from(
+    { length: 7 },
+    (_, i) => new Date(nowMs + (i + 1) * 86_400_000).toISOString().slice(0, 10),
+  );
+  const near = `{ dictionary = "next-days", probability = 0.8 }`;
+  return `${await Deno.readTextFile(configFile)}
+[dictionaries.next-days]
+values = ${JSON.stringify(days)}
+
+[[operations]]
+include-name = "GET /v1/doctors/{id}/slots"
+parameters = { "query.from" = ${near}, "query.to" = ${near} }
+`;
+}
+
 /** Runs the whole fuzz: server, seeded users, one Schemathesis run per role. */
 export async function fuzzApi(options: FuzzOptions): Promise<RoleResult[]> {
   const st = schemathesisBin();
@@ -101,11 +123,13 @@ export async function fuzzApi(options: FuzzOptions): Promise<RoleResult[]> {
   };
   // Schemathesis keeps state in ./.schemathesis: give it a scratch folder, not the repo.
   const scratch = await Deno.makeTempDir({ prefix: "vaidya-fuzz-" });
+  const config = `${scratch}/schemathesis.toml`;
+  await Deno.writeTextFile(config, await withNextDays(CONFIG_FILE, Date.now()));
   const runRole = async (role: Role): Promise<RoleResult> => {
     const token = tokens[role];
     const args = [
       "--config-file",
-      CONFIG_FILE,
+      config,
       "run",
       `${server.url}/openapi.json`,
       "--checks",

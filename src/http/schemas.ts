@@ -41,7 +41,12 @@ export const IsoInstant = z.iso.datetime({ offset: true }).refine(
   // A malformed value already failed the format check: one error per field is enough.
   (v) => Number.isNaN(Date.parse(v)) || inYearRange(Date.parse(v)),
   `must be between the years ${MIN_YEAR} and ${MAX_YEAR}`,
-).openapi({ example: "2026-12-01T04:30:00.000Z" });
+).openapi({
+  example: "2026-12-01T04:30:00.000Z",
+  // The year range for the document (as on LocalDate); only an offset can move an instant
+  // written as 2199-12-31 or 2000-01-01 across the boundary.
+  pattern: "^2[01]\\d{2}-",
+});
 /** Days already judged: listings ask about the same few days all day long. */
 const judgedDays = new Map<string, boolean>();
 const MAX_JUDGED_DAYS = 1024;
