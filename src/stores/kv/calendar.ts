@@ -9,8 +9,9 @@
  * operation to commit; if anything moved meanwhile the commit fails and the step runs again on
  * fresh reads.
  *
- * The same commit bumps ["calendar_epoch"], one counter for all doctors (a `sum`, so it adds no
- * check and writers of different doctors still never contend): while it is unchanged, no
+ * The same commit writes ["calendar_epoch"], one key for all doctors (a blind `set`, so it adds
+ * no check and writers of different doctors still never contend; only its versionstamp counts,
+ * and the value stays plain JSON for every tool that dumps the KV): while it is unchanged, no
  * doctor's calendar moved, which lets listings confirm many doctors' versions with one read
  * (calendar_versions.ts).
  */
@@ -41,7 +42,7 @@ export async function commitOnCalendar<T>(
     if (!planned.build) return planned.result;
     const res = await commit(() =>
       planned.build().check(calendar).set(key, (calendar.value ?? 0) + 1)
-        .sum(calendarEpochKey, 1n)
+        .set(calendarEpochKey, 0)
     );
     if (res.ok) return planned.result;
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 1 + attempt)));

@@ -29,7 +29,7 @@
  * | ["ui_session", sha256(sessionToken)]            | UiSession (doctor web UI)    | its TTL       |
  * | ["patient_session", sha256(sessionToken)]       | PatientSession (/book pages) | its TTL       |
  * | ["calendar", doctorId]                          | version (bumped per change)  | -             |
- * | ["calendar_epoch"]                              | Deno.KvU64 (bumped with any) | -             |
+ * | ["calendar_epoch"]                              | 0 (rewritten with any change)| -             |
  * | ["event_due", dueMs, eventId, handler]          | EventEnvelope (the outbox)   | -             |
  * | ["event_handled", handler, eventId]             | {state, leaseUntilMs} (lease)| 30 d          |
  * | ["event_dlq", id]                               | DeadLetter (or raw envelope) | -             |
