@@ -40,7 +40,9 @@ export function roomPageRoutes(deps: AppDeps & { rooms: RoomService }) {
   const app = new Hono<UiEnv>();
   const page = (props: Parameters<typeof RoomPage>[0]) => `<!DOCTYPE html>${RoomPage(props)}`;
 
-  app.get("/room/static/:name", (c) => serveStatic(c, c.req.param("name")));
+  // Not under /room/: beside /room/:appointmentId, Hono's RegExpRouter cannot compile it and the
+  // whole app falls back to the slower TrieRouter (tests/http/router_test.ts).
+  app.get("/room-static/:name", (c) => serveStatic(c, c.req.param("name")));
 
   // The patient's page speaks `?lang=` (the script sets it to the patient's recorded language),
   // else the patient pages' language (cookie, else Accept-Language).

@@ -67,8 +67,8 @@ export function RoomPage(p: RoomPageProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>{bt(p.lang, "room.title")} · Vaidya</title>
-        <link rel="stylesheet" href="/room/static/room.css" />
-        <script type="module" src="/room/static/room.js"></script>
+        <link rel="stylesheet" href="/room-static/room.css" />
+        <script type="module" src="/room-static/room.js"></script>
       </head>
       <body>
         <main

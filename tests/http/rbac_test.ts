@@ -95,7 +95,7 @@ const PUBLIC = new Set([
   "GET /fhir/R4/Slot",
   "GET /fhir/R4/Slot/:id",
   "GET /room/:appointmentId",
-  "GET /room/static/:name",
+  "GET /room-static/:name",
   "GET /doctor/login",
   "POST /doctor/login",
   "POST /doctor/login/verify",
