@@ -24,7 +24,8 @@ const EXCLUDED: ((path: string) => boolean)[] = [
   (p) => p.startsWith("/static/"),
   // Video rooms: the patient's room page and its assets, and the signalling WebSocket, which
   // OpenAPI cannot describe (its room-token route is in the document).
-  (p) => p.startsWith("/room/") || /^\/v1\/rooms\/[^/]+\/ws$/.test(p),
+  (p) =>
+    p.startsWith("/room/") || p.startsWith("/room-static/") || /^\/v1\/rooms\/[^/]+\/ws$/.test(p),
 ];
 
 type Doc = {
