@@ -18,11 +18,18 @@ interface Zone {
   formatter: Intl.DateTimeFormat;
   offsetAtDayStart: Map<number, number>;
 }
+/** Zones by their canonical IANA name: bounded by the zone database itself. */
 const zones = new Map<string, Zone>();
+/**
+ * Each spelling seen (case variants and aliases resolve to one canonical zone) to its zone. Clients
+ * choose the spelling, so this map is bounded: it is cleared when full, and refilled on demand.
+ */
+const spellings = new Map<string, Zone>();
+const MAX_SPELLINGS = 2_000;
 const MAX_DAYS_REMEMBERED = 50_000;
 
 function zoneFor(timeZone: string): Zone {
-  let zone = zones.get(timeZone);
+  let zone = spellings.get(timeZone);
   if (zone === undefined) {
     const formatter = new Intl.DateTimeFormat("en-US", {
       timeZone,
@@ -34,10 +41,21 @@ function zoneFor(timeZone: string): Zone {
       minute: "numeric",
       second: "numeric",
     });
-    zone = { formatter, offsetAtDayStart: new Map() };
-    zones.set(timeZone, zone);
+    const canonical = formatter.resolvedOptions().timeZone;
+    zone = zones.get(canonical);
+    if (zone === undefined) {
+      zone = { formatter, offsetAtDayStart: new Map() };
+      zones.set(canonical, zone);
+    }
+    if (spellings.size >= MAX_SPELLINGS) spellings.clear();
+    spellings.set(timeZone, zone);
   }
   return zone;
+}
+
+/** How many zones and spellings are remembered (for the bound's test). */
+export function zoneCacheSizes(): { zones: number; spellings: number } {
+  return { zones: zones.size, spellings: spellings.size };
 }
 
 /** The offset read from the formatter: exact, but ~10µs, so callers go through the day cache. */

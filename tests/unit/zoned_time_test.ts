@@ -8,6 +8,7 @@ import {
   utcIsoFormatter,
   wallTimeResolver,
   weekdayOf,
+  zoneCacheSizes,
   zonedWallTimeToEpochMs,
 } from "../../src/domain/zoned_time.ts";
 
@@ -132,4 +133,18 @@ Deno.test("utcIsoFormatter() matches Date#toISOString()", () => {
   for (const ms of [...instants, at("2026-12-01T00:00:00.007Z"), at("9999-12-31T23:59:59Z")]) {
     assert.equal(isoFast(ms), new Date(ms).toISOString());
   }
+});
+
+Deno.test("time zone spellings chosen by clients cannot grow the zone cache without bound", () => {
+  const name = "asia/kolkata";
+  // Every upper/lower-case mix of the name is a valid spelling of one zone: 2^11 of them.
+  for (let mask = 0; mask < 1 << 12; mask++) {
+    const spelled = [...name].map((ch, i) => (mask >> i) & 1 ? ch.toUpperCase() : ch).join("");
+    assert.equal(isValidTimeZone(spelled), true);
+    assert.equal(localDateOf(Date.UTC(2026, 11, 1, 20, 0), spelled), "2026-12-02");
+  }
+  for (let i = 0; i < 3_000; i++) isValidTimeZone(`Etc/GMT${i % 2 ? "+" : "-"}${i % 12}`);
+  const sizes = zoneCacheSizes();
+  assert.ok(sizes.zones < 100, `zones ${sizes.zones}`);
+  assert.ok(sizes.spellings <= 2_000, `spellings ${sizes.spellings}`);
 });
