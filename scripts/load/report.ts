@@ -66,10 +66,14 @@ export function checkTargets(r: LoadResult): TargetCheck[] {
   if (bare) {
     const share = r.listing.rps / bare.rps;
     checks.splice(4, 0, {
-      name: "slot listing throughput vs bare Deno.serve (same generator)",
-      target: `>= ${listShare * 100}%`,
-      actual: `${Math.round(share * 1000) / 10}% (${r.listing.rps} vs ${bare.rps} req/s)`,
-      met: share >= listShare,
+      // This Deno fetch generator saturates near the bare server's figure (~8-13k req/s), so the
+      // ratio it shows overstates the server's share: the target is judged by wrk (bench:http).
+      name: "slot listing throughput vs bare Deno.serve",
+      target: `>= ${listShare * 100}% under wrk (deno task bench:http)`,
+      actual:
+        `not judged here: ${Math.round(share * 1000) / 10}% (${r.listing.rps} vs ${bare.rps} ` +
+        "req/s) through this Deno fetch generator, which caps the bare figure",
+      met: false,
     });
   }
   return checks;
