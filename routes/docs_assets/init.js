@@ -1,7 +1,7 @@
 // Starts Swagger UI on this origin's OpenAPI document. A file, not an inline script, so the
 // page runs under script-src 'self'.
 "use strict";
-window.ui = SwaggerUIBundle({
+SwaggerUIBundle({
   url: "/openapi.json",
   dom_id: "#swagger-ui",
   deepLinking: true,
