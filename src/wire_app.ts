@@ -95,7 +95,16 @@ export async function wireApp(
   const { now } = clock;
   const hash = await createKeyedHash(secrets.hmacSecret);
   const cipher = await createDataCipher(secrets.dataKeys);
-  const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);
+  // Blind writes of this process (sessions, ephemeral values, messages, stored answers, done
+  // marks) share commits: one queue, so they wait behind one commit, not one per store.
+  const group = createGroupCommit(kv);
+  const refresh = createRefreshTokens(
+    kv,
+    hash,
+    config.REFRESH_TOKEN_TTL_DAYS * 86_400_000,
+    now,
+    group,
+  );
   const tokens = await createTokenService({
     privateJwks: secrets.jwtPrivateJwks,
     issuer: config.JWT_ISSUER,
@@ -111,13 +120,11 @@ export async function wireApp(
     metrics,
   );
   const holds = createKvHoldStore(kv);
-  const shared = sharedState(config, kv, resources.upstash, log, now, metrics);
+  const shared = sharedState(config, kv, resources.upstash, log, now, group, metrics);
   const { ephemeral, limiter } = shared;
   const deliveries = resources.twilio
     ? createDeliveryTracker(resources.twilio, { kv, cipher, metrics, log, now })
     : undefined;
-  // Blind writes of this process (messages, stored answers, done marks) share commits.
-  const group = createGroupCommit(kv);
   const sender = deliveries?.sender ?? createConsoleSender(kv, log, group);
   const prakriti = createKvPrakritiStore(kv);
   const idempotency = sealedIdempotencyStore(createKvIdempotencyStore(kv, group), cipher, hash);

@@ -11,7 +11,7 @@
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomToken } from "../crypto/random.ts";
 import { UnauthenticatedError } from "../errors.ts";
-import { createGroupCommit } from "../stores/kv/group_commit.ts";
+import { createGroupCommit, type GroupCommit } from "../stores/kv/group_commit.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
   keySpace,
@@ -73,10 +73,9 @@ export function createRefreshTokens(
   hash: KeyedHash,
   ttlMs: number,
   now = () => Date.now(),
+  // A new family's records check nothing (fresh ids): logins share commits with other blind writes.
+  group: GroupCommit = createGroupCommit(kv),
 ): RefreshTokens {
-  // A new family's records check nothing (fresh ids): concurrent logins share a commit.
-  const group = createGroupCommit(kv);
-
   async function revokeFamily(familyId: string) {
     const s = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(familyId)));
     if (!s.value || s.value.revokedAt) return;

@@ -27,6 +27,7 @@ import {
 import { createUpstashRateLimiter } from "../ratelimit/upstash_rate_limiter.ts";
 import type { EphemeralStore } from "./ephemeral.ts";
 import { createKvEphemeralStore } from "./kv/ephemeral_store.ts";
+import type { GroupCommit } from "./kv/group_commit.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { createUpstashConnection, type UpstashConnection } from "./upstash/client.ts";
 import { createUpstashEphemeralStore } from "./upstash/ephemeral_store.ts";
@@ -57,10 +58,11 @@ export function sharedState(
   conn: UpstashConnection | undefined,
   log: Logger,
   now: () => number,
+  group: GroupCommit,
   metrics?: AppMetrics,
 ): SharedState {
   if (!conn) {
-    const ephemeral = createKvEphemeralStore(kv, now);
+    const ephemeral = createKvEphemeralStore(kv, now, group);
     return {
       ephemeral,
       limiter: config.RATE_LIMIT_DISABLED

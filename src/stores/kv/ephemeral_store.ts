@@ -3,7 +3,7 @@
  * A plain `set` checks nothing, so concurrent ones share a commit (group_commit.ts).
  */
 import type { EphemeralStore } from "../ephemeral.ts";
-import { createGroupCommit } from "./group_commit.ts";
+import { createGroupCommit, type GroupCommit } from "./group_commit.ts";
 import { commit, untilCommitted, withKvRetry } from "./kv_commit.ts";
 import { ephemeralKey, pingKey } from "./keys.ts";
 
@@ -12,8 +12,11 @@ interface Stored<T = unknown> {
   expiresAtMs: number;
 }
 
-export function createKvEphemeralStore(kv: Deno.Kv, now = () => Date.now()): EphemeralStore {
-  const group = createGroupCommit(kv);
+export function createKvEphemeralStore(
+  kv: Deno.Kv,
+  now = () => Date.now(),
+  group: GroupCommit = createGroupCommit(kv),
+): EphemeralStore {
   async function read<T>(key: string) {
     const entry = await withKvRetry(() => kv.get<Stored<T>>(ephemeralKey(key)));
     const live = entry.value !== null && entry.value.expiresAtMs > now();
