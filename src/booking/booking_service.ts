@@ -88,11 +88,6 @@ export function createBookingService(deps: BookingDeps) {
     return d;
   }
 
-  const calendars = deps.calendarView;
-
-  const busyBetween = (doctorId: string, fromMs: number, toMs: number, nowMs: number) =>
-    busyTime(records, holds, doctorId, fromMs, toMs, nowMs);
-
   /** The appointment if `user` may see it; foreign ids are 404 so ids cannot be probed. */
   async function visibleAppointment(user: AuthUser, id: string): Promise<AppointmentRecord> {
     const a = await records.appointments.get(id);
@@ -128,7 +123,7 @@ export function createBookingService(deps: BookingDeps) {
 
   return {
     async listSlots(doctorId: string, fromDate: string, toDate: string) {
-      const calendar = await calendars.read(doctorId);
+      const calendar = await deps.calendarView.read(doctorId);
       if (!calendar) throw new NotFoundError(`Doctor ${doctorId} does not exist`);
       const { doctor } = calendar;
       const span = daysBetween(fromDate, toDate);
@@ -189,7 +184,9 @@ export function createBookingService(deps: BookingDeps) {
           `Doctor ${doctor.id} offers no slot starting at ${startIso} (off the grid, outside hours, notice or horizon)`,
         );
       }
-      const busy = await busyBetween(
+      const busy = await busyTime(
+        records,
+        holds,
         doctor.id,
         startMs - 36 * HOUR_MS,
         startMs + 36 * HOUR_MS,

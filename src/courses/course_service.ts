@@ -57,15 +57,14 @@ const HOUR_MS = 3_600_000;
 export function createCourseService(deps: CourseDeps) {
   const { config, records, holds, courses, hash, now } = deps;
 
-  const busyBetween = (doctorId: string, fromMs: number, toMs: number, nowMs: number) =>
-    busyTime(records, holds, doctorId, fromMs, toMs, nowMs);
-
   /** Which requested starts are bookable now, and the doctor's free slots to propose from. */
   async function availability(doctor: DoctorRecord, starts: number[], nowMs: number) {
     const base = { schedule: doctor.schedule, timeZone: doctor.timezone, nowMs };
     const horizonMs = nowMs + doctor.schedule.horizonDays * 24 * HOUR_MS;
     const fromMs = Math.min(nowMs, starts[0]) - 36 * HOUR_MS;
-    const busy = await busyBetween(
+    const busy = await busyTime(
+      records,
+      holds,
       doctor.id,
       fromMs,
       Math.max(horizonMs, starts.at(-1)!) + 36 * HOUR_MS,
