@@ -16,7 +16,7 @@ import { InvalidCodeError, RateLimitedError } from "../errors.ts";
 import type { Channel, MessageSender } from "../notify/message_sender.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { type RateLimiter, rateLimitHeaders } from "../ratelimit/rate_limiter.ts";
-import type { EphemeralStore } from "../stores/ephemeral.ts";
+import type { EphemeralStore } from "../stores/ports.ts";
 
 /** How a code reaches a phone: the known patient's channel and language, or the request's. */
 export interface CodeRecipient {

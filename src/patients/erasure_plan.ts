@@ -11,9 +11,9 @@
 import type { RefreshTokens } from "../auth/refresh_tokens.ts";
 import { forgetRecipient } from "../notify/console_sender.ts";
 import type { PrakritiStore } from "../recommend/prakriti_store.ts";
-import type { EphemeralStore } from "../stores/ephemeral.ts";
 import type { HoldStore } from "../stores/kv/hold_store.ts";
 import type { IdempotencyStore } from "../stores/kv/idempotency_store.ts";
+import type { EphemeralStore } from "../stores/ports.ts";
 import type { WaitlistStore } from "../waitlist/waitlist_store.ts";
 
 /** Who is being erased: read before the patient record is anonymised. */

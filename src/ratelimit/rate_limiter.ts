@@ -4,7 +4,7 @@
  * per-process limiter, since several instances would each grant the whole allowance). Upstash's
  * limiter implements the same port in production.
  */
-import type { EphemeralStore } from "../stores/ephemeral.ts";
+import type { EphemeralStore } from "../stores/ports.ts";
 
 export interface RateLimitRule {
   name: string;

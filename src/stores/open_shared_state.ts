@@ -25,7 +25,7 @@ import {
   type RateLimiter,
 } from "../ratelimit/rate_limiter.ts";
 import { createUpstashRateLimiter } from "../ratelimit/upstash_rate_limiter.ts";
-import type { EphemeralStore } from "./ephemeral.ts";
+import type { EphemeralStore } from "./ports.ts";
 import { createKvEphemeralStore } from "./kv/ephemeral_store.ts";
 import type { GroupCommit } from "./kv/group_commit.ts";
 import type { AppMetrics } from "../observability/metrics.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ServiceUnavailableError } from "../../src/errors.ts";
-import type { EphemeralStore } from "../../src/stores/ephemeral.ts";
+import type { EphemeralStore } from "../../src/stores/ports.ts";
 import { createKvEphemeralStore } from "../../src/stores/kv/ephemeral_store.ts";
 import { createUpstashConnection } from "../../src/stores/upstash/client.ts";
 import { createUpstashEphemeralStore } from "../../src/stores/upstash/ephemeral_store.ts";

@@ -2,7 +2,7 @@
  * The Deno KV adapter of the ephemeral store: values under ["ephemeral", key] with `expiresAtMs`.
  * A plain `set` checks nothing, so concurrent ones share a commit (group_commit.ts).
  */
-import type { EphemeralStore } from "../ephemeral.ts";
+import type { EphemeralStore } from "../ports.ts";
 import { createGroupCommit, type GroupCommit } from "./group_commit.ts";
 import { commit, untilCommitted, withKvRetry } from "./kv_commit.ts";
 import { ephemeralKey, pingKey } from "./keys.ts";

@@ -9,7 +9,7 @@
  * Every call is bounded by REDIS_TIMEOUT_MS and fails with a 503 `ServiceUnavailableError`:
  * callers (OTP) fail closed. Must never log or put key names in errors (they hold phone hashes).
  */
-import type { EphemeralStore } from "../ephemeral.ts";
+import type { EphemeralStore } from "../ports.ts";
 import { redisCall, type UpstashConnection } from "./client.ts";
 
 export const EPHEMERAL_PREFIX = "vaidya:eph:";

@@ -1,1 +1,0 @@
-export type { EphemeralStore } from "./ports.ts";
