@@ -1,13 +1,13 @@
 /**
- * The real app, wired in-process by the one composition root (`wireApp`) on
- * `Deno.openKv(":memory:")` with the test's clock, with an `Api`
+ * The real app, built in-process through the real start-up (`bootstrap`, which hands the
+ * resources to the one composition root, `wireApp`) on the KV at KV_PATH (`:memory:` unless the
+ * test names another, e.g. a denokv URL) with the test's clock, with an `Api`
  * client that calls `app.fetch` instead of the network. For tests that need no separate process
  * (no crash, shutdown, browser or second instance); the test can read the raw store through
  * `runtime.kv`. Dispose it to close the stores.
  */
 import { createApp } from "../../src/app.ts";
-import { openResources, type Runtime, runtimeOf } from "../../src/bootstrap.ts";
-import { wireApp } from "../../src/wire_app.ts";
+import { bootstrap, type Runtime } from "../../src/bootstrap.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "./api.ts";
@@ -33,15 +33,9 @@ export async function startApp(
     LOG_LEVEL: "error",
     ...env,
   });
-  const log = createLogger({ level: "error", write: () => {} });
-  const resources = await openResources(config, log, await Deno.openKv(":memory:"));
-  const wired = await wireApp(resources, config, log, { now: now ?? (() => Date.now()) })
-    .catch(async (err) => {
-      await resources.close();
-      throw err;
-    });
-  wired.start();
-  const runtime = runtimeOf(resources, wired, log);
+  const runtime = await bootstrap(config, createLogger({ level: "error", write: () => {} }), {
+    now,
+  });
   const app = createApp(runtime.deps, { clientIp: () => "127.0.0.1" });
   const fetch = (request: Request) => app.fetch(request);
   return {
