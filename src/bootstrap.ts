@@ -169,16 +169,11 @@ export interface OpenedResources extends Resources {
 }
 
 /**
- * Opens every resource from the validated config: the KV at KV_PATH (or `kv`, already open, which
- * the returned `close()` then closes too), secrets, records, Upstash, Twilio.
+ * Opens every resource from the validated config: the KV at KV_PATH, secrets, records, Upstash,
+ * Twilio.
  */
-export async function openResources(
-  config: Config,
-  log: Logger,
-  kv?: Deno.Kv,
-): Promise<OpenedResources> {
-  kv ??= await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
-  const opened = kv;
+export async function openResources(config: Config, log: Logger): Promise<OpenedResources> {
+  const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
   try {
     const secrets = await resolveSecrets(config, kv);
     if (secrets.generated.length > 0) {
@@ -197,7 +192,7 @@ export async function openResources(
           await records.close().catch((err) =>
             log.warn("error while closing", { error: String(err) })
           );
-          opened.close();
+          kv.close();
         },
       };
     } catch (err) {
@@ -238,7 +233,7 @@ export async function bootstrap(
 }
 
 /** The running app: its deps, its KV, and `close()` (delivery and rooms first, then resources). */
-export function runtimeOf(
+function runtimeOf(
   resources: OpenedResources,
   wired: { deps: AppDeps; close(): Promise<void> },
   log: Logger,
