@@ -5,7 +5,13 @@
  * A dropped connection (a server being killed) is retried with the same key; a hold or confirm
  * whose answer was lost is retried, never assumed. Every 201 confirm is kept for verification.
  */
-import { type LoadClient, type LoadResponse, sleep } from "./client.ts";
+import {
+  isTransient,
+  type LoadClient,
+  type LoadResponse,
+  retryTransient,
+  sleep,
+} from "./client.ts";
 import {
   confirmHold,
   dateInDays,
@@ -48,7 +54,6 @@ export interface BookingPhaseResult {
 }
 
 const RETRIES = 12;
-const isTransient = (status: number) => status === 0 || status >= 500;
 
 export async function runBookingPhase(
   client: LoadClient,
@@ -64,14 +69,13 @@ export async function runBookingPhase(
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
 
   /** Sends until a non-transient answer or the retries run out (a server restart). */
-  async function persist<T>(send: () => Promise<LoadResponse<T>>) {
-    let res = await send();
-    for (let i = 0; i < RETRIES && isTransient(res.status) && Date.now() < o.deadlineMs; i++) {
-      retried++;
-      await sleep(100 + i * 100);
-      res = await send();
-    }
-    return res;
+  function persist<T>(send: () => Promise<LoadResponse<T>>) {
+    return retryTransient(send, {
+      retries: RETRIES,
+      delayMs: (i) => 100 + i * 100,
+      deadlineMs: o.deadlineMs,
+      onRetry: () => retried++,
+    });
   }
 
   async function bookOnce(session: Session): Promise<"booked" | "retry" | "relogin"> {

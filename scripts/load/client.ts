@@ -109,3 +109,31 @@ export async function pool(
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** No answer at all (a dropped connection, a timeout) or a 5xx: worth sending again. */
+export const isTransient = (status: number) => status === 0 || status >= 500;
+
+export interface RetryTransientOptions {
+  /** Sends after the first, at most. */
+  retries: number;
+  /** The wait before retry `i` (0-based). */
+  delayMs(i: number): number;
+  /** No retry starts after this epoch time. */
+  deadlineMs?: number;
+  onRetry?(): void;
+}
+
+/** Sends until the answer is not transient, the retries run out or the deadline passes. */
+export async function retryTransient<T>(
+  send: () => Promise<LoadResponse<T>>,
+  o: RetryTransientOptions,
+): Promise<LoadResponse<T>> {
+  const deadlineMs = o.deadlineMs ?? Infinity;
+  let res = await send();
+  for (let i = 0; i < o.retries && isTransient(res.status) && Date.now() < deadlineMs; i++) {
+    o.onRetry?.();
+    await sleep(o.delayMs(i));
+    res = await send();
+  }
+  return res;
+}

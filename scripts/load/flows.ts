@@ -4,7 +4,7 @@
  * 09:00–17:00 hours every day). Every call goes through `LoadClient`'s typed client, so it is
  * checked against the OpenAPI document, timed and counted.
  */
-import { type LoadClient, type LoadResponse, pool } from "./client.ts";
+import { type LoadClient, pool, retryTransient } from "./client.ts";
 
 export interface Session {
   accessToken: string;
@@ -68,16 +68,6 @@ export async function loginWithRetry(
   return null;
 }
 
-/** Sends again (up to 5 times, backing off) while the answer is a 5xx or no answer at all. */
-async function retryTransient<T>(send: () => Promise<LoadResponse<T>>): Promise<LoadResponse<T>> {
-  let res = await send();
-  for (let i = 0; i < 5 && (res.status === 0 || res.status >= 500); i++) {
-    await new Promise((r) => setTimeout(r, 200 * (i + 1)));
-    res = await send();
-  }
-  return res;
-}
-
 /** Registers `count` doctors with daily 09:00–17:00 hours in 30-minute slots, as admin. */
 export async function seedDoctors(
   client: LoadClient,
@@ -128,8 +118,7 @@ export async function seedDoctors(
             },
             ...init,
           }),
-      )
-    );
+      ), { retries: 5, delayMs: (i) => 200 * (i + 1) });
     if (avail.status !== 200) {
       throw new Error(`Cannot set hours of doctor ${id}: ${avail.status} ${avail.code}`);
     }
