@@ -10,7 +10,7 @@ import { ADMIN_PHONE } from "../../tests/_harness/server.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** The V8 flags of `deno task start` (deno.json): the server under load runs as in production. */
-export const START_V8_FLAGS = denoJson.tasks.start.split(/\s+/)
+const START_V8_FLAGS = denoJson.tasks.start.split(/\s+/)
   .filter((arg) => arg.startsWith("--v8-flags="));
 
 export interface ProcessSpec {
