@@ -139,20 +139,3 @@ export async function firstSlots(api: Api, doctorId: string, day = dateInDays(2)
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body.slots;
 }
-
-/**
- * A new doctor (created by the admin), a new patient, and a hold of the doctor's first free slot
- * with the code that was sent to confirm it.
- */
-export async function holdFirstSlot(api: Api, doctorOverrides: Record<string, unknown> = {}) {
-  const doctor = await createDoctor(api, await api.loginAdmin(), doctorOverrides);
-  const patient = await api.login(randomPhone());
-  const [slot] = await firstSlots(api, doctor.id);
-  const hold = await api.request<{ id: string }>("POST", "/v1/holds", {
-    token: patient.accessToken,
-    body: { doctorId: doctor.id, start: slot.start },
-  });
-  assert.equal(hold.status, 201, JSON.stringify(hold.body));
-  const code = await api.latestCode(patient.phone);
-  return { doctor, patient, holdId: hold.body.id, code };
-}

@@ -7,7 +7,8 @@
  * concurrent through `app.fetch` as over a socket).
  */
 import assert from "node:assert/strict";
-import { holdFirstSlot, randomPhone } from "../_harness/api.ts";
+import { randomPhone } from "../_harness/api.ts";
+import { holdFirstSlot } from "../_harness/book.ts";
 import { startApp } from "../_harness/app.ts";
 
 const MAX_ATTEMPTS = 5;

@@ -4,7 +4,7 @@
  * like every other medical text, and still replays the same answer.
  */
 import assert from "node:assert/strict";
-import { holdFirstSlot } from "../_harness/api.ts";
+import { holdFirstSlot } from "../_harness/book.ts";
 import { startApp } from "../_harness/app.ts";
 
 Deno.test("idempotency records hold no reason in the clear, and still replay", async () => {

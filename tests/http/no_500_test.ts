@@ -4,7 +4,8 @@
  * and an over-long note posted on another doctor's appointment page.
  */
 import assert from "node:assert/strict";
-import { createDoctor, holdFirstSlot, randomPhone } from "../_harness/api.ts";
+import { createDoctor, randomPhone } from "../_harness/api.ts";
+import { holdFirstSlot } from "../_harness/book.ts";
 import { startApp } from "../_harness/app.ts";
 
 Deno.test("slot listings: impossible dates and out-of-range years are 400", async () => {
