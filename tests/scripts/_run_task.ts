@@ -3,6 +3,7 @@
  * from deno.json, except that ./data and ./out point at a test's temporary folder. So a script
  * needing more permission than its task grants fails here too.
  */
+import { type CommandResult, runCommand } from "../_harness/command.ts";
 import { REPO_ROOT } from "../_harness/ports.ts";
 
 const tasks = (JSON.parse(await Deno.readTextFile(`${REPO_ROOT}deno.json`)) as {
@@ -19,33 +20,17 @@ function taskArgs(name: string, dir: string): string[] {
   return parts;
 }
 
-export interface TaskResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export async function runTask(
+export function runTask(
   name: string,
   args: string[],
   dir: string,
   env: Record<string, string> = {},
-): Promise<TaskResult> {
+): Promise<CommandResult> {
   const parts = taskArgs(name, dir);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...parts.slice(1), ...args],
-    cwd: REPO_ROOT,
-    env: { KV_PATH: `${dir}/data/vaidya.kv`, NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
+  return runCommand(Deno.execPath(), [...parts.slice(1), ...args], {
+    KV_PATH: `${dir}/data/vaidya.kv`,
+    ...env,
+  });
 }
 
 /** Starts an operator script like `runTask` but returns the running child (stderr piped). */
