@@ -22,7 +22,6 @@ export type UiSession = WebSession<{ doctorId: string }>;
 /** `apiSessionId`: the identity session behind it, so revoking or erasing that ends this too. */
 export type PatientSession = WebSession<{ patientId: string; apiSessionId: string }>;
 
-export type { SessionStore } from "../stores/ports.ts";
 export type UiSessionStore = SessionStore<{ doctorId: string }>;
 export type PatientSessionStore = SessionStore<{ patientId: string; apiSessionId: string }>;
 
