@@ -6,7 +6,7 @@
  * Public: Practitioner, Schedule, Slot (fhir_directory.ts). Signed in: Appointment, Patient
  * (fhir_patient_records.ts).
  */
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import type { AppDeps } from "../src/app_deps.ts";
 import { AppError, NotFoundError } from "../src/errors.ts";
 import type { AppEnv } from "../src/http/app_env.ts";
@@ -20,12 +20,6 @@ import { fhirPatientRecordRoutes } from "./fhir_patient_records.ts";
 
 export const FHIR_BASE_PATH = "/fhir/R4";
 
-/** The absolute FHIR base for `fullUrl`s and links (from config, never from the Host header). */
-export function fhirBase(deps: AppDeps) {
-  const base = `${publicBaseUrl(deps.config)}${FHIR_BASE_PATH}`;
-  return (_c: Context) => base;
-}
-
 export function fhirRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>().basePath(FHIR_BASE_PATH);
   app.onError(createFhirErrorHandler(deps.log));
@@ -33,8 +27,9 @@ export function fhirRoutes(deps: AppDeps) {
 
   for (const guard of apiBudget(deps)) app.use("*", guard);
 
-  const base = fhirBase(deps);
-  app.get("/metadata", (c) => fhirResponse(capabilityStatement(base(c), startedAt)));
+  // The absolute base of `fullUrl`s and links: from config, never from the Host header.
+  const base = `${publicBaseUrl(deps.config)}${FHIR_BASE_PATH}`;
+  app.get("/metadata", () => fhirResponse(capabilityStatement(base, startedAt)));
   app.route("/", fhirDirectoryRoutes(deps, base));
   app.route("/", fhirPatientRecordRoutes(deps, base));
 

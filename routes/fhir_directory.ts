@@ -5,7 +5,7 @@ import type { AppEnv } from "../src/http/app_env.ts";
 import { fhirResponse } from "../src/fhir/bundle.ts";
 import { createFhirDirectory } from "../src/fhir/directory_search.ts";
 
-export function fhirDirectoryRoutes(deps: AppDeps, base: (c: Context) => string) {
+export function fhirDirectoryRoutes(deps: AppDeps, base: string) {
   const app = new Hono<AppEnv>();
   const directory = createFhirDirectory({
     doctors: deps.doctors,
@@ -17,7 +17,7 @@ export function fhirDirectoryRoutes(deps: AppDeps, base: (c: Context) => string)
 
   app.get(
     "/Practitioner",
-    async (c) => fhirResponse(await directory.searchPractitioners(base(c), params(c))),
+    async (c) => fhirResponse(await directory.searchPractitioners(base, params(c))),
   );
   app.get(
     "/Practitioner/:id",
@@ -25,10 +25,10 @@ export function fhirDirectoryRoutes(deps: AppDeps, base: (c: Context) => string)
   );
   app.get(
     "/Schedule",
-    async (c) => fhirResponse(await directory.searchSchedules(base(c), params(c))),
+    async (c) => fhirResponse(await directory.searchSchedules(base, params(c))),
   );
   app.get("/Schedule/:id", async (c) => fhirResponse(await directory.schedule(c.req.param("id"))));
-  app.get("/Slot", async (c) => fhirResponse(await directory.searchSlots(base(c), params(c))));
+  app.get("/Slot", async (c) => fhirResponse(await directory.searchSlots(base, params(c))));
   app.get("/Slot/:id", async (c) => fhirResponse(await directory.slot(c.req.param("id"))));
   return app;
 }

@@ -2,14 +2,14 @@
  * Signed-in FHIR reads: Appointment (own, as patient or doctor) and Patient (own record only).
  * Roles come from the policy table (fhir.appointments, fhir.patient); ownership from the services.
  */
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import type { AppDeps } from "../src/app_deps.ts";
 import type { AppEnv } from "../src/http/app_env.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { fhirResponse } from "../src/fhir/bundle.ts";
 import { createFhirPatientRecords } from "../src/fhir/patient_records.ts";
 
-export function fhirPatientRecordRoutes(deps: AppDeps, base: (c: Context) => string) {
+export function fhirPatientRecordRoutes(deps: AppDeps, base: string) {
   const app = new Hono<AppEnv>();
   const records = createFhirPatientRecords(deps);
   const auth = authenticate(deps.tokens);
@@ -17,7 +17,7 @@ export function fhirPatientRecordRoutes(deps: AppDeps, base: (c: Context) => str
 
   app.get("/Appointment", auth, appointments, async (c) =>
     fhirResponse(
-      await records.searchAppointments(c.get("user"), base(c), new URL(c.req.url).searchParams),
+      await records.searchAppointments(c.get("user"), base, new URL(c.req.url).searchParams),
     ));
   app.get(
     "/Appointment/:id",
