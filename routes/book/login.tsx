@@ -8,7 +8,7 @@ import { type Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
-import { IsoInstant, Phone } from "../../src/http/schemas.ts";
+import { IsoInstant, TypedPhone } from "../../src/http/schemas.ts";
 import { InvalidCodeError, RateLimitedError } from "../../src/errors.ts";
 import { bt } from "../../src/i18n/book_messages.ts";
 import {
@@ -22,7 +22,6 @@ import type { PatientSessionStore } from "../../src/ui/session_store.ts";
 import { BookLoginPage, type BookLoginProps } from "../../src/ui/views/book/login_page.tsx";
 import { bookCsrfRefusal, DOCTOR_ID, holdAndAskCode, page } from "./_shared.ts";
 
-const PhoneField = z.string().transform((s) => s.replace(/[\s-]/g, "")).pipe(Phone);
 const Code = z.string().trim().regex(/^\d{6}$/);
 /** A time carried through login: a doctor id and an ISO instant. */
 const Carried = z.object({
@@ -72,7 +71,7 @@ export function bookLoginRoutes(deps: AppDeps, sessions: PatientSessionStore, se
   async function loginForm(c: Context<BookEnv>) {
     const body = await bookForm(c);
     if (!body) return null;
-    const phone = PhoneField.safeParse(body.phone ?? "");
+    const phone = TypedPhone.safeParse(body.phone ?? "");
     return {
       body,
       lang: c.get("lang"),

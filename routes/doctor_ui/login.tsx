@@ -22,10 +22,10 @@ import {
 import { csrfRefusal, sameToken } from "../../src/ui/ui_middleware.ts";
 import { LoginPage, type LoginPageProps } from "../../src/ui/views/login_page.tsx";
 import { renderPage } from "../../src/ui/views/layout.tsx";
-import { Phone } from "../../src/http/schemas.ts";
+import { TypedPhone } from "../../src/http/schemas.ts";
 
 const PhoneForm = z.object({
-  phone: z.string().transform((s) => s.replace(/[\s-]/g, "")).pipe(Phone),
+  phone: TypedPhone,
   next: z.string().optional(),
 });
 const CodeForm = PhoneForm.extend({ code: z.string().trim().regex(/^\d{6}$/) });

@@ -25,6 +25,8 @@ export const Phone = z.string().max(20).regex(
     maxLength: 20,
     pattern: "^\\+[1-9]\\d{7,15}$",
   });
+/** A phone as typed into a login form: spaces and dashes allowed, then checked as `Phone`. */
+export const TypedPhone = z.string().transform((s) => s.replace(/[\s-]/g, "")).pipe(Phone);
 const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
 const Text = (max: number) => z.string().trim().min(1).max(max);
 /**
