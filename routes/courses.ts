@@ -7,10 +7,9 @@ import type { AppDeps } from "../src/app_deps.ts";
 import type { CourseService } from "../src/courses/course_service.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { idempotencyFor } from "../src/http/idempotency.ts";
-import { IdParam } from "../src/http/schemas.ts";
+import { Id, IdParam } from "../src/http/schemas.ts";
 import { bearer, idempotent, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
-const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
 const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-01T04:30:00.000Z" });
 
 export const CourseCreate = z.union([

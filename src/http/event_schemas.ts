@@ -5,9 +5,8 @@
  */
 import { z } from "@hono/zod-openapi";
 import { PUBLIC_EVENT_TYPES } from "../events/event_types.ts";
-import { LocalDate, orderedRange } from "./schemas.ts";
+import { Id, LocalDate, orderedRange } from "./schemas.ts";
 
-const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
 const IsoInstant = z.iso.datetime({ offset: true });
 const Limit = z.coerce.number().int().min(1).max(100).default(50);
 

@@ -27,7 +27,8 @@ export const Phone = z.string().max(20).regex(
   });
 /** A phone as typed into a login form: spaces and dashes allowed, then checked as `Phone`. */
 export const TypedPhone = z.string().transform((s) => s.replace(/[\s-]/g, "")).pipe(Phone);
-const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
+/** An id in a path or body: letters, digits, `_` and `-`, at most 64. */
+export const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
 const Text = (max: number) => z.string().trim().min(1).max(max);
 /**
  * Times the product can mean: years 2000–2199. Outside it, date arithmetic (time zones, slot
