@@ -28,7 +28,7 @@ const ACCEPT_LANGUAGE = {
 } as const;
 
 /** `post /v1/holds/{id}/confirm` as `postV1HoldsIdConfirm`. */
-export function operationIdFor(method: string, path: string): string {
+function operationIdFor(method: string, path: string): string {
   const words = path.split(/[^A-Za-z0-9]+/).filter(Boolean);
   return method.toLowerCase() + words.map((w) => w[0].toUpperCase() + w.slice(1)).join("");
 }
