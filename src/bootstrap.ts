@@ -205,13 +205,21 @@ export async function openResources(config: Config, log: Logger): Promise<Opened
   }
 }
 
-/**
- * Opens the resources, wires the app on them and starts event delivery. The clock is the wall
- * clock, shifted by CLOCK_OFFSET_MS (tests that move a clock by hand wire on tests/_harness/app.ts).
- */
-export async function bootstrap(config: Config, log: Logger): Promise<Runtime> {
+/** What a test may hand the composition root instead of the real thing. */
+export interface Injected {
+  /** The clock every service reads (default: the wall clock, shifted by CLOCK_OFFSET_MS). */
+  now?: () => number;
+}
+
+/** Opens the resources, wires the app on them and starts event delivery. */
+export async function bootstrap(
+  config: Config,
+  log: Logger,
+  injected: Injected = {},
+): Promise<Runtime> {
   const offsetMs = config.CLOCK_OFFSET_MS;
-  const now = offsetMs === 0 ? () => Date.now() : () => Date.now() + offsetMs;
+  const now = injected.now ??
+    (offsetMs === 0 ? () => Date.now() : () => Date.now() + offsetMs);
   const resources = await openResources(config, log);
   let wired;
   try {
