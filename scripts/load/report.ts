@@ -2,8 +2,9 @@
  * Turns a load result into the benchmark targets of issue 15 (met or missed, by how much) and a
  * markdown summary. Pure formatting: no I/O. The targets: the full day in at most 10 s on the
  * embedded store and 30 s on FerretDB + Redis with a generator that is not the bottleneck; slot
- * listing at least 25% (embedded) or 15% (FerretDB + Redis) of a bare Deno.serve with p99 under
- * 10 ms; RSS under 150 MB after the day; first response under 300 ms; the hot-slot race exact.
+ * listing p99 under 10 ms; RSS under 150 MB after the day; first response under 300 ms; the
+ * hot-slot race exact. The listing's share of a bare Deno.serve is shown, but judged under wrk by
+ * bench:http (this generator caps the bare figure).
  */
 import type { PhaseStats } from "./recorder.ts";
 import type { LoadResult } from "./run.ts";
@@ -20,9 +21,7 @@ const slotsEndpoint = "GET /v1/doctors/:id/slots";
 export function checkTargets(r: LoadResult): TargetCheck[] {
   const kv = r.options.store === "kv";
   const dayLimit = kv ? 10 : 30;
-  const listShare = kv ? 0.25 : 0.15;
   const list = r.listing.endpoints.find((e) => e.endpoint === slotsEndpoint);
-  const bare = r.baselines.denoServe;
   const server = r.booking.serverCpuShare;
   const checks: TargetCheck[] = [
     {
@@ -63,19 +62,6 @@ export function checkTargets(r: LoadResult): TargetCheck[] {
       met: r.startupMs < 300,
     },
   ];
-  if (bare) {
-    const share = r.listing.rps / bare.rps;
-    checks.splice(4, 0, {
-      // This Deno fetch generator saturates near the bare server's figure (~8-13k req/s), so the
-      // ratio it shows overstates the server's share: the target is judged by wrk (bench:http).
-      name: "slot listing throughput vs bare Deno.serve",
-      target: `>= ${listShare * 100}% under wrk (deno task bench:http)`,
-      actual:
-        `not judged here: ${Math.round(share * 1000) / 10}% (${r.listing.rps} vs ${bare.rps} ` +
-        "req/s) through this Deno fetch generator, which caps the bare figure",
-      met: false,
-    });
-  }
   return checks;
 }
 
@@ -155,6 +141,18 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
   );
   for (const [name, stats] of Object.entries(r.baselines)) {
     if (stats) lines.push(...endpointTable(stats, honoRps).slice(name === "denoServe" ? 0 : 2));
+  }
+  const bare = r.baselines.denoServe;
+  if (bare) {
+    // This Deno fetch generator caps the bare server near its own ceiling (~8-13k req/s), so the
+    // share it shows overstates the server's: the listing target is judged by wrk instead.
+    const share = Math.round((r.listing.rps / bare.rps) * 1000) / 10;
+    const goal = o.store === "kv" ? 25 : 15;
+    lines.push(
+      "",
+      `Slot listing through this generator: ${share}% of bare Deno.serve. Indicative only: the ` +
+        `target (>= ${goal}% of bare Deno.serve) is judged under wrk by \`deno task bench:http\`.`,
+    );
   }
   lines.push(
     "",
