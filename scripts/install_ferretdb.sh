@@ -18,4 +18,6 @@ echo "${VERSION}" > "${WORK}/build/version/version.txt"
 echo "release" > "${WORK}/build/version/commit.txt"
 mkdir -p "${BIN_DIR}"
 (cd "${WORK}" && GOFLAGS=-mod=mod go build -o "${BIN_DIR}/ferretdb" ./cmd/ferretdb)
-"${BIN_DIR}/ferretdb" --version | head -1
+# Captured, then trimmed: `| head -1` under pipefail can fail on FerretDB's SIGPIPE.
+version="$("${BIN_DIR}/ferretdb" --version)"
+echo "${version%%$'\n'*}"

@@ -92,7 +92,11 @@ ensure_go() {
 
 GOPATH_DIR="$(command -v go >/dev/null && go env GOPATH || echo "${HOME}/go")"
 FERRETDB_BIN="${GOPATH_DIR}/bin/ferretdb"
-if [ -x "${FERRETDB_BIN}" ] && "${FERRETDB_BIN}" --version 2>/dev/null | grep -q "${FERRETDB_VERSION}"; then
+# The version is captured before matching: FerretDB prints its lines from several goroutines, so a
+# reader that stops early (grep -q, head) can kill it with SIGPIPE, and pipefail turns that into a
+# failure (it did: CI stop 23 rebuilt a present binary and then failed on install_ferretdb's head).
+ferretdb_version() { [ -x "$1" ] && "$1" --version 2>/dev/null || true; }
+if [[ "$(ferretdb_version "${FERRETDB_BIN}")" == *"version: ${FERRETDB_VERSION}"* ]]; then
   say "FerretDB ${FERRETDB_VERSION}: present (${FERRETDB_BIN})"
 else
   ensure_go
