@@ -125,12 +125,43 @@ export interface OperatorRuntime {
   close(): Promise<void>;
 }
 
-/** Opens the stores a `scripts/` task needs from the validated config, exactly as bootstrap does. */
-export async function openOperatorRuntime(config: Config, log: Logger): Promise<OperatorRuntime> {
+/** The KV, secrets and records: what the server and operator scripts both run on. */
+interface CoreResources {
+  kv: Deno.Kv;
+  secrets: AppSecrets;
+  records: RecordStores;
+  /** Records first, then KV. */
+  close(): Promise<void>;
+}
+
+/** Opens the core from the validated config; on a failure, closes what it had opened. */
+async function openCore(config: Config, log: Logger): Promise<CoreResources> {
   const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
   try {
     const secrets = await resolveSecrets(config, kv);
     const records = await openRecords(config, kv, log);
+    return {
+      kv,
+      secrets,
+      records,
+      async close() {
+        await records.close().catch((err) =>
+          log.warn("error while closing", { error: String(err) })
+        );
+        kv.close();
+      },
+    };
+  } catch (err) {
+    kv.close();
+    throw err;
+  }
+}
+
+/** Opens the stores a `scripts/` task needs from the validated config, exactly as bootstrap does. */
+export async function openOperatorRuntime(config: Config, log: Logger): Promise<OperatorRuntime> {
+  const core = await openCore(config, log);
+  const { kv, secrets, records } = core;
+  try {
     const hash = await createKeyedHash(secrets.hmacSecret);
     const crashPoint = crashPoints(config, log);
     return {
@@ -152,13 +183,10 @@ export async function openOperatorRuntime(config: Config, log: Logger): Promise<
         inlineBudgetMs: 0,
         crashPoint,
       }),
-      async close() {
-        await records.close().catch(() => {});
-        kv.close();
-      },
+      close: core.close,
     };
   } catch (err) {
-    kv.close();
+    await core.close();
     throw err;
   }
 }
@@ -173,34 +201,19 @@ export interface OpenedResources extends Resources {
  * Twilio.
  */
 export async function openResources(config: Config, log: Logger): Promise<OpenedResources> {
-  const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
+  const core = await openCore(config, log);
+  if (core.secrets.generated.length > 0) {
+    log.warn("using generated development secrets", { secrets: core.secrets.generated });
+  }
   try {
-    const secrets = await resolveSecrets(config, kv);
-    if (secrets.generated.length > 0) {
-      log.warn("using generated development secrets", { secrets: secrets.generated });
-    }
-    const records = await openRecords(config, kv, log);
-    try {
-      return {
-        kv,
-        secrets,
-        records,
-        upstash: openUpstash(config),
-        twilio: await openTwilio(config),
-        crashPoint: crashPoints(config, log),
-        async close() {
-          await records.close().catch((err) =>
-            log.warn("error while closing", { error: String(err) })
-          );
-          kv.close();
-        },
-      };
-    } catch (err) {
-      await records.close().catch(() => {});
-      throw err;
-    }
+    return {
+      ...core,
+      upstash: openUpstash(config),
+      twilio: await openTwilio(config),
+      crashPoint: crashPoints(config, log),
+    };
   } catch (err) {
-    kv.close();
+    await core.close();
     throw err;
   }
 }
