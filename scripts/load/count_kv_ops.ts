@@ -6,7 +6,8 @@
  * `Idempotency-Key`). The relay's timer is stopped, so its pass is counted in its own row. On a
  * disk where every commit waits for fsync, commits per booking bound bookings per second.
  *
- * Usage: deno run -A scripts/load/count_kv_ops.ts [--help]
+ * Usage: deno run -A scripts/load/count_kv_ops.ts [--trace] [--help]
+ * `--trace` also prints, for each single-request step, every KV call and the keys it touched.
  */
 import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
@@ -22,6 +23,31 @@ if (Deno.args.includes("--help")) {
 
 const counts = { commits: 0, checks: 0, mutations: 0, gets: 0, getManys: 0, lists: 0 };
 type Counter = keyof typeof counts;
+/** With `--trace`, each single-request step also prints its operations and the keys they touch. */
+const trace = Deno.args.includes("--trace");
+const traced: string[] = [];
+/** Off while many bookings run at once: their steps interleave, only the totals mean anything. */
+let perStep = true;
+
+/** The first two parts of a key (its space and, where short, the next part), for `--trace`. */
+function keyName(key: unknown): string {
+  if (!Array.isArray(key)) return "?";
+  return key.slice(0, 2).map((p) => typeof p === "string" && p.length > 24 ? "…" : String(p))
+    .join("/");
+}
+function describe(counter: Counter, name: string, args: unknown[]): string {
+  const [first] = args;
+  if (counter === "getManys") return `getMany ${(first as unknown[]).map(keyName).join(", ")}`;
+  if (counter === "lists") {
+    const sel = first as { prefix?: unknown; start?: unknown };
+    return `list ${keyName(sel.prefix ?? sel.start)}`;
+  }
+  if (counter === "checks") {
+    return `check ${args.map((c) => keyName((c as { key: unknown }).key)).join(", ")}`;
+  }
+  if (counter === "commits" && name === "commit") return "commit";
+  return `${name} ${keyName(first)}`;
+}
 /** Counts calls of `proto[name]`, by `weight(args)` (one by default). */
 function wrap<T extends object>(
   proto: T,
@@ -33,6 +59,7 @@ function wrap<T extends object>(
   Object.defineProperty(proto, name, {
     value(this: unknown, ...args: unknown[]) {
       counts[counter] += weight(args);
+      if (trace && perStep) traced.push(describe(counter, name, args));
       return original.apply(this, args);
     },
   });
@@ -67,8 +94,6 @@ await relay?.stop();
 const app = createApp(runtime.deps);
 type Row = { step: string } & typeof counts;
 const rows: Row[] = [];
-/** Off while many bookings run at once: their steps interleave, only the totals mean anything. */
-let perStep = true;
 
 /** Runs `fn` and records the KV operations it made as row `name`. */
 async function counted<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -77,6 +102,7 @@ async function counted<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const row = { step: name } as Row;
   for (const k of Object.keys(counts) as Counter[]) row[k] = counts[k] - before[k];
   if (perStep) rows.push(row);
+  if (trace && perStep) console.log(`## ${name}\n  ${traced.splice(0).join("\n  ")}`);
   return out;
 }
 
