@@ -10,6 +10,7 @@ import { createRefreshTokens, type RefreshTokens } from "./auth/refresh_tokens.t
 import type { Config } from "./config/config.ts";
 import { isRemoteKv } from "./config/kv_location.ts";
 import { withKvDeadline } from "./stores/kv/kv_deadline.ts";
+import { groupCommitOf } from "./stores/kv/group_commit.ts";
 import { createDataCipher, type DataCipher } from "./crypto/data_cipher.ts";
 import { createKeyedHash, type KeyedHash } from "./crypto/keyed_hash.ts";
 import { type AppSecrets, resolveSecrets } from "./crypto/secrets.ts";
@@ -38,8 +39,13 @@ export async function openKv(path: string | undefined, timeoutMs = 3_000): Promi
   if (path !== undefined && path !== ":memory:" && !path.includes("://")) {
     await Deno.mkdir(dirname(path), { recursive: true });
   }
-  const kv = await Deno.openKv(path);
-  return isRemoteKv(path) ? withKvDeadline(kv, timeoutMs) : kv;
+  const opened = await Deno.openKv(path);
+  const remote = isRemoteKv(path);
+  const kv = remote ? withKvDeadline(opened, timeoutMs) : opened;
+  // Its group commit (one per handle) may put 100 checks in a commit on a local file, where
+  // SQLite allows that many; a `denokv` server takes 10.
+  groupCommitOf(kv, { maxChecks: remote ? 10 : 100 });
+  return kv;
 }
 
 async function openRecords(config: Config, kv: Deno.Kv, log: Logger): Promise<RecordStores> {

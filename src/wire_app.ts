@@ -35,7 +35,7 @@ import { createAppMetrics, recordOutboxStats } from "./observability/metrics.ts"
 import { sharedState } from "./stores/open_shared_state.ts";
 import type { UpstashConnection } from "./stores/upstash/client.ts";
 import { createKvHoldStore } from "./stores/kv/hold_store.ts";
-import { createGroupCommit } from "./stores/kv/group_commit.ts";
+import { groupCommitOf } from "./stores/kv/group_commit.ts";
 import { createKvIdempotencyStore } from "./stores/kv/idempotency_store.ts";
 import { sealedIdempotencyStore } from "./http/sealed_idempotency.ts";
 import type { RecordStores } from "./stores/ports.ts";
@@ -97,7 +97,7 @@ export async function wireApp(
   const cipher = await createDataCipher(secrets.dataKeys);
   // Blind writes of this process (sessions, ephemeral values, messages, stored answers, done
   // marks) share commits: one queue, so they wait behind one commit, not one per store.
-  const group = createGroupCommit(kv);
+  const group = groupCommitOf(kv);
   const refresh = createRefreshTokens(
     kv,
     hash,

@@ -9,7 +9,8 @@
  */
 import { newId } from "../crypto/random.ts";
 import { decodeCursor, encodeCursor } from "../stores/cursor.ts";
-import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { groupCommitOf } from "../stores/kv/group_commit.ts";
+import { withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
   auditHeadKey,
   auditIndexKey,
@@ -141,12 +142,13 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
   // without it, every concurrent booking raced for the single head key and retried.
   const waiting: Waiting[] = [];
   let writing = false;
+  const group = groupCommitOf(kv);
 
   async function appendBatch(inputs: AuditRecordInput[]): Promise<AuditEntry[]> {
     for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
       const head = await withKvRetry(() => kv.get<AuditHead>(auditHeadKey));
       const staged = await stageAuditEntries(head, inputs, keys, now);
-      const res = await commit(() => staged.addTo(kv.atomic()));
+      const res = await group.commit((op) => staged.addTo(op));
       if (res.ok) return staged.entries;
       // Another process moved the head: re-read it and chain again.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * (attempt + 1))));

@@ -11,7 +11,7 @@
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomToken } from "../crypto/random.ts";
 import { UnauthenticatedError } from "../errors.ts";
-import { createGroupCommit, type GroupCommit } from "../stores/kv/group_commit.ts";
+import { type GroupCommit, groupCommitOf } from "../stores/kv/group_commit.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
   keySpace,
@@ -74,7 +74,7 @@ export function createRefreshTokens(
   ttlMs: number,
   now = () => Date.now(),
   // A new family's records check nothing (fresh ids): logins share commits with other blind writes.
-  group: GroupCommit = createGroupCommit(kv),
+  group: GroupCommit = groupCommitOf(kv),
 ): RefreshTokens {
   async function revokeFamily(familyId: string) {
     const s = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(familyId)));

@@ -14,7 +14,7 @@
  */
 import type { Logger } from "../observability/logger.ts";
 import { errorFields, redactText } from "../observability/logger.ts";
-import { createGroupCommit, type GroupCommit } from "../stores/kv/group_commit.ts";
+import { type GroupCommit, groupCommitOf } from "../stores/kv/group_commit.ts";
 import { commit, getManyChunked, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { eventDlqKey, eventHandledKey } from "../stores/kv/keys.ts";
 import { newDeadLetter } from "./dead_letters.ts";
@@ -62,7 +62,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { kv, now, log, retryBaseMs, maxAttempts } = deps;
   const leaseMs = deps.leaseMs ?? LEASE_MS;
   const byName = new Map(deps.handlers.map((h) => [h.name, h]));
-  const group = deps.group ?? createGroupCommit(kv);
+  const group = deps.group ?? groupCommitOf(kv);
 
   type Claim = "claimed" | "done" | "busy";
 
@@ -80,8 +80,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const entry = await withKvRetry(() => kv.get<HandledRecord>(key));
     const found = state(entry, nowMs);
     if (found !== "free") return found;
-    const res = await commit(() =>
-      kv.atomic().check(entry).set(key, lease(nowMs), { expireIn: HANDLED_TTL_MS })
+    const res = await group.commit((op) =>
+      op.check(entry).set(key, lease(nowMs), { expireIn: HANDLED_TTL_MS })
     );
     return res.ok ? "claimed" : "busy";
   }
@@ -95,8 +95,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const out: (Claim | "free")[] = entries.map((e) => state(e, nowMs));
     const free = out.flatMap((s, i) => s === "free" ? [i] : []);
     if (free.length > 0) {
-      const res = await commit(() => {
-        const op = kv.atomic();
+      const res = await group.commit((op) => {
         for (const i of free) {
           op.check(entries[i]).set(keys[i], lease(nowMs), { expireIn: HANDLED_TTL_MS });
         }

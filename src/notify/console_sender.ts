@@ -7,7 +7,7 @@
 import type { Logger } from "../observability/logger.ts";
 import { newId } from "../crypto/random.ts";
 import { commit } from "../stores/kv/kv_commit.ts";
-import { createGroupCommit, type GroupCommit } from "../stores/kv/group_commit.ts";
+import { type GroupCommit, groupCommitOf } from "../stores/kv/group_commit.ts";
 import { keySpace, outboxByToKey, outboxByToPrefix, outboxKey } from "../stores/kv/keys.ts";
 import type { MessageSender } from "./message_sender.ts";
 
@@ -25,7 +25,7 @@ const OUTBOX_TTL_MS = 60 * 60 * 1000;
 export function createConsoleSender(
   kv: Deno.Kv,
   log: Logger,
-  group: GroupCommit = createGroupCommit(kv),
+  group: GroupCommit = groupCommitOf(kv),
 ): MessageSender {
   return {
     name: "console",

@@ -41,3 +41,91 @@ Deno.test("createGroupCommit() fails only the write its commit refused; the othe
   assert.throws(() => group.write(() => {}, 0), RangeError);
   kv.close();
 });
+
+Deno.test("createGroupCommit() shares a commit among checked operations on different keys, and answers each as its own commit would", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(raw);
+  const group = createGroupCommit(kv, { maxChecks: 100 });
+  const results = await Promise.all(
+    Array.from({ length: 40 }, async (_, i) => {
+      const entry = await raw.get(["c", i]);
+      return await group.commit((op) => op.check(entry).set(["c", i], i));
+    }),
+  );
+  assert.ok(results.every((r) => r.ok));
+  for (let i = 0; i < 40; i++) assert.equal((await raw.get(["c", i])).value, i);
+  assert.ok(commits.length <= 3, `40 checked writes took ${commits.length} commits`);
+  assert.ok(commits.every((c) => c.checks <= 100));
+  raw.close();
+});
+
+Deno.test("createGroupCommit() never lets two operations on one checked key share a commit: exactly one of racing compare-and-sets wins", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(raw);
+  const group = createGroupCommit(kv, { maxChecks: 100 });
+  await raw.set(["counter"], 0);
+  // All read the same version, then all try to move it: in any serial order only the first lands.
+  const entry = await raw.get<number>(["counter"]);
+  const results = await Promise.all(
+    Array.from(
+      { length: 30 },
+      (_, i) =>
+        group.commit((op) =>
+          op.check(entry).set(["counter"], entry.value! + 1).set(["winner"], i).set(["other", i], i)
+        ),
+    ),
+  );
+  assert.equal(results.filter((r) => r.ok).length, 1);
+  assert.equal((await raw.get(["counter"])).value, 1);
+  const winner = results.findIndex((r) => r.ok);
+  assert.equal((await raw.get(["winner"])).value, winner);
+  // A refused operation changed nothing.
+  for (let i = 0; i < 30; i++) {
+    assert.equal((await raw.get(["other", i])).value, i === winner ? i : null);
+  }
+  assert.ok(commits.every((c) => c.checks <= 1 + 0), "no commit carried two checks of the key");
+  raw.close();
+});
+
+Deno.test("createGroupCommit() fails only the operation whose check went stale; those sharing its commit land", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(raw);
+  const group = createGroupCommit(kv, { maxChecks: 100 });
+  const stale = await raw.get(["s"]);
+  await raw.set(["s"], "moved");
+  // Hold the writer with a first commit so the next ones queue and share.
+  const first = group.write((op) => op.set(["first"], 1), 1);
+  const results = await Promise.all([
+    ...Array.from({ length: 7 }, async (_, i) => {
+      const entry = await raw.get(["k", i]);
+      return await group.commit((op) => op.check(entry).set(["k", i], i));
+    }),
+    group.commit((op) => op.check(stale).set(["s"], "lost")),
+  ]);
+  await first;
+  assert.deepEqual(results.map((r) => r.ok), [true, true, true, true, true, true, true, false]);
+  assert.equal((await raw.get(["s"])).value, "moved");
+  for (let i = 0; i < 7; i++) assert.equal((await raw.get(["k", i])).value, i);
+  // The shared commit was refused, then halves went again: a few commits, not one per write.
+  assert.ok(commits.length <= 9, `${commits.length} commits`);
+  raw.close();
+});
+
+Deno.test("createGroupCommit() keeps a shared commit within maxChecks", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(raw);
+  const group = createGroupCommit(kv);
+  await Promise.all(
+    Array.from(
+      { length: 20 },
+      (_, i) =>
+        group.commit((op) =>
+          op.check({ key: ["a", i], versionstamp: null }, { key: ["b", i], versionstamp: null })
+            .set(["a", i], i)
+        ),
+    ),
+  );
+  assert.ok(commits.every((c) => c.checks <= 10), JSON.stringify(commits.map((c) => c.checks)));
+  assert.ok(commits.length < 20);
+  raw.close();
+});

@@ -101,8 +101,7 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
         result: list,
         // The calendar check alone guards the claims and the new ids: every writer of either
         // commits on it, so nothing changed since the reads above if the commit succeeds.
-        build: () => {
-          const op = kv.atomic();
+        build: (op) => {
           for (const a of list) {
             for (const cell of claimedCells(a)) op.set(claimKey(doctorId, cell), a.id);
             setRecord(op, a);
@@ -146,8 +145,8 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
         }
         return {
           result: next,
-          build: () => {
-            const op = kv.atomic().check(current);
+          build: (op) => {
+            op.check(current);
             for (const cell of fresh) op.set(claimKey(next.doctorId, cell), next.id);
             for (const cell of before) {
               if (!after.has(cell)) op.delete(claimKey(stored.doctorId, cell));

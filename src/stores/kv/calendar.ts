@@ -16,7 +16,8 @@
  * (calendar_versions.ts).
  */
 import { ServiceUnavailableError } from "../../errors.ts";
-import { commit, withKvRetry } from "./kv_commit.ts";
+import { groupCommitOf } from "./group_commit.ts";
+import { withKvRetry } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
 import type { RecordStores } from "../ports.ts";
 
@@ -25,7 +26,7 @@ const MAX_TRIES = 100;
 
 export type CalendarStep<T> =
   /** Commit this operation (the calendar check and bump are added) and return `result`. */
-  | { build: () => Deno.AtomicOperation; result: T }
+  | { build: (op: Deno.AtomicOperation) => Deno.AtomicOperation; result: T }
   /** Nothing to write (e.g. an idempotent retry found its work done). */
   | { result: T; build?: undefined };
 
@@ -36,12 +37,13 @@ export async function commitOnCalendar<T>(
   step: (attempt: number) => Promise<CalendarStep<T>>,
 ): Promise<T> {
   const key = calendarKey(doctorId);
+  const group = groupCommitOf(kv);
   for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
     const calendar = await withKvRetry(() => kv.get<number>(key));
     const planned = await step(attempt);
     if (!planned.build) return planned.result;
-    const res = await commit(() =>
-      planned.build().check(calendar).set(key, (calendar.value ?? 0) + 1)
+    const res = await group.commit((op) =>
+      planned.build(op).check(calendar).set(key, (calendar.value ?? 0) + 1)
         .set(calendarEpochKey, 0)
     );
     if (res.ok) return planned.result;
@@ -62,7 +64,7 @@ export function bumpCalendar(kv: Deno.Kv, doctorId: string): Promise<void> {
     kv,
     doctorId,
     "announce the calendar change",
-    () => Promise.resolve({ result: undefined, build: () => kv.atomic() }),
+    () => Promise.resolve({ result: undefined, build: (op) => op }),
   );
 }
 

@@ -73,8 +73,8 @@ export function createKvDoctorStore(kv: Deno.Kv): DoctorStore {
         }
         return {
           result: undefined,
-          build: () => {
-            const op = kv.atomic().check(current).set(doctorKey(next.id), next);
+          build: (op) => {
+            op.check(current).set(doctorKey(next.id), next);
             for (const key of attrKeys(prev)) op.delete(key);
             for (const key of attrKeys(next)) op.set(key, next.id);
             if (prev.phoneIndex !== next.phoneIndex) {

@@ -3,8 +3,8 @@
  * A plain `set` checks nothing, so concurrent ones share a commit (group_commit.ts).
  */
 import type { EphemeralStore } from "../ports.ts";
-import { createGroupCommit, type GroupCommit } from "./group_commit.ts";
-import { commit, untilCommitted, withKvRetry } from "./kv_commit.ts";
+import { type GroupCommit, groupCommitOf } from "./group_commit.ts";
+import { untilCommitted, withKvRetry } from "./kv_commit.ts";
 import { ephemeralKey, pingKey } from "./keys.ts";
 
 interface Stored<T = unknown> {
@@ -15,7 +15,7 @@ interface Stored<T = unknown> {
 export function createKvEphemeralStore(
   kv: Deno.Kv,
   now = () => Date.now(),
-  group: GroupCommit = createGroupCommit(kv),
+  group: GroupCommit = groupCommitOf(kv),
 ): EphemeralStore {
   async function read<T>(key: string) {
     const entry = await withKvRetry(() => kv.get<Stored<T>>(ephemeralKey(key)));
@@ -38,8 +38,8 @@ export function createKvEphemeralStore(
     async setIfAbsent(key, value, ttlMs) {
       const { entry, live } = await read(key);
       if (live) return false;
-      const res = await commit(() =>
-        kv.atomic().check(entry).set(ephemeralKey(key), { value, expiresAtMs: now() + ttlMs }, {
+      const res = await group.commit((op) =>
+        op.check(entry).set(ephemeralKey(key), { value, expiresAtMs: now() + ttlMs }, {
           expireIn: ttlMs,
         })
       );
@@ -48,7 +48,7 @@ export function createKvEphemeralStore(
     async take(key) {
       const { entry, live } = await read(key);
       if (!live) return false;
-      const res = await commit(() => kv.atomic().check(entry).delete(ephemeralKey(key)));
+      const res = await group.commit((op) => op.check(entry).delete(ephemeralKey(key)));
       return res.ok;
     },
     increment(key, ttlMs, cap = Infinity) {
@@ -57,8 +57,8 @@ export function createKvEphemeralStore(
         const current = live ? entry.value!.value : 0;
         if (current >= cap) return cap + 1;
         const expiresAtMs = live ? entry.value!.expiresAtMs : now() + ttlMs;
-        const res = await commit(() =>
-          kv.atomic().check(entry).set(ephemeralKey(key), { value: current + 1, expiresAtMs }, {
+        const res = await group.commit((op) =>
+          op.check(entry).set(ephemeralKey(key), { value: current + 1, expiresAtMs }, {
             expireIn: Math.max(1, expiresAtMs - now()),
           })
         );

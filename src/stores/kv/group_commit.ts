@@ -1,92 +1,241 @@
 /**
- * Group commit for blind writes: mutations that check nothing (an event's done mark, a dev-outbox
- * message, a stored idempotent answer) from concurrent callers in this process go to KV together,
- * in one atomic commit, by one writer at a time. On a local SQLite file every commit waits for
- * its fsync (~0.8 ms here), and commits never overlap, so N such writes waiting behind a commit
- * pay one fsync instead of N. When nothing is in flight a write commits at once: it waits only
- * behind the commit already running.
+ * Group commit: the atomic operations of concurrent callers in this process go to KV together, in
+ * one commit, by one writer at a time. On a local SQLite file every commit waits for its fsync
+ * (~0.8 ms here) and commits never overlap, so N operations waiting behind a commit pay one fsync
+ * instead of N. When nothing is in flight an operation commits at once: it waits only behind the
+ * commit already running.
  *
- * A caller's promise settles when the commit carrying its mutations has. A write that needs a
- * check must not come here: its failure would fail everybody's writes. Should a whole batch be
- * refused (too large), each write is committed on its own, so one bad write fails alone.
+ * An operation may carry checks (`commit`) or none (`write`). Operations share a commit only when
+ * none of them checks a key that another one writes: then the checks of each are evaluated on
+ * exactly what it read, and the shared commit is what committing them one after the other would
+ * have done (keys written by several, like the calendar epoch, end as the last one set them, as
+ * for concurrent callers committing on their own). A later operation that touches such a key waits
+ * for the next commit. Should a shared commit be refused (a check failed, or it was too large),
+ * its operations are committed again in halves, down to one, so each caller gets the answer its
+ * own commit would have got, and one stale check costs the others about log2(N) commits.
+ *
+ * One queue per KV handle (`groupCommitOf`): every store of the process that writes through the
+ * same handle shares it.
  */
+import { ServiceUnavailableError } from "../../errors.ts";
 import { commit } from "./kv_commit.ts";
 
-/** Mutations per grouped commit: well below KV's 1000 mutations and 800 KiB per commit. */
-const MAX_MUTATIONS = 200;
+/** Mutations per shared commit: well below KV's 1000 mutations and 800 KiB per commit. */
+const MAX_MUTATIONS = 400;
+/** Checks per shared commit: what a `denokv` server accepts (a local SQLite file takes 100). */
+const DEFAULT_MAX_CHECKS = 10;
+
+type Result = Deno.KvCommitResult | Deno.KvCommitError;
 
 interface Pending {
-  add: (op: Deno.AtomicOperation) => void;
-  mutations: number;
-  resolve: () => void;
+  op: RecordedOperation;
+  resolve: (res: Result) => void;
   reject: (err: unknown) => void;
 }
 
 export interface GroupCommit {
+  /**
+   * Commits what `build` puts into an operation (checks included), possibly with other callers'
+   * operations, and answers as a commit of that operation alone would have.
+   */
+  commit(build: (op: Deno.AtomicOperation) => Deno.AtomicOperation): Promise<Result>;
   /** Commits what `add` puts into an operation (`mutations` of them, no checks), with others'. */
   write(add: (op: Deno.AtomicOperation) => void, mutations: number): Promise<void>;
 }
 
-export function createGroupCommit(kv: Deno.Kv): GroupCommit {
+export interface GroupCommitOptions {
+  /** Checks one commit may carry: 10 (the default) for `denokv`, 100 for a local file. */
+  maxChecks?: number;
+}
+
+/** A key as a string, so that two equal keys compare equal (parts keep their types). */
+function keyId(key: Deno.KvKey): string {
+  return JSON.stringify(
+    key.map((part) => part instanceof Uint8Array ? ["u8", [...part]] : [typeof part, String(part)]),
+  );
+}
+
+/**
+ * An atomic operation recorded rather than sent: the keys it checks and writes, and a replay of
+ * its calls onto a real operation.
+ */
+class RecordedOperation implements Deno.AtomicOperation {
+  readonly checked = new Set<string>();
+  readonly written = new Set<string>();
+  checks = 0;
+  mutations = 0;
+  readonly #calls: ((op: Deno.AtomicOperation) => void)[] = [];
+
+  check(...checks: Deno.AtomicCheck[]): this {
+    for (const c of checks) this.checked.add(keyId(c.key));
+    this.checks += checks.length;
+    this.#calls.push((op) => op.check(...checks));
+    return this;
+  }
+  mutate(...mutations: Deno.KvMutation[]): this {
+    for (const m of mutations) this.#wrote(m.key);
+    this.#calls.push((op) => op.mutate(...mutations));
+    return this;
+  }
+  sum(key: Deno.KvKey, n: bigint): this {
+    this.#wrote(key);
+    this.#calls.push((op) => op.sum(key, n));
+    return this;
+  }
+  min(key: Deno.KvKey, n: bigint): this {
+    this.#wrote(key);
+    this.#calls.push((op) => op.min(key, n));
+    return this;
+  }
+  max(key: Deno.KvKey, n: bigint): this {
+    this.#wrote(key);
+    this.#calls.push((op) => op.max(key, n));
+    return this;
+  }
+  set(key: Deno.KvKey, value: unknown, options?: { expireIn?: number }): this {
+    this.#wrote(key);
+    this.#calls.push((op) => op.set(key, value, options));
+    return this;
+  }
+  delete(key: Deno.KvKey): this {
+    this.#wrote(key);
+    this.#calls.push((op) => op.delete(key));
+    return this;
+  }
+  enqueue(
+    value: unknown,
+    options?: Parameters<Deno.AtomicOperation["enqueue"]>[1],
+  ): this {
+    this.mutations++;
+    this.#calls.push((op) => op.enqueue(value, options));
+    return this;
+  }
+  commit(): Promise<Result> {
+    throw new Error("A recorded operation is committed by its group commit, not by itself");
+  }
+  /** Adds the recorded calls to `op`. */
+  replayOnto(op: Deno.AtomicOperation): Deno.AtomicOperation {
+    for (const call of this.#calls) call(op);
+    return op;
+  }
+  #wrote(key: Deno.KvKey) {
+    this.written.add(keyId(key));
+    this.mutations++;
+  }
+}
+
+/** True when `a` checks a key `b` writes or the other way round. */
+function conflicts(a: { checked: Set<string>; written: Set<string> }, b: RecordedOperation) {
+  for (const k of b.checked) if (a.written.has(k)) return true;
+  for (const k of b.written) if (a.checked.has(k)) return true;
+  return false;
+}
+
+export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {}): GroupCommit {
+  const maxChecks = options.maxChecks ?? DEFAULT_MAX_CHECKS;
   const queue: Pending[] = [];
   let writing = false;
 
-  async function commitAlone(p: Pending) {
+  /** Commits `batch` as one operation; if refused, its halves, so each gets its own answer. */
+  async function commitTogether(batch: Pending[]): Promise<void> {
+    let res: Result;
     try {
-      const res = await commit(() => {
+      res = await commit(() => {
         const op = kv.atomic();
-        p.add(op);
+        for (const p of batch) p.op.replayOnto(op);
         return op;
       });
-      if (!res.ok) throw new Error("A grouped KV write with no check was refused");
-      p.resolve();
     } catch (err) {
-      p.reject(err);
+      // A KV server that did not answer in time: the commit may still land, so retrying its
+      // parts would only wait again. Anything else (too large, a bad value) fails alone.
+      if (batch.length === 1 || err instanceof ServiceUnavailableError) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      res = { ok: false };
     }
+    if (res.ok || batch.length === 1) {
+      for (const p of batch) p.resolve(res);
+      return;
+    }
+    const half = Math.ceil(batch.length / 2);
+    await commitTogether(batch.slice(0, half));
+    await commitTogether(batch.slice(half));
+  }
+
+  /** Takes from the queue, in order, the operations that may share the next commit. */
+  function nextBatch(): Pending[] {
+    const batch: Pending[] = [];
+    const keys = { checked: new Set<string>(), written: new Set<string>() };
+    let checks = 0;
+    let mutations = 0;
+    for (let i = 0; i < queue.length;) {
+      const { op } = queue[i];
+      const fits = batch.length === 0 ||
+        (checks + op.checks <= maxChecks &&
+          mutations + op.mutations <= MAX_MUTATIONS && !conflicts(keys, op));
+      if (!fits) {
+        i++;
+        continue;
+      }
+      batch.push(queue.splice(i, 1)[0]);
+      checks += op.checks;
+      mutations += op.mutations;
+      for (const k of op.checked) keys.checked.add(k);
+      for (const k of op.written) keys.written.add(k);
+    }
+    return batch;
   }
 
   async function drain() {
     writing = true;
     try {
-      while (queue.length > 0) {
-        const batch: Pending[] = [queue.shift()!];
-        let mutations = batch[0].mutations;
-        while (queue.length > 0 && mutations + queue[0].mutations <= MAX_MUTATIONS) {
-          mutations += queue[0].mutations;
-          batch.push(queue.shift()!);
-        }
-        if (batch.length === 1) {
-          await commitAlone(batch[0]);
-          continue;
-        }
-        try {
-          const res = await commit(() => {
-            const op = kv.atomic();
-            for (const p of batch) p.add(op);
-            return op;
-          });
-          if (!res.ok) throw new Error("A grouped KV write with no check was refused");
-          for (const p of batch) p.resolve();
-        } catch {
-          for (const p of batch) await commitAlone(p);
-        }
-      }
+      while (queue.length > 0) await commitTogether(nextBatch());
     } finally {
       writing = false;
     }
   }
 
+  function enqueue(op: RecordedOperation): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      queue.push({ op, resolve, reject });
+      if (!writing) void drain();
+    });
+  }
+
   return {
+    commit(build) {
+      const op = new RecordedOperation();
+      build(op);
+      return enqueue(op);
+    },
     write(add, mutations) {
       if (mutations < 1 || mutations > MAX_MUTATIONS) {
         throw new RangeError(
           `A grouped write carries 1..${MAX_MUTATIONS} mutations; found ${mutations}`,
         );
       }
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ add, mutations, resolve, reject });
-        if (!writing) void drain();
+      const op = new RecordedOperation();
+      add(op);
+      if (op.checks > 0) throw new RangeError("A blind write carries no check; use commit()");
+      return enqueue(op).then((res) => {
+        if (!res.ok) throw new Error("A grouped KV write with no check was refused");
       });
     },
   };
+}
+
+const groups = new WeakMap<Deno.Kv, GroupCommit>();
+
+/**
+ * The one group commit of this KV handle, created on first use (with `options` then). Stores that
+ * write through one handle share its queue, so their operations share commits.
+ */
+export function groupCommitOf(kv: Deno.Kv, options?: GroupCommitOptions): GroupCommit {
+  let group = groups.get(kv);
+  if (!group) {
+    group = createGroupCommit(kv, options);
+    groups.set(kv, group);
+  }
+  return group;
 }

@@ -138,9 +138,9 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
         const cell: CellValue = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
         return {
           result: hold,
-          build: () =>
+          build: (op) =>
             addToOutbox(
-              setHolds(kv.atomic(), [hold], nowMs)
+              setHolds(op, [hold], nowMs)
                 .check(mine)
                 .check({ key: holdKey(hold.id), versionstamp: null })
                 .set(patientHoldsKey(hold.patientId), [...live, cell], {
@@ -157,9 +157,9 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
         await assertCellsFree(holds, nowMs);
         return {
           result: undefined,
-          build: () =>
+          build: (op) =>
             addToOutbox(
-              setHolds(kv.atomic(), holds, nowMs)
+              setHolds(op, holds, nowMs)
                 .check({ key: alongside.key, versionstamp: null })
                 .set(alongside.key, alongside.value),
               outbox,
@@ -187,7 +187,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
       if (holds.length === 0) return;
       await commitOnCalendar(kv, oneDoctor(holds), "release the hold", async () => {
         const remove = await plannedRemoval(holds);
-        return { result: undefined, build: () => addToOutbox(remove(kv.atomic()), outbox) };
+        return { result: undefined, build: (op) => addToOutbox(remove(op), outbox) };
       });
     },
 

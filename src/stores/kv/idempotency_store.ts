@@ -5,7 +5,7 @@
  * answer is a blind write (the pending mark is ours), so concurrent answers share a commit.
  */
 import type { IdempotencyStore } from "../ports.ts";
-import { createGroupCommit, type GroupCommit } from "./group_commit.ts";
+import { type GroupCommit, groupCommitOf } from "./group_commit.ts";
 import { commit, withKvRetry } from "./kv_commit.ts";
 import { idempotencyKey, idempotencyScopeRange } from "./keys.ts";
 
@@ -32,7 +32,7 @@ export type { IdempotencyStore } from "../ports.ts";
 
 export function createKvIdempotencyStore(
   kv: Deno.Kv,
-  group: GroupCommit = createGroupCommit(kv),
+  group: GroupCommit = groupCommitOf(kv),
 ): IdempotencyStore {
   return {
     async begin(scope, key, fingerprint, nowMs) {
@@ -53,10 +53,8 @@ export function createKvIdempotencyStore(
           contentType: "",
           expiresAtMs: nowMs + PENDING_MS,
         };
-        const res = await commit(() =>
-          kv.atomic().check(entry).set(idempotencyKey(scope, key), pending, {
-            expireIn: PENDING_MS,
-          })
+        const res = await group.commit((op) =>
+          op.check(entry).set(idempotencyKey(scope, key), pending, { expireIn: PENDING_MS })
         );
         if (res.ok) return { kind: "started" };
       }

@@ -3,6 +3,7 @@ import { ConflictError } from "../../errors.ts";
 import type { PatientStore } from "../ports.ts";
 import type { PatientRecord } from "../records.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { groupCommitOf } from "./group_commit.ts";
 import { commit, withKvRetry } from "./kv_commit.ts";
 import { keySpace, patientByPhoneKey, patientKey } from "./keys.ts";
 
@@ -39,8 +40,8 @@ export function createKvPatientStore(kv: Deno.Kv): PatientStore {
       for (let attempt = 0; attempt < 5; attempt++) {
         const existing = await findByPhoneIndex(candidate.phoneIndex);
         if (existing) return existing;
-        const res = await commit(() =>
-          kv.atomic()
+        const res = await groupCommitOf(kv).commit((op) =>
+          op
             .check({ key: patientByPhoneKey(candidate.phoneIndex), versionstamp: null })
             .check({ key: patientKey(candidate.id), versionstamp: null })
             .set(patientKey(candidate.id), candidate)
