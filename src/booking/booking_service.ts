@@ -10,7 +10,7 @@ import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomDigits } from "../crypto/random.ts";
-import type { BusyInterval, CalendarView } from "../stores/kv/calendar_view.ts";
+import type { BusyInterval, CalendarView, DoctorCalendar } from "../stores/kv/calendar_view.ts";
 import { findBookableSlot, generateSlots, type Slot } from "../domain/slots.ts";
 import { addDays, daysBetween, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
 import {
@@ -46,7 +46,7 @@ import type {
   Page,
   RecordStores,
 } from "../stores/ports.ts";
-import type { AppointmentRecord, DoctorRecord } from "../stores/records.ts";
+import type { AppointmentRecord } from "../stores/records.ts";
 import { type AppointmentView, appointmentView, type HoldView, holdView } from "./views.ts";
 
 export interface BookingDeps {
@@ -82,10 +82,15 @@ export interface ConfirmDetails {
 export function createBookingService(deps: BookingDeps) {
   const { config, records, holds, cipher, hash, now, metrics } = deps;
 
-  async function doctorOr404(id: string): Promise<DoctorRecord> {
-    const d = await records.doctors.get(id);
-    if (!d) throw new NotFoundError(`Doctor ${id} does not exist`);
-    return d;
+  /**
+   * The doctor and their busy time from the calendar view: exact as of a read begun after this
+   * call (calendar_view.ts), and from memory while the doctor's calendar has not moved, so a hold
+   * right after its listing re-reads one version instead of the doctor and their bookings.
+   */
+  async function calendarOr404(id: string): Promise<DoctorCalendar> {
+    const calendar = await deps.calendarView.read(id);
+    if (!calendar) throw new NotFoundError(`Doctor ${id} does not exist`);
+    return calendar;
   }
 
   /** The appointment if `user` may see it; foreign ids are 404 so ids cannot be probed. */
@@ -123,8 +128,7 @@ export function createBookingService(deps: BookingDeps) {
 
   return {
     async listSlots(doctorId: string, fromDate: string, toDate: string) {
-      const calendar = await deps.calendarView.read(doctorId);
-      if (!calendar) throw new NotFoundError(`Doctor ${doctorId} does not exist`);
+      const calendar = await calendarOr404(doctorId);
       const { doctor } = calendar;
       const span = daysBetween(fromDate, toDate);
       if (span < 0) throw new ValidationError("`from` must not be after `to`");
@@ -168,7 +172,8 @@ export function createBookingService(deps: BookingDeps) {
     },
 
     async holdSlot(patientId: string, doctorId: string, startIso: string): Promise<HoldView> {
-      const doctor = await doctorOr404(doctorId);
+      const calendar = await calendarOr404(doctorId);
+      const { doctor } = calendar;
       const startMs = Date.parse(startIso);
       const nowMs = now();
       if (startMs <= nowMs) throw new PolicyError("slot_in_past", "That time has already passed");
@@ -184,14 +189,7 @@ export function createBookingService(deps: BookingDeps) {
           `Doctor ${doctor.id} offers no slot starting at ${startIso} (off the grid, outside hours, notice or horizon)`,
         );
       }
-      const busy = await busyTime(
-        records,
-        holds,
-        doctor.id,
-        startMs - 36 * HOUR_MS,
-        startMs + 36 * HOUR_MS,
-        nowMs,
-      );
+      const busy = await calendar.busy(startMs - 36 * HOUR_MS, startMs + 36 * HOUR_MS, nowMs);
       const slot = findBookableSlot({ ...base, busy }, startMs);
       if (!slot) {
         metrics.bookings.inc({ step: "hold", outcome: "slot_unavailable" });
