@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FERRETDB_VERSION=v1.24.2
+FERRETDB_COMMIT_MARK=release-vaidya-sqlite-id-index # install_ferretdb.sh: the _id index patch
 GO_TOOLCHAIN=go1.24.3 # FerretDB's go.mod asks for it; fetched only when no `go` is installed
 DENOKV_VERSION=0.14.0
 RUST_TOOLCHAIN=1.95.0 # installed by rustup only when no `cargo` is found
@@ -96,13 +97,15 @@ FERRETDB_BIN="${GOPATH_DIR}/bin/ferretdb"
 # reader that stops early (grep -q, head) can kill it with SIGPIPE, and pipefail turns that into a
 # failure (it did: CI stop 23 rebuilt a present binary and then failed on install_ferretdb's head).
 ferretdb_version() { [ -x "$1" ] && "$1" --version 2>/dev/null || true; }
-if [[ "$(ferretdb_version "${FERRETDB_BIN}")" == *"version: ${FERRETDB_VERSION}"* ]]; then
-  say "FerretDB ${FERRETDB_VERSION}: present (${FERRETDB_BIN})"
+present_ferretdb="$(ferretdb_version "${FERRETDB_BIN}")"
+if [[ "${present_ferretdb}" == *"version: ${FERRETDB_VERSION}"* &&
+  "${present_ferretdb}" == *"commit: ${FERRETDB_COMMIT_MARK}"* ]]; then
+  say "FerretDB ${FERRETDB_VERSION} (${FERRETDB_COMMIT_MARK}): present (${FERRETDB_BIN})"
 else
   ensure_go
   say "FerretDB ${FERRETDB_VERSION}: building from the Go module proxy into ${GOPATH_DIR}/bin (minutes)"
-  rm -f "${FERRETDB_BIN}" # install_ferretdb.sh keeps any working binary, whatever its version
-  GOPATH="${GOPATH_DIR}" bash scripts/install_ferretdb.sh "${FERRETDB_VERSION}" >&2
+  GOPATH="${GOPATH_DIR}" bash scripts/install_ferretdb.sh "${FERRETDB_VERSION}" \
+    "${FERRETDB_COMMIT_MARK}" >&2
 fi
 
 CARGO_DIR="${CARGO_HOME:-$HOME/.cargo}"

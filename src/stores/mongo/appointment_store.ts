@@ -3,7 +3,12 @@
  * claims the cells, then inserts the appointment; `transition` claims the new cells, compare-and-sets
  * the appointment on `version`, then releases the old cells. Each step that fails for sure undoes
  * only its own claims; a step that fails ambiguously (network) leaves them for orphan healing, never
- * an appointment without claims. Every query carries `doctorId` or `patientId`, except `get(id)`.
+ * an appointment without claims. Every list query carries `doctorId` or `patientId`.
+ *
+ * Reads by id filter on `_id` alone and check the doctor in code, except on a sharded cluster,
+ * where `doctorId` (part of the shard key) routes them to one shard: FerretDB looks a document up
+ * by index only for a filter that is exactly `{_id: <string>}` and scans the whole collection for
+ * anything more (scripts/load/ferretdb_probe.ts, docs/BENCHMARKS.md).
  */
 import type { Db, Filter } from "mongodb";
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
@@ -40,15 +45,33 @@ function versionConflict(id: string): ConflictError {
   );
 }
 
+export interface MongoAppointmentStoreOptions {
+  claimGraceMs: number;
+  /** A sharded cluster: reads by id carry `doctorId` so they reach one shard. */
+  sharded: boolean;
+}
+
 export function createMongoAppointmentStore(
   db: Db,
-  options: { claimGraceMs: number },
+  options: MongoAppointmentStoreOptions,
 ): AppointmentStore {
   const appointments = db.collection<AppointmentDocument>("appointments");
   const guard: ClaimGuard = createClaimGuard(db, options.claimGraceMs);
 
-  async function find(filter: Filter<AppointmentDocument>) {
-    const doc = await appointments.findOne(filter, { projection: { pendingEvents: 0 } });
+  /** The appointment's document, or null if there is none or it is another doctor's. */
+  async function findDocument(id: string, doctorId?: string, withEvents = false) {
+    const filter: Filter<AppointmentDocument> = options.sharded && doctorId
+      ? { _id: id, doctorId }
+      : { _id: id };
+    const doc = await appointments.findOne(
+      filter,
+      withEvents ? {} : { projection: { pendingEvents: 0 } },
+    );
+    return doc && (doctorId === undefined || doc.doctorId === doctorId) ? doc : null;
+  }
+
+  async function find(id: string, doctorId?: string) {
+    const doc = await findDocument(id, doctorId);
     return doc ? fromDocument<AppointmentRecord>(doc) : null;
   }
 
@@ -84,7 +107,7 @@ export function createMongoAppointmentStore(
     eventsInRecords: true,
 
     get(id) {
-      return find({ _id: id });
+      return find(id);
     },
 
     async bookMany(list, outbox = []) {
@@ -92,7 +115,7 @@ export function createMongoAppointmentStore(
       if (!doctorId || list.some((a) => a.doctorId !== doctorId)) {
         throw new RangeError("Appointments booked together must all be with one doctor");
       }
-      const stored = await Promise.all(list.map((a) => find({ _id: a.id, doctorId })));
+      const stored = await Promise.all(list.map((a) => find(a.id, doctorId)));
       const todo = list.filter((_, i) => !stored[i]);
       // Every session's cells first, all or nothing; only then are the documents written.
       const held = [];
@@ -127,26 +150,21 @@ export function createMongoAppointmentStore(
 
     async clearPendingEvents(appointmentId, eventIds) {
       const gone = new Set(eventIds);
-      // Compare-and-set on `version` (FerretDB has no $pull by a nested field); a transition in
-      // between moves the version and the next round reads its events too.
-      for (let round = 0; round < 5; round++) {
-        const doc = await appointments.findOne(
-          { _id: appointmentId },
-          { projection: { version: 1, pendingEvents: 1 } },
-        );
-        if (!doc?.pendingEvents?.length) return;
-        const rest = doc.pendingEvents.filter((e) => !gone.has(e.event.id));
-        const res = await appointments.updateOne(
-          { _id: appointmentId, version: doc.version },
-          { $set: { pendingEvents: rest } },
-        );
-        if (res.matchedCount > 0) return;
-      }
+      const doc = await appointments.findOne(
+        { _id: appointmentId },
+        { projection: { pendingEvents: 1 } },
+      );
+      const relayed = (doc?.pendingEvents ?? []).filter((e) => gone.has(e.event.id));
+      if (relayed.length === 0) return;
+      // The envelopes as read, removed by value: events a transition appends meanwhile stay, and
+      // the filter stays `{_id}` (FerretDB has no $pull by a nested field, and scans for more).
+      await appointments.updateOne({ _id: appointmentId }, {
+        $pullAll: { pendingEvents: relayed },
+      });
     },
 
     async book(appointment, outbox = []) {
-      const mine = { _id: appointment.id, doctorId: appointment.doctorId };
-      const existing = await find(mine);
+      const existing = await find(appointment.id, appointment.doctorId);
       if (existing) return existing;
       let held;
       try {
@@ -154,7 +172,7 @@ export function createMongoAppointmentStore(
       } catch (err) {
         // A concurrent retry of this very booking may have won the cells.
         if (err instanceof SlotUnavailableError) {
-          const stored = await find(mine);
+          const stored = await find(appointment.id, appointment.doctorId);
           if (stored) return stored;
         }
         throw err;
@@ -165,7 +183,7 @@ export function createMongoAppointmentStore(
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         await guard.rollback(held);
-        const stored = await find({ _id: appointment.id });
+        const stored = await find(appointment.id);
         if (!stored) throw err;
         return stored;
       }
@@ -178,7 +196,7 @@ export function createMongoAppointmentStore(
           `Cannot move appointment ${prev.id} v${prev.version} to ${next.id} v${next.version}`,
         );
       }
-      const doc = await appointments.findOne({ _id: prev.id, doctorId: prev.doctorId });
+      const doc = await findDocument(prev.id, prev.doctorId, true);
       const stored = doc ? fromDocument<AppointmentRecord>(doc) : null;
       if (!stored || stored.version !== prev.version) throw versionConflict(prev.id);
       delete (stored as Partial<AppointmentDocument>).pendingEvents;

@@ -54,7 +54,12 @@ export async function createMongoRecordStores(
     return {
       doctors: guardStore(createMongoDoctorStore(db)),
       patients: guardStore(createMongoPatientStore(db)),
-      appointments: guardStore(createMongoAppointmentStore(db, { claimGraceMs })),
+      appointments: guardStore(
+        createMongoAppointmentStore(db, {
+          claimGraceMs,
+          sharded: capabilities.topology === "sharded",
+        }),
+      ),
       capabilities,
       migrations,
       ping: () => guarded(() => pingWithin(db, options.timeoutMs)),
