@@ -66,6 +66,8 @@ interface Waiting {
 /** Audit entries chained after a head, ready to go into an atomic commit. */
 export interface StagedAudit {
   entries: AuditEntry[];
+  /** The head once committed. */
+  head: AuditHead;
   /** Adds to `op` the check on the head, the entries, their index keys and the head's move. */
   addTo(op: Deno.AtomicOperation): Deno.AtomicOperation;
 }
@@ -107,6 +109,7 @@ export async function stageAuditEntries(
   const nextHead = await signedHead(prev, keys);
   return {
     entries,
+    head: nextHead,
     addTo(op) {
       op.check(head);
       for (const entry of entries) {
@@ -143,13 +146,21 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
   const waiting: Waiting[] = [];
   let writing = false;
   const group = groupCommitOf(kv);
+  // The head as this writer last committed it: the next batch chains after it without reading
+  // it again. Its check still guards the commit; should anything else have moved the head, the
+  // commit fails and the head is read.
+  let lastHead: Deno.KvEntryMaybe<AuditHead> | undefined;
 
   async function appendBatch(inputs: AuditRecordInput[]): Promise<AuditEntry[]> {
     for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
-      const head = await withKvRetry(() => kv.get<AuditHead>(auditHeadKey));
+      const head = lastHead ?? await withKvRetry(() => kv.get<AuditHead>(auditHeadKey));
+      lastHead = undefined;
       const staged = await stageAuditEntries(head, inputs, keys, now);
       const res = await group.commit((op) => staged.addTo(op));
-      if (res.ok) return staged.entries;
+      if (res.ok) {
+        lastHead = { key: auditHeadKey, value: staged.head, versionstamp: res.versionstamp };
+        return staged.entries;
+      }
       // Another process moved the head: re-read it and chain again.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * (attempt + 1))));
     }

@@ -68,7 +68,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
     );
     if (!dispatcher || deps.inlineBudgetMs <= 0 || inline.length === 0) return;
     // One commit claims them all; a failed or slow one stays in the outbox for the relay.
-    const all = dispatcher.deliverAll(inline).catch((err) =>
+    const all = dispatcher.deliverAll(inline, { fresh: true }).catch((err) =>
       log.warn("inline notice not delivered; the relay will", errorFields(err))
     );
     let timer: ReturnType<typeof setTimeout> | undefined;

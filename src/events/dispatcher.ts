@@ -55,7 +55,16 @@ export interface Dispatcher {
    * Delivers entries in chunks of CLAIM_CHUNK: one commit claims a chunk's leases, its handlers
    * run together, and their done marks share commits. Outcomes in the order of `envelopes`.
    */
-  deliverAll(envelopes: EventEnvelope[]): Promise<DeliveryOutcome[]>;
+  deliverAll(envelopes: EventEnvelope[], options?: DeliverOptions): Promise<DeliveryOutcome[]>;
+}
+
+export interface DeliverOptions {
+  /**
+   * The envelopes come from the commit that has just answered to this caller, so none can have a
+   * lease record unless a relay took it since: the leases are claimed on absence, without reading
+   * them first (should one exist, that chunk is claimed one by one, with reads).
+   */
+  fresh?: boolean;
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
@@ -90,8 +99,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
    * The leases of up to CLAIM_CHUNK entries in one commit (one check each). Should another
    * instance have moved one of them meanwhile, the chunk is claimed one by one instead.
    */
-  async function claimChunk(keys: Deno.KvKey[], nowMs: number): Promise<Claim[]> {
-    const entries = await getManyChunked<HandledRecord>(kv, keys);
+  async function claimChunk(keys: Deno.KvKey[], nowMs: number, fresh: boolean): Promise<Claim[]> {
+    const entries: Deno.KvEntryMaybe<HandledRecord>[] = fresh
+      ? keys.map((key) => ({ key, value: null, versionstamp: null }))
+      : await getManyChunked<HandledRecord>(kv, keys);
     const out: (Claim | "free")[] = entries.map((e) => state(e, nowMs));
     const free = out.flatMap((s, i) => s === "free" ? [i] : []);
     if (free.length > 0) {
@@ -160,7 +171,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return "done";
   }
 
-  async function deliverChunk(envelopes: EventEnvelope[]): Promise<DeliveryOutcome[]> {
+  async function deliverChunk(
+    envelopes: EventEnvelope[],
+    fresh = false,
+  ): Promise<DeliveryOutcome[]> {
     const nowMs = now();
     const out: (DeliveryOutcome | null)[] = envelopes.map(() => null);
     const ready: { i: number; handler: EventHandler; key: Deno.KvKey }[] = [];
@@ -185,7 +199,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       ready.push({ i, handler, key: eventHandledKey(handler.name, envelope.event.id) });
     }
-    const claims = ready.length > 0 ? await claimChunk(ready.map((r) => r.key), nowMs) : [];
+    const claims = ready.length > 0 ? await claimChunk(ready.map((r) => r.key), nowMs, fresh) : [];
     await Promise.all(ready.map(async ({ i, handler, key }, n) => {
       const envelope = envelopes[i];
       if (claims[n] === "done") {
@@ -207,10 +221,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return (await deliverChunk([envelope]))[0];
     },
 
-    async deliverAll(envelopes) {
+    async deliverAll(envelopes, options = {}) {
       const out: DeliveryOutcome[] = [];
       for (let i = 0; i < envelopes.length; i += CLAIM_CHUNK) {
-        out.push(...await deliverChunk(envelopes.slice(i, i + CLAIM_CHUNK)));
+        out.push(...await deliverChunk(envelopes.slice(i, i + CLAIM_CHUNK), options.fresh));
       }
       return out;
     },

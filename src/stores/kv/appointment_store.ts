@@ -81,19 +81,23 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
     }
     const ids = new Set(list.map((a) => a.id));
     return commitOnCalendar(kv, doctorId, "book", async () => {
-      const stored = await getManyChunked<AppointmentRecord>(
-        kv,
-        list.map((a) => appointmentKey(a.id)),
-      );
+      const cells = list.flatMap((a) => claimedCells(a).map((c) => claimKey(doctorId, c)));
+      // Read beside the records and claims; it only counts if the booking is not stored yet
+      // (a retry that finds it stored answers it, whatever became of what rides along).
+      const riding = alongside?.();
+      riding?.catch(() => {});
+      // The records and the claims in one read (one getMany for a single visit).
+      const read = await getManyChunked<unknown>(kv, [
+        ...list.map((a) => appointmentKey(a.id)),
+        ...cells,
+      ]);
+      const stored = read.slice(0, list.length) as Deno.KvEntryMaybe<AppointmentRecord>[];
+      const claims = read.slice(list.length) as Deno.KvEntryMaybe<string>[];
       if (stored.every((e) => e.value)) return { result: stored.map((e) => e.value!) };
       if (stored.some((e) => e.value)) {
         throw new ConflictError("version_conflict", "Part of this booking exists already; reload");
       }
-      const cells = list.flatMap((a) => claimedCells(a).map((c) => claimKey(doctorId, c)));
-      const [claims, addAlongside] = await Promise.all([
-        getManyChunked<string>(kv, cells),
-        alongside?.(),
-      ]);
+      const addAlongside = await riding;
       if (claims.some((e) => e.value !== null && !ids.has(e.value))) {
         throw new SlotUnavailableError();
       }

@@ -48,11 +48,32 @@ export interface GroupCommitOptions {
   maxChecks?: number;
 }
 
-/** A key as a string, so that two equal keys compare equal (parts keep their types). */
+/**
+ * A key as a string: each part tagged by its type, strings length-prefixed. Equal keys always get
+ * the same id, which is what conflict detection needs; two different keys sharing one (a number's
+ * -0 and 0) would only make an operation wait for the next commit.
+ */
 function keyId(key: Deno.KvKey): string {
-  return JSON.stringify(
-    key.map((part) => part instanceof Uint8Array ? ["u8", [...part]] : [typeof part, String(part)]),
-  );
+  let id = "";
+  for (const part of key) {
+    switch (typeof part) {
+      case "string":
+        id += `s${part.length}:${part}`;
+        break;
+      case "number":
+        id += `n${part};`;
+        break;
+      case "bigint":
+        id += `b${part};`;
+        break;
+      case "boolean":
+        id += part ? "t" : "f";
+        break;
+      default:
+        id += `u${(part as Uint8Array).join(",")};`;
+    }
+  }
+  return id;
 }
 
 /**

@@ -74,21 +74,26 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     }
   }
 
-  /** The deletes that free `holds` (one patient's): records, index, own cells, patient's list. */
-  async function plannedRemoval(holds: HoldRecord[]) {
+  /**
+   * The deletes that free `holds` (one patient's): records, index, own cells, patient's list.
+   * Reads what it needs in one `getMany` (for one hold), with `alsoRead` if given.
+   */
+  async function plannedRemoval(holds: HoldRecord[], alsoRead?: Deno.KvKey) {
     const patientId = holds[0].patientId;
     if (holds.some((h) => h.patientId !== patientId)) {
       throw new RangeError("Holds released together share a patient");
     }
     const ids = new Set(holds.map((h) => h.id));
-    const [cells, mine] = await Promise.all([
-      getManyChunked<CellValue>(
-        kv,
-        holds.flatMap((h) => cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c))),
-      ),
-      withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(patientId))),
-    ]);
-    return (op: Deno.AtomicOperation) => {
+    const [mine, also, ...cells] = await getManyChunked<unknown>(kv, [
+      patientHoldsKey(patientId),
+      alsoRead ?? patientHoldsKey(patientId),
+      ...holds.flatMap((h) => cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c))),
+    ]) as [
+      Deno.KvEntryMaybe<PatientHolds>,
+      Deno.KvEntryMaybe<unknown>,
+      ...Deno.KvEntryMaybe<CellValue>[],
+    ];
+    const remove = (op: Deno.AtomicOperation) => {
       op.check(mine);
       for (const h of holds) {
         op.delete(holdKey(h.id)).delete(holdByDoctorKey(h.doctorId, h.startMs, h.id));
@@ -100,6 +105,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
       else op.delete(patientHoldsKey(patientId));
       return op;
     };
+    return { remove, also };
   }
 
   /** The cell, index and record mutations of new holds. */
@@ -186,17 +192,15 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
       const holds = Array.isArray(target) ? target : [target];
       if (holds.length === 0) return;
       await commitOnCalendar(kv, oneDoctor(holds), "release the hold", async () => {
-        const remove = await plannedRemoval(holds);
+        const { remove } = await plannedRemoval(holds);
         return { result: undefined, build: (op) => addToOutbox(remove(op), outbox) };
       });
     },
 
     consumption(hold, { nowMs, maxAttempts }) {
       return async () => {
-        const [entry, remove] = await Promise.all([
-          withKvRetry(() => kv.get<HoldRecord>(holdKey(hold.id))),
-          plannedRemoval([hold]),
-        ]);
+        const { remove, also } = await plannedRemoval([hold], holdKey(hold.id));
+        const entry = also as Deno.KvEntryMaybe<HoldRecord>;
         const stored = entry.value;
         if (!stored || stored.patientId !== hold.patientId) {
           throw new NotFoundError(`Hold ${hold.id} does not exist`);

@@ -36,6 +36,20 @@ export function createKvIdempotencyStore(
 ): IdempotencyStore {
   return {
     async begin(scope, key, fingerprint, nowMs) {
+      const pending: IdempotencyRecord = {
+        fingerprint,
+        state: "pending",
+        status: 0,
+        body: "",
+        contentType: "",
+        expiresAtMs: nowMs + PENDING_MS,
+      };
+      // A key is almost always new: mark it pending if absent, and read it only if it is not.
+      const fresh = await group.commit((op) =>
+        op.check({ key: idempotencyKey(scope, key), versionstamp: null })
+          .set(idempotencyKey(scope, key), pending, { expireIn: PENDING_MS })
+      );
+      if (fresh.ok) return { kind: "started" };
       for (let attempt = 0; attempt < 3; attempt++) {
         const entry = await withKvRetry(() =>
           kv.get<IdempotencyRecord>(idempotencyKey(scope, key))
@@ -45,14 +59,6 @@ export function createKvIdempotencyStore(
           if (rec.fingerprint !== fingerprint) return { kind: "mismatch" };
           return rec.state === "done" ? { kind: "replay", record: rec } : { kind: "in_progress" };
         }
-        const pending: IdempotencyRecord = {
-          fingerprint,
-          state: "pending",
-          status: 0,
-          body: "",
-          contentType: "",
-          expiresAtMs: nowMs + PENDING_MS,
-        };
         const res = await group.commit((op) =>
           op.check(entry).set(idempotencyKey(scope, key), pending, { expireIn: PENDING_MS })
         );

@@ -143,3 +143,20 @@ Deno.test("deliver() leaves an entry that is not due yet alone", async () => {
   assert.equal(calls, 1);
   kv.close();
 });
+
+Deno.test("deliverAll() with fresh: true claims without reading, yet a lease or done mark taken meanwhile still wins", async () => {
+  let calls = 0;
+  const { kv, dispatcher, other } = await setup(() => {
+    calls++;
+    return Promise.resolve();
+  });
+  const fresh = [envelope("counter", "evt-a"), envelope("counter", "evt-b")];
+  await writeToOutbox(kv, fresh);
+  // Another instance's relay handled one of them before the request got to it.
+  assert.equal(await other.deliver(fresh[0]), "done");
+  const outcomes = await dispatcher.deliverAll(fresh, { fresh: true });
+  assert.deepEqual(outcomes, ["duplicate", "done"]);
+  assert.equal(calls, 2, "each event handled once");
+  assert.deepEqual(await listDue(kv, START, 10), []);
+  kv.close();
+});
