@@ -46,7 +46,7 @@ export async function startFerretDb(): Promise<TestMongo> {
   const uri = `mongodb://127.0.0.1:${port}/`;
   const args = [
     "--handler=sqlite",
-    `--sqlite-url=file:${dir}/`,
+    `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
     `--listen-addr=127.0.0.1:${port}`,
     `--state-dir=${dir}`,
     "--debug-addr=-",

@@ -14,14 +14,10 @@ import type { Db, Filter } from "mongodb";
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
 import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
-import {
-  ACTIVE_STATUSES,
-  type AppointmentRecord,
-  cellsOf,
-  isActive,
-  MAX_CLAIM_MS,
-} from "../records.ts";
-import { type ClaimGuard, claimId, createClaimGuard } from "./claims.ts";
+import { type AppointmentRecord, cellsOf, isActive } from "../records.ts";
+import { type BusyIndex, createBusyIndex, type IndexedState } from "./busy_index.ts";
+import { type ClaimGuard, claimId, createClaimGuard, type HeldClaims } from "./claims.ts";
+import { createLocks } from "./locks.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
@@ -36,6 +32,26 @@ function toStored(a: AppointmentRecord, pendingEvents: EventEnvelope[]): Appoint
 
 function claimedCells(a: AppointmentRecord): number[] {
   return isActive(a.status) ? cellsOf(a.startMs, a.endMs) : [];
+}
+
+function stateOf(
+  a: Pick<AppointmentRecord, "status" | "startMs" | "endMs" | "version">,
+): IndexedState {
+  return {
+    version: a.version,
+    active: isActive(a.status) ? { startMs: a.startMs, endMs: a.endMs } : null,
+  };
+}
+
+/** The intervals a write from `before` to `after` adds or drops in the busy index. */
+function touchedBy(...states: IndexedState[]): Interval[] {
+  const out: Interval[] = [];
+  for (const { active } of states) {
+    if (active && !out.some((i) => i.startMs === active.startMs && i.endMs === active.endMs)) {
+      out.push(active);
+    }
+  }
+  return out;
 }
 
 function versionConflict(id: string): ConflictError {
@@ -57,6 +73,36 @@ export function createMongoAppointmentStore(
 ): AppointmentStore {
   const appointments = db.collection<AppointmentDocument>("appointments");
   const guard: ClaimGuard = createClaimGuard(db, options.claimGraceMs);
+  const locks = createLocks(db, {
+    leaseMs: options.claimGraceMs / 2,
+    waitMs: options.claimGraceMs / 2,
+  });
+  const index: BusyIndex = createBusyIndex(db, locks, {
+    graceMs: options.claimGraceMs,
+    async current(id) {
+      const doc = await findDocument(id);
+      return doc ? stateOf(doc) : null;
+    },
+  });
+
+  /** Marks the write's intervals pending, or gives its claims back and fails. */
+  async function beginOrRollback(
+    held: HeldClaims[],
+    a: AppointmentRecord,
+    touched: Interval[],
+  ): Promise<void> {
+    try {
+      await index.begin(a.doctorId, a.id, a.version, touched);
+    } catch (err) {
+      for (const h of held) await guard.rollback(h).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Lost to an error, a settle leaves pending entries that busy() settles after the grace. */
+  function settle(a: AppointmentRecord, touched: Interval[]): Promise<void> {
+    return index.settle(a.doctorId, a.id, touched, stateOf(a)).catch(() => {});
+  }
 
   /** The appointment's document, or null if there is none or it is another doctor's. */
   async function findDocument(id: string, doctorId?: string, withEvents = false) {
@@ -126,6 +172,8 @@ export function createMongoAppointmentStore(
         for (const h of held) await guard.rollback(h).catch(() => {});
         throw err;
       }
+      const touched = todo.map((a) => touchedBy(stateOf(a)));
+      for (const [i, a] of todo.entries()) await beginOrRollback(held, a, touched[i]);
       const first = todo[0]?.id;
       for (const a of todo) {
         const own = outbox.filter((e) =>
@@ -137,6 +185,7 @@ export function createMongoAppointmentStore(
           if (!isDuplicateKey(err)) throw err;
         }
       }
+      for (const [i, a] of todo.entries()) await settle(a, touched[i]);
       return list.map((a, i) => stored[i] ?? a);
     },
 
@@ -178,6 +227,8 @@ export function createMongoAppointmentStore(
         throw err;
       }
       await guard.assertLeaseHeld(held);
+      const touched = touchedBy(stateOf(appointment));
+      await beginOrRollback([held], appointment, touched);
       try {
         await appointments.insertOne(toStored(appointment, outbox));
       } catch (err) {
@@ -185,8 +236,10 @@ export function createMongoAppointmentStore(
         await guard.rollback(held);
         const stored = await find(appointment.id);
         if (!stored) throw err;
+        await settle(stored, touched);
         return stored;
       }
+      await settle(appointment, touched);
       return appointment;
     },
 
@@ -212,6 +265,9 @@ export function createMongoAppointmentStore(
 
       const held = await guard.claim(next.doctorId, next.id, fresh);
       await guard.assertLeaseHeld(held);
+      const touched = touchedBy(stateOf(stored), stateOf(next));
+      // After a version conflict below these stay pending until busy() settles them (grace).
+      await beginOrRollback([held], next, touched);
       const res = await appointments.replaceOne(
         { _id: prev.id, doctorId: prev.doctorId, version: prev.version },
         toStored(next, pending),
@@ -222,20 +278,12 @@ export function createMongoAppointmentStore(
       }
       // The move is done; a release lost to a network error leaves claims that healing removes.
       await guard.release(stored.doctorId, stored.id, stale).catch(() => {});
+      await settle(next, touched);
       return next;
     },
 
-    async busy(doctorId, fromMs, toMs) {
-      const docs = await appointments.find(
-        {
-          doctorId,
-          status: { $in: [...ACTIVE_STATUSES] },
-          startMs: { $gte: fromMs - MAX_CLAIM_MS, $lt: toMs },
-          endMs: { $gt: fromMs },
-        },
-        { projection: { _id: 0, startMs: 1, endMs: 1 } },
-      ).sort({ startMs: 1 }).toArray();
-      return docs.map((d): Interval => ({ startMs: d.startMs, endMs: d.endMs }));
+    busy(doctorId, fromMs, toMs) {
+      return index.busy(doctorId, fromMs, toMs);
     },
 
     listForDoctor(doctorId, query, limit, cursor) {

@@ -2,9 +2,11 @@
  * Creates the records collections and their indexes, idempotently: safe to run at every start and
  * from several instances at once. Uses only what FerretDB also supports (plain and unique indexes;
  * no partial, sparse or TTL indexes). Returns one line per collection and index saying what it did.
+ * Creating `busy_weeks` fills it from the appointments already booked (busy_index.ts).
  */
 import type { Db, IndexSpecification } from "mongodb";
 import { MongoServerError } from "mongodb";
+import { backfillBusyWeeks } from "./busy_index.ts";
 
 interface IndexPlan {
   collection: string;
@@ -12,7 +14,7 @@ interface IndexPlan {
   unique?: boolean;
 }
 
-const COLLECTIONS = ["doctors", "patients", "appointments", "claims"];
+const COLLECTIONS = ["doctors", "patients", "appointments", "claims", "busy_weeks", "locks"];
 
 const INDEXES: IndexPlan[] = [
   { collection: "doctors", key: { "search.specializations": 1 } },
@@ -45,7 +47,10 @@ export async function migrate(db: Db): Promise<string[]> {
     }
     try {
       await db.createCollection(name);
-      lines.push(`created collection ${name}`);
+      const filled = name === "busy_weeks"
+        ? ` (filled from ${await backfillBusyWeeks(db)} active appointments)`
+        : "";
+      lines.push(`created collection ${name}${filled}`);
     } catch (err) {
       // Another instance migrating at the same moment created it first.
       if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;

@@ -1,0 +1,207 @@
+/**
+ * A doctor's booked time for listings, read without a range query. FerretDB finds a document
+ * through an index only for a filter that is exactly `{_id: <string>}` and scans the whole
+ * collection for anything else (docs/BENCHMARKS.md), so `busy()` reads a few documents by `_id`
+ * instead of querying appointments by doctor and time.
+ *
+ * Collection `busy_weeks`: one document per doctor and week of start times,
+ * `_id: "<doctorId>:<week>"` (week = floor(startMs / 7 days)), `{doctorId, entries: BusyEntry[]}`,
+ * one entry per interval of an active appointment. Entries change only under the doctor's lock
+ * (locks.ts), in two steps around the appointment write: `begin` marks every interval the write
+ * adds or drops as pending (pending counts as busy), and the write's `settle` then keeps the
+ * appointment's current interval and drops the rest. Entries carry the version that wrote them, so
+ * a late `settle` never undoes a newer write's. A pending entry older than the grace period belongs
+ * to a write that crashed (writers give up after half of it): `busy()` settles it from the
+ * appointment itself.
+ */
+import type { Db } from "mongodb";
+import type { Interval } from "../../domain/slots.ts";
+import { ACTIVE_STATUSES, type AppointmentRecord, MAX_CLAIM_MS } from "../records.ts";
+import type { Stored } from "./documents.ts";
+import type { Locks } from "./locks.ts";
+
+export interface BusyEntry extends Interval {
+  appointmentId: string;
+  /** The appointment version whose write added or last marked this entry. */
+  version: number;
+  pendingSinceMs?: number;
+}
+
+export interface BusyWeekDocument {
+  _id: string;
+  doctorId: string;
+  entries: BusyEntry[];
+}
+
+/** An appointment as the index needs it: its version and its interval while active. */
+export interface IndexedState {
+  version: number;
+  active: Interval | null;
+}
+
+export interface BusyIndex {
+  /** Marks the intervals a write of `version` adds or drops as pending (adding absent ones). */
+  begin(
+    doctorId: string,
+    appointmentId: string,
+    version: number,
+    touched: Interval[],
+  ): Promise<void>;
+  /** After the write of `state`: keeps its active interval, drops the other touched entries. */
+  settle(
+    doctorId: string,
+    appointmentId: string,
+    touched: Interval[],
+    state: IndexedState,
+  ): Promise<void>;
+  /** Busy intervals overlapping [fromMs, toMs), with crashed writes' entries settled first. */
+  busy(doctorId: string, fromMs: number, toMs: number): Promise<Interval[]>;
+}
+
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+
+export function busyWeekId(doctorId: string, startMs: number): string {
+  return `${doctorId}:${Math.floor(startMs / WEEK_MS)}`;
+}
+
+function same(a: Interval, b: Interval | null): boolean {
+  return b !== null && a.startMs === b.startMs && a.endMs === b.endMs;
+}
+
+export function createBusyIndex(
+  db: Db,
+  locks: Locks,
+  options: {
+    graceMs: number;
+    /** The appointment's state now, for settling a crashed write's entries. */
+    current(appointmentId: string): Promise<IndexedState | null>;
+  },
+): BusyIndex {
+  const weeks = db.collection<BusyWeekDocument>("busy_weeks");
+
+  /** Reads the weeks of `starts`, lets `change` edit their entries, writes back what changed. */
+  function edit(
+    doctorId: string,
+    starts: number[],
+    change: (entries: BusyEntry[]) => BusyEntry[],
+  ): Promise<void> {
+    const ids = [...new Set(starts.map((s) => busyWeekId(doctorId, s)))];
+    return locks.withLock(`busy:${doctorId}`, async () => {
+      const docs = await Promise.all(ids.map((_id) => weeks.findOne({ _id })));
+      await Promise.all(ids.map((_id, i) => {
+        const before = docs[i]?.entries ?? [];
+        const after = change(before);
+        if (JSON.stringify(after) === JSON.stringify(before)) return;
+        if (after.length === 0) return weeks.deleteOne({ _id });
+        return weeks.replaceOne({ _id }, { doctorId, entries: after }, { upsert: true });
+      }));
+    });
+  }
+
+  /** Commits the appointment's entries that `applies` to and match its state, drops the rest. */
+  function settleIn(
+    entries: BusyEntry[],
+    appointmentId: string,
+    state: IndexedState,
+    applies: (e: BusyEntry) => boolean,
+  ): BusyEntry[] {
+    const out: BusyEntry[] = [];
+    for (const e of entries) {
+      if (e.appointmentId !== appointmentId || !applies(e)) out.push(e);
+      else if (same(e, state.active)) {
+        const { pendingSinceMs: _, ...committed } = e;
+        out.push({ ...committed, version: state.version });
+      }
+    }
+    return out;
+  }
+
+  return {
+    begin(doctorId, appointmentId, version, touched) {
+      if (touched.length === 0) return Promise.resolve();
+      const nowMs = Date.now();
+      return edit(doctorId, touched.map((t) => t.startMs), (entries) => {
+        const out = entries.map((e) =>
+          e.appointmentId === appointmentId && touched.some((t) => same(e, t))
+            ? { ...e, version, pendingSinceMs: nowMs }
+            : e
+        );
+        for (const t of touched) {
+          if (out.some((e) => e.appointmentId === appointmentId && same(e, t))) continue;
+          out.push({
+            appointmentId,
+            startMs: t.startMs,
+            endMs: t.endMs,
+            version,
+            pendingSinceMs: nowMs,
+          });
+        }
+        return out;
+      });
+    },
+
+    settle(doctorId, appointmentId, touched, state) {
+      const starts = [...touched, ...(state.active ? [state.active] : [])].map((t) => t.startMs);
+      if (starts.length === 0) return Promise.resolve();
+      return edit(
+        doctorId,
+        starts,
+        (entries) => settleIn(entries, appointmentId, state, (e) => e.version <= state.version),
+      );
+    },
+
+    async busy(doctorId, fromMs, toMs) {
+      const ids: string[] = [];
+      const first = Math.floor((fromMs - MAX_CLAIM_MS) / WEEK_MS);
+      for (let w = first; w <= Math.floor((toMs - 1) / WEEK_MS); w++) ids.push(`${doctorId}:${w}`);
+      const docs = await Promise.all(ids.map((_id) => weeks.findOne({ _id })));
+      const nowMs = Date.now();
+      const overlapping = docs.flatMap((d) => d?.entries ?? [])
+        .filter((e) => e.startMs < toMs && e.endMs > fromMs);
+      const stale = (e: BusyEntry) =>
+        e.pendingSinceMs !== undefined && nowMs - e.pendingSinceMs > options.graceMs;
+      const crashed = [...new Set(overlapping.filter(stale).map((e) => e.appointmentId))];
+      const settled = new Map<string, IndexedState>();
+      for (const appointmentId of crashed) {
+        const state = await options.current(appointmentId) ?? { version: 0, active: null };
+        settled.set(appointmentId, state);
+        const starts = overlapping.filter((e) => e.appointmentId === appointmentId)
+          .map((e) => e.startMs);
+        await edit(doctorId, starts, (entries) => settleIn(entries, appointmentId, state, stale));
+      }
+      return overlapping
+        .filter((e) => !stale(e) || same(e, settled.get(e.appointmentId)?.active ?? null))
+        .map((e) => ({ startMs: e.startMs, endMs: e.endMs }))
+        .sort((a, b) => a.startMs - b.startMs);
+    },
+  };
+}
+
+/**
+ * Fills `busy_weeks` from the active appointments (one scan), for a database whose appointments
+ * were booked before the index existed; run once, when migrate.ts creates the collection, before
+ * instances of this version serve. Returns how many appointments it indexed.
+ */
+export async function backfillBusyWeeks(db: Db): Promise<number> {
+  const docs = new Map<string, BusyWeekDocument>();
+  let count = 0;
+  const active = db.collection<Stored<AppointmentRecord>>("appointments").find(
+    { status: { $in: [...ACTIVE_STATUSES] } },
+    { projection: { doctorId: 1, startMs: 1, endMs: 1, version: 1 } },
+  );
+  for await (const a of active) {
+    const _id = busyWeekId(a.doctorId, a.startMs);
+    const doc = docs.get(_id) ?? { _id, doctorId: a.doctorId, entries: [] };
+    doc.entries.push({
+      appointmentId: a._id,
+      startMs: a.startMs,
+      endMs: a.endMs,
+      version: a.version,
+    });
+    docs.set(_id, doc);
+    count++;
+  }
+  const weeks = db.collection<BusyWeekDocument>("busy_weeks");
+  for (const doc of docs.values()) await weeks.replaceOne({ _id: doc._id }, doc, { upsert: true });
+  return count;
+}

@@ -1,0 +1,166 @@
+/**
+ * The MongoDB busy index (src/stores/mongo/busy_index.ts) on a real FerretDB: two record stores
+ * with their own clients (as two processes would have) book one doctor's week concurrently and
+ * every booking is listed, no slot has two winners; a crashed write's pending entries are settled
+ * from the appointment after the grace period; migrate fills the index from appointments booked
+ * before it existed.
+ */
+import assert from "node:assert/strict";
+import { MongoClient } from "mongodb";
+import { SlotUnavailableError } from "../../src/errors.ts";
+import { type BusyWeekDocument, busyWeekId } from "../../src/stores/mongo/busy_index.ts";
+import { type Stored, toDocument } from "../../src/stores/mongo/documents.ts";
+import {
+  createMongoRecordStores,
+  type MongoRecordStores,
+} from "../../src/stores/mongo/record_stores.ts";
+import type { AppointmentRecord } from "../../src/stores/records.ts";
+import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
+import { appointment, id, MINUTE_MS, T0 } from "./_fixtures.ts";
+
+const GRACE_MS = 2_000;
+
+async function withServer(
+  graceMs: number,
+  fn: (server: TestMongo, open: (dbName: string) => Promise<MongoRecordStores>) => Promise<void>,
+) {
+  const server = await startFerretDb();
+  const opened: MongoRecordStores[] = [];
+  const open = async (dbName: string) => {
+    const stores = await createMongoRecordStores({
+      uri: server.uri,
+      dbName,
+      maxPoolSize: 10,
+      timeoutMs: 5_000,
+      retryWrites: true,
+      autoMigrate: true,
+      claimGraceMs: graceMs,
+    });
+    opened.push(stores);
+    return stores;
+  };
+  try {
+    await fn(server, open);
+  } finally {
+    for (const s of opened) await s.close();
+    await server.stop();
+  }
+}
+
+async function rawDb<T>(
+  server: TestMongo,
+  dbName: string,
+  fn: (db: ReturnType<MongoClient["db"]>) => Promise<T>,
+) {
+  const client = new MongoClient(server.uri);
+  try {
+    return await fn(client.db(dbName));
+  } finally {
+    await client.close();
+  }
+}
+
+const span = (a: AppointmentRecord) => ({ startMs: a.startMs, endMs: a.endMs });
+
+Deno.test("busy index: two stores booking one doctor's week at once list every booking, one winner per slot", async () => {
+  await withServer(30_000, async (server, open) => {
+    const dbName = server.database();
+    const [a, b] = [await open(dbName), await open(dbName)];
+    const doctorId = id("doc");
+    // 24 distinct slots over three days of one week, and 10 bookings racing for one more.
+    const distinct = Array.from(
+      { length: 24 },
+      (_, i) => appointment(doctorId, id("pat"), i * 180),
+    );
+    const racing = Array.from({ length: 10 }, () => appointment(doctorId, id("pat"), 24 * 180));
+    const results = await Promise.allSettled(
+      [...distinct, ...racing].map((x, i) => (i % 2 ? a : b).appointments.book(x)),
+    );
+    const won = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    for (const r of results) {
+      if (r.status === "rejected") {
+        assert.ok(r.reason instanceof SlotUnavailableError, String(r.reason));
+      }
+    }
+    assert.equal(won.length, 25, "every distinct slot and exactly one racer");
+    const fromMs = T0 - 60 * MINUTE_MS;
+    const toMs = T0 + 30 * 24 * 60 * MINUTE_MS;
+    const expected = won.map(span).sort((x, y) => x.startMs - y.startMs);
+    assert.deepEqual(await a.appointments.busy(doctorId, fromMs, toMs), expected);
+    assert.deepEqual(await b.appointments.busy(doctorId, fromMs, toMs), expected);
+    // A cancel through one store frees the time for the other at once.
+    const first = won.find((w) => w.startMs === T0)!;
+    await a.appointments.transition(first, { ...first, status: "cancelled", version: 2 });
+    assert.deepEqual(await b.appointments.busy(doctorId, fromMs, toMs), expected.slice(1));
+  });
+});
+
+Deno.test("busy index: a crashed write's pending entries are settled from the appointment after the grace", async () => {
+  await withServer(GRACE_MS, async (server, open) => {
+    const dbName = server.database();
+    const stores = await open(dbName);
+    const doctorId = id("doc");
+    const booked = await stores.appointments.book(appointment(doctorId, id("pat"), 0));
+    const pendingSinceMs = Date.now();
+    // Left by crashes: a booking that never wrote its appointment, and a move of `booked` to
+    // +120 min whose record write never happened.
+    const ghost = appointment(doctorId, id("pat"), 60);
+    const movedTo = { startMs: T0 + 120 * MINUTE_MS, endMs: T0 + 150 * MINUTE_MS };
+    await rawDb(server, dbName, async (db) => {
+      const weeks = db.collection<BusyWeekDocument>("busy_weeks");
+      const _id = busyWeekId(doctorId, T0);
+      const doc = await weeks.findOne({ _id });
+      assert.ok(doc);
+      doc.entries = doc.entries.map((e) => ({ ...e, version: 2, pendingSinceMs }));
+      doc.entries.push(
+        { appointmentId: ghost.id, ...span(ghost), version: 1, pendingSinceMs },
+        { appointmentId: booked.id, ...movedTo, version: 2, pendingSinceMs },
+      );
+      await weeks.replaceOne({ _id }, doc);
+    });
+    const range = [T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS] as const;
+    // Young pending entries may be writes in flight: they count as busy.
+    assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [
+      span(booked),
+      span(ghost),
+      movedTo,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, GRACE_MS + 200));
+    assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [span(booked)]);
+    const settled = await rawDb(
+      server,
+      dbName,
+      (db) =>
+        db.collection<BusyWeekDocument>("busy_weeks").findOne({ _id: busyWeekId(doctorId, T0) }),
+    );
+    assert.deepEqual(settled?.entries, [{ appointmentId: booked.id, ...span(booked), version: 1 }]);
+    // The ghost's time is bookable again.
+    await stores.appointments.book(appointment(doctorId, id("pat"), 60));
+  });
+});
+
+Deno.test("busy index: migrate fills it from appointments booked before it existed", async () => {
+  await withServer(GRACE_MS, async (server, open) => {
+    const dbName = server.database();
+    const doctorId = id("doc");
+    const active = appointment(doctorId, id("pat"), 0);
+    const cancelled = appointment(doctorId, id("pat"), 60, 30, { status: "cancelled" });
+    await rawDb(server, dbName, async (db) => {
+      await db.collection<Stored<AppointmentRecord>>("appointments").insertMany([
+        toDocument(active),
+        toDocument(cancelled),
+      ]);
+    });
+    const stores = await open(dbName);
+    assert.ok(
+      stores.migrations.includes(
+        "created collection busy_weeks (filled from 1 active appointments)",
+      ),
+      stores.migrations.join("\n"),
+    );
+    assert.deepEqual(
+      await stores.appointments.busy(doctorId, T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS),
+      [span(active)],
+    );
+  });
+});
