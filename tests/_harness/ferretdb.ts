@@ -1,6 +1,7 @@
 /**
  * A throw-away MongoDB-compatible server for tests: FerretDB on its SQLite backend in a fresh temp
- * dir on a free 127.0.0.1 port. `halt()` and `restart()` keep the port and the data, so tests can
+ * dir on a free 127.0.0.1 port, SQLite with `synchronous=normal` (WAL: a commit survives a process
+ * crash, fsync at checkpoints, close to MongoDB's default journal interval). `halt()` and `restart()` keep the port and the data, so tests can
  * check that a store fails fast while the server is down and recovers by itself afterwards. With `MONGODB_URI` set, the tests use that server instead; `stop()` then
  * drops every database handed out by `database()` and `restart()` is not possible.
  *
