@@ -5,10 +5,11 @@
  * Content-Security-Policy (script-src 'self', no inline script or style, nothing from a CDN).
  *
  * Files are read on first request, not at import, so start-up does not pay for 1.9 MB of browser
- * code; the large ones are gzipped once and served compressed to clients that accept it.
+ * code; the large ones are gzipped once and served compressed to clients that accept it. The
+ * package itself (CommonJS) is imported on the first request for one of its files, not at
+ * start-up (docs/BENCHMARKS.md, issue 15).
  */
 import { Hono } from "hono";
-import swaggerUiDistPath from "swagger-ui-dist/absolute-path.js";
 import type { AppEnv } from "../src/http/app_env.ts";
 
 const OWN = new URL("./docs_assets/", import.meta.url);
@@ -16,7 +17,13 @@ const OWN = new URL("./docs_assets/", import.meta.url);
 interface Asset {
   path: string;
   type: string;
-  file: () => URL | string;
+  file: () => URL | Promise<string>;
+}
+
+/** The path of one of swagger-ui-dist's files. */
+async function swaggerUiFile(name: string): Promise<string> {
+  const { default: distPath } = await import("swagger-ui-dist/absolute-path.js");
+  return `${distPath()}/${name}`;
 }
 
 const ASSETS: readonly Asset[] = [
@@ -29,12 +36,12 @@ const ASSETS: readonly Asset[] = [
   {
     path: "/docs/swagger-ui-bundle.js",
     type: "text/javascript; charset=utf-8",
-    file: () => `${swaggerUiDistPath()}/swagger-ui-bundle.js`,
+    file: () => swaggerUiFile("swagger-ui-bundle.js"),
   },
   {
     path: "/docs/swagger-ui.css",
     type: "text/css; charset=utf-8",
-    file: () => `${swaggerUiDistPath()}/swagger-ui.css`,
+    file: () => swaggerUiFile("swagger-ui.css"),
   },
 ];
 
@@ -50,7 +57,7 @@ interface Loaded {
 }
 
 async function load(asset: Asset): Promise<Loaded> {
-  const plain = await Deno.readFile(asset.file());
+  const plain = await Deno.readFile(await asset.file());
   if (plain.length <= GZIP_ABOVE_BYTES) return { plain };
   const stream = new Blob([plain]).stream().pipeThrough(new CompressionStream("gzip"));
   return { plain, gzip: new Uint8Array(await new Response(stream).arrayBuffer()) };

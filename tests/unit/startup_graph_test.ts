@@ -2,7 +2,7 @@
  * What the server loads before its first response: the modules `src/main.ts` imports statically,
  * read from `deno info --json`. Heavy parts that most processes never use stay behind a dynamic
  * `import()` (docs/BENCHMARKS.md, issue 15): the recommender's model and lexicon, the MongoDB
- * driver, the Twilio SDK and the OpenTelemetry API.
+ * driver, the Twilio SDK, the OpenTelemetry API and the Swagger UI package.
  */
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "../_harness/ports.ts";
@@ -63,4 +63,11 @@ Deno.test("src/main.ts loads MongoDB, Twilio and OpenTelemetry only when configu
     assert.deepEqual(found, [], `${pkg} is imported statically`);
   }
   assert.ok(loaded.some((s) => s.startsWith("npm:hono@") || s.startsWith("npm:/hono@")));
+});
+
+Deno.test("src/main.ts loads the Swagger UI package on the first /docs asset request", () => {
+  const found = loaded.filter((s) => s.startsWith("npm:/swagger-ui-dist@"));
+  assert.deepEqual(found, [], "swagger-ui-dist is imported statically");
+  // The module that serves /docs is in the graph, so the check above looks at the right tree.
+  assert.ok(loaded.some((s) => s.endsWith("/routes/docs_explorer.ts")));
 });
