@@ -15,6 +15,7 @@ import { bookLanguage } from "../src/ui/book_middleware.ts";
 import type { BookEnv } from "../src/ui/book_env.ts";
 import { isBookLang } from "../src/i18n/book_messages.ts";
 import type { UiEnv } from "../src/ui/ui_env.ts";
+import type { DoctorUiBackend } from "../src/ui/ui_backend.ts";
 import { staticFiles } from "../src/http/static_files.ts";
 
 const serveStatic = staticFiles(new URL("../src/rooms/static/", import.meta.url), {
@@ -36,9 +37,13 @@ function roomPageHeaders(): MiddlewareHandler {
   };
 }
 
-export function roomPageRoutes(deps: AppDeps & { rooms: RoomService }) {
+function page(props: Parameters<typeof RoomPage>[0]): string {
+  return `<!DOCTYPE html>${RoomPage(props)}`;
+}
+
+/** The room page's static files and the patient's page. */
+export function patientRoomPageRoutes() {
   const app = new Hono<UiEnv>();
-  const page = (props: Parameters<typeof RoomPage>[0]) => `<!DOCTYPE html>${RoomPage(props)}`;
 
   // Not under /room/: beside /room/:appointmentId, Hono's RegExpRouter cannot compile it and the
   // whole app falls back to the slower TrieRouter (tests/http/router_test.ts).
@@ -56,9 +61,12 @@ export function roomPageRoutes(deps: AppDeps & { rooms: RoomService }) {
     return c.html(page({ appointmentId: id, role: "patient", lang, tokenUrl }));
   });
   app.route("/", patientPage);
+  return app;
+}
 
-  const ui = deps.doctorUi;
-  if (!ui) return app;
+/** The doctor's room page and room-token request, behind the doctor UI's session. */
+export function doctorRoomPageRoutes(deps: AppDeps & { rooms: RoomService }, ui: DoctorUiBackend) {
+  const app = new Hono<UiEnv>();
   const doctorPaths = ["/doctor/appointments/:id/video", "/doctor/appointments/:id/room-token"];
   for (const path of doctorPaths) {
     app.use(path, roomPageHeaders(), uiLanguage(), requireSession(ui.sessions), csrfProtection());

@@ -23,16 +23,20 @@ import { doctorRoutes } from "../routes/doctors.ts";
 import { eventFeatureRoutes } from "../routes/event_features.ts";
 import { holdRoutes } from "../routes/holds.ts";
 import { meRoutes } from "../routes/me.ts";
-import { doctorUiRoutes } from "../routes/doctor_ui.ts";
 import { metricsRoutes, systemRoutes } from "../routes/system.ts";
-import { bookRoutes } from "../routes/book.ts";
 import { courseRoutes } from "../routes/courses.ts";
 import { recommendationRoutes } from "../routes/recommendations.ts";
 import { fhirRoutes } from "../routes/fhir.ts";
 import { completeContract } from "../routes/_contract.ts";
 import { describeFhir } from "../routes/fhir_openapi.ts";
 import { roomRoutes } from "../routes/rooms.ts";
-import { roomPageRoutes } from "../routes/room_pages.tsx";
+import {
+  BOOK_ROUTES,
+  DOCTOR_ROOM_PAGE_ROUTES,
+  DOCTOR_UI_ROUTES,
+  PATIENT_ROOM_PAGE_ROUTES,
+} from "../routes/page_route_tables.ts";
+import { lazyRoutes } from "./http/lazy_routes.ts";
 
 export interface AppOptions {
   /** The socket peer address of a raw request (from the connection info in main.ts). */
@@ -124,13 +128,35 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route("/", eventFeatureRoutes(deps));
   app.route("/", meRoutes(deps));
   app.route("/", twilioStatusRoutes(deps));
-  if (deps.rooms) {
+  // The pages are imported on their first request (src/http/lazy_routes.ts).
+  const roomPages = () => import("../routes/room_pages.tsx");
+  const { doctorUi, rooms } = deps;
+  if (rooms) {
     // Before the doctor UI: its catch-all would answer /doctor/appointments/:id/video first.
-    app.route("/", roomRoutes({ ...deps, rooms: deps.rooms }));
-    app.route("/", roomPageRoutes({ ...deps, rooms: deps.rooms }));
+    app.route("/", roomRoutes({ ...deps, rooms }));
+    lazyRoutes(
+      app,
+      PATIENT_ROOM_PAGE_ROUTES,
+      async () => (await roomPages()).patientRoomPageRoutes(),
+    );
+    if (doctorUi) {
+      lazyRoutes(
+        app,
+        DOCTOR_ROOM_PAGE_ROUTES,
+        async () => (await roomPages()).doctorRoomPageRoutes({ ...deps, rooms }, doctorUi),
+      );
+    }
   }
-  app.route("/", doctorUiRoutes(deps));
-  app.route("/", bookRoutes(deps));
+  if (doctorUi) {
+    lazyRoutes(
+      app,
+      DOCTOR_UI_ROUTES,
+      async () => (await import("../routes/doctor_ui.ts")).doctorUiRoutes(deps),
+    );
+  }
+  if (deps.bookSessions) {
+    lazyRoutes(app, BOOK_ROUTES, async () => (await import("../routes/book.ts")).bookRoutes(deps));
+  }
   if (deps.courses) app.route("/", courseRoutes({ ...deps, courses: deps.courses }));
   if (deps.prakriti) app.route("/", recommendationRoutes({ ...deps, prakriti: deps.prakriti }));
   // FHIR R4 (issue #10): OperationOutcome errors and its own CapabilityStatement.

@@ -2,7 +2,8 @@
  * What the server loads before its first response: the modules `src/main.ts` imports statically,
  * read from `deno info --json`. Heavy parts that most processes never use stay behind a dynamic
  * `import()` (docs/BENCHMARKS.md, issue 15): the recommender's model and lexicon, the MongoDB
- * driver, the Twilio SDK, the OpenTelemetry API and the Swagger UI package.
+ * driver, the Twilio SDK, the OpenTelemetry API, the Swagger UI package, and the pages (doctor UI,
+ * booking pages, room pages), whose routes src/app.ts declares up front (src/http/lazy_routes.ts).
  */
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "../_harness/ports.ts";
@@ -70,4 +71,13 @@ Deno.test("src/main.ts loads the Swagger UI package on the first /docs asset req
   assert.deepEqual(found, [], "swagger-ui-dist is imported statically");
   // The module that serves /docs is in the graph, so the check above looks at the right tree.
   assert.ok(loaded.some((s) => s.endsWith("/routes/docs_explorer.ts")));
+});
+
+Deno.test("src/main.ts loads the doctor UI, booking and room pages on their first request", () => {
+  for (const page of ["routes/doctor_ui.ts", "routes/book.ts", "routes/room_pages.tsx"]) {
+    const found = loaded.filter((s) => s.endsWith(`/${page}`));
+    assert.deepEqual(found, [], `${page} is imported statically`);
+  }
+  // Their route tables are loaded, so the check above looks at the right tree.
+  assert.ok(loaded.some((s) => s.endsWith("/routes/page_route_tables.ts")));
 });

@@ -1,0 +1,103 @@
+/**
+ * The pages src/app.ts mounts lazily (src/http/lazy_routes.ts): every declared route table is what
+ * its sub-app really adds, the pages answer their first request, labelled by a route pattern,
+ * and the mechanism runs the sub-app's handlers on the app's context, keeps the sub-app's error
+ * handler, retries a failed load and refuses a table that does not match.
+ */
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { lazyRoutes, routeTableOf } from "../../src/http/lazy_routes.ts";
+import { bookRoutes } from "../../routes/book.ts";
+import { doctorUiRoutes } from "../../routes/doctor_ui.ts";
+import { doctorRoomPageRoutes, patientRoomPageRoutes } from "../../routes/room_pages.tsx";
+import {
+  BOOK_ROUTES,
+  DOCTOR_ROOM_PAGE_ROUTES,
+  DOCTOR_UI_ROUTES,
+  PATIENT_ROOM_PAGE_ROUTES,
+  type RouteTable,
+} from "../../routes/page_route_tables.ts";
+import { startApp } from "../_harness/app.ts";
+
+Deno.test("page_route_tables.ts lists the routes each page sub-app adds, in order", async () => {
+  await using app = await startApp();
+  const deps = app.runtime.deps;
+  assert.ok(deps.rooms && deps.doctorUi);
+  const withRooms = { ...deps, rooms: deps.rooms };
+  const cases: [string, RouteTable, [string, string][]][] = [
+    ["DOCTOR_UI_ROUTES", DOCTOR_UI_ROUTES, routeTableOf(doctorUiRoutes(deps))],
+    ["BOOK_ROUTES", BOOK_ROUTES, routeTableOf(bookRoutes(deps))],
+    ["PATIENT_ROOM_PAGE_ROUTES", PATIENT_ROOM_PAGE_ROUTES, routeTableOf(patientRoomPageRoutes())],
+    [
+      "DOCTOR_ROOM_PAGE_ROUTES",
+      DOCTOR_ROOM_PAGE_ROUTES,
+      routeTableOf(doctorRoomPageRoutes(withRooms, deps.doctorUi)),
+    ],
+  ];
+  for (const [name, declared, actual] of cases) {
+    assert.ok(actual.length > 3, `${name}: the sub-app has only ${actual.length} routes`);
+    assert.deepEqual(
+      declared,
+      actual,
+      `${name} is out of date; the sub-app adds:\n${JSON.stringify(actual)}`,
+    );
+  }
+});
+
+Deno.test("lazily mounted pages answer their first request, labelled by their route pattern", async () => {
+  await using app = await startApp();
+  for (const path of ["/doctor/login", "/book", "/room-static/room.css"]) {
+    const res = await app.fetch(new Request(`http://vaidya.test${path}`));
+    assert.equal(res.status, 200, path);
+    await res.body?.cancel();
+  }
+  const metrics = await (await app.fetch(new Request("http://vaidya.test/metrics"))).text();
+  // The last route matched names the request, as with app.route(): the pages' catch-alls.
+  for (const route of ["/doctor/\\*", "/book/\\*", "/room-static/:name"]) {
+    assert.match(
+      metrics,
+      new RegExp(`vaidya_http_request_duration_seconds_count\\{[^}]*route="${route}"`),
+      route,
+    );
+  }
+});
+
+Deno.test("lazyRoutes() runs the sub-app on the app's context, once loaded", async () => {
+  const sub = new Hono<{ Variables: { who: string } }>();
+  sub.onError((err, c) => c.text(`page error: ${err.message}`, 500));
+  sub.get("/p/:id", (c) => c.text(`${c.get("who")} ${c.req.param("id")}`));
+  sub.get("/p/:id/boom", () => {
+    throw new Error("boom");
+  });
+  let loads = 0;
+  const app = new Hono<{ Variables: { who: string } }>();
+  app.onError((err, c) => c.text(`app error: ${err.message}`, 500));
+  app.use("*", async (c, next) => {
+    c.set("who", "outer");
+    await next();
+  });
+  lazyRoutes(app, [["GET", "/p/:id"], ["GET", "/p/:id/boom"]], () => {
+    loads++;
+    return loads === 1 ? Promise.reject(new Error("not loaded")) : Promise.resolve(sub);
+  });
+
+  const first = await app.request("/p/1");
+  assert.equal(first.status, 500);
+  assert.equal(await first.text(), "app error: not loaded");
+  assert.equal(await (await app.request("/p/2")).text(), "outer 2");
+  assert.equal(await (await app.request("/p/3/boom")).text(), "page error: boom");
+  assert.equal((await app.request("/q")).status, 404);
+  assert.equal(loads, 2, "a successful load is kept");
+  assert.deepEqual(app.routes.slice(1).map((r) => [r.method, r.path]), routeTableOf(sub));
+});
+
+Deno.test("lazyRoutes() refuses a sub-app whose routes differ from the declared table", async () => {
+  const sub = new Hono();
+  sub.get("/p/:id", (c) => c.text("page"));
+  const app = new Hono();
+  app.onError((err, c) => c.text(err.message, 500));
+  lazyRoutes(app, [["POST", "/p/:id"]], () => Promise.resolve(sub));
+  const res = await app.request("/p/1", { method: "POST" });
+  assert.equal(res.status, 500);
+  assert.match(await res.text(), /entry 0 is declared as POST \/p\/:id but the sub-app has GET/);
+});
