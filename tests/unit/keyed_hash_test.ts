@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { createKeyedHash, hmacKey, hmacSha256 } from "../../src/crypto/keyed_hash.ts";
+import {
+  createKeyedHash,
+  hmacKey,
+  hmacSha256,
+  sha256Base64Url,
+} from "../../src/crypto/keyed_hash.ts";
 import { base64ToBytes, bytesToBase64Url } from "../../src/crypto/encoding.ts";
 
 Deno.test("createKeyedHash() gives the same HMAC-SHA256 as WebCrypto, so stored indexes still match", async () => {
@@ -22,4 +27,13 @@ Deno.test("createKeyedHash() gives the same HMAC-SHA256 as WebCrypto, so stored 
   }
   assert.notEqual(await keyed.hash("phone", "x"), await keyed.hash("refresh", "x"));
   await assert.rejects(createKeyedHash(btoa("short")), /at least 32 bytes/);
+});
+
+Deno.test("sha256Base64Url() gives WebCrypto's SHA-256, base64url without padding", async () => {
+  for (const text of ['{"doctorId":"doc_1"}', "नमस्ते ü", ""]) {
+    const expected = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+    );
+    assert.equal(await sha256Base64Url(text), bytesToBase64Url(expected));
+  }
 });
