@@ -154,7 +154,7 @@ Deno.test("busy index: migrate fills it from appointments booked before it exist
     const stores = await open(dbName);
     assert.ok(
       stores.migrations.includes(
-        "created collection busy_weeks (filled from 1 active appointments)",
+        "created collection busy_weeks (filled with 1 entries)",
       ),
       stores.migrations.join("\n"),
     );

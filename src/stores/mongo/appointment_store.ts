@@ -17,7 +17,7 @@ import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
 import { type AppointmentRecord, cellsOf, isActive } from "../records.ts";
 import { type BusyIndex, createBusyIndex, type IndexedState } from "./busy_index.ts";
 import { type ClaimGuard, claimId, createClaimGuard, type HeldClaims } from "./claims.ts";
-import { createLocks } from "./locks.ts";
+import type { Locks } from "./locks.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
@@ -65,6 +65,7 @@ export interface MongoAppointmentStoreOptions {
   claimGraceMs: number;
   /** A sharded cluster: reads by id carry `doctorId` so they reach one shard. */
   sharded: boolean;
+  locks: Locks;
 }
 
 export function createMongoAppointmentStore(
@@ -73,11 +74,7 @@ export function createMongoAppointmentStore(
 ): AppointmentStore {
   const appointments = db.collection<AppointmentDocument>("appointments");
   const guard: ClaimGuard = createClaimGuard(db, options.claimGraceMs);
-  const locks = createLocks(db, {
-    leaseMs: options.claimGraceMs / 2,
-    waitMs: options.claimGraceMs / 2,
-  });
-  const index: BusyIndex = createBusyIndex(db, locks, {
+  const index: BusyIndex = createBusyIndex(db, options.locks, {
     graceMs: options.claimGraceMs,
     async current(id) {
       const doc = await findDocument(id);

@@ -1,6 +1,8 @@
 /**
- * Doctors in MongoDB (`doctors` collection): the phone blind index is unique (see migrate.ts),
- * updates compare-and-set on `version`, and search filters by specialization, language and city
+ * Doctors in MongoDB (`doctors` collection): the phone blind index is unique (see migrate.ts) and
+ * found through `phones` pointers read by `_id` (phone_pointers.ts), updates check `version` under
+ * the doctor's lock (a filter on `{_id, version}` is a scan on FerretDB, and FerretDB does not apply
+ * it atomically either), and search filters by specialization, language and city
  * (case-insensitive, like the KV adapter: documents carry lower-cased copies under `search`, which
  * are indexed) plus a case-insensitive name substring, ordered by `_id`.
  */
@@ -11,6 +13,8 @@ import type { DoctorRecord } from "../records.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { escapeRegex, fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
+import type { Locks } from "./locks.ts";
+import { createPhonePointers } from "./phone_pointers.ts";
 
 export type DoctorDocument = Stored<DoctorRecord> & {
   search?: { specializations: string[]; languages: string[]; city: string };
@@ -37,18 +41,31 @@ function doctorExists(): ConflictError {
   return new ConflictError("doctor_exists", "A doctor with this phone number already exists");
 }
 
-export function createMongoDoctorStore(db: Db): DoctorStore {
+export function createMongoDoctorStore(db: Db, locks: Locks): DoctorStore {
   const doctors = db.collection<DoctorDocument>("doctors");
+  const pointers = createPhonePointers(db, "doctor");
 
   async function get(id: string) {
     const doc = await doctors.findOne({ _id: id });
     return doc ? fromDoctorDocument(doc) : null;
   }
 
+  const holds = (phoneIndex: string) => async (id: string) =>
+    (await get(id))?.phoneIndex === phoneIndex;
+
+  function versionConflict(id: string): ConflictError {
+    return new ConflictError(
+      "version_conflict",
+      `Doctor ${id} changed since it was read; reload and try again`,
+    );
+  }
+
   return {
     get,
 
     async create(doctor) {
+      const pointed = await pointers.point(doctor.phoneIndex, doctor.id, holds(doctor.phoneIndex));
+      if (pointed === "taken") throw doctorExists();
       try {
         await doctors.insertOne(toDoctorDocument(doctor));
       } catch (err) {
@@ -57,29 +74,37 @@ export function createMongoDoctorStore(db: Db): DoctorStore {
       }
     },
 
-    async update(next) {
-      let matched: number;
-      try {
-        const res = await doctors.replaceOne(
-          { _id: next.id, version: next.version - 1 },
-          toDoctorDocument(next),
-        );
-        matched = res.matchedCount;
-      } catch (err) {
-        if (isDuplicateKey(err)) throw doctorExists();
-        throw err;
-      }
-      if (matched === 0) {
-        throw new ConflictError(
-          "version_conflict",
-          `Doctor ${next.id} changed since it was read; reload and try again`,
-        );
-      }
+    update(next) {
+      return locks.withLock(`doctor:${next.id}`, async () => {
+        const current = await get(next.id);
+        if (!current || current.version !== next.version - 1) throw versionConflict(next.id);
+        const moved = current.phoneIndex !== next.phoneIndex;
+        if (
+          moved &&
+          await pointers.point(next.phoneIndex, next.id, holds(next.phoneIndex)) === "taken"
+        ) {
+          throw doctorExists();
+        }
+        try {
+          await doctors.replaceOne({ _id: next.id }, toDoctorDocument(next));
+        } catch (err) {
+          if (isDuplicateKey(err)) throw doctorExists();
+          throw err;
+        }
+        if (moved) await pointers.drop(current.phoneIndex, next.id);
+      });
     },
 
     async findByPhoneIndex(phoneIndex) {
+      const id = await pointers.find(phoneIndex);
+      if (id === null) return null;
+      const pointed = await get(id);
+      if (pointed?.phoneIndex === phoneIndex) return pointed;
+      // A crash or a race left the pointer on another record: the unique index decides.
       const doc = await doctors.findOne({ phoneIndex });
-      return doc ? fromDoctorDocument(doc) : null;
+      if (!doc) return null;
+      await pointers.repoint(phoneIndex, id, doc._id);
+      return fromDoctorDocument(doc);
     },
 
     async search(filter, limit, cursor) {

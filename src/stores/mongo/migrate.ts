@@ -2,11 +2,13 @@
  * Creates the records collections and their indexes, idempotently: safe to run at every start and
  * from several instances at once. Uses only what FerretDB also supports (plain and unique indexes;
  * no partial, sparse or TTL indexes). Returns one line per collection and index saying what it did.
- * Creating `busy_weeks` fills it from the appointments already booked (busy_index.ts).
+ * Creating `busy_weeks` or `phones` fills it from the records already there (busy_index.ts,
+ * phone_pointers.ts).
  */
 import type { Db, IndexSpecification } from "mongodb";
 import { MongoServerError } from "mongodb";
 import { backfillBusyWeeks } from "./busy_index.ts";
+import { backfillPhonePointers } from "./phone_pointers.ts";
 
 interface IndexPlan {
   collection: string;
@@ -14,7 +16,21 @@ interface IndexPlan {
   unique?: boolean;
 }
 
-const COLLECTIONS = ["doctors", "patients", "appointments", "claims", "busy_weeks", "locks"];
+const COLLECTIONS = [
+  "doctors",
+  "patients",
+  "appointments",
+  "claims",
+  "busy_weeks",
+  "locks",
+  "phones",
+];
+
+/** What a new collection is filled from, when records predate it. */
+const BACKFILLS: Record<string, (db: Db) => Promise<number>> = {
+  busy_weeks: backfillBusyWeeks,
+  phones: backfillPhonePointers,
+};
 
 const INDEXES: IndexPlan[] = [
   { collection: "doctors", key: { "search.specializations": 1 } },
@@ -47,9 +63,8 @@ export async function migrate(db: Db): Promise<string[]> {
     }
     try {
       await db.createCollection(name);
-      const filled = name === "busy_weeks"
-        ? ` (filled from ${await backfillBusyWeeks(db)} active appointments)`
-        : "";
+      const backfill = BACKFILLS[name];
+      const filled = backfill ? ` (filled with ${await backfill(db)} entries)` : "";
       lines.push(`created collection ${name}${filled}`);
     } catch (err) {
       // Another instance migrating at the same moment created it first.

@@ -15,6 +15,7 @@ import {
 } from "./connect.ts";
 import { createMongoDoctorStore } from "./doctor_store.ts";
 import { guarded, guardStore } from "./driver_errors.ts";
+import { createLocks } from "./locks.ts";
 import { migrate } from "./migrate.ts";
 import { createMongoPatientStore } from "./patient_store.ts";
 
@@ -51,13 +52,16 @@ export async function createMongoRecordStores(
     const db = client.db(options.dbName);
     const capabilities = await guarded(() => detectCapabilities(db));
     const migrations = options.autoMigrate ? await guarded(() => migrate(db)) : [];
+    // A holder must finish within the lease: the claims' writer lease, half the grace.
+    const locks = createLocks(db, { leaseMs: claimGraceMs / 2, waitMs: claimGraceMs / 2 });
     return {
-      doctors: guardStore(createMongoDoctorStore(db)),
-      patients: guardStore(createMongoPatientStore(db)),
+      doctors: guardStore(createMongoDoctorStore(db, locks)),
+      patients: guardStore(createMongoPatientStore(db, locks)),
       appointments: guardStore(
         createMongoAppointmentStore(db, {
           claimGraceMs,
           sharded: capabilities.topology === "sharded",
+          locks,
         }),
       ),
       capabilities,

@@ -1,0 +1,101 @@
+/**
+ * Phone blind index → record id, read by `_id`: collection `phones`, one document per kind and
+ * phone, `_id: "<kind>:<phoneIndex>"`, `{recordId}`. FerretDB finds a document through an index
+ * only for a filter that is exactly `{_id: <string>}` and scans the whole collection for
+ * `{phoneIndex}` (docs/BENCHMARKS.md), and every sign-in looks a phone up.
+ *
+ * A pointer only finds a record; the unique `phoneIndex` index on the records stays the guard
+ * against two records with one phone. Writers point the phone at their record before writing the
+ * phone into it, so a record holding a phone always has that phone's pointer document. A pointer
+ * can still name the wrong record (a crash before the record write, two writers racing for one
+ * phone): a reader trusts it only if the record it names holds the phone, and otherwise asks the
+ * records' own index once and points the phone at what that finds.
+ */
+import type { Db } from "mongodb";
+import { ServiceUnavailableError } from "../../errors.ts";
+import { isDuplicateKey } from "./driver_errors.ts";
+
+export interface PhonePointerDocument {
+  _id: string;
+  recordId: string;
+}
+
+export type PhoneKind = "doctor" | "patient";
+
+export interface PhonePointers {
+  /** The record id the phone points at, or null if no record was ever given this phone. */
+  find(phoneIndex: string): Promise<string | null>;
+  /**
+   * Points the phone at `recordId` unless a record that `holds` it owns it ("taken"). Call before
+   * writing the phone into the record.
+   */
+  point(
+    phoneIndex: string,
+    recordId: string,
+    holds: (recordId: string) => Promise<boolean>,
+  ): Promise<"pointed" | "taken">;
+  /** Moves the pointer from `from` (a record that does not hold the phone) to `to`. */
+  repoint(phoneIndex: string, from: string, to: string): Promise<void>;
+  /** Deletes the pointer if it still names `recordId` (the record no longer has this phone). */
+  drop(phoneIndex: string, recordId: string): Promise<void>;
+}
+
+export function createPhonePointers(db: Db, kind: PhoneKind): PhonePointers {
+  const phones = db.collection<PhonePointerDocument>("phones");
+  const key = (phoneIndex: string) => `${kind}:${phoneIndex}`;
+
+  async function repoint(phoneIndex: string, from: string, to: string) {
+    // Filtered by the old id too: a scan on FerretDB, but only after a crash or a race.
+    await phones.replaceOne({ _id: key(phoneIndex), recordId: from }, { recordId: to });
+  }
+
+  return {
+    repoint,
+
+    async find(phoneIndex) {
+      const doc = await phones.findOne({ _id: key(phoneIndex) });
+      return doc?.recordId ?? null;
+    },
+
+    async point(phoneIndex, recordId, holds) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          await phones.insertOne({ _id: key(phoneIndex), recordId });
+          return "pointed";
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+        const current = await phones.findOne({ _id: key(phoneIndex) });
+        if (!current) continue;
+        if (current.recordId === recordId) return "pointed";
+        if (await holds(current.recordId)) return "taken";
+        await repoint(phoneIndex, current.recordId, recordId);
+      }
+      throw new ServiceUnavailableError(
+        `Could not point a ${kind} phone at ${recordId}; try again`,
+      );
+    },
+
+    async drop(phoneIndex, recordId) {
+      await phones.deleteOne({ _id: key(phoneIndex), recordId });
+    },
+  };
+}
+
+/** Fills `phones` from the records' phone indexes; run when migrate.ts creates the collection. */
+export async function backfillPhonePointers(db: Db): Promise<number> {
+  const phones = db.collection<PhonePointerDocument>("phones");
+  let count = 0;
+  for (const [collection, kind] of [["doctors", "doctor"], ["patients", "patient"]] as const) {
+    const records = db.collection<{ _id: string; phoneIndex?: string }>(collection)
+      .find({}, { projection: { phoneIndex: 1 } });
+    for await (const r of records) {
+      // Erased patients carry a per-patient placeholder ("none:<id>"), not a phone.
+      if (!r.phoneIndex || r.phoneIndex.includes(":")) continue;
+      const _id = `${kind}:${r.phoneIndex}`;
+      await phones.replaceOne({ _id }, { recordId: r._id }, { upsert: true });
+      count++;
+    }
+  }
+  return count;
+}
