@@ -1,11 +1,45 @@
 /** Shared pieces for declaring routes: problem responses and JSON bodies in OpenAPI terms. */
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../src/http/app_env.ts";
 import { ProblemSchema } from "../src/http/schemas.ts";
 import { validationHook } from "../src/http/validation.ts";
+import { validatedOncePerUrl, type ValidationResultHook } from "../src/http/url_validation.ts";
 
+/**
+ * A router for the app's routes. A GET route's path parameters and query are validated by its
+ * zod schemas once per distinct URL (src/http/url_validation.ts) instead of by a validator per
+ * target per request; the route is documented exactly as declared.
+ */
 export function router(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const declare = app.openapi;
+  type Declare = typeof declare;
+  app.openapi =
+    ((route: RouteConfig, handler: Parameters<Declare>[1], hook?: Parameters<Declare>[2]) => {
+      const { query, params } = route.request ?? {};
+      if (route.method !== "get" || route.hide || (!query && !params)) {
+        return declare(route, handler, hook);
+      }
+      const { middleware, hide: _, ...documented } = route;
+      app.openAPIRegistry.registerPath(documented);
+      return declare(
+        {
+          ...route,
+          hide: true,
+          request: { ...route.request, query: undefined, params: undefined },
+          middleware: [
+            ...(Array.isArray(middleware) ? middleware : middleware ? [middleware] : []),
+            validatedOncePerUrl(
+              { query, params },
+              (hook as ValidationResultHook | undefined) ?? validationHook,
+            ),
+          ],
+        },
+        handler,
+        hook,
+      );
+    }) as typeof declare;
+  return app;
 }
 
 export function jsonBody<T extends z.ZodType>(schema: T) {

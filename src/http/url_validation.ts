@@ -1,0 +1,79 @@
+/**
+ * Validation of a GET route's path parameters and query once per distinct URL: the route's own
+ * zod schemas judge a URL the first time it is seen, and its validated values are reused while
+ * it stays among the last `MAX_URLS` that passed. A GET's path and query are all its input, and
+ * the schemas are pure, so the same URL always validates to the same values. What a miss does is
+ * what `@hono/zod-validator` does (same input object, same hook, same 400 without a hook); a
+ * failure is never kept. Zod's two validators were ~16% of a slot listing's CPU (docs/BENCHMARKS.md,
+ * issue 15). The values are frozen: one request cannot change what the next one is handed.
+ */
+import type { z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "./app_env.ts";
+
+/** The hook `OpenAPIHono` calls with a validation result (ours: validation.ts). */
+export type ValidationResultHook = (
+  result: { success: boolean; data?: unknown; error?: z.ZodError; target: string },
+  // deno-lint-ignore no-explicit-any -- the hook type of @hono/zod-openapi, any route's context
+  c: Context<any, any, any>,
+) => unknown;
+
+interface Validated {
+  query?: unknown;
+  param?: unknown;
+}
+
+/** Distinct URLs remembered per route; the oldest goes first. */
+const MAX_URLS = 1_024;
+
+export function validatedOncePerUrl(
+  schemas: { query?: z.ZodType; params?: z.ZodType },
+  hook: ValidationResultHook,
+): MiddlewareHandler<AppEnv> {
+  if (!schemas.query && !schemas.params) {
+    throw new TypeError("validatedOncePerUrl: give a query or a params schema");
+  }
+  const seen = new Map<string, Validated>();
+
+  /** The values, or the response the hook (or zod-validator's rule) answers with. */
+  async function validate(c: Context<AppEnv>): Promise<Validated | Response> {
+    const out: Validated = {};
+    const targets = [
+      // The order of @hono/zod-openapi: the query's errors are reported before the path's.
+      ["query", schemas.query, () => queryObject(c)],
+      ["param", schemas.params, () => c.req.param()],
+    ] as const;
+    for (const [target, schema, read] of targets) {
+      if (!schema) continue;
+      const data = read();
+      const result = await schema.safeParseAsync(data);
+      const answer = await hook({ data, ...result, target }, c);
+      if (answer instanceof Response) return answer;
+      if (!result.success) return c.json(result, 400);
+      out[target] = Object.freeze(result.data);
+    }
+    return out;
+  }
+
+  return async function validatedOncePerUrlMiddleware(c, next) {
+    const url = c.req.url;
+    let values = seen.get(url);
+    if (values === undefined) {
+      const validated = await validate(c);
+      if (validated instanceof Response) return validated;
+      values = validated;
+      if (seen.size >= MAX_URLS) seen.delete(seen.keys().next().value!);
+      seen.set(url, values);
+    }
+    if (schemas.query) c.req.addValidatedData("query", values.query as object);
+    if (schemas.params) c.req.addValidatedData("param", values.param as object);
+    await next();
+  };
+}
+
+/** The query as Hono's validator hands it to zod: a repeated name becomes an array. */
+function queryObject(c: Context<AppEnv>): Record<string, string | string[]> {
+  return Object.fromEntries(
+    Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
+  );
+}
