@@ -69,8 +69,17 @@ export interface BookingDeps {
 }
 
 const HOUR_MS = 3_600_000;
-/** Longest reuse of a computed listing under unchanged versions (time-driven changes only). */
-const LISTING_REUSE_MS = 1_000;
+const DAY_MS = 86_400_000;
+/**
+ * Longest reuse of a computed listing under unchanged versions when its days reach past the
+ * booking horizon: as the horizon moves, new slots enter at instants the listing does not track.
+ */
+const LISTING_REUSE_AT_HORIZON_MS = 1_000;
+/**
+ * Longest reuse of a computed listing under unchanged versions otherwise: every change that time
+ * alone makes is then bounded exactly (below); this only caps what an oversight could cost.
+ */
+const LISTING_REUSE_MS = 60_000;
 
 /** What a patient may add when confirming a hold. */
 export interface ConfirmDetails {
@@ -151,8 +160,11 @@ export function createBookingService(deps: BookingDeps) {
           busy,
         });
         // What time alone changes: the first slot falls inside the minimum notice, a hold lapses,
-        // a new day enters the horizon. The last is bounded by LISTING_REUSE_MS.
-        let validUntilMs = nowMs + LISTING_REUSE_MS;
+        // a slot enters the horizon. The last cannot happen while the listed days (with the day
+        // of slack above) end before the horizon, which only moves later.
+        const horizonMs = nowMs + doctor.schedule.horizonDays * DAY_MS;
+        let validUntilMs = nowMs +
+          (toMs <= horizonMs ? LISTING_REUSE_MS : LISTING_REUSE_AT_HORIZON_MS);
         if (slots.length > 0) {
           const noticeMs = Math.max(0, doctor.schedule.minNoticeMinutes) * 60_000;
           validUntilMs = Math.min(validUntilMs, slots[0].startMs - noticeMs);
