@@ -3,7 +3,8 @@
  * claims the cells, then inserts the appointment; `transition` claims the new cells, compare-and-sets
  * the appointment on `version`, then releases the old cells. Each step that fails for sure undoes
  * only its own claims; a step that fails ambiguously (network) leaves them for orphan healing, never
- * an appointment without claims. Every list query carries `doctorId` or `patientId`.
+ * an appointment without claims. Every list query carries `doctorId` or `patientId`. Busy time is
+ * read from busy_index.ts, and the relay finds documents holding events through event_marks.ts.
  *
  * Reads by id filter on `_id` alone and check the doctor in code, except on a sharded cluster,
  * where `doctorId` (part of the shard key) routes them to one shard: FerretDB looks a document up
@@ -16,6 +17,7 @@ import type { Interval } from "../../domain/slots.ts";
 import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
 import { type AppointmentRecord, cellsOf, isActive } from "../records.ts";
 import { type BusyIndex, createBusyIndex, type IndexedState } from "./busy_index.ts";
+import { createEventMarks } from "./event_marks.ts";
 import { type ClaimGuard, claimId, createClaimGuard, type HeldClaims } from "./claims.ts";
 import type { Locks } from "./locks.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
@@ -74,6 +76,7 @@ export function createMongoAppointmentStore(
 ): AppointmentStore {
   const appointments = db.collection<AppointmentDocument>("appointments");
   const guard: ClaimGuard = createClaimGuard(db, options.claimGraceMs);
+  const marks = createEventMarks(db);
   const index: BusyIndex = createBusyIndex(db, options.locks, {
     graceMs: options.claimGraceMs,
     async current(id) {
@@ -177,6 +180,7 @@ export function createMongoAppointmentStore(
           e.event.data.appointmentId === a.id || (!e.event.data.appointmentId && a.id === first)
         );
         try {
+          if (own.length > 0) await marks.mark(a.id);
           await appointments.insertOne(toStored(a, own));
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
@@ -187,11 +191,18 @@ export function createMongoAppointmentStore(
     },
 
     async pendingEvents(limit) {
-      const docs = await appointments.find(
-        { "pendingEvents.0": { $exists: true } },
-        { projection: { _id: 1, pendingEvents: 1 } },
-      ).limit(limit).toArray();
-      return docs.map((d) => ({ appointmentId: d._id, envelopes: d.pendingEvents ?? [] }));
+      const found = await Promise.all((await marks.list(limit)).map(async (mark) => {
+        const doc = await appointments.findOne(
+          { _id: mark._id },
+          { projection: { pendingEvents: 1 } },
+        );
+        if (doc?.pendingEvents?.length) {
+          return { appointmentId: mark._id, envelopes: doc.pendingEvents };
+        }
+        await marks.drop(mark);
+        return null;
+      }));
+      return found.filter((f) => f !== null);
     },
 
     async clearPendingEvents(appointmentId, eventIds) {
@@ -227,6 +238,7 @@ export function createMongoAppointmentStore(
       const touched = touchedBy(stateOf(appointment));
       await beginOrRollback([held], appointment, touched);
       try {
+        if (outbox.length > 0) await marks.mark(appointment.id);
         await appointments.insertOne(toStored(appointment, outbox));
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
@@ -265,6 +277,7 @@ export function createMongoAppointmentStore(
       const touched = touchedBy(stateOf(stored), stateOf(next));
       // After a version conflict below these stay pending until busy() settles them (grace).
       await beginOrRollback([held], next, touched);
+      if (pending.length > 0) await marks.mark(next.id);
       const res = await appointments.replaceOne(
         { _id: prev.id, doctorId: prev.doctorId, version: prev.version },
         toStored(next, pending),

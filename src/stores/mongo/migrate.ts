@@ -2,12 +2,13 @@
  * Creates the records collections and their indexes, idempotently: safe to run at every start and
  * from several instances at once. Uses only what FerretDB also supports (plain and unique indexes;
  * no partial, sparse or TTL indexes). Returns one line per collection and index saying what it did.
- * Creating `busy_weeks` or `phones` fills it from the records already there (busy_index.ts,
- * phone_pointers.ts).
+ * Creating `busy_weeks`, `phones` or `event_marks` fills it from the records already there
+ * (busy_index.ts, phone_pointers.ts, event_marks.ts).
  */
 import type { Db, IndexSpecification } from "mongodb";
 import { MongoServerError } from "mongodb";
 import { backfillBusyWeeks } from "./busy_index.ts";
+import { backfillEventMarks } from "./event_marks.ts";
 import { backfillPhonePointers } from "./phone_pointers.ts";
 
 interface IndexPlan {
@@ -24,12 +25,14 @@ const COLLECTIONS = [
   "busy_weeks",
   "locks",
   "phones",
+  "event_marks",
 ];
 
 /** What a new collection is filled from, when records predate it. */
 const BACKFILLS: Record<string, (db: Db) => Promise<number>> = {
   busy_weeks: backfillBusyWeeks,
   phones: backfillPhonePointers,
+  event_marks: backfillEventMarks,
 };
 
 const INDEXES: IndexPlan[] = [

@@ -1,0 +1,56 @@
+/**
+ * Which appointments carry events the relay has not moved yet, found without scanning the
+ * appointments (a query on `pendingEvents` reads every document on FerretDB, and the relay asks
+ * after every commit). Collection `event_marks`: `{_id: appointmentId, token}`, one per appointment
+ * whose document may hold pending events. A writer sets a fresh token before writing events into
+ * the document; the relay lists the marks (only pending ones exist, so that scan stays small), reads
+ * each appointment by `_id`, and deletes a mark only if the document has no events left and the
+ * token is still the one it read, so a mark a writer set meanwhile survives.
+ */
+import type { Db } from "mongodb";
+import type { EventEnvelope } from "../../events/event_types.ts";
+
+export interface EventMarkDocument {
+  _id: string;
+  token: string;
+}
+
+export interface EventMarks {
+  /** Call before writing events into the appointment's document. */
+  mark(appointmentId: string): Promise<void>;
+  list(limit: number): Promise<EventMarkDocument[]>;
+  /** Deletes the mark if its token is still `token` (no write marked it since it was listed). */
+  drop(mark: EventMarkDocument): Promise<void>;
+}
+
+export function createEventMarks(db: Db): EventMarks {
+  const marks = db.collection<EventMarkDocument>("event_marks");
+  return {
+    async mark(appointmentId) {
+      await marks.replaceOne(
+        { _id: appointmentId },
+        { token: crypto.randomUUID() },
+        { upsert: true },
+      );
+    },
+    list(limit) {
+      return marks.find({}).limit(limit).toArray();
+    },
+    async drop(mark) {
+      await marks.deleteOne({ _id: mark._id, token: mark.token });
+    },
+  };
+}
+
+/** Marks the appointments that hold events already; run when migrate.ts creates the collection. */
+export async function backfillEventMarks(db: Db): Promise<number> {
+  const marks = createEventMarks(db);
+  let count = 0;
+  const pending = db.collection<{ _id: string; pendingEvents?: EventEnvelope[] }>("appointments")
+    .find({ "pendingEvents.0": { $exists: true } }, { projection: { _id: 1 } });
+  for await (const a of pending) {
+    await marks.mark(a._id);
+    count++;
+  }
+  return count;
+}
