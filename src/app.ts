@@ -4,13 +4,11 @@
  */
 import { twilioStatusRoutes } from "../routes/twilio_status.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps } from "./app_deps.ts";
 import type { AppEnv } from "./http/app_env.ts";
-import { payloadTooLarge } from "./http/guards.ts";
-import { jsonOnly } from "./http/guards.ts";
+import { jsonBodies } from "./http/guards.ts";
 import { createAllowedMethods } from "./http/allowed_methods.ts";
 import { createErrorHandler, problemResponse } from "./http/problem.ts";
 import { requestContext } from "./http/request_context.ts";
@@ -108,16 +106,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       }),
     );
   }
-  app.use("/v1/*", jsonOnly());
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: config.BODY_LIMIT_BYTES,
-      onError: () => {
-        throw payloadTooLarge(config.BODY_LIMIT_BYTES);
-      },
-    }),
-  );
+  app.use("/v1/*", jsonBodies(config.BODY_LIMIT_BYTES));
   for (const guard of apiBudget(deps)) app.use("/v1/*", guard);
 
   app.route("/", systemRoutes(deps));

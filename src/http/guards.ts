@@ -3,13 +3,26 @@
  * configured limit (413), checked before any handler reads them.
  */
 import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../errors.ts";
 import type { AppEnv } from "./app_env.ts";
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
-export function jsonOnly(): MiddlewareHandler<AppEnv> {
-  return async function jsonOnlyMiddleware(c, next) {
+/**
+ * The JSON API's body rules as one middleware (one step of the chain on every request, which a
+ * slot listing pays for): a POST, PUT or PATCH body must be JSON (415), and no body may be
+ * larger than `maxSize` bytes (413, Hono's `bodyLimit`, which lets a request without a body
+ * through untouched).
+ */
+export function jsonBodies(maxSize: number): MiddlewareHandler<AppEnv> {
+  const limit = bodyLimit({
+    maxSize,
+    onError: () => {
+      throw payloadTooLarge(maxSize);
+    },
+  });
+  return async function jsonBodiesMiddleware(c, next) {
     const method = c.req.method;
     if (method === "POST" || method === "PUT" || method === "PATCH") {
       const length = c.req.header("content-length");
@@ -25,11 +38,11 @@ export function jsonOnly(): MiddlewareHandler<AppEnv> {
         );
       }
     }
-    await next();
+    return await limit(c, next);
   };
 }
 
-export function payloadTooLarge(limit: number): AppError {
+function payloadTooLarge(limit: number): AppError {
   return new AppError(
     413,
     "payload_too_large",
