@@ -5,8 +5,13 @@
 
 type Labels = Record<string, string>;
 
+/** `k="v"` pairs sorted by name; built without intermediate arrays (one per request's latency). */
 function labelKey(labels: Labels): string {
-  return Object.keys(labels).sort().map((k) => `${k}="${escapeLabel(labels[k])}"`).join(",");
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let key = "";
+  for (const k of names) key += `${key ? "," : ""}${k}="${escapeLabel(labels[k])}"`;
+  return key;
 }
 
 const NEEDS_ESCAPE = /[\\"\n]/;
