@@ -13,7 +13,7 @@
  *
  * It owns no key and writes nothing.
  */
-import { setImmediate } from "node:timers";
+import { setImmediate, setTimeout } from "node:timers";
 import { getManyChunked, withKvRetry } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
 
@@ -30,10 +30,18 @@ interface Known {
 
 /** Doctors per `getMany` besides the epoch key (KV reads at most 10 keys at once). */
 const PER_READ = 9;
+/**
+ * Least time from one round's start to the next: a local KV read costs ~80 µs of CPU, and under
+ * moderate load a round per event-loop turn carried a few listings each, so reads were a third
+ * of a listing's CPU (docs/BENCHMARKS.md, issue 15). Under full load a turn lasts longer than
+ * this and rounds follow each other at once; a listing waits at most this much longer.
+ */
+const MIN_ROUND_GAP_MS = 1;
 
 export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): CalendarVersions {
   let pending = new Map<string, PromiseWithResolvers<string | null>>();
   let running = false;
+  let lastRoundAt = -Infinity;
   const known = new Map<string, Known>();
 
   function remember(doctorId: string, value: Known) {
@@ -68,7 +76,20 @@ export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): Calend
     return out;
   }
 
+  /**
+   * The next round starts on a later turn of the event loop (after I/O), so the requests the
+   * server took in meanwhile share it: a local KV read answers without yielding to the loop.
+   * setImmediate, not setTimeout(0), unless the last round began under MIN_ROUND_GAP_MS ago:
+   * Node's timers wait at least 1 ms.
+   */
+  function scheduleRound() {
+    const wait = lastRoundAt + MIN_ROUND_GAP_MS - performance.now();
+    if (wait > 0) setTimeout(round, wait);
+    else setImmediate(round);
+  }
+
   async function round() {
+    lastRoundAt = performance.now();
     const waiting = pending;
     pending = new Map();
     try {
@@ -77,7 +98,7 @@ export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): Calend
     } catch (err) {
       for (const waiter of waiting.values()) waiter.reject(err);
     }
-    if (pending.size > 0) setImmediate(round);
+    if (pending.size > 0) scheduleRound();
     else running = false;
   }
 
@@ -90,10 +111,7 @@ export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): Calend
       }
       if (!running) {
         running = true;
-        // Each round starts on the next turn of the event loop (after I/O), so the requests the
-        // server took in meanwhile share it: a local KV read answers without yielding to the
-        // loop. setImmediate, not setTimeout(0): Node's timers wait at least 1 ms per round.
-        setImmediate(round);
+        scheduleRound();
       }
       return waiter.promise;
     },
