@@ -4,9 +4,8 @@
  * key signs new entries; every listed key verifies, so a new key goes first and old ones stay
  * until nothing signed with them needs checking.
  */
-import type { KeyObject } from "node:crypto";
 import { base64ToBytes, bytesToHex } from "../crypto/encoding.ts";
-import { hmacKey, hmacSha256 } from "../crypto/keyed_hash.ts";
+import { type HmacKey, hmacKey, hmacSha256 } from "../crypto/keyed_hash.ts";
 
 export interface AuditKey {
   id: string;
@@ -39,7 +38,7 @@ export function createAuditKeyring(keys: AuditKey[]): Promise<AuditKeyring> {
 
 function auditKeyring(keys: AuditKey[]): AuditKeyring {
   if (keys.length === 0) throw new Error("At least one audit key is required");
-  const imported = new Map<string, KeyObject>();
+  const imported = new Map<string, HmacKey>();
   for (const k of keys) {
     const raw = base64ToBytes(k.keyBase64);
     if (raw.length < 32) {

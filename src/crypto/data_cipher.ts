@@ -8,7 +8,7 @@
  * ways) at about 40 µs per seal and open against 100 µs, and it was a few percent of the server's
  * main thread during a day of bookings (a patient's phone opened per message, answers sealed).
  */
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
 import { base64ToBytes, bytesToBase64Url } from "./encoding.ts";
 
 const TAG_BYTES = 16;
@@ -40,7 +40,8 @@ export function createDataCipher(keys: DataKey[]): Promise<DataCipher> {
   if (keys.length === 0) {
     return Promise.reject(new Error("At least one data encryption key is required"));
   }
-  const imported = new Map<string, KeyObject>();
+  // Raw key bytes (private copies): node:crypto takes them faster than a KeyObject in Deno.
+  const imported = new Map<string, Uint8Array>();
   for (const k of keys) {
     const raw = base64ToBytes(k.keyBase64);
     if (raw.length !== 32) {
@@ -48,7 +49,7 @@ export function createDataCipher(keys: DataKey[]): Promise<DataCipher> {
         new Error(`Data key ${k.id} must be 32 bytes (AES-256), found ${raw.length}`),
       );
     }
-    imported.set(k.id, createSecretKey(raw));
+    imported.set(k.id, raw.slice());
   }
   const activeKeyId = keys[0].id;
   const active = imported.get(activeKeyId)!;
