@@ -88,13 +88,23 @@ function steadyOffset(zone: Zone, firstDay: number, lastDay: number): number | n
   return offset;
 }
 
+/** Dates already parsed: every slot listing asks `daysBetween` about the same few days. */
+const parsedDates = new Map<string, number>();
+const MAX_DATES_REMEMBERED = 1_024;
+
 /** Midnight UTC of a "YYYY-MM-DD" date; throws `RangeError` for anything else. */
 function dateMs(date: string): number {
+  const known = parsedDates.get(date);
+  if (known !== undefined) return known;
   if (DATE_PATTERN.test(date)) {
     const [year, month, day] = [+date.slice(0, 4), +date.slice(5, 7), +date.slice(8, 10)];
     const ms = Date.UTC(year, month - 1, day);
     const parsed = new Date(ms);
-    if (year >= 100 && parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === day) return ms;
+    if (year >= 100 && parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === day) {
+      if (parsedDates.size >= MAX_DATES_REMEMBERED) parsedDates.clear();
+      parsedDates.set(date, ms);
+      return ms;
+    }
   }
   throw new RangeError(`Expected a date "YYYY-MM-DD", found "${date}"`);
 }
