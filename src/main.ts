@@ -85,6 +85,10 @@ async function main() {
 }
 
 if (import.meta.main) {
+  // `--warm-up` (run once when the image is built): every module has loaded, so Deno has written
+  // its V8 code cache, and a container's first start compiles nothing (docs/BENCHMARKS.md, issue
+  // 15). It exits before reading the configuration or opening anything.
+  if (Deno.args.includes("--warm-up")) Deno.exit(0);
   main().catch((err) => {
     startLog.error("start-up failed", errorFields(err));
     Deno.exit(1);

@@ -1,7 +1,7 @@
 /**
  * Dockerfile, fly.toml and the Deno Deploy settings agree with the app: the port is the config
  * default, the health check path is a route that answers, the container runs exactly the
- * `start` task, and fly.toml names as secrets every variable that production start-up demands,
+ * `start` task (and the build loads it once with `--warm-up`), and fly.toml names as secrets every variable that production start-up demands,
  * derived by asking loadConfig (not from a hand-kept list).
  */
 import assert from "node:assert/strict";
@@ -122,6 +122,32 @@ Deno.test("the container runs exactly `deno task start`; Deploy uses its entrypo
       docker.some((i) => i.name === "RUN" && i.args.includes("/app/data")),
     "the image has a writable ./data for the KV file",
   );
+});
+
+Deno.test({
+  name: "the image warms Deno's code cache with the start command, which exits after loading",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const warmUp = [...denoJson.tasks.start.split(/\s+/), "--warm-up"];
+    const runs = docker.filter((i) => i.name === "RUN").map((i) => i.args.split(/\s+/));
+    assert.ok(
+      runs.some((args) => args.join(" ") === warmUp.join(" ")),
+      `a RUN of exactly: ${warmUp.join(" ")}`,
+    );
+    // With a configuration that would stop a real start (exit 78), it still exits 0, silently.
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: warmUp.slice(1),
+      cwd: root,
+      clearEnv: true,
+      env: { APP_ENV: "not-an-environment", PATH: Deno.env.get("PATH") ?? "" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, text);
+    assert.doesNotMatch(text, /listening|invalid configuration/);
+  },
 });
 
 Deno.test("fly.toml names every secret production requires, and none in [env]", () => {
