@@ -80,17 +80,14 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
       throw new RangeError("Appointments booked together must all be with one doctor");
     }
     const ids = new Set(list.map((a) => a.id));
-    return commitOnCalendar(kv, doctorId, "book", async () => {
-      const cells = list.flatMap((a) => claimedCells(a).map((c) => claimKey(doctorId, c)));
-      // Read beside the records and claims; it only counts if the booking is not stored yet
-      // (a retry that finds it stored answers it, whatever became of what rides along).
+    const cells = list.flatMap((a) => claimedCells(a).map((c) => claimKey(doctorId, c)));
+    // The records and the claims are read with the calendar version (one getMany for a visit).
+    const prefetch = [...list.map((a) => appointmentKey(a.id)), ...cells];
+    return commitOnCalendar(kv, doctorId, "book", async (_, read) => {
+      // It only counts if the booking is not stored yet (a retry that finds it stored answers
+      // it, whatever became of what rides along).
       const riding = alongside?.();
       riding?.catch(() => {});
-      // The records and the claims in one read (one getMany for a single visit).
-      const read = await getManyChunked<unknown>(kv, [
-        ...list.map((a) => appointmentKey(a.id)),
-        ...cells,
-      ]);
       const stored = read.slice(0, list.length) as Deno.KvEntryMaybe<AppointmentRecord>[];
       const claims = read.slice(list.length) as Deno.KvEntryMaybe<string>[];
       if (stored.every((e) => e.value)) return { result: stored.map((e) => e.value!) };
@@ -114,7 +111,7 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
           return addToOutbox(op, outbox);
         },
       };
-    });
+    }, prefetch);
   }
 
   return {

@@ -17,7 +17,7 @@
  */
 import { ServiceUnavailableError } from "../../errors.ts";
 import { groupCommitOf } from "./group_commit.ts";
-import { withKvRetry } from "./kv_commit.ts";
+import { getManyChunked } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
 import type { RecordStores } from "../ports.ts";
 
@@ -30,17 +30,26 @@ export type CalendarStep<T> =
   /** Nothing to write (e.g. an idempotent retry found its work done). */
   | { result: T; build?: undefined };
 
+/**
+ * Runs `step` on the doctor's calendar until its commit lands (see the module header). The
+ * entries of `prefetch` are read in the same `getMany` as the calendar version (so at or after
+ * it, as every read of a step must be) and handed to `step`: one store call instead of several.
+ */
 export async function commitOnCalendar<T>(
   kv: Deno.Kv,
   doctorId: string,
   what: string,
-  step: (attempt: number) => Promise<CalendarStep<T>>,
+  step: (attempt: number, prefetched: Deno.KvEntryMaybe<unknown>[]) => Promise<CalendarStep<T>>,
+  prefetch: Deno.KvKey[] = [],
 ): Promise<T> {
   const key = calendarKey(doctorId);
   const group = groupCommitOf(kv);
   for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
-    const calendar = await withKvRetry(() => kv.get<number>(key));
-    const planned = await step(attempt);
+    const [calendar, ...prefetched] = await getManyChunked<unknown>(kv, [key, ...prefetch]) as [
+      Deno.KvEntryMaybe<number>,
+      ...Deno.KvEntryMaybe<unknown>[],
+    ];
+    const planned = await step(attempt, prefetched);
     if (!planned.build) return planned.result;
     const res = await group.commit((op) =>
       planned.build(op).check(calendar).set(key, (calendar.value ?? 0) + 1)

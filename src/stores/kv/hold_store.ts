@@ -59,12 +59,15 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     return (await withKvRetry(() => kv.get<HoldRecord>(holdKey(id)))).value;
   }
 
+  const cellKeysOf = (holds: HoldRecord[]) =>
+    holds.flatMap((h) => cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c)));
+
   /** Throws unless every cell of every hold is free (no live hold marks it) at `nowMs`. */
-  async function assertCellsFree(holds: HoldRecord[], nowMs: number) {
-    const keys = holds.flatMap((h) =>
-      cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c))
-    );
-    const entries = await getManyChunked<CellValue>(kv, keys);
+  function assertCellsFree(
+    holds: HoldRecord[],
+    entries: Deno.KvEntryMaybe<CellValue>[],
+    nowMs: number,
+  ) {
     if (entries.some((e) => e.value && e.value.expiresAtMs > nowMs)) {
       throw new SlotUnavailableError(
         holds.length > 1
@@ -130,9 +133,14 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     get,
 
     create(hold, maxActivePerPatient, nowMs, outbox = []) {
-      return commitOnCalendar(kv, hold.doctorId, "hold the slot", async () => {
-        await assertCellsFree([hold], nowMs);
-        const mine = await withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(hold.patientId)));
+      // The patient's holds and the slot's cells are read with the calendar version, in one call.
+      const prefetch = [patientHoldsKey(hold.patientId), ...cellKeysOf([hold])];
+      return commitOnCalendar(kv, hold.doctorId, "hold the slot", (_, read) => {
+        const [mine, ...cells] = read as [
+          Deno.KvEntryMaybe<PatientHolds>,
+          ...Deno.KvEntryMaybe<CellValue>[],
+        ];
+        assertCellsFree([hold], cells, nowMs);
         const live = (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs);
         if (live.length >= maxActivePerPatient) {
           throw new ConflictError(
@@ -142,9 +150,9 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
         }
         const ttl = hold.expiresAtMs - nowMs;
         const cell: CellValue = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
-        return {
+        return Promise.resolve({
           result: hold,
-          build: (op) =>
+          build: (op: Deno.AtomicOperation) =>
             addToOutbox(
               setHolds(op, [hold], nowMs)
                 .check(mine)
@@ -154,24 +162,24 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
                 }),
               outbox,
             ),
-        };
-      });
+        });
+      }, prefetch);
     },
 
     createGroup(holds, nowMs, { alongside, outbox = [] }) {
-      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", async () => {
-        await assertCellsFree(holds, nowMs);
-        return {
+      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", (_, cells) => {
+        assertCellsFree(holds, cells as Deno.KvEntryMaybe<CellValue>[], nowMs);
+        return Promise.resolve({
           result: undefined,
-          build: (op) =>
+          build: (op: Deno.AtomicOperation) =>
             addToOutbox(
               setHolds(op, holds, nowMs)
                 .check({ key: alongside.key, versionstamp: null })
                 .set(alongside.key, alongside.value),
               outbox,
             ),
-        };
-      });
+        });
+      }, cellKeysOf(holds));
     },
 
     reserveAttempt(holdId, max) {
