@@ -93,6 +93,41 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "bookings cut off by a FerretDB crash fail with ServiceUnavailableError, never a raw driver error",
+  ignore: outside,
+  async fn() {
+    const server = await startFerretDb();
+    try {
+      const stores = await createMongoRecordStores({ ...options(server), timeoutMs: 2_000 });
+      try {
+        const doctorId = id("doc");
+        let stop = false;
+        const failures: unknown[] = [];
+        // 20 loops of 30-minute bookings (six claims in one insertMany each) while the server dies.
+        const loops = Array.from({ length: 20 }, async (_, loop) => {
+          for (let i = 0; !stop && i < 500; i++) {
+            const offset = (loop * 500 + i) * 30;
+            await stores.appointments.book(appointment(doctorId, id("pat"), offset))
+              .catch((err) => void failures.push(err));
+          }
+        });
+        setTimeout(() => void server.crash().then(() => stop = true), 400);
+        await Promise.all(loops);
+        assert.ok(failures.length > 0, "the crash cut some bookings off");
+        for (const err of failures) {
+          assert.ok(err instanceof ServiceUnavailableError, `not a 503: ${err}`);
+        }
+      } finally {
+        await stores.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
   name: "createMongoRecordStores() rejects with ServiceUnavailableError when nothing listens",
   async fn() {
     const port = freePort();

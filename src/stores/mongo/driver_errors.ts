@@ -25,6 +25,10 @@ const UNREACHABLE = [
   MongoOperationTimeoutError,
 ];
 
+/** Socket errors the driver can let through unwrapped (Deno's node:net: "This socket has been
+ * ended by the other party" is EPIPE). */
+const SOCKET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT"]);
+
 /** Server codes for "shutting down / stepping down": the write did not happen; retry later. */
 const TRANSIENT_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
 const TRANSIENT_LABELS = ["RetryableWriteError", "ResetPool", "TransientTransactionError"];
@@ -33,7 +37,10 @@ function isTransient(err: unknown): boolean {
   if (!(err instanceof MongoError)) return false;
   if (TRANSIENT_LABELS.some((label) => err.hasErrorLabel(label))) return true;
   if (typeof err.code === "number" && TRANSIENT_CODES.has(err.code)) return true;
-  // A bulk write that failed because the connection dropped carries the network error as cause.
+  // A bulk write that failed because the connection dropped wraps the network error: as its cause,
+  // or (mongodb 7, `read ECONNRESET` with no label) by copying its fields, `beforeHandshake` among
+  // them, which only a MongoNetworkError has.
+  if (err instanceof MongoBulkWriteError && "beforeHandshake" in err) return true;
   return err.cause !== undefined && err.cause !== err && unreachable(err.cause) !== null;
 }
 
@@ -41,6 +48,7 @@ function isTransient(err: unknown): boolean {
 export function unreachable(err: unknown): ServiceUnavailableError | null {
   if (err instanceof AppError) return null;
   const isUnreachable = UNREACHABLE.some((kind) => err instanceof kind) || isTransient(err) ||
+    (err instanceof Error && SOCKET_CODES.has(String((err as { code?: unknown }).code))) ||
     (err instanceof Error && err.message.startsWith("ping got no answer"));
   if (!isUnreachable) return null;
   const message = err instanceof Error ? err.message : String(err);
