@@ -129,3 +129,30 @@ Deno.test("createGroupCommit() keeps a shared commit within maxChecks", async ()
   assert.ok(commits.length < 20);
   raw.close();
 });
+
+Deno.test("createGroupCommit() refuses without a commit an operation whose check a write of the queue has already outdated, so it never fails a shared commit", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(raw);
+  const group = createGroupCommit(kv, { maxChecks: 100 });
+  await raw.set(["cal"], 0);
+  const before = await raw.get<number>(["cal"]);
+  assert.ok((await group.commit((op) => op.check(before).set(["cal"], 1))).ok);
+  const afterFirst = commits.length;
+  // Read before the write above: refused, and no commit is spent on it.
+  assert.equal((await group.commit((op) => op.check(before).set(["cal"], 2))).ok, false);
+  assert.equal(commits.length, afterFirst);
+  // A second writer that waited behind the first on one key, among others that land: the shared
+  // commit is not refused (no halving), and each gets its own answer.
+  const now = await raw.get<number>(["cal"]);
+  const hold = group.write((op) => op.set(["first"], 1), 1);
+  const results = await Promise.all([
+    group.commit((op) => op.check(now).set(["cal"], 3)),
+    group.commit((op) => op.check(now).set(["cal"], 4)),
+    ...Array.from({ length: 5 }, (_, i) => group.commit((op) => op.set(["o", i], i))),
+  ]);
+  await hold;
+  assert.deepEqual(results.map((r) => r.ok), [true, false, true, true, true, true, true]);
+  assert.equal((await raw.get(["cal"])).value, 3);
+  assert.ok(commits.length - afterFirst <= 3, `${commits.length - afterFirst} commits`);
+  raw.close();
+});

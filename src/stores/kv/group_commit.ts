@@ -22,6 +22,8 @@ import { commit } from "./kv_commit.ts";
 
 /** Mutations per shared commit: well below KV's 1000 mutations and 800 KiB per commit. */
 const MAX_MUTATIONS = 400;
+/** Keys whose last write this queue remembers (see `known`). */
+const MAX_KNOWN = 20_000;
 /** Checks per shared commit: what a `denokv` server accepts (a local SQLite file takes 100). */
 const DEFAULT_MAX_CHECKS = 10;
 
@@ -82,13 +84,19 @@ function keyId(key: Deno.KvKey): string {
  */
 class RecordedOperation implements Deno.AtomicOperation {
   readonly checked = new Set<string>();
+  /** The checks that expect a key at a versionstamp: [key id, versionstamp]. */
+  readonly expected: [string, string][] = [];
   readonly written = new Set<string>();
   checks = 0;
   mutations = 0;
   readonly #calls: ((op: Deno.AtomicOperation) => void)[] = [];
 
   check(...checks: Deno.AtomicCheck[]): this {
-    for (const c of checks) this.checked.add(keyId(c.key));
+    for (const c of checks) {
+      const id = keyId(c.key);
+      this.checked.add(id);
+      if (c.versionstamp !== null) this.expected.push([id, c.versionstamp]);
+    }
     this.checks += checks.length;
     this.#calls.push((op) => op.check(...checks));
     return this;
@@ -156,6 +164,33 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
   const maxChecks = options.maxChecks ?? DEFAULT_MAX_CHECKS;
   const queue: Pending[] = [];
   let writing = false;
+  /**
+   * The versionstamp this queue last wrote each key at (the most recent MAX_KNOWN keys). A check
+   * expecting a key at an older versionstamp can only fail (versionstamps only grow, and a
+   * deleted key has none), so its operation is answered "refused" without a commit: typically a
+   * second writer on one doctor's calendar that waited behind the first. Left in a shared commit,
+   * it would make the whole commit fail and be retried in halves.
+   */
+  const known = new Map<string, string>();
+
+  function remember(batch: Pending[], versionstamp: string) {
+    for (const p of batch) {
+      for (const id of p.op.written) {
+        known.delete(id);
+        known.set(id, versionstamp);
+      }
+    }
+    while (known.size > MAX_KNOWN) known.delete(known.keys().next().value!);
+  }
+
+  /** True when a write this queue committed has already moved a key `op` expects unchanged. */
+  function outdated(op: RecordedOperation): boolean {
+    for (const [id, versionstamp] of op.expected) {
+      const written = known.get(id);
+      if (written !== undefined && written > versionstamp) return true;
+    }
+    return false;
+  }
 
   /** Commits `batch` as one operation; if refused, its halves, so each gets its own answer. */
   async function commitTogether(batch: Pending[]): Promise<void> {
@@ -175,6 +210,7 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
       }
       res = { ok: false };
     }
+    if (res.ok) remember(batch, res.versionstamp);
     if (res.ok || batch.length === 1) {
       for (const p of batch) p.resolve(res);
       return;
@@ -192,6 +228,10 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
     let mutations = 0;
     for (let i = 0; i < queue.length;) {
       const { op } = queue[i];
+      if (outdated(op)) {
+        queue.splice(i, 1)[0].resolve({ ok: false });
+        continue;
+      }
       const fits = batch.length === 0 ||
         (checks + op.checks <= maxChecks &&
           mutations + op.mutations <= MAX_MUTATIONS && !conflicts(keys, op));
@@ -211,7 +251,10 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
   async function drain() {
     writing = true;
     try {
-      while (queue.length > 0) await commitTogether(nextBatch());
+      while (queue.length > 0) {
+        const batch = nextBatch();
+        if (batch.length > 0) await commitTogether(batch);
+      }
     } finally {
       writing = false;
     }
