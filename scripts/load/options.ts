@@ -29,6 +29,8 @@ no doctor double-booked, every 201 confirm stored. Writes result.json and summar
   --list-concurrency N   clients in the slot-listing phase (default 100)
   --list-requests N      requests in the slot-listing phase and each baseline (default 5000)
   --no-baseline          skip the Deno.serve and Hono baselines
+  --settle-seconds N     after the race, leave the server idle N s and read its RSS again
+                         (default 15: V8 gives back unused heap ~8 s after a burst); 0 skips
   --cpu-prof             write a V8 CPU profile of the server to DIR/cpu and summarise it
   --kv-path FILE         use this KV file (kv mode) instead of a fresh temp file; doctors
                          already in it are reused and only the shortfall is seeded
@@ -56,6 +58,8 @@ export interface LoadOptions {
   listConcurrency: number;
   listRequests: number;
   baseline: boolean;
+  /** Idle seconds after the race before the second memory reading (0: no second reading). */
+  settleSeconds: number;
   cpuProf: boolean;
   kvPath?: string;
   /** Scaling run over 1..N instances (scripts/load/scaling.ts) instead of the single-server run. */
@@ -82,6 +86,7 @@ export const DEFAULT_OPTIONS: LoadOptions = {
   listConcurrency: 100,
   listRequests: 5000,
   baseline: true,
+  settleSeconds: 15,
   cpuProf: false,
   quiet: false,
   days: 7,
@@ -95,6 +100,10 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
     throw new RangeError(`--${name} must be a positive integer, found "${raw}"`);
   }
   return n;
+}
+
+function nonNegative(name: string, raw: string | undefined, fallback: number): number {
+  return raw === "0" ? 0 : positive(name, raw, fallback);
 }
 
 /** Parses argv; throws with a plain message on a bad flag. Returns null for --help. */
@@ -117,6 +126,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
       "list-concurrency": { type: "string" },
       "list-requests": { type: "string" },
       "no-baseline": { type: "boolean" },
+      "settle-seconds": { type: "string" },
       "cpu-prof": { type: "boolean" },
       "kv-path": { type: "string" },
       quiet: { type: "boolean" },
@@ -146,6 +156,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
     listConcurrency: positive("list-concurrency", values["list-concurrency"], d.listConcurrency),
     listRequests: positive("list-requests", values["list-requests"], d.listRequests),
     baseline: !values["no-baseline"],
+    settleSeconds: nonNegative("settle-seconds", values["settle-seconds"], d.settleSeconds),
     cpuProf: values["cpu-prof"] ?? false,
     kvPath: values["kv-path"],
     quiet: values.quiet ?? false,

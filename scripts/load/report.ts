@@ -52,7 +52,11 @@ export function checkTargets(r: LoadResult): TargetCheck[] {
     {
       name: "server RSS after the run",
       target: "< 150 MB",
-      actual: `${r.server.rssMb ?? "?"} MB (peak ${r.server.peakMb ?? "?"} MB)`,
+      actual: `${r.server.rssMb ?? "?"} MB (peak ${r.server.peakMb ?? "?"} MB${
+        r.server.settled
+          ? `; ${r.server.settled.rssMb} MB after ${r.server.settled.afterSeconds} s idle`
+          : ""
+      })`,
       met: (r.server.rssMb ?? Infinity) < 150,
     },
     {
@@ -178,6 +182,10 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
         r.server.heapUsedMb ?? "?"
       } MB), ` +
       `peak ${r.server.peakMb} MB. ` +
+      (r.server.settled
+        ? `After ${r.server.settled.afterSeconds} s idle: RSS ${r.server.settled.rssMb} MB ` +
+          `(anonymous ${r.server.settled.anonMb} MB; JS heap in use ${r.server.settled.heapUsedMb} MB). `
+        : "") +
       `Whole run ${r.totalSeconds} s.`,
     "",
   );

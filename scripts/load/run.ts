@@ -12,7 +12,7 @@ import { dateInDays, existingDoctors, loginWithRetry, seedDoctors } from "./flow
 import { type HotSlotResult, runHotSlotPhase } from "./hot_slot_phase.ts";
 import type { LoadOptions } from "./options.ts";
 import { type PhaseStats, Recorder } from "./recorder.ts";
-import { ADMIN_PHONE, startBaseline } from "./server_process.ts";
+import { ADMIN_PHONE, type ChildServer, startBaseline } from "./server_process.ts";
 import { startStack } from "./stack.ts";
 import { runGetLoad } from "./throughput.ts";
 import { type VerifyResult, verifyStore } from "./verify.ts";
@@ -51,6 +51,16 @@ export interface LoadResult {
     anonMb: number | null;
     fileMb: number | null;
     heapUsedMb: number | null;
+    /**
+     * The same after the server sat idle `options.settleSeconds` (null when skipped): V8's memory
+     * reducer gives back the heap the race committed ~8 s after the burst.
+     */
+    settled: {
+      afterSeconds: number;
+      rssMb: number;
+      anonMb: number;
+      heapUsedMb: number | null;
+    } | null;
   };
   verify: VerifyResult;
   totalSeconds: number;
@@ -58,6 +68,23 @@ export interface LoadResult {
 }
 
 export type Progress = (phase: string, done: number, total: number) => void;
+
+/**
+ * The server's memory once it has sat idle `seconds` after the race (no request in between), or
+ * null when `seconds` is 0, the reading fails or the run's deadline would pass.
+ */
+async function settledMemory(
+  app: ChildServer,
+  seconds: number,
+  deadlineMs: number,
+): Promise<LoadResult["server"]["settled"]> {
+  if (seconds === 0 || Date.now() + seconds * 1000 > deadlineMs) return null;
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const m = await app.memory();
+  return m
+    ? { afterSeconds: seconds, rssMb: m.rssMb, anonMb: m.anonMb, heapUsedMb: m.heapUsedMb }
+    : null;
+}
 
 export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Promise<LoadResult> {
   const began = performance.now();
@@ -160,6 +187,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     hotRec.end();
 
     const memory = await stack.app.memory();
+    const settled = await settledMemory(stack.app, o.settleSeconds, deadlineMs);
     await stack.app.stop();
     progress("verify", 0, 1);
     const verify = await verifyStore(
@@ -230,6 +258,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
         anonMb: memory?.anonMb ?? null,
         fileMb: memory?.fileMb ?? null,
         heapUsedMb: memory?.heapUsedMb ?? null,
+        settled,
       },
       verify,
       totalSeconds: round((performance.now() - began) / 1000),

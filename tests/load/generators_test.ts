@@ -17,3 +17,11 @@ Deno.test("parseLoadArgs() takes --generators, at most one per virtual patient",
   assert.throws(() => parseLoadArgs(["--generators", "0"]), RangeError);
   assert.throws(() => parseLoadArgs(["--generators", "8", "--concurrency", "4"]), RangeError);
 });
+
+Deno.test("parseLoadArgs() takes --settle-seconds, 0 skipping the idle memory reading", () => {
+  assert.equal(parseLoadArgs([])?.settleSeconds, 15);
+  assert.equal(parseLoadArgs(["--settle-seconds", "0"])?.settleSeconds, 0);
+  assert.equal(parseLoadArgs(["--settle-seconds", "3"])?.settleSeconds, 3);
+  assert.throws(() => parseLoadArgs(["--settle-seconds=-1"]), RangeError);
+  assert.throws(() => parseLoadArgs(["--settle-seconds", "x"]), RangeError);
+});

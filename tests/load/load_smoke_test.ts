@@ -30,6 +30,7 @@ Deno.test({
         listConcurrency: 20,
         listRequests: 200,
         baseline: false,
+        settleSeconds: 1,
         quiet: true,
       });
 
@@ -60,6 +61,9 @@ Deno.test({
       assert.deepEqual(r.verify.changed, []);
       assert.equal(r.verify.confirmedByClients, 305);
       assert.ok(r.verify.activeInStore >= 305);
+      // The second memory reading, after the idle wait, comes from the still-running server.
+      assert.equal(r.server.settled?.afterSeconds, 1);
+      assert.ok((r.server.settled?.rssMb ?? 0) > 0, JSON.stringify(r.server));
       assert.ok(r.ok);
     } finally {
       await Deno.remove(out, { recursive: true });
