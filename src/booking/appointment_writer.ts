@@ -123,7 +123,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
           holdDropped = true;
         } else await writeToOutbox(kv, envelopes);
         for (const id of ids) {
-          await records.appointments.clearPendingEvents(id, envelopes.map((e) => e.event.id));
+          await records.appointments.clearPendingEvents(id, envelopes);
         }
       } catch (err) {
         log.warn("events stay in the record until the relay moves them", errorFields(err));

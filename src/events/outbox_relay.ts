@@ -42,7 +42,7 @@ export function createOutboxRelay(deps: RelayDeps) {
   async function moveRecordEvents(): Promise<void> {
     for (const { appointmentId, envelopes } of await appointments.pendingEvents(batch)) {
       await writeToOutbox(kv, envelopes);
-      await appointments.clearPendingEvents(appointmentId, envelopes.map((e) => e.event.id));
+      await appointments.clearPendingEvents(appointmentId, envelopes);
     }
   }
 

@@ -118,8 +118,8 @@ export interface AppointmentStore {
   ): Promise<AppointmentRecord>;
   /** Events stored inside records and not yet relayed (always empty where commits are atomic). */
   pendingEvents(limit: number): Promise<{ appointmentId: string; envelopes: EventEnvelope[] }[]>;
-  /** Forgets relayed events of one appointment, by event id. */
-  clearPendingEvents(appointmentId: string, eventIds: string[]): Promise<void>;
+  /** Forgets relayed events of one appointment: `relayed` as they were stored (or listed). */
+  clearPendingEvents(appointmentId: string, relayed: EventEnvelope[]): Promise<void>;
   get(id: string): Promise<AppointmentRecord | null>;
   /** Active appointments of a doctor overlapping [fromMs, toMs). */
   busy(doctorId: string, fromMs: number, toMs: number): Promise<Interval[]>;

@@ -16,7 +16,7 @@ import {
 } from "../../src/stores/mongo/record_stores.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
 import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
-import { appointment, id, MINUTE_MS, T0 } from "./_fixtures.ts";
+import { appointment, id, MINUTE_MS, moved, T0 } from "./_fixtures.ts";
 
 const GRACE_MS = 2_000;
 
@@ -136,6 +136,45 @@ Deno.test("busy index: a crashed write's pending entries are settled from the ap
     assert.deepEqual(settled?.entries, [{ appointmentId: booked.id, ...span(booked), version: 1 }]);
     // The ghost's time is bookable again.
     await stores.appointments.book(appointment(doctorId, id("pat"), 60));
+  });
+});
+
+Deno.test("busy index: a booking that crashed before its entry is listed once its retry answers", async () => {
+  await withServer(GRACE_MS, async (server, open) => {
+    const dbName = server.database();
+    const stores = await open(dbName);
+    const doctorId = id("doc");
+    const kept = await stores.appointments.book(appointment(doctorId, id("pat"), 0));
+    const crashed = appointment(doctorId, id("pat"), 60);
+    await stores.appointments.book(crashed);
+    // The crash: its insert went in, its entry never did.
+    await rawDb(server, dbName, async (db) => {
+      const weeks = db.collection<BusyWeekDocument>("busy_weeks");
+      const _id = busyWeekId(doctorId, T0);
+      const doc = await weeks.findOne({ _id });
+      assert.ok(doc);
+      await weeks.replaceOne({ _id }, {
+        doctorId,
+        entries: doc.entries.filter((e) => e.appointmentId !== crashed.id),
+      });
+    });
+    const range = [T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS] as const;
+    assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [span(kept)]);
+    // Its claims still refuse another booking of the time.
+    await assert.rejects(
+      stores.appointments.book(appointment(doctorId, id("pat"), 60)),
+      SlotUnavailableError,
+    );
+    assert.deepEqual(await stores.appointments.book(crashed), crashed);
+    assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [
+      span(kept),
+      span(crashed),
+    ]);
+    // A cancelled booking's retry answers the stored record and adds no entry.
+    const cancelled = moved(kept, { status: "cancelled", cancelledBy: "patient" });
+    await stores.appointments.transition(kept, cancelled);
+    assert.deepEqual(await stores.appointments.book(kept), cancelled);
+    assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [span(crashed)]);
   });
 });
 

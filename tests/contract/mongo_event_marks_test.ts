@@ -51,7 +51,7 @@ Deno.test("event marks: migrate marks old events, the relay's listing drops spen
       assert.deepEqual(await stores.appointments.pendingEvents(10), [
         { appointmentId: a.id, envelopes: [envelope] },
       ]);
-      await stores.appointments.clearPendingEvents(a.id, ["e1"]);
+      await stores.appointments.clearPendingEvents(a.id, [envelope]);
       const marks = db.collection<EventMarkDocument>("event_marks");
       assert.equal(await marks.countDocuments(), 1, "kept until a listing finds no events");
       assert.deepEqual(await stores.appointments.pendingEvents(10), []);

@@ -224,7 +224,7 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
       return;
     }
     assert.deepEqual(mine.map((e) => e.event.id), ["e1", "e2"]);
-    await s.appointments.clearPendingEvents(a.id, ["e1"]);
+    await s.appointments.clearPendingEvents(a.id, [env("e1")]);
     const left = (await s.appointments.pendingEvents(100)).filter((p) => p.appointmentId === a.id);
     assert.deepEqual(left.flatMap((p) => p.envelopes.map((e) => e.event.id)), ["e2"]);
     assert.deepEqual(await s.appointments.get(a.id), cancelled);

@@ -1,7 +1,8 @@
 /**
  * Appointments in MongoDB (`appointments` collection) behind the claim guard of claims.ts: `book`
  * claims the cells, then inserts the appointment; `transition` claims the new cells, compare-and-sets
- * the appointment on `version`, then releases the old cells. Each step that fails for sure undoes
+ * the appointment on `version`, then releases the old cells. A booking lists its time in the busy
+ * index after its insert, a transition before and after its write. Each step that fails for sure undoes
  * only its own claims; a step that fails ambiguously (network) leaves them for orphan healing, never
  * an appointment without claims. Every list query carries `doctorId` or `patientId`. Busy time is
  * read from busy_index.ts, and the relay finds documents holding events through event_marks.ts.
@@ -205,50 +206,52 @@ export function createMongoAppointmentStore(
       return found.filter((f) => f !== null);
     },
 
-    async clearPendingEvents(appointmentId, eventIds) {
-      const gone = new Set(eventIds);
-      const doc = await appointments.findOne(
-        { _id: appointmentId },
-        { projection: { pendingEvents: 1 } },
-      );
-      const relayed = (doc?.pendingEvents ?? []).filter((e) => gone.has(e.event.id));
+    async clearPendingEvents(appointmentId, relayed) {
       if (relayed.length === 0) return;
-      // The envelopes as read, removed by value: events a transition appends meanwhile stay, and
-      // the filter stays `{_id}` (FerretDB has no $pull by a nested field, and scans for more).
+      // Removed by value, as the writer stored them or the relay read them, with no read first:
+      // events a transition appends meanwhile stay, and the filter stays `{_id}` (FerretDB has no
+      // $pull by a nested field, and scans for more).
       await appointments.updateOne({ _id: appointmentId }, {
         $pullAll: { pendingEvents: relayed },
       });
     },
 
     async book(appointment, outbox = []) {
-      const existing = await find(appointment.id, appointment.doctorId);
-      if (existing) return existing;
+      const interval = isActive(appointment.status)
+        ? { startMs: appointment.startMs, endMs: appointment.endMs }
+        : null;
+      /** A booking stored by an earlier call: its entry may be missing if that call crashed. */
+      const already = async (stored: AppointmentRecord) => {
+        if (interval) await index.record(stored.doctorId, stored.id, interval, true);
+        return stored;
+      };
       let held;
       try {
         held = await guard.claim(appointment.doctorId, appointment.id, claimedCells(appointment));
       } catch (err) {
-        // A concurrent retry of this very booking may have won the cells.
+        // A retry of this very booking finds the cells claimed by itself (or by a concurrent
+        // retry): the claims decide, so no read ahead of them.
         if (err instanceof SlotUnavailableError) {
           const stored = await find(appointment.id, appointment.doctorId);
-          if (stored) return stored;
+          if (stored) return await already(stored);
         }
         throw err;
       }
       await guard.assertLeaseHeld(held);
-      const touched = touchedBy(stateOf(appointment));
-      await beginOrRollback([held], appointment, touched);
       try {
         if (outbox.length > 0) await marks.mark(appointment.id);
         await appointments.insertOne(toStored(appointment, outbox));
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        // Stored before, then its cells released (cancelled): these claims are not its.
         await guard.rollback(held);
         const stored = await find(appointment.id);
         if (!stored) throw err;
-        await settle(stored, touched);
-        return stored;
+        return await already(stored);
       }
-      await settle(appointment, touched);
+      // Lost to an error, the booking fails unanswered and its retry records the entry (above);
+      // meanwhile its claims keep the time from any other booking.
+      if (interval) await index.record(appointment.doctorId, appointment.id, interval);
       return appointment;
     },
 

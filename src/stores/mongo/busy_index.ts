@@ -12,7 +12,9 @@
  * appointment's current interval and drops the rest. Entries carry the version that wrote them, so
  * a late `settle` never undoes a newer write's. A pending entry older than the grace period belongs
  * to a write that crashed (writers give up after half of it): `busy()` settles it from the
- * appointment itself.
+ * appointment itself. A new booking skips the pending step: `record` adds its entry once, after the
+ * appointment's insert (its claims already keep the time from a second booking). A crash between
+ * the two leaves the booking unlisted but unanswered; its retry (and reconcile) records it.
  */
 import type { Db } from "mongodb";
 import type { Interval } from "../../domain/slots.ts";
@@ -54,6 +56,18 @@ export interface BusyIndex {
     touched: Interval[],
     state: IndexedState,
   ): Promise<void>;
+  /**
+   * After a new appointment's insert, in one edit instead of `begin` + `settle`: adds its entry at
+   * `interval` if the appointment, read under the lock, is still active there and no entry of its
+   * version or a newer one is present. With `checkFirst`, reads the week first and edits only if
+   * the entry is missing (a retried booking, which may have crashed before its entry).
+   */
+  record(
+    doctorId: string,
+    appointmentId: string,
+    interval: Interval,
+    checkFirst?: boolean,
+  ): Promise<void>;
   /** Busy intervals overlapping [fromMs, toMs), with crashed writes' entries settled first. */
   busy(doctorId: string, fromMs: number, toMs: number): Promise<Interval[]>;
 }
@@ -79,18 +93,25 @@ export function createBusyIndex(
 ): BusyIndex {
   const weeks = db.collection<BusyWeekDocument>("busy_weeks");
 
-  /** Reads the weeks of `starts`, lets `change` edit their entries, writes back what changed. */
-  function edit(
+  /**
+   * Reads the weeks of `starts`, lets `change` edit their entries, writes back what changed;
+   * `alongside` is read under the lock together with the weeks and handed to `change`.
+   */
+  function edit<T = undefined>(
     doctorId: string,
     starts: number[],
-    change: (entries: BusyEntry[]) => BusyEntry[],
+    change: (entries: BusyEntry[], read: T) => BusyEntry[],
+    alongside?: () => Promise<T>,
   ): Promise<void> {
     const ids = [...new Set(starts.map((s) => busyWeekId(doctorId, s)))];
     return locks.withLock(`busy:${doctorId}`, async () => {
-      const docs = await Promise.all(ids.map((_id) => weeks.findOne({ _id })));
+      const [read, ...docs] = await Promise.all([
+        alongside?.() as Promise<T>,
+        ...ids.map((_id) => weeks.findOne({ _id })),
+      ]);
       await Promise.all(ids.map((_id, i) => {
         const before = docs[i]?.entries ?? [];
-        const after = change(before);
+        const after = change(before, read as T);
         if (JSON.stringify(after) === JSON.stringify(before)) return;
         if (after.length === 0) return weeks.deleteOne({ _id });
         return weeks.replaceOne({ _id }, { doctorId, entries: after }, { upsert: true });
@@ -148,6 +169,33 @@ export function createBusyIndex(
         starts,
         (entries) => settleIn(entries, appointmentId, state, (e) => e.version <= state.version),
       );
+    },
+
+    async record(doctorId, appointmentId, interval, checkFirst = false) {
+      const present = (entries: BusyEntry[], version: number) =>
+        entries.some((e) =>
+          e.appointmentId === appointmentId && same(e, interval) && e.version >= version
+        );
+      if (checkFirst) {
+        const doc = await weeks.findOne({ _id: busyWeekId(doctorId, interval.startMs) });
+        if (present(doc?.entries ?? [], 0)) return;
+      }
+      await edit(doctorId, [interval.startMs], (entries, state) => {
+        // Moved or cancelled meanwhile: that transition's own begin and settle index it.
+        if (!state || !same(interval, state.active) || present(entries, state.version)) {
+          return entries;
+        }
+        const out = entries.filter((e) =>
+          !(e.appointmentId === appointmentId && same(e, interval))
+        );
+        out.push({
+          appointmentId,
+          startMs: interval.startMs,
+          endMs: interval.endMs,
+          version: state.version,
+        });
+        return out;
+      }, () => options.current(appointmentId));
     },
 
     async busy(doctorId, fromMs, toMs) {
