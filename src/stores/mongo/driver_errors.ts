@@ -41,6 +41,9 @@ function isTransient(err: unknown): boolean {
   // or (mongodb 7, `read ECONNRESET` with no label) by copying its fields, `beforeHandshake` among
   // them, which only a MongoNetworkError has.
   if (err instanceof MongoBulkWriteError && "beforeHandshake" in err) return true;
+  // Or it keeps the network error as its `errorResponse` (a bulk insert whose connect was refused).
+  const response = err instanceof MongoBulkWriteError ? err.errorResponse : undefined;
+  if (response instanceof Error && response !== err && unreachable(response) !== null) return true;
   return err.cause !== undefined && err.cause !== err && unreachable(err.cause) !== null;
 }
 
