@@ -22,7 +22,8 @@ export function jsonBodies(maxSize: number): MiddlewareHandler<AppEnv> {
       throw payloadTooLarge(maxSize);
     },
   });
-  return async function jsonBodiesMiddleware(c, next) {
+  // Not async: a request without a body goes on to `next` with no promise of its own.
+  return function jsonBodiesMiddleware(c, next) {
     const method = c.req.method;
     if (method === "POST" || method === "PUT" || method === "PATCH") {
       const length = c.req.header("content-length");
@@ -38,7 +39,7 @@ export function jsonBodies(maxSize: number): MiddlewareHandler<AppEnv> {
         );
       }
     }
-    return await limit(c, next);
+    return limit(c, next);
   };
 }
 

@@ -58,6 +58,8 @@ interface Loaded {
 interface Entry {
   version: string;
   doctor?: Promise<DoctorRecord | null>;
+  /** What `read` hands out for this version, built once (not per listing). */
+  calendar?: DoctorCalendar;
   loaded?: Loaded;
   memos: Map<string, { value: Promise<unknown>; validUntilMs: number }>;
 }
@@ -105,6 +107,54 @@ export function createKvCalendarView(
     return [...booked, ...held] as BusyInterval[];
   }
 
+  function calendarOf(doctorId: string, entry: Entry, doctor: DoctorRecord): DoctorCalendar {
+    return {
+      doctor,
+      async busy(fromMs, toMs, nowMs) {
+        let loaded = entry.loaded;
+        if (!loaded || fromMs < loaded.fromMs || toMs > loaded.toMs) {
+          const from = Math.min(fromMs, nowMs - DAY_MS);
+          const to = Math.max(toMs, nowMs + aheadMs);
+          loaded = { fromMs: from, toMs: to, intervals: load(doctorId, from, to, nowMs) };
+          entry.loaded = loaded;
+          // A failed load is not kept: the next listing tries again.
+          loaded.intervals.catch(() => {
+            if (entry.loaded === loaded) entry.loaded = undefined;
+          });
+        }
+        const out: BusyInterval[] = [];
+        for (const b of await loaded.intervals) {
+          if (b.startMs >= toMs || b.endMs <= fromMs) continue;
+          if (b.expiresAtMs !== undefined && b.expiresAtMs <= nowMs) continue;
+          out.push(b);
+        }
+        return out;
+      },
+      async memo<T>(
+        key: string,
+        nowMs: number,
+        compute: () => Promise<{ value: T; validUntilMs: number }>,
+      ): Promise<T> {
+        const hit = entry.memos.get(key);
+        if (hit && nowMs < hit.validUntilMs) return await (hit.value as Promise<T>);
+        const computed = compute();
+        // Until it settles, concurrent listings share it; it is only valid for this instant.
+        const memo = { value: computed.then((c) => c.value), validUntilMs: nowMs + 1 };
+        entry.memos.delete(key);
+        entry.memos.set(key, memo);
+        if (entry.memos.size > MAX_MEMOS) entry.memos.delete(entry.memos.keys().next().value!);
+        try {
+          const c = await computed;
+          memo.validUntilMs = c.validUntilMs;
+          return c.value;
+        } catch (err) {
+          if (entry.memos.get(key) === memo) entry.memos.delete(key);
+          throw err;
+        }
+      },
+    };
+  }
+
   return {
     async read(doctorId) {
       const entry = entryFor(doctorId, (await versions.read(doctorId)) ?? "none");
@@ -119,51 +169,7 @@ export function createKvCalendarView(
         entries.delete(doctorId);
         return null;
       }
-      return {
-        doctor,
-        async busy(fromMs, toMs, nowMs) {
-          let loaded = entry.loaded;
-          if (!loaded || fromMs < loaded.fromMs || toMs > loaded.toMs) {
-            const from = Math.min(fromMs, nowMs - DAY_MS);
-            const to = Math.max(toMs, nowMs + aheadMs);
-            loaded = { fromMs: from, toMs: to, intervals: load(doctorId, from, to, nowMs) };
-            entry.loaded = loaded;
-            // A failed load is not kept: the next listing tries again.
-            loaded.intervals.catch(() => {
-              if (entry.loaded === loaded) entry.loaded = undefined;
-            });
-          }
-          const out: BusyInterval[] = [];
-          for (const b of await loaded.intervals) {
-            if (b.startMs >= toMs || b.endMs <= fromMs) continue;
-            if (b.expiresAtMs !== undefined && b.expiresAtMs <= nowMs) continue;
-            out.push(b);
-          }
-          return out;
-        },
-        async memo<T>(
-          key: string,
-          nowMs: number,
-          compute: () => Promise<{ value: T; validUntilMs: number }>,
-        ): Promise<T> {
-          const hit = entry.memos.get(key);
-          if (hit && nowMs < hit.validUntilMs) return await (hit.value as Promise<T>);
-          const computed = compute();
-          // Until it settles, concurrent listings share it; it is only valid for this instant.
-          const memo = { value: computed.then((c) => c.value), validUntilMs: nowMs + 1 };
-          entry.memos.delete(key);
-          entry.memos.set(key, memo);
-          if (entry.memos.size > MAX_MEMOS) entry.memos.delete(entry.memos.keys().next().value!);
-          try {
-            const c = await computed;
-            memo.validUntilMs = c.validUntilMs;
-            return c.value;
-          } catch (err) {
-            if (entry.memos.get(key) === memo) entry.memos.delete(key);
-            throw err;
-          }
-        },
-      };
+      return entry.calendar ??= calendarOf(doctorId, entry, doctor);
     },
   };
 }
