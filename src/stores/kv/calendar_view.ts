@@ -158,12 +158,17 @@ export function createKvCalendarView(
   return {
     async read(doctorId) {
       const entry = entryFor(doctorId, (await versions.read(doctorId)) ?? "none");
-      // Read after the version, so the record is at least as new as the version says.
-      entry.doctor ??= sources.doctors.get(doctorId);
-      const doctor = await entry.doctor.catch((err) => {
-        entry.doctor = undefined;
-        throw err;
-      });
+      if (entry.calendar) return entry.calendar;
+      if (!entry.doctor) {
+        // Read after the version, so the record is at least as new as the version says.
+        const reading = sources.doctors.get(doctorId);
+        entry.doctor = reading;
+        // A failed read is not kept: the next listing tries again.
+        reading.catch(() => {
+          if (entry.doctor === reading) entry.doctor = undefined;
+        });
+      }
+      const doctor = await entry.doctor;
       if (doctor === null) {
         // Not kept: a doctor registered later must be found.
         entries.delete(doctorId);
