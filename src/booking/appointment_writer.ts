@@ -115,6 +115,9 @@ export function createAppointmentWriter(deps: WriterDeps) {
       }
     }
     let holdDropped = false;
+    let cleared: Promise<unknown> = Promise.resolve();
+    const kept = (err: unknown) =>
+      log.warn("events stay in the record until the relay moves them", errorFields(err));
     if (records.appointments.eventsInRecords && envelopes.length > 0) {
       try {
         // Dropping a consumed hold is a KV commit anyway: the events ride in it.
@@ -122,19 +125,24 @@ export function createAppointmentWriter(deps: WriterDeps) {
           await holds.remove(options.consumes, envelopes);
           holdDropped = true;
         } else await writeToOutbox(kv, envelopes);
-        for (const id of ids) {
-          await records.appointments.clearPendingEvents(id, envelopes);
-        }
+        // In the outbox now: clearing the record's copies (MongoDB) runs beside the inline
+        // delivery (KV); should the relay move them first, the handled records absorb it.
+        cleared = Promise.all(
+          ids.map((id) => records.appointments.clearPendingEvents(id, envelopes)),
+        ).catch(kept);
       } catch (err) {
-        log.warn("events stay in the record until the relay moves them", errorFields(err));
+        kept(err);
       }
     }
     if (options.consumes && !holdDropped) await holds.remove(options.consumes);
-    await deliverInline(
-      options.inline === false
-        ? envelopes.filter((e) => e.handler !== "patient.notice")
-        : envelopes,
-    );
+    await Promise.all([
+      cleared,
+      deliverInline(
+        options.inline === false
+          ? envelopes.filter((e) => e.handler !== "patient.notice")
+          : envelopes,
+      ),
+    ]);
     deps.wake?.();
   }
 

@@ -11,7 +11,7 @@ import { toDocument } from "../../src/stores/mongo/documents.ts";
 import { createEventMarks, type EventMarkDocument } from "../../src/stores/mongo/event_marks.ts";
 import { createMongoRecordStores } from "../../src/stores/mongo/record_stores.ts";
 import { startFerretDb } from "../_harness/ferretdb.ts";
-import { appointment, id, T0 } from "./_fixtures.ts";
+import { appointment, id, moved, T0 } from "./_fixtures.ts";
 
 Deno.test("event marks: migrate marks old events, the relay's listing drops spent marks only", async () => {
   const server = await startFerretDb();
@@ -67,6 +67,58 @@ Deno.test("event marks: migrate marks old events, the relay's listing drops spen
       await stores.close();
     }
   } finally {
+    await client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("event marks: a writer clearing its own events from a document left empty drops its mark, not a newer write's", async () => {
+  const server = await startFerretDb();
+  const client = new MongoClient(server.uri);
+  const dbName = server.database();
+  const stores = await createMongoRecordStores({
+    uri: server.uri,
+    dbName,
+    maxPoolSize: 5,
+    timeoutMs: 5_000,
+    retryWrites: true,
+    autoMigrate: true,
+  });
+  try {
+    const marks = client.db(dbName).collection<EventMarkDocument>("event_marks");
+    const a = appointment(id("doc"), id("pat"), 0);
+    const env = (eventId: string): EventEnvelope => ({
+      kind: ENVELOPE_KIND,
+      handler: "webhooks.fanout",
+      event: {
+        id: eventId,
+        type: "appointment.confirmed" as const,
+        occurredAtMs: T0,
+        data: { appointmentId: a.id },
+      },
+      attempt: 0,
+      notBeforeMs: T0,
+    });
+    const booked = [env("e1")];
+    await stores.appointments.book(a, booked);
+    await stores.appointments.clearPendingEvents(a.id, booked);
+    assert.equal(await marks.countDocuments(), 0, "the booking's own mark went with its events");
+
+    const b = appointment(a.doctorId, id("pat"), 60);
+    await stores.appointments.book(b, [env("e2")]);
+    // A change marks again and appends its event before the booking's writer clears its own.
+    const cancelled = moved(b, { status: "cancelled", cancelledBy: "patient" });
+    await stores.appointments.transition(b, cancelled, [env("e3")]);
+    await stores.appointments.clearPendingEvents(b.id, [env("e2")]);
+    assert.equal(await marks.countDocuments(), 1, "the change's mark stays while e3 waits");
+    assert.deepEqual(
+      (await stores.appointments.pendingEvents(10)).flatMap((p) => p.envelopes),
+      [env("e3")],
+    );
+    await stores.appointments.clearPendingEvents(b.id, [env("e3")]);
+    assert.equal(await marks.countDocuments(), 0);
+  } finally {
+    await stores.close();
     await client.close();
     await server.stop();
   }

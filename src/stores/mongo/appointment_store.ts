@@ -78,6 +78,21 @@ export function createMongoAppointmentStore(
   const appointments = db.collection<AppointmentDocument>("appointments");
   const guard: ClaimGuard = createClaimGuard(db, options.claimGraceMs);
   const marks = createEventMarks(db);
+  /**
+   * The last mark this process set per appointment and the events written under it, so clearing
+   * those events from a document left empty drops the mark at once rather than on the relay's
+   * next listing. Another write marks again first: a new token in the database, or here an entry
+   * whose events the clear did not carry.
+   */
+  const ownMarks = new Map<string, { token: string; eventIds: string[] }>();
+
+  async function mark(id: string, events: EventEnvelope[]): Promise<void> {
+    const token = await marks.mark(id);
+    ownMarks.delete(id);
+    // Only the latest few are kept: a write that failed before clearing leaves its mark to the relay.
+    if (ownMarks.size >= 10_000) ownMarks.delete(ownMarks.keys().next().value!);
+    ownMarks.set(id, { token, eventIds: events.map((e) => e.event.id) });
+  }
   const index: BusyIndex = createBusyIndex(db, options.locks, {
     graceMs: options.claimGraceMs,
     async current(id) {
@@ -181,7 +196,7 @@ export function createMongoAppointmentStore(
           e.event.data.appointmentId === a.id || (!e.event.data.appointmentId && a.id === first)
         );
         try {
-          if (own.length > 0) await marks.mark(a.id);
+          if (own.length > 0) await mark(a.id, own);
           await appointments.insertOne(toStored(a, own));
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
@@ -211,9 +226,18 @@ export function createMongoAppointmentStore(
       // Removed by value, as the writer stored them or the relay read them, with no read first:
       // events a transition appends meanwhile stay, and the filter stays `{_id}` (FerretDB has no
       // $pull by a nested field, and scans for more).
-      await appointments.updateOne({ _id: appointmentId }, {
-        $pullAll: { pendingEvents: relayed },
-      });
+      const after = await appointments.findOneAndUpdate(
+        { _id: appointmentId },
+        { $pullAll: { pendingEvents: relayed } },
+        // No projection: FerretDB 1.24 has none for findAndModify.
+        { returnDocument: "after" },
+      );
+      const own = ownMarks.get(appointmentId);
+      const cleared = new Set(relayed.map((e) => e.event.id));
+      if (!own || !after || (after.pendingEvents?.length ?? 0) > 0) return;
+      if (!own.eventIds.every((id) => cleared.has(id))) return;
+      ownMarks.delete(appointmentId);
+      await marks.drop({ _id: appointmentId, token: own.token });
     },
 
     async book(appointment, outbox = []) {
@@ -225,10 +249,16 @@ export function createMongoAppointmentStore(
         if (interval) await index.record(stored.doctorId, stored.id, interval, true);
         return stored;
       };
+      // The mark goes alongside the claims (it must precede the insert); a mark without a document
+      // is dropped by the relay's next listing. Settled to its error, so it never goes unhandled.
+      const marking = outbox.length > 0
+        ? mark(appointment.id, outbox).then(() => null, (err: unknown) => err)
+        : Promise.resolve(null);
       let held;
       try {
         held = await guard.claim(appointment.doctorId, appointment.id, claimedCells(appointment));
       } catch (err) {
+        await marking;
         // A retry of this very booking finds the cells claimed by itself (or by a concurrent
         // retry): the claims decide, so no read ahead of them.
         if (err instanceof SlotUnavailableError) {
@@ -238,8 +268,12 @@ export function createMongoAppointmentStore(
         throw err;
       }
       await guard.assertLeaseHeld(held);
+      const markFailed = await marking;
+      if (markFailed) {
+        await guard.rollback(held).catch(() => {});
+        throw markFailed;
+      }
       try {
-        if (outbox.length > 0) await marks.mark(appointment.id);
         await appointments.insertOne(toStored(appointment, outbox));
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
@@ -280,7 +314,7 @@ export function createMongoAppointmentStore(
       const touched = touchedBy(stateOf(stored), stateOf(next));
       // After a version conflict below these stay pending until busy() settles them (grace).
       await beginOrRollback([held], next, touched);
-      if (pending.length > 0) await marks.mark(next.id);
+      if (pending.length > 0) await mark(next.id, outbox);
       const res = await appointments.replaceOne(
         { _id: prev.id, doctorId: prev.doctorId, version: prev.version },
         toStored(next, pending),

@@ -5,7 +5,8 @@
  * whose document may hold pending events. A writer sets a fresh token before writing events into
  * the document; the relay lists the marks (only pending ones exist, so that scan stays small), reads
  * each appointment by `_id`, and deletes a mark only if the document has no events left and the
- * token is still the one it read, so a mark a writer set meanwhile survives.
+ * token is still the one it read, so a mark a writer set meanwhile survives. A writer that clears its
+ * own events and finds the document empty drops its mark the same way (appointment_store.ts).
  */
 import type { Db } from "mongodb";
 import type { EventEnvelope } from "../../events/event_types.ts";
@@ -16,8 +17,8 @@ export interface EventMarkDocument {
 }
 
 export interface EventMarks {
-  /** Call before writing events into the appointment's document. */
-  mark(appointmentId: string): Promise<void>;
+  /** Call before writing events into the appointment's document; returns the mark's token. */
+  mark(appointmentId: string): Promise<string>;
   list(limit: number): Promise<EventMarkDocument[]>;
   /** Deletes the mark if its token is still `token` (no write marked it since it was listed). */
   drop(mark: EventMarkDocument): Promise<void>;
@@ -27,11 +28,9 @@ export function createEventMarks(db: Db): EventMarks {
   const marks = db.collection<EventMarkDocument>("event_marks");
   return {
     async mark(appointmentId) {
-      await marks.replaceOne(
-        { _id: appointmentId },
-        { token: crypto.randomUUID() },
-        { upsert: true },
-      );
+      const token = crypto.randomUUID();
+      await marks.replaceOne({ _id: appointmentId }, { token }, { upsert: true });
+      return token;
     },
     list(limit) {
       return marks.find({}).limit(limit).toArray();
