@@ -8,8 +8,10 @@
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
 import { SlotUnavailableError } from "../../src/errors.ts";
+import { ENVELOPE_KIND, type EventEnvelope } from "../../src/events/event_types.ts";
 import { type BusyWeekDocument, busyWeekId } from "../../src/stores/mongo/busy_index.ts";
 import { type Stored, toDocument } from "../../src/stores/mongo/documents.ts";
+import type { EventMarkDocument } from "../../src/stores/mongo/event_marks.ts";
 import {
   createMongoRecordStores,
   type MongoRecordStores,
@@ -175,6 +177,50 @@ Deno.test("busy index: a booking that crashed before its entry is listed once it
     await stores.appointments.transition(kept, cancelled);
     assert.deepEqual(await stores.appointments.book(kept), cancelled);
     assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [span(crashed)]);
+  });
+});
+
+Deno.test("busy index: the relay records the entry of a booking whose writer died after its insert", async () => {
+  await withServer(GRACE_MS, async (server, open) => {
+    const dbName = server.database();
+    const stores = await open(dbName);
+    const doctorId = id("doc");
+    const a = appointment(doctorId, id("pat"), 0);
+    const envelope: EventEnvelope = {
+      kind: ENVELOPE_KIND,
+      handler: "webhooks.fanout",
+      event: {
+        id: "e1",
+        type: "appointment.confirmed" as const,
+        occurredAtMs: T0,
+        data: { appointmentId: a.id },
+      },
+      attempt: 0,
+      notBeforeMs: T0,
+    };
+    await stores.appointments.book(a, [envelope]);
+    // The writer died after the insert: no busy entry, its events never cleared.
+    await rawDb(
+      server,
+      dbName,
+      (db) =>
+        db.collection<BusyWeekDocument>("busy_weeks").deleteOne({ _id: busyWeekId(doctorId, T0) }),
+    );
+    const range = [T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS] as const;
+    assert.deepEqual(await stores.appointments.busy(doctorId, ...range), []);
+    // A young mark's writer may still be at work: the relay leaves the booking to it for now.
+    assert.deepEqual(await stores.appointments.pendingEvents(10), []);
+    await rawDb(
+      server,
+      dbName,
+      (db) =>
+        db.collection<EventMarkDocument>("event_marks").updateOne({ _id: a.id }, {
+          $set: { markedAtMs: Date.now() - 60_000 },
+        }),
+    );
+    const pending = await stores.appointments.pendingEvents(10);
+    assert.deepEqual(pending.map((p) => p.appointmentId), [a.id]);
+    assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [span(a)]);
   });
 });
 

@@ -57,6 +57,9 @@ function touchedBy(...states: IndexedState[]): Interval[] {
   return out;
 }
 
+/** How long the relay leaves a fresh booking's events to its writer before it steps in. */
+const WRITER_WINDOW_MS = 2_000;
+
 function versionConflict(id: string): ConflictError {
   return new ConflictError(
     "version_conflict",
@@ -208,11 +211,21 @@ export function createMongoAppointmentStore(
 
     async pendingEvents(limit) {
       const found = await Promise.all((await marks.list(limit)).map(async (mark) => {
-        const doc = await appointments.findOne(
-          { _id: mark._id },
-          { projection: { pendingEvents: 1 } },
-        );
+        const doc = await appointments.findOne({ _id: mark._id });
         if (doc?.pendingEvents?.length) {
+          // Events still in the document may be a writer's that died after its insert, before its
+          // busy entry: the relay records it, so the booking is listed even if nobody retries it.
+          // A young mark's writer is likely still at work: left to it, or to a later pass.
+          const interval = { startMs: doc.startMs, endMs: doc.endMs };
+          if (isActive(doc.status) && !(await index.listed(doc.doctorId, doc._id, interval))) {
+            if (Date.now() - (mark.markedAtMs ?? 0) < WRITER_WINDOW_MS) return null;
+            // Not recorded (lock or network): the events wait for a later pass, the mark stays.
+            const recorded = await index.record(doc.doctorId, doc._id, interval).then(
+              () => true,
+              () => false,
+            );
+            if (!recorded) return null;
+          }
           return { appointmentId: mark._id, envelopes: doc.pendingEvents };
         }
         await marks.drop(mark);

@@ -14,7 +14,8 @@
  * to a write that crashed (writers give up after half of it): `busy()` settles it from the
  * appointment itself. A new booking skips the pending step: `record` adds its entry once, after the
  * appointment's insert (its claims already keep the time from a second booking). A crash between
- * the two leaves the booking unlisted but unanswered; its retry (and reconcile) records it.
+ * the two leaves the booking unlisted but unanswered; its retry, or the event relay moving its
+ * events, records it.
  */
 import type { Db } from "mongodb";
 import type { Interval } from "../../domain/slots.ts";
@@ -68,6 +69,8 @@ export interface BusyIndex {
     interval: Interval,
     checkFirst?: boolean,
   ): Promise<void>;
+  /** Whether the appointment has an entry at `interval` (one read, no lock). */
+  listed(doctorId: string, appointmentId: string, interval: Interval): Promise<boolean>;
   /** Busy intervals overlapping [fromMs, toMs), with crashed writes' entries settled first. */
   busy(doctorId: string, fromMs: number, toMs: number): Promise<Interval[]>;
 }
@@ -80,6 +83,18 @@ export function busyWeekId(doctorId: string, startMs: number): string {
 
 function same(a: Interval, b: Interval | null): boolean {
   return b !== null && a.startMs === b.startMs && a.endMs === b.endMs;
+}
+
+/** An entry of the appointment at `interval` written by `version` or a newer write. */
+function present(
+  entries: BusyEntry[],
+  appointmentId: string,
+  interval: Interval,
+  version: number,
+): boolean {
+  return entries.some((e) =>
+    e.appointmentId === appointmentId && same(e, interval) && e.version >= version
+  );
 }
 
 export function createBusyIndex(
@@ -117,6 +132,11 @@ export function createBusyIndex(
         return weeks.replaceOne({ _id }, { doctorId, entries: after }, { upsert: true });
       }));
     });
+  }
+
+  async function listed(doctorId: string, appointmentId: string, interval: Interval) {
+    const doc = await weeks.findOne({ _id: busyWeekId(doctorId, interval.startMs) });
+    return present(doc?.entries ?? [], appointmentId, interval, 0);
   }
 
   /** Commits the appointment's entries that `applies` to and match its state, drops the rest. */
@@ -171,18 +191,16 @@ export function createBusyIndex(
       );
     },
 
+    listed,
+
     async record(doctorId, appointmentId, interval, checkFirst = false) {
-      const present = (entries: BusyEntry[], version: number) =>
-        entries.some((e) =>
-          e.appointmentId === appointmentId && same(e, interval) && e.version >= version
-        );
-      if (checkFirst) {
-        const doc = await weeks.findOne({ _id: busyWeekId(doctorId, interval.startMs) });
-        if (present(doc?.entries ?? [], 0)) return;
-      }
+      if (checkFirst && await listed(doctorId, appointmentId, interval)) return;
       await edit(doctorId, [interval.startMs], (entries, state) => {
         // Moved or cancelled meanwhile: that transition's own begin and settle index it.
-        if (!state || !same(interval, state.active) || present(entries, state.version)) {
+        if (
+          !state || !same(interval, state.active) ||
+          present(entries, appointmentId, interval, state.version)
+        ) {
           return entries;
         }
         const out = entries.filter((e) =>

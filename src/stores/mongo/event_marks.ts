@@ -14,6 +14,8 @@ import type { EventEnvelope } from "../../events/event_types.ts";
 export interface EventMarkDocument {
   _id: string;
   token: string;
+  /** When the writer set it (its clock); absent on marks from migrate. */
+  markedAtMs?: number;
 }
 
 export interface EventMarks {
@@ -29,7 +31,11 @@ export function createEventMarks(db: Db): EventMarks {
   return {
     async mark(appointmentId) {
       const token = crypto.randomUUID();
-      await marks.replaceOne({ _id: appointmentId }, { token }, { upsert: true });
+      await marks.replaceOne(
+        { _id: appointmentId },
+        { token, markedAtMs: Date.now() },
+        { upsert: true },
+      );
       return token;
     },
     list(limit) {
