@@ -1,7 +1,7 @@
 /**
  * deno task reconcile — find (and with --fix repair) what a crash between the claim and the
- * appointment write left in MongoDB: orphan claims that block a slot, and active appointments
- * missing a claim. Dry run by default. On the embedded Deno KV store claims and appointments are
+ * appointment write left in MongoDB: orphan claims that block a slot, active appointments missing a
+ * claim, and busy-index entries (what listings read) missing for a booking or left by one. Dry run by default. On the embedded Deno KV store claims and appointments are
  * written in one atomic commit, so there is nothing to reconcile and it says so.
  *
  * Usage: deno task reconcile [--fix] [--yes] [--grace-seconds 60]
@@ -18,7 +18,8 @@ import { confirmOrExit, flag, parseArgs, progressBar, runScript } from "./_cli.t
 
 const USAGE = `
 Usage: deno task reconcile [--fix] [--yes] [--grace-seconds 60]
-Finds orphan claims and appointments missing claims in MongoDB; --fix repairs them.`;
+Finds orphan claims, appointments missing claims and busy-index entries out of step with the
+appointments in MongoDB; --fix repairs them.`;
 
 await runScript("reconcile", async () => {
   const args = parseArgs(
@@ -57,7 +58,7 @@ await runScript("reconcile", async () => {
     const found = await scan(false);
     for (const f of found.findings) {
       console.log(
-        `${f.kind}\tdoctor=${f.doctorId}\tclaim=${f.claimId}\tappointment=${f.appointmentId}`,
+        `${f.kind}\tdoctor=${f.doctorId}\tkey=${f.key}\tappointment=${f.appointmentId}`,
       );
     }
     console.log(`${found.doctors} doctors scanned, ${found.findings.length} findings`);

@@ -16,6 +16,7 @@ import {
   createMongoRecordStores,
   type MongoRecordStores,
 } from "../../src/stores/mongo/record_stores.ts";
+import { reconcile } from "../../src/stores/mongo/reconcile.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
 import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
 import { appointment, id, MINUTE_MS, moved, T0 } from "./_fixtures.ts";
@@ -247,5 +248,51 @@ Deno.test("busy index: migrate fills it from appointments booked before it exist
       await stores.appointments.busy(doctorId, T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS),
       [span(active)],
     );
+  });
+});
+
+Deno.test("reconcile: an active booking missing from the busy index and an entry left by a cancelled one are found, then repaired", async () => {
+  await withServer(GRACE_MS, async (server, open) => {
+    const dbName = server.database();
+    await open(dbName); // migrates: the collections and their indexes
+    const doctorId = id("doc");
+    const unlisted = appointment(doctorId, id("pat"), 0);
+    const cancelled = appointment(doctorId, id("pat"), 60, 30, { status: "cancelled" });
+    const nowMs = Date.parse(unlisted.updatedAt) + 10 * GRACE_MS;
+    await rawDb(server, dbName, async (db) => {
+      await db.collection<{ _id: string }>("doctors").insertOne({ _id: doctorId });
+      await db.collection<Stored<AppointmentRecord>>("appointments").insertMany([
+        toDocument(unlisted),
+        toDocument(cancelled),
+      ]);
+      // As a crash could leave them: no entry for the active booking, a settled one for the other.
+      await db.collection<BusyWeekDocument>("busy_weeks").insertOne({
+        _id: busyWeekId(doctorId, cancelled.startMs),
+        doctorId,
+        entries: [{ appointmentId: cancelled.id, ...span(cancelled), version: 1 }],
+      });
+      const busyOf = (kind: string, findings: { kind: string; appointmentId: string }[]) =>
+        findings.filter((f) => f.kind === kind).map((f) => f.appointmentId);
+
+      const dry = await reconcile(db, { fix: false, graceMs: GRACE_MS, nowMs });
+      assert.deepEqual(busyOf("unlisted_booking", dry.findings), [unlisted.id]);
+      assert.deepEqual(busyOf("stale_busy_entry", dry.findings), [cancelled.id]);
+      // Within the grace period a write may still be in flight: neither kind is reported.
+      const young = await reconcile(db, {
+        fix: false,
+        graceMs: GRACE_MS,
+        nowMs: Date.parse(unlisted.updatedAt),
+      });
+      assert.deepEqual(young.findings.filter((f) => f.kind !== "missing_claim"), []);
+      const stores = await open(dbName);
+      const week = [T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS] as const;
+      assert.deepEqual(await stores.appointments.busy(doctorId, ...week), [span(cancelled)]);
+
+      const fixed = await reconcile(db, { fix: true, graceMs: GRACE_MS, nowMs });
+      assert.ok(fixed.repaired >= 2, JSON.stringify(fixed));
+      assert.deepEqual(await stores.appointments.busy(doctorId, ...week), [span(unlisted)]);
+      const again = await reconcile(db, { fix: false, graceMs: GRACE_MS, nowMs });
+      assert.deepEqual(again.findings, [], "nothing left to repair");
+    });
   });
 });

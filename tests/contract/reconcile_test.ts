@@ -58,7 +58,7 @@ Deno.test("migrate is idempotent; reconcile finds an orphan claim and --fix remo
 
     const dry = await task("reconcile", [], env);
     assert.equal(dry.code, 0, dry.text);
-    assert.match(dry.text, /orphan_claim\tdoctor=doc_r1\tclaim=doc_r1:1800000000000/);
+    assert.match(dry.text, /orphan_claim\tdoctor=doc_r1\tkey=doc_r1:1800000000000/);
     assert.match(dry.text, /1 findings/);
     assert.equal(
       await claims.countDocuments({ doctorId: "doc_r1" }),

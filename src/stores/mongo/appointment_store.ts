@@ -17,7 +17,12 @@ import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type { Interval } from "../../domain/slots.ts";
 import type { AppointmentQuery, AppointmentStore, Page } from "../ports.ts";
 import { type AppointmentRecord, cellsOf, isActive } from "../records.ts";
-import { type BusyIndex, createBusyIndex, type IndexedState } from "./busy_index.ts";
+import {
+  type BusyIndex,
+  createBusyIndex,
+  type IndexedState,
+  indexedStateOf,
+} from "./busy_index.ts";
 import { createEventMarks } from "./event_marks.ts";
 import { type ClaimGuard, claimId, createClaimGuard, type HeldClaims } from "./claims.ts";
 import type { Locks } from "./locks.ts";
@@ -35,15 +40,6 @@ function toStored(a: AppointmentRecord, pendingEvents: EventEnvelope[]): Appoint
 
 function claimedCells(a: AppointmentRecord): number[] {
   return isActive(a.status) ? cellsOf(a.startMs, a.endMs) : [];
-}
-
-function stateOf(
-  a: Pick<AppointmentRecord, "status" | "startMs" | "endMs" | "version">,
-): IndexedState {
-  return {
-    version: a.version,
-    active: isActive(a.status) ? { startMs: a.startMs, endMs: a.endMs } : null,
-  };
 }
 
 /** The intervals a write from `before` to `after` adds or drops in the busy index. */
@@ -100,7 +96,7 @@ export function createMongoAppointmentStore(
     graceMs: options.claimGraceMs,
     async current(id) {
       const doc = await findDocument(id);
-      return doc ? stateOf(doc) : null;
+      return doc ? indexedStateOf(doc) : null;
     },
   });
 
@@ -120,7 +116,7 @@ export function createMongoAppointmentStore(
 
   /** Lost to an error, a settle leaves pending entries that busy() settles after the grace. */
   function settle(a: AppointmentRecord, touched: Interval[]): Promise<void> {
-    return index.settle(a.doctorId, a.id, touched, stateOf(a)).catch(() => {});
+    return index.settle(a.doctorId, a.id, touched, indexedStateOf(a)).catch(() => {});
   }
 
   /** The appointment's document, or null if there is none or it is another doctor's. */
@@ -191,7 +187,7 @@ export function createMongoAppointmentStore(
         for (const h of held) await guard.rollback(h).catch(() => {});
         throw err;
       }
-      const touched = todo.map((a) => touchedBy(stateOf(a)));
+      const touched = todo.map((a) => touchedBy(indexedStateOf(a)));
       for (const [i, a] of todo.entries()) await beginOrRollback(held, a, touched[i]);
       const first = todo[0]?.id;
       for (const a of todo) {
@@ -324,7 +320,7 @@ export function createMongoAppointmentStore(
 
       const held = await guard.claim(next.doctorId, next.id, fresh);
       await guard.assertLeaseHeld(held);
-      const touched = touchedBy(stateOf(stored), stateOf(next));
+      const touched = touchedBy(indexedStateOf(stored), indexedStateOf(next));
       // After a version conflict below these stay pending until busy() settles them (grace).
       await beginOrRollback([held], next, touched);
       if (pending.length > 0) await mark(next.id, outbox);

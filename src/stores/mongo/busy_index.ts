@@ -19,7 +19,7 @@
  */
 import type { Db } from "mongodb";
 import type { Interval } from "../../domain/slots.ts";
-import { ACTIVE_STATUSES, type AppointmentRecord, MAX_CLAIM_MS } from "../records.ts";
+import { ACTIVE_STATUSES, type AppointmentRecord, isActive, MAX_CLAIM_MS } from "../records.ts";
 import type { Stored } from "./documents.ts";
 import type { Locks } from "./locks.ts";
 
@@ -73,6 +73,16 @@ export interface BusyIndex {
   listed(doctorId: string, appointmentId: string, interval: Interval): Promise<boolean>;
   /** Busy intervals overlapping [fromMs, toMs), with crashed writes' entries settled first. */
   busy(doctorId: string, fromMs: number, toMs: number): Promise<Interval[]>;
+}
+
+/** What the index keeps of an appointment: its version, and its interval while it is active. */
+export function indexedStateOf(
+  a: Pick<AppointmentRecord, "status" | "startMs" | "endMs" | "version">,
+): IndexedState {
+  return {
+    version: a.version,
+    active: isActive(a.status) ? { startMs: a.startMs, endMs: a.endMs } : null,
+  };
 }
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;

@@ -2,18 +2,38 @@
  * Finds and repairs what a crash between the claim and the appointment write can leave behind in
  * MongoDB: claims whose appointment is missing, cancelled or elsewhere (they block a slot), and
  * active appointments missing a claim on one of their cells (a booking the guard no longer
- * protects). Scans doctor by doctor, so every claims and appointments query carries `doctorId`.
- * Claims younger than the grace period are left alone: their booking may still be in flight.
+ * protects). It also checks the busy index listings read (busy_index.ts): an active appointment
+ * without its entry (offered as free, though its claims refuse a booking) and a settled entry whose
+ * appointment is no longer active there (a free slot never offered); repairs go through the index
+ * itself, under the doctor's lock. Pending entries are left to `busy()`, which settles a crashed
+ * write's. Scans doctor by doctor, so every claims and appointments query carries `doctorId`.
+ * Claims, and appointments written, younger than the grace period are left alone: their write may
+ * still be in flight.
  */
 import type { Db } from "mongodb";
+import type { Interval } from "../../domain/slots.ts";
 import { type AppointmentRecord, cellsOf, isActive } from "../records.ts";
+import {
+  type BusyEntry,
+  type BusyWeekDocument,
+  busyWeekId,
+  createBusyIndex,
+  indexedStateOf,
+} from "./busy_index.ts";
 import { type ClaimDocument, claimId } from "./claims.ts";
 import type { Stored } from "./documents.ts";
+import { createLocks } from "./locks.ts";
 
 export interface ReconcileFinding {
-  kind: "orphan_claim" | "missing_claim" | "claim_conflict";
+  kind:
+    | "orphan_claim"
+    | "missing_claim"
+    | "claim_conflict"
+    | "unlisted_booking"
+    | "stale_busy_entry";
   doctorId: string;
-  claimId: string;
+  /** The claim's `_id`, or for the busy index the week document's. */
+  key: string;
   appointmentId: string;
 }
 
@@ -30,6 +50,18 @@ export async function reconcile(
   const claims = db.collection<ClaimDocument>("claims");
   const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
   const doctors = db.collection<{ _id: string }>("doctors");
+  const weeks = db.collection<BusyWeekDocument>("busy_weeks");
+  // The servers' own lock lease and wait: half the grace (record_stores.ts).
+  const locks = createLocks(db, { leaseMs: options.graceMs / 2, waitMs: options.graceMs / 2 });
+  const index = createBusyIndex(db, locks, {
+    graceMs: options.graceMs,
+    async current(id) {
+      const doc = await appointments.findOne({ _id: id });
+      return doc ? indexedStateOf(doc) : null;
+    },
+  });
+  const settledAt = (a: Stored<AppointmentRecord>) =>
+    options.nowMs - Date.parse(a.updatedAt) >= options.graceMs;
   const findings: ReconcileFinding[] = [];
   let repaired = 0;
   let count = 0;
@@ -37,8 +69,10 @@ export async function reconcile(
     count++;
     options.onDoctor?.();
     const doctorId = doctor._id;
+    const all = new Map<string, Stored<AppointmentRecord>>();
     const active = new Map<string, Stored<AppointmentRecord>>();
     for await (const a of appointments.find({ doctorId })) {
+      all.set(a._id, a);
       if (isActive(a.status)) active.set(a._id, a);
     }
     const claimed = new Set<string>();
@@ -51,7 +85,7 @@ export async function reconcile(
       findings.push({
         kind: "orphan_claim",
         doctorId,
-        claimId: c._id,
+        key: c._id,
         appointmentId: c.appointmentId,
       });
       if (options.fix) {
@@ -67,7 +101,7 @@ export async function reconcile(
       for (const cell of cellsOf(a.startMs, a.endMs)) {
         const id = claimId(doctorId, cell);
         if (claimed.has(id)) continue;
-        findings.push({ kind: "missing_claim", doctorId, claimId: id, appointmentId: a._id });
+        findings.push({ kind: "missing_claim", doctorId, key: id, appointmentId: a._id });
         if (!options.fix) continue;
         try {
           await claims.insertOne({
@@ -80,9 +114,32 @@ export async function reconcile(
           });
           repaired++;
         } catch {
-          findings.push({ kind: "claim_conflict", doctorId, claimId: id, appointmentId: a._id });
+          findings.push({ kind: "claim_conflict", doctorId, key: id, appointmentId: a._id });
         }
       }
+    }
+    const entries: BusyEntry[] = [];
+    for await (const week of weeks.find({ doctorId })) entries.push(...week.entries);
+    const same = (e: Interval, a: Interval) => e.startMs === a.startMs && e.endMs === a.endMs;
+    for (const a of active.values()) {
+      if (!settledAt(a) || entries.some((e) => e.appointmentId === a._id && same(e, a))) continue;
+      const key = busyWeekId(doctorId, a.startMs);
+      findings.push({ kind: "unlisted_booking", doctorId, key, appointmentId: a._id });
+      if (!options.fix) continue;
+      await index.record(doctorId, a._id, { startMs: a.startMs, endMs: a.endMs }, true);
+      repaired++;
+    }
+    for (const e of entries) {
+      if (e.pendingSinceMs !== undefined) continue;
+      const a = all.get(e.appointmentId);
+      if (a && (!settledAt(a) || (isActive(a.status) && same(e, a)))) continue;
+      const key = busyWeekId(doctorId, e.startMs);
+      findings.push({ kind: "stale_busy_entry", doctorId, key, appointmentId: e.appointmentId });
+      if (!options.fix) continue;
+      // A missing appointment's entries are dropped whatever version wrote them.
+      const state = a ? indexedStateOf(a) : { version: Number.MAX_SAFE_INTEGER, active: null };
+      await index.settle(doctorId, e.appointmentId, [e], state);
+      repaired++;
     }
   }
   return { doctors: count, findings, repaired };
