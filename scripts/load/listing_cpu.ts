@@ -9,6 +9,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { createDoctor, dateInDays } from "../../tests/_harness/api.ts";
 import { startApp } from "../../tests/_harness/app.ts";
+import { positive } from "./options.ts";
 
 export const USAGE = `Usage: deno task bench:listing-cpu [flags]
 
@@ -23,13 +24,6 @@ median. Rate limits are off, as in bench:http.
   --seconds S        length of each run (default 1)
   --healthz          request /healthz instead: the app's floor
 `;
-
-function positive(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!(n > 0)) throw new RangeError(`--${name} must be a positive number, found "${value}"`);
-  return n;
-}
 
 /** CPU µs per request over `ms`, with `inFlight` requests of `urls` always outstanding. */
 async function run(

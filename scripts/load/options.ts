@@ -93,7 +93,8 @@ export const DEFAULT_OPTIONS: LoadOptions = {
   bookingsPerPatient: 5,
 };
 
-function positive(name: string, raw: string | undefined, fallback: number): number {
+/** The value of flag `--name` as a positive integer, `fallback` when it is absent. */
+export function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) {
