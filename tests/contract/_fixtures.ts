@@ -1,5 +1,6 @@
 /** Record builders and a fixed future time grid for the records contract tests. */
 import { newId } from "../../src/crypto/random.ts";
+import { ENVELOPE_KIND, type EventEnvelope } from "../../src/events/event_types.ts";
 import {
   type AppointmentRecord,
   type DoctorRecord,
@@ -114,5 +115,21 @@ export function moved(
     endMs,
     version: a.version + 1,
     ...rest,
+  };
+}
+
+/** The webhook fan-out envelope of an `appointment.confirmed` event for `appointmentId`. */
+export function confirmedEnvelope(appointmentId: string, eventId = "e1"): EventEnvelope {
+  return {
+    kind: ENVELOPE_KIND,
+    handler: "webhooks.fanout",
+    event: {
+      id: eventId,
+      type: "appointment.confirmed" as const,
+      occurredAtMs: T0,
+      data: { appointmentId },
+    },
+    attempt: 0,
+    notBeforeMs: T0,
   };
 }

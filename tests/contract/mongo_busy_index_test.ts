@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
 import { SlotUnavailableError } from "../../src/errors.ts";
-import { ENVELOPE_KIND, type EventEnvelope } from "../../src/events/event_types.ts";
 import { type BusyWeekDocument, busyWeekId } from "../../src/stores/mongo/busy_index.ts";
 import { type Stored, toDocument } from "../../src/stores/mongo/documents.ts";
 import type { EventMarkDocument } from "../../src/stores/mongo/event_marks.ts";
@@ -19,7 +18,7 @@ import {
 import { reconcile } from "../../src/stores/mongo/reconcile.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
 import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
-import { appointment, id, MINUTE_MS, moved, T0 } from "./_fixtures.ts";
+import { appointment, confirmedEnvelope, id, MINUTE_MS, moved, T0 } from "./_fixtures.ts";
 
 const GRACE_MS = 2_000;
 
@@ -187,18 +186,7 @@ Deno.test("busy index: the relay records the entry of a booking whose writer die
     const stores = await open(dbName);
     const doctorId = id("doc");
     const a = appointment(doctorId, id("pat"), 0);
-    const envelope: EventEnvelope = {
-      kind: ENVELOPE_KIND,
-      handler: "webhooks.fanout",
-      event: {
-        id: "e1",
-        type: "appointment.confirmed" as const,
-        occurredAtMs: T0,
-        data: { appointmentId: a.id },
-      },
-      attempt: 0,
-      notBeforeMs: T0,
-    };
+    const envelope = confirmedEnvelope(a.id);
     await stores.appointments.book(a, [envelope]);
     // The writer died after the insert: no busy entry, its events never cleared.
     await rawDb(

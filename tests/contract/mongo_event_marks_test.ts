@@ -5,13 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
-import { ENVELOPE_KIND, type EventEnvelope } from "../../src/events/event_types.ts";
 import type { AppointmentDocument } from "../../src/stores/mongo/appointment_store.ts";
 import { toDocument } from "../../src/stores/mongo/documents.ts";
 import { createEventMarks, type EventMarkDocument } from "../../src/stores/mongo/event_marks.ts";
 import { createMongoRecordStores } from "../../src/stores/mongo/record_stores.ts";
 import { startFerretDb } from "../_harness/ferretdb.ts";
-import { appointment, id, moved, T0 } from "./_fixtures.ts";
+import { appointment, confirmedEnvelope, id, moved } from "./_fixtures.ts";
 
 Deno.test("event marks: migrate marks old events, the relay's listing drops spent marks only", async () => {
   const server = await startFerretDb();
@@ -20,18 +19,7 @@ Deno.test("event marks: migrate marks old events, the relay's listing drops spen
     const dbName = server.database();
     const db = client.db(dbName);
     const a = appointment(id("doc"), id("pat"), 0);
-    const envelope: EventEnvelope = {
-      kind: ENVELOPE_KIND,
-      handler: "webhooks.fanout",
-      event: {
-        id: "e1",
-        type: "appointment.confirmed" as const,
-        occurredAtMs: T0,
-        data: { appointmentId: a.id },
-      },
-      attempt: 0,
-      notBeforeMs: T0,
-    };
+    const envelope = confirmedEnvelope(a.id);
     await db.collection<AppointmentDocument>("appointments").insertOne({
       ...toDocument(a),
       pendingEvents: [envelope],
@@ -87,18 +75,7 @@ Deno.test("event marks: a writer clearing its own events from a document left em
   try {
     const marks = client.db(dbName).collection<EventMarkDocument>("event_marks");
     const a = appointment(id("doc"), id("pat"), 0);
-    const env = (eventId: string): EventEnvelope => ({
-      kind: ENVELOPE_KIND,
-      handler: "webhooks.fanout",
-      event: {
-        id: eventId,
-        type: "appointment.confirmed" as const,
-        occurredAtMs: T0,
-        data: { appointmentId: a.id },
-      },
-      attempt: 0,
-      notBeforeMs: T0,
-    });
+    const env = (eventId: string) => confirmedEnvelope(a.id, eventId);
     const booked = [env("e1")];
     await stores.appointments.book(a, booked);
     await stores.appointments.clearPendingEvents(a.id, booked);

@@ -5,14 +5,22 @@
 import assert from "node:assert/strict";
 import { ConflictError, SlotUnavailableError, ValidationError } from "../../src/errors.ts";
 import { encodeCursor } from "../../src/stores/cursor.ts";
-import { ENVELOPE_KIND, type EventEnvelope } from "../../src/events/event_types.ts";
 import type { RecordStores } from "../../src/stores/ports.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
 import { createMongoRecordStores } from "../../src/stores/mongo/record_stores.ts";
 import { startDenoKv, type TestDenoKv } from "../_harness/denokv.ts";
 import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
-import { appointment, doctor, id, MINUTE_MS, moved, patient, T0 } from "./_fixtures.ts";
+import {
+  appointment,
+  confirmedEnvelope,
+  doctor,
+  id,
+  MINUTE_MS,
+  moved,
+  patient,
+  T0,
+} from "./_fixtures.ts";
 
 export function recordStoreContract(name: string, makeStores: () => Promise<RecordStores>) {
   function test(title: string, fn: (stores: RecordStores) => Promise<void>) {
@@ -201,18 +209,7 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
 
   test("appointments keep the events of a change with it, and never show them", async (s) => {
     const a = appointment(id("doc"), id("pat"), 0);
-    const env = (eventId: string): EventEnvelope => ({
-      kind: ENVELOPE_KIND,
-      handler: "webhooks.fanout",
-      event: {
-        id: eventId,
-        type: "appointment.confirmed" as const,
-        occurredAtMs: T0,
-        data: { appointmentId: a.id },
-      },
-      attempt: 0,
-      notBeforeMs: T0,
-    });
+    const env = (eventId: string) => confirmedEnvelope(a.id, eventId);
     await s.appointments.book(a, [env("e1")]);
     assert.deepEqual(await s.appointments.get(a.id), a, "the record carries no events");
     const cancelled = moved(a, { status: "cancelled", cancelledBy: "patient" });
