@@ -9,7 +9,8 @@
  * `/root/go/bin/ferretdb`. It must be a build with `build/version/version.txt` (a plain
  * `go install ...@v1.24.2` panics at start-up with "Invalid build/version/version.txt").
  */
-import { MongoClient } from "mongodb";
+import { type Db, MongoClient } from "mongodb";
+import type { MongoRecordStoresOptions } from "../../src/stores/mongo/record_stores.ts";
 import { freePort } from "./ports.ts";
 
 export interface TestMongo {
@@ -28,6 +29,37 @@ export interface TestMongo {
 }
 
 const START_TIMEOUT_MS = 15_000;
+
+/** Record-store options for `dbName` on `server` (auto-migrating, 5 s timeout), with `over` on top. */
+export function storeOptions(
+  server: TestMongo,
+  dbName: string,
+  over: Partial<MongoRecordStoresOptions> = {},
+): MongoRecordStoresOptions {
+  return {
+    uri: server.uri,
+    dbName,
+    maxPoolSize: 10,
+    timeoutMs: 5_000,
+    retryWrites: true,
+    autoMigrate: true,
+    ...over,
+  };
+}
+
+/** Runs `fn` on database `dbName` through a client of its own (the raw documents, no store). */
+export async function withRawDb<T>(
+  server: TestMongo,
+  dbName: string,
+  fn: (db: Db) => Promise<T>,
+): Promise<T> {
+  const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    return await fn(client.db(dbName));
+  } finally {
+    await client.close();
+  }
+}
 
 export async function startFerretDb(): Promise<TestMongo> {
   const outside = Deno.env.get("MONGODB_URI");

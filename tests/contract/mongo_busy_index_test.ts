@@ -6,7 +6,6 @@
  * before it existed.
  */
 import assert from "node:assert/strict";
-import { MongoClient } from "mongodb";
 import { SlotUnavailableError } from "../../src/errors.ts";
 import { type BusyWeekDocument, busyWeekId } from "../../src/stores/mongo/busy_index.ts";
 import { type Stored, toDocument } from "../../src/stores/mongo/documents.ts";
@@ -17,7 +16,7 @@ import {
 } from "../../src/stores/mongo/record_stores.ts";
 import { reconcile } from "../../src/stores/mongo/reconcile.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
-import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
+import { startFerretDb, storeOptions, type TestMongo, withRawDb } from "../_harness/ferretdb.ts";
 import { appointment, confirmedEnvelope, id, MINUTE_MS, moved, T0 } from "./_fixtures.ts";
 
 const GRACE_MS = 2_000;
@@ -29,15 +28,9 @@ async function withServer(
   const server = await startFerretDb();
   const opened: MongoRecordStores[] = [];
   const open = async (dbName: string) => {
-    const stores = await createMongoRecordStores({
-      uri: server.uri,
-      dbName,
-      maxPoolSize: 10,
-      timeoutMs: 5_000,
-      retryWrites: true,
-      autoMigrate: true,
-      claimGraceMs: graceMs,
-    });
+    const stores = await createMongoRecordStores(
+      storeOptions(server, dbName, { claimGraceMs: graceMs }),
+    );
     opened.push(stores);
     return stores;
   };
@@ -46,19 +39,6 @@ async function withServer(
   } finally {
     for (const s of opened) await s.close();
     await server.stop();
-  }
-}
-
-async function rawDb<T>(
-  server: TestMongo,
-  dbName: string,
-  fn: (db: ReturnType<MongoClient["db"]>) => Promise<T>,
-) {
-  const client = new MongoClient(server.uri);
-  try {
-    return await fn(client.db(dbName));
-  } finally {
-    await client.close();
   }
 }
 
@@ -108,7 +88,7 @@ Deno.test("busy index: a crashed write's pending entries are settled from the ap
     // +120 min whose record write never happened.
     const ghost = appointment(doctorId, id("pat"), 60);
     const movedTo = { startMs: T0 + 120 * MINUTE_MS, endMs: T0 + 150 * MINUTE_MS };
-    await rawDb(server, dbName, async (db) => {
+    await withRawDb(server, dbName, async (db) => {
       const weeks = db.collection<BusyWeekDocument>("busy_weeks");
       const _id = busyWeekId(doctorId, T0);
       const doc = await weeks.findOne({ _id });
@@ -129,7 +109,7 @@ Deno.test("busy index: a crashed write's pending entries are settled from the ap
     ]);
     await new Promise((resolve) => setTimeout(resolve, GRACE_MS + 200));
     assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [span(booked)]);
-    const settled = await rawDb(
+    const settled = await withRawDb(
       server,
       dbName,
       (db) =>
@@ -150,7 +130,7 @@ Deno.test("busy index: a booking that crashed before its entry is listed once it
     const crashed = appointment(doctorId, id("pat"), 60);
     await stores.appointments.book(crashed);
     // The crash: its insert went in, its entry never did.
-    await rawDb(server, dbName, async (db) => {
+    await withRawDb(server, dbName, async (db) => {
       const weeks = db.collection<BusyWeekDocument>("busy_weeks");
       const _id = busyWeekId(doctorId, T0);
       const doc = await weeks.findOne({ _id });
@@ -189,7 +169,7 @@ Deno.test("busy index: the relay records the entry of a booking whose writer die
     const envelope = confirmedEnvelope(a.id);
     await stores.appointments.book(a, [envelope]);
     // The writer died after the insert: no busy entry, its events never cleared.
-    await rawDb(
+    await withRawDb(
       server,
       dbName,
       (db) =>
@@ -199,7 +179,7 @@ Deno.test("busy index: the relay records the entry of a booking whose writer die
     assert.deepEqual(await stores.appointments.busy(doctorId, ...range), []);
     // A young mark's writer may still be at work: the relay leaves the booking to it for now.
     assert.deepEqual(await stores.appointments.pendingEvents(10), []);
-    await rawDb(
+    await withRawDb(
       server,
       dbName,
       (db) =>
@@ -219,7 +199,7 @@ Deno.test("busy index: migrate fills it from appointments booked before it exist
     const doctorId = id("doc");
     const active = appointment(doctorId, id("pat"), 0);
     const cancelled = appointment(doctorId, id("pat"), 60, 30, { status: "cancelled" });
-    await rawDb(server, dbName, async (db) => {
+    await withRawDb(server, dbName, async (db) => {
       await db.collection<Stored<AppointmentRecord>>("appointments").insertMany([
         toDocument(active),
         toDocument(cancelled),
@@ -247,7 +227,7 @@ Deno.test("reconcile: an active booking missing from the busy index and an entry
     const unlisted = appointment(doctorId, id("pat"), 0);
     const cancelled = appointment(doctorId, id("pat"), 60, 30, { status: "cancelled" });
     const nowMs = Date.parse(unlisted.updatedAt) + 10 * GRACE_MS;
-    await rawDb(server, dbName, async (db) => {
+    await withRawDb(server, dbName, async (db) => {
       await db.collection<{ _id: string }>("doctors").insertOne({ _id: doctorId });
       await db.collection<Stored<AppointmentRecord>>("appointments").insertMany([
         toDocument(unlisted),

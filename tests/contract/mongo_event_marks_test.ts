@@ -9,7 +9,7 @@ import type { AppointmentDocument } from "../../src/stores/mongo/appointment_sto
 import { toDocument } from "../../src/stores/mongo/documents.ts";
 import { createEventMarks, type EventMarkDocument } from "../../src/stores/mongo/event_marks.ts";
 import { createMongoRecordStores } from "../../src/stores/mongo/record_stores.ts";
-import { startFerretDb } from "../_harness/ferretdb.ts";
+import { startFerretDb, storeOptions } from "../_harness/ferretdb.ts";
 import { appointment, confirmedEnvelope, id, moved } from "./_fixtures.ts";
 
 Deno.test("event marks: migrate marks old events, the relay's listing drops spent marks only", async () => {
@@ -24,14 +24,9 @@ Deno.test("event marks: migrate marks old events, the relay's listing drops spen
       ...toDocument(a),
       pendingEvents: [envelope],
     });
-    const stores = await createMongoRecordStores({
-      uri: server.uri,
-      dbName,
-      maxPoolSize: 5,
-      timeoutMs: 5_000,
-      retryWrites: true,
-      autoMigrate: true,
-    });
+    const stores = await createMongoRecordStores(
+      storeOptions(server, dbName, { maxPoolSize: 5 }),
+    );
     try {
       assert.ok(
         stores.migrations.includes("created collection event_marks (filled with 1 entries)"),
@@ -64,14 +59,9 @@ Deno.test("event marks: a writer clearing its own events from a document left em
   const server = await startFerretDb();
   const client = new MongoClient(server.uri);
   const dbName = server.database();
-  const stores = await createMongoRecordStores({
-    uri: server.uri,
-    dbName,
-    maxPoolSize: 5,
-    timeoutMs: 5_000,
-    retryWrites: true,
-    autoMigrate: true,
-  });
+  const stores = await createMongoRecordStores(
+    storeOptions(server, dbName, { maxPoolSize: 5 }),
+  );
   try {
     const marks = client.db(dbName).collection<EventMarkDocument>("event_marks");
     const a = appointment(id("doc"), id("pat"), 0);

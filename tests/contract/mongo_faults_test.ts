@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { freePort } from "../_harness/ports.ts";
-import { MongoClient } from "mongodb";
 import { createDataCipher, generateDataKeyBase64 } from "../../src/crypto/data_cipher.ts";
 import { createKeyedHash } from "../../src/crypto/keyed_hash.ts";
 import { ServiceUnavailableError, SlotUnavailableError } from "../../src/errors.ts";
@@ -16,34 +15,14 @@ import {
   type MongoRecordStoresOptions,
 } from "../../src/stores/mongo/record_stores.ts";
 import { cellsOf } from "../../src/stores/records.ts";
-import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
+import { startFerretDb, storeOptions, type TestMongo, withRawDb } from "../_harness/ferretdb.ts";
 import { appointment, doctor, id, MINUTE_MS, patient, T0 } from "./_fixtures.ts";
 
 const outside = Boolean(Deno.env.get("MONGODB_URI"));
 const TIMEOUT_MS = 1_000;
 
 function options(server: TestMongo, dbName = server.database()): MongoRecordStoresOptions {
-  return {
-    uri: server.uri,
-    dbName,
-    maxPoolSize: 5,
-    timeoutMs: TIMEOUT_MS,
-    retryWrites: true,
-    autoMigrate: true,
-  };
-}
-
-async function withRawDb<T>(
-  server: TestMongo,
-  dbName: string,
-  fn: (db: ReturnType<MongoClient["db"]>) => Promise<T>,
-): Promise<T> {
-  const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 5_000 });
-  try {
-    return await fn(client.db(dbName));
-  } finally {
-    await client.close();
-  }
+  return storeOptions(server, dbName, { maxPoolSize: 5, timeoutMs: TIMEOUT_MS });
 }
 
 Deno.test({

@@ -5,7 +5,6 @@
  * migrate fills the pointers of records written before they existed.
  */
 import assert from "node:assert/strict";
-import { MongoClient } from "mongodb";
 import { ConflictError } from "../../src/errors.ts";
 import { type Stored, toDocument } from "../../src/stores/mongo/documents.ts";
 import type { PhonePointerDocument } from "../../src/stores/mongo/phone_pointers.ts";
@@ -14,7 +13,7 @@ import {
   type MongoRecordStores,
 } from "../../src/stores/mongo/record_stores.ts";
 import type { DoctorRecord } from "../../src/stores/records.ts";
-import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
+import { startFerretDb, storeOptions, type TestMongo, withRawDb } from "../_harness/ferretdb.ts";
 import { doctor, id, patient } from "./_fixtures.ts";
 
 let server: TestMongo | null = null;
@@ -22,35 +21,17 @@ const opened: MongoRecordStores[] = [];
 
 async function open(dbName: string): Promise<MongoRecordStores> {
   server ??= await startFerretDb();
-  const stores = await createMongoRecordStores({
-    uri: server.uri,
-    dbName,
-    maxPoolSize: 10,
-    timeoutMs: 5_000,
-    retryWrites: true,
-    autoMigrate: true,
-  });
+  const stores = await createMongoRecordStores(storeOptions(server, dbName));
   opened.push(stores);
   return stores;
 }
 
-async function phones(dbName: string): Promise<PhonePointerDocument[]> {
-  const client = new MongoClient(server!.uri);
-  try {
-    return await client.db(dbName).collection<PhonePointerDocument>("phones").find().toArray();
-  } finally {
-    await client.close();
-  }
-}
-
-async function rawDb(dbName: string, fn: (db: ReturnType<MongoClient["db"]>) => Promise<unknown>) {
-  server ??= await startFerretDb();
-  const client = new MongoClient(server.uri);
-  try {
-    await fn(client.db(dbName));
-  } finally {
-    await client.close();
-  }
+function phones(dbName: string): Promise<PhonePointerDocument[]> {
+  return withRawDb(
+    server!,
+    dbName,
+    (db) => db.collection<PhonePointerDocument>("phones").find().toArray(),
+  );
 }
 
 Deno.test({
@@ -84,11 +65,15 @@ Deno.test({
           const d = doctor();
           await stores.doctors.create(d);
           // A crashed create of another doctor with this phone moved the pointer, then died.
-          await rawDb(dbName, (db) =>
-            db.collection<PhonePointerDocument>("phones").replaceOne(
-              { _id: `doctor:${d.phoneIndex}` },
-              { recordId: id("doc") },
-            ));
+          await withRawDb(
+            server!,
+            dbName,
+            (db) =>
+              db.collection<PhonePointerDocument>("phones").replaceOne(
+                { _id: `doctor:${d.phoneIndex}` },
+                { recordId: id("doc") },
+              ),
+          );
           assert.deepEqual(await stores.doctors.findByPhoneIndex(d.phoneIndex), d);
           const pointer = (await phones(dbName)).find((p) => p._id === `doctor:${d.phoneIndex}`);
           assert.equal(pointer?.recordId, d.id);
@@ -122,7 +107,8 @@ Deno.test({
       await t.step("migrate fills the pointers of records written before them", async () => {
         const dbName = server!.database();
         const d = doctor();
-        await rawDb(
+        await withRawDb(
+          server!,
           dbName,
           (db) => db.collection<Stored<DoctorRecord>>("doctors").insertOne(toDocument(d)),
         );

@@ -10,7 +10,7 @@ import type { AppointmentRecord } from "../../src/stores/records.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
 import { createMongoRecordStores } from "../../src/stores/mongo/record_stores.ts";
 import { startDenoKv, type TestDenoKv } from "../_harness/denokv.ts";
-import { startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
+import { startFerretDb, storeOptions, type TestMongo } from "../_harness/ferretdb.ts";
 import {
   appointment,
   confirmedEnvelope,
@@ -449,12 +449,7 @@ Deno.test.afterAll(async () => {
   await mongo?.stop();
 });
 
-recordStoreContract("MongoDB records", () =>
-  createMongoRecordStores({
-    uri: mongo!.uri,
-    dbName: mongo!.database(),
-    maxPoolSize: 10,
-    timeoutMs: 5_000,
-    retryWrites: true,
-    autoMigrate: true,
-  }));
+recordStoreContract(
+  "MongoDB records",
+  () => createMongoRecordStores(storeOptions(mongo!, mongo!.database())),
+);
