@@ -36,6 +36,16 @@ import {
 } from "../routes/page_route_tables.ts";
 import { lazyRoutes } from "./http/lazy_routes.ts";
 
+/**
+ * The page modules imported on their first request (src/http/lazy_routes.ts), in one place so
+ * `main.ts --warm-up` loads them as well and the image's code cache covers them too.
+ */
+export const PAGE_MODULES = {
+  rooms: () => import("../routes/room_pages.tsx"),
+  doctorUi: () => import("../routes/doctor_ui.ts"),
+  book: () => import("../routes/book.ts"),
+};
+
 export interface AppOptions {
   /** The socket peer address of a raw request (from the connection info in main.ts). */
   clientIp?: (req: Request) => string;
@@ -117,8 +127,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route("/", eventFeatureRoutes(deps));
   app.route("/", meRoutes(deps));
   app.route("/", twilioStatusRoutes(deps));
-  // The pages are imported on their first request (src/http/lazy_routes.ts).
-  const roomPages = () => import("../routes/room_pages.tsx");
+  const roomPages = PAGE_MODULES.rooms;
   const { doctorUi, rooms } = deps;
   if (rooms) {
     // Before the doctor UI: its catch-all would answer /doctor/appointments/:id/video first.
@@ -140,11 +149,11 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     lazyRoutes(
       app,
       DOCTOR_UI_ROUTES,
-      async () => (await import("../routes/doctor_ui.ts")).doctorUiRoutes(deps),
+      async () => (await PAGE_MODULES.doctorUi()).doctorUiRoutes(deps),
     );
   }
   if (deps.bookSessions) {
-    lazyRoutes(app, BOOK_ROUTES, async () => (await import("../routes/book.ts")).bookRoutes(deps));
+    lazyRoutes(app, BOOK_ROUTES, async () => (await PAGE_MODULES.book()).bookRoutes(deps));
   }
   if (deps.courses) app.route("/", courseRoutes({ ...deps, courses: deps.courses }));
   if (deps.prakriti) app.route("/", recommendationRoutes({ ...deps, prakriti: deps.prakriti }));
