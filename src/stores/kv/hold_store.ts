@@ -90,7 +90,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     const [mine, also, ...cells] = await getManyChunked<unknown>(kv, [
       patientHoldsKey(patientId),
       alsoRead ?? patientHoldsKey(patientId),
-      ...holds.flatMap((h) => cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c))),
+      ...cellKeysOf(holds),
     ]) as [
       Deno.KvEntryMaybe<PatientHolds>,
       Deno.KvEntryMaybe<unknown>,
