@@ -36,18 +36,22 @@ export function parseDataKeys(text: string): DataKey[] {
   });
 }
 
+/**
+ * The cipher of `keys` (the first seals). Synchronous inside; any failure (no key, a bad key)
+ * is a rejection, as from the WebCrypto version.
+ */
 export function createDataCipher(keys: DataKey[]): Promise<DataCipher> {
-  if (keys.length === 0) {
-    return Promise.reject(new Error("At least one data encryption key is required"));
-  }
+  return Promise.try(dataCipherOf, keys);
+}
+
+function dataCipherOf(keys: DataKey[]): DataCipher {
+  if (keys.length === 0) throw new Error("At least one data encryption key is required");
   // Raw key bytes (private copies): node:crypto takes them faster than a KeyObject in Deno.
   const imported = new Map<string, Uint8Array>();
   for (const k of keys) {
     const raw = base64ToBytes(k.keyBase64);
     if (raw.length !== 32) {
-      return Promise.reject(
-        new Error(`Data key ${k.id} must be 32 bytes (AES-256), found ${raw.length}`),
-      );
+      throw new Error(`Data key ${k.id} must be 32 bytes (AES-256), found ${raw.length}`);
     }
     imported.set(k.id, raw.slice());
   }
@@ -90,26 +94,15 @@ export function createDataCipher(keys: DataKey[]): Promise<DataCipher> {
     return decoder.decode(pt);
   }
 
-  return Promise.resolve({
+  return {
     activeKeyId,
-    seal(plaintext) {
-      try {
-        return Promise.resolve(sealNow(plaintext));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    },
-    open(sealed) {
-      try {
-        return Promise.resolve(openNow(sealed));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    },
+    // Promise.try: a throw (a tampered value) is a rejection, never a synchronous throw.
+    seal: (plaintext) => Promise.try(sealNow, plaintext),
+    open: (sealed) => Promise.try(openNow, sealed),
     keyIdOf(sealed) {
       return sealed.split(".")[1] ?? "";
     },
-  });
+  };
 }
 
 export function generateDataKeyBase64(): string {
