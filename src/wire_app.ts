@@ -95,16 +95,10 @@ export async function wireApp(
   const { now } = clock;
   const hash = await createKeyedHash(secrets.hmacSecret);
   const cipher = await createDataCipher(secrets.dataKeys);
-  // Blind writes of this process (sessions, ephemeral values, messages, stored answers, done
-  // marks) share commits: one queue, so they wait behind one commit, not one per store.
+  // Every store writing through `kv` (sessions, ephemeral values, messages, stored answers, done
+  // marks) shares this one queue (groupCommitOf), so they wait behind one commit, not one each.
   const group = groupCommitOf(kv);
-  const refresh = createRefreshTokens(
-    kv,
-    hash,
-    config.REFRESH_TOKEN_TTL_DAYS * 86_400_000,
-    now,
-    group,
-  );
+  const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);
   const tokens = await createTokenService({
     privateJwks: secrets.jwtPrivateJwks,
     issuer: config.JWT_ISSUER,
@@ -120,7 +114,7 @@ export async function wireApp(
     metrics,
   );
   const holds = createKvHoldStore(kv);
-  const shared = sharedState(config, kv, resources.upstash, log, now, group, metrics);
+  const shared = sharedState(config, kv, resources.upstash, log, now, metrics);
   const { ephemeral, limiter } = shared;
   const deliveries = resources.twilio
     ? createDeliveryTracker(resources.twilio, { kv, cipher, metrics, log, now })

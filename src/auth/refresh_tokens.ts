@@ -11,7 +11,7 @@
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomToken } from "../crypto/random.ts";
 import { UnauthenticatedError } from "../errors.ts";
-import { type GroupCommit, groupCommitOf } from "../stores/kv/group_commit.ts";
+import { groupCommitOf } from "../stores/kv/group_commit.ts";
 import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
   keySpace,
@@ -73,9 +73,9 @@ export function createRefreshTokens(
   hash: KeyedHash,
   ttlMs: number,
   now = () => Date.now(),
-  // A new family's records check nothing (fresh ids): logins share commits with other blind writes.
-  group: GroupCommit = groupCommitOf(kv),
 ): RefreshTokens {
+  // A new family's records check nothing (fresh ids): logins share commits with other blind writes.
+  const group = groupCommitOf(kv);
   async function revokeFamily(familyId: string) {
     const s = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(familyId)));
     if (!s.value || s.value.revokedAt) return;

@@ -27,7 +27,6 @@ import {
 import { createUpstashRateLimiter } from "../ratelimit/upstash_rate_limiter.ts";
 import type { EphemeralStore } from "./ports.ts";
 import { createKvEphemeralStore } from "./kv/ephemeral_store.ts";
-import type { GroupCommit } from "./kv/group_commit.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { createUpstashConnection, type UpstashConnection } from "./upstash/client.ts";
 import { createUpstashEphemeralStore } from "./upstash/ephemeral_store.ts";
@@ -58,11 +57,10 @@ export function sharedState(
   conn: UpstashConnection | undefined,
   log: Logger,
   now: () => number,
-  group: GroupCommit,
   metrics?: AppMetrics,
 ): SharedState {
   if (!conn) {
-    const ephemeral = createKvEphemeralStore(kv, now, group);
+    const ephemeral = createKvEphemeralStore(kv, now);
     return {
       ephemeral,
       limiter: config.RATE_LIMIT_DISABLED

@@ -3,7 +3,7 @@
  * A plain `set` checks nothing, so concurrent ones share a commit (group_commit.ts).
  */
 import type { EphemeralStore } from "../ports.ts";
-import { type GroupCommit, groupCommitOf } from "./group_commit.ts";
+import { groupCommitOf } from "./group_commit.ts";
 import { untilCommitted, withKvRetry } from "./kv_commit.ts";
 import { ephemeralKey, pingKey } from "./keys.ts";
 
@@ -15,8 +15,8 @@ interface Stored<T = unknown> {
 export function createKvEphemeralStore(
   kv: Deno.Kv,
   now = () => Date.now(),
-  group: GroupCommit = groupCommitOf(kv),
 ): EphemeralStore {
+  const group = groupCommitOf(kv);
   async function read<T>(key: string) {
     const entry = await withKvRetry(() => kv.get<Stored<T>>(ephemeralKey(key)));
     const live = entry.value !== null && entry.value.expiresAtMs > now();
