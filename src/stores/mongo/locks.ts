@@ -24,7 +24,15 @@ export interface Locks {
   withLock<T>(name: string, work: () => Promise<T>): Promise<T>;
 }
 
-export function createLocks(db: Db, options: { leaseMs: number; waitMs: number }): Locks {
+/**
+ * The locks of a store whose claims have `claimGraceMs` grace: a holder must finish within the
+ * claims' writer lease, half the grace, and waits as long. The servers and reconcile share this.
+ */
+export function createGraceLocks(db: Db, claimGraceMs: number): Locks {
+  return createLocks(db, { leaseMs: claimGraceMs / 2, waitMs: claimGraceMs / 2 });
+}
+
+function createLocks(db: Db, options: { leaseMs: number; waitMs: number }): Locks {
   const locks = db.collection<LockDocument>("locks");
 
   async function acquire(name: string): Promise<string> {

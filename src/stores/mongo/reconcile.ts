@@ -22,7 +22,7 @@ import {
 } from "./busy_index.ts";
 import { type ClaimDocument, claimId } from "./claims.ts";
 import type { Stored } from "./documents.ts";
-import { createLocks } from "./locks.ts";
+import { createGraceLocks } from "./locks.ts";
 
 export interface ReconcileFinding {
   kind:
@@ -51,8 +51,7 @@ export async function reconcile(
   const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
   const doctors = db.collection<{ _id: string }>("doctors");
   const weeks = db.collection<BusyWeekDocument>("busy_weeks");
-  // The servers' own lock lease and wait: half the grace (record_stores.ts).
-  const locks = createLocks(db, { leaseMs: options.graceMs / 2, waitMs: options.graceMs / 2 });
+  const locks = createGraceLocks(db, options.graceMs);
   const index = createBusyIndex(db, locks, {
     graceMs: options.graceMs,
     async current(id) {

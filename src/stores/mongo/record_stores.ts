@@ -15,7 +15,7 @@ import {
 } from "./connect.ts";
 import { createMongoDoctorStore } from "./doctor_store.ts";
 import { guarded, guardStore } from "./driver_errors.ts";
-import { createLocks } from "./locks.ts";
+import { createGraceLocks } from "./locks.ts";
 import { migrate } from "./migrate.ts";
 import { createMongoPatientStore } from "./patient_store.ts";
 
@@ -52,8 +52,7 @@ export async function createMongoRecordStores(
     const db = client.db(options.dbName);
     const capabilities = await guarded(() => detectCapabilities(db));
     const migrations = options.autoMigrate ? await guarded(() => migrate(db)) : [];
-    // A holder must finish within the lease: the claims' writer lease, half the grace.
-    const locks = createLocks(db, { leaseMs: claimGraceMs / 2, waitMs: claimGraceMs / 2 });
+    const locks = createGraceLocks(db, claimGraceMs);
     return {
       doctors: guardStore(createMongoDoctorStore(db, locks)),
       patients: guardStore(createMongoPatientStore(db, locks)),
