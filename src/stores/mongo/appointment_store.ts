@@ -92,13 +92,7 @@ export function createMongoAppointmentStore(
     if (ownMarks.size >= 10_000) ownMarks.delete(ownMarks.keys().next().value!);
     ownMarks.set(id, { token, eventIds: events.map((e) => e.event.id) });
   }
-  const index: BusyIndex = createBusyIndex(db, options.locks, {
-    graceMs: options.claimGraceMs,
-    async current(id) {
-      const doc = await findDocument(id);
-      return doc ? indexedStateOf(doc) : null;
-    },
-  });
+  const index: BusyIndex = createBusyIndex(db, options.locks, { graceMs: options.claimGraceMs });
 
   /** Marks the write's intervals pending, or gives its claims back and fails. */
   async function beginOrRollback(

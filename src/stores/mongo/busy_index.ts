@@ -110,13 +110,19 @@ function present(
 export function createBusyIndex(
   db: Db,
   locks: Locks,
-  options: {
-    graceMs: number;
-    /** The appointment's state now, for settling a crashed write's entries. */
-    current(appointmentId: string): Promise<IndexedState | null>;
-  },
+  options: { graceMs: number },
 ): BusyIndex {
   const weeks = db.collection<BusyWeekDocument>("busy_weeks");
+  const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
+
+  /** The appointment's state now (by `_id` alone, the fields the index keeps), or null. */
+  async function current(appointmentId: string): Promise<IndexedState | null> {
+    const doc = await appointments.findOne(
+      { _id: appointmentId },
+      { projection: { status: 1, startMs: 1, endMs: 1, version: 1 } },
+    );
+    return doc ? indexedStateOf(doc) : null;
+  }
 
   /**
    * Reads the weeks of `starts`, lets `change` edit their entries, writes back what changed;
@@ -223,7 +229,7 @@ export function createBusyIndex(
           version: state.version,
         });
         return out;
-      }, () => options.current(appointmentId));
+      }, () => current(appointmentId));
     },
 
     async busy(doctorId, fromMs, toMs) {
@@ -239,7 +245,7 @@ export function createBusyIndex(
       const crashed = [...new Set(overlapping.filter(stale).map((e) => e.appointmentId))];
       const settled = new Map<string, IndexedState>();
       for (const appointmentId of crashed) {
-        const state = await options.current(appointmentId) ?? { version: 0, active: null };
+        const state = await current(appointmentId) ?? { version: 0, active: null };
         settled.set(appointmentId, state);
         const starts = overlapping.filter((e) => e.appointmentId === appointmentId)
           .map((e) => e.startMs);

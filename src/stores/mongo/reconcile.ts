@@ -52,13 +52,7 @@ export async function reconcile(
   const doctors = db.collection<{ _id: string }>("doctors");
   const weeks = db.collection<BusyWeekDocument>("busy_weeks");
   const locks = createGraceLocks(db, options.graceMs);
-  const index = createBusyIndex(db, locks, {
-    graceMs: options.graceMs,
-    async current(id) {
-      const doc = await appointments.findOne({ _id: id });
-      return doc ? indexedStateOf(doc) : null;
-    },
-  });
+  const index = createBusyIndex(db, locks, { graceMs: options.graceMs });
   const settledAt = (a: Stored<AppointmentRecord>) =>
     options.nowMs - Date.parse(a.updatedAt) >= options.graceMs;
   const findings: ReconcileFinding[] = [];
