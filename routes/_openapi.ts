@@ -4,18 +4,21 @@ import type { AppEnv } from "../src/http/app_env.ts";
 import { ProblemSchema } from "../src/http/schemas.ts";
 import { validationHook } from "../src/http/validation.ts";
 import { validatedOncePerUrl, type ValidationResultHook } from "../src/http/url_validation.ts";
+import { isIdempotencyMiddleware } from "../src/http/idempotency.ts";
 
 /**
  * A router for the app's routes. A GET route's path parameters and query are validated by its
  * zod schemas once per distinct URL (src/http/url_validation.ts) instead of by a validator per
- * target per request; the route is documented exactly as declared.
+ * target per request; the route is documented exactly as declared, plus the `Idempotency-Key`
+ * header when its middleware includes the idempotency middleware (the one place that decides it).
  */
 export function router(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const declare = app.openapi;
   type Declare = typeof declare;
   app.openapi =
-    ((route: RouteConfig, handler: Parameters<Declare>[1], hook?: Parameters<Declare>[2]) => {
+    ((declared: RouteConfig, handler: Parameters<Declare>[1], hook?: Parameters<Declare>[2]) => {
+      const route = withIdempotencyHeader(declared);
       const { query, params } = route.request ?? {};
       if (route.method !== "get" || route.hide || (!query && !params)) {
         return declare(route, handler, hook);
@@ -96,8 +99,17 @@ export const IDEMPOTENCY_KEY_PARAMETER = {
   schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7E]+$" },
 } as const;
 
-/** Spread into a `createRoute` config of an operation that uses `idempotencyFor(deps)`. */
-export const idempotent = { parameters: [IDEMPOTENCY_KEY_PARAMETER] };
+/** `route` with `IDEMPOTENCY_KEY_PARAMETER` if its middleware stores and replays answers. */
+function withIdempotencyHeader(route: RouteConfig): RouteConfig {
+  const middleware = Array.isArray(route.middleware) ? route.middleware : [route.middleware];
+  if (!middleware.some(isIdempotencyMiddleware)) return route;
+  return {
+    ...route,
+    parameters: [...(route.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER] as RouteConfig[
+      "parameters"
+    ],
+  };
+}
 
 /** An OpenAPI link to `operationId`, its `{id}` taken from this response's body at `pointer`. */
 export function linkTo(operationId: string, pointer: string, description: string) {

@@ -13,15 +13,7 @@ import {
   rangeMs,
   RescheduleBody,
 } from "../src/http/schemas.ts";
-import {
-  bearer,
-  idempotent,
-  jsonBody,
-  jsonResponse,
-  linkTo,
-  problems,
-  router,
-} from "./_openapi.ts";
+import { bearer, jsonBody, jsonResponse, linkTo, problems, router } from "./_openapi.ts";
 
 export function appointmentRoutes(deps: AppDeps) {
   const app = router();
@@ -106,7 +98,6 @@ export function appointmentRoutes(deps: AppDeps) {
       method: "post",
       path: "/v1/appointments/{id}/cancel",
       operationId: "cancelAppointment",
-      ...idempotent,
       tags: ["appointments"],
       summary: "Cancel; the slot is free again",
       security: bearer,
@@ -131,7 +122,6 @@ export function appointmentRoutes(deps: AppDeps) {
       method: "post",
       path: "/v1/appointments/{id}/reschedule",
       operationId: "rescheduleAppointment",
-      ...idempotent,
       tags: ["appointments"],
       summary: "Move to the time of one of your holds with the same doctor",
       security: bearer,

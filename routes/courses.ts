@@ -8,7 +8,7 @@ import type { CourseService } from "../src/courses/course_service.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { idempotencyFor } from "../src/http/idempotency.ts";
 import { Id, IdParam } from "../src/http/schemas.ts";
-import { bearer, idempotent, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
+import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
 const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-01T04:30:00.000Z" });
 
@@ -43,7 +43,6 @@ export function courseRoutes(deps: AppDeps & { courses: CourseService }) {
     createRoute({
       method: "post",
       path: "/v1/courses",
-      ...idempotent,
       tags: ["courses"],
       summary: "Hold every session of a therapy course (all or nothing) and send one code",
       security: bearer,
@@ -70,7 +69,6 @@ export function courseRoutes(deps: AppDeps & { courses: CourseService }) {
     createRoute({
       method: "post",
       path: "/v1/courses/{id}/confirm",
-      ...idempotent,
       tags: ["courses"],
       summary: "Confirm a held course with its code; books every session or none",
       security: bearer,

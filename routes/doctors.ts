@@ -15,15 +15,7 @@ import {
   SlotsQuery,
   SlotsResponse,
 } from "../src/http/schemas.ts";
-import {
-  bearer,
-  idempotent,
-  jsonBody,
-  jsonResponse,
-  linkTo,
-  problems,
-  router,
-} from "./_openapi.ts";
+import { bearer, jsonBody, jsonResponse, linkTo, problems, router } from "./_openapi.ts";
 
 const JSON_CONTENT = { "Content-Type": "application/json" };
 
@@ -36,7 +28,6 @@ export function doctorRoutes(deps: AppDeps) {
     createRoute({
       method: "post",
       path: "/v1/admin/doctors",
-      ...idempotent,
       tags: ["doctors"],
       summary: "Register a doctor",
       security: bearer,

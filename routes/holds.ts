@@ -11,15 +11,7 @@ import {
   HoldSchema,
   IdParam,
 } from "../src/http/schemas.ts";
-import {
-  bearer,
-  idempotent,
-  jsonBody,
-  jsonResponse,
-  linkTo,
-  problems,
-  router,
-} from "./_openapi.ts";
+import { bearer, jsonBody, jsonResponse, linkTo, problems, router } from "./_openapi.ts";
 
 export function holdRoutes(deps: AppDeps) {
   const app = router();
@@ -37,7 +29,6 @@ export function holdRoutes(deps: AppDeps) {
       method: "post",
       path: "/v1/holds",
       operationId: "holdSlot",
-      ...idempotent,
       tags: ["booking"],
       summary: "Hold a slot for a few minutes and send a confirmation code",
       security: bearer,
@@ -76,7 +67,6 @@ export function holdRoutes(deps: AppDeps) {
       method: "post",
       path: "/v1/holds/{id}/confirm",
       operationId: "confirmHold",
-      ...idempotent,
       tags: ["booking"],
       summary: "Confirm a hold with its code; creates the appointment",
       security: bearer,

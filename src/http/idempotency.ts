@@ -13,12 +13,21 @@ import type { AppDeps } from "../app_deps.ts";
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 
+/** Every middleware `idempotency` made: routes/_openapi.ts documents the header from it. */
+const IDEMPOTENCY_MIDDLEWARE = new WeakSet<MiddlewareHandler<AppEnv>>();
+
+/** Whether `handler` is an idempotency middleware, so its route takes `Idempotency-Key`. */
+export function isIdempotencyMiddleware(handler: unknown): boolean {
+  return typeof handler === "function" &&
+    IDEMPOTENCY_MIDDLEWARE.has(handler as MiddlewareHandler<AppEnv>);
+}
+
 export function idempotency(
   store: IdempotencyStore,
   ttlMs: number,
   now: () => number,
 ): MiddlewareHandler<AppEnv> {
-  return async function idempotencyMiddleware(c, next) {
+  const middleware: MiddlewareHandler<AppEnv> = async function idempotencyMiddleware(c, next) {
     const key = c.req.header("idempotency-key");
     if (key === undefined) return await next();
     if (!KEY_FORMAT.test(key)) {
@@ -67,6 +76,8 @@ export function idempotency(
       expiresAtMs: now() + ttlMs,
     }, ttlMs);
   };
+  IDEMPOTENCY_MIDDLEWARE.add(middleware);
+  return middleware;
 }
 
 /** The idempotency middleware as every route file uses it: the app's store, TTL and clock. */
