@@ -84,6 +84,13 @@ export class InvalidCodeError extends AppError {
   }
 }
 
+/** A hold's code was checked `OTP_MAX_ATTEMPTS` times: no more answers about codes for it. */
+export class HoldCodesSpentError extends InvalidCodeError {
+  constructor() {
+    super("Too many wrong codes for this hold; release it and hold again");
+  }
+}
+
 /** A rule of the booking policy refused the request (cut-off, notice, horizon, ...). */
 export class PolicyError extends AppError {
   constructor(code: string, detail: string) {

@@ -15,6 +15,7 @@ import { findBookableSlot, generateSlots, type Slot } from "../domain/slots.ts";
 import { addDays, daysBetween, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
 import {
   ConflictError,
+  HoldCodesSpentError,
   HoldExpiredError,
   InvalidCodeError,
   NotFoundError,
@@ -295,15 +296,15 @@ export function createBookingService(deps: BookingDeps) {
         metrics.bookings.inc({ step: "confirm", outcome: "hold_expired" });
         throw new HoldExpiredError();
       }
-      const tooMany = () =>
-        new InvalidCodeError("Too many wrong codes for this hold; release it and hold again");
-      if (hold.attempts >= config.OTP_MAX_ATTEMPTS) throw tooMany();
+      if (hold.attempts >= config.OTP_MAX_ATTEMPTS) throw new HoldCodesSpentError();
       const right = hash.equal(await hash.hash("hold_code", `${hold.id}:${code}`), hold.codeHash);
       // No answer about a code before its check is counted within the limit, so simultaneous
       // guesses cannot outrun it. A right code is counted by the booking commit itself where that
       // commit also consumes the hold (it checks the hold's count); elsewhere here, first.
       if (!right || !deps.writer.consumesHoldInCommit) {
-        if (!(await holds.reserveAttempt(hold.id, config.OTP_MAX_ATTEMPTS))) throw tooMany();
+        if (!(await holds.reserveAttempt(hold.id, config.OTP_MAX_ATTEMPTS))) {
+          throw new HoldCodesSpentError();
+        }
       }
       if (!right) {
         metrics.bookings.inc({ step: "confirm", outcome: "invalid_code" });

@@ -10,8 +10,8 @@
  */
 import {
   ConflictError,
+  HoldCodesSpentError,
   HoldExpiredError,
-  InvalidCodeError,
   NotFoundError,
   SlotUnavailableError,
 } from "../../errors.ts";
@@ -215,9 +215,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
         }
         if (stored.expiresAtMs <= nowMs) throw new HoldExpiredError();
         if (maxAttempts !== undefined && stored.attempts >= maxAttempts) {
-          throw new InvalidCodeError(
-            "Too many wrong codes for this hold; release it and hold again",
-          );
+          throw new HoldCodesSpentError();
         }
         return (op) => remove(op.check(entry));
       };
