@@ -33,6 +33,8 @@ export interface ClusterOptions {
   onUpstashRequest?: (entry: Record<string, unknown>) => void;
   /** Something the instances reach denokv through (the load task's wire meter). */
   kvRelay?: (denokvPort: number) => { url: string; close(): Promise<void> };
+  /** Extra `deno run` flags for every instance (e.g. V8 flags, `--cpu-prof`). */
+  denoArgs?: string[];
   /** Told each step as it starts (the CLI prints them). */
   progress?: (step: string) => void;
 }
@@ -119,7 +121,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     say(`${count} app instance${count === 1 ? "" : "s"}`);
     const servers: TestServer[] = [];
     const launch = async () => {
-      const server = await startServer({ kvPath: env.KV_PATH, env });
+      const server = await startServer({ kvPath: env.KV_PATH, env, denoArgs: options.denoArgs });
       servers.push(server);
       closers.push(() => server.stop());
       return server;

@@ -11,6 +11,8 @@ export interface ServerOptions {
   /** Reuse a KV file (e.g. a second process sharing it); default a new temp file. */
   kvPath?: string;
   port?: number;
+  /** Extra `deno run` flags before the script (e.g. V8 flags, `--cpu-prof`). */
+  denoArgs?: string[];
 }
 
 export interface TestServer {
@@ -51,7 +53,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   async function spawn() {
     lastStatus = null;
     child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "src/main.ts"],
+      args: ["run", "-A", ...(options.denoArgs ?? []), "src/main.ts"],
       cwd: REPO_ROOT,
       env,
       clearEnv: false,
