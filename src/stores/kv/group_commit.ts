@@ -22,7 +22,7 @@ import { commit } from "./kv_commit.ts";
 
 /** Mutations per shared commit: well below KV's 1000 mutations and 800 KiB per commit. */
 const MAX_MUTATIONS = 400;
-/** Keys whose last write this queue remembers (see `known`). */
+/** Compare-and-set keys whose last write this queue remembers (see `known`). */
 const MAX_KNOWN = 20_000;
 /** Checks per shared commit: what a `denokv` server accepts (a local SQLite file takes 100). */
 const DEFAULT_MAX_CHECKS = 10;
@@ -165,7 +165,8 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
   const queue: Pending[] = [];
   let writing = false;
   /**
-   * The versionstamp this queue last wrote each key at (the most recent MAX_KNOWN keys). A check
+   * The versionstamp at which this queue last wrote each key that the writing operation also
+   * checked (the most recent MAX_KNOWN such keys). A check
    * expecting a key at an older versionstamp can only fail (versionstamps only grow, and a
    * deleted key has none), so its operation is answered "refused" without a commit: typically a
    * second writer on one doctor's calendar that waited behind the first. Left in a shared commit,
@@ -174,8 +175,14 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
   const known = new Map<string, string>();
 
   function remember(batch: Pending[], versionstamp: string) {
-    for (const p of batch) {
-      for (const id of p.op.written) {
+    for (const { op } of batch) {
+      // Only compare-and-set keys (checked and written by one operation: a calendar version, a
+      // hold, a patient's hold list) are expected by the operations queued behind it; a key left
+      // out only means a stale check is refused by KV instead of here. Remembering every written
+      // key cost more than the rest of the queue's bookkeeping.
+      if (op.checks === 0) continue;
+      for (const id of op.checked) {
+        if (!op.written.has(id)) continue;
         known.delete(id);
         known.set(id, versionstamp);
       }

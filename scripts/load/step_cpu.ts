@@ -1,0 +1,163 @@
+/**
+ * CPU per booking step, in-process: drives the real app (`createApp` on `bootstrap`, a KV file as
+ * the load run uses) with `app.request`, AT_ONCE patients on as many doctors doing each step of
+ * the day together (login code, outbox, verify, slot listing, hold, outbox, confirm, relay), ROUNDS
+ * times, and reads the CPU time of the main JS thread and of Deno KV's SQLite thread from
+ * /proc/self/task around each step. With `--cpu-prof` on the deno command line, pass
+ * `--phases FILE` to write each step's time windows (CLOCK_BOOTTIME µs) for the profile splitter.
+ *
+ * Usage: deno run -A [--cpu-prof --cpu-prof-dir=DIR] scripts/load/step_cpu.ts [--rounds N] [--phases FILE]
+ */
+import { createApp } from "../../src/app.ts";
+import { bootstrap } from "../../src/bootstrap.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+
+if (Deno.args.includes("--help")) {
+  console.log("Usage: deno run -A scripts/load/step_cpu.ts [--rounds N] [--phases FILE]");
+  Deno.exit(0);
+}
+const flag = (name: string) => {
+  const i = Deno.args.indexOf(name);
+  return i >= 0 ? Deno.args[i + 1] : undefined;
+};
+const ROUNDS = Number(flag("--rounds") ?? 6);
+const AT_ONCE = 50;
+const phasesFile = flag("--phases");
+const TCK = 100;
+
+/** CPU seconds (user + system) per thread name of this process. */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of Deno.readDirSync("/proc/self/task")) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`);
+      const name = Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).trim();
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const s = (Number(f[11]) + Number(f[12])) / TCK;
+      const key = t.name === String(Deno.pid) ? "main" : name.startsWith("sw-") ? "kv" : "other";
+      out.set(key, (out.get(key) ?? 0) + s);
+    } catch { /* thread gone */ }
+  }
+  return out;
+}
+const boottimeUs = () => Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]) * 1e6;
+
+const ADMIN = "+919900000001";
+const dir = await Deno.makeTempDir();
+const config = loadConfig({
+  APP_ENV: "test",
+  KV_PATH: `${dir}/vaidya.kv`,
+  RATE_LIMIT_DISABLED: "true",
+  ADMIN_PHONES: ADMIN,
+});
+const runtime = await bootstrap(config, createLogger({ level: "error" }));
+const relay = runtime.deps.events?.relay;
+await relay?.stop();
+const app = createApp(runtime.deps);
+
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+  extra: Record<string, string> = {},
+): Promise<T> {
+  const headers: Record<string, string> = { "content-type": "application/json", ...extra };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await app.request(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json() as T;
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const totals = new Map<string, { main: number; kv: number; other: number; n: number }>();
+const phases: { step: string; fromUs: number; toUs: number }[] = [];
+async function measured<T>(step: string, fn: () => Promise<T>): Promise<T> {
+  const a = threadCpu();
+  const fromUs = boottimeUs();
+  const out = await fn();
+  const toUs = boottimeUs();
+  const b = threadCpu();
+  phases.push({ step, fromUs, toUs });
+  const t = totals.get(step) ?? { main: 0, kv: 0, other: 0, n: 0 };
+  for (const k of ["main", "kv", "other"] as const) t[k] += (b.get(k) ?? 0) - (a.get(k) ?? 0);
+  t.n += AT_ONCE;
+  totals.set(step, t);
+  return out;
+}
+const all = <T>(fn: (i: number) => Promise<T>) =>
+  Promise.all(Array.from({ length: AT_ONCE }, (_, i) => fn(i)));
+
+try {
+  const codeOf = async (phone: string) =>
+    (await call<{ messages: { code: string }[] }>(
+      "GET",
+      `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+    )).messages[0].code;
+  await call("POST", "/v1/auth/otp", { phone: ADMIN });
+  const admin = await call<{ accessToken: string }>("POST", "/v1/auth/verify", {
+    phone: ADMIN,
+    code: await codeOf(ADMIN),
+  });
+  const doctors: string[] = [];
+  for (let n = 0; n < AT_ONCE; n++) {
+    const d = await call<{ id: string }>("POST", "/v1/admin/doctors", {
+      name: `Dr. Step ${n}`,
+      phone: `+9172000${String(n).padStart(5, "0")}`,
+      specializations: ["Kayachikitsa"],
+      languages: ["en"],
+      city: "Pune",
+      timezone: "Asia/Kolkata",
+      slotMinutes: 30,
+    }, admin.accessToken);
+    await call("PUT", `/v1/doctors/${d.id}/availability`, {
+      weekly: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => ({
+        day,
+        start: "09:00",
+        end: "17:00",
+      })),
+      overrides: [],
+      minNoticeMinutes: 0,
+    }, admin.accessToken);
+    doctors.push(d.id);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    const phones = doctors.map((_, i) => `+91731${String(r).padStart(2, "0")}${String(i).padStart(4, "0")}`);
+    await measured("login: POST /v1/auth/otp", () => all((i) => call("POST", "/v1/auth/otp", { phone: phones[i] })));
+    const codes = await measured("login: GET /v1/dev/outbox", () => all((i) => codeOf(phones[i])));
+    const sessions = await measured("login: POST /v1/auth/verify", () =>
+      all((i) => call<{ accessToken: string }>("POST", "/v1/auth/verify", { phone: phones[i], code: codes[i] })));
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Kolkata" })
+      .format(Date.now() + (2 + r) * 86_400_000);
+    const listed = await measured("GET /v1/doctors/:id/slots", () =>
+      all((i) => call<{ slots: { start: string }[] }>("GET", `/v1/doctors/${doctors[i]}/slots?from=${day}&to=${day}`)));
+    const held = await measured("POST /v1/holds", () =>
+      all((i) =>
+        call<{ id: string }>("POST", "/v1/holds", { doctorId: doctors[i], start: listed[i].slots[r].start }, sessions[i].accessToken, {
+          "idempotency-key": crypto.randomUUID(),
+        })
+      ));
+    const hcodes = await measured("GET /v1/dev/outbox (hold code)", () => all((i) => codeOf(phones[i])));
+    await measured("POST /v1/holds/:id/confirm", () =>
+      all((i) => call("POST", `/v1/holds/${held[i].id}/confirm`, { code: hcodes[i] }, sessions[i].accessToken)));
+    if (relay) await measured("outbox relay pass", () => relay.drainAll().then(() => []));
+  }
+  const f = (s: number) => (s * 1000).toFixed(2);
+  console.log(`${ROUNDS} rounds of ${AT_ONCE} at once; CPU ms per request (the first round included)\n`);
+  console.log("| step | main thread | KV thread | other | n |\n| --- | ---: | ---: | ---: | ---: |");
+  let sum = { main: 0, kv: 0, other: 0 };
+  for (const [step, t] of totals) {
+    console.log(`| ${step} | ${f(t.main / t.n)} | ${f(t.kv / t.n)} | ${f(t.other / t.n)} | ${t.n} |`);
+    sum = { main: sum.main + t.main / t.n, kv: sum.kv + t.kv / t.n, other: sum.other + t.other / t.n };
+  }
+  console.log(`| sum (one of each) | ${f(sum.main)} | ${f(sum.kv)} | ${f(sum.other)} | |`);
+  if (phasesFile) await Deno.writeTextFile(phasesFile, JSON.stringify(phases));
+} finally {
+  await runtime.close();
+  await Deno.remove(dir, { recursive: true });
+}
