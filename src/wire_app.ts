@@ -175,7 +175,7 @@ export async function wireApp(
       doctors: records.doctors,
       appointments: records.appointments,
       holds,
-    }),
+    }, { followOwnCommits: !config.MONGODB_URI }),
   });
   const rooms = await openRoomService({
     records,

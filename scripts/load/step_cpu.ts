@@ -71,7 +71,9 @@ async function call<T>(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = await res.json() as T;
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  if (res.status >= 300) {
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  }
   return json;
 }
 
@@ -127,33 +129,86 @@ try {
     doctors.push(d.id);
   }
   for (let r = 0; r < ROUNDS; r++) {
-    const phones = doctors.map((_, i) => `+91731${String(r).padStart(2, "0")}${String(i).padStart(4, "0")}`);
-    await measured("login: POST /v1/auth/otp", () => all((i) => call("POST", "/v1/auth/otp", { phone: phones[i] })));
+    const phones = doctors.map((_, i) =>
+      `+91731${String(r).padStart(2, "0")}${String(i).padStart(4, "0")}`
+    );
+    await measured(
+      "login: POST /v1/auth/otp",
+      () => all((i) => call("POST", "/v1/auth/otp", { phone: phones[i] })),
+    );
     const codes = await measured("login: GET /v1/dev/outbox", () => all((i) => codeOf(phones[i])));
-    const sessions = await measured("login: POST /v1/auth/verify", () =>
-      all((i) => call<{ accessToken: string }>("POST", "/v1/auth/verify", { phone: phones[i], code: codes[i] })));
+    const sessions = await measured(
+      "login: POST /v1/auth/verify",
+      () =>
+        all((i) =>
+          call<{ accessToken: string }>("POST", "/v1/auth/verify", {
+            phone: phones[i],
+            code: codes[i],
+          })
+        ),
+    );
     const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Kolkata" })
       .format(Date.now() + (2 + r) * 86_400_000);
-    const listed = await measured("GET /v1/doctors/:id/slots", () =>
-      all((i) => call<{ slots: { start: string }[] }>("GET", `/v1/doctors/${doctors[i]}/slots?from=${day}&to=${day}`)));
-    const held = await measured("POST /v1/holds", () =>
-      all((i) =>
-        call<{ id: string }>("POST", "/v1/holds", { doctorId: doctors[i], start: listed[i].slots[r].start }, sessions[i].accessToken, {
-          "idempotency-key": crypto.randomUUID(),
-        })
-      ));
-    const hcodes = await measured("GET /v1/dev/outbox (hold code)", () => all((i) => codeOf(phones[i])));
-    await measured("POST /v1/holds/:id/confirm", () =>
-      all((i) => call("POST", `/v1/holds/${held[i].id}/confirm`, { code: hcodes[i] }, sessions[i].accessToken)));
+    const listed = await measured(
+      "GET /v1/doctors/:id/slots",
+      () =>
+        all((i) =>
+          call<{ slots: { start: string }[] }>(
+            "GET",
+            `/v1/doctors/${doctors[i]}/slots?from=${day}&to=${day}`,
+          )
+        ),
+    );
+    const held = await measured(
+      "POST /v1/holds",
+      () =>
+        all((i) =>
+          call<{ id: string }>(
+            "POST",
+            "/v1/holds",
+            { doctorId: doctors[i], start: listed[i].slots[r].start },
+            sessions[i].accessToken,
+            {
+              "idempotency-key": crypto.randomUUID(),
+            },
+          )
+        ),
+    );
+    const hcodes = await measured(
+      "GET /v1/dev/outbox (hold code)",
+      () => all((i) => codeOf(phones[i])),
+    );
+    await measured(
+      "POST /v1/holds/:id/confirm",
+      () =>
+        all((i) =>
+          call(
+            "POST",
+            `/v1/holds/${held[i].id}/confirm`,
+            { code: hcodes[i] },
+            sessions[i].accessToken,
+          )
+        ),
+    );
     if (relay) await measured("outbox relay pass", () => relay.drainAll().then(() => []));
   }
   const f = (s: number) => (s * 1000).toFixed(2);
-  console.log(`${ROUNDS} rounds of ${AT_ONCE} at once; CPU ms per request (the first round included)\n`);
-  console.log("| step | main thread | KV thread | other | n |\n| --- | ---: | ---: | ---: | ---: |");
+  console.log(
+    `${ROUNDS} rounds of ${AT_ONCE} at once; CPU ms per request (the first round included)\n`,
+  );
+  console.log(
+    "| step | main thread | KV thread | other | n |\n| --- | ---: | ---: | ---: | ---: |",
+  );
   let sum = { main: 0, kv: 0, other: 0 };
   for (const [step, t] of totals) {
-    console.log(`| ${step} | ${f(t.main / t.n)} | ${f(t.kv / t.n)} | ${f(t.other / t.n)} | ${t.n} |`);
-    sum = { main: sum.main + t.main / t.n, kv: sum.kv + t.kv / t.n, other: sum.other + t.other / t.n };
+    console.log(
+      `| ${step} | ${f(t.main / t.n)} | ${f(t.kv / t.n)} | ${f(t.other / t.n)} | ${t.n} |`,
+    );
+    sum = {
+      main: sum.main + t.main / t.n,
+      kv: sum.kv + t.kv / t.n,
+      other: sum.other + t.other / t.n,
+    };
   }
   console.log(`| sum (one of each) | ${f(sum.main)} | ${f(sum.kv)} | ${f(sum.other)} | |`);
   if (phasesFile) await Deno.writeTextFile(phasesFile, JSON.stringify(phases));

@@ -122,7 +122,7 @@ export interface AppointmentStore {
   clearPendingEvents(appointmentId: string, relayed: EventEnvelope[]): Promise<void>;
   get(id: string): Promise<AppointmentRecord | null>;
   /** Active appointments of a doctor overlapping [fromMs, toMs). */
-  busy(doctorId: string, fromMs: number, toMs: number): Promise<Interval[]>;
+  busy(doctorId: string, fromMs: number, toMs: number): Promise<BookedInterval[]>;
   /** Ordered by start, then id. */
   listForDoctor(
     doctorId: string,
@@ -178,9 +178,18 @@ export interface HeldAlongside {
  * commit on the doctor's calendar version; `outbox` envelopes (hold expiry checks, released slots)
  * are written in that commit.
  */
-/** A held time and when the hold lapses (a past `expiresAtMs` is free). */
+/**
+ * An appointment's time. `id` is the appointment's where the store has it at no cost (KV): the
+ * calendar view then follows this process's own commits without reloading (calendar_view.ts).
+ */
+export interface BookedInterval extends Interval {
+  id?: string;
+}
+
+/** A held time and when the hold lapses (a past `expiresAtMs` is free); `id` as above. */
 export interface HeldInterval extends Interval {
   expiresAtMs: number;
+  id?: string;
 }
 
 export interface HoldStore {

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { createKvCalendarView } from "../../src/stores/kv/calendar_view.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
-import type { HoldRecord } from "../../src/stores/ports.ts";
-import type { DoctorRecord } from "../../src/stores/records.ts";
+import type { HoldRecord, HoldStore, RecordStores } from "../../src/stores/ports.ts";
+import type { AppointmentRecord, DoctorRecord } from "../../src/stores/records.ts";
 
 const T0 = Date.parse("2026-12-01T00:00:00.000Z");
 const HOUR = 3_600_000;
@@ -70,6 +70,47 @@ async function setup() {
   return { kv, records, holds, view };
 }
 
+function appointmentFrom(h: HoldRecord, id: string): AppointmentRecord {
+  return {
+    id,
+    schemaVersion: 1,
+    doctorId: h.doctorId,
+    patientId: h.patientId,
+    start: h.start,
+    end: h.end,
+    startMs: h.startMs,
+    endMs: h.endMs,
+    status: "confirmed",
+    reasonSealed: null,
+    notesSealed: null,
+    cancelReasonSealed: null,
+    cancelledBy: null,
+    holdId: h.id,
+    online: false,
+    createdAt: new Date(T0).toISOString(),
+    updatedAt: new Date(T0).toISOString(),
+    version: 1,
+  };
+}
+
+/** A view following its own commits, with its loads counted, and a plain one on the same KV. */
+function followingView(kv: Deno.Kv, records: RecordStores, holds: HoldStore) {
+  const loads = { doctor: 0, busy: 0, active: 0 };
+  const view = createKvCalendarView(kv, {
+    doctors: { get: (id) => (loads.doctor++, records.doctors.get(id)) },
+    appointments: {
+      busy: (...a) => (loads.busy++, records.appointments.busy(...a)),
+    },
+    holds: { active: (...a) => (loads.active++, holds.active(...a)) },
+  }, { followOwnCommits: true });
+  const plain = createKvCalendarView(kv, {
+    doctors: records.doctors,
+    appointments: records.appointments,
+    holds,
+  });
+  return { view, plain, loads };
+}
+
 Deno.test("createKvCalendarView() sees a new hold after its commit and forgets it once released", async () => {
   const { kv, holds, view } = await setup();
   try {
@@ -121,5 +162,77 @@ Deno.test("createKvCalendarView() memo is reused under the same versions until i
     assert.equal(await changed.memo("k", T0 + 1002, compute), 3);
   } finally {
     kv.close();
+  }
+});
+
+Deno.test("createKvCalendarView({ followOwnCommits }) moves with this process's hold, confirm, cancel and release without reloading, and equals a reload after each", async () => {
+  const { kv, records, holds } = await setup();
+  const { view, plain, loads } = followingView(kv, records, holds);
+  try {
+    const from = T0 + 24 * HOUR;
+    const to = from + 24 * HOUR;
+    const busyOf = async (v: typeof view, nowMs = T0) =>
+      (await (await v.read("d1"))!.busy(from, to, nowMs)).map((b) => [b.startMs, b.expiresAtMs])
+        .sort((a, b) => a[0]! - b[0]!); // order is free: the slot maths sorts
+    const same = async () => {
+      const followed = await busyOf(view);
+      assert.deepEqual(followed, await busyOf(plain));
+      return followed;
+    };
+    assert.deepEqual(await same(), []);
+    const loaded = { ...loads };
+    const h1 = hold("f1", "d1", from + 2 * HOUR, T0 + 10 * 60_000);
+    const h2 = hold("f2", "d1", from + 5 * HOUR, T0 + 10 * 60_000);
+    await holds.create(h1, 3, T0);
+    await holds.create(h2, 3, T0);
+    assert.deepEqual(await same(), [[h1.startMs, h1.expiresAtMs], [h2.startMs, h2.expiresAtMs]]);
+    // Confirm h1 (the hold consumed in the booking's commit), release h2, cancel the booking.
+    const booked = appointmentFrom(h1, "a1");
+    await records.appointments.book(booked, [], holds.consumption(h1, { nowMs: T0 }));
+    assert.deepEqual(await same(), [[h1.startMs, undefined], [h2.startMs, h2.expiresAtMs]]);
+    await holds.remove(h2);
+    assert.deepEqual(await same(), [[h1.startMs, undefined]]);
+    await records.appointments.transition(booked, {
+      ...booked,
+      status: "cancelled",
+      cancelledBy: "patient",
+      version: 2,
+    });
+    assert.deepEqual(await same(), []);
+    assert.deepEqual(loads, loaded, "no reload for this process's own commits");
+    // A change of the doctor's record is not followed: the view loads the record again.
+    await records.doctors.update({ ...doctor("d1"), version: 2, city: "Kochi" });
+    assert.equal((await view.read("d1"))!.doctor.city, "Kochi");
+    assert.equal(loads.doctor, loaded.doctor + 1);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("createKvCalendarView({ followOwnCommits }) reloads after another process's commit on the same KV", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/view.kv`;
+  const kv = await Deno.openKv(path);
+  const other = await Deno.openKv(path);
+  try {
+    const records = createKvRecordStores(kv);
+    const holds = createKvHoldStore(kv);
+    await records.doctors.create(doctor("d1"));
+    const { view, loads } = followingView(kv, records, holds);
+    const from = T0 + 24 * HOUR;
+    const to = from + 24 * HOUR;
+    assert.deepEqual(await (await view.read("d1"))!.busy(from, to, T0), []);
+    await holds.create(hold("o1", "d1", from + HOUR, T0 + 10 * 60_000), 3, T0);
+    const before = loads.active;
+    // The same commit through another handle (another instance): only its version is seen.
+    const h = hold("o2", "d1", from + 3 * HOUR, T0 + 10 * 60_000);
+    await createKvHoldStore(other).create(h, 3, T0);
+    const busy = await (await view.read("d1"))!.busy(from, to, T0);
+    assert.deepEqual(busy.map((b) => b.startMs), [from + HOUR, h.startMs]);
+    assert.equal(loads.active, before + 1);
+  } finally {
+    other.close();
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

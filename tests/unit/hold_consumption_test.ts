@@ -37,7 +37,7 @@ Deno.test("consumption() frees the hold's cells, record and list entry in the ca
   assert.equal((await add(kv.atomic()).commit()).ok, true);
   assert.equal(await holds.get(h.id), null);
   assert.deepEqual(await holds.active("doc_1", NOW, NOW + 86_400_000, NOW), [
-    { startMs: other.startMs, endMs: other.endMs, expiresAtMs: other.expiresAtMs },
+    { startMs: other.startMs, endMs: other.endMs, expiresAtMs: other.expiresAtMs, id: other.id },
   ]);
   assert.equal(await holds.countActiveForPatient("pat_1", NOW), 1);
   kv.close();

@@ -7,8 +7,13 @@
  * part another store adds (the consumed hold: its entry and the patient's hold list).
  */
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
-import type { Interval } from "../../domain/slots.ts";
-import type { AppointmentQuery, AppointmentStore, CommitPart, Page } from "../ports.ts";
+import type {
+  AppointmentQuery,
+  AppointmentStore,
+  BookedInterval,
+  CommitPart,
+  Page,
+} from "../ports.ts";
 import { type AppointmentRecord, cellsOf, isActive, MAX_CLAIM_MS } from "../records.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
@@ -23,6 +28,14 @@ import {
   apptByPatientPrefix,
   claimKey,
 } from "./keys.ts";
+
+/**
+ * The busy time an `appt_by_doctor` entry stands for (null for an appointment no longer active):
+ * what `busy()` lists and what the calendar view applies from this process's own commits.
+ */
+export function bookedIntervalOf(a: AppointmentRecord): BookedInterval | null {
+  return isActive(a.status) ? { startMs: a.startMs, endMs: a.endMs, id: a.id } : null;
+}
 
 function claimedCells(a: AppointmentRecord): number[] {
   return isActive(a.status) ? cellsOf(a.startMs, a.endMs) : [];
@@ -169,17 +182,15 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
     clearPendingEvents: () => Promise.resolve(),
 
     async busy(doctorId, fromMs, toMs) {
-      const out: Interval[] = [];
+      const out: BookedInterval[] = [];
       const prefix = apptByDoctorPrefix(doctorId);
       const iter = kv.list<AppointmentRecord>({
         start: [...prefix, fromMs - MAX_CLAIM_MS],
         end: [...prefix, toMs],
       });
       for await (const e of iter) {
-        const a = e.value;
-        if (isActive(a.status) && a.startMs < toMs && a.endMs > fromMs) {
-          out.push({ startMs: a.startMs, endMs: a.endMs });
-        }
+        const booked = bookedIntervalOf(e.value);
+        if (booked && booked.startMs < toMs && booked.endMs > fromMs) out.push(booked);
       }
       return out;
     },

@@ -16,13 +16,42 @@
  * (calendar_versions.ts).
  */
 import { ServiceUnavailableError } from "../../errors.ts";
-import { groupCommitOf } from "./group_commit.ts";
+import { groupCommitOf, type RecordedWrite, writesOf } from "./group_commit.ts";
 import { getManyChunked } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
 import type { RecordStores } from "../ports.ts";
 
 /** Enough for dozens of writers racing on one doctor; each lost round costs one read and commit. */
 const MAX_TRIES = 100;
+
+/**
+ * A commit on a doctor's calendar that this process made: the calendar moved from `fromVersion`
+ * (null: never written) straight to `toVersion` (the commit's versionstamp, which the epoch has
+ * too), with exactly `writes` in between, since the commit checked `fromVersion`.
+ */
+export interface CalendarCommit {
+  doctorId: string;
+  fromVersion: string | null;
+  toVersion: string;
+  writes: readonly RecordedWrite[];
+}
+
+const followers = new WeakMap<Deno.Kv, Set<(commit: CalendarCommit) => void>>();
+
+/**
+ * Calls `follow` after each calendar commit this process makes through `kv`, before the writer
+ * gets its answer; returns the function that stops it. (Other processes' commits reach a follower
+ * only as a newer version.)
+ */
+export function followCalendarCommits(
+  kv: Deno.Kv,
+  follow: (commit: CalendarCommit) => void,
+): () => void {
+  let set = followers.get(kv);
+  if (!set) followers.set(kv, set = new Set());
+  set.add(follow);
+  return () => set.delete(follow);
+}
 
 export type CalendarStep<T> =
   /** Commit this operation (the calendar check and bump are added) and return `result`. */
@@ -51,11 +80,25 @@ export async function commitOnCalendar<T>(
     ];
     const planned = await step(attempt, prefetched);
     if (!planned.build) return planned.result;
-    const res = await group.commit((op) =>
-      planned.build(op).check(calendar).set(key, (calendar.value ?? 0) + 1)
-        .set(calendarEpochKey, 0)
-    );
-    if (res.ok) return planned.result;
+    let recorded: Deno.AtomicOperation | undefined;
+    const res = await group.commit((op) => {
+      recorded = op;
+      return planned.build(op).check(calendar).set(key, (calendar.value ?? 0) + 1)
+        .set(calendarEpochKey, 0);
+    });
+    if (res.ok) {
+      const follow = followers.get(kv);
+      if (follow?.size) {
+        const commit: CalendarCommit = {
+          doctorId,
+          fromVersion: calendar.versionstamp,
+          toVersion: res.versionstamp,
+          writes: writesOf(recorded!),
+        };
+        for (const f of follow) f(commit);
+      }
+      return planned.result;
+    }
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 1 + attempt)));
   }
   throw new ServiceUnavailableError(

@@ -20,6 +20,11 @@ import { calendarEpochKey, calendarKey } from "./keys.ts";
 export interface CalendarVersions {
   /** The doctor's calendar versionstamp (null if it never changed), read after this call. */
   read(doctorId: string): Promise<string | null>;
+  /**
+   * This process's commit moved the doctor's calendar, and with it the epoch, to `version`: a
+   * round that then finds the epoch unchanged answers `version` without reading the doctor's.
+   */
+  committed(doctorId: string, version: string): void;
 }
 
 interface Known {
@@ -103,6 +108,9 @@ export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): Calend
   }
 
   return {
+    committed(doctorId, version) {
+      remember(doctorId, { version, epoch: version });
+    },
     read(doctorId) {
       let waiter = pending.get(doctorId);
       if (!waiter) {

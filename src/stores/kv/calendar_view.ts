@@ -15,12 +15,24 @@
  * With MongoDB records, the version is bumped after each stored change instead of in its commit
  * (the appointment writer, `announceDoctorUpdates` in calendar.ts), still before the API answers.
  *
+ * With `followOwnCommits` (KV records: every change of busy time is in the calendar commit), a
+ * commit this process makes on a doctor's calendar moves a view held at the version that commit
+ * checked straight to the commit's version, with the commit's own writes to the doctor's
+ * appointment and hold indexes applied to what was loaded: that is exactly what a reload would
+ * read then, since nothing else could commit in between. So the listing after a hold or a confirm
+ * on this instance costs one version read instead of reloading the doctor and two lists. A commit
+ * that writes the doctor's record, or any other process's commit, still reloads.
+ *
  * It owns no key and writes nothing; it never decides a booking (the commits do).
  */
 import type { Interval } from "../../domain/slots.ts";
 import type { AppointmentStore, DoctorStore, HoldStore } from "../ports.ts";
-import type { DoctorRecord } from "../records.ts";
+import type { AppointmentRecord, DoctorRecord } from "../records.ts";
+import { bookedIntervalOf } from "./appointment_store.ts";
+import { type CalendarCommit, followCalendarCommits } from "./calendar.ts";
 import { createCalendarVersions } from "./calendar_versions.ts";
+import { heldIntervalOf } from "./hold_store.ts";
+import { apptByDoctorPrefix, doctorKey, holdByDoctorPrefix } from "./keys.ts";
 
 /** A doctor and their busy time as of a store read that began after `read()` was called. */
 export interface DoctorCalendar {
@@ -52,7 +64,8 @@ export interface CalendarView {
 interface Loaded {
   fromMs: number;
   toMs: number;
-  intervals: Promise<BusyInterval[]>;
+  /** By "a:" + appointment id or "h:" + hold id (position where a source gives no id). */
+  intervals: Promise<Map<string, BusyInterval>>;
 }
 
 interface Entry {
@@ -74,6 +87,12 @@ export interface CalendarViewOptions {
   maxDoctors?: number;
   /** A load covers at least this many days from now, so most listings reuse it. Default 16. */
   aheadDays?: number;
+  /**
+   * Move to this process's own calendar commits without reloading (see the header). Only where
+   * the sources are the KV stores those commits write: with MongoDB records an appointment
+   * changes outside the calendar commit.
+   */
+  followOwnCommits?: boolean;
 }
 
 export function createKvCalendarView(
@@ -104,8 +123,57 @@ export function createKvCalendarView(
       sources.appointments.busy(doctorId, fromMs, toMs),
       sources.holds.active(doctorId, fromMs, toMs, nowMs),
     ]);
-    return [...booked, ...held] as BusyInterval[];
+    const out = new Map<string, BusyInterval>();
+    booked.forEach((b, i) => out.set(`a:${b.id ?? i}`, b));
+    held.forEach((h, i) => out.set(`h:${h.id ?? i}`, h));
+    return out;
   }
+
+  /** Applies a commit's writes to the doctor's appointment and hold indexes to `loaded`. */
+  function apply(
+    intervals: Map<string, BusyInterval>,
+    loaded: Loaded,
+    doctorId: string,
+    writes: CalendarCommit["writes"],
+  ) {
+    const [apptSpace] = apptByDoctorPrefix(doctorId);
+    const [holdSpace] = holdByDoctorPrefix(doctorId);
+    for (const w of writes) {
+      const [space, doctor, , id] = w.key;
+      if (doctor !== doctorId || (space !== apptSpace && space !== holdSpace)) continue;
+      const name = `${space === apptSpace ? "a" : "h"}:${String(id)}`;
+      const interval = w.deleted
+        ? null
+        : space === apptSpace
+        ? bookedIntervalOf(w.value as AppointmentRecord)
+        : heldIntervalOf(w.value as Parameters<typeof heldIntervalOf>[0]);
+      if (interval && interval.startMs < loaded.toMs && interval.endMs > loaded.fromMs) {
+        intervals.set(name, interval);
+      } else {
+        intervals.delete(name);
+      }
+    }
+    return intervals;
+  }
+
+  function follow(commit: CalendarCommit) {
+    versions.committed(commit.doctorId, commit.toVersion);
+    const entry = entries.get(commit.doctorId);
+    if (!entry || entry.version !== (commit.fromVersion ?? "none")) return;
+    const [doctorSpace] = doctorKey(commit.doctorId);
+    if (commit.writes.some((w) => w.key[0] === doctorSpace && w.key[1] === commit.doctorId)) {
+      return; // the record itself changed: the next read loads it at the new version
+    }
+    entry.version = commit.toVersion;
+    entry.memos = new Map();
+    const loaded = entry.loaded;
+    if (loaded) {
+      const next = loaded.intervals.then((m) => apply(m, loaded, commit.doctorId, commit.writes));
+      next.catch(() => {}); // a failed load is handled where it started (`busy`)
+      loaded.intervals = next;
+    }
+  }
+  if (options.followOwnCommits) followCalendarCommits(kv, follow);
 
   function calendarOf(doctorId: string, entry: Entry, doctor: DoctorRecord): DoctorCalendar {
     return {
@@ -123,7 +191,7 @@ export function createKvCalendarView(
           });
         }
         const out: BusyInterval[] = [];
-        for (const b of await loaded.intervals) {
+        for (const b of (await loaded.intervals).values()) {
           if (b.startMs >= toMs || b.endMs <= fromMs) continue;
           if (b.expiresAtMs !== undefined && b.expiresAtMs <= nowMs) continue;
           out.push(b);

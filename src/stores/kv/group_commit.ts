@@ -29,6 +29,11 @@ const DEFAULT_MAX_CHECKS = 10;
 
 type Result = Deno.KvCommitResult | Deno.KvCommitError;
 
+/** A `set` (with its value) or a `delete` an operation made, in order (`writesOf`). */
+export type RecordedWrite =
+  | { key: Deno.KvKey; deleted: false; value: unknown }
+  | { key: Deno.KvKey; deleted: true };
+
 interface Pending {
   op: RecordedOperation;
   resolve: (res: Result) => void;
@@ -87,6 +92,7 @@ class RecordedOperation implements Deno.AtomicOperation {
   /** The checks that expect a key at a versionstamp: [key id, versionstamp]. */
   readonly expected: [string, string][] = [];
   readonly written = new Set<string>();
+  readonly writes: RecordedWrite[] = [];
   checks = 0;
   mutations = 0;
   readonly #calls: ((op: Deno.AtomicOperation) => void)[] = [];
@@ -102,7 +108,11 @@ class RecordedOperation implements Deno.AtomicOperation {
     return this;
   }
   mutate(...mutations: Deno.KvMutation[]): this {
-    for (const m of mutations) this.#wrote(m.key);
+    for (const m of mutations) {
+      this.#wrote(m.key);
+      if (m.type === "set") this.writes.push({ key: m.key, deleted: false, value: m.value });
+      else if (m.type === "delete") this.writes.push({ key: m.key, deleted: true });
+    }
     this.#calls.push((op) => op.mutate(...mutations));
     return this;
   }
@@ -123,11 +133,13 @@ class RecordedOperation implements Deno.AtomicOperation {
   }
   set(key: Deno.KvKey, value: unknown, options?: { expireIn?: number }): this {
     this.#wrote(key);
+    this.writes.push({ key, deleted: false, value });
     this.#calls.push((op) => op.set(key, value, options));
     return this;
   }
   delete(key: Deno.KvKey): this {
     this.#wrote(key);
+    this.writes.push({ key, deleted: true });
     this.#calls.push((op) => op.delete(key));
     return this;
   }
@@ -151,6 +163,17 @@ class RecordedOperation implements Deno.AtomicOperation {
     this.written.add(keyId(key));
     this.mutations++;
   }
+}
+
+/**
+ * The sets and deletes an operation handed to `GroupCommit.commit`'s `build` received, once that
+ * commit answered (for followers of what this process wrote, e.g. the calendar view).
+ */
+export function writesOf(op: Deno.AtomicOperation): readonly RecordedWrite[] {
+  if (!(op instanceof RecordedOperation)) {
+    throw new TypeError("writesOf() takes the operation a group commit handed to build");
+  }
+  return op.writes;
 }
 
 /** True when `a` checks a key `b` writes or the other way round. */

@@ -43,6 +43,14 @@ interface DoctorHold extends CellValue {
   endMs: number;
 }
 
+/**
+ * The held time a `hold_by_doctor` entry stands for: what `active()` lists (when live) and what
+ * the calendar view applies from this process's own commits.
+ */
+export function heldIntervalOf(h: DoctorHold): HeldInterval {
+  return { startMs: h.startMs, endMs: h.endMs, expiresAtMs: h.expiresAtMs, id: h.holdId };
+}
+
 /** Expired holds stay readable this long, so a late confirm answers 410 rather than 404. */
 const KEEP_EXPIRED_MS = 60 * 60 * 1000;
 
@@ -229,10 +237,8 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
         end: [...prefix, toMs],
       });
       for await (const e of iter) {
-        const h = e.value;
-        if (h.expiresAtMs > nowMs && h.startMs < toMs && h.endMs > fromMs) {
-          out.push({ startMs: h.startMs, endMs: h.endMs, expiresAtMs: h.expiresAtMs });
-        }
+        const held = heldIntervalOf(e.value);
+        if (held.expiresAtMs > nowMs && held.startMs < toMs && held.endMs > fromMs) out.push(held);
       }
       return out;
     },
