@@ -5,13 +5,13 @@
 import { twilioStatusRoutes } from "../routes/twilio_status.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
-import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps } from "./app_deps.ts";
 import type { AppEnv } from "./http/app_env.ts";
 import { jsonBodies } from "./http/guards.ts";
 import { createAllowedMethods } from "./http/allowed_methods.ts";
 import { createErrorHandler, problemResponse } from "./http/problem.ts";
 import { requestContext } from "./http/request_context.ts";
+import { securityHeaders } from "./http/security_headers.ts";
 import { clientAddress } from "./http/client_address.ts";
 import { validationHook } from "./http/validation.ts";
 import { apiBudget } from "./http/api_budget.ts";
@@ -80,25 +80,21 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     });
   });
 
-  app.use("*", requestContext(deps.log, deps.metrics, clientIp));
-  app.use(
-    "*",
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        // /docs is Swagger UI served from this origin (routes/docs_explorer.ts): no CDN is allowed.
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        frameAncestors: ["'none'"],
-      },
-      strictTransportSecurity: config.APP_ENV === "production"
-        ? "max-age=63072000; includeSubDomains"
-        : false,
-      // The doctor UI (/doctor) sets its own stricter CSP; keep headers a handler already set.
-      overwrite: false,
-    }),
-  );
+  const applySecurityHeaders = securityHeaders({
+    contentSecurityPolicy: [
+      "default-src 'self'",
+      // /docs is Swagger UI served from this origin (routes/docs_explorer.ts): no CDN is allowed.
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "frame-ancestors 'none'",
+    ].join("; "),
+    strictTransportSecurity: config.APP_ENV === "production"
+      ? "max-age=63072000; includeSubDomains"
+      : false,
+  });
+  // One step for the request id, trace, access log, latency metric and security headers.
+  app.use("*", requestContext(deps.log, deps.metrics, clientIp, applySecurityHeaders));
   if (config.CORS_ORIGINS.length > 0) {
     app.use(
       "/v1/*",

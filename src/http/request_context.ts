@@ -1,20 +1,22 @@
 /**
  * Per-request context: a request id (taken from `X-Request-Id` when it is sane, else new) and the
  * W3C trace id, both on the response and in every log line written while the request runs; one
- * access-log line and one latency observation per request, labelled by route pattern.
+ * access-log line and one latency observation per request, labelled by route pattern; and the
+ * security headers (src/http/security_headers.ts), set in the same step after the handler.
  *
  * With Deno's OpenTelemetry on (`OTEL_DENO=true`), `Deno.serve` opens a span per request (continuing
  * an incoming `traceparent`); that span is the one the logs and the response's `traceparent` name,
  * and it is renamed to `METHOD /route/:pattern` with `http.route` set, so exported spans, logs and
  * the client see one trace id. Without it, the incoming trace id or a new one is used the same way.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { routePath } from "hono/route";
 import type { Logger } from "../observability/logger.ts";
 import { runWithRequestContext } from "../observability/logger.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { AppEnv } from "./app_env.ts";
 import { bytesToHex } from "../crypto/encoding.ts";
+import type { ApplySecurityHeaders } from "./security_headers.ts";
 
 /**
  * The OpenTelemetry API, loaded only when a global OpenTelemetry is registered, as Deno does at
@@ -48,12 +50,49 @@ function methodLabel(method: string): string {
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
+type ActiveSpan = ReturnType<NonNullable<typeof otel>["trace"]["getActiveSpan"]>;
+
 export function requestContext(
   log: Logger,
   metrics: AppMetrics,
   clientIp: (req: Request) => string,
+  applySecurityHeaders: ApplySecurityHeaders,
 ): MiddlewareHandler<AppEnv> {
-  return async function requestContextMiddleware(c, next) {
+  /**
+   * The rest of the chain, then the response's headers, metric and log line: run inside the
+   * request's async context, as a function of its own rather than a closure made per request.
+   */
+  async function serve(
+    c: Context<AppEnv>,
+    next: Next,
+    requestId: string,
+    traceparent: string,
+    span: ActiveSpan,
+    started: number,
+  ) {
+    await next();
+    applySecurityHeaders(c.res.headers);
+    c.res.headers.set("X-Request-Id", requestId);
+    c.res.headers.set("traceparent", traceparent);
+    const route = routePath(c, -1) || "unmatched";
+    span?.updateName(`${methodLabel(c.req.method)} ${route}`);
+    span?.setAttribute("http.route", route);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.httpDuration.observe(
+      { method: methodLabel(c.req.method), route, status: String(c.res.status) },
+      seconds,
+    );
+    log.info("request", {
+      method: methodLabel(c.req.method),
+      route,
+      status: c.res.status,
+      durationMs: Math.round(seconds * 10000) / 10,
+      userId: c.get("user")?.id,
+    });
+  }
+
+  // Not async: the request's one frame is `serve`'s.
+  return function requestContextMiddleware(c, next) {
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && SAFE_ID.test(incoming) ? incoming : crypto.randomUUID();
@@ -66,25 +105,15 @@ export function requestContext(
     const ownSpanId = context?.spanId ?? fresh.slice(32);
     c.set("requestId", requestId);
     c.set("clientIp", clientIp(c.req.raw));
-    await runWithRequestContext({ requestId, traceId }, async () => {
-      await next();
-      c.res.headers.set("X-Request-Id", requestId);
-      c.res.headers.set("traceparent", `00-${traceId}-${ownSpanId}-01`);
-      const route = routePath(c, -1) || "unmatched";
-      span?.updateName(`${methodLabel(c.req.method)} ${route}`);
-      span?.setAttribute("http.route", route);
-      const seconds = (performance.now() - started) / 1000;
-      metrics.httpDuration.observe(
-        { method: methodLabel(c.req.method), route, status: String(c.res.status) },
-        seconds,
-      );
-      log.info("request", {
-        method: methodLabel(c.req.method),
-        route,
-        status: c.res.status,
-        durationMs: Math.round(seconds * 10000) / 10,
-        userId: c.get("user")?.id,
-      });
-    });
+    return runWithRequestContext(
+      { requestId, traceId },
+      serve,
+      c,
+      next,
+      requestId,
+      `00-${traceId}-${ownSpanId}-01`,
+      span,
+      started,
+    );
   };
 }

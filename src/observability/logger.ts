@@ -17,8 +17,13 @@ export interface RequestContext {
 
 const requestContext = new AsyncLocalStorage<RequestContext>();
 
-export function runWithRequestContext<T>(ctx: RequestContext, fn: () => T): T {
-  return requestContext.run(ctx, fn);
+/** Calls `fn(...args)` with `ctx` as the request context of everything it starts. */
+export function runWithRequestContext<A extends unknown[], T>(
+  ctx: RequestContext,
+  fn: (...args: A) => T,
+  ...args: A
+): T {
+  return requestContext.run(ctx, fn, ...args);
 }
 
 export function currentRequestContext(): RequestContext | undefined {
