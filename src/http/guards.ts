@@ -39,7 +39,8 @@ export function jsonBodies(maxSize: number): MiddlewareHandler<AppEnv> {
         );
       }
     }
-    return limit(c, next);
+    // Nothing to limit without a body (bodyLimit's own first check): skip its async frame.
+    return c.req.raw.body ? limit(c, next) : next();
   };
 }
 

@@ -7,51 +7,74 @@
  * runs: a request times out between `ms` and `ms` plus that tick, and one that finishes in time
  * under load costs a slot taken and given back.
  *
- * The running requests sit in an array of reusable slots, not a `Set`: a `Set` whose members
+ * The running requests sit in arrays of reusable slots, not a `Set`: a `Set` whose members
  * hold each request's pending promise doubled the GC time of a slot listing (~20 µs of CPU per
- * request in-process, docs/BENCHMARKS.md, issue 15).
+ * request in-process, docs/BENCHMARKS.md, issue 15). Each request makes one promise of its own
+ * (no `Promise.race`, no second promise for expiry, no `async` frame).
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app_env.ts";
 
-interface Running {
-  deadline: number;
-  expire(err: Error): void;
-}
+type Expire = (err: Error) => void;
 
 export function requestTimeout(ms: number, onTimeout: () => Error): MiddlewareHandler<AppEnv> {
   if (!Number.isInteger(ms) || ms <= 0) {
     throw new RangeError(`requestTimeout: ms must be a positive integer, found ${ms}`);
   }
   const tickMs = Math.max(1, Math.min(250, Math.floor(ms / 20)));
-  const slots: (Running | undefined)[] = [];
+  // Slot i is running while expires[i] is set: its deadline, and how to fail it.
+  const deadlines: number[] = [];
+  const expires: (Expire | undefined)[] = [];
   const freeSlots: number[] = [];
   let runningCount = 0;
   let sweeper: ReturnType<typeof setInterval> | undefined;
 
-  function sweep() {
-    const now = performance.now();
-    // An expired request leaves its slot itself (the middleware's `finally`, right after).
-    for (const r of slots) if (r !== undefined && r.deadline <= now) r.expire(onTimeout());
-  }
-
-  return async function requestTimeoutMiddleware(_c, next) {
-    let expire!: (err: Error) => void;
-    const expired = new Promise<never>((_, reject) => expire = reject);
-    const slot = freeSlots.pop() ?? slots.length;
-    slots[slot] = { deadline: performance.now() + ms, expire };
+  function enter(deadline: number, expire: Expire): number {
+    const slot = freeSlots.pop() ?? expires.length;
+    deadlines[slot] = deadline;
+    expires[slot] = expire;
     runningCount++;
     sweeper ??= setInterval(sweep, tickMs);
-    try {
-      await Promise.race([next(), expired]);
-    } finally {
-      slots[slot] = undefined;
-      freeSlots.push(slot);
-      // No timer outlives the requests it watches (nor keeps an idle process or a test alive).
-      if (--runningCount === 0) {
-        clearInterval(sweeper);
-        sweeper = undefined;
-      }
+    return slot;
+  }
+
+  /** Frees the slot if `expire` still holds it (an expired request has left already). */
+  function leave(slot: number, expire: Expire) {
+    if (expires[slot] !== expire) return;
+    expires[slot] = undefined;
+    freeSlots.push(slot);
+    // No timer outlives the requests it watches (nor keeps an idle process or a test alive).
+    if (--runningCount === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
     }
+  }
+
+  function sweep() {
+    const now = performance.now();
+    for (let slot = 0; slot < expires.length; slot++) {
+      const expire = expires[slot];
+      if (expire === undefined || deadlines[slot] > now) continue;
+      leave(slot, expire);
+      expire(onTimeout());
+    }
+  }
+
+  // One promise per request, settled by whichever comes first: the rest of the chain or expiry.
+  return function requestTimeoutMiddleware(_c, next) {
+    const deadline = performance.now() + ms;
+    return new Promise<void>((resolve, reject) => {
+      const slot = enter(deadline, reject);
+      next().then(
+        () => {
+          leave(slot, reject);
+          resolve();
+        },
+        (err) => {
+          leave(slot, reject);
+          reject(err);
+        },
+      );
+    });
   };
 }

@@ -8,7 +8,7 @@
  * issue 15). The values are frozen: one request cannot change what the next one is handed.
  */
 import type { z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import type { AppEnv } from "./app_env.ts";
 
 /** The hook `OpenAPIHono` calls with a validation result (ours: validation.ts). */
@@ -55,19 +55,25 @@ export function validatedOncePerUrl(
     return out;
   }
 
-  return async function validatedOncePerUrlMiddleware(c, next) {
-    const url = c.req.url;
-    let values = seen.get(url);
-    if (values === undefined) {
-      const validated = await validate(c);
-      if (validated instanceof Response) return validated;
-      values = validated;
-      if (seen.size >= MAX_URLS) seen.delete(seen.keys().next().value!);
-      seen.set(url, values);
-    }
+  function proceed(c: Context<AppEnv>, next: Next, values: Validated) {
     if (schemas.query) c.req.addValidatedData("query", values.query as object);
     if (schemas.params) c.req.addValidatedData("param", values.param as object);
-    await next();
+    return next();
+  }
+
+  async function validateFirst(c: Context<AppEnv>, next: Next, url: string) {
+    const validated = await validate(c);
+    if (validated instanceof Response) return validated;
+    if (seen.size >= MAX_URLS) seen.delete(seen.keys().next().value!);
+    seen.set(url, validated);
+    await proceed(c, next, validated);
+  }
+
+  // Not async: a URL seen before goes on to `next` with no promise of its own.
+  return function validatedOncePerUrlMiddleware(c, next) {
+    const url = c.req.url;
+    const values = seen.get(url);
+    return values === undefined ? validateFirst(c, next, url) : proceed(c, next, values);
   };
 }
 
