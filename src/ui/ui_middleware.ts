@@ -25,9 +25,10 @@ function pageCsp(frameAncestors: readonly string[]): string {
 }
 
 /**
- * Sets the pages' own CSP; the app-wide secureHeaders keeps headers a handler already set. With
- * `frameAncestors` (origins), only those sites may frame the page: CSP `frame-ancestors` then
- * decides alone, so no X-Frame-Options is sent (it cannot name several origins).
+ * Sets the pages' own CSP; the app-wide security headers (src/http/security_headers.ts) keep
+ * headers a handler already set. With `frameAncestors` (origins), only those sites may frame the
+ * page: CSP `frame-ancestors` then decides alone, so no X-Frame-Options is sent (it cannot name
+ * several origins).
  */
 export function uiSecurityHeaders<E extends Env = UiEnv>(
   options: { frameAncestors?: readonly string[] } = {},
