@@ -22,10 +22,16 @@ import { bumpCalendar } from "../stores/kv/calendar.ts";
 
 /**
  * Handlers run before the API answers, from the change's own outbox entries: the patient's notice
- * (it must not arrive after a later one-time code) and the audit entry (so the trail's order
- * follows the order of requests). Should they fail or be slow, the relay finishes them.
+ * (it must not arrive after a later one-time code), the audit entry (so the trail's order follows
+ * the order of requests) and the webhook fan-out (a read of the endpoints and, per subscribed
+ * endpoint, an outbox entry: its lease joins the same claim commit, where on the relay it cost a
+ * pass of its own per change). Should they fail or be slow, the relay finishes them.
  */
-const INLINE_HANDLERS: ReadonlySet<string> = new Set(["patient.notice", "audit.append"]);
+const INLINE_HANDLERS: ReadonlySet<string> = new Set([
+  "patient.notice",
+  "audit.append",
+  "webhooks.fanout",
+]);
 
 export interface WriterDeps {
   kv: Deno.Kv;
