@@ -11,7 +11,7 @@ import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomDigits } from "../crypto/random.ts";
 import type { BusyInterval, CalendarView, DoctorCalendar } from "../stores/kv/calendar_view.ts";
-import { findBookableSlot, generateSlots, type Slot } from "../domain/slots.ts";
+import { generateSlots, type Slot, slotStartingAt } from "../domain/slots.ts";
 import { addDays, daysBetween, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
 import {
   ConflictError,
@@ -205,24 +205,22 @@ export function createBookingService(deps: BookingDeps) {
       const startMs = Date.parse(startIso);
       const nowMs = now();
       if (startMs <= nowMs) throw new PolicyError("slot_in_past", "That time has already passed");
-      const base = { schedule: doctor.schedule, timeZone: doctor.timezone, nowMs };
-      const offered = findBookableSlot({
-        ...base,
-        schedule: { ...doctor.schedule, maxPerDay: null },
-        busy: [],
-      }, startMs);
-      if (!offered) {
+      const busy = await calendar.busy(startMs - 36 * HOUR_MS, startMs + 36 * HOUR_MS, nowMs);
+      const at = slotStartingAt(
+        { schedule: doctor.schedule, timeZone: doctor.timezone, nowMs, busy },
+        startMs,
+      );
+      if (!at) {
         throw new PolicyError(
           "slot_not_offered",
           `Doctor ${doctor.id} offers no slot starting at ${startIso} (off the grid, outside hours, notice or horizon)`,
         );
       }
-      const busy = await calendar.busy(startMs - 36 * HOUR_MS, startMs + 36 * HOUR_MS, nowMs);
-      const slot = findBookableSlot({ ...base, busy }, startMs);
-      if (!slot) {
+      if (!at.bookable) {
         metrics.bookings.inc({ step: "hold", outcome: "slot_unavailable" });
         throw new SlotUnavailableError();
       }
+      const { slot } = at;
       const patient = await records.patients.get(patientId);
       if (!patient || patient.erasedAt) {
         throw new NotFoundError(`Patient ${patientId} does not exist`);

@@ -137,10 +137,33 @@ export function findBookableSlot(
   q: Omit<SlotQuery, "fromDate" | "toDate">,
   startMs: number,
 ): Slot | null {
+  const at = slotStartingAt(q, startMs);
+  return at?.bookable ? at.slot : null;
+}
+
+/**
+ * The slot the schedule offers starting exactly at `startMs` (on the grid, within hours, notice
+ * and horizon; null if none), and whether it is bookable: free of `q.busy` and under the daily
+ * limit. One pass over the slot grid tells a hold "not offered" from "taken" (409).
+ */
+export function slotStartingAt(
+  q: Omit<SlotQuery, "fromDate" | "toDate">,
+  startMs: number,
+): { slot: Slot; bookable: boolean } | null {
   if (!Number.isFinite(startMs)) return null;
   const date = localDateOf(startMs, q.timeZone);
-  const slots = generateSlots({ ...q, fromDate: addDays(date, -1), toDate: addDays(date, 1) });
-  return slots.find((slot) => slot.startMs === startMs) ?? null;
+  const slot = generateSlots({
+    ...q,
+    schedule: { ...q.schedule, maxPerDay: null },
+    busy: [],
+    fromDate: addDays(date, -1),
+    toDate: addDays(date, 1),
+  }).find((s) => s.startMs === startMs);
+  if (!slot) return null;
+  const { maxPerDay } = q.schedule;
+  const full = maxPerDay !== null &&
+    (countByLocalDate(q.busy, q.timeZone).get(slot.date) ?? 0) >= maxPerDay;
+  return { slot, bookable: !full && !busyOverlapIndex(q.busy)(slot.startMs, slot.endMs) };
 }
 
 /** Every mistake in `s`, with a dotted path such as "weekly.0.end"; [] when it is usable. */

@@ -6,6 +6,7 @@ import {
   type Schedule,
   scheduleProblems,
   type SlotQuery,
+  slotStartingAt,
 } from "../../src/domain/slots.ts";
 
 const at = (iso: string) => Date.parse(iso);
@@ -353,6 +354,24 @@ Deno.test("findBookableSlot() returns null when busy, too soon, past, too far or
   const other = busy("2026-12-01T10:00:00Z", "2026-12-01T10:30:00Z");
   const full = schedule({ maxPerDay: 1 });
   assert.equal(findBookableSlot({ ...bookable, schedule: full, busy: [other] }, start), null);
+});
+
+Deno.test("slotStartingAt() tells a slot not offered from one taken or on a full day", () => {
+  const start = at("2026-12-01T04:30:00Z");
+  assert.equal(slotStartingAt(bookable, at("2026-12-01T03:45:00Z")), null);
+  assert.equal(slotStartingAt({ ...bookable, nowMs: start + 1 }, start), null);
+  assert.deepEqual(slotStartingAt(bookable, start), {
+    slot: findBookableSlot(bookable, start),
+    bookable: true,
+  });
+  const booked = busy("2026-12-01T04:15:00Z", "2026-12-01T04:45:00Z");
+  assert.equal(slotStartingAt({ ...bookable, busy: [booked] }, start)?.bookable, false);
+  const other = busy("2026-12-01T10:00:00Z", "2026-12-01T10:30:00Z");
+  const full = { ...bookable, schedule: schedule({ maxPerDay: 1 }), busy: [other] };
+  assert.equal(slotStartingAt(full, start)?.bookable, false);
+  assert.equal(slotStartingAt(full, start)?.slot.startMs, start);
+  const nextDay = at("2026-12-08T04:30:00Z");
+  assert.equal(slotStartingAt(full, nextDay)?.bookable, true);
 });
 
 Deno.test("scheduleProblems() finds nothing wrong with a usable schedule", () => {
