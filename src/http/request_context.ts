@@ -58,6 +58,21 @@ export function requestContext(
   clientIp: (req: Request) => string,
   applySecurityHeaders: ApplySecurityHeaders,
 ): MiddlewareHandler<AppEnv> {
+  /** The latency histogram's series per method, route and status, kept: none is keyed per request. */
+  const latency = new Map<string, Map<string, Map<number, (seconds: number) => void>>>();
+  function latencyOf(method: string, route: string, status: number) {
+    let byRoute = latency.get(method);
+    if (!byRoute) latency.set(method, byRoute = new Map());
+    let byStatus = byRoute.get(route);
+    if (!byStatus) byRoute.set(route, byStatus = new Map());
+    let observe = byStatus.get(status);
+    if (!observe) {
+      observe = metrics.httpDuration.observer({ method, route, status: String(status) });
+      byStatus.set(status, observe);
+    }
+    return observe;
+  }
+
   /**
    * The rest of the chain, then the response's headers, metric and log line: run inside the
    * request's async context, as a function of its own rather than a closure made per request.
@@ -78,10 +93,7 @@ export function requestContext(
     span?.updateName(`${methodLabel(c.req.method)} ${route}`);
     span?.setAttribute("http.route", route);
     const seconds = (performance.now() - started) / 1000;
-    metrics.httpDuration.observe(
-      { method: methodLabel(c.req.method), route, status: String(c.res.status) },
-      seconds,
-    );
+    latencyOf(methodLabel(c.req.method), route, c.res.status)(seconds);
     log.info("request", {
       method: methodLabel(c.req.method),
       route,
