@@ -214,7 +214,7 @@ export async function openResources(config: Config, log: Logger): Promise<Opened
   try {
     return {
       ...core,
-      upstash: openUpstash(config),
+      upstash: await openUpstash(config),
       twilio: await openTwilio(config),
       crashPoint: crashPoints(config, log),
     };

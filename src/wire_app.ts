@@ -114,7 +114,7 @@ export async function wireApp(
     metrics,
   );
   const holds = createKvHoldStore(kv);
-  const shared = sharedState(config, kv, resources.upstash, log, now, metrics);
+  const shared = await sharedState(config, kv, resources.upstash, log, now, metrics);
   const { ephemeral, limiter } = shared;
   const deliveries = resources.twilio
     ? createDeliveryTracker(resources.twilio, { kv, cipher, metrics, log, now })

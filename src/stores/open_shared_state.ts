@@ -9,12 +9,12 @@
  * Nothing here lives in one process's memory, so a client has one allowance whichever instance
  * serves it.
  *
+ * The Upstash modules (and the @upstash SDKs) are imported only when configured, so the embedded
+ * default starts without them (tests/unit/startup_graph_test.ts).
+ *
  * Failure policy: OTP limits and state fail closed (503); the API limiter fails open; the cache
  * falls back to the source of truth.
  */
-import { cacheDoctorService, DOCTORS_TTL_MS } from "../cache/cached_services.ts";
-import { createReadThrough } from "../cache/read_through.ts";
-import { createUpstashCache } from "../cache/upstash_cache.ts";
 import type { Config } from "../config/config.ts";
 import type { DoctorService } from "../doctors/doctor_service.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -24,12 +24,10 @@ import {
   disabledRateLimiter,
   type RateLimiter,
 } from "../ratelimit/rate_limiter.ts";
-import { createUpstashRateLimiter } from "../ratelimit/upstash_rate_limiter.ts";
 import type { EphemeralStore } from "./ports.ts";
 import { createKvEphemeralStore } from "./kv/ephemeral_store.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
-import { createUpstashConnection, type UpstashConnection } from "./upstash/client.ts";
-import { createUpstashEphemeralStore } from "./upstash/ephemeral_store.ts";
+import type { UpstashConnection } from "./upstash/client.ts";
 
 export interface SharedState {
   ephemeral: EphemeralStore;
@@ -42,8 +40,9 @@ export interface SharedState {
 }
 
 /** The Upstash connection when UPSTASH_REDIS_REST_URL and its token are set (bootstrap.ts). */
-export function openUpstash(config: Config): UpstashConnection | undefined {
+export async function openUpstash(config: Config): Promise<UpstashConnection | undefined> {
   if (!config.UPSTASH_REDIS_REST_URL || !config.UPSTASH_REDIS_REST_TOKEN) return undefined;
+  const { createUpstashConnection } = await import("./upstash/client.ts");
   return createUpstashConnection({
     url: config.UPSTASH_REDIS_REST_URL,
     token: config.UPSTASH_REDIS_REST_TOKEN,
@@ -51,42 +50,27 @@ export function openUpstash(config: Config): UpstashConnection | undefined {
   });
 }
 
-export function sharedState(
+/** The shared state on `conn` when bootstrap opened one, else all of it in `kv`. */
+export async function sharedState(
   config: Config,
   kv: Deno.Kv,
   conn: UpstashConnection | undefined,
   log: Logger,
   now: () => number,
   metrics?: AppMetrics,
-): SharedState {
-  if (!conn) {
-    const ephemeral = createKvEphemeralStore(kv, now);
-    return {
-      ephemeral,
-      limiter: config.RATE_LIMIT_DISABLED
-        ? disabledRateLimiter
-        : createStoreRateLimiter(ephemeral, now),
-      apiLimiter: failOpenRateLimiter(createStoreRateLimiter(ephemeral, now), log, { now }),
-      cacheDoctors: (doctors) => doctors,
-      readiness: {},
-    };
+): Promise<SharedState> {
+  if (conn) {
+    const { upstashSharedState } = await import("./upstash/upstash_shared_state.ts");
+    return upstashSharedState(config, conn, log, now, metrics);
   }
-  const ephemeral = createUpstashEphemeralStore(conn);
-  const upstashLimiter = createUpstashRateLimiter(conn);
-  const cache = createReadThrough(createUpstashCache(conn), log, {
-    bypassMs: DOCTORS_TTL_MS,
-    now,
-    onLookup: (namespace, outcome) =>
-      metrics?.cacheLookups.inc({ namespace: namespace.split(":")[0], outcome }),
-  });
-  log.info("rate limits, OTP state and caches in Upstash Redis", {
-    timeoutMs: config.REDIS_TIMEOUT_MS,
-  });
+  const ephemeral = createKvEphemeralStore(kv, now);
   return {
     ephemeral,
-    limiter: config.RATE_LIMIT_DISABLED ? disabledRateLimiter : upstashLimiter,
-    apiLimiter: failOpenRateLimiter(upstashLimiter, log, { now }),
-    cacheDoctors: (doctors) => cacheDoctorService(doctors, cache),
-    readiness: { redis: () => ephemeral.ping() },
+    limiter: config.RATE_LIMIT_DISABLED
+      ? disabledRateLimiter
+      : createStoreRateLimiter(ephemeral, now),
+    apiLimiter: failOpenRateLimiter(createStoreRateLimiter(ephemeral, now), log, { now }),
+    cacheDoctors: (doctors) => doctors,
+    readiness: {},
   };
 }

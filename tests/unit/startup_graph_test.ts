@@ -2,8 +2,9 @@
  * What the server loads before its first response: the modules `src/main.ts` imports statically,
  * read from `deno info --json`. Heavy parts that most processes never use stay behind a dynamic
  * `import()` (docs/BENCHMARKS.md, issue 15): the recommender's model and lexicon, the MongoDB
- * driver, the Twilio SDK, the OpenTelemetry API, the Swagger UI package, and the pages (doctor UI,
- * booking pages, room pages), whose routes src/app.ts declares up front (src/http/lazy_routes.ts).
+ * driver, the Twilio SDK, the Upstash SDKs, the OpenTelemetry API, the Swagger UI package, and the
+ * pages (doctor UI, booking pages, room pages), whose routes src/app.ts declares up front
+ * (src/http/lazy_routes.ts).
  */
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "../_harness/ports.ts";
@@ -58,12 +59,18 @@ Deno.test("src/main.ts loads the recommender's model and lexicon only on demand"
   assert.ok(loaded.some((s) => s.endsWith("/src/recommend/lazy_recommendation_service.ts")));
 });
 
-Deno.test("src/main.ts loads MongoDB, Twilio and OpenTelemetry only when configured", () => {
-  for (const pkg of ["mongodb", "twilio", "@opentelemetry/api"]) {
+Deno.test("src/main.ts loads MongoDB, Twilio, Upstash and OpenTelemetry only when configured", () => {
+  for (
+    const pkg of ["mongodb", "twilio", "@upstash/redis", "@upstash/ratelimit", "@opentelemetry/api"]
+  ) {
     const found = loaded.filter((s) => s.startsWith(`npm:${pkg}@`) || s.startsWith(`npm:/${pkg}@`));
     assert.deepEqual(found, [], `${pkg} is imported statically`);
   }
   assert.ok(loaded.some((s) => s.startsWith("npm:hono@") || s.startsWith("npm:/hono@")));
+  // The module that chooses the Upstash or the KV side is in the graph; the Upstash side is not.
+  assert.ok(loaded.some((s) => s.endsWith("/src/stores/open_shared_state.ts")));
+  const upstashModules = loaded.filter((s) => s.includes("/src/stores/upstash/"));
+  assert.deepEqual(upstashModules, [], "an Upstash adapter is imported statically");
 });
 
 Deno.test("src/main.ts loads the Swagger UI package on the first /docs asset request", () => {
