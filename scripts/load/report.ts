@@ -180,11 +180,12 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
     } MB, ` +
       `file-backed ${r.server.fileMb ?? "?"} MB; JS heap in use ${
         r.server.heapUsedMb ?? "?"
-      } MB), ` +
+      } MB of ${r.server.heapTotalMb ?? "?"} MB committed), ` +
       `peak ${r.server.peakMb} MB. ` +
       (r.server.settled
         ? `After ${r.server.settled.afterSeconds} s idle: RSS ${r.server.settled.rssMb} MB ` +
-          `(anonymous ${r.server.settled.anonMb} MB; JS heap in use ${r.server.settled.heapUsedMb} MB). `
+          `(anonymous ${r.server.settled.anonMb} MB; JS heap in use ${r.server.settled.heapUsedMb} ` +
+          `MB of ${r.server.settled.heapTotalMb ?? "?"} MB committed). `
         : "") +
       `Whole run ${r.totalSeconds} s.`,
     "",

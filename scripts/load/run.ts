@@ -51,6 +51,8 @@ export interface LoadResult {
     anonMb: number | null;
     fileMb: number | null;
     heapUsedMb: number | null;
+    /** The V8 heap's committed size (anonMb minus it: malloc arenas, stacks, the rest). */
+    heapTotalMb: number | null;
     /**
      * The same after the server sat idle `options.settleSeconds` (null when skipped): V8's memory
      * reducer gives back the heap the race committed ~8 s after the burst.
@@ -60,6 +62,7 @@ export interface LoadResult {
       rssMb: number;
       anonMb: number;
       heapUsedMb: number | null;
+      heapTotalMb: number | null;
     } | null;
   };
   verify: VerifyResult;
@@ -82,7 +85,13 @@ async function settledMemory(
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const m = await app.memory();
   return m
-    ? { afterSeconds: seconds, rssMb: m.rssMb, anonMb: m.anonMb, heapUsedMb: m.heapUsedMb }
+    ? {
+      afterSeconds: seconds,
+      rssMb: m.rssMb,
+      anonMb: m.anonMb,
+      heapUsedMb: m.heapUsedMb,
+      heapTotalMb: m.heapTotalMb,
+    }
     : null;
 }
 
@@ -258,6 +267,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
         anonMb: memory?.anonMb ?? null,
         fileMb: memory?.fileMb ?? null,
         heapUsedMb: memory?.heapUsedMb ?? null,
+        heapTotalMb: memory?.heapTotalMb ?? null,
         settled,
       },
       verify,

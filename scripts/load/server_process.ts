@@ -7,11 +7,7 @@
  */
 import { freePort, REPO_ROOT } from "../../tests/_harness/ports.ts";
 import { ADMIN_PHONE } from "../../tests/_harness/server.ts";
-import denoJson from "../../deno.json" with { type: "json" };
-
-/** The V8 flags of `deno task start` (deno.json): the server under load runs as in production. */
-const START_V8_FLAGS = denoJson.tasks.start.split(/\s+/)
-  .filter((arg) => arg.startsWith("--v8-flags="));
+import { START_TASK } from "../_start_task.ts";
 
 export interface ProcessSpec {
   /** Arguments after `deno` (e.g. ["run", "-A", "src/main.ts"]). */
@@ -30,7 +26,15 @@ export interface ChildServer {
   startupMs: number;
   /** VmRSS and VmHWM (peak) of the running process, from /proc, in MB. */
   memory(): Promise<
-    | { rssMb: number; peakMb: number; anonMb: number; fileMb: number; heapUsedMb: number | null }
+    | {
+      rssMb: number;
+      peakMb: number;
+      anonMb: number;
+      fileMb: number;
+      heapUsedMb: number | null;
+      /** The V8 heap's committed size: anonMb minus this is malloc, stacks and the rest. */
+      heapTotalMb: number | null;
+    }
     | null
   >;
   /** User + system CPU seconds the running process has used, from /proc; null if unreadable. */
@@ -130,7 +134,7 @@ export async function startChild(spec: ProcessSpec): Promise<ChildServer> {
           peakMb: mb("VmHWM"),
           anonMb: mb("RssAnon"),
           fileMb: mb("RssFile"),
-          heapUsedMb: await heapUsedMb(url),
+          ...await heapMb(url),
         };
       } catch {
         return null;
@@ -181,10 +185,12 @@ export function startAppServer(options: AppServerOptions): Promise<ChildServer> 
   const port = freePort();
   const prof = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   return startChild({
-    args: ["run", "-A", ...START_V8_FLAGS, ...prof, "src/main.ts"],
+    // The V8 flags and environment assignments of `deno task start`: run as in production.
+    args: ["run", "-A", ...START_TASK.v8Flags, ...prof, "src/main.ts"],
     port,
     readyPath: "/healthz",
     env: {
+      ...START_TASK.env,
       APP_ENV: "test",
       HOST: "127.0.0.1",
       PORT: String(port),
@@ -209,12 +215,17 @@ export function startBaseline(script: string): Promise<ChildServer> {
 }
 
 /** The JS heap in use, from the server's own /metrics, so a report can split RSS into heap and rest. */
-async function heapUsedMb(url: string): Promise<number | null> {
+async function heapMb(
+  url: string,
+): Promise<{ heapUsedMb: number | null; heapTotalMb: number | null }> {
   try {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const m = /vaidya_process_memory_bytes\{kind="heap_used"\} (\d+)/.exec(text);
-    return m ? Math.round(Number(m[1]) / 104857.6) / 10 : null;
+    const mb = (kind: string) => {
+      const m = new RegExp(`vaidya_process_memory_bytes\\{kind="${kind}"\\} (\\d+)`).exec(text);
+      return m ? Math.round(Number(m[1]) / 104857.6) / 10 : null;
+    };
+    return { heapUsedMb: mb("heap_used"), heapTotalMb: mb("heap_total") };
   } catch {
-    return null;
+    return { heapUsedMb: null, heapTotalMb: null };
   }
 }

@@ -9,6 +9,7 @@ import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
 import { ConfigError, loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import { START_TASK } from "../../scripts/_start_task.ts";
 import { execForm, parseDockerfile } from "./_dockerfile.ts";
 import { parse as parseToml, type TomlTable } from "smol-toml";
 
@@ -107,8 +108,16 @@ Deno.test({
 });
 
 Deno.test("the container runs exactly `deno task start`; Deploy uses its entrypoint", () => {
-  const start = denoJson.tasks.start.split(/\s+/);
+  const start = START_TASK.command;
   assert.deepEqual(execForm(one("CMD")), start);
+  // The task's leading assignments (glibc malloc tunables) are the image's environment too.
+  const imageEnv = Object.fromEntries(
+    docker.filter((i) => i.name === "ENV").flatMap((i) => i.args.split(/\s+/))
+      .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+  );
+  for (const [name, value] of Object.entries(START_TASK.env)) {
+    assert.equal(imageEnv[name], value, `the Dockerfile sets ENV ${name}=${value}`);
+  }
   const entrypoint = start.at(-1)!;
   // The new Deno Deploy reads `deploy.runtime` from deno.json; Deploy Classic's keys (app,
   // entrypoint, include, exclude for deployctl) are gone with it (closed July 2026).
@@ -137,10 +146,10 @@ Deno.test({
     );
     // With a configuration that would stop a real start (exit 78), it still exits 0, silently.
     const out = await new Deno.Command(Deno.execPath(), {
-      args: warmUp.slice(1),
+      args: [...START_TASK.command.slice(1), "--warm-up"],
       cwd: root,
       clearEnv: true,
-      env: { APP_ENV: "not-an-environment", PATH: Deno.env.get("PATH") ?? "" },
+      env: { ...START_TASK.env, APP_ENV: "not-an-environment", PATH: Deno.env.get("PATH") ?? "" },
       stdout: "piped",
       stderr: "piped",
     }).output();

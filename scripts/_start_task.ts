@@ -1,0 +1,39 @@
+/**
+ * The `start` task of deno.json, read once for every place that must start the server the way
+ * production does: its leading `NAME=value` assignments (process environment, e.g. glibc malloc
+ * tunables) and the `deno` arguments after them. The load harness (scripts/load/server_process.ts)
+ * starts the server with both; tests/unit/deploy_files_test.ts checks that the Dockerfile's ENV
+ * and CMD are the same two things.
+ */
+import denoJson from "../deno.json" with { type: "json" };
+
+export interface StartTask {
+  /** `NAME=value` assignments before the command, in order. */
+  env: Record<string, string>;
+  /** The command and its arguments, starting with `deno`. */
+  command: string[];
+  /** The `--v8-flags=...` arguments of the command. */
+  v8Flags: string[];
+}
+
+const ASSIGNMENT = /^([A-Z_][A-Z0-9_]*)=(\S*)$/;
+
+/** Splits a task line into its leading assignments and the command (no quoting in our tasks). */
+export function parseStartTask(line: string): StartTask {
+  const words = line.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  let at = 0;
+  for (; at < words.length; at++) {
+    const m = ASSIGNMENT.exec(words[at]);
+    if (!m) break;
+    env[m[1]] = m[2];
+  }
+  const command = words.slice(at);
+  if (command[0] !== "deno") {
+    throw new SyntaxError(`The start task must run deno after its assignments, found: ${line}`);
+  }
+  return { env, command, v8Flags: command.filter((arg) => arg.startsWith("--v8-flags=")) };
+}
+
+/** deno.json's `start` task. */
+export const START_TASK: StartTask = parseStartTask(denoJson.tasks.start);
