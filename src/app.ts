@@ -47,8 +47,11 @@ export const PAGE_MODULES = {
 };
 
 export interface AppOptions {
-  /** The socket peer address of a raw request (from the connection info in main.ts). */
-  clientIp?: (req: Request) => string;
+  /**
+   * The socket peer address of a raw request; `env` is what the server handed `app.fetch` beside
+   * it (main.ts: Deno.serve's connection info).
+   */
+  clientIp?: (req: Request, env: unknown) => string;
 }
 
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
@@ -56,7 +59,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const peerOf = options.clientIp ?? (() => "127.0.0.1");
   const addressOf = clientAddress(config.TRUSTED_PROXY_HEADER);
-  const clientIp = (req: Request) => addressOf(req, peerOf(req));
+  const clientIp = (req: Request, env: unknown) => addressOf(req, peerOf(req, env));
 
   app.onError(createErrorHandler(deps.log));
   const allowedMethods = createAllowedMethods(() => app.routes);

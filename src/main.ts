@@ -33,8 +33,11 @@ async function main() {
   let stopping = false;
   runtime.deps.readiness.draining = () =>
     stopping ? Promise.reject(new Error("shutting down")) : Promise.resolve();
-  const addrs = new WeakMap<Request, string>();
-  const app = createApp(runtime.deps, { clientIp: (req) => addrs.get(req) ?? "unknown" });
+  // The peer comes in with each request as `env` (see fetch below), not through a WeakMap keyed
+  // by the Request: its entries kept every request alive into the next young GC (issue 15).
+  const app = createApp(runtime.deps, {
+    clientIp: (_req, env) => (env as Deno.ServeHandlerInfo<Deno.NetAddr>).remoteAddr.hostname,
+  });
 
   const abort = new AbortController();
   const server = Deno.serve({
@@ -49,11 +52,7 @@ async function main() {
         kv: config.KV_PATH ?? "deno-deploy",
       });
     },
-  }, (req, info) => {
-    const addr = info.remoteAddr as Deno.NetAddr;
-    addrs.set(req, addr.hostname);
-    return app.fetch(req);
-  });
+  }, (req, info) => app.fetch(req, info));
 
   const metricsServer = config.METRICS_PORT === undefined ? null : Deno.serve({
     hostname: config.METRICS_HOST ?? config.HOST,

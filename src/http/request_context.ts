@@ -55,7 +55,7 @@ type ActiveSpan = ReturnType<NonNullable<typeof otel>["trace"]["getActiveSpan"]>
 export function requestContext(
   log: Logger,
   metrics: AppMetrics,
-  clientIp: (req: Request) => string,
+  clientIp: (req: Request, env: unknown) => string,
   applySecurityHeaders: ApplySecurityHeaders,
 ): MiddlewareHandler<AppEnv> {
   /** The latency histogram's series per method, route and status, kept: none is keyed per request. */
@@ -116,7 +116,7 @@ export function requestContext(
     const traceId = context?.traceId ?? incomingTrace?.[1] ?? fresh.slice(0, 32);
     const ownSpanId = context?.spanId ?? fresh.slice(32);
     c.set("requestId", requestId);
-    c.set("clientIp", clientIp(c.req.raw));
+    c.set("clientIp", clientIp(c.req.raw, c.env));
     return runWithRequestContext(
       { requestId, traceId },
       serve,

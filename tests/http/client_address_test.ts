@@ -1,11 +1,13 @@
 /**
  * Issue 17 item 7 (and issue 14): per-client limits key on the client's address, taken from the
  * header named by TRUSTED_PROXY_HEADER when it is set (the one our own proxy writes) and from the
- * socket peer otherwise. Forwarding headers a client sends itself are ignored.
+ * socket peer otherwise. Forwarding headers a client sends itself are ignored. The socket peer
+ * is checked once over a real socket too (src/main.ts hands it to the app with each request).
  */
 import assert from "node:assert/strict";
 import { randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
+import { startServer } from "../_harness/server.ts";
 
 const LIMITS = { OTP_SENDS_PER_IP_PER_HOUR: "2", OTP_RESEND_COOLDOWN_SECONDS: "0" };
 
@@ -59,4 +61,33 @@ Deno.test("a trusted header that is missing or not an address falls back to the 
     { "fly-client-ip": "999.1.1.1" },
   ]);
   assert.deepEqual(statuses, [202, 202, 429]);
+});
+
+Deno.test("the real server keys the budget on each request's socket peer", async () => {
+  await using server = await startServer({ env: LIMITS });
+  // curl can send from another loopback address (127.0.0.2): a second peer on one machine.
+  async function codeRequest(from: string): Promise<string> {
+    const out = await new Deno.Command("curl", {
+      args: [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--interface",
+        from,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        JSON.stringify({ phone: randomPhone() }),
+        `${server.url}/v1/auth/otp`,
+      ],
+    }).output();
+    return new TextDecoder().decode(out.stdout);
+  }
+  const statuses = [];
+  for (const from of ["127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.2", "127.0.0.2"]) {
+    statuses.push(await codeRequest(from));
+  }
+  assert.deepEqual(statuses, ["202", "202", "429", "202", "202"]);
 });
