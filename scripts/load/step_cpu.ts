@@ -6,7 +6,9 @@
  * /proc/self/task around each step. With `--cpu-prof` on the deno command line, pass
  * `--phases FILE` to write each step's time windows (CLOCK_BOOTTIME µs) for the profile splitter.
  *
- * Usage: deno run -A [--cpu-prof --cpu-prof-dir=DIR] scripts/load/step_cpu.ts [--rounds N] [--phases FILE]
+ * Usage: deno task bench:step-cpu [--rounds N (default 6, at most 112)] [--phases FILE]
+ *        deno run -A --cpu-prof --cpu-prof-dir=DIR scripts/load/step_cpu.ts --phases FILE
+ * CPU time is counted in 10 ms ticks: use 10+ rounds, and alternate trees when comparing.
  */
 import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
@@ -14,7 +16,10 @@ import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 
 if (Deno.args.includes("--help")) {
-  console.log("Usage: deno run -A scripts/load/step_cpu.ts [--rounds N] [--phases FILE]");
+  console.log(
+    "Usage: deno task bench:step-cpu [--rounds N] [--phases FILE]\n" +
+      "CPU ms per request of each booking step (main JS thread, KV thread), 50 patients at once.",
+  );
   Deno.exit(0);
 }
 const flag = (name: string) => {
@@ -148,7 +153,7 @@ try {
         ),
     );
     const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Kolkata" })
-      .format(Date.now() + (2 + r) * 86_400_000);
+      .format(Date.now() + (2 + (r % 7)) * 86_400_000);
     const listed = await measured(
       "GET /v1/doctors/:id/slots",
       () =>
@@ -166,7 +171,7 @@ try {
           call<{ id: string }>(
             "POST",
             "/v1/holds",
-            { doctorId: doctors[i], start: listed[i].slots[r].start },
+            { doctorId: doctors[i], start: listed[i].slots[Math.floor(r / 7)].start },
             sessions[i].accessToken,
             {
               "idempotency-key": crypto.randomUUID(),
