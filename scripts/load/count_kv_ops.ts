@@ -213,6 +213,14 @@ try {
   }, patient.accessToken);
   // What the booking left due now (webhook fan-out, anything inline work did not finish).
   if (relay) await counted("outbox relay (what is due after the booking)", () => relay.drainAll());
+  // Not part of a booking either: the next listing of this doctor, as the day's next patient of
+  // the same doctor makes it (the calendar moved twice since the first listing).
+  await step(
+    "GET /v1/doctors/:id/slots (next, after this booking)",
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${day}&to=${day}`,
+  );
+  extra.push(...rows.splice(-1));
 
   const total = { step: "total (login + booking + relay)" } as Row;
   for (const k of Object.keys(counts) as Counter[]) {
