@@ -9,6 +9,7 @@
  * Usage: deno task bench:step-cpu [--rounds N (default 6, at most 112)] [--phases FILE]
  *        deno run -A --cpu-prof --cpu-prof-dir=DIR scripts/load/step_cpu.ts --phases FILE
  * CPU time is counted in 10 ms ticks: use 10+ rounds, and alternate trees when comparing.
+ * The task runs with -A: Deno grants reads of /proc/self/task only with every permission.
  */
 import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
