@@ -25,8 +25,6 @@ import { metricsRoutes, systemRoutes } from "../routes/system.ts";
 import { courseRoutes } from "../routes/courses.ts";
 import { recommendationRoutes } from "../routes/recommendations.ts";
 import { fhirRoutes } from "../routes/fhir.ts";
-import { completeContract } from "../routes/_contract.ts";
-import { describeFhir } from "../routes/fhir_openapi.ts";
 import { roomRoutes } from "../routes/rooms.ts";
 import {
   BOOK_ROUTES,
@@ -37,13 +35,15 @@ import {
 import { lazyRoutes } from "./http/lazy_routes.ts";
 
 /**
- * The page modules imported on their first request (src/http/lazy_routes.ts), in one place so
- * `main.ts --warm-up` loads them as well and the image's code cache covers them too.
+ * The modules imported on their first request: the pages (src/http/lazy_routes.ts) and the
+ * OpenAPI document's parts (routes/api_document.ts), in one place so `main.ts --warm-up` loads
+ * them as well and the image's code cache covers them too.
  */
-export const PAGE_MODULES = {
+export const ON_DEMAND_MODULES = {
   rooms: () => import("../routes/room_pages.tsx"),
   doctorUi: () => import("../routes/doctor_ui.ts"),
   book: () => import("../routes/book.ts"),
+  apiDocument: () => import("../routes/api_document.ts"),
 };
 
 export interface AppOptions {
@@ -126,7 +126,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   app.route("/", eventFeatureRoutes(deps));
   app.route("/", meRoutes(deps));
   app.route("/", twilioStatusRoutes(deps));
-  const roomPages = PAGE_MODULES.rooms;
+  const roomPages = ON_DEMAND_MODULES.rooms;
   const { doctorUi, rooms } = deps;
   if (rooms) {
     // Before the doctor UI: its catch-all would answer /doctor/appointments/:id/video first.
@@ -148,31 +148,30 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     lazyRoutes(
       app,
       DOCTOR_UI_ROUTES,
-      async () => (await PAGE_MODULES.doctorUi()).doctorUiRoutes(deps),
+      async () => (await ON_DEMAND_MODULES.doctorUi()).doctorUiRoutes(deps),
     );
   }
   if (deps.bookSessions) {
-    lazyRoutes(app, BOOK_ROUTES, async () => (await PAGE_MODULES.book()).bookRoutes(deps));
+    lazyRoutes(app, BOOK_ROUTES, async () => (await ON_DEMAND_MODULES.book()).bookRoutes(deps));
   }
   if (deps.courses) app.route("/", courseRoutes({ ...deps, courses: deps.courses }));
   if (deps.prakriti) app.route("/", recommendationRoutes({ ...deps, prakriti: deps.prakriti }));
   // FHIR R4 (issue #10): OperationOutcome errors and its own CapabilityStatement.
   app.route("/", fhirRoutes(deps));
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-  });
-  describeFhir(app.openAPIRegistry);
-  completeContract(app.openAPIRegistry);
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Vaidya API",
-      version: "1.0.0",
-      description: "Book Ayurvedic consultations: find a doctor, hold a slot, confirm with a code.",
-    },
+  // The document's own parts (FHIR, the shared contract) load and register on its first request:
+  // every route is registered by then, and start-up does not pay for them.
+  let described: Promise<typeof import("../routes/api_document.ts")> | undefined;
+  app.get("/openapi.json", async (c) => {
+    described ??= ON_DEMAND_MODULES.apiDocument().then((m) => {
+      m.describeApi(app.openAPIRegistry);
+      return m;
+    }).catch((err) => {
+      described = undefined; // a failed import is retried by the next request
+      throw err;
+    });
+    const { API_DOCUMENT_INFO } = await described;
+    return c.json(app.getOpenAPI31Document(API_DOCUMENT_INFO));
   });
   return app;
 }

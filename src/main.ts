@@ -5,7 +5,7 @@
  * the instance out, then it stops taking requests, lets those in flight finish, and closes the
  * stores, all within SHUTDOWN_TIMEOUT_MS.
  */
-import { createApp, createMetricsApp, PAGE_MODULES } from "./app.ts";
+import { createApp, createMetricsApp, ON_DEMAND_MODULES } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { createLogger, errorFields } from "./observability/logger.ts";
@@ -84,12 +84,12 @@ async function main() {
 }
 
 if (import.meta.main) {
-  // `--warm-up` (run once when the image is built): every module has loaded, the pages imported on
-  // first request included, so Deno has written its V8 code cache, and a container's first start
+  // `--warm-up` (run once when the image is built): every module has loaded, the pages and the
+  // OpenAPI document's parts imported on first request included, so Deno has written its V8 code cache, and a container's first start
   // compiles nothing (docs/BENCHMARKS.md, issue 15). It exits before reading the configuration or
   // opening anything.
   if (Deno.args.includes("--warm-up")) {
-    await Promise.all(Object.values(PAGE_MODULES).map((load) => load()));
+    await Promise.all(Object.values(ON_DEMAND_MODULES).map((load) => load()));
     Deno.exit(0);
   }
   main().catch((err) => {

@@ -2,9 +2,9 @@
  * What the server loads before its first response: the modules `src/main.ts` imports statically,
  * read from `deno info --json`. Heavy parts that most processes never use stay behind a dynamic
  * `import()` (docs/BENCHMARKS.md, issue 15): the recommender's model and lexicon, the MongoDB
- * driver, the Twilio SDK, the Upstash SDKs, the OpenTelemetry API, the Swagger UI package, and the
+ * driver, the Twilio SDK, the Upstash SDKs, the OpenTelemetry API, the Swagger UI package, the
  * pages (doctor UI, booking pages, room pages), whose routes src/app.ts declares up front
- * (src/http/lazy_routes.ts).
+ * (src/http/lazy_routes.ts), and the OpenAPI document's FHIR and contract parts.
  */
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "../_harness/ports.ts";
@@ -87,4 +87,13 @@ Deno.test("src/main.ts loads the doctor UI, booking and room pages on their firs
   }
   // Their route tables are loaded, so the check above looks at the right tree.
   assert.ok(loaded.some((s) => s.endsWith("/routes/page_route_tables.ts")));
+});
+
+Deno.test("src/main.ts loads the OpenAPI document's own parts on the first /openapi.json", () => {
+  for (const part of ["api_document.ts", "fhir_openapi.ts", "_contract.ts", "_examples.ts"]) {
+    const found = loaded.filter((s) => s.endsWith(`/routes/${part}`));
+    assert.deepEqual(found, [], `routes/${part} is imported statically`);
+  }
+  // The FHIR routes they describe are loaded, so the check above looks at the right tree.
+  assert.ok(loaded.some((s) => s.endsWith("/routes/fhir.ts")));
 });
