@@ -38,12 +38,10 @@ const PER_READ = 9;
 /**
  * Least time from one round's start to the next: a local KV read costs ~80 µs of CPU, and under
  * moderate load a round per event-loop turn carried a few listings each, so reads were a third
- * of a listing's CPU (docs/BENCHMARKS.md, issue 15). At 1 ms the reads were still the largest
- * item of the server's main thread under wrk (13-24% of its busy time); at 2 ms each round
- * carries twice the listings. A listing arriving alone starts a round at once; under load one
- * waits at most this much longer, while the CPU saved shortens everyone's queue.
+ * of a listing's CPU (docs/BENCHMARKS.md, issue 15). Under full load a turn lasts longer than
+ * this and rounds follow each other at once; a listing waits at most this much longer.
  */
-const MIN_ROUND_GAP_MS = 2;
+const MIN_ROUND_GAP_MS = 1;
 
 export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): CalendarVersions {
   let pending = new Map<string, PromiseWithResolvers<string | null>>();
