@@ -12,6 +12,8 @@ import { createTokenService } from "./auth/token_service.ts";
 import { createBookingService } from "./booking/booking_service.ts";
 import { createAppointmentWriter } from "./booking/appointment_writer.ts";
 import { createKvCalendarView } from "./stores/kv/calendar_view.ts";
+import { MIN_ROUND_GAP_MS, REMOTE_MIN_ROUND_GAP_MS } from "./stores/kv/calendar_versions.ts";
+import { isRemoteKv } from "./config/kv_location.ts";
 import { announceDoctorUpdates } from "./stores/kv/calendar.ts";
 import type { Config } from "./config/config.ts";
 import { createDataCipher } from "./crypto/data_cipher.ts";
@@ -175,7 +177,10 @@ export async function wireApp(
       doctors: records.doctors,
       appointments: records.appointments,
       holds,
-    }, { followOwnCommits: !config.MONGODB_URI }),
+    }, {
+      followOwnCommits: !config.MONGODB_URI,
+      minRoundGapMs: isRemoteKv(config.KV_PATH) ? REMOTE_MIN_ROUND_GAP_MS : MIN_ROUND_GAP_MS,
+    }),
   });
   const rooms = await openRoomService({
     records,

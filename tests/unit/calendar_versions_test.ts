@@ -4,8 +4,12 @@
  * calendar epoch spares re-reading doctors nothing touched, and concurrent reads share `getMany`s.
  */
 import assert from "node:assert/strict";
-import { commitOnCalendar } from "../../src/stores/kv/calendar.ts";
-import { createCalendarVersions } from "../../src/stores/kv/calendar_versions.ts";
+import { bumpCalendar } from "../../src/stores/kv/calendar.ts";
+import {
+  createCalendarVersions,
+  MIN_ROUND_GAP_MS,
+  REMOTE_MIN_ROUND_GAP_MS,
+} from "../../src/stores/kv/calendar_versions.ts";
 import { calendarKey } from "../../src/stores/kv/keys.ts";
 
 /** A KV whose reads take their snapshot at once but answer only when `release()` is called. */
@@ -48,36 +52,46 @@ function slowReadKv(kv: Deno.Kv) {
   };
 }
 
-const bump = (kv: Deno.Kv, doctorId: string) =>
-  commitOnCalendar(
-    kv,
-    doctorId,
-    "test",
-    () => Promise.resolve({ result: 0, build: () => kv.atomic() }),
-  );
+/** A calendar write as every writer makes it (a helper here once built its own atomic, which the
+ * group commit never sent: no version ever moved, and every test passed on nulls). */
+async function bump(kv: Deno.Kv, doctorId: string) {
+  const before = await stamp(kv, doctorId);
+  await bumpCalendar(kv, doctorId);
+  assert.notEqual(await stamp(kv, doctorId), before, "the calendar version did not move");
+}
 
 async function stamp(kv: Deno.Kv, doctorId: string) {
   return (await kv.get(calendarKey(doctorId))).versionstamp;
 }
 
-Deno.test("createCalendarVersions() never answers a read from a round that began before it", async () => {
-  await using kv = await Deno.openKv(":memory:");
-  const slow = slowReadKv(kv);
-  const versions = createCalendarVersions(slow.kv);
-  await bump(kv, "d1");
-  const before = await stamp(kv, "d1");
-  assert.equal(await versions.read("d1"), before);
+for (const gap of [MIN_ROUND_GAP_MS, REMOTE_MIN_ROUND_GAP_MS]) {
+  Deno.test(`createCalendarVersions() never answers a read from a round that began before it (rounds ≥ ${gap} ms apart)`, async () => {
+    await using kv = await Deno.openKv(":memory:");
+    const slow = slowReadKv(kv);
+    const versions = createCalendarVersions(slow.kv, { minRoundGapMs: gap });
+    await bump(kv, "d1");
+    const before = await stamp(kv, "d1");
+    assert.equal(await versions.read("d1"), before);
 
-  slow.hold();
-  const early = versions.read("d1"); // its round reads now, and answers late
-  await new Promise((r) => setTimeout(r, 5));
-  await bump(kv, "d1"); // a write answers while that round is in flight
-  const after = await stamp(kv, "d1");
-  const late = versions.read("d1");
-  slow.release();
-  assert.equal(await early, before);
-  assert.equal(await late, after, "a read asked after the write answered saw the old version");
-});
+    slow.hold();
+    const early = versions.read("d1"); // its round reads after the gap, and answers late
+    await new Promise((r) => setTimeout(r, gap + 5));
+    await bump(kv, "d1"); // a write answers while that round is in flight
+    const after = await stamp(kv, "d1");
+    const late = versions.read("d1");
+    slow.release();
+    assert.equal(await early, before);
+    assert.equal(await late, after, "a read asked after the write answered saw the old version");
+
+    // A write answering while the next round waits out its gap is seen by a read asked after it.
+    const waiting = versions.read("d1");
+    await bump(kv, "d1");
+    const latest = await stamp(kv, "d1");
+    const asked = versions.read("d1");
+    assert.equal(await asked, latest, "a read asked after the write answered saw the old version");
+    assert.ok([after, latest].includes(await waiting));
+  });
+}
 
 Deno.test("createCalendarVersions() confirms unchanged doctors with one read of the epoch", async () => {
   await using kv = await Deno.openKv(":memory:");

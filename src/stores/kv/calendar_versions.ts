@@ -41,9 +41,29 @@ const PER_READ = 9;
  * of a listing's CPU (docs/BENCHMARKS.md, issue 15). Under full load a turn lasts longer than
  * this and rounds follow each other at once; a listing waits at most this much longer.
  */
-const MIN_ROUND_GAP_MS = 1;
+export const MIN_ROUND_GAP_MS = 1;
+/**
+ * The same over a `denokv` server (KV Connect): each round is an HTTP/2 request that costs the
+ * server ~250 µs of CPU and the instance more than a local read. With three instances on two
+ * CPUs, 1 ms let each instance read every ~7 ms, ~6 listings a read; 5 ms cut the reads per
+ * listing by a third and denokv's CPU per listing by ~35% (docs/BENCHMARKS.md, issue 15 on the
+ * cluster). A round still starts after every listing it answers arrived, whatever the gap.
+ */
+export const REMOTE_MIN_ROUND_GAP_MS = 5;
 
-export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): CalendarVersions {
+export interface CalendarVersionsOptions {
+  /** Doctors whose last version is remembered. Default 10,000. */
+  maxDoctors?: number;
+  /** Least time between round starts. Default MIN_ROUND_GAP_MS. */
+  minRoundGapMs?: number;
+}
+
+export function createCalendarVersions(
+  kv: Deno.Kv,
+  options: CalendarVersionsOptions = {},
+): CalendarVersions {
+  const maxDoctors = options.maxDoctors ?? 10_000;
+  const minRoundGapMs = options.minRoundGapMs ?? MIN_ROUND_GAP_MS;
   let pending = new Map<string, PromiseWithResolvers<string | null>>();
   let running = false;
   let lastRoundAt = -Infinity;
@@ -84,11 +104,11 @@ export function createCalendarVersions(kv: Deno.Kv, maxDoctors = 10_000): Calend
   /**
    * The next round starts on a later turn of the event loop (after I/O), so the requests the
    * server took in meanwhile share it: a local KV read answers without yielding to the loop.
-   * setImmediate, not setTimeout(0), unless the last round began under MIN_ROUND_GAP_MS ago:
+   * setImmediate, not setTimeout(0), unless the last round began under the least gap ago:
    * Node's timers wait at least 1 ms.
    */
   function scheduleRound() {
-    const wait = lastRoundAt + MIN_ROUND_GAP_MS - performance.now();
+    const wait = lastRoundAt + minRoundGapMs - performance.now();
     if (wait > 0) setTimeout(round, wait);
     else setImmediate(round);
   }

@@ -93,6 +93,8 @@ export interface CalendarViewOptions {
    * changes outside the calendar commit.
    */
   followOwnCommits?: boolean;
+  /** Least time between version rounds (calendar_versions.ts); the KV's location picks it. */
+  minRoundGapMs?: number;
 }
 
 export function createKvCalendarView(
@@ -107,7 +109,10 @@ export function createKvCalendarView(
   const maxDoctors = options.maxDoctors ?? 10_000;
   const aheadMs = (options.aheadDays ?? 16) * DAY_MS;
   const entries = new Map<string, Entry>();
-  const versions = createCalendarVersions(kv, maxDoctors);
+  const versions = createCalendarVersions(kv, {
+    maxDoctors,
+    minRoundGapMs: options.minRoundGapMs,
+  });
 
   function entryFor(doctorId: string, version: string): Entry {
     let entry = entries.get(doctorId);
