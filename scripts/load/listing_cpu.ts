@@ -1,14 +1,13 @@
 /**
  * `deno task bench:listing-cpu`: CPU per slot listing in-process — the real app (`app.fetch`,
  * real bootstrap, in-memory KV), 50 doctors, N listings in flight, the process's CPU time
- * divided by the listings answered. Unlike req/s under wrk, this hardly depends on what else the
- * machine runs, so it is the figure to compare two trees by (issue 15: docs/BENCHMARKS.md).
+ * divided by the listings answered. It depends less on what else the machine runs than req/s
+ * under wrk, but on a busy machine single runs still swing by half; `--against DIR` then
+ * compares two trees in one process, run by run (issue 15: docs/BENCHMARKS.md).
  * `/healthz` with `--healthz` is the app's floor (middleware and routing, no store).
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { createDoctor, dateInDays } from "../../tests/_harness/api.ts";
-import { startApp } from "../../tests/_harness/app.ts";
 import { positive } from "./options.ts";
 
 export const USAGE = `Usage: deno task bench:listing-cpu [flags]
@@ -23,7 +22,41 @@ median. Rate limits are off, as in bench:http.
   --runs N           measured runs after a 1 s warm-up (default 6)
   --seconds S        length of each run (default 1)
   --healthz          request /healthz instead: the app's floor
+  --against DIR      also build the app of another checkout (e.g. a git worktree of main) in
+                     this process and alternate the runs between the two trees (the order
+                     flips every pair); prints each tree's median and the median ratio of the
+                     pairs. The tree imported first runs a few % differently: run it again
+                     with --against-first and take the geometric mean of the two ratios.
+  --against-first    with --against: import DIR's app before this tree's
 `;
+
+type Harness = {
+  api: typeof import("../../tests/_harness/api.ts");
+  app: typeof import("../../tests/_harness/app.ts");
+};
+
+/** The in-process app of the checkout at `root` and the URLs to request, its doctors seeded. */
+async function seededApp(root: URL, doctors: number, healthz: boolean) {
+  const harness: Harness = {
+    api: await import(new URL("tests/_harness/api.ts", root).href),
+    app: await import(new URL("tests/_harness/app.ts", root).href),
+  };
+  const app = await harness.app.startApp({ RATE_LIMIT_DISABLED: "true" });
+  const admin = await app.api.loginAdmin();
+  const urls: string[] = [];
+  const { dateInDays } = harness.api;
+  for (let i = 0; i < doctors; i++) {
+    const { id } = await harness.api.createDoctor(app.api, admin);
+    urls.push(
+      healthz
+        ? "http://vaidya.test/healthz"
+        : `http://vaidya.test/v1/doctors/${id}/slots?from=${dateInDays(1)}&to=${dateInDays(7)}`,
+    );
+  }
+  return { app, urls };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** CPU µs per request over `ms`, with `inFlight` requests of `urls` always outstanding. */
 async function run(
@@ -57,6 +90,8 @@ if (import.meta.main) {
       runs: { type: "string" },
       seconds: { type: "string" },
       healthz: { type: "boolean" },
+      against: { type: "string" },
+      "against-first": { type: "boolean" },
     },
   });
   if (values.help) {
@@ -67,28 +102,53 @@ if (import.meta.main) {
   const inFlight = positive("in-flight", values["in-flight"], 50);
   const runs = positive("runs", values.runs, 6);
   const runMs = positive("seconds", values.seconds, 1) * 1000;
+  const healthz = values.healthz ?? false;
+  const what = healthz ? "/healthz" : "slot listing";
+  const load = () => Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
 
-  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
-  const admin = await app.api.loginAdmin();
-  const urls: string[] = [];
-  for (let i = 0; i < doctors; i++) {
-    const { id } = await createDoctor(app.api, admin);
-    urls.push(
-      values.healthz
-        ? "http://vaidya.test/healthz"
-        : `http://vaidya.test/v1/doctors/${id}/slots?from=${dateInDays(1)}&to=${dateInDays(7)}`,
+  const here = new URL("../../", import.meta.url);
+  const against = values.against === undefined ? undefined : new URL(
+    values.against.endsWith("/") ? values.against : `${values.against}/`,
+    `file://${Deno.cwd()}/`,
+  );
+  const otherFirst = against && values["against-first"]
+    ? await seededApp(against, doctors, healthz)
+    : undefined;
+  const ours = await seededApp(here, doctors, healthz);
+  await using _ = ours.app;
+  await run(ours.app.fetch, ours.urls, inFlight, 1000);
+
+  if (against === undefined) {
+    const perRun: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      perRun.push(await run(ours.app.fetch, ours.urls, inFlight, runMs));
+    }
+    console.log(
+      `${what}: CPU µs per request ${perRun.map((u) => u.toFixed(1)).join(" ")}; median ${
+        median(perRun).toFixed(1)
+      }, min ${Math.min(...perRun).toFixed(1)} (${inFlight} in flight, load average ${load()})`,
+    );
+  } else {
+    const other = otherFirst ?? await seededApp(against, doctors, healthz);
+    await using _other = other.app;
+    await run(other.app.fetch, other.urls, inFlight, 1000);
+    const mine: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const first = i % 2 === 0;
+      if (first) mine.push(await run(ours.app.fetch, ours.urls, inFlight, runMs));
+      theirs.push(await run(other.app.fetch, other.urls, inFlight, runMs));
+      if (!first) mine.push(await run(ours.app.fetch, ours.urls, inFlight, runMs));
+    }
+    const ratios = mine.map((m, i) => m / theirs[i]);
+    console.log(
+      `${what}: CPU µs per request, median of ${runs} runs: this tree ${
+        median(mine).toFixed(1)
+      }, ${values.against} ${median(theirs).toFixed(1)}; this/that per pair: median ${
+        median(ratios).toFixed(3)
+      } (${
+        ratios.map((r) => r.toFixed(2)).join(" ")
+      }) (${inFlight} in flight, load average ${load()})`,
     );
   }
-
-  await run(app.fetch, urls, inFlight, 1000);
-  const perRun: number[] = [];
-  for (let i = 0; i < runs; i++) perRun.push(await run(app.fetch, urls, inFlight, runMs));
-  const sorted = [...perRun].sort((a, b) => a - b);
-  const load = Deno.loadavg().map((l) => l.toFixed(2));
-  console.log(
-    `${values.healthz ? "/healthz" : "slot listing"}: CPU µs per request ` +
-      `${perRun.map((u) => u.toFixed(1)).join(" ")}; median ${
-        sorted[sorted.length >> 1].toFixed(1)
-      }, min ${sorted[0].toFixed(1)} (${inFlight} in flight, load average ${load.join(" ")})`,
-  );
 }
