@@ -15,6 +15,7 @@ import { readProc, startBaseline } from "./server_process.ts";
 import { ADMIN_PHONE } from "./server_process.ts";
 import { startStack } from "./stack.ts";
 import { startCluster } from "../../tests/_harness/cluster.ts";
+import { START_TASK } from "../_start_task.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 export const USAGE = `Usage: deno task bench:http [flags]
@@ -69,10 +70,15 @@ async function startTarget(
       close: () => stack.close(),
     };
   }
+  // Each instance runs as `deno task start` does in production (its V8 flags and environment),
+  // like the single server of startStack.
   const c = await startCluster({
     instances: 3,
-    env: { RATE_LIMIT_DISABLED: "true", LOG_LEVEL: "warn" },
-    denoArgs: cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [],
+    env: { ...START_TASK.env, RATE_LIMIT_DISABLED: "true", LOG_LEVEL: "warn" },
+    denoArgs: [
+      ...START_TASK.v8Flags,
+      ...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []),
+    ],
   });
   return {
     url: c.url,
