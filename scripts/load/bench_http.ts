@@ -3,8 +3,9 @@
  * `/usr/bin/wrk`, a C generator that is not the bottleneck) in ONE run: a bare `Deno.serve`
  * hello-world and `GET /v1/doctors/:id/slots` for a week on the embedded store (or FerretDB +
  * Redis, or the 3-instance cluster over denokv behind nginx), alternated at each connection
- * count, so both see the same machine load. Reports req/s, p99 and their ratio, and
- * the load average around the run. Everything listens on 127.0.0.1; every wrk run is bounded.
+ * count, so both see the same machine load. Reports req/s, p99 and their ratio, the CPU
+ * each program (server or instances, nginx, denokv, wrk) spent per listing, and the load average
+ * around the run. Everything listens on 127.0.0.1; every wrk run is bounded.
  */
 import { parseArgs } from "node:util";
 import { renderProfile, summariseProfile } from "./cpu_profile.ts";
@@ -17,6 +18,7 @@ import { startStack } from "./stack.ts";
 import { startCluster } from "../../tests/_harness/cluster.ts";
 import { START_TASK } from "../_start_task.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
+import { cpuByProgram, microsecondsPerRequest } from "./process_cpu.ts";
 
 export const USAGE = `Usage: deno task bench:http [flags]
 
@@ -42,6 +44,8 @@ interface Row {
   bare: WrkResult;
   slots: WrkResult;
   ratio: number;
+  /** CPU µs per listing of each program in the listing run (`deno` = the server or instances). */
+  cpuPerListing: Record<string, number>;
 }
 
 async function loadAverage(): Promise<string> {
@@ -153,12 +157,21 @@ async function main(): Promise<number> {
     }
     for (const c of connections) {
       const b = await runWrk({ url: bare.url, paths: ["/"], connections: c, seconds });
+      const notBare = [bare.pid()].filter((p) => p !== null);
+      const cpuBefore = await cpuByProgram(notBare);
       const s = await runWrk({ url: target.url, paths, connections: c, seconds });
+      const cpuPerListing = microsecondsPerRequest(
+        cpuBefore,
+        await cpuByProgram(notBare),
+        s.requests,
+      );
+      cpuPerListing.wrk = Math.round((s.generatorCpuSeconds * 1e6) / Math.max(1, s.requests));
       rows.push({
         connections: c,
         bare: b,
         slots: s,
         ratio: Math.round((s.requestsPerSecond / b.requestsPerSecond) * 1000) / 10,
+        cpuPerListing,
       });
     }
   } finally {
@@ -184,6 +197,16 @@ async function main(): Promise<number> {
       `| ${r.connections} | ${r.bare.requestsPerSecond} | ${r.bare.p99Ms} | ` +
       `${r.slots.requestsPerSecond} | ${r.slots.p99Ms} | ${r.slots.p50Ms} | ${r.ratio}% | ` +
       `${r.slots.errors + r.slots.non2xx} |`
+    ),
+    "",
+    "CPU µs per listing during the listing runs, by program (from /proc; `deno` is the server, or",
+    "the instances together; wrk from its own `times`):",
+    "",
+    ...rows.map((r) =>
+      `- ${r.connections} connections: ${
+        Object.entries(r.cpuPerListing).filter(([, us]) => us > 0)
+          .map(([program, us]) => `${program} ${us}`).join(", ")
+      }; total ${Object.values(r.cpuPerListing).reduce((a, b) => a + b, 0)}`
     ),
     "",
   ];
