@@ -115,29 +115,43 @@ Deno.test({
         await doctorPage.waitForSelector("#room-status:has-text('Waiting')");
         const doctorOn = wsCount(a.logs()) > base[0] ? 0 : 1;
         assert.equal(wsCount([a, b][doctorOn].logs()), base[doctorOn] + 1, "one doctor socket");
-        await patientPage.goto(
-          `${cluster.url}/room/${second.id}#token=${encodeURIComponent(patient.accessToken)}`,
-        );
-        await patientPage.waitForLoadState("networkidle");
-        // nginx (one worker) takes turns; steer the patient's next request, its WebSocket, to the
-        // instance the doctor's socket is not on: probe until a probe lands on the doctor's.
-        for (let i = 0; i < 4; i++) {
-          const id = `probe-${crypto.randomUUID()}`;
-          const res = await fetch(`${cluster.url}/healthz`, { headers: { "x-request-id": id } });
-          await res.body?.cancel();
-          if (servedBy(cluster, id) === doctorOn) break;
+        // nginx (one worker) takes turns; steer the patient's WebSocket to the instance the
+        // doctor's socket is not on: probe until a probe lands on the doctor's, then join. A
+        // request of the browser's own can take the turn in between; then the patient reloads
+        // (leaving the room, as a patient may) and tries again.
+        let patientOn = doctorOn;
+        for (let attempt = 0; attempt < 5 && patientOn === doctorOn; attempt++) {
+          // A fresh document each time (the page takes the token out of its address).
+          if (attempt > 0) await patientPage.goto("about:blank");
+          await patientPage.goto(
+            `${cluster.url}/room/${second.id}#token=${encodeURIComponent(patient.accessToken)}`,
+          );
+          await patientPage.waitForLoadState("networkidle");
+          for (let i = 0; i < 4; i++) {
+            const id = `probe-${crypto.randomUUID()}`;
+            const res = await fetch(`${cluster.url}/healthz`, {
+              headers: { "x-request-id": id },
+            });
+            await res.body?.cancel();
+            if (servedBy(cluster, id) === doctorOn) break;
+          }
+          const before = [wsCount(a.logs()), wsCount(b.logs())];
+          await patientPage.click("#join");
+          const deadline = Date.now() + 15_000;
+          while (wsCount(a.logs()) + wsCount(b.logs()) === before[0] + before[1]) {
+            assert.ok(Date.now() < deadline, "the patient's socket reached an instance");
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          patientOn = wsCount(a.logs()) > before[0] ? 0 : 1;
+          assert.equal(
+            wsCount([a, b][patientOn].logs()),
+            before[patientOn] + 1,
+            "one patient socket",
+          );
         }
-        const before = [wsCount(a.logs()), wsCount(b.logs())];
-        await patientPage.click("#join");
         for (const page of [doctorPage, patientPage]) {
           await waitForStats(page, (s) => s.framesDecoded > 0 && s.audioEnergy > 0);
         }
-        const patientOn = wsCount(a.logs()) > before[0] ? 0 : 1;
-        assert.equal(
-          wsCount([a, b][patientOn].logs()),
-          before[patientOn] + 1,
-          "one patient socket",
-        );
         assert.notEqual(patientOn, doctorOn, "the two sockets are on different instances");
       });
     } finally {
