@@ -37,3 +37,45 @@ Deno.test("verifyAccess() on a remembered token still refuses it once expired or
   await assert.rejects(tokens.verifyAccess(token), /invalid or expired/);
   await assert.rejects(tokens.verifyAccess(token), /invalid or expired/);
 });
+
+Deno.test("signAccess() remembers its token with the claims another instance verifies from its signature", async () => {
+  let clock = Date.UTC(2026, 11, 1, 4, 0);
+  const live = new Set(["s1", "s2"]);
+  const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+  const options = {
+    privateJwks: [{ ...await exportJWK(privateKey), kid: "k1" }],
+    issuer: "vaidya",
+    audience: "vaidya-api",
+    accessTtlSeconds: 900,
+    isSessionLive: (sid: string) => Promise.resolve(live.has(sid)),
+    now: () => clock,
+  };
+  const signer = await createTokenService(options);
+  const other = await createTokenService(options);
+  const doctor = await signer.signAccess({ id: "doc_1", role: "doctor" }, "s1");
+  const expected = { id: "doc_1", role: "doctor", sessionId: "s1" };
+  assert.deepEqual(await signer.verifyAccess(doctor), expected);
+  assert.deepEqual(await other.verifyAccess(doctor), expected);
+  const [header, payload] = doctor.split(".");
+  assert.deepEqual(JSON.parse(atob(header.replace(/-/g, "+").replace(/_/g, "/"))), {
+    alg: "EdDSA",
+    kid: "k1",
+    typ: "JWT",
+  });
+  const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+  assert.deepEqual(Object.keys(claims), ["role", "sid", "sub", "iss", "aud", "iat", "jti", "exp"]);
+  assert.equal(claims.exp - claims.iat, 900);
+  // The first use of a token signed here still ends with its session and its lifetime.
+  const patient = await signer.signAccess({ id: "pat_2", role: "patient" }, "s2");
+  live.delete("s2");
+  await assert.rejects(signer.verifyAccess(patient), /session has ended/);
+  live.add("s2");
+  const late = await signer.signAccess({ id: "pat_2", role: "patient" }, "s2");
+  clock += 900_000;
+  await assert.rejects(signer.verifyAccess(late), /invalid or expired/);
+  // A token differing in its signature is not the one signed here.
+  clock -= 900_000;
+  const again = await signer.signAccess({ id: "pat_2", role: "patient" }, "s2");
+  const forged = again.slice(0, -2) + (again.at(-2) === "A" ? "B" : "A") + again.at(-1);
+  await assert.rejects(signer.verifyAccess(forged), UnauthenticatedError);
+});
