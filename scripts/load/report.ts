@@ -7,6 +7,7 @@
  * bench:http (this generator caps the bare figure).
  */
 import type { PhaseStats } from "./recorder.ts";
+import type { MongoCost } from "./mongo_meter.ts";
 import type { LoadResult } from "./run.ts";
 
 export interface TargetCheck {
@@ -189,6 +190,24 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
         : "") +
       `Whole run ${r.totalSeconds} s.`,
     "",
+    ...mongoLines(r),
   );
   return lines.join("\n");
+}
+
+/** FerretDB's commands and CPU per booking (mongo store), for the report's last paragraph. */
+function mongoLines(r: LoadResult): string[] {
+  const cost = (c: MongoCost | null) =>
+    c
+      ? `${c.perBooking} commands per booking (${
+        Object.entries(c.perBookingByCommand).map(([k, v]) => `${k} ${v}`).join(", ")
+      }; ${c.commands} in all), FerretDB CPU ${c.cpuSeconds ?? "?"} s (${
+        c.cpuMsPerBooking ?? "?"
+      } ms per booking)`
+      : "not measured";
+  if (!r.mongo) return [];
+  return [
+    `FerretDB, booking phase: ${cost(r.mongo.booking)}. Whole run: ${cost(r.mongo.wholeRun)}.`,
+    "",
+  ];
 }

@@ -13,6 +13,7 @@ import { type HotSlotResult, runHotSlotPhase } from "./hot_slot_phase.ts";
 import type { LoadOptions } from "./options.ts";
 import { type PhaseStats, Recorder } from "./recorder.ts";
 import { ADMIN_PHONE, type ChildServer, startBaseline } from "./server_process.ts";
+import { type MongoCost, mongoCost, readMongo } from "./mongo_meter.ts";
 import { startStack } from "./stack.ts";
 import { runGetLoad } from "./throughput.ts";
 import { type VerifyResult, verifyStore } from "./verify.ts";
@@ -65,6 +66,12 @@ export interface LoadResult {
       heapTotalMb: number | null;
     } | null;
   };
+  /**
+   * FerretDB's commands and CPU (mongo store; null otherwise and with --faults, which restarts
+   * it): over the booking phase per booking confirmed in it, and over the whole run (seeding,
+   * listings and the race included) per booking confirmed in all.
+   */
+  mongo: { booking: MongoCost | null; wholeRun: MongoCost | null } | null;
   verify: VerifyResult;
   totalSeconds: number;
   ok: boolean;
@@ -133,6 +140,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     // the phase was bound by.
     const generatorCpuBefore = cpuUsage();
     const serverCpuBefore = await stack.app.cpuSeconds();
+    const mongoBefore = o.faults ? null : await readMongo(stack.mongo);
     const faultsRun = o.faults
       ? runFaults(
         { app: stack.app, mongo: stack.mongo, redis: stack.redis, outageMs: 2_000 },
@@ -162,6 +170,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     bookRec.end();
     const generatorCpu = cpuUsage(generatorCpuBefore);
     const serverCpuAfter = await stack.app.cpuSeconds();
+    const mongoAfter = o.faults ? null : await readMongo(stack.mongo);
     const faults = await faultsRun;
     const bookStats = bookRec.summary();
 
@@ -196,6 +205,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     hotRec.end();
 
     const memory = await stack.app.memory();
+    const mongoAtEnd = o.faults ? null : await readMongo(stack.mongo);
     const settled = await settledMemory(stack.app, o.settleSeconds, deadlineMs);
     await stack.app.stop();
     progress("verify", 0, 1);
@@ -270,6 +280,16 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
         heapTotalMb: memory?.heapTotalMb ?? null,
         settled,
       },
+      mongo: stack.mongo
+        ? {
+          booking: mongoCost(mongoBefore, mongoAfter, booked.confirmed.length),
+          wholeRun: mongoCost(
+            { commands: new Map(), cpuSeconds: 0 },
+            mongoAtEnd,
+            booked.confirmed.length + winnerAppointments.length,
+          ),
+        }
+        : null,
       verify,
       totalSeconds: round((performance.now() - began) / 1000),
       ok: verify.ok && hot.ok && booked.confirmed.length === o.bookings &&

@@ -39,7 +39,7 @@ export async function startStack(
     let redis: RedisUnderTest | undefined;
     let target: StoreTarget = { kind: "kv", kvPath };
     if (store === "mongo") {
-      mongo = await startFerretDb();
+      mongo = await startFerretDb({ countCommands: true });
       const m = mongo;
       closers.push(() => m.stop());
       const dbName = mongo.database();

@@ -26,6 +26,13 @@ export interface TestMongo {
   crash(): Promise<Deno.CommandStatus | null>;
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /**
+   * Commands this server has answered since it (re)started, by command name, from FerretDB's own
+   * metrics (`ferretdb_client_requests_total`): only when started with `{ countCommands: true }`,
+   * else null. Counts every client's commands, so a load run can say what a booking costs the
+   * database without tracing inside the app.
+   */
+  commandCounts(): Promise<Map<string, number> | null>;
 }
 
 const START_TIMEOUT_MS = 15_000;
@@ -61,7 +68,9 @@ export async function withRawDb<T>(
   }
 }
 
-export async function startFerretDb(): Promise<TestMongo> {
+export async function startFerretDb(
+  options: { countCommands?: boolean } = {},
+): Promise<TestMongo> {
   const outside = Deno.env.get("MONGODB_URI");
   const prefix = `vaidya_test_${crypto.randomUUID().slice(0, 8)}`;
   let counter = 0;
@@ -77,12 +86,13 @@ export async function startFerretDb(): Promise<TestMongo> {
   const dir = await Deno.makeTempDir({ prefix: "vaidya-ferretdb-" });
   const port = freePort();
   const uri = `mongodb://127.0.0.1:${port}/`;
+  const debugAddr = options.countCommands ? `127.0.0.1:${freePort()}` : null;
   const args = [
     "--handler=sqlite",
     `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
     `--listen-addr=127.0.0.1:${port}`,
     `--state-dir=${dir}`,
-    "--debug-addr=-",
+    `--debug-addr=${debugAddr ?? "-"}`,
     "--telemetry=disable",
     "--log-level=error",
   ];
@@ -130,7 +140,20 @@ export async function startFerretDb(): Promise<TestMongo> {
       await kill();
       await launch();
     },
+    commandCounts: () => debugAddr ? readCommandCounts(debugAddr) : Promise.resolve(null),
   };
+}
+
+/** FerretDB's request counter by command (`/debug/metrics`, Prometheus text), summed over opcodes. */
+async function readCommandCounts(debugAddr: string): Promise<Map<string, number>> {
+  const res = await fetch(`http://${debugAddr}/debug/metrics`);
+  if (!res.ok) throw new Error(`Cannot read FerretDB metrics: ${res.status} from ${debugAddr}`);
+  const counts = new Map<string, number>();
+  for (const line of (await res.text()).split("\n")) {
+    const m = /^ferretdb_client_requests_total\{command="([^"]+)"[^}]*\} (\d+)$/.exec(line);
+    if (m) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + Number(m[2]));
+  }
+  return counts;
 }
 
 function outsideServer(uri: string, database: () => string, handedOut: string[]): TestMongo {
@@ -155,6 +178,7 @@ function outsideServer(uri: string, database: () => string, handedOut: string[])
     restart() {
       return Promise.reject(new Error("Cannot restart an outside MongoDB server (MONGODB_URI)"));
     },
+    commandCounts: () => Promise.resolve(null),
   };
 }
 
