@@ -127,6 +127,15 @@ export async function wireApp(
   const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
   const waitlistStore = createKvWaitlistStore(kv);
   const settings = eventSettingsFrom(config);
+  const calendarView = createKvCalendarView(kv, {
+    doctors: records.doctors,
+    appointments: records.appointments,
+    holds,
+  }, {
+    followOwnCommits: !config.MONGODB_URI,
+    recordsOutsideKv: !!config.MONGODB_URI,
+    minRoundGapMs: isRemoteKv(config.KV_PATH) ? REMOTE_MIN_ROUND_GAP_MS : MIN_ROUND_GAP_MS,
+  });
   const events = createEventRuntime({
     kv,
     records,
@@ -136,6 +145,7 @@ export async function wireApp(
     log,
     now,
     audit,
+    doctorOf: async (id) => (await calendarView.read(id))?.doctor ?? null,
     webhooks: createWebhookService({
       store: createKvWebhookStore(kv),
       cipher,
@@ -173,14 +183,7 @@ export async function wireApp(
     crashPoint,
     writer,
     audit,
-    calendarView: createKvCalendarView(kv, {
-      doctors: records.doctors,
-      appointments: records.appointments,
-      holds,
-    }, {
-      followOwnCommits: !config.MONGODB_URI,
-      minRoundGapMs: isRemoteKv(config.KV_PATH) ? REMOTE_MIN_ROUND_GAP_MS : MIN_ROUND_GAP_MS,
-    }),
+    calendarView,
   });
   const rooms = await openRoomService({
     records,

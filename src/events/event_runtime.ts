@@ -24,6 +24,7 @@ import { webhookDeliveryHandler, webhookFanoutHandler } from "./handlers/webhook
 import type { OutboxStats } from "./outbox.ts";
 import { createOutboxRelay } from "./outbox_relay.ts";
 import { createPatientMessenger } from "./patient_messenger.ts";
+import type { DoctorRecord } from "../stores/records.ts";
 
 export interface EventSettings {
   retryBaseMs: number;
@@ -49,6 +50,12 @@ export interface EventRuntimeDeps {
   sender: MessageSender;
   log: Logger;
   now: () => number;
+  /**
+   * The doctor a patient message names, as of a read begun after the call; default
+   * `records.doctors.get`. wire_app.ts hands the calendar view's (from memory while the doctor's
+   * calendar version says it is current: one command less per notice on MongoDB).
+   */
+  doctorOf?: (doctorId: string) => Promise<DoctorRecord | null>;
   /** The audit trail, webhooks and waitlist (one each per process, built in wire_app.ts). */
   audit: AuditLog;
   webhooks: WebhookService;
@@ -78,7 +85,13 @@ function assertSubscriptions(handlers: readonly EventHandler[]) {
 
 export function createEventRuntime(deps: EventRuntimeDeps) {
   const { kv, records, cipher, log, now, settings, audit, webhooks, waitlist } = deps;
-  const messenger = createPatientMessenger({ records, cipher, sender: deps.sender, log });
+  const messenger = createPatientMessenger({
+    records,
+    doctorOf: deps.doctorOf,
+    cipher,
+    sender: deps.sender,
+    log,
+  });
   const bus = createEventBus(kv);
   const publish = bus.publish;
   const handlers: EventHandler[] = [

@@ -8,6 +8,7 @@ import { maxLength, type MessageKind, patientMessage } from "../i18n/patient_tem
 import type { MessageSender } from "../notify/message_sender.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { RecordStores } from "../stores/ports.ts";
+import type { DoctorRecord } from "../stores/records.ts";
 
 export interface PatientMessenger {
   /** false when there is nobody to send to (patient erased or gone); throws on send failure. */
@@ -19,16 +20,19 @@ export interface PatientMessenger {
 
 export function createPatientMessenger(deps: {
   records: RecordStores;
+  /** Where the doctor's record comes from; default `records.doctors.get`. */
+  doctorOf?: (doctorId: string) => Promise<DoctorRecord | null>;
   cipher: DataCipher;
   sender: MessageSender;
   log: Logger;
 }): PatientMessenger {
   const { records, cipher, sender, log } = deps;
+  const doctorOf = deps.doctorOf ?? records.doctors.get;
   return {
     async send(kind, target) {
       const [patient, doctor] = await Promise.all([
         records.patients.get(target.patientId),
-        records.doctors.get(target.doctorId),
+        doctorOf(target.doctorId),
       ]);
       if (!patient || patient.erasedAt || !doctor) {
         log.info("patient message skipped: no recipient", { kind, patientId: target.patientId });

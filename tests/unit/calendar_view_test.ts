@@ -4,6 +4,7 @@
  * any write, and reuses a memoised value only under the same versions and before its deadline.
  */
 import assert from "node:assert/strict";
+import { announceDoctorUpdates, bumpCalendar } from "../../src/stores/kv/calendar.ts";
 import { createKvCalendarView } from "../../src/stores/kv/calendar_view.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
@@ -94,7 +95,12 @@ function appointmentFrom(h: HoldRecord, id: string): AppointmentRecord {
 }
 
 /** A view following its own commits, with its loads counted, and a plain one on the same KV. */
-function followingView(kv: Deno.Kv, records: RecordStores, holds: HoldStore) {
+function followingView(
+  kv: Deno.Kv,
+  records: RecordStores,
+  holds: HoldStore,
+  options: { recordsOutsideKv?: boolean } = {},
+) {
   const loads = { doctor: 0, busy: 0, active: 0 };
   const view = createKvCalendarView(kv, {
     doctors: { get: (id) => (loads.doctor++, records.doctors.get(id)) },
@@ -102,7 +108,7 @@ function followingView(kv: Deno.Kv, records: RecordStores, holds: HoldStore) {
       busy: (...a) => (loads.busy++, records.appointments.busy(...a)),
     },
     holds: { active: (...a) => (loads.active++, holds.active(...a)) },
-  }, { followOwnCommits: true });
+  }, options.recordsOutsideKv ? options : { followOwnCommits: true });
   const plain = createKvCalendarView(kv, {
     doctors: records.doctors,
     appointments: records.appointments,
@@ -234,5 +240,57 @@ Deno.test("createKvCalendarView({ followOwnCommits }) reloads after another proc
     other.close();
     kv.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("createKvCalendarView({ recordsOutsideKv }) applies this process's new holds, reloads busy time (not the doctor) after an announced booking or cancel, and the doctor after its update", async () => {
+  const kv = await Deno.openKv(":memory:");
+  // The records live in another store (as on MongoDB): their writes never touch `kv`'s calendar.
+  const outsideKv = await Deno.openKv(":memory:");
+  try {
+    const records = announceDoctorUpdates(createKvRecordStores(outsideKv), kv);
+    const holds = createKvHoldStore(kv);
+    await records.doctors.create(doctor("d1"));
+    const { view, plain, loads } = followingView(kv, records, holds, { recordsOutsideKv: true });
+    const from = T0 + 24 * HOUR;
+    const to = from + 24 * HOUR;
+    const busyOf = async (v: typeof view) =>
+      (await (await v.read("d1"))!.busy(from, to, T0)).map((b) => [b.startMs, b.expiresAtMs])
+        .sort((a, b) => a[0]! - b[0]!);
+    const same = async () => {
+      const followed = await busyOf(view);
+      assert.deepEqual(followed, await busyOf(plain));
+      return followed;
+    };
+    assert.deepEqual(await same(), []);
+    const loaded = { ...loads };
+    const h1 = hold("m1", "d1", from + 2 * HOUR, T0 + 10 * 60_000);
+    await holds.create(h1, 3, T0);
+    assert.deepEqual(await same(), [[h1.startMs, h1.expiresAtMs]]);
+    assert.deepEqual(loads, loaded, "a new hold of this process is applied, not reloaded");
+    // The booking is stored outside KV, then announced by dropping the hold it consumed.
+    const booked = appointmentFrom(h1, "m-a1");
+    await records.appointments.book(booked, []);
+    await holds.remove(h1);
+    assert.deepEqual(await same(), [[h1.startMs, undefined]]);
+    assert.equal(loads.busy, loaded.busy + 1, "the drop announces a booking: busy time reloads");
+    assert.equal(loads.doctor, loaded.doctor, "the doctor's record is kept");
+    await records.appointments.transition(booked, {
+      ...booked,
+      status: "cancelled",
+      cancelledBy: "patient",
+      version: 2,
+    });
+    await bumpCalendar(kv, "d1");
+    assert.deepEqual(await same(), []);
+    assert.equal(loads.busy, loaded.busy + 2);
+    assert.equal(loads.doctor, loaded.doctor);
+    // A doctor update announced as such reloads the record.
+    await records.doctors.update({ ...doctor("d1"), version: 2, city: "Kochi" });
+    assert.equal((await view.read("d1"))!.doctor.city, "Kochi");
+    assert.equal(loads.doctor, loaded.doctor + 1);
+  } finally {
+    outsideKv.close();
+    kv.close();
   }
 });

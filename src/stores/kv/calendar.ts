@@ -34,6 +34,8 @@ export interface CalendarCommit {
   fromVersion: string | null;
   toVersion: string;
   writes: readonly RecordedWrite[];
+  /** The commit announces a change of the doctor's record stored outside KV (MongoDB). */
+  doctorChanged?: boolean;
 }
 
 const followers = new WeakMap<Deno.Kv, Set<(commit: CalendarCommit) => void>>();
@@ -70,6 +72,7 @@ export async function commitOnCalendar<T>(
   what: string,
   step: (attempt: number, prefetched: Deno.KvEntryMaybe<unknown>[]) => Promise<CalendarStep<T>>,
   prefetch: Deno.KvKey[] = [],
+  announces: { doctorChanged?: boolean } = {},
 ): Promise<T> {
   const key = calendarKey(doctorId);
   const group = groupCommitOf(kv);
@@ -94,6 +97,7 @@ export async function commitOnCalendar<T>(
           fromVersion: calendar.versionstamp,
           toVersion: res.versionstamp,
           writes: writesOf(recorded!),
+          doctorChanged: announces.doctorChanged,
         };
         for (const f of follow) f(commit);
       }
@@ -109,14 +113,21 @@ export async function commitOnCalendar<T>(
 /**
  * Bumps the doctor's calendar version (and the epoch) alone: how a change stored outside KV — an
  * appointment or doctor record in MongoDB — tells every instance's calendar view, after that
- * store answered and before the API does.
+ * store answered and before the API does. `doctorChanged` says the doctor's record changed (this
+ * process's view then reloads it; other bumps of its own keep it).
  */
-export function bumpCalendar(kv: Deno.Kv, doctorId: string): Promise<void> {
+export function bumpCalendar(
+  kv: Deno.Kv,
+  doctorId: string,
+  announces: { doctorChanged?: boolean } = {},
+): Promise<void> {
   return commitOnCalendar(
     kv,
     doctorId,
     "announce the calendar change",
     () => Promise.resolve({ result: undefined, build: (op) => op }),
+    [],
+    announces,
   );
 }
 
@@ -133,7 +144,7 @@ export function announceDoctorUpdates(records: RecordStores, kv: Deno.Kv): Recor
       ...doctors,
       async update(next) {
         await doctors.update(next);
-        await bumpCalendar(kv, next.id);
+        await bumpCalendar(kv, next.id, { doctorChanged: true });
       },
     },
   };

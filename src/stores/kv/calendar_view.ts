@@ -23,6 +23,11 @@
  * on this instance costs one version read instead of reloading the doctor and two lists. A commit
  * that writes the doctor's record, or any other process's commit, still reloads.
  *
+ * With `recordsOutsideKv` (MongoDB records), this process's commits are followed too, but only a
+ * commit that adds a hold is applied (it announces no outside change); after any other, e.g. the
+ * bump or consumed-hold drop that announces a booking, the busy time reloads while the doctor's
+ * record is kept, unless the commit announces a doctor update (`announceDoctorUpdates`).
+ *
  * It owns no key and writes nothing; it never decides a booking (the commits do).
  */
 import type { Interval } from "../../domain/slots.ts";
@@ -93,6 +98,14 @@ export interface CalendarViewOptions {
    * changes outside the calendar commit.
    */
   followOwnCommits?: boolean;
+  /**
+   * Records (appointments, doctors) kept outside KV, each change announced on the calendar after
+   * it is stored (a bare bump, or the drop of the hold a booking consumed). Then a commit of this
+   * process moves a view held at the version it checked: one that adds a hold is applied as with
+   * `followOwnCommits` (it announces nothing); any other keeps the doctor's record and reloads
+   * only the busy time, unless it announces a change of the doctor (`doctorChanged`).
+   */
+  recordsOutsideKv?: boolean;
   /** Least time between version rounds (calendar_versions.ts); the KV's location picks it. */
   minRoundGapMs?: number;
 }
@@ -166,19 +179,37 @@ export function createKvCalendarView(
     const entry = entries.get(commit.doctorId);
     if (!entry || entry.version !== (commit.fromVersion ?? "none")) return;
     const [doctorSpace] = doctorKey(commit.doctorId);
-    if (commit.writes.some((w) => w.key[0] === doctorSpace && w.key[1] === commit.doctorId)) {
+    if (
+      commit.doctorChanged ||
+      commit.writes.some((w) => w.key[0] === doctorSpace && w.key[1] === commit.doctorId)
+    ) {
       return; // the record itself changed: the next read loads it at the new version
     }
     entry.version = commit.toVersion;
     entry.memos = new Map();
     const loaded = entry.loaded;
+    if (options.recordsOutsideKv && !addsHold(commit)) {
+      // It may announce an appointment stored outside KV: busy time reloads, the doctor stays.
+      entry.loaded = undefined;
+      return;
+    }
     if (loaded) {
       const next = loaded.intervals.then((m) => apply(m, loaded, commit.doctorId, commit.writes));
       next.catch(() => {}); // a failed load is handled where it started (`busy`)
       loaded.intervals = next;
     }
   }
-  if (options.followOwnCommits) followCalendarCommits(kv, follow);
+  /**
+   * With records outside KV, an appointment change is announced by a bare bump or by dropping the
+   * consumed hold, never by a commit that adds a hold: only such a commit is applied as it is.
+   */
+  function addsHold(commit: CalendarCommit) {
+    const [holdSpace] = holdByDoctorPrefix(commit.doctorId);
+    return commit.writes.some((w) =>
+      !w.deleted && w.key[0] === holdSpace && w.key[1] === commit.doctorId
+    );
+  }
+  if (options.followOwnCommits || options.recordsOutsideKv) followCalendarCommits(kv, follow);
 
   function calendarOf(doctorId: string, entry: Entry, doctor: DoctorRecord): DoctorCalendar {
     return {
