@@ -78,8 +78,34 @@ interface MinuteRange {
 
 /** Bookable slots from `fromDate` to `toDate` (local dates), sorted by start. */
 export function generateSlots(q: SlotQuery): Slot[] {
+  const { slotMs, candidates } = slotGrid(q);
+  const overlapsBusy = busyOverlapIndex(q.busy);
+  const { maxPerDay } = q.schedule;
+  const dailyLimit = maxPerDay ?? Infinity;
+  const bookingsOn = countByLocalDate(maxPerDay === null ? [] : q.busy, q.timeZone);
+  const isoOf = utcIsoFormatter();
+  const slots: Slot[] = [];
+  let previousStartMs = NaN;
+  for (const { startMs, date } of candidates) {
+    if (startMs === previousStartMs) continue;
+    previousStartMs = startMs;
+    const endMs = startMs + slotMs;
+    if (overlapsBusy(startMs, endMs)) continue;
+    if ((bookingsOn.get(date) ?? 0) >= dailyLimit) continue;
+    slots.push({ start: isoOf(startMs), end: isoOf(endMs), startMs, endMs, date });
+  }
+  return slots;
+}
+
+/**
+ * The schedule's slot starts from `fromDate` to `toDate` within notice and horizon, sorted by
+ * start (a start twice where a DST change folds local time), before busy time and daily limits.
+ */
+function slotGrid(
+  q: Omit<SlotQuery, "busy">,
+): { slotMs: number; candidates: { startMs: number; date: string }[] } {
   const { schedule, timeZone, nowMs } = q;
-  const { slotMinutes, bufferMinutes, maxPerDay } = schedule;
+  const { slotMinutes, bufferMinutes } = schedule;
   // Guards the stepping loop below against never ending; scheduleProblems() explains the rest.
   if (!(Number.isInteger(slotMinutes) && slotMinutes > 0 && bufferMinutes >= 0)) {
     throw new RangeError(
@@ -89,16 +115,16 @@ export function generateSlots(q: SlotQuery): Slot[] {
   for (const date of [q.fromDate, q.toDate]) {
     if (!isLocalDate(date)) throw new RangeError(`Cannot generate slots: bad date "${date}"`);
   }
+  const slotMs = slotMinutes * MINUTE_MS;
   const earliestMs = nowMs + Math.max(0, schedule.minNoticeMinutes) * MINUTE_MS;
   const horizonMs = nowMs + schedule.horizonDays * DAY_MS;
-  if (!(earliestMs < horizonMs)) return [];
+  if (!(earliestMs < horizonMs)) return { slotMs, candidates: [] };
 
   // A slot starts on the local date it was generated for, so dates outside now..horizon
   // (give or take a day) cannot have one; skipping them keeps a huge range cheap.
   const fromDate = max(q.fromDate, addDays(localDateOf(earliestMs, timeZone), -1));
   const toDate = min(q.toDate, addDays(localDateOf(horizonMs, timeZone), 1));
   const rangesOn = rangesByDate(schedule);
-  const slotMs = slotMinutes * MINUTE_MS;
   const stepMs = slotMs + bufferMinutes * MINUTE_MS;
   const candidates: { startMs: number; date: string }[] = [];
   for (let date = fromDate; date <= toDate; date = addDays(date, 1)) {
@@ -114,22 +140,7 @@ export function generateSlots(q: SlotQuery): Slot[] {
     }
   }
   candidates.sort((a, b) => a.startMs - b.startMs);
-
-  const overlapsBusy = busyOverlapIndex(q.busy);
-  const dailyLimit = maxPerDay ?? Infinity;
-  const bookingsOn = countByLocalDate(maxPerDay === null ? [] : q.busy, timeZone);
-  const isoOf = utcIsoFormatter();
-  const slots: Slot[] = [];
-  let previousStartMs = NaN;
-  for (const { startMs, date } of candidates) {
-    if (startMs === previousStartMs) continue;
-    previousStartMs = startMs;
-    const endMs = startMs + slotMs;
-    if (overlapsBusy(startMs, endMs)) continue;
-    if ((bookingsOn.get(date) ?? 0) >= dailyLimit) continue;
-    slots.push({ start: isoOf(startMs), end: isoOf(endMs), startMs, endMs, date });
-  }
-  return slots;
+  return { slotMs, candidates };
 }
 
 /** The slot starting exactly at `startMs` if it is bookable now, else null. */
@@ -152,14 +163,18 @@ export function slotStartingAt(
 ): { slot: Slot; bookable: boolean } | null {
   if (!Number.isFinite(startMs)) return null;
   const date = localDateOf(startMs, q.timeZone);
-  const slot = generateSlots({
+  // The grid without busy time, and only the slot asked for formatted (the first of a start
+  // twice, as generateSlots keeps it).
+  const { slotMs, candidates } = slotGrid({
     ...q,
-    schedule: { ...q.schedule, maxPerDay: null },
-    busy: [],
     fromDate: addDays(date, -1),
     toDate: addDays(date, 1),
-  }).find((s) => s.startMs === startMs);
-  if (!slot) return null;
+  });
+  const found = candidates.find((c) => c.startMs === startMs);
+  if (!found) return null;
+  const endMs = startMs + slotMs;
+  const isoOf = utcIsoFormatter();
+  const slot: Slot = { start: isoOf(startMs), end: isoOf(endMs), startMs, endMs, date: found.date };
   const { maxPerDay } = q.schedule;
   const full = maxPerDay !== null &&
     (countByLocalDate(q.busy, q.timeZone).get(slot.date) ?? 0) >= maxPerDay;
