@@ -85,8 +85,7 @@ export function createIdentityService(deps: IdentityDeps) {
 
   /** Checks a login code and starts a session (refresh-token family) for the phone's user. */
   async function start(phone: string, code: string, userAgent: string | null, ip: string) {
-    await deps.otp.verifyLoginCode(phone, code, ip);
-    const phoneIndex = await hash.hash("phone", phone);
+    const phoneIndex = await deps.otp.verifyLoginCode(phone, code, ip);
     const user = await userFor(phone, phoneIndex);
     return { user, issued: await refresh.issue(user, userAgent, phoneIndex) };
   }

@@ -33,8 +33,11 @@ interface StoredCode {
 export interface OtpService {
   /** Sends a login code to `phone` on the recipient's channel, in their language. */
   sendLoginCode(phone: string, ip: string, to: CodeRecipient): Promise<{ expiresAt: string }>;
-  /** `ip` limits code checks per client address (code sprays across many phones). */
-  verifyLoginCode(phone: string, code: string, ip: string): Promise<void>;
+  /**
+   * `ip` limits code checks per client address (code sprays across many phones). Answers the
+   * phone's blind index (computed here anyway), so a login does not hash the phone again.
+   */
+  verifyLoginCode(phone: string, code: string, ip: string): Promise<string>;
 }
 
 export interface OtpDeps {
@@ -155,6 +158,7 @@ export function createOtpService(deps: OtpDeps): OtpService {
       // Single use: of two concurrent correct submissions only one removes the code.
       if (!(await store.take(key))) throw new InvalidCodeError();
       await store.take(`otp_failures:${phoneIndex}`);
+      return phoneIndex;
     },
   };
 }
