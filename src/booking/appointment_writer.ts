@@ -16,9 +16,16 @@ import { envelopesOf, type EventEnvelope } from "../events/event_types.ts";
 import { dueKeyOf, writeToOutbox } from "../events/outbox.ts";
 import type { Logger } from "../observability/logger.ts";
 import { errorFields } from "../observability/logger.ts";
-import type { CommitPart, HoldRecord, HoldStore, RecordStores } from "../stores/ports.ts";
+import type {
+  CalendarAnnouncement,
+  CommitPart,
+  HoldRecord,
+  HoldStore,
+  RecordStores,
+} from "../stores/ports.ts";
 import type { AppointmentRecord } from "../stores/records.ts";
 import { bumpCalendar } from "../stores/kv/calendar.ts";
+import { bookedIntervalOf } from "../stores/kv/appointment_store.ts";
 
 /**
  * Handlers run before the API answers, from the change's own outbox entries: the patient's notice
@@ -109,15 +116,25 @@ export function createAppointmentWriter(deps: WriterDeps) {
     saved: AppointmentRecord[],
     envelopes: EventEnvelope[],
     options: WriteOptions,
+    newBookings: boolean,
   ) {
     deps.crashPoint?.(`${options.step}.after_commit`);
     const ids = saved.map((a) => a.id);
+    // New bookings just stored are announced as such, so this process's calendar view adds them
+    // instead of reading the doctor's busy time again; any other change makes it reload.
+    const announces = (doctorId: string): CalendarAnnouncement =>
+      newBookings
+        ? {
+          booked: saved.filter((a) => a.doctorId === doctorId).map(bookedIntervalOf)
+            .filter((b) => b !== null),
+        }
+        : {};
     // KV records bump the calendar in the change's own commit. On MongoDB the bump follows the
     // write, before the answer, so no listing on any instance offers a booked slot or hides a
     // freed one once this answered; dropping a consumed hold bumps it too, so then it is skipped.
     if (records.appointments.eventsInRecords && !options.consumes) {
       for (const doctorId of new Set(saved.map((a) => a.doctorId))) {
-        await bumpCalendar(kv, doctorId);
+        await bumpCalendar(kv, doctorId, announces(doctorId));
       }
     }
     let holdDropped = false;
@@ -128,7 +145,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
       try {
         // Dropping a consumed hold is a KV commit anyway: the events ride in it.
         if (options.consumes) {
-          await holds.remove(options.consumes, envelopes);
+          await holds.remove(options.consumes, envelopes, announces(saved[0]!.doctorId));
           holdDropped = true;
         } else await writeToOutbox(kv, envelopes);
         // In the outbox now: clearing the record's copies (MongoDB) runs beside the inline
@@ -140,7 +157,9 @@ export function createAppointmentWriter(deps: WriterDeps) {
         kept(err);
       }
     }
-    if (options.consumes && !holdDropped) await holds.remove(options.consumes);
+    if (options.consumes && !holdDropped) {
+      await holds.remove(options.consumes, [], announces(saved[0]!.doctorId));
+    }
     await Promise.all([
       cleared,
       deliverInline(
@@ -171,6 +190,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
         [saved],
         fresh ? envelopes : [],
         fresh && alongside ? { ...options, consumes: undefined } : options,
+        fresh && change.prev === null,
       );
       return saved;
     },
@@ -185,7 +205,8 @@ export function createAppointmentWriter(deps: WriterDeps) {
       }
       const envelopes = envelopesOf(changes.flatMap((c) => c.events));
       const saved = await records.appointments.bookMany(changes.map((c) => c.next), envelopes);
-      await settle(saved, envelopes, options);
+      // A retried course may return records stored earlier: announced as a plain change.
+      await settle(saved, envelopes, options, false);
       return saved;
     },
   };

@@ -182,6 +182,16 @@ export interface HeldAlongside {
  * An appointment's time. `id` is the appointment's where the store has it at no cost (KV): the
  * calendar view then follows this process's own commits without reloading (calendar_view.ts).
  */
+/**
+ * What a calendar commit announces about records stored outside KV (MongoDB), for this process's
+ * calendar view (calendar_view.ts `recordsOutsideKv`): the doctor's record changed, or exactly
+ * these new bookings of the doctor were stored (and nothing else this commit announces).
+ */
+export interface CalendarAnnouncement {
+  doctorChanged?: boolean;
+  booked?: readonly BookedInterval[];
+}
+
 export interface BookedInterval extends Interval {
   id?: string;
 }
@@ -220,8 +230,15 @@ export interface HoldStore {
    * makes the commit run again. Counts as the right code's own check.
    */
   consumption(hold: HoldRecord, options: { nowMs: number; maxAttempts?: number }): CommitPart;
-  /** Removes the holds (one doctor) and frees their cells, with `outbox`. Safe to call twice. */
-  remove(holds: HoldRecord | HoldRecord[], outbox?: EventEnvelope[]): Promise<void>;
+  /**
+   * Removes the holds (one doctor) and frees their cells, with `outbox`. Safe to call twice.
+   * `announces`: what the commit announces about records stored outside KV (calendar.ts).
+   */
+  remove(
+    holds: HoldRecord | HoldRecord[],
+    outbox?: EventEnvelope[],
+    announces?: CalendarAnnouncement,
+  ): Promise<void>;
   /** Live holds of a doctor overlapping [fromMs, toMs), each with its expiry. */
   active(doctorId: string, fromMs: number, toMs: number, nowMs: number): Promise<HeldInterval[]>;
   /** Live holds of a patient. */

@@ -19,7 +19,7 @@ import { ServiceUnavailableError } from "../../errors.ts";
 import { groupCommitOf, type RecordedWrite, writesOf } from "./group_commit.ts";
 import { getManyChunked } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
-import type { RecordStores } from "../ports.ts";
+import type { CalendarAnnouncement, RecordStores } from "../ports.ts";
 
 /** Enough for dozens of writers racing on one doctor; each lost round costs one read and commit. */
 const MAX_TRIES = 100;
@@ -34,8 +34,8 @@ export interface CalendarCommit {
   fromVersion: string | null;
   toVersion: string;
   writes: readonly RecordedWrite[];
-  /** The commit announces a change of the doctor's record stored outside KV (MongoDB). */
-  doctorChanged?: boolean;
+  /** What the commit announces about records stored outside KV (MongoDB), if anything. */
+  announces: CalendarAnnouncement;
 }
 
 const followers = new WeakMap<Deno.Kv, Set<(commit: CalendarCommit) => void>>();
@@ -72,7 +72,7 @@ export async function commitOnCalendar<T>(
   what: string,
   step: (attempt: number, prefetched: Deno.KvEntryMaybe<unknown>[]) => Promise<CalendarStep<T>>,
   prefetch: Deno.KvKey[] = [],
-  announces: { doctorChanged?: boolean } = {},
+  announces: CalendarAnnouncement = {},
 ): Promise<T> {
   const key = calendarKey(doctorId);
   const group = groupCommitOf(kv);
@@ -97,7 +97,7 @@ export async function commitOnCalendar<T>(
           fromVersion: calendar.versionstamp,
           toVersion: res.versionstamp,
           writes: writesOf(recorded!),
-          doctorChanged: announces.doctorChanged,
+          announces,
         };
         for (const f of follow) f(commit);
       }
@@ -113,13 +113,13 @@ export async function commitOnCalendar<T>(
 /**
  * Bumps the doctor's calendar version (and the epoch) alone: how a change stored outside KV — an
  * appointment or doctor record in MongoDB — tells every instance's calendar view, after that
- * store answered and before the API does. `doctorChanged` says the doctor's record changed (this
- * process's view then reloads it; other bumps of its own keep it).
+ * store answered and before the API does. `announces` says what changed, for this process's view
+ * (a doctor change reloads the record; new bookings are added without reloading the busy time).
  */
 export function bumpCalendar(
   kv: Deno.Kv,
   doctorId: string,
-  announces: { doctorChanged?: boolean } = {},
+  announces: CalendarAnnouncement = {},
 ): Promise<void> {
   return commitOnCalendar(
     kv,

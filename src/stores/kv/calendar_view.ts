@@ -24,14 +24,15 @@
  * that writes the doctor's record, or any other process's commit, still reloads.
  *
  * With `recordsOutsideKv` (MongoDB records), this process's commits are followed too, but only a
- * commit that adds a hold is applied (it announces no outside change); after any other, e.g. the
- * bump or consumed-hold drop that announces a booking, the busy time reloads while the doctor's
- * record is kept, unless the commit announces a doctor update (`announceDoctorUpdates`).
+ * commit that adds a hold is applied (it announces no outside change), and so is one announcing
+ * exactly which new bookings it stands for (the appointment writer's bump or consumed-hold drop:
+ * `CalendarAnnouncement.booked`); after any other (a cancel, a move) the busy time reloads while
+ * the doctor's record is kept, unless the commit announces a doctor update (`announceDoctorUpdates`).
  *
  * It owns no key and writes nothing; it never decides a booking (the commits do).
  */
 import type { Interval } from "../../domain/slots.ts";
-import type { AppointmentStore, DoctorStore, HoldStore } from "../ports.ts";
+import type { AppointmentStore, BookedInterval, DoctorStore, HoldStore } from "../ports.ts";
 import type { AppointmentRecord, DoctorRecord } from "../records.ts";
 import { bookedIntervalOf } from "./appointment_store.ts";
 import { type CalendarCommit, followCalendarCommits } from "./calendar.ts";
@@ -180,7 +181,7 @@ export function createKvCalendarView(
     if (!entry || entry.version !== (commit.fromVersion ?? "none")) return;
     const [doctorSpace] = doctorKey(commit.doctorId);
     if (
-      commit.doctorChanged ||
+      commit.announces.doctorChanged ||
       commit.writes.some((w) => w.key[0] === doctorSpace && w.key[1] === commit.doctorId)
     ) {
       return; // the record itself changed: the next read loads it at the new version
@@ -188,17 +189,40 @@ export function createKvCalendarView(
     entry.version = commit.toVersion;
     entry.memos = new Map();
     const loaded = entry.loaded;
-    if (options.recordsOutsideKv && !addsHold(commit)) {
+    const booked = options.recordsOutsideKv ? commit.announces.booked : undefined;
+    if (options.recordsOutsideKv && !addsHold(commit) && !booked) {
       // It may announce an appointment stored outside KV: busy time reloads, the doctor stays.
       entry.loaded = undefined;
       return;
     }
     if (loaded) {
-      const next = loaded.intervals.then((m) => apply(m, loaded, commit.doctorId, commit.writes));
+      const next = loaded.intervals.then((m) =>
+        addBooked(apply(m, loaded, commit.doctorId, commit.writes), loaded, booked ?? [])
+      );
       next.catch(() => {}); // a failed load is handled where it started (`busy`)
       loaded.intervals = next;
     }
   }
+  /**
+   * Adds bookings stored outside KV that a commit announced. A load may already have read one
+   * (without its id): an active appointment with the same interval is that one, since claims
+   * never let two overlap.
+   */
+  function addBooked(
+    intervals: Map<string, BusyInterval>,
+    loaded: Loaded,
+    booked: readonly BookedInterval[],
+  ) {
+    for (const b of booked) {
+      if (b.startMs >= loaded.toMs || b.endMs <= loaded.fromMs) continue;
+      const known = [...intervals.values()].some((i) =>
+        i.expiresAtMs === undefined && i.startMs === b.startMs && i.endMs === b.endMs
+      );
+      if (!known) intervals.set(`a:${b.id ?? b.startMs}`, { startMs: b.startMs, endMs: b.endMs });
+    }
+    return intervals;
+  }
+
   /**
    * With records outside KV, an appointment change is announced by a bare bump or by dropping the
    * consumed hold, never by a commit that adds a hold: only such a commit is applied as it is.

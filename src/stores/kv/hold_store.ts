@@ -204,13 +204,20 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
       });
     },
 
-    async remove(target, outbox: EventEnvelope[] = []) {
+    async remove(target, outbox: EventEnvelope[] = [], announces = {}) {
       const holds = Array.isArray(target) ? target : [target];
       if (holds.length === 0) return;
-      await commitOnCalendar(kv, oneDoctor(holds), "release the hold", async () => {
-        const { remove } = await plannedRemoval(holds);
-        return { result: undefined, build: (op) => addToOutbox(remove(op), outbox) };
-      });
+      await commitOnCalendar(
+        kv,
+        oneDoctor(holds),
+        "release the hold",
+        async () => {
+          const { remove } = await plannedRemoval(holds);
+          return { result: undefined, build: (op) => addToOutbox(remove(op), outbox) };
+        },
+        [],
+        announces,
+      );
     },
 
     consumption(hold, { nowMs, maxAttempts }) {
