@@ -21,19 +21,19 @@ export function instrumentMethods<T extends object>(
       continue;
     }
     const fn = (value as AnyFn).bind(target);
+    // One observer per outcome: no labels object and label key per call (a booking makes ~15).
+    const ok = metrics.storeLatency.observer({ store, op, outcome: "ok" });
+    const failed = metrics.storeLatency.observer({ store, op, outcome: "error" });
     out[op] = async function timedStoreCall(...args: unknown[]) {
       const started = performance.now();
-      let outcome = "ok";
+      let observe = ok;
       try {
         return await fn(...args);
       } catch (err) {
-        outcome = "error";
+        observe = failed;
         throw err;
       } finally {
-        metrics.storeLatency.observe(
-          { store, op, outcome },
-          (performance.now() - started) / 1000,
-        );
+        observe((performance.now() - started) / 1000);
       }
     };
   }

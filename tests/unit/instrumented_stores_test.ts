@@ -21,6 +21,10 @@ Deno.test("instrumentStores() records latency by store, op and outcome, and pass
     );
     assert.match(text, /op="findByPhoneIndex",outcome="ok",store="doctors"\} 1\n/);
     assert.match(text, /op="transition",outcome="error",store="appointments"\} 1\n/);
+    // A series shows only once observed: no "ok" transition, no failed get, no untouched op.
+    assert.doesNotMatch(text, /op="transition",outcome="ok"/);
+    assert.doesNotMatch(text, /op="get",outcome="error",store="doctors"/);
+    assert.doesNotMatch(text, /store="patients"/);
     await records.ping();
     assert.doesNotMatch(text, /op="ping"/);
   } finally {
