@@ -24,7 +24,7 @@ import type {
   RecordStores,
 } from "../stores/ports.ts";
 import type { AppointmentRecord } from "../stores/records.ts";
-import { bumpCalendar } from "../stores/kv/calendar.ts";
+import { bumpCalendar, calendarVersionOf } from "../stores/kv/calendar.ts";
 import { bookedIntervalOf } from "../stores/kv/appointment_store.ts";
 
 /**
@@ -116,17 +116,21 @@ export function createAppointmentWriter(deps: WriterDeps) {
     saved: AppointmentRecord[],
     envelopes: EventEnvelope[],
     options: WriteOptions,
-    newBookings: boolean,
+    bookedSince?: string | null,
   ) {
     deps.crashPoint?.(`${options.step}.after_commit`);
     const ids = saved.map((a) => a.id);
-    // New bookings just stored are announced as such, so this process's calendar view adds them
-    // instead of reading the doctor's busy time again; any other change makes it reload.
+    // New bookings just stored are announced as such, with the calendar version read before they
+    // were stored, so this process's calendar view adds them instead of reading the doctor's busy
+    // time again if nothing came between; any other change makes it reload.
     const announces = (doctorId: string): CalendarAnnouncement =>
-      newBookings
+      bookedSince !== undefined
         ? {
-          booked: saved.filter((a) => a.doctorId === doctorId).map(bookedIntervalOf)
-            .filter((b) => b !== null),
+          booked: {
+            intervals: saved.filter((a) => a.doctorId === doctorId).map(bookedIntervalOf)
+              .filter((b) => b !== null),
+            since: bookedSince,
+          },
         }
         : {};
     // KV records bump the calendar in the change's own commit. On MongoDB the bump follows the
@@ -180,6 +184,10 @@ export function createAppointmentWriter(deps: WriterDeps) {
       deps.crashPoint?.(`${options.step}.before_commit`);
       const envelopes = envelopesOf(change.events);
       const alongside = consumedInCommit(options);
+      // A new booking stored outside KV is announced with the calendar version from before it.
+      const since = change.prev === null && records.appointments.eventsInRecords
+        ? await calendarVersionOf(kv, change.next.doctorId)
+        : undefined;
       const saved = change.prev
         ? await records.appointments.transition(change.prev, change.next, envelopes, alongside)
         : await records.appointments.book(change.next, envelopes, alongside);
@@ -190,7 +198,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
         [saved],
         fresh ? envelopes : [],
         fresh && alongside ? { ...options, consumes: undefined } : options,
-        fresh && change.prev === null,
+        fresh ? since : undefined,
       );
       return saved;
     },
@@ -206,7 +214,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
       const envelopes = envelopesOf(changes.flatMap((c) => c.events));
       const saved = await records.appointments.bookMany(changes.map((c) => c.next), envelopes);
       // A retried course may return records stored earlier: announced as a plain change.
-      await settle(saved, envelopes, options, false);
+      await settle(saved, envelopes, options);
       return saved;
     },
   };

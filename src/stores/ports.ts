@@ -189,7 +189,18 @@ export interface HeldAlongside {
  */
 export interface CalendarAnnouncement {
   doctorChanged?: boolean;
-  booked?: readonly BookedInterval[];
+  booked?: AnnouncedBookings;
+}
+
+/**
+ * New bookings stored outside KV, and the doctor's calendar version read before they were stored
+ * (`since`; null: never written). They hold for a view only if the announcing commit moved the
+ * calendar from exactly that version: then nothing else changed in between, not even a cancel of
+ * one of them made before this announcement. Otherwise the view reloads the busy time.
+ */
+export interface AnnouncedBookings {
+  intervals: readonly BookedInterval[];
+  since: string | null;
 }
 
 export interface BookedInterval extends Interval {

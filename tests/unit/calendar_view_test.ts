@@ -4,7 +4,11 @@
  * any write, and reuses a memoised value only under the same versions and before its deadline.
  */
 import assert from "node:assert/strict";
-import { announceDoctorUpdates, bumpCalendar } from "../../src/stores/kv/calendar.ts";
+import {
+  announceDoctorUpdates,
+  bumpCalendar,
+  calendarVersionOf,
+} from "../../src/stores/kv/calendar.ts";
 import { createKvCalendarView } from "../../src/stores/kv/calendar_view.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
@@ -287,12 +291,18 @@ Deno.test("createKvCalendarView({ recordsOutsideKv }) applies this process's new
     const h2 = hold("m2", "d1", from + 6 * HOUR, T0 + 10 * 60_000);
     await holds.create(h2, 3, T0);
     const second = appointmentFrom(h2, "m-a2");
+    const since2 = await calendarVersionOf(kv, "d1");
     await records.appointments.book(second, []);
-    await holds.remove(h2, [], { booked: [{ startMs: h2.startMs, endMs: h2.endMs, id: "m-a2" }] });
+    await holds.remove(h2, [], {
+      booked: { intervals: [{ startMs: h2.startMs, endMs: h2.endMs, id: "m-a2" }], since: since2 },
+    });
     assert.deepEqual(await same(), [[h1.startMs, undefined], [h2.startMs, undefined]]);
     // A bare bump announcing a booking the load has already read adds nothing twice.
     await bumpCalendar(kv, "d1", {
-      booked: [{ startMs: h1.startMs, endMs: h1.endMs, id: "m-a1" }],
+      booked: {
+        intervals: [{ startMs: h1.startMs, endMs: h1.endMs, id: "m-a1" }],
+        since: await calendarVersionOf(kv, "d1"),
+      },
     });
     assert.deepEqual(await same(), [[h1.startMs, undefined], [h2.startMs, undefined]]);
     assert.equal(loads.busy, loaded.busy + 1, "announced bookings are added, not reloaded");
@@ -315,6 +325,26 @@ Deno.test("createKvCalendarView({ recordsOutsideKv }) applies this process's new
     assert.deepEqual(await same(), []);
     assert.equal(loads.busy, loaded.busy + 3);
     assert.equal(loads.doctor, loaded.doctor);
+    // A booking cancelled (elsewhere, announced by a bare bump) between its store write and its
+    // own announcement: the announcement no longer holds, and the freed slot stays offered.
+    const h3 = hold("m3", "d1", from + 9 * HOUR, T0 + 10 * 60_000);
+    await holds.create(h3, 3, T0);
+    const third = appointmentFrom(h3, "m-a3");
+    const since3 = await calendarVersionOf(kv, "d1");
+    await records.appointments.book(third, []);
+    await records.appointments.transition(third, {
+      ...third,
+      status: "cancelled",
+      cancelledBy: "doctor",
+      version: 2,
+    });
+    await bumpCalendar(kv, "d1");
+    // The view loads after the cancel (the hold is still there), then the announcement comes.
+    assert.deepEqual(await same(), [[h3.startMs, h3.expiresAtMs]]);
+    await holds.remove(h3, [], {
+      booked: { intervals: [{ startMs: h3.startMs, endMs: h3.endMs, id: "m-a3" }], since: since3 },
+    });
+    assert.deepEqual(await same(), [], "a cancel between write and announcement frees the slot");
     // A doctor update announced as such reloads the record.
     await records.doctors.update({ ...doctor("d1"), version: 2, city: "Kochi" });
     assert.equal((await view.read("d1"))!.doctor.city, "Kochi");

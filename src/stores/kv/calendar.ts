@@ -17,7 +17,7 @@
  */
 import { ServiceUnavailableError } from "../../errors.ts";
 import { groupCommitOf, type RecordedWrite, writesOf } from "./group_commit.ts";
-import { getManyChunked } from "./kv_commit.ts";
+import { getManyChunked, withKvRetry } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
 import type { CalendarAnnouncement, RecordStores } from "../ports.ts";
 
@@ -108,6 +108,11 @@ export async function commitOnCalendar<T>(
   throw new ServiceUnavailableError(
     `Cannot ${what}: doctor ${doctorId}'s calendar kept changing; try again`,
   );
+}
+
+/** The doctor's calendar version now (null if it never changed). */
+export async function calendarVersionOf(kv: Deno.Kv, doctorId: string): Promise<string | null> {
+  return (await withKvRetry(() => kv.get(calendarKey(doctorId)))).versionstamp;
 }
 
 /**

@@ -189,7 +189,8 @@ export function createKvCalendarView(
     entry.version = commit.toVersion;
     entry.memos = new Map();
     const loaded = entry.loaded;
-    const booked = options.recordsOutsideKv ? commit.announces.booked : undefined;
+    const announced = options.recordsOutsideKv ? commit.announces.booked : undefined;
+    const booked = announced?.since === commit.fromVersion ? announced.intervals : undefined;
     if (options.recordsOutsideKv && !addsHold(commit) && !booked) {
       // It may announce an appointment stored outside KV: busy time reloads, the doctor stays.
       entry.loaded = undefined;
