@@ -273,6 +273,16 @@ Deno.test("createKvCalendarView({ recordsOutsideKv }) applies this process's new
       assert.deepEqual(followed, await busyOf(plain));
       return followed;
     };
+    /** A cancel stored outside KV, announced (as the writer does) by a bare bump. */
+    const cancelOutsideKv = async (a: AppointmentRecord, by: "patient" | "doctor") => {
+      await records.appointments.transition(a, {
+        ...a,
+        status: "cancelled",
+        cancelledBy: by,
+        version: 2,
+      });
+      await bumpCalendar(kv, "d1");
+    };
     assert.deepEqual(await same(), []);
     const loaded = { ...loads };
     const h1 = hold("m1", "d1", from + 2 * HOUR, T0 + 10 * 60_000);
@@ -306,22 +316,10 @@ Deno.test("createKvCalendarView({ recordsOutsideKv }) applies this process's new
     });
     assert.deepEqual(await same(), [[h1.startMs, undefined], [h2.startMs, undefined]]);
     assert.equal(loads.busy, loaded.busy + 1, "announced bookings are added, not reloaded");
-    await records.appointments.transition(second, {
-      ...second,
-      status: "cancelled",
-      cancelledBy: "patient",
-      version: 2,
-    });
-    await bumpCalendar(kv, "d1");
+    await cancelOutsideKv(second, "patient");
     assert.deepEqual(await same(), [[h1.startMs, undefined]]);
     assert.equal(loads.busy, loaded.busy + 2, "a cancel reloads");
-    await records.appointments.transition(booked, {
-      ...booked,
-      status: "cancelled",
-      cancelledBy: "patient",
-      version: 2,
-    });
-    await bumpCalendar(kv, "d1");
+    await cancelOutsideKv(booked, "patient");
     assert.deepEqual(await same(), []);
     assert.equal(loads.busy, loaded.busy + 3);
     assert.equal(loads.doctor, loaded.doctor);
@@ -332,13 +330,7 @@ Deno.test("createKvCalendarView({ recordsOutsideKv }) applies this process's new
     const third = appointmentFrom(h3, "m-a3");
     const since3 = await calendarVersionOf(kv, "d1");
     await records.appointments.book(third, []);
-    await records.appointments.transition(third, {
-      ...third,
-      status: "cancelled",
-      cancelledBy: "doctor",
-      version: 2,
-    });
-    await bumpCalendar(kv, "d1");
+    await cancelOutsideKv(third, "doctor");
     // The view loads after the cancel (the hold is still there), then the announcement comes.
     assert.deepEqual(await same(), [[h3.startMs, h3.expiresAtMs]]);
     await holds.remove(h3, [], {
