@@ -9,10 +9,12 @@
  * Usage: deno run -A scripts/load/count_kv_ops.ts [--trace] [--help]
  * `--trace` also prints, for each single-request step, every KV call and the keys it touched.
  */
-import { createApp } from "../../src/app.ts";
-import { bootstrap } from "../../src/bootstrap.ts";
-import { loadConfig } from "../../src/config/config.ts";
-import { createLogger } from "../../src/observability/logger.ts";
+import {
+  doctorBody,
+  EVERY_DAY_NINE_TO_FIVE,
+  IN_PROCESS_ADMIN as ADMIN,
+  inProcessApp,
+} from "./in_process_app.ts";
 
 if (Deno.args.includes("--help")) {
   console.log(
@@ -78,20 +80,10 @@ wrap(Deno.Kv.prototype, "get", "gets");
 wrap(Deno.Kv.prototype, "getMany", "getManys");
 wrap(Deno.Kv.prototype, "list", "lists");
 
-const ADMIN = "+919900000001";
 /** Bookings run together in the last measurement. */
 const AT_ONCE = 50;
-const config = loadConfig({
-  APP_ENV: "test",
-  KV_PATH: ":memory:",
-  RATE_LIMIT_DISABLED: "true",
-  ADMIN_PHONES: ADMIN,
-});
-const runtime = await bootstrap(config, createLogger({ level: "error" }));
-const relay = runtime.deps.events?.relay;
-// Passes only when asked below, so each row holds exactly its own step's operations.
-await relay?.stop();
-const app = createApp(runtime.deps);
+// The relay passes only when asked below, so each row holds exactly its own step's operations.
+const { runtime, relay, call } = await inProcessApp(":memory:");
 type Row = { step: string } & typeof counts;
 const rows: Row[] = [];
 
@@ -114,21 +106,7 @@ function step<T>(
   token?: string,
   extraHeaders: Record<string, string> = {},
 ) {
-  return counted(name, async () => {
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      ...extraHeaders,
-    };
-    if (token) headers.authorization = `Bearer ${token}`;
-    const res = await app.request(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = await res.json() as T;
-    if (res.status >= 300) throw new Error(`${name}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  });
+  return counted(name, () => call<T>(method, path, body, token, extraHeaders, name));
 }
 
 async function login(phone: string) {
@@ -151,26 +129,16 @@ try {
       "POST /v1/admin/doctors",
       "POST",
       "/v1/admin/doctors",
-      {
-        name: `Dr. Count ${n}`,
-        phone: `+9172000${String(n).padStart(5, "0")}`,
-        specializations: ["Kayachikitsa"],
-        languages: ["en"],
-        city: "Pune",
-        timezone: "Asia/Kolkata",
-        slotMinutes: 30,
-      },
+      doctorBody("Count", n),
       admin.accessToken,
     );
-    await step("PUT /v1/doctors/:id/availability", "PUT", `/v1/doctors/${doctor.id}/availability`, {
-      weekly: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => ({
-        day,
-        start: "09:00",
-        end: "17:00",
-      })),
-      overrides: [],
-      minNoticeMinutes: 0,
-    }, admin.accessToken);
+    await step(
+      "PUT /v1/doctors/:id/availability",
+      "PUT",
+      `/v1/doctors/${doctor.id}/availability`,
+      EVERY_DAY_NINE_TO_FIVE,
+      admin.accessToken,
+    );
     return doctor;
   };
   const doctor = await newDoctor(0);

@@ -11,10 +11,12 @@
  * CPU time is counted in 10 ms ticks: use 10+ rounds, and alternate trees when comparing.
  * The task runs with -A: Deno grants reads of /proc/self/task only with every permission.
  */
-import { createApp } from "../../src/app.ts";
-import { bootstrap } from "../../src/bootstrap.ts";
-import { loadConfig } from "../../src/config/config.ts";
-import { createLogger } from "../../src/observability/logger.ts";
+import {
+  doctorBody,
+  EVERY_DAY_NINE_TO_FIVE,
+  IN_PROCESS_ADMIN as ADMIN,
+  inProcessApp,
+} from "./in_process_app.ts";
 
 if (Deno.args.includes("--help")) {
   console.log(
@@ -49,39 +51,8 @@ function threadCpu(): Map<string, number> {
 }
 const boottimeUs = () => Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]) * 1e6;
 
-const ADMIN = "+919900000001";
 const dir = await Deno.makeTempDir();
-const config = loadConfig({
-  APP_ENV: "test",
-  KV_PATH: `${dir}/vaidya.kv`,
-  RATE_LIMIT_DISABLED: "true",
-  ADMIN_PHONES: ADMIN,
-});
-const runtime = await bootstrap(config, createLogger({ level: "error" }));
-const relay = runtime.deps.events?.relay;
-await relay?.stop();
-const app = createApp(runtime.deps);
-
-async function call<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  token?: string,
-  extra: Record<string, string> = {},
-): Promise<T> {
-  const headers: Record<string, string> = { "content-type": "application/json", ...extra };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await app.request(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json() as T;
-  if (res.status >= 300) {
-    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  }
-  return json;
-}
+const { runtime, relay, call } = await inProcessApp(`${dir}/vaidya.kv`);
 
 const totals = new Map<string, { main: number; kv: number; other: number; n: number }>();
 const phases: { step: string; fromUs: number; toUs: number }[] = [];
@@ -114,24 +85,18 @@ try {
   });
   const doctors: string[] = [];
   for (let n = 0; n < AT_ONCE; n++) {
-    const d = await call<{ id: string }>("POST", "/v1/admin/doctors", {
-      name: `Dr. Step ${n}`,
-      phone: `+9172000${String(n).padStart(5, "0")}`,
-      specializations: ["Kayachikitsa"],
-      languages: ["en"],
-      city: "Pune",
-      timezone: "Asia/Kolkata",
-      slotMinutes: 30,
-    }, admin.accessToken);
-    await call("PUT", `/v1/doctors/${d.id}/availability`, {
-      weekly: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => ({
-        day,
-        start: "09:00",
-        end: "17:00",
-      })),
-      overrides: [],
-      minNoticeMinutes: 0,
-    }, admin.accessToken);
+    const d = await call<{ id: string }>(
+      "POST",
+      "/v1/admin/doctors",
+      doctorBody("Step", n),
+      admin.accessToken,
+    );
+    await call(
+      "PUT",
+      `/v1/doctors/${d.id}/availability`,
+      EVERY_DAY_NINE_TO_FIVE,
+      admin.accessToken,
+    );
     doctors.push(d.id);
   }
   for (let r = 0; r < ROUNDS; r++) {

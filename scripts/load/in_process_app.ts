@@ -1,0 +1,71 @@
+/**
+ * The app built in this process for the in-process measurements (`count_kv_ops.ts`,
+ * `step_cpu.ts`): test configuration with rate limits off, the event relay stopped so a caller
+ * runs its passes when it chooses, requests through `app.request`, and the doctor both seed.
+ */
+import { createApp } from "../../src/app.ts";
+import { bootstrap } from "../../src/bootstrap.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+
+export const IN_PROCESS_ADMIN = "+919900000001";
+
+export async function inProcessApp(kvPath: string) {
+  const config = loadConfig({
+    APP_ENV: "test",
+    KV_PATH: kvPath,
+    RATE_LIMIT_DISABLED: "true",
+    ADMIN_PHONES: IN_PROCESS_ADMIN,
+  });
+  const runtime = await bootstrap(config, createLogger({ level: "error" }));
+  const relay = runtime.deps.events?.relay;
+  await relay?.stop();
+  const app = createApp(runtime.deps);
+
+  /** One JSON request; a status of 300 or more throws, named by `label`. */
+  async function call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    extra: Record<string, string> = {},
+    label = `${method} ${path}`,
+  ): Promise<T> {
+    const headers: Record<string, string> = { "content-type": "application/json", ...extra };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await app.request(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json() as T;
+    if (res.status >= 300) throw new Error(`${label}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  return { runtime, relay, app, call };
+}
+
+/** Doctor `n` of a measurement named `label` (`Dr. <label> <n>`), 30-minute slots in Pune. */
+export function doctorBody(label: string, n: number) {
+  return {
+    name: `Dr. ${label} ${n}`,
+    phone: `+9172000${String(n).padStart(5, "0")}`,
+    specializations: ["Kayachikitsa"],
+    languages: ["en"],
+    city: "Pune",
+    timezone: "Asia/Kolkata",
+    slotMinutes: 30,
+  };
+}
+
+/** 09:00–17:00 every day, bookable without notice. */
+export const EVERY_DAY_NINE_TO_FIVE = {
+  weekly: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => ({
+    day,
+    start: "09:00",
+    end: "17:00",
+  })),
+  overrides: [],
+  minNoticeMinutes: 0,
+};
