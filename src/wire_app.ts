@@ -132,8 +132,7 @@ export async function wireApp(
     appointments: records.appointments,
     holds,
   }, {
-    followOwnCommits: !config.MONGODB_URI,
-    recordsOutsideKv: !!config.MONGODB_URI,
+    follow: config.MONGODB_URI ? "records-outside-kv" : "kv-records",
     minRoundGapMs: isRemoteKv(config.KV_PATH) ? REMOTE_MIN_ROUND_GAP_MS : MIN_ROUND_GAP_MS,
   });
   const events = createEventRuntime({

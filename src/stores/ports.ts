@@ -184,7 +184,7 @@ export interface HeldAlongside {
  */
 /**
  * What a calendar commit announces about records stored outside KV (MongoDB), for this process's
- * calendar view (calendar_view.ts `recordsOutsideKv`): the doctor's record changed, or exactly
+ * calendar view (calendar_view.ts `follow: "records-outside-kv"`): the doctor's record changed, or exactly
  * these new bookings of the doctor were stored (and nothing else this commit announces).
  */
 export interface CalendarAnnouncement {

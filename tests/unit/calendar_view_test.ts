@@ -9,7 +9,10 @@ import {
   bumpCalendar,
   calendarVersionOf,
 } from "../../src/stores/kv/calendar.ts";
-import { createKvCalendarView } from "../../src/stores/kv/calendar_view.ts";
+import {
+  type CalendarViewOptions,
+  createKvCalendarView,
+} from "../../src/stores/kv/calendar_view.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
 import type { HoldRecord, HoldStore, RecordStores } from "../../src/stores/ports.ts";
@@ -103,7 +106,7 @@ function followingView(
   kv: Deno.Kv,
   records: RecordStores,
   holds: HoldStore,
-  options: { recordsOutsideKv?: boolean } = {},
+  follow: CalendarViewOptions["follow"] = "kv-records",
 ) {
   const loads = { doctor: 0, busy: 0, active: 0 };
   const view = createKvCalendarView(kv, {
@@ -113,13 +116,13 @@ function followingView(
         loads.busy++;
         const busy = await records.appointments.busy(...a);
         // MongoDB's busy index gives intervals without appointment ids.
-        return options.recordsOutsideKv
+        return follow === "records-outside-kv"
           ? busy.map(({ startMs, endMs }) => ({ startMs, endMs }))
           : busy;
       },
     },
     holds: { active: (...a) => (loads.active++, holds.active(...a)) },
-  }, options.recordsOutsideKv ? options : { followOwnCommits: true });
+  }, { follow });
   const plain = createKvCalendarView(kv, {
     doctors: records.doctors,
     appointments: records.appointments,
@@ -182,7 +185,7 @@ Deno.test("createKvCalendarView() memo is reused under the same versions until i
   }
 });
 
-Deno.test("createKvCalendarView({ followOwnCommits }) moves with this process's hold, confirm, cancel and release without reloading, and equals a reload after each", async () => {
+Deno.test("createKvCalendarView({ follow: 'kv-records' }) moves with this process's hold, confirm, cancel and release without reloading, and equals a reload after each", async () => {
   const { kv, records, holds } = await setup();
   const { view, plain, loads } = followingView(kv, records, holds);
   try {
@@ -226,7 +229,7 @@ Deno.test("createKvCalendarView({ followOwnCommits }) moves with this process's 
   }
 });
 
-Deno.test("createKvCalendarView({ followOwnCommits }) reloads after another process's commit on the same KV", async () => {
+Deno.test("createKvCalendarView({ follow: 'kv-records' }) reloads after another process's commit on the same KV", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/view.kv`;
   const kv = await Deno.openKv(path);
@@ -254,7 +257,7 @@ Deno.test("createKvCalendarView({ followOwnCommits }) reloads after another proc
   }
 });
 
-Deno.test("createKvCalendarView({ recordsOutsideKv }) applies this process's new holds and announced bookings, reloads busy time (not the doctor) after other announcements, and the doctor after its update", async () => {
+Deno.test("createKvCalendarView({ follow: 'records-outside-kv' }) applies this process's new holds and announced bookings, reloads busy time (not the doctor) after other announcements, and the doctor after its update", async () => {
   const kv = await Deno.openKv(":memory:");
   // The records live in another store (as on MongoDB): their writes never touch `kv`'s calendar.
   const outsideKv = await Deno.openKv(":memory:");
@@ -262,7 +265,7 @@ Deno.test("createKvCalendarView({ recordsOutsideKv }) applies this process's new
     const records = announceDoctorUpdates(createKvRecordStores(outsideKv), kv);
     const holds = createKvHoldStore(kv);
     await records.doctors.create(doctor("d1"));
-    const { view, plain, loads } = followingView(kv, records, holds, { recordsOutsideKv: true });
+    const { view, plain, loads } = followingView(kv, records, holds, "records-outside-kv");
     const from = T0 + 24 * HOUR;
     const to = from + 24 * HOUR;
     const busyOf = async (v: typeof view) =>

@@ -15,7 +15,7 @@
  * With MongoDB records, the version is bumped after each stored change instead of in its commit
  * (the appointment writer, `announceDoctorUpdates` in calendar.ts), still before the API answers.
  *
- * With `followOwnCommits` (KV records: every change of busy time is in the calendar commit), a
+ * With `follow: "kv-records"` (every change of busy time is in the calendar commit), a
  * commit this process makes on a doctor's calendar moves a view held at the version that commit
  * checked straight to the commit's version, with the commit's own writes to the doctor's
  * appointment and hold indexes applied to what was loaded: that is exactly what a reload would
@@ -23,7 +23,7 @@
  * on this instance costs one version read instead of reloading the doctor and two lists. A commit
  * that writes the doctor's record, or any other process's commit, still reloads.
  *
- * With `recordsOutsideKv` (MongoDB records), this process's commits are followed too, but only a
+ * With `follow: "records-outside-kv"` (MongoDB records), this process's commits are followed, but only a
  * commit that adds a hold is applied (it announces no outside change), and so is one announcing
  * exactly which new bookings it stands for (the appointment writer's bump or consumed-hold drop:
  * `CalendarAnnouncement.booked`); after any other (a cancel, a move) the busy time reloads while
@@ -94,19 +94,18 @@ export interface CalendarViewOptions {
   /** A load covers at least this many days from now, so most listings reuse it. Default 16. */
   aheadDays?: number;
   /**
-   * Move to this process's own calendar commits without reloading (see the header). Only where
-   * the sources are the KV stores those commits write: with MongoDB records an appointment
-   * changes outside the calendar commit.
+   * Move to this process's own calendar commits without reloading (see the header), by where the
+   * records are:
+   * - `"kv-records"`: the sources are the KV stores those commits write, so a commit's own writes
+   *   are applied as they are;
+   * - `"records-outside-kv"` (MongoDB): each change is announced on the calendar after it is
+   *   stored (a bare bump, or the drop of the hold a booking consumed). A commit that adds a hold
+   *   is applied as it is (it announces nothing), and so are announced bookings; any other keeps
+   *   the doctor's record and reloads only the busy time, unless it announces a change of the
+   *   doctor (`doctorChanged`).
+   * Absent: every new version reloads.
    */
-  followOwnCommits?: boolean;
-  /**
-   * Records (appointments, doctors) kept outside KV, each change announced on the calendar after
-   * it is stored (a bare bump, or the drop of the hold a booking consumed). Then a commit of this
-   * process moves a view held at the version it checked: one that adds a hold is applied as with
-   * `followOwnCommits` (it announces nothing); any other keeps the doctor's record and reloads
-   * only the busy time, unless it announces a change of the doctor (`doctorChanged`).
-   */
-  recordsOutsideKv?: boolean;
+  follow?: "kv-records" | "records-outside-kv";
   /** Least time between version rounds (calendar_versions.ts); the KV's location picks it. */
   minRoundGapMs?: number;
 }
@@ -189,9 +188,10 @@ export function createKvCalendarView(
     entry.version = commit.toVersion;
     entry.memos = new Map();
     const loaded = entry.loaded;
-    const announced = options.recordsOutsideKv ? commit.announces.booked : undefined;
+    const outsideKv = options.follow === "records-outside-kv";
+    const announced = outsideKv ? commit.announces.booked : undefined;
     const booked = announced?.since === commit.fromVersion ? announced.intervals : undefined;
-    if (options.recordsOutsideKv && !addsHold(commit) && !booked) {
+    if (outsideKv && !addsHold(commit) && !booked) {
       // It may announce an appointment stored outside KV: busy time reloads, the doctor stays.
       entry.loaded = undefined;
       return;
@@ -234,7 +234,7 @@ export function createKvCalendarView(
       !w.deleted && w.key[0] === holdSpace && w.key[1] === commit.doctorId
     );
   }
-  if (options.followOwnCommits || options.recordsOutsideKv) followCalendarCommits(kv, follow);
+  if (options.follow) followCalendarCommits(kv, follow);
 
   function calendarOf(doctorId: string, entry: Entry, doctor: DoctorRecord): DoctorCalendar {
     return {
