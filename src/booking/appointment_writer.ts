@@ -7,8 +7,8 @@
  * ride inside the appointment document and are moved to the KV outbox right after (and by the
  * relay, should this process die first), and the doctor's KV calendar version is bumped (or the
  * hold dropped, which bumps it) before answering. Then it runs the patient's notice and the audit
- * append inline from their outbox entries (once: the dispatcher's handled record), and wakes the
- * relay for the rest. Nothing else writes appointments.
+ * append inline from their outbox entries (once: the dispatcher's handled record, whose leases the
+ * KV commit itself takes), and wakes the relay for the rest. Nothing else writes appointments.
  */
 import { type AppointmentChange, holdPlaced } from "../domain/appointment_machine.ts";
 import type { Dispatcher } from "../events/dispatcher.ts";
@@ -73,21 +73,52 @@ export interface WriteOptions {
 export function createAppointmentWriter(deps: WriterDeps) {
   const { kv, records, holds, log } = deps;
 
-  async function deliverInline(envelopes: EventEnvelope[]) {
-    const dispatcher = deps.dispatcher;
-    const nowMs = deps.now();
-    const inline = envelopes.filter((e) =>
-      INLINE_HANDLERS.has(e.handler) && e.notBeforeMs <= nowMs
+  /**
+   * The entries delivered before answering: those of the inline handlers that are due at `nowMs`
+   * (without the patient's notice where the write asks for none).
+   */
+  function inlineOf(envelopes: EventEnvelope[], options: WriteOptions, nowMs: number) {
+    if (!deps.dispatcher || deps.inlineBudgetMs <= 0) return [];
+    return envelopes.filter((e) =>
+      INLINE_HANDLERS.has(e.handler) && e.notBeforeMs <= nowMs &&
+      (options.inline !== false || e.handler !== "patient.notice")
     );
-    if (!dispatcher || deps.inlineBudgetMs <= 0 || inline.length === 0) return;
-    // One commit claims them all; a failed or slow one stays in the outbox for the relay.
-    const all = dispatcher.deliverAll(inline, { fresh: true }).catch((err) =>
+  }
+
+  /**
+   * Runs the inline entries, within the budget: `leased` when the change's own commit took their
+   * leases, else one commit claims them all. A failed or slow one stays for the relay.
+   */
+  async function deliverInline(inline: EventEnvelope[], leased: boolean) {
+    const dispatcher = deps.dispatcher;
+    if (!dispatcher || inline.length === 0) return;
+    const all = dispatcher.deliverAll(inline, leased ? { leased } : { fresh: true }).catch((err) =>
       log.warn("inline notice not delivered; the relay will", errorFields(err))
     );
     let timer: ReturnType<typeof setTimeout> | undefined;
     const budget = new Promise<void>((r) => timer = setTimeout(r, deps.inlineBudgetMs));
     await Promise.race([all, budget]);
     clearTimeout(timer);
+  }
+
+  /**
+   * `part` (or nothing) plus the leases of `inline`, for the change's own KV commit: the commit
+   * that writes the entries takes their leases, so delivering them needs no claim commit.
+   */
+  function withLeases(
+    part: CommitPart | undefined,
+    inline: EventEnvelope[],
+    nowMs: number,
+  ): CommitPart | undefined {
+    const dispatcher = deps.dispatcher;
+    if (!dispatcher || inline.length === 0) return part;
+    return async () => {
+      const add = await part?.();
+      return (op) => {
+        dispatcher.addLeases(op, inline, nowMs);
+        return add ? add(op) : op;
+      };
+    };
   }
 
   /**
@@ -117,6 +148,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
     envelopes: EventEnvelope[],
     options: WriteOptions,
     bookedSince?: string | null,
+    leased?: EventEnvelope[],
   ) {
     deps.crashPoint?.(`${options.step}.after_commit`);
     const ids = saved.map((a) => a.id);
@@ -166,11 +198,9 @@ export function createAppointmentWriter(deps: WriterDeps) {
     }
     await Promise.all([
       cleared,
-      deliverInline(
-        options.inline === false
-          ? envelopes.filter((e) => e.handler !== "patient.notice")
-          : envelopes,
-      ),
+      leased
+        ? deliverInline(leased, true)
+        : deliverInline(inlineOf(envelopes, options, deps.now()), false),
     ]);
     deps.wake?.();
   }
@@ -183,7 +213,13 @@ export function createAppointmentWriter(deps: WriterDeps) {
     async write(change: AppointmentChange, options: WriteOptions): Promise<AppointmentRecord> {
       deps.crashPoint?.(`${options.step}.before_commit`);
       const envelopes = envelopesOf(change.events);
-      const alongside = consumedInCommit(options);
+      // KV records: the booking commit also takes the inline entries' leases.
+      const nowMs = deps.now();
+      const leased = records.appointments.eventsInRecords
+        ? undefined
+        : inlineOf(envelopes, options, nowMs);
+      const consumedIn = consumedInCommit(options);
+      const alongside = withLeases(consumedIn, leased ?? [], nowMs);
       // A new booking stored outside KV is announced with the calendar version from before it.
       const since = change.prev === null && records.appointments.eventsInRecords
         ? await calendarVersionOf(kv, change.next.doctorId)
@@ -197,8 +233,9 @@ export function createAppointmentWriter(deps: WriterDeps) {
       await settle(
         [saved],
         fresh ? envelopes : [],
-        fresh && alongside ? { ...options, consumes: undefined } : options,
+        fresh && consumedIn ? { ...options, consumes: undefined } : options,
         fresh ? since : undefined,
+        fresh ? leased : undefined,
       );
       return saved;
     },

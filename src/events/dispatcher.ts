@@ -9,8 +9,10 @@
  * the entry moves to a later due time (`retryBaseMs · 2^attempt`, capped at an hour); after
  * `maxAttempts` tries it goes to the dead-letter list. `deliver` is a plain function: the relay,
  * the inline notice and unit tests call it with their own clock. `deliverAll` claims the leases
- * of up to ten entries in one commit (one check each), and done marks are blind writes that go
- * through the group commit (src/stores/kv/group_commit.ts): concurrent deliveries share one.
+ * of up to ten entries in one commit (one check each), unless the commit that wrote the entries
+ * took them (`addLeases`, for a change's inline entries on KV), and done marks are blind writes
+ * that go through the group commit (src/stores/kv/group_commit.ts): concurrent deliveries share
+ * one.
  */
 import type { Logger } from "../observability/logger.ts";
 import { errorFields, redactText } from "../observability/logger.ts";
@@ -56,6 +58,15 @@ export interface Dispatcher {
    * run together, and their done marks share commits. Outcomes in the order of `envelopes`.
    */
   deliverAll(envelopes: EventEnvelope[], options?: DeliverOptions): Promise<DeliveryOutcome[]>;
+  /**
+   * Adds to `op` the leases of `envelopes` as of `nowMs`, for the commit that writes these very
+   * entries: before it lands no one can see them, so no lease can exist and none is checked (no
+   * check is added, however many). Once that commit has landed, `deliverAll(envelopes, { leased:
+   * true })` runs them with no claim commit of its own. Envelopes of unknown handlers are skipped
+   * (their delivery dead-letters them, as ever). Should the process die before delivering, the
+   * relay takes them over when their leases end, as after a crash during any delivery.
+   */
+  addLeases(op: Deno.AtomicOperation, envelopes: readonly EventEnvelope[], nowMs: number): void;
 }
 
 export interface DeliverOptions {
@@ -65,6 +76,11 @@ export interface DeliverOptions {
    * them first (should one exist, that chunk is claimed one by one, with reads).
    */
   fresh?: boolean;
+  /**
+   * The envelopes' leases were taken by the commit that wrote them (`addLeases`), which has
+   * answered to this caller: they are delivered without claiming.
+   */
+  leased?: boolean;
 }
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
@@ -99,7 +115,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
    * The leases of up to CLAIM_CHUNK entries in one commit (one check each). Should another
    * instance have moved one of them meanwhile, the chunk is claimed one by one instead.
    */
-  async function claimChunk(keys: Deno.KvKey[], nowMs: number, fresh: boolean): Promise<Claim[]> {
+  async function claimChunk(
+    keys: Deno.KvKey[],
+    nowMs: number,
+    { fresh = false, leased = false }: DeliverOptions,
+  ): Promise<Claim[]> {
+    if (leased) return keys.map(() => "claimed");
     const entries: Deno.KvEntryMaybe<HandledRecord>[] = fresh
       ? keys.map((key) => ({ key, value: null, versionstamp: null }))
       : await getManyChunked<HandledRecord>(kv, keys);
@@ -173,7 +194,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function deliverChunk(
     envelopes: EventEnvelope[],
-    fresh = false,
+    options: DeliverOptions = {},
   ): Promise<DeliveryOutcome[]> {
     const nowMs = now();
     const out: (DeliveryOutcome | null)[] = envelopes.map(() => null);
@@ -199,7 +220,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       ready.push({ i, handler, key: eventHandledKey(handler.name, envelope.event.id) });
     }
-    const claims = ready.length > 0 ? await claimChunk(ready.map((r) => r.key), nowMs, fresh) : [];
+    const claims = ready.length > 0
+      ? await claimChunk(ready.map((r) => r.key), nowMs, options)
+      : [];
     await Promise.all(ready.map(async ({ i, handler, key }, n) => {
       const envelope = envelopes[i];
       if (claims[n] === "done") {
@@ -224,9 +247,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     async deliverAll(envelopes, options = {}) {
       const out: DeliveryOutcome[] = [];
       for (let i = 0; i < envelopes.length; i += CLAIM_CHUNK) {
-        out.push(...await deliverChunk(envelopes.slice(i, i + CLAIM_CHUNK), options.fresh));
+        out.push(...await deliverChunk(envelopes.slice(i, i + CLAIM_CHUNK), options));
       }
       return out;
+    },
+
+    addLeases(op, envelopes, nowMs) {
+      for (const { handler, event } of envelopes) {
+        if (!byName.has(handler)) continue;
+        op.set(eventHandledKey(handler, event.id), lease(nowMs), { expireIn: HANDLED_TTL_MS });
+      }
     },
   };
 }

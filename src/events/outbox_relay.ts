@@ -14,7 +14,7 @@ import { listDue, type OutboxStats, outboxStats, writeToOutbox } from "./outbox.
 
 export interface RelayDeps {
   kv: Deno.Kv;
-  dispatcher: Dispatcher;
+  dispatcher: Pick<Dispatcher, "deliverAll">;
   appointments: Pick<AppointmentStore, "pendingEvents" | "clearPendingEvents">;
   now: () => number;
   log: Logger;

@@ -6,8 +6,9 @@ import {
   type EventEnvelope,
   type EventHandler,
 } from "../../../src/events/event_types.ts";
-import { listDue, writeToOutbox } from "../../../src/events/outbox.ts";
+import { addToOutbox, listDue, writeToOutbox } from "../../../src/events/outbox.ts";
 import { createLogger } from "../../../src/observability/logger.ts";
+import { eventHandledKey } from "../../../src/stores/kv/keys.ts";
 
 const log = createLogger({ level: "error", write: () => {} });
 const START = 1_000_000;
@@ -158,5 +159,39 @@ Deno.test("deliverAll() with fresh: true claims without reading, yet a lease or 
   assert.deepEqual(outcomes, ["duplicate", "done"]);
   assert.equal(calls, 2, "each event handled once");
   assert.deepEqual(await listDue(kv, START, 10), []);
+  kv.close();
+});
+
+Deno.test("addLeases() in the commit that writes the entries: others find them busy, deliverAll(leased) runs each once, and after a crash they are taken over when the leases end", async () => {
+  let calls = 0;
+  const { kv, clock, dispatcher, other } = await setup(() => {
+    calls++;
+    return Promise.resolve();
+  });
+  const commitWithLeases = async (envelopes: EventEnvelope[]) => {
+    const op = addToOutbox(kv.atomic(), envelopes);
+    dispatcher.addLeases(op, envelopes, clock.now);
+    assert.equal((await op.commit()).ok, true);
+  };
+  const delivered = [envelope("counter", "evt-a"), envelope("counter", "evt-b")];
+  await commitWithLeases(delivered);
+  // Another instance's relay lists them between the commit and the inline delivery.
+  assert.deepEqual(await other.deliverAll(await listDue(kv, clock.now, 10)), ["busy", "busy"]);
+  assert.deepEqual(await dispatcher.deliverAll(delivered, { leased: true }), ["done", "done"]);
+  assert.equal(calls, 2);
+  assert.deepEqual(await other.deliverAll(delivered), ["duplicate", "duplicate"]);
+  assert.equal(calls, 2, "each event handled once");
+  assert.deepEqual(await listDue(kv, clock.now, 10), []);
+
+  // The writer dies between its commit and the delivery: the leases hold the entries until they end.
+  const orphaned = [envelope("counter", "evt-c"), envelope("unknown", "evt-c")];
+  await commitWithLeases(orphaned);
+  const unknownLease = await kv.get(eventHandledKey("unknown", "evt-c"));
+  assert.equal(unknownLease.value, null, "no lease for a handler this dispatcher lacks");
+  clock.now += LEASE_MS - 1;
+  assert.equal(await other.deliver(orphaned[0]), "busy");
+  clock.now += 1;
+  assert.equal(await other.deliver(orphaned[0]), "done");
+  assert.equal(calls, 3);
   kv.close();
 });

@@ -30,10 +30,6 @@ Deno.test("the relay reports outbox depth and the oldest due entry's age as gaug
     kv,
     // Another instance holds every lease: nothing is delivered, everything stays.
     dispatcher: {
-      deliver: (e) => {
-        seen.push(e.event.id);
-        return Promise.resolve("busy");
-      },
       deliverAll: (es) => {
         seen.push(...es.map((e) => e.event.id));
         return Promise.resolve(es.map(() => "busy" as const));
