@@ -183,7 +183,9 @@ export { ADMIN_PHONE };
 /** Starts the real Vaidya server with rate limits off, on a free port and the given KV file. */
 export function startAppServer(options: AppServerOptions): Promise<ChildServer> {
   const port = freePort();
-  const prof = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const prof = options.cpuProfDir
+    ? ["--cpu-prof", "--cpu-prof-interval=250", `--cpu-prof-dir=${options.cpuProfDir}`]
+    : [];
   return startChild({
     // The V8 flags and environment assignments of `deno task start`: run as in production.
     args: ["run", "-A", ...START_TASK.v8Flags, ...prof, "src/main.ts"],
