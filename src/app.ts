@@ -2,7 +2,6 @@
  * The composition root of the HTTP app: builds the Hono app from its dependencies. It opens
  * nothing itself (see bootstrap.ts), so tests build the same app on other stores.
  */
-import { twilioStatusRoutes } from "../routes/twilio_status.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
 import type { AppDeps } from "./app_deps.ts";
@@ -15,35 +14,57 @@ import { securityHeaders } from "./http/security_headers.ts";
 import { clientAddress } from "./http/client_address.ts";
 import { validationHook } from "./http/validation.ts";
 import { apiBudget } from "./http/api_budget.ts";
-import { appointmentRoutes } from "../routes/appointments.ts";
-import { authRoutes } from "../routes/auth.ts";
-import { doctorRoutes } from "../routes/doctors.ts";
-import { eventFeatureRoutes } from "../routes/event_features.ts";
-import { holdRoutes } from "../routes/holds.ts";
-import { meRoutes } from "../routes/me.ts";
 import { metricsRoutes, systemRoutes } from "../routes/system.ts";
-import { courseRoutes } from "../routes/courses.ts";
-import { recommendationRoutes } from "../routes/recommendations.ts";
 import { fhirRoutes } from "../routes/fhir.ts";
-import { roomRoutes } from "../routes/rooms.ts";
 import {
   BOOK_ROUTES,
   DOCTOR_ROOM_PAGE_ROUTES,
   DOCTOR_UI_ROUTES,
   PATIENT_ROOM_PAGE_ROUTES,
 } from "../routes/page_route_tables.ts";
-import { lazyRoutes } from "./http/lazy_routes.ts";
+import {
+  APPOINTMENT_ROUTES,
+  AUTH_ROUTES,
+  COURSE_ROUTES,
+  DOCTOR_ROUTES,
+  EVENT_FEATURE_ROUTES,
+  HOLD_ROUTES,
+  ME_ROUTES,
+  RECOMMENDATION_ROUTES,
+  ROOM_ROUTES,
+  TWILIO_STATUS_ROUTES,
+} from "../routes/api_route_tables.ts";
+import { lazyRoutes, type RouteTable } from "./http/lazy_routes.ts";
 
 /**
- * The modules imported on their first request: the pages (src/http/lazy_routes.ts) and the
- * OpenAPI document's parts (routes/api_document.ts), in one place so `main.ts --warm-up` loads
- * them as well and the image's code cache covers them too.
+ * The API groups' route modules, imported on the first request to the group (src/http/lazy_routes.ts)
+ * or right after the server listens (src/main.ts), whichever comes first: the server's first
+ * answer does not wait for their modules and zod schemas (docs/BENCHMARKS.md, issue 15).
+ */
+export const API_GROUP_MODULES = {
+  auth: () => import("../routes/auth.ts"),
+  doctors: () => import("../routes/doctors.ts"),
+  holds: () => import("../routes/holds.ts"),
+  appointments: () => import("../routes/appointments.ts"),
+  eventFeatures: () => import("../routes/event_features.ts"),
+  me: () => import("../routes/me.ts"),
+  twilioStatus: () => import("../routes/twilio_status.ts"),
+  rooms: () => import("../routes/rooms.ts"),
+  courses: () => import("../routes/courses.ts"),
+  recommendations: () => import("../routes/recommendations.ts"),
+};
+
+/**
+ * The modules imported on their first request: the pages (src/http/lazy_routes.ts), the OpenAPI
+ * document's parts (routes/api_document.ts) and the API groups, in one place so
+ * `main.ts --warm-up` loads them as well and the image's code cache covers them too.
  */
 export const ON_DEMAND_MODULES = {
-  rooms: () => import("../routes/room_pages.tsx"),
+  roomPages: () => import("../routes/room_pages.tsx"),
   doctorUi: () => import("../routes/doctor_ui.ts"),
   book: () => import("../routes/book.ts"),
   apiDocument: () => import("../routes/api_document.ts"),
+  ...API_GROUP_MODULES,
 };
 
 export interface AppOptions {
@@ -119,18 +140,31 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   for (const guard of apiBudget(deps)) app.use("/v1/*", guard);
 
   app.route("/", systemRoutes(deps));
-  app.route("/", authRoutes(deps));
-  app.route("/", doctorRoutes(deps));
-  app.route("/", holdRoutes(deps));
-  app.route("/", appointmentRoutes(deps));
-  app.route("/", eventFeatureRoutes(deps));
-  app.route("/", meRoutes(deps));
-  app.route("/", twilioStatusRoutes(deps));
-  const roomPages = ON_DEMAND_MODULES.rooms;
+  // The API groups, in the order they were always mounted, each declared by its route table and
+  // built on first use. Their OpenAPI descriptions join the registry, in this same order, when the
+  // document is first asked for.
+  const documented: (() => Promise<OpenAPIHono<AppEnv>>)[] = [];
+  const group = <G extends OpenAPIHono<AppEnv>>(table: RouteTable, load: () => Promise<G>) =>
+    documented.push(lazyRoutes(app, table, load));
+  const groups = API_GROUP_MODULES;
+  group(AUTH_ROUTES, async () => (await groups.auth()).authRoutes(deps));
+  group(DOCTOR_ROUTES, async () => (await groups.doctors()).doctorRoutes(deps));
+  group(HOLD_ROUTES, async () => (await groups.holds()).holdRoutes(deps));
+  group(APPOINTMENT_ROUTES, async () => (await groups.appointments()).appointmentRoutes(deps));
+  // Without events the group adds no route.
+  if (deps.events) {
+    group(
+      EVENT_FEATURE_ROUTES,
+      async () => (await groups.eventFeatures()).eventFeatureRoutes(deps),
+    );
+  }
+  group(ME_ROUTES, async () => (await groups.me()).meRoutes(deps));
+  group(TWILIO_STATUS_ROUTES, async () => (await groups.twilioStatus()).twilioStatusRoutes(deps));
+  const roomPages = ON_DEMAND_MODULES.roomPages;
   const { doctorUi, rooms } = deps;
   if (rooms) {
     // Before the doctor UI: its catch-all would answer /doctor/appointments/:id/video first.
-    app.route("/", roomRoutes({ ...deps, rooms }));
+    group(ROOM_ROUTES, async () => (await groups.rooms()).roomRoutes({ ...deps, rooms }));
     lazyRoutes(
       app,
       PATIENT_ROOM_PAGE_ROUTES,
@@ -154,16 +188,29 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   if (deps.bookSessions) {
     lazyRoutes(app, BOOK_ROUTES, async () => (await ON_DEMAND_MODULES.book()).bookRoutes(deps));
   }
-  if (deps.courses) app.route("/", courseRoutes({ ...deps, courses: deps.courses }));
-  if (deps.prakriti) app.route("/", recommendationRoutes({ ...deps, prakriti: deps.prakriti }));
+  const { courses, prakriti } = deps;
+  if (courses) {
+    group(COURSE_ROUTES, async () => (await groups.courses()).courseRoutes({ ...deps, courses }));
+  }
+  if (prakriti) {
+    group(
+      RECOMMENDATION_ROUTES,
+      async () => (await groups.recommendations()).recommendationRoutes({ ...deps, prakriti }),
+    );
+  }
   // FHIR R4 (issue #10): OperationOutcome errors and its own CapabilityStatement.
   app.route("/", fhirRoutes(deps));
 
-  // The document's own parts (FHIR, the shared contract) load and register on its first request:
-  // every route is registered by then, and start-up does not pay for them.
+  // The document's own parts (FHIR, the shared contract) load and register on its first request,
+  // after the API groups' descriptions: every route is registered by then, and start-up does not
+  // pay for them.
   let described: Promise<typeof import("../routes/api_document.ts")> | undefined;
   app.get("/openapi.json", async (c) => {
-    described ??= ON_DEMAND_MODULES.apiDocument().then((m) => {
+    described ??= Promise.all([
+      ON_DEMAND_MODULES.apiDocument(),
+      Promise.all(documented.map((load) => load())),
+    ]).then(([m, loaded]) => {
+      for (const sub of loaded) describeGroup(app, sub);
       m.describeApi(app.openAPIRegistry);
       return m;
     }).catch((err) => {
@@ -177,6 +224,16 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
 }
 
 export type VaidyaApp = ReturnType<typeof createApp>;
+
+/**
+ * Adds a lazily mounted group's OpenAPI descriptions to `app`'s registry exactly as
+ * `app.route("/", sub)` would, without adding its routes again (they are in the route table).
+ */
+function describeGroup(app: OpenAPIHono<AppEnv>, sub: OpenAPIHono<AppEnv>) {
+  const registryOnly = new OpenAPIHono<AppEnv>();
+  registryOnly.openAPIRegistry = app.openAPIRegistry;
+  registryOnly.route("/", sub);
+}
 
 /** The internal metrics listener's app (METRICS_PORT): `/metrics` and nothing else. */
 export function createMetricsApp(deps: AppDeps) {

@@ -5,7 +5,7 @@
  * the instance out, then it stops taking requests, lets those in flight finish, and closes the
  * stores, all within SHUTDOWN_TIMEOUT_MS.
  */
-import { createApp, createMetricsApp, ON_DEMAND_MODULES } from "./app.ts";
+import { API_GROUP_MODULES, createApp, createMetricsApp, ON_DEMAND_MODULES } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { createLogger, errorFields } from "./observability/logger.ts";
@@ -39,6 +39,21 @@ async function main() {
     clientIp: (_req, env) => (env as Deno.ServeHandlerInfo<Deno.NetAddr>).remoteAddr.hostname,
   });
 
+  // The API groups load on their first request, or once the server has answered its first one
+  // (a health check, usually) or been up a second, whichever comes first: the first answer does
+  // not wait for their modules, and the API's first requests rarely find them unloaded. A failed
+  // import is logged and retried on the group's first request.
+  let apiGroupsLoading = false;
+  const loadApiGroups = () => {
+    if (apiGroupsLoading) return;
+    apiGroupsLoading = true;
+    clearTimeout(fallback);
+    Promise.all(Object.values(API_GROUP_MODULES).map((load) => load())).catch((err) =>
+      log.error("loading the API's route modules failed", errorFields(err))
+    );
+  };
+  const fallback = setTimeout(loadApiGroups, 1_000);
+
   const abort = new AbortController();
   const server = Deno.serve({
     hostname: config.HOST,
@@ -52,7 +67,12 @@ async function main() {
         kv: config.KV_PATH ?? "deno-deploy",
       });
     },
-  }, (req, info) => app.fetch(req, info));
+  }, (req, info) => {
+    const answer = app.fetch(req, info);
+    // After this request's own work: a timer runs once its answer is handed to the server.
+    if (!apiGroupsLoading) setTimeout(loadApiGroups, 0);
+    return answer;
+  });
 
   const metricsServer = config.METRICS_PORT === undefined ? null : Deno.serve({
     hostname: config.METRICS_HOST ?? config.HOST,

@@ -28,17 +28,21 @@ export function routeTableOf<E extends Env>(sub: Hono<E>): [string, string][] {
 
 /**
  * Adds `table` to `app`, each entry running the matching handler of the sub-app that `load`
- * builds. `load` is called on the first request to any entry; if it fails, the next request
- * calls it again. A sub-app whose routes differ from `table` is a programmer error: its first
- * request fails, naming the difference.
+ * builds. `load` is called on the first request to any entry (or the first call of the returned
+ * function); if it fails, the next one calls it again. A sub-app whose routes differ from `table`
+ * is a programmer error: its first request fails, naming the difference. Returns a function that
+ * gives the loaded sub-app, e.g. for describing its routes in the OpenAPI document.
  */
-export function lazyRoutes<E extends Env, S extends Env>(
+// deno-lint-ignore no-explicit-any -- any sub-app: its env and schema are its own, not the app's.
+export function lazyRoutes<E extends Env, A extends Hono<any, any, any>>(
   app: Hono<E>,
   table: RouteTable,
-  load: () => Promise<Hono<S>>,
-): void {
-  let loading: Promise<Handler<E>[]> | undefined;
-  const handlers = () =>
+  load: () => Promise<A>,
+): () => Promise<A> {
+  let loading: Promise<{ sub: A; handlers: Handler<E>[] }> | undefined;
+  // Once loaded, an entry calls its handler directly: no promise of its own per request.
+  let loaded: Handler<E>[] | undefined;
+  const mounted = () =>
     loading ??= load().then((sub) => {
       const entries = mountedEntries(sub);
       const found = entries.map((r) => `${r.method} ${r.path}`);
@@ -52,14 +56,17 @@ export function lazyRoutes<E extends Env, S extends Env>(
         );
       }
       // Run on the app's own context, as the handlers `route()` copies into the app do.
-      return entries.map((r) => r.handler as unknown as Handler<E>);
+      loaded = entries.map((r) => r.handler as unknown as Handler<E>);
+      return { sub, handlers: loaded };
     }).catch((err) => {
       loading = undefined;
       throw err;
     });
   table.forEach(([method, path], i) => {
-    app.on(method, path, async function lazyRoute(c, next) {
-      return (await handlers())[i](c, next);
+    app.on(method, path, function lazyRoute(c, next) {
+      if (loaded) return loaded[i](c, next);
+      return mounted().then(({ handlers }) => handlers[i](c, next));
     });
   });
+  return () => mounted().then(({ sub }) => sub);
 }

@@ -3,8 +3,9 @@
  * read from `deno info --json`. Heavy parts that most processes never use stay behind a dynamic
  * `import()` (docs/BENCHMARKS.md, issue 15): the recommender's model and lexicon, the MongoDB
  * driver, the Twilio SDK, the Upstash SDKs, the OpenTelemetry API, the Swagger UI package, the
- * pages (doctor UI, booking pages, room pages), whose routes src/app.ts declares up front
- * (src/http/lazy_routes.ts), and the OpenAPI document's FHIR and contract parts.
+ * pages (doctor UI, booking pages, room pages) and the API groups (auth, doctors, holds, …), whose
+ * routes src/app.ts declares up front (src/http/lazy_routes.ts), and the OpenAPI document's FHIR
+ * and contract parts.
  */
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "../_harness/ports.ts";
@@ -23,12 +24,12 @@ interface Info {
   redirects: Record<string, string>;
 }
 
-/** The specifiers reachable from the roots through static imports only. */
-function staticGraph(info: Info): Set<string> {
+/** The specifiers reachable from `roots` (default: the graph's) through static imports only. */
+function staticGraph(info: Info, roots = info.roots): Set<string> {
   const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
   const resolve = (s: string) => info.redirects[s] ?? s;
   const seen = new Set<string>();
-  const todo = info.roots.map(resolve);
+  const todo = roots.map(resolve);
   while (todo.length > 0) {
     const specifier = todo.pop()!;
     if (seen.has(specifier)) continue;
@@ -51,12 +52,16 @@ const info = JSON.parse(new TextDecoder().decode(out.stdout)) as Info;
 const loaded = [...staticGraph(info)];
 
 Deno.test("src/main.ts loads the recommender's model and lexicon only on demand", () => {
+  // Nor does the recommendations group, which loads right after the server listens.
+  const group = info.modules.find((m) => m.specifier.endsWith("/routes/recommendations.ts"));
+  assert.ok(group, "routes/recommendations.ts is in the graph");
+  const withGroup = [...loaded, ...staticGraph(info, [group.specifier])];
   for (const heavy of ["model.json", "symptom_scorer.ts", "lexicon_regional.ts", "triage.ts"]) {
-    const found = loaded.filter((s) => s.endsWith(`/src/recommend/${heavy}`));
+    const found = withGroup.filter((s) => s.endsWith(`/src/recommend/${heavy}`));
     assert.deepEqual(found, [], `${heavy} is imported statically`);
   }
   // The lazy loader itself is in the graph, so the check above looks at the right tree.
-  assert.ok(loaded.some((s) => s.endsWith("/src/recommend/lazy_recommendation_service.ts")));
+  assert.ok(withGroup.some((s) => s.endsWith("/src/recommend/lazy_recommendation_service.ts")));
 });
 
 Deno.test("src/main.ts loads MongoDB, Twilio, Upstash and OpenTelemetry only when configured", () => {
@@ -96,4 +101,27 @@ Deno.test("src/main.ts loads the OpenAPI document's own parts on the first /open
   }
   // The FHIR routes they describe are loaded, so the check above looks at the right tree.
   assert.ok(loaded.some((s) => s.endsWith("/routes/fhir.ts")));
+});
+
+Deno.test("src/main.ts loads the API groups' route modules after it can answer", () => {
+  const groups = [
+    "auth.ts",
+    "doctors.ts",
+    "holds.ts",
+    "appointments.ts",
+    "event_features.ts",
+    "me.ts",
+    "twilio_status.ts",
+    "rooms.ts",
+    "courses.ts",
+    "recommendations.ts",
+  ];
+  for (const group of groups) {
+    const found = loaded.filter((s) => s.endsWith(`/routes/${group}`));
+    assert.deepEqual(found, [], `routes/${group} is imported statically`);
+  }
+  // Their route tables and the routes that answer health checks are loaded, so the check above
+  // looks at the right tree.
+  assert.ok(loaded.some((s) => s.endsWith("/routes/api_route_tables.ts")));
+  assert.ok(loaded.some((s) => s.endsWith("/routes/system.ts")));
 });
