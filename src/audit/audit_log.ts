@@ -48,17 +48,28 @@ export interface AuditQuery {
 }
 
 export interface AuditLog {
-  append(input: AuditRecordInput): Promise<AuditEntry>;
+  /**
+   * Appends one entry; `alongside` (a few mutations, no check) goes into the commit that stores
+   * it, e.g. the done mark of the event that asked for it.
+   */
+  append(
+    input: AuditRecordInput,
+    alongside?: (op: Deno.AtomicOperation) => Deno.AtomicOperation,
+  ): Promise<AuditEntry>;
   /** Newest first; `cursor` from a previous page. */
   list(query: AuditQuery, limit: number, cursor?: string): Promise<Page<AuditEntry>>;
 }
 
 const MAX_APPEND_TRIES = 100;
-/** Entries chained and committed together: 5 mutations each and ONE check (the head) per batch. */
+/**
+ * Entries chained and committed together: 5 mutations each (7 with an event's done mark alongside)
+ * and ONE check (the head) per batch.
+ */
 const MAX_BATCH = 20;
 
 interface Waiting {
   input: AuditRecordInput;
+  alongside?: (op: Deno.AtomicOperation) => Deno.AtomicOperation;
   resolve: (entry: AuditEntry) => void;
   reject: (err: unknown) => void;
 }
@@ -151,12 +162,16 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
   // commit fails and the head is read.
   let lastHead: Deno.KvEntryMaybe<AuditHead> | undefined;
 
-  async function appendBatch(inputs: AuditRecordInput[]): Promise<AuditEntry[]> {
+  async function appendBatch(batch: Waiting[]): Promise<AuditEntry[]> {
+    const inputs = batch.map((w) => w.input);
     for (let attempt = 0; attempt < MAX_APPEND_TRIES; attempt++) {
       const head = lastHead ?? await withKvRetry(() => kv.get<AuditHead>(auditHeadKey));
       lastHead = undefined;
       const staged = await stageAuditEntries(head, inputs, keys, now);
-      const res = await group.commit((op) => staged.addTo(op));
+      const res = await group.commit((op) => {
+        for (const w of batch) w.alongside?.(op);
+        return staged.addTo(op);
+      });
       if (res.ok) {
         lastHead = { key: auditHeadKey, value: staged.head, versionstamp: res.versionstamp };
         return staged.entries;
@@ -174,7 +189,7 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
       while (waiting.length > 0) {
         const batch = waiting.splice(0, MAX_BATCH);
         try {
-          const entries = await appendBatch(batch.map((w) => w.input));
+          const entries = await appendBatch(batch);
           batch.forEach((w, i) => w.resolve(entries[i]));
         } catch (err) {
           for (const w of batch) w.reject(err);
@@ -186,9 +201,9 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
   }
 
   return {
-    append(input) {
+    append(input, alongside) {
       return new Promise<AuditEntry>((resolve, reject) => {
-        waiting.push({ input, resolve, reject });
+        waiting.push({ input, alongside, resolve, reject });
         void drain();
       });
     },

@@ -20,7 +20,7 @@ import { type GroupCommit, groupCommitOf } from "../stores/kv/group_commit.ts";
 import { commit, getManyChunked, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { eventDlqKey, eventHandledKey } from "../stores/kv/keys.ts";
 import { newDeadLetter } from "./dead_letters.ts";
-import type { EventEnvelope, EventHandler } from "./event_types.ts";
+import { type EventEnvelope, type EventHandler, MARKED_DONE } from "./event_types.ts";
 import { addToOutbox, dueKeyOf } from "./outbox.ts";
 
 export type DeliveryOutcome = "done" | "duplicate" | "deferred" | "busy" | "retry" | "dead";
@@ -31,6 +31,7 @@ interface HandledRecord {
 }
 
 const HANDLED_TTL_MS = 30 * 24 * 3_600_000;
+const DONE: HandledRecord = { state: "done", leaseUntilMs: 0 };
 /** How long one delivery may run before another instance takes it over as crashed (default). */
 export const LEASE_MS = 60_000;
 const MAX_BACKOFF_MS = 3_600_000;
@@ -159,8 +160,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     nowMs: number,
   ): Promise<DeliveryOutcome> {
     const { event } = envelope;
+    const markDone = (op: Deno.AtomicOperation) =>
+      op.set(key, DONE, { expireIn: HANDLED_TTL_MS }).delete(dueKeyOf(envelope));
+    let answer: void | typeof MARKED_DONE;
     try {
-      await handler.handle(event, { now: nowMs, attempt: envelope.attempt, maxAttempts });
+      answer = await handler.handle(event, {
+        now: nowMs,
+        attempt: envelope.attempt,
+        maxAttempts,
+        markDone,
+      });
     } catch (err) {
       const next = envelope.attempt + 1;
       const fields = {
@@ -182,13 +191,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return "retry";
     }
     // Blind: the lease is ours, and a second done mark (a lease taken over) writes the same.
-    await group.write(
-      (op) =>
-        op.set(key, { state: "done", leaseUntilMs: 0 } satisfies HandledRecord, {
-          expireIn: HANDLED_TTL_MS,
-        }).delete(dueKeyOf(envelope)),
-      2,
-    );
+    if (answer !== MARKED_DONE) await group.write(markDone, 2);
     return "done";
   }
 

@@ -88,13 +88,23 @@ export interface HandlerContext {
   now: number;
   attempt: number;
   maxAttempts: number;
+  /**
+   * Adds this delivery's done mark (and the removal of its outbox entry) to `op`. A handler whose
+   * effect is one KV commit of its own puts the mark there and answers `MARKED_DONE` once that
+   * commit has landed: effect and mark land together, so a crash between them cannot run it
+   * twice, and no commit of the mark follows.
+   */
+  markDone(op: Deno.AtomicOperation): Deno.AtomicOperation;
 }
+
+/** What a handler answers when its own commit carried `HandlerContext.markDone`. */
+export const MARKED_DONE = "marked_done";
 
 /** A subscriber: acts on some event types; throwing asks for a retry with backoff. */
 export interface EventHandler {
   name: string;
   events: readonly EventType[];
-  handle(event: VaidyaEvent, ctx: HandlerContext): Promise<void>;
+  handle(event: VaidyaEvent, ctx: HandlerContext): Promise<void | typeof MARKED_DONE>;
 }
 
 /** An event a state change causes, due now or at `atMs` (reminders, hold expiry checks). */

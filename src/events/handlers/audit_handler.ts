@@ -6,15 +6,16 @@
  */
 import type { AuditAction } from "../../audit/audit_chain.ts";
 import type { AuditLog } from "../../audit/audit_log.ts";
-import { type EventHandler, SUBSCRIPTIONS } from "../event_types.ts";
+import { type EventHandler, MARKED_DONE, SUBSCRIPTIONS } from "../event_types.ts";
 
 export function auditHandler(audit: AuditLog): EventHandler {
   return {
     name: "audit.append",
     events: SUBSCRIPTIONS["audit.append"],
-    async handle(event) {
+    async handle(event, ctx) {
       const d = event.data;
       if (!d.action || !d.actorId || !d.actorRole) return;
+      // The entry and this delivery's done mark land in one commit: never appended twice.
       await audit.append({
         actorId: d.actorId,
         actorRole: d.actorRole,
@@ -22,7 +23,8 @@ export function auditHandler(audit: AuditLog): EventHandler {
         appointmentId: d.appointmentId ?? null,
         patientId: d.patientId ?? null,
         doctorId: d.doctorId ?? null,
-      });
+      }, ctx.markDone);
+      return MARKED_DONE;
     },
   };
 }

@@ -5,6 +5,12 @@ import { verifyAuditChain } from "../../../src/audit/audit_verify.ts";
 import { auditKey } from "../../../src/stores/kv/keys.ts";
 import { createAuditKeyring } from "../../../src/audit/audit_keys.ts";
 import { bytesToBase64Url } from "../../../src/crypto/encoding.ts";
+import { createDispatcher } from "../../../src/events/dispatcher.ts";
+import { ENVELOPE_KIND, type EventEnvelope } from "../../../src/events/event_types.ts";
+import { auditHandler } from "../../../src/events/handlers/audit_handler.ts";
+import { listDue, writeToOutbox } from "../../../src/events/outbox.ts";
+import { createLogger } from "../../../src/observability/logger.ts";
+import { countingKv } from "../../_harness/counting_kv.ts";
 
 const newKey = (id: string) => ({
   id,
@@ -131,4 +137,44 @@ Deno.test("audit: list filters by appointment, actor and time, newest first, wit
   const windowed = await log.list({ fromMs: first.atMs + 1000, toMs: first.atMs + 3000 }, 10);
   assert.deepEqual(windowed.items.map((e) => e.seq), [3, 2]);
   kv.close();
+});
+
+Deno.test("audit: the handler's entry and its event's done mark land in one commit, so a delivery appends it once", async () => {
+  const store = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(store);
+  let t = Date.UTC(2026, 0, 1);
+  const log = createKvAuditLog(kv, () => t += 1000, KEYS);
+  const dispatcher = createDispatcher({
+    kv,
+    handlers: [auditHandler(log)],
+    now: () => t,
+    log: createLogger({ level: "error", write: () => {} }),
+    retryBaseMs: 100,
+    maxAttempts: 3,
+  });
+  const envelope: EventEnvelope = {
+    kind: ENVELOPE_KIND,
+    handler: "audit.append",
+    event: {
+      id: "evt-audit-1",
+      type: "audit.entry",
+      occurredAtMs: t,
+      data: { action: "appointment.book", actorId: "pat_1", actorRole: "patient" },
+    },
+    attempt: 0,
+    notBeforeMs: t,
+  };
+  await writeToOutbox(kv, [envelope]);
+  const before = commits.length;
+  assert.equal(await dispatcher.deliver(envelope), "done");
+  // The lease's claim, then one commit with the entry, the head, the done mark and the removal.
+  const made = commits.slice(before);
+  assert.equal(made.length, 2, JSON.stringify(made));
+  for (const prefix of ["audit", "audit_head", "event_handled", "event_due"]) {
+    assert.ok(made[1].prefixes.includes(prefix), `${prefix} in ${made[1].prefixes}`);
+  }
+  assert.deepEqual(await listDue(kv, t, 10), []);
+  assert.equal(await dispatcher.deliver(envelope), "duplicate");
+  assert.deepEqual(await verifyAuditChain(kv, KEYS), { ok: true, checked: 1, broken: null });
+  store.close();
 });
