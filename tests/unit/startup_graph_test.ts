@@ -11,7 +11,9 @@ import assert from "node:assert/strict";
 import { REPO_ROOT } from "../_harness/ports.ts";
 
 interface Dependency {
+  specifier: string;
   code?: { specifier: string };
+  type?: { specifier: string };
   isDynamic?: boolean;
 }
 interface InfoModule {
@@ -124,4 +126,26 @@ Deno.test("src/main.ts loads the API groups' route modules after it can answer",
   // looks at the right tree.
   assert.ok(loaded.some((s) => s.endsWith("/routes/api_route_tables.ts")));
   assert.ok(loaded.some((s) => s.endsWith("/routes/system.ts")));
+});
+
+Deno.test("src/app.ts names its on-demand modules by type only, so start-up does not build their graph", () => {
+  // A string literal in `import()` would put the module's graph (the pages' views, the groups'
+  // schemas, the recommender behind them) into the one Deno reads and transpiles before start-up.
+  const app = info.modules.find((m) => m.specifier.endsWith("/src/app.ts"));
+  const deps = app?.dependencies ?? [];
+  assert.ok(deps.length > 0, "src/app.ts is in the graph");
+  const onDemand = [
+    "routes/auth.ts",
+    "routes/doctors.ts",
+    "routes/recommendations.ts",
+    "routes/doctor_ui.ts",
+    "routes/book.ts",
+    "routes/room_pages.tsx",
+    "routes/api_document.ts",
+  ];
+  for (const module of onDemand) {
+    const dep: Dependency | undefined = deps.find((d) => d.specifier === `../${module}`);
+    assert.ok(dep?.type, `src/app.ts does not name ${module}`);
+    assert.equal(dep.code, undefined, `src/app.ts imports ${module} by a literal specifier`);
+  }
 });
