@@ -2,6 +2,8 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { TypedResponse } from "hono";
 import type { AppDeps } from "../src/app_deps.ts";
+import type { SlotListing } from "../src/booking/booking_service.ts";
+import type { SecurityHeaders } from "../src/http/security_headers.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { idempotencyFor } from "../src/http/idempotency.ts";
 import {
@@ -19,8 +21,13 @@ import { bearer, jsonBody, jsonResponse, linkTo, problems, router } from "./_ope
 
 const JSON_CONTENT = { "Content-Type": "application/json" };
 
-export function doctorRoutes(deps: AppDeps) {
+export function doctorRoutes(deps: AppDeps, security: Pick<SecurityHeaders, "copy">) {
   const app = router();
+  /**
+   * Each reused listing's answer, kept while the listing is (calendar_view.ts memoises it per
+   * calendar version) and sent as a copy with the security headers already set.
+   */
+  const listingResponses = new WeakMap<SlotListing, Response>();
   const auth = authenticate(deps.tokens);
   const idem = idempotencyFor(deps);
 
@@ -162,9 +169,14 @@ export function doctorRoutes(deps: AppDeps) {
     async (c) => {
       const { from, to } = c.req.valid("query");
       const listing = await deps.booking.listSlots(c.req.valid("param").id, from, to);
-      // The same bytes and header as c.json(body, 200). (A string, not bytes: a byte body is
-      // copied per response, a string is encoded straight into it.)
-      return c.body(listing.json, 200, JSON_CONTENT) as unknown as TypedResponse<
+      let template = listingResponses.get(listing);
+      if (!template) {
+        // The same bytes and header as c.json(body, 200). (A string, not bytes: a byte body is
+        // copied per response, a string is encoded straight into it.)
+        template = new Response(listing.json, { status: 200, headers: JSON_CONTENT });
+        listingResponses.set(listing, template);
+      }
+      return security.copy(template) as unknown as TypedResponse<
         z.infer<typeof SlotsResponse>,
         200,
         "json"

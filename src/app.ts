@@ -121,7 +121,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     });
   });
 
-  const applySecurityHeaders = securityHeaders({
+  const security = securityHeaders({
     contentSecurityPolicy: [
       "default-src 'self'",
       // /docs is Swagger UI served from this origin (routes/docs_explorer.ts): no CDN is allowed.
@@ -135,7 +135,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       : false,
   });
   // One step for the request id, trace, access log, latency metric and security headers.
-  app.use("*", requestContext(deps.log, deps.metrics, clientIp, applySecurityHeaders));
+  app.use("*", requestContext(deps.log, deps.metrics, clientIp, security));
   if (config.CORS_ORIGINS.length > 0) {
     app.use(
       "/v1/*",
@@ -165,7 +165,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     documented.push(lazyRoutes(app, table, load));
   const groups = API_GROUP_MODULES;
   group(AUTH_ROUTES, async () => (await groups.auth()).authRoutes(deps));
-  group(DOCTOR_ROUTES, async () => (await groups.doctors()).doctorRoutes(deps));
+  group(DOCTOR_ROUTES, async () => (await groups.doctors()).doctorRoutes(deps, security));
   group(HOLD_ROUTES, async () => (await groups.holds()).holdRoutes(deps));
   group(APPOINTMENT_ROUTES, async () => (await groups.appointments()).appointmentRoutes(deps));
   // Without events the group adds no route.

@@ -16,7 +16,7 @@ import { runWithRequestContext } from "../observability/logger.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { AppEnv } from "./app_env.ts";
 import { bytesToHex } from "../crypto/encoding.ts";
-import type { ApplySecurityHeaders } from "./security_headers.ts";
+import type { SecurityHeaders } from "./security_headers.ts";
 
 /**
  * The OpenTelemetry API, loaded only when a global OpenTelemetry is registered, as Deno does at
@@ -56,7 +56,7 @@ export function requestContext(
   log: Logger,
   metrics: AppMetrics,
   clientIp: (req: Request, env: unknown) => string,
-  applySecurityHeaders: ApplySecurityHeaders,
+  securityHeaders: Pick<SecurityHeaders, "apply">,
 ): MiddlewareHandler<AppEnv> {
   /** The latency histogram's series per method, route and status, kept: none is keyed per request. */
   const latency = new Map<string, Map<string, Map<number, (seconds: number) => void>>>();
@@ -86,7 +86,7 @@ export function requestContext(
     started: number,
   ) {
     await next();
-    applySecurityHeaders(c.res.headers);
+    securityHeaders.apply(c.res);
     c.res.headers.set("X-Request-Id", requestId);
     c.res.headers.set("traceparent", traceparent);
     const route = routePath(c, -1) || "unmatched";

@@ -2,6 +2,7 @@
  * securityHeaders() (src/http/security_headers.ts) against the Hono middleware it replaced,
  * `secureHeaders` with the options the app used: the same headers with the same values, with and
  * without Strict-Transport-Security; a header the handler set is kept; X-Powered-By is removed.
+ * Copies of a template response carry the same headers as `apply` gives, each its own.
  */
 import assert from "node:assert/strict";
 import { Hono } from "hono";
@@ -28,10 +29,10 @@ function appWith(kind: "hono" | "ours", sts: string | false, own: Record<string,
       overwrite: false,
     }));
   } else {
-    const apply = securityHeaders({ contentSecurityPolicy: CSP, strictTransportSecurity: sts });
+    const security = securityHeaders({ contentSecurityPolicy: CSP, strictTransportSecurity: sts });
     app.use(async (c, next) => {
       await next();
-      apply(c.res.headers);
+      security.apply(c.res);
     });
   }
   app.get("/", (c) => c.body("ok", 200, own));
@@ -73,4 +74,36 @@ Deno.test("securityHeaders() refuses an empty Content-Security-Policy", () => {
     () => securityHeaders({ contentSecurityPolicy: " ", strictTransportSecurity: false }),
     /contentSecurityPolicy is empty/,
   );
+});
+
+Deno.test("securityHeaders().copy() answers what apply() would, each copy with its own headers", async () => {
+  const security = securityHeaders({ contentSecurityPolicy: CSP, strictTransportSecurity: HSTS });
+  const fresh = () =>
+    new Response('{"a":1}', {
+      status: 201,
+      headers: { "Content-Type": "application/json", "X-Frame-Options": "DENY" },
+    });
+  const applied = fresh();
+  security.apply(applied);
+  const template = fresh();
+  const first = security.copy(template);
+  const second = security.copy(template);
+  for (const copy of [first, second]) {
+    assert.equal(copy.status, 201);
+    assert.deepEqual([...copy.headers], [...applied.headers]);
+    assert.equal(await copy.text(), '{"a":1}');
+  }
+  // A copy's headers are its own: a header set on one (a rate limit's, the request id) stays there.
+  const third = security.copy(template);
+  third.headers.set("X-Request-Id", "one-request-only");
+  third.headers.delete("x-frame-options");
+  const fourth = security.copy(template);
+  assert.equal(fourth.headers.get("x-request-id"), null);
+  assert.equal(fourth.headers.get("x-frame-options"), "DENY");
+  // apply() leaves a copy alone: what was removed from it after copying stays removed.
+  security.apply(third);
+  assert.equal(third.headers.get("x-frame-options"), null);
+  assert.equal(template.bodyUsed, false);
+  await third.body?.cancel();
+  await fourth.body?.cancel();
 });
