@@ -30,6 +30,7 @@ import { roomRoutes } from "../../routes/rooms.ts";
 import { courseRoutes } from "../../routes/courses.ts";
 import { recommendationRoutes } from "../../routes/recommendations.ts";
 import { createApp } from "../../src/app.ts";
+import { securityHeaders } from "../../src/http/security_headers.ts";
 import { startApp } from "../_harness/app.ts";
 
 Deno.test("each lazily mounted table lists the routes its sub-app adds, in order", async () => {
@@ -49,7 +50,19 @@ Deno.test("each lazily mounted table lists the routes its sub-app adds, in order
     ],
     // routes/api_route_tables.ts
     ["AUTH_ROUTES", api.AUTH_ROUTES, routeTableOf(authRoutes(deps))],
-    ["DOCTOR_ROUTES", api.DOCTOR_ROUTES, routeTableOf(doctorRoutes(deps))],
+    [
+      "DOCTOR_ROUTES",
+      api.DOCTOR_ROUTES,
+      routeTableOf(
+        doctorRoutes(
+          deps,
+          securityHeaders({
+            contentSecurityPolicy: "default-src 'self'",
+            strictTransportSecurity: false,
+          }),
+        ),
+      ),
+    ],
     ["HOLD_ROUTES", api.HOLD_ROUTES, routeTableOf(holdRoutes(deps))],
     ["APPOINTMENT_ROUTES", api.APPOINTMENT_ROUTES, routeTableOf(appointmentRoutes(deps))],
     ["EVENT_FEATURE_ROUTES", api.EVENT_FEATURE_ROUTES, routeTableOf(eventFeatureRoutes(deps))],
