@@ -1,7 +1,7 @@
 /** Shared pieces for declaring routes: problem responses and JSON bodies in OpenAPI terms. */
 import { OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../src/http/app_env.ts";
-import { ProblemSchema } from "../src/http/schemas.ts";
+import { ProblemSchema } from "../src/http/core_schemas.ts";
 import { validationHook } from "../src/http/validation.ts";
 import { validatedOncePerUrl, type ValidationResultHook } from "../src/http/url_validation.ts";
 import { isIdempotencyMiddleware } from "../src/http/idempotency.ts";

@@ -4,7 +4,7 @@ import { z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { NotFoundError } from "../src/errors.ts";
 import { errorFields } from "../src/observability/logger.ts";
-import { OutboxQuery } from "../src/http/schemas.ts";
+import { OutboxQuery } from "../src/http/core_schemas.ts";
 import { jsonResponse, problems, router } from "./_openapi.ts";
 import { docsExplorerRoutes } from "./docs_explorer.ts";
 import { devSleepRoutes } from "./dev_sleep.ts";

@@ -5,26 +5,10 @@
  */
 import { z } from "@hono/zod-openapi";
 import { isValidTimeZone } from "../domain/zoned_time.ts";
-import { normalisePhone } from "../domain/phone_number.ts";
+import { Phone } from "./core_schemas.ts";
 
-/** A phone in E.164, normalised (`+9109811110001` becomes `+919811110001`). */
-export const Phone = z.string().max(20).regex(
-  /^\+[1-9]\d{7,15}$/,
-  "must be E.164, like +919812345678",
-)
-  .transform((v, ctx) => {
-    const phone = normalisePhone(v);
-    if (phone) return phone;
-    ctx.addIssue({ code: "custom", message: "is not a possible phone number" });
-    return z.NEVER;
-  })
-  // The transform hides the input's checks from the document: state them for clients.
-  .openapi({
-    example: "+919812345678",
-    type: "string",
-    maxLength: 20,
-    pattern: "^\\+[1-9]\\d{7,15}$",
-  });
+export { OutboxQuery, Phone, ProblemSchema } from "./core_schemas.ts";
+
 /** A phone as typed into a login form: spaces and dashes allowed, then checked as `Phone`. */
 export const TypedPhone = z.string().transform((s) => s.replace(/[\s-]/g, "")).pipe(Phone);
 /** An id in a path or body: letters, digits, `_` and `-`, at most 64. */
@@ -93,16 +77,6 @@ export const orderedRange: [
   (q) => !q.from || !q.to || rangeMs(q.from) <= rangeMs(q.to),
   { path: ["from"], message: "must not be after `to`" },
 ];
-
-export const ProblemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  code: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  requestId: z.string().optional(),
-}).openapi("Problem");
 
 // Auth
 export const OtpRequest = z.object({ phone: Phone }).openapi("OtpRequest");
@@ -321,6 +295,3 @@ const AppointmentPatchFields = z.object({
 export const AppointmentPatch = AppointmentPatchFields
   .refine((p) => p.status !== undefined || p.notes !== undefined, "status or notes is required")
   .openapi("AppointmentPatch", oneFieldRequired(AppointmentPatchFields.shape));
-
-/** `to` is required: a listing of every phone's codes would hand any code to anyone. */
-export const OutboxQuery = z.object({ to: Phone });

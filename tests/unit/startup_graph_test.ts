@@ -122,6 +122,10 @@ Deno.test("src/main.ts loads the API groups' route modules after it can answer",
     const found = loaded.filter((s) => s.endsWith(`/routes/${group}`));
     assert.deepEqual(found, [], `routes/${group} is imported statically`);
   }
+  // Nor the contract's schemas they use: the start-up routes need only src/http/core_schemas.ts.
+  const schemas = loaded.filter((s) => s.endsWith("/src/http/schemas.ts"));
+  assert.deepEqual(schemas, [], "src/http/schemas.ts is imported statically");
+  assert.ok(loaded.some((s) => s.endsWith("/src/http/core_schemas.ts")));
   // Their route tables and the routes that answer health checks are loaded, so the check above
   // looks at the right tree.
   assert.ok(loaded.some((s) => s.endsWith("/routes/api_route_tables.ts")));
