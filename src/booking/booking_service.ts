@@ -115,9 +115,52 @@ export function createBookingService(deps: BookingDeps) {
    * right after its listing re-reads one version instead of the doctor and their bookings.
    */
   async function calendarOr404(id: string): Promise<DoctorCalendar> {
-    const calendar = await deps.calendarView.read(id);
+    return found(await deps.calendarView.read(id), id);
+  }
+
+  function found(calendar: DoctorCalendar | null, id: string): DoctorCalendar {
     if (!calendar) throw new NotFoundError(`Doctor ${id} does not exist`);
     return calendar;
+  }
+
+  /** The listing of [fromDate, toDate] computed afresh, and until when it may be reused. */
+  async function computeListing(
+    calendar: DoctorCalendar,
+    fromDate: string,
+    toDate: string,
+    nowMs: number,
+  ): Promise<{ value: SlotListing; validUntilMs: number }> {
+    const { doctor } = calendar;
+    const fromMs = zonedWallTimeToEpochMs(addDays(fromDate, -1), "00:00", doctor.timezone);
+    const toMs = zonedWallTimeToEpochMs(addDays(toDate, 2), "00:00", doctor.timezone);
+    const busy = await calendar.busy(fromMs, toMs, nowMs);
+    const slots = generateSlots({
+      schedule: doctor.schedule,
+      timeZone: doctor.timezone,
+      fromDate,
+      toDate,
+      nowMs,
+      busy,
+    });
+    // What time alone changes: the first slot falls inside the minimum notice, a hold lapses,
+    // a slot enters the horizon. The last cannot happen while the listed days (with the day
+    // of slack above) end before the horizon, which only moves later.
+    const horizonMs = nowMs + doctor.schedule.horizonDays * DAY_MS;
+    let validUntilMs = nowMs +
+      (toMs <= horizonMs ? LISTING_REUSE_MS : LISTING_REUSE_AT_HORIZON_MS);
+    if (slots.length > 0) {
+      const noticeMs = Math.max(0, doctor.schedule.minNoticeMinutes) * 60_000;
+      validUntilMs = Math.min(validUntilMs, slots[0].startMs - noticeMs);
+    }
+    for (const b of busy) {
+      if (b.expiresAtMs !== undefined) validUntilMs = Math.min(validUntilMs, b.expiresAtMs);
+    }
+    const body = {
+      doctorId: doctor.id,
+      timezone: doctor.timezone,
+      slots: slots.map((s: Slot) => ({ start: s.start, end: s.end })),
+    };
+    return { validUntilMs, value: new SlotListing(JSON.stringify(body)) };
   }
 
   /** The appointment if `user` may see it; foreign ids are 404 so ids cannot be probed. */
@@ -154,9 +197,10 @@ export function createBookingService(deps: BookingDeps) {
   }
 
   return {
-    async listSlots(doctorId: string, fromDate: string, toDate: string) {
-      const calendar = await calendarOr404(doctorId);
-      const { doctor } = calendar;
+    async listSlots(doctorId: string, fromDate: string, toDate: string): Promise<SlotListing> {
+      // One frame and no closure while the listing is reused (most listings): the 404 and the
+      // computation are functions of their own.
+      const calendar = found(await deps.calendarView.read(doctorId), doctorId);
       const span = daysBetween(fromDate, toDate);
       if (span < 0) throw new ValidationError("`from` must not be after `to`");
       if (span + 1 > config.MAX_SLOT_RANGE_DAYS) {
@@ -165,38 +209,9 @@ export function createBookingService(deps: BookingDeps) {
         );
       }
       const nowMs = now();
-      return await calendar.memo(`${fromDate}/${toDate}`, nowMs, async () => {
-        const fromMs = zonedWallTimeToEpochMs(addDays(fromDate, -1), "00:00", doctor.timezone);
-        const toMs = zonedWallTimeToEpochMs(addDays(toDate, 2), "00:00", doctor.timezone);
-        const busy = await calendar.busy(fromMs, toMs, nowMs);
-        const slots = generateSlots({
-          schedule: doctor.schedule,
-          timeZone: doctor.timezone,
-          fromDate,
-          toDate,
-          nowMs,
-          busy,
-        });
-        // What time alone changes: the first slot falls inside the minimum notice, a hold lapses,
-        // a slot enters the horizon. The last cannot happen while the listed days (with the day
-        // of slack above) end before the horizon, which only moves later.
-        const horizonMs = nowMs + doctor.schedule.horizonDays * DAY_MS;
-        let validUntilMs = nowMs +
-          (toMs <= horizonMs ? LISTING_REUSE_MS : LISTING_REUSE_AT_HORIZON_MS);
-        if (slots.length > 0) {
-          const noticeMs = Math.max(0, doctor.schedule.minNoticeMinutes) * 60_000;
-          validUntilMs = Math.min(validUntilMs, slots[0].startMs - noticeMs);
-        }
-        for (const b of busy) {
-          if (b.expiresAtMs !== undefined) validUntilMs = Math.min(validUntilMs, b.expiresAtMs);
-        }
-        const body = {
-          doctorId: doctor.id,
-          timezone: doctor.timezone,
-          slots: slots.map((s: Slot) => ({ start: s.start, end: s.end })),
-        };
-        return { validUntilMs, value: new SlotListing(JSON.stringify(body)) };
-      });
+      const key = `${fromDate}/${toDate}`;
+      return calendar.reused<SlotListing>(key, nowMs) ??
+        await calendar.memo(key, nowMs, () => computeListing(calendar, fromDate, toDate, nowMs));
     },
 
     async holdSlot(patientId: string, doctorId: string, startIso: string): Promise<HoldView> {

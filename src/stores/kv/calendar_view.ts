@@ -38,6 +38,7 @@ import { bookedIntervalOf } from "./appointment_store.ts";
 import { type CalendarCommit, followCalendarCommits } from "./calendar.ts";
 import { createCalendarVersions } from "./calendar_versions.ts";
 import { heldIntervalOf } from "./hold_store.ts";
+import { RecentMap } from "./recent_map.ts";
 import { apptByDoctorPrefix, doctorKey, holdByDoctorPrefix } from "./keys.ts";
 
 /** A doctor and their busy time as of a store read that began after `read()` was called. */
@@ -55,6 +56,11 @@ export interface DoctorCalendar {
     nowMs: number,
     compute: () => Promise<{ value: T; validUntilMs: number }>,
   ): Promise<T>;
+  /**
+   * What `memo` would answer at `nowMs` without computing, if that is a value already settled;
+   * otherwise undefined (call `memo`). Spares a reused listing a closure and a frame.
+   */
+  reused<T>(key: string, nowMs: number): T | undefined;
 }
 
 /** Busy time; a hold's interval carries its expiry. */
@@ -80,7 +86,14 @@ interface Entry {
   /** What `read` hands out for this version, built once (not per listing). */
   calendar?: DoctorCalendar;
   loaded?: Loaded;
-  memos: Map<string, { value: Promise<unknown>; validUntilMs: number }>;
+  memos: Map<string, Memo>;
+}
+
+interface Memo {
+  value: Promise<unknown>;
+  validUntilMs: number;
+  /** The value once `value` has settled with it. */
+  settled?: { value: unknown };
 }
 
 /** Memoised values per doctor (e.g. listings of different day ranges). */
@@ -89,7 +102,7 @@ const MAX_MEMOS = 16;
 const DAY_MS = 86_400_000;
 
 export interface CalendarViewOptions {
-  /** Doctors kept in memory; the least recently listed go first. Default 10,000. */
+  /** Doctors kept in memory; those not listed lately go first (recent_map.ts). Default 10,000. */
   maxDoctors?: number;
   /** A load covers at least this many days from now, so most listings reuse it. Default 16. */
   aheadDays?: number;
@@ -121,19 +134,18 @@ export function createKvCalendarView(
 ): CalendarView {
   const maxDoctors = options.maxDoctors ?? 10_000;
   const aheadMs = (options.aheadDays ?? 16) * DAY_MS;
-  const entries = new Map<string, Entry>();
+  const entries = new RecentMap<string, Entry>(maxDoctors);
   const versions = createCalendarVersions(kv, {
     maxDoctors,
     minRoundGapMs: options.minRoundGapMs,
   });
 
   function entryFor(doctorId: string, version: string): Entry {
-    let entry = entries.get(doctorId);
-    if (entry) entries.delete(doctorId); // re-inserted below: Map order is recency order
-    if (!entry || entry.version !== version) entry = { version, memos: new Map() };
-    entries.set(doctorId, entry);
-    if (entries.size > maxDoctors) entries.delete(entries.keys().next().value!);
-    return entry;
+    const entry = entries.get(doctorId);
+    if (entry && entry.version === version) return entry;
+    const fresh: Entry = { version, memos: new Map() };
+    entries.set(doctorId, fresh);
+    return fresh;
   }
 
   async function load(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
@@ -259,6 +271,10 @@ export function createKvCalendarView(
         }
         return out;
       },
+      reused<T>(key: string, nowMs: number): T | undefined {
+        const hit = entry.memos.get(key);
+        return hit?.settled && nowMs < hit.validUntilMs ? hit.settled.value as T : undefined;
+      },
       async memo<T>(
         key: string,
         nowMs: number,
@@ -268,13 +284,14 @@ export function createKvCalendarView(
         if (hit && nowMs < hit.validUntilMs) return await (hit.value as Promise<T>);
         const computed = compute();
         // Until it settles, concurrent listings share it; it is only valid for this instant.
-        const memo = { value: computed.then((c) => c.value), validUntilMs: nowMs + 1 };
+        const memo: Memo = { value: computed.then((c) => c.value), validUntilMs: nowMs + 1 };
         entry.memos.delete(key);
         entry.memos.set(key, memo);
         if (entry.memos.size > MAX_MEMOS) entry.memos.delete(entry.memos.keys().next().value!);
         try {
           const c = await computed;
           memo.validUntilMs = c.validUntilMs;
+          memo.settled = { value: c.value };
           return c.value;
         } catch (err) {
           if (entry.memos.get(key) === memo) entry.memos.delete(key);
