@@ -16,6 +16,7 @@
 import { setImmediate, setTimeout } from "node:timers";
 import { getManyChunked, withKvRetry } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
+import { RecentMap } from "./recent_map.ts";
 
 export interface CalendarVersions {
   /** The doctor's calendar versionstamp (null if it never changed), read after this call. */
@@ -67,12 +68,10 @@ export function createCalendarVersions(
   let pending = new Map<string, PromiseWithResolvers<string | null>>();
   let running = false;
   let lastRoundAt = -Infinity;
-  const known = new Map<string, Known>();
+  const known = new RecentMap<string, Known>(maxDoctors);
 
   function remember(doctorId: string, value: Known) {
-    known.delete(doctorId); // re-inserted: Map order is recency order
     known.set(doctorId, value);
-    if (known.size > maxDoctors) known.delete(known.keys().next().value!);
   }
 
   async function readRound(ids: string[]): Promise<Map<string, string | null>> {
