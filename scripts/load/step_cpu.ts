@@ -39,6 +39,18 @@ if (!Number.isInteger(AT_ONCE) || AT_ONCE < 1 || AT_ONCE > 9999) {
 }
 const phasesFile = flag("--phases");
 
+/** Each thread's kind, read once: its name never changes, and every read is the bench's own CPU. */
+const kinds = new Map<string, "main" | "kv" | "other">();
+function kindOf(tid: string) {
+  let kind = kinds.get(tid);
+  if (!kind) {
+    const name = Deno.readTextFileSync(`/proc/self/task/${tid}/comm`).trim();
+    kind = tid === String(Deno.pid) ? "main" : name.startsWith("sw-") ? "kv" : "other";
+    kinds.set(tid, kind);
+  }
+  return kind;
+}
+
 /**
  * CPU seconds per thread kind of this process, from schedstat's time on the CPU (nanoseconds; the
  * 10 ms ticks of /proc/<tid>/stat made a step of 50 confirms ±15%).
@@ -48,10 +60,8 @@ function threadCpu(): Map<string, number> {
   for (const t of Deno.readDirSync("/proc/self/task")) {
     try {
       const onCpuNs = Deno.readTextFileSync(`/proc/self/task/${t.name}/schedstat`).split(" ")[0];
-      const name = Deno.readTextFileSync(`/proc/self/task/${t.name}/comm`).trim();
-      const s = Number(onCpuNs) / 1e9;
-      const key = t.name === String(Deno.pid) ? "main" : name.startsWith("sw-") ? "kv" : "other";
-      out.set(key, (out.get(key) ?? 0) + s);
+      const key = kindOf(t.name);
+      out.set(key, (out.get(key) ?? 0) + Number(onCpuNs) / 1e9);
     } catch { /* thread gone */ }
   }
   return out;
@@ -144,7 +154,8 @@ try {
           call<{ id: string }>(
             "POST",
             "/v1/holds",
-            { doctorId: doctors[i], start: listed[i].slots[Math.floor(r / 7)].start },
+            // The first bookable slot: the day lists 16, and every 7th round books one of them.
+            { doctorId: doctors[i], start: listed[i].slots[0].start },
             sessions[i].accessToken,
             {
               "idempotency-key": crypto.randomUUID(),
