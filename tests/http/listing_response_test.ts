@@ -151,3 +151,34 @@ Deno.test("a bad slot query answers the same 400 problem every time it is asked"
   const body = await res.json();
   assert.deepEqual(body.errors.map((e: { path: string }) => e.path), ["id"]);
 });
+
+Deno.test("with CORS on, a reused listing carries the CORS and security headers and its body, also on HEAD", async () => {
+  const origin = "https://ui.example";
+  const { app, from, to, doctor } = await listingApp({
+    RATE_LIMIT_DISABLED: "true",
+    CORS_ORIGINS: origin,
+  });
+  await using _ = app;
+  const url = `http://vaidya.test/v1/doctors/${doctor.id}/slots?from=${from}&to=${to}`;
+  const bodies: string[] = [];
+  // The CORS middleware touches the response before the handler: Hono then wraps the handler's
+  // answer (a copy of the kept listing response) in a new one. The kept one must stay whole.
+  for (const method of ["GET", "GET", "HEAD", "GET"]) {
+    const res = await app.fetch(new Request(url, { method, headers: { Origin: origin } }));
+    assert.equal(res.status, 200, method);
+    const { traceparent: _t, "x-request-id": _id, ...headers } = headersOf(res);
+    assert.deepEqual(headers, {
+      ...SECURITY_HEADERS,
+      "access-control-allow-origin": origin,
+      "access-control-expose-headers":
+        "X-Request-Id,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset",
+      "content-type": "application/json",
+      vary: "Origin",
+    });
+    const body = await res.text();
+    if (method === "HEAD") assert.equal(body, "");
+    else bodies.push(body);
+  }
+  assert.equal(bodies.length, 3);
+  assert.ok(bodies.every((b) => b === bodies[0] && JSON.parse(b).slots.length === 7 * 16));
+});
