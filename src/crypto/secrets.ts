@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, type JWK } from "jose";
 import type { Config } from "../config/config.ts";
 import { bytesToBase64Url } from "./encoding.ts";
 import { type DataKey, generateDataKeyBase64, parseDataKeys } from "./data_cipher.ts";
-import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { commit, getManyChunked, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { secretKey } from "../stores/kv/keys.ts";
 import { type AuditKey, parseAuditKeys } from "../audit/audit_keys.ts";
 
@@ -21,15 +21,37 @@ export interface AppSecrets {
   generated: string[];
 }
 
-async function loadOrCreate<T>(kv: Deno.Kv, name: string, create: () => Promise<T>): Promise<T> {
-  const existing = await withKvRetry(() => kv.get<T>(secretKey(name)));
-  if (existing.value !== null) return existing.value;
-  const value = await create();
-  const res = await commit(() =>
-    kv.atomic().check({ key: secretKey(name), versionstamp: null }).set(secretKey(name), value)
-  );
-  if (res.ok) return value;
-  return (await withKvRetry(() => kv.get<T>(secretKey(name)))).value!;
+/** A secret generated in development and tests, kept in KV under ["secret", name]. */
+interface GeneratedSecret {
+  name: string;
+  create: () => Promise<unknown>;
+}
+
+/**
+ * The values of `wanted`, in order: read from KV, and those missing created and written in one
+ * commit (one write to the data file at a fresh start, not one per secret). Each is checked absent
+ * when written, so processes starting at once on the same KV agree on every value: a loser reads
+ * again and takes what the winner wrote.
+ */
+function loadOrCreate(kv: Deno.Kv, wanted: GeneratedSecret[]): Promise<unknown[]> {
+  const keys = wanted.map(({ name }) => secretKey(name));
+  return untilCommitted("generating the development secrets", async () => {
+    const found = await getManyChunked(kv, keys);
+    const missing = keys.flatMap((_, i) => found[i].value === null ? [i] : []);
+    if (missing.length === 0) return found.map((entry) => entry.value);
+    const created = new Map(
+      await Promise.all(missing.map(async (i) => [i, await wanted[i].create()] as const)),
+    );
+    const res = await commit(() => {
+      const op = kv.atomic();
+      for (const [i, value] of created) {
+        op.check({ key: keys[i], versionstamp: null }).set(keys[i], value);
+      }
+      return op;
+    });
+    if (!res.ok) return undefined;
+    return found.map((entry, i) => created.has(i) ? created.get(i) : entry.value);
+  });
 }
 
 export async function generateSigningJwk(kid: string): Promise<JWK> {
@@ -69,23 +91,51 @@ export async function readAuditKeys(config: Config, kv: Deno.Kv): Promise<AuditK
 const devKeyList = () => Promise.resolve([{ id: "dev1", keyBase64: generateDataKeyBase64() }]);
 
 export async function resolveSecrets(config: Config, kv: Deno.Kv): Promise<AppSecrets> {
+  // Configured secrets are parsed first (a bad one stops start-up before anything is written);
+  // the others are generated, or read back, by one loadOrCreate call.
+  const wanted: GeneratedSecret[] = [];
   const generated: string[] = [];
-  const jwtPrivateJwks = config.JWT_PRIVATE_JWKS
-    ? parsePrivateJwks(config.JWT_PRIVATE_JWKS)
-    : (generated.push("jwt"),
-      await loadOrCreate(kv, "jwt_keys", async () => [await generateSigningJwk("dev-1")]));
-  const dataKeys = config.DATA_ENCRYPTION_KEYS
-    ? parseDataKeys(config.DATA_ENCRYPTION_KEYS)
-    : (generated.push("data"), await loadOrCreate(kv, "data_keys", devKeyList));
-  const hmacSecret = config.HMAC_SECRET ??
-    (generated.push("hmac"),
-      await loadOrCreate(
-        kv,
-        "hmac",
-        () => Promise.resolve(bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)))),
-      ));
-  const auditKeys = config.AUDIT_KEY
-    ? parseAuditKeys(config.AUDIT_KEY)
-    : (generated.push("audit"), await loadOrCreate(kv, "audit_keys", devKeyList));
-  return { jwtPrivateJwks, dataKeys, hmacSecret, auditKeys, generated };
+  const secret = <T>(
+    configured: T | undefined,
+    label: string,
+    name: string,
+    create: () => Promise<T>,
+  ) => {
+    if (configured !== undefined) return () => configured;
+    generated.push(label);
+    const at = wanted.push({ name, create }) - 1;
+    return (values: unknown[]) => values[at] as T;
+  };
+  const jwt = secret(
+    config.JWT_PRIVATE_JWKS ? parsePrivateJwks(config.JWT_PRIVATE_JWKS) : undefined,
+    "jwt",
+    "jwt_keys",
+    async () => [await generateSigningJwk("dev-1")],
+  );
+  const data = secret(
+    config.DATA_ENCRYPTION_KEYS ? parseDataKeys(config.DATA_ENCRYPTION_KEYS) : undefined,
+    "data",
+    "data_keys",
+    devKeyList,
+  );
+  const hmac = secret(
+    config.HMAC_SECRET,
+    "hmac",
+    "hmac",
+    () => Promise.resolve(bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)))),
+  );
+  const audit = secret(
+    config.AUDIT_KEY ? parseAuditKeys(config.AUDIT_KEY) : undefined,
+    "audit",
+    "audit_keys",
+    devKeyList,
+  );
+  const values = wanted.length > 0 ? await loadOrCreate(kv, wanted) : [];
+  return {
+    jwtPrivateJwks: jwt(values),
+    dataKeys: data(values),
+    hmacSecret: hmac(values),
+    auditKeys: audit(values),
+    generated,
+  };
 }
