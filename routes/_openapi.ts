@@ -3,7 +3,11 @@ import { OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../src/http/app_env.ts";
 import { ProblemSchema } from "../src/http/core_schemas.ts";
 import { validationHook } from "../src/http/validation.ts";
-import { validatedOncePerUrl, type ValidationResultHook } from "../src/http/url_validation.ts";
+import {
+  type RouteHandler,
+  validatedOncePerUrl,
+  type ValidationResultHook,
+} from "../src/http/url_validation.ts";
 import { isIdempotencyMiddleware } from "../src/http/idempotency.ts";
 
 /**
@@ -30,15 +34,13 @@ export function router(): OpenAPIHono<AppEnv> {
           ...route,
           hide: true,
           request: { ...route.request, query: undefined, params: undefined },
-          middleware: [
-            ...(Array.isArray(middleware) ? middleware : middleware ? [middleware] : []),
-            validatedOncePerUrl(
-              { query, params },
-              (hook as ValidationResultHook | undefined) ?? validationHook,
-            ),
-          ],
+          middleware,
         },
-        handler,
+        validatedOncePerUrl(
+          { query, params },
+          (hook as ValidationResultHook | undefined) ?? validationHook,
+          handler as RouteHandler,
+        ) as typeof handler,
         hook,
       );
     }) as typeof declare;
