@@ -6,10 +6,7 @@
  * cluster wrk, nginx, three instances and denokv share two CPUs). Reads only; starts nothing but
  * `ps` and `cat`.
  */
-import { readProc } from "./server_process.ts";
-
-/** USER_HZ on Linux (`getconf CLK_TCK`). */
-const CLOCK_TICKS_PER_SECOND = 100;
+import { cpuSecondsOf } from "./server_process.ts";
 
 /** CPU seconds by command name (`deno`, `nginx`, `denokv`, ...), descendants of this process only. */
 export type CpuByProgram = Map<string, number>;
@@ -46,10 +43,8 @@ async function descendants(exclude: Set<number>): Promise<Map<number, string>> {
 export async function cpuByProgram(exclude: number[] = []): Promise<CpuByProgram> {
   const totals: CpuByProgram = new Map();
   for (const [pid, comm] of await descendants(new Set(exclude))) {
-    const stat = await readProc(`/proc/${pid}/stat`).catch(() => null);
-    if (!stat) continue; // exited meanwhile
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    const seconds = await cpuSecondsOf(pid).catch(() => null);
+    if (seconds === null) continue; // exited meanwhile
     totals.set(comm, (totals.get(comm) ?? 0) + seconds);
   }
   return totals;

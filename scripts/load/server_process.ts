@@ -47,8 +47,6 @@ export interface ChildServer {
 }
 
 const LOG_TAIL_CHARS = 16_000;
-/** USER_HZ on Linux (`getconf CLK_TCK`). */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
  * Reads a /proc file. Deno asks for --allow-all to read /proc directly, so without it this
@@ -62,6 +60,17 @@ export async function readProc(path: string): Promise<string> {
     if (!out.success) throw new Error(`Cannot read ${path}`);
     return new TextDecoder().decode(out.stdout);
   }
+}
+
+/** USER_HZ on Linux (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds process `pid` has used, from /proc/PID/stat (throws if it is gone). */
+export async function cpuSecondsOf(pid: number): Promise<number> {
+  // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name): utime, stime in ticks.
+  const stat = await readProc(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 export async function startChild(spec: ProcessSpec): Promise<ChildServer> {
@@ -143,10 +152,7 @@ export async function startChild(spec: ProcessSpec): Promise<ChildServer> {
     async cpuSeconds() {
       if (!child) return null;
       try {
-        // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name): utime, stime in ticks.
-        const stat = await readProc(`/proc/${child.pid}/stat`);
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+        return await cpuSecondsOf(child.pid);
       } catch {
         return null;
       }
