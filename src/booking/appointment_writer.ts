@@ -70,6 +70,20 @@ export interface WriteOptions {
   inline?: boolean;
 }
 
+/** `part` (or nothing) with `mutate`'s blind mutations added to the same commit, before its own. */
+function withMutations(
+  part: CommitPart | undefined,
+  mutate: (op: Deno.AtomicOperation) => void,
+): CommitPart {
+  return async () => {
+    const add = await part?.();
+    return (op) => {
+      mutate(op);
+      return add ? add(op) : op;
+    };
+  };
+}
+
 export function createAppointmentWriter(deps: WriterDeps) {
   const { kv, records, holds, log } = deps;
 
@@ -112,13 +126,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
   ): CommitPart | undefined {
     const dispatcher = deps.dispatcher;
     if (!dispatcher || inline.length === 0) return part;
-    return async () => {
-      const add = await part?.();
-      return (op) => {
-        dispatcher.addLeases(op, inline, nowMs);
-        return add ? add(op) : op;
-      };
-    };
+    return withMutations(part, (op) => dispatcher.addLeases(op, inline, nowMs));
   }
 
   /**
@@ -130,13 +138,9 @@ export function createAppointmentWriter(deps: WriterDeps) {
     if (!hold || Array.isArray(hold) || records.appointments.eventsInRecords) return undefined;
     const remove = holds.consumption(hold, { nowMs: deps.now(), maxAttempts: options.maxAttempts });
     const expiryChecks = envelopesOf(holdPlaced(hold, 0)).map(dueKeyOf);
-    return async () => {
-      const add = await remove();
-      return (op) => {
-        for (const key of expiryChecks) op.delete(key);
-        return add(op);
-      };
-    };
+    return withMutations(remove, (op) => {
+      for (const key of expiryChecks) op.delete(key);
+    });
   }
 
   /**
