@@ -9,6 +9,7 @@ import { checkTargets, renderMarkdown } from "./report.ts";
 import { runLoad } from "./run.ts";
 import { renderScaling, runScaling } from "./scaling.ts";
 import { readProc } from "./server_process.ts";
+import { renderStarts, runStarts } from "./starts.ts";
 
 async function machine(): Promise<Record<string, string>> {
   const mem = await readProc("/proc/meminfo").catch(() => "");
@@ -70,6 +71,20 @@ async function main(): Promise<number> {
     console.log(markdown);
     console.log(`Wrote ${options.out}/scaling.json and ${options.out}/scaling.md`);
     return scaling.ok ? 0 : 1;
+  }
+  if (options.starts !== undefined) {
+    const starts = await runStarts(options, options.starts, progressPrinter(options.quiet));
+    if (!options.quiet) console.error("");
+    const host = await machine();
+    const markdown = renderStarts(starts, host);
+    await Deno.writeTextFile(
+      `${options.out}/starts.json`,
+      JSON.stringify({ machine: host, ...starts }, null, 2) + "\n",
+    );
+    await Deno.writeTextFile(`${options.out}/starts.md`, markdown);
+    console.log(markdown);
+    console.log(`Wrote ${options.out}/starts.json and ${options.out}/starts.md`);
+    return 0;
   }
   const result = await runLoad(options, progressPrinter(options.quiet));
   if (!options.quiet) console.error("");

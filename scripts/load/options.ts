@@ -40,6 +40,8 @@ no doctor double-booked, every 201 confirm stored. Writes result.json and summar
                          wire to denokv. Writes scaling.json and scaling.md to --out
   --upstash              with --instances: limits, OTP state and caches on the Upstash bridge
                          (redis-server), limits on, and Upstash commands per booking counted
+  --starts N             first responses only: start the stack N times (at most 30), as the
+                         full run does its one start, and report each first response; no load
   --quiet                no progress output
 `;
 
@@ -66,6 +68,8 @@ export interface LoadOptions {
   instances?: number;
   /** With `instances`: run the cluster on the Upstash bridge and count its commands. */
   upstash?: boolean;
+  /** Only time this many starts of the stack (starts.ts) instead of the full run. */
+  starts?: number;
   quiet: boolean;
   /** Days (from tomorrow) the bookings spread over. */
   days: number;
@@ -133,6 +137,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
       quiet: { type: "boolean" },
       instances: { type: "string" },
       upstash: { type: "boolean" },
+      starts: { type: "string" },
     },
   });
   if (values.help) return null;
@@ -165,12 +170,19 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
       ? undefined
       : positive("instances", values.instances, 1),
     upstash: values.upstash ?? false,
+    starts: values.starts === undefined ? undefined : positive("starts", values.starts, 1),
   };
   if (o.upstash && o.instances === undefined) throw new RangeError("--upstash needs --instances");
   if (o.instances !== undefined) {
     if (o.instances > 8) throw new RangeError("--instances must be at most 8");
     if (store !== "kv" || o.kvPath || o.faults) {
       throw new RangeError("--instances runs on denokv: no --store mongo, --kv-path or --faults");
+    }
+  }
+  if (o.starts !== undefined) {
+    if (o.starts > 30) throw new RangeError("--starts must be at most 30");
+    if (o.instances !== undefined || o.faults) {
+      throw new RangeError("--starts times single-server starts: no --instances or --faults");
     }
   }
   if (o.generators > o.concurrency) {

@@ -25,3 +25,12 @@ Deno.test("parseLoadArgs() takes --settle-seconds, 0 skipping the idle memory re
   assert.throws(() => parseLoadArgs(["--settle-seconds=-1"]), RangeError);
   assert.throws(() => parseLoadArgs(["--settle-seconds", "x"]), RangeError);
 });
+
+Deno.test("parseLoadArgs() takes --starts, at most 30 and only for a single server", () => {
+  assert.equal(parseLoadArgs([])?.starts, undefined);
+  assert.equal(parseLoadArgs(["--starts", "5"])?.starts, 5);
+  assert.throws(() => parseLoadArgs(["--starts", "0"]), RangeError);
+  assert.throws(() => parseLoadArgs(["--starts", "31"]), RangeError);
+  assert.throws(() => parseLoadArgs(["--starts", "2", "--instances", "2"]), RangeError);
+  assert.throws(() => parseLoadArgs(["--starts", "2", "--faults"]), RangeError);
+});
