@@ -37,3 +37,10 @@ export function parseStartTask(line: string): StartTask {
 
 /** deno.json's `start` task. */
 export const START_TASK: StartTask = parseStartTask(denoJson.tasks.start);
+
+/**
+ * The image's warm-up (a Dockerfile RUN): the start task's command plus `--warm-up`, which loads
+ * every module and exits, so Deno's V8 code cache holds them compiled under the start task's V8
+ * flags. Arguments after `deno`.
+ */
+export const WARM_UP_ARGS: string[] = [...START_TASK.command.slice(1), "--warm-up"];

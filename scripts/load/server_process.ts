@@ -7,7 +7,7 @@
  */
 import { freePort, REPO_ROOT } from "../../tests/_harness/ports.ts";
 import { ADMIN_PHONE } from "../../tests/_harness/server.ts";
-import { START_TASK } from "../_start_task.ts";
+import { START_TASK, WARM_UP_ARGS } from "../_start_task.ts";
 
 export interface ProcessSpec {
   /** Arguments after `deno` (e.g. ["run", "-A", "src/main.ts"]). */
@@ -186,8 +186,37 @@ export interface AppServerOptions {
 
 export { ADMIN_PHONE };
 
-/** Starts the real Vaidya server with rate limits off, on a free port and the given KV file. */
-export function startAppServer(options: AppServerOptions): Promise<ChildServer> {
+/**
+ * Runs the image's warm-up step (WARM_UP_ARGS, as the Dockerfile does after `deno cache`), so the
+ * start timed next finds Deno's V8 code cache as a deployed image has it. V8 rejects a cached
+ * compilation made under other V8 flags, and Deno then compiles the module afresh and rewrites its
+ * entry (fsyncs included). This harness runs without the start task's V8 flags and has itself just
+ * loaded zod and ~40 of the server's own modules (for the store check); the previous run's Hono
+ * baseline and any `deno test` load others: without this step the timed start paid ~100 ms of CPU
+ * recompiling them (docs/BENCHMARKS.md, issue 15), which no deployed image's first start pays.
+ */
+async function warmUpCodeCache(): Promise<void> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: WARM_UP_ARGS,
+    cwd: REPO_ROOT,
+    env: { NO_COLOR: "1", ...START_TASK.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    throw new Error(`deno ${WARM_UP_ARGS.join(" ")} exited with ${out.code}:\n${text}`);
+  }
+}
+
+/**
+ * Starts the real Vaidya server with rate limits off, on a free port and the given KV file, after
+ * the image's warm-up step (warmUpCodeCache); a later `start()` of the same server (a restart)
+ * runs no warm-up.
+ */
+export async function startAppServer(options: AppServerOptions): Promise<ChildServer> {
+  await warmUpCodeCache();
   const port = freePort();
   const prof = options.cpuProfDir
     ? ["--cpu-prof", "--cpu-prof-interval=250", `--cpu-prof-dir=${options.cpuProfDir}`]

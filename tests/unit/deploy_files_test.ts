@@ -9,7 +9,7 @@ import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
 import { ConfigError, loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { START_TASK } from "../../scripts/_start_task.ts";
+import { START_TASK, WARM_UP_ARGS } from "../../scripts/_start_task.ts";
 import { execForm, parseDockerfile } from "./_dockerfile.ts";
 import { parse as parseToml, type TomlTable } from "smol-toml";
 
@@ -146,7 +146,7 @@ Deno.test({
     );
     // With a configuration that would stop a real start (exit 78), it still exits 0, silently.
     const out = await new Deno.Command(Deno.execPath(), {
-      args: [...START_TASK.command.slice(1), "--warm-up"],
+      args: WARM_UP_ARGS,
       cwd: root,
       clearEnv: true,
       env: { ...START_TASK.env, APP_ENV: "not-an-environment", PATH: Deno.env.get("PATH") ?? "" },
