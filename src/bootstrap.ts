@@ -11,6 +11,7 @@ import type { Config } from "./config/config.ts";
 import { isRemoteKv } from "./config/kv_location.ts";
 import { withKvDeadline } from "./stores/kv/kv_deadline.ts";
 import { groupCommitOf } from "./stores/kv/group_commit.ts";
+import { openCommitWitness } from "./stores/kv/commit_witness.ts";
 import { createDataCipher, type DataCipher } from "./crypto/data_cipher.ts";
 import { createKeyedHash, type KeyedHash } from "./crypto/keyed_hash.ts";
 import { type AppSecrets, resolveSecrets } from "./crypto/secrets.ts";
@@ -211,15 +212,23 @@ export async function openResources(config: Config, log: Logger): Promise<Opened
   if (core.secrets.generated.length > 0) {
     log.warn("using generated development secrets", { secrets: core.secrets.generated });
   }
+  // Opens its own read-only connection to a local KV file on first use, not here.
+  const kvWitness = openCommitWitness(config.KV_PATH);
+  const close = async () => {
+    kvWitness?.close();
+    await core.close();
+  };
   try {
     return {
       ...core,
+      kvWitness,
       upstash: await openUpstash(config),
       twilio: await openTwilio(config),
       crashPoint: crashPoints(config, log),
+      close,
     };
   } catch (err) {
-    await core.close();
+    await close();
     throw err;
   }
 }

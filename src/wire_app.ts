@@ -50,10 +50,13 @@ import { createKvCourseStore } from "./stores/kv/course_store.ts";
 import { createKvPrakritiStore } from "./recommend/prakriti_store.ts";
 import { openRoomService } from "./rooms/room_service.ts";
 import { pingKey } from "./stores/kv/keys.ts";
+import type { CommitWitness } from "./stores/kv/commit_witness.ts";
 
 /** What bootstrap.ts opened: every connection the app uses, and nothing built on top of them. */
 export interface Resources {
   kv: Deno.Kv;
+  /** Whether anything committed to the KV, read without a KV read (a local file only). */
+  kvWitness?: CommitWitness;
   secrets: AppSecrets;
   records: RecordStores;
   /** Upstash Redis (rate limits, OTP state, cache); absent: all of it in KV. */
@@ -134,6 +137,7 @@ export async function wireApp(
   }, {
     follow: config.MONGODB_URI ? "records-outside-kv" : "kv-records",
     minRoundGapMs: isRemoteKv(config.KV_PATH) ? REMOTE_MIN_ROUND_GAP_MS : MIN_ROUND_GAP_MS,
+    witness: resources.kvWitness,
   });
   const events = createEventRuntime({
     kv,

@@ -2,6 +2,8 @@
  * Shared reads of calendar versions on a real in-memory KV, writes going through the real
  * `commitOnCalendar`: a read never answers from a store read that began before it was asked, the
  * calendar epoch spares re-reading doctors nothing touched, and concurrent reads share `getMany`s.
+ * On a KV file with its commit witness, rounds skip the epoch's read while nothing commits, and
+ * still see a write through another connection (as another process's) once it has answered.
  */
 import assert from "node:assert/strict";
 import { bumpCalendar } from "../../src/stores/kv/calendar.ts";
@@ -11,6 +13,7 @@ import {
   REMOTE_MIN_ROUND_GAP_MS,
 } from "../../src/stores/kv/calendar_versions.ts";
 import { calendarKey } from "../../src/stores/kv/keys.ts";
+import { type CommitWitness, openCommitWitness } from "../../src/stores/kv/commit_witness.ts";
 
 /** A KV whose reads take their snapshot at once but answer only when `release()` is called. */
 function slowReadKv(kv: Deno.Kv) {
@@ -128,4 +131,85 @@ Deno.test("createCalendarVersions() reads concurrent callers' doctors together, 
   assert.deepEqual(got, await Promise.all([...ids, ...ids].map((id) => stamp(kv, id))));
   // 25 doctors, 9 per getMany beside the epoch: 3 reads of at most 10 keys.
   assert.deepEqual(slow.reads, { get: 0, getMany: 3, keys: 28 });
+});
+
+/** A KV file, a second handle on it (its own SQLite connection, as another process has) and the
+ * file's commit witness, loaded. */
+async function kvFile() {
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-versions-" });
+  const path = `${dir}/kv.sqlite`;
+  const kv = await Deno.openKv(path);
+  const other = await Deno.openKv(path);
+  await kv.set(["created"], true);
+  const witness: CommitWitness = openCommitWitness(path)!;
+  for (let i = 0; witness.mark() === undefined; i++) {
+    if (i === 200) throw new Error("the witness never gave a mark");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return {
+    kv,
+    other,
+    witness,
+    async [Symbol.asyncDispose]() {
+      witness.close();
+      other.close();
+      kv.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("with a file's commit witness, createCalendarVersions() skips the epoch's read while nothing commits, and sees another connection's write once answered", async () => {
+  await using file = await kvFile();
+  const slow = slowReadKv(file.kv);
+  const versions = createCalendarVersions(slow.kv, { witness: file.witness });
+  for (const d of ["d1", "d2"]) await bump(file.kv, d);
+  await Promise.all([versions.read("d1"), versions.read("d2")]);
+  await versions.read("d1"); // the first round under a mark that then holds
+
+  const first = { ...slow.reads };
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(
+      await Promise.all([versions.read("d1"), versions.read("d2")]),
+      [await stamp(file.kv, "d1"), await stamp(file.kv, "d2")],
+    );
+  }
+  assert.deepEqual(slow.reads, first, "a round read the KV though nothing had committed");
+
+  // A write through the other connection: the next read sees it.
+  await bump(file.other, "d1");
+  assert.deepEqual(
+    await Promise.all([versions.read("d1"), versions.read("d2")]),
+    [await stamp(file.kv, "d1"), await stamp(file.kv, "d2")],
+  );
+  // A commit that moves no calendar: one read of the epoch, the same versions.
+  const before = { ...slow.reads };
+  await file.other.set(["unrelated"], 1);
+  assert.equal(await versions.read("d2"), await stamp(file.kv, "d2"));
+  assert.deepEqual(
+    { get: slow.reads.get - before.get, getMany: slow.reads.getMany - before.getMany },
+    { get: 1, getMany: 0 },
+  );
+});
+
+Deno.test("with a file's commit witness, a write answering while a round reads is seen by a read asked after it", async () => {
+  await using file = await kvFile();
+  const slow = slowReadKv(file.kv);
+  const versions = createCalendarVersions(slow.kv, { witness: file.witness });
+  await bump(file.kv, "d1");
+  const before = await stamp(file.kv, "d1");
+  assert.equal(await versions.read("d1"), before);
+
+  // A commit that moves no calendar, so the next round reads the epoch (and finds d1 unchanged).
+  await file.kv.set(["unrelated"], 1);
+  slow.hold();
+  const early = versions.read("d1");
+  await new Promise((r) => setTimeout(r, MIN_ROUND_GAP_MS + 5));
+  assert.equal(slow.reads.get, 1, "the round is reading the epoch");
+  await bump(file.other, "d1"); // answers while that round's read is in flight
+  const after = await stamp(file.kv, "d1");
+  const late = versions.read("d1");
+  slow.release();
+  assert.equal(await early, before);
+  assert.equal(await late, after, "a read asked after the write answered saw the old version");
 });

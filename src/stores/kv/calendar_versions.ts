@@ -11,12 +11,19 @@
  * is 10 keys), batches back to back. So a listing sees every write that had answered, on any
  * instance, before it asked — the same guarantee as a `get` of its own, at a fraction of the cost.
  *
+ * On a local KV file a round first takes the file's commit mark (commit_witness.ts), like its reads
+ * after every call it answers: if nothing at all has committed since the mark of an earlier round
+ * that then read the epoch, the epoch is still what that round read, and this round answers
+ * without reading the KV. A round takes its mark before its own reads, so a commit landing between
+ * the two changes the next mark and is never trusted away.
+ *
  * It owns no key and writes nothing.
  */
 import { setImmediate, setTimeout } from "node:timers";
 import { getManyChunked, withKvRetry } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
 import { RecentMap } from "./recent_map.ts";
+import type { CommitWitness } from "./commit_witness.ts";
 
 export interface CalendarVersions {
   /** The doctor's calendar versionstamp (null if it never changed), read after this call. */
@@ -37,10 +44,11 @@ interface Known {
 /** Doctors per `getMany` besides the epoch key (KV reads at most 10 keys at once). */
 const PER_READ = 9;
 /**
- * Least time from one round's start to the next: a local KV read costs ~80 µs of CPU, and under
- * moderate load a round per event-loop turn carried a few listings each, so reads were a third
- * of a listing's CPU (docs/BENCHMARKS.md, issue 15). Under full load a turn lasts longer than
- * this and rounds follow each other at once; a listing waits at most this much longer.
+ * Least time from the start of a round that read the KV to the next round: a local KV read costs
+ * ~80 µs of CPU, and under moderate load a round per event-loop turn carried a few listings each,
+ * so reads were a third of a listing's CPU (docs/BENCHMARKS.md, issue 15). Under full load a turn
+ * lasts longer than this and rounds follow each other at once; a listing waits at most this much
+ * longer. A round the commit witness answers (no read) costs ~10 µs and imposes no gap.
  */
 export const MIN_ROUND_GAP_MS = 1;
 /**
@@ -55,8 +63,10 @@ export const REMOTE_MIN_ROUND_GAP_MS = 5;
 export interface CalendarVersionsOptions {
   /** Doctors whose last version is remembered. Default 10,000. */
   maxDoctors?: number;
-  /** Least time between round starts. Default MIN_ROUND_GAP_MS. */
+  /** Least time from a round that read the KV to the next round. Default MIN_ROUND_GAP_MS. */
   minRoundGapMs?: number;
+  /** The local KV file's commit witness; absent: every round with known doctors reads the epoch. */
+  witness?: CommitWitness;
 }
 
 export function createCalendarVersions(
@@ -67,18 +77,30 @@ export function createCalendarVersions(
   const minRoundGapMs = options.minRoundGapMs ?? MIN_ROUND_GAP_MS;
   let pending = new Map<string, PromiseWithResolvers<string | null>>();
   let running = false;
-  let lastRoundAt = -Infinity;
+  /** When the last round that read the KV began reading: the least gap counts from there. */
+  let lastReadAt = -Infinity;
   const known = new RecentMap<string, Known>(maxDoctors);
+  const witness = options.witness;
+  /** The epoch as read by the last round that read it, under the witness's mark taken before. */
+  let witnessed: { mark: number; epoch: string | null } | undefined;
 
   function remember(doctorId: string, value: Known) {
     known.set(doctorId, value);
   }
 
   async function readRound(ids: string[]): Promise<Map<string, string | null>> {
+    // Before any read of this round: a commit after this moment changes the next mark.
+    const mark = witness?.mark();
     const out = new Map<string, string | null>();
     let stale = ids;
     if (ids.some((id) => known.has(id))) {
-      const epoch = (await withKvRetry(() => kv.get(calendarEpochKey))).versionstamp;
+      let epoch: string | null;
+      if (mark !== undefined && witnessed?.mark === mark) epoch = witnessed.epoch;
+      else {
+        lastReadAt = performance.now();
+        epoch = (await withKvRetry(() => kv.get(calendarEpochKey))).versionstamp;
+        witnessed = mark === undefined ? undefined : { mark, epoch };
+      }
       stale = [];
       for (const id of ids) {
         const k = known.get(id);
@@ -86,6 +108,7 @@ export function createCalendarVersions(
         else stale.push(id);
       }
     }
+    if (stale.length > 0) lastReadAt = performance.now();
     for (let i = 0; i < stale.length; i += PER_READ) {
       const chunk = stale.slice(i, i + PER_READ);
       const [epoch, ...versions] = await getManyChunked(kv, [
@@ -96,6 +119,7 @@ export function createCalendarVersions(
         remember(id, { version: versions[j].versionstamp, epoch: epoch.versionstamp });
         out.set(id, versions[j].versionstamp);
       });
+      if (mark !== undefined) witnessed = { mark, epoch: epoch.versionstamp };
     }
     return out;
   }
@@ -103,17 +127,16 @@ export function createCalendarVersions(
   /**
    * The next round starts on a later turn of the event loop (after I/O), so the requests the
    * server took in meanwhile share it: a local KV read answers without yielding to the loop.
-   * setImmediate, not setTimeout(0), unless the last round began under the least gap ago:
-   * Node's timers wait at least 1 ms.
+   * setImmediate, not setTimeout(0), unless the last round that read the KV began under the
+   * least gap ago: Node's timers wait at least 1 ms.
    */
   function scheduleRound() {
-    const wait = lastRoundAt + minRoundGapMs - performance.now();
+    const wait = lastReadAt + minRoundGapMs - performance.now();
     if (wait > 0) setTimeout(round, wait);
     else setImmediate(round);
   }
 
   async function round() {
-    lastRoundAt = performance.now();
     const waiting = pending;
     pending = new Map();
     try {

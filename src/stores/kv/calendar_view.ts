@@ -37,6 +37,7 @@ import type { AppointmentRecord, DoctorRecord } from "../records.ts";
 import { bookedIntervalOf } from "./appointment_store.ts";
 import { type CalendarCommit, followCalendarCommits } from "./calendar.ts";
 import { createCalendarVersions } from "./calendar_versions.ts";
+import type { CommitWitness } from "./commit_witness.ts";
 import { heldIntervalOf } from "./hold_store.ts";
 import { RecentMap } from "./recent_map.ts";
 import { apptByDoctorPrefix, doctorKey, holdByDoctorPrefix } from "./keys.ts";
@@ -121,6 +122,8 @@ export interface CalendarViewOptions {
   follow?: "kv-records" | "records-outside-kv";
   /** Least time between version rounds (calendar_versions.ts); the KV's location picks it. */
   minRoundGapMs?: number;
+  /** A local KV file's commit witness, for the version rounds (calendar_versions.ts). */
+  witness?: CommitWitness;
 }
 
 export function createKvCalendarView(
@@ -138,6 +141,7 @@ export function createKvCalendarView(
   const versions = createCalendarVersions(kv, {
     maxDoctors,
     minRoundGapMs: options.minRoundGapMs,
+    witness: options.witness,
   });
 
   function entryFor(doctorId: string, version: string): Entry {
