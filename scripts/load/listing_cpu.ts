@@ -1,6 +1,6 @@
 /**
  * `deno task bench:listing-cpu`: CPU per slot listing in-process — the real app (`app.fetch`,
- * real bootstrap, in-memory KV), 50 doctors, N listings in flight, the process's CPU time
+ * real bootstrap, in-memory KV or with `--kv-file` a KV file as the server has), 50 doctors, N listings in flight, the process's CPU time
  * divided by the listings answered. It depends less on what else the machine runs than req/s
  * under wrk, but on a busy machine single runs still swing by half; `--against DIR` then
  * compares two trees in one process, run by run (issue 15: docs/BENCHMARKS.md).
@@ -22,6 +22,8 @@ median. Rate limits are off, as in bench:http.
   --runs N           measured runs after a 1 s warm-up (default 6)
   --seconds S        length of each run (default 1)
   --healthz          request /healthz instead: the app's floor
+  --kv-file          each app on a fresh KV file in a temporary directory, as the server runs
+                     (its reads then go to SQLite's thread), instead of an in-memory KV
   --against DIR      also build the app of another checkout (e.g. a git worktree of main) in
                      this process and alternate the runs between the two trees (the order
                      flips every pair); prints each tree's median and the median ratio of the
@@ -35,13 +37,19 @@ type Harness = {
   app: typeof import("../../tests/_harness/app.ts");
 };
 
-/** The in-process app of the checkout at `root` and the URLs to request, its doctors seeded. */
-async function seededApp(root: URL, doctors: number, healthz: boolean) {
+/**
+ * The in-process app of the checkout at `root` and the URLs to request, its doctors seeded; on a
+ * KV file in `kvDir` if given.
+ */
+async function seededApp(root: URL, doctors: number, healthz: boolean, kvDir?: string) {
   const harness: Harness = {
     api: await import(new URL("tests/_harness/api.ts", root).href),
     app: await import(new URL("tests/_harness/app.ts", root).href),
   };
-  const app = await harness.app.startApp({ RATE_LIMIT_DISABLED: "true" });
+  const app = await harness.app.startApp({
+    RATE_LIMIT_DISABLED: "true",
+    ...(kvDir ? { KV_PATH: await Deno.makeTempFile({ dir: kvDir, suffix: ".kv" }) } : {}),
+  });
   const admin = await app.api.loginAdmin();
   const urls: string[] = [];
   const { dateInDays } = harness.api;
@@ -92,6 +100,7 @@ if (import.meta.main) {
       healthz: { type: "boolean" },
       against: { type: "string" },
       "against-first": { type: "boolean" },
+      "kv-file": { type: "boolean" },
     },
   });
   if (values.help) {
@@ -105,6 +114,11 @@ if (import.meta.main) {
   const healthz = values.healthz ?? false;
   const what = healthz ? "/healthz" : "slot listing";
   const load = () => Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
+  const kvDir = values["kv-file"] ? await Deno.makeTempDir({ prefix: "listing-cpu-" }) : undefined;
+  await using _kvDir = {
+    [Symbol.asyncDispose]: () =>
+      kvDir ? Deno.remove(kvDir, { recursive: true }) : Promise.resolve(),
+  };
 
   const here = new URL("../../", import.meta.url);
   const against = values.against === undefined ? undefined : new URL(
@@ -112,9 +126,9 @@ if (import.meta.main) {
     `file://${Deno.cwd()}/`,
   );
   const otherFirst = against && values["against-first"]
-    ? await seededApp(against, doctors, healthz)
+    ? await seededApp(against, doctors, healthz, kvDir)
     : undefined;
-  const ours = await seededApp(here, doctors, healthz);
+  const ours = await seededApp(here, doctors, healthz, kvDir);
   await using _ = ours.app;
   await run(ours.app.fetch, ours.urls, inFlight, 1000);
 
@@ -126,10 +140,12 @@ if (import.meta.main) {
     console.log(
       `${what}: CPU µs per request ${perRun.map((u) => u.toFixed(1)).join(" ")}; median ${
         median(perRun).toFixed(1)
-      }, min ${Math.min(...perRun).toFixed(1)} (${inFlight} in flight, load average ${load()})`,
+      }, min ${Math.min(...perRun).toFixed(1)} (${inFlight} in flight${
+        kvDir ? ", KV file" : ""
+      }, load average ${load()})`,
     );
   } else {
-    const other = otherFirst ?? await seededApp(against, doctors, healthz);
+    const other = otherFirst ?? await seededApp(against, doctors, healthz, kvDir);
     await using _other = other.app;
     await run(other.app.fetch, other.urls, inFlight, 1000);
     const mine: number[] = [];
