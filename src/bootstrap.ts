@@ -18,7 +18,7 @@ import { type AppSecrets, resolveSecrets } from "./crypto/secrets.ts";
 import { TWILIO_STATUS_PATH } from "./notify/delivery_tracker.ts";
 import type { MessageSender } from "./notify/message_sender.ts";
 import type { Logger } from "./observability/logger.ts";
-import { openUpstash } from "./stores/open_shared_state.ts";
+import { openUpstash, UPSTASH_MODULES } from "./stores/open_shared_state.ts";
 import { createKvRecordStores } from "./stores/kv/record_stores.ts";
 import type { RecordStores } from "./stores/ports.ts";
 import { type AdminStore, createKvAdminStore } from "./stores/kv/admin_store.ts";
@@ -49,9 +49,21 @@ export async function openKv(path: string | undefined, timeoutMs = 3_000): Promi
   return kv;
 }
 
+/**
+ * The adapters imported only when configured: MongoDB records, the Twilio sender, the Upstash side.
+ * `src/main.ts --warm-up` (the image's build step) imports them all as well, so the image's V8 code
+ * cache holds whichever one a deployment configures: otherwise its first start compiled the
+ * adapter's package afresh, ~170 ms more CPU for the MongoDB driver (docs/BENCHMARKS.md, issue 15).
+ */
+export const CONFIGURED_ADAPTER_MODULES = {
+  mongoRecords: () => import("./stores/mongo/record_stores.ts"),
+  twilioSender: () => import("./notify/twilio_sender.ts"),
+  ...UPSTASH_MODULES,
+};
+
 async function openRecords(config: Config, kv: Deno.Kv, log: Logger): Promise<RecordStores> {
   if (!config.MONGODB_URI) return createKvRecordStores(kv);
-  const { createMongoRecordStores } = await import("./stores/mongo/record_stores.ts");
+  const { createMongoRecordStores } = await CONFIGURED_ADAPTER_MODULES.mongoRecords();
   const stores = await createMongoRecordStores({
     uri: config.MONGODB_URI,
     dbName: config.MONGODB_DB,
@@ -76,7 +88,7 @@ async function openRecords(config: Config, kv: Deno.Kv, log: Logger): Promise<Re
  */
 async function openTwilio(config: Config): Promise<MessageSender | undefined> {
   if (!config.TWILIO_ACCOUNT_SID) return undefined;
-  const { createTwilioSender } = await import("./notify/twilio_sender.ts");
+  const { createTwilioSender } = await CONFIGURED_ADAPTER_MODULES.twilioSender();
   return createTwilioSender({
     accountSid: config.TWILIO_ACCOUNT_SID,
     authToken: config.TWILIO_AUTH_TOKEN!,

@@ -6,7 +6,7 @@
  * stores, all within SHUTDOWN_TIMEOUT_MS.
  */
 import { API_GROUP_MODULES, createApp, createMetricsApp, ON_DEMAND_MODULES } from "./app.ts";
-import { bootstrap } from "./bootstrap.ts";
+import { bootstrap, CONFIGURED_ADAPTER_MODULES } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { createLogger, errorFields } from "./observability/logger.ts";
 import { logUncaughtErrors, routeConsoleToLog } from "./observability/console_json.ts";
@@ -105,11 +105,13 @@ async function main() {
 
 if (import.meta.main) {
   // `--warm-up` (run once when the image is built): every module has loaded, the pages and the
-  // OpenAPI document's parts imported on first request included, so Deno has written its V8 code cache, and a container's first start
+  // OpenAPI document's parts imported on first request and the adapters imported only when
+  // configured included, so Deno has written its V8 code cache, and a container's first start
   // compiles nothing (docs/BENCHMARKS.md, issue 15). It exits before reading the configuration or
   // opening anything.
   if (Deno.args.includes("--warm-up")) {
-    await Promise.all(Object.values(ON_DEMAND_MODULES).map((load) => load()));
+    const modules = { ...ON_DEMAND_MODULES, ...CONFIGURED_ADAPTER_MODULES };
+    await Promise.all(Object.values(modules).map((load) => load()));
     Deno.exit(0);
   }
   main().catch((err) => {

@@ -39,10 +39,19 @@ export interface SharedState {
   readiness: Record<string, () => Promise<void>>;
 }
 
+/**
+ * The Upstash side, imported only when configured; `src/main.ts --warm-up` imports it too, so an
+ * image's code cache holds it (bootstrap.ts, CONFIGURED_ADAPTER_MODULES).
+ */
+export const UPSTASH_MODULES = {
+  upstashClient: () => import("./upstash/client.ts"),
+  upstashSharedState: () => import("./upstash/upstash_shared_state.ts"),
+};
+
 /** The Upstash connection when UPSTASH_REDIS_REST_URL and its token are set (bootstrap.ts). */
 export async function openUpstash(config: Config): Promise<UpstashConnection | undefined> {
   if (!config.UPSTASH_REDIS_REST_URL || !config.UPSTASH_REDIS_REST_TOKEN) return undefined;
-  const { createUpstashConnection } = await import("./upstash/client.ts");
+  const { createUpstashConnection } = await UPSTASH_MODULES.upstashClient();
   return createUpstashConnection({
     url: config.UPSTASH_REDIS_REST_URL,
     token: config.UPSTASH_REDIS_REST_TOKEN,
@@ -60,7 +69,7 @@ export async function sharedState(
   metrics?: AppMetrics,
 ): Promise<SharedState> {
   if (conn) {
-    const { upstashSharedState } = await import("./upstash/upstash_shared_state.ts");
+    const { upstashSharedState } = await UPSTASH_MODULES.upstashSharedState();
     return upstashSharedState(config, conn, log, now, metrics);
   }
   const ephemeral = createKvEphemeralStore(kv, now);

@@ -80,6 +80,36 @@ Deno.test("src/main.ts loads MongoDB, Twilio, Upstash and OpenTelemetry only whe
   assert.deepEqual(upstashModules, [], "an Upstash adapter is imported statically");
 });
 
+Deno.test({
+  name: "the warm-up imports every adapter that start-up imports only when configured",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // The local modules that the start-up path (bootstrap and the shared-state chooser) imports by
+    // a dynamic import(): each is one of CONFIGURED_ADAPTER_MODULES, which `--warm-up` imports.
+    const opening = ["/src/bootstrap.ts", "/src/stores/open_shared_state.ts"];
+    const dynamic = info.modules
+      .filter((m) => opening.some((end) => m.specifier.endsWith(end)))
+      .flatMap((m) => m.dependencies ?? [])
+      .filter((d) => d.isDynamic && d.code?.specifier.startsWith("file:"))
+      .map((d) => d.code!.specifier);
+    assert.ok(
+      dynamic.some((s) => s.endsWith("/src/stores/mongo/record_stores.ts")),
+      dynamic.join(),
+    );
+    const { CONFIGURED_ADAPTER_MODULES } = await import("../../src/bootstrap.ts");
+    const warmed = await Promise.all(
+      Object.values(CONFIGURED_ADAPTER_MODULES).map((load) => load() as Promise<unknown>),
+    );
+    for (const specifier of dynamic) {
+      const module = await import(specifier);
+      assert.ok(warmed.includes(module), `${specifier} is not in CONFIGURED_ADAPTER_MODULES`);
+    }
+    const main = await Deno.readTextFile(new URL("../../src/main.ts", import.meta.url));
+    assert.match(main, /\.\.\.ON_DEMAND_MODULES, \.\.\.CONFIGURED_ADAPTER_MODULES/);
+  },
+});
+
 Deno.test("src/main.ts loads the Swagger UI package on the first /docs asset request", () => {
   const found = loaded.filter((s) => s.startsWith("npm:/swagger-ui-dist@"));
   assert.deepEqual(found, [], "swagger-ui-dist is imported statically");
