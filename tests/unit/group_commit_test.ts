@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createGroupCommit } from "../../src/stores/kv/group_commit.ts";
+import { createGroupCommit, MAX_KNOWN } from "../../src/stores/kv/group_commit.ts";
 import { countingKv } from "../_harness/counting_kv.ts";
 
 Deno.test("createGroupCommit() writes concurrent blind writes in shared commits, each landed when it resolves", async () => {
@@ -154,5 +154,36 @@ Deno.test("createGroupCommit() refuses without a commit an operation whose check
   assert.deepEqual(results.map((r) => r.ok), [true, false, true, true, true, true, true]);
   assert.equal((await raw.get(["cal"])).value, 3);
   assert.ok(commits.length - afterFirst <= 3, `${commits.length - afterFirst} commits`);
+  raw.close();
+});
+
+Deno.test("createGroupCommit() remembers only the last MAX_KNOWN compare-and-set keys: a check outdated earlier goes to KV, which refuses it", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(raw);
+  const group = createGroupCommit(kv, { maxChecks: 100 });
+  await raw.set(["cal"], 0);
+  const before = await raw.get<number>(["cal"]);
+  assert.ok((await group.commit((op) => op.check(before).set(["cal"], 1))).ok);
+  // MAX_KNOWN newer compare-and-set keys, 100 to an operation (one check and one set each).
+  for (let first = 0; first < MAX_KNOWN; first += 100) {
+    const ok = await group.commit((op) => {
+      for (let i = first; i < Math.min(first + 100, MAX_KNOWN); i++) {
+        op.check({ key: ["k", i], versionstamp: null }).set(["k", i], i);
+      }
+      return op;
+    });
+    assert.ok(ok.ok);
+  }
+  const spent = commits.length;
+  // ["cal"] is forgotten: the stale check costs a commit, and KV's answer is the same refusal.
+  assert.equal((await group.commit((op) => op.check(before).set(["cal"], 2))).ok, false);
+  assert.equal(commits.length, spent + 1);
+  assert.equal((await raw.get(["cal"])).value, 1);
+  // A key among the last MAX_KNOWN is still refused here, without a commit.
+  const last = await group.commit((op) =>
+    op.check({ key: ["k", MAX_KNOWN - 1], versionstamp: before.versionstamp }).set(["x"], 1)
+  );
+  assert.equal(last.ok, false);
+  assert.equal(commits.length, spent + 1);
   raw.close();
 });

@@ -22,8 +22,14 @@ import { commit } from "./kv_commit.ts";
 
 /** Mutations per shared commit: well below KV's 1000 mutations and 800 KiB per commit. */
 const MAX_MUTATIONS = 400;
-/** Compare-and-set keys whose last write this queue remembers (see `known`). */
-const MAX_KNOWN = 20_000;
+/**
+ * Compare-and-set keys whose last write this queue remembers (see `known`). An operation it
+ * catches waited behind the write that outdated its check: over a full day of `deno task load`
+ * (44,500 keys remembered, 1,559 operations caught, most in the hot-slot race) the oldest key one
+ * needed was 57 writes back. 20,000 kept ~3.3 MB of key ids alive after the day for nothing
+ * (docs/BENCHMARKS.md, issue 15, RSS).
+ */
+export const MAX_KNOWN = 4_096;
 /** Checks per shared commit: what a `denokv` server accepts (a local SQLite file takes 100). */
 const DEFAULT_MAX_CHECKS = 10;
 
