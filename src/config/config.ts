@@ -204,7 +204,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
   );
-  const parsed = configSchema.safeParse(cleaned);
+  // Parsed once per process: zod's compiled fast path for a ~100-key object (built with
+  // `new Function` on the first parse, which no code cache keeps) cost more than the one parse it
+  // speeds up, ~5 ms of every start (docs/BENCHMARKS.md, issue 15). Same checks, same issues.
+  const parsed = configSchema.safeParse(cleaned, { jitless: true });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
