@@ -48,7 +48,7 @@ const PER_READ = 9;
  * ~80 µs of CPU, and under moderate load a round per event-loop turn carried a few listings each,
  * so reads were a third of a listing's CPU (docs/BENCHMARKS.md, issue 15). Under full load a turn
  * lasts longer than this and rounds follow each other at once; a listing waits at most this much
- * longer. A round the commit witness answers (no read) costs ~10 µs and imposes no gap.
+ * longer. A round the commit witness answers (no read) costs a few µs and imposes no gap.
  */
 export const MIN_ROUND_GAP_MS = 1;
 /**

@@ -8,8 +8,8 @@
  *
  * The calendar version rounds (calendar_versions.ts) use it to skip the read of the calendar epoch
  * when nothing at all has committed since a round that read it: under read-only load (listings)
- * a round then costs ~10 µs on the main thread instead of a KV read, whose wake-up of Deno KV's
- * SQLite thread stalled the main thread for 0.5–1.5 ms per round on two busy CPUs
+ * a round then costs ~4 µs of the main thread (the PRAGMA) instead of a KV read, whose wake-up of
+ * Deno KV's SQLite thread stalled the main thread for 0.5–1.5 ms per round on two busy CPUs
  * (docs/BENCHMARKS.md, issue 15).
  *
  * Only for a file: not `:memory:` (one connection, nothing else can open it) nor a KV reached over
