@@ -107,3 +107,28 @@ Deno.test("securityHeaders().copy() answers what apply() would, each copy with i
   await third.body?.cancel();
   await fourth.body?.cancel();
 });
+
+Deno.test("securityHeaders().response() answers what apply() would, and serves as a copy() template", async () => {
+  const security = securityHeaders({ contentSecurityPolicy: CSP, strictTransportSecurity: HSTS });
+  const headers = {
+    "content-type": "application/json",
+    "X-Frame-Options": "DENY",
+    "X-Powered-By": "Hono",
+  };
+  const applied = new Response('{"a":1}', { status: 201, headers });
+  security.apply(applied);
+  const built = security.response('{"a":1}', { status: 201, headers });
+  const copy = security.copy(built);
+  for (const res of [built, copy]) {
+    assert.equal(res.status, 201);
+    assert.deepEqual([...res.headers], [...applied.headers]);
+    assert.equal(res.headers.get("x-frame-options"), "DENY");
+    assert.equal(res.headers.get("x-powered-by"), null);
+  }
+  // apply() leaves it alone: a header removed after building stays removed.
+  built.headers.delete("x-frame-options");
+  security.apply(built);
+  assert.equal(built.headers.get("x-frame-options"), null);
+  assert.equal(await built.text(), '{"a":1}');
+  assert.equal(await copy.text(), '{"a":1}');
+});
