@@ -5,7 +5,10 @@
  * arming and clearing one was a visible share of each slot listing's CPU. Here the running
  * requests share one timer that sweeps every `ms / 20` (at most 250 ms), armed while any request
  * runs: a request times out between `ms` and `ms` plus that tick, and one that finishes in time
- * under load costs a slot taken and given back.
+ * under load costs a slot taken and given back. When the last running request leaves, the timer
+ * is unref'd rather than cleared (a few µs less each time: under wrk that is once per event-loop
+ * turn), and the next sweep clears it if still nothing runs; unref'd, it keeps no process or test
+ * alive, and a request arriving meanwhile refs it again.
  *
  * The running requests sit in arrays of reusable slots, not a `Set`: a `Set` whose members
  * hold each request's pending promise doubled the GC time of a slot listing (~20 µs of CPU per
@@ -33,8 +36,10 @@ export function requestTimeout(ms: number, onTimeout: () => Error): MiddlewareHa
     const slot = freeSlots.pop() ?? expires.length;
     deadlines[slot] = deadline;
     expires[slot] = expire;
-    runningCount++;
-    sweeper ??= setInterval(sweep, tickMs);
+    if (runningCount++ === 0) {
+      if (sweeper === undefined) sweeper = setInterval(sweep, tickMs);
+      else Deno.refTimer(sweeper);
+    }
     return slot;
   }
 
@@ -43,14 +48,16 @@ export function requestTimeout(ms: number, onTimeout: () => Error): MiddlewareHa
     if (expires[slot] !== expire) return;
     expires[slot] = undefined;
     freeSlots.push(slot);
-    // No timer outlives the requests it watches (nor keeps an idle process or a test alive).
-    if (--runningCount === 0) {
-      clearInterval(sweeper);
-      sweeper = undefined;
-    }
+    // Nothing left to watch: the timer keeps no idle process or test alive from here on.
+    if (--runningCount === 0) Deno.unrefTimer(sweeper!);
   }
 
   function sweep() {
+    if (runningCount === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+      return;
+    }
     const now = performance.now();
     for (let slot = 0; slot < expires.length; slot++) {
       const expire = expires[slot];

@@ -1,7 +1,8 @@
 /**
  * The API's time limit (REQUEST_TIMEOUT_MS, src/http/request_timeout.ts) in-process: a request
  * still running past it answers 503 `timeout` through the one error handler, while requests
- * running beside it that finish in time answer normally; no timer outlives the requests.
+ * running beside it that finish in time answer normally, also right after the running ones ended
+ * and after the limit's shared timer went idle; no timer keeps the test alive.
  */
 import assert from "node:assert/strict";
 import { startApp } from "../_harness/app.ts";
@@ -21,4 +22,19 @@ Deno.test("a request past REQUEST_TIMEOUT_MS answers 503 timeout; the ones besid
   // The slow handler's own sleep is still running: let it end before the test does.
   await new Promise((r) => setTimeout(r, 900));
   assert.equal((await app.api.request("GET", "/v1/dev/sleep?ms=1")).status, 200);
+});
+
+Deno.test("a request past REQUEST_TIMEOUT_MS answers 503 timeout right after the running ones ended, and after the limit's timer went idle", async () => {
+  await using app = await startApp({ REQUEST_TIMEOUT_MS: "200", RATE_LIMIT_DISABLED: "true" });
+  // The last running request leaves: the shared timer is let go (unref'd), not cleared.
+  assert.equal((await app.api.request("GET", "/v1/dev/sleep?ms=1")).status, 200);
+  const right = await app.api.request<{ code: string }>("GET", "/v1/dev/sleep?ms=600");
+  assert.equal(right.status, 503, JSON.stringify(right.body));
+  assert.equal(right.body.code, "timeout");
+  // Several sweeps with nothing running: the timer is cleared, and armed afresh by the next one.
+  await new Promise((r) => setTimeout(r, 700));
+  const later = await app.api.request<{ code: string }>("GET", "/v1/dev/sleep?ms=600");
+  assert.equal(later.status, 503, JSON.stringify(later.body));
+  assert.equal(later.body.code, "timeout");
+  await new Promise((r) => setTimeout(r, 700));
 });
