@@ -107,6 +107,23 @@ Deno.test({
   },
 });
 
+Deno.test("every task that runs the server's modules passes the start task's V8 flags", async () => {
+  // V8 discards code cached under other flags and Deno compiles those modules again, so an
+  // operator task run inside the container (dlq, purge, report, ...) without them would make the
+  // next server start there recompile what the image's warm-up cached (~100 ms of CPU, issue 15).
+  const checked: string[] = [];
+  for (const [name, line] of Object.entries(denoJson.tasks)) {
+    const script = line.split(/\s+/).find((word) => /^(src|scripts)\/.*\.ts$/.test(word));
+    if (!script || script === "src/main.ts") continue;
+    if (!/from "(\.\.\/)+src\//.test(await read(script))) continue;
+    checked.push(name);
+    for (const flag of START_TASK.v8Flags) {
+      assert.ok(line.split(/\s+/).includes(flag), `task ${name} runs ${script} without ${flag}`);
+    }
+  }
+  assert.ok(checked.includes("dlq") && checked.includes("purge"), `checked: ${checked}`);
+});
+
 Deno.test("the container runs exactly `deno task start`; Deploy uses its entrypoint", () => {
   const start = START_TASK.command;
   assert.deepEqual(execForm(one("CMD")), start);
