@@ -4,7 +4,7 @@
  * key signs new entries; every listed key verifies, so a new key goes first and old ones stay
  * until nothing signed with them needs checking.
  */
-import { base64ToBytes, bytesToHex } from "../crypto/encoding.ts";
+import { base64ToBytes } from "../crypto/encoding.ts";
 import { type HmacKey, hmacKey, hmacSha256 } from "../crypto/keyed_hash.ts";
 
 export interface AuditKey {
@@ -56,7 +56,7 @@ function auditKeyring(keys: AuditKey[]): AuditKeyring {
           new Error(`Cannot sign or check an audit entry: audit key ${keyId} is not configured`),
         );
       }
-      return Promise.resolve(bytesToHex(hmacSha256(key, text)));
+      return Promise.resolve(hmacSha256(key, text, "hex"));
     },
   };
 }

@@ -5,8 +5,8 @@
  * HMAC runs through node:crypto, synchronously: WebCrypto's `sign` was the largest server CPU item
  * of a day of bookings (docs/BENCHMARKS.md, issue 15) for the same bytes.
  */
-import { createHash, createHmac } from "node:crypto";
-import { base64ToBytes, bytesToBase64Url } from "./encoding.ts";
+import { createHash, type Hash } from "node:crypto";
+import { base64ToBytes } from "./encoding.ts";
 
 export type HashPurpose = "phone" | "login_code" | "hold_code" | "refresh" | "idempotency";
 
@@ -16,19 +16,41 @@ export interface KeyedHash {
 }
 
 /**
- * An HMAC-SHA256 key for `hmacSha256`: a private copy of the secret's bytes. Deno's node:crypto
- * HMACs with raw key bytes in ~13 µs, with a `KeyObject` in ~43 µs (it exports the key each time),
- * and a booking makes several (hold code, idempotency key, audit entries, phone index).
+ * An HMAC-SHA256 key for `hmacSha256`: SHA-256 states that have already absorbed the key's inner
+ * and outer pad blocks (RFC 2104), so each HMAC copies them instead of keying a new HMAC. Deno's
+ * node:crypto `createHmac` with raw key bytes took ~13-30 µs per tiny input, two state copies
+ * with the digest encoded natively ~6-9 µs (docs/BENCHMARKS.md, issue 15, helper "day5"), and a
+ * booking makes about ten (login code, phone index, refresh token, hold code, idempotency key,
+ * audit entries).
  */
-export type HmacKey = Uint8Array;
-
-export function hmacKey(raw: Uint8Array): HmacKey {
-  return raw.slice();
+export interface HmacKey {
+  readonly inner: Hash;
+  readonly outer: Hash;
 }
 
-/** HMAC-SHA256 of the UTF-8 bytes of `text`. */
-export function hmacSha256(key: HmacKey, text: string): Uint8Array {
-  return new Uint8Array(createHmac("sha256", key).update(text, "utf8").digest());
+/** SHA-256 reads its input in 64-byte blocks: the size of HMAC's pads. */
+const BLOCK = 64;
+
+export function hmacKey(raw: Uint8Array): HmacKey {
+  // A key longer than a block is hashed first; a shorter one is padded with zeros.
+  const block = new Uint8Array(BLOCK);
+  block.set(raw.length > BLOCK ? createHash("sha256").update(raw).digest() : raw);
+  const pad = (byte: number) => block.map((b) => b ^ byte);
+  const key = {
+    inner: createHash("sha256").update(pad(0x36)),
+    outer: createHash("sha256").update(pad(0x5c)),
+  };
+  block.fill(0);
+  return key;
+}
+
+/**
+ * HMAC-SHA256 of the UTF-8 bytes of `text`, encoded natively: base64url without padding, or
+ * lower-case hex. The key's states are copied, never updated, so one key serves every call.
+ */
+export function hmacSha256(key: HmacKey, text: string, encoding: "base64url" | "hex"): string {
+  const inner = key.inner.copy().update(text, "utf8").digest();
+  return key.outer.copy().update(inner).digest(encoding);
 }
 
 /** The keyed hash under `secretBase64`; rejects a secret shorter than 32 bytes. */
@@ -41,7 +63,7 @@ export function createKeyedHash(secretBase64: string): Promise<KeyedHash> {
     const key = hmacKey(raw);
     resolve({
       hash(purpose, value) {
-        return Promise.resolve(bytesToBase64Url(hmacSha256(key, `${purpose}\u0000${value}`)));
+        return Promise.resolve(hmacSha256(key, `${purpose}\u0000${value}`, "base64url"));
       },
       equal: constantTimeEqual,
     });

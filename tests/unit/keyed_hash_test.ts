@@ -23,10 +23,37 @@ Deno.test("createKeyedHash() gives the same HMAC-SHA256 as WebCrypto, so stored 
       await crypto.subtle.sign("HMAC", web, new TextEncoder().encode(`phone\u0000${value}`)),
     );
     assert.equal(await keyed.hash("phone", value), bytesToBase64Url(expected));
-    assert.deepEqual(hmacSha256(hmacKey(raw), `phone\u0000${value}`), expected);
+    assert.equal(
+      hmacSha256(hmacKey(raw), `phone\u0000${value}`, "base64url"),
+      bytesToBase64Url(expected),
+    );
   }
   assert.notEqual(await keyed.hash("phone", "x"), await keyed.hash("refresh", "x"));
   await assert.rejects(createKeyedHash(btoa("short")), /at least 32 bytes/);
+});
+
+Deno.test("hmacSha256() gives WebCrypto's HMAC for keys shorter than, as long as and longer than a block, every time", async () => {
+  for (const length of [32, 63, 64, 65, 100]) {
+    const raw = crypto.getRandomValues(new Uint8Array(length));
+    const key = hmacKey(raw);
+    const web = await crypto.subtle.importKey(
+      "raw",
+      raw,
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    for (const text of ["audit entry", "नमस्ते ü", "", "x".repeat(200)]) {
+      const expected = new Uint8Array(
+        await crypto.subtle.sign("HMAC", web, new TextEncoder().encode(text)),
+      );
+      // Twice: a call copies the key's states and leaves them as they were.
+      for (let i = 0; i < 2; i++) {
+        assert.equal(hmacSha256(key, text, "hex"), expected.toHex(), `${length} bytes`);
+        assert.equal(hmacSha256(key, text, "base64url"), bytesToBase64Url(expected));
+      }
+    }
+  }
 });
 
 Deno.test("sha256Base64Url() gives WebCrypto's SHA-256, base64url without padding", async () => {
