@@ -45,6 +45,23 @@ function progressPrinter(quiet: boolean) {
   };
 }
 
+/**
+ * Writes a run's JSON and markdown into `out` and prints the markdown: `name` names both files, or
+ * [json, markdown] when they differ (the full run's result.json and summary.md).
+ */
+async function writeReport(
+  out: string,
+  name: string | [string, string],
+  json: unknown,
+  markdown: string,
+): Promise<void> {
+  const [jsonName, mdName] = typeof name === "string" ? [name, name] : name;
+  await Deno.writeTextFile(`${out}/${jsonName}.json`, JSON.stringify(json, null, 2) + "\n");
+  await Deno.writeTextFile(`${out}/${mdName}.md`, markdown);
+  console.log(markdown);
+  console.log(`Wrote ${out}/${jsonName}.json and ${out}/${mdName}.md`);
+}
+
 async function main(): Promise<number> {
   let options;
   try {
@@ -62,28 +79,24 @@ async function main(): Promise<number> {
     const scaling = await runScaling(options, options.instances, progressPrinter(options.quiet));
     if (!options.quiet) console.error("");
     const host = await machine();
-    const markdown = renderScaling(scaling, host);
-    await Deno.writeTextFile(
-      `${options.out}/scaling.json`,
-      JSON.stringify({ machine: host, ...scaling }, null, 2) + "\n",
+    await writeReport(
+      options.out,
+      "scaling",
+      { machine: host, ...scaling },
+      renderScaling(scaling, host),
     );
-    await Deno.writeTextFile(`${options.out}/scaling.md`, markdown);
-    console.log(markdown);
-    console.log(`Wrote ${options.out}/scaling.json and ${options.out}/scaling.md`);
     return scaling.ok ? 0 : 1;
   }
   if (options.starts !== undefined) {
     const starts = await runStarts(options, options.starts, progressPrinter(options.quiet));
     if (!options.quiet) console.error("");
     const host = await machine();
-    const markdown = renderStarts(starts, host);
-    await Deno.writeTextFile(
-      `${options.out}/starts.json`,
-      JSON.stringify({ machine: host, ...starts }, null, 2) + "\n",
+    await writeReport(
+      options.out,
+      "starts",
+      { machine: host, ...starts },
+      renderStarts(starts, host),
     );
-    await Deno.writeTextFile(`${options.out}/starts.md`, markdown);
-    console.log(markdown);
-    console.log(`Wrote ${options.out}/starts.json and ${options.out}/starts.md`);
     return 0;
   }
   const result = await runLoad(options, progressPrinter(options.quiet));
@@ -101,10 +114,7 @@ async function main(): Promise<number> {
     }
   }
   const json = { machine: host, targets: checkTargets(result), ...result, profile };
-  await Deno.writeTextFile(`${options.out}/result.json`, JSON.stringify(json, null, 2) + "\n");
-  await Deno.writeTextFile(`${options.out}/summary.md`, markdown);
-  console.log(markdown);
-  console.log(`Wrote ${options.out}/result.json and ${options.out}/summary.md`);
+  await writeReport(options.out, ["result", "summary"], json, markdown);
   return result.ok ? 0 : 1;
 }
 
