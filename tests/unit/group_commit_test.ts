@@ -130,13 +130,22 @@ Deno.test("createGroupCommit() keeps a shared commit within maxChecks", async ()
   raw.close();
 });
 
-Deno.test("createGroupCommit() refuses without a commit an operation whose check a write of the queue has already outdated, so it never fails a shared commit", async () => {
+/**
+ * A group commit (100 checks a commit) over a counting in-memory KV, after one compare-and-set
+ * write of ["cal"] from 0 to 1; `before` is ["cal"] as read before that write.
+ */
+async function afterOneCalendarWrite() {
   const raw = await Deno.openKv(":memory:");
   const { kv, commits } = countingKv(raw);
   const group = createGroupCommit(kv, { maxChecks: 100 });
   await raw.set(["cal"], 0);
   const before = await raw.get<number>(["cal"]);
   assert.ok((await group.commit((op) => op.check(before).set(["cal"], 1))).ok);
+  return { raw, commits, group, before };
+}
+
+Deno.test("createGroupCommit() refuses without a commit an operation whose check a write of the queue has already outdated, so it never fails a shared commit", async () => {
+  const { raw, commits, group, before } = await afterOneCalendarWrite();
   const afterFirst = commits.length;
   // Read before the write above: refused, and no commit is spent on it.
   assert.equal((await group.commit((op) => op.check(before).set(["cal"], 2))).ok, false);
@@ -158,12 +167,7 @@ Deno.test("createGroupCommit() refuses without a commit an operation whose check
 });
 
 Deno.test("createGroupCommit() remembers only the last MAX_KNOWN compare-and-set keys: a check outdated earlier goes to KV, which refuses it", async () => {
-  const raw = await Deno.openKv(":memory:");
-  const { kv, commits } = countingKv(raw);
-  const group = createGroupCommit(kv, { maxChecks: 100 });
-  await raw.set(["cal"], 0);
-  const before = await raw.get<number>(["cal"]);
-  assert.ok((await group.commit((op) => op.check(before).set(["cal"], 1))).ok);
+  const { raw, commits, group, before } = await afterOneCalendarWrite();
   // MAX_KNOWN newer compare-and-set keys, 100 to an operation (one check and one set each).
   for (let first = 0; first < MAX_KNOWN; first += 100) {
     const ok = await group.commit((op) => {
