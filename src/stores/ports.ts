@@ -238,7 +238,8 @@ export interface HoldStore {
    * The removal of a hold as part of the KV commit that uses it up (a booking on KV records):
    * the part refuses a hold that is gone (404), lapsed (410) or, with `maxAttempts`, has that many
    * code checks counted (422), and checks the hold's entry, so a code check counted meanwhile
-   * makes the commit run again. Counts as the right code's own check.
+   * makes the commit run again. Counts as the right code's own check. The hold's cells are left
+   * to expire: the booking's claims guard that time, and a cell whose hold is gone marks nothing.
    */
   consumption(hold: HoldRecord, options: { nowMs: number; maxAttempts?: number }): CommitPart;
   /**

@@ -179,6 +179,16 @@ Deno.test("booking flow: hold, confirm, cancel and reschedule over HTTP", async 
       assert.equal(res.body.status, "cancelled");
       const free = await firstSlots(api, doctor.id, day);
       assert.ok(free.some((s) => s.start === slots[3].start));
+      // The confirmed hold's cells expire minutes from now: they no longer mark the slot.
+      const again = await api.request<Body>("POST", "/v1/holds", {
+        token: patient.accessToken,
+        body: { doctorId: doctor.id, start: slots[3].start },
+      });
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      const released = await api.request("DELETE", `/v1/holds/${again.body.id}`, {
+        token: patient.accessToken,
+      });
+      assert.equal(released.status, 204);
       const twice = await api.request<Body>("POST", `/v1/appointments/${appointmentId}/cancel`, {
         token: patient.accessToken,
         body: {},

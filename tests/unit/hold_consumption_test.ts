@@ -4,7 +4,12 @@
  * code check counted meanwhile from being outrun by the right code.
  */
 import assert from "node:assert/strict";
-import { HoldExpiredError, InvalidCodeError, NotFoundError } from "../../src/errors.ts";
+import {
+  HoldExpiredError,
+  InvalidCodeError,
+  NotFoundError,
+  SlotUnavailableError,
+} from "../../src/errors.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 import type { HoldRecord } from "../../src/stores/ports.ts";
 
@@ -26,7 +31,7 @@ function hold(id: string, startMs: number): HoldRecord {
   };
 }
 
-Deno.test("consumption() frees the hold's cells, record and list entry in the caller's commit", async () => {
+Deno.test("consumption() frees the hold's record and list entry in the caller's commit", async () => {
   const kv = await Deno.openKv(":memory:");
   const holds = createKvHoldStore(kv);
   const h = hold("hld_a", NOW + 3_600_000);
@@ -40,6 +45,31 @@ Deno.test("consumption() frees the hold's cells, record and list entry in the ca
     { startMs: other.startMs, endMs: other.endMs, expiresAtMs: other.expiresAtMs, id: other.id },
   ]);
   assert.equal(await holds.countActiveForPatient("pat_1", NOW), 1);
+  kv.close();
+});
+
+Deno.test("consumption() leaves the hold's cells to expire, and a cell whose hold is gone marks nothing", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const holds = createKvHoldStore(kv);
+  const h = hold("hld_a", NOW + 3_600_000);
+  const other = hold("hld_b", NOW + 7_200_000);
+  await holds.create(h, 3, NOW);
+  await holds.create(other, 3, NOW);
+  const add = await holds.consumption(h, { nowMs: NOW, maxAttempts: 5 })();
+  assert.equal((await add(kv.atomic()).commit()).ok, true);
+  const cells = await Array.fromAsync(kv.list<{ holdId: string }>({ prefix: ["hold_cell"] }));
+  assert.equal(cells.filter((e) => e.value.holdId === h.id).length, 6, "still there, still live");
+  // Its booking is cancelled, say: the slot can be held again at once, while a live hold's
+  // cells still refuse a second holder.
+  await holds.create({ ...hold("hld_c", h.startMs), patientId: "pat_2" }, 3, NOW);
+  await assert.rejects(
+    holds.create({ ...hold("hld_d", other.startMs), patientId: "pat_3" }, 3, NOW),
+    SlotUnavailableError,
+  );
+  await assert.rejects(
+    holds.create({ ...hold("hld_e", h.startMs), patientId: "pat_3" }, 3, NOW),
+    SlotUnavailableError,
+  );
   kv.close();
 });
 

@@ -5,7 +5,10 @@
  * version, the new hold's id and the patient's list of active holds — at most 3 checks however
  * long the slot, so two holds never overlap and a patient never exceeds the limit. A course holds
  * all its sessions in one such commit, with its own record alongside. A booking on KV records
- * removes the hold it uses up in its own commit (`consumption`), so a confirm is one commit.
+ * removes the hold it uses up in its own commit (`consumption`), so a confirm is one commit; that
+ * commit leaves the hold's cells to expire (its claims guard the time now), so a live cell marks
+ * the slot only while its hold's record exists (every other removal deletes cells and record
+ * together, in a commit on the calendar version).
  * `expireIn` deletes lazily: every value carries `expiresAtMs` and a past one counts as free.
  */
 import {
@@ -70,13 +73,21 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
   const cellKeysOf = (holds: HoldRecord[]) =>
     holds.flatMap((h) => cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c)));
 
-  /** Throws unless every cell of every hold is free (no live hold marks it) at `nowMs`. */
-  function assertCellsFree(
+  /**
+   * Throws unless every cell of every hold is free at `nowMs`: unmarked, expired, or marked by a
+   * hold whose record is gone (a booking consumed it and left its cells to expire). The records
+   * are read only when a live mark is found, within the caller's step on the calendar version.
+   */
+  async function assertCellsFree(
     holds: HoldRecord[],
     entries: Deno.KvEntryMaybe<CellValue>[],
     nowMs: number,
   ) {
-    if (entries.some((e) => e.value && e.value.expiresAtMs > nowMs)) {
+    const marks = new Set<string>();
+    for (const e of entries) if (e.value && e.value.expiresAtMs > nowMs) marks.add(e.value.holdId);
+    if (marks.size === 0) return;
+    const owners = await getManyChunked<HoldRecord>(kv, [...marks].map(holdKey));
+    if (owners.some((e) => e.value !== null)) {
       throw new SlotUnavailableError(
         holds.length > 1
           ? "A session of the course is held by someone else"
@@ -86,10 +97,11 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
   }
 
   /**
-   * The deletes that free `holds` (one patient's): records, index, own cells, patient's list.
+   * The deletes that free `holds` (one patient's): records, index, own cells (unless
+   * `keepCells`: they expire on their own, see the module header), patient's list.
    * Reads what it needs in one `getMany` (for one hold), with `alsoRead` if given.
    */
-  async function plannedRemoval(holds: HoldRecord[], alsoRead?: Deno.KvKey) {
+  async function plannedRemoval(holds: HoldRecord[], alsoRead?: Deno.KvKey, keepCells = false) {
     const patientId = holds[0].patientId;
     if (holds.some((h) => h.patientId !== patientId)) {
       throw new RangeError("Holds released together share a patient");
@@ -98,7 +110,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     const [mine, also, ...cells] = await getManyChunked<unknown>(kv, [
       patientHoldsKey(patientId),
       alsoRead ?? patientHoldsKey(patientId),
-      ...cellKeysOf(holds),
+      ...(keepCells ? [] : cellKeysOf(holds)),
     ]) as [
       Deno.KvEntryMaybe<PatientHolds>,
       Deno.KvEntryMaybe<unknown>,
@@ -143,12 +155,12 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     create(hold, maxActivePerPatient, nowMs, outbox = []) {
       // The patient's holds and the slot's cells are read with the calendar version, in one call.
       const prefetch = [patientHoldsKey(hold.patientId), ...cellKeysOf([hold])];
-      return commitOnCalendar(kv, hold.doctorId, "hold the slot", (_, read) => {
+      return commitOnCalendar(kv, hold.doctorId, "hold the slot", async (_, read) => {
         const [mine, ...cells] = read as [
           Deno.KvEntryMaybe<PatientHolds>,
           ...Deno.KvEntryMaybe<CellValue>[],
         ];
-        assertCellsFree([hold], cells, nowMs);
+        await assertCellsFree([hold], cells, nowMs);
         const live = (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs);
         if (live.length >= maxActivePerPatient) {
           throw new ConflictError(
@@ -158,7 +170,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
         }
         const ttl = hold.expiresAtMs - nowMs;
         const cell: CellValue = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
-        return Promise.resolve({
+        return {
           result: hold,
           build: (op: Deno.AtomicOperation) =>
             addToOutbox(
@@ -170,14 +182,14 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
                 }),
               outbox,
             ),
-        });
+        };
       }, prefetch);
     },
 
     createGroup(holds, nowMs, { alongside, outbox = [] }) {
-      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", (_, cells) => {
-        assertCellsFree(holds, cells as Deno.KvEntryMaybe<CellValue>[], nowMs);
-        return Promise.resolve({
+      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", async (_, cells) => {
+        await assertCellsFree(holds, cells as Deno.KvEntryMaybe<CellValue>[], nowMs);
+        return {
           result: undefined,
           build: (op: Deno.AtomicOperation) =>
             addToOutbox(
@@ -186,7 +198,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
                 .set(alongside.key, alongside.value),
               outbox,
             ),
-        });
+        };
       }, cellKeysOf(holds));
     },
 
@@ -222,7 +234,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
 
     consumption(hold, { nowMs, maxAttempts }) {
       return async () => {
-        const { remove, also } = await plannedRemoval([hold], holdKey(hold.id));
+        const { remove, also } = await plannedRemoval([hold], holdKey(hold.id), true);
         const entry = also as Deno.KvEntryMaybe<HoldRecord>;
         const stored = entry.value;
         if (!stored || stored.patientId !== hold.patientId) {

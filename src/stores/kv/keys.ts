@@ -16,7 +16,7 @@
  * | ["appt_by_patient", patientId, startMs, id]     | AppointmentRecord (copy)     | -             |
  * | ["claim", doctorId, cellMs]                     | appointment id               | -             |
  * | ["hold", id]                                    | HoldRecord                   | expiresAt+1 h |
- * | ["hold_cell", doctorId, cellMs]                 | {holdId, expiresAt}          | expiresAt     |
+ * | ["hold_cell", doctorId, cellMs]                 | {holdId, expiresAt} (1)      | expiresAt     |
  * | ["hold_by_doctor", doctorId, startMs, holdId]   | {endMs, expiresAt}           | expiresAt     |
  * | ["patient_holds", patientId]                    | [{holdId, expiresAt}]        | longest hold  |
  * | ["idem", scope, key]                            | IdempotencyRecord            | 24 h          |
@@ -52,6 +52,10 @@
  * | ["session", familyId]                           | SessionRecord                | the token's   |
  * | ["session_by_user", userId, familyId]           | family id                    | the token's   |
  * | ["ping"]                                        | never written (health probe) | -             |
+ *
+ * (1) A cell marks its slot only while the hold's record exists: a booking consumes the hold and
+ * leaves its cells to expire (hold_store.ts); cells written before that rule were deleted with
+ * their hold, so older data reads the same.
  *
  * `expireIn` deletes lazily, so values that expire carry `expiresAt` and readers check it; the
  * `purge` rule of a space in KEY_SPACES is how `deno task purge` (scripts/_purge_plan.ts) tells an
