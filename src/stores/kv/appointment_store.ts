@@ -1,10 +1,16 @@
 /**
- * Appointments in Deno KV, and the double-booking guard: one ["claim", doctorId, cellMs] key per
- * 5-minute cell an active appointment covers, written in the same atomic commit as the
- * appointment and its outbox entries, so a doctor's time is claimed by exactly one appointment or
- * by none. Claims are plain mutations: the commit checks the doctor's calendar version instead
- * (calendar.ts), which every writer of claims bumps — 1 or 2 checks per commit, plus those of a
- * part another store adds (the consumed hold: its entry and the patient's hold list).
+ * Appointments in Deno KV, and the double-booking guard: the doctor's index
+ * ["appt_by_doctor", doctorId, startMs, id], written in the same atomic commit as the appointment
+ * and its outbox entries, is read (the active appointments overlapping the new time) inside the
+ * step of every commit that makes time busy, and every writer of the index commits on the
+ * doctor's calendar version (calendar.ts): so a doctor's time is taken by exactly one appointment
+ * or by none — 1 or 2 checks per commit, plus those of a part another store adds (the consumed
+ * hold: its entry and the patient's hold list), however long the visit.
+ *
+ * Earlier versions also wrote one ["claim", doctorId, cellMs] key per 5-minute cell and read those
+ * instead; the index always came with them, so older data reads the same, and the claims left are
+ * read by nothing. (An instance of such a version would not see a booking of this one: do not run
+ * both on one KV at once.)
  */
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type {
@@ -14,19 +20,18 @@ import type {
   CommitPart,
   Page,
 } from "../ports.ts";
-import { type AppointmentRecord, cellsOf, isActive, MAX_CLAIM_MS } from "../records.ts";
+import { type AppointmentRecord, isActive, MAX_CLAIM_MS } from "../records.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { commitOnCalendar } from "./calendar.ts";
-import { getManyChunked, withKvRetry } from "./kv_commit.ts";
+import { withKvRetry } from "./kv_commit.ts";
 import {
   appointmentKey,
   apptByDoctorKey,
   apptByDoctorPrefix,
   apptByPatientKey,
   apptByPatientPrefix,
-  claimKey,
 } from "./keys.ts";
 
 /**
@@ -35,10 +40,6 @@ import {
  */
 export function bookedIntervalOf(a: AppointmentRecord): BookedInterval | null {
   return isActive(a.status) ? { startMs: a.startMs, endMs: a.endMs, id: a.id } : null;
-}
-
-function claimedCells(a: AppointmentRecord): number[] {
-  return isActive(a.status) ? cellsOf(a.startMs, a.endMs) : [];
 }
 
 function setRecord(op: Deno.AtomicOperation, a: AppointmentRecord) {
@@ -50,6 +51,28 @@ function setRecord(op: Deno.AtomicOperation, a: AppointmentRecord) {
 export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
   async function get(id: string) {
     return (await withKvRetry(() => kv.get<AppointmentRecord>(appointmentKey(id)))).value;
+  }
+
+  async function busy(doctorId: string, fromMs: number, toMs: number) {
+    const out: BookedInterval[] = [];
+    const prefix = apptByDoctorPrefix(doctorId);
+    const iter = kv.list<AppointmentRecord>({
+      start: [...prefix, fromMs - MAX_CLAIM_MS],
+      end: [...prefix, toMs],
+    });
+    for await (const e of iter) {
+      const booked = bookedIntervalOf(e.value);
+      if (booked && booked.startMs < toMs && booked.endMs > fromMs) out.push(booked);
+    }
+    return out;
+  }
+
+  /**
+   * Whether an active appointment other than `mine` overlaps `a`'s time: read from the index
+   * inside a step on `a`'s doctor's calendar (see the module header).
+   */
+  async function takenBy(a: AppointmentRecord, mine: ReadonlySet<string>) {
+    return (await busy(a.doctorId, a.startMs, a.endMs)).some((b) => !mine.has(b.id!));
   }
 
   async function list(
@@ -93,33 +116,29 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
       throw new RangeError("Appointments booked together must all be with one doctor");
     }
     const ids = new Set(list.map((a) => a.id));
-    const cells = list.flatMap((a) => claimedCells(a).map((c) => claimKey(doctorId, c)));
-    // The records and the claims are read with the calendar version (one getMany for a visit).
-    const prefetch = [...list.map((a) => appointmentKey(a.id)), ...cells];
+    // The records are read with the calendar version (one getMany for a visit).
+    const prefetch = list.map((a) => appointmentKey(a.id));
     return commitOnCalendar(kv, doctorId, "book", async (_, read) => {
       // It only counts if the booking is not stored yet (a retry that finds it stored answers
       // it, whatever became of what rides along).
       const riding = alongside?.();
       riding?.catch(() => {});
-      const stored = read.slice(0, list.length) as Deno.KvEntryMaybe<AppointmentRecord>[];
-      const claims = read.slice(list.length) as Deno.KvEntryMaybe<string>[];
+      const stored = read as Deno.KvEntryMaybe<AppointmentRecord>[];
       if (stored.every((e) => e.value)) return { result: stored.map((e) => e.value!) };
       if (stored.some((e) => e.value)) {
         throw new ConflictError("version_conflict", "Part of this booking exists already; reload");
       }
-      const addAlongside = await riding;
-      if (claims.some((e) => e.value !== null && !ids.has(e.value))) {
-        throw new SlotUnavailableError();
-      }
+      const [addAlongside, taken] = await Promise.all([
+        riding,
+        Promise.all(list.filter((a) => isActive(a.status)).map((a) => takenBy(a, ids))),
+      ]);
+      if (taken.some((t) => t)) throw new SlotUnavailableError();
       return {
         result: list,
-        // The calendar check alone guards the claims and the new ids: every writer of either
+        // The calendar check alone guards the index and the new ids: every writer of either
         // commits on it, so nothing changed since the reads above if the commit succeeds.
         build: (op) => {
-          for (const a of list) {
-            for (const cell of claimedCells(a)) op.set(claimKey(doctorId, cell), a.id);
-            setRecord(op, a);
-          }
+          for (const a of list) setRecord(op, a);
           addAlongside?.(op);
           return addToOutbox(op, outbox);
         },
@@ -147,24 +166,19 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
           );
         }
         const stored = current.value;
-        const before = new Set(claimedCells(stored));
-        const after = new Set(claimedCells(next));
-        const fresh = [...after].filter((c) => !before.has(c));
-        const [claims, addAlongside] = await Promise.all([
-          getManyChunked<string>(kv, fresh.map((c) => claimKey(next.doctorId, c))),
+        // Time it did not take before is checked against the others' (its own old time is fine).
+        const takesNewTime = isActive(next.status) && (!isActive(stored.status) ||
+          stored.doctorId !== next.doctorId || next.startMs < stored.startMs ||
+          next.endMs > stored.endMs);
+        const [taken, addAlongside] = await Promise.all([
+          takesNewTime ? takenBy(next, new Set([next.id])) : false,
           alongside?.(),
         ]);
-        if (claims.some((e) => e.value !== null && e.value !== next.id)) {
-          throw new SlotUnavailableError();
-        }
+        if (taken) throw new SlotUnavailableError();
         return {
           result: next,
           build: (op) => {
             op.check(current);
-            for (const cell of fresh) op.set(claimKey(next.doctorId, cell), next.id);
-            for (const cell of before) {
-              if (!after.has(cell)) op.delete(claimKey(stored.doctorId, cell));
-            }
             if (stored.startMs !== next.startMs) {
               op.delete(apptByDoctorKey(stored.doctorId, stored.startMs, stored.id))
                 .delete(apptByPatientKey(stored.patientId, stored.startMs, stored.id));
@@ -181,19 +195,7 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
     pendingEvents: () => Promise.resolve([]),
     clearPendingEvents: () => Promise.resolve(),
 
-    async busy(doctorId, fromMs, toMs) {
-      const out: BookedInterval[] = [];
-      const prefix = apptByDoctorPrefix(doctorId);
-      const iter = kv.list<AppointmentRecord>({
-        start: [...prefix, fromMs - MAX_CLAIM_MS],
-        end: [...prefix, toMs],
-      });
-      for await (const e of iter) {
-        const booked = bookedIntervalOf(e.value);
-        if (booked && booked.startMs < toMs && booked.endMs > fromMs) out.push(booked);
-      }
-      return out;
-    },
+    busy,
 
     listForDoctor(doctorId, query, limit, cursor) {
       return list(apptByDoctorPrefix(doctorId), query, limit, cursor);

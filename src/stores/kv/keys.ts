@@ -14,7 +14,7 @@
  * | ["appointment", id]                             | AppointmentRecord            | -             |
  * | ["appt_by_doctor", doctorId, startMs, id]       | AppointmentRecord (copy)     | -             |
  * | ["appt_by_patient", patientId, startMs, id]     | AppointmentRecord (copy)     | -             |
- * | ["claim", doctorId, cellMs]                     | appointment id               | -             |
+ * | ["claim", doctorId, cellMs]                     | appointment id (2)           | -             |
  * | ["hold", id]                                    | HoldRecord                   | expiresAt+1 h |
  * | ["hold_cell", doctorId, cellMs]                 | {holdId, expiresAt} (1)      | expiresAt     |
  * | ["hold_by_doctor", doctorId, startMs, holdId]   | {endMs, expiresAt}           | expiresAt     |
@@ -56,6 +56,8 @@
  * (1) A cell marks its slot only while the hold's record exists: a booking consumes the hold and
  * leaves its cells to expire (hold_store.ts); cells written before that rule were deleted with
  * their hold, so older data reads the same.
+ * (2) Written by earlier versions only, read by nothing: bookings are guarded by the doctor's
+ * appointment index (appointment_store.ts), which always came with the claims.
  *
  * `expireIn` deletes lazily, so values that expire carry `expiresAt` and readers check it; the
  * `purge` rule of a space in KEY_SPACES is how `deno task purge` (scripts/_purge_plan.ts) tells an

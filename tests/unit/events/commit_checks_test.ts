@@ -67,18 +67,19 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
   assert.equal(cellsWritten(holdCommit, "hold_cell"), 18);
   assert.ok(holdCommit.checks <= 3, `a hold checks ${holdCommit.checks} keys`);
 
-  // Confirm it: 18 claims, the appointment, its outbox entries and the hold's removal (record,
-  // index, the patient's list; its 18 cells expire on their own), one commit; no other commit
-  // touches the hold.
+  // Confirm it: the appointment and its indexes (the doctor's index is the double-booking guard,
+  // no per-cell claims), its outbox entries and the hold's removal (record, index, the patient's
+  // list; its 18 cells expire on their own), one commit; no other commit touches the hold.
   from = mark();
   const a = await h.writer.write(
     confirmFromHold(h1, { reasonSealed: null, online: false }, actor, now()),
     { step: "confirm", consumes: h1, maxAttempts: 5 },
   );
-  const bookCommit = commits.slice(from).find((c) => cellsWritten(c, "claim") > 0)!;
-  assert.equal(cellsWritten(bookCommit, "claim"), 18);
+  const bookCommit = commits.slice(from).find((c) => cellsWritten(c, "appointment") > 0)!;
+  assert.equal(cellsWritten(bookCommit, "appt_by_doctor"), 1);
+  assert.equal(cellsWritten(bookCommit, "claim"), 0);
   assert.ok(cellsWritten(bookCommit, "event_due") >= 4, "events ride in the booking commit");
-  assert.equal(cellsWritten(bookCommit, "hold_cell"), 0, "the claims guard the hold's cells");
+  assert.equal(cellsWritten(bookCommit, "hold_cell"), 0, "the booking guards the hold's cells");
   assert.equal(cellsWritten(bookCommit, "hold"), 1);
   assert.equal(cellsWritten(bookCommit, "patient_holds"), 1);
   assert.equal(
@@ -98,7 +99,7 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
   });
   await h.writer.write(cancel(moved, actor, null, now()), { step: "cancel" });
 
-  // A course of 5 sessions of 90 minutes: 90 cells held, then 90 claims, all or nothing.
+  // A course of 5 sessions of 90 minutes: 90 cells held, then 5 appointments, all or nothing.
   const courses = createKvCourseStore(h.kv, h.holds);
   const sessions = [0, 1, 2, 3, 4].map((i) =>
     hold(`hld_c${i}`, d.id, p.id, T0 + (24 + 24 * i) * HOUR, now())
@@ -136,8 +137,8 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
     ),
     { step: "course_confirm", consumes: sessions },
   );
-  const courseBook = commits.slice(from).find((c) => cellsWritten(c, "claim") > 0)!;
-  assert.equal(cellsWritten(courseBook, "claim"), 90);
+  const courseBook = commits.slice(from).find((c) => cellsWritten(c, "appointment") > 0)!;
+  assert.equal(cellsWritten(courseBook, "appt_by_doctor"), 5);
   assert.equal(booked.length, 5);
 
   // The doctor's outcome on one session, erasure of the rest.
