@@ -8,6 +8,7 @@
 import { API_GROUP_MODULES, createApp, createMetricsApp, ON_DEMAND_MODULES } from "./app.ts";
 import { bootstrap, CONFIGURED_ADAPTER_MODULES } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
+import { loadNodeCrypto } from "./crypto/node_crypto.ts";
 import { createLogger, errorFields } from "./observability/logger.ts";
 import { logUncaughtErrors, routeConsoleToLog } from "./observability/console_json.ts";
 
@@ -39,18 +40,18 @@ async function main() {
     clientIp: (_req, env) => (env as Deno.ServeHandlerInfo<Deno.NetAddr>).remoteAddr.hostname,
   });
 
-  // The API groups load on their first request, or once the server has answered its first one
-  // (a health check, usually) or been up a second, whichever comes first: the first answer does
-  // not wait for their modules, and the API's first requests rarely find them unloaded. A failed
-  // import is logged and retried on the group's first request.
+  // The API groups load on their first request, and node:crypto (keyed hashes, sealing:
+  // src/crypto/node_crypto.ts) on its first use, or once the server has answered its first request
+  // (a health check, usually) or been up a second, whichever comes first: the first answer does not
+  // wait for their modules, and the API's first requests rarely find them unloaded. A failed import
+  // is logged and retried on the group's first request.
   let apiGroupsLoading = false;
   const loadApiGroups = () => {
     if (apiGroupsLoading) return;
     apiGroupsLoading = true;
     clearTimeout(fallback);
-    Promise.all(Object.values(API_GROUP_MODULES).map((load) => load())).catch((err) =>
-      log.error("loading the API's route modules failed", errorFields(err))
-    );
+    Promise.all([loadNodeCrypto(), ...Object.values(API_GROUP_MODULES).map((load) => load())])
+      .catch((err) => log.error("loading the API's route modules failed", errorFields(err)));
   };
   const fallback = setTimeout(loadApiGroups, 1_000);
 

@@ -5,7 +5,7 @@
  * until nothing signed with them needs checking.
  */
 import { base64ToBytes } from "../crypto/encoding.ts";
-import { type HmacKey, hmacKey, hmacSha256 } from "../crypto/keyed_hash.ts";
+import { type KeyedMac, keyedMac } from "../crypto/keyed_hash.ts";
 
 export interface AuditKey {
   id: string;
@@ -38,25 +38,25 @@ export function createAuditKeyring(keys: AuditKey[]): Promise<AuditKeyring> {
 
 function auditKeyring(keys: AuditKey[]): AuditKeyring {
   if (keys.length === 0) throw new Error("At least one audit key is required");
-  const imported = new Map<string, HmacKey>();
+  const imported = new Map<string, KeyedMac>();
   for (const k of keys) {
     const raw = base64ToBytes(k.keyBase64);
     if (raw.length < 32) {
       throw new Error(`Audit key ${k.id} must be at least 32 bytes, found ${raw.length}`);
     }
-    imported.set(k.id, hmacKey(raw));
+    imported.set(k.id, keyedMac(raw));
   }
   return {
     activeKeyId: keys[0].id,
     has: (keyId) => imported.has(keyId),
     mac(keyId, text) {
-      const key = imported.get(keyId);
-      if (!key) {
+      const mac = imported.get(keyId);
+      if (!mac) {
         return Promise.reject(
           new Error(`Cannot sign or check an audit entry: audit key ${keyId} is not configured`),
         );
       }
-      return Promise.resolve(hmacSha256(key, text, "hex"));
+      return mac(text, "hex");
     },
   };
 }

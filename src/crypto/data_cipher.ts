@@ -7,9 +7,11 @@
  * It runs through node:crypto, synchronously: the same bytes as WebCrypto (a test checks both
  * ways) at about 40 µs per seal and open against 100 µs, and it was a few percent of the server's
  * main thread during a day of bookings (a patient's phone opened per message, answers sealed).
+ * node:crypto loads on first use (node_crypto.ts), not at start-up: keys are checked at once, and a
+ * seal or open before it has loaded waits for that one load.
  */
-import { createCipheriv, createDecipheriv } from "node:crypto";
 import { base64ToBytes, bytesToBase64Url } from "./encoding.ts";
+import { loadNodeCrypto, type NodeCrypto, nodeCrypto } from "./node_crypto.ts";
 
 const TAG_BYTES = 16;
 
@@ -60,7 +62,7 @@ function dataCipherOf(keys: DataKey[]): DataCipher {
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
 
-  function sealNow(plaintext: string): string {
+  function sealNow({ createCipheriv }: NodeCrypto, plaintext: string): string {
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const cipher = createCipheriv("aes-256-gcm", active, iv);
     cipher.setAAD(encoder.encode(activeKeyId));
@@ -73,7 +75,7 @@ function dataCipherOf(keys: DataKey[]): DataCipher {
     return `v1.${activeKeyId}.${bytesToBase64Url(iv)}.${bytesToBase64Url(ct)}`;
   }
 
-  function openNow(sealed: string): string {
+  function openNow({ createDecipheriv }: NodeCrypto, sealed: string): string {
     const [version, kid, iv, ct] = sealed.split(".");
     if (version !== "v1" || !kid || !iv || !ct) {
       throw new Error("Cannot open: not a sealed value");
@@ -97,12 +99,22 @@ function dataCipherOf(keys: DataKey[]): DataCipher {
   return {
     activeKeyId,
     // Promise.try: a throw (a tampered value) is a rejection, never a synchronous throw.
-    seal: (plaintext) => Promise.try(sealNow, plaintext),
-    open: (sealed) => Promise.try(openNow, sealed),
+    seal: (plaintext) => withNodeCrypto(sealNow, plaintext),
+    open: (sealed) => withNodeCrypto(openNow, sealed),
     keyIdOf(sealed) {
       return sealed.split(".")[1] ?? "";
     },
   };
+}
+
+/** `run(node:crypto, text)` as a promise: at once when it has loaded, else after its load. */
+function withNodeCrypto(
+  run: (crypto: NodeCrypto, text: string) => string,
+  text: string,
+): Promise<string> {
+  const loaded = nodeCrypto();
+  if (loaded !== undefined) return Promise.try(run, loaded, text);
+  return loadNodeCrypto().then((crypto) => run(crypto, text));
 }
 
 export function generateDataKeyBase64(): string {

@@ -3,10 +3,12 @@
  * being stored in the clear), hashes of one-time codes and refresh tokens, and constant-time
  * comparison. Each use has its own domain label so a hash of one kind never matches another.
  * HMAC runs through node:crypto, synchronously: WebCrypto's `sign` was the largest server CPU item
- * of a day of bookings (docs/BENCHMARKS.md, issue 15) for the same bytes.
+ * of a day of bookings (docs/BENCHMARKS.md, issue 15) for the same bytes. node:crypto itself loads
+ * on first use (node_crypto.ts), not at start-up: a key made before then is checked at once and
+ * keyed on its first call.
  */
-import { createHash, type Hash } from "node:crypto";
 import { base64ToBytes } from "./encoding.ts";
+import { loadNodeCrypto, type NodeCrypto, nodeCrypto } from "./node_crypto.ts";
 
 export type HashPurpose = "phone" | "login_code" | "hold_code" | "refresh" | "idempotency";
 
@@ -23,15 +25,17 @@ export interface KeyedHash {
  * booking makes about ten (login code, phone index, refresh token, hold code, idempotency key,
  * audit entries).
  */
-export interface HmacKey {
-  readonly inner: Hash;
-  readonly outer: Hash;
+interface HmacKey {
+  readonly inner: Sha256State;
+  readonly outer: Sha256State;
 }
+
+type Sha256State = ReturnType<NodeCrypto["createHash"]>;
 
 /** SHA-256 reads its input in 64-byte blocks: the size of HMAC's pads. */
 const BLOCK = 64;
 
-export function hmacKey(raw: Uint8Array): HmacKey {
+function hmacKey(createHash: NodeCrypto["createHash"], raw: Uint8Array): HmacKey {
   // A key longer than a block is hashed first; a shorter one is padded with zeros.
   const block = new Uint8Array(BLOCK);
   block.set(raw.length > BLOCK ? createHash("sha256").update(raw).digest() : raw);
@@ -44,11 +48,38 @@ export function hmacKey(raw: Uint8Array): HmacKey {
   return key;
 }
 
+/** HMAC-SHA256 of `text` under one key, encoded natively (see `hmacSha256`). */
+export type KeyedMac = (text: string, encoding: "base64url" | "hex") => Promise<string>;
+
+/**
+ * The HMAC-SHA256 of `raw` (copied). Its states are made on the first call, or on the first call
+ * after node:crypto has loaded; from then on a call is `hmacSha256` on them, with no hop beyond the
+ * promise it returns.
+ */
+export function keyedMac(raw: Uint8Array): KeyedMac {
+  let pending: Uint8Array | undefined = raw.slice();
+  let key: HmacKey | undefined;
+  const keyNow = () => {
+    const loaded = nodeCrypto();
+    if (key === undefined && loaded !== undefined) {
+      key = hmacKey(loaded.createHash, pending!);
+      pending!.fill(0);
+      pending = undefined;
+    }
+    return key;
+  };
+  return (text, encoding) => {
+    const ready = key ?? keyNow();
+    if (ready !== undefined) return Promise.resolve(hmacSha256(ready, text, encoding));
+    return loadNodeCrypto().then(() => hmacSha256(keyNow()!, text, encoding));
+  };
+}
+
 /**
  * HMAC-SHA256 of the UTF-8 bytes of `text`, encoded natively: base64url without padding, or
  * lower-case hex. The key's states are copied, never updated, so one key serves every call.
  */
-export function hmacSha256(key: HmacKey, text: string, encoding: "base64url" | "hex"): string {
+function hmacSha256(key: HmacKey, text: string, encoding: "base64url" | "hex"): string {
   const inner = key.inner.copy().update(text, "utf8").digest();
   return key.outer.copy().update(inner).digest(encoding);
 }
@@ -60,10 +91,10 @@ export function createKeyedHash(secretBase64: string): Promise<KeyedHash> {
     if (raw.length < 32) {
       throw new Error(`HMAC secret must be at least 32 bytes, found ${raw.length}`);
     }
-    const key = hmacKey(raw);
+    const mac = keyedMac(raw);
     resolve({
       hash(purpose, value) {
-        return Promise.resolve(hmacSha256(key, `${purpose}\u0000${value}`, "base64url"));
+        return mac(`${purpose}\u0000${value}`, "base64url");
       },
       equal: constantTimeEqual,
     });
@@ -82,5 +113,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /** SHA-256 of the UTF-8 bytes of `text`, base64url without padding (node:crypto, synchronous). */
 export function sha256Base64Url(text: string): Promise<string> {
-  return Promise.resolve(createHash("sha256").update(text, "utf8").digest("base64url"));
+  const loaded = nodeCrypto();
+  if (loaded === undefined) return loadNodeCrypto().then(() => sha256Base64Url(text));
+  return Promise.resolve(loaded.createHash("sha256").update(text, "utf8").digest("base64url"));
 }

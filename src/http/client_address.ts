@@ -6,7 +6,7 @@
  * forwarding header a client sends is ignored. For a list header (`X-Forwarded-For`) the last
  * entry is taken: the one our proxy appended, not the ones the client wrote before it.
  */
-import { isIP } from "node:net";
+import { ipVersion } from "./ip_literal.ts";
 
 /** Returns the function that turns a request and its socket peer address into the client address. */
 export function clientAddress(
@@ -19,6 +19,6 @@ export function clientAddress(
     if (!trustedHeader) return peer;
     const value = req.headers.get(trustedHeader);
     const last = value?.split(",").at(-1)?.trim() ?? "";
-    return isIP(last) ? last.toLowerCase() : peer;
+    return ipVersion(last) !== 0 ? last.toLowerCase() : peer;
   };
 }

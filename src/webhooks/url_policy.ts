@@ -7,8 +7,8 @@
  * literal at registration and again at delivery on every address the name resolves to (DNS
  * rebinding). Refusals say only "not public", so delivery results are no port-scan oracle.
  */
-import { isIP } from "node:net";
 import { ValidationError } from "../errors.ts";
+import { ipVersion } from "../http/ip_literal.ts";
 
 const INTERNAL_SUFFIXES =
   /(^|\.)(localhost|local|internal|intranet|lan|home|corp|private|home\.arpa)$/i;
@@ -84,7 +84,7 @@ export function isPrivateAddress(host: string): boolean {
     const groups = ipv6Groups(h);
     return groups === null || ipv6Internal(groups);
   }
-  if (isIP(h) === 4) return ipv4Internal(ipv4Bytes(h)!);
+  if (ipVersion(h) === 4) return ipv4Internal(ipv4Bytes(h)!);
   // A name: single-label names resolve through search domains to internal hosts.
   return !h.includes(".") || INTERNAL_SUFFIXES.test(h);
 }
@@ -129,7 +129,7 @@ const resolveDns: Resolver = async (host) => {
 export async function assertResolvesPublic(url: URL, resolve: Resolver = resolveDns) {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (isPrivateAddress(host)) throw new Error(NOT_PUBLIC);
-  if (isIP(host)) return;
+  if (ipVersion(host) !== 0) return;
   const addresses = await resolve(host.replace(/\.+$/, ""));
   if (addresses.length === 0 || addresses.some(isPrivateAddress)) throw new Error(NOT_PUBLIC);
 }

@@ -183,3 +183,17 @@ Deno.test("src/app.ts names its on-demand modules by type only, so start-up does
     assert.equal(dep.code, undefined, `src/app.ts imports ${module} by a literal specifier`);
   }
 });
+
+Deno.test("src/main.ts loads node:crypto on first use and never node:net", () => {
+  // Each starts a good part of Deno's Node layer (its streams), which the first answer does not
+  // need: node:crypto loads through src/crypto/node_crypto.ts, IP literals are checked by
+  // src/http/ip_literal.ts.
+  for (const builtin of ["node:crypto", "node:net"]) {
+    assert.ok(!loaded.includes(builtin), `${builtin} is imported statically`);
+  }
+  // The modules that use node:crypto are loaded, so the check above looks at the right tree.
+  for (const module of ["crypto/node_crypto.ts", "crypto/keyed_hash.ts", "crypto/data_cipher.ts"]) {
+    assert.ok(loaded.some((s) => s.endsWith(`/src/${module}`)), module);
+  }
+  assert.ok(loaded.includes("node:async_hooks"), "node: specifiers are in the graph as such");
+});
