@@ -1,14 +1,16 @@
 /**
- * Slot holds in Deno KV; this module alone owns their layout. A hold marks the 5-minute cells of
- * its slot under ["hold_cell", ...] for its lifetime. Creating holds is one commit on the doctor's
- * calendar version (calendar.ts): the cells are read after the version, and the commit checks the
- * version, the new hold's id and the patient's list of active holds — at most 3 checks however
- * long the slot, so two holds never overlap and a patient never exceeds the limit. A course holds
- * all its sessions in one such commit, with its own record alongside. A booking on KV records
- * removes the hold it uses up in its own commit (`consumption`), so a confirm is one commit; that
- * commit leaves the hold's cells to expire (its claims guard the time now), so a live cell marks
- * the slot only while its hold's record exists (every other removal deletes cells and record
- * together, in a commit on the calendar version).
+ * Slot holds in Deno KV; this module alone owns their layout. A hold is its record, an entry in
+ * the doctor's hold index ["hold_by_doctor", doctorId, startMs, holdId] and one in the patient's
+ * list. Creating holds is one commit on the doctor's calendar version (calendar.ts): the index
+ * around the slot is read after the version (a live entry overlapping it refuses the hold), and
+ * the commit checks the version, the new hold's id and the patient's list of active holds — at
+ * most 3 checks however long the slot; every writer of the index commits on that version, so two
+ * holds never overlap and a patient never exceeds the limit. A course holds all its sessions in
+ * one such commit, with its own record alongside. A booking on KV records removes the hold it uses
+ * up in its own commit (`consumption`), so a confirm is one commit.
+ * Earlier versions also marked each 5-minute cell under ["hold_cell", ...]; the index always came
+ * with those marks, so holds they wrote read the same, and the marks left expire unread. (An
+ * instance of such a version would not see a hold of this one: do not run both on one KV at once.)
  * `expireIn` deletes lazily: every value carries `expiresAtMs` and a past one counts as free.
  */
 import {
@@ -21,27 +23,22 @@ import {
 import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
 import type { HeldInterval, HoldRecord, HoldStore } from "../ports.ts";
-import { cellsOf, MAX_CLAIM_MS } from "../records.ts";
+import { MAX_CLAIM_MS } from "../records.ts";
 import { commitOnCalendar } from "./calendar.ts";
 import { commit, getManyChunked, untilCommitted, withKvRetry } from "./kv_commit.ts";
-import {
-  holdByDoctorKey,
-  holdByDoctorPrefix,
-  holdCellKey,
-  holdKey,
-  patientHoldsKey,
-} from "./keys.ts";
+import { holdByDoctorKey, holdByDoctorPrefix, holdKey, patientHoldsKey } from "./keys.ts";
 
 export type { HoldRecord, HoldStore } from "../ports.ts";
 
-interface CellValue {
+/** A hold's id and lapse, as the patient's list and the doctor's index keep it. */
+interface HoldMark {
   holdId: string;
   expiresAtMs: number;
 }
 
-type PatientHolds = CellValue[];
+type PatientHolds = HoldMark[];
 
-interface DoctorHold extends CellValue {
+interface DoctorHold extends HoldMark {
   startMs: number;
   endMs: number;
 }
@@ -70,24 +67,29 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     return (await withKvRetry(() => kv.get<HoldRecord>(holdKey(id)))).value;
   }
 
-  const cellKeysOf = (holds: HoldRecord[]) =>
-    holds.flatMap((h) => cellsOf(h.startMs, h.endMs).map((c) => holdCellKey(h.doctorId, c)));
+  async function active(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
+    const out: HeldInterval[] = [];
+    const prefix = holdByDoctorPrefix(doctorId);
+    const iter = kv.list<DoctorHold>({
+      start: [...prefix, fromMs - MAX_CLAIM_MS],
+      end: [...prefix, toMs],
+    });
+    for await (const e of iter) {
+      const held = heldIntervalOf(e.value);
+      if (held.expiresAtMs > nowMs && held.startMs < toMs && held.endMs > fromMs) out.push(held);
+    }
+    return out;
+  }
 
   /**
-   * Throws unless every cell of every hold is free at `nowMs`: unmarked, expired, or marked by a
-   * hold whose record is gone (a booking consumed it and left its cells to expire). The records
-   * are read only when a live mark is found, within the caller's step on the calendar version.
+   * Throws unless no live hold overlaps any of `holds` at `nowMs`: read from the doctor's hold
+   * index within the caller's step on the calendar version (see the module header).
    */
-  async function assertCellsFree(
-    holds: HoldRecord[],
-    entries: Deno.KvEntryMaybe<CellValue>[],
-    nowMs: number,
-  ) {
-    const marks = new Set<string>();
-    for (const e of entries) if (e.value && e.value.expiresAtMs > nowMs) marks.add(e.value.holdId);
-    if (marks.size === 0) return;
-    const owners = await getManyChunked<HoldRecord>(kv, [...marks].map(holdKey));
-    if (owners.some((e) => e.value !== null)) {
+  async function assertFree(holds: HoldRecord[], nowMs: number) {
+    const held = await Promise.all(
+      holds.map((h) => active(h.doctorId, h.startMs, h.endMs, nowMs)),
+    );
+    if (held.some((overlapping) => overlapping.length > 0)) {
       throw new SlotUnavailableError(
         holds.length > 1
           ? "A session of the course is held by someone else"
@@ -97,32 +99,24 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
   }
 
   /**
-   * The deletes that free `holds` (one patient's): records, index, own cells (unless
-   * `keepCells`: they expire on their own, see the module header), patient's list.
-   * Reads what it needs in one `getMany` (for one hold), with `alsoRead` if given.
+   * The deletes that free `holds` (one patient's): records, index, patient's list.
+   * Reads what it needs in one `getMany`, with `alsoRead` if given.
    */
-  async function plannedRemoval(holds: HoldRecord[], alsoRead?: Deno.KvKey, keepCells = false) {
+  async function plannedRemoval(holds: HoldRecord[], alsoRead?: Deno.KvKey) {
     const patientId = holds[0].patientId;
     if (holds.some((h) => h.patientId !== patientId)) {
       throw new RangeError("Holds released together share a patient");
     }
     const ids = new Set(holds.map((h) => h.id));
-    const [mine, also, ...cells] = await getManyChunked<unknown>(kv, [
+    const [mine, also] = await getManyChunked<unknown>(kv, [
       patientHoldsKey(patientId),
       alsoRead ?? patientHoldsKey(patientId),
-      ...(keepCells ? [] : cellKeysOf(holds)),
-    ]) as [
-      Deno.KvEntryMaybe<PatientHolds>,
-      Deno.KvEntryMaybe<unknown>,
-      ...Deno.KvEntryMaybe<CellValue>[],
-    ];
+    ]) as [Deno.KvEntryMaybe<PatientHolds>, Deno.KvEntryMaybe<unknown>];
     const remove = (op: Deno.AtomicOperation) => {
       op.check(mine);
       for (const h of holds) {
         op.delete(holdKey(h.id)).delete(holdByDoctorKey(h.doctorId, h.startMs, h.id));
       }
-      // Only our own marks: an expired cell may already be another hold's.
-      for (const e of cells) if (e.value && ids.has(e.value.holdId)) op.delete(e.key);
       const rest = (mine.value ?? []).filter((h) => !ids.has(h.holdId));
       if (rest.length > 0) op.set(patientHoldsKey(patientId), rest);
       else op.delete(patientHoldsKey(patientId));
@@ -131,14 +125,11 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     return { remove, also };
   }
 
-  /** The cell, index and record mutations of new holds. */
+  /** The index and record mutations of new holds. */
   function setHolds(op: Deno.AtomicOperation, holds: HoldRecord[], nowMs: number) {
     for (const h of holds) {
       const ttl = Math.max(1, h.expiresAtMs - nowMs);
-      const cell: CellValue = { holdId: h.id, expiresAtMs: h.expiresAtMs };
-      for (const c of cellsOf(h.startMs, h.endMs)) {
-        op.set(holdCellKey(h.doctorId, c), cell, { expireIn: ttl });
-      }
+      const cell: HoldMark = { holdId: h.id, expiresAtMs: h.expiresAtMs };
       op.set(holdKey(h.id), h, { expireIn: ttl + KEEP_EXPIRED_MS })
         .set(
           holdByDoctorKey(h.doctorId, h.startMs, h.id),
@@ -153,14 +144,11 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     get,
 
     create(hold, maxActivePerPatient, nowMs, outbox = []) {
-      // The patient's holds and the slot's cells are read with the calendar version, in one call.
-      const prefetch = [patientHoldsKey(hold.patientId), ...cellKeysOf([hold])];
+      // The patient's holds are read with the calendar version, in one call.
+      const prefetch = [patientHoldsKey(hold.patientId)];
       return commitOnCalendar(kv, hold.doctorId, "hold the slot", async (_, read) => {
-        const [mine, ...cells] = read as [
-          Deno.KvEntryMaybe<PatientHolds>,
-          ...Deno.KvEntryMaybe<CellValue>[],
-        ];
-        await assertCellsFree([hold], cells, nowMs);
+        const [mine] = read as [Deno.KvEntryMaybe<PatientHolds>];
+        await assertFree([hold], nowMs);
         const live = (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs);
         if (live.length >= maxActivePerPatient) {
           throw new ConflictError(
@@ -169,7 +157,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
           );
         }
         const ttl = hold.expiresAtMs - nowMs;
-        const cell: CellValue = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
+        const cell: HoldMark = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
         return {
           result: hold,
           build: (op: Deno.AtomicOperation) =>
@@ -187,8 +175,8 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
     },
 
     createGroup(holds, nowMs, { alongside, outbox = [] }) {
-      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", async (_, cells) => {
-        await assertCellsFree(holds, cells as Deno.KvEntryMaybe<CellValue>[], nowMs);
+      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", async () => {
+        await assertFree(holds, nowMs);
         return {
           result: undefined,
           build: (op: Deno.AtomicOperation) =>
@@ -199,7 +187,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
               outbox,
             ),
         };
-      }, cellKeysOf(holds));
+      });
     },
 
     reserveAttempt(holdId, max) {
@@ -234,7 +222,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
 
     consumption(hold, { nowMs, maxAttempts }) {
       return async () => {
-        const { remove, also } = await plannedRemoval([hold], holdKey(hold.id), true);
+        const { remove, also } = await plannedRemoval([hold], holdKey(hold.id));
         const entry = also as Deno.KvEntryMaybe<HoldRecord>;
         const stored = entry.value;
         if (!stored || stored.patientId !== hold.patientId) {
@@ -248,19 +236,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
       };
     },
 
-    async active(doctorId, fromMs, toMs, nowMs) {
-      const out: HeldInterval[] = [];
-      const prefix = holdByDoctorPrefix(doctorId);
-      const iter = kv.list<DoctorHold>({
-        start: [...prefix, fromMs - MAX_CLAIM_MS],
-        end: [...prefix, toMs],
-      });
-      for await (const e of iter) {
-        const held = heldIntervalOf(e.value);
-        if (held.expiresAtMs > nowMs && held.startMs < toMs && held.endMs > fromMs) out.push(held);
-      }
-      return out;
-    },
+    active,
 
     async countActiveForPatient(patientId, nowMs) {
       const mine = await withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(patientId)));

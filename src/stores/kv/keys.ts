@@ -53,10 +53,9 @@
  * | ["session_by_user", userId, familyId]           | family id                    | the token's   |
  * | ["ping"]                                        | never written (health probe) | -             |
  *
- * (1) A cell marks its slot only while the hold's record exists: a booking consumes the hold and
- * leaves its cells to expire (hold_store.ts); cells written before that rule were deleted with
- * their hold, so older data reads the same.
- * (2) Written by earlier versions only, read by nothing: bookings are guarded by the doctor's
+ * (1) Written by earlier versions only, and read by nothing: holds are guarded by the doctor's
+ * hold index (hold_store.ts), which always came with the cells; they expire on their own.
+ * (2) Written by earlier versions only, and read by nothing: bookings are guarded by the doctor's
  * appointment index (appointment_store.ts), which always came with the claims.
  *
  * `expireIn` deletes lazily, so values that expire carry `expiresAt` and readers check it; the

@@ -59,17 +59,18 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
   const now = () => h.clock.now;
   const mark = () => commits.length;
 
-  // A 90-minute hold: 18 cells as plain mutations.
+  // A 90-minute hold: one entry in the doctor's hold index, no per-cell marks.
   let from = mark();
   const h1 = hold("hld_v1", d.id, p.id, T0, now());
   await h.holds.create(h1, 3, now(), envelopesOf(holdPlaced(h1, now())));
-  const holdCommit = commits.slice(from).find((c) => cellsWritten(c, "hold_cell") > 0)!;
-  assert.equal(cellsWritten(holdCommit, "hold_cell"), 18);
+  const holdCommit = commits.slice(from).find((c) => cellsWritten(c, "hold_by_doctor") > 0)!;
+  assert.equal(cellsWritten(holdCommit, "hold_by_doctor"), 1);
+  assert.equal(cellsWritten(holdCommit, "hold_cell"), 0);
   assert.ok(holdCommit.checks <= 3, `a hold checks ${holdCommit.checks} keys`);
 
   // Confirm it: the appointment and its indexes (the doctor's index is the double-booking guard,
   // no per-cell claims), its outbox entries and the hold's removal (record, index, the patient's
-  // list; its 18 cells expire on their own), one commit; no other commit touches the hold.
+  // list), one commit; no other commit touches the hold.
   from = mark();
   const a = await h.writer.write(
     confirmFromHold(h1, { reasonSealed: null, online: false }, actor, now()),
@@ -79,7 +80,6 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
   assert.equal(cellsWritten(bookCommit, "appt_by_doctor"), 1);
   assert.equal(cellsWritten(bookCommit, "claim"), 0);
   assert.ok(cellsWritten(bookCommit, "event_due") >= 4, "events ride in the booking commit");
-  assert.equal(cellsWritten(bookCommit, "hold_cell"), 0, "the booking guards the hold's cells");
   assert.equal(cellsWritten(bookCommit, "hold"), 1);
   assert.equal(cellsWritten(bookCommit, "patient_holds"), 1);
   assert.equal(
@@ -99,7 +99,7 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
   });
   await h.writer.write(cancel(moved, actor, null, now()), { step: "cancel" });
 
-  // A course of 5 sessions of 90 minutes: 90 cells held, then 5 appointments, all or nothing.
+  // A course of 5 sessions of 90 minutes: 5 holds, then 5 appointments, all or nothing.
   const courses = createKvCourseStore(h.kv, h.holds);
   const sessions = [0, 1, 2, 3, 4].map((i) =>
     hold(`hld_c${i}`, d.id, p.id, T0 + (24 + 24 * i) * HOUR, now())
@@ -126,8 +126,8 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
   };
   from = mark();
   await courses.create(course, sessions, now());
-  const courseHold = commits.slice(from).find((c) => cellsWritten(c, "hold_cell") > 0)!;
-  assert.equal(cellsWritten(courseHold, "hold_cell"), 90);
+  const courseHold = commits.slice(from).find((c) => cellsWritten(c, "hold_by_doctor") > 0)!;
+  assert.equal(cellsWritten(courseHold, "hold_by_doctor"), 5);
   from = mark();
   const booked = await h.writer.writeAll(
     course.sessions.map((s, session) =>
