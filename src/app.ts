@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
+import type { H, RouterRoute } from "hono/types";
 import type { AppDeps } from "./app_deps.ts";
 import type { AppEnv } from "./http/app_env.ts";
 import { jsonBodies } from "./http/guards.ts";
@@ -14,6 +15,7 @@ import { securityHeaders } from "./http/security_headers.ts";
 import { clientAddress } from "./http/client_address.ts";
 import { validationHook } from "./http/validation.ts";
 import { apiBudget } from "./http/api_budget.ts";
+import { DeferredRouter } from "./http/deferred_router.ts";
 import { metricsRoutes, systemRoutes } from "../routes/system.ts";
 import { fhirRoutes } from "../routes/fhir.ts";
 import {
@@ -94,7 +96,11 @@ export interface AppOptions {
 
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const { config } = deps;
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: validationHook,
+    // Compiled after the first answer (src/main.ts) or on the second match, not on the first.
+    router: new DeferredRouter<[H, RouterRoute]>(),
+  });
   const peerOf = options.clientIp ?? (() => "127.0.0.1");
   const addressOf = clientAddress(config.TRUSTED_PROXY_HEADER);
   const clientIp = (req: Request, env: unknown) => addressOf(req, peerOf(req, env));

@@ -9,6 +9,7 @@ import { API_GROUP_MODULES, createApp, createMetricsApp, ON_DEMAND_MODULES } fro
 import { bootstrap, CONFIGURED_ADAPTER_MODULES } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { loadNodeCrypto } from "./crypto/node_crypto.ts";
+import { DeferredRouter } from "./http/deferred_router.ts";
 import { createLogger, errorFields } from "./observability/logger.ts";
 import { logUncaughtErrors, routeConsoleToLog } from "./observability/console_json.ts";
 
@@ -40,16 +41,22 @@ async function main() {
     clientIp: (_req, env) => (env as Deno.ServeHandlerInfo<Deno.NetAddr>).remoteAddr.hostname,
   });
 
-  // The API groups load on their first request, and node:crypto (keyed hashes, sealing:
-  // src/crypto/node_crypto.ts) on its first use, or once the server has answered its first request
-  // (a health check, usually) or been up a second, whichever comes first: the first answer does not
-  // wait for their modules, and the API's first requests rarely find them unloaded. A failed import
-  // is logged and retried on the group's first request.
+  // The API groups load on their first request, node:crypto (keyed hashes, sealing:
+  // src/crypto/node_crypto.ts) on its first use, and the router compiles on the second match, or
+  // all of them once the server has answered its first request (a health check, usually) or been
+  // up a second, whichever comes first: the first answer does not wait for them, and the API's
+  // first requests rarely find them undone. A failed import is logged and retried on the group's
+  // first request; a route table the router cannot compile fails the requests, as without this.
   let apiGroupsLoading = false;
   const loadApiGroups = () => {
     if (apiGroupsLoading) return;
     apiGroupsLoading = true;
     clearTimeout(fallback);
+    try {
+      if (app.router instanceof DeferredRouter) app.router.build();
+    } catch (err) {
+      log.error("compiling the router failed", errorFields(err));
+    }
     Promise.all([loadNodeCrypto(), ...Object.values(API_GROUP_MODULES).map((load) => load())])
       .catch((err) => log.error("loading the API's route modules failed", errorFields(err)));
   };
@@ -74,17 +81,6 @@ async function main() {
     if (!apiGroupsLoading) setTimeout(loadApiGroups, 0);
     return answer;
   });
-
-  // Hono builds its router on the first match (~10 ms of CPU for the app's ~290 routes). Build it
-  // as soon as the server listens, before most first requests arrive (a health check, usually),
-  // so they do not pay for it; one that is already waiting builds it itself, as before.
-  setTimeout(() => {
-    try {
-      app.router.match("GET", "/");
-    } catch {
-      // A table the router cannot take fails the first request instead, as without this.
-    }
-  }, 0);
 
   const metricsServer = config.METRICS_PORT === undefined ? null : Deno.serve({
     hostname: config.METRICS_HOST ?? config.HOST,

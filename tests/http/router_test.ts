@@ -11,8 +11,11 @@ import { startApp } from "../_harness/app.ts";
 Deno.test("createApp(): every route compiles on Hono's RegExpRouter (no TrieRouter fallback)", async () => {
   await using app = await startApp();
   const hono = createApp(app.runtime.deps);
-  const res = await hono.fetch(new Request("http://vaidya.test/healthz"));
-  await res.body?.cancel();
-  assert.equal(res.status, 200);
+  // The first match is the interim router's (src/http/deferred_router.ts); the second compiles.
+  for (let i = 0; i < 2; i++) {
+    const res = await hono.fetch(new Request("http://vaidya.test/healthz"));
+    await res.body?.cancel();
+    assert.equal(res.status, 200);
+  }
   assert.equal(hono.router.name, "SmartRouter + RegExpRouter");
 });
