@@ -226,14 +226,26 @@ export async function openResources(config: Config, log: Logger): Promise<Opened
   }
   // Opens its own read-only connection to a local KV file on first use, not here.
   const kvWitness = openCommitWitness(config.KV_PATH);
+  let kvRounds: Deno.Kv | undefined;
   const close = async () => {
     kvWitness?.close();
+    kvRounds?.close();
     await core.close();
   };
   try {
+    // A denokv server: the calendar version rounds get a connection of their own. Deno's KV
+    // Connect client sends all of a handle's requests over one HTTP/2 connection with Nagle's
+    // algorithm on, and denokv leaves it on too: two requests sent together on one handle
+    // answered the second after ~44 ms (a delayed ACK), and a round sent beside a write waited
+    // 45-49 ms at p90 against 1.3-1.9 ms on its own handle (docs/BENCHMARKS.md, issue 15, helper
+    // "cluster6"). Rounds go one at a time, so on their own connection none waits behind another.
+    if (config.KV_PATH !== undefined && isRemoteKv(config.KV_PATH)) {
+      kvRounds = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
+    }
     return {
       ...core,
       kvWitness,
+      kvRounds,
       upstash: await openUpstash(config),
       twilio: await openTwilio(config),
       crashPoint: crashPoints(config, log),

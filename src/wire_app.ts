@@ -57,6 +57,11 @@ export interface Resources {
   kv: Deno.Kv;
   /** Whether anything committed to the KV, read without a KV read (a local file only). */
   kvWitness?: CommitWitness;
+  /**
+   * A second handle on a KV server, for the calendar version rounds only (calendar_versions.ts):
+   * its own connection, so a round never waits behind another request of this process.
+   */
+  kvRounds?: Deno.Kv;
   secrets: AppSecrets;
   records: RecordStores;
   /** Upstash Redis (rate limits, OTP state, cache); absent: all of it in KV. */
@@ -138,6 +143,7 @@ export async function wireApp(
     follow: config.MONGODB_URI ? "records-outside-kv" : "kv-records",
     minRoundGapMs: isRemoteKv(config.KV_PATH) ? REMOTE_MIN_ROUND_GAP_MS : MIN_ROUND_GAP_MS,
     witness: resources.kvWitness,
+    versionsKv: resources.kvRounds,
   });
   const events = createEventRuntime({
     kv,

@@ -124,6 +124,8 @@ export interface CalendarViewOptions {
   minRoundGapMs?: number;
   /** A local KV file's commit witness, for the version rounds (calendar_versions.ts). */
   witness?: CommitWitness;
+  /** The same KV through a handle of its own, for the version rounds; default `kv`. */
+  versionsKv?: Deno.Kv;
 }
 
 export function createKvCalendarView(
@@ -138,7 +140,7 @@ export function createKvCalendarView(
   const maxDoctors = options.maxDoctors ?? 10_000;
   const aheadMs = (options.aheadDays ?? 16) * DAY_MS;
   const entries = new RecentMap<string, Entry>(maxDoctors);
-  const versions = createCalendarVersions(kv, {
+  const versions = createCalendarVersions(options.versionsKv ?? kv, {
     maxDoctors,
     minRoundGapMs: options.minRoundGapMs,
     witness: options.witness,
