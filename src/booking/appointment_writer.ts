@@ -1,14 +1,15 @@
 /**
  * The one module that persists an appointment change. It takes what the state machine
  * (src/domain/appointment_machine.ts) decided — the next record and the events it causes — and
- * hands both to the records store in one write: on Deno KV one atomic commit with the claims, the
- * outbox entries (audit entry, public events, reminders), the doctor's calendar version and the
+ * hands both to the records store in one write: on Deno KV one atomic commit with the record and
+ * its indexes, the outbox entries (audit entry, public events, reminders), the doctor's calendar version and the
  * removal of the hold the change used up (with its expiry check, now moot); on MongoDB the events
  * ride inside the appointment document and are moved to the KV outbox right after (and by the
  * relay, should this process die first), and the doctor's KV calendar version is bumped (or the
  * hold dropped, which bumps it) before answering. Then it runs the patient's notice and the audit
- * append inline from their outbox entries (once: the dispatcher's handled record, whose leases the
- * KV commit itself takes), and wakes the relay for the rest. Nothing else writes appointments.
+ * append inline from their outbox entries (once: the dispatcher's handled record; on KV the commit
+ * stores these entries due one lease time later, so no relay claims them meanwhile), and wakes the
+ * relay for the rest. Nothing else writes appointments.
  */
 import { type AppointmentChange, holdPlaced } from "../domain/appointment_machine.ts";
 import type { Dispatcher } from "../events/dispatcher.ts";
@@ -31,8 +32,8 @@ import { bookedIntervalOf } from "../stores/kv/appointment_store.ts";
  * Handlers run before the API answers, from the change's own outbox entries: the patient's notice
  * (it must not arrive after a later one-time code), the audit entry (so the trail's order follows
  * the order of requests) and the webhook fan-out (a read of the endpoints and, per subscribed
- * endpoint, an outbox entry: its lease joins the same claim commit, where on the relay it cost a
- * pass of its own per change). Should they fail or be slow, the relay finishes them.
+ * endpoint, an outbox entry: run inline, where on the relay it cost a pass of its own per
+ * change). Should they fail or be slow, the relay finishes them.
  */
 const INLINE_HANDLERS: ReadonlySet<string> = new Set([
   "patient.notice",
@@ -100,8 +101,8 @@ export function createAppointmentWriter(deps: WriterDeps) {
   }
 
   /**
-   * Runs the inline entries, within the budget: `leased` when the change's own commit took their
-   * leases, else one commit claims them all. A failed or slow one stays for the relay.
+   * Runs the inline entries, within the budget: `leased` when the change's own commit held them
+   * back for this request, else one commit claims them all. A failed or slow one stays for the relay.
    */
   async function deliverInline(inline: EventEnvelope[], leased: boolean) {
     const dispatcher = deps.dispatcher;
@@ -113,20 +114,6 @@ export function createAppointmentWriter(deps: WriterDeps) {
     const budget = new Promise<void>((r) => timer = setTimeout(r, deps.inlineBudgetMs));
     await Promise.race([all, budget]);
     clearTimeout(timer);
-  }
-
-  /**
-   * `part` (or nothing) plus the leases of `inline`, for the change's own KV commit: the commit
-   * that writes the entries takes their leases, so delivering them needs no claim commit.
-   */
-  function withLeases(
-    part: CommitPart | undefined,
-    inline: EventEnvelope[],
-    nowMs: number,
-  ): CommitPart | undefined {
-    const dispatcher = deps.dispatcher;
-    if (!dispatcher || inline.length === 0) return part;
-    return withMutations(part, (op) => dispatcher.addLeases(op, inline, nowMs));
   }
 
   /**
@@ -216,21 +203,23 @@ export function createAppointmentWriter(deps: WriterDeps) {
     /** Stores a change made by the state machine, with its events; returns the stored record. */
     async write(change: AppointmentChange, options: WriteOptions): Promise<AppointmentRecord> {
       deps.crashPoint?.(`${options.step}.before_commit`);
-      const envelopes = envelopesOf(change.events);
-      // KV records: the booking commit also takes the inline entries' leases.
+      const all = envelopesOf(change.events);
+      // KV records: the inline entries are stored held back by one lease time, so the relay
+      // leaves them to this request unless it dies (Dispatcher.holdBack).
       const nowMs = deps.now();
-      const leased = records.appointments.eventsInRecords
-        ? undefined
-        : inlineOf(envelopes, options, nowMs);
+      const dispatcher = records.appointments.eventsInRecords ? undefined : deps.dispatcher;
+      const inline = dispatcher ? inlineOf(all, options, nowMs) : [];
+      const leased = dispatcher?.holdBack(inline, nowMs);
+      const heldBack = new Map(leased?.map((held, i) => [inline[i], held]));
+      const envelopes = heldBack.size > 0 ? all.map((e) => heldBack.get(e) ?? e) : all;
       const consumedIn = consumedInCommit(options);
-      const alongside = withLeases(consumedIn, leased ?? [], nowMs);
       // A new booking stored outside KV is announced with the calendar version from before it.
       const since = change.prev === null && records.appointments.eventsInRecords
         ? await calendarVersionOf(kv, change.next.doctorId)
         : undefined;
       const saved = change.prev
-        ? await records.appointments.transition(change.prev, change.next, envelopes, alongside)
-        : await records.appointments.book(change.next, envelopes, alongside);
+        ? await records.appointments.transition(change.prev, change.next, envelopes, consumedIn)
+        : await records.appointments.book(change.next, envelopes, consumedIn);
       // A retried confirm finds its booking stored: its events were written with it then (and
       // the hold dropped, unless it was stored by an older build: removing twice is harmless).
       const fresh = change.prev !== null || saved.createdAt === change.next.createdAt;

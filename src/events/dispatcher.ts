@@ -10,7 +10,8 @@
  * `maxAttempts` tries it goes to the dead-letter list. `deliver` is a plain function: the relay,
  * the inline notice and unit tests call it with their own clock. `deliverAll` claims the leases
  * of up to ten entries in one commit (one check each), unless the commit that wrote the entries
- * took them (`addLeases`, for a change's inline entries on KV), and done marks are blind writes
+ * held them back for its caller (`holdBack`, for a change's inline entries on KV), and done marks
+ * are blind writes
  * that go through the group commit (src/stores/kv/group_commit.ts): concurrent deliveries share
  * one.
  */
@@ -60,14 +61,14 @@ export interface Dispatcher {
    */
   deliverAll(envelopes: EventEnvelope[], options?: DeliverOptions): Promise<DeliveryOutcome[]>;
   /**
-   * Adds to `op` the leases of `envelopes` as of `nowMs`, for the commit that writes these very
-   * entries: before it lands no one can see them, so no lease can exist and none is checked (no
-   * check is added, however many). Once that commit has landed, `deliverAll(envelopes, { leased:
-   * true })` runs them with no claim commit of its own. Envelopes of unknown handlers are skipped
+   * `envelopes` as the commit that writes them should store them when its caller delivers them
+   * itself once that commit answered: due one lease time after `nowMs`, so no relay looks at them
+   * before — the caller's lease, with no lease record to write. `deliverAll(these, { leased: true
+   * })` runs them at once with no claim commit. Envelopes of unknown handlers stay as they are
    * (their delivery dead-letters them, as ever). Should the process die before delivering, the
-   * relay takes them over when their leases end, as after a crash during any delivery.
+   * relay takes them when they fall due, as it takes over a lease left by a crash.
    */
-  addLeases(op: Deno.AtomicOperation, envelopes: readonly EventEnvelope[], nowMs: number): void;
+  holdBack(envelopes: readonly EventEnvelope[], nowMs: number): EventEnvelope[];
 }
 
 export interface DeliverOptions {
@@ -78,8 +79,8 @@ export interface DeliverOptions {
    */
   fresh?: boolean;
   /**
-   * The envelopes' leases were taken by the commit that wrote them (`addLeases`), which has
-   * answered to this caller: they are delivered without claiming.
+   * The envelopes were held back for this caller by the commit that wrote them (`holdBack`),
+   * which has answered to it: they are delivered now, without claiming.
    */
   leased?: boolean;
 }
@@ -204,7 +205,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const ready: { i: number; handler: EventHandler; key: Deno.KvKey }[] = [];
     const seen = new Set<string>();
     for (const [i, envelope] of envelopes.entries()) {
-      if (envelope.notBeforeMs > nowMs) {
+      if (envelope.notBeforeMs > nowMs && !options.leased) {
         out[i] = "deferred";
         continue;
       }
@@ -255,11 +256,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return out;
     },
 
-    addLeases(op, envelopes, nowMs) {
-      for (const { handler, event } of envelopes) {
-        if (!byName.has(handler)) continue;
-        op.set(eventHandledKey(handler, event.id), lease(nowMs), { expireIn: HANDLED_TTL_MS });
-      }
+    holdBack(envelopes, nowMs) {
+      return envelopes.map((e) =>
+        byName.has(e.handler) ? { ...e, notBeforeMs: Math.max(e.notBeforeMs, nowMs + leaseMs) } : e
+      );
     },
   };
 }

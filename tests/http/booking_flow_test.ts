@@ -179,7 +179,8 @@ Deno.test("booking flow: hold, confirm, cancel and reschedule over HTTP", async 
       assert.equal(res.body.status, "cancelled");
       const free = await firstSlots(api, doctor.id, day);
       assert.ok(free.some((s) => s.start === slots[3].start));
-      // The confirmed hold's cells expire minutes from now: they no longer mark the slot.
+      // Held again at once: nothing the booking or its hold left (their hold lapses minutes from
+      // now) marks the slot.
       const again = await api.request<Body>("POST", "/v1/holds", {
         token: patient.accessToken,
         body: { doctorId: doctor.id, start: slots[3].start },

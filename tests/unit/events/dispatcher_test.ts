@@ -8,7 +8,6 @@ import {
 } from "../../../src/events/event_types.ts";
 import { addToOutbox, listDue, writeToOutbox } from "../../../src/events/outbox.ts";
 import { createLogger } from "../../../src/observability/logger.ts";
-import { eventHandledKey } from "../../../src/stores/kv/keys.ts";
 
 const log = createLogger({ level: "error", write: () => {} });
 const START = 1_000_000;
@@ -162,36 +161,43 @@ Deno.test("deliverAll() with fresh: true claims without reading, yet a lease or 
   kv.close();
 });
 
-Deno.test("addLeases() in the commit that writes the entries: others find them busy, deliverAll(leased) runs each once, and after a crash they are taken over when the leases end", async () => {
+Deno.test("holdBack() entries wait one lease time for the relay: deliverAll(leased) runs each once at once, and after a crash the relay runs them when they fall due", async () => {
   let calls = 0;
   const { kv, clock, dispatcher, other } = await setup(() => {
     calls++;
     return Promise.resolve();
   });
-  const commitWithLeases = async (envelopes: EventEnvelope[]) => {
-    const op = addToOutbox(kv.atomic(), envelopes);
-    dispatcher.addLeases(op, envelopes, clock.now);
-    assert.equal((await op.commit()).ok, true);
+  const commitHeldBack = async (envelopes: EventEnvelope[]) => {
+    const held = dispatcher.holdBack(envelopes, clock.now);
+    assert.equal((await addToOutbox(kv.atomic(), held).commit()).ok, true);
+    return held;
   };
-  const delivered = [envelope("counter", "evt-a"), envelope("counter", "evt-b")];
-  await commitWithLeases(delivered);
-  // Another instance's relay lists them between the commit and the inline delivery.
-  assert.deepEqual(await other.deliverAll(await listDue(kv, clock.now, 10)), ["busy", "busy"]);
+  const delivered = await commitHeldBack([
+    envelope("counter", "evt-a"),
+    envelope("counter", "evt-b"),
+  ]);
+  // Another instance's relay, between the commit and the inline delivery: nothing is due.
+  assert.deepEqual(await listDue(kv, clock.now, 10), []);
+  assert.deepEqual(await other.deliverAll(delivered), ["deferred", "deferred"]);
   assert.deepEqual(await dispatcher.deliverAll(delivered, { leased: true }), ["done", "done"]);
   assert.equal(calls, 2);
+  assert.deepEqual(await listDue(kv, clock.now + LEASE_MS, 10), [], "done entries are gone");
+  clock.now += LEASE_MS;
   assert.deepEqual(await other.deliverAll(delivered), ["duplicate", "duplicate"]);
   assert.equal(calls, 2, "each event handled once");
-  assert.deepEqual(await listDue(kv, clock.now, 10), []);
 
-  // The writer dies between its commit and the delivery: the leases hold the entries until they end.
-  const orphaned = [envelope("counter", "evt-c"), envelope("unknown", "evt-c")];
-  await commitWithLeases(orphaned);
-  const unknownLease = await kv.get(eventHandledKey("unknown", "evt-c"));
-  assert.equal(unknownLease.value, null, "no lease for a handler this dispatcher lacks");
+  // The writer dies between its commit and the delivery: the entries fall due a lease time later.
+  const orphaned = await commitHeldBack([
+    envelope("counter", "evt-c"),
+    envelope("unknown", "evt-c"),
+  ]);
+  assert.equal(orphaned[1].notBeforeMs, START, "a handler this dispatcher lacks is not held back");
   clock.now += LEASE_MS - 1;
-  assert.equal(await other.deliver(orphaned[0]), "busy");
+  const early = await listDue(kv, clock.now, 10);
+  assert.deepEqual(early.map((e) => e.handler), ["unknown"]);
   clock.now += 1;
-  assert.equal(await other.deliver(orphaned[0]), "done");
+  const due = (await listDue(kv, clock.now, 10)).filter((e) => e.handler === "counter");
+  assert.deepEqual(await other.deliverAll(due), ["done"]);
   assert.equal(calls, 3);
   kv.close();
 });
