@@ -263,11 +263,16 @@ export interface Injected {
   now?: () => number;
 }
 
-/** Opens the resources, wires the app on them and starts event delivery. */
+/**
+ * Opens the resources, wires the app on them and starts event delivery; with `firstPassOnWake`
+ * the outbox relay's first pass waits for `deps.events.relay.wake()` (src/main.ts: once the server
+ * has answered its first request).
+ */
 export async function bootstrap(
   config: Config,
   log: Logger,
   injected: Injected = {},
+  delivery: { firstPassOnWake?: boolean } = {},
 ): Promise<Runtime> {
   const offsetMs = config.CLOCK_OFFSET_MS;
   const now = injected.now ??
@@ -280,7 +285,7 @@ export async function bootstrap(
     await resources.close();
     throw err;
   }
-  wired.start();
+  wired.start(delivery);
   return runtimeOf(resources, wired, log);
 }
 

@@ -31,7 +31,8 @@ async function main() {
   const log = createLogger({ level: config.LOG_LEVEL });
   // From here on every line is JSON, Deno's own runtime warnings included.
   routeConsoleToLog(log);
-  const runtime = await bootstrap(config, log);
+  // The outbox relay's first pass (~6 ms of CPU) waits for the deferred work below.
+  const runtime = await bootstrap(config, log, {}, { firstPassOnWake: true });
   let stopping = false;
   runtime.deps.readiness.draining = () =>
     stopping ? Promise.reject(new Error("shutting down")) : Promise.resolve();
@@ -42,16 +43,18 @@ async function main() {
   });
 
   // The API groups load on their first request, node:crypto (keyed hashes, sealing:
-  // src/crypto/node_crypto.ts) on its first use, and the router compiles on the second match, or
-  // all of them once the server has answered its first request (a health check, usually) or been
-  // up a second, whichever comes first: the first answer does not wait for them, and the API's
-  // first requests rarely find them undone. A failed import is logged and retried on the group's
-  // first request; a route table the router cannot compile fails the requests, as without this.
+  // src/crypto/node_crypto.ts) on its first use, the router compiles on the second match and the
+  // outbox relay makes its first pass on the first change to deliver, or all of them once the
+  // server has answered its first request (a health check, usually) or been up a second,
+  // whichever comes first: the first answer does not wait for them, and the API's first requests
+  // rarely find them undone. A failed import is logged and retried on the group's first request; a
+  // route table the router cannot compile fails the requests, as without this.
   let apiGroupsLoading = false;
   const loadApiGroups = () => {
     if (apiGroupsLoading) return;
     apiGroupsLoading = true;
     clearTimeout(fallback);
+    runtime.deps.events?.relay.wake();
     try {
       if (app.router instanceof DeferredRouter) app.router.build();
     } catch (err) {

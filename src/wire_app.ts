@@ -74,8 +74,11 @@ export interface Resources {
 
 export interface WiredApp {
   deps: AppDeps;
-  /** Starts event delivery (the outbox relay's interval and, where present, Deno.cron). */
-  start(): void;
+  /**
+   * Starts event delivery (the outbox relay's interval and, where present, Deno.cron); with
+   * `firstPassOnWake` the relay's first pass waits for `events.relay.wake()`.
+   */
+  start(options?: { firstPassOnWake?: boolean }): void;
   /** Stops what `start` started and the room hub; the resources stay open (their opener closes them). */
   close(): Promise<void>;
 }
@@ -285,7 +288,8 @@ export async function wireApp(
   return {
     deps,
     // Event delivery runs in every process, from the shared outbox.
-    start: () => events.relay.start({ intervalMs: settings.pollMs, cron: true }),
+    start: ({ firstPassOnWake = false } = {}) =>
+      events.relay.start({ intervalMs: settings.pollMs, cron: true, firstPassOnWake }),
     async close() {
       await events.relay.stop();
       await rooms.close();

@@ -114,10 +114,14 @@ export function createOutboxRelay(deps: RelayDeps) {
       }
       throw new Error(`The outbox did not settle after ${maxPasses} passes`);
     },
-    start(options: { intervalMs: number; cron?: boolean }) {
+    /**
+     * Passes every `intervalMs` from now on, the first at once, or with `firstPassOnWake` on the
+     * first `wake()` (a server's first pass waits until it has answered its first request).
+     */
+    start(options: { intervalMs: number; cron?: boolean; firstPassOnWake?: boolean }) {
       intervalMs = options.intervalMs;
       stopped = false;
-      schedule(0);
+      if (!options.firstPassOnWake) schedule(0);
       // Deno.cron exists on the new Deno Deploy (and locally with --unstable-cron).
       const cron = (Deno as { cron?: typeof Deno.cron }).cron;
       if (options.cron && typeof cron === "function" && !cronRegistered) {
