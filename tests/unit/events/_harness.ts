@@ -14,6 +14,7 @@ import { createEventRuntime, type EventSettings } from "../../../src/events/even
 import type { DeliveryOutcome } from "../../../src/events/dispatcher.ts";
 import type { OutgoingMessage } from "../../../src/notify/message_sender.ts";
 import { createLogger } from "../../../src/observability/logger.ts";
+import { createOutboxRelay, type RelayDeps } from "../../../src/events/outbox_relay.ts";
 import { createKvHoldStore } from "../../../src/stores/kv/hold_store.ts";
 import { keySpace } from "../../../src/stores/kv/keys.ts";
 import { createKvRecordStores } from "../../../src/stores/kv/record_stores.ts";
@@ -137,3 +138,30 @@ export async function eventHarness(
 }
 
 export type EventHarness = Awaited<ReturnType<typeof eventHarness>>;
+
+/**
+ * An outbox relay over `kv` whose dispatcher records the ids it is handed and answers "busy" for
+ * each (another instance holds every lease), so every entry stays in the outbox.
+ */
+export function recordingRelay(
+  kv: Deno.Kv,
+  options: { now: () => number; onStats?: RelayDeps["onStats"] },
+) {
+  const seen: string[] = [];
+  const relay = createOutboxRelay({
+    kv,
+    dispatcher: {
+      deliverAll: (es) => {
+        seen.push(...es.map((e) => e.event.id));
+        return Promise.resolve(es.map(() => "busy" as const));
+      },
+    },
+    appointments: {
+      pendingEvents: () => Promise.resolve([]),
+      clearPendingEvents: () => Promise.resolve(),
+    },
+    log: createLogger({ level: "error", write: () => {} }),
+    ...options,
+  });
+  return { relay, seen };
+}

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { ENVELOPE_KIND, type EventEnvelope } from "../../../src/events/event_types.ts";
 import { writeToOutbox } from "../../../src/events/outbox.ts";
-import { createOutboxRelay } from "../../../src/events/outbox_relay.ts";
-import { createLogger } from "../../../src/observability/logger.ts";
+import { recordingRelay } from "./_harness.ts";
 import { createAppMetrics, recordOutboxStats } from "../../../src/observability/metrics.ts";
 
 const START = 1_700_000_000_000;
@@ -25,22 +24,9 @@ Deno.test("the relay reports outbox depth and the oldest due entry's age as gaug
     entry("e2", START - 1_000),
     entry("e3", START + 3_600_000),
   ]);
-  const seen: string[] = [];
-  const relay = createOutboxRelay({
-    kv,
-    // Another instance holds every lease: nothing is delivered, everything stays.
-    dispatcher: {
-      deliverAll: (es) => {
-        seen.push(...es.map((e) => e.event.id));
-        return Promise.resolve(es.map(() => "busy" as const));
-      },
-    },
-    appointments: {
-      pendingEvents: () => Promise.resolve([]),
-      clearPendingEvents: () => Promise.resolve(),
-    },
+  // Another instance holds every lease: nothing is delivered, everything stays.
+  const { relay, seen } = recordingRelay(kv, {
     now: () => START,
-    log: createLogger({ level: "error", write: () => {} }),
     onStats: (s) => recordOutboxStats(metrics, s),
   });
   await relay.drainOnce();

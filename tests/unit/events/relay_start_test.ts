@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { ENVELOPE_KIND } from "../../../src/events/event_types.ts";
 import { writeToOutbox } from "../../../src/events/outbox.ts";
-import { createOutboxRelay } from "../../../src/events/outbox_relay.ts";
-import { createLogger } from "../../../src/observability/logger.ts";
+import { recordingRelay } from "./_harness.ts";
 
 // src/main.ts starts the relay with `firstPassOnWake`, so its first pass is no part of the first
 // answer, and wakes it once that answer is out: a due entry waits for the wake, and no longer.
@@ -17,23 +16,7 @@ async function relayWithDueEntry() {
     attempt: 0,
     notBeforeMs: now - 1_000,
   }]);
-  const seen: string[] = [];
-  const relay = createOutboxRelay({
-    kv,
-    dispatcher: {
-      deliverAll: (es) => {
-        seen.push(...es.map((e) => e.event.id));
-        return Promise.resolve(es.map(() => "busy" as const));
-      },
-    },
-    appointments: {
-      pendingEvents: () => Promise.resolve([]),
-      clearPendingEvents: () => Promise.resolve(),
-    },
-    now: () => Date.now(),
-    log: createLogger({ level: "error", write: () => {} }),
-  });
-  return { kv, relay, seen };
+  return { kv, ...recordingRelay(kv, { now: () => Date.now() }) };
 }
 
 async function until(done: () => boolean, what: string) {
