@@ -349,3 +349,28 @@ Deno.test("createKvCalendarView({ follow: 'records-outside-kv' }) applies this p
     kv.close();
   }
 });
+
+Deno.test("createKvCalendarView({ follow: 'kv-records' }) reads holds before appointments: a hold confirmed between the two reads is still busy", async () => {
+  await using kv = await Deno.openKv(":memory:");
+  const from = T0 + 24 * HOUR;
+  const h = hold("c1", "d1", from + 2 * HOUR, T0 + 10 * 60_000);
+  const appointment = appointmentFrom(h, "a1");
+  // Another instance's confirm (the hold becomes the appointment, one commit) lands right after
+  // whichever of the view's two busy-time reads answers first.
+  let confirmed = false;
+  let armed = false;
+  const answered = <T>(value: T) => {
+    if (armed) confirmed = true;
+    return Promise.resolve(value);
+  };
+  const view = createKvCalendarView(kv, {
+    doctors: { get: () => Promise.resolve(doctor("d1")) },
+    appointments: { busy: () => answered(confirmed ? [appointment] : []) },
+    holds: { active: () => answered(confirmed ? [] : [h]) },
+  }, { follow: "kv-records" });
+  const calendar = (await view.read("d1"))!;
+  armed = true;
+  const busy = await calendar.busy(from, from + 24 * HOUR, T0);
+  assert.ok(confirmed, "the confirm did not land between the reads");
+  assert.ok(busy.some((b) => b.startMs === h.startMs), "a slot held, then booked, was offered");
+});

@@ -154,11 +154,23 @@ export function createKvCalendarView(
     return fresh;
   }
 
+  // With KV records both reads go to one KV handle: one after the other, holds first. Over KV
+  // Connect two requests sent together on one handle answered the second ~44 ms late (Nagle's
+  // algorithm on both ends and a delayed ACK), so a listing after another instance's write took
+  // 46 ms at p50 instead of 3 (docs/BENCHMARKS.md, issue 15, helper "cluster6"); a KV file runs
+  // them on its one SQLite thread anyway. Holds first: busy time only moves from a hold to an
+  // appointment (confirm, reschedule), so a move landing between the two reads is seen by one of
+  // them. Records elsewhere (MongoDB) are read beside the KV's holds.
+  const oneStore = options.follow === "kv-records";
+
   async function load(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
-    const [booked, held] = await Promise.all([
-      sources.appointments.busy(doctorId, fromMs, toMs),
-      sources.holds.active(doctorId, fromMs, toMs, nowMs),
-    ]);
+    const booking = () => sources.appointments.busy(doctorId, fromMs, toMs);
+    const holding = () => sources.holds.active(doctorId, fromMs, toMs, nowMs);
+    let booked, held;
+    if (oneStore) {
+      held = await holding();
+      booked = await booking();
+    } else [booked, held] = await Promise.all([booking(), holding()]);
     const out = new Map<string, BusyInterval>();
     booked.forEach((b, i) => out.set(`a:${b.id ?? i}`, b));
     held.forEach((h, i) => out.set(`h:${h.id ?? i}`, h));
