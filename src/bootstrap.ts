@@ -62,7 +62,7 @@ export const CONFIGURED_ADAPTER_MODULES = {
 };
 
 async function openRecords(config: Config, kv: Deno.Kv, log: Logger): Promise<RecordStores> {
-  if (!config.MONGODB_URI) return createKvRecordStores(kv);
+  if (!config.MONGODB_URI) return createKvRecordStores(kv, { cellMarks: config.KV_CELL_MARKS });
   const { createMongoRecordStores } = await CONFIGURED_ADAPTER_MODULES.mongoRecords();
   const stores = await createMongoRecordStores({
     uri: config.MONGODB_URI,
@@ -196,7 +196,7 @@ export async function openOperatorRuntime(config: Config, log: Logger): Promise<
       writer: createAppointmentWriter({
         kv,
         records,
-        holds: createKvHoldStore(kv),
+        holds: createKvHoldStore(kv, { cellMarks: config.KV_CELL_MARKS }),
         log,
         now: () => Date.now(),
         inlineBudgetMs: 0,

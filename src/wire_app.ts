@@ -126,7 +126,7 @@ export async function wireApp(
     config.MONGODB_URI ? announceDoctorUpdates(resources.records, kv) : resources.records,
     metrics,
   );
-  const holds = createKvHoldStore(kv);
+  const holds = createKvHoldStore(kv, { cellMarks: config.KV_CELL_MARKS });
   const shared = await sharedState(config, kv, resources.upstash, log, now, metrics);
   const { ephemeral, limiter } = shared;
   const deliveries = resources.twilio

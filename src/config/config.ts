@@ -51,6 +51,12 @@ export const configSchema = z.object({
   KV_PATH: z.string().min(1).optional(),
   /** How long one call to a KV server may take before the request answers 503 (remote KV only). */
   KV_TIMEOUT_MS: int(100, 60_000).default(3_000),
+  /**
+   * Also keep the per-5-minute-cell claim and hold keys that versions before the index guard read
+   * (src/stores/kv/cell_marks.ts): set it for a rolling deploy that replaces such a version on a
+   * shared KV, and unset it once none runs (README, "Upgrading").
+   */
+  KV_CELL_MARKS: bool.default(false),
   /** Serve `/metrics` on this port only (an internal listener), not on PORT. Unset: on PORT. */
   METRICS_PORT: int(1, 65535).optional(),
   /** The address of the metrics listener; default HOST. */

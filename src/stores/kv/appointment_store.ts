@@ -8,9 +8,9 @@
  * hold: its entry and the patient's hold list), however long the visit.
  *
  * Earlier versions also wrote one ["claim", doctorId, cellMs] key per 5-minute cell and read those
- * instead; the index always came with them, so older data reads the same, and the claims left are
- * read by nothing. (An instance of such a version would not see a booking of this one: do not run
- * both on one KV at once.)
+ * instead; the index always came with them, so older data reads the same. Such a version sees only
+ * the claims, so while one may still run on the same KV (a rolling deploy), `cellMarks` writes and
+ * moves them as it did (cell_marks.ts).
  */
 import { ConflictError, SlotUnavailableError } from "../../errors.ts";
 import type {
@@ -25,6 +25,7 @@ import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { commitOnCalendar } from "./calendar.ts";
+import { addClaims, type CellMarkOptions, moveClaims } from "./cell_marks.ts";
 import { withKvRetry } from "./kv_commit.ts";
 import {
   appointmentKey,
@@ -48,7 +49,10 @@ function setRecord(op: Deno.AtomicOperation, a: AppointmentRecord) {
     .set(apptByPatientKey(a.patientId, a.startMs, a.id), a);
 }
 
-export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
+export function createKvAppointmentStore(
+  kv: Deno.Kv,
+  { cellMarks = false }: CellMarkOptions = {},
+): AppointmentStore {
   async function get(id: string) {
     return (await withKvRetry(() => kv.get<AppointmentRecord>(appointmentKey(id)))).value;
   }
@@ -139,6 +143,7 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
         // commits on it, so nothing changed since the reads above if the commit succeeds.
         build: (op) => {
           for (const a of list) setRecord(op, a);
+          if (cellMarks) addClaims(op, list);
           addAlongside?.(op);
           return addToOutbox(op, outbox);
         },
@@ -184,6 +189,7 @@ export function createKvAppointmentStore(kv: Deno.Kv): AppointmentStore {
                 .delete(apptByPatientKey(stored.patientId, stored.startMs, stored.id));
             }
             setRecord(op, next);
+            if (cellMarks) moveClaims(op, stored, next);
             addAlongside?.(op);
             return addToOutbox(op, outbox);
           },

@@ -8,9 +8,11 @@
  * holds never overlap and a patient never exceeds the limit. A course holds all its sessions in
  * one such commit, with its own record alongside. A booking on KV records removes the hold it uses
  * up in its own commit (`consumption`), so a confirm is one commit.
- * Earlier versions also marked each 5-minute cell under ["hold_cell", ...]; the index always came
- * with those marks, so holds they wrote read the same, and the marks left expire unread. (An
- * instance of such a version would not see a hold of this one: do not run both on one KV at once.)
+ * Earlier versions also marked each 5-minute cell under ["hold_cell", ...] and read those instead;
+ * the index always came with the marks, so holds they wrote read the same. Such a version sees only
+ * the marks, so while one may still run on the same KV (a rolling deploy), `cellMarks` writes and
+ * removes them as it did (cell_marks.ts); a booking leaves its hold's marks to expire, which such
+ * a version reads as busy until then (the time is booked).
  * `expireIn` deletes lazily: every value carries `expiresAtMs` and a past one counts as free.
  */
 import {
@@ -25,6 +27,7 @@ import { addToOutbox } from "../../events/outbox.ts";
 import type { HeldInterval, HoldRecord, HoldStore } from "../ports.ts";
 import { MAX_CLAIM_MS } from "../records.ts";
 import { commitOnCalendar } from "./calendar.ts";
+import { addHoldCells, type CellMarkOptions, holdCellKeys, removeHoldCells } from "./cell_marks.ts";
 import { commit, getManyChunked, untilCommitted, withKvRetry } from "./kv_commit.ts";
 import { holdByDoctorKey, holdByDoctorPrefix, holdKey, patientHoldsKey } from "./keys.ts";
 
@@ -62,7 +65,10 @@ function oneDoctor(holds: HoldRecord[]): string {
   return doctorId;
 }
 
-export function createKvHoldStore(kv: Deno.Kv): HoldStore {
+export function createKvHoldStore(
+  kv: Deno.Kv,
+  { cellMarks = false }: CellMarkOptions = {},
+): HoldStore {
   async function get(id: string) {
     return (await withKvRetry(() => kv.get<HoldRecord>(holdKey(id)))).value;
   }
@@ -99,24 +105,31 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
   }
 
   /**
-   * The deletes that free `holds` (one patient's): records, index, patient's list.
+   * The deletes that free `holds` (one patient's): records, index, patient's list, and with
+   * `cellMarks` their cell marks unless `keepCells` (a booking's: they expire on their own).
    * Reads what it needs in one `getMany`, with `alsoRead` if given.
    */
-  async function plannedRemoval(holds: HoldRecord[], alsoRead?: Deno.KvKey) {
+  async function plannedRemoval(holds: HoldRecord[], alsoRead?: Deno.KvKey, keepCells = false) {
     const patientId = holds[0].patientId;
     if (holds.some((h) => h.patientId !== patientId)) {
       throw new RangeError("Holds released together share a patient");
     }
     const ids = new Set(holds.map((h) => h.id));
-    const [mine, also] = await getManyChunked<unknown>(kv, [
+    const [mine, also, ...cells] = await getManyChunked<unknown>(kv, [
       patientHoldsKey(patientId),
       alsoRead ?? patientHoldsKey(patientId),
-    ]) as [Deno.KvEntryMaybe<PatientHolds>, Deno.KvEntryMaybe<unknown>];
+      ...(cellMarks && !keepCells ? holdCellKeys(holds) : []),
+    ]) as [
+      Deno.KvEntryMaybe<PatientHolds>,
+      Deno.KvEntryMaybe<unknown>,
+      ...Deno.KvEntryMaybe<unknown>[],
+    ];
     const remove = (op: Deno.AtomicOperation) => {
       op.check(mine);
       for (const h of holds) {
         op.delete(holdKey(h.id)).delete(holdByDoctorKey(h.doctorId, h.startMs, h.id));
       }
+      removeHoldCells(op, cells, ids);
       const rest = (mine.value ?? []).filter((h) => !ids.has(h.holdId));
       if (rest.length > 0) op.set(patientHoldsKey(patientId), rest);
       else op.delete(patientHoldsKey(patientId));
@@ -137,6 +150,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
           { expireIn: ttl },
         );
     }
+    if (cellMarks) addHoldCells(op, holds, nowMs);
     return op;
   }
 
@@ -222,7 +236,7 @@ export function createKvHoldStore(kv: Deno.Kv): HoldStore {
 
     consumption(hold, { nowMs, maxAttempts }) {
       return async () => {
-        const { remove, also } = await plannedRemoval([hold], holdKey(hold.id));
+        const { remove, also } = await plannedRemoval([hold], holdKey(hold.id), true);
         const entry = also as Deno.KvEntryMaybe<HoldRecord>;
         const stored = entry.value;
         if (!stored || stored.patientId !== hold.patientId) {
