@@ -19,7 +19,7 @@ RUN deno cache --frozen src/main.ts
 # And loaded once with the start command's own V8 flags, so Deno's V8 code cache is in the image:
 # `--warm-up` exits once every module has loaded, before reading any configuration. Without it each
 # new container compiles everything on its first start (~60 ms more CPU; docs/BENCHMARKS.md).
-RUN deno run --v8-flags=--max-semi-space-size=8,--heap-growing-percent=30 --allow-net --allow-env --allow-read --allow-write=./data --allow-sys src/main.ts --warm-up
+RUN deno run --v8-flags=--max-semi-space-size=8,--heap-growing-percent=30,--memory-reducer-delay-ms=4000 --allow-net --allow-env --allow-read --allow-write=./data --allow-sys src/main.ts --warm-up
 
 ENV APP_ENV=production \
     HOST=0.0.0.0 \
@@ -33,6 +33,8 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 
 # The same command as `deno task start` (deno.json); SIGTERM drains requests in flight. The V8
 # flags bound the young generation and the old generation's growth, so RSS stays near the live
-# heap instead of growing to ~2.5x it under load (docs/BENCHMARKS.md, issue 15).
+# heap instead of growing to ~2.5x it under load, and start the memory reducer 4 s after a burst
+# instead of 8, so an idle server gives the burst's heap back within ~10 s (docs/BENCHMARKS.md,
+# issue 15).
 STOPSIGNAL SIGTERM
-CMD ["deno", "run", "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=30", "--allow-net", "--allow-env", "--allow-read", "--allow-write=./data", "--allow-sys", "src/main.ts"]
+CMD ["deno", "run", "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=30,--memory-reducer-delay-ms=4000", "--allow-net", "--allow-env", "--allow-read", "--allow-write=./data", "--allow-sys", "src/main.ts"]
