@@ -2,12 +2,13 @@
  * Therapy courses in Deno KV: one record under ["course", id] and, while it is held, one ordinary
  * hold per session, written through the hold store (which owns the hold layout) in ONE commit on
  * the doctor's calendar version, with the course record alongside. Either the whole course is held
- * or nothing is written, and a concurrent single hold on any of those cells makes one of the two
- * commits fail. Course holds are not in the patient's ["patient_holds"] list: a course counts
+ * or nothing is written, and a concurrent single hold overlapping any session makes one of the
+ * two commits fail. Course holds are not in the patient's ["patient_holds"] list: a course counts
  * once, by its own record, not per session.
  *
- * Cells are plain mutations (the calendar version is the one check), so the limit is KV's 1000
- * mutations per commit, not its checks: a course may cover at most MAX_COURSE_CELLS cells.
+ * A session is a few plain mutations (the calendar version is the one check), far inside KV's
+ * 1000 per commit; a course may still cover at most MAX_COURSE_CELLS 5-minute cells in all, the
+ * cap from when every cell was a mutation of its own.
  */
 import type { CourseStore } from "../ports.ts";
 import type { HoldRecord, HoldStore } from "../ports.ts";
@@ -41,7 +42,7 @@ export interface CourseRecord {
   version: number;
 }
 
-/** Cells of all sessions together: their hold marks and claims stay well inside 1000 mutations. */
+/** 5-minute cells of all sessions together (50 hours): a course's length cap. */
 export const MAX_COURSE_CELLS = 600;
 
 export type { CourseStore } from "../ports.ts";
