@@ -131,7 +131,11 @@ export async function stageAuditEntries(
         if (entry.patientId) {
           op.set(auditIndexKey("patient", entry.patientId, entry.seq), entry.seq);
         }
-        op.set(auditIndexKey("actor", entry.actorId, entry.seq), entry.seq);
+        // A patient acting on their own record (a booking, a cancel) is found by actor through
+        // the patient index (`list` reads both): one index entry fewer per such change.
+        if (entry.actorId !== entry.patientId) {
+          op.set(auditIndexKey("actor", entry.actorId, entry.seq), entry.seq);
+        }
       }
       return op.set(auditHeadKey, nextHead);
     },
@@ -200,6 +204,33 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
     }
   }
 
+  /** The whole trail before `beforeSeq`, newest first. */
+  async function* entriesBefore(beforeSeq: number): AsyncGenerator<AuditEntry> {
+    const prefix = keySpace("audit");
+    const iter = kv.list<AuditEntry>({ prefix, end: [...prefix, beforeSeq] }, { reverse: true });
+    for await (const e of iter) yield e.value;
+  }
+
+  /** The seqs the index `prefixes` list before `beforeSeq`, merged newest first, each once. */
+  async function* newestSeqs(prefixes: Deno.KvKey[], beforeSeq: number): AsyncGenerator<number> {
+    const iters = prefixes.map((prefix) =>
+      kv.list<number>({ prefix, end: [...prefix, beforeSeq] }, { reverse: true })
+    );
+    const seqOf = (e: Deno.KvEntry<number>) => e.key[e.key.length - 1] as number;
+    const heads = await Promise.all(iters.map((it) => it.next()));
+    let last: number | null = null;
+    while (true) {
+      let best = -1;
+      heads.forEach((h, i) => {
+        if (!h.done && (best < 0 || seqOf(h.value) > seqOf(heads[best].value!))) best = i;
+      });
+      if (best < 0) return;
+      const seq = seqOf(heads[best].value!);
+      heads[best] = await iters[best].next();
+      if (seq !== last) yield last = seq;
+    }
+  }
+
   return {
     append(input, alongside) {
       return new Promise<AuditEntry>((resolve, reject) => {
@@ -217,16 +248,22 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
         : query.actorId
         ? auditIndexPrefix("actor", query.actorId)
         : null;
-      const prefix = index ?? keySpace("audit");
       const items: AuditEntry[] = [];
       let lastSeq: number | null = null;
       let more = false;
-      const iter = kv.list<unknown>({ prefix, end: [...prefix, beforeSeq] }, { reverse: true });
-      for await (const e of iter) {
-        const seq = e.key[e.key.length - 1] as number;
-        const entry = index
+      // By actor alone: the actor index, and the patient index of the same id (see `addTo`).
+      const byActor = !query.appointmentId && !query.patientId && query.actorId;
+      const found = index
+        ? newestSeqs(
+          byActor ? [index, auditIndexPrefix("patient", byActor)] : [index],
+          beforeSeq,
+        )
+        : entriesBefore(beforeSeq);
+      for await (const e of found) {
+        const seq = typeof e === "number" ? e : e.seq;
+        const entry = typeof e === "number"
           ? (await withKvRetry(() => kv.get<AuditEntry>(auditKey(seq)))).value
-          : e.value as AuditEntry;
+          : e;
         if (!entry || !matches(entry, query)) continue;
         if (items.length === limit) {
           more = true;

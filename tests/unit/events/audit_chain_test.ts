@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { AuditEntry } from "../../../src/audit/audit_chain.ts";
 import { createKvAuditLog } from "../../../src/audit/audit_log.ts";
 import { verifyAuditChain } from "../../../src/audit/audit_verify.ts";
-import { auditKey } from "../../../src/stores/kv/keys.ts";
+import { auditIndexKey, auditIndexPrefix, auditKey } from "../../../src/stores/kv/keys.ts";
 import { createAuditKeyring } from "../../../src/audit/audit_keys.ts";
 import { bytesToBase64Url } from "../../../src/crypto/encoding.ts";
 import { createDispatcher } from "../../../src/events/dispatcher.ts";
@@ -136,6 +136,36 @@ Deno.test("audit: list filters by appointment, actor and time, newest first, wit
   const first = (await log.list({}, 100)).items.at(-1)!;
   const windowed = await log.list({ fromMs: first.atMs + 1000, toMs: first.atMs + 3000 }, 10);
   assert.deepEqual(windowed.items.map((e) => e.seq), [3, 2]);
+  kv.close();
+});
+
+Deno.test("audit: a patient acting on their own record is indexed once, and listing by actor still finds it, newest first, with a cursor", async () => {
+  const { kv, log } = await chainOf(0);
+  const act = (actorId: string, patientId: string) =>
+    log.append({
+      actorId,
+      actorRole: actorId.startsWith("pat") ? "patient" : "doctor",
+      action: "appointment.book",
+      appointmentId: "apt_1",
+      patientId,
+    });
+  await act("pat_1", "pat_1"); // 1
+  await act("doc_1", "pat_1"); // 2: about pat_1, by someone else
+  await act("pat_1", "pat_2"); // 3: by pat_1, about someone else
+  await act("pat_1", "pat_1"); // 4
+  // As an older build wrote it: the actor index too, for an own-record entry.
+  await kv.set(auditIndexKey("actor", "pat_1", 1), 1);
+  const actorIndex = await Array.fromAsync(kv.list({ prefix: auditIndexPrefix("actor", "pat_1") }));
+  assert.deepEqual(actorIndex.map((e) => e.key.at(-1)), [1, 3]);
+  const first = await log.list({ actorId: "pat_1" }, 2);
+  assert.deepEqual(first.items.map((e) => e.seq), [4, 3]);
+  const rest = await log.list({ actorId: "pat_1" }, 2, first.nextCursor!);
+  assert.deepEqual(rest.items.map((e) => e.seq), [1]);
+  assert.equal(rest.nextCursor, null);
+  const both = await log.list({ actorId: "pat_1", patientId: "pat_1" }, 10);
+  assert.deepEqual(both.items.map((e) => e.seq), [4, 1]);
+  assert.deepEqual((await log.list({ patientId: "pat_1" }, 10)).items.map((e) => e.seq), [4, 2, 1]);
+  assert.deepEqual((await log.list({ actorId: "doc_1" }, 10)).items.map((e) => e.seq), [2]);
   kv.close();
 });
 
