@@ -6,9 +6,9 @@
  * two commits fail. Course holds are not in the patient's ["patient_holds"] list: a course counts
  * once, by its own record, not per session.
  *
- * A session is a few plain mutations (the calendar version is the one check), far inside KV's
- * 1000 per commit; a course may still cover at most MAX_COURSE_CELLS 5-minute cells in all, the
- * cap from when every cell was a mutation of its own.
+ * A session is a few plain mutations (the calendar version is the one check); with
+ * `KV_CELL_MARKS=true` (cell_marks.ts) every 5-minute cell is one more, so a course covers at most
+ * MAX_COURSE_CELLS cells in all, which keeps its commits inside KV's 1000 mutations either way.
  */
 import type { CourseStore } from "../ports.ts";
 import type { HoldRecord, HoldStore } from "../ports.ts";
@@ -42,7 +42,7 @@ export interface CourseRecord {
   version: number;
 }
 
-/** 5-minute cells of all sessions together (50 hours): a course's length cap. */
+/** 5-minute cells of all sessions together: with cell marks on, their keys stay well inside 1000 mutations. */
 export const MAX_COURSE_CELLS = 600;
 
 export type { CourseStore } from "../ports.ts";
