@@ -6,8 +6,10 @@
  * `Idempotency-Key`). The relay's timer is stopped, so its pass is counted in its own row. On a
  * disk where every commit waits for fsync, commits per booking bound bookings per second.
  *
- * Usage: deno run -A scripts/load/count_kv_ops.ts [--trace] [--help]
+ * Usage: deno run -A scripts/load/count_kv_ops.ts [--trace] [--cell-marks] [--help]
  * `--trace` also prints, for each single-request step, every KV call and the keys it touched.
+ * `--cell-marks` counts with `KV_CELL_MARKS=true` (a rolling deploy from a version that reads the
+ * per-cell keys: src/stores/kv/cell_marks.ts).
  */
 import {
   doctorBody,
@@ -18,7 +20,8 @@ import {
 
 if (Deno.args.includes("--help")) {
   console.log(
-    "Usage: deno run -A scripts/load/count_kv_ops.ts\nPrints KV reads and commits per booking step.",
+    "Usage: deno run -A scripts/load/count_kv_ops.ts [--trace] [--cell-marks]\n" +
+      "Prints KV reads and commits per booking step (--cell-marks: with KV_CELL_MARKS=true).",
   );
   Deno.exit(0);
 }
@@ -83,7 +86,11 @@ wrap(Deno.Kv.prototype, "list", "lists");
 /** Bookings run together in the last measurement. */
 const AT_ONCE = 50;
 // The relay passes only when asked below, so each row holds exactly its own step's operations.
-const { runtime, relay, call } = await inProcessApp(":memory:");
+const cellMarks = Deno.args.includes("--cell-marks");
+const { runtime, relay, call } = await inProcessApp(
+  ":memory:",
+  cellMarks ? { KV_CELL_MARKS: "true" } : {},
+);
 type Row = { step: string } & typeof counts;
 const rows: Row[] = [];
 
@@ -194,6 +201,7 @@ try {
   for (const k of Object.keys(counts) as Counter[]) {
     total[k] = rows.reduce((sum, r) => sum + r[k], 0);
   }
+  if (cellMarks) console.log("With KV_CELL_MARKS=true: the older versions' per-cell keys too.\n");
   console.log(
     "| step | commits | checks | mutations | get | getMany | list |\n" +
       "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",

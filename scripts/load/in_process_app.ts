@@ -10,12 +10,14 @@ import { createLogger } from "../../src/observability/logger.ts";
 
 export const IN_PROCESS_ADMIN = "+919900000001";
 
-export async function inProcessApp(kvPath: string) {
+/** `env` adds to (or overrides) the test configuration, e.g. `KV_CELL_MARKS`. */
+export async function inProcessApp(kvPath: string, env: Record<string, string> = {}) {
   const config = loadConfig({
     APP_ENV: "test",
     KV_PATH: kvPath,
     RATE_LIMIT_DISABLED: "true",
     ADMIN_PHONES: IN_PROCESS_ADMIN,
+    ...env,
   });
   const runtime = await bootstrap(config, createLogger({ level: "error" }));
   const relay = runtime.deps.events?.relay;
