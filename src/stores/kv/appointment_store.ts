@@ -20,11 +20,11 @@ import type {
   CommitPart,
   Page,
 } from "../ports.ts";
-import { type AppointmentRecord, isActive, MAX_CLAIM_MS } from "../records.ts";
+import { type AppointmentRecord, isActive } from "../records.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
-import { commitOnCalendar } from "./calendar.ts";
+import { commitOnCalendar, overlapping } from "./calendar.ts";
 import { addClaims, type CellMarkOptions, moveClaims } from "./cell_marks.ts";
 import { withKvRetry } from "./kv_commit.ts";
 import {
@@ -57,18 +57,8 @@ export function createKvAppointmentStore(
     return (await withKvRetry(() => kv.get<AppointmentRecord>(appointmentKey(id)))).value;
   }
 
-  async function busy(doctorId: string, fromMs: number, toMs: number) {
-    const out: BookedInterval[] = [];
-    const prefix = apptByDoctorPrefix(doctorId);
-    const iter = kv.list<AppointmentRecord>({
-      start: [...prefix, fromMs - MAX_CLAIM_MS],
-      end: [...prefix, toMs],
-    });
-    for await (const e of iter) {
-      const booked = bookedIntervalOf(e.value);
-      if (booked && booked.startMs < toMs && booked.endMs > fromMs) out.push(booked);
-    }
-    return out;
+  function busy(doctorId: string, fromMs: number, toMs: number) {
+    return overlapping(kv, apptByDoctorPrefix(doctorId), fromMs, toMs, bookedIntervalOf);
   }
 
   /**

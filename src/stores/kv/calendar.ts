@@ -20,6 +20,7 @@ import { groupCommitOf, type RecordedWrite, writesOf } from "./group_commit.ts";
 import { getManyChunked, withKvRetry } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
 import type { CalendarAnnouncement, RecordStores } from "../ports.ts";
+import { MAX_CLAIM_MS } from "../records.ts";
 
 /** Enough for dozens of writers racing on one doctor; each lost round costs one read and commit. */
 const MAX_TRIES = 100;
@@ -108,6 +109,29 @@ export async function commitOnCalendar<T>(
   throw new ServiceUnavailableError(
     `Cannot ${what}: doctor ${doctorId}'s calendar kept changing; try again`,
   );
+}
+
+/**
+ * What `intervalOf` makes of the entries of a doctor's calendar index under `prefix` (keys ending
+ * in startMs and id: the appointment and hold indexes) that overlap [fromMs, toMs); it returns
+ * null for an entry that does not count (cancelled, lapsed). Entries that began up to
+ * MAX_CLAIM_MS before `fromMs` are read too: a claim that long may still overlap. Read inside a
+ * step on the doctor's calendar version, this is the double-booking guard of both stores.
+ */
+export async function overlapping<V, T extends { startMs: number; endMs: number }>(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  fromMs: number,
+  toMs: number,
+  intervalOf: (value: V) => T | null,
+): Promise<T[]> {
+  const out: T[] = [];
+  const iter = kv.list<V>({ start: [...prefix, fromMs - MAX_CLAIM_MS], end: [...prefix, toMs] });
+  for await (const e of iter) {
+    const interval = intervalOf(e.value);
+    if (interval && interval.startMs < toMs && interval.endMs > fromMs) out.push(interval);
+  }
+  return out;
 }
 
 /** The doctor's calendar version now (null if it never changed). */

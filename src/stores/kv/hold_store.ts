@@ -25,8 +25,7 @@ import {
 import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
 import type { HeldInterval, HoldRecord, HoldStore } from "../ports.ts";
-import { MAX_CLAIM_MS } from "../records.ts";
-import { commitOnCalendar } from "./calendar.ts";
+import { commitOnCalendar, overlapping } from "./calendar.ts";
 import { addHoldCells, type CellMarkOptions, holdCellKeys, removeHoldCells } from "./cell_marks.ts";
 import { commit, getManyChunked, untilCommitted, withKvRetry } from "./kv_commit.ts";
 import { holdByDoctorKey, holdByDoctorPrefix, holdKey, patientHoldsKey } from "./keys.ts";
@@ -73,18 +72,14 @@ export function createKvHoldStore(
     return (await withKvRetry(() => kv.get<HoldRecord>(holdKey(id)))).value;
   }
 
-  async function active(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
-    const out: HeldInterval[] = [];
-    const prefix = holdByDoctorPrefix(doctorId);
-    const iter = kv.list<DoctorHold>({
-      start: [...prefix, fromMs - MAX_CLAIM_MS],
-      end: [...prefix, toMs],
-    });
-    for await (const e of iter) {
-      const held = heldIntervalOf(e.value);
-      if (held.expiresAtMs > nowMs && held.startMs < toMs && held.endMs > fromMs) out.push(held);
-    }
-    return out;
+  function active(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
+    return overlapping(
+      kv,
+      holdByDoctorPrefix(doctorId),
+      fromMs,
+      toMs,
+      (h: DoctorHold) => h.expiresAtMs > nowMs ? heldIntervalOf(h) : null,
+    );
   }
 
   /**
@@ -142,11 +137,15 @@ export function createKvHoldStore(
   function setHolds(op: Deno.AtomicOperation, holds: HoldRecord[], nowMs: number) {
     for (const h of holds) {
       const ttl = Math.max(1, h.expiresAtMs - nowMs);
-      const cell: HoldMark = { holdId: h.id, expiresAtMs: h.expiresAtMs };
       op.set(holdKey(h.id), h, { expireIn: ttl + KEEP_EXPIRED_MS })
         .set(
           holdByDoctorKey(h.doctorId, h.startMs, h.id),
-          { ...cell, startMs: h.startMs, endMs: h.endMs } satisfies DoctorHold,
+          {
+            holdId: h.id,
+            expiresAtMs: h.expiresAtMs,
+            startMs: h.startMs,
+            endMs: h.endMs,
+          } satisfies DoctorHold,
           { expireIn: ttl },
         );
     }
@@ -171,7 +170,7 @@ export function createKvHoldStore(
           );
         }
         const ttl = hold.expiresAtMs - nowMs;
-        const cell: HoldMark = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
+        const mark: HoldMark = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
         return {
           result: hold,
           build: (op: Deno.AtomicOperation) =>
@@ -179,7 +178,7 @@ export function createKvHoldStore(
               setHolds(op, [hold], nowMs)
                 .check(mine)
                 .check({ key: holdKey(hold.id), versionstamp: null })
-                .set(patientHoldsKey(hold.patientId), [...live, cell], {
+                .set(patientHoldsKey(hold.patientId), [...live, mark], {
                   expireIn: Math.max(ttl, ...live.map((h) => h.expiresAtMs - nowMs)),
                 }),
               outbox,
