@@ -31,13 +31,19 @@ function hold(id: string, startMs: number): HoldRecord {
   };
 }
 
-Deno.test("consumption() frees the hold's record and list entry in the caller's commit", async () => {
+/** A KV hold store with two of pat_1's holds, an hour apart: `h`, then `other`. */
+async function twoHolds() {
   const kv = await Deno.openKv(":memory:");
   const holds = createKvHoldStore(kv);
   const h = hold("hld_a", NOW + 3_600_000);
   const other = hold("hld_b", NOW + 7_200_000);
   await holds.create(h, 3, NOW);
   await holds.create(other, 3, NOW);
+  return { kv, holds, h, other };
+}
+
+Deno.test("consumption() frees the hold's record and list entry in the caller's commit", async () => {
+  const { kv, holds, h, other } = await twoHolds();
   const add = await holds.consumption(h, { nowMs: NOW, maxAttempts: 5 })();
   assert.equal((await add(kv.atomic()).commit()).ok, true);
   assert.equal(await holds.get(h.id), null);
@@ -49,12 +55,7 @@ Deno.test("consumption() frees the hold's record and list entry in the caller's 
 });
 
 Deno.test("a consumed hold frees its slot at once, while a live hold refuses a second holder", async () => {
-  const kv = await Deno.openKv(":memory:");
-  const holds = createKvHoldStore(kv);
-  const h = hold("hld_a", NOW + 3_600_000);
-  const other = hold("hld_b", NOW + 7_200_000);
-  await holds.create(h, 3, NOW);
-  await holds.create(other, 3, NOW);
+  const { kv, holds, h, other } = await twoHolds();
   // Overlapping, not equal: a slot of another length on another grid.
   const shifted = (id: string, startMs: number) => ({
     ...hold(id, startMs + 15 * 60_000),
