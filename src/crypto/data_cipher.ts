@@ -11,7 +11,7 @@
  * seal or open before it has loaded waits for that one load.
  */
 import { base64ToBytes, bytesToBase64Url } from "./encoding.ts";
-import { loadNodeCrypto, type NodeCrypto, nodeCrypto } from "./node_crypto.ts";
+import { type NodeCrypto, withNodeCrypto } from "./node_crypto.ts";
 
 const TAG_BYTES = 16;
 
@@ -98,23 +98,13 @@ function dataCipherOf(keys: DataKey[]): DataCipher {
 
   return {
     activeKeyId,
-    // Promise.try: a throw (a tampered value) is a rejection, never a synchronous throw.
-    seal: (plaintext) => withNodeCrypto(sealNow, plaintext),
-    open: (sealed) => withNodeCrypto(openNow, sealed),
+    // A throw (a tampered value) is a rejection, never a synchronous throw (withNodeCrypto).
+    seal: (plaintext) => withNodeCrypto((crypto) => sealNow(crypto, plaintext)),
+    open: (sealed) => withNodeCrypto((crypto) => openNow(crypto, sealed)),
     keyIdOf(sealed) {
       return sealed.split(".")[1] ?? "";
     },
   };
-}
-
-/** `run(node:crypto, text)` as a promise: at once when it has loaded, else after its load. */
-function withNodeCrypto(
-  run: (crypto: NodeCrypto, text: string) => string,
-  text: string,
-): Promise<string> {
-  const loaded = nodeCrypto();
-  if (loaded !== undefined) return Promise.try(run, loaded, text);
-  return loadNodeCrypto().then((crypto) => run(crypto, text));
 }
 
 export function generateDataKeyBase64(): string {

@@ -8,7 +8,7 @@
  * keyed on its first call.
  */
 import { base64ToBytes } from "./encoding.ts";
-import { loadNodeCrypto, type NodeCrypto, nodeCrypto } from "./node_crypto.ts";
+import { type NodeCrypto, withNodeCrypto } from "./node_crypto.ts";
 
 export type HashPurpose = "phone" | "login_code" | "hold_code" | "refresh" | "idempotency";
 
@@ -59,20 +59,15 @@ export type KeyedMac = (text: string, encoding: "base64url" | "hex") => Promise<
 export function keyedMac(raw: Uint8Array): KeyedMac {
   let pending: Uint8Array | undefined = raw.slice();
   let key: HmacKey | undefined;
-  const keyNow = () => {
-    const loaded = nodeCrypto();
-    if (key === undefined && loaded !== undefined) {
-      key = hmacKey(loaded.createHash, pending!);
+  const keyed = ({ createHash }: NodeCrypto) => {
+    if (key === undefined) {
+      key = hmacKey(createHash, pending!);
       pending!.fill(0);
       pending = undefined;
     }
     return key;
   };
-  return (text, encoding) => {
-    const ready = key ?? keyNow();
-    if (ready !== undefined) return Promise.resolve(hmacSha256(ready, text, encoding));
-    return loadNodeCrypto().then(() => hmacSha256(keyNow()!, text, encoding));
-  };
+  return (text, encoding) => withNodeCrypto((crypto) => hmacSha256(keyed(crypto), text, encoding));
 }
 
 /**
@@ -113,7 +108,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /** SHA-256 of the UTF-8 bytes of `text`, base64url without padding (node:crypto, synchronous). */
 export function sha256Base64Url(text: string): Promise<string> {
-  const loaded = nodeCrypto();
-  if (loaded === undefined) return loadNodeCrypto().then(() => sha256Base64Url(text));
-  return Promise.resolve(loaded.createHash("sha256").update(text, "utf8").digest("base64url"));
+  return withNodeCrypto(({ createHash }) =>
+    createHash("sha256").update(text, "utf8").digest("base64url")
+  );
 }

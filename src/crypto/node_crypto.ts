@@ -20,3 +20,11 @@ export function loadNodeCrypto(): Promise<NodeCrypto> {
   loading ??= import("node:crypto").then((module) => (loaded = module));
   return loading;
 }
+
+/**
+ * `run(node:crypto)` as a promise: at once when it has loaded (a throw becomes the rejection),
+ * else after its one load. The one way the crypto modules reach node:crypto.
+ */
+export function withNodeCrypto<T>(run: (crypto: NodeCrypto) => T): Promise<T> {
+  return loaded === undefined ? loadNodeCrypto().then(run) : Promise.try(run, loaded);
+}
