@@ -16,8 +16,8 @@ import {
   type JWK,
   type JWTPayload,
   jwtVerify,
-  SignJWT,
 } from "jose";
+import { createJwsSigner, type JwsAlgorithm } from "../crypto/jws_signer.ts";
 import { UnauthenticatedError } from "../errors.ts";
 
 export type Role = "patient" | "doctor" | "admin";
@@ -52,7 +52,7 @@ export interface TokenService {
   publicJwks(): JSONWebKeySet;
 }
 
-const ALGORITHMS = ["EdDSA", "ES256"];
+const ALGORITHMS: JwsAlgorithm[] = ["EdDSA", "ES256"];
 /** Clock difference between instances tolerated on `iat`. */
 const CLOCK_SKEW_SECONDS = 30;
 /** Verified tokens remembered per process (a few MB at most); the oldest is forgotten first. */
@@ -68,9 +68,12 @@ function algOf(jwk: JWK): string {
 export async function createTokenService(options: TokenServiceOptions): Promise<TokenService> {
   if (options.privateJwks.length === 0) throw new Error("At least one signing key is required");
   const signing = options.privateJwks[0];
-  const signingAlg = algOf(signing);
+  const signingAlg = algOf(signing) as JwsAlgorithm;
   if (!ALGORITHMS.includes(signingAlg)) throw new Error(`Unsupported signing alg ${signingAlg}`);
-  const signingKey = await importJWK(signing, signingAlg);
+  // Imported once to refuse a malformed key at start-up; tokens are signed by `sign`.
+  await importJWK(signing, signingAlg);
+  const sign = createJwsSigner(signing, signingAlg);
+  const header = { alg: signingAlg, kid: signing.kid, typ: "JWT" };
   const publicKeys: JWK[] = options.privateJwks.map((k) => {
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = k;
     return { ...pub, alg: algOf(k), use: "sig" };
@@ -125,9 +128,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
         jti: crypto.randomUUID(),
         exp: iat + ttl,
       };
-      const token = await new SignJWT(payload)
-        .setProtectedHeader({ alg: signingAlg, kid: signing.kid, typ: "JWT" })
-        .sign(signingKey);
+      const token = await sign(header, payload);
       // A copy: the claims `verifyAccess` reads here are exactly those signed into the token.
       remember(token, { ...payload });
       return token;
