@@ -27,6 +27,7 @@ import { createWaitlistService } from "./waitlist/waitlist_service.ts";
 import { createKvWaitlistStore } from "./waitlist/waitlist_store.ts";
 import { createWebhookService } from "./webhooks/webhook_service.ts";
 import { createKvWebhookStore } from "./webhooks/webhook_store.ts";
+import { createWebhookPresence } from "./webhooks/webhook_presence.ts";
 import { createKvAuditLog } from "./audit/audit_log.ts";
 import { createDeliveryTracker } from "./notify/delivery_tracker.ts";
 import { createAuditKeyring } from "./audit/audit_keys.ts";
@@ -127,6 +128,7 @@ export async function wireApp(
     metrics,
   );
   const holds = createKvHoldStore(kv, { cellMarks: config.KV_CELL_MARKS });
+  const webhookPresence = createWebhookPresence(kv, { cellMarks: config.KV_CELL_MARKS });
   const shared = await sharedState(config, kv, resources.upstash, log, now, metrics);
   const { ephemeral, limiter } = shared;
   const deliveries = resources.twilio
@@ -159,7 +161,7 @@ export async function wireApp(
     audit,
     doctorOf: async (id) => (await calendarView.read(id))?.doctor ?? null,
     webhooks: createWebhookService({
-      store: createKvWebhookStore(kv),
+      store: createKvWebhookStore(kv, webhookPresence),
       cipher,
       now,
       allowPrivateUrls: !settings.strictWebhookHosts,
@@ -179,6 +181,7 @@ export async function wireApp(
     log,
     now,
     dispatcher: events.dispatcher,
+    webhookPresence,
     inlineBudgetMs: settings.inlineNoticeBudgetMs,
     wake: () => events.relay.wake(),
     crashPoint,

@@ -27,6 +27,7 @@ import type {
 import type { AppointmentRecord } from "../stores/records.ts";
 import { bumpCalendar, calendarVersionOf } from "../stores/kv/calendar.ts";
 import { bookedIntervalOf } from "../stores/kv/appointment_store.ts";
+import { FANOUT_HANDLER, type WebhookPresence } from "../webhooks/webhook_presence.ts";
 
 /**
  * Handlers run before the API answers, from the change's own outbox entries: the patient's notice
@@ -49,6 +50,11 @@ export interface WriterDeps {
   now: () => number;
   /** Delivers the patient's notice inline; absent in builds without events. */
   dispatcher?: Dispatcher;
+  /**
+   * Whether a webhook endpoint exists: where the records are KV, a change's fan-out entries are
+   * left out of its commit while none does. Absent: always written.
+   */
+  webhookPresence?: WebhookPresence;
   /** How long a request waits for its inline notice; 0 leaves it to the relay. */
   inlineBudgetMs: number;
   /** Asks the outbox relay for a pass now. */
@@ -69,6 +75,14 @@ export interface WriteOptions {
   maxAttempts?: number;
   /** Send the patient's notice before returning (default true). */
   inline?: boolean;
+}
+
+/** Both parts (either may be absent) in one commit: `first`'s mutations before `then`'s. */
+function bothParts(first: CommitPart | undefined, then: CommitPart): CommitPart {
+  return async () => {
+    const [a, b] = await Promise.all([first?.(), then()]);
+    return (op) => b(a ? a(op) : op);
+  };
 }
 
 /** `part` (or nothing) with `mutate`'s blind mutations added to the same commit, before its own. */
@@ -213,22 +227,33 @@ export function createAppointmentWriter(deps: WriterDeps) {
       const heldBack = new Map(leased?.map((held, i) => [inline[i], held]));
       const envelopes = heldBack.size > 0 ? all.map((e) => heldBack.get(e) ?? e) : all;
       const consumedIn = consumedInCommit(options);
+      // KV records: the fan-out entries go in through a part that leaves them out (with a check
+      // on the mark it read) while no webhook endpoint exists.
+      const presence = dispatcher ? deps.webhookPresence : undefined;
+      const fanouts = presence ? envelopes.filter((e) => e.handler === FANOUT_HANDLER) : [];
+      const fanout = fanouts.length > 0 ? presence!.fanout(fanouts) : undefined;
+      const stored = fanout ? envelopes.filter((e) => e.handler !== FANOUT_HANDLER) : envelopes;
+      const alongside = fanout ? bothParts(consumedIn, fanout.part) : consumedIn;
       // A new booking stored outside KV is announced with the calendar version from before it.
       const since = change.prev === null && records.appointments.eventsInRecords
         ? await calendarVersionOf(kv, change.next.doctorId)
         : undefined;
       const saved = change.prev
-        ? await records.appointments.transition(change.prev, change.next, envelopes, consumedIn)
-        : await records.appointments.book(change.next, envelopes, consumedIn);
+        ? await records.appointments.transition(change.prev, change.next, stored, alongside)
+        : await records.appointments.book(change.next, stored, alongside);
       // A retried confirm finds its booking stored: its events were written with it then (and
       // the hold dropped, unless it was stored by an older build: removing twice is harmless).
       const fresh = change.prev !== null || saved.createdAt === change.next.createdAt;
+      // What the commit stored: without the fan-out entries when it left them out.
+      const leftOut = fanout?.leftOut() === true;
+      const kept = (list: EventEnvelope[]) =>
+        leftOut ? list.filter((e) => e.handler !== FANOUT_HANDLER) : list;
       await settle(
         [saved],
-        fresh ? envelopes : [],
+        fresh ? kept(envelopes) : [],
         fresh && consumedIn ? { ...options, consumes: undefined } : options,
         fresh ? since : undefined,
-        fresh ? leased : undefined,
+        fresh && leased ? kept(leased) : undefined,
       );
       return saved;
     },

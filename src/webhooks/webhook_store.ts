@@ -1,7 +1,8 @@
 /**
  * Webhook endpoints and their delivery attempts in Deno KV. Secrets are stored sealed with the
  * data cipher (they must be readable to sign, so they cannot be hashed); attempts expire after a
- * week and keep only ids, statuses and a redacted error line.
+ * week and keep only ids, statuses and a redacted error line. A registration marks that an endpoint
+ * exists, and a full list that finds none says so (webhook_presence.ts), in the same commits.
  */
 import type { WebhookStore } from "../stores/ports.ts";
 import { ConflictError } from "../errors.ts";
@@ -13,6 +14,7 @@ import {
   webhookAttemptPrefix,
   webhookKey,
 } from "../stores/kv/keys.ts";
+import { markPresent, type WebhookPresence } from "./webhook_presence.ts";
 
 export interface WebhookSecret {
   sealed: string;
@@ -50,12 +52,15 @@ const ATTEMPT_TTL_MS = 7 * 24 * 3_600_000;
 
 export type { WebhookStore } from "../stores/ports.ts";
 
-export function createKvWebhookStore(kv: Deno.Kv): WebhookStore {
+/** `presence` (the app's): a list that finds no endpoint records it there. */
+export function createKvWebhookStore(kv: Deno.Kv, presence?: WebhookPresence): WebhookStore {
   return {
     async create(endpoint) {
       const res = await commit(() =>
-        kv.atomic().check({ key: webhookKey(endpoint.id), versionstamp: null })
-          .set(webhookKey(endpoint.id), endpoint)
+        markPresent(
+          kv.atomic().check({ key: webhookKey(endpoint.id), versionstamp: null })
+            .set(webhookKey(endpoint.id), endpoint),
+        )
       );
       if (!res.ok) throw new ConflictError("webhook_exists", `Webhook ${endpoint.id} exists`);
     },
@@ -73,12 +78,15 @@ export function createKvWebhookStore(kv: Deno.Kv): WebhookStore {
       return (await withKvRetry(() => kv.get<WebhookEndpoint>(webhookKey(id)))).value;
     },
     async list() {
+      // Read before the list, so a registration committed after it refuses the record of none.
+      const mark = await presence?.read();
       const out: WebhookEndpoint[] = [];
       for await (
         const e of kv.list<WebhookEndpoint>({ prefix: keySpace("webhook") }, { limit: 500 })
       ) {
         out.push(e.value);
       }
+      if (mark) await presence!.recordListed(mark, out.length);
       return out;
     },
     async remove(id) {

@@ -41,6 +41,7 @@
  * | ["audit_by", "appointment"/"patient"/"actor", id, seq] | seq                   | -             |
  * | ["webhook", id]                                 | WebhookEndpoint              | -             |
  * | ["webhook_attempt", endpointId, atMs, id]       | WebhookAttempt               | 7 d           |
+ * | ["webhook_presence"]                            | {any} (webhook_presence.ts)  | -             |
  * | ["course", id]                                  | CourseRecord (therapy course)| -             |
  * | ["prakriti", patientId]                         | PrakritiAssessment           | -             |
  * | ["delivery", messageSid]                        | DeliveryRecord (Twilio)      | 7 d           |
@@ -115,6 +116,7 @@ export const KEY_SPACES = {
   audit_by: {},
   webhook: {},
   webhook_attempt: {},
+  webhook_presence: {},
   course: {},
   prakriti: {},
   delivery: {},
@@ -268,6 +270,7 @@ export const auditIndexKey = (index: AuditIndex, id: string, seq: number): Deno.
   seq,
 ];
 export const webhookKey = (id: string): Deno.KvKey => ["webhook", id];
+export const webhookPresenceKey: Deno.KvKey = ["webhook_presence"];
 export const courseKey = (id: string): Deno.KvKey => ["course", id];
 export const prakritiKey = (patientId: string): Deno.KvKey => ["prakriti", patientId];
 export const webhookAttemptPrefix = (endpointId: string): Deno.KvKey => [

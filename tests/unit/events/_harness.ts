@@ -22,6 +22,7 @@ import { createWaitlistService } from "../../../src/waitlist/waitlist_service.ts
 import { createKvWaitlistStore } from "../../../src/waitlist/waitlist_store.ts";
 import { createWebhookService } from "../../../src/webhooks/webhook_service.ts";
 import { createKvWebhookStore } from "../../../src/webhooks/webhook_store.ts";
+import { createWebhookPresence } from "../../../src/webhooks/webhook_presence.ts";
 
 export interface Due {
   envelope: EventEnvelope;
@@ -33,8 +34,11 @@ export async function eventHarness(
   settings: Partial<EventSettings> = {},
   /** Wraps the KV handle every part uses (e.g. to count checks per commit). */
   wrap: (kv: Deno.Kv) => Deno.Kv = (kv) => kv,
+  /** `KV_CELL_MARKS`: an older release may run beside this one (the webhook presence mark). */
+  { cellMarks = false }: { cellMarks?: boolean } = {},
 ) {
   const kv = wrap(await Deno.openKv(":memory:"));
+  const webhookPresence = createWebhookPresence(kv, { cellMarks });
   const clock = { now: startMs };
   const now = () => clock.now;
   const sent: OutgoingMessage[] = [];
@@ -79,7 +83,7 @@ export async function eventHarness(
       await createAuditKeyring([{ id: "a1", keyBase64: generateDataKeyBase64() }]),
     ),
     webhooks: createWebhookService({
-      store: createKvWebhookStore(kv),
+      store: createKvWebhookStore(kv, webhookPresence),
       cipher,
       now,
       allowPrivateUrls: !full.strictWebhookHosts,
@@ -96,6 +100,7 @@ export async function eventHarness(
     log,
     now,
     dispatcher: rt.dispatcher,
+    webhookPresence,
     inlineBudgetMs: full.inlineNoticeBudgetMs,
   });
 

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
+import { confirmFromHold, holdPlaced } from "../../../src/domain/appointment_machine.ts";
 import { listDeadLetters } from "../../../src/events/dead_letters.ts";
+import { envelopesOf } from "../../../src/events/event_types.ts";
+import { webhookKey, webhookPresenceKey } from "../../../src/stores/kv/keys.ts";
+import type { HoldRecord } from "../../../src/stores/ports.ts";
+import type { WebhookEndpoint } from "../../../src/webhooks/webhook_store.ts";
+import { doctor, id, patient, T0 } from "../../contract/_fixtures.ts";
 import { receiverAccepts } from "../../_harness/webhook_signature.ts";
 import { assertWebhookUrl, isPrivateAddress } from "../../../src/webhooks/url_policy.ts";
 import { type EventHarness, eventHarness } from "./_harness.ts";
@@ -160,4 +166,126 @@ Deno.test("webhooks: a delivery without an HTTP answer records one generic reaso
   assert.equal(attempt.httpStatus, null);
   assert.equal(attempt.error, "No HTTP answer from the endpoint");
   await h.close();
+});
+
+/** A patient's confirmed booking of `startMs` through the real hold store and writer. */
+async function book(h: EventHarness, startMs: number) {
+  const d = doctor();
+  const p = patient({ phoneSealed: await h.cipher.seal("+919812345678") });
+  await h.records.doctors.create(d);
+  await h.records.patients.getOrCreate(p);
+  const nowMs = h.clock.now;
+  const hold: HoldRecord = {
+    id: id("hld"),
+    doctorId: d.id,
+    patientId: p.id,
+    startMs,
+    endMs: startMs + 1_800_000,
+    start: new Date(startMs).toISOString(),
+    end: new Date(startMs + 1_800_000).toISOString(),
+    expiresAtMs: nowMs + 300_000,
+    codeHash: "x",
+    attempts: 0,
+    createdAt: new Date(nowMs).toISOString(),
+  };
+  await h.holds.create(hold, 3, nowMs, envelopesOf(holdPlaced(hold, nowMs)));
+  return await h.writer.write(
+    confirmFromHold(
+      hold,
+      { reasonSealed: null, online: false },
+      { id: p.id, role: "patient" },
+      nowMs,
+    ),
+    { step: "confirm", consumes: hold, maxAttempts: 5 },
+  );
+}
+
+/** The appointments whose `webhooks.fanout` entry waits in the outbox. */
+async function fannedOut(h: EventHarness): Promise<string[]> {
+  return (await h.queue()).filter((q) => q.envelope.handler === "webhooks.fanout")
+    .map((q) => q.envelope.event.data.appointmentId!);
+}
+
+const received = (rx: ReturnType<typeof receiver>) =>
+  rx.received.map((r) => JSON.parse(r.body).data.appointmentId);
+
+Deno.test("webhooks: with no endpoint a booking stores no fan-out entry; one registered before a booking gets its event, though this process still remembers none", async () => {
+  const h = await eventHarness(T0 - 3 * 86_400_000);
+  // No mark yet (a new KV or an older release's data): changes fan out until a list finds none.
+  const first = await book(h, T0);
+  assert.deepEqual(await fannedOut(h), [first.id]);
+  await h.drain();
+  assert.deepEqual((await h.kv.get(webhookPresenceKey)).value, { any: false });
+  const none = await book(h, T0 + 3_600_000);
+  assert.deepEqual(await fannedOut(h), []);
+  await h.drain();
+
+  // Registered after the last list: the writer's remembered mark is stale, so its first commit
+  // is refused by the mark's check and the retry stores the entry.
+  const rx = receiver([]);
+  const { id: endpointId } = await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
+  const after = await book(h, T0 + 7_200_000);
+  assert.deepEqual(await fannedOut(h), [after.id]);
+  await h.drain();
+  assert.deepEqual(received(rx), [after.id], `not ${none.id}: it committed before`);
+
+  // Removed: the next list records none again, and the changes after it fan out to nobody.
+  await h.rt.webhooks.remove(endpointId);
+  assert.deepEqual(await h.rt.webhooks.list(), []);
+  await book(h, T0 + 10_800_000);
+  assert.deepEqual(await fannedOut(h), []);
+  await rx.server.shutdown();
+  await h.close();
+});
+
+Deno.test("webhooks: a registration racing bookings never fails them, and every booking after it fans out", async () => {
+  const h = await eventHarness(T0 - 3 * 86_400_000);
+  const rx = receiver([]);
+  assert.deepEqual(await h.rt.webhooks.list(), []);
+  const raced = await Promise.all([
+    book(h, T0),
+    h.rt.webhooks.register(rx.url, ["appointment.confirmed"]),
+    book(h, T0 + 3_600_000),
+  ]);
+  const after = await book(h, T0 + 7_200_000);
+  const queued = await fannedOut(h);
+  assert.ok(queued.includes(after.id));
+  await h.drain();
+  const got = received(rx);
+  assert.ok(got.includes(after.id));
+  // Each raced booking either fanned out or not, and was delivered exactly when it did.
+  for (const a of [raced[0], raced[2]]) assert.equal(got.includes(a.id), queued.includes(a.id));
+  await rx.server.shutdown();
+  await h.close();
+});
+
+Deno.test("webhooks: endpoints stored by an older release (no mark) get every event; with KV_CELL_MARKS no entry is left out", async () => {
+  for (const cellMarks of [false, true]) {
+    const h = await eventHarness(T0 - 3 * 86_400_000, {}, undefined, { cellMarks });
+    const rx = receiver([]);
+    // What the previous release's registration writes: the endpoint alone.
+    const { id: endpointId } = await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
+    const stored = (await h.kv.get<WebhookEndpoint>(webhookKey(endpointId))).value!;
+    await h.kv.delete(webhookPresenceKey);
+    await h.kv.set(webhookKey("whk_old"), { ...stored, id: "whk_old" });
+    assert.equal((await h.rt.webhooks.list()).length, 2);
+    assert.equal(
+      (await h.kv.get(webhookPresenceKey)).versionstamp,
+      null,
+      "a list finding some writes none",
+    );
+    const a = await book(h, T0);
+    assert.deepEqual(await fannedOut(h), [a.id]);
+    await h.drain();
+    assert.deepEqual(received(rx), [a.id, a.id], "both endpoints");
+    // Beside an older release even a list that finds no endpoint leaves no "none" mark.
+    await h.rt.webhooks.remove(endpointId);
+    await h.rt.webhooks.remove("whk_old");
+    assert.deepEqual(await h.rt.webhooks.list(), []);
+    const b = await book(h, T0 + 3_600_000);
+    assert.deepEqual(await fannedOut(h), cellMarks ? [b.id] : []);
+    assert.equal((await h.kv.get(webhookPresenceKey)).versionstamp === null, cellMarks);
+    await rx.server.shutdown();
+    await h.close();
+  }
 });

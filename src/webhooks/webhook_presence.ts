@@ -1,0 +1,97 @@
+/**
+ * Whether any webhook endpoint exists, so a change on KV leaves out its `webhooks.fanout` outbox
+ * entries when none does (an entry, its inline delivery, a list of the endpoints and a done mark
+ * per change: docs/BENCHMARKS.md, issue 15). The rule: an endpoint receives the events of the
+ * changes committed after its registration committed.
+ *
+ * The mark ["webhook_presence"] is `{any: true}` from the commit that registers an endpoint (every
+ * registration writes it, so its versionstamp moves), and `{any: false}` only once a full list of
+ * the endpoints, read after the mark, found none (`recordListed`, with a check on the mark as read:
+ * a registration in between refuses it). No mark (data of an older release) means "fan out".
+ *
+ * A change that leaves its entries out checks the mark it acted on in its own commit, so a
+ * registration that committed before the change always fails that commit and the retry (its
+ * calendar step runs again) fans out: the mark may therefore come from this process's memory on
+ * the first try, and is read again on every retry. During a rolling deploy from a release that
+ * registers endpoints without the mark (`KV_CELL_MARKS=true`, README "Upgrading") nothing is left
+ * out and `{any: false}` is never written.
+ */
+import type { EventEnvelope } from "../events/event_types.ts";
+import { addToOutbox } from "../events/outbox.ts";
+import type { CommitPart } from "../stores/ports.ts";
+import { withKvRetry } from "../stores/kv/kv_commit.ts";
+import { webhookPresenceKey } from "../stores/kv/keys.ts";
+
+interface PresenceMark {
+  any: boolean;
+}
+
+type MarkEntry = Deno.KvEntryMaybe<PresenceMark>;
+
+/** The name of the handler whose entries the mark may leave out. */
+export const FANOUT_HANDLER = "webhooks.fanout";
+
+export interface WebhookPresenceOptions {
+  /** `KV_CELL_MARKS`: an older release may register endpoints beside this one; never leave out. */
+  cellMarks?: boolean;
+}
+
+export interface FanoutPart {
+  /** Adds `envelopes` to the commit, or a check that the mark still says no endpoint exists. */
+  part: CommitPart;
+  /** Whether the last commit built left the entries out. */
+  leftOut(): boolean;
+}
+
+export interface WebhookPresence {
+  /** The mark as read now (before a full list of the endpoints). */
+  read(): Promise<MarkEntry>;
+  /** Records `{any: false}` if the list read after `mark` found no endpoint (see the header). */
+  recordListed(mark: MarkEntry, endpoints: number): Promise<void>;
+  /** The fan-out entries of one change as a part of its commit. */
+  fanout(envelopes: readonly EventEnvelope[]): FanoutPart;
+}
+
+/** The registration commit's share: the mark says an endpoint exists. */
+export function markPresent(op: Deno.AtomicOperation): Deno.AtomicOperation {
+  return op.set(webhookPresenceKey, { any: true } satisfies PresenceMark);
+}
+
+export function createWebhookPresence(
+  kv: Deno.Kv,
+  { cellMarks = false }: WebhookPresenceOptions = {},
+): WebhookPresence {
+  /** The mark as last read here; only ever acted on with a check in the same commit. */
+  let known: MarkEntry | undefined;
+
+  async function read(): Promise<MarkEntry> {
+    return known = await withKvRetry(() => kv.get<PresenceMark>(webhookPresenceKey));
+  }
+
+  return {
+    read,
+    async recordListed(mark, endpoints) {
+      if (cellMarks || endpoints > 0 || mark.value?.any === false) return;
+      const res = await withKvRetry(() =>
+        kv.atomic().check(mark).set(webhookPresenceKey, { any: false } satisfies PresenceMark)
+          .commit()
+      );
+      if (res.ok) known = { ...mark, value: { any: false }, versionstamp: res.versionstamp };
+    },
+    fanout(envelopes) {
+      let tries = 0;
+      let leftOut = false;
+      return {
+        part: async () => {
+          const mark = tries++ === 0 && known ? known : await read();
+          const skip = !cellMarks && mark.value?.any === false;
+          return (op) => {
+            leftOut = skip;
+            return skip ? op.check(mark) : addToOutbox(op, envelopes);
+          };
+        },
+        leftOut: () => leftOut,
+      };
+    },
+  };
+}
