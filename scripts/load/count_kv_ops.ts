@@ -8,9 +8,12 @@
  *
  * Usage: deno run -A scripts/load/count_kv_ops.ts [--trace] [--cell-marks] [--help]
  * `--trace` also prints, for each single-request step, every KV call and the keys it touched.
+ * Beside the operations, the bytes of the values set and read (V8-serialised, as KV stores them):
+ * what serialising, the KV op and SQLite handle per step.
  * `--cell-marks` counts with `KV_CELL_MARKS=true` (a rolling deploy from a version that reads the
  * per-cell keys: src/stores/kv/cell_marks.ts).
  */
+import { serialize as v8Serialize } from "node:v8";
 import {
   doctorBody,
   EVERY_DAY_NINE_TO_FIVE,
@@ -26,7 +29,17 @@ if (Deno.args.includes("--help")) {
   Deno.exit(0);
 }
 
-const counts = { commits: 0, checks: 0, mutations: 0, gets: 0, getManys: 0, lists: 0 };
+const counts = {
+  commits: 0,
+  checks: 0,
+  mutations: 0,
+  gets: 0,
+  getManys: 0,
+  lists: 0,
+  /** Bytes of the values set (V8-serialised, as KV stores them) and of the values read. */
+  setBytes: 0,
+  readBytes: 0,
+};
 type Counter = keyof typeof counts;
 /** With `--trace`, each single-request step also prints its operations and the keys they touch. */
 const trace = Deno.args.includes("--trace");
@@ -64,7 +77,7 @@ function wrap<T extends object>(
   Object.defineProperty(proto, name, {
     value(this: unknown, ...args: unknown[]) {
       counts[counter] += weight(args);
-      if (trace && perStep) traced.push(describe(counter, name, args));
+      if (trace && perStep && counter !== "setBytes") traced.push(describe(counter, name, args));
       return original.apply(this, args);
     },
   });
@@ -82,6 +95,43 @@ for (const m of ["set", "delete"] as const) {
 wrap(Deno.Kv.prototype, "get", "gets");
 wrap(Deno.Kv.prototype, "getMany", "getManys");
 wrap(Deno.Kv.prototype, "list", "lists");
+
+/** The size of `value` as KV stores it (V8's serialisation, give or take its header). */
+const sizeOf = (value: unknown) => value === undefined ? 0 : v8Serialize(value).byteLength;
+wrap(Deno.AtomicOperation.prototype, "set", "setBytes", (args) => sizeOf(args[1]));
+wrap(Deno.Kv.prototype, "set", "setBytes", (args) => sizeOf(args[1]));
+/** Adds the bytes of the values `proto[name]`'s answers carry to `readBytes`. */
+function countRead<T extends object>(
+  proto: T,
+  name: keyof T & string,
+  entries: (out: unknown) => unknown[],
+) {
+  const original = proto[name] as (...args: unknown[]) => unknown;
+  Object.defineProperty(proto, name, {
+    value(this: unknown, ...args: unknown[]) {
+      const out = original.apply(this, args);
+      if (out instanceof Promise) {
+        return out.then((v) => {
+          for (const e of entries(v)) {
+            counts.readBytes += sizeOf((e as Deno.KvEntryMaybe<unknown>).value ?? undefined);
+          }
+          return v;
+        });
+      }
+      const iter = out as Deno.KvListIterator<unknown>;
+      const next = iter.next.bind(iter);
+      iter.next = async () => {
+        const r = await next();
+        if (!r.done) counts.readBytes += sizeOf(r.value.value);
+        return r;
+      };
+      return iter;
+    },
+  });
+}
+countRead(Deno.Kv.prototype, "get", (v) => [v]);
+countRead(Deno.Kv.prototype, "getMany", (v) => v as unknown[]);
+countRead(Deno.Kv.prototype, "list", () => []);
 
 /** Bookings run together in the last measurement. */
 const AT_ONCE = 50;
@@ -203,12 +253,13 @@ try {
   }
   if (cellMarks) console.log("With KV_CELL_MARKS=true: the older versions' per-cell keys too.\n");
   console.log(
-    "| step | commits | checks | mutations | get | getMany | list |\n" +
-      "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| step | commits | checks | mutations | get | getMany | list | bytes set | bytes read |\n" +
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   );
   for (const r of [...rows, total, ...extra]) {
     console.log(
-      `| ${r.step} | ${r.commits} | ${r.checks} | ${r.mutations} | ${r.gets} | ${r.getManys} | ${r.lists} |`,
+      `| ${r.step} | ${r.commits} | ${r.checks} | ${r.mutations} | ${r.gets} | ${r.getManys} | ` +
+        `${r.lists} | ${r.setBytes} | ${r.readBytes} |`,
     );
   }
 
