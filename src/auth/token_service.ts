@@ -72,8 +72,11 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   if (!ALGORITHMS.includes(signingAlg)) throw new Error(`Unsupported signing alg ${signingAlg}`);
   // Imported once to refuse a malformed key at start-up; tokens are signed by `sign`.
   await importJWK(signing, signingAlg);
-  const sign = createJwsSigner(signing, signingAlg);
-  const header = { alg: signingAlg, kid: signing.kid, typ: "JWT" };
+  const sign = createJwsSigner(signing, signingAlg, {
+    alg: signingAlg,
+    kid: signing.kid,
+    typ: "JWT",
+  });
   const publicKeys: JWK[] = options.privateJwks.map((k) => {
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = k;
     return { ...pub, alg: algOf(k), use: "sig" };
@@ -128,7 +131,7 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
         jti: crypto.randomUUID(),
         exp: iat + ttl,
       };
-      const token = await sign(header, payload);
+      const token = await sign(payload);
       // A copy: the claims `verifyAccess` reads here are exactly those signed into the token.
       remember(token, { ...payload });
       return token;

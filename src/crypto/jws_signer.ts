@@ -12,8 +12,8 @@ import { type NodeCrypto, withNodeCrypto } from "./node_crypto.ts";
 
 export type JwsAlgorithm = "EdDSA" | "ES256";
 
-/** Signs `header.payload` (both JSON) as a compact JWS. */
-export type JwsSigner = (header: object, payload: object) => Promise<string>;
+/** Signs `payload` (JSON) under the signer's protected header as a compact JWS. */
+export type JwsSigner = (payload: object) => Promise<string>;
 
 const encoder = new TextEncoder();
 
@@ -21,7 +21,9 @@ function segment(value: object): string {
   return bytesToBase64Url(encoder.encode(JSON.stringify(value)));
 }
 
-export function createJwsSigner(jwk: JWK, alg: JwsAlgorithm): JwsSigner {
+/** A signer with `jwk` under `header` (encoded once: it is the same for every token). */
+export function createJwsSigner(jwk: JWK, alg: JwsAlgorithm, header: object): JwsSigner {
+  const protectedHeader = segment(header);
   let key: ReturnType<NodeCrypto["createPrivateKey"]> | undefined;
   // Ed25519 hashes inside the algorithm (no digest name); ECDSA signs SHA-256 and JWS wants the
   // fixed-length r‖s form, not DER.
@@ -34,8 +36,8 @@ export function createJwsSigner(jwk: JWK, alg: JwsAlgorithm): JwsSigner {
     });
     return `${input}.${bytesToBase64Url(signature)}`;
   }
-  return (header, payload) => {
-    const input = `${segment(header)}.${segment(payload)}`;
+  return (payload) => {
+    const input = `${protectedHeader}.${segment(payload)}`;
     return withNodeCrypto((crypto) => signNow(crypto, input));
   };
 }

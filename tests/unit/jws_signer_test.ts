@@ -17,20 +17,20 @@ const payload = {
 Deno.test("createJwsSigner() signs an Ed25519 token byte for byte as jose's SignJWT does", async () => {
   const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   const jwk = { ...await exportJWK(privateKey), kid: "k1", alg: "EdDSA", use: "sig" };
-  const sign = createJwsSigner(jwk, "EdDSA");
+  const sign = createJwsSigner(jwk, "EdDSA", header);
   for (const claims of [payload, { ...payload, sub: "doc_2", role: "doctor" }]) {
     const expected = await new SignJWT(claims).setProtectedHeader(header)
       .sign(await importJWK(jwk, "EdDSA"));
-    assert.equal(await sign(header, claims), expected);
+    assert.equal(await sign(claims), expected);
   }
 });
 
 Deno.test("createJwsSigner() signs ES256 tokens that jose verifies, and only with the signing key", async () => {
   const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
   const other = await generateKeyPair("ES256", { extractable: true });
-  const sign = createJwsSigner({ ...await exportJWK(privateKey), kid: "k2" }, "ES256");
   const es256 = { ...header, alg: "ES256", kid: "k2" };
-  const token = await sign(es256, payload);
+  const sign = createJwsSigner({ ...await exportJWK(privateKey), kid: "k2" }, "ES256", es256);
+  const token = await sign(payload);
   // Raw r‖s (64 bytes, 86 base64url characters), not DER, as JWS requires.
   assert.equal(token.split(".")[2].length, 86);
   const { payload: verified, protectedHeader } = await jwtVerify(token, publicKey, {
@@ -46,8 +46,8 @@ Deno.test("createJwsSigner() signs ES256 tokens that jose verifies, and only wit
 
 Deno.test("createJwsSigner() rejects (never throws) when the key cannot sign", async () => {
   const { publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
-  const sign = createJwsSigner(await exportJWK(publicKey), "EdDSA");
+  const sign = createJwsSigner(await exportJWK(publicKey), "EdDSA", header);
   let pending: Promise<string> | undefined;
-  assert.doesNotThrow(() => pending = sign(header, payload));
+  assert.doesNotThrow(() => pending = sign(payload));
   await assert.rejects(pending!);
 });
