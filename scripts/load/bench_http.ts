@@ -4,8 +4,10 @@
  * hello-world and `GET /v1/doctors/:id/slots` for a week on the embedded store (or FerretDB +
  * Redis, or the 3-instance cluster over denokv behind nginx), alternated at each connection
  * count, so both see the same machine load. Reports req/s, p99 and their ratio, the CPU
- * each program (server or instances, nginx, denokv, wrk) spent per listing, and the load average
- * around the run. Everything listens on 127.0.0.1; every wrk run is bounded.
+ * each program (server or instances, nginx, denokv, wrk) spent per listing, the latency
+ * distribution (p50 to p99.9, mean, max) beside how the server's threads and wrk's were scheduled
+ * meanwhile (thread_sched.ts: running, waiting for a CPU, idle), and the load average around the
+ * run. Everything listens on 127.0.0.1; every wrk run is bounded.
  */
 import { parseArgs } from "node:util";
 import { renderProfile, summariseProfile } from "./cpu_profile.ts";
@@ -19,12 +21,15 @@ import { startCluster } from "../../tests/_harness/cluster.ts";
 import { START_TASK } from "../_start_task.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 import { cpuByProgram, microsecondsPerRequest } from "./process_cpu.ts";
+import { type ProcessSched, processSched, readSched } from "./thread_sched.ts";
 
 export const USAGE = `Usage: deno task bench:http [flags]
 
 Starts the real server on a fresh store (embedded KV file by default) and a bare Deno.serve, seeds
 doctors, then runs wrk (-t2 --latency) against both, alternating, at each connection count.
 Each slot request lists one doctor's next week (doctors and weeks rotate via a wrk Lua script).
+Reports req/s and their ratio, the latency distribution, how the server's main thread spent each
+run (running, waiting for a CPU, idle) and wrk's threads' wait, and CPU per listing by program.
 
   --help               show this text
   --doctors N          doctors to seed (default 50)
@@ -46,6 +51,8 @@ interface Row {
   ratio: number;
   /** CPU µs per listing of each program in the listing run (`deno` = the server or instances). */
   cpuPerListing: Record<string, number>;
+  /** How each server's threads were scheduled during its run (null for the cluster's instances). */
+  sched: { bare: ProcessSched | null; slots: ProcessSched | null };
 }
 
 async function loadAverage(): Promise<string> {
@@ -55,6 +62,8 @@ async function loadAverage(): Promise<string> {
 /** What wrk lists slots from: one server (kv or mongo store) or the cluster behind nginx. */
 interface Target {
   url: string;
+  /** The one server's process id; null for the cluster. */
+  pid(): number | null;
   startupMs: number;
   logTail(): string;
   close(): Promise<void>;
@@ -69,6 +78,7 @@ async function startTarget(
     const stack = await startStack(store, { cpuProfDir });
     return {
       url: stack.app.url,
+      pid: () => stack.app.pid(),
       startupMs: stack.app.startupMs,
       logTail: () => stack.app.logTail(),
       close: () => stack.close(),
@@ -86,10 +96,36 @@ async function startTarget(
   });
   return {
     url: c.url,
+    pid: () => null,
     startupMs: 0,
     logTail: () => c.instances.map((i) => i.logs().slice(-4000)).join("\n"),
     close: () => c.stop(),
   };
+}
+
+/** Runs wrk against the server `pid` and reads how the server's threads were scheduled meanwhile. */
+async function scheduled(
+  pid: number | null,
+  run: () => Promise<WrkResult>,
+): Promise<{ result: WrkResult; sched: ProcessSched | null }> {
+  const before = pid === null ? null : await readSched([pid]);
+  const started = performance.now();
+  const result = await run();
+  const wallMs = performance.now() - started;
+  const sched = pid === null || before === null
+    ? null
+    : processSched(before, await readSched([pid]), pid, wallMs, result.requests);
+  return { result, sched };
+}
+
+/** One row of the latency and scheduling table. */
+function schedRow(c: number, what: string, w: WrkResult, s: ProcessSched | null): string {
+  const server = s
+    ? `${s.mainBusyPct} / ${s.mainWaitPct} / ${s.mainIdlePct} | ${s.mainPreemptionsPerRequest} | ` +
+      `${s.otherCpuMs} (${s.otherWaitMs})`
+    : "n/a | n/a | n/a";
+  return `| ${c} | ${what} | ${w.p50Ms} | ${w.p90Ms} | ${w.p99Ms} | ${w.p999Ms} | ${w.maxMs} | ` +
+    `${w.meanMs} | ${server} | ${w.generatorWaitPct ?? "n/a"} |`;
 }
 
 async function main(): Promise<number> {
@@ -156,22 +192,32 @@ async function main(): Promise<number> {
       throw new Error(`Slot listing answered ${probe.status} with no slots`);
     }
     for (const c of connections) {
-      const b = await runWrk({ url: bare.url, paths: ["/"], connections: c, seconds });
+      const b = await scheduled(
+        bare.pid(),
+        () =>
+          runWrk({ url: bare.url, paths: ["/"], connections: c, seconds, generatorSched: true }),
+      );
       const notBare = [bare.pid()].filter((p) => p !== null);
       const cpuBefore = await cpuByProgram(notBare);
-      const s = await runWrk({ url: target.url, paths, connections: c, seconds });
+      const s = await scheduled(
+        target.pid(),
+        () => runWrk({ url: target.url, paths, connections: c, seconds, generatorSched: true }),
+      );
       const cpuPerListing = microsecondsPerRequest(
         cpuBefore,
         await cpuByProgram(notBare),
-        s.requests,
+        s.result.requests,
       );
-      cpuPerListing.wrk = Math.round((s.generatorCpuSeconds * 1e6) / Math.max(1, s.requests));
+      cpuPerListing.wrk = Math.round(
+        (s.result.generatorCpuSeconds * 1e6) / Math.max(1, s.result.requests),
+      );
       rows.push({
         connections: c,
-        bare: b,
-        slots: s,
-        ratio: Math.round((s.requestsPerSecond / b.requestsPerSecond) * 1000) / 10,
+        bare: b.result,
+        slots: s.result,
+        ratio: Math.round((s.result.requestsPerSecond / b.result.requestsPerSecond) * 1000) / 10,
         cpuPerListing,
+        sched: { bare: b.sched, slots: s.sched },
       });
     }
   } finally {
@@ -198,6 +244,19 @@ async function main(): Promise<number> {
       `${r.slots.requestsPerSecond} | ${r.slots.p99Ms} | ${r.slots.p50Ms} | ${r.ratio}% | ` +
       `${r.slots.errors + r.slots.non2xx} |`
     ),
+    "",
+    "Latency (ms, wrk) and scheduling during each run (/proc schedstat): the server's main thread",
+    "running / runnable but waiting for a CPU / idle, in % of the run; its preemptions per request;",
+    "its other threads' CPU ms (V8's GC and compiler helpers, Deno KV's SQLite; ms waiting for a",
+    "CPU); and the share of wrk's worker threads' time spent waiting for a CPU (responses they had",
+    "not read yet meanwhile count as latency):",
+    "",
+    "| connections | run | p50 | p90 | p99 | p99.9 | max | mean | main thread run / wait / idle % | preemptions per request | other threads CPU ms (wait) | wrk threads waiting % |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows.flatMap((r) => [
+      schedRow(r.connections, "bare", r.bare, r.sched.bare),
+      schedRow(r.connections, "slots", r.slots, r.sched.slots),
+    ]),
     "",
     "CPU µs per listing during the listing runs, by program (from /proc; `deno` is the server, or",
     "the instances together; wrk from its own `times`):",
