@@ -35,6 +35,17 @@ export function parseStartTask(line: string): StartTask {
   return { env, command, v8Flags: command.filter((arg) => arg.startsWith("--v8-flags=")) };
 }
 
+/**
+ * The start task's `--v8-flags` with `extra` V8 flags added to the same argument (a benchmark that
+ * compares V8 flags); the start task's own when `extra` is empty. V8 rejects Deno's code cache
+ * made under other flags, so a server started with extras compiles its modules afresh.
+ */
+export function v8FlagsWith(task: StartTask, extra: string[]): string[] {
+  if (extra.length === 0) return task.v8Flags;
+  const own = task.v8Flags.map((arg) => arg.slice("--v8-flags=".length)).filter((f) => f !== "");
+  return [`--v8-flags=${[...own, ...extra].join(",")}`];
+}
+
 /** deno.json's `start` task. */
 export const START_TASK: StartTask = parseStartTask(denoJson.tasks.start);
 

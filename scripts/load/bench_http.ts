@@ -18,7 +18,8 @@ import { readProc, startBaseline } from "./server_process.ts";
 import { ADMIN_PHONE } from "./server_process.ts";
 import { startStack } from "./stack.ts";
 import { startCluster } from "../../tests/_harness/cluster.ts";
-import { START_TASK } from "../_start_task.ts";
+import { START_TASK, v8FlagsWith } from "../_start_task.ts";
+import { type GcSummary, GcWatch } from "./gc_trace.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 import { cpuByProgram, microsecondsPerRequest } from "./process_cpu.ts";
 import { type ProcessSched, processSched, readSched } from "./thread_sched.ts";
@@ -41,6 +42,11 @@ run (running, waiting for a CPU, idle) and wrk's threads' wait, and CPU per list
                        wrk goes through nginx; not with --store mongo
   --cpu-prof           write a V8 CPU profile of the server (of each instance with --cluster)
                        to DIR/cpu and summarise one of them
+  --server-v8-flags L  comma-separated V8 flags added to the start task's for the server (or the
+                       instances), to compare flags in runs like these (V8 rejects the code cache
+                       made under other flags: the server's start compiles afresh)
+  --gc                 the server runs with --trace-gc too; report its young and full collections
+                       (count, total and longest pause) inside each listing run; not with --cluster
   --out DIR            output directory (default test-artifacts/bench-http)
 `;
 
@@ -53,6 +59,8 @@ interface Row {
   cpuPerListing: Record<string, number>;
   /** How each server's threads were scheduled during its run (null for the cluster's instances). */
   sched: { bare: ProcessSched | null; slots: ProcessSched | null };
+  /** With --gc: the server's collections during the listing run. */
+  gc: GcSummary | null;
 }
 
 async function loadAverage(): Promise<string> {
@@ -73,9 +81,15 @@ async function startTarget(
   store: "kv" | "mongo",
   cluster: boolean,
   cpuProfDir: string | undefined,
+  v8Flags: string[],
+  gc: GcWatch | null,
 ): Promise<Target> {
   if (!cluster) {
-    const stack = await startStack(store, { cpuProfDir });
+    const stack = await startStack(store, {
+      cpuProfDir,
+      v8Flags: gc ? [...v8Flags, "--trace-gc"] : v8Flags,
+      onOutput: gc ? (text) => gc.add(text) : undefined,
+    });
     return {
       url: stack.app.url,
       pid: () => stack.app.pid(),
@@ -90,7 +104,7 @@ async function startTarget(
     instances: 3,
     env: { ...START_TASK.env, RATE_LIMIT_DISABLED: "true", LOG_LEVEL: "warn" },
     denoArgs: [
-      ...START_TASK.v8Flags,
+      ...v8FlagsWith(START_TASK, v8Flags),
       ...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []),
     ],
   });
@@ -107,15 +121,17 @@ async function startTarget(
 async function scheduled(
   pid: number | null,
   run: () => Promise<WrkResult>,
-): Promise<{ result: WrkResult; sched: ProcessSched | null }> {
+): Promise<
+  { result: WrkResult; sched: ProcessSched | null; startedAt: number; endedAt: number }
+> {
   const before = pid === null ? null : await readSched([pid]);
-  const started = performance.now();
+  const startedAt = performance.now();
   const result = await run();
-  const wallMs = performance.now() - started;
+  const endedAt = performance.now();
   const sched = pid === null || before === null
     ? null
-    : processSched(before, await readSched([pid]), pid, wallMs, result.requests);
-  return { result, sched };
+    : processSched(before, await readSched([pid]), pid, endedAt - startedAt, result.requests);
+  return { result, sched, startedAt, endedAt };
 }
 
 /** One row of the latency and scheduling table. */
@@ -140,6 +156,8 @@ async function main(): Promise<number> {
       "cpu-prof": { type: "boolean" },
       store: { type: "string" },
       cluster: { type: "boolean" },
+      "server-v8-flags": { type: "string" },
+      gc: { type: "boolean" },
       out: { type: "string" },
     },
   });
@@ -167,13 +185,23 @@ async function main(): Promise<number> {
     console.error(`--cluster runs on denokv: no --store mongo\n\n${USAGE}`);
     return 2;
   }
+  const serverV8Flags = (values["server-v8-flags"] ?? "").split(",").filter((f) => f !== "");
+  if (serverV8Flags.some((f) => !/^--[a-z0-9-]+(=[\w.-]+)?$/.test(f))) {
+    console.error(`--server-v8-flags takes V8 flags like --foo or --foo=1\n\n${USAGE}`);
+    return 2;
+  }
+  const gc = values.gc ? new GcWatch() : null;
+  if (gc && cluster) {
+    console.error(`--gc reads one server's output: not with --cluster\n\n${USAGE}`);
+    return 2;
+  }
   const out = values.out ?? "test-artifacts/bench-http";
   const cpuProfDir = values["cpu-prof"] ? `${out}/cpu` : undefined;
   if (cpuProfDir) await Deno.remove(cpuProfDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(cpuProfDir ?? out, { recursive: true });
 
   const loadBefore = await loadAverage();
-  const target = await startTarget(store, cluster, cpuProfDir);
+  const target = await startTarget(store, cluster, cpuProfDir, serverV8Flags, gc);
   const bare = await startBaseline("baseline_hello.ts");
   const rows: Row[] = [];
   let startupMs = 0;
@@ -218,6 +246,7 @@ async function main(): Promise<number> {
         ratio: Math.round((s.result.requestsPerSecond / b.result.requestsPerSecond) * 1000) / 10,
         cpuPerListing,
         sched: { bare: b.sched, slots: s.sched },
+        gc: gc?.between(s.startedAt, s.endedAt) ?? null,
       });
     }
   } finally {
@@ -231,6 +260,9 @@ async function main(): Promise<number> {
       cluster ? "3 instances on denokv behind nginx" : `${store} store`
     }) vs bare Deno.serve (wrk -t2 --latency, ${seconds} s per run)`,
     "",
+    ...(serverV8Flags.length > 0
+      ? [`Server V8 flags added to the start task's: ${serverV8Flags.join(",")}.`, ""]
+      : []),
     `Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} CPUs; load average before ` +
     `${loadBefore}, after ${loadAfter} (shared machine: absolute figures are depressed, ` +
     `ratios from the same run are what compare). Server first answer ${
@@ -258,6 +290,18 @@ async function main(): Promise<number> {
       schedRow(r.connections, "slots", r.slots, r.sched.slots),
     ]),
     "",
+    ...(gc
+      ? [
+        "The server's collections during each listing run (`--trace-gc`; pauses of its main thread):",
+        "",
+        ...rows.map((r) =>
+          `- ${r.connections} connections: ${r.gc?.young} young (${r.gc?.youngMs} ms in all, ` +
+          `longest ${r.gc?.youngMaxMs} ms), ${r.gc?.full} full (${r.gc?.fullMs} ms, longest ` +
+          `${r.gc?.fullMaxMs} ms)`
+        ),
+        "",
+      ]
+      : []),
     "CPU µs per listing during the listing runs, by program (from /proc; `deno` is the server, or",
     "the instances together; wrk from its own `times`):",
     "",
@@ -280,7 +324,8 @@ async function main(): Promise<number> {
   const markdown = lines.join("\n");
   await Deno.writeTextFile(
     `${out}/bench_http.json`,
-    JSON.stringify({ loadBefore, loadAfter, startupMs, rows, profile }, null, 2) + "\n",
+    JSON.stringify({ loadBefore, loadAfter, startupMs, serverV8Flags, rows, profile }, null, 2) +
+      "\n",
   );
   await Deno.writeTextFile(`${out}/bench_http.md`, markdown);
   console.log(markdown);

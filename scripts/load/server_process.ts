@@ -7,7 +7,7 @@
  */
 import { freePort, REPO_ROOT } from "../../tests/_harness/ports.ts";
 import { ADMIN_PHONE } from "../../tests/_harness/server.ts";
-import { START_TASK, WARM_UP_ARGS } from "../_start_task.ts";
+import { START_TASK, v8FlagsWith, WARM_UP_ARGS } from "../_start_task.ts";
 
 export interface ProcessSpec {
   /** Arguments after `deno` (e.g. ["run", "-A", "src/main.ts"]). */
@@ -16,6 +16,8 @@ export interface ProcessSpec {
   port: number;
   readyPath: string;
   readyTimeoutMs?: number;
+  /** Sees every chunk of the process's stdout and stderr as it arrives. */
+  onOutput?: (text: string) => void;
 }
 
 export interface ChildServer {
@@ -93,7 +95,9 @@ export async function startChild(spec: ProcessSpec): Promise<ChildServer> {
     child = proc;
     const read = async (stream: ReadableStream<Uint8Array>) => {
       for await (const chunk of stream) {
-        tail = (tail + decoder.decode(chunk, { stream: true })).slice(-LOG_TAIL_CHARS);
+        const text = decoder.decode(chunk, { stream: true });
+        spec.onOutput?.(text);
+        tail = (tail + text).slice(-LOG_TAIL_CHARS);
       }
     };
     pump = Promise.all([read(proc.stdout), read(proc.stderr)]).then(() => {});
@@ -182,6 +186,10 @@ export interface AppServerOptions {
   env?: Record<string, string>;
   /** Write a V8 CPU profile into this directory when the server stops (SIGTERM). */
   cpuProfDir?: string;
+  /** V8 flags added to the start task's (v8FlagsWith). */
+  v8Flags?: string[];
+  /** Sees the server's output as it arrives (e.g. `--trace-gc` lines). */
+  onOutput?: (text: string) => void;
 }
 
 export { ADMIN_PHONE };
@@ -223,7 +231,7 @@ export async function startAppServer(options: AppServerOptions): Promise<ChildSe
     : [];
   return startChild({
     // The V8 flags and environment assignments of `deno task start`: run as in production.
-    args: ["run", "-A", ...START_TASK.v8Flags, ...prof, "src/main.ts"],
+    args: ["run", "-A", ...v8FlagsWith(START_TASK, options.v8Flags ?? []), ...prof, "src/main.ts"],
     port,
     readyPath: "/healthz",
     env: {
@@ -237,6 +245,7 @@ export async function startAppServer(options: AppServerOptions): Promise<ChildSe
       LOG_LEVEL: "warn",
       ...options.env,
     },
+    onOutput: options.onOutput,
   });
 }
 

@@ -24,7 +24,12 @@ export interface Stack {
 
 export async function startStack(
   store: "kv" | "mongo",
-  options: { kvPath?: string; cpuProfDir?: string },
+  options: {
+    kvPath?: string;
+    cpuProfDir?: string;
+    v8Flags?: string[];
+    onOutput?: (text: string) => void;
+  },
 ): Promise<Stack> {
   const closers: (() => Promise<void>)[] = [];
   const tempDir = await Deno.makeTempDir({ prefix: "vaidya-load-" });
@@ -57,7 +62,13 @@ export async function startStack(
       });
       target = { kind: "mongo", uri: mongo.uri, dbName };
     }
-    const app = await startAppServer({ kvPath, env, cpuProfDir: options.cpuProfDir });
+    const app = await startAppServer({
+      kvPath,
+      env,
+      cpuProfDir: options.cpuProfDir,
+      v8Flags: options.v8Flags,
+      onOutput: options.onOutput,
+    });
     closers.push(() => app.stop());
     return { app, kvPath, mongo, redis, target, close };
   } catch (err) {
