@@ -191,3 +191,36 @@ Deno.test("createGroupCommit() remembers only the last MAX_KNOWN compare-and-set
   assert.equal(commits.length, spent + 1);
   raw.close();
 });
+
+Deno.test("createGroupCommit() sends a check several operations make alike once, so more of them share a commit within maxChecks", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(raw);
+  const group = createGroupCommit(kv, { maxChecks: 3 });
+  await raw.set(["mark"], { any: false });
+  const mark = await raw.get(["mark"]);
+  const withMark = (i: number) =>
+    group.commit((op) =>
+      op.check(mark, { key: ["own", i], versionstamp: null }).check(mark).set(["own", i], i)
+    );
+  const results = await Promise.all([0, 1, 2, 3, 4].map(withMark));
+  assert.ok(results.every((r) => r.ok));
+  // The first commits alone; the four queued behind it share commits two by two (the mark once
+  // and two own keys: 3 checks), where counting the mark per operation fits one per commit.
+  assert.deepEqual(commits.map((c) => c.checks), [2, 3, 3]);
+  for (const i of [0, 1, 2, 3, 4]) assert.equal((await raw.get(["own", i])).value, i);
+
+  // Once the mark moved, every operation that checks the old one is refused, and only those.
+  await raw.set(["mark"], { any: true });
+  const after = await Promise.all([
+    withMark(10),
+    withMark(11),
+    group.commit((op) => op.check({ key: ["own", 12], versionstamp: null }).set(["own", 12], 12)),
+    withMark(13),
+  ]);
+  assert.deepEqual(after.map((r) => r.ok), [false, false, true, false]);
+  assert.deepEqual(
+    (await raw.getMany([["own", 10], ["own", 11], ["own", 12], ["own", 13]])).map((e) => e.value),
+    [null, null, 12, null],
+  );
+  raw.close();
+});

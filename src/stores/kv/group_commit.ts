@@ -12,7 +12,9 @@
  * for concurrent callers committing on their own). A later operation that touches such a key waits
  * for the next commit. Should a shared commit be refused (a check failed, or it was too large),
  * its operations are committed again in halves, down to one, so each caller gets the answer its
- * own commit would have got, and one stale check costs the others about log2(N) commits.
+ * own commit would have got, and one stale check costs the others about log2(N) commits. A check
+ * that several operations of one commit make alike (one key at one versionstamp, such as the
+ * webhook presence mark of every change that leaves its fan-out out) is sent and counted once.
  *
  * One queue per KV handle (`groupCommitOf`): every store of the process that writes through the
  * same handle shares it.
@@ -97,20 +99,26 @@ class RecordedOperation implements Deno.AtomicOperation {
   readonly checked = new Set<string>();
   /** The checks that expect a key at a versionstamp: [key id, versionstamp]. */
   readonly expected: [string, string][] = [];
+  /** Each check as "key id@versionstamp" (a check made twice alike counts once). */
+  readonly checkIds = new Set<string>();
   readonly written = new Set<string>();
   readonly writes: RecordedWrite[] = [];
   checks = 0;
   mutations = 0;
-  readonly #calls: ((op: Deno.AtomicOperation) => void)[] = [];
+  /** The calls to replay; a check is recorded by its id, to be sent once per commit. */
+  readonly #calls: (((op: Deno.AtomicOperation) => void) | [string, Deno.AtomicCheck])[] = [];
 
   check(...checks: Deno.AtomicCheck[]): this {
     for (const c of checks) {
       const id = keyId(c.key);
       this.checked.add(id);
       if (c.versionstamp !== null) this.expected.push([id, c.versionstamp]);
+      const checkId = `${id}@${c.versionstamp}`;
+      if (this.checkIds.has(checkId)) continue;
+      this.checkIds.add(checkId);
+      this.#calls.push([checkId, c]);
+      this.checks++;
     }
-    this.checks += checks.length;
-    this.#calls.push((op) => op.check(...checks));
     return this;
   }
   mutate(...mutations: Deno.KvMutation[]): this {
@@ -160,9 +168,15 @@ class RecordedOperation implements Deno.AtomicOperation {
   commit(): Promise<Result> {
     throw new Error("A recorded operation is committed by its group commit, not by itself");
   }
-  /** Adds the recorded calls to `op`. */
-  replayOnto(op: Deno.AtomicOperation): Deno.AtomicOperation {
-    for (const call of this.#calls) call(op);
+  /** Adds the recorded calls to `op`, but no check `sent` holds (then adds this one's to it). */
+  replayOnto(op: Deno.AtomicOperation, sent = new Set<string>()): Deno.AtomicOperation {
+    for (const call of this.#calls) {
+      if (typeof call === "function") call(op);
+      else if (!sent.has(call[0])) {
+        sent.add(call[0]);
+        op.check(call[1]);
+      }
+    }
     return op;
   }
   #wrote(key: Deno.KvKey) {
@@ -180,6 +194,13 @@ export function writesOf(op: Deno.AtomicOperation): readonly RecordedWrite[] {
     throw new TypeError("writesOf() takes the operation a group commit handed to build");
   }
   return op.writes;
+}
+
+/** The checks of `op` that a commit already making `sent` would add. */
+function newChecks(sent: Set<string>, op: RecordedOperation): number {
+  let n = 0;
+  for (const c of op.checkIds) if (!sent.has(c)) n++;
+  return n;
 }
 
 /** True when `a` checks a key `b` writes or the other way round. */
@@ -234,7 +255,8 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
     try {
       res = await commit(() => {
         const op = kv.atomic();
-        for (const p of batch) p.op.replayOnto(op);
+        const sent = new Set<string>();
+        for (const p of batch) p.op.replayOnto(op, sent);
         return op;
       });
     } catch (err) {
@@ -260,7 +282,8 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
   function nextBatch(): Pending[] {
     const batch: Pending[] = [];
     const keys = { checked: new Set<string>(), written: new Set<string>() };
-    let checks = 0;
+    /** The batch's checks, each once (see `RecordedOperation.checkIds`). */
+    const checkIds = new Set<string>();
     let mutations = 0;
     for (let i = 0; i < queue.length;) {
       const { op } = queue[i];
@@ -269,14 +292,14 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
         continue;
       }
       const fits = batch.length === 0 ||
-        (checks + op.checks <= maxChecks &&
+        (checkIds.size + newChecks(checkIds, op) <= maxChecks &&
           mutations + op.mutations <= MAX_MUTATIONS && !conflicts(keys, op));
       if (!fits) {
         i++;
         continue;
       }
       batch.push(queue.splice(i, 1)[0]);
-      checks += op.checks;
+      for (const c of op.checkIds) checkIds.add(c);
       mutations += op.mutations;
       for (const k of op.checked) keys.checked.add(k);
       for (const k of op.written) keys.written.add(k);
