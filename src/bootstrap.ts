@@ -10,7 +10,6 @@ import { createRefreshTokens, type RefreshTokens } from "./auth/refresh_tokens.t
 import type { Config } from "./config/config.ts";
 import { isRemoteKv } from "./config/kv_location.ts";
 import { withKvDeadline } from "./stores/kv/kv_deadline.ts";
-import { poolKv } from "./stores/kv/kv_pool.ts";
 import { groupCommitOf } from "./stores/kv/group_commit.ts";
 import { openCommitWitness } from "./stores/kv/commit_witness.ts";
 import { createDataCipher, type DataCipher } from "./crypto/data_cipher.ts";
@@ -34,45 +33,20 @@ export interface Runtime {
 }
 
 /**
- * Connections the app keeps to a `denokv` server for its own requests (kv_pool.ts): requests sent
- * together on one KV Connect connection wait ~44 ms for a delayed ACK, so each of a few requests
- * in flight at once gets a connection of its own. Its requests at once rarely exceed this: a
- * booking step reads and commits one thing after another, a few reads at a time.
- */
-export const KV_CONNECT_HANDLES = 4;
-
-/**
  * Opens the KV at `path` (a file, `:memory:`, a KV Connect URL) or, with no path, the platform's
- * own database (Deno Deploy). A KV reached over the network gets a deadline on every call; a KV
- * Connect URL is opened `connections` times, the requests spread over them (kv_pool.ts).
+ * own database (Deno Deploy). A KV reached over the network gets a deadline on every call.
  */
-export async function openKv(
-  path: string | undefined,
-  timeoutMs = 3_000,
-  connections = 1,
-): Promise<Deno.Kv> {
+export async function openKv(path: string | undefined, timeoutMs = 3_000): Promise<Deno.Kv> {
   if (path !== undefined && path !== ":memory:" && !path.includes("://")) {
     await Deno.mkdir(dirname(path), { recursive: true });
   }
+  const opened = await Deno.openKv(path);
   const remote = isRemoteKv(path);
-  const opened = remote && path !== undefined && connections > 1
-    ? poolKv(await openAll(path, connections))
-    : await Deno.openKv(path);
   const kv = remote ? withKvDeadline(opened, timeoutMs) : opened;
   // Its group commit (one per handle) may put 100 checks in a commit on a local file, where
   // SQLite allows that many; a `denokv` server takes 10.
   groupCommitOf(kv, { maxChecks: remote ? 10 : 100 });
   return kv;
-}
-
-/** `path` opened `count` times; on a failure, the handles already opened are closed. */
-async function openAll(path: string, count: number): Promise<Deno.Kv[]> {
-  const opened = await Promise.allSettled(Array.from({ length: count }, () => Deno.openKv(path)));
-  const handles = opened.flatMap((o) => o.status === "fulfilled" ? [o.value] : []);
-  const failed = opened.find((o) => o.status === "rejected");
-  if (!failed) return handles;
-  for (const handle of handles) handle.close();
-  throw failed.reason;
 }
 
 /**
@@ -181,7 +155,7 @@ interface CoreResources {
 
 /** Opens the core from the validated config; on a failure, closes what it had opened. */
 async function openCore(config: Config, log: Logger): Promise<CoreResources> {
-  const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS, KV_CONNECT_HANDLES);
+  const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
   try {
     const secrets = await resolveSecrets(config, kv);
     const records = await openRecords(config, kv, log);

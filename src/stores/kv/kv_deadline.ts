@@ -12,7 +12,6 @@
  * pages of `list`; `watch` streams and `close` pass through.
  */
 import { ServiceUnavailableError } from "../../errors.ts";
-import { callKv, KV_REQUESTS, replacingMethods } from "./kv_proxy.ts";
 
 export function withKvDeadline(kv: Deno.Kv, timeoutMs: number): Deno.Kv {
   const retryAfterSeconds = Math.max(1, Math.ceil(timeoutMs / 1000));
@@ -31,20 +30,60 @@ export function withKvDeadline(kv: Deno.Kv, timeoutMs: number): Deno.Kv {
     return promise;
   }
 
-  return replacingMethods(kv, {
-    ...Object.fromEntries(
-      KV_REQUESTS.map((name) => [
-        name,
-        (...args: unknown[]) => deadline(`a ${name}`, callKv(kv, name, args)),
-      ]),
-    ),
-    atomic: () => {
-      const op = kv.atomic();
-      return replacingMethods(op, { commit: () => deadline("a commit", op.commit()) });
-    },
-    list: (...args: Parameters<Deno.Kv["list"]>) => {
-      const iter = kv.list(...args);
-      return replacingMethods(iter, { next: () => deadline("a list page", iter.next()) });
+  /** Calls `method` on `target` and maps a chained `this` back to `proxy`. */
+  function passThrough(target: object, proxy: object, method: (...a: unknown[]) => unknown) {
+    return (...args: unknown[]) => {
+      const out = method.apply(target, args);
+      return out === target ? proxy : out;
+    };
+  }
+
+  function wrapAtomic(op: Deno.AtomicOperation): Deno.AtomicOperation {
+    const proxy: Deno.AtomicOperation = new Proxy(op, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (typeof value !== "function") return value;
+        if (prop === "commit") return () => deadline("a commit", target.commit());
+        return passThrough(target, proxy, value);
+      },
+    });
+    return proxy;
+  }
+
+  function wrapList<T>(iter: Deno.KvListIterator<T>): Deno.KvListIterator<T> {
+    const proxy: Deno.KvListIterator<T> = new Proxy(iter, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target);
+        if (typeof value !== "function") return value;
+        if (prop === "next") return () => deadline("a list page", target.next());
+        return passThrough(target, proxy, value);
+      },
+    });
+    return proxy;
+  }
+
+  const wrapped: Deno.Kv = new Proxy(kv, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      switch (prop) {
+        case "get":
+        case "getMany":
+        case "set":
+        case "delete":
+          return (...args: unknown[]) =>
+            deadline(
+              `a ${prop}`,
+              (value as (...a: unknown[]) => Promise<unknown>).apply(target, args),
+            );
+        case "atomic":
+          return () => wrapAtomic(target.atomic());
+        case "list":
+          return (...args: Parameters<Deno.Kv["list"]>) => wrapList(target.list(...args));
+        default:
+          return passThrough(target, wrapped, value);
+      }
     },
   });
+  return wrapped;
 }
