@@ -5,9 +5,10 @@
  * changes committed after its registration committed.
  *
  * The mark ["webhook_presence"] is `{any: true}` from the commit that registers an endpoint (every
- * registration writes it, so its versionstamp moves), and `{any: false}` only once a full list of
- * the endpoints, read after the mark, found none (`recordListed`, with a check on the mark as read:
- * a registration in between refuses it). No mark (data of an older release) means "fan out".
+ * registration writes it, so its versionstamp moves), and `{any: false}` only once a list of the
+ * endpoints found none, the mark was read, and a second list after that read found none either
+ * (`recordNone`, with a check on the mark as read: a registration after it refuses the record, and
+ * one before it is in the second list). No mark (data of an older release) means "fan out".
  *
  * A change that leaves its entries out checks the mark it acted on in its own commit, so a
  * registration that committed before the change always fails that commit and the retry (its
@@ -44,10 +45,11 @@ export interface FanoutPart {
 }
 
 export interface WebhookPresence {
-  /** The mark as read now (before a full list of the endpoints). */
-  read(): Promise<MarkEntry>;
-  /** Records `{any: false}` if the list read after `mark` found no endpoint (see the header). */
-  recordListed(mark: MarkEntry, endpoints: number): Promise<void>;
+  /**
+   * After a list of the endpoints found none: records `{any: false}` unless the mark says so
+   * already or `anyListed()`, called after reading the mark, finds one (see the header).
+   */
+  recordNone(anyListed: () => Promise<boolean>): Promise<void>;
   /** The fan-out entries of one change as a part of its commit. */
   fanout(envelopes: readonly EventEnvelope[]): FanoutPart;
 }
@@ -69,9 +71,10 @@ export function createWebhookPresence(
   }
 
   return {
-    read,
-    async recordListed(mark, endpoints) {
-      if (cellMarks || endpoints > 0 || mark.value?.any === false) return;
+    async recordNone(anyListed) {
+      if (cellMarks) return;
+      const mark = await read();
+      if (mark.value?.any === false || await anyListed()) return;
       const res = await withKvRetry(() =>
         kv.atomic().check(mark).set(webhookPresenceKey, { any: false } satisfies PresenceMark)
           .commit()

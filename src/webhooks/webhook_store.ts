@@ -2,7 +2,7 @@
  * Webhook endpoints and their delivery attempts in Deno KV. Secrets are stored sealed with the
  * data cipher (they must be readable to sign, so they cannot be hashed); attempts expire after a
  * week and keep only ids, statuses and a redacted error line. A registration marks that an endpoint
- * exists, and a full list that finds none says so (webhook_presence.ts), in the same commits.
+ * exists in its own commit, and a list that finds none has it recorded (webhook_presence.ts).
  */
 import type { WebhookStore } from "../stores/ports.ts";
 import { ConflictError } from "../errors.ts";
@@ -54,6 +54,14 @@ export type { WebhookStore } from "../stores/ports.ts";
 
 /** `presence` (the app's): a list that finds no endpoint records it there. */
 export function createKvWebhookStore(kv: Deno.Kv, presence?: WebhookPresence): WebhookStore {
+  async function listEndpoints(limit: number): Promise<WebhookEndpoint[]> {
+    const out: WebhookEndpoint[] = [];
+    for await (const e of kv.list<WebhookEndpoint>({ prefix: keySpace("webhook") }, { limit })) {
+      out.push(e.value);
+    }
+    return out;
+  }
+
   return {
     async create(endpoint) {
       const res = await commit(() =>
@@ -78,15 +86,10 @@ export function createKvWebhookStore(kv: Deno.Kv, presence?: WebhookPresence): W
       return (await withKvRetry(() => kv.get<WebhookEndpoint>(webhookKey(id)))).value;
     },
     async list() {
-      // Read before the list, so a registration committed after it refuses the record of none.
-      const mark = await presence?.read();
-      const out: WebhookEndpoint[] = [];
-      for await (
-        const e of kv.list<WebhookEndpoint>({ prefix: keySpace("webhook") }, { limit: 500 })
-      ) {
-        out.push(e.value);
+      const out = await listEndpoints(500);
+      if (out.length === 0) {
+        await presence?.recordNone(async () => (await listEndpoints(1)).length > 0);
       }
-      if (mark) await presence!.recordListed(mark, out.length);
       return out;
     },
     async remove(id) {

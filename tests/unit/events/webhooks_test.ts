@@ -4,7 +4,8 @@ import { listDeadLetters } from "../../../src/events/dead_letters.ts";
 import { envelopesOf } from "../../../src/events/event_types.ts";
 import { webhookKey, webhookPresenceKey } from "../../../src/stores/kv/keys.ts";
 import type { HoldRecord } from "../../../src/stores/ports.ts";
-import type { WebhookEndpoint } from "../../../src/webhooks/webhook_store.ts";
+import { createWebhookPresence } from "../../../src/webhooks/webhook_presence.ts";
+import { createKvWebhookStore, type WebhookEndpoint } from "../../../src/webhooks/webhook_store.ts";
 import { doctor, id, patient, T0 } from "../../contract/_fixtures.ts";
 import { receiverAccepts } from "../../_harness/webhook_signature.ts";
 import { assertWebhookUrl, isPrivateAddress } from "../../../src/webhooks/url_policy.ts";
@@ -288,4 +289,38 @@ Deno.test("webhooks: endpoints stored by an older release (no mark) get every ev
     await rx.server.shutdown();
     await h.close();
   }
+});
+
+Deno.test("createWebhookPresence().recordNone() records none only if no registration landed before its mark read (second list) or after it (check)", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const presence = createWebhookPresence(kv);
+  const store = createKvWebhookStore(kv, presence);
+  const mark = async () => (await kv.get(webhookPresenceKey)).value;
+  const endpoint = (id: string): WebhookEndpoint => ({
+    id,
+    url: "https://clinic.example/hook",
+    events: ["appointment.confirmed"],
+    secrets: [],
+    createdAt: new Date(T0).toISOString(),
+    updatedAt: new Date(T0).toISOString(),
+    version: 1,
+  });
+  // Registered after a list found none, before the mark was read: the second list sees it.
+  await store.create(endpoint("whk_1"));
+  await presence.recordNone(async () => (await store.list()).length > 0);
+  assert.deepEqual(await mark(), { any: true });
+  // Registered after the mark was read (the second list ran just before): the check refuses.
+  await store.remove("whk_1");
+  await presence.recordNone(async () => {
+    await store.create(endpoint("whk_2"));
+    return false;
+  });
+  assert.deepEqual(await mark(), { any: true });
+  // None, truly: recorded; a registration moves it back.
+  await store.remove("whk_2");
+  assert.deepEqual(await store.list(), []);
+  assert.deepEqual(await mark(), { any: false });
+  await store.create(endpoint("whk_3"));
+  assert.deepEqual(await mark(), { any: true });
+  kv.close();
 });
