@@ -15,7 +15,8 @@
  * calendar step runs again) fans out: the mark may therefore come from this process's memory on
  * the first try, and is read again on every retry. During a rolling deploy from a release that
  * registers endpoints without the mark (`KV_CELL_MARKS=true`, README "Upgrading") nothing is left
- * out and `{any: false}` is never written.
+ * out, `{any: false}` is never written, and a list that finds endpoints under a mark that says none
+ * (left from before a rollback to such a release) sets it back.
  */
 import type { EventEnvelope } from "../events/event_types.ts";
 import { addToOutbox } from "../events/outbox.ts";
@@ -50,6 +51,8 @@ export interface WebhookPresence {
    * already or `anyListed()`, called after reading the mark, finds one (see the header).
    */
   recordNone(anyListed: () => Promise<boolean>): Promise<void>;
+  /** After a list found endpoints: with `cellMarks`, a mark that says none is set back. */
+  recordSome(): Promise<void>;
   /** The fan-out entries of one change as a part of its commit. */
   fanout(envelopes: readonly EventEnvelope[]): FanoutPart;
 }
@@ -80,6 +83,10 @@ export function createWebhookPresence(
           .commit()
       );
       if (res.ok) known = { ...mark, value: { any: false }, versionstamp: res.versionstamp };
+    },
+    async recordSome() {
+      if (!cellMarks || (await read()).value?.any !== false) return;
+      await withKvRetry(() => markPresent(kv.atomic()).commit());
     },
     fanout(envelopes) {
       let tries = 0;

@@ -89,7 +89,7 @@ export function createKvWebhookStore(kv: Deno.Kv, presence?: WebhookPresence): W
       const out = await listEndpoints(500);
       if (out.length === 0) {
         await presence?.recordNone(async () => (await listEndpoints(1)).length > 0);
-      }
+      } else await presence?.recordSome();
       return out;
     },
     async remove(id) {

@@ -291,6 +291,26 @@ Deno.test("webhooks: endpoints stored by an older release (no mark) get every ev
   }
 });
 
+Deno.test("webhooks: after a rollback to a release without the mark, KV_CELL_MARKS sets a stale 'none' back once a list finds endpoints", async () => {
+  const h = await eventHarness(T0 - 3 * 86_400_000, {}, undefined, { cellMarks: true });
+  const rx = receiver([]);
+  // This release recorded none; then an older release registered an endpoint (no mark).
+  await h.kv.set(webhookPresenceKey, { any: false });
+  const { id: endpointId } = await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
+  const stored = (await h.kv.get<WebhookEndpoint>(webhookKey(endpointId))).value!;
+  await h.rt.webhooks.remove(endpointId);
+  await h.kv.set(webhookPresenceKey, { any: false });
+  await h.kv.set(webhookKey("whk_old"), { ...stored, id: "whk_old" });
+  // Rolled forward with the switch on: changes fan out, and the fan-out's list heals the mark.
+  const a = await book(h, T0);
+  assert.deepEqual(await fannedOut(h), [a.id]);
+  await h.drain();
+  assert.deepEqual(received(rx), [a.id]);
+  assert.deepEqual((await h.kv.get(webhookPresenceKey)).value, { any: true });
+  await rx.server.shutdown();
+  await h.close();
+});
+
 Deno.test("createWebhookPresence().recordNone() records none only if no registration landed before its mark read (second list) or after it (check)", async () => {
   const kv = await Deno.openKv(":memory:");
   const presence = createWebhookPresence(kv);
