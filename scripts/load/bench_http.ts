@@ -36,6 +36,8 @@ run (running, waiting for a CPU, idle) and wrk's threads' wait, and CPU per list
   --doctors N          doctors to seed (default 50)
   --connections LIST   comma-separated connection counts (default 50,100)
   --seconds N          duration of each wrk run (default 5)
+  --warm-up N          seconds of the same wrk load, not recorded, before each measured run
+                       (default 0)
   --store kv|mongo     kv: embedded KV file (default); mongo: FerretDB records and the Upstash
                        bridge over Redis, started by the harness
   --cluster            3 instances over one denokv server behind nginx (tests/_harness/cluster.ts);
@@ -153,6 +155,7 @@ async function main(): Promise<number> {
       doctors: { type: "string" },
       connections: { type: "string" },
       seconds: { type: "string" },
+      "warm-up": { type: "string" },
       "cpu-prof": { type: "boolean" },
       store: { type: "string" },
       cluster: { type: "boolean" },
@@ -167,10 +170,12 @@ async function main(): Promise<number> {
   }
   const doctorsWanted = Number(values.doctors ?? "50");
   const seconds = Number(values.seconds ?? "5");
+  const warmUp = Number(values["warm-up"] ?? "0");
   const connections = (values.connections ?? "50,100").split(",").map(Number);
   if (
     !Number.isInteger(doctorsWanted) || doctorsWanted < 1 || !Number.isInteger(seconds) ||
-    seconds < 1 || seconds > 60 || connections.some((c) => !Number.isInteger(c) || c < 1)
+    seconds < 1 || seconds > 60 || connections.some((c) => !Number.isInteger(c) || c < 1) ||
+    !Number.isInteger(warmUp) || warmUp < 0 || warmUp > 30
   ) {
     console.error(`Bad flags: ${Deno.args.join(" ")}\n\n${USAGE}`);
     return 2;
@@ -219,13 +224,18 @@ async function main(): Promise<number> {
     if (probe.status !== 200 || !probe.body?.slots.length) {
       throw new Error(`Slot listing answered ${probe.status} with no slots`);
     }
+    // The same load first, not recorded (JIT and connections), when asked.
+    const warm = (url: string, paths: string[], connections: number) =>
+      warmUp > 0 ? runWrk({ url, paths, connections, seconds: warmUp }) : Promise.resolve();
     for (const c of connections) {
+      await warm(bare.url, ["/"], c);
       const b = await scheduled(
         bare.pid(),
         () =>
           runWrk({ url: bare.url, paths: ["/"], connections: c, seconds, generatorSched: true }),
       );
       const notBare = [bare.pid()].filter((p) => p !== null);
+      await warm(target.url, paths, c);
       const cpuBefore = await cpuByProgram(notBare);
       const s = await scheduled(
         target.pid(),
@@ -258,7 +268,9 @@ async function main(): Promise<number> {
   const lines = [
     `# Slot listing (${
       cluster ? "3 instances on denokv behind nginx" : `${store} store`
-    }) vs bare Deno.serve (wrk -t2 --latency, ${seconds} s per run)`,
+    }) vs bare Deno.serve (wrk -t2 --latency, ${seconds} s per run${
+      warmUp > 0 ? `, each after ${warmUp} s of the same load not recorded` : ""
+    })`,
     "",
     ...(serverV8Flags.length > 0
       ? [`Server V8 flags added to the start task's: ${serverV8Flags.join(",")}.`, ""]
@@ -324,7 +336,11 @@ async function main(): Promise<number> {
   const markdown = lines.join("\n");
   await Deno.writeTextFile(
     `${out}/bench_http.json`,
-    JSON.stringify({ loadBefore, loadAfter, startupMs, serverV8Flags, rows, profile }, null, 2) +
+    JSON.stringify(
+      { loadBefore, loadAfter, startupMs, warmUpSeconds: warmUp, serverV8Flags, rows, profile },
+      null,
+      2,
+    ) +
       "\n",
   );
   await Deno.writeTextFile(`${out}/bench_http.md`, markdown);
