@@ -8,6 +8,7 @@
 import { API_GROUP_MODULES, createApp, createMetricsApp, ON_DEMAND_MODULES } from "./app.ts";
 import { bootstrap, CONFIGURED_ADAPTER_MODULES } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
+import { loadJose } from "./crypto/jose.ts";
 import { loadNodeCrypto } from "./crypto/node_crypto.ts";
 import { DeferredRouter } from "./http/deferred_router.ts";
 import { createLogger, errorFields } from "./observability/logger.ts";
@@ -43,12 +44,13 @@ async function main() {
   });
 
   // The API groups load on their first request, node:crypto (keyed hashes, sealing:
-  // src/crypto/node_crypto.ts) on its first use, the router compiles on the second match and the
-  // outbox relay makes its first pass on the first change to deliver, or all of them once the
-  // server has answered its first request (a health check, usually) or been up a second,
-  // whichever comes first: the first answer does not wait for them, and the API's first requests
-  // rarely find them undone. A failed import is logged and retried on the group's first request; a
-  // route table the router cannot compile fails the requests, as without this.
+  // src/crypto/node_crypto.ts) and jose (token checks, room tokens: src/crypto/jose.ts) on first
+  // use, the router compiles on the second match and the outbox relay makes its first pass on the
+  // first change to deliver, or all of them once the server has answered its first request (a
+  // health check, usually) or been up a second, whichever comes first: the first answer does not
+  // wait for them, and the API's first requests rarely find them undone. A failed import is logged
+  // and retried on the group's first request; a route table the router cannot compile fails the
+  // requests, as without this.
   let apiGroupsLoading = false;
   const loadApiGroups = () => {
     if (apiGroupsLoading) return;
@@ -60,7 +62,8 @@ async function main() {
     } catch (err) {
       log.error("compiling the router failed", errorFields(err));
     }
-    Promise.all([loadNodeCrypto(), ...Object.values(API_GROUP_MODULES).map((load) => load())])
+    const groups = Object.values(API_GROUP_MODULES).map((load) => load());
+    Promise.all([loadNodeCrypto(), loadJose(), ...groups])
       .catch((err) => log.error("loading the API's route modules failed", errorFields(err)));
   };
   const fallback = setTimeout(loadApiGroups, 1_000);
@@ -116,13 +119,13 @@ async function main() {
 
 if (import.meta.main) {
   // `--warm-up` (run once when the image is built): every module has loaded, the pages and the
-  // OpenAPI document's parts imported on first request and the adapters imported only when
-  // configured included, so Deno has written its V8 code cache, and a container's first start
-  // compiles nothing (docs/BENCHMARKS.md, issue 15). It exits before reading the configuration or
-  // opening anything.
+  // OpenAPI document's parts imported on first request, jose (src/crypto/jose.ts) and the
+  // adapters imported only when configured included, so Deno has written its V8 code cache, and a
+  // container's first start compiles nothing (docs/BENCHMARKS.md, issue 15). It exits before
+  // reading the configuration or opening anything.
   if (Deno.args.includes("--warm-up")) {
     const modules = { ...ON_DEMAND_MODULES, ...CONFIGURED_ADAPTER_MODULES };
-    await Promise.all(Object.values(modules).map((load) => load()));
+    await Promise.all([loadJose(), ...Object.values(modules).map((load) => load())]);
     Deno.exit(0);
   }
   main().catch((err) => {

@@ -9,14 +9,8 @@
  * check could only confirm what signing just produced (0.2 ms per login). Other instances verify
  * it as any token. The session check still runs every time.
  */
-import {
-  createLocalJWKSet,
-  importJWK,
-  type JSONWebKeySet,
-  type JWK,
-  type JWTPayload,
-  jwtVerify,
-} from "jose";
+import type { JSONWebKeySet, JWK, JWTPayload } from "jose";
+import { type Jose, loadJose } from "../crypto/jose.ts";
 import { createJwsSigner, type JwsAlgorithm } from "../crypto/jws_signer.ts";
 import { UnauthenticatedError } from "../errors.ts";
 
@@ -58,6 +52,12 @@ const CLOCK_SKEW_SECONDS = 30;
 /** Verified tokens remembered per process (a few MB at most); the oldest is forgotten first. */
 const VERIFIED_MAX = 4096;
 
+/** WebCrypto's name for each signing algorithm (what jose's importJWK would ask it for). */
+const WEB_CRYPTO_ALGORITHMS: Record<JwsAlgorithm, EcKeyImportParams | Algorithm> = {
+  EdDSA: { name: "Ed25519" },
+  ES256: { name: "ECDSA", namedCurve: "P-256" },
+};
+
 function algOf(jwk: JWK): string {
   if (jwk.alg) return jwk.alg;
   if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return "EdDSA";
@@ -70,8 +70,10 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
   const signing = options.privateJwks[0];
   const signingAlg = algOf(signing) as JwsAlgorithm;
   if (!ALGORITHMS.includes(signingAlg)) throw new Error(`Unsupported signing alg ${signingAlg}`);
-  // Imported once to refuse a malformed key at start-up; tokens are signed by `sign`.
-  await importJWK(signing, signingAlg);
+  // Imported once to refuse a malformed key at start-up; tokens are signed by `sign`. WebCrypto
+  // directly, as jose's importJWK does it: jose loads after the first answer (crypto/jose.ts).
+  const { alg: _alg, use: _use, ...keyData } = signing;
+  await crypto.subtle.importKey("jwk", keyData, WEB_CRYPTO_ALGORITHMS[signingAlg], false, ["sign"]);
   const sign = createJwsSigner(signing, signingAlg, {
     alg: signingAlg,
     kid: signing.kid,
@@ -82,7 +84,8 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
     return { ...pub, alg: algOf(k), use: "sig" };
   });
   const jwks: JSONWebKeySet = { keys: publicKeys as JSONWebKeySet["keys"] };
-  const keySet = createLocalJWKSet(jwks);
+  // Made on the first verification, when jose has loaded.
+  let keySet: ReturnType<Jose["createLocalJWKSet"]> | undefined;
   const now = options.now ?? (() => Date.now());
   const ttl = options.accessTtlSeconds;
 
@@ -96,9 +99,11 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
       verified.delete(token);
       throw new UnauthenticatedError("The access token is invalid or expired");
     }
+    const jose = await loadJose();
+    keySet ??= jose.createLocalJWKSet(jwks);
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keySet, {
+      ({ payload } = await jose.jwtVerify(token, keySet, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ALGORITHMS,

@@ -3,7 +3,7 @@
  * generated once and kept in KV under ["secret", name] (race-safe across processes), so tokens and
  * sealed data survive a restart. Production refuses generated secrets (see config.ts).
  */
-import { exportJWK, generateKeyPair, type JWK } from "jose";
+import type { JWK } from "jose";
 import type { Config } from "../config/config.ts";
 import { bytesToBase64Url } from "./encoding.ts";
 import { type DataKey, generateDataKeyBase64, parseDataKeys } from "./data_cipher.ts";
@@ -54,9 +54,17 @@ function loadOrCreate(kv: Deno.Kv, wanted: GeneratedSecret[]): Promise<unknown[]
   });
 }
 
+/**
+ * A new Ed25519 signing key as a private JWK (`kty`, `crv`, `x`, `d`, then `kid`, `alg`, `use`),
+ * made with WebCrypto: jose is not loaded at start-up (src/crypto/jose.ts).
+ */
 export async function generateSigningJwk(kid: string): Promise<JWK> {
-  const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
-  return { ...(await exportJWK(privateKey)), kid, alg: "EdDSA", use: "sig" };
+  const { privateKey } = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, [
+    "sign",
+    "verify",
+  ])) as CryptoKeyPair;
+  const { kty, crv, x, d } = await crypto.subtle.exportKey("jwk", privateKey);
+  return { kty, crv, x, d, kid, alg: "EdDSA", use: "sig" };
 }
 
 export function parsePrivateJwks(text: string): JWK[] {

@@ -4,7 +4,7 @@
  * instance that shares the secret verifies them; it is never the access-token key. Time comes from
  * the caller (`nowMs`), so verification agrees with the app clock in tests.
  */
-import { jwtVerify, SignJWT } from "jose";
+import { loadJose } from "../crypto/jose.ts";
 import { base64ToBytes } from "../crypto/encoding.ts";
 import { UnauthenticatedError } from "../errors.ts";
 
@@ -51,8 +51,9 @@ async function deriveKey(secretBase64: string): Promise<Uint8Array> {
 export async function createRoomTokens(secretBase64: string, issuer: string): Promise<RoomTokens> {
   const key = await deriveKey(secretBase64);
   return {
-    sign(claims, nowMs) {
-      return new SignJWT({ apt: claims.appointmentId, role: claims.role })
+    async sign(claims, nowMs) {
+      const { SignJWT } = await loadJose();
+      return await new SignJWT({ apt: claims.appointmentId, role: claims.role })
         .setProtectedHeader({ alg: "HS256", typ: "JWT" })
         .setSubject(claims.userId)
         .setIssuer(issuer)
@@ -63,6 +64,7 @@ export async function createRoomTokens(secretBase64: string, issuer: string): Pr
         .sign(key);
     },
     async verify(token, nowMs) {
+      const { jwtVerify } = await loadJose();
       try {
         const { payload } = await jwtVerify(token, key, {
           issuer,

@@ -197,3 +197,16 @@ Deno.test("src/main.ts loads node:crypto on first use and never node:net", () =>
   }
   assert.ok(loaded.includes("node:async_hooks"), "node: specifiers are in the graph as such");
 });
+
+Deno.test("src/main.ts loads jose on first use, and --warm-up loads it", async () => {
+  // Token checks and room tokens load it through src/crypto/jose.ts; start-up checks the signing
+  // key and generates the development one with WebCrypto.
+  const found = loaded.filter((s) => s.startsWith("npm:jose@") || s.startsWith("npm:/jose@"));
+  assert.deepEqual(found, [], "jose is imported statically");
+  // The modules that use it are loaded, so the check above looks at the right tree.
+  for (const module of ["crypto/jose.ts", "auth/token_service.ts", "rooms/room_tokens.ts"]) {
+    assert.ok(loaded.some((s) => s.endsWith(`/src/${module}`)), module);
+  }
+  const main = await Deno.readTextFile(new URL("../../src/main.ts", import.meta.url));
+  assert.match(main, /Promise\.all\(\[loadJose\(\), \.\.\.Object\.values\(modules\)/);
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { generateSigningJwk } from "../../src/crypto/secrets.ts";
 import { UnauthenticatedError } from "../../src/errors.ts";
 import { createTokenService } from "../../src/auth/token_service.ts";
 
@@ -78,4 +79,59 @@ Deno.test("signAccess() remembers its token with the claims another instance ver
   const again = await signer.signAccess({ id: "pat_2", role: "patient" }, "s2");
   const forged = again.slice(0, -2) + (again.at(-2) === "A" ? "B" : "A") + again.at(-1);
   await assert.rejects(signer.verifyAccess(forged), UnauthenticatedError);
+});
+
+const keyOptions = {
+  issuer: "vaidya",
+  audience: "vaidya-api",
+  accessTtlSeconds: 900,
+  isSessionLive: () => Promise.resolve(true),
+};
+
+Deno.test("a generated signing key has the fields jose exported, and signs tokens other instances verify", async () => {
+  const jwk = await generateSigningJwk("dev-1");
+  const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+  const fromJose = { ...await exportJWK(privateKey), kid: "dev-1", alg: "EdDSA", use: "sig" };
+  assert.deepEqual(Object.keys(jwk).sort(), Object.keys(fromJose).sort());
+  assert.deepEqual([jwk.kty, jwk.crv, jwk.alg, jwk.use], ["OKP", "Ed25519", "EdDSA", "sig"]);
+  await importJWK(jwk, "EdDSA");
+  const signer = await createTokenService({ ...keyOptions, privateJwks: [jwk] });
+  const other = await createTokenService({ ...keyOptions, privateJwks: [jwk] });
+  const token = await signer.signAccess({ id: "pat_1", role: "patient" }, "s1");
+  assert.deepEqual(await other.verifyAccess(token), {
+    id: "pat_1",
+    role: "patient",
+    sessionId: "s1",
+  });
+});
+
+Deno.test("an ES256 signing key is checked at creation and its tokens verify", async () => {
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const jwk = { ...await exportJWK(privateKey), kid: "ec1" };
+  const signer = await createTokenService({ ...keyOptions, privateJwks: [jwk] });
+  const other = await createTokenService({ ...keyOptions, privateJwks: [jwk] });
+  const token = await signer.signAccess({ id: "doc_1", role: "doctor" }, "s1");
+  assert.equal((await other.verifyAccess(token)).id, "doc_1");
+});
+
+Deno.test("createTokenService() refuses every signing key jose's importJWK refuses", async () => {
+  const ed = await generateSigningJwk("k1");
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const ec = { ...await exportJWK(privateKey), kid: "ec1" };
+  const bad: [string, JWK][] = [
+    ["an Ed25519 key with a short d", { ...ed, d: ed.d!.slice(0, 20) }],
+    ["an OKP key named ES256", { ...ed, alg: "ES256" }],
+    ["a P-256 key without y", { ...ec, y: undefined }],
+    ["a P-256 key whose d is too long", { ...ec, d: ec.d! + ec.d! }],
+    ["a key whose key_ops exclude signing", { ...ed, key_ops: ["verify"] }],
+    ["an Ed448 key named EdDSA", { ...ed, crv: "Ed448" }],
+  ];
+  for (const [what, jwk] of bad) {
+    const alg = jwk.alg ?? (jwk.kty === "OKP" ? "EdDSA" : "ES256");
+    await assert.rejects(importJWK(jwk, alg), `jose accepts ${what}`);
+    await assert.rejects(
+      createTokenService({ ...keyOptions, privateJwks: [jwk] }),
+      `createTokenService accepts ${what}`,
+    );
+  }
 });
