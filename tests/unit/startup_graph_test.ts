@@ -210,3 +210,13 @@ Deno.test("src/main.ts loads jose on first use, and --warm-up loads it", async (
   const main = await Deno.readTextFile(new URL("../../src/main.ts", import.meta.url));
   assert.match(main, /Promise\.all\(\[loadJose\(\), \.\.\.Object\.values\(modules\)/);
 });
+
+Deno.test("src/main.ts loads libphonenumber-js's core entry and min metadata, not its main entry", () => {
+  // The configuration normalises ADMIN_PHONES, so the library is on the start path; its main
+  // entry adds ~25 wrapper modules around the same core functions and metadata.
+  const phone = loaded.filter((s) => s.includes("/libphonenumber-js@"));
+  assert.deepEqual(phone.map((s) => s.replace(/^npm:\/libphonenumber-js@[^/]+/, "")).sort(), [
+    "/core",
+    "/min/metadata",
+  ]);
+});
