@@ -37,9 +37,9 @@ run (running, waiting for a CPU, idle) and wrk's threads' wait, and CPU per list
   --connections LIST   comma-separated connection counts (default 50,100)
   --seconds N          duration of each wrk run (default 5)
   --warm-up N          seconds of the same wrk load, not recorded, before each measured run
-                       (default 2: the server's first listing load is its JIT's warm-up, ~300
-                       functions optimised in its first 2-3 s; 0 measures from a cold server, as
-                       runs before this option did)
+                       (default 0: the first run meets a cold server, as every earlier run did;
+                       its first listing load is its JIT's warm-up, ~300 functions optimised in
+                       its first 2-3 s, which 2 leaves out)
   --store kv|mongo     kv: embedded KV file (default); mongo: FerretDB records and the Upstash
                        bridge over Redis, started by the harness
   --cluster            3 instances over one denokv server behind nginx (tests/_harness/cluster.ts);
@@ -172,7 +172,7 @@ async function main(): Promise<number> {
   }
   const doctorsWanted = Number(values.doctors ?? "50");
   const seconds = Number(values.seconds ?? "5");
-  const warmUp = Number(values["warm-up"] ?? "2");
+  const warmUp = Number(values["warm-up"] ?? "0");
   const connections = (values.connections ?? "50,100").split(",").map(Number);
   if (
     !Number.isInteger(doctorsWanted) || doctorsWanted < 1 || !Number.isInteger(seconds) ||
