@@ -12,9 +12,14 @@ import { createTokenService } from "./auth/token_service.ts";
 import { createBookingService } from "./booking/booking_service.ts";
 import { createAppointmentWriter } from "./booking/appointment_writer.ts";
 import { createKvCalendarView } from "./stores/kv/calendar_view.ts";
-import { MIN_ROUND_GAP_MS, REMOTE_MIN_ROUND_GAP_MS } from "./stores/kv/calendar_versions.ts";
+import {
+  ANSWER_MARGIN_MS,
+  FRESH_FOR_MS,
+  MIN_ROUND_GAP_MS,
+  REMOTE_MIN_ROUND_GAP_MS,
+} from "./stores/kv/calendar_versions.ts";
 import { isRemoteKv } from "./config/kv_location.ts";
-import { announceDoctorUpdates } from "./stores/kv/calendar.ts";
+import { announceDoctorUpdates, delayCalendarAnswers } from "./stores/kv/calendar.ts";
 import type { Config } from "./config/config.ts";
 import { createDataCipher } from "./crypto/data_cipher.ts";
 import { createKeyedHash } from "./crypto/keyed_hash.ts";
@@ -140,6 +145,12 @@ export async function wireApp(
   const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
   const waitlistStore = createKvWaitlistStore(kv);
   const settings = eventSettingsFrom(config);
+  // On a denokv server shared by several instances, listings answer from a version round begun
+  // up to FRESH_FOR_MS before them instead of waiting for the next one, because every calendar
+  // commit answers that much later. Not while an older release may run beside this one
+  // (KV_CELL_MARKS, README "Upgrading"): its commits answer at once.
+  const freshForMs = resources.kvRounds && !config.KV_CELL_MARKS ? FRESH_FOR_MS : 0;
+  if (freshForMs > 0) delayCalendarAnswers(kv, freshForMs + ANSWER_MARGIN_MS);
   const calendarView = createKvCalendarView(kv, {
     doctors: records.doctors,
     appointments: records.appointments,
@@ -149,6 +160,7 @@ export async function wireApp(
     minRoundGapMs: isRemoteKv(config.KV_PATH) ? REMOTE_MIN_ROUND_GAP_MS : MIN_ROUND_GAP_MS,
     witness: resources.kvWitness,
     versionsKv: resources.kvRounds,
+    freshForMs,
   });
   const events = createEventRuntime({
     kv,

@@ -6,8 +6,9 @@
  * still see a write through another connection (as another process's) once it has answered.
  */
 import assert from "node:assert/strict";
-import { bumpCalendar } from "../../src/stores/kv/calendar.ts";
+import { bumpCalendar, delayCalendarAnswers } from "../../src/stores/kv/calendar.ts";
 import {
+  ANSWER_MARGIN_MS,
   createCalendarVersions,
   MIN_ROUND_GAP_MS,
   REMOTE_MIN_ROUND_GAP_MS,
@@ -95,6 +96,27 @@ for (const gap of [MIN_ROUND_GAP_MS, REMOTE_MIN_ROUND_GAP_MS]) {
     assert.ok([after, latest].includes(await waiting));
   });
 }
+
+Deno.test("with freshForMs, a read answers from a round that recent without reading, and a write that answered (delayed that long) is still seen", async () => {
+  await using kv = await Deno.openKv(":memory:");
+  const slow = slowReadKv(kv);
+  const freshForMs = 300;
+  const versions = createCalendarVersions(slow.kv, { minRoundGapMs: 5, freshForMs });
+  delayCalendarAnswers(kv, freshForMs + ANSWER_MARGIN_MS);
+  await bump(kv, "d1");
+  const first = await stamp(kv, "d1");
+  assert.equal(await versions.read("d1"), first); // a round: d1 was unknown
+  const keys = slow.reads.keys;
+  assert.equal(await versions.read("d1"), first);
+  assert.equal(slow.reads.keys, keys, "a read right after a round read the KV again");
+
+  await bump(kv, "d1"); // answers freshForMs after it landed
+  assert.equal(
+    await versions.read("d1"),
+    await stamp(kv, "d1"),
+    "a write that answered was not seen",
+  );
+});
 
 Deno.test("createCalendarVersions() confirms unchanged doctors with one read of the epoch", async () => {
   await using kv = await Deno.openKv(":memory:");

@@ -40,6 +40,17 @@ export interface CalendarCommit {
 }
 
 const followers = new WeakMap<Deno.Kv, Set<(commit: CalendarCommit) => void>>();
+const answerDelays = new WeakMap<Deno.Kv, number>();
+
+/**
+ * From now on every calendar commit through `kv` answers its caller `ms` after it landed. What
+ * lets the listings of every instance answer from a version round begun up to `ms` before them
+ * without waiting for a new one (calendar_versions.ts `freshForMs`): a write that has answered
+ * landed at least `ms` earlier, so such a round read after it.
+ */
+export function delayCalendarAnswers(kv: Deno.Kv, ms: number): void {
+  answerDelays.set(kv, ms);
+}
 
 /**
  * Calls `follow` after each calendar commit this process makes through `kv`, before the writer
@@ -102,6 +113,8 @@ export async function commitOnCalendar<T>(
         };
         for (const f of follow) f(commit);
       }
+      const delay = answerDelays.get(kv);
+      if (delay) await new Promise((r) => setTimeout(r, delay));
       return planned.result;
     }
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 1 + attempt)));

@@ -17,6 +17,14 @@
  * without reading the KV. A round takes its mark before its own reads, so a commit landing between
  * the two changes the next mark and is never trusted away.
  *
+ * Over a `denokv` server shared by instances (`freshForMs`), a read does not wait when the last
+ * round that read the epoch was SENT less than `freshForMs` before it and the doctor's version is
+ * known under that epoch: every calendar commit of every instance then answers its writer at least
+ * `freshForMs` after it landed (calendar.ts `delayCalendarAnswers`), so a write that had answered
+ * when the read was asked landed before that round was sent, and the round saw it. Only durations
+ * on each process's own monotonic clock are compared. Such reads keep rounds going, so the next
+ * reads find a recent one; when none is recent enough a read waits as above.
+ *
  * It owns no key and writes nothing.
  */
 import { setImmediate, setTimeout } from "node:timers";
@@ -60,6 +68,19 @@ export const MIN_ROUND_GAP_MS = 1;
  */
 export const REMOTE_MIN_ROUND_GAP_MS = 5;
 
+/**
+ * How old a round may be for a read over a `denokv` server to answer from it (`freshForMs`), and
+ * so how much later every calendar commit answers there (calendar.ts `delayCalendarAnswers`). A
+ * round that waited for its gap carried the listings of ~5-7 ms: in-process with 17 listings in
+ * flight an instance answered ~2.2-2.7k listings/s, and ~10-30k without waiting
+ * (docs/BENCHMARKS.md, issue 15, helper "cluster7"). Rounds go every REMOTE_MIN_ROUND_GAP_MS plus
+ * a round trip, so one this recent is there under moderate load; a hold or a confirm over denokv
+ * takes 50-100 ms, of which this is a small part.
+ */
+export const FRESH_FOR_MS = 15;
+/** A calendar commit answers this much beyond FRESH_FOR_MS: a timer may fire up to ~1 ms early. */
+export const ANSWER_MARGIN_MS = 2;
+
 export interface CalendarVersionsOptions {
   /** Doctors whose last version is remembered. Default 10,000. */
   maxDoctors?: number;
@@ -67,6 +88,14 @@ export interface CalendarVersionsOptions {
   minRoundGapMs?: number;
   /** The local KV file's commit witness; absent: every round with known doctors reads the epoch. */
   witness?: CommitWitness;
+  /**
+   * Answer a read at once from the last round that read the epoch if that round began less than
+   * this long before the read, and the doctor's version is known under that epoch; only where
+   * every calendar commit of every instance answers at least this long after it landed
+   * (calendar.ts `delayCalendarAnswers`): a write answered before the read then landed before
+   * that round began. Default 0 (every read waits for a round begun after it).
+   */
+  freshForMs?: number;
 }
 
 export function createCalendarVersions(
@@ -83,6 +112,9 @@ export function createCalendarVersions(
   const witness = options.witness;
   /** The epoch as read by the last round that read it, under the witness's mark taken before. */
   let witnessed: { mark: number; epoch: string | null } | undefined;
+  const freshForMs = options.freshForMs ?? 0;
+  /** The epoch as read by the last round that read it, and when that read was sent. */
+  let latest: { sentAt: number; epoch: string | null } | undefined;
 
   function remember(doctorId: string, value: Known) {
     known.set(doctorId, value);
@@ -93,13 +125,15 @@ export function createCalendarVersions(
     const mark = witness?.mark();
     const out = new Map<string, string | null>();
     let stale = ids;
-    if (ids.some((id) => known.has(id))) {
+    // With `freshForMs` a round with no reader waiting only refreshes the epoch (see `read`).
+    if (ids.some((id) => known.has(id)) || (freshForMs > 0 && ids.length === 0)) {
       let epoch: string | null;
       if (mark !== undefined && witnessed?.mark === mark) epoch = witnessed.epoch;
       else {
-        lastReadAt = performance.now();
+        const sentAt = lastReadAt = performance.now();
         epoch = (await withKvRetry(() => kv.get(calendarEpochKey))).versionstamp;
         witnessed = mark === undefined ? undefined : { mark, epoch };
+        latest = { sentAt, epoch };
       }
       stale = [];
       for (const id of ids) {
@@ -111,6 +145,7 @@ export function createCalendarVersions(
     if (stale.length > 0) lastReadAt = performance.now();
     for (let i = 0; i < stale.length; i += PER_READ) {
       const chunk = stale.slice(i, i + PER_READ);
+      const sentAt = performance.now();
       const [epoch, ...versions] = await getManyChunked(kv, [
         calendarEpochKey,
         ...chunk.map(calendarKey),
@@ -120,6 +155,7 @@ export function createCalendarVersions(
         out.set(id, versions[j].versionstamp);
       });
       if (mark !== undefined) witnessed = { mark, epoch: epoch.versionstamp };
+      latest = { sentAt, epoch: epoch.versionstamp };
     }
     return out;
   }
@@ -154,6 +190,18 @@ export function createCalendarVersions(
       remember(doctorId, { version, epoch: version });
     },
     read(doctorId) {
+      if (latest && freshForMs > 0) {
+        const age = performance.now() - latest.sentAt;
+        const k = known.get(doctorId);
+        if (age < freshForMs && k && k.epoch === latest.epoch) {
+          // Keep the epoch fresh for the reads that follow, without making this one wait.
+          if (!running && age >= freshForMs / 2) {
+            running = true;
+            scheduleRound();
+          }
+          return Promise.resolve(k.version);
+        }
+      }
       let waiter = pending.get(doctorId);
       if (!waiter) {
         waiter = Promise.withResolvers<string | null>();

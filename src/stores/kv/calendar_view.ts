@@ -126,6 +126,8 @@ export interface CalendarViewOptions {
   witness?: CommitWitness;
   /** The same KV through a handle of its own, for the version rounds; default `kv`. */
   versionsKv?: Deno.Kv;
+  /** Reads answered from a round begun this recently (calendar_versions.ts); default 0. */
+  freshForMs?: number;
 }
 
 export function createKvCalendarView(
@@ -144,6 +146,7 @@ export function createKvCalendarView(
     maxDoctors,
     minRoundGapMs: options.minRoundGapMs,
     witness: options.witness,
+    freshForMs: options.freshForMs,
   });
 
   function entryFor(doctorId: string, version: string): Entry {
