@@ -37,19 +37,7 @@ import {
   TWILIO_STATUS_ROUTES,
 } from "../routes/api_route_tables.ts";
 import { lazyRoutes, type RouteTable } from "./http/lazy_routes.ts";
-
-/**
- * An `import()` of a module of this tree by a specifier that is resolved only when it runs. A
- * string literal in `import()` puts the module's whole graph into the one Deno reads, parses and
- * transpiles before the program starts, even if it is never imported; these modules are not:
- * ~40-50 ms of CPU before the first answer for the pages, the API groups and the OpenAPI
- * document's parts (docs/BENCHMARKS.md, issue 15). `typeof import(...)` still types the module,
- * and `deno check` still checks it.
- */
-function onDemand<M>(path: string): () => Promise<M> {
-  const url = new URL(path, import.meta.url).href;
-  return () => import(url);
-}
+import { onDemand } from "./on_demand.ts";
 
 /**
  * The API groups' route modules, imported on the first request to the group (src/http/lazy_routes.ts)
@@ -57,19 +45,27 @@ function onDemand<M>(path: string): () => Promise<M> {
  * answer does not wait for their modules and zod schemas (docs/BENCHMARKS.md, issue 15).
  */
 export const API_GROUP_MODULES = {
-  auth: onDemand<typeof import("../routes/auth.ts")>("../routes/auth.ts"),
-  doctors: onDemand<typeof import("../routes/doctors.ts")>("../routes/doctors.ts"),
-  holds: onDemand<typeof import("../routes/holds.ts")>("../routes/holds.ts"),
-  appointments: onDemand<typeof import("../routes/appointments.ts")>("../routes/appointments.ts"),
+  auth: onDemand<typeof import("../routes/auth.ts")>("../routes/auth.ts", import.meta.url),
+  doctors: onDemand<typeof import("../routes/doctors.ts")>("../routes/doctors.ts", import.meta.url),
+  holds: onDemand<typeof import("../routes/holds.ts")>("../routes/holds.ts", import.meta.url),
+  appointments: onDemand<typeof import("../routes/appointments.ts")>(
+    "../routes/appointments.ts",
+    import.meta.url,
+  ),
   eventFeatures: onDemand<typeof import("../routes/event_features.ts")>(
     "../routes/event_features.ts",
+    import.meta.url,
   ),
-  me: onDemand<typeof import("../routes/me.ts")>("../routes/me.ts"),
-  twilioStatus: onDemand<typeof import("../routes/twilio_status.ts")>("../routes/twilio_status.ts"),
-  rooms: onDemand<typeof import("../routes/rooms.ts")>("../routes/rooms.ts"),
-  courses: onDemand<typeof import("../routes/courses.ts")>("../routes/courses.ts"),
+  me: onDemand<typeof import("../routes/me.ts")>("../routes/me.ts", import.meta.url),
+  twilioStatus: onDemand<typeof import("../routes/twilio_status.ts")>(
+    "../routes/twilio_status.ts",
+    import.meta.url,
+  ),
+  rooms: onDemand<typeof import("../routes/rooms.ts")>("../routes/rooms.ts", import.meta.url),
+  courses: onDemand<typeof import("../routes/courses.ts")>("../routes/courses.ts", import.meta.url),
   recommendations: onDemand<typeof import("../routes/recommendations.ts")>(
     "../routes/recommendations.ts",
+    import.meta.url,
   ),
 };
 
@@ -79,10 +75,19 @@ export const API_GROUP_MODULES = {
  * `main.ts --warm-up` loads them as well and the image's code cache covers them too.
  */
 export const ON_DEMAND_MODULES = {
-  roomPages: onDemand<typeof import("../routes/room_pages.tsx")>("../routes/room_pages.tsx"),
-  doctorUi: onDemand<typeof import("../routes/doctor_ui.ts")>("../routes/doctor_ui.ts"),
-  book: onDemand<typeof import("../routes/book.ts")>("../routes/book.ts"),
-  apiDocument: onDemand<typeof import("../routes/api_document.ts")>("../routes/api_document.ts"),
+  roomPages: onDemand<typeof import("../routes/room_pages.tsx")>(
+    "../routes/room_pages.tsx",
+    import.meta.url,
+  ),
+  doctorUi: onDemand<typeof import("../routes/doctor_ui.ts")>(
+    "../routes/doctor_ui.ts",
+    import.meta.url,
+  ),
+  book: onDemand<typeof import("../routes/book.ts")>("../routes/book.ts", import.meta.url),
+  apiDocument: onDemand<typeof import("../routes/api_document.ts")>(
+    "../routes/api_document.ts",
+    import.meta.url,
+  ),
   ...API_GROUP_MODULES,
 };
 

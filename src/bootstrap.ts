@@ -23,6 +23,7 @@ import { createKvRecordStores } from "./stores/kv/record_stores.ts";
 import type { RecordStores } from "./stores/ports.ts";
 import { type AdminStore, createKvAdminStore } from "./stores/kv/admin_store.ts";
 import { type Resources, wireApp } from "./wire_app.ts";
+import { onDemand } from "./on_demand.ts";
 import { type AppointmentWriter, createAppointmentWriter } from "./booking/appointment_writer.ts";
 import { createKvHoldStore } from "./stores/kv/hold_store.ts";
 
@@ -50,14 +51,22 @@ export async function openKv(path: string | undefined, timeoutMs = 3_000): Promi
 }
 
 /**
- * The adapters imported only when configured: MongoDB records, the Twilio sender, the Upstash side.
- * `src/main.ts --warm-up` (the image's build step) imports them all as well, so the image's V8 code
- * cache holds whichever one a deployment configures: otherwise its first start compiled the
- * adapter's package afresh, ~170 ms more CPU for the MongoDB driver (docs/BENCHMARKS.md, issue 15).
+ * The adapters imported only when configured: MongoDB records, the Twilio sender, the Upstash side,
+ * named through `onDemand` so that Deno does not read their graph before start-up when they are
+ * not (src/on_demand.ts; the operator tasks grant `--allow-read=./src` for it). `src/main.ts
+ * --warm-up` (the image's build step) imports them all as well, so the image's V8 code cache holds
+ * whichever one a deployment configures: otherwise its first start compiled the adapter's package
+ * afresh, ~170 ms more CPU for the MongoDB driver (docs/BENCHMARKS.md, issue 15).
  */
 export const CONFIGURED_ADAPTER_MODULES = {
-  mongoRecords: () => import("./stores/mongo/record_stores.ts"),
-  twilioSender: () => import("./notify/twilio_sender.ts"),
+  mongoRecords: onDemand<typeof import("./stores/mongo/record_stores.ts")>(
+    "./stores/mongo/record_stores.ts",
+    import.meta.url,
+  ),
+  twilioSender: onDemand<typeof import("./notify/twilio_sender.ts")>(
+    "./notify/twilio_sender.ts",
+    import.meta.url,
+  ),
   ...UPSTASH_MODULES,
 };
 

@@ -28,6 +28,7 @@ import type { EphemeralStore } from "./ports.ts";
 import { createKvEphemeralStore } from "./kv/ephemeral_store.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { UpstashConnection } from "./upstash/client.ts";
+import { onDemand } from "../on_demand.ts";
 
 export interface SharedState {
   ephemeral: EphemeralStore;
@@ -44,8 +45,14 @@ export interface SharedState {
  * image's code cache holds it (bootstrap.ts, CONFIGURED_ADAPTER_MODULES).
  */
 export const UPSTASH_MODULES = {
-  upstashClient: () => import("./upstash/client.ts"),
-  upstashSharedState: () => import("./upstash/upstash_shared_state.ts"),
+  upstashClient: onDemand<typeof import("./upstash/client.ts")>(
+    "./upstash/client.ts",
+    import.meta.url,
+  ),
+  upstashSharedState: onDemand<typeof import("./upstash/upstash_shared_state.ts")>(
+    "./upstash/upstash_shared_state.ts",
+    import.meta.url,
+  ),
 };
 
 /** The Upstash connection when UPSTASH_REDIS_REST_URL and its token are set (bootstrap.ts). */
