@@ -77,12 +77,17 @@ export interface WriteOptions {
   inline?: boolean;
 }
 
-/** Both parts (either may be absent) in one commit: `first`'s mutations before `then`'s. */
+/**
+ * Both parts (either may be absent) in one commit: `first`'s mutations before `then`'s; their
+ * reads, `first`'s then `then`'s, are handed on to each.
+ */
 function bothParts(first: CommitPart | undefined, then: CommitPart): CommitPart {
-  return async () => {
-    const [a, b] = await Promise.all([first?.(), then()]);
-    return (op) => b(a ? a(op) : op);
-  };
+  const split = first?.reads?.length ?? 0;
+  const reads = [...first?.reads ?? [], ...then.reads ?? []];
+  return Object.assign(async (read?: readonly Deno.KvEntryMaybe<unknown>[]) => {
+    const [a, b] = await Promise.all([first?.(read?.slice(0, split)), then(read?.slice(split))]);
+    return (op: Deno.AtomicOperation) => b(a ? a(op) : op);
+  }, { reads });
 }
 
 /** `part` (or nothing) with `mutate`'s blind mutations added to the same commit, before its own. */
@@ -90,13 +95,13 @@ function withMutations(
   part: CommitPart | undefined,
   mutate: (op: Deno.AtomicOperation) => void,
 ): CommitPart {
-  return async () => {
-    const add = await part?.();
-    return (op) => {
+  return Object.assign(async (read?: readonly Deno.KvEntryMaybe<unknown>[]) => {
+    const add = await part?.(read);
+    return (op: Deno.AtomicOperation) => {
       mutate(op);
       return add ? add(op) : op;
     };
-  };
+  }, { reads: part?.reads ?? [] });
 }
 
 export function createAppointmentWriter(deps: WriterDeps) {

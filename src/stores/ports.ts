@@ -63,12 +63,21 @@ export interface AppointmentQuery {
   status?: AppointmentStatus;
 }
 
+/** The checks and mutations a `CommitPart` adds to the commit. */
+export type CommitBuild = (op: Deno.AtomicOperation) => Deno.AtomicOperation;
+
 /**
  * What another store adds to a KV commit it does not own (a hold used up by the booking that
  * consumes it): called once per attempt of that commit, after the doctor's calendar entry was
  * read, it reads what it needs, throws to refuse, and returns the checks and mutations to add.
+ * A part that declares `reads` takes their entries from the commit's owner instead, who reads
+ * them in the same `getMany` as the calendar version (at or after it, as every read of the step
+ * must be) and passes them in that order; called without them, the part reads them itself.
  */
-export type CommitPart = () => Promise<(op: Deno.AtomicOperation) => Deno.AtomicOperation>;
+export interface CommitPart {
+  (read?: readonly Deno.KvEntryMaybe<unknown>[]): Promise<CommitBuild>;
+  readonly reads?: readonly Deno.KvKey[];
+}
 
 /**
  * Every appointment write carries `outbox`: the envelopes of the events the change causes. An

@@ -10,8 +10,12 @@ import {
   NotFoundError,
   SlotUnavailableError,
 } from "../../src/errors.ts";
+import { appointment } from "../contract/_fixtures.ts";
+import { createKvAppointmentStore } from "../../src/stores/kv/appointment_store.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
+import { appointmentKey, holdKey, patientHoldsKey } from "../../src/stores/kv/keys.ts";
 import type { HoldRecord } from "../../src/stores/ports.ts";
+import type { AppointmentRecord } from "../../src/stores/records.ts";
 
 const NOW = Date.UTC(2026, 11, 1, 4, 0);
 
@@ -99,5 +103,76 @@ Deno.test("consumption() refuses a hold that is gone (404) or has lapsed (410)",
   );
   await holds.remove(h);
   await assert.rejects(holds.consumption(h, { nowMs: NOW })(), NotFoundError);
+  kv.close();
+});
+
+Deno.test("consumption() declares its reads and takes their entries from the caller: the same refusals and check", async () => {
+  const { kv, holds, h } = await twoHolds();
+  const part = holds.consumption(h, { nowMs: NOW, maxAttempts: 1 });
+  assert.deepEqual(part.reads, [patientHoldsKey("pat_1"), holdKey(h.id)]);
+  const readNow = () => kv.getMany(part.reads as Deno.KvKey[]);
+  // Read before a code check is counted: the commit fails, as when the part reads itself.
+  const add = await part(await readNow());
+  assert.equal(await holds.reserveAttempt(h.id, 1), true);
+  assert.equal((await add(kv.atomic()).commit()).ok, false);
+  await assert.rejects(part(await readNow()), InvalidCodeError);
+  const lapsed = holds.consumption(h, { nowMs: h.expiresAtMs });
+  await assert.rejects(lapsed(await readNow()), HoldExpiredError);
+  // Entries that are not those of its reads are a caller's bug, never used.
+  await assert.rejects(part((await readNow()).slice(1)), RangeError);
+  await holds.remove(h);
+  await assert.rejects(holds.consumption(h, { nowMs: NOW })(await readNow()), NotFoundError);
+  kv.close();
+});
+
+/** A confirmed appointment for hold `h`. */
+function appointmentOf(h: HoldRecord): AppointmentRecord {
+  const { start, end, startMs, endMs } = h;
+  return { ...appointment(h.doctorId, h.patientId, 0), start, end, startMs, endMs, holdId: h.id };
+}
+
+Deno.test("a booking and a change read the consumed hold with the calendar version, in one getMany", async () => {
+  const { kv, holds, h, other } = await twoHolds();
+  const appointments = createKvAppointmentStore(kv);
+  const getMany = kv.getMany.bind(kv);
+  const reads: Deno.KvKey[][] = [];
+  kv.getMany = ((keys: Deno.KvKey[], options?: { consistency?: Deno.KvConsistencyLevel }) => {
+    reads.push(keys);
+    return getMany(keys, options);
+  }) as typeof kv.getMany;
+  const booked = appointmentOf(h);
+  await appointments.book(booked, [], holds.consumption(h, { nowMs: NOW, maxAttempts: 5 }));
+  assert.deepEqual(reads.map((keys) => keys.slice(1)), [
+    [appointmentKey(booked.id), patientHoldsKey("pat_1"), holdKey(h.id)],
+  ]);
+  assert.equal(await holds.get(h.id), null);
+  // A move onto the other hold's time (a reschedule) reads the record and that hold alike.
+  reads.length = 0;
+  const moved = {
+    ...booked,
+    start: other.start,
+    end: other.end,
+    startMs: other.startMs,
+    endMs: other.endMs,
+    holdId: other.id,
+    version: 2,
+  };
+  await appointments.transition(booked, moved, [], holds.consumption(other, { nowMs: NOW }));
+  assert.deepEqual(reads.map((keys) => keys.slice(1)), [
+    [appointmentKey(booked.id), patientHoldsKey("pat_1"), holdKey(other.id)],
+  ]);
+  assert.equal(await holds.get(other.id), null);
+  assert.deepEqual(await appointments.get(booked.id), moved);
+  // A part refusing inside the step refuses the change: nothing is stored.
+  await assert.rejects(
+    appointments.transition(
+      moved,
+      { ...moved, version: 3 },
+      [],
+      holds.consumption(other, { nowMs: NOW }),
+    ),
+    NotFoundError,
+  );
+  assert.deepEqual(await appointments.get(booked.id), moved);
   kv.close();
 });

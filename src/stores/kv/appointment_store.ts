@@ -110,14 +110,15 @@ export function createKvAppointmentStore(
       throw new RangeError("Appointments booked together must all be with one doctor");
     }
     const ids = new Set(list.map((a) => a.id));
-    // The records are read with the calendar version (one getMany for a visit).
-    const prefetch = list.map((a) => appointmentKey(a.id));
+    // The records, and what rides along reads, are read with the calendar version (one getMany
+    // for a visit).
+    const prefetch = [...list.map((a) => appointmentKey(a.id)), ...alongside?.reads ?? []];
     return commitOnCalendar(kv, doctorId, "book", async (_, read) => {
       // It only counts if the booking is not stored yet (a retry that finds it stored answers
       // it, whatever became of what rides along).
-      const riding = alongside?.();
+      const riding = alongside?.(read.slice(list.length));
       riding?.catch(() => {});
-      const stored = read as Deno.KvEntryMaybe<AppointmentRecord>[];
+      const stored = read.slice(0, list.length) as Deno.KvEntryMaybe<AppointmentRecord>[];
       if (stored.every((e) => e.value)) return { result: stored.map((e) => e.value!) };
       if (stored.some((e) => e.value)) {
         throw new ConflictError("version_conflict", "Part of this booking exists already; reload");
@@ -152,8 +153,10 @@ export function createKvAppointmentStore(
     },
 
     transition(prev, next, outbox = [], alongside) {
-      return commitOnCalendar(kv, next.doctorId, "change the appointment", async () => {
-        const current = await withKvRetry(() => kv.get<AppointmentRecord>(appointmentKey(prev.id)));
+      // The record, and what rides along reads, are read with the calendar version.
+      const prefetch = [appointmentKey(prev.id), ...alongside?.reads ?? []];
+      return commitOnCalendar(kv, next.doctorId, "change the appointment", async (_, read) => {
+        const current = read[0] as Deno.KvEntryMaybe<AppointmentRecord>;
         if (!current.value || current.value.version !== prev.version) {
           throw new ConflictError(
             "version_conflict",
@@ -167,7 +170,7 @@ export function createKvAppointmentStore(
           next.endMs > stored.endMs);
         const [taken, addAlongside] = await Promise.all([
           takesNewTime ? takenBy(next, new Set([next.id])) : false,
-          alongside?.(),
+          alongside?.(read.slice(1)),
         ]);
         if (taken) throw new SlotUnavailableError();
         return {
@@ -184,7 +187,7 @@ export function createKvAppointmentStore(
             return addToOutbox(op, outbox);
           },
         };
-      });
+      }, prefetch);
     },
 
     // Commits here are atomic: events never wait inside a record.

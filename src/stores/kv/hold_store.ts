@@ -102,19 +102,23 @@ export function createKvHoldStore(
   /**
    * The deletes that free `holds` (one patient's): records, index, patient's list, and with
    * `cellMarks` their cell marks unless `keepCells` (a booking's: they expire on their own).
-   * Reads what it needs in one `getMany`, with `alsoRead` if given.
+   * Reads what it needs in one `getMany`, with `alsoRead` if given, unless `read` hands in the
+   * entries of those keys (`removalReads`), read by the caller.
    */
-  async function plannedRemoval(holds: HoldRecord[], alsoRead?: Deno.KvKey, keepCells = false) {
+  async function plannedRemoval(
+    holds: HoldRecord[],
+    alsoRead?: Deno.KvKey,
+    keepCells = false,
+    read?: readonly Deno.KvEntryMaybe<unknown>[],
+  ) {
     const patientId = holds[0].patientId;
     if (holds.some((h) => h.patientId !== patientId)) {
       throw new RangeError("Holds released together share a patient");
     }
     const ids = new Set(holds.map((h) => h.id));
-    const [mine, also, ...cells] = await getManyChunked<unknown>(kv, [
-      patientHoldsKey(patientId),
-      alsoRead ?? patientHoldsKey(patientId),
-      ...(cellMarks && !keepCells ? holdCellKeys(holds) : []),
-    ]) as [
+    const keys = removalReads(holds, alsoRead, keepCells);
+    if (read && read.length !== keys.length) throw new RangeError("Not the entries of the reads");
+    const [mine, also, ...cells] = (read ?? await getManyChunked<unknown>(kv, keys)) as [
       Deno.KvEntryMaybe<PatientHolds>,
       Deno.KvEntryMaybe<unknown>,
       ...Deno.KvEntryMaybe<unknown>[],
@@ -131,6 +135,12 @@ export function createKvHoldStore(
       return op;
     };
     return { remove, also };
+  }
+
+  /** What `plannedRemoval` reads: the patient's hold list, `alsoRead` (or the list again), cells. */
+  function removalReads(holds: HoldRecord[], alsoRead?: Deno.KvKey, keepCells = false) {
+    const mine = patientHoldsKey(holds[0].patientId);
+    return [mine, alsoRead ?? mine, ...(cellMarks && !keepCells ? holdCellKeys(holds) : [])];
   }
 
   /** The index and record mutations of new holds. */
@@ -234,8 +244,9 @@ export function createKvHoldStore(
     },
 
     consumption(hold, { nowMs, maxAttempts }) {
-      return async () => {
-        const { remove, also } = await plannedRemoval([hold], holdKey(hold.id), true);
+      const reads = removalReads([hold], holdKey(hold.id), true);
+      return Object.assign(async (read?: readonly Deno.KvEntryMaybe<unknown>[]) => {
+        const { remove, also } = await plannedRemoval([hold], holdKey(hold.id), true, read);
         const entry = also as Deno.KvEntryMaybe<HoldRecord>;
         const stored = entry.value;
         if (!stored || stored.patientId !== hold.patientId) {
@@ -245,8 +256,8 @@ export function createKvHoldStore(
         if (maxAttempts !== undefined && stored.attempts >= maxAttempts) {
           throw new HoldCodesSpentError();
         }
-        return (op) => remove(op.check(entry));
-      };
+        return (op: Deno.AtomicOperation) => remove(op.check(entry));
+      }, { reads });
     },
 
     active,
