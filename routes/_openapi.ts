@@ -1,7 +1,7 @@
 /** Shared pieces for declaring routes: problem responses and JSON bodies in OpenAPI terms. */
 import { OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../src/http/app_env.ts";
-import { ProblemSchema } from "../src/http/core_schemas.ts";
+import { ProblemSchema } from "../src/http/schemas.ts";
 import { validationHook } from "../src/http/validation.ts";
 import {
   type RouteHandler,

@@ -1,12 +1,16 @@
 /**
- * What /openapi.json adds to the route definitions the app registered: the bearer scheme, the
- * FHIR operations (fhir_openapi.ts) and the contract every operation shares (_contract.ts). Only
- * the document needs it, so src/app.ts imports this module on the first /openapi.json request
- * rather than at start-up, and describes the registry once (docs/BENCHMARKS.md, issue 15).
+ * The /openapi.json document: the start-up routes' descriptions (system_openapi.ts), the API
+ * groups', the bearer scheme, the FHIR operations (fhir_openapi.ts) and the contract every
+ * operation shares (_contract.ts). Only the document needs it, so src/app.ts imports this module
+ * on the first /openapi.json request rather than at start-up, and describes the registry once
+ * (docs/BENCHMARKS.md, issue 15).
  */
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Config } from "../src/config/config.ts";
+import type { AppEnv } from "../src/http/app_env.ts";
 import { completeContract } from "./_contract.ts";
 import { describeFhir } from "./fhir_openapi.ts";
+import { describeSystem } from "./system_openapi.ts";
 
 // deno-lint-ignore no-explicit-any -- any app's registry: only definitions are added to it
 type OpenAPIRegistry = OpenAPIHono<any>["openAPIRegistry"];
@@ -30,4 +34,24 @@ export function describeApi(registry: OpenAPIRegistry): void {
   });
   describeFhir(registry);
   completeContract(registry);
+}
+
+/**
+ * A registry-only app holding the whole document's definitions, in the order the app mounts its
+ * routes: the start-up routes under `config`, then the API groups `groups` (each added exactly as
+ * `app.route("/", group)` would, without its routes), then `describeApi`'s parts.
+ */
+export function describeDocument(
+  config: Config,
+  groups: OpenAPIHono<AppEnv>[],
+): OpenAPIHono<AppEnv> {
+  const doc = new OpenAPIHono<AppEnv>();
+  describeSystem(doc, config);
+  for (const group of groups) {
+    const registryOnly = new OpenAPIHono<AppEnv>();
+    registryOnly.openAPIRegistry = doc.openAPIRegistry;
+    registryOnly.route("/", group);
+  }
+  describeApi(doc.openAPIRegistry);
+  return doc;
 }

@@ -2,7 +2,8 @@
  * The composition root of the HTTP app: builds the Hono app from its dependencies. It opens
  * nothing itself (see bootstrap.ts), so tests build the same app on other stores.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { H, RouterRoute } from "hono/types";
 import type { AppDeps } from "./app_deps.ts";
@@ -13,7 +14,6 @@ import { createErrorHandler, problemResponse } from "./http/problem.ts";
 import { requestContext } from "./http/request_context.ts";
 import { securityHeaders } from "./http/security_headers.ts";
 import { clientAddress } from "./http/client_address.ts";
-import { validationHook } from "./http/validation.ts";
 import { apiBudget } from "./http/api_budget.ts";
 import { DeferredRouter } from "./http/deferred_router.ts";
 import { metricsRoutes, systemRoutes } from "../routes/system.ts";
@@ -101,8 +101,10 @@ export interface AppOptions {
 
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const { config } = deps;
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: validationHook,
+  // Plain Hono: the routes that answer from start-up are declared on it, the API groups are their
+  // own `OpenAPIHono`s, and the document is built on its first request (below), so start-up does
+  // not load `@hono/zod-openapi` and its CommonJS converter (docs/BENCHMARKS.md, issue 15).
+  const app = new Hono<AppEnv>({
     // Compiled after the first answer (src/main.ts) or on the second match, not on the first.
     router: new DeferredRouter<[H, RouterRoute]>(),
   });
@@ -229,43 +231,29 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   // FHIR R4 (issue #10): OperationOutcome errors and its own CapabilityStatement.
   app.route("/", fhirRoutes(deps));
 
-  // The document's own parts (FHIR, the shared contract) load and register on its first request,
-  // after the API groups' descriptions: every route is registered by then, and start-up does not
-  // pay for them.
-  let described: Promise<typeof import("../routes/api_document.ts")> | undefined;
+  // The document's own parts (the start-up routes' descriptions, FHIR, the shared contract) load
+  // and register on its first request, the start-up routes first and the API groups' next, in the
+  // order they are mounted: every route is registered by then, and start-up does not pay for them.
+  let described: Promise<OpenAPIHono<AppEnv>> | undefined;
   app.get("/openapi.json", async (c) => {
     described ??= Promise.all([
       ON_DEMAND_MODULES.apiDocument(),
       Promise.all(documented.map((load) => load())),
-    ]).then(([m, loaded]) => {
-      for (const sub of loaded) describeGroup(app, sub);
-      m.describeApi(app.openAPIRegistry);
-      return m;
-    }).catch((err) => {
+    ]).then(([m, loaded]) => m.describeDocument(config, loaded)).catch((err) => {
       described = undefined; // a failed import is retried by the next request
       throw err;
     });
-    const { API_DOCUMENT_INFO } = await described;
-    return c.json(app.getOpenAPI31Document(API_DOCUMENT_INFO));
+    const { API_DOCUMENT_INFO } = await ON_DEMAND_MODULES.apiDocument();
+    return c.json((await described).getOpenAPI31Document(API_DOCUMENT_INFO));
   });
   return app;
 }
 
 export type VaidyaApp = ReturnType<typeof createApp>;
 
-/**
- * Adds a lazily mounted group's OpenAPI descriptions to `app`'s registry exactly as
- * `app.route("/", sub)` would, without adding its routes again (they are in the route table).
- */
-function describeGroup(app: OpenAPIHono<AppEnv>, sub: OpenAPIHono<AppEnv>) {
-  const registryOnly = new OpenAPIHono<AppEnv>();
-  registryOnly.openAPIRegistry = app.openAPIRegistry;
-  registryOnly.route("/", sub);
-}
-
 /** The internal metrics listener's app (METRICS_PORT): `/metrics` and nothing else. */
 export function createMetricsApp(deps: AppDeps) {
-  const app = new OpenAPIHono<AppEnv>();
+  const app = new Hono<AppEnv>();
   app.onError(createErrorHandler(deps.log));
   app.route("/", metricsRoutes(deps));
   return app;

@@ -5,9 +5,21 @@
  */
 import { z } from "@hono/zod-openapi";
 import { isValidTimeZone } from "../domain/zoned_time.ts";
-import { Phone } from "./core_schemas.ts";
+import { e164Phone, problemBody } from "./core_schemas.ts";
 
-export { OutboxQuery, Phone, ProblemSchema } from "./core_schemas.ts";
+/** A phone in E.164, normalised (`+9109811110001` becomes `+919811110001`). */
+export const Phone = e164Phone()
+  // The transform hides the input's checks from the document: state them for clients.
+  .openapi({
+    example: "+919812345678",
+    type: "string",
+    maxLength: 20,
+    pattern: "^\\+[1-9]\\d{7,15}$",
+  });
+/** The problem+json body of every error answer (src/http/problem.ts). */
+export const ProblemSchema = problemBody().openapi("Problem");
+/** The test outbox's query as the document describes it (routes/system.ts validates `OutboxQuery`). */
+export const DescribedOutboxQuery = z.object({ to: Phone });
 
 /** A phone as typed into a login form: spaces and dashes allowed, then checked as `Phone`. */
 export const TypedPhone = z.string().transform((s) => s.replace(/[\s-]/g, "")).pipe(Phone);

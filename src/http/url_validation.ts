@@ -8,8 +8,9 @@
  * issue 15). The values are frozen: one request cannot change what the next one is handed.
  */
 import type { z } from "@hono/zod-openapi";
-import type { Context, Next } from "hono";
+import type { Context, Handler, Next } from "hono";
 import type { AppEnv } from "./app_env.ts";
+import { validationHook } from "./validation.ts";
 
 /** The hook `OpenAPIHono` calls with a validation result (ours: validation.ts). */
 export type ValidationResultHook = (
@@ -91,4 +92,20 @@ function queryObject(c: Context<AppEnv>): Record<string, string | string[]> {
   return Object.fromEntries(
     Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
   );
+}
+
+/**
+ * A GET handler for a plain Hono app (the routes that answer from start-up, which do not load
+ * `@hono/zod-openapi`: routes/system.ts) handed its query validated by `schema` once per URL, as
+ * `router()`'s routes are, with the same hook and the same 400.
+ */
+export function withValidQuery<S extends z.ZodType>(
+  schema: S,
+  handler: (c: Context<AppEnv>, query: z.output<S>) => Response | Promise<Response>,
+): Handler<AppEnv> {
+  return validatedOncePerUrl(
+    { query: schema },
+    validationHook,
+    (c) => handler(c, c.req.valid("query" as never) as z.output<S>),
+  ) as Handler<AppEnv>;
 }

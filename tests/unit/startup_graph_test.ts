@@ -236,6 +236,26 @@ Deno.test("src/main.ts loads jose on first use, and --warm-up loads it", async (
   assert.match(main, /Promise\.all\(\[loadJose\(\), \.\.\.Object\.values\(modules\)/);
 });
 
+Deno.test("src/main.ts loads @hono/zod-openapi and its converter only with the API groups", () => {
+  // Its CommonJS dependency @asteasolutions/zod-to-openapi starts Deno's CommonJS loader (~30 ms
+  // of CPU): the routes that answer from start-up are plain Hono on plain zod, their
+  // descriptions (routes/system_openapi.ts) load with the document.
+  for (
+    const pkg of ["@hono/zod-openapi", "@asteasolutions/zod-to-openapi", "@hono/zod-validator"]
+  ) {
+    const found = loaded.filter((s) => s.startsWith(`npm:${pkg}@`) || s.startsWith(`npm:/${pkg}@`));
+    assert.deepEqual(found, [], `${pkg} is imported statically`);
+  }
+  for (const module of ["routes/system_openapi.ts", "routes/_openapi.ts"]) {
+    assert.ok(!loaded.some((s) => s.endsWith(`/${module}`)), `${module} is imported statically`);
+  }
+  // The routes they describe, and zod, are loaded, so the checks above look at the right tree.
+  for (const module of ["routes/system.ts", "routes/dev_sleep.ts", "src/http/core_schemas.ts"]) {
+    assert.ok(loaded.some((s) => s.endsWith(`/${module}`)), module);
+  }
+  assert.ok(loaded.some((s) => s.startsWith("npm:/zod@") || s.startsWith("npm:zod@")));
+});
+
 Deno.test("src/main.ts loads libphonenumber-js's core entry and min metadata, not its main entry", () => {
   // The configuration normalises ADMIN_PHONES, so the library is on the start path; its main
   // entry adds ~25 wrapper modules around the same core functions and metadata.
