@@ -110,11 +110,12 @@ export function createCalendarVersions(
   let lastReadAt = -Infinity;
   const known = new RecentMap<string, Known>(maxDoctors);
   const witness = options.witness;
-  /** The epoch as read by the last round that read it, under the witness's mark taken before. */
-  let witnessed: { mark: number; epoch: string | null } | undefined;
   const freshForMs = options.freshForMs ?? 0;
-  /** The epoch as read by the last round that read it, and when that read was sent. */
-  let latest: { sentAt: number; epoch: string | null } | undefined;
+  /**
+   * The epoch as read by the last round that read it: when that read was sent, and the witness's
+   * mark taken before it (undefined without a witness).
+   */
+  let latest: { sentAt: number; epoch: string | null; mark: number | undefined } | undefined;
 
   function remember(doctorId: string, value: Known) {
     known.set(doctorId, value);
@@ -128,12 +129,11 @@ export function createCalendarVersions(
     // With `freshForMs` a round with no reader waiting only refreshes the epoch (see `read`).
     if (ids.some((id) => known.has(id)) || (freshForMs > 0 && ids.length === 0)) {
       let epoch: string | null;
-      if (mark !== undefined && witnessed?.mark === mark) epoch = witnessed.epoch;
+      if (mark !== undefined && latest?.mark === mark) epoch = latest.epoch;
       else {
         const sentAt = lastReadAt = performance.now();
         epoch = (await withKvRetry(() => kv.get(calendarEpochKey))).versionstamp;
-        witnessed = mark === undefined ? undefined : { mark, epoch };
-        latest = { sentAt, epoch };
+        latest = { sentAt, epoch, mark };
       }
       stale = [];
       for (const id of ids) {
@@ -154,8 +154,7 @@ export function createCalendarVersions(
         remember(id, { version: versions[j].versionstamp, epoch: epoch.versionstamp });
         out.set(id, versions[j].versionstamp);
       });
-      if (mark !== undefined) witnessed = { mark, epoch: epoch.versionstamp };
-      latest = { sentAt, epoch: epoch.versionstamp };
+      latest = { sentAt, epoch: epoch.versionstamp, mark };
     }
     return out;
   }

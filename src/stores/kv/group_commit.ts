@@ -103,7 +103,6 @@ class RecordedOperation implements Deno.AtomicOperation {
   readonly checkIds = new Set<string>();
   readonly written = new Set<string>();
   readonly writes: RecordedWrite[] = [];
-  checks = 0;
   mutations = 0;
   /** The calls to replay; a check is recorded by its id, to be sent once per commit. */
   readonly #calls: (((op: Deno.AtomicOperation) => void) | [string, Deno.AtomicCheck])[] = [];
@@ -117,9 +116,12 @@ class RecordedOperation implements Deno.AtomicOperation {
       if (this.checkIds.has(checkId)) continue;
       this.checkIds.add(checkId);
       this.#calls.push([checkId, c]);
-      this.checks++;
     }
     return this;
+  }
+  /** The checks this operation sends (each alike check once). */
+  get checks(): number {
+    return this.checkIds.size;
   }
   mutate(...mutations: Deno.KvMutation[]): this {
     for (const m of mutations) {
