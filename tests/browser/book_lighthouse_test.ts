@@ -29,8 +29,32 @@ interface LighthouseReport {
   }>;
 }
 
-/** Runs Lighthouse once on `url` (mobile, simulated throttling); the parsed JSON report. */
+/**
+ * Lighthouse's own failures to record a trace ("Runtime error encountered", e.g. NO_NAVSTART or
+ * NO_FCP when headless Chromium drops the navigation's trace events) say nothing about the page:
+ * such a run is repeated, at most RUNTIME_ERROR_RUNS times in all. Any other failure, and every
+ * budget, fails at once.
+ */
+const RUNTIME_ERROR_RUNS = 3;
+
+/** Runs Lighthouse on `url` (mobile, simulated throttling); the parsed JSON report. */
 async function lighthouse(url: string, cpuSlowdown = 4): Promise<LighthouseReport> {
+  for (let run = 1;; run++) {
+    const result = await lighthouseOnce(url, cpuSlowdown);
+    if ("report" in result) return result.report;
+    const runtimeError = /Runtime error encountered/.test(result.stderr);
+    assert.ok(
+      runtimeError && run < RUNTIME_ERROR_RUNS,
+      `lighthouse failed (run ${run}): ${result.stderr.slice(-2000)}`,
+    );
+    console.log(`lighthouse ${url}: run ${run} could not record the page, running again`);
+  }
+}
+
+async function lighthouseOnce(
+  url: string,
+  cpuSlowdown: number,
+): Promise<{ report: LighthouseReport } | { stderr: string }> {
   const out = await Deno.makeTempFile({ suffix: ".json" });
   try {
     const { code, stderr } = await new Deno.Command("npx", {
@@ -50,8 +74,8 @@ async function lighthouse(url: string, cpuSlowdown = 4): Promise<LighthouseRepor
       stderr: "piped",
       signal: AbortSignal.timeout(LIGHTHOUSE_TIMEOUT_MS),
     }).output();
-    assert.equal(code, 0, `lighthouse failed: ${new TextDecoder().decode(stderr).slice(-2000)}`);
-    return JSON.parse(await Deno.readTextFile(out));
+    if (code !== 0) return { stderr: new TextDecoder().decode(stderr) };
+    return { report: JSON.parse(await Deno.readTextFile(out)) };
   } finally {
     await Deno.remove(out).catch(() => {});
   }
