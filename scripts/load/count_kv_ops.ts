@@ -15,10 +15,13 @@
  */
 import { serialize as v8Serialize } from "node:v8";
 import {
-  doctorBody,
-  EVERY_DAY_NINE_TO_FIVE,
+  bookingDay,
+  countedSteps,
+  doctorSteps,
+  holdAndConfirmSteps,
   IN_PROCESS_ADMIN as ADMIN,
   inProcessApp,
+  loginSteps,
 } from "./in_process_app.ts";
 
 if (Deno.args.includes("--help")) {
@@ -155,56 +158,18 @@ async function counted<T>(name: string, fn: () => Promise<T>): Promise<T> {
   return out;
 }
 
-function step<T>(
-  name: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  token?: string,
-  extraHeaders: Record<string, string> = {},
-) {
-  return counted(name, () => call<T>(method, path, body, token, extraHeaders, name));
-}
-
-async function login(phone: string) {
-  await step("POST /v1/auth/otp", "POST", "/v1/auth/otp", { phone });
-  const box = await step<{ messages: { code: string }[] }>(
-    "GET /v1/dev/outbox (login)",
-    "GET",
-    `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
-  );
-  return await step<{ accessToken: string }>("POST /v1/auth/verify", "POST", "/v1/auth/verify", {
-    phone,
-    code: box.messages[0].code,
-  });
-}
+const step = countedSteps(call, counted);
+const login = (phone: string) => loginSteps(step, phone);
 
 try {
   const admin = await login(ADMIN);
-  const newDoctor = async (n: number) => {
-    const doctor = await step<{ id: string }>(
-      "POST /v1/admin/doctors",
-      "POST",
-      "/v1/admin/doctors",
-      doctorBody("Count", n),
-      admin.accessToken,
-    );
-    await step(
-      "PUT /v1/doctors/:id/availability",
-      "PUT",
-      `/v1/doctors/${doctor.id}/availability`,
-      EVERY_DAY_NINE_TO_FIVE,
-      admin.accessToken,
-    );
-    return doctor;
-  };
+  const newDoctor = (n: number) => doctorSteps(step, admin.accessToken, "Count", n);
   const doctor = await newDoctor(0);
   rows.length = 0;
 
   const phone = "+917300000001";
   const patient = await login(phone);
-  const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Kolkata" })
-    .format(Date.now() + 2 * 86_400_000);
+  const day = bookingDay();
   const { slots } = await step<{ slots: { start: string }[] }>(
     "GET /v1/doctors/:id/slots",
     "GET",
@@ -217,25 +182,12 @@ try {
     `/v1/doctors/${doctor.id}/slots?from=${day}&to=${day}`,
   );
   const extra = rows.splice(-1);
-  const hold = await step<{ id: string }>(
-    "POST /v1/holds",
-    "POST",
-    "/v1/holds",
-    {
-      doctorId: doctor.id,
-      start: slots[0].start,
-    },
-    patient.accessToken,
-    { "idempotency-key": crypto.randomUUID() },
-  );
-  const box = await step<{ messages: { code: string }[] }>(
-    "GET /v1/dev/outbox (hold)",
-    "GET",
-    `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
-  );
-  await step("POST /v1/holds/:id/confirm", "POST", `/v1/holds/${hold.id}/confirm`, {
-    code: box.messages[0].code,
-  }, patient.accessToken);
+  await holdAndConfirmSteps(step, {
+    doctorId: doctor.id,
+    start: slots[0].start,
+    phone,
+    accessToken: patient.accessToken,
+  });
   // What the booking left due now (webhook fan-out, anything inline work did not finish).
   if (relay) await counted("outbox relay (what is due after the booking)", () => relay.drainAll());
   // Not part of a booking either: the next listing of this doctor, as the day's next patient of

@@ -71,3 +71,90 @@ export const EVERY_DAY_NINE_TO_FIVE = {
   overrides: [],
   minNoticeMinutes: 0,
 };
+
+/** One request of a counted measurement, named as its row. */
+export type Step = <T>(
+  name: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+  extra?: Record<string, string>,
+) => Promise<T>;
+
+/** Requests through `call`, each run inside `count` under its name (which records its cost). */
+export function countedSteps(
+  call: Awaited<ReturnType<typeof inProcessApp>>["call"],
+  count: <T>(name: string, fn: () => Promise<T>) => Promise<T>,
+): Step {
+  return (name, method, path, body, token, extra = {}) =>
+    count(name, () => call(method, path, body, token, extra, name));
+}
+
+/** A phone's login as the clients make it: a code, read from the dev outbox, then verified. */
+export async function loginSteps(step: Step, phone: string): Promise<{ accessToken: string }> {
+  await step("POST /v1/auth/otp", "POST", "/v1/auth/otp", { phone });
+  const box = await step<{ messages: { code: string }[] }>(
+    "GET /v1/dev/outbox (login)",
+    "GET",
+    `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+  );
+  return await step<{ accessToken: string }>("POST /v1/auth/verify", "POST", "/v1/auth/verify", {
+    phone,
+    code: box.messages[0].code,
+  });
+}
+
+/** Doctor `n` created by the admin, open every day nine to five. */
+export async function doctorSteps(
+  step: Step,
+  adminToken: string,
+  label: string,
+  n: number,
+): Promise<{ id: string }> {
+  const doctor = await step<{ id: string }>(
+    "POST /v1/admin/doctors",
+    "POST",
+    "/v1/admin/doctors",
+    doctorBody(label, n),
+    adminToken,
+  );
+  await step(
+    "PUT /v1/doctors/:id/availability",
+    "PUT",
+    `/v1/doctors/${doctor.id}/availability`,
+    EVERY_DAY_NINE_TO_FIVE,
+    adminToken,
+  );
+  return doctor;
+}
+
+/** The day after tomorrow in Pune (YYYY-MM-DD), inside every doctor's booking horizon. */
+export function bookingDay(): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Kolkata" })
+    .format(Date.now() + 2 * 86_400_000);
+}
+
+/** A hold on `start` (with an idempotency key), its code read from the dev outbox, confirmed. */
+export async function holdAndConfirmSteps(
+  step: Step,
+  booking: { doctorId: string; start: string; phone: string; accessToken: string },
+): Promise<void> {
+  const { doctorId, start, phone, accessToken } = booking;
+  const hold = await step<{ id: string }>(
+    "POST /v1/holds",
+    "POST",
+    "/v1/holds",
+    { doctorId, start },
+    accessToken,
+    { "idempotency-key": crypto.randomUUID() },
+  );
+  const box = await step<{ messages: { code: string }[] }>(
+    "GET /v1/dev/outbox (hold)",
+    "GET",
+    `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+  );
+  await step("POST /v1/holds/:id/confirm", "POST", `/v1/holds/${hold.id}/confirm`, {
+    code: box.messages[0].code,
+  }, accessToken);
+}

@@ -7,7 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { SlotUnavailableError } from "../../src/errors.ts";
-import { type BusyWeekDocument, busyWeekId } from "../../src/stores/mongo/busy_index.ts";
+import {
+  type BusyWeekDocument,
+  busyWeekId,
+  createBusyIndex,
+} from "../../src/stores/mongo/busy_index.ts";
+import { createGraceLocks } from "../../src/stores/mongo/locks.ts";
 import { type Stored, toDocument } from "../../src/stores/mongo/documents.ts";
 import type { EventMarkDocument } from "../../src/stores/mongo/event_marks.ts";
 import {
@@ -118,6 +123,49 @@ Deno.test("busy index: a crashed write's pending entries are settled from the ap
     assert.deepEqual(settled?.entries, [{ appointmentId: booked.id, ...span(booked), version: 1 }]);
     // The ghost's time is bookable again.
     await stores.appointments.book(appointment(doctorId, id("pat"), 60));
+  });
+});
+
+Deno.test("busy index: a booking's entry recorded again (a retry, the relay) is kept once, also beside a transition in flight", async () => {
+  await withServer(30_000, async (server, open) => {
+    const dbName = server.database();
+    const stores = await open(dbName);
+    const doctorId = id("doc");
+    const booked = await stores.appointments.book(appointment(doctorId, id("pat"), 0));
+    const other = await stores.appointments.book(appointment(doctorId, id("pat"), 60));
+    await withRawDb(server, dbName, async (db) => {
+      const index = createBusyIndex(db, createGraceLocks(db, 30_000), { graceMs: 30_000 });
+      const entries = async () =>
+        (await db.collection<BusyWeekDocument>("busy_weeks").findOne({
+          _id: busyWeekId(doctorId, T0),
+        }))?.entries.filter((e) => e.appointmentId === booked.id);
+      // Recorded again after its writer did: the same value, not a second entry.
+      await index.record(doctorId, booked.id, span(booked));
+      await index.record(doctorId, booked.id, span(booked));
+      assert.deepEqual(await entries(), [{
+        appointmentId: booked.id,
+        ...span(booked),
+        version: 1,
+      }]);
+      // A transition keeping the interval has marked it pending (v2) when a late record of v1
+      // lands: both stay until the transition settles, which leaves one entry of v2.
+      await index.begin(doctorId, booked.id, 2, [span(booked)]);
+      await index.record(doctorId, booked.id, span(booked));
+      assert.equal((await entries())?.length, 2);
+      await index.settle(doctorId, booked.id, [span(booked)], { version: 2, active: span(booked) });
+      assert.deepEqual(await entries(), [{
+        appointmentId: booked.id,
+        ...span(booked),
+        version: 2,
+      }]);
+      // A record of a cancelled appointment adds nothing.
+      await stores.appointments.transition(other, { ...other, status: "cancelled", version: 2 });
+      await index.record(doctorId, other.id, span(other));
+    });
+    assert.deepEqual(
+      await stores.appointments.busy(doctorId, T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS),
+      [span(booked)],
+    );
   });
 });
 

@@ -58,10 +58,10 @@ export interface BusyIndex {
     state: IndexedState,
   ): Promise<void>;
   /**
-   * After a new appointment's insert, in one edit instead of `begin` + `settle`: adds its entry at
-   * `interval` if the appointment, read under the lock, is still active there and no entry of its
-   * version or a newer one is present. With `checkFirst`, reads the week first and edits only if
-   * the entry is missing (a retried booking, which may have crashed before its entry).
+   * After a new appointment's insert, in one update instead of `begin` + `settle`: adds its entry
+   * at `interval` (of the version read) if the appointment, read under the lock, is still active
+   * there. With `checkFirst`, reads the week first and edits only if the entry is missing (a
+   * retried booking, which may have crashed before its entry).
    */
   record(
     doctorId: string,
@@ -165,7 +165,8 @@ export function createBusyIndex(
     const out: BusyEntry[] = [];
     for (const e of entries) {
       if (e.appointmentId !== appointmentId || !applies(e)) out.push(e);
-      else if (same(e, state.active)) {
+      else if (same(e, state.active) && !present(out, appointmentId, e, state.version)) {
+        // One entry per interval: `record` may have added its own beside this write's pending one.
         const { pendingSinceMs: _, ...committed } = e;
         out.push({ ...committed, version: state.version });
       }
@@ -211,25 +212,27 @@ export function createBusyIndex(
 
     async record(doctorId, appointmentId, interval, checkFirst = false) {
       if (checkFirst && await listed(doctorId, appointmentId, interval)) return;
-      await edit(doctorId, [interval.startMs], (entries, state) => {
+      const _id = busyWeekId(doctorId, interval.startMs);
+      await locks.withLock(`busy:${doctorId}`, async () => {
+        const state = await current(appointmentId);
         // Moved or cancelled meanwhile: that transition's own begin and settle index it.
-        if (
-          !state || !same(interval, state.active) ||
-          present(entries, appointmentId, interval, state.version)
-        ) {
-          return entries;
-        }
-        const out = entries.filter((e) =>
-          !(e.appointmentId === appointmentId && same(e, interval))
-        );
-        out.push({
+        if (!state || !same(interval, state.active)) return;
+        // One update, without reading the week: every edit of a week runs under this lock, so
+        // FerretDB's read-change-write of `$addToSet` cannot interleave with another. An entry
+        // already there (a retry's, or the relay's) is the same value and is not added twice; one
+        // of a transition in flight stays beside it, and that transition's settle rewrites both.
+        const entry: BusyEntry = {
           appointmentId,
           startMs: interval.startMs,
           endMs: interval.endMs,
           version: state.version,
-        });
-        return out;
-      }, () => current(appointmentId));
+        };
+        await weeks.updateOne(
+          { _id },
+          { $set: { doctorId }, $addToSet: { entries: entry } },
+          { upsert: true },
+        );
+      });
     },
 
     async busy(doctorId, fromMs, toMs) {
