@@ -12,6 +12,7 @@
 import { MongoClient } from "mongodb";
 import { startFerretDb } from "../../tests/_harness/ferretdb.ts";
 import { startRedis, startUpstashBridge } from "../../tests/_harness/redis.ts";
+import { cpuByProgram } from "./process_cpu.ts";
 import {
   bookingDay,
   countedSteps,
@@ -121,17 +122,20 @@ try {
   }
 
   perStep = false;
-  const AT_ONCE = 50;
+  const AT_ONCE = Number(Deno.env.get("AT_ONCE") ?? 50);
   const doctors = [];
   for (let n = 1; n <= AT_ONCE; n++) doctors.push(await newDoctor(n));
   if (relay) await relay.drainAll();
+  const ferretCpu = async () => (await cpuByProgram().catch(() => null))?.get("ferretdb") ?? NaN;
   const ferretBefore = await mongo.commandCounts();
+  const cpuBefore = await ferretCpu();
   const before = new Map(all);
   await Promise.all(
     doctors.map(({ id }, i) => flow(id, `+9173100${String(i).padStart(5, "0")}`, false)),
   );
   if (relay) await relay.drainAll();
   const ferretAfter = await mongo.commandCounts();
+  const cpuMs = (await ferretCpu() - cpuBefore) * 1000 / AT_ONCE;
   const made = new Map([...all].map(([k, n]) => [k, n - (before.get(k) ?? 0)] as const));
   const total = [...made.values()].reduce((a, b) => a + b, 0);
   let ferret = 0;
@@ -140,7 +144,9 @@ try {
     `\n${AT_ONCE} at once (login, slots, hold, confirm each; one relay pass after all): ${
       total / AT_ONCE
     } commands ` +
-      `per booking (FerretDB counted ${ferret / AT_ONCE}): ` +
+      `per booking (FerretDB counted ${ferret / AT_ONCE}, its CPU ${
+        cpuMs.toFixed(2)
+      } ms per booking): ` +
       fmt(new Map([...made].map(([k, n]) => [k, Math.round(n / AT_ONCE * 100) / 100]))),
   );
 } finally {
