@@ -21,8 +21,8 @@ import { startCluster } from "../../tests/_harness/cluster.ts";
 import { START_TASK, v8FlagsWith } from "../_start_task.ts";
 import { type GcSummary, GcWatch } from "./gc_trace.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
-import { cpuByProgram, microsecondsPerRequest } from "./process_cpu.ts";
-import { type ProcessSched, processSched, readSched } from "./thread_sched.ts";
+import { cpuByProgram, descendantPids, microsecondsPerRequest } from "./process_cpu.ts";
+import { type ProcessSched, processSched, readSched, threadsCpu } from "./thread_sched.ts";
 
 export const USAGE = `Usage: deno task bench:http [flags]
 
@@ -65,6 +65,11 @@ interface Row {
   sched: { bare: ProcessSched | null; slots: ProcessSched | null };
   /** With --gc: the server's collections during the listing run. */
   gc: GcSummary | null;
+  /**
+   * With --cluster: the instances' CPU µs per listing in their main threads and in their other
+   * threads (V8's compiler and GC helpers above all), summed over the instances.
+   */
+  instanceThreads: { mainUs: number; otherUs: number } | null;
 }
 
 async function loadAverage(): Promise<string> {
@@ -238,11 +243,17 @@ async function main(): Promise<number> {
       );
       const notBare = [bare.pid()].filter((p) => p !== null);
       await warm(target.url, paths, c);
+      const instances = cluster ? await descendantPids("deno", notBare) : [];
+      const threadsBefore = instances.length > 0 ? await readSched(instances) : null;
       const cpuBefore = await cpuByProgram(notBare);
       const s = await scheduled(
         target.pid(),
         () => runWrk({ url: target.url, paths, connections: c, seconds, generatorSched: true }),
       );
+      const threads = threadsBefore
+        ? threadsCpu(threadsBefore, await readSched(instances), instances)
+        : null;
+      const perListing = (ms: number) => Math.round((ms * 1000) / Math.max(1, s.result.requests));
       const cpuPerListing = microsecondsPerRequest(
         cpuBefore,
         await cpuByProgram(notBare),
@@ -259,6 +270,9 @@ async function main(): Promise<number> {
         cpuPerListing,
         sched: { bare: b.sched, slots: s.sched },
         gc: gc?.between(s.startedAt, s.endedAt) ?? null,
+        instanceThreads: threads
+          ? { mainUs: perListing(threads.mainCpuMs), otherUs: perListing(threads.otherCpuMs) }
+          : null,
       });
     }
   } finally {
@@ -323,9 +337,22 @@ async function main(): Promise<number> {
       `- ${r.connections} connections: ${
         Object.entries(r.cpuPerListing).filter(([, us]) => us > 0)
           .map(([program, us]) => `${program} ${us}`).join(", ")
-      }; total ${Object.values(r.cpuPerListing).reduce((a, b) => a + b, 0)}`
+      }; total ${Object.values(r.cpuPerListing).reduce((a, b) => a + b, 0)}${
+        r.instanceThreads
+          ? ` (instances: main threads ${r.instanceThreads.mainUs}, other threads ` +
+            `${r.instanceThreads.otherUs})`
+          : ""
+      }`
     ),
     "",
+    ...(cluster
+      ? [
+        "The instances' other threads are mostly V8's compiler and GC helpers: high in a run",
+        "that meets cold instances (each compiles its own hot code while serving a third of the",
+        "load), lower once they are warm (`--warm-up`).",
+        "",
+      ]
+      : []),
   ];
   let profile = null;
   if (cpuProfDir) {

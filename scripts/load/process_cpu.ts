@@ -39,6 +39,12 @@ async function descendants(exclude: Set<number>): Promise<Map<number, string>> {
   return mine;
 }
 
+/** The process ids of `program` (a command name) among this process's descendants, except `exclude`. */
+export async function descendantPids(program: string, exclude: number[] = []): Promise<number[]> {
+  return [...await descendants(new Set(exclude))].filter(([, comm]) => comm === program)
+    .map(([pid]) => pid);
+}
+
 /** CPU seconds so far of each program among this process's descendants, except `exclude`. */
 export async function cpuByProgram(exclude: number[] = []): Promise<CpuByProgram> {
   const totals: CpuByProgram = new Map();

@@ -101,3 +101,25 @@ export function processSched(
     otherWaitMs: Math.round(otherWaitNs / 1e6),
   };
 }
+
+/**
+ * CPU ms of the main threads of `pids` together, and of all their other threads together (V8's
+ * compiler and GC helpers, Deno KV's threads, ...), between two readings: `bench:http --cluster`
+ * splits the instances' CPU this way, so a cold run's JIT compiling shows beside the requests'.
+ */
+export function threadsCpu(
+  before: SchedReading,
+  after: SchedReading,
+  pids: number[],
+): { mainCpuMs: number; otherCpuMs: number } {
+  const of = new Set(pids);
+  let mainNs = 0;
+  let otherNs = 0;
+  for (const [tid, t] of after) {
+    if (!of.has(t.pid)) continue;
+    const spent = t.cpuNs - (before.get(tid)?.cpuNs ?? 0);
+    if (tid === t.pid) mainNs += spent;
+    else otherNs += spent;
+  }
+  return { mainCpuMs: Math.round(mainNs / 1e6), otherCpuMs: Math.round(otherNs / 1e6) };
+}

@@ -4,7 +4,12 @@
  * process for real while a worker thread spins.
  */
 import assert from "node:assert/strict";
-import { parseTasks, processSched, readSched } from "../../scripts/load/thread_sched.ts";
+import {
+  parseTasks,
+  processSched,
+  readSched,
+  threadsCpu,
+} from "../../scripts/load/thread_sched.ts";
 
 const BEFORE = `100 100 1000000000 200000000 50 10 deno
 100 101 50000000 10000000 5 1 V8 DefaultWorke
@@ -39,6 +44,18 @@ Deno.test("processSched() splits the main thread's wall time and sums the other 
     otherWaitMs: 20 + 1 + 2,
   });
   assert.equal(processSched(parseTasks(BEFORE), parseTasks(AFTER), 999, 1000, 200), null);
+});
+
+Deno.test("threadsCpu() sums main threads and other threads over several processes", () => {
+  const second = (text: string) => text.replaceAll(/^100 1(\d\d)/gm, "200 2$1");
+  const before = parseTasks(BEFORE + second(BEFORE));
+  const after = parseTasks(AFTER + second(AFTER));
+  assert.deepEqual(threadsCpu(before, after, [100, 200]), {
+    mainCpuMs: 2 * 600,
+    otherCpuMs: 2 * (30 + 2 + 5),
+  });
+  assert.deepEqual(threadsCpu(before, after, [100]), { mainCpuMs: 600, otherCpuMs: 37 });
+  assert.deepEqual(threadsCpu(before, after, [999]), { mainCpuMs: 0, otherCpuMs: 0 });
 });
 
 Deno.test("readSched() reads this process's threads, a new spinning worker among them", async () => {
