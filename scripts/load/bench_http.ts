@@ -30,7 +30,8 @@ Starts the real server on a fresh store (embedded KV file by default) and a bare
 doctors, then runs wrk (-t2 --latency) against both, alternating, at each connection count.
 Each slot request lists one doctor's next week (doctors and weeks rotate via a wrk Lua script).
 Reports req/s and their ratio, the latency distribution, how the server's main thread spent each
-run (running, waiting for a CPU, idle) and wrk's threads' wait, and CPU per listing by program.
+run (running, waiting for a CPU, idle) and wrk's threads' wait, and CPU per listing by program
+(with --cluster also the instances' main threads against their other threads: V8's compiler).
 
   --help               show this text
   --doctors N          doctors to seed (default 50)
