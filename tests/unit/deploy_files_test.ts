@@ -155,7 +155,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const warmUp = [...denoJson.tasks.start.split(/\s+/), "--warm-up"];
+    // The command without its leading assignments: those are the image's ENV (test above).
+    const warmUp = [...START_TASK.command, "--warm-up"];
     const runs = docker.filter((i) => i.name === "RUN").map((i) => i.args.split(/\s+/));
     assert.ok(
       runs.some((args) => args.join(" ") === warmUp.join(" ")),
