@@ -4,10 +4,12 @@
  * throw-away FerretDB and redis-server behind the Upstash bridge, as `deno task load --store mongo`
  * runs them. Every command the driver sends is seen through its command monitoring
  * (`monitorCommands`), so each step is told by command and collection; FerretDB's own counter
- * (`commandCounts`) is printed beside the total as a check. Then 50 bookings at once, as under load.
+ * (`commandCounts`) is printed beside the total as a check. Then 50 bookings at once, as under load,
+ * with FerretDB's CPU per booking (from /proc).
  *
- * Usage: deno run -A scripts/load/count_mongo_ops.ts [--trace]
- * `--trace` also prints, for each single-request step, every command with its collection.
+ * Usage: [AT_ONCE=N] [FERRETDB_BIN=path] deno run -A scripts/load/count_mongo_ops.ts [--trace]
+ * `--trace` also prints, for each single-request step, every command with its collection;
+ * `AT_ONCE` sets how many bookings run at once (50), `FERRETDB_BIN` which FerretDB build runs.
  */
 import { MongoClient } from "mongodb";
 import { startFerretDb } from "../../tests/_harness/ferretdb.ts";
