@@ -22,6 +22,25 @@ const slotsEndpoint = "GET /v1/doctors/:id/slots";
 /** Issue 15's target for the first response after start (spawn to the first 2xx). */
 export const FIRST_RESPONSE_TARGET_MS = 300;
 
+/**
+ * The server's main thread over the booking phase (running, waiting for a CPU, idle) and the CPU
+ * per booking of it and of Deno KV's SQLite thread: a main thread idle part of the time was not
+ * what bound the day.
+ */
+function serverThreads(r: LoadResult): string[] {
+  const s = r.booking.serverSched;
+  if (!s || r.booking.confirmed === 0) return [];
+  const perBooking = (ms: number) => (ms / r.booking.confirmed).toFixed(2);
+  const mainMs = (s.mainBusyPct / 100) * r.booking.seconds * 1000;
+  return [
+    "",
+    `Server main thread over the phase: running ${s.mainBusyPct}%, waiting for a CPU ` +
+    `${s.mainWaitPct}%, idle ${s.mainIdlePct}% of the wall time; CPU per booking: main thread ` +
+    `${perBooking(mainMs)} ms, Deno KV's SQLite thread ${perBooking(s.kvCpuMs)} ms, the other ` +
+    `threads ${perBooking(s.otherCpuMs - s.kvCpuMs)} ms.`,
+  ];
+}
+
 export function checkTargets(r: LoadResult): TargetCheck[] {
   const kv = r.options.store === "kv";
   const dayLimit = kv ? 10 : 30;
@@ -121,6 +140,7 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
     `${r.booking.generatorCpuSeconds.join(" + ")} CPU s, and the harness), ` +
     `server ${r.booking.serverCpuShare ?? "n/a"}%. ` +
     `Seeding took ${r.seed.seconds} s.`,
+    ...serverThreads(r),
     "",
     ...endpointTable(r.booking.stats),
     "",

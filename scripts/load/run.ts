@@ -15,6 +15,7 @@ import { type PhaseStats, Recorder } from "./recorder.ts";
 import { ADMIN_PHONE, type ChildServer, startBaseline } from "./server_process.ts";
 import { type MongoCost, mongoCost, readMongo } from "./mongo_meter.ts";
 import { startStack } from "./stack.ts";
+import { type ProcessSched, processSched, readSched } from "./thread_sched.ts";
 import { runGetLoad } from "./throughput.ts";
 import { type VerifyResult, verifyStore } from "./verify.ts";
 
@@ -42,6 +43,12 @@ export interface LoadResult {
     generatorCpuSeconds: number[];
     /** The same for the server process; null when it was restarted (--faults) or unreadable. */
     serverCpuShare: number | null;
+    /**
+     * How the server's threads spent the phase (thread_sched.ts): its main thread running,
+     * runnable but waiting for a CPU, or idle, and the CPU of its other threads (of which Deno
+     * KV's SQLite thread); null when it was restarted (--faults) or unreadable.
+     */
+    serverSched: ProcessSched | null;
   };
   listing: PhaseStats;
   baselines: { denoServe?: PhaseStats; hono?: PhaseStats };
@@ -140,6 +147,8 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     // the phase was bound by.
     const generatorCpuBefore = cpuUsage();
     const serverCpuBefore = await stack.app.cpuSeconds();
+    const serverPid = o.faults ? null : stack.app.pid();
+    const schedBefore = serverPid === null ? null : await readSched([serverPid]);
     const mongoBefore = o.faults ? null : await readMongo(stack.mongo);
     const faultsRun = o.faults
       ? runFaults(
@@ -170,6 +179,13 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     bookRec.end();
     const generatorCpu = cpuUsage(generatorCpuBefore);
     const serverCpuAfter = await stack.app.cpuSeconds();
+    const serverSched = serverPid === null || schedBefore === null ? null : processSched(
+      schedBefore,
+      await readSched([serverPid]),
+      serverPid,
+      bookRec.seconds * 1000,
+      bookRec.summary().requests,
+    );
     const mongoAfter = o.faults ? null : await readMongo(stack.mongo);
     const faults = await faultsRun;
     const bookStats = bookRec.summary();
@@ -267,6 +283,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
         serverCpuShare: serverCpuBefore === null || serverCpuAfter === null || o.faults
           ? null
           : cpuShare(serverCpuAfter - serverCpuBefore, bookRec.seconds),
+        serverSched,
       },
       listing,
       baselines,

@@ -65,6 +65,12 @@ export interface ProcessSched {
   /** Every other thread together (V8's GC and compiler helpers, Deno KV's SQLite, ...). */
   otherCpuMs: number;
   otherWaitMs: number;
+  /**
+   * Of `otherCpuMs`, Deno KV's SQLite threads (named `sw-N`): where a local KV file's reads and
+   * commits run, one at a time, so its CPU beside the main thread's tells which of the two a
+   * store-bound phase waited for.
+   */
+  kvCpuMs: number;
 }
 
 const pct = (part: number, whole: number) => Math.round((part / whole) * 1000) / 10;
@@ -84,11 +90,14 @@ export function processSched(
   const waitMs = (main.waitNs - main0.waitNs) / 1e6;
   let otherCpuNs = 0;
   let otherWaitNs = 0;
+  let kvCpuNs = 0;
   for (const [tid, t] of after) {
     if (t.pid !== pid || tid === pid) continue;
     const t0 = before.get(tid);
-    otherCpuNs += t.cpuNs - (t0?.cpuNs ?? 0);
+    const cpuNs = t.cpuNs - (t0?.cpuNs ?? 0);
+    otherCpuNs += cpuNs;
     otherWaitNs += t.waitNs - (t0?.waitNs ?? 0);
+    if (/^sw-\d+$/.test(t.name)) kvCpuNs += cpuNs;
   }
   return {
     mainBusyPct: pct(busyMs, wallMs),
@@ -99,6 +108,7 @@ export function processSched(
       : 0,
     otherCpuMs: Math.round(otherCpuNs / 1e6),
     otherWaitMs: Math.round(otherWaitNs / 1e6),
+    kvCpuMs: Math.round(kvCpuNs / 1e6),
   };
 }
 

@@ -42,6 +42,7 @@ Deno.test("processSched() splits the main thread's wall time and sums the other 
     mainPreemptionsPerRequest: 2, // 400 involuntary switches over 200 requests
     otherCpuMs: 30 + 2 + 5, // a thread born between the readings counts from zero
     otherWaitMs: 20 + 1 + 2,
+    kvCpuMs: 2, // of those, the thread named sw-0 (Deno KV's SQLite)
   });
   assert.equal(processSched(parseTasks(BEFORE), parseTasks(AFTER), 999, 1000, 200), null);
 });
