@@ -35,11 +35,13 @@ export async function inProcessApp(kvPath: string, env: Record<string, string> =
   ): Promise<T> {
     const headers: Record<string, string> = { "content-type": "application/json", ...extra };
     if (token) headers.authorization = `Bearer ${token}`;
-    const res = await app.request(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    // As an HTTP client sends it: without a length, the body limit reads the whole body into a
+    // new Request (~30 µs per POST that no request over HTTP pays).
+    if (text !== undefined) {
+      headers["content-length"] = String(new TextEncoder().encode(text).length);
+    }
+    const res = await app.request(path, { method, headers, body: text });
     const json = await res.json() as T;
     if (res.status >= 300) throw new Error(`${label}: ${res.status} ${JSON.stringify(json)}`);
     return json;
