@@ -47,7 +47,7 @@ import type {
   Page,
   RecordStores,
 } from "../stores/ports.ts";
-import type { AppointmentRecord } from "../stores/records.ts";
+import type { AppointmentRecord, DoctorRecord } from "../stores/records.ts";
 import { type AppointmentView, appointmentView, type HoldView, holdView } from "./views.ts";
 
 export interface BookingDeps {
@@ -196,6 +196,78 @@ export function createBookingService(deps: BookingDeps) {
     }
   }
 
+  /**
+   * Per doctor and slot start, the hold being placed in this process (settled either way, never
+   * rejected): a later hold for the same slot waits for it (`holdSlot`).
+   */
+  const claimsInFlight = new Map<string, Promise<void>>();
+
+  /** The hold's commit, then its code sent (the hold removed if the send fails). */
+  async function placeHold(
+    patientId: string,
+    doctor: DoctorRecord,
+    slot: Slot,
+    nowMs: number,
+  ): Promise<HoldView> {
+    const patient = await records.patients.get(patientId);
+    if (!patient || patient.erasedAt) {
+      throw new NotFoundError(`Patient ${patientId} does not exist`);
+    }
+
+    const id = newId("hld", nowMs);
+    const code = randomDigits(6);
+    const hold: HoldRecord = {
+      id,
+      doctorId: doctor.id,
+      patientId,
+      start: slot.start,
+      end: slot.end,
+      startMs: slot.startMs,
+      endMs: slot.endMs,
+      expiresAtMs: nowMs + config.HOLD_TTL_SECONDS * 1000,
+      codeHash: await hash.hash("hold_code", `${id}:${code}`),
+      attempts: 0,
+      createdAt: new Date(nowMs).toISOString(),
+    };
+    try {
+      await holds.create(
+        hold,
+        config.MAX_ACTIVE_HOLDS_PER_PATIENT,
+        nowMs,
+        envelopesOf(holdPlaced(hold, nowMs)),
+      );
+    } catch (err) {
+      metrics.bookings.inc({
+        step: "hold",
+        outcome: err instanceof ConflictError ? err.code : "error",
+      });
+      throw err;
+    }
+    metrics.holdsCreated.inc();
+    deps.crashPoint?.("hold.after_create");
+    try {
+      await deps.sender.send({
+        to: await cipher.open(patient.phoneSealed),
+        channel: patient.channel,
+        code,
+        ...holdCodeMessage(patient.language, {
+          code,
+          validSeconds: config.HOLD_TTL_SECONDS,
+          doctorName: doctor.name,
+          startMs: slot.startMs,
+          timeZone: patient.timeZone || doctor.timezone,
+        }),
+      });
+      metrics.codesSent.inc({ purpose: "hold", outcome: "sent" });
+    } catch (err) {
+      metrics.codesSent.inc({ purpose: "hold", outcome: "failed" });
+      await holds.remove(hold);
+      throw err;
+    }
+    metrics.bookings.inc({ step: "hold", outcome: "held" });
+    return holdView(hold);
+  }
+
   return {
     async listSlots(doctorId: string, fromDate: string, toDate: string): Promise<SlotListing> {
       // One frame and no closure while the listing is reused (most listings): the 404 and the
@@ -236,63 +308,29 @@ export function createBookingService(deps: BookingDeps) {
         throw new SlotUnavailableError();
       }
       const { slot } = at;
-      const patient = await records.patients.get(patientId);
-      if (!patient || patient.erasedAt) {
-        throw new NotFoundError(`Patient ${patientId} does not exist`);
+      // A hold for the same slot already under way in this process goes first: once it has
+      // committed, the calendar view (which follows this process's commits) shows the slot taken
+      // and this one answers 409 without reading the patient or trying a calendar commit bound to
+      // fail its check. Under a crowd for one slot that is most of the requests, which otherwise
+      // queue ~5 store operations each on the KV thread while their request state waits in the
+      // heap (issue 15). If the one ahead failed (the patient's limit, say), this one goes on.
+      const claimKey = `${doctor.id}/${slot.startMs}`;
+      const ahead = claimsInFlight.get(claimKey);
+      if (ahead) {
+        await ahead;
+        if ((await calendar.busy(slot.startMs, slot.endMs, nowMs)).length > 0) {
+          metrics.bookings.inc({ step: "hold", outcome: "slot_unavailable" });
+          throw new SlotUnavailableError();
+        }
       }
-
-      const id = newId("hld", nowMs);
-      const code = randomDigits(6);
-      const hold: HoldRecord = {
-        id,
-        doctorId: doctor.id,
-        patientId,
-        start: slot.start,
-        end: slot.end,
-        startMs: slot.startMs,
-        endMs: slot.endMs,
-        expiresAtMs: nowMs + config.HOLD_TTL_SECONDS * 1000,
-        codeHash: await hash.hash("hold_code", `${id}:${code}`),
-        attempts: 0,
-        createdAt: new Date(nowMs).toISOString(),
-      };
+      const placing = placeHold(patientId, doctor, slot, nowMs);
+      const settled = placing.then(() => {}, () => {});
+      claimsInFlight.set(claimKey, settled);
       try {
-        await holds.create(
-          hold,
-          config.MAX_ACTIVE_HOLDS_PER_PATIENT,
-          nowMs,
-          envelopesOf(holdPlaced(hold, nowMs)),
-        );
-      } catch (err) {
-        metrics.bookings.inc({
-          step: "hold",
-          outcome: err instanceof ConflictError ? err.code : "error",
-        });
-        throw err;
+        return await placing;
+      } finally {
+        if (claimsInFlight.get(claimKey) === settled) claimsInFlight.delete(claimKey);
       }
-      metrics.holdsCreated.inc();
-      deps.crashPoint?.("hold.after_create");
-      try {
-        await deps.sender.send({
-          to: await cipher.open(patient.phoneSealed),
-          channel: patient.channel,
-          code,
-          ...holdCodeMessage(patient.language, {
-            code,
-            validSeconds: config.HOLD_TTL_SECONDS,
-            doctorName: doctor.name,
-            startMs: slot.startMs,
-            timeZone: patient.timeZone || doctor.timezone,
-          }),
-        });
-        metrics.codesSent.inc({ purpose: "hold", outcome: "sent" });
-      } catch (err) {
-        metrics.codesSent.inc({ purpose: "hold", outcome: "failed" });
-        await holds.remove(hold);
-        throw err;
-      }
-      metrics.bookings.inc({ step: "hold", outcome: "held" });
-      return holdView(hold);
     },
 
     async confirmHold(user: AuthUser, holdId: string, code: string, details: ConfirmDetails = {}) {
