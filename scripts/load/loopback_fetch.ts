@@ -9,7 +9,9 @@
  * Scope: one origin (`http://127.0.0.1:PORT`), no redirects, no request streaming. Every in-flight
  * request has a connection of its own; an idle one goes back to the pool after its answer is read
  * in full, unless the server said `Connection: close`. A socket that closes or breaks before the
- * answer is complete rejects with a `TypeError` (as fetch does for a network error); an aborted
+ * answer is complete rejects with a `TypeError` (as fetch does for a network error), except that
+ * a pooled connection failing before any byte of the answer (the server closed it while idle)
+ * sends the request once more on a new connection; an aborted
  * `signal` rejects with its reason (a `TimeoutError` for `AbortSignal.timeout`) and drops the
  * connection.
  */
@@ -100,9 +102,12 @@ export interface LoopbackFetch {
 
 class ConnectionError extends TypeError {
   constructor(message: string) {
-    super(`loopback fetch: ${message}`);
+    super(message.startsWith("loopback fetch: ") ? message : `loopback fetch: ${message}`);
   }
 }
+
+/** The connection failed before any byte of the answer came back. */
+class StaleConnection extends ConnectionError {}
 
 /** One keep-alive connection with its read buffer (bytes read past the last answer stay). */
 class Conn {
@@ -110,6 +115,8 @@ class Conn {
   private start = 0;
   private end = 0;
   closed = false;
+  /** Bytes read from the socket so far. */
+  bytesRead = 0;
 
   constructor(readonly conn: Deno.TcpConn) {}
 
@@ -137,6 +144,7 @@ class Conn {
     const n = await this.conn.read(this.buf.subarray(this.end));
     if (n === null) return false;
     this.end += n;
+    this.bytesRead += n;
     return true;
   }
 
@@ -281,16 +289,37 @@ export function createLoopbackFetch(baseUrl: string): LoopbackFetch {
 
     const signal = req.signal;
     signal.throwIfAborted();
-    let c = idle.pop();
-    if (!c) {
+    // A pooled connection the server closed while it sat idle fails before any byte of the
+    // answer: the request never reached the server, so it goes once more on a new connection.
+    let pooled = idle.pop();
+    for (;;) {
+      const conn = pooled ?? await connect();
       try {
-        c = new Conn(await Deno.connect({ hostname: "127.0.0.1", port }));
+        return await exchange(conn, bytes, req.method, signal);
       } catch (err) {
-        throw new ConnectionError(`connect failed: ${(err as Error).message}`);
+        if (!(pooled && err instanceof StaleConnection) || signal.aborted) throw err;
+        pooled = undefined;
       }
-      opened++;
     }
-    const conn = c;
+  }
+
+  async function connect(): Promise<Conn> {
+    try {
+      const conn = new Conn(await Deno.connect({ hostname: "127.0.0.1", port }));
+      opened++;
+      return conn;
+    } catch (err) {
+      throw new ConnectionError(`connect failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Writes one request on `conn` and reads its answer; pools `conn` again if it stays open. */
+  async function exchange(
+    conn: Conn,
+    bytes: Uint8Array,
+    method: string,
+    signal: AbortSignal,
+  ): Promise<Answer> {
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
@@ -299,19 +328,22 @@ export function createLoopbackFetch(baseUrl: string): LoopbackFetch {
       };
       signal.addEventListener("abort", onAbort, { once: true });
     });
+    const readBefore = conn.bytesRead;
     try {
-      const exchange = (async () => {
+      const io = (async () => {
         try {
           let sent = 0;
           while (sent < bytes.length) sent += await conn.conn.write(bytes.subarray(sent));
-          return await conn.readResponse(req.method);
+          return await conn.readResponse(method);
         } catch (err) {
-          if (err instanceof ConnectionError) throw err;
-          throw new ConnectionError((err as Error).message);
+          const message = err instanceof ConnectionError ? err.message : (err as Error).message;
+          throw conn.bytesRead === readBefore
+            ? new StaleConnection(message)
+            : new ConnectionError(message);
         }
       })();
-      exchange.catch(() => {});
-      const answer = await Promise.race([exchange, aborted]);
+      io.catch(() => {});
+      const answer = await Promise.race([io, aborted]);
       if (answer.keep && !closed) idle.push(conn);
       else conn.close();
       return answer;
