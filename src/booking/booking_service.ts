@@ -197,17 +197,21 @@ export function createBookingService(deps: BookingDeps) {
   }
 
   /**
-   * Per doctor and slot start, the hold being placed in this process (settled either way, never
-   * rejected): a later hold for the same slot waits for it (`holdSlot`).
+   * Per doctor and slot start, the commit of the hold being placed in this process (settled
+   * either way, never rejected): a later hold for the same slot waits for it (`holdSlot`).
    */
   const claimsInFlight = new Map<string, Promise<void>>();
 
-  /** The hold's commit, then its code sent (the hold removed if the send fails). */
+  /**
+   * The hold's commit (`committed` called once it has landed or failed), then its code sent (the
+   * hold removed if the send fails).
+   */
   async function placeHold(
     patientId: string,
     doctor: DoctorRecord,
     slot: Slot,
     nowMs: number,
+    committed: () => void,
   ): Promise<HoldView> {
     const patient = await records.patients.get(patientId);
     if (!patient || patient.erasedAt) {
@@ -242,6 +246,8 @@ export function createBookingService(deps: BookingDeps) {
         outcome: err instanceof ConflictError ? err.code : "error",
       });
       throw err;
+    } finally {
+      committed();
     }
     metrics.holdsCreated.inc();
     deps.crashPoint?.("hold.after_create");
@@ -314,6 +320,8 @@ export function createBookingService(deps: BookingDeps) {
       // fail its check. Under a crowd for one slot that is most of the requests, which otherwise
       // queue ~5 store operations each on the KV thread while their request state waits in the
       // heap (issue 15). If the one ahead failed (the patient's limit, say), this one goes on.
+      // Only the commit is waited for, not the code's send after it (an SMS provider's round
+      // trip, or its timeout): a send that fails removes the hold, as a later release would.
       const claimKey = `${doctor.id}/${slot.startMs}`;
       const ahead = claimsInFlight.get(claimKey);
       if (ahead) {
@@ -323,12 +331,12 @@ export function createBookingService(deps: BookingDeps) {
           throw new SlotUnavailableError();
         }
       }
-      const placing = placeHold(patientId, doctor, slot, nowMs);
-      const settled = placing.then(() => {}, () => {});
+      const { promise: settled, resolve: committed } = Promise.withResolvers<void>();
       claimsInFlight.set(claimKey, settled);
       try {
-        return await placing;
+        return await placeHold(patientId, doctor, slot, nowMs, committed);
       } finally {
+        committed(); // also when it failed before its commit (the patient not found)
         if (claimsInFlight.get(claimKey) === settled) claimsInFlight.delete(claimKey);
       }
     },
