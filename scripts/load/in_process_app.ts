@@ -7,6 +7,7 @@ import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import { dateInDays } from "./flows.ts";
 
 export const IN_PROCESS_ADMIN = "+919900000001";
 
@@ -133,8 +134,7 @@ export async function doctorSteps(
 
 /** The day after tomorrow in Pune (YYYY-MM-DD), inside every doctor's booking horizon. */
 export function bookingDay(): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Kolkata" })
-    .format(Date.now() + 2 * 86_400_000);
+  return dateInDays(2, "Asia/Kolkata");
 }
 
 /** A hold on `start` (with an idempotency key), its code read from the dev outbox, confirmed. */
