@@ -233,25 +233,12 @@ try {
       "GET",
       `/v1/doctors/${id}/slots?from=${day}&to=${day}`,
     );
-    const held = await step<{ id: string }>(
-      "hold",
-      "POST",
-      "/v1/holds",
-      {
-        doctorId: id,
-        start: listed.slots[0].start,
-      },
-      who.accessToken,
-      { "idempotency-key": crypto.randomUUID() },
-    );
-    const msgs = await step<{ messages: { code: string }[] }>(
-      "outbox",
-      "GET",
-      `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
-    );
-    await step("confirm", "POST", `/v1/holds/${held.id}/confirm`, {
-      code: msgs.messages[0].code,
-    }, who.accessToken);
+    await holdAndConfirmSteps(step, {
+      doctorId: id,
+      start: listed.slots[0].start,
+      phone,
+      accessToken: who.accessToken,
+    });
   }));
   if (relay) await relay.drainAll();
   const per = (from: typeof counts, to: typeof counts) =>

@@ -139,3 +139,36 @@ export async function firstSlots(api: Api, doctorId: string, day = dateInDays(2)
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body.slots;
 }
+
+/**
+ * `n` patients logged in, 20 at a time, spread over `apis` in turn (one server or several): each
+ * with the `Api` it logged in through.
+ */
+export async function loginMany(
+  apis: Api[],
+  n: number,
+): Promise<{ api: Api; session: Session }[]> {
+  const out: { api: Api; session: Session }[] = [];
+  for (let i = 0; i < n; i += 20) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, n - i) }, async (_, j) => {
+        const api = apis[(i + j) % apis.length];
+        return { api, session: await api.login(randomPhone()) };
+      }),
+    );
+    out.push(...batch);
+  }
+  return out;
+}
+
+/** Answers of a race counted by kind: "201", or the status and the problem's `code` ("409 slot_unavailable"). */
+export function tallyAnswers(
+  results: { status: number; body: Record<string, unknown> | null }[],
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) {
+    const key = r.status === 201 ? "201" : `${r.status} ${r.body?.code ?? ""}`.trim();
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}

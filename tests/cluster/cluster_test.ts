@@ -18,6 +18,7 @@ import {
   firstSlots,
   randomPhone,
   type Session,
+  tallyAnswers,
 } from "../_harness/api.ts";
 import { startCluster } from "../_harness/cluster.ts";
 import { listingStorm } from "../_harness/listing_storm.ts";
@@ -36,15 +37,6 @@ async function pool<T, R>(items: T[], limit: number, work: (t: T, i: number) => 
     }
   }));
   return out;
-}
-
-function tally(results: { status: number; body: Body }[]) {
-  const counts: Record<string, number> = {};
-  for (const r of results) {
-    const key = r.status === 201 ? "201" : `${r.status} ${r.body?.code ?? ""}`.trim();
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
 }
 
 /** Hold `slot` and confirm it with the code from the dev outbox; the confirm's answer. */
@@ -96,7 +88,7 @@ Deno.test({
             })
           ),
         );
-        assert.deepEqual(tally(results), { "201": 3, "409 slot_unavailable": 297 });
+        assert.deepEqual(tallyAnswers(results), { "201": 3, "409 slot_unavailable": 297 });
         const held = results.filter((r) => r.status === 201).map((r) => r.body.start).sort();
         assert.deepEqual(held, slots.map((s) => s.start).sort(), "one hold on each slot");
         const perInstance = await Promise.all(cluster.instances.map(async (i) => {
@@ -212,7 +204,7 @@ Deno.test({
           0,
           "the instance was killed, not stopped",
         );
-        const statuses = tally(results);
+        const statuses = tallyAnswers(results);
         // A request in flight on the killed instance gets nginx's 502; the app itself never 500s.
         for (const key of Object.keys(statuses)) {
           assert.ok(!key.startsWith("500"), `no 500 from the app: ${JSON.stringify(statuses)}`);

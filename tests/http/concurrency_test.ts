@@ -10,8 +10,8 @@ import {
   createDoctor,
   dateInDays,
   firstSlots,
-  randomPhone,
-  type Session,
+  loginMany,
+  tallyAnswers,
 } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 import { startServer } from "../_harness/server.ts";
@@ -19,29 +19,6 @@ import { listingStorm } from "../_harness/listing_storm.ts";
 
 type Body = Record<string, unknown>;
 const FAST = { RATE_LIMIT_DISABLED: "true" };
-
-async function loginMany(apis: Api[], n: number): Promise<{ api: Api; session: Session }[]> {
-  const out: { api: Api; session: Session }[] = [];
-  for (let i = 0; i < n; i += 20) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(20, n - i) }, async (_, j) => {
-        const api = apis[(i + j) % apis.length];
-        return { api, session: await api.login(randomPhone()) };
-      }),
-    );
-    out.push(...batch);
-  }
-  return out;
-}
-
-function tally(results: { status: number; body: Body }[]) {
-  const counts: Record<string, number> = {};
-  for (const r of results) {
-    const key = r.status === 201 ? "201" : `${r.status} ${r.body.code}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
-}
 
 Deno.test("200 concurrent holds on one slot: exactly one 201 and 199 slot_unavailable", async () => {
   await using app = await startApp(FAST);
@@ -57,7 +34,7 @@ Deno.test("200 concurrent holds on one slot: exactly one 201 and 199 slot_unavai
       })
     ),
   );
-  assert.deepEqual(tally(results), { "201": 1, "409 slot_unavailable": 199 });
+  assert.deepEqual(tallyAnswers(results), { "201": 1, "409 slot_unavailable": 199 });
 });
 
 Deno.test("the same race across two server processes sharing one KV file has one winner", async () => {
@@ -76,7 +53,7 @@ Deno.test("the same race across two server processes sharing one KV file has one
       })
     ),
   );
-  assert.deepEqual(tally(results), { "201": 1, "409 slot_unavailable": 199 });
+  assert.deepEqual(tallyAnswers(results), { "201": 1, "409 slot_unavailable": 199 });
 
   const winner = patients[results.findIndex((r) => r.status === 201)];
   const hold = results.find((r) => r.status === 201)!.body;
@@ -133,7 +110,7 @@ Deno.test("after a slot-length change, holds on the old and new grids never over
   assert.equal(switched.status, 200);
   assert.ok(
     results.every((r) => [201, 409, 422].includes(r.status)),
-    JSON.stringify(tally(results)),
+    JSON.stringify(tallyAnswers(results)),
   );
   const held = [first, ...results].filter((r) => r.status === 201).map((r) => ({
     start: Date.parse(r.body.start as string),

@@ -7,31 +7,25 @@
  * held again.
  */
 import assert from "node:assert/strict";
-import { createDoctor, firstSlots, randomPhone, type Session } from "../_harness/api.ts";
+import {
+  createDoctor,
+  firstSlots,
+  loginMany,
+  randomPhone,
+  type Session,
+  tallyAnswers,
+} from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 
 type Body = Record<string, unknown>;
 const FAST = { RATE_LIMIT_DISABLED: "true" };
-
-async function loginAll(login: (phone: string) => Promise<Session>, n: number) {
-  return await Promise.all(Array.from({ length: n }, () => login(randomPhone())));
-}
-
-function tally(results: { status: number; body: Body }[]) {
-  const counts: Record<string, number> = {};
-  for (const r of results) {
-    const key = r.status === 201 ? "201" : `${r.status} ${r.body.code}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
-}
 
 Deno.test("a crowd for one slot: one 201, clean 409s, and the slot is held again once released", async () => {
   await using app = await startApp(FAST);
   const { api } = app;
   const doctor = await createDoctor(api, await api.loginAdmin());
   const [slot] = await firstSlots(api, doctor.id);
-  const patients = await loginAll((p) => api.login(p), 40);
+  const patients = (await loginMany([api], 40)).map((p) => p.session);
   const hold = (s: Session) =>
     api.request<Body>("POST", "/v1/holds", {
       token: s.accessToken,
@@ -39,7 +33,7 @@ Deno.test("a crowd for one slot: one 201, clean 409s, and the slot is held again
     });
 
   const first = await Promise.all(patients.slice(0, 30).map(hold));
-  assert.deepEqual(tally(first), { "201": 1, "409 slot_unavailable": 29 });
+  assert.deepEqual(tallyAnswers(first), { "201": 1, "409 slot_unavailable": 29 });
   const winner = patients[first.findIndex((r) => r.status === 201)];
   const released = await api.request(
     "DELETE",
@@ -51,7 +45,7 @@ Deno.test("a crowd for one slot: one 201, clean 409s, and the slot is held again
   assert.equal(released.status, 204);
 
   const second = await Promise.all(patients.slice(30).map(hold));
-  assert.deepEqual(tally(second), { "201": 1, "409 slot_unavailable": 9 });
+  assert.deepEqual(tallyAnswers(second), { "201": 1, "409 slot_unavailable": 9 });
 });
 
 Deno.test("a hold refused for the patient's own limit does not cost the patient behind it the slot", async () => {
@@ -59,7 +53,7 @@ Deno.test("a hold refused for the patient's own limit does not cost the patient 
   const { api } = app;
   const doctor = await createDoctor(api, await api.loginAdmin());
   const slots = await firstSlots(api, doctor.id);
-  const limited = await loginAll((p) => api.login(p), 8);
+  const limited = (await loginMany([api], 8)).map((p) => p.session);
   // Each limited patient already holds a slot of their own (slots 1..8), so their hold on another
   // fails at the store for the limit, after it became the hold under way for that slot.
   for (const [i, s] of limited.entries()) {
