@@ -146,8 +146,16 @@ ST_VENV="${CACHE_DIR}/schemathesis-${SCHEMATHESIS_VERSION}"
 if [ -x "${ST_VENV}/bin/st" ]; then
   say "Schemathesis ${SCHEMATHESIS_VERSION}: present (${ST_VENV})"
 else
-  say "Schemathesis ${SCHEMATHESIS_VERSION}: installing from PyPI into ${ST_VENV}"
-  python3 -m venv "${ST_VENV}" && "${ST_VENV}/bin/pip" install -q "schemathesis==${SCHEMATHESIS_VERSION}" >&2
+  # pip needs a Python whose ssl module loads: a Python built without OpenSSL (or against another
+  # libpython, as a version manager's shim can be) cannot reach PyPI. Debian's comes first.
+  st_python=""
+  for py in /usr/bin/python3 python3; do
+    if "$py" -c 'import ssl, venv, ensurepip' 2>/dev/null; then st_python=$py; break; fi
+  done
+  [ -n "$st_python" ] || fail "Schemathesis: no Python 3 with working ssl and venv modules"
+  say "Schemathesis ${SCHEMATHESIS_VERSION}: installing from PyPI into ${ST_VENV} ($st_python)"
+  "$st_python" -m venv --clear "${ST_VENV}" &&
+    "${ST_VENV}/bin/pip" install -q "schemathesis==${SCHEMATHESIS_VERSION}" >&2
 fi
 
 echo "FERRETDB_BIN=${FERRETDB_BIN}"
