@@ -1,6 +1,7 @@
 /**
  * gc_trace.ts reads V8's `--trace-gc` lines (as deno 2.9's V8 prints them) into young and full
- * collections with their pauses, and keeps only those that arrived inside a window; and
+ * collections with their pauses and V8's time, and keeps only those that happened inside a window
+ * (by V8's time, not by when their buffered block arrived); and
  * v8FlagsWith adds a benchmark's V8 flags to the start task's in one `--v8-flags` argument.
  */
 import assert from "node:assert/strict";
@@ -15,33 +16,48 @@ const REDUCE =
   "[1:0x1]     9001 ms: Mark-Compact (reduce) 40.1 (52.0) -> 30.2 (41.0) MB, 7.50 / 0.00 ms (average mu = 0.9, current mu = 0.9) memory reducer; GC in old space requested";
 
 Deno.test("parseGcLine() tells young from full collections and reads the pause", () => {
-  assert.deepEqual(parseGcLine(SCAVENGE), { kind: "young", pauseMs: 15.45 });
-  assert.deepEqual(parseGcLine(MARK_COMPACT), { kind: "full", pauseMs: 104.06 });
-  assert.deepEqual(parseGcLine(REDUCE), { kind: "full", pauseMs: 7.5 });
+  assert.deepEqual(parseGcLine(SCAVENGE), { kind: "young", pauseMs: 15.45, v8Ms: 73 });
+  assert.deepEqual(parseGcLine(MARK_COMPACT), { kind: "full", pauseMs: 104.06, v8Ms: 817 });
+  assert.deepEqual(parseGcLine(REDUCE), { kind: "full", pauseMs: 7.5, v8Ms: 9001 });
   assert.equal(parseGcLine('{"level":"warn","msg":"outbox pass failed"}'), null);
 });
 
-Deno.test("GcWatch joins lines split across chunks and sums one window only", () => {
+/** `line` (one of the above) as printed `v8Ms` ms after the isolate started. */
+function at(line: string, v8Ms: number): string {
+  return line.replace(/\d+ ms: /, `${v8Ms} ms: `);
+}
+
+Deno.test("GcWatch joins lines split across chunks and places each at V8's time, not its block's arrival", () => {
   const watch = new GcWatch();
-  watch.add(SCAVENGE.slice(0, 40), 10);
-  watch.add(SCAVENGE.slice(40) + "\n" + "noise\n", 11); // completes at 11
-  watch.add(MARK_COMPACT + "\n" + SCAVENGE + "\n", 20);
-  watch.add(REDUCE + "\n", 30);
-  assert.deepEqual(watch.between(0, 25), {
-    young: 2,
-    youngMs: 30.9,
+  // V8's stdio sends lines in blocks: three scavenges at 100-300 ms arrive together at 1330.
+  const first = [100, 200, 300].map((ms) => at(SCAVENGE, ms)).join("\n") + "\n";
+  watch.add(first.slice(0, 40), 1330);
+  watch.add(first.slice(40) + "noise\n", 1330);
+  // The next block's last line arrives 30 ms after V8 printed it: the clocks' offset.
+  watch.add(at(MARK_COMPACT, 1300) + "\n" + at(SCAVENGE, 2000) + "\n", 2030);
+  assert.deepEqual(watch.between(0, 1000), {
+    young: 3,
+    youngMs: 46.3,
     youngMaxMs: 15.45,
-    full: 1,
-    fullMs: 104.1,
-    fullMaxMs: 104.06,
+    full: 0,
+    fullMs: 0,
+    fullMaxMs: 0,
   });
-  assert.deepEqual(watch.between(25, 40), {
+  assert.deepEqual(watch.between(1000, 1500), {
     young: 0,
     youngMs: 0,
     youngMaxMs: 0,
     full: 1,
-    fullMs: 7.5,
-    fullMaxMs: 7.5,
+    fullMs: 104.1,
+    fullMaxMs: 104.06,
+  });
+  assert.deepEqual(watch.between(1500, 2100), {
+    young: 1,
+    youngMs: 15.5,
+    youngMaxMs: 15.45,
+    full: 0,
+    fullMs: 0,
+    fullMaxMs: 0,
   });
 });
 
