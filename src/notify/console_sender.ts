@@ -3,12 +3,17 @@
  * `GET /v1/dev/outbox` and by tests) and logs that a message went out, without the phone or body.
  * Refused in production by config. Messages are blind writes, so concurrent sends share a commit
  * (group_commit.ts).
+ *
+ * A message is one entry, under its phone (["outbox_by_to", to, sentAtMs, id]): the outbox is only
+ * ever read by phone. Releases up to 6b36eb2 also wrote a copy under ["outbox", sentAtMs, id] that
+ * nothing read; they read the by-phone entries as this one writes them, and their copies expire
+ * within the hour (erasure still deletes them).
  */
 import type { Logger } from "../observability/logger.ts";
 import { newId } from "../crypto/random.ts";
 import { commit } from "../stores/kv/kv_commit.ts";
 import { type GroupCommit, groupCommitOf } from "../stores/kv/group_commit.ts";
-import { keySpace, outboxByToKey, outboxByToPrefix, outboxKey } from "../stores/kv/keys.ts";
+import { outboxByToKey, outboxByToPrefix, outboxKey } from "../stores/kv/keys.ts";
 import type { MessageSender } from "./message_sender.ts";
 
 export interface OutboxMessage {
@@ -41,10 +46,8 @@ export function createConsoleSender(
         sentAt: new Date(sentAtMs).toISOString(),
       };
       await group.write(
-        (op) =>
-          op.set(outboxKey(sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS })
-            .set(outboxByToKey(message.to, sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS }),
-        2,
+        (op) => op.set(outboxByToKey(message.to, sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS }),
+        1,
       );
       log.info("message sent to dev outbox", { channel: message.channel, messageId: id });
       return { providerId: id };
@@ -53,13 +56,13 @@ export function createConsoleSender(
 }
 
 /**
- * Newest first, optionally only those to one phone. A read for one phone scans only that phone's
- * messages (["outbox_by_to", to, ...]), so load tests that read a code per booking stay O(1).
+ * The messages to one phone, newest first: a scan of that phone's messages only, so load tests
+ * that read a code per booking stay O(1).
  */
-export async function readOutbox(kv: Deno.Kv, to?: string, limit = 50): Promise<OutboxMessage[]> {
+export async function readOutbox(kv: Deno.Kv, to: string, limit = 50): Promise<OutboxMessage[]> {
   const out: OutboxMessage[] = [];
   const cutoff = Date.now() - OUTBOX_TTL_MS;
-  const prefix = to ? outboxByToPrefix(to) : keySpace("outbox");
+  const prefix = outboxByToPrefix(to);
   for await (const e of kv.list<OutboxMessage>({ prefix }, { reverse: true, limit })) {
     if (Date.parse(e.value.sentAt) < cutoff) break;
     out.push(e.value);
@@ -67,7 +70,10 @@ export async function readOutbox(kv: Deno.Kv, to?: string, limit = 50): Promise<
   return out;
 }
 
-/** Deletes every dev-outbox message to `to` (erasure). Returns how many. */
+/**
+ * Deletes every dev-outbox message to `to` (erasure), with the copy an earlier release kept of
+ * each (see the header). Returns how many.
+ */
 export async function forgetRecipient(kv: Deno.Kv, to: string): Promise<number> {
   let n = 0;
   for await (const e of kv.list<OutboxMessage>({ prefix: outboxByToPrefix(to) })) {

@@ -22,7 +22,7 @@
  * | ["idem", scope, key]                            | IdempotencyRecord            | 24 h          |
  * | ["ephemeral", name]                             | {value, expiresAt}           | its TTL       |
  * | ["secret", name]                                | generated dev secret         | -             |
- * | ["outbox", sentAtMs, id]                        | dev outbox message           | 1 h           |
+ * | ["outbox", sentAtMs, id]                        | dev outbox message (3)       | 1 h           |
  * | ["outbox_by_to", to, sentAtMs, id]              | dev outbox message (by phone)| 1 h           |
  * | ["admin_by_phone", phoneIndex]                  | AdminGrant (admin:create)    | -             |
  * | ["ops_checkpoint", name]                        | rotate-keys checkpoint       | -             |
@@ -58,6 +58,8 @@
  * hold index (hold_store.ts), which always came with the cells; they expire on their own.
  * (2) Written by earlier versions only, and read by nothing: bookings are guarded by the doctor's
  * appointment index (appointment_store.ts), which always came with the claims.
+ * (3) Written by earlier versions only (6b36eb2 and before), and read by nothing: the dev outbox
+ * is read by phone (console_sender.ts); erasure deletes what is left.
  *
  * `expireIn` deletes lazily, so values that expire carry `expiresAt` and readers check it; the
  * `purge` rule of a space in KEY_SPACES is how `deno task purge` (scripts/_purge_plan.ts) tells an
