@@ -224,3 +224,25 @@ Deno.test("createGroupCommit() sends a check several operations make alike once,
   );
   raw.close();
 });
+
+Deno.test("createGroupCommit() keeps a check apart from a write queued before it, even in a key space first checked after that write was looked at", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv } = countingKv(raw);
+  const group = createGroupCommit(kv, { maxChecks: 100 });
+  await raw.set(["fresh", 1], "old");
+  const read = await raw.get(["fresh", 1]);
+  const cal = await raw.get(["cal"]);
+  // `first` holds the writer. Behind it, `a` takes the next commit and the blind write (of a key
+  // `a` checks) waits for the one after: its keys are looked at while no operation has ever
+  // checked a "fresh" key.
+  const first = group.write((op) => op.set(["first"], 1), 1);
+  const a = group.commit((op) => op.check(cal).set(["cal"], 1));
+  const blind = group.write((op) => op.set(["cal"], 9).set(["fresh", 1], "blind"), 2);
+  assert.ok((await a).ok);
+  // Queued behind the blind write, with a check read before it: one after the other, stale.
+  const checked = group.commit((op) => op.check(read).set(["fresh", 1], "checked"));
+  await Promise.all([first, blind]);
+  assert.equal((await checked).ok, false, "shared with the blind write, it would have landed");
+  assert.equal((await raw.get(["fresh", 1])).value, "blind");
+  raw.close();
+});

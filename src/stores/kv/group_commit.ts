@@ -92,18 +92,44 @@ function keyId(key: Deno.KvKey): string {
 }
 
 /**
+ * The key spaces (first key parts) that some operation of a queue checks: a conflict or a
+ * compare-and-set key only ever lies in one of them, so an operation's written keys outside them
+ * need no key id (computing one per written key was the group commit's largest cost on a confirm:
+ * docs/BENCHMARKS.md, issue 15). Spaces are only ever added; `epoch` counts the additions, so a
+ * written-key set computed under an older epoch is computed again.
+ */
+class CheckedSpaces {
+  readonly #spaces = new Set<Deno.KvKeyPart>();
+  epoch = 0;
+  add(key: Deno.KvKey) {
+    if (this.#spaces.has(key[0])) return;
+    this.#spaces.add(key[0]);
+    this.epoch++;
+  }
+  /** Whether a key written in `key`'s space may be one some operation checks. */
+  mayBeChecked(key: Deno.KvKey) {
+    // A byte-array part is never equal to another array by identity: always take its id.
+    return key[0] instanceof Uint8Array || this.#spaces.has(key[0]);
+  }
+}
+
+/**
  * An atomic operation recorded rather than sent: the keys it checks and writes, and a replay of
  * its calls onto a real operation.
  */
 class RecordedOperation implements Deno.AtomicOperation {
   readonly checked = new Set<string>();
+  /** The keys this operation checks, as given (their spaces go to the queue's CheckedSpaces). */
+  readonly checkedKeys: Deno.KvKey[] = [];
   /** The checks that expect a key at a versionstamp: [key id, versionstamp]. */
   readonly expected: [string, string][] = [];
   /** Each check as "key id@versionstamp" (a check made twice alike counts once). */
   readonly checkIds = new Set<string>();
-  readonly written = new Set<string>();
   readonly writes: RecordedWrite[] = [];
   mutations = 0;
+  /** Every key a mutation of this operation touches, in order. */
+  readonly #writtenKeys: Deno.KvKey[] = [];
+  #written?: { epoch: number; ids: Set<string> };
   /** The calls to replay; a check is recorded by its id, to be sent once per commit. */
   readonly #calls: (((op: Deno.AtomicOperation) => void) | [string, Deno.AtomicCheck])[] = [];
 
@@ -111,6 +137,7 @@ class RecordedOperation implements Deno.AtomicOperation {
     for (const c of checks) {
       const id = keyId(c.key);
       this.checked.add(id);
+      this.checkedKeys.push(c.key);
       if (c.versionstamp !== null) this.expected.push([id, c.versionstamp]);
       const checkId = `${id}@${c.versionstamp}`;
       if (this.checkIds.has(checkId)) continue;
@@ -122,6 +149,17 @@ class RecordedOperation implements Deno.AtomicOperation {
   /** The checks this operation sends (each alike check once). */
   get checks(): number {
     return this.checkIds.size;
+  }
+  /**
+   * The ids of the keys this operation writes that lie in a space of `spaces`: every written key
+   * some queued operation may check, which is all that conflicts and compare-and-set keys need.
+   */
+  writtenIn(spaces: CheckedSpaces): Set<string> {
+    if (this.#written?.epoch === spaces.epoch) return this.#written.ids;
+    const ids = new Set<string>();
+    for (const key of this.#writtenKeys) if (spaces.mayBeChecked(key)) ids.add(keyId(key));
+    this.#written = { epoch: spaces.epoch, ids };
+    return ids;
   }
   mutate(...mutations: Deno.KvMutation[]): this {
     for (const m of mutations) {
@@ -182,7 +220,7 @@ class RecordedOperation implements Deno.AtomicOperation {
     return op;
   }
   #wrote(key: Deno.KvKey) {
-    this.written.add(keyId(key));
+    this.#writtenKeys.push(key);
     this.mutations++;
   }
 }
@@ -205,16 +243,24 @@ function newChecks(sent: Set<string>, op: RecordedOperation): number {
   return n;
 }
 
-/** True when `a` checks a key `b` writes or the other way round. */
-function conflicts(a: { checked: Set<string>; written: Set<string> }, b: RecordedOperation) {
+/**
+ * True when `a` checks a key `b` writes or the other way round (`written`: `b`'s written keys in
+ * the checked spaces, which hold every key `a` checks).
+ */
+function conflicts(
+  a: { checked: Set<string>; written: Set<string> },
+  b: RecordedOperation,
+  written: Set<string>,
+) {
   for (const k of b.checked) if (a.written.has(k)) return true;
-  for (const k of b.written) if (a.checked.has(k)) return true;
+  for (const k of written) if (a.checked.has(k)) return true;
   return false;
 }
 
 export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {}): GroupCommit {
   const maxChecks = options.maxChecks ?? DEFAULT_MAX_CHECKS;
   const queue: Pending[] = [];
+  const spaces = new CheckedSpaces();
   let writing = false;
   /**
    * The versionstamp at which this queue last wrote each key that the writing operation also
@@ -233,8 +279,9 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
       // out only means a stale check is refused by KV instead of here. Remembering every written
       // key cost more than the rest of the queue's bookkeeping.
       if (op.checks === 0) continue;
+      const written = op.writtenIn(spaces);
       for (const id of op.checked) {
-        if (!op.written.has(id)) continue;
+        if (!written.has(id)) continue;
         known.delete(id);
         known.set(id, versionstamp);
       }
@@ -293,9 +340,10 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
         queue.splice(i, 1)[0].resolve({ ok: false });
         continue;
       }
+      const written = op.writtenIn(spaces);
       const fits = batch.length === 0 ||
         (checkIds.size + newChecks(checkIds, op) <= maxChecks &&
-          mutations + op.mutations <= MAX_MUTATIONS && !conflicts(keys, op));
+          mutations + op.mutations <= MAX_MUTATIONS && !conflicts(keys, op, written));
       if (!fits) {
         i++;
         continue;
@@ -304,7 +352,7 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
       for (const c of op.checkIds) checkIds.add(c);
       mutations += op.mutations;
       for (const k of op.checked) keys.checked.add(k);
-      for (const k of op.written) keys.written.add(k);
+      for (const k of written) keys.written.add(k);
     }
     return batch;
   }
@@ -322,6 +370,7 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
   }
 
   function enqueue(op: RecordedOperation): Promise<Result> {
+    for (const key of op.checkedKeys) spaces.add(key);
     return new Promise<Result>((resolve, reject) => {
       queue.push({ op, resolve, reject });
       if (!writing) void drain();
