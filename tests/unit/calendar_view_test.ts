@@ -15,6 +15,7 @@ import {
 } from "../../src/stores/kv/calendar_view.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
+import { SlotUnavailableError } from "../../src/errors.ts";
 import type { HoldRecord, HoldStore, RecordStores } from "../../src/stores/ports.ts";
 import type { AppointmentRecord, DoctorRecord } from "../../src/stores/records.ts";
 
@@ -373,4 +374,99 @@ Deno.test("createKvCalendarView({ follow: 'kv-records' }) reads holds before app
   const busy = await calendar.busy(from, from + 24 * HOUR, T0);
   assert.ok(confirmed, "the confirm did not land between the reads");
   assert.ok(busy.some((b) => b.startMs === h.startMs), "a slot held, then booked, was offered");
+});
+
+/** `kv` with every `list` counted by its key space. */
+function listCounting(kv: Deno.Kv) {
+  const lists: string[] = [];
+  const counted = new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "list") {
+        return (selector: Deno.KvListSelector, options?: Deno.KvListOptions) => {
+          const key = "prefix" in selector ? selector.prefix : selector.start;
+          lists.push(String(key[0]));
+          return target.list(selector, options);
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { kv: counted, lists };
+}
+
+Deno.test("createKvCalendarView({ follow: 'kv-records' }) hands a step on a calendar the busy time it holds at the step's version: the double-booking guards list nothing, and still refuse", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, lists } = listCounting(raw);
+  try {
+    const records = createKvRecordStores(kv);
+    const holds = createKvHoldStore(kv);
+    await records.doctors.create(doctor("d1"));
+    const { view } = followingView(kv, records, holds);
+    const from = T0 + 24 * HOUR;
+    // A hold lapsing at T0 + 10 min, left out by a view loaded at T0 + 20 min.
+    const early = hold("k0", "d1", from, T0 + 10 * 60_000);
+    await holds.create(early, 3, T0);
+    const now = T0 + 20 * 60_000;
+    await (await view.read("d1"))!.busy(from, from + 24 * HOUR, now);
+    lists.length = 0;
+    // A step whose clock reads earlier, when that hold was live, is not handed the view's.
+    await assert.rejects(holds.create(hold("kx", "d1", from, now), 3, T0), SlotUnavailableError);
+    assert.deepEqual(lists, ["hold_by_doctor"]);
+    lists.length = 0;
+    const lapse = now + 10 * 60_000;
+    const h1 = hold("k1", "d1", from + HOUR, lapse);
+    await holds.create(h1, 3, now);
+    await assert.rejects(
+      holds.create(hold("k2", "d1", from + HOUR + 15 * 60_000, lapse), 3, now),
+      SlotUnavailableError,
+    );
+    await records.appointments.book(
+      appointmentFrom(h1, "a1"),
+      [],
+      holds.consumption(h1, { nowMs: now }),
+    );
+    await assert.rejects(
+      records.appointments.book(appointmentFrom(hold("k3", "d1", from + HOUR, lapse), "a2")),
+      SlotUnavailableError,
+    );
+    // Time free in the view is taken as free (the lapsed hold's too).
+    await holds.create(hold("k4", "d1", from + 3 * HOUR, lapse), 3, now);
+    await holds.create(hold("k5", "d1", from, lapse), 3, now);
+    assert.deepEqual(lists, [], "no index listed: the view knew the busy time at each version");
+  } finally {
+    raw.close();
+  }
+});
+
+Deno.test("createKvCalendarView({ follow: 'kv-records' }) behind another process's commit hands a step nothing: the guards list the index and refuse what that commit took", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/guard.kv`;
+  const kv = await Deno.openKv(path);
+  const other = await Deno.openKv(path);
+  try {
+    const records = createKvRecordStores(kv);
+    const holds = createKvHoldStore(kv);
+    await records.doctors.create(doctor("d1"));
+    const { view } = followingView(kv, records, holds);
+    const from = T0 + 24 * HOUR;
+    await (await view.read("d1"))!.busy(from, from + 24 * HOUR, T0);
+    const lapse = T0 + 10 * 60_000;
+    // Another instance holds one time and books another: this view still holds the version before.
+    await createKvHoldStore(other).create(hold("o1", "d1", from + HOUR, lapse), 3, T0);
+    const taken = hold("o2", "d1", from + 3 * HOUR, lapse);
+    await createKvRecordStores(other).appointments.book(appointmentFrom(taken, "b1"));
+    await assert.rejects(
+      holds.create(hold("m1", "d1", from + HOUR, lapse), 3, T0),
+      SlotUnavailableError,
+    );
+    await assert.rejects(
+      records.appointments.book(appointmentFrom(hold("m2", "d1", from + 3 * HOUR, lapse), "b2")),
+      SlotUnavailableError,
+    );
+  } finally {
+    other.close();
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

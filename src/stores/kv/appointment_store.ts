@@ -24,7 +24,12 @@ import { type AppointmentRecord, isActive } from "../records.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
-import { commitOnCalendar, overlapping } from "./calendar.ts";
+import {
+  commitOnCalendar,
+  type KnownCalendar,
+  overlapping,
+  overlappingOrKnown,
+} from "./calendar.ts";
 import { addClaims, type CellMarkOptions, moveClaims } from "./cell_marks.ts";
 import { withKvRetry } from "./kv_commit.ts";
 import {
@@ -63,10 +68,15 @@ export function createKvAppointmentStore(
 
   /**
    * Whether an active appointment other than `mine` overlaps `a`'s time: read from the index
-   * inside a step on `a`'s doctor's calendar (see the module header).
+   * inside a step on `a`'s doctor's calendar (see the module header), unless the step was handed
+   * them as known at its version (`known`, the calendar view).
    */
-  async function takenBy(a: AppointmentRecord, mine: ReadonlySet<string>) {
-    return (await busy(a.doctorId, a.startMs, a.endMs)).some((b) => !mine.has(b.id!));
+  async function takenBy(a: AppointmentRecord, mine: ReadonlySet<string>, known?: KnownCalendar) {
+    const booked = await overlappingOrKnown(
+      known?.booked(a.startMs, a.endMs),
+      () => busy(a.doctorId, a.startMs, a.endMs),
+    );
+    return booked.some((b) => !mine.has(b.id!));
   }
 
   async function list(
@@ -113,7 +123,7 @@ export function createKvAppointmentStore(
     // The records, and what rides along reads, are read with the calendar version (one getMany
     // for a visit).
     const prefetch = [...list.map((a) => appointmentKey(a.id)), ...alongside?.reads ?? []];
-    return commitOnCalendar(kv, doctorId, "book", async (_, read) => {
+    return commitOnCalendar(kv, doctorId, "book", async (_, read, known) => {
       // It only counts if the booking is not stored yet (a retry that finds it stored answers
       // it, whatever became of what rides along).
       const riding = alongside?.(read.slice(list.length));
@@ -125,7 +135,7 @@ export function createKvAppointmentStore(
       }
       const [addAlongside, taken] = await Promise.all([
         riding,
-        Promise.all(list.filter((a) => isActive(a.status)).map((a) => takenBy(a, ids))),
+        Promise.all(list.filter((a) => isActive(a.status)).map((a) => takenBy(a, ids, known))),
       ]);
       if (taken.some((t) => t)) throw new SlotUnavailableError();
       return {
@@ -155,39 +165,45 @@ export function createKvAppointmentStore(
     transition(prev, next, outbox = [], alongside) {
       // The record, and what rides along reads, are read with the calendar version.
       const prefetch = [appointmentKey(prev.id), ...alongside?.reads ?? []];
-      return commitOnCalendar(kv, next.doctorId, "change the appointment", async (_, read) => {
-        const current = read[0] as Deno.KvEntryMaybe<AppointmentRecord>;
-        if (!current.value || current.value.version !== prev.version) {
-          throw new ConflictError(
-            "version_conflict",
-            `Appointment ${prev.id} changed since it was read; reload and try again`,
-          );
-        }
-        const stored = current.value;
-        // Time it did not take before is checked against the others' (its own old time is fine).
-        const takesNewTime = isActive(next.status) && (!isActive(stored.status) ||
-          stored.doctorId !== next.doctorId || next.startMs < stored.startMs ||
-          next.endMs > stored.endMs);
-        const [taken, addAlongside] = await Promise.all([
-          takesNewTime ? takenBy(next, new Set([next.id])) : false,
-          alongside?.(read.slice(1)),
-        ]);
-        if (taken) throw new SlotUnavailableError();
-        return {
-          result: next,
-          build: (op) => {
-            op.check(current);
-            if (stored.startMs !== next.startMs) {
-              op.delete(apptByDoctorKey(stored.doctorId, stored.startMs, stored.id))
-                .delete(apptByPatientKey(stored.patientId, stored.startMs, stored.id));
-            }
-            setRecord(op, next);
-            if (cellMarks) moveClaims(op, stored, next);
-            addAlongside?.(op);
-            return addToOutbox(op, outbox);
-          },
-        };
-      }, prefetch);
+      return commitOnCalendar(
+        kv,
+        next.doctorId,
+        "change the appointment",
+        async (_, read, known) => {
+          const current = read[0] as Deno.KvEntryMaybe<AppointmentRecord>;
+          if (!current.value || current.value.version !== prev.version) {
+            throw new ConflictError(
+              "version_conflict",
+              `Appointment ${prev.id} changed since it was read; reload and try again`,
+            );
+          }
+          const stored = current.value;
+          // Time it did not take before is checked against the others' (its own old time is fine).
+          const takesNewTime = isActive(next.status) && (!isActive(stored.status) ||
+            stored.doctorId !== next.doctorId || next.startMs < stored.startMs ||
+            next.endMs > stored.endMs);
+          const [taken, addAlongside] = await Promise.all([
+            takesNewTime ? takenBy(next, new Set([next.id]), known) : false,
+            alongside?.(read.slice(1)),
+          ]);
+          if (taken) throw new SlotUnavailableError();
+          return {
+            result: next,
+            build: (op) => {
+              op.check(current);
+              if (stored.startMs !== next.startMs) {
+                op.delete(apptByDoctorKey(stored.doctorId, stored.startMs, stored.id))
+                  .delete(apptByPatientKey(stored.patientId, stored.startMs, stored.id));
+              }
+              setRecord(op, next);
+              if (cellMarks) moveClaims(op, stored, next);
+              addAlongside?.(op);
+              return addToOutbox(op, outbox);
+            },
+          };
+        },
+        prefetch,
+      );
     },
 
     // Commits here are atomic: events never wait inside a record.

@@ -19,7 +19,7 @@ import { ServiceUnavailableError } from "../../errors.ts";
 import { groupCommitOf, type RecordedWrite, writesOf } from "./group_commit.ts";
 import { getManyChunked, withKvRetry } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
-import type { CalendarAnnouncement, RecordStores } from "../ports.ts";
+import type { BookedInterval, CalendarAnnouncement, HeldInterval, RecordStores } from "../ports.ts";
 import { MAX_CLAIM_MS } from "../records.ts";
 
 /** Enough for dozens of writers racing on one doctor; each lost round costs one read and commit. */
@@ -39,7 +39,23 @@ export interface CalendarCommit {
   announces: CalendarAnnouncement;
 }
 
+/**
+ * What this process already knows of a doctor's calendar at one version (the calendar view's
+ * busy time): the live holds, or the active appointments, overlapping a time. Each answers
+ * undefined unless it knows them as of exactly that version or later, and the step then reads the
+ * index itself. Newer is harmless: a step's commit checks the version it read, so it fails if
+ * anything moved after it.
+ */
+export interface KnownCalendar {
+  held(fromMs: number, toMs: number, nowMs: number): Promise<HeldInterval[] | undefined>;
+  booked(fromMs: number, toMs: number): Promise<BookedInterval[] | undefined>;
+}
+
+/** Where a step finds what this process knows of a doctor's calendar at a version. */
+export type CalendarKnowledge = (doctorId: string, version: string | null) => KnownCalendar;
+
 const followers = new WeakMap<Deno.Kv, Set<(commit: CalendarCommit) => void>>();
+const knowledge = new WeakMap<Deno.Kv, CalendarKnowledge>();
 const answerDelays = new WeakMap<Deno.Kv, number>();
 
 /**
@@ -67,6 +83,19 @@ export function followCalendarCommits(
   return () => set.delete(follow);
 }
 
+/**
+ * From now on each step on a calendar through `kv` is handed what `known` knows of that doctor's
+ * calendar at the version the step read (the calendar view, kept exact by that version), so the
+ * double-booking guards read their index only when it knows nothing. Returns the function that
+ * stops it.
+ */
+export function shareCalendarKnowledge(kv: Deno.Kv, known: CalendarKnowledge): () => void {
+  knowledge.set(kv, known);
+  return () => {
+    if (knowledge.get(kv) === known) knowledge.delete(kv);
+  };
+}
+
 export type CalendarStep<T> =
   /** Commit this operation (the calendar check and bump are added) and return `result`. */
   | { build: (op: Deno.AtomicOperation) => Deno.AtomicOperation; result: T }
@@ -82,7 +111,11 @@ export async function commitOnCalendar<T>(
   kv: Deno.Kv,
   doctorId: string,
   what: string,
-  step: (attempt: number, prefetched: Deno.KvEntryMaybe<unknown>[]) => Promise<CalendarStep<T>>,
+  step: (
+    attempt: number,
+    prefetched: Deno.KvEntryMaybe<unknown>[],
+    known?: KnownCalendar,
+  ) => Promise<CalendarStep<T>>,
   prefetch: Deno.KvKey[] = [],
   announces: CalendarAnnouncement = {},
 ): Promise<T> {
@@ -93,7 +126,11 @@ export async function commitOnCalendar<T>(
       Deno.KvEntryMaybe<number>,
       ...Deno.KvEntryMaybe<unknown>[],
     ];
-    const planned = await step(attempt, prefetched);
+    const planned = await step(
+      attempt,
+      prefetched,
+      knowledge.get(kv)?.(doctorId, calendar.versionstamp),
+    );
     if (!planned.build) return planned.result;
     let recorded: Deno.AtomicOperation | undefined;
     const res = await group.commit((op) => {
@@ -145,6 +182,17 @@ export async function overlapping<V, T extends { startMs: number; endMs: number 
     if (interval && interval.startMs < toMs && interval.endMs > fromMs) out.push(interval);
   }
   return out;
+}
+
+/**
+ * The entries of a doctor's calendar index overlapping [fromMs, toMs), as `overlapping` reads
+ * them, unless `known` (what a step was handed) answers for them first.
+ */
+export async function overlappingOrKnown<T>(
+  known: Promise<T[] | undefined> | undefined,
+  read: () => Promise<T[]>,
+): Promise<T[]> {
+  return (await known?.catch(() => undefined)) ?? await read();
 }
 
 /** The doctor's calendar version now (null if it never changed). */

@@ -32,10 +32,21 @@
  * It owns no key and writes nothing; it never decides a booking (the commits do).
  */
 import type { Interval } from "../../domain/slots.ts";
-import type { AppointmentStore, BookedInterval, DoctorStore, HoldStore } from "../ports.ts";
+import type {
+  AppointmentStore,
+  BookedInterval,
+  DoctorStore,
+  HeldInterval,
+  HoldStore,
+} from "../ports.ts";
 import type { AppointmentRecord, DoctorRecord } from "../records.ts";
 import { bookedIntervalOf } from "./appointment_store.ts";
-import { type CalendarCommit, followCalendarCommits } from "./calendar.ts";
+import {
+  type CalendarCommit,
+  followCalendarCommits,
+  type KnownCalendar,
+  shareCalendarKnowledge,
+} from "./calendar.ts";
 import { createCalendarVersions } from "./calendar_versions.ts";
 import type { CommitWitness } from "./commit_witness.ts";
 import { heldIntervalOf } from "./hold_store.ts";
@@ -77,6 +88,8 @@ export interface CalendarView {
 interface Loaded {
   fromMs: number;
   toMs: number;
+  /** The time the holds were loaded at: holds that had lapsed by then were left out. */
+  atMs: number;
   /** By "a:" + appointment id or "h:" + hold id (position where a source gives no id). */
   intervals: Promise<Map<string, BusyInterval>>;
 }
@@ -269,6 +282,45 @@ export function createKvCalendarView(
   }
   if (options.follow) followCalendarCommits(kv, follow);
 
+  /**
+   * The busy time of one kind ("a" appointments, "h" live holds) overlapping [fromMs, toMs) as
+   * loaded at `version` (or later, see KnownCalendar); undefined unless the doctor's entry is at
+   * that version with that time loaded.
+   */
+  async function knownBusy(
+    doctorId: string,
+    version: string,
+    kind: "a" | "h",
+    fromMs: number,
+    toMs: number,
+    nowMs: number,
+  ): Promise<BusyInterval[] | undefined> {
+    const entry = entries.get(doctorId);
+    const loaded = entry?.version === version ? entry.loaded : undefined;
+    if (!loaded || fromMs < loaded.fromMs || toMs > loaded.toMs) return undefined;
+    // A hold left out as lapsed at a later time than this step's would count here.
+    if (kind === "h" && nowMs < loaded.atMs) return undefined;
+    const out: BusyInterval[] = [];
+    for (const [name, b] of await loaded.intervals) {
+      if (name[0] !== kind || b.startMs >= toMs || b.endMs <= fromMs) continue;
+      if (b.expiresAtMs !== undefined && b.expiresAtMs <= nowMs) continue;
+      out.push(b);
+    }
+    return out;
+  }
+  // With KV records every change of busy time is in a calendar commit, so what is loaded at a
+  // version is what the indexes held then: the double-booking guards take it instead of a list.
+  if (options.follow === "kv-records") {
+    shareCalendarKnowledge(kv, (doctorId, version): KnownCalendar => {
+      const at = version ?? "none";
+      return {
+        held: (fromMs, toMs, nowMs) =>
+          knownBusy(doctorId, at, "h", fromMs, toMs, nowMs) as Promise<HeldInterval[] | undefined>,
+        booked: (fromMs, toMs) => knownBusy(doctorId, at, "a", fromMs, toMs, -Infinity),
+      };
+    });
+  }
+
   function calendarOf(doctorId: string, entry: Entry, doctor: DoctorRecord): DoctorCalendar {
     return {
       doctor,
@@ -277,7 +329,12 @@ export function createKvCalendarView(
         if (!loaded || fromMs < loaded.fromMs || toMs > loaded.toMs) {
           const from = Math.min(fromMs, nowMs - DAY_MS);
           const to = Math.max(toMs, nowMs + aheadMs);
-          loaded = { fromMs: from, toMs: to, intervals: load(doctorId, from, to, nowMs) };
+          loaded = {
+            fromMs: from,
+            toMs: to,
+            atMs: nowMs,
+            intervals: load(doctorId, from, to, nowMs),
+          };
           entry.loaded = loaded;
           // A failed load is not kept: the next listing tries again.
           loaded.intervals.catch(() => {

@@ -25,7 +25,12 @@ import {
 import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
 import type { HeldInterval, HoldRecord, HoldStore } from "../ports.ts";
-import { commitOnCalendar, overlapping } from "./calendar.ts";
+import {
+  commitOnCalendar,
+  type KnownCalendar,
+  overlapping,
+  overlappingOrKnown,
+} from "./calendar.ts";
 import { addHoldCells, type CellMarkOptions, holdCellKeys, removeHoldCells } from "./cell_marks.ts";
 import { commit, getManyChunked, untilCommitted, withKvRetry } from "./kv_commit.ts";
 import { holdByDoctorKey, holdByDoctorPrefix, holdKey, patientHoldsKey } from "./keys.ts";
@@ -84,11 +89,17 @@ export function createKvHoldStore(
 
   /**
    * Throws unless no live hold overlaps any of `holds` at `nowMs`: read from the doctor's hold
-   * index within the caller's step on the calendar version (see the module header).
+   * index within the caller's step on the calendar version (see the module header), unless the
+   * step was handed them as known at that version (`known`, the calendar view).
    */
-  async function assertFree(holds: HoldRecord[], nowMs: number) {
+  async function assertFree(holds: HoldRecord[], nowMs: number, known?: KnownCalendar) {
     const held = await Promise.all(
-      holds.map((h) => active(h.doctorId, h.startMs, h.endMs, nowMs)),
+      holds.map((h) =>
+        overlappingOrKnown(
+          known?.held(h.startMs, h.endMs, nowMs),
+          () => active(h.doctorId, h.startMs, h.endMs, nowMs),
+        )
+      ),
     );
     if (held.some((overlapping) => overlapping.length > 0)) {
       throw new SlotUnavailableError(
@@ -169,9 +180,9 @@ export function createKvHoldStore(
     create(hold, maxActivePerPatient, nowMs, outbox = []) {
       // The patient's holds are read with the calendar version, in one call.
       const prefetch = [patientHoldsKey(hold.patientId)];
-      return commitOnCalendar(kv, hold.doctorId, "hold the slot", async (_, read) => {
+      return commitOnCalendar(kv, hold.doctorId, "hold the slot", async (_, read, known) => {
         const [mine] = read as [Deno.KvEntryMaybe<PatientHolds>];
-        await assertFree([hold], nowMs);
+        await assertFree([hold], nowMs, known);
         const live = (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs);
         if (live.length >= maxActivePerPatient) {
           throw new ConflictError(
@@ -198,8 +209,8 @@ export function createKvHoldStore(
     },
 
     createGroup(holds, nowMs, { alongside, outbox = [] }) {
-      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", async () => {
-        await assertFree(holds, nowMs);
+      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", async (_, __, known) => {
+        await assertFree(holds, nowMs, known);
         return {
           result: undefined,
           build: (op: Deno.AtomicOperation) =>
