@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createGroupCommit, MAX_KNOWN } from "../../src/stores/kv/group_commit.ts";
+import { createGroupCommit, MAX_KNOWN, setChangeMark } from "../../src/stores/kv/group_commit.ts";
 import { countingKv } from "../_harness/counting_kv.ts";
 
 Deno.test("createGroupCommit() writes concurrent blind writes in shared commits, each landed when it resolves", async () => {
@@ -244,5 +244,31 @@ Deno.test("createGroupCommit() keeps a check apart from a write queued before it
   await Promise.all([first, blind]);
   assert.equal((await checked).ok, false, "shared with the blind write, it would have landed");
   assert.equal((await raw.get(["fresh", 1])).value, "blind");
+  raw.close();
+});
+
+Deno.test("createGroupCommit() sets a change mark that several operations of one commit make once, and it moves with each of them", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(raw);
+  const group = createGroupCommit(kv);
+  const first = group.write((op) => op.set(["first"], 1), 1);
+  const results = await Promise.all(
+    [0, 1, 2, 3, 4].map((i) =>
+      group.commit((op) => setChangeMark(op.set(["own", i], i), ["epoch"]))
+    ),
+  );
+  await first;
+  assert.ok(results.every((r) => r.ok));
+  const marks = commits.map((c) => c.prefixes.filter((p) => p === "epoch").length);
+  assert.ok(marks.every((n) => n <= 1), `marks per commit: ${marks}`);
+  assert.ok(marks.filter((n) => n === 1).length < 5, "the queued operations shared a mark");
+  const epoch = await raw.get(["epoch"]);
+  assert.equal(epoch.value, 0);
+  // The mark's versionstamp is that of the last commit that carried it, as with one set each.
+  const last = results.map((r) => (r as Deno.KvCommitResult).versionstamp).sort().at(-1);
+  assert.equal(epoch.versionstamp, last);
+  // Outside a group commit it is a plain set.
+  assert.ok((await setChangeMark(raw.atomic(), ["epoch"]).commit()).ok);
+  assert.equal((await raw.get(["epoch"])).value, 0);
   raw.close();
 });

@@ -13,10 +13,11 @@
  * no check and writers of different doctors still never contend; only its versionstamp counts,
  * and the value stays plain JSON for every tool that dumps the KV): while it is unchanged, no
  * doctor's calendar moved, which lets listings confirm many doctors' versions with one read
- * (calendar_versions.ts).
+ * (calendar_versions.ts). It is a change mark (group_commit.ts `setChangeMark`): calendar commits
+ * that share a group commit set it once.
  */
 import { ServiceUnavailableError } from "../../errors.ts";
-import { groupCommitOf, type RecordedWrite, writesOf } from "./group_commit.ts";
+import { groupCommitOf, type RecordedWrite, setChangeMark, writesOf } from "./group_commit.ts";
 import { getManyChunked, withKvRetry } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
 import type { BookedInterval, CalendarAnnouncement, HeldInterval, RecordStores } from "../ports.ts";
@@ -135,8 +136,10 @@ export async function commitOnCalendar<T>(
     let recorded: Deno.AtomicOperation | undefined;
     const res = await group.commit((op) => {
       recorded = op;
-      return planned.build(op).check(calendar).set(key, (calendar.value ?? 0) + 1)
-        .set(calendarEpochKey, 0);
+      return setChangeMark(
+        planned.build(op).check(calendar).set(key, (calendar.value ?? 0) + 1),
+        calendarEpochKey,
+      );
     });
     if (res.ok) {
       const follow = followers.get(kv);

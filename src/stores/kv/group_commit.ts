@@ -8,8 +8,8 @@
  * An operation may carry checks (`commit`) or none (`write`). Operations share a commit only when
  * none of them checks a key that another one writes: then the checks of each are evaluated on
  * exactly what it read, and the shared commit is what committing them one after the other would
- * have done (keys written by several, like the calendar epoch, end as the last one set them, as
- * for concurrent callers committing on their own). A later operation that touches such a key waits
+ * have done (keys written by several end as the last one set them, as for concurrent callers
+ * committing on their own; a change mark such as the calendar epoch, `setChangeMark`, is set once). A later operation that touches such a key waits
  * for the next commit. Should a shared commit be refused (a check failed, or it was too large),
  * its operations are committed again in halves, down to one, so each caller gets the answer its
  * own commit would have got, and one stale check costs the others about log2(N) commits. A check
@@ -132,6 +132,8 @@ class RecordedOperation implements Deno.AtomicOperation {
   #written?: { epoch: number; ids: Set<string> };
   /** The calls to replay; a check is recorded by its id, to be sent once per commit. */
   readonly #calls: (((op: Deno.AtomicOperation) => void) | [string, Deno.AtomicCheck])[] = [];
+  /** Change marks (`setChangeMark`) by key id: each set once per commit, after the calls. */
+  readonly #marks = new Map<string, Deno.KvKey>();
 
   check(...checks: Deno.AtomicCheck[]): this {
     for (const c of checks) {
@@ -208,8 +210,24 @@ class RecordedOperation implements Deno.AtomicOperation {
   commit(): Promise<Result> {
     throw new Error("A recorded operation is committed by its group commit, not by itself");
   }
-  /** Adds the recorded calls to `op`, but no check `sent` holds (then adds this one's to it). */
-  replayOnto(op: Deno.AtomicOperation, sent = new Set<string>()): Deno.AtomicOperation {
+  /** See `setChangeMark`. */
+  mark(key: Deno.KvKey): this {
+    const id = keyId(key);
+    if (!this.#marks.has(id)) {
+      this.#wrote(key);
+      this.#marks.set(id, key);
+    }
+    return this;
+  }
+  /**
+   * Adds the recorded calls to `op`, but no check `sent` holds and no mark `marked` holds (then
+   * adds this one's to them).
+   */
+  replayOnto(
+    op: Deno.AtomicOperation,
+    sent = new Set<string>(),
+    marked = new Set<string>(),
+  ): Deno.AtomicOperation {
     for (const call of this.#calls) {
       if (typeof call === "function") call(op);
       else if (!sent.has(call[0])) {
@@ -217,12 +235,30 @@ class RecordedOperation implements Deno.AtomicOperation {
         op.check(call[1]);
       }
     }
+    for (const [id, key] of this.#marks) {
+      if (marked.has(id)) continue;
+      marked.add(id);
+      op.set(key, CHANGE_MARK);
+    }
     return op;
   }
   #wrote(key: Deno.KvKey) {
     this.#writtenKeys.push(key);
     this.mutations++;
   }
+}
+
+/** The value of a change mark: only its versionstamp counts. */
+const CHANGE_MARK = 0;
+
+/**
+ * Sets `key` to 0 in `op`, a key written by nothing else, whose versionstamp alone says that
+ * something changed (the calendar epoch, calendar.ts). Through a group commit, the operations of
+ * one shared commit that mark the same key set it once: the same end state and versionstamp as
+ * one set each, at one mutation instead of one per operation.
+ */
+export function setChangeMark(op: Deno.AtomicOperation, key: Deno.KvKey): Deno.AtomicOperation {
+  return op instanceof RecordedOperation ? op.mark(key) : op.set(key, CHANGE_MARK);
 }
 
 /**
@@ -305,7 +341,8 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
       res = await commit(() => {
         const op = kv.atomic();
         const sent = new Set<string>();
-        for (const p of batch) p.op.replayOnto(op, sent);
+        const marked = new Set<string>();
+        for (const p of batch) p.op.replayOnto(op, sent, marked);
         return op;
       });
     } catch (err) {
