@@ -7,10 +7,9 @@
  * ride inside the appointment document and are moved to the KV outbox right after (and by the
  * relay, should this process die first), and the doctor's KV calendar version is bumped (or the
  * hold dropped, which bumps it) before answering. Then it runs the patient's notice and the audit
- * append inline from their outbox entries (once: on KV the commit stores these entries due one
- * lease time later, so no relay claims them meanwhile, and their removal marks them done; on
- * MongoDB the dispatcher's handled record), and wakes the relay for the rest. Nothing else writes
- * appointments.
+ * append inline from their outbox entries (once: the dispatcher's handled record; on KV the commit
+ * stores these entries due one lease time later, so no relay claims them meanwhile), and wakes the
+ * relay for the rest. Nothing else writes appointments.
  */
 import { type AppointmentChange, holdPlaced } from "../domain/appointment_machine.ts";
 import type { Dispatcher } from "../events/dispatcher.ts";

@@ -15,12 +15,10 @@
  * that go through the group commit (src/stores/kv/group_commit.ts): concurrent deliveries share
  * one.
  *
- * A held-back entry delivered by its caller (`leased`) is done when its outbox entry is deleted,
- * with no handled record: no relay lists it before it falls due, a lease time after its commit,
- * and by then the caller has deleted it — a caller slower than that counts as crashed, as a
- * relay's delivery past its lease does, and the relay runs the entry again either way (a done
- * mark only spared the case where the caller finished between a relay's list and its claim).
- * The handled record was two of a booking's ~30 KV mutations (the notice's and the audit's).
+ * A held-back entry its caller delivers (`leased`) gets the handled record too: a caller slower
+ * than a lease time may finish after a relay listed the entry and before that relay claims it, and
+ * the record is what the claim then finds (deleting the entry alone let the relay run it again;
+ * 6b36eb2's relay, which may run beside this one, relies on it as well).
  */
 import type { Logger } from "../observability/logger.ts";
 import { errorFields, redactText } from "../observability/logger.ts";
@@ -87,8 +85,7 @@ export interface DeliverOptions {
   fresh?: boolean;
   /**
    * The envelopes were held back for this caller by the commit that wrote them (`holdBack`),
-   * which has answered to it: they are delivered now, without claiming, and deleting each entry
-   * marks it done (no handled record).
+   * which has answered to it: they are delivered now, without claiming.
    */
   leased?: boolean;
 }
@@ -167,14 +164,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     handler: EventHandler,
     key: Deno.KvKey,
     nowMs: number,
-    leased: boolean,
   ): Promise<DeliveryOutcome> {
     const { event } = envelope;
-    const due = dueKeyOf(envelope);
-    // Held back for this caller: removing the entry is the whole mark (see the header).
-    const markDone = leased
-      ? (op: Deno.AtomicOperation) => op.delete(due)
-      : (op: Deno.AtomicOperation) => op.set(key, DONE, { expireIn: HANDLED_TTL_MS }).delete(due);
+    const markDone = (op: Deno.AtomicOperation) =>
+      op.set(key, DONE, { expireIn: HANDLED_TTL_MS }).delete(dueKeyOf(envelope));
     let answer: void | typeof MARKED_DONE;
     try {
       answer = await handler.handle(event, {
@@ -204,7 +197,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return "retry";
     }
     // Blind: the lease is ours, and a second done mark (a lease taken over) writes the same.
-    if (answer !== MARKED_DONE) await group.write(markDone, leased ? 1 : 2);
+    if (answer !== MARKED_DONE) await group.write(markDone, 2);
     return "done";
   }
 
@@ -249,7 +242,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         // Another instance runs it; the entry stays and is looked at again on a later pass.
         out[i] = "busy";
       } else {
-        out[i] = await run(envelope, handler, key, nowMs, options.leased === true);
+        out[i] = await run(envelope, handler, key, nowMs);
       }
     }));
     return out as DeliveryOutcome[];

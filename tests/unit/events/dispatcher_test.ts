@@ -181,10 +181,9 @@ Deno.test("holdBack() entries wait one lease time for the relay: deliverAll(leas
   assert.deepEqual(await other.deliverAll(delivered), ["deferred", "deferred"]);
   assert.deepEqual(await dispatcher.deliverAll(delivered, { leased: true }), ["done", "done"]);
   assert.equal(calls, 2);
-  // Their removal is the mark: no relay ever lists them, and no handled record is written.
-  clock.now += LEASE_MS;
   assert.deepEqual(await listDue(kv, clock.now + LEASE_MS, 10), [], "done entries are gone");
-  assert.deepEqual(await Array.fromAsync(kv.list({ prefix: ["event_handled"] })), []);
+  clock.now += LEASE_MS;
+  assert.deepEqual(await other.deliverAll(delivered), ["duplicate", "duplicate"]);
   assert.equal(calls, 2, "each event handled once");
 
   // The writer dies between its commit and the delivery: the entries fall due a lease time later.
@@ -200,5 +199,28 @@ Deno.test("holdBack() entries wait one lease time for the relay: deliverAll(leas
   const due = (await listDue(kv, clock.now, 10)).filter((e) => e.handler === "counter");
   assert.deepEqual(await other.deliverAll(due), ["done"]);
   assert.equal(calls, 3);
+  kv.close();
+});
+
+Deno.test("a held-back entry its request delivers after it fell due, between a relay's list and the relay's claim, runs once", async () => {
+  let calls = 0;
+  let release!: () => void;
+  const slow = new Promise<void>((r) => release = r);
+  const { kv, clock, dispatcher, other } = await setup(async () => {
+    // The request's delivery takes longer than a lease time.
+    if (++calls === 1) await slow;
+  });
+  const held = dispatcher.holdBack([envelope("counter")], clock.now);
+  assert.equal((await addToOutbox(kv.atomic(), held).commit()).ok, true);
+  const inline = dispatcher.deliverAll(held, { leased: true });
+  clock.now += LEASE_MS + 1;
+  // A relay pass lists the entry, the request finishes, then the relay claims what it listed.
+  const listed = await listDue(kv, clock.now, 10);
+  assert.equal(listed.length, 1);
+  release();
+  assert.deepEqual(await inline, ["done"]);
+  assert.deepEqual(await other.deliverAll(listed), ["duplicate"]);
+  assert.equal(calls, 1, "the handler ran twice");
+  assert.deepEqual(await listDue(kv, clock.now + LEASE_MS, 10), []);
   kv.close();
 });
