@@ -8,8 +8,9 @@ import { dirname } from "node:path";
 import type { AppDeps } from "./app_deps.ts";
 import { createRefreshTokens, type RefreshTokens } from "./auth/refresh_tokens.ts";
 import type { Config } from "./config/config.ts";
-import { isRemoteKv } from "./config/kv_location.ts";
+import { isKvFile, isRemoteKv } from "./config/kv_location.ts";
 import { withKvDeadline } from "./stores/kv/kv_deadline.ts";
+import { withReadHandle } from "./stores/kv/read_handle.ts";
 import { groupCommitOf } from "./stores/kv/group_commit.ts";
 import { openCommitWitness } from "./stores/kv/commit_witness.ts";
 import { createDataCipher, type DataCipher } from "./crypto/data_cipher.ts";
@@ -38,12 +39,19 @@ export interface Runtime {
  * own database (Deno Deploy). A KV reached over the network gets a deadline on every call.
  */
 export async function openKv(path: string | undefined, timeoutMs = 3_000): Promise<Deno.Kv> {
-  if (path !== undefined && path !== ":memory:" && !path.includes("://")) {
-    await Deno.mkdir(dirname(path), { recursive: true });
-  }
+  if (isKvFile(path)) await Deno.mkdir(dirname(path), { recursive: true });
   const opened = await Deno.openKv(path);
   const remote = isRemoteKv(path);
-  const kv = remote ? withKvDeadline(opened, timeoutMs) : opened;
+  let kv = opened;
+  if (remote) kv = withKvDeadline(opened, timeoutMs);
+  else if (isKvFile(path)) {
+    // A file's reads go to a handle of their own, off the thread its commits wait on (read_handle.ts).
+    const reader = await Deno.openKv(path).catch((err) => {
+      opened.close();
+      throw err;
+    });
+    kv = withReadHandle(opened, reader);
+  }
   // Its group commit (one per handle) may put 100 checks in a commit on a local file, where
   // SQLite allows that many; a `denokv` server takes 10.
   groupCommitOf(kv, { maxChecks: remote ? 10 : 100 });

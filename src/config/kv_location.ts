@@ -26,3 +26,8 @@ export function kvLocation(env: Record<string, string | undefined>): string | un
 export function isRemoteKv(location: string | undefined): boolean {
   return location === undefined || /^https?:\/\//.test(location);
 }
+
+/** True when the KV is a file on this machine: not a server, not `:memory:` (private to its handle). */
+export function isKvFile(location: string | undefined): location is string {
+  return location !== undefined && location !== ":memory:" && !location.includes("://");
+}

@@ -18,7 +18,7 @@
  * answers `undefined` and the caller reads the KV as it would without a witness.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { isRemoteKv } from "../../config/kv_location.ts";
+import { isKvFile } from "../../config/kv_location.ts";
 
 export interface CommitWitness {
   /**
@@ -31,8 +31,8 @@ export interface CommitWitness {
 
 /** A witness for the KV at `path` (as given to `Deno.openKv`), or undefined if it cannot have one. */
 export function openCommitWitness(path: string | undefined): CommitWitness | undefined {
-  if (isRemoteKv(path) || path === ":memory:" || path!.includes("://")) return undefined;
-  const file = path!;
+  if (!isKvFile(path)) return undefined;
+  const file = path;
   let state: "idle" | "loading" | "open" | "off" | "closed" = "idle";
   let db: DatabaseSync | undefined;
   let query: StatementSync | undefined;
