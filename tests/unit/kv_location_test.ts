@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   isDenoDeploy,
+  isKvFile,
   isRemoteKv,
   kvLocation,
   LOCAL_KV_FILE,
@@ -47,4 +48,13 @@ Deno.test("loadConfig() refuses METRICS_PORT equal to PORT and a drain longer th
     /DRAIN_DELAY_MS/,
   );
   assert.equal(loadConfig({ METRICS_PORT: "9091" }).METRICS_PORT, 9091);
+});
+
+Deno.test("isKvFile() is true for a file path only: not :memory:, a server URL or the platform's", () => {
+  assert.equal(isKvFile("./data/vaidya.kv"), true);
+  assert.equal(isKvFile("/tmp/x/kv.sqlite3"), true);
+  assert.equal(isKvFile(":memory:"), false);
+  assert.equal(isKvFile("http://127.0.0.1:4512"), false);
+  assert.equal(isKvFile("https://api.deno.com/databases/x/connect"), false);
+  assert.equal(isKvFile(undefined), false);
 });
