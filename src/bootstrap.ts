@@ -45,7 +45,8 @@ export async function openKv(path: string | undefined, timeoutMs = 3_000): Promi
   let kv = opened;
   if (remote) kv = withKvDeadline(opened, timeoutMs);
   else if (isKvFile(path)) {
-    // A file's reads go to a handle of their own, off the thread its commits wait on (read_handle.ts).
+    // A file's reads go to a handle of their own, off the thread its commits wait on
+    // (read_handle.ts).
     const reader = await Deno.openKv(path).catch((err) => {
       opened.close();
       throw err;

@@ -27,7 +27,7 @@ export function isRemoteKv(location: string | undefined): boolean {
   return location === undefined || /^https?:\/\//.test(location);
 }
 
-/** True when the KV is a file on this machine: not a server, not `:memory:` (private to its handle). */
+/** True when the KV is a file on this machine: not a server, nor `:memory:` (one handle's). */
 export function isKvFile(location: string | undefined): location is string {
   return location !== undefined && location !== ":memory:" && !location.includes("://");
 }

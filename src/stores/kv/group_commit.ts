@@ -9,10 +9,11 @@
  * none of them checks a key that another one writes: then the checks of each are evaluated on
  * exactly what it read, and the shared commit is what committing them one after the other would
  * have done (keys written by several end as the last one set them, as for concurrent callers
- * committing on their own; a change mark such as the calendar epoch, `setChangeMark`, is set once). A later operation that touches such a key waits
- * for the next commit. Should a shared commit be refused (a check failed, or it was too large),
- * its operations are committed again in halves, down to one, so each caller gets the answer its
- * own commit would have got, and one stale check costs the others about log2(N) commits. A check
+ * committing on their own; a change mark such as the calendar epoch, `setChangeMark`, is set
+ * once). A later operation that touches such a key waits for the next commit. Should a shared
+ * commit be refused (a check failed, or it was too large), its operations are committed again in
+ * halves, down to one, so each caller gets the answer its own commit would have got, and one stale
+ * check costs the others about log2(N) commits. A check
  * that several operations of one commit make alike (one key at one versionstamp, such as the
  * webhook presence mark of every change that leaves its fan-out out) is sent and counted once.
  *
