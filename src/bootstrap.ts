@@ -46,12 +46,8 @@ export async function openKv(path: string | undefined, timeoutMs = 3_000): Promi
   if (remote) kv = withKvDeadline(opened, timeoutMs);
   else if (isKvFile(path)) {
     // A file's reads go to a handle of their own, off the thread its commits wait on
-    // (read_handle.ts).
-    const reader = await Deno.openKv(path).catch((err) => {
-      opened.close();
-      throw err;
-    });
-    kv = withReadHandle(opened, reader);
+    // (read_handle.ts), once it has opened.
+    kv = withReadHandle(opened, Deno.openKv(path));
   }
   // Its group commit (one per handle) may put 100 checks in a commit on a local file, where
   // SQLite allows that many; a `denokv` server takes 10.

@@ -45,7 +45,8 @@ async function twoHandles(path: string) {
 
 Deno.test("withReadHandle() reads on the reading handle and writes on the writing one", async () => {
   await onTempFile(twoHandles, async ({ writer, reader }) => {
-    const kv = withReadHandle(writer, reader);
+    const kv = withReadHandle(writer, Promise.resolve(reader));
+    await Promise.resolve(); // the open has answered
     assert.equal((await kv.atomic().set(["a"], 1).set(["b"], 2).commit()).ok, true);
     await kv.set(["c"], 3);
     assert.equal((await kv.get(["a"])).value, 1);
@@ -67,10 +68,42 @@ Deno.test("withReadHandle() reads on the reading handle and writes on the writin
   });
 });
 
+Deno.test("withReadHandle() reads on the writing handle until the reading one opens, or if it fails to", async () => {
+  await onTempFile(twoHandles, async ({ writer, reader }) => {
+    const { promise, resolve } = Promise.withResolvers<Deno.Kv>();
+    const kv = withReadHandle(writer, promise);
+    await kv.set(["a"], 1);
+    reader.close();
+    // The reading handle is closed but not yet handed over: reads still answer, from the writer.
+    assert.equal((await kv.get(["a"])).value, 1);
+    resolve(reader);
+    await promise;
+    await assert.rejects(() => kv.get(["a"]), "handed over: reads go to the reading handle");
+  });
+  await onTempFile(twoHandles, async ({ writer }) => {
+    const kv = withReadHandle(writer, Promise.reject(new Error("cannot open")));
+    await kv.set(["a"], 2);
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal((await kv.get(["a"])).value, 2, "a failed open leaves reads on the writer");
+  });
+});
+
+Deno.test("withReadHandle() closed before the reading handle opened closes that one when it does", async () => {
+  await onTempFile(twoHandles, async ({ writer, reader }) => {
+    const { promise, resolve } = Promise.withResolvers<Deno.Kv>();
+    const kv = withReadHandle(writer, promise);
+    kv.close();
+    resolve(reader);
+    await promise;
+    await assert.rejects(() => reader.get(["a"]), "the late handle was closed");
+    await assert.rejects(() => writer.get(["a"]), "the writing handle was closed");
+  });
+});
+
 Deno.test("withReadHandle() closes both handles, by close() or by disposal", async () => {
   for (const how of ["close", "dispose"] as const) {
     await onTempFile(twoHandles, async ({ writer, reader }) => {
-      const kv = withReadHandle(writer, reader);
+      const kv = withReadHandle(writer, Promise.resolve(reader));
       if (how === "close") kv.close();
       else kv[Symbol.dispose]();
       await assert.rejects(() => writer.get(["a"]), `${how}: the writing handle is closed`);

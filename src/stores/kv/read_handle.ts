@@ -12,15 +12,27 @@
  * on the writing handle, so this process still has one writer on the file and the group commit
  * (group_commit.ts) still sees every commit. Checks compare versionstamps, wherever they were read.
  * The reading handle writes nothing of ours; its own thread's housekeeping (deleting expired keys)
- * may meet the writer's lock, which SQLite's busy retry in Deno KV waits out.
+ * may meet the writer's lock, which SQLite's busy retry in Deno KV waits out. It opens after the
+ * writing one without holding up start-up (a second open costs 1–5 ms here): reads before then,
+ * or always if it cannot open, go to the writing handle, which answers them as it did alone.
  */
-export function withReadHandle(writer: Deno.Kv, reader: Deno.Kv): Deno.Kv {
-  const get = reader.get.bind(reader);
-  const getMany = reader.getMany.bind(reader);
-  const list = reader.list.bind(reader);
+export function withReadHandle(writer: Deno.Kv, opening: Promise<Deno.Kv>): Deno.Kv {
+  // Until the second handle has opened (off the start path: its open is not awaited), and for
+  // good should it fail to open, reads stay on the writing handle, as on one handle.
+  let reader = writer;
+  let closed = false;
+  opening.then((opened) => {
+    if (closed) opened.close();
+    else reader = opened;
+  }, () => {});
+  const get: Deno.Kv["get"] = (...args) => reader.get(...args);
+  const getMany =
+    ((...args: Parameters<Deno.Kv["getMany"]>) => reader.getMany(...args)) as Deno.Kv["getMany"];
+  const list: Deno.Kv["list"] = (...args) => reader.list(...args);
   const close = () => {
+    closed = true;
     try {
-      reader.close();
+      if (reader !== writer) reader.close();
     } finally {
       writer.close();
     }
