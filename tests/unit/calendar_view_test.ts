@@ -230,15 +230,36 @@ Deno.test("createKvCalendarView({ follow: 'kv-records' }) moves with this proces
   }
 });
 
-Deno.test("createKvCalendarView({ follow: 'kv-records' }) reloads after another process's commit on the same KV", async () => {
+/**
+ * Two handles on one fresh KV file (this instance's and another's), this one's records and holds,
+ * and doctor d1; removed after `use`.
+ */
+async function onSharedFile(
+  use: (shared: {
+    kv: Deno.Kv;
+    other: Deno.Kv;
+    records: ReturnType<typeof createKvRecordStores>;
+    holds: ReturnType<typeof createKvHoldStore>;
+  }) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir();
-  const path = `${dir}/view.kv`;
+  const path = `${dir}/shared.kv`;
   const kv = await Deno.openKv(path);
   const other = await Deno.openKv(path);
   try {
     const records = createKvRecordStores(kv);
     const holds = createKvHoldStore(kv);
     await records.doctors.create(doctor("d1"));
+    await use({ kv, other, records, holds });
+  } finally {
+    other.close();
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("createKvCalendarView({ follow: 'kv-records' }) reloads after another process's commit on the same KV", async () => {
+  await onSharedFile(async ({ kv, other, records, holds }) => {
     const { view, loads } = followingView(kv, records, holds);
     const from = T0 + 24 * HOUR;
     const to = from + 24 * HOUR;
@@ -251,11 +272,7 @@ Deno.test("createKvCalendarView({ follow: 'kv-records' }) reloads after another 
     const busy = await (await view.read("d1"))!.busy(from, to, T0);
     assert.deepEqual(busy.map((b) => b.startMs), [from + HOUR, h.startMs]);
     assert.equal(loads.active, before + 1);
-  } finally {
-    other.close();
-    kv.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("createKvCalendarView({ follow: 'records-outside-kv' }) applies this process's new holds and announced bookings, reloads busy time (not the doctor) after other announcements, and the doctor after its update", async () => {
@@ -440,14 +457,7 @@ Deno.test("createKvCalendarView({ follow: 'kv-records' }) hands a step on a cale
 });
 
 Deno.test("createKvCalendarView({ follow: 'kv-records' }) behind another process's commit hands a step nothing: the guards list the index and refuse what that commit took", async () => {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/guard.kv`;
-  const kv = await Deno.openKv(path);
-  const other = await Deno.openKv(path);
-  try {
-    const records = createKvRecordStores(kv);
-    const holds = createKvHoldStore(kv);
-    await records.doctors.create(doctor("d1"));
+  await onSharedFile(async ({ kv, other, records, holds }) => {
     const { view } = followingView(kv, records, holds);
     const from = T0 + 24 * HOUR;
     await (await view.read("d1"))!.busy(from, from + 24 * HOUR, T0);
@@ -464,9 +474,5 @@ Deno.test("createKvCalendarView({ follow: 'kv-records' }) behind another process
       records.appointments.book(appointmentFrom(hold("m2", "d1", from + 3 * HOUR, lapse), "b2")),
       SlotUnavailableError,
     );
-  } finally {
-    other.close();
-    kv.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
