@@ -37,21 +37,23 @@ export function withReadHandle(writer: Deno.Kv, opening: Promise<Deno.Kv>): Deno
       writer.close();
     }
   };
+  // Everything else is the writing handle's, each method bound once (`atomic` is on every
+  // commit's path).
+  const own = new Map<PropertyKey, unknown>([
+    ["get", get],
+    ["getMany", getMany],
+    ["list", list],
+    ["close", close],
+    [Symbol.dispose, close],
+  ]);
   const wrapped: Deno.Kv = new Proxy(writer, {
     get(target, prop) {
-      switch (prop) {
-        case "get":
-          return get;
-        case "getMany":
-          return getMany;
-        case "list":
-          return list;
-        case "close":
-        case Symbol.dispose:
-          return close;
-      }
+      if (own.has(prop)) return own.get(prop);
       const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
+      if (typeof value !== "function") return value;
+      const bound = value.bind(target);
+      own.set(prop, bound);
+      return bound;
     },
   });
   return wrapped;
