@@ -11,6 +11,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../src/http/app_env.ts";
+import { acceptsGzip, gzip } from "../src/http/gzip.ts";
 
 const OWN = new URL("./docs_assets/", import.meta.url);
 
@@ -59,18 +60,7 @@ interface Loaded {
 async function load(asset: Asset): Promise<Loaded> {
   const plain = await Deno.readFile(await asset.file());
   if (plain.length <= GZIP_ABOVE_BYTES) return { plain };
-  const stream = new Blob([plain]).stream().pipeThrough(new CompressionStream("gzip"));
-  return { plain, gzip: new Uint8Array(await new Response(stream).arrayBuffer()) };
-}
-
-/** True when `Accept-Encoding` lists gzip (or `*`) without `q=0`. */
-function acceptsGzip(header: string | undefined): boolean {
-  return (header ?? "").split(",").some((entry) => {
-    const [coding, ...params] = entry.split(";").map((part) => part.trim().toLowerCase());
-    if (coding !== "gzip" && coding !== "*") return false;
-    const q = params.find((p) => p.startsWith("q="));
-    return q === undefined || Number(q.slice(2)) > 0;
-  });
+  return { plain, gzip: await gzip(plain) };
 }
 
 export function docsExplorerRoutes() {

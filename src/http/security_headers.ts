@@ -37,7 +37,10 @@ export interface SecurityHeaders {
    * they lack (X-Powered-By removed), all given to its constructor. Sent as it is (`apply` leaves
    * it alone), or kept as a template for `copy`.
    */
-  response(body: string, init: { status: number; headers: Record<string, string> }): Response;
+  response(
+    body: string | Uint8Array<ArrayBuffer>,
+    init: { status: number; headers: Record<string, string> },
+  ): Response;
 }
 
 /** On a template whose headers are set, and on each copy of it. */

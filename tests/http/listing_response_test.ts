@@ -2,10 +2,11 @@
  * The slot listing's whole answer, header by header, so that a cut in its per-request work
  * (issue 15: middleware, validation once per URL, reused listings) cannot drop or change one:
  * the security headers, the request id and trace context, the rate-limit headers, the body, the
- * latency metric, and a bad query's problem answer, the same on every repeat.
+ * latency metric, and a bad query's problem answer, the same on every repeat; and a reused
+ * listing's gzip form for clients that accept it.
  */
 import assert from "node:assert/strict";
-import { createDoctor, dateInDays } from "../_harness/api.ts";
+import { createDoctor, dateInDays, randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 
 const SECURITY_HEADERS = {
@@ -57,6 +58,7 @@ Deno.test("a slot listing answers with exactly its headers and body, the same on
     assert.deepEqual(headers, {
       ...SECURITY_HEADERS,
       "content-type": "application/json",
+      vary: "Accept-Encoding",
       "x-request-id": requestId,
     });
     // The incoming trace continues; this server's span id is its own.
@@ -102,6 +104,7 @@ Deno.test("a slot listing under rate limits carries the RateLimit headers, count
         "ratelimit-limit",
         "ratelimit-remaining",
         "ratelimit-reset",
+        "vary",
         "x-request-id",
       ].sort(),
     );
@@ -174,7 +177,7 @@ Deno.test("with CORS on, a reused listing carries the CORS and security headers 
       "access-control-expose-headers":
         "X-Request-Id,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset",
       "content-type": "application/json",
-      vary: "Origin",
+      vary: "Accept-Encoding, Origin",
     });
     const body = await res.text();
     if (method === "HEAD") assert.equal(body, "");
@@ -182,4 +185,93 @@ Deno.test("with CORS on, a reused listing carries the CORS and security headers 
   }
   assert.equal(bodies.length, 3);
   assert.ok(bodies.every((b) => b === bodies[0] && JSON.parse(b).slots.length === 7 * 16));
+});
+
+/** The answer's body, gunzipped when it says it is gzipped. */
+async function bodyText(res: Response): Promise<string> {
+  if (res.headers.get("content-encoding") !== "gzip") return await res.text();
+  const plain = res.body!.pipeThrough(new DecompressionStream("gzip"));
+  return await new Response(plain).text();
+}
+
+Deno.test("a reused listing is sent gzipped to clients that accept gzip, and plain to the rest", async () => {
+  const { app, doctor, from, to } = await listingApp({ RATE_LIMIT_DISABLED: "true" });
+  await using _ = app;
+  const url = `http://vaidya.test/v1/doctors/${doctor.id}/slots?from=${from}&to=${to}`;
+  const get = (acceptEncoding?: string) =>
+    app.fetch(
+      new Request(url, {
+        headers: acceptEncoding === undefined ? {} : { "Accept-Encoding": acceptEncoding },
+      }),
+    );
+  // A listing answered once is not kept, so not compressed: its first two answers are plain.
+  const first = await get("gzip, deflate, br");
+  const second = await get("gzip, deflate, br");
+  for (const res of [first, second]) {
+    assert.equal(res.headers.get("content-encoding"), null);
+    assert.equal(res.headers.get("vary"), "Accept-Encoding");
+  }
+  const plain = await first.text();
+  assert.equal(await second.text(), plain);
+  assert.equal(JSON.parse(plain).slots.length, 7 * 16);
+  // Kept from its second answer and gzipped off the request's path; soon sent gzipped.
+  let zipped: Response | undefined;
+  for (let i = 0; i < 100 && !zipped; i++) {
+    const res = await get("gzip");
+    if (res.headers.get("content-encoding") === "gzip") zipped = res;
+    else await res.body?.cancel();
+    if (!zipped) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(zipped, "a kept listing is sent gzipped to a client that accepts gzip");
+  const { traceparent: _t, "x-request-id": _id, ...headers } = headersOf(zipped);
+  assert.deepEqual(headers, {
+    ...SECURITY_HEADERS,
+    "content-encoding": "gzip",
+    "content-type": "application/json",
+    vary: "Accept-Encoding",
+  });
+  const bytes = new Uint8Array(await zipped.clone().arrayBuffer());
+  assert.ok(bytes.length * 4 < new TextEncoder().encode(plain).length, "gzip shrinks it");
+  assert.equal(await bodyText(zipped), plain, "the same listing, gzipped");
+  // Clients that do not ask for gzip, or refuse it, get the same listing plain.
+  for (const refusal of [undefined, "identity", "br", "gzip;q=0", "deflate, gzip;q=0.0"]) {
+    const res = await get(refusal);
+    assert.equal(res.headers.get("content-encoding"), null, String(refusal));
+    assert.equal(res.headers.get("vary"), "Accept-Encoding");
+    assert.equal(await res.text(), plain, String(refusal));
+  }
+  for (const accepting of ["*", "GZIP;q=0.5, br;q=1", "identity;q=0.1, gzip"]) {
+    const res = await get(accepting);
+    assert.equal(res.headers.get("content-encoding"), "gzip", accepting);
+    assert.equal(await bodyText(res), plain, accepting);
+  }
+});
+
+Deno.test("a listing gzipped for reuse is never sent once a hold has changed the doctor's calendar", async () => {
+  const { app, doctor, from, to } = await listingApp({ RATE_LIMIT_DISABLED: "true" });
+  await using _ = app;
+  const url = `http://vaidya.test/v1/doctors/${doctor.id}/slots?from=${from}&to=${to}`;
+  const get = () => app.fetch(new Request(url, { headers: { "Accept-Encoding": "gzip" } }));
+  const listed = async () => JSON.parse(await bodyText(await get())).slots as { start: string }[];
+  const before = await listed();
+  await listed();
+  let gzipped = false;
+  for (let i = 0; i < 100 && !gzipped; i++) {
+    const res = await get();
+    gzipped = res.headers.get("content-encoding") === "gzip";
+    await res.body?.cancel();
+    if (!gzipped) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(gzipped, "the listing is kept and gzipped");
+  const patient = await app.api.login(randomPhone());
+  const hold = await app.api.request("POST", "/v1/holds", {
+    token: patient.accessToken,
+    body: { doctorId: doctor.id, start: before[0].start },
+  });
+  assert.equal(hold.status, 201, JSON.stringify(hold.body));
+  for (let i = 0; i < 3; i++) {
+    const after = await listed();
+    assert.equal(after.length, before.length - 1);
+    assert.ok(!after.some((s) => s.start === before[0].start), "the held slot is not offered");
+  }
 });
