@@ -50,6 +50,9 @@ run (running, waiting for a CPU, idle) and wrk's threads' wait, and CPU per list
   --server-v8-flags L  comma-separated V8 flags added to the start task's for the server (or the
                        instances), to compare flags in runs like these (V8 rejects the code cache
                        made under other flags: the server's start compiles afresh)
+  --accept-encoding V  every wrk request (bare and listing) sends \`Accept-Encoding: V\`, as
+                       browsers and mobile clients do (gzip): a listing kept for reuse is then
+                       sent gzipped (default: none sent, so every answer is plain)
   --gc                 the server runs with --trace-gc too; report its young and full collections
                        (count, total and longest pause) inside each listing run; not with --cluster
   --out DIR            output directory (default test-artifacts/bench-http)
@@ -169,6 +172,7 @@ async function main(): Promise<number> {
       cluster: { type: "boolean" },
       "server-v8-flags": { type: "string" },
       gc: { type: "boolean" },
+      "accept-encoding": { type: "string" },
       out: { type: "string" },
     },
   });
@@ -203,6 +207,14 @@ async function main(): Promise<number> {
     console.error(`--server-v8-flags takes V8 flags like --foo or --foo=1\n\n${USAGE}`);
     return 2;
   }
+  const acceptEncoding = values["accept-encoding"];
+  if (acceptEncoding !== undefined && !/^[\w*;=., -]{1,100}$/.test(acceptEncoding)) {
+    console.error(`--accept-encoding takes a header value like "gzip"\n\n${USAGE}`);
+    return 2;
+  }
+  const headers: Record<string, string> = acceptEncoding === undefined
+    ? {}
+    : { "Accept-Encoding": acceptEncoding };
   const gc = values.gc ? new GcWatch() : null;
   if (gc && cluster) {
     console.error(`--gc reads one server's output: not with --cluster\n\n${USAGE}`);
@@ -236,13 +248,22 @@ async function main(): Promise<number> {
     }
     // The same load first, not recorded (JIT and connections), when asked.
     const warm = (url: string, paths: string[], connections: number) =>
-      warmUp > 0 ? runWrk({ url, paths, connections, seconds: warmUp }) : Promise.resolve();
+      warmUp > 0
+        ? runWrk({ url, paths, connections, seconds: warmUp, headers })
+        : Promise.resolve();
     for (const c of connections) {
       await warm(bare.url, ["/"], c);
       const b = await scheduled(
         bare.pid(),
         () =>
-          runWrk({ url: bare.url, paths: ["/"], connections: c, seconds, generatorSched: true }),
+          runWrk({
+            url: bare.url,
+            paths: ["/"],
+            connections: c,
+            seconds,
+            headers,
+            generatorSched: true,
+          }),
       );
       const notBare = [bare.pid()].filter((p) => p !== null);
       await warm(target.url, paths, c);
@@ -251,7 +272,15 @@ async function main(): Promise<number> {
       const cpuBefore = await cpuByProgram(notBare);
       const s = await scheduled(
         target.pid(),
-        () => runWrk({ url: target.url, paths, connections: c, seconds, generatorSched: true }),
+        () =>
+          runWrk({
+            url: target.url,
+            paths,
+            connections: c,
+            seconds,
+            headers,
+            generatorSched: true,
+          }),
       );
       const threads = threadsBefore
         ? threadsCpu(threadsBefore, await readSched(instances), instances)
@@ -294,6 +323,9 @@ async function main(): Promise<number> {
       warmUp > 0 ? `, each after ${warmUp} s of the same load not recorded` : ""
     })`,
     "",
+    ...(acceptEncoding !== undefined
+      ? [`Every request sends \`Accept-Encoding: ${acceptEncoding}\`.`, ""]
+      : []),
     ...(serverV8Flags.length > 0
       ? [`Server V8 flags added to the start task's: ${serverV8Flags.join(",")}.`, ""]
       : []),

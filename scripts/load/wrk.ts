@@ -14,6 +14,8 @@ export interface WrkOptions {
   connections: number;
   seconds: number;
   threads?: number;
+  /** Request headers every request sends (wrk's `-H`); optional. */
+  headers?: Record<string, string>;
   /** Extra Lua appended to the script (e.g. a `response` hook, not `done`); optional. */
   lua?: string;
   /** Read how wrk's threads were scheduled 300 ms before the run ends (generatorWaitPct). */
@@ -137,6 +139,7 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
       `-c${o.connections}`,
       `-d${o.seconds}s`,
       "--latency",
+      ...Object.entries(o.headers ?? {}).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
       "--timeout",
       "10s",
       "-s",
