@@ -33,11 +33,26 @@ export function shares(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor((total + parts - 1 - i) / parts));
 }
 
+/** The command that starts one generator: `deno run` of booking_worker.ts, under `nice` if asked. */
+export function generatorCommand(nice: number): { command: string; args: string[] } {
+  const run = [
+    "run",
+    "--allow-net=127.0.0.1",
+    "--allow-read",
+    "--allow-env",
+    new URL("./booking_worker.ts", import.meta.url).pathname,
+  ];
+  return nice === 0
+    ? { command: Deno.execPath(), args: run }
+    : { command: "nice", args: ["-n", String(nice), Deno.execPath(), ...run] };
+}
+
 export async function runGenerators(
   baseUrl: string,
   phase: BookingPhaseOptions,
   processes: number,
   recorder: Recorder,
+  nice = 0,
 ): Promise<GeneratorsResult> {
   const targets = shares(phase.target, processes);
   const lanes = shares(phase.concurrency, processes);
@@ -53,14 +68,9 @@ export async function runGenerators(
         patientBase: (phase.patientBase ?? 0) + i * PATIENTS_PER_GENERATOR,
       },
     };
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net=127.0.0.1",
-        "--allow-read",
-        "--allow-env",
-        new URL("./booking_worker.ts", import.meta.url).pathname,
-      ],
+    const { command, args } = generatorCommand(nice);
+    const child = new Deno.Command(command, {
+      args,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

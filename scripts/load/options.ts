@@ -18,6 +18,9 @@ no doctor double-booked, every 201 confirm stored. Writes result.json and summar
                          generator processes
   --generators N         load generator processes for the full day (default 2), each booking
                          its share through the typed client (clients/vaidya.ts)
+  --generator-nice N     the generator processes run at this nice value, 0..19 (default 0): at
+                         10 they take only the CPU the server leaves, as clients on other
+                         machines would, instead of competing with its main thread
   --store kv|mongo       kv: embedded Deno KV file (default); mongo: FerretDB for records and
                          the Upstash bridge over Redis, both started by the harness
   --faults               during the booking phase: SIGKILL and restart the app; in mongo mode
@@ -51,6 +54,8 @@ export interface LoadOptions {
   concurrency: number;
   /** Load generator processes of the booking phase (generators.ts). */
   generators: number;
+  /** Their nice value (0 = the harness's own priority). */
+  generatorNice: number;
   store: "kv" | "mongo";
   faults: boolean;
   out: string;
@@ -81,6 +86,7 @@ export const DEFAULT_OPTIONS: LoadOptions = {
   bookings: 5000,
   concurrency: 50,
   generators: 2,
+  generatorNice: 0,
   store: "kv",
   faults: false,
   out: "test-artifacts/load",
@@ -122,6 +128,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
       bookings: { type: "string" },
       concurrency: { type: "string" },
       generators: { type: "string" },
+      "generator-nice": { type: "string" },
       store: { type: "string" },
       faults: { type: "boolean" },
       out: { type: "string" },
@@ -153,6 +160,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
     bookings: positive("bookings", values.bookings, d.bookings),
     concurrency: positive("concurrency", values.concurrency, d.concurrency),
     generators: positive("generators", values.generators, d.generators),
+    generatorNice: nonNegative("generator-nice", values["generator-nice"], d.generatorNice),
     store,
     faults: values.faults ?? false,
     out: values.out ?? d.out,
@@ -187,6 +195,9 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
   }
   if (o.generators > o.concurrency) {
     throw new RangeError("--generators must be at most --concurrency (one patient each at least)");
+  }
+  if (!Number.isInteger(o.generatorNice) || o.generatorNice > 19) {
+    throw new RangeError("--generator-nice must be a whole number from 0 to 19");
   }
   if (o.hotSlots > 16) throw new RangeError("--hot-slots must be at most 16 (one doctor's day)");
   if (o.hotClients < o.hotSlots) throw new RangeError("--hot-clients must be >= --hot-slots");

@@ -136,7 +136,8 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
     `retries after a dropped connection ${r.booking.retriedAfterConnectionError}, ` +
     `5xx ${r.booking.stats.status5xx}, connection errors ${r.booking.stats.connectionErrors}. ` +
     `CPU share of all ${navigator.hardwareConcurrency} CPUs: load generator ` +
-    `${r.booking.generatorCpuShare}% (${r.booking.generatorProcesses} processes, ` +
+    `${r.booking.generatorCpuShare}% (${r.booking.generatorProcesses} processes` +
+    `${r.booking.generatorNice ? ` at nice ${r.booking.generatorNice}` : ""}, ` +
     `${r.booking.generatorCpuSeconds.join(" + ")} CPU s, and the harness), ` +
     `server ${r.booking.serverCpuShare ?? "n/a"}%. ` +
     `Seeding took ${r.seed.seconds} s.`,

@@ -40,6 +40,8 @@ export interface LoadResult {
     generatorCpuShare: number;
     /** Generator processes, and the CPU seconds each used over the phase. */
     generatorProcesses: number;
+    /** The generators' nice value (0: the harness's priority). */
+    generatorNice: number;
     generatorCpuSeconds: number[];
     /** The same for the server process; null when it was restarted (--faults) or unreadable. */
     serverCpuShare: number | null;
@@ -175,6 +177,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
       },
       o.generators,
       bookRec,
+      o.generatorNice,
     ).finally(() => bookingDone = true);
     bookRec.end();
     const generatorCpu = cpuUsage(generatorCpuBefore);
@@ -279,6 +282,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
           bookRec.seconds,
         ),
         generatorProcesses: o.generators,
+        generatorNice: o.generatorNice,
         generatorCpuSeconds: booked.cpuSeconds.map(round),
         serverCpuShare: serverCpuBefore === null || serverCpuAfter === null || o.faults
           ? null
