@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { withReadHandle } from "../../src/stores/kv/read_handle.ts";
 import { openKv } from "../../src/bootstrap.ts";
+import { commit } from "../../src/stores/kv/kv_commit.ts";
 
 /** Two handles on a fresh KV file, or (`open` given) what `open` makes of its path. */
 async function onTempFile<T extends { close(): void }>(
@@ -130,4 +131,63 @@ Deno.test("openKv() on a file: 50 callers each read back their own commits at on
     assert.equal(stale, 0, "every read after a commit saw it");
     assert.equal(refused, 1_000, "every check on an outdated read was refused");
   });
+});
+
+Deno.test("withReadHandle(), two processes on one file, keys lapsing: a read after a commit answered sees it on either", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-read-handle-" });
+  const path = `${dir}/kv.sqlite3`;
+  // Keys that lapse all through the test: each handle deletes lapsed keys on its own thread from
+  // its open on, so the reading handles write too, and meet the writer's lock.
+  const seed = await Deno.openKv(path);
+  for (let i = 0; i < 2_000; i += 100) {
+    const op = seed.atomic();
+    for (let j = i; j < i + 100; j++) op.set(["lapse", j], j, { expireIn: 20 + j });
+    await op.commit();
+  }
+  seed.close();
+  // Two processes as SQLite sees them: each a writing and a reading connection to the file.
+  const handles = await Promise.all(Array.from({ length: 4 }, () => Deno.openKv(path)));
+  const a = withReadHandle(handles[0], Promise.resolve(handles[1]));
+  const b = withReadHandle(handles[2], Promise.resolve(handles[3]));
+  await Promise.resolve(); // both reading handles have been handed over
+  try {
+    const stale: string[] = [];
+    let reads = 0;
+    await Promise.all(Array.from({ length: 20 }, async (_, w) => {
+      const key = ["w", w];
+      let versionstamp: string | null = null;
+      for (let n = 1; n <= 40; n++) {
+        // Through the app's commit (a lapsed key's deletion may hold the file's lock: retried).
+        const res = await commit(() =>
+          a.atomic().check({ key, versionstamp }).set(key, n)
+            .set(["lapse", "w", w, n], n, { expireIn: 1 + n % 7 })
+        );
+        assert.equal(res.ok, true, "nobody else writes this key");
+        versionstamp = res.versionstamp;
+        for (const [name, kv] of [["this process", a], ["the other process", b]] as const) {
+          const consistency = n % 2 ? "strong" : "eventual";
+          const got = [
+            await kv.get<number>(key, { consistency }),
+            (await kv.getMany<[number]>([key], { consistency }))[0],
+            (await kv.list<number>({ prefix: ["w"], start: key }, { limit: 1, consistency })
+              .next()).value!,
+          ];
+          for (const [i, entry] of got.entries()) {
+            reads++;
+            if (entry.value !== n || entry.versionstamp !== versionstamp) {
+              stale.push(
+                `${name}, read ${i}: ${entry.value}@${entry.versionstamp}, committed ${n}@${versionstamp}`,
+              );
+            }
+          }
+        }
+      }
+    }));
+    assert.equal(reads, 4_800);
+    assert.deepEqual(stale.slice(0, 5), [], `${stale.length} reads missed an answered commit`);
+  } finally {
+    a.close();
+    b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

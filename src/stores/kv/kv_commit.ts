@@ -1,8 +1,9 @@
 /**
- * Committing atomic operations against a Deno KV that another process may be writing too. The
- * local SQLite backend answers "database is locked" when two processes write at once; that is
- * transient, so the commit is retried a bounded number of times with jittered backoff. Shared
- * production deployments use Deno Deploy's KV or a `denokv` server and never see it.
+ * Committing atomic operations against a Deno KV that another connection may be writing too. The
+ * local SQLite backend answers "database is locked" when two write at once (another process, or
+ * this process's reading handle deleting lapsed keys: read_handle.ts); that is transient, so the
+ * commit is retried a bounded number of times with jittered backoff. Shared production
+ * deployments use Deno Deploy's KV or a `denokv` server and never see it.
  */
 import { ServiceUnavailableError } from "../../errors.ts";
 

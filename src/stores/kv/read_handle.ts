@@ -9,12 +9,17 @@
  * with the reads on their own handle, with every read-back of a caller's own commit current.
  *
  * Only reads move: `get`, `getMany`, `list`. Commits (and `set`, `delete`, `watch`, queues) stay
- * on the writing handle, so this process still has one writer on the file and the group commit
+ * on the writing handle, so this process still commits through one handle and the group commit
  * (group_commit.ts) still sees every commit. Checks compare versionstamps, wherever they were read.
- * The reading handle writes nothing of ours; its own thread's housekeeping (deleting expired keys)
- * may meet the writer's lock, which SQLite's busy retry in Deno KV waits out. It opens after the
- * writing one without holding up start-up (a second open costs 1–5 ms here): reads before then,
- * or always if it cannot open, go to the writing handle, which answers them as it did alone.
+ * The reading handle writes nothing of ours, but its thread, as every Deno KV handle's, deletes
+ * lapsed keys (`expireIn`) in write transactions of its own, so even one process has two writers
+ * on the file: that deletion waits for the writer's lock (the handle's reads wait behind it, up to
+ * ~1 s in a probe that saturated the writer), and a commit of ours with checks that meets its
+ * lock is refused with "database is locked" (SQLite does not wait once a transaction has read)
+ * and retried by `commit()` (kv_commit.ts), as between two processes. Time, never exactness
+ * (docs/BENCHMARKS.md, issue 15, review10). It opens after the writing one without holding up
+ * start-up (a second open costs 1–5 ms here): reads before then, or always if it cannot open, go
+ * to the writing handle, which answers them as it did alone.
  */
 export function withReadHandle(writer: Deno.Kv, opening: Promise<Deno.Kv>): Deno.Kv {
   // Until the second handle has opened (off the start path: its open is not awaited), and for
