@@ -18,7 +18,7 @@ import { createKeyedHash, type KeyedHash } from "./crypto/keyed_hash.ts";
 import { type AppSecrets, resolveSecrets } from "./crypto/secrets.ts";
 import { TWILIO_STATUS_PATH } from "./notify/delivery_tracker.ts";
 import type { MessageSender } from "./notify/message_sender.ts";
-import type { Logger } from "./observability/logger.ts";
+import { errorFields, type Logger } from "./observability/logger.ts";
 import { openUpstash, UPSTASH_MODULES } from "./stores/open_shared_state.ts";
 import { createKvRecordStores } from "./stores/kv/record_stores.ts";
 import type { RecordStores } from "./stores/ports.ts";
@@ -36,9 +36,14 @@ export interface Runtime {
 
 /**
  * Opens the KV at `path` (a file, `:memory:`, a KV Connect URL) or, with no path, the platform's
- * own database (Deno Deploy). A KV reached over the network gets a deadline on every call.
+ * own database (Deno Deploy). A KV reached over the network gets a deadline on every call. On a
+ * file, `log` hears if the reading handle could not open (reads then stay on the writing one).
  */
-export async function openKv(path: string | undefined, timeoutMs = 3_000): Promise<Deno.Kv> {
+export async function openKv(
+  path: string | undefined,
+  timeoutMs = 3_000,
+  log?: Logger,
+): Promise<Deno.Kv> {
   if (isKvFile(path)) await Deno.mkdir(dirname(path), { recursive: true });
   const opened = await Deno.openKv(path);
   const remote = isRemoteKv(path);
@@ -47,7 +52,15 @@ export async function openKv(path: string | undefined, timeoutMs = 3_000): Promi
   else if (isKvFile(path)) {
     // A file's reads go to a handle of their own, off the thread its commits wait on
     // (read_handle.ts), once it has opened.
-    kv = withReadHandle(opened, Deno.openKv(path));
+    kv = withReadHandle(
+      opened,
+      Deno.openKv(path),
+      (err) =>
+        log?.warn(
+          "KV reading handle did not open: reads stay on the writing handle",
+          errorFields(err),
+        ),
+    );
   }
   // Its group commit (one per handle) may put 100 checks in a commit on a local file, where
   // SQLite allows that many; a `denokv` server takes 10.
@@ -169,7 +182,7 @@ interface CoreResources {
 
 /** Opens the core from the validated config; on a failure, closes what it had opened. */
 async function openCore(config: Config, log: Logger): Promise<CoreResources> {
-  const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS);
+  const kv = await openKv(config.KV_PATH, config.KV_TIMEOUT_MS, log);
   try {
     const secrets = await resolveSecrets(config, kv);
     const records = await openRecords(config, kv, log);

@@ -82,10 +82,16 @@ Deno.test("withReadHandle() reads on the writing handle until the reading one op
     await assert.rejects(() => kv.get(["a"]), "handed over: reads go to the reading handle");
   });
   await onTempFile(twoHandles, async ({ writer }) => {
-    const kv = withReadHandle(writer, Promise.reject(new Error("cannot open")));
+    const failures: unknown[] = [];
+    const kv = withReadHandle(
+      writer,
+      Promise.reject(new Error("cannot open")),
+      (error) => failures.push(error),
+    );
     await kv.set(["a"], 2);
     await new Promise((r) => setTimeout(r, 0));
     assert.equal((await kv.get(["a"])).value, 2, "a failed open leaves reads on the writer");
+    assert.deepEqual(failures.map(String), ["Error: cannot open"], "and is reported once");
   });
 });
 

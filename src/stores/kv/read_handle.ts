@@ -19,9 +19,13 @@
  * and retried by `commit()` (kv_commit.ts), as between two processes. Time, never exactness
  * (docs/BENCHMARKS.md, issue 15, review10). It opens after the writing one without holding up
  * start-up (a second open costs 1–5 ms here): reads before then, or always if it cannot open, go
- * to the writing handle, which answers them as it did alone.
+ * to the writing handle, which answers them as it did alone; `onOpenFailed` hears of the latter.
  */
-export function withReadHandle(writer: Deno.Kv, opening: Promise<Deno.Kv>): Deno.Kv {
+export function withReadHandle(
+  writer: Deno.Kv,
+  opening: Promise<Deno.Kv>,
+  onOpenFailed: (error: unknown) => void = () => {},
+): Deno.Kv {
   // Until the second handle has opened (off the start path: its open is not awaited), and for
   // good should it fail to open, reads stay on the writing handle, as on one handle.
   let reader = writer;
@@ -29,7 +33,9 @@ export function withReadHandle(writer: Deno.Kv, opening: Promise<Deno.Kv>): Deno
   opening.then((opened) => {
     if (closed) opened.close();
     else reader = opened;
-  }, () => {});
+  }, (error) => {
+    if (!closed) onOpenFailed(error);
+  });
   const get: Deno.Kv["get"] = (...args) => reader.get(...args);
   const getMany =
     ((...args: Parameters<Deno.Kv["getMany"]>) => reader.getMany(...args)) as Deno.Kv["getMany"];
