@@ -10,7 +10,12 @@ import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomDigits } from "../crypto/random.ts";
-import type { BusyInterval, CalendarView, DoctorCalendar } from "../stores/kv/calendar_view.ts";
+import type {
+  BusyInterval,
+  CalendarView,
+  DoctorCalendar,
+  MemoComputed,
+} from "../stores/kv/calendar_view.ts";
 import { generateSlots, type Slot, slotStartingAt } from "../domain/slots.ts";
 import { addDays, daysBetween, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
 import {
@@ -129,7 +134,7 @@ export function createBookingService(deps: BookingDeps) {
     fromDate: string,
     toDate: string,
     nowMs: number,
-  ): Promise<{ value: SlotListing; validUntilMs: number }> {
+  ): Promise<MemoComputed<SlotListing>> {
     const { doctor } = calendar;
     const fromMs = zonedWallTimeToEpochMs(addDays(fromDate, -1), "00:00", doctor.timezone);
     const toMs = zonedWallTimeToEpochMs(addDays(toDate, 2), "00:00", doctor.timezone);
@@ -160,7 +165,8 @@ export function createBookingService(deps: BookingDeps) {
       timezone: doctor.timezone,
       slots: slots.map((s: Slot) => ({ start: s.start, end: s.end })),
     };
-    return { validUntilMs, value: new SlotListing(JSON.stringify(body)) };
+    const json = JSON.stringify(body);
+    return { validUntilMs, value: new SlotListing(json), bytes: json.length };
   }
 
   /** The appointment if `user` may see it; foreign ids are 404 so ids cannot be probed. */

@@ -186,6 +186,66 @@ Deno.test("createKvCalendarView() memo is reused under the same versions until i
   }
 });
 
+Deno.test("createKvCalendarView() keeps memos within its byte budget over all doctors, oldest out first", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const records = createKvRecordStores(kv);
+    const holds = createKvHoldStore(kv);
+    // Each memo below counts 10,000 bytes plus the 2,048 of its keeping: three fit in 40,000.
+    const view = createKvCalendarView(kv, {
+      doctors: records.doctors,
+      appointments: records.appointments,
+      holds,
+    }, { memoBudgetBytes: 40_000 });
+    for (const id of ["d1", "d2", "d3", "d4"]) await records.doctors.create(doctor(id));
+    const computed: string[] = [];
+    const memo = async (id: string, key: string) => {
+      const calendar = (await view.read(id))!;
+      return await calendar.memo(`${key}`, T0, () => {
+        computed.push(`${id}/${key}`);
+        return Promise.resolve({ value: `${id}/${key}`, validUntilMs: T0 + 60_000, bytes: 10_000 });
+      });
+    };
+    const reused = async (id: string, key: string) => (await view.read(id))!.reused(key, T0);
+    await memo("d1", "a");
+    await memo("d2", "a");
+    await memo("d3", "a");
+    assert.equal(await reused("d1", "a"), "d1/a", "three fit");
+    await memo("d4", "a"); // over the budget: d1's, the oldest kept, goes
+    assert.equal(await reused("d1", "a"), undefined);
+    for (const id of ["d2", "d3", "d4"]) assert.equal(await reused(id, "a"), `${id}/a`);
+    assert.equal(await memo("d1", "a"), "d1/a", "asked again, computed again");
+    assert.deepEqual(computed, ["d1/a", "d2/a", "d3/a", "d4/a", "d1/a"]);
+    assert.equal(await reused("d2", "a"), undefined, "and d2's went for it");
+    // A memo outdated by a new calendar version stops counting: its doctor's new one fits beside
+    // the three others without pushing one out.
+    // (d1's is the newest kept: were the outdated one still counted, d3's would go.)
+    await holds.create(hold("h1", "d1", T0 + 28 * HOUR, T0 + 10 * 60_000), 3, T0);
+    assert.equal(await memo("d1", "a"), "d1/a");
+    assert.equal(computed.at(-1), "d1/a", "a new version computes afresh");
+    for (const id of ["d3", "d4", "d1"]) assert.equal(await reused(id, "a"), `${id}/a`);
+    // A value without a size still counts its keeping: 20 of them fit in the budget, not 21.
+    const small = createKvCalendarView(kv, {
+      doctors: records.doctors,
+      appointments: records.appointments,
+      holds,
+    }, { memoBudgetBytes: 20 * 2048 });
+    const c1 = (await small.read("d1"))!;
+    const c2 = (await small.read("d2"))!;
+    for (let i = 0; i < 16; i++) {
+      await c1.memo(`k${i}`, T0, () => Promise.resolve({ value: i, validUntilMs: T0 + 60_000 }));
+    }
+    for (let i = 0; i < 5; i++) {
+      await c2.memo(`k${i}`, T0, () => Promise.resolve({ value: i, validUntilMs: T0 + 60_000 }));
+    }
+    assert.equal(c1.reused("k0", T0), undefined, "the oldest of 21 went");
+    assert.equal(c1.reused("k1", T0), 1);
+    assert.equal(c2.reused("k4", T0), 4);
+  } finally {
+    kv.close();
+  }
+});
+
 Deno.test("createKvCalendarView({ follow: 'kv-records' }) moves with this process's hold, confirm, cancel and release without reloading, and equals a reload after each", async () => {
   const { kv, records, holds } = await setup();
   const { view, plain, loads } = followingView(kv, records, holds);

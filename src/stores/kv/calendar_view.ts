@@ -66,13 +66,21 @@ export interface DoctorCalendar {
   memo<T>(
     key: string,
     nowMs: number,
-    compute: () => Promise<{ value: T; validUntilMs: number }>,
+    compute: () => Promise<MemoComputed<T>>,
   ): Promise<T>;
   /**
    * What `memo` would answer at `nowMs` without computing, if that is a value already settled;
    * otherwise undefined (call `memo`). Spares a reused listing a closure and a frame.
    */
   reused<T>(key: string, nowMs: number): T | undefined;
+}
+
+/** A memoised value, until when it may be reused, and roughly what keeping it costs. */
+export interface MemoComputed<T> {
+  value: T;
+  validUntilMs: number;
+  /** Bytes the value holds (a listing: its JSON's length); counted against the view's budget. */
+  bytes?: number;
 }
 
 /** Busy time; a hold's interval carries its expiry. */
@@ -113,11 +121,25 @@ interface Memo {
 /** Memoised values per doctor (e.g. listings of different day ranges). */
 const MAX_MEMOS = 16;
 
+/**
+ * Bytes of memoised values kept at most over all doctors (each memo counted as its `bytes` plus
+ * MEMO_OVERHEAD_BYTES); past it the oldest kept go first, and a listing asked for again is
+ * computed again (~0.1 ms). Without it, 10,000 doctors' 16 listings each could keep ~1 GB, for
+ * whoever asks for enough different ones; with it, a day of 3,800 listings over 1,000 doctors
+ * kept 4.2 MB of bodies that were mostly never asked for again (issue 15, RSS).
+ */
+const MEMO_BUDGET_BYTES = 2 * 1024 * 1024;
+
+/** What a memo keeps beside its value: its entry, and the listing's kept response (~1.5 KB). */
+const MEMO_OVERHEAD_BYTES = 2048;
+
 const DAY_MS = 86_400_000;
 
 export interface CalendarViewOptions {
   /** Doctors kept in memory; those not listed lately go first (recent_map.ts). Default 10,000. */
   maxDoctors?: number;
+  /** Bytes of memoised values kept over all doctors (see MEMO_BUDGET_BYTES). Default 2 MiB. */
+  memoBudgetBytes?: number;
   /** A load covers at least this many days from now, so most listings reuse it. Default 16. */
   aheadDays?: number;
   /**
@@ -162,9 +184,39 @@ export function createKvCalendarView(
     freshForMs: options.freshForMs,
   });
 
+  /** Every settled memo kept, oldest first: where it is kept, and the bytes it counts. */
+  const kept = new Map<Memo, { memos: Map<string, Memo>; key: string; bytes: number }>();
+  let keptBytes = 0;
+  const memoBudget = options.memoBudgetBytes ?? MEMO_BUDGET_BYTES;
+
+  function keep(memos: Map<string, Memo>, key: string, memo: Memo, bytes: number) {
+    kept.set(memo, { memos, key, bytes });
+    keptBytes += bytes;
+    for (const [oldest, at] of kept) {
+      if (keptBytes <= memoBudget) break;
+      kept.delete(oldest);
+      keptBytes -= at.bytes;
+      if (at.memos.get(at.key) === oldest) at.memos.delete(at.key);
+    }
+  }
+
+  function forget(memo: Memo | undefined) {
+    const at = memo && kept.get(memo);
+    if (!at) return;
+    kept.delete(memo);
+    keptBytes -= at.bytes;
+  }
+
+  /** The entry's memos are outdated (a new version): they no longer count. */
+  function dropMemos(entry: Entry) {
+    for (const memo of entry.memos.values()) forget(memo);
+    entry.memos = new Map();
+  }
+
   function entryFor(doctorId: string, version: string): Entry {
     const entry = entries.get(doctorId);
     if (entry && entry.version === version) return entry;
+    if (entry) dropMemos(entry);
     const fresh: Entry = { version, memos: new Map() };
     entries.set(doctorId, fresh);
     return fresh;
@@ -232,7 +284,7 @@ export function createKvCalendarView(
       return; // the record itself changed: the next read loads it at the new version
     }
     entry.version = commit.toVersion;
-    entry.memos = new Map();
+    dropMemos(entry);
     const loaded = entry.loaded;
     const outsideKv = options.follow === "records-outside-kv";
     const announced = outsideKv ? commit.announces.booked : undefined;
@@ -356,23 +408,32 @@ export function createKvCalendarView(
       async memo<T>(
         key: string,
         nowMs: number,
-        compute: () => Promise<{ value: T; validUntilMs: number }>,
+        compute: () => Promise<MemoComputed<T>>,
       ): Promise<T> {
-        const hit = entry.memos.get(key);
+        const memos = entry.memos;
+        const hit = memos.get(key);
         if (hit && nowMs < hit.validUntilMs) return await (hit.value as Promise<T>);
         const computed = compute();
         // Until it settles, concurrent listings share it; it is only valid for this instant.
         const memo: Memo = { value: computed.then((c) => c.value), validUntilMs: nowMs + 1 };
-        entry.memos.delete(key);
-        entry.memos.set(key, memo);
-        if (entry.memos.size > MAX_MEMOS) entry.memos.delete(entry.memos.keys().next().value!);
+        forget(hit);
+        memos.delete(key);
+        memos.set(key, memo);
+        if (memos.size > MAX_MEMOS) {
+          const oldest = memos.keys().next().value!;
+          forget(memos.get(oldest));
+          memos.delete(oldest);
+        }
         try {
           const c = await computed;
           memo.validUntilMs = c.validUntilMs;
           memo.settled = { value: c.value };
+          if (memos === entry.memos && memos.get(key) === memo) {
+            keep(memos, key, memo, (c.bytes ?? 0) + MEMO_OVERHEAD_BYTES);
+          }
           return c.value;
         } catch (err) {
-          if (entry.memos.get(key) === memo) entry.memos.delete(key);
+          if (memos.get(key) === memo) memos.delete(key);
           throw err;
         }
       },
