@@ -24,10 +24,28 @@ export function acceptsGzip(header: string | undefined | null): boolean {
   return accepts;
 }
 
-/** `body` gzipped by the runtime's compression stream. */
+/** Bodies up to this size are gzipped in one synchronous call; larger ones through a stream. */
+const SYNC_GZIP_MAX_BYTES = 64 * 1024;
+
+/**
+ * `body` gzipped. Up to SYNC_GZIP_MAX_BYTES in one synchronous call (node:zlib, imported on the
+ * first): a week's listing takes 137–186 µs, against 256–303 µs through a compression stream's
+ * promises, and only one compressor is alive at a time. A larger body goes through the runtime's
+ * compression stream, which leaves the thread to other requests meanwhile (the API explorer's
+ * 1.7 MB bundle held it 40–54 ms in one call).
+ */
 export async function gzip(
   body: string | Uint8Array<ArrayBuffer>,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const stream = new Blob([body]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  if (bytes.byteLength > SYNC_GZIP_MAX_BYTES) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  const { gzipSync } = await import("node:zlib");
+  const out = gzipSync(bytes);
+  // A copy of its own, exactly its length (the Buffer may be a view of a larger one).
+  const copy = new Uint8Array(out.byteLength);
+  copy.set(out);
+  return copy;
 }
