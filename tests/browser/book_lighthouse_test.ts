@@ -92,7 +92,16 @@ function scoresOf(report: LighthouseReport) {
   };
 }
 
-/** One run at Lighthouse's defaults; if the host was slower than its reference, a scaled rerun. */
+/** Scaled runs at most, when the first scaled one misses the performance budget. */
+const SCALED_RUNS = 3;
+
+/**
+ * One run at Lighthouse's defaults; if the host was slower than its reference, a scaled rerun.
+ * Should that miss the performance budget, two more scaled runs, and the report of the median
+ * performance counts, as Lighthouse's guide on variability advises (a busy host moves one run's
+ * score by several points: 0.94 and 0.86 at 2.1x and 4x on a host at load 9, where quiet runs
+ * read 1.0). Accessibility, best practices and the page's bytes are the same in every run.
+ */
 async function measure(url: string): Promise<LighthouseReport> {
   const first = await lighthouse(url);
   const index = first.environment.benchmarkIndex;
@@ -101,13 +110,25 @@ async function measure(url: string): Promise<LighthouseReport> {
   );
   if (scoresOf(first).performance >= 0.95 || index >= REFERENCE_BENCHMARK_INDEX) return first;
   const slowdown = Math.max(1, Math.round((4 * index / REFERENCE_BENCHMARK_INDEX) * 10) / 10);
-  const second = await lighthouse(url, slowdown);
-  console.log(
-    `lighthouse ${url} (${slowdown}x, benchmarkIndex ${second.environment.benchmarkIndex}): ${
-      JSON.stringify(scoresOf(second))
-    }`,
-  );
-  return second;
+  const scaled: LighthouseReport[] = [];
+  while (scaled.length < SCALED_RUNS) {
+    const report = await lighthouse(url, slowdown);
+    scaled.push(report);
+    console.log(
+      `lighthouse ${url} (${slowdown}x, benchmarkIndex ${report.environment.benchmarkIndex}): ${
+        JSON.stringify(scoresOf(report))
+      }`,
+    );
+    if (scaled.length === 1 && scoresOf(report).performance >= 0.95) return report;
+  }
+  return medianByPerformance(scaled);
+}
+
+/** The report whose performance score is the median of an odd number of reports. */
+function medianByPerformance(reports: LighthouseReport[]): LighthouseReport {
+  if (reports.length % 2 === 0) throw new RangeError("an odd number of reports");
+  const sorted = reports.toSorted((a, b) => scoresOf(a).performance - scoresOf(b).performance);
+  return sorted[(sorted.length - 1) / 2];
 }
 
 function assertBudgets(report: LighthouseReport, url: string) {
@@ -142,4 +163,20 @@ Deno.test({
       assertBudgets(await measure(server.url + path), server.url + path);
     }
   },
+});
+
+Deno.test("the median report of scaled Lighthouse runs is the one with the middle performance", () => {
+  const report = (performance: number, tag: number): LighthouseReport => ({
+    environment: { benchmarkIndex: tag },
+    categories: {
+      performance: { score: performance },
+      accessibility: { score: 1 },
+      "best-practices": { score: 1 },
+    },
+    audits: {},
+  });
+  const runs = [report(0.94, 1), report(0.99, 2), report(0.96, 3)];
+  assert.equal(medianByPerformance(runs).environment.benchmarkIndex, 3);
+  assert.equal(medianByPerformance([report(0.5, 7)]).environment.benchmarkIndex, 7);
+  assert.throws(() => medianByPerformance(runs.slice(0, 2)), RangeError);
 });
