@@ -118,46 +118,6 @@ Deno.test("with freshForMs, a read answers from a round that recent without read
   );
 });
 
-Deno.test("with freshForMs, a read asked while the epoch's read is in flight answers from it if it was sent under that long before, else from a round after it", async () => {
-  await using kv = await Deno.openKv(":memory:");
-  const slow = slowReadKv(kv);
-  const freshForMs = 150;
-  const versions = createCalendarVersions(slow.kv, { minRoundGapMs: 5, freshForMs });
-  delayCalendarAnswers(kv, freshForMs + ANSWER_MARGIN_MS);
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  await bump(kv, "d1");
-  const first = await stamp(kv, "d1");
-  assert.equal(await versions.read("d1"), first);
-
-  await pause(freshForMs + 5); // the last round is too old to answer from
-  const gets = slow.reads.get;
-  slow.hold();
-  const early = versions.read("d1"); // its round reads the epoch, and answers late
-  await pause(10);
-  assert.equal(slow.reads.get, gets + 1, "the round is reading the epoch");
-  const joined = versions.read("d1"); // asked while that read is in flight, sent just before
-  await pause(10);
-  slow.release();
-  assert.deepEqual([await early, await joined], [first, first]);
-  assert.equal(
-    slow.reads.get,
-    gets + 1,
-    "a read asked while the epoch's read was in flight read again",
-  );
-
-  await pause(freshForMs + 5);
-  slow.hold();
-  const stale = versions.read("d1");
-  await pause(10);
-  assert.equal(slow.reads.get, gets + 2, "the next round is reading the epoch");
-  await bump(kv, "d1"); // lands after that read's snapshot, answers freshForMs later
-  const after = await stamp(kv, "d1");
-  const late = versions.read("d1"); // asked more than freshForMs after that read was sent
-  slow.release();
-  assert.equal(await stale, first);
-  assert.equal(await late, after, "a read asked after the write answered saw the old version");
-});
-
 Deno.test("createCalendarVersions() confirms unchanged doctors with one read of the epoch", async () => {
   await using kv = await Deno.openKv(":memory:");
   const slow = slowReadKv(kv);

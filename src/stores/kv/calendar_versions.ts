@@ -23,11 +23,7 @@
  * `freshForMs` after it landed (calendar.ts `delayCalendarAnswers`), so a write that had answered
  * when the read was asked landed before that round was sent, and the round saw it. Only durations
  * on each process's own monotonic clock are compared. Such reads keep rounds going, so the next
- * reads find a recent one. When none is recent enough but the epoch's read of a round in flight
- * was sent less than `freshForMs` before the read, the read waits for that round's answer (the
- * same argument, with that round's send time) rather than for a round after it; otherwise it
- * waits as above. Under load a round over denokv takes 5-8 ms: a read that found the last one
- * just too old used to wait for the one in flight to end, then for one more begun after it.
+ * reads find a recent one; when none is recent enough a read waits as above.
  *
  * It owns no key and writes nothing.
  */
@@ -120,11 +116,6 @@ export function createCalendarVersions(
    * mark taken before it (undefined without a witness).
    */
   let latest: { sentAt: number; epoch: string | null; mark: number | undefined } | undefined;
-  /**
-   * With `freshForMs`: the epoch read in flight, when it was sent, and what settles once it has
-   * answered (and `latest` holds it) or failed.
-   */
-  let epochInFlight: { sentAt: number; settled: Promise<void> } | undefined;
 
   function remember(doctorId: string, value: Known) {
     known.set(doctorId, value);
@@ -141,15 +132,8 @@ export function createCalendarVersions(
       if (mark !== undefined && latest?.mark === mark) epoch = latest.epoch;
       else {
         const sentAt = lastReadAt = performance.now();
-        const settled = Promise.withResolvers<void>();
-        if (freshForMs > 0) epochInFlight = { sentAt, settled: settled.promise };
-        try {
-          epoch = (await withKvRetry(() => kv.get(calendarEpochKey))).versionstamp;
-          latest = { sentAt, epoch, mark };
-        } finally {
-          epochInFlight = undefined;
-          settled.resolve();
-        }
+        epoch = (await withKvRetry(() => kv.get(calendarEpochKey))).versionstamp;
+        latest = { sentAt, epoch, mark };
       }
       stale = [];
       for (const id of ids) {
@@ -205,52 +189,28 @@ export function createCalendarVersions(
       remember(doctorId, { version, epoch: version });
     },
     read(doctorId) {
-      if (freshForMs > 0) {
-        const askedAt = performance.now();
+      if (latest && freshForMs > 0) {
+        const age = performance.now() - latest.sentAt;
         const k = known.get(doctorId);
-        if (latest && k && k.epoch === latest.epoch && askedAt - latest.sentAt < freshForMs) {
+        if (age < freshForMs && k && k.epoch === latest.epoch) {
           // Keep the epoch fresh for the reads that follow, without making this one wait.
-          if (!running && askedAt - latest.sentAt >= freshForMs / 2) {
+          if (!running && age >= freshForMs / 2) {
             running = true;
             scheduleRound();
           }
           return Promise.resolve(k.version);
         }
-        // An epoch read sent less than `freshForMs` before this call answers it as the last
-        // round would have: wait for that one rather than for a round after it.
-        if (k && epochInFlight && askedAt - epochInFlight.sentAt < freshForMs) {
-          return afterEpochRead(doctorId, askedAt, epochInFlight.settled);
-        }
       }
-      return nextRound(doctorId);
+      let waiter = pending.get(doctorId);
+      if (!waiter) {
+        waiter = Promise.withResolvers<string | null>();
+        pending.set(doctorId, waiter);
+      }
+      if (!running) {
+        running = true;
+        scheduleRound();
+      }
+      return waiter.promise;
     },
   };
-
-  /** The doctor's version from the epoch read in flight, or else from a round after this. */
-  async function afterEpochRead(
-    doctorId: string,
-    askedAt: number,
-    settled: Promise<void>,
-  ): Promise<string | null> {
-    await settled;
-    const k = known.get(doctorId);
-    if (latest && k && k.epoch === latest.epoch && askedAt - latest.sentAt < freshForMs) {
-      return k.version;
-    }
-    return nextRound(doctorId);
-  }
-
-  /** The doctor's version from a round that starts after this call. */
-  function nextRound(doctorId: string): Promise<string | null> {
-    let waiter = pending.get(doctorId);
-    if (!waiter) {
-      waiter = Promise.withResolvers<string | null>();
-      pending.set(doctorId, waiter);
-    }
-    if (!running) {
-      running = true;
-      scheduleRound();
-    }
-    return waiter.promise;
-  }
 }
