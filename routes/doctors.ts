@@ -55,9 +55,9 @@ export function doctorRoutes(
    * calendar version) and sent as a copy with the security headers already set. A listing is
    * marked null at its first answer and kept from its second: most are answered once (a doctor
    * and day looked at once, or a listing a hold outdates next), and a kept answer costs ~1.5 KB
-   * beside its body (issue 15, RSS). A kept listing is gzipped once, off the request's path, and
-   * from then on sent gzipped to a client that accepts it (~0.7 KB instead of ~7.9 for a week);
-   * until then, and to other clients, plain.
+   * beside its body (issue 15, RSS). A kept listing is gzipped once as it is kept (~0.15 ms for a
+   * week, src/http/gzip.ts), not in the answer that keeps it, and from then on sent gzipped to a
+   * client that accepts it (~0.7 KB instead of ~7.9); until then, and to other clients, plain.
    */
   const listingResponses = new WeakMap<SlotListing, KeptListing | null>();
   const keep = (listing: SlotListing, plain: Response) => {
