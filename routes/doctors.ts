@@ -34,10 +34,13 @@ const LISTING_GZIP_INIT = {
   headers: { ...LISTING_INIT.headers, "content-encoding": "gzip" },
 };
 
-/** A reused listing's answer as a template to copy, and its gzipped form once compressed. */
+/**
+ * A reused listing's answer as a template to copy, and its gzipped form: null until a client that
+ * accepts gzip asks for the listing, "pending" while it is compressed.
+ */
 interface KeptListing {
   plain: Response;
-  gzip: Response | null;
+  gzip: Response | "pending" | null;
 }
 
 /** A listing's response, typed as the route's 200 answer. */
@@ -55,14 +58,13 @@ export function doctorRoutes(
    * calendar version) and sent as a copy with the security headers already set. A listing is
    * marked null at its first answer and kept from its second: most are answered once (a doctor
    * and day looked at once, or a listing a hold outdates next), and a kept answer costs ~1.5 KB
-   * beside its body (issue 15, RSS). A kept listing is gzipped once as it is kept (~0.15 ms for a
-   * week, src/http/gzip.ts), not in the answer that keeps it, and from then on sent gzipped to a
-   * client that accepts it (~0.7 KB instead of ~7.9); until then, and to other clients, plain.
+   * beside its body (issue 15, RSS). A kept listing is gzipped once, when a client that accepts
+   * gzip first asks for it (~0.15 ms for a week, src/http/gzip.ts; that answer is still plain),
+   * and from then on sent gzipped to such clients (~0.7 KB instead of ~7.9); to others, plain.
    */
   const listingResponses = new WeakMap<SlotListing, KeptListing | null>();
-  const keep = (listing: SlotListing, plain: Response) => {
-    const kept: KeptListing = { plain, gzip: null };
-    listingResponses.set(listing, kept);
+  const compress = (listing: SlotListing, kept: KeptListing) => {
+    kept.gzip = "pending";
     gzip(listing.json).then(
       (body) => kept.gzip = security.response(body, LISTING_GZIP_INIT),
       // Never expected (a string compressed in memory); the listing stays plain.
@@ -212,9 +214,11 @@ export function doctorRoutes(
       const listing = await deps.booking.listSlots(c.req.valid("param").id, from, to);
       const kept = listingResponses.get(listing);
       if (kept) {
-        const template = kept.gzip !== null && acceptsGzip(c.req.header("accept-encoding"))
-          ? kept.gzip
-          : kept.plain;
+        let template = kept.plain;
+        if (acceptsGzip(c.req.header("accept-encoding"))) {
+          if (kept.gzip === null) compress(listing, kept);
+          else if (kept.gzip !== "pending") template = kept.gzip;
+        }
         return listingAnswer(security.copy(template));
       }
       // The same bytes and header as c.json(body, 200). (A string, not bytes: a byte body is
@@ -224,7 +228,7 @@ export function doctorRoutes(
         listingResponses.set(listing, null);
         return listingAnswer(answer);
       }
-      keep(listing, answer);
+      listingResponses.set(listing, { plain: answer, gzip: null });
       return listingAnswer(security.copy(answer));
     },
   );

@@ -191,12 +191,12 @@ Deno.test("createKvCalendarView() keeps memos within its byte budget over all do
   try {
     const records = createKvRecordStores(kv);
     const holds = createKvHoldStore(kv);
-    // Each memo below counts 10,000 bytes plus the 2,048 of its keeping: three fit in 40,000.
+    // Each memo below counts 10,000 bytes plus the 4,096 of its keeping: three fit in 45,000.
     const view = createKvCalendarView(kv, {
       doctors: records.doctors,
       appointments: records.appointments,
       holds,
-    }, { memoBudgetBytes: 40_000 });
+    }, { memoBudgetBytes: 45_000 });
     for (const id of ["d1", "d2", "d3", "d4"]) await records.doctors.create(doctor(id));
     const computed: string[] = [];
     const memo = async (id: string, key: string) => {
@@ -229,7 +229,7 @@ Deno.test("createKvCalendarView() keeps memos within its byte budget over all do
       doctors: records.doctors,
       appointments: records.appointments,
       holds,
-    }, { memoBudgetBytes: 20 * 2048 });
+    }, { memoBudgetBytes: 20 * 4096 });
     const c1 = (await small.read("d1"))!;
     const c2 = (await small.read("d2"))!;
     for (let i = 0; i < 16; i++) {

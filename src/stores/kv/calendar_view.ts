@@ -130,8 +130,11 @@ const MAX_MEMOS = 16;
  */
 const MEMO_BUDGET_BYTES = 2 * 1024 * 1024;
 
-/** What a memo keeps beside its value: its entry, and the listing's kept response (~1.5 KB). */
-const MEMO_OVERHEAD_BYTES = 2048;
+/**
+ * What a memo keeps beside its value: its entry and, for a listing, its kept response (~1.5 KB)
+ * and, once a client asked for gzip, the gzipped body (~0.7 KB) and its own response.
+ */
+const MEMO_OVERHEAD_BYTES = 4096;
 
 const DAY_MS = 86_400_000;
 
