@@ -66,15 +66,25 @@ function hold(id: string, doctorId: string, startMs: number, expiresAtMs: number
   };
 }
 
-async function setup() {
-  const kv = await Deno.openKv(":memory:");
-  const records = createKvRecordStores(kv);
-  const holds = createKvHoldStore(kv);
-  const view = createKvCalendarView(kv, {
+/** A view reading the real record and hold stores on their KV. */
+function viewOver(
+  kv: Deno.Kv,
+  records: RecordStores,
+  holds: HoldStore,
+  options?: CalendarViewOptions,
+) {
+  return createKvCalendarView(kv, {
     doctors: records.doctors,
     appointments: records.appointments,
     holds,
-  });
+  }, options);
+}
+
+async function setup(options?: CalendarViewOptions) {
+  const kv = await Deno.openKv(":memory:");
+  const records = createKvRecordStores(kv);
+  const holds = createKvHoldStore(kv);
+  const view = viewOver(kv, records, holds, options);
   await records.doctors.create(doctor("d1"));
   return { kv, records, holds, view };
 }
@@ -124,11 +134,7 @@ function followingView(
     },
     holds: { active: (...a) => (loads.active++, holds.active(...a)) },
   }, { follow });
-  const plain = createKvCalendarView(kv, {
-    doctors: records.doctors,
-    appointments: records.appointments,
-    holds,
-  });
+  const plain = viewOver(kv, records, holds);
   return { view, plain, loads };
 }
 
@@ -187,17 +193,10 @@ Deno.test("createKvCalendarView() memo is reused under the same versions until i
 });
 
 Deno.test("createKvCalendarView() keeps memos within its byte budget over all doctors, oldest out first", async () => {
-  const kv = await Deno.openKv(":memory:");
+  // Each memo below counts 10,000 bytes plus the 4,096 of its keeping: three fit in 45,000.
+  const { kv, records, holds, view } = await setup({ memoBudgetBytes: 45_000 });
   try {
-    const records = createKvRecordStores(kv);
-    const holds = createKvHoldStore(kv);
-    // Each memo below counts 10,000 bytes plus the 4,096 of its keeping: three fit in 45,000.
-    const view = createKvCalendarView(kv, {
-      doctors: records.doctors,
-      appointments: records.appointments,
-      holds,
-    }, { memoBudgetBytes: 45_000 });
-    for (const id of ["d1", "d2", "d3", "d4"]) await records.doctors.create(doctor(id));
+    for (const id of ["d2", "d3", "d4"]) await records.doctors.create(doctor(id));
     const computed: string[] = [];
     const memo = async (id: string, key: string) => {
       const calendar = (await view.read(id))!;
@@ -225,11 +224,7 @@ Deno.test("createKvCalendarView() keeps memos within its byte budget over all do
     assert.equal(computed.at(-1), "d1/a", "a new version computes afresh");
     for (const id of ["d3", "d4", "d1"]) assert.equal(await reused(id, "a"), `${id}/a`);
     // A value without a size still counts its keeping: 20 of them fit in the budget, not 21.
-    const small = createKvCalendarView(kv, {
-      doctors: records.doctors,
-      appointments: records.appointments,
-      holds,
-    }, { memoBudgetBytes: 20 * 4096 });
+    const small = viewOver(kv, records, holds, { memoBudgetBytes: 20 * 4096 });
     const c1 = (await small.read("d1"))!;
     const c2 = (await small.read("d2"))!;
     for (let i = 0; i < 16; i++) {
