@@ -4,7 +4,7 @@
 # panics at start ("Invalid build/version/version.txt"): the release version file is generated
 # by FerretDB's own build tooling. So we fetch the module, write that file, and build it.
 #
-# Two patches (issue 15), both for the test rig only (MongoDB itself does both by its own planner):
+# Three patches (issue 15), all for the test rig only (MongoDB itself does all three by its own planner):
 # 1. FerretDB 1.24's SQLite handler finds, updates and deletes by `_id` with the SQL expression
 #    `_ferretdb_sjson->'$._id'`, while the unique `_id` index it creates is on `_ferretdb_sjson->"_id"`;
 #    SQLite matches index expressions textually, so every `_id` lookup, update and delete scanned
@@ -15,11 +15,14 @@
 #    on `{_id, version}`) read and decoded every document of the collection, ~70 us each. The patch
 #    narrows any filter that names `_id` once at its top level with a plain value; the handlers
 #    apply the whole filter to what the query returns, as they always do.
+# 3. A filter `{_id: {$in: [<plain values>]}}` read the whole collection too; the patch narrows it
+#    to those `_id`s through the same index (`WHERE <id> IN (...)`, up to 100 values), so a
+#    listing reads a doctor's weeks of busy time in one command (src/stores/mongo/busy_index.ts).
 # The build records COMMIT_MARK as its commit, so an older build is rebuilt and a patched one kept
 # (scripts/provision.sh checks the same mark).
 set -euo pipefail
 VERSION="${1:-v1.24.2}"
-COMMIT_MARK="${2:-release-vaidya-sqlite-id-pushdown}"
+COMMIT_MARK="${2:-release-vaidya-sqlite-id-pushdown-in}"
 BIN_DIR="$(go env GOPATH)/bin"
 present="$("${BIN_DIR}/ferretdb" --version 2>/dev/null || true)"
 if [[ "${present}" == *"version: ${VERSION}"* && "${present}" == *"commit: ${COMMIT_MARK}"* ]]; then
@@ -58,6 +61,48 @@ func filtersOneID(filter *types.Document) bool {
 GO
 if ! grep -qF "if filtersOneID(params.Filter) {" "${COLLECTION}"; then
   echo "install_ferretdb.sh: the _id pushdown patch did not apply to ${VERSION}" >&2
+  exit 1
+fi
+# Patch 3: Query's first `q += whereClause` gets the `$in` narrowing in front of it.
+sed -i '0,/^\tq += whereClause$/s//\tif whereClause == "" {\n\t\tif ids := filterIDsIn(params.Filter); len(ids) > 0 {\n\t\t\twhereClause = fmt.Sprintf(` WHERE %s IN (?%s)`, metadata.IDColumn, strings.Repeat(", ?", len(ids)-1))\n\t\t\targs = ids\n\t\t}\n\t}\n\n\tq += whereClause/' "${COLLECTION}"
+cat >> "${COLLECTION}" <<'GO'
+
+// filterIDsIn returns the SJSON form of every value of a filter `{_id: {$in: [...]}}` whose values
+// are all plain (strings or ObjectIDs, at most 100), or nil (Vaidya's patch): only documents with
+// one of those `_id`s can match, so Query reads just them through the `_id` index; the handlers
+// apply the whole filter to what Query returns.
+func filterIDsIn(filter *types.Document) []any {
+	if !filtersOneID(filter) {
+		return nil
+	}
+	v, _ := filter.Get("_id")
+	cond, ok := v.(*types.Document)
+	if !ok || cond.Len() != 1 {
+		return nil
+	}
+	in, _ := cond.Get("$in")
+	values, ok := in.(*types.Array)
+	if !ok || values.Len() == 0 || values.Len() > 100 {
+		return nil
+	}
+	ids := make([]any, 0, values.Len())
+	for i := 0; i < values.Len(); i++ {
+		id, err := values.Get(i)
+		if err != nil {
+			return nil
+		}
+		switch id.(type) {
+		case string, types.ObjectID:
+			ids = append(ids, string(must.NotFail(sjson.MarshalSingleValue(id))))
+		default:
+			return nil
+		}
+	}
+	return ids
+}
+GO
+if ! grep -qF "if ids := filterIDsIn(params.Filter); len(ids) > 0 {" "${COLLECTION}"; then
+  echo "install_ferretdb.sh: the _id \$in pushdown patch did not apply to ${VERSION}" >&2
   exit 1
 fi
 mkdir -p "${BIN_DIR}"

@@ -29,8 +29,9 @@ const GRACE_MS = 2_000;
 async function withServer(
   graceMs: number,
   fn: (server: TestMongo, open: (dbName: string) => Promise<MongoRecordStores>) => Promise<void>,
+  serverOptions: { countCommands?: boolean } = {},
 ) {
-  const server = await startFerretDb();
+  const server = await startFerretDb(serverOptions);
   const opened: MongoRecordStores[] = [];
   const open = async (dbName: string) => {
     const stores = await createMongoRecordStores(
@@ -80,6 +81,34 @@ Deno.test("busy index: two stores booking one doctor's week at once list every b
     await a.appointments.transition(first, { ...first, status: "cancelled", version: 2 });
     assert.deepEqual(await b.appointments.busy(doctorId, fromMs, toMs), expected.slice(1));
   });
+});
+
+Deno.test("busy index: a range over several weeks is read in one command and lists each week's bookings", async () => {
+  await withServer(30_000, async (server, open) => {
+    const stores = await open(server.database());
+    const doctorId = id("doc");
+    const WEEK_MIN = 7 * 24 * 60;
+    const booked: AppointmentRecord[] = [];
+    for (const week of [0, 1, 2]) {
+      booked.push(
+        await stores.appointments.book(appointment(doctorId, id("pat"), week * WEEK_MIN + 60)),
+      );
+    }
+    const finds = async () => (await server.commandCounts())?.get("find") ?? NaN;
+    const before = await finds();
+    const listed = await stores.appointments.busy(
+      doctorId,
+      T0 - MINUTE_MS,
+      T0 + 3 * WEEK_MIN * MINUTE_MS,
+    );
+    assert.equal(await finds() - before, 1, "the range's weeks (four or more) in one find");
+    assert.deepEqual(listed, booked.map(span));
+    // One week alone is the plain `{_id}` read.
+    assert.deepEqual(
+      await stores.appointments.busy(doctorId, booked[1].startMs, booked[1].endMs),
+      [span(booked[1])],
+    );
+  }, { countCommands: true });
 });
 
 Deno.test("busy index: a crashed write's pending entries are settled from the appointment after the grace", async () => {

@@ -1,8 +1,9 @@
 /**
  * A doctor's booked time for listings, read without a range query. FerretDB finds a document
  * through an index only for a filter that is exactly `{_id: <string>}` and scans the whole
- * collection for anything else (docs/BENCHMARKS.md), so `busy()` reads a few documents by `_id`
- * instead of querying appointments by doctor and time.
+ * collection for anything else (docs/BENCHMARKS.md; the rig's build also narrows `{_id, …}` and
+ * `{_id: {$in}}`), so `busy()` reads a doctor's weeks by `_id`, in one command, instead of
+ * querying appointments by doctor and time.
  *
  * Collection `busy_weeks`: one document per doctor and week of start times,
  * `_id: "<doctorId>:<week>"` (week = floor(startMs / 7 days)), `{doctorId, entries: BusyEntry[]}`,
@@ -125,6 +126,18 @@ export function createBusyIndex(
   }
 
   /**
+   * The week documents of `ids`, in their order (null where none is stored), in one command: a
+   * `$in` on `_id` is an index lookup on MongoDB, and on the test rig's FerretDB once patched
+   * (scripts/install_ferretdb.sh); one `_id` stays a plain `{_id}` filter.
+   */
+  async function weeksById(ids: string[]): Promise<(BusyWeekDocument | null)[]> {
+    if (ids.length === 1) return [await weeks.findOne({ _id: ids[0] })];
+    const found = new Map<string, BusyWeekDocument>();
+    for (const doc of await weeks.find({ _id: { $in: ids } }).toArray()) found.set(doc._id, doc);
+    return ids.map((id) => found.get(id) ?? null);
+  }
+
+  /**
    * Reads the weeks of `starts`, lets `change` edit their entries, writes back what changed;
    * `alongside` is read under the lock together with the weeks and handed to `change`.
    */
@@ -136,10 +149,7 @@ export function createBusyIndex(
   ): Promise<void> {
     const ids = [...new Set(starts.map((s) => busyWeekId(doctorId, s)))];
     return locks.withLock(`busy:${doctorId}`, async () => {
-      const [read, ...docs] = await Promise.all([
-        alongside?.() as Promise<T>,
-        ...ids.map((_id) => weeks.findOne({ _id })),
-      ]);
+      const [read, docs] = await Promise.all([alongside?.() as Promise<T>, weeksById(ids)]);
       await Promise.all(ids.map((_id, i) => {
         const before = docs[i]?.entries ?? [];
         const after = change(before, read as T);
@@ -239,7 +249,7 @@ export function createBusyIndex(
       const ids: string[] = [];
       const first = Math.floor((fromMs - MAX_CLAIM_MS) / WEEK_MS);
       for (let w = first; w <= Math.floor((toMs - 1) / WEEK_MS); w++) ids.push(`${doctorId}:${w}`);
-      const docs = await Promise.all(ids.map((_id) => weeks.findOne({ _id })));
+      const docs = await weeksById(ids);
       const nowMs = Date.now();
       const overlapping = docs.flatMap((d) => d?.entries ?? [])
         .filter((e) => e.startMs < toMs && e.endMs > fromMs);
