@@ -6,14 +6,19 @@
  * `Idempotency-Key`). The relay's timer is stopped, so its pass is counted in its own row. On a
  * disk where every commit waits for fsync, commits per booking bound bookings per second.
  *
- * Usage: deno run -A scripts/load/count_kv_ops.ts [--trace] [--cell-marks] [--help]
+ * Usage: deno run -A scripts/load/count_kv_ops.ts [--trace] [--cell-marks] [--file] [--mongo] [--help]
  * `--trace` also prints, for each single-request step, every KV call and the keys it touched.
  * Beside the operations, the bytes of the values set and read (V8-serialised, as KV stores them):
  * what serialising, the KV op and SQLite handle per step.
  * `--cell-marks` counts with `KV_CELL_MARKS=true` (a rolling deploy from a version that reads the
  * per-cell keys: src/stores/kv/cell_marks.ts).
+ * `--file` counts on a KV file (a temp dir) instead of in memory: each commit then takes as long as
+ * the disk, as in the server, so fewer concurrent ones share one (the "at once" rows).
+ * `--mongo` keeps the records on FerretDB (tests/_harness/ferretdb.ts; `FERRETDB_BIN` picks the
+ * build) and counts what stays on KV (holds, sessions, calendar versions, the outbox), on a file.
  */
 import { serialize as v8Serialize } from "node:v8";
+import { startFerretDb } from "../../tests/_harness/ferretdb.ts";
 import {
   bookingDay,
   countedSteps,
@@ -26,8 +31,9 @@ import {
 
 if (Deno.args.includes("--help")) {
   console.log(
-    "Usage: deno run -A scripts/load/count_kv_ops.ts [--trace] [--cell-marks]\n" +
-      "Prints KV reads and commits per booking step (--cell-marks: with KV_CELL_MARKS=true).",
+    "Usage: deno run -A scripts/load/count_kv_ops.ts [--trace] [--cell-marks] [--file] [--mongo]\n" +
+      "Prints KV reads and commits per booking step (--cell-marks: with KV_CELL_MARKS=true;\n" +
+      "--file: on a KV file, not in memory; --mongo: records on FerretDB, KV on a file).",
   );
   Deno.exit(0);
 }
@@ -140,10 +146,17 @@ countRead(Deno.Kv.prototype, "list", () => []);
 const AT_ONCE = 50;
 // The relay passes only when asked below, so each row holds exactly its own step's operations.
 const cellMarks = Deno.args.includes("--cell-marks");
-const { runtime, relay, call } = await inProcessApp(
-  ":memory:",
-  cellMarks ? { KV_CELL_MARKS: "true" } : {},
-);
+const onMongo = Deno.args.includes("--mongo");
+const kvDir = onMongo || Deno.args.includes("--file")
+  ? await Deno.makeTempDir({ prefix: "vaidya-count-kv-" })
+  : null;
+const mongo = onMongo ? await startFerretDb() : null;
+const { runtime, relay, call } = await inProcessApp(kvDir ? `${kvDir}/app.kv` : ":memory:", {
+  ...(cellMarks ? { KV_CELL_MARKS: "true" } : {}),
+  ...(mongo
+    ? { MONGODB_URI: mongo.uri, MONGODB_DB: mongo.database(), MONGODB_AUTO_MIGRATE: "true" }
+    : {}),
+});
 type Row = { step: string } & typeof counts;
 const rows: Row[] = [];
 
@@ -204,6 +217,8 @@ try {
     total[k] = rows.reduce((sum, r) => sum + r[k], 0);
   }
   if (cellMarks) console.log("With KV_CELL_MARKS=true: the older versions' per-cell keys too.\n");
+  if (mongo) console.log("Records on FerretDB: what stays on KV, on a file.\n");
+  else if (kvDir) console.log("On a KV file.\n");
   console.log(
     "| step | commits | checks | mutations | get | getMany | list | bytes set | bytes read |\n" +
       "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -252,4 +267,6 @@ try {
   );
 } finally {
   await runtime.close();
+  await mongo?.stop();
+  if (kvDir) await Deno.remove(kvDir, { recursive: true });
 }

@@ -1,0 +1,51 @@
+/**
+ * scripts/load/count_kv_ops.ts counts what it is asked to: in memory a booking's records are KV
+ * keys; with `--mongo` they live on FerretDB and the confirm writes no appointment key to KV, while
+ * the hold, the calendar version and the outbox stay there; `--file` counts on a KV file. Each run
+ * is the script itself, as an operator runs it.
+ */
+import assert from "node:assert/strict";
+
+async function count(...flags: string[]): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "scripts/load/count_kv_ops.ts", "--trace", ...flags],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return text;
+}
+
+/** The keys the single confirm touched, from its `--trace` block. */
+function confirmTrace(text: string): string[] {
+  const block = text.split("## POST /v1/holds/:id/confirm\n")[1]?.split("\n## ")[0] ?? "";
+  return block.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+}
+
+/** The "50 at once: per booking" row's commits and mutations. */
+function perBooking(text: string): { commits: number; mutations: number } {
+  const row = text.split("\n").find((l) => l.includes("at once: per booking"));
+  assert.ok(row, text);
+  const cells = row.split("|").map((c) => c.trim()).filter((c) => c !== "");
+  return { commits: Number(cells[1]), mutations: Number(cells[3]) };
+}
+
+Deno.test("count_kv_ops: --mongo counts only what stays on KV, --file counts on a file", async () => {
+  const memory = await count();
+  assert.ok(confirmTrace(memory).some((l) => l.startsWith("set appointment/")));
+  assert.ok(perBooking(memory).commits > 0);
+
+  const mongo = await count("--mongo");
+  assert.match(mongo, /Records on FerretDB: what stays on KV, on a file\./);
+  const confirm = confirmTrace(mongo);
+  assert.ok(confirm.length > 0, mongo);
+  assert.ok(!confirm.some((l) => l.startsWith("set appointment")), confirm.join("\n"));
+  assert.ok(confirm.some((l) => l.startsWith("delete hold/")), confirm.join("\n"));
+  assert.ok(confirm.some((l) => l.startsWith("set calendar/")), confirm.join("\n"));
+  assert.ok(perBooking(mongo).mutations > 0);
+
+  const file = await count("--file");
+  assert.match(file, /On a KV file\./);
+  assert.ok(confirmTrace(file).some((l) => l.startsWith("set appointment/")));
+});
