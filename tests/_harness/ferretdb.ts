@@ -5,6 +5,10 @@
  * check that a store fails fast while the server is down and recovers by itself afterwards. With `MONGODB_URI` set, the tests use that server instead; `stop()` then
  * drops every database handed out by `database()` and `restart()` is not possible.
  *
+ * Go's collector runs at `GOGC=400` (unless `GOGC` is set): at Go's default of 100 FerretDB's small
+ * heap is collected every few milliseconds under load, and 400 took ~10-20% off its CPU per
+ * booking (docs/BENCHMARKS.md, issue 15), for a larger heap a test rig can spare.
+ *
  * The binary comes from `FERRETDB_BIN`, else `$(go env GOPATH)/bin/ferretdb`, else
  * `/root/go/bin/ferretdb`. It must be a build with `build/version/version.txt` (a plain
  * `go install ...@v1.24.2` panics at start-up with "Invalid build/version/version.txt").
@@ -33,7 +37,12 @@ export interface TestMongo {
    * database without tracing inside the app.
    */
   commandCounts(): Promise<Map<string, number> | null>;
+  /** The running FerretDB's process id (null for an outside server or while halted). */
+  pid(): number | null;
 }
+
+/** Go's collector setting for the FerretDB this harness runs (see the header). */
+export const FERRETDB_GOGC = "400";
 
 const START_TIMEOUT_MS = 15_000;
 
@@ -99,7 +108,13 @@ export async function startFerretDb(
   let child: Deno.ChildProcess | null = null;
 
   async function launch() {
-    child = new Deno.Command(bin, { args, stdin: "null", stdout: "null", stderr: "null" }).spawn();
+    child = new Deno.Command(bin, {
+      args,
+      env: { GOGC: Deno.env.get("GOGC") ?? FERRETDB_GOGC },
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
     try {
       await waitForPing(uri, child);
     } catch (err) {
@@ -141,6 +156,7 @@ export async function startFerretDb(
       await launch();
     },
     commandCounts: () => debugAddr ? readCommandCounts(debugAddr) : Promise.resolve(null),
+    pid: () => (child as Deno.ChildProcess | null)?.pid ?? null,
   };
 }
 
@@ -179,6 +195,7 @@ function outsideServer(uri: string, database: () => string, handedOut: string[])
       return Promise.reject(new Error("Cannot restart an outside MongoDB server (MONGODB_URI)"));
     },
     commandCounts: () => Promise.resolve(null),
+    pid: () => null,
   };
 }
 
