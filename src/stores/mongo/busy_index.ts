@@ -131,6 +131,7 @@ export function createBusyIndex(
    * (scripts/install_ferretdb.sh); one `_id` stays a plain `{_id}` filter.
    */
   async function weeksById(ids: string[]): Promise<(BusyWeekDocument | null)[]> {
+    if (ids.length === 0) return [];
     if (ids.length === 1) return [await weeks.findOne({ _id: ids[0] })];
     const found = new Map<string, BusyWeekDocument>();
     for (const doc of await weeks.find({ _id: { $in: ids } }).toArray()) found.set(doc._id, doc);
