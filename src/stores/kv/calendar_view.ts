@@ -197,8 +197,7 @@ export function createKvCalendarView(
     keptBytes += bytes;
     for (const [oldest, at] of kept) {
       if (keptBytes <= memoBudget) break;
-      kept.delete(oldest);
-      keptBytes -= at.bytes;
+      forget(oldest);
       if (at.memos.get(at.key) === oldest) at.memos.delete(at.key);
     }
   }
@@ -208,6 +207,12 @@ export function createKvCalendarView(
     if (!at) return;
     kept.delete(memo);
     keptBytes -= at.bytes;
+  }
+
+  /** Removes the memo under `key` from its doctor's memos and from the budget. */
+  function dropMemo(memos: Map<string, Memo>, key: string) {
+    forget(memos.get(key));
+    memos.delete(key);
   }
 
   /** The entry's memos are outdated (a new version): they no longer count. */
@@ -419,14 +424,9 @@ export function createKvCalendarView(
         const computed = compute();
         // Until it settles, concurrent listings share it; it is only valid for this instant.
         const memo: Memo = { value: computed.then((c) => c.value), validUntilMs: nowMs + 1 };
-        forget(hit);
-        memos.delete(key);
+        dropMemo(memos, key);
         memos.set(key, memo);
-        if (memos.size > MAX_MEMOS) {
-          const oldest = memos.keys().next().value!;
-          forget(memos.get(oldest));
-          memos.delete(oldest);
-        }
+        if (memos.size > MAX_MEMOS) dropMemo(memos, memos.keys().next().value!);
         try {
           const c = await computed;
           memo.validUntilMs = c.validUntilMs;
