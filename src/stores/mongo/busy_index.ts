@@ -162,7 +162,7 @@ export function createBusyIndex(
   }
 
   async function listed(doctorId: string, appointmentId: string, interval: Interval) {
-    const doc = await weeks.findOne({ _id: busyWeekId(doctorId, interval.startMs) });
+    const [doc] = await weeksById([busyWeekId(doctorId, interval.startMs)]);
     return present(doc?.entries ?? [], appointmentId, interval, 0);
   }
 
