@@ -7,9 +7,10 @@
  * ride inside the appointment document and are moved to the KV outbox right after (and by the
  * relay, should this process die first), and the doctor's KV calendar version is bumped (or the
  * hold dropped, which bumps it) before answering. Then it runs the patient's notice and the audit
- * append inline from their outbox entries (once: the dispatcher's handled record; on KV the commit
- * stores these entries due one lease time later, so no relay claims them meanwhile), and wakes the
- * relay for the rest. Nothing else writes appointments.
+ * append inline from their outbox entries (once: the dispatcher's handled record; the write
+ * stores these entries due one lease time later, in the KV commit or in the MongoDB document and
+ * the outbox after it, so no relay claims them meanwhile), and wakes the relay for the rest.
+ * Nothing else writes appointments.
  */
 import { type AppointmentChange, holdPlaced } from "../domain/appointment_machine.ts";
 import type { Dispatcher } from "../events/dispatcher.ts";
@@ -185,6 +186,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
     }
     let holdDropped = false;
     let cleared: Promise<unknown> = Promise.resolve();
+    let inOutbox = !records.appointments.eventsInRecords;
     const kept = (err: unknown) =>
       log.warn("events stay in the record until the relay moves them", errorFields(err));
     if (records.appointments.eventsInRecords && envelopes.length > 0) {
@@ -194,6 +196,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
           await holds.remove(options.consumes, envelopes, announces(saved[0]!.doctorId));
           holdDropped = true;
         } else await writeToOutbox(kv, envelopes);
+        inOutbox = true;
         // In the outbox now: clearing the record's copies (MongoDB) runs beside the inline
         // delivery (KV); should the relay move them first, the handled records absorb it.
         cleared = Promise.all(
@@ -206,10 +209,12 @@ export function createAppointmentWriter(deps: WriterDeps) {
     if (options.consumes && !holdDropped) {
       await holds.remove(options.consumes, [], announces(saved[0]!.doctorId));
     }
+    // Held-back entries that did not reach the KV outbox stay in the record, held back there
+    // too: the relay delivers them when they fall due, and this request leaves them alone.
     await Promise.all([
       cleared,
       leased
-        ? deliverInline(leased, true)
+        ? deliverInline(inOutbox ? leased : [], true)
         : deliverInline(inlineOf(envelopes, options, deps.now()), false),
     ]);
     deps.wake?.();
@@ -223,10 +228,12 @@ export function createAppointmentWriter(deps: WriterDeps) {
     async write(change: AppointmentChange, options: WriteOptions): Promise<AppointmentRecord> {
       deps.crashPoint?.(`${options.step}.before_commit`);
       const all = envelopesOf(change.events);
-      // KV records: the inline entries are stored held back by one lease time, so the relay
-      // leaves them to this request unless it dies (Dispatcher.holdBack).
+      // The inline entries are stored held back by one lease time, so the relay leaves them to
+      // this request unless it dies (Dispatcher.holdBack). On MongoDB the record's copies are
+      // the same held-back entries, so a relay that moves them into the outbox (any release's)
+      // writes the very keys this request writes, due only once its lease has run out.
       const nowMs = deps.now();
-      const dispatcher = records.appointments.eventsInRecords ? undefined : deps.dispatcher;
+      const dispatcher = deps.dispatcher;
       const inline = dispatcher ? inlineOf(all, options, nowMs) : [];
       const leased = dispatcher?.holdBack(inline, nowMs);
       const heldBack = new Map(leased?.map((held, i) => [inline[i], held]));
@@ -234,7 +241,9 @@ export function createAppointmentWriter(deps: WriterDeps) {
       const consumedIn = consumedInCommit(options);
       // KV records: the fan-out entries go in through a part that leaves them out (with a check
       // on the mark it read) while no webhook endpoint exists.
-      const presence = dispatcher ? deps.webhookPresence : undefined;
+      const presence = dispatcher && !records.appointments.eventsInRecords
+        ? deps.webhookPresence
+        : undefined;
       const fanouts = presence ? envelopes.filter((e) => e.handler === FANOUT_HANDLER) : [];
       const fanout = fanouts.length > 0 ? presence!.fanout(fanouts) : undefined;
       const stored = fanout ? envelopes.filter((e) => e.handler !== FANOUT_HANDLER) : envelopes;

@@ -1,7 +1,8 @@
 /**
  * scripts/load/count_kv_ops.ts counts what it is asked to: in memory a booking's records are KV
  * keys; with `--mongo` they live on FerretDB and the confirm writes no appointment key to KV, while
- * the hold, the calendar version and the outbox stay there; `--file` counts on a KV file. Each run
+ * the hold, the calendar version and the outbox stay there (the confirm claims no lease for its
+ * inline events: they are stored held back for it); `--file` counts on a KV file. Each run
  * is the script itself, as an operator runs it.
  */
 import assert from "node:assert/strict";
@@ -43,6 +44,10 @@ Deno.test("count_kv_ops: --mongo counts only what stays on KV, --file counts on 
   assert.ok(!confirm.some((l) => l.startsWith("set appointment")), confirm.join("\n"));
   assert.ok(confirm.some((l) => l.startsWith("delete hold/")), confirm.join("\n"));
   assert.ok(confirm.some((l) => l.startsWith("set calendar/")), confirm.join("\n"));
+  // Its inline events are stored held back for it, as on KV: no commit claims their leases, and
+  // each is marked done once run.
+  assert.ok(!confirm.some((l) => l.startsWith("check event_handled/")), confirm.join("\n"));
+  assert.ok(confirm.includes("set event_handled/patient.notice"), confirm.join("\n"));
   assert.ok(perBooking(mongo).mutations > 0);
 
   const file = await count("--file");
