@@ -147,15 +147,24 @@ const AT_ONCE = 50;
 // The relay passes only when asked below, so each row holds exactly its own step's operations.
 const cellMarks = Deno.args.includes("--cell-marks");
 const onMongo = Deno.args.includes("--mongo");
+// FerretDB first, then the temp dir: a FerretDB that does not start leaves nothing behind, and an
+// app that does not start gives both back.
+const mongo = onMongo ? await startFerretDb() : null;
 const kvDir = onMongo || Deno.args.includes("--file")
   ? await Deno.makeTempDir({ prefix: "vaidya-count-kv-" })
   : null;
-const mongo = onMongo ? await startFerretDb() : null;
+async function cleanUp() {
+  await mongo?.stop();
+  if (kvDir) await Deno.remove(kvDir, { recursive: true });
+}
 const { runtime, relay, call } = await inProcessApp(kvDir ? `${kvDir}/app.kv` : ":memory:", {
   ...(cellMarks ? { KV_CELL_MARKS: "true" } : {}),
   ...(mongo
     ? { MONGODB_URI: mongo.uri, MONGODB_DB: mongo.database(), MONGODB_AUTO_MIGRATE: "true" }
     : {}),
+}).catch(async (err) => {
+  await cleanUp();
+  throw err;
 });
 type Row = { step: string } & typeof counts;
 const rows: Row[] = [];
@@ -267,6 +276,5 @@ try {
   );
 } finally {
   await runtime.close();
-  await mongo?.stop();
-  if (kvDir) await Deno.remove(kvDir, { recursive: true });
+  await cleanUp();
 }

@@ -54,3 +54,20 @@ Deno.test("count_kv_ops: --mongo counts only what stays on KV, --file counts on 
   assert.match(file, /On a KV file\./);
   assert.ok(confirmTrace(file).some((l) => l.startsWith("set appointment/")));
 });
+
+Deno.test("count_kv_ops: --mongo with a FerretDB that does not start fails and leaves no temp dir", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "vaidya-count-kv-test-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "scripts/load/count_kv_ops.ts", "--mongo"],
+      env: { TMPDIR: tmp, FERRETDB_BIN: "/bin/false" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.notEqual(out.code, 0, "the count ran without FerretDB");
+    const left = await Array.fromAsync(Deno.readDir(tmp), (e) => e.name);
+    assert.deepEqual(left, [], `left behind in TMPDIR: ${left.join(", ")}`);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
