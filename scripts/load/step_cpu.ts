@@ -7,10 +7,13 @@
  * `--phases FILE` to write each step's time windows (CLOCK_BOOTTIME µs) for the profile splitter.
  *
  * Usage: deno task bench:step-cpu [--rounds N (default 6, at most 112)] [--at-once N (default 50)]
- *          [--phases FILE]
+ *          [--mongo] [--phases FILE]
  *        deno run -A --cpu-prof --cpu-prof-dir=DIR scripts/load/step_cpu.ts --phases FILE
  * Fewer patients at once (`--at-once 5`) share fewer group commits, as the interleaved requests of
- * the full day do. Alternate trees when comparing: the machine's load moves the figures.
+ * the full day do. `--mongo` keeps the records on a throw-away FerretDB (tests/_harness/ferretdb.ts;
+ * `FERRETDB_BIN` picks the build), as `deno task load --store mongo` does; its own CPU is not in
+ * these figures (scripts/load/count_mongo_ops.ts reads it). Alternate trees when comparing: the
+ * machine's load moves the figures.
  * The task runs with -A: Deno grants reads of /proc/self/task only with every permission.
  */
 import {
@@ -19,12 +22,13 @@ import {
   IN_PROCESS_ADMIN as ADMIN,
   inProcessApp,
 } from "./in_process_app.ts";
+import { startFerretDb } from "../../tests/_harness/ferretdb.ts";
 
 if (Deno.args.includes("--help")) {
   console.log(
-    "Usage: deno task bench:step-cpu [--rounds N] [--at-once N] [--phases FILE]\n" +
+    "Usage: deno task bench:step-cpu [--rounds N] [--at-once N] [--mongo] [--phases FILE]\n" +
       "CPU ms per request of each booking step (main JS thread, KV thread), N patients at once\n" +
-      "(default 50).",
+      "(default 50); --mongo: records on a throw-away FerretDB.",
   );
   Deno.exit(0);
 }
@@ -68,8 +72,18 @@ function threadCpu(): Map<string, number> {
 }
 const boottimeUs = () => Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]) * 1e6;
 
+const mongo = Deno.args.includes("--mongo") ? await startFerretDb() : null;
 const dir = await Deno.makeTempDir();
-const { runtime, relay, call } = await inProcessApp(`${dir}/vaidya.kv`);
+const { runtime, relay, call } = await inProcessApp(
+  `${dir}/vaidya.kv`,
+  mongo
+    ? { MONGODB_URI: mongo.uri, MONGODB_DB: mongo.database(), MONGODB_AUTO_MIGRATE: "true" }
+    : {},
+).catch(async (err) => {
+  await mongo?.stop();
+  await Deno.remove(dir, { recursive: true });
+  throw err;
+});
 
 const totals = new Map<string, { main: number; kv: number; other: number; n: number }>();
 const phases: { step: string; fromUs: number; toUs: number }[] = [];
@@ -185,6 +199,7 @@ try {
   console.log(
     `${ROUNDS} rounds of ${AT_ONCE} at once; CPU ms per request (the first round included)\n`,
   );
+  if (mongo) console.log("Records on FerretDB (its own CPU is not in these figures).\n");
   console.log(
     "| step | main thread | KV thread | other | n |\n| --- | ---: | ---: | ---: | ---: |",
   );
@@ -203,5 +218,6 @@ try {
   if (phasesFile) await Deno.writeTextFile(phasesFile, JSON.stringify(phases));
 } finally {
   await runtime.close();
+  await mongo?.stop();
   await Deno.remove(dir, { recursive: true });
 }
