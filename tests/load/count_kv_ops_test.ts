@@ -6,16 +6,13 @@
  * is the script itself, as an operator runs it.
  */
 import assert from "node:assert/strict";
+import { runCommand } from "../_harness/command.ts";
 
 async function count(...flags: string[]): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/load/count_kv_ops.ts", "--trace", ...flags],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  return text;
+  const args = ["run", "-A", "scripts/load/count_kv_ops.ts", "--trace", ...flags];
+  const out = await runCommand(Deno.execPath(), args);
+  assert.equal(out.code, 0, out.stderr);
+  return out.stdout;
 }
 
 /** The keys the single confirm touched, from its `--trace` block. */
@@ -58,12 +55,11 @@ Deno.test("count_kv_ops: --mongo counts only what stays on KV, --file counts on 
 Deno.test("count_kv_ops: --mongo with a FerretDB that does not start fails and leaves no temp dir", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "vaidya-count-kv-test-" });
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "scripts/load/count_kv_ops.ts", "--mongo"],
-      env: { TMPDIR: tmp, FERRETDB_BIN: "/bin/false" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await runCommand(
+      Deno.execPath(),
+      ["run", "-A", "scripts/load/count_kv_ops.ts", "--mongo"],
+      { TMPDIR: tmp, FERRETDB_BIN: "/bin/false" },
+    );
     assert.notEqual(out.code, 0, "the count ran without FerretDB");
     const left = await Array.fromAsync(Deno.readDir(tmp), (e) => e.name);
     assert.deepEqual(left, [], `left behind in TMPDIR: ${left.join(", ")}`);

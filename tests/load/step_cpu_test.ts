@@ -4,6 +4,7 @@
  * script itself, as an operator runs it, at its smallest size.
  */
 import assert from "node:assert/strict";
+import { runCommand } from "../_harness/command.ts";
 
 const STEPS = [
   "login: POST /v1/auth/otp",
@@ -14,14 +15,10 @@ const STEPS = [
 ];
 
 async function stepCpu(...flags: string[]): Promise<string> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/load/step_cpu.ts", "--rounds", "1", "--at-once", "3", ...flags],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  return text;
+  const args = ["run", "-A", "scripts/load/step_cpu.ts", "--rounds", "1", "--at-once", "3"];
+  const out = await runCommand(Deno.execPath(), [...args, ...flags]);
+  assert.equal(out.code, 0, out.stderr);
+  return out.stdout;
 }
 
 /** The main thread's CPU ms per request of each step, from the printed table. */
