@@ -90,3 +90,45 @@ Deno.test("event marks: a writer clearing its own events from a document left em
     await server.stop();
   }
 });
+
+Deno.test("event marks: a listing between a writer's mark and its write keeps the mark, so the events it writes are found", async () => {
+  const server = await startFerretDb();
+  const client = new MongoClient(server.uri);
+  const dbName = server.database();
+  const stores = await createMongoRecordStores(
+    storeOptions(server, dbName, { maxPoolSize: 5, claimGraceMs: 30_000 }),
+  );
+  try {
+    const db = client.db(dbName);
+    const marks = db.collection<EventMarkDocument>("event_marks");
+    const a = appointment(id("doc"), id("pat"), 0);
+    const envelope = confirmedEnvelope(a.id);
+    // A writer marked the booking 3 s ago and has not inserted it yet when a relay lists the marks
+    // (slow, but within its claims' writer lease: half the grace, 15 s here).
+    await createEventMarks(db).mark(a.id);
+    await marks.updateOne({ _id: a.id }, { $set: { markedAtMs: Date.now() - 3_000 } });
+    assert.deepEqual(await stores.appointments.pendingEvents(10), []);
+    assert.equal(await marks.countDocuments(), 1, "a fresh mark without events yet is kept");
+    // The writer's insert lands, and the writer dies before listing the booking or moving its
+    // events: the next listing finds them (and lists the booking).
+    await db.collection<AppointmentDocument>("appointments").insertOne({
+      ...toDocument(a),
+      pendingEvents: [envelope],
+    });
+    assert.deepEqual(await stores.appointments.pendingEvents(10), [
+      { appointmentId: a.id, envelopes: [envelope] },
+    ]);
+
+    // A mark older than a writer's lease (half the grace) over a document without events is
+    // spent: that writer wrote within its lease or gave up.
+    const b = appointment(a.doctorId, id("pat"), 60);
+    await createEventMarks(db).mark(b.id);
+    await marks.updateOne({ _id: b.id }, { $set: { markedAtMs: Date.now() - 15_001 } });
+    await stores.appointments.pendingEvents(10);
+    assert.equal(await marks.countDocuments({ _id: b.id }), 0, "the old empty mark is dropped");
+  } finally {
+    await stores.close();
+    await client.close();
+    await server.stop();
+  }
+});

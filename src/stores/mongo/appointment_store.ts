@@ -218,6 +218,11 @@ export function createMongoAppointmentStore(
           }
           return { appointmentId: mark._id, envelopes: doc.pendingEvents };
         }
+        // No events (or no document) yet may be a writer's between its mark and its write: it
+        // marks first and writes within its claims' writer lease, half the grace, or gives up.
+        // Dropping its mark then would leave the events it writes unmarked, and the relay blind
+        // to them should the writer die before moving them itself. Only an older mark is spent.
+        if (Date.now() - (mark.markedAtMs ?? 0) < options.claimGraceMs / 2) return null;
         await marks.drop(mark);
         return null;
       }));

@@ -5,8 +5,10 @@
  * whose document may hold pending events. A writer sets a fresh token before writing events into
  * the document; the relay lists the marks (only pending ones exist, so that scan stays small), reads
  * each appointment by `_id`, and deletes a mark only if the document has no events left and the
- * token is still the one it read, so a mark a writer set meanwhile survives. A writer that clears its
- * own events and finds the document empty drops its mark the same way (appointment_store.ts).
+ * token is still the one it read, so a mark a writer set meanwhile survives, and only once the mark
+ * is older than a writer's lease (a writer marks before it writes: a listing between the two finds
+ * no events yet). A writer that clears its own events and finds the document empty drops its mark
+ * the same way, at once (appointment_store.ts).
  */
 import type { Db } from "mongodb";
 import type { EventEnvelope } from "../../events/event_types.ts";
@@ -47,14 +49,17 @@ export function createEventMarks(db: Db): EventMarks {
   };
 }
 
-/** Marks the appointments that hold events already; run when migrate.ts creates the collection. */
+/**
+ * Marks the appointments that hold events already; run when migrate.ts creates the collection.
+ * These marks carry no `markedAtMs`: no writer is at work on them.
+ */
 export async function backfillEventMarks(db: Db): Promise<number> {
-  const marks = createEventMarks(db);
+  const marks = db.collection<EventMarkDocument>("event_marks");
   let count = 0;
   const pending = db.collection<{ _id: string; pendingEvents?: EventEnvelope[] }>("appointments")
     .find({ "pendingEvents.0": { $exists: true } }, { projection: { _id: 1 } });
   for await (const a of pending) {
-    await marks.mark(a._id);
+    await marks.replaceOne({ _id: a._id }, { token: crypto.randomUUID() }, { upsert: true });
     count++;
   }
   return count;
