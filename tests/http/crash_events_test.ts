@@ -128,13 +128,19 @@ async function crashAfterEveryChange(
     const courseCode = await api.latestCode(rPhone);
     const appointmentId = h0.id.replace(/^hld_/, "apt_");
 
-    /** Waits until these events reached the webhook, so no later phase dies mid-delivery. */
+    /**
+     * Waits until these events reached the webhook, so no later phase dies mid-delivery; if they
+     * do not, says what the server logged.
+     */
     const delivered = (ids: string[]) =>
       eventually(
         `webhooks for ${ids.join(", ")}`,
         () => ids.every((id) => deliveries.has(id)),
         { timeoutMs: 20_000, intervalMs: 200 },
-      );
+      ).catch((err) => {
+        const logged = server.logs().split("\n").filter((l) => /"level":"(warn|error)"/.test(l));
+        throw new Error(`${err.message}; the server's warnings:\n${logged.slice(-30).join("\n")}`);
+      });
 
     await crashAt("confirm.after_commit", () => confirm(h0));
     await delivered([`appointment.confirmed:${appointmentId}`]);
@@ -242,7 +248,9 @@ Deno.test("kill -9 after every kind of change's commit: after restart each event
 // crash point lies between): the restarted server's relay moves them and delivers each once.
 // Those the request runs itself sit in the document held back by one lease time, exactly as the
 // request writes them to the outbox, so a relay moving them meanwhile writes the same keys and
-// leaves them to the request until its lease is over.
+// leaves them to the request until its lease is over. (It found a relay listing that dropped a
+// change's fresh mark before the change's write: with the writer killed, its events then sat in the
+// document unmarked for good; tests/contract/mongo_event_marks_test.ts.)
 Deno.test("on MongoDB records, kill -9 after every kind of change's write: after restart each event is handled once", async () => {
   const mongo = await startFerretDb();
   const database = mongo.database();
