@@ -12,7 +12,7 @@
  * `AT_ONCE` sets how many bookings run at once (50), `FERRETDB_BIN` which FerretDB build runs.
  */
 import { MongoClient } from "mongodb";
-import { startFerretDb } from "../../tests/_harness/ferretdb.ts";
+import { appEnv, startFerretDb } from "../../tests/_harness/ferretdb.ts";
 import { startRedis, startUpstashBridge } from "../../tests/_harness/redis.ts";
 import { cpuByProgram } from "./process_cpu.ts";
 import {
@@ -54,9 +54,8 @@ const redis = await startRedis();
 const bridge = await startUpstashBridge(redis.port);
 const kvDir = await Deno.makeTempDir({ prefix: "vaidya-count-mongo-" });
 const { runtime, relay, call } = await inProcessApp(`${kvDir}/app.kv`, {
+  ...appEnv(mongo),
   MONGODB_URI: `${mongo.uri}?monitorCommands=true`,
-  MONGODB_DB: mongo.database(),
-  MONGODB_AUTO_MIGRATE: "true",
   UPSTASH_REDIS_REST_URL: bridge.url,
   UPSTASH_REDIS_REST_TOKEN: bridge.token,
 });

@@ -3,7 +3,7 @@
  * FerretDB (records) and redis-server behind the in-process Upstash bridge. Starts them in order
  * and closes them in reverse; `close()` is safe to call twice.
  */
-import { startFerretDb, type TestMongo } from "../../tests/_harness/ferretdb.ts";
+import { appEnv, startFerretDb, type TestMongo } from "../../tests/_harness/ferretdb.ts";
 import {
   type BridgeUnderTest,
   type RedisUnderTest,
@@ -54,9 +54,7 @@ export async function startStack(
       const bridge: BridgeUnderTest = await startUpstashBridge(redis.port);
       closers.push(() => bridge.stop());
       Object.assign(env, {
-        MONGODB_URI: mongo.uri,
-        MONGODB_DB: dbName,
-        MONGODB_AUTO_MIGRATE: "true",
+        ...appEnv(mongo, dbName),
         UPSTASH_REDIS_REST_URL: bridge.url,
         UPSTASH_REDIS_REST_TOKEN: bridge.token,
       });

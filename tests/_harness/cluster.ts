@@ -8,7 +8,7 @@
  * `stop()` ends everything it started, in reverse order, and is safe to call twice.
  */
 import { startDenoKv, type TestDenoKv } from "./denokv.ts";
-import { startFerretDb, type TestMongo } from "./ferretdb.ts";
+import { appEnv, startFerretDb, type TestMongo } from "./ferretdb.ts";
 import { startNginx, type TestNginx } from "./nginx.ts";
 import {
   type BridgeUnderTest,
@@ -91,11 +91,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       say("FerretDB");
       const m = mongo = await startFerretDb();
       closers.push(() => m.stop());
-      Object.assign(env, {
-        MONGODB_URI: mongo.uri,
-        MONGODB_DB: mongo.database(),
-        MONGODB_AUTO_MIGRATE: "true",
-      });
+      Object.assign(env, appEnv(mongo));
     }
     if (options.upstash) {
       say("redis-server + Upstash bridge");

@@ -63,6 +63,14 @@ export function storeOptions(
   };
 }
 
+/**
+ * The app's configuration for records in `dbName` on `server` (auto-migrating), as a server, an
+ * operator task or an in-process app reads it from the environment.
+ */
+export function appEnv(server: TestMongo, dbName = server.database()): Record<string, string> {
+  return { MONGODB_URI: server.uri, MONGODB_DB: dbName, MONGODB_AUTO_MIGRATE: "true" };
+}
+
 /** Runs `fn` on database `dbName` through a client of its own (the raw documents, no store). */
 export async function withRawDb<T>(
   server: TestMongo,

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 import { freePort } from "../_harness/ports.ts";
 import { eventually } from "../_harness/eventually.ts";
-import { startFerretDb } from "../_harness/ferretdb.ts";
+import { appEnv, startFerretDb } from "../_harness/ferretdb.ts";
 import { MongoClient } from "mongodb";
 import type { EventEnvelope } from "../../src/events/event_types.ts";
 import { startServer, type TestServer } from "../_harness/server.ts";
@@ -260,7 +260,7 @@ Deno.test("on MongoDB records, kill -9 after every kind of change's write: after
   );
   try {
     await crashAfterEveryChange(
-      { MONGODB_URI: mongo.uri, MONGODB_DB: database, MONGODB_AUTO_MIGRATE: "true" },
+      appEnv(mongo, database),
       async (point) => {
         // A course's sessions are written together (writeAll), and left to the relay.
         if (point === "course_confirm.after_commit") return;

@@ -8,18 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { Api, createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
-import { startFerretDb } from "../_harness/ferretdb.ts";
+import { appEnv, startFerretDb } from "../_harness/ferretdb.ts";
 import { startServer } from "../_harness/server.ts";
 
 Deno.test("listings on MongoDB records: both processes see a hold, its booking, the cancel and new hours once each answered", async () => {
   const mongo = await startFerretDb();
   try {
-    const env = {
-      RATE_LIMIT_DISABLED: "true",
-      MONGODB_URI: mongo.uri,
-      MONGODB_DB: mongo.database(),
-      MONGODB_AUTO_MIGRATE: "true",
-    };
+    const env = { RATE_LIMIT_DISABLED: "true", ...appEnv(mongo) };
     await using a = await startServer({ env });
     await using b = await startServer({ env, kvPath: a.kvPath });
     const apis = [new Api(a.url), new Api(b.url)];

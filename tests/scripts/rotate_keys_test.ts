@@ -15,7 +15,7 @@ import { createLogger } from "../../src/observability/logger.ts";
 import { createPatientService } from "../../src/patients/patient_service.ts";
 import { createWebhookService } from "../../src/webhooks/webhook_service.ts";
 import { createKvWebhookStore } from "../../src/webhooks/webhook_store.ts";
-import { startFerretDb } from "../_harness/ferretdb.ts";
+import { appEnv, startFerretDb } from "../_harness/ferretdb.ts";
 import { sealedIdempotencyStore } from "../../src/http/sealed_idempotency.ts";
 import { createKvIdempotencyStore } from "../../src/stores/kv/idempotency_store.ts";
 import { runTask, spawnTask } from "./_run_task.ts";
@@ -237,7 +237,7 @@ Deno.test("rotate-keys on MongoDB (FerretDB) re-seals records after erasures", a
   try {
     const dir = await Deno.makeTempDir({ prefix: "vaidya-rotate-" });
     const db = mongo.database();
-    const env = { MONGODB_URI: mongo.uri, MONGODB_DB: db, MONGODB_AUTO_MIGRATE: "true" };
+    const env = appEnv(mongo, db);
     const seeded = await runTask("seed", SEED, dir, env);
     assert.equal(seeded.code, 0, seeded.stderr);
     await eraseAndRegister(dir, env);
