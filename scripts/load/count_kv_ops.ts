@@ -18,14 +18,13 @@
  * build) and counts what stays on KV (holds, sessions, calendar versions, the outbox), on a file.
  */
 import { serialize as v8Serialize } from "node:v8";
-import { startFerretDb } from "../../tests/_harness/ferretdb.ts";
 import {
   bookingDay,
   countedSteps,
   doctorSteps,
   holdAndConfirmSteps,
   IN_PROCESS_ADMIN as ADMIN,
-  inProcessApp,
+  inProcessAppOn,
   loginSteps,
 } from "./in_process_app.ts";
 
@@ -147,24 +146,11 @@ const AT_ONCE = 50;
 // The relay passes only when asked below, so each row holds exactly its own step's operations.
 const cellMarks = Deno.args.includes("--cell-marks");
 const onMongo = Deno.args.includes("--mongo");
-// FerretDB first, then the temp dir: a FerretDB that does not start leaves nothing behind, and an
-// app that does not start gives both back.
-const mongo = onMongo ? await startFerretDb() : null;
-const kvDir = onMongo || Deno.args.includes("--file")
-  ? await Deno.makeTempDir({ prefix: "vaidya-count-kv-" })
-  : null;
-async function cleanUp() {
-  await mongo?.stop();
-  if (kvDir) await Deno.remove(kvDir, { recursive: true });
-}
-const { runtime, relay, call } = await inProcessApp(kvDir ? `${kvDir}/app.kv` : ":memory:", {
-  ...(cellMarks ? { KV_CELL_MARKS: "true" } : {}),
-  ...(mongo
-    ? { MONGODB_URI: mongo.uri, MONGODB_DB: mongo.database(), MONGODB_AUTO_MIGRATE: "true" }
-    : {}),
-}).catch(async (err) => {
-  await cleanUp();
-  throw err;
+const onFile = onMongo || Deno.args.includes("--file");
+const { relay, call, close } = await inProcessAppOn({
+  kv: onFile ? "file" : "memory",
+  mongo: onMongo,
+  env: cellMarks ? { KV_CELL_MARKS: "true" } : {},
 });
 type Row = { step: string } & typeof counts;
 const rows: Row[] = [];
@@ -226,8 +212,8 @@ try {
     total[k] = rows.reduce((sum, r) => sum + r[k], 0);
   }
   if (cellMarks) console.log("With KV_CELL_MARKS=true: the older versions' per-cell keys too.\n");
-  if (mongo) console.log("Records on FerretDB: what stays on KV, on a file.\n");
-  else if (kvDir) console.log("On a KV file.\n");
+  if (onMongo) console.log("Records on FerretDB: what stays on KV, on a file.\n");
+  else if (onFile) console.log("On a KV file.\n");
   console.log(
     "| step | commits | checks | mutations | get | getMany | list | bytes set | bytes read |\n" +
       "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -275,6 +261,5 @@ try {
       `${per(before, counts)} |`,
   );
 } finally {
-  await runtime.close();
-  await cleanUp();
+  await close();
 }

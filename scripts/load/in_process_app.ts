@@ -8,6 +8,7 @@ import { bootstrap } from "../../src/bootstrap.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { dateInDays } from "./flows.ts";
+import { appEnv, startFerretDb } from "../../tests/_harness/ferretdb.ts";
 
 export const IN_PROCESS_ADMIN = "+919900000001";
 
@@ -49,6 +50,42 @@ export async function inProcessApp(kvPath: string, env: Record<string, string> =
   }
 
   return { runtime, relay, app, call };
+}
+
+export interface InProcessStore {
+  /** The KV: in memory, or a file in a temp dir (each commit waits for the disk, as a server's). */
+  kv: "memory" | "file";
+  /** Records on a throw-away FerretDB (`FERRETDB_BIN` picks the build); the KV stays as asked. */
+  mongo?: boolean;
+  env?: Record<string, string>;
+}
+
+/**
+ * `inProcessApp` on the store asked for, with `close()` giving back all it took. FerretDB starts
+ * before the temp dir is made, so one that does not start leaves nothing behind, and an app that
+ * does not start gives both back.
+ */
+export async function inProcessAppOn({ kv, mongo = false, env = {} }: InProcessStore) {
+  const ferret = mongo ? await startFerretDb() : null;
+  const dir = kv === "file" ? await Deno.makeTempDir({ prefix: "vaidya-in-process-" }) : null;
+  const release = async () => {
+    await ferret?.stop();
+    if (dir) await Deno.remove(dir, { recursive: true });
+  };
+  const app = await inProcessApp(dir ? `${dir}/app.kv` : ":memory:", {
+    ...(ferret ? appEnv(ferret) : {}),
+    ...env,
+  }).catch(async (err) => {
+    await release();
+    throw err;
+  });
+  return {
+    ...app,
+    async close() {
+      await app.runtime.close();
+      await release();
+    },
+  };
 }
 
 /** Doctor `n` of a measurement named `label` (`Dr. <label> <n>`), 30-minute slots in Pune. */

@@ -20,9 +20,8 @@ import {
   doctorBody,
   EVERY_DAY_NINE_TO_FIVE,
   IN_PROCESS_ADMIN as ADMIN,
-  inProcessApp,
+  inProcessAppOn,
 } from "./in_process_app.ts";
-import { startFerretDb } from "../../tests/_harness/ferretdb.ts";
 
 if (Deno.args.includes("--help")) {
   console.log(
@@ -72,18 +71,8 @@ function threadCpu(): Map<string, number> {
 }
 const boottimeUs = () => Number(Deno.readTextFileSync("/proc/uptime").split(" ")[0]) * 1e6;
 
-const mongo = Deno.args.includes("--mongo") ? await startFerretDb() : null;
-const dir = await Deno.makeTempDir();
-const { runtime, relay, call } = await inProcessApp(
-  `${dir}/vaidya.kv`,
-  mongo
-    ? { MONGODB_URI: mongo.uri, MONGODB_DB: mongo.database(), MONGODB_AUTO_MIGRATE: "true" }
-    : {},
-).catch(async (err) => {
-  await mongo?.stop();
-  await Deno.remove(dir, { recursive: true });
-  throw err;
-});
+const onMongo = Deno.args.includes("--mongo");
+const { relay, call, close } = await inProcessAppOn({ kv: "file", mongo: onMongo });
 
 const totals = new Map<string, { main: number; kv: number; other: number; n: number }>();
 const phases: { step: string; fromUs: number; toUs: number }[] = [];
@@ -199,7 +188,7 @@ try {
   console.log(
     `${ROUNDS} rounds of ${AT_ONCE} at once; CPU ms per request (the first round included)\n`,
   );
-  if (mongo) console.log("Records on FerretDB (its own CPU is not in these figures).\n");
+  if (onMongo) console.log("Records on FerretDB (its own CPU is not in these figures).\n");
   console.log(
     "| step | main thread | KV thread | other | n |\n| --- | ---: | ---: | ---: | ---: |",
   );
@@ -217,7 +206,5 @@ try {
   console.log(`| sum (one of each) | ${f(sum.main)} | ${f(sum.kv)} | ${f(sum.other)} | |`);
   if (phasesFile) await Deno.writeTextFile(phasesFile, JSON.stringify(phases));
 } finally {
-  await runtime.close();
-  await mongo?.stop();
-  await Deno.remove(dir, { recursive: true });
+  await close();
 }
