@@ -202,13 +202,14 @@ export function createMongoAppointmentStore(
     async pendingEvents(limit) {
       const found = await Promise.all((await marks.list(limit)).map(async (mark) => {
         const doc = await appointments.findOne({ _id: mark._id });
+        const markAgeMs = Date.now() - (mark.markedAtMs ?? 0);
         if (doc?.pendingEvents?.length) {
           // Events still in the document may be a writer's that died after its insert, before its
           // busy entry: the relay records it, so the booking is listed even if nobody retries it.
           // A young mark's writer is likely still at work: left to it, or to a later pass.
           const interval = { startMs: doc.startMs, endMs: doc.endMs };
           if (isActive(doc.status) && !(await index.listed(doc.doctorId, doc._id, interval))) {
-            if (Date.now() - (mark.markedAtMs ?? 0) < WRITER_WINDOW_MS) return null;
+            if (markAgeMs < WRITER_WINDOW_MS) return null;
             // Not recorded (lock or network): the events wait for a later pass, the mark stays.
             const recorded = await index.record(doc.doctorId, doc._id, interval).then(
               () => true,
@@ -222,7 +223,7 @@ export function createMongoAppointmentStore(
         // marks first and writes within its claims' writer lease, half the grace, or gives up.
         // Dropping its mark then would leave the events it writes unmarked, and the relay blind
         // to them should the writer die before moving them itself. Only an older mark is spent.
-        if (Date.now() - (mark.markedAtMs ?? 0) < options.claimGraceMs / 2) return null;
+        if (markAgeMs < options.claimGraceMs / 2) return null;
         await marks.drop(mark);
         return null;
       }));

@@ -21,8 +21,11 @@ export interface EventMarkDocument {
 }
 
 export interface EventMarks {
-  /** Call before writing events into the appointment's document; returns the mark's token. */
-  mark(appointmentId: string): Promise<string>;
+  /**
+   * Call before writing events into the appointment's document; returns the mark's token.
+   * `byWriter: false` (migrate) stores no `markedAtMs`: no writer is at work on it.
+   */
+  mark(appointmentId: string, byWriter?: boolean): Promise<string>;
   list(limit: number): Promise<EventMarkDocument[]>;
   /** Deletes the mark if its token is still `token` (no write marked it since it was listed). */
   drop(mark: EventMarkDocument): Promise<void>;
@@ -31,11 +34,11 @@ export interface EventMarks {
 export function createEventMarks(db: Db): EventMarks {
   const marks = db.collection<EventMarkDocument>("event_marks");
   return {
-    async mark(appointmentId) {
+    async mark(appointmentId, byWriter = true) {
       const token = crypto.randomUUID();
       await marks.replaceOne(
         { _id: appointmentId },
-        { token, markedAtMs: Date.now() },
+        byWriter ? { token, markedAtMs: Date.now() } : { token },
         { upsert: true },
       );
       return token;
@@ -49,17 +52,14 @@ export function createEventMarks(db: Db): EventMarks {
   };
 }
 
-/**
- * Marks the appointments that hold events already; run when migrate.ts creates the collection.
- * These marks carry no `markedAtMs`: no writer is at work on them.
- */
+/** Marks the appointments that hold events already; run when migrate.ts creates the collection. */
 export async function backfillEventMarks(db: Db): Promise<number> {
-  const marks = db.collection<EventMarkDocument>("event_marks");
+  const marks = createEventMarks(db);
   let count = 0;
   const pending = db.collection<{ _id: string; pendingEvents?: EventEnvelope[] }>("appointments")
     .find({ "pendingEvents.0": { $exists: true } }, { projection: { _id: 1 } });
   for await (const a of pending) {
-    await marks.replaceOne({ _id: a._id }, { token: crypto.randomUUID() }, { upsert: true });
+    await marks.mark(a._id, false);
     count++;
   }
   return count;
