@@ -367,7 +367,7 @@ export function createBookingService(deps: BookingDeps) {
       // guesses cannot outrun it. A right code is counted by the booking commit itself where that
       // commit also consumes the hold (it checks the hold's count); elsewhere here, first.
       if (!right || !deps.writer.consumesHoldInCommit) {
-        if (!(await holds.reserveAttempt(hold.id, config.OTP_MAX_ATTEMPTS))) {
+        if (!(await holds.reserveAttempt(hold, config.OTP_MAX_ATTEMPTS))) {
           throw new HoldCodesSpentError();
         }
       }

@@ -240,9 +240,10 @@ export interface HoldStore {
   /**
    * Counts one check of the hold's code; false when `max` checks were already counted (or the
    * hold is gone). A code's answer is given only once it was counted within the limit, so a burst
-   * of guesses learns at most `max` answers.
+   * of guesses learns at most `max` answers. `hold` as `get` answered it: the count is checked
+   * against that read (a count made since reads the hold again), so it costs no second read.
    */
-  reserveAttempt(holdId: string, max: number): Promise<boolean>;
+  reserveAttempt(hold: HoldRecord, max: number): Promise<boolean>;
   /**
    * The removal of a hold as part of the KV commit that uses it up (a booking on KV records):
    * the part refuses a hold that is gone (404), lapsed (410) or, with `maxAttempts`, has that many

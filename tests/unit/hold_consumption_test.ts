@@ -84,7 +84,7 @@ Deno.test("consumption() fails the commit when a code check was counted after it
   await holds.create(h, 3, NOW);
   const add = await holds.consumption(h, { nowMs: NOW, maxAttempts: 1 })();
   // A wrong guess is counted in between: it reaches the limit of 1.
-  assert.equal(await holds.reserveAttempt(h.id, 1), true);
+  assert.equal(await holds.reserveAttempt(h, 1), true);
   assert.equal((await add(kv.atomic()).commit()).ok, false);
   // Read again, the part refuses: no answer for the right code past the limit.
   await assert.rejects(holds.consumption(h, { nowMs: NOW, maxAttempts: 1 })(), InvalidCodeError);
@@ -113,7 +113,7 @@ Deno.test("consumption() declares its reads and takes their entries from the cal
   const readNow = () => kv.getMany(part.reads as Deno.KvKey[]);
   // Read before a code check is counted: the commit fails, as when the part reads itself.
   const add = await part(await readNow());
-  assert.equal(await holds.reserveAttempt(h.id, 1), true);
+  assert.equal(await holds.reserveAttempt(h, 1), true);
   assert.equal((await add(kv.atomic()).commit()).ok, false);
   await assert.rejects(part(await readNow()), InvalidCodeError);
   const lapsed = holds.consumption(h, { nowMs: h.expiresAtMs });
@@ -175,4 +175,88 @@ Deno.test("a booking and a change read the consumed hold with the calendar versi
   );
   assert.deepEqual(await appointments.get(booked.id), moved);
   kv.close();
+});
+
+/** `kv` with its reads recorded: `get` calls counted, each `getMany`'s keys kept. */
+function countingGets(kv: Deno.Kv) {
+  const counted = { gets: 0, getManys: [] as Deno.KvKey[][] };
+  const proxy = new Proxy(kv, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      if (prop === "get") {
+        return (...args: Parameters<Deno.Kv["get"]>) => {
+          counted.gets++;
+          return target.get(...args);
+        };
+      }
+      if (prop === "getMany") {
+        return (keys: Deno.KvKey[], options?: { consistency?: Deno.KvConsistencyLevel }) => {
+          counted.getManys.push(keys);
+          return target.getMany(keys, options);
+        };
+      }
+      return value.bind(target);
+    },
+  });
+  return { kv: proxy, counted };
+}
+
+Deno.test("reserveAttempt() on a hold as get() answered it counts without reading it again", async () => {
+  const base = await Deno.openKv(":memory:");
+  const { kv, counted } = countingGets(base);
+  const holds = createKvHoldStore(kv);
+  const h = hold("hld_a", NOW + 3_600_000);
+  await holds.create(h, 3, NOW);
+  const read = await holds.get(h.id);
+  assert.ok(read);
+  const before = counted.gets;
+  assert.equal(await holds.reserveAttempt(read, 3), true);
+  assert.equal(counted.gets, before, "no second read of the hold");
+  assert.equal((await holds.get(h.id))?.attempts, 1);
+  // A record the store did not hand out (the caller's own) is read first, and counted the same.
+  const before2 = counted.gets;
+  assert.equal(await holds.reserveAttempt(h, 3), true);
+  assert.equal(counted.gets, before2 + 1);
+  assert.equal((await holds.get(h.id))?.attempts, 2);
+  base.close();
+});
+
+Deno.test("reserveAttempt() on a stale read never outruns the limit: a count made since is read first", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const holds = createKvHoldStore(kv);
+  const h = hold("hld_a", NOW + 3_600_000);
+  await holds.create(h, 3, NOW);
+  // Two guesses read the hold together, before either is counted.
+  const [first, second] = await Promise.all([holds.get(h.id), holds.get(h.id)]);
+  assert.ok(first && second);
+  assert.equal(await holds.reserveAttempt(first, 1), true);
+  assert.equal(await holds.reserveAttempt(second, 1), false, "the limit of 1 was reached");
+  assert.equal((await holds.get(h.id))?.attempts, 1);
+  // Under a higher limit the stale read still counts once more, on top of the first.
+  assert.equal(await holds.reserveAttempt(second, 3), true);
+  assert.equal((await holds.get(h.id))?.attempts, 2);
+  // Gone: false, whether the read is stale or not.
+  await holds.remove(h);
+  assert.equal(await holds.reserveAttempt(first, 3), false);
+  kv.close();
+});
+
+Deno.test("remove() reads each key once: the patient's list is not read twice in its getMany", async () => {
+  for (const cellMarks of [false, true]) {
+    const base = await Deno.openKv(":memory:");
+    const { kv, counted } = countingGets(base);
+    const holds = createKvHoldStore(kv, { cellMarks });
+    const h = hold("hld_a", NOW + 3_600_000);
+    await holds.create(h, 3, NOW);
+    counted.getManys.length = 0;
+    await holds.remove(h);
+    assert.equal(await holds.get(h.id), null);
+    const keys = counted.getManys.flat().map((k) => JSON.stringify(k));
+    assert.ok(keys.includes(JSON.stringify(patientHoldsKey("pat_1"))), `cellMarks ${cellMarks}`);
+    assert.equal(new Set(keys).size, keys.length, `cellMarks ${cellMarks}: ${keys.join(" ")}`);
+    // The slot is free again, and with cell marks their marks are gone.
+    await holds.create(hold("hld_b", h.startMs), 3, NOW);
+    base.close();
+  }
 });

@@ -73,8 +73,16 @@ export function createKvHoldStore(
   kv: Deno.Kv,
   { cellMarks = false }: CellMarkOptions = {},
 ): HoldStore {
+  /**
+   * The versionstamp each record `get` answered was read at, so that `reserveAttempt` can check
+   * it instead of reading the hold again. Only records this store handed out are in it.
+   */
+  const readAt = new WeakMap<HoldRecord, string>();
+
   async function get(id: string) {
-    return (await withKvRetry(() => kv.get<HoldRecord>(holdKey(id)))).value;
+    const entry = await withKvRetry(() => kv.get<HoldRecord>(holdKey(id)));
+    if (entry.value) readAt.set(entry.value, entry.versionstamp);
+    return entry.value;
   }
 
   function active(doctorId: string, fromMs: number, toMs: number, nowMs: number) {
@@ -129,11 +137,10 @@ export function createKvHoldStore(
     const ids = new Set(holds.map((h) => h.id));
     const keys = removalReads(holds, alsoRead, keepCells);
     if (read && read.length !== keys.length) throw new RangeError("Not the entries of the reads");
-    const [mine, also, ...cells] = (read ?? await getManyChunked<unknown>(kv, keys)) as [
-      Deno.KvEntryMaybe<PatientHolds>,
-      Deno.KvEntryMaybe<unknown>,
-      ...Deno.KvEntryMaybe<unknown>[],
-    ];
+    const entries = read ?? await getManyChunked<unknown>(kv, keys);
+    const mine = entries[0] as Deno.KvEntryMaybe<PatientHolds>;
+    const also = alsoRead ? entries[1] : undefined;
+    const cells = entries.slice(alsoRead ? 2 : 1);
     const remove = (op: Deno.AtomicOperation) => {
       op.check(mine);
       for (const h of holds) {
@@ -148,10 +155,13 @@ export function createKvHoldStore(
     return { remove, also };
   }
 
-  /** What `plannedRemoval` reads: the patient's hold list, `alsoRead` (or the list again), cells. */
+  /** What `plannedRemoval` reads: the patient's hold list, `alsoRead` if given, cells. */
   function removalReads(holds: HoldRecord[], alsoRead?: Deno.KvKey, keepCells = false) {
-    const mine = patientHoldsKey(holds[0].patientId);
-    return [mine, alsoRead ?? mine, ...(cellMarks && !keepCells ? holdCellKeys(holds) : [])];
+    return [
+      patientHoldsKey(holds[0].patientId),
+      ...(alsoRead ? [alsoRead] : []),
+      ...(cellMarks && !keepCells ? holdCellKeys(holds) : []),
+    ];
   }
 
   /** The index and record mutations of new holds. */
@@ -224,13 +234,21 @@ export function createKvHoldStore(
       });
     },
 
-    reserveAttempt(holdId, max) {
+    reserveAttempt(read, max) {
+      const key = holdKey(read.id);
+      const versionstamp = readAt.get(read);
+      // The first try checks the read the caller made; a count made since fails it, and every
+      // later try reads the hold again.
+      let known: Deno.KvEntryMaybe<HoldRecord> | null = versionstamp === undefined
+        ? null
+        : { key, value: read, versionstamp };
       return untilCommitted("Counting a code check", async () => {
-        const entry = await withKvRetry(() => kv.get<HoldRecord>(holdKey(holdId)));
+        const entry = known ?? await withKvRetry(() => kv.get<HoldRecord>(key));
+        known = null;
         if (!entry.value || entry.value.attempts >= max) return false;
         const hold = entry.value;
         const res = await commit(() =>
-          kv.atomic().check(entry).set(holdKey(holdId), { ...hold, attempts: hold.attempts + 1 }, {
+          kv.atomic().check(entry).set(key, { ...hold, attempts: hold.attempts + 1 }, {
             expireIn: Math.max(1000, hold.expiresAtMs - Date.now() + KEEP_EXPIRED_MS),
           })
         );
@@ -258,7 +276,7 @@ export function createKvHoldStore(
       const reads = removalReads([hold], holdKey(hold.id), true);
       return Object.assign(async (read?: readonly Deno.KvEntryMaybe<unknown>[]) => {
         const { remove, also } = await plannedRemoval([hold], holdKey(hold.id), true, read);
-        const entry = also as Deno.KvEntryMaybe<HoldRecord>;
+        const entry = also as Deno.KvEntryMaybe<HoldRecord>; // alsoRead was given
         const stored = entry.value;
         if (!stored || stored.patientId !== hold.patientId) {
           throw new NotFoundError(`Hold ${hold.id} does not exist`);
