@@ -22,7 +22,7 @@ import { isRemoteKv } from "./config/kv_location.ts";
 import { announceDoctorUpdates, delayCalendarAnswers } from "./stores/kv/calendar.ts";
 import type { Config } from "./config/config.ts";
 import { createDataCipher } from "./crypto/data_cipher.ts";
-import { createKeyedHash } from "./crypto/keyed_hash.ts";
+import { createKeyedHash, type KeyedHash } from "./crypto/keyed_hash.ts";
 import type { AppSecrets } from "./crypto/secrets.ts";
 import { createDoctorService } from "./doctors/doctor_service.ts";
 import { createEventRuntime, eventSettingsFrom } from "./events/event_runtime.ts";
@@ -94,14 +94,20 @@ export interface WiredApp {
  * never in production, and only on a loopback listener, so a development server reachable from a
  * network never hands out codes.
  */
-function devOutbox(config: Config, sender: MessageSender, kv: Deno.Kv, log: Logger) {
+function devOutbox(
+  config: Config,
+  sender: MessageSender,
+  kv: Deno.Kv,
+  hash: KeyedHash,
+  log: Logger,
+) {
   if (sender.name !== "console" || config.APP_ENV === "production") return null;
   const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(config.HOST);
   if (!loopback) {
     log.warn("dev outbox off: HOST is not a loopback address", { host: config.HOST });
     return null;
   }
-  return (to: string) => readOutbox(kv, to);
+  return (to: string) => readOutbox(kv, hash, to);
 }
 
 export async function wireApp(
@@ -139,7 +145,7 @@ export async function wireApp(
   const deliveries = resources.twilio
     ? createDeliveryTracker(resources.twilio, { kv, cipher, metrics, log, now })
     : undefined;
-  const sender = deliveries?.sender ?? createConsoleSender(kv, log, group);
+  const sender = deliveries?.sender ?? createConsoleSender(kv, log, hash, group);
   const prakriti = createKvPrakritiStore(kv);
   const idempotency = sealedIdempotencyStore(createKvIdempotencyStore(kv, group), cipher, hash);
   const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
@@ -272,7 +278,7 @@ export async function wireApp(
       ephemeral: () => ephemeral.ping(),
       ...shared.readiness,
     },
-    outbox: devOutbox(config, sender, kv, log),
+    outbox: devOutbox(config, sender, kv, hash, log),
     deliveries,
     events,
     doctorUi: createDoctorUiBackend({

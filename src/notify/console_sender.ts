@@ -4,11 +4,14 @@
  * Refused in production by config. Messages are blind writes, so concurrent sends share a commit
  * (group_commit.ts).
  *
- * A message is one entry, under its phone (["outbox_by_to", to, sentAtMs, id]): the outbox is only
- * ever read by phone. Releases up to 6b36eb2 also wrote a copy under ["outbox", sentAtMs, id] that
- * nothing read; they read the by-phone entries as this one writes them, and their copies expire
- * within the hour (erasure still deletes them).
+ * A message is one entry under its phone's blind index (["outbox_by_to", phoneIndex, sentAtMs,
+ * id], the keyed hash every phone lookup uses): the outbox is only ever read by phone, and no phone
+ * is stored in the clear, here as anywhere (the entry leaves the phone out; a read puts back the
+ * one it was asked for). Releases up to 49fa038 keyed the entry by the phone itself and kept it in
+ * the value; up to 6b36eb2 they also wrote a copy under ["outbox", sentAtMs, id] that nothing read.
+ * Both expire within the hour; erasure still deletes them.
  */
+import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import type { Logger } from "../observability/logger.ts";
 import { newId } from "../crypto/random.ts";
 import { commit } from "../stores/kv/kv_commit.ts";
@@ -25,28 +28,32 @@ export interface OutboxMessage {
   sentAt: string;
 }
 
+/** What the outbox keeps of a message: everything but the phone, which its key stands for. */
+type StoredMessage = Omit<OutboxMessage, "to">;
+
 const OUTBOX_TTL_MS = 60 * 60 * 1000;
 
 export function createConsoleSender(
   kv: Deno.Kv,
   log: Logger,
+  hash: KeyedHash,
   group: GroupCommit = groupCommitOf(kv),
 ): MessageSender {
   return {
     name: "console",
     async send(message) {
+      const phoneIndex = await hash.hash("phone", message.to);
       const sentAtMs = Date.now();
       const id = newId("msg", sentAtMs);
-      const entry: OutboxMessage = {
+      const entry: StoredMessage = {
         id,
-        to: message.to,
         body: message.body,
         code: message.code ?? null,
         channel: message.channel,
         sentAt: new Date(sentAtMs).toISOString(),
       };
       await group.write(
-        (op) => op.set(outboxByToKey(message.to, sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS }),
+        (op) => op.set(outboxByToKey(phoneIndex, sentAtMs, id), entry, { expireIn: OUTBOX_TTL_MS }),
         1,
       );
       log.info("message sent to dev outbox", { channel: message.channel, messageId: id });
@@ -59,24 +66,42 @@ export function createConsoleSender(
  * The messages to one phone, newest first: a scan of that phone's messages only, so load tests
  * that read a code per booking stay O(1).
  */
-export async function readOutbox(kv: Deno.Kv, to: string, limit = 50): Promise<OutboxMessage[]> {
+export async function readOutbox(
+  kv: Deno.Kv,
+  hash: KeyedHash,
+  to: string,
+  limit = 50,
+): Promise<OutboxMessage[]> {
   const out: OutboxMessage[] = [];
   const cutoff = Date.now() - OUTBOX_TTL_MS;
-  const prefix = outboxByToPrefix(to);
-  for await (const e of kv.list<OutboxMessage>({ prefix }, { reverse: true, limit })) {
+  const prefix = outboxByToPrefix(await hash.hash("phone", to));
+  for await (const e of kv.list<StoredMessage>({ prefix }, { reverse: true, limit })) {
     if (Date.parse(e.value.sentAt) < cutoff) break;
-    out.push(e.value);
+    const { id, body, code, channel, sentAt } = e.value;
+    out.push({ id, to, body, code, channel, sentAt });
   }
   return out;
 }
 
 /**
- * Deletes every dev-outbox message to `to` (erasure), with the copy an earlier release kept of
- * each (see the header). Returns how many.
+ * Deletes every dev-outbox message to the phone (erasure): those under its blind index, and with
+ * `phone` those earlier releases kept under the phone itself and their copies (see the header).
+ * Returns how many messages.
  */
-export async function forgetRecipient(kv: Deno.Kv, to: string): Promise<number> {
+export async function forgetRecipient(
+  kv: Deno.Kv,
+  phoneIndex: string,
+  phone: string | null,
+): Promise<number> {
   let n = 0;
-  for await (const e of kv.list<OutboxMessage>({ prefix: outboxByToPrefix(to) })) {
+  // An erased patient's index is "": no message is under it.
+  const prefix = phoneIndex ? outboxByToPrefix(phoneIndex) : null;
+  for await (const e of prefix ? kv.list<StoredMessage>({ prefix }) : []) {
+    await commit(() => kv.atomic().delete(e.key));
+    n++;
+  }
+  if (phone === null) return n;
+  for await (const e of kv.list<StoredMessage>({ prefix: outboxByToPrefix(phone) })) {
     await commit(() =>
       kv.atomic().delete(e.key).delete(outboxKey(Date.parse(e.value.sentAt), e.value.id))
     );

@@ -92,7 +92,7 @@ export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
     },
     {
       name: "development outbox",
-      run: (s) => s.phone ? forgetRecipient(deps.kv, s.phone) : Promise.resolve(0),
+      run: (s) => forgetRecipient(deps.kv, s.phoneIndex, s.phone),
     },
   ];
 }

@@ -1,6 +1,7 @@
 /**
- * The console sender's dev outbox: one KV entry per message, under its phone, read newest first;
- * and the copies an earlier release (6b36eb2) also kept under ["outbox", …] still erased.
+ * The console sender's dev outbox: one KV entry per message, under the phone's blind index and
+ * without the phone, read newest first; and what earlier releases kept (under the phone itself, and
+ * 6b36eb2's copies under ["outbox", …]) still erased.
  */
 import assert from "node:assert/strict";
 import {
@@ -8,64 +9,82 @@ import {
   forgetRecipient,
   readOutbox,
 } from "../../src/notify/console_sender.ts";
+import { createKeyedHash } from "../../src/crypto/keyed_hash.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { keySpace, outboxByToKey, outboxKey } from "../../src/stores/kv/keys.ts";
 
 const log = createLogger({ level: "error", write: () => {} });
+const hash = await createKeyedHash(btoa("a test key of at least thirty-two bytes"));
 const PHONE = "+919811110101";
 
-async function allKeys(kv: Deno.Kv): Promise<Deno.KvKey[]> {
-  const out: Deno.KvKey[] = [];
-  for await (const e of kv.list({ prefix: [] })) out.push(e.key);
-  return out;
+async function allEntries(kv: Deno.Kv) {
+  return await Array.fromAsync(kv.list({ prefix: [] }));
 }
 
-Deno.test("createConsoleSender().send() stores a message once, under its phone", async () => {
+Deno.test("createConsoleSender().send() stores a message once, under the phone's blind index", async () => {
   using kv = await Deno.openKv(":memory:");
-  const sender = createConsoleSender(kv, log);
+  const sender = createConsoleSender(kv, log, hash);
   const { providerId } = await sender.send({
     to: PHONE,
     body: "Code 123456",
     code: "123456",
     channel: "sms",
   });
-  const keys = await allKeys(kv);
-  assert.equal(keys.length, 1, `one entry per message, found ${JSON.stringify(keys)}`);
-  assert.equal(keys[0][0], "outbox_by_to");
-  const [message] = await readOutbox(kv, PHONE);
+  const entries = await allEntries(kv);
+  assert.equal(entries.length, 1, `one entry per message, found ${entries.length}`);
+  assert.deepEqual(entries[0].key.slice(0, 2), ["outbox_by_to", await hash.hash("phone", PHONE)]);
+  const stored = JSON.stringify([entries[0].key.map(String), entries[0].value]);
+  assert.ok(!stored.includes(PHONE.slice(3)), `no phone in the clear: ${stored}`);
+  const [message] = await readOutbox(kv, hash, PHONE);
   assert.equal(message.id, providerId);
   assert.equal(message.code, "123456");
-  assert.equal((await readOutbox(kv, "+919811110102")).length, 0);
+  assert.equal(message.to, PHONE, "a read puts back the phone it was asked for");
+  assert.equal((await readOutbox(kv, hash, "+919811110102")).length, 0);
 });
 
 Deno.test("readOutbox() lists one phone's messages newest first", async () => {
   using kv = await Deno.openKv(":memory:");
-  const sender = createConsoleSender(kv, log);
+  const sender = createConsoleSender(kv, log, hash);
   await sender.send({ to: PHONE, body: "first", code: "111111", channel: "sms" });
   await new Promise((r) => setTimeout(r, 2));
   await sender.send({ to: PHONE, body: "second", code: "222222", channel: "sms" });
-  assert.deepEqual((await readOutbox(kv, PHONE)).map((m) => m.body), ["second", "first"]);
+  await sender.send({ to: "+919811110102", body: "other", code: "333333", channel: "sms" });
+  assert.deepEqual((await readOutbox(kv, hash, PHONE)).map((m) => m.body), ["second", "first"]);
 });
 
-Deno.test("forgetRecipient() erases the phone's messages and an earlier release's copies", async () => {
+Deno.test("forgetRecipient() erases the phone's messages and what earlier releases kept", async () => {
   using kv = await Deno.openKv(":memory:");
-  await createConsoleSender(kv, log).send({ to: PHONE, body: "new", channel: "sms" });
-  // As 6b36eb2 stored a message: the by-phone entry and a copy under ["outbox", sentAtMs, id].
+  const phoneIndex = await hash.hash("phone", PHONE);
+  await createConsoleSender(kv, log, hash).send({ to: PHONE, body: "new", channel: "sms" });
+  await createConsoleSender(kv, log, hash).send({
+    to: "+919811110102",
+    body: "kept",
+    channel: "sms",
+  });
+  // As 49fa038 stored a message (under the phone, with it in the value), and as 6b36eb2 did: the
+  // same, plus a copy under ["outbox", sentAtMs, id].
   const sentAtMs = Date.now();
-  const old = {
-    id: "msg_old",
+  const old = (id: string) => ({
+    id,
     to: PHONE,
     body: "old",
     code: "333333",
     channel: "sms",
     sentAt: new Date(sentAtMs).toISOString(),
-  };
-  await kv.atomic().set(outboxKey(sentAtMs, old.id), old).set(
-    outboxByToKey(PHONE, sentAtMs, old.id),
-    old,
-  ).commit();
-  assert.equal((await readOutbox(kv, PHONE)).length, 2);
-  assert.equal(await forgetRecipient(kv, PHONE), 2);
-  assert.deepEqual(await allKeys(kv), []);
+  });
+  await kv.atomic()
+    .set(outboxByToKey(PHONE, sentAtMs, "msg_a"), old("msg_a"))
+    .set(outboxKey(sentAtMs, "msg_b"), old("msg_b"))
+    .set(outboxByToKey(PHONE, sentAtMs, "msg_b"), old("msg_b"))
+    .commit();
+  assert.equal(await forgetRecipient(kv, phoneIndex, PHONE), 3);
+  const left = await allEntries(kv);
+  assert.equal(left.length, 1, "only the other phone's message is left");
+  assert.equal((left[0].value as { body: string }).body, "kept");
   assert.equal((await Array.fromAsync(kv.list({ prefix: keySpace("outbox") }))).length, 0);
+  // Without the phone (already gone) the messages under the index still go; "" names none.
+  await createConsoleSender(kv, log, hash).send({ to: PHONE, body: "again", channel: "sms" });
+  assert.equal(await forgetRecipient(kv, phoneIndex, null), 1);
+  assert.equal(await forgetRecipient(kv, "", null), 0);
+  assert.equal((await allEntries(kv)).length, 1);
 });

@@ -23,7 +23,7 @@
  * | ["ephemeral", name]                             | {value, expiresAt}           | its TTL       |
  * | ["secret", name]                                | generated dev secret         | -             |
  * | ["outbox", sentAtMs, id]                        | dev outbox message (3)       | 1 h           |
- * | ["outbox_by_to", to, sentAtMs, id]              | dev outbox message (by phone)| 1 h           |
+ * | ["outbox_by_to", phoneIndex, sentAtMs, id]      | dev outbox message (4)       | 1 h           |
  * | ["admin_by_phone", phoneIndex]                  | AdminGrant (admin:create)    | -             |
  * | ["ops_checkpoint", name]                        | rotate-keys checkpoint       | -             |
  * | ["ui_session", sha256(sessionToken)]            | UiSession (doctor web UI)    | its TTL       |
@@ -60,6 +60,9 @@
  * appointment index (appointment_store.ts), which always came with the claims.
  * (3) Written by earlier versions only (6b36eb2 and before), and read by nothing: the dev outbox
  * is read by phone (console_sender.ts); erasure deletes what is left.
+ * (4) Under the phone's blind index, without the phone in the value. Earlier versions (49fa038 and
+ * before) used the phone itself and kept it in the value; those expire within the hour, and erasure
+ * deletes them.
  *
  * `expireIn` deletes lazily, so values that expire carry `expiresAt` and readers check it; the
  * `purge` rule of a space in KEY_SPACES is how `deno task purge` (scripts/_purge_plan.ts) tells an
@@ -204,9 +207,9 @@ export const idempotencyScopeRange = (scopeStart: string) => ({
 export const ephemeralKey = (name: string): Deno.KvKey => ["ephemeral", name];
 export const secretKey = (name: string): Deno.KvKey => ["secret", name];
 export const outboxKey = (sentAtMs: number, id: string): Deno.KvKey => ["outbox", sentAtMs, id];
-export const outboxByToPrefix = (to: string): Deno.KvKey => ["outbox_by_to", to];
-export const outboxByToKey = (to: string, sentAtMs: number, id: string): Deno.KvKey => [
-  ...outboxByToPrefix(to),
+export const outboxByToPrefix = (phoneIndex: string): Deno.KvKey => ["outbox_by_to", phoneIndex];
+export const outboxByToKey = (phoneIndex: string, sentAtMs: number, id: string): Deno.KvKey => [
+  ...outboxByToPrefix(phoneIndex),
   sentAtMs,
   id,
 ];
