@@ -95,10 +95,11 @@ export async function forgetRecipient(
 ): Promise<number> {
   let n = 0;
   // An erased patient's index is "": no message is under it.
-  const prefix = phoneIndex ? outboxByToPrefix(phoneIndex) : null;
-  for await (const e of prefix ? kv.list<StoredMessage>({ prefix }) : []) {
-    await commit(() => kv.atomic().delete(e.key));
-    n++;
+  if (phoneIndex) {
+    for await (const e of kv.list<StoredMessage>({ prefix: outboxByToPrefix(phoneIndex) })) {
+      await commit(() => kv.atomic().delete(e.key));
+      n++;
+    }
   }
   if (phone === null) return n;
   for await (const e of kv.list<StoredMessage>({ prefix: outboxByToPrefix(phone) })) {
