@@ -113,6 +113,8 @@ export function createRoomHub(options: RoomHubOptions) {
       let tokens = burst;
       let lastRefill = Date.now();
       let peerOpen = false;
+      /** How many peer-joined and peer-left notices the inbox watch has relayed. */
+      let peerNotices = 0;
 
       const send = (message: Record<string, unknown>) => socket?.send(JSON.stringify(message));
       const notifyPeer = (message: Record<string, unknown>) =>
@@ -139,6 +141,7 @@ export function createRoomHub(options: RoomHubOptions) {
             if (left) break;
             if (text.startsWith('{"type":"peer-joined"')) peerOpen = true;
             if (text.startsWith('{"type":"peer-left"')) peerOpen = false;
+            if (text.startsWith('{"type":"peer-')) peerNotices++;
             socket?.send(text);
           }
         }
@@ -174,7 +177,11 @@ export function createRoomHub(options: RoomHubOptions) {
               socket?.close(CLOSE_SIGNALLING_LOST, "signalling interrupted; reconnect");
               seat.leave();
             });
-            peerOpen = peerOpen || await signals.seatTaken(theirs, true);
+            // The inbox watch may see the peer join (or leave) while this read is out; what it
+            // saw is newer than the read, so the read counts only if it saw nothing meanwhile.
+            const noticesBefore = peerNotices;
+            const peerSeated = await signals.seatTaken(theirs, true);
+            if (peerNotices === noticesBefore) peerOpen = peerSeated;
             send({ type: "joined", role, peer: peerOpen ? other(role) : null });
             await notifyPeer({ type: "peer-joined", role });
           })().catch(fail("join"));

@@ -113,6 +113,76 @@ Deno.test("createRoomHub() relays between two hubs sharing one KV, one seat per 
   assert.equal(hubB.localSockets(), 0);
 });
 
+/**
+ * A doctor's hub whose read of the patient's seat at join is answered only once `release()` is
+ * called (a slow store), beside a plain hub for the patient, on one KV.
+ */
+function slowJoinRead(kv: Deno.Kv) {
+  const store = createKvRoomSignalStore(kv);
+  const { promise: gate, resolve: release } = Promise.withResolvers<void>();
+  let reads = 0;
+  const slow: typeof store = {
+    ...store,
+    async seatTaken(seat, openOnly) {
+      const taken = await store.seatTaken(seat, openOnly);
+      if (openOnly) {
+        reads++;
+        await gate;
+      }
+      return taken;
+    },
+  };
+  const doctors = createRoomHub({ signals: slow, log: quiet, now: () => START });
+  const readOut = () =>
+    eventually("the doctor's join to read the patient's seat", () => reads === 1, {
+      timeoutMs: 2_000,
+      intervalMs: 5,
+    });
+  return { doctors, patients: hubOn(kv), release, readOut };
+}
+
+Deno.test("createRoomHub() keeps the peer's arrival seen while its own join read the peer's seat", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const { doctors, patients, release, readOut } = slowJoinRead(kv);
+  const d = fakeSocket();
+  const p = fakeSocket();
+  const doctorSeat = asSeat(await doctors.take(admission("doctor")));
+  doctorSeat.open(d.socket);
+  await readOut(); // no patient yet
+  asSeat(await patients.take(admission("patient"))).open(p.socket);
+  await d.waitFor((m) => m.type === "peer-joined", "peer-joined, relayed from the inbox");
+  release();
+  assert.equal((await d.waitFor((m) => m.type === "joined", "joined")).peer, "patient");
+  // The page answers peer-joined with its offer: it reaches the patient, not "no_peer" (the
+  // join's stale read used to put the peer back to absent, and a video call never connected).
+  const offer = '{"type":"offer","sdp":"x"}';
+  doctorSeat.receive(offer);
+  await p.waitFor((m) => m.type === "offer", "the offer");
+  assert.ok(!d.sent.some((m) => m.includes("no_peer")), d.sent.join(" "));
+  await doctors.closeAll();
+  await patients.closeAll();
+});
+
+Deno.test("createRoomHub() keeps the peer's leaving seen while its own join read the peer's seat", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const { doctors, patients, release, readOut } = slowJoinRead(kv);
+  const d = fakeSocket();
+  const p = fakeSocket();
+  const patientSeat = asSeat(await patients.take(admission("patient")));
+  patientSeat.open(p.socket);
+  await p.waitFor((m) => m.type === "joined", "the patient joined");
+  const doctorSeat = asSeat(await doctors.take(admission("doctor")));
+  doctorSeat.open(d.socket);
+  await readOut(); // the patient is seated
+  await patientSeat.leave();
+  await d.waitFor((m) => m.type === "peer-left", "peer-left, relayed from the inbox");
+  release();
+  assert.equal((await d.waitFor((m) => m.type === "joined", "joined")).peer, null);
+  doctorSeat.receive('{"type":"offer","sdp":"x"}');
+  await d.waitFor((m) => m.code === "no_peer", "no_peer: nobody to send to");
+  await doctors.closeAll();
+});
+
 Deno.test("createRoomHub() frees the seat of a crashed instance when its lease lapses", async () => {
   using kv = await Deno.openKv(":memory:");
   let clock = START;
