@@ -139,9 +139,12 @@ export function createRoomHub(options: RoomHubOptions) {
           seen = seq;
           for (const text of texts) {
             if (left) break;
-            if (text.startsWith('{"type":"peer-joined"')) peerOpen = true;
-            if (text.startsWith('{"type":"peer-left"')) peerOpen = false;
-            if (text.startsWith('{"type":"peer-')) peerNotices++;
+            // The hub's own notices (a peer may not send these types; see RESERVED_TYPES).
+            const joined = text.startsWith('{"type":"peer-joined"');
+            if (joined || text.startsWith('{"type":"peer-left"')) {
+              peerOpen = joined;
+              peerNotices++;
+            }
             socket?.send(text);
           }
         }
