@@ -233,15 +233,14 @@ export function createAppointmentWriter(deps: WriterDeps) {
       // the same held-back entries, so a relay that moves them into the outbox (any release's)
       // writes the very keys this request writes, due only once its lease has run out.
       const nowMs = deps.now();
-      const dispatcher = deps.dispatcher;
-      const inline = dispatcher ? inlineOf(all, options, nowMs) : [];
-      const leased = dispatcher?.holdBack(inline, nowMs);
+      const inline = inlineOf(all, options, nowMs); // none without a dispatcher
+      const leased = deps.dispatcher?.holdBack(inline, nowMs);
       const heldBack = new Map(leased?.map((held, i) => [inline[i], held]));
       const envelopes = heldBack.size > 0 ? all.map((e) => heldBack.get(e) ?? e) : all;
       const consumedIn = consumedInCommit(options);
       // KV records: the fan-out entries go in through a part that leaves them out (with a check
       // on the mark it read) while no webhook endpoint exists.
-      const presence = dispatcher && !records.appointments.eventsInRecords
+      const presence = deps.dispatcher && !records.appointments.eventsInRecords
         ? deps.webhookPresence
         : undefined;
       const fanouts = presence ? envelopes.filter((e) => e.handler === FANOUT_HANDLER) : [];
