@@ -1,6 +1,6 @@
 /**
  * Counts MongoDB commands per step of one booking on the mongo store (login, slot listing, hold,
- * confirm, the relay's pass), driving the real app in this process (`inProcessApp`) against a
+ * confirm, the relay's pass), driving the real app in this process (`inProcessAppOn`) against a
  * throw-away FerretDB and redis-server behind the Upstash bridge, as `deno task load --store mongo`
  * runs them. Every command the driver sends is seen through its command monitoring
  * (`monitorCommands`), so each step is told by command and collection; FerretDB's own counter
@@ -12,7 +12,6 @@
  * `AT_ONCE` sets how many bookings run at once (50), `FERRETDB_BIN` which FerretDB build runs.
  */
 import { MongoClient } from "mongodb";
-import { appEnv, startFerretDb } from "../../tests/_harness/ferretdb.ts";
 import { startRedis, startUpstashBridge } from "../../tests/_harness/redis.ts";
 import { cpuByProgram } from "./process_cpu.ts";
 import {
@@ -21,7 +20,7 @@ import {
   doctorSteps,
   holdAndConfirmSteps,
   IN_PROCESS_ADMIN as ADMIN,
-  inProcessApp,
+  inProcessAppOn,
   loginSteps,
 } from "./in_process_app.ts";
 
@@ -49,16 +48,22 @@ Object.defineProperty(MongoClient.prototype, "emit", {
   },
 });
 
-const mongo = await startFerretDb({ countCommands: true });
 const redis = await startRedis();
 const bridge = await startUpstashBridge(redis.port);
-const kvDir = await Deno.makeTempDir({ prefix: "vaidya-count-mongo-" });
-const { runtime, relay, call } = await inProcessApp(`${kvDir}/app.kv`, {
-  ...appEnv(mongo),
-  MONGODB_URI: `${mongo.uri}?monitorCommands=true`,
-  UPSTASH_REDIS_REST_URL: bridge.url,
-  UPSTASH_REDIS_REST_TOKEN: bridge.token,
+const { relay, call, close, mongo: started } = await inProcessAppOn({
+  kv: "file",
+  mongo: { countCommands: true },
+  env: (ferret) => ({
+    MONGODB_URI: `${ferret!.uri}?monitorCommands=true`,
+    UPSTASH_REDIS_REST_URL: bridge.url,
+    UPSTASH_REDIS_REST_TOKEN: bridge.token,
+  }),
+}).catch(async (err) => {
+  await bridge.stop();
+  await redis.stop();
+  throw err;
 });
+const mongo = started!; // asked for above
 
 const rows: { step: string; total: number; by: Map<string, number> }[] = [];
 async function counted<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -151,9 +156,7 @@ try {
       fmt(new Map([...made].map(([k, n]) => [k, Math.round(n / AT_ONCE * 100) / 100]))),
   );
 } finally {
-  await runtime.close();
+  await close();
   await bridge.stop();
   await redis.stop();
-  await mongo.stop();
-  await Deno.remove(kvDir, { recursive: true }).catch(() => {});
 }

@@ -8,7 +8,7 @@ import { bootstrap } from "../../src/bootstrap.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { dateInDays } from "./flows.ts";
-import { appEnv, startFerretDb } from "../../tests/_harness/ferretdb.ts";
+import { appEnv, startFerretDb, type TestMongo } from "../../tests/_harness/ferretdb.ts";
 
 export const IN_PROCESS_ADMIN = "+919900000001";
 
@@ -55,9 +55,13 @@ export async function inProcessApp(kvPath: string, env: Record<string, string> =
 export interface InProcessStore {
   /** The KV: in memory, or a file in a temp dir (each commit waits for the disk, as a server's). */
   kv: "memory" | "file";
-  /** Records on a throw-away FerretDB (`FERRETDB_BIN` picks the build); the KV stays as asked. */
-  mongo?: boolean;
-  env?: Record<string, string>;
+  /**
+   * Records on a throw-away FerretDB (`FERRETDB_BIN` picks the build; `countCommands` as
+   * `startFerretDb` takes it); the KV stays as asked.
+   */
+  mongo?: boolean | { countCommands: boolean };
+  /** Settings on top of the store's; given as a function, it sees the FerretDB started. */
+  env?: Record<string, string> | ((mongo: TestMongo | null) => Record<string, string>);
 }
 
 /**
@@ -66,7 +70,7 @@ export interface InProcessStore {
  * does not start gives both back.
  */
 export async function inProcessAppOn({ kv, mongo = false, env = {} }: InProcessStore) {
-  const ferret = mongo ? await startFerretDb() : null;
+  const ferret = mongo ? await startFerretDb(mongo === true ? {} : mongo) : null;
   const dir = kv === "file" ? await Deno.makeTempDir({ prefix: "vaidya-in-process-" }) : null;
   const release = async () => {
     await ferret?.stop();
@@ -74,13 +78,14 @@ export async function inProcessAppOn({ kv, mongo = false, env = {} }: InProcessS
   };
   const app = await inProcessApp(dir ? `${dir}/app.kv` : ":memory:", {
     ...(ferret ? appEnv(ferret) : {}),
-    ...env,
+    ...(typeof env === "function" ? env(ferret) : env),
   }).catch(async (err) => {
     await release();
     throw err;
   });
   return {
     ...app,
+    mongo: ferret,
     async close() {
       await app.runtime.close();
       await release();
