@@ -35,6 +35,14 @@ function hold(id: string, startMs: number): HoldRecord {
   };
 }
 
+/** A KV hold store on `kv` holding one of pat_1's holds, `h`, an hour from NOW. */
+async function oneHold(kv: Deno.Kv, options: { cellMarks?: boolean } = {}) {
+  const holds = createKvHoldStore(kv, options);
+  const h = hold("hld_a", NOW + 3_600_000);
+  await holds.create(h, 3, NOW);
+  return { holds, h };
+}
+
 /** A KV hold store with two of pat_1's holds, an hour apart: `h`, then `other`. */
 async function twoHolds() {
   const kv = await Deno.openKv(":memory:");
@@ -79,9 +87,7 @@ Deno.test("a consumed hold frees its slot at once, while a live hold refuses a s
 
 Deno.test("consumption() fails the commit when a code check was counted after it read the hold", async () => {
   const kv = await Deno.openKv(":memory:");
-  const holds = createKvHoldStore(kv);
-  const h = hold("hld_a", NOW + 3_600_000);
-  await holds.create(h, 3, NOW);
+  const { holds, h } = await oneHold(kv);
   const add = await holds.consumption(h, { nowMs: NOW, maxAttempts: 1 })();
   // A wrong guess is counted in between: it reaches the limit of 1.
   assert.equal(await holds.reserveAttempt(h, 1), true);
@@ -94,9 +100,7 @@ Deno.test("consumption() fails the commit when a code check was counted after it
 
 Deno.test("consumption() refuses a hold that is gone (404) or has lapsed (410)", async () => {
   const kv = await Deno.openKv(":memory:");
-  const holds = createKvHoldStore(kv);
-  const h = hold("hld_a", NOW + 3_600_000);
-  await holds.create(h, 3, NOW);
+  const { holds, h } = await oneHold(kv);
   await assert.rejects(
     holds.consumption(h, { nowMs: h.expiresAtMs })(),
     HoldExpiredError,
@@ -205,9 +209,7 @@ function countingGets(kv: Deno.Kv) {
 Deno.test("reserveAttempt() on a hold as get() answered it counts without reading it again", async () => {
   const base = await Deno.openKv(":memory:");
   const { kv, counted } = countingGets(base);
-  const holds = createKvHoldStore(kv);
-  const h = hold("hld_a", NOW + 3_600_000);
-  await holds.create(h, 3, NOW);
+  const { holds, h } = await oneHold(kv);
   const read = await holds.get(h.id);
   assert.ok(read);
   const before = counted.gets;
@@ -224,9 +226,7 @@ Deno.test("reserveAttempt() on a hold as get() answered it counts without readin
 
 Deno.test("reserveAttempt() on a stale read never outruns the limit: a count made since is read first", async () => {
   const kv = await Deno.openKv(":memory:");
-  const holds = createKvHoldStore(kv);
-  const h = hold("hld_a", NOW + 3_600_000);
-  await holds.create(h, 3, NOW);
+  const { holds, h } = await oneHold(kv);
   // Two guesses read the hold together, before either is counted.
   const [first, second] = await Promise.all([holds.get(h.id), holds.get(h.id)]);
   assert.ok(first && second);
@@ -246,9 +246,7 @@ Deno.test("remove() reads each key once: the patient's list is not read twice in
   for (const cellMarks of [false, true]) {
     const base = await Deno.openKv(":memory:");
     const { kv, counted } = countingGets(base);
-    const holds = createKvHoldStore(kv, { cellMarks });
-    const h = hold("hld_a", NOW + 3_600_000);
-    await holds.create(h, 3, NOW);
+    const { holds, h } = await oneHold(kv, { cellMarks });
     counted.getManys.length = 0;
     await holds.remove(h);
     assert.equal(await holds.get(h.id), null);

@@ -115,7 +115,7 @@ Deno.test("createRoomHub() relays between two hubs sharing one KV, one seat per 
 
 /**
  * A doctor's hub whose read of the patient's seat at join is answered only once `release()` is
- * called (a slow store), beside a plain hub for the patient, on one KV.
+ * called (a slow store), beside a plain hub for the patient, on one KV; and a socket for each.
  */
 function slowJoinRead(kv: Deno.Kv) {
   const store = createKvRoomSignalStore(kv);
@@ -138,14 +138,12 @@ function slowJoinRead(kv: Deno.Kv) {
       timeoutMs: 2_000,
       intervalMs: 5,
     });
-  return { doctors, patients: hubOn(kv), release, readOut };
+  return { doctors, patients: hubOn(kv), release, readOut, d: fakeSocket(), p: fakeSocket() };
 }
 
 Deno.test("createRoomHub() keeps the peer's arrival seen while its own join read the peer's seat", async () => {
   using kv = await Deno.openKv(":memory:");
-  const { doctors, patients, release, readOut } = slowJoinRead(kv);
-  const d = fakeSocket();
-  const p = fakeSocket();
+  const { doctors, patients, release, readOut, d, p } = slowJoinRead(kv);
   const doctorSeat = asSeat(await doctors.take(admission("doctor")));
   doctorSeat.open(d.socket);
   await readOut(); // no patient yet
@@ -165,9 +163,7 @@ Deno.test("createRoomHub() keeps the peer's arrival seen while its own join read
 
 Deno.test("createRoomHub() keeps the peer's leaving seen while its own join read the peer's seat", async () => {
   using kv = await Deno.openKv(":memory:");
-  const { doctors, patients, release, readOut } = slowJoinRead(kv);
-  const d = fakeSocket();
-  const p = fakeSocket();
+  const { doctors, patients, release, readOut, d, p } = slowJoinRead(kv);
   const patientSeat = asSeat(await patients.take(admission("patient")));
   patientSeat.open(p.socket);
   await p.waitFor((m) => m.type === "joined", "the patient joined");
