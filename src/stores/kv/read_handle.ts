@@ -1,3 +1,5 @@
+import { batchedGet } from "./get_batch.ts";
+
 /**
  * Reads of a local KV file on a Deno KV handle of their own. Deno KV does all of one handle's
  * SQLite work on one thread, in the order asked: a `get` sent while a commit waits for its fsync
@@ -36,7 +38,8 @@ export function withReadHandle(
   }, (error) => {
     if (!closed) onOpenFailed(error);
   });
-  const get: Deno.Kv["get"] = (...args) => reader.get(...args);
+  // Strong gets asked together go out as one getMany (get_batch.ts).
+  const get = batchedGet(() => reader);
   const getMany =
     ((...args: Parameters<Deno.Kv["getMany"]>) => reader.getMany(...args)) as Deno.Kv["getMany"];
   const list: Deno.Kv["list"] = (...args) => reader.list(...args);

@@ -1,0 +1,81 @@
+import { keyId } from "./key_id.ts";
+
+/**
+ * Strong `get`s asked together go out as one `getMany`. Each Deno KV call costs the main thread
+ * ~56 µs however small (its op, its completion, the event loop's wake-up), and a `getMany` of 4
+ * ~110 (docs/BENCHMARKS.md, issue 15): with 50 requests at once, many of their reads are asked in
+ * the same turn of the event loop (one batch of answered ops resumes many handlers): in a full day
+ * ~46% of the gets were asked beside another (the rest go alone, as before).
+ *
+ * - The gets asked before the microtasks of the current turn have run are sent together, up to 10
+ *   keys (Deno KV's limit for one `getMany`); a tenth key sends its batch at once.
+ * - One key asked twice in a batch is read once.
+ * - A `getMany` reads every key at one snapshot, taken after each of its gets was asked, so each
+ *   answer is at least as new as the same get sent alone: a read after a commit answered still
+ *   sees it.
+ * - Should the `getMany` fail, each get is sent alone, so a bad key fails only its own caller.
+ * - Eventual gets are sent alone, as asked.
+ */
+export function batchedGet(reader: () => Deno.Kv): Deno.Kv["get"] {
+  let batch: Waiting[] | null = null;
+
+  const send = () => {
+    const sending = batch;
+    batch = null;
+    if (sending === null || sending.length === 0) return;
+    try {
+      sendNow(sending);
+    } catch (error) {
+      // Deno KV's reads answer failures by rejecting; anything thrown here still reaches the
+      // callers rather than the microtask queue.
+      for (const w of sending) w.reject(error);
+    }
+  };
+
+  const sendNow = (sending: Waiting[]) => {
+    const kv = reader();
+    if (sending.length === 1) {
+      const [one] = sending;
+      kv.get(one.key).then(one.resolve, one.reject);
+      return;
+    }
+    const index = new Map<string, number>();
+    const keys: Deno.KvKey[] = [];
+    const at = sending.map(({ key }) => {
+      const id = keyId(key);
+      let i = index.get(id);
+      if (i === undefined) {
+        i = keys.push(key) - 1;
+        index.set(id, i);
+      }
+      return i;
+    });
+    kv.getMany(keys).then(
+      (entries) => sending.forEach((w, i) => w.resolve(entries[at[i]])),
+      () => {
+        for (const w of sending) kv.get(w.key).then(w.resolve, w.reject);
+      },
+    );
+  };
+
+  return ((key: Deno.KvKey, options?: { consistency?: Deno.KvConsistencyLevel }) => {
+    if (options?.consistency === "eventual") return reader().get(key, options);
+    return new Promise<Deno.KvEntryMaybe<unknown>>((resolve, reject) => {
+      if (batch === null) {
+        batch = [];
+        queueMicrotask(send);
+      }
+      batch.push({ key, resolve, reject });
+      if (batch.length === MAX_KEYS) send();
+    });
+  }) as Deno.Kv["get"];
+}
+
+/** Keys one `getMany` may read (Deno KV's limit). */
+const MAX_KEYS = 10;
+
+interface Waiting {
+  key: Deno.KvKey;
+  resolve: (entry: Deno.KvEntryMaybe<unknown>) => void;
+  reject: (error: unknown) => void;
+}
