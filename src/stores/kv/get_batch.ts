@@ -1,5 +1,3 @@
-import { keyId } from "./key_id.ts";
-
 /**
  * Strong `get`s asked together go out as one `getMany`. Each Deno KV call costs the main thread
  * ~56 µs however small (its op, its completion, the event loop's wake-up), and a `getMany` of 4
@@ -9,7 +7,8 @@ import { keyId } from "./key_id.ts";
  *
  * - The gets asked before the microtasks of the current turn have run are sent together, up to 10
  *   keys (Deno KV's limit for one `getMany`); a tenth key sends its batch at once.
- * - One key asked twice in a batch is read once.
+ * - A key asked twice in a batch is read twice: each caller gets an entry of its own, as from a
+ *   get of its own, never an object another caller holds.
  * - A `getMany` reads every key at one snapshot, taken after each of its gets was asked, so each
  *   answer is at least as new as the same get sent alone: a read after a commit answered still
  *   sees it.
@@ -39,19 +38,8 @@ export function batchedGet(reader: () => Deno.Kv): Deno.Kv["get"] {
       kv.get(one.key).then(one.resolve, one.reject);
       return;
     }
-    const index = new Map<string, number>();
-    const keys: Deno.KvKey[] = [];
-    const at = sending.map(({ key }) => {
-      const id = keyId(key);
-      let i = index.get(id);
-      if (i === undefined) {
-        i = keys.push(key) - 1;
-        index.set(id, i);
-      }
-      return i;
-    });
-    kv.getMany(keys).then(
-      (entries) => sending.forEach((w, i) => w.resolve(entries[at[i]])),
+    kv.getMany(sending.map((w) => w.key)).then(
+      (entries) => sending.forEach((w, i) => w.resolve(entries[i])),
       () => {
         for (const w of sending) kv.get(w.key).then(w.resolve, w.reject);
       },

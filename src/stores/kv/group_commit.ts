@@ -22,7 +22,6 @@
  */
 import { ServiceUnavailableError } from "../../errors.ts";
 import { commit } from "./kv_commit.ts";
-import { keyId } from "./key_id.ts";
 
 /** Mutations per shared commit: well below KV's 1000 mutations and 800 KiB per commit. */
 const MAX_MUTATIONS = 400;
@@ -63,6 +62,34 @@ export interface GroupCommit {
 export interface GroupCommitOptions {
   /** Checks one commit may carry: 10 (the default) for `denokv`, 100 for a local file. */
   maxChecks?: number;
+}
+
+/**
+ * A key as a string: each part tagged by its type, strings length-prefixed. Equal keys always get
+ * the same id, which is what conflict detection needs; two different keys sharing one (a number's
+ * -0 and 0) would only make an operation wait for the next commit.
+ */
+function keyId(key: Deno.KvKey): string {
+  let id = "";
+  for (const part of key) {
+    switch (typeof part) {
+      case "string":
+        id += `s${part.length}:${part}`;
+        break;
+      case "number":
+        id += `n${part};`;
+        break;
+      case "bigint":
+        id += `b${part};`;
+        break;
+      case "boolean":
+        id += part ? "t" : "f";
+        break;
+      default:
+        id += `u${(part as Uint8Array).join(",")};`;
+    }
+  }
+  return id;
 }
 
 /**
