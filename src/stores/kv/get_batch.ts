@@ -21,29 +21,27 @@ export function batchedGet(reader: () => Deno.Kv): Deno.Kv["get"] {
   const send = () => {
     const sending = batch;
     batch = null;
-    if (sending === null || sending.length === 0) return;
+    // Null when a tenth key sent the batch already; a later batch this call finds goes out early,
+    // and its own call then finds null.
+    if (sending === null) return;
     try {
-      sendNow(sending);
+      const kv = reader();
+      if (sending.length === 1) {
+        const [one] = sending;
+        kv.get(one.key).then(one.resolve, one.reject);
+        return;
+      }
+      kv.getMany(sending.map((w) => w.key)).then(
+        (entries) => sending.forEach((w, i) => w.resolve(entries[i])),
+        () => {
+          for (const w of sending) kv.get(w.key).then(w.resolve, w.reject);
+        },
+      );
     } catch (error) {
       // Deno KV's reads answer failures by rejecting; anything thrown here still reaches the
       // callers rather than the microtask queue.
       for (const w of sending) w.reject(error);
     }
-  };
-
-  const sendNow = (sending: Waiting[]) => {
-    const kv = reader();
-    if (sending.length === 1) {
-      const [one] = sending;
-      kv.get(one.key).then(one.resolve, one.reject);
-      return;
-    }
-    kv.getMany(sending.map((w) => w.key)).then(
-      (entries) => sending.forEach((w, i) => w.resolve(entries[i])),
-      () => {
-        for (const w of sending) kv.get(w.key).then(w.resolve, w.reject);
-      },
-    );
   };
 
   return ((key: Deno.KvKey, options?: { consistency?: Deno.KvConsistencyLevel }) => {
