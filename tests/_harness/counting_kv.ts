@@ -1,6 +1,7 @@
 /**
- * A Deno KV handle that records how many checks each atomic commit carries, so a test can prove
- * that every path fits a `denokv` server (at most 10 checks per commit) without one running.
+ * Deno KV handles that record what is asked of them: how many checks each atomic commit carries, so
+ * a test can prove that every path fits a `denokv` server (at most 10 checks per commit) without
+ * one running (`countingKv`), and the reads (`countingGets`).
  */
 export interface CommitRecord {
   checks: number;
@@ -40,4 +41,29 @@ function countingOp(op: Deno.AtomicOperation, commits: CommitRecord[]): Deno.Ato
     },
   });
   return wrapped;
+}
+
+/** `kv` with its reads recorded: `get` calls counted, each `getMany`'s keys kept. */
+export function countingGets(kv: Deno.Kv) {
+  const counted = { gets: 0, getManys: [] as Deno.KvKey[][] };
+  const proxy = new Proxy(kv, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      if (prop === "get") {
+        return (...args: Parameters<Deno.Kv["get"]>) => {
+          counted.gets++;
+          return target.get(...args);
+        };
+      }
+      if (prop === "getMany") {
+        return (keys: Deno.KvKey[], options?: { consistency?: Deno.KvConsistencyLevel }) => {
+          counted.getManys.push(keys);
+          return target.getMany(keys, options);
+        };
+      }
+      return value.bind(target);
+    },
+  });
+  return { kv: proxy, counted };
 }

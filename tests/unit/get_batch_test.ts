@@ -5,29 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { batchedGet } from "../../src/stores/kv/get_batch.ts";
+import { countingGets } from "../_harness/counting_kv.ts";
 
-/** A real in-memory KV whose reads are counted: calls by method, and the keys of each getMany. */
+/**
+ * A real in-memory KV whose reads are counted (`countingGets`); `calls()` tells them by method, with
+ * the number of keys of each getMany.
+ */
 async function countedKv() {
   const kv = await Deno.openKv(":memory:");
-  const calls = { get: 0, getMany: [] as number[] };
-  const counted = new Proxy(kv, {
-    get(target, prop) {
-      if (prop === "get") {
-        return (...args: Parameters<Deno.Kv["get"]>) => {
-          calls.get++;
-          return target.get(...args);
-        };
-      }
-      if (prop === "getMany") {
-        return (keys: Deno.KvKey[]) => {
-          calls.getMany.push(keys.length);
-          return target.getMany(keys);
-        };
-      }
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  const { kv: counted, counted: reads } = countingGets(kv);
+  const calls = () => ({ get: reads.gets, getMany: reads.getManys.map((keys) => keys.length) });
   return { kv, counted, calls };
 }
 
@@ -46,11 +33,11 @@ Deno.test("batchedGet(): gets asked together are one getMany, each caller answer
     assert.deepEqual(a.key, ["a"]);
     assert.equal(absent.versionstamp, null);
     assert.equal(c.versionstamp, (await kv.get(["c"])).versionstamp);
-    assert.deepEqual(calls, { get: 0, getMany: [4] });
+    assert.deepEqual(calls(), { get: 0, getMany: [4] });
 
     // A get asked alone is sent as a get.
     assert.equal((await get(["b"])).value, 2);
-    assert.deepEqual(calls, { get: 1, getMany: [4] });
+    assert.deepEqual(calls(), { get: 1, getMany: [4] });
   } finally {
     kv.close();
   }
@@ -66,7 +53,7 @@ Deno.test("batchedGet(): at most 10 keys per getMany, and a key asked twice answ
     const keys = Array.from({ length: 25 }, (_, i) => ["n", i]);
     const entries = await Promise.all(keys.map((key) => get(key)));
     assert.deepEqual(entries.map((e) => e.value), keys.map((_, i) => i));
-    assert.deepEqual(calls.getMany, [10, 10, 5]);
+    assert.deepEqual(calls().getMany, [10, 10, 5]);
 
     // Each caller of a key asked twice gets an entry of its own: what one does to its value, the
     // other never sees.
@@ -78,7 +65,7 @@ Deno.test("batchedGet(): at most 10 keys per getMany, and a key asked twice answ
     assert.notEqual(first.value, second.value);
     first.value!.name = "changed";
     assert.equal(second.value!.name, "Asha");
-    assert.deepEqual(calls.getMany.at(-1), 2);
+    assert.deepEqual(calls().getMany.at(-1), 2);
   } finally {
     kv.close();
   }
@@ -94,8 +81,8 @@ Deno.test("batchedGet(): a bad key in a batch fails only its own caller", async 
     assert.equal(ok.status === "fulfilled" && ok.value.value, "yes");
     assert.equal(again.status === "fulfilled" && again.value.value, "yes");
     assert.equal(bad.status, "rejected");
-    assert.equal(calls.getMany.length, 1, "the batch was tried once");
-    assert.equal(calls.get, 3, "then each get alone");
+    assert.equal(calls().getMany.length, 1, "the batch was tried once");
+    assert.equal(calls().get, 3, "then each get alone");
   } finally {
     kv.close();
   }
@@ -112,7 +99,7 @@ Deno.test("batchedGet(): eventual gets go alone, and every read after a commit a
     ]);
     assert.equal(strong.value, 1);
     assert.equal(eventual.value, 1);
-    assert.deepEqual(calls, { get: 2, getMany: [] });
+    assert.deepEqual(calls(), { get: 2, getMany: [] });
 
     // 20 callers each commit and read back at once: every read is batched with others' and
     // current.
@@ -125,7 +112,7 @@ Deno.test("batchedGet(): eventual gets go alone, and every read after a commit a
       }
     }));
     assert.equal(stale, 0);
-    assert.ok(calls.getMany.length > 0 && calls.getMany.length < 200, "reads were batched");
+    assert.ok(calls().getMany.length > 0 && calls().getMany.length < 200, "reads were batched");
   } finally {
     kv.close();
   }

@@ -11,6 +11,7 @@ import {
   SlotUnavailableError,
 } from "../../src/errors.ts";
 import { appointment } from "../contract/_fixtures.ts";
+import { countingGets } from "../_harness/counting_kv.ts";
 import { createKvAppointmentStore } from "../../src/stores/kv/appointment_store.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 import { appointmentKey, holdKey, patientHoldsKey } from "../../src/stores/kv/keys.ts";
@@ -180,31 +181,6 @@ Deno.test("a booking and a change read the consumed hold with the calendar versi
   assert.deepEqual(await appointments.get(booked.id), moved);
   kv.close();
 });
-
-/** `kv` with its reads recorded: `get` calls counted, each `getMany`'s keys kept. */
-function countingGets(kv: Deno.Kv) {
-  const counted = { gets: 0, getManys: [] as Deno.KvKey[][] };
-  const proxy = new Proxy(kv, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
-      if (prop === "get") {
-        return (...args: Parameters<Deno.Kv["get"]>) => {
-          counted.gets++;
-          return target.get(...args);
-        };
-      }
-      if (prop === "getMany") {
-        return (keys: Deno.KvKey[], options?: { consistency?: Deno.KvConsistencyLevel }) => {
-          counted.getManys.push(keys);
-          return target.getMany(keys, options);
-        };
-      }
-      return value.bind(target);
-    },
-  });
-  return { kv: proxy, counted };
-}
 
 Deno.test("reserveAttempt() on a hold as get() answered it counts without reading it again", async () => {
   const base = await Deno.openKv(":memory:");
