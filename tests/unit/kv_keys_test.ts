@@ -6,17 +6,10 @@
 import assert from "node:assert/strict";
 import * as keys from "../../src/stores/kv/keys.ts";
 import { REPO_ROOT } from "../_harness/ports.ts";
+import { walk } from "../../scripts/_walk.ts";
 
 const KEYS_FILE = `${REPO_ROOT}src/stores/kv/keys.ts`;
 const spaces = Object.keys(keys.KEY_SPACES);
-
-async function* walk(dir: string, pattern: RegExp): AsyncGenerator<string> {
-  for await (const entry of Deno.readDir(dir)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) yield* walk(path, pattern);
-    else if (pattern.test(entry.name)) yield path;
-  }
-}
 
 /** Every exported key or key builder, called with placeholder arguments. */
 function builtKeys(): Map<string, Deno.KvKey> {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { sealedCollections } from "../../src/stores/sealed_fields.ts";
 import { createKvRecordStores } from "../../src/stores/kv/record_stores.ts";
 import { REPO_ROOT } from "../_harness/ports.ts";
+import { walk } from "../../scripts/_walk.ts";
 
 async function registeredFields(): Promise<string[]> {
   const kv = await Deno.openKv(":memory:");
@@ -17,12 +18,9 @@ async function registeredFields(): Promise<string[]> {
   }
 }
 
+/** The TypeScript files under `dir`, tests left out. */
 async function* sourceFiles(dir: string): AsyncGenerator<string> {
-  for await (const e of Deno.readDir(dir)) {
-    const path = `${dir}/${e.name}`;
-    if (e.isDirectory) yield* sourceFiles(path);
-    else if (/\.tsx?$/.test(e.name) && !e.name.endsWith("_test.ts")) yield path;
-  }
+  for await (const path of walk(dir, /\.tsx?$/)) if (!path.endsWith("_test.ts")) yield path;
 }
 
 Deno.test("sealedCollections() lists every *Sealed field of the stored records", async () => {
