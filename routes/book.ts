@@ -23,10 +23,11 @@ import { bookAppointmentRoutes } from "./book/appointments.tsx";
 import { bookBookingRoutes } from "./book/booking.tsx";
 import { bookLoginRoutes } from "./book/login.tsx";
 import { bookSearchRoutes } from "./book/search.tsx";
+import { inTree } from "../src/on_demand.ts";
 
 /** book.css and book.js are the doctor UI's files followed by the booking pages' additions. */
 const serveStatic = staticFiles(
-  new URL("../src/ui/static/", import.meta.url),
+  inTree("src/ui/static/"),
   {
     "book.css": "text/css; charset=utf-8",
     "book.js": "text/javascript; charset=utf-8",

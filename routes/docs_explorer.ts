@@ -12,8 +12,9 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../src/http/app_env.ts";
 import { acceptsGzip, gzip } from "../src/http/gzip.ts";
+import { inTree } from "../src/on_demand.ts";
 
-const OWN = new URL("./docs_assets/", import.meta.url);
+const OWN = inTree("routes/docs_assets/");
 
 interface Asset {
   path: string;

@@ -22,8 +22,9 @@ import { loginRoutes, logoutRoute } from "./doctor_ui/login.tsx";
 import { failurePage, notFoundPage } from "./doctor_ui/pages.ts";
 import { profileRoutes } from "./doctor_ui/profile.tsx";
 import { staticFiles } from "../src/http/static_files.ts";
+import { inTree } from "../src/on_demand.ts";
 
-const serveStatic = staticFiles(new URL("../src/ui/static/", import.meta.url), {
+const serveStatic = staticFiles(inTree("src/ui/static/"), {
   "app.css": "text/css; charset=utf-8",
   "app.js": "text/javascript; charset=utf-8",
 });

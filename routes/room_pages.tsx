@@ -17,8 +17,9 @@ import { isBookLang } from "../src/i18n/book_messages.ts";
 import type { UiEnv } from "../src/ui/ui_env.ts";
 import type { DoctorUiBackend } from "../src/ui/ui_backend.ts";
 import { staticFiles } from "../src/http/static_files.ts";
+import { inTree } from "../src/on_demand.ts";
 
-const serveStatic = staticFiles(new URL("../src/rooms/static/", import.meta.url), {
+const serveStatic = staticFiles(inTree("src/rooms/static/"), {
   "room.js": "text/javascript; charset=utf-8",
   "room_quality.js": "text/javascript; charset=utf-8",
   "room.css": "text/css; charset=utf-8",

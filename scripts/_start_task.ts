@@ -47,7 +47,10 @@ export function v8FlagsWith(task: StartTask, extra: string[]): string[] {
 }
 
 /** deno.json's `start` task. */
-export const START_TASK: StartTask = parseStartTask(denoJson.tasks.start);
+export const START_TASK: StartTask = parseStartTask(denoJson.tasks.start.command);
+
+/** The module the start task runs: the bundle's entry (scripts/build.ts, BUNDLE_MAIN). */
+export const START_ENTRY: string = START_TASK.command.at(-1)!;
 
 /**
  * The image's warm-up (a Dockerfile RUN): the start task's command plus `--warm-up`, which loads

@@ -45,27 +45,17 @@ import { onDemand } from "./on_demand.ts";
  * answer does not wait for their modules and zod schemas (docs/BENCHMARKS.md, issue 15).
  */
 export const API_GROUP_MODULES = {
-  auth: onDemand<typeof import("../routes/auth.ts")>("../routes/auth.ts", import.meta.url),
-  doctors: onDemand<typeof import("../routes/doctors.ts")>("../routes/doctors.ts", import.meta.url),
-  holds: onDemand<typeof import("../routes/holds.ts")>("../routes/holds.ts", import.meta.url),
-  appointments: onDemand<typeof import("../routes/appointments.ts")>(
-    "../routes/appointments.ts",
-    import.meta.url,
-  ),
-  eventFeatures: onDemand<typeof import("../routes/event_features.ts")>(
-    "../routes/event_features.ts",
-    import.meta.url,
-  ),
-  me: onDemand<typeof import("../routes/me.ts")>("../routes/me.ts", import.meta.url),
-  twilioStatus: onDemand<typeof import("../routes/twilio_status.ts")>(
-    "../routes/twilio_status.ts",
-    import.meta.url,
-  ),
-  rooms: onDemand<typeof import("../routes/rooms.ts")>("../routes/rooms.ts", import.meta.url),
-  courses: onDemand<typeof import("../routes/courses.ts")>("../routes/courses.ts", import.meta.url),
+  auth: onDemand<typeof import("../routes/auth.ts")>("routes/auth.ts"),
+  doctors: onDemand<typeof import("../routes/doctors.ts")>("routes/doctors.ts"),
+  holds: onDemand<typeof import("../routes/holds.ts")>("routes/holds.ts"),
+  appointments: onDemand<typeof import("../routes/appointments.ts")>("routes/appointments.ts"),
+  eventFeatures: onDemand<typeof import("../routes/event_features.ts")>("routes/event_features.ts"),
+  me: onDemand<typeof import("../routes/me.ts")>("routes/me.ts"),
+  twilioStatus: onDemand<typeof import("../routes/twilio_status.ts")>("routes/twilio_status.ts"),
+  rooms: onDemand<typeof import("../routes/rooms.ts")>("routes/rooms.ts"),
+  courses: onDemand<typeof import("../routes/courses.ts")>("routes/courses.ts"),
   recommendations: onDemand<typeof import("../routes/recommendations.ts")>(
-    "../routes/recommendations.ts",
-    import.meta.url,
+    "routes/recommendations.ts",
   ),
 };
 
@@ -75,19 +65,10 @@ export const API_GROUP_MODULES = {
  * `main.ts --warm-up` loads them as well and the image's code cache covers them too.
  */
 export const ON_DEMAND_MODULES = {
-  roomPages: onDemand<typeof import("../routes/room_pages.tsx")>(
-    "../routes/room_pages.tsx",
-    import.meta.url,
-  ),
-  doctorUi: onDemand<typeof import("../routes/doctor_ui.ts")>(
-    "../routes/doctor_ui.ts",
-    import.meta.url,
-  ),
-  book: onDemand<typeof import("../routes/book.ts")>("../routes/book.ts", import.meta.url),
-  apiDocument: onDemand<typeof import("../routes/api_document.ts")>(
-    "../routes/api_document.ts",
-    import.meta.url,
-  ),
+  roomPages: onDemand<typeof import("../routes/room_pages.tsx")>("routes/room_pages.tsx"),
+  doctorUi: onDemand<typeof import("../routes/doctor_ui.ts")>("routes/doctor_ui.ts"),
+  book: onDemand<typeof import("../routes/book.ts")>("routes/book.ts"),
+  apiDocument: onDemand<typeof import("../routes/api_document.ts")>("routes/api_document.ts"),
   ...API_GROUP_MODULES,
 };
 

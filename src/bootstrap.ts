@@ -78,13 +78,9 @@ export async function openKv(
  */
 export const CONFIGURED_ADAPTER_MODULES = {
   mongoRecords: onDemand<typeof import("./stores/mongo/record_stores.ts")>(
-    "./stores/mongo/record_stores.ts",
-    import.meta.url,
+    "src/stores/mongo/record_stores.ts",
   ),
-  twilioSender: onDemand<typeof import("./notify/twilio_sender.ts")>(
-    "./notify/twilio_sender.ts",
-    import.meta.url,
-  ),
+  twilioSender: onDemand<typeof import("./notify/twilio_sender.ts")>("src/notify/twilio_sender.ts"),
   ...UPSTASH_MODULES,
 };
 

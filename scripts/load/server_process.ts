@@ -7,7 +7,8 @@
  */
 import { freePort, REPO_ROOT } from "../../tests/_harness/ports.ts";
 import { ADMIN_PHONE } from "../../tests/_harness/server.ts";
-import { START_TASK, v8FlagsWith, WARM_UP_ARGS } from "../_start_task.ts";
+import { START_ENTRY, START_TASK, v8FlagsWith, WARM_UP_ARGS } from "../_start_task.ts";
+import { ensureBuilt } from "../build.ts";
 
 export interface ProcessSpec {
   /** Arguments after `deno` (e.g. ["run", "-A", "src/main.ts"]). */
@@ -224,6 +225,7 @@ async function warmUpCodeCache(): Promise<void> {
  * runs no warm-up.
  */
 export async function startAppServer(options: AppServerOptions): Promise<ChildServer> {
+  await ensureBuilt();
   await warmUpCodeCache();
   const port = freePort();
   const prof = options.cpuProfDir
@@ -231,7 +233,7 @@ export async function startAppServer(options: AppServerOptions): Promise<ChildSe
     : [];
   return startChild({
     // The V8 flags and environment assignments of `deno task start`: run as in production.
-    args: ["run", "-A", ...v8FlagsWith(START_TASK, options.v8Flags ?? []), ...prof, "src/main.ts"],
+    args: ["run", "-A", ...v8FlagsWith(START_TASK, options.v8Flags ?? []), ...prof, START_ENTRY],
     port,
     readyPath: "/healthz",
     env: {

@@ -45,13 +45,9 @@ export interface SharedState {
  * image's code cache holds it (bootstrap.ts, CONFIGURED_ADAPTER_MODULES).
  */
 export const UPSTASH_MODULES = {
-  upstashClient: onDemand<typeof import("./upstash/client.ts")>(
-    "./upstash/client.ts",
-    import.meta.url,
-  ),
+  upstashClient: onDemand<typeof import("./upstash/client.ts")>("src/stores/upstash/client.ts"),
   upstashSharedState: onDemand<typeof import("./upstash/upstash_shared_state.ts")>(
-    "./upstash/upstash_shared_state.ts",
-    import.meta.url,
+    "src/stores/upstash/upstash_shared_state.ts",
   ),
 };
 

@@ -1,10 +1,13 @@
 /**
- * Starts the real Vaidya server as a child process (`deno run src/main.ts`) on a free loopback
- * port with its own temporary KV file, waits until /healthz answers, and can stop it gracefully,
- * kill it with SIGKILL, and start it again on the same port and data. Logs are kept for
- * inspection (the log-redaction tests grep them).
+ * Starts the real Vaidya server as a child process on a free loopback port, as `deno task start`
+ * runs it (its bundle, built first if the sources changed: scripts/build.ts), with its own
+ * temporary KV file; waits until /healthz answers, and can stop it gracefully, kill it with
+ * SIGKILL, and start it again on the same port and data. Logs are kept for inspection (the
+ * log-redaction tests grep them).
  */
 import { freePort, REPO_ROOT } from "./ports.ts";
+import { ensureBuilt } from "../../scripts/build.ts";
+import { START_ENTRY } from "../../scripts/_start_task.ts";
 
 export interface ServerOptions {
   env?: Record<string, string>;
@@ -32,6 +35,7 @@ export interface TestServer {
 export const ADMIN_PHONE = "+919900000001";
 
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
+  await ensureBuilt();
   const port = options.port ?? freePort();
   const kvPath = options.kvPath ?? `${await Deno.makeTempDir({ prefix: "vaidya-kv-" })}/test.kv`;
   const env: Record<string, string> = {
@@ -53,7 +57,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   async function spawn() {
     lastStatus = null;
     child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", ...(options.denoArgs ?? []), "src/main.ts"],
+      args: ["run", "-A", ...(options.denoArgs ?? []), START_ENTRY],
       cwd: REPO_ROOT,
       env,
       clearEnv: false,

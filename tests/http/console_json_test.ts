@@ -12,6 +12,8 @@ import assert from "node:assert/strict";
 import { startServer } from "../_harness/server.ts";
 import { REPO_ROOT } from "../_harness/ports.ts";
 import { runCommand } from "../_harness/command.ts";
+import { ensureBuilt } from "../../scripts/build.ts";
+import { START_ENTRY } from "../../scripts/_start_task.ts";
 
 function nonJsonLines(lines: string[]): string[] {
   return lines.filter((l) => {
@@ -56,7 +58,9 @@ Deno.test("the server's stdout and stderr are JSON lines only; no legacy request
 Deno.test("a bad configuration stops start-up with 78 and one JSON line naming the variable", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vaidya-config-" });
   try {
-    const run = await runDeno(["run", "-A", "src/main.ts"], {
+    // The bundle, as `deno task start` and the image run it.
+    await ensureBuilt();
+    const run = await runDeno(["run", "-A", START_ENTRY], {
       APP_ENV: "test",
       KV_PATH: `${dir}/test.kv`,
       PORT: "not-a-port",

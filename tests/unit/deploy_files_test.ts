@@ -9,14 +9,15 @@ import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
 import { ConfigError, loadConfig } from "../../src/config/config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { START_TASK, WARM_UP_ARGS } from "../../scripts/_start_task.ts";
+import { START_ENTRY, START_TASK, WARM_UP_ARGS } from "../../scripts/_start_task.ts";
+import { BUNDLE_MAIN, ensureBuilt } from "../../scripts/build.ts";
 import { execForm, parseDockerfile } from "./_dockerfile.ts";
 import { parse as parseToml, type TomlTable } from "smol-toml";
 
 const root = new URL("../../", import.meta.url);
 const read = (name: string) => Deno.readTextFile(new URL(name, root));
 const denoJson = JSON.parse(await read("deno.json")) as {
-  tasks: Record<string, string>;
+  tasks: Record<string, string | { command: string; dependencies?: string[] }>;
   deploy?: Record<string, unknown> & { runtime?: { type?: string; entrypoint?: string } };
 };
 const docker = parseDockerfile(await read("Dockerfile"));
@@ -112,7 +113,8 @@ Deno.test("every task that runs the server's modules passes the start task's V8 
   // operator task run inside the container (dlq, purge, report, ...) without them would make the
   // next server start there recompile what the image's warm-up cached (~100 ms of CPU, issue 15).
   const checked: string[] = [];
-  for (const [name, line] of Object.entries(denoJson.tasks)) {
+  for (const [name, task] of Object.entries(denoJson.tasks)) {
+    const line = typeof task === "string" ? task : task.command;
     const script = line.split(/\s+/).find((word) => /^(src|scripts)\/.*\.ts$/.test(word));
     if (!script || script === "src/main.ts") continue;
     if (!/from "(\.\.\/)+src\//.test(await read(script))) continue;
@@ -135,11 +137,20 @@ Deno.test("the container runs exactly `deno task start`; Deploy uses its entrypo
   for (const [name, value] of Object.entries(START_TASK.env)) {
     assert.equal(imageEnv[name], value, `the Dockerfile sets ENV ${name}=${value}`);
   }
-  const entrypoint = start.at(-1)!;
-  // The new Deno Deploy reads `deploy.runtime` from deno.json; Deploy Classic's keys (app,
-  // entrypoint, include, exclude for deployctl) are gone with it (closed July 2026).
+  // The task runs the bundle of src/main.ts, and builds it first (scripts/build.ts).
+  assert.equal(START_ENTRY, BUNDLE_MAIN);
+  const task = denoJson.tasks.start;
+  assert.ok(typeof task !== "string" && task.dependencies?.includes("build"), "start builds");
+  assert.match(String(denoJson.tasks.build), /scripts\/build\.ts/);
+  assert.ok(
+    docker.some((i) => i.name === "RUN" && i.args === "deno task build"),
+    "the image builds the bundle",
+  );
+  // The new Deno Deploy reads `deploy.runtime` from deno.json and runs the sources' entry, which
+  // the bundle is built from; Deploy Classic's keys (app, entrypoint, include, exclude for
+  // deployctl) are gone with it (closed July 2026).
   assert.equal(denoJson.deploy?.runtime?.type, "dynamic");
-  assert.equal(denoJson.deploy?.runtime?.entrypoint?.replace(/^\.\//, ""), entrypoint);
+  assert.equal(denoJson.deploy?.runtime?.entrypoint?.replace(/^\.\//, ""), "src/main.ts");
   for (const classic of ["app", "entrypoint", "include", "exclude"]) {
     assert.equal(classic in (denoJson.deploy ?? {}), false, `deploy.${classic} is Deploy Classic`);
   }
@@ -163,6 +174,7 @@ Deno.test({
       `a RUN of exactly: ${warmUp.join(" ")}`,
     );
     // With a configuration that would stop a real start (exit 78), it still exits 0, silently.
+    await ensureBuilt();
     const out = await new Deno.Command(Deno.execPath(), {
       args: WARM_UP_ARGS,
       cwd: root,

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "../_harness/ports.ts";
+import { onDemandModules } from "../../scripts/build.ts";
 
 interface Dependency {
   specifier: string;
@@ -104,17 +105,12 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    // Every `onDemand(path, import.meta.url)` in a module of the start graph: the pages and API
+    // Every `onDemand(path)` of the tree, as the build finds them for the bundle: the pages and API
     // groups (src/app.ts), the adapters imported only when configured (src/bootstrap.ts, the
     // shared-state chooser). Each is one of ON_DEMAND_MODULES or CONFIGURED_ADAPTER_MODULES, which
     // `--warm-up` imports, so the image's code cache holds it.
-    const named: string[] = [];
-    for (const specifier of loaded.filter((s) => s.startsWith("file:"))) {
-      const source = await Deno.readTextFile(new URL(specifier));
-      for (const call of source.matchAll(/onDemand<[^>]*>\(\s*"([^"]+)",\s*import\.meta\.url/g)) {
-        named.push(new URL(call[1], specifier).href);
-      }
-    }
+    const root = new URL("../../", import.meta.url);
+    const named = (await onDemandModules()).map((path) => new URL(path, root).href);
     for (const adapter of ["stores/mongo/record_stores.ts", "notify/twilio_sender.ts"]) {
       assert.ok(named.some((s) => s.endsWith(`/src/${adapter}`)), `${adapter}: ${named}`);
     }
