@@ -97,11 +97,11 @@ export async function build(): Promise<void> {
       "--quiet",
       "--platform=deno",
       "--minify",
-      // Error classes and handlers keep their names in logs and in `instanceof` messages.
-      "--keep-names",
       "--code-splitting",
       // Maps beside the bundle, not named in it: Deno reads a named map at load time and keeps it
-      // (~3 MB of RSS for these); stack traces name the chunk and, with --keep-names, the function.
+      // (~3 MB of RSS for these). No --keep-names: it wraps every function and closure the code
+      // makes in a call that defines its name, per request for closures (the listing under wrk
+      // lost 10-15%); error classes name themselves instead (src/errors.ts).
       "--sourcemap=external",
       ...EXTERNAL.map((name) => `--external=${name}`),
       `--outdir=${fresh}`,

@@ -10,6 +10,9 @@ export interface FieldError {
 }
 
 export class AppError extends Error {
+  // Each error class names itself: a minified bundle renames classes (scripts/build.ts), and logs
+  // show `name` (errorFields).
+  override name = "AppError";
   readonly status: number;
   readonly code: string;
   readonly title: string;
@@ -24,7 +27,6 @@ export class AppError extends Error {
     options: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
     super(detail, { cause: options.cause });
-    this.name = new.target.name;
     this.status = status;
     this.code = code;
     this.title = title;
@@ -34,18 +36,21 @@ export class AppError extends Error {
 }
 
 export class ValidationError extends AppError {
+  override name = "ValidationError";
   constructor(detail: string, errors?: FieldError[]) {
     super(400, "validation_failed", "Validation failed", detail, { errors });
   }
 }
 
 export class NotFoundError extends AppError {
+  override name = "NotFoundError";
   constructor(detail: string) {
     super(404, "not_found", "Not found", detail);
   }
 }
 
 export class UnauthenticatedError extends AppError {
+  override name = "UnauthenticatedError";
   constructor(detail = "A valid bearer token is required") {
     super(401, "unauthenticated", "Unauthenticated", detail, {
       headers: { "WWW-Authenticate": 'Bearer realm="vaidya"' },
@@ -54,6 +59,7 @@ export class UnauthenticatedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
+  override name = "ForbiddenError";
   constructor(detail = "Your role may not do this") {
     super(403, "forbidden", "Forbidden", detail);
   }
@@ -61,24 +67,28 @@ export class ForbiddenError extends AppError {
 
 /** 409 with a specific code, e.g. `slot_unavailable`, `hold_limit_reached`. */
 export class ConflictError extends AppError {
+  override name = "ConflictError";
   constructor(code: string, detail: string) {
     super(409, code, "Conflict", detail);
   }
 }
 
 export class SlotUnavailableError extends ConflictError {
+  override name = "SlotUnavailableError";
   constructor(detail = "That slot is no longer available") {
     super("slot_unavailable", detail);
   }
 }
 
 export class HoldExpiredError extends AppError {
+  override name = "HoldExpiredError";
   constructor(detail = "The hold has expired; hold the slot again") {
     super(410, "hold_expired", "Hold expired", detail);
   }
 }
 
 export class InvalidCodeError extends AppError {
+  override name = "InvalidCodeError";
   constructor(detail = "The code is wrong or has expired") {
     super(422, "invalid_code", "Invalid code", detail);
   }
@@ -86,6 +96,7 @@ export class InvalidCodeError extends AppError {
 
 /** A hold's code was checked `OTP_MAX_ATTEMPTS` times: no more answers about codes for it. */
 export class HoldCodesSpentError extends InvalidCodeError {
+  override name = "HoldCodesSpentError";
   constructor() {
     super("Too many wrong codes for this hold; release it and hold again");
   }
@@ -93,18 +104,21 @@ export class HoldCodesSpentError extends InvalidCodeError {
 
 /** A rule of the booking policy refused the request (cut-off, notice, horizon, ...). */
 export class PolicyError extends AppError {
+  override name = "PolicyError";
   constructor(code: string, detail: string) {
     super(422, code, "Not allowed by booking policy", detail);
   }
 }
 
 export class IdempotencyConflictError extends AppError {
+  override name = "IdempotencyConflictError";
   constructor(detail = "This Idempotency-Key was used with a different request") {
     super(422, "idempotency_conflict", "Idempotency key reused", detail);
   }
 }
 
 export class RateLimitedError extends AppError {
+  override name = "RateLimitedError";
   readonly retryAfterSeconds: number;
   constructor(
     retryAfterSeconds: number,
@@ -121,6 +135,7 @@ export class RateLimitedError extends AppError {
 
 /** A dependency (store, SMS provider, cache) could not do its part; safe to retry later. */
 export class ServiceUnavailableError extends AppError {
+  override name = "ServiceUnavailableError";
   constructor(detail: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(503, "service_unavailable", "Service unavailable", detail, {
       cause: options.cause,

@@ -8,6 +8,7 @@ import { ConflictError } from "../errors.ts";
 import type { Alternative } from "./course_planner.ts";
 
 export class CourseUnavailableError extends ConflictError {
+  override name = "CourseUnavailableError";
   readonly extensions: { unavailable: string[]; alternatives: Alternative[] };
 
   constructor(unavailable: string[], alternatives: Alternative[]) {

@@ -24,6 +24,7 @@ import {
 
 /** 409 `room_closed`, with the window as extension members `opensAt` and `closesAt`. */
 export class RoomClosedError extends ConflictError {
+  override name = "RoomClosedError";
   readonly extensions: { opensAt: string; closesAt: string };
   constructor(detail: string, opensAtMs: number, closesAtMs: number) {
     super("room_closed", detail);

@@ -64,3 +64,20 @@ Deno.test("the sources' hash follows their contents", async () => {
   }
   assert.equal(await sourcesHash(), before);
 });
+
+Deno.test("every error class names itself, as the bundle's minifier renames classes", async () => {
+  const named: string[] = [];
+  for (const folder of ["src", "routes"]) {
+    for await (const path of walk(new URL(folder, root).pathname, /\.tsx?$/)) {
+      const text = await Deno.readTextFile(path);
+      for (const m of text.matchAll(/class (\w+) extends \w*Error\b[^{]*\{/g)) {
+        const body = text.slice(m.index + m[0].length, text.indexOf("\n}", m.index));
+        assert.match(body, new RegExp(`name = "${m[1]}";`), `${path}: ${m[1]}`);
+        named.push(m[1]);
+      }
+    }
+  }
+  assert.ok(named.includes("ValidationError") && named.includes("ConfigError"), named.join());
+  const { SlotUnavailableError } = await import("../../src/errors.ts");
+  assert.equal(new SlotUnavailableError().name, "SlotUnavailableError");
+});
