@@ -1,11 +1,13 @@
 /**
- * `deno task build`: the server as a minified bundle in `dist/`, which `deno task start` and the
- * image run. Entries are `src/main.ts` and every module the server imports on demand
+ * `deno task build`: the server as a bundle in `dist/`, which `deno task start` and the image
+ * run. Entries are `src/main.ts` and every module the server imports on demand
  * (src/on_demand.ts), each its own file `dist/<path>.js`; code they share goes into chunks that
- * each is loaded once. Why: V8 keeps the source text of every module it has loaded, and ours are
- * mostly comments: at start-up the server's heap held 20.5 MB from the sources (9.3 MB of it
- * strings) against 13.0 MB from the bundle (3.0 MB), and the live heap sets how much V8 commits
- * under load (docs/BENCHMARKS.md, issue 15).
+ * each is loaded once. Why: Deno keeps the source text of every module it has loaded, for V8, and
+ * ours are mostly comments and types, which the bundle leaves out: at start-up the server's heap
+ * held 20.5 MB from the sources (9.3 MB of it strings) against 13.9 MB from the bundle (3.8 MB), and
+ * RSS at the full day's race end read ~10 MB lower (docs/BENCHMARKS.md, issue 15). Not minified:
+ * the minified bundle's days cost more CPU per booking in alternating runs, and names and lines
+ * stay readable in stack traces.
  *
  * `dist/.sources` records a hash of what the bundle was built from (src/, routes/, deno.json,
  * deno.lock and this script); `ensureBuilt()` rebuilds only when it differs, under a lock, so
@@ -96,12 +98,9 @@ export async function build(): Promise<void> {
       "bundle",
       "--quiet",
       "--platform=deno",
-      "--minify",
       "--code-splitting",
       // Maps beside the bundle, not named in it: Deno reads a named map at load time and keeps it
-      // (~3 MB of RSS for these). No --keep-names: it wraps every function and closure the code
-      // makes in a call that defines its name, per request for closures (the listing under wrk
-      // lost 10-15%); error classes name themselves instead (src/errors.ts).
+      // (~3 MB of RSS for these).
       "--sourcemap=external",
       ...EXTERNAL.map((name) => `--external=${name}`),
       `--outdir=${fresh}`,

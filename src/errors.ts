@@ -10,8 +10,8 @@ export interface FieldError {
 }
 
 export class AppError extends Error {
-  // Each error class names itself: a minified bundle renames classes (scripts/build.ts), and logs
-  // show `name` (errorFields).
+  // Each error class names itself, as logs show `name` (errorFields): the bundle (scripts/build.ts)
+  // renames a class whose name another module of its chunk uses, as it did libphonenumber's.
   override name = "AppError";
   readonly status: number;
   readonly code: string;

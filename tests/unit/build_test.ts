@@ -65,7 +65,7 @@ Deno.test("the sources' hash follows their contents", async () => {
   assert.equal(await sourcesHash(), before);
 });
 
-Deno.test("every error class names itself, as the bundle's minifier renames classes", async () => {
+Deno.test("every error class names itself, as the bundle may rename a class", async () => {
   const named: string[] = [];
   for (const folder of ["src", "routes"]) {
     for await (const path of walk(new URL(folder, root).pathname, /\.tsx?$/)) {
