@@ -36,11 +36,11 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["deno", "eval", "const r = await fetch(`http://127.0.0.1:${Deno.env.get('PORT') ?? '8000'}/healthz`); Deno.exit(r.ok ? 0 : 1)"]
 
-# The same command as `deno task start` (deno.json), without its build step (done above); SIGTERM drains requests in flight. The V8
-# flags bound the young generation and the old generation's growth, so RSS stays near the live
-# heap instead of growing to ~2.5x it under load, and start the memory reducer 4 s after a burst
-# instead of 8, so an idle server gives the burst's heap back within ~10 s; GLIBC_TUNABLES (ENV
-# above, the task's leading assignment) keeps glibc's malloc to one arena for all threads, ~5-10 MB
-# less RSS after a burst (docs/BENCHMARKS.md, issue 15).
+# The same command as `deno task start` (deno.json), without its build step (done above); SIGTERM
+# drains requests in flight. The V8 flags bound the young generation and the old generation's
+# growth, so RSS stays near the live heap instead of growing to ~2.5x it under load, and start the
+# memory reducer 4 s after a burst instead of 8, so an idle server gives the burst's heap back
+# within ~10 s; GLIBC_TUNABLES (ENV above, the task's leading assignment) keeps glibc's malloc to
+# one arena for all threads, ~5-10 MB less RSS after a burst (docs/BENCHMARKS.md, issue 15).
 STOPSIGNAL SIGTERM
 CMD ["deno", "run", "--v8-flags=--max-semi-space-size=8,--heap-growing-percent=30,--memory-reducer-delay-ms=4000", "--allow-net", "--allow-env", "--allow-read", "--allow-write=./data", "--allow-sys", "dist/src/main.js"]
