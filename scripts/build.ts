@@ -16,6 +16,7 @@
  *
  * Usage: deno task build [--force]   (without --force: only when the sources changed)
  */
+import { createHash } from "node:crypto";
 import { walk } from "./_walk.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -41,38 +42,42 @@ const EXTERNAL = ["mongodb", "twilio", "swagger-ui-dist", "@opentelemetry/api"];
 /** `onDemand<...>("path")`: the module paths named there, from the repository's root. */
 const ON_DEMAND = /onDemand<[^>]*>\(\s*"([^"]+)",?\s*\)/g;
 
-/** Every module the server imports through `onDemand`, from the repository's root, sorted. */
-export async function onDemandModules(): Promise<string[]> {
-  const found = new Set<string>();
+/** The files the bundle is built from, by path from the repository's root, with their bytes. */
+export type Sources = Map<string, Uint8Array>;
+
+/** Reads every file the bundle is built from, once for the hash and the entries alike. */
+export async function readSources(): Promise<Sources> {
+  const paths = SOURCE_FILES.map((f) => new URL(f, ROOT).pathname);
   for (const folder of SOURCE_FOLDERS) {
-    for await (const path of walk(new URL(folder, ROOT).pathname, /\.tsx?$/)) {
-      const text = await Deno.readTextFile(path);
-      for (const m of text.matchAll(ON_DEMAND)) found.add(m[1]);
-    }
+    for await (const path of walk(new URL(folder, ROOT).pathname, SOURCE_FILE)) paths.push(path);
+  }
+  paths.sort();
+  const sources: Sources = new Map();
+  for (const path of paths) {
+    sources.set(path.slice(ROOT.pathname.length), await Deno.readFile(path));
+  }
+  return sources;
+}
+
+/** Every module the server imports through `onDemand`, from the repository's root, sorted. */
+export async function onDemandModules(sources?: Sources): Promise<string[]> {
+  const found = new Set<string>();
+  const decoder = new TextDecoder();
+  for (const [path, bytes] of sources ?? await readSources()) {
+    // The server's own modules: not this script, whose comments name the pattern.
+    if (!/\.tsx?$/.test(path) || !SOURCE_FOLDERS.some((f) => path.startsWith(`${f}/`))) continue;
+    for (const m of decoder.decode(bytes).matchAll(ON_DEMAND)) found.add(m[1]);
   }
   return [...found].sort();
 }
 
-/** A hash of every file the bundle is built from (paths and contents). */
-export async function sourcesHash(): Promise<string> {
-  const files: string[] = SOURCE_FILES.map((f) => new URL(f, ROOT).pathname);
-  for (const folder of SOURCE_FOLDERS) {
-    for await (const path of walk(new URL(folder, ROOT).pathname, SOURCE_FILE)) files.push(path);
+/** A hash of every file the bundle is built from (paths and contents), hex. */
+export async function sourcesHash(sources?: Sources): Promise<string> {
+  const hash = createHash("sha256");
+  for (const [path, bytes] of sources ?? await readSources()) {
+    hash.update(`${path}\0`).update(bytes);
   }
-  files.sort();
-  const parts: Uint8Array[] = [];
-  const encoder = new TextEncoder();
-  for (const file of files) {
-    parts.push(encoder.encode(`${file.slice(ROOT.pathname.length)}\0`), await Deno.readFile(file));
-  }
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return hash.digest("hex");
 }
 
 async function builtFrom(): Promise<string | null> {
@@ -88,9 +93,10 @@ async function builtFrom(): Promise<string | null> {
  * Bundles into a fresh folder beside `dist/` and then puts it in its place, so a failed build
  * leaves the last good bundle as it was.
  */
-export async function build(): Promise<void> {
-  const hash = await sourcesHash();
-  const entries = ["src/main.ts", ...await onDemandModules()];
+export async function build(sources?: Sources): Promise<void> {
+  sources ??= await readSources();
+  const hash = await sourcesHash(sources);
+  const entries = ["src/main.ts", ...await onDemandModules(sources)];
   const fresh = `${BUNDLE_DIR}.new-${Deno.pid}`;
   const old = `${BUNDLE_DIR}.old-${Deno.pid}`;
   const out = await new Deno.Command(Deno.execPath(), {
@@ -115,13 +121,13 @@ export async function build(): Promise<void> {
     throw new Error(`deno bundle failed:\n${new TextDecoder().decode(out.stderr)}`);
   }
   await Deno.writeTextFile(new URL(`${fresh}/.sources`, ROOT), `${hash}\n`);
-  const had = await Deno.rename(new URL(BUNDLE_DIR, ROOT), new URL(old, ROOT)).then(
-    () => true,
-    (err) => {
-      if (err instanceof Deno.errors.NotFound) return false;
-      throw err;
-    },
-  );
+  let had = true;
+  try {
+    await Deno.rename(new URL(BUNDLE_DIR, ROOT), new URL(old, ROOT));
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    had = false;
+  }
   await Deno.rename(new URL(fresh, ROOT), new URL(BUNDLE_DIR, ROOT));
   if (had) await Deno.remove(new URL(old, ROOT), { recursive: true });
 }
@@ -146,14 +152,17 @@ export function ensureBuilt(): Promise<void> {
 }
 
 async function buildUnlessCurrent(): Promise<void> {
-  if (await isCurrent()) return;
+  // One read of the sources for the check, the check under the lock and the build.
+  const sources = await readSources();
+  const hash = await sourcesHash(sources);
+  if (await builtFrom() === hash) return;
   const lock = await Deno.open(new URL(`${BUNDLE_DIR}.lock`, ROOT), {
     create: true,
     write: true,
   });
   try {
     await lock.lock(true);
-    if (!await isCurrent()) await build();
+    if (await builtFrom() !== hash) await build(sources);
   } finally {
     lock.close();
   }
