@@ -12,13 +12,12 @@ USER deno
 COPY --chown=deno:deno deno.json deno.lock ./
 RUN deno install --frozen
 
-# Then the code, cached so start-up fetches nothing, and bundled into dist/ (scripts/build.ts):
+# Then the code, bundled into dist/ (scripts/build.ts) from the dependencies installed above:
 # Deno keeps every loaded module's source, and the bundle's has no comments or types (~10 MB less
 # RSS under load; docs/BENCHMARKS.md). The pages' static files are read from src/ and routes/.
 COPY --chown=deno:deno src/ ./src/
 COPY --chown=deno:deno routes/ ./routes/
 COPY --chown=deno:deno scripts/build.ts scripts/_walk.ts ./scripts/
-RUN deno cache --frozen src/main.ts
 RUN deno task build
 # And loaded once with the start command's own V8 flags, so Deno's V8 code cache is in the image:
 # `--warm-up` exits once every module has loaded, before reading any configuration. Without it each
