@@ -18,6 +18,10 @@ no doctor double-booked, every 201 confirm stored. Writes result.json and summar
                          generator processes
   --generators N         load generator processes for the full day (default 2), each booking
                          its share through the typed client (clients/vaidya.ts)
+  --generator deno|wrk   deno: the Deno generator processes over the typed client (default);
+                         wrk: Debian's wrk running scripts/load/booking_day.lua, one thread and
+                         connection per virtual patient, the same flow at a fraction of the CPU
+                         (--generators and --generator-nice do not apply; no --faults)
   --generator-nice N     the generator processes run at this nice value, 0..19 (default 0): at
                          10 they take only the CPU the server leaves, as clients on other
                          machines would, instead of competing with its main thread
@@ -56,6 +60,8 @@ export interface LoadOptions {
   generators: number;
   /** Their nice value (0 = the harness's own priority). */
   generatorNice: number;
+  /** Who drives the full day: Deno processes over the typed client, or wrk with a Lua script. */
+  generator: "deno" | "wrk";
   store: "kv" | "mongo";
   faults: boolean;
   out: string;
@@ -87,6 +93,7 @@ export const DEFAULT_OPTIONS: LoadOptions = {
   concurrency: 50,
   generators: 2,
   generatorNice: 0,
+  generator: "deno",
   store: "kv",
   faults: false,
   out: "test-artifacts/load",
@@ -129,6 +136,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
       concurrency: { type: "string" },
       generators: { type: "string" },
       "generator-nice": { type: "string" },
+      generator: { type: "string" },
       store: { type: "string" },
       faults: { type: "boolean" },
       out: { type: "string" },
@@ -152,6 +160,10 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
   if (store !== "kv" && store !== "mongo") {
     throw new RangeError(`--store must be kv or mongo, found "${store}"`);
   }
+  const generator = values.generator ?? "deno";
+  if (generator !== "deno" && generator !== "wrk") {
+    throw new RangeError(`--generator must be deno or wrk, found "${generator}"`);
+  }
   if (values["kv-path"] && store !== "kv") throw new RangeError("--kv-path needs --store kv");
   const d = DEFAULT_OPTIONS;
   const o: LoadOptions = {
@@ -161,6 +173,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
     concurrency: positive("concurrency", values.concurrency, d.concurrency),
     generators: positive("generators", values.generators, d.generators),
     generatorNice: nonNegative("generator-nice", values["generator-nice"], d.generatorNice),
+    generator,
     store,
     faults: values.faults ?? false,
     out: values.out ?? d.out,
@@ -192,6 +205,11 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
     if (o.instances !== undefined || o.faults) {
       throw new RangeError("--starts times single-server starts: no --instances or --faults");
     }
+  }
+  if (o.generator === "wrk" && (o.faults || o.instances !== undefined)) {
+    // wrk resends a request its connection lost, but the fault runs need the Deno generator's
+    // paced retries through a restart, and the scaling run has its own generator.
+    throw new RangeError("--generator wrk runs the single-server day: no --faults or --instances");
   }
   if (o.generators > o.concurrency) {
     throw new RangeError("--generators must be at most --concurrency (one patient each at least)");

@@ -27,6 +27,13 @@ export const FIRST_RESPONSE_TARGET_MS = 300;
  * per booking of it and of Deno KV's SQLite thread: a main thread idle part of the time was not
  * what bound the day.
  */
+/** "wrk, 50 threads" or "2 processes": who drove the full day. */
+function generatorName(r: LoadResult): string {
+  return r.booking.generator === "wrk"
+    ? `wrk, ${r.options.concurrency} threads`
+    : `${r.booking.generatorProcesses} processes`;
+}
+
 function serverThreads(r: LoadResult): string[] {
   const s = r.booking.serverSched;
   if (!s || r.booking.confirmed === 0) return [];
@@ -54,7 +61,7 @@ export function checkTargets(r: LoadResult): TargetCheck[] {
       met: r.booking.confirmed === r.booking.target && r.booking.seconds <= dayLimit,
     },
     {
-      name: `load generator (${r.booking.generatorProcesses} processes) not the bottleneck`,
+      name: `load generator (${generatorName(r)}) not the bottleneck`,
       target: "CPU share below the server's",
       actual: `${r.booking.generatorCpuShare}% vs server ${server ?? "n/a"}%`,
       met: server !== null && r.booking.generatorCpuShare < server,
@@ -136,7 +143,7 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
     `retries after a dropped connection ${r.booking.retriedAfterConnectionError}, ` +
     `5xx ${r.booking.stats.status5xx}, connection errors ${r.booking.stats.connectionErrors}. ` +
     `CPU share of all ${navigator.hardwareConcurrency} CPUs: load generator ` +
-    `${r.booking.generatorCpuShare}% (${r.booking.generatorProcesses} processes` +
+    `${r.booking.generatorCpuShare}% (${generatorName(r)}` +
     `${r.booking.generatorNice ? ` at nice ${r.booking.generatorNice}` : ""}, ` +
     `${r.booking.generatorCpuSeconds.join(" + ")} CPU s, and the harness), ` +
     `server ${r.booking.serverCpuShare ?? "n/a"}%. ` +

@@ -7,6 +7,7 @@
 import { cpuUsage } from "node:process";
 import { LoadClient } from "./client.ts";
 import { runGenerators } from "./generators.ts";
+import { runWrkDay } from "./wrk_day.ts";
 import { type FaultEvent, runFaults } from "./faults.ts";
 import { dateInDays, existingDoctors, loginWithRetry, seedDoctors } from "./flows.ts";
 import { type HotSlotResult, runHotSlotPhase } from "./hot_slot_phase.ts";
@@ -38,6 +39,8 @@ export interface LoadResult {
      * CPU the load generator used (its processes and this one), in % of all CPUs over the phase.
      */
     generatorCpuShare: number;
+    /** Deno processes over the typed client, or wrk with booking_day.lua. */
+    generator: "deno" | "wrk";
     /** Generator processes, and the CPU seconds each used over the phase. */
     generatorProcesses: number;
     /** The generators' nice value (0: the harness's priority). */
@@ -160,25 +163,24 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
         bookingDeadline,
       )
       : Promise.resolve([]);
-    const booked = await runGenerators(
-      stack.app.url,
-      {
-        doctors,
-        target: o.bookings,
-        concurrency: o.concurrency,
-        deadlineMs: bookingDeadline,
-        salt,
-        days: o.days,
-        bookingsPerPatient: o.bookingsPerPatient,
-        onConfirmed: (n) => {
-          confirmed = n;
-          progress("book", n, o.bookings);
-        },
+    const phase = {
+      doctors,
+      target: o.bookings,
+      concurrency: o.concurrency,
+      deadlineMs: bookingDeadline,
+      salt,
+      days: o.days,
+      bookingsPerPatient: o.bookingsPerPatient,
+      onConfirmed: (n: number) => {
+        confirmed = n;
+        progress("book", n, o.bookings);
       },
-      o.generators,
-      bookRec,
-      o.generatorNice,
-    ).finally(() => bookingDone = true);
+    };
+    const booked = await (o.generator === "wrk"
+      ? runWrkDay(stack.app.url, phase, bookRec)
+      : runGenerators(stack.app.url, phase, o.generators, bookRec, o.generatorNice)).finally(() =>
+        bookingDone = true
+      );
     bookRec.end();
     const generatorCpu = cpuUsage(generatorCpuBefore);
     const serverCpuAfter = await stack.app.cpuSeconds();
@@ -230,7 +232,12 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     progress("verify", 0, 1);
     const verify = await verifyStore(
       stack.target,
-      [...doctors.map((d) => d.id), hotDoctor.id],
+      [
+        ...doctors.map((d) =>
+          d.id
+        ),
+        hotDoctor.id,
+      ],
       [...booked.confirmed, ...winnerAppointments],
     );
 
@@ -281,7 +288,8 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
             booked.cpuSeconds.reduce((a, b) => a + b, 0),
           bookRec.seconds,
         ),
-        generatorProcesses: o.generators,
+        generator: o.generator,
+        generatorProcesses: o.generator === "wrk" ? 1 : o.generators,
         generatorNice: o.generatorNice,
         generatorCpuSeconds: booked.cpuSeconds.map(round),
         serverCpuShare: serverCpuBefore === null || serverCpuAfter === null || o.faults
