@@ -272,3 +272,51 @@ Deno.test("createGroupCommit() sets a change mark that several operations of one
   assert.equal((await raw.get(["epoch"])).value, 0);
   raw.close();
 });
+
+/** A write of `key` queued one timer tick from now, and the tick's end. */
+function writeAfterATick(
+  group: ReturnType<typeof createGroupCommit>,
+  key: Deno.KvKey,
+): { queued: Promise<void>; landed: () => Promise<void> } {
+  let landed: Promise<void> = Promise.resolve();
+  const queued = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      landed = group.write((op) => op.set(key, true), 1);
+      resolve();
+    }, 0)
+  );
+  return { queued, landed: () => landed };
+}
+
+Deno.test("createGroupCommit() commits a lone caller's operation at once: one queued a tick later is not waited for", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(raw);
+  const group = createGroupCommit(kv);
+  for (let i = 0; i < 3; i++) {
+    const late = writeAfterATick(group, ["late", i]);
+    await group.write((op) => op.set(["lone", i], i), 1);
+    await late.queued;
+    await late.landed();
+  }
+  // Each lone write and each late one in a commit of its own: nobody waited for anybody.
+  assert.equal(commits.length, 6);
+  raw.close();
+});
+
+Deno.test("createGroupCommit() under load lets the first operation wait a tick, so one queued meanwhile shares its commit", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv, commits } = countingKv(raw);
+  const group = createGroupCommit(kv);
+  // Load: the first write commits alone, the two that queued behind it share the next commit.
+  await Promise.all([0, 1, 2].map((i) => group.write((op) => op.set(["busy", i], i), 1)));
+  assert.equal(commits.length, 2);
+  const late = writeAfterATick(group, ["late"]);
+  await group.write((op) => op.set(["first"], true), 1);
+  await late.queued;
+  await late.landed();
+  assert.equal(commits.length, 3, "the write queued a tick later shared the first one's commit");
+  assert.equal(commits[2].mutations, 2);
+  assert.equal((await raw.get(["late"])).value, true);
+  assert.equal((await raw.get(["first"])).value, true);
+  raw.close();
+});
