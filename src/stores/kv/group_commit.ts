@@ -408,8 +408,9 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
     try {
       // Under load (the drain that just ended had operations queue up to share a commit), the
       // first operation waits one timer tick, so the operations of other requests in flight join
-      // its commit: on the full day a third fewer commits, and ~10% less CPU per booking on the
-      // main thread and on SQLite's (docs/BENCHMARKS.md, issue 15). A lone caller never waits.
+      // its commit: a quarter fewer commits over the full day, and a few per cent less CPU per
+      // booking on the main thread and on SQLite's (docs/BENCHMARKS.md, issue 15). A lone caller
+      // never waits.
       if (lastDrain.shared && performance.now() - lastDrain.endedMs < UNDER_LOAD_WITHIN_MS) {
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
