@@ -87,6 +87,7 @@ local function nextBooking()
 end
 
 local function restartLogin()
+  if epochMs() > cfg.deadlineMs then return finish() end
   loginTries = loginTries + 1
   if loginTries >= 20 then return nextPatient() end
   step = "otp"

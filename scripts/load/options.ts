@@ -21,7 +21,7 @@ no doctor double-booked, every 201 confirm stored. Writes result.json and summar
   --generator deno|wrk   deno: the Deno generator processes over the typed client (default);
                          wrk: Debian's wrk running scripts/load/booking_day.lua, one thread and
                          connection per virtual patient, the same flow at a fraction of the CPU
-                         (--generators and --generator-nice do not apply; no --faults)
+                         (not with --generators, --generator-nice, --faults or --instances)
   --generator-nice N     the generator processes run at this nice value, 0..19 (default 0): at
                          10 they take only the CPU the server leaves, as clients on other
                          machines would, instead of competing with its main thread
@@ -210,6 +210,9 @@ export function parseLoadArgs(argv: string[]): LoadOptions | null {
     // wrk resends a request its connection lost, but the fault runs need the Deno generator's
     // paced retries through a restart, and the scaling run has its own generator.
     throw new RangeError("--generator wrk runs the single-server day: no --faults or --instances");
+  }
+  if (o.generator === "wrk" && (values.generators !== undefined || o.generatorNice > 0)) {
+    throw new RangeError("--generators and --generator-nice shape the Deno generators, not wrk");
   }
   if (o.generators > o.concurrency) {
     throw new RangeError("--generators must be at most --concurrency (one patient each at least)");

@@ -22,11 +22,6 @@ const slotsEndpoint = "GET /v1/doctors/:id/slots";
 /** Issue 15's target for the first response after start (spawn to the first 2xx). */
 export const FIRST_RESPONSE_TARGET_MS = 300;
 
-/**
- * The server's main thread over the booking phase (running, waiting for a CPU, idle) and the CPU
- * per booking of it and of Deno KV's SQLite thread: a main thread idle part of the time was not
- * what bound the day.
- */
 /** "wrk, 50 threads" or "2 processes": who drove the full day. */
 function generatorName(r: LoadResult): string {
   return r.booking.generator === "wrk"
@@ -34,6 +29,11 @@ function generatorName(r: LoadResult): string {
     : `${r.booking.generatorProcesses} processes`;
 }
 
+/**
+ * The server's main thread over the booking phase (running, waiting for a CPU, idle) and the CPU
+ * per booking of it and of Deno KV's SQLite thread: a main thread idle part of the time was not
+ * what bound the day.
+ */
 function serverThreads(r: LoadResult): string[] {
   const s = r.booking.serverSched;
   if (!s || r.booking.confirmed === 0) return [];

@@ -176,11 +176,10 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
         progress("book", n, o.bookings);
       },
     };
-    const booked = await (o.generator === "wrk"
+    const generating = o.generator === "wrk"
       ? runWrkDay(stack.app.url, phase, bookRec)
-      : runGenerators(stack.app.url, phase, o.generators, bookRec, o.generatorNice)).finally(() =>
-        bookingDone = true
-      );
+      : runGenerators(stack.app.url, phase, o.generators, bookRec, o.generatorNice);
+    const booked = await generating.finally(() => bookingDone = true);
     bookRec.end();
     const generatorCpu = cpuUsage(generatorCpuBefore);
     const serverCpuAfter = await stack.app.cpuSeconds();
@@ -232,12 +231,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     progress("verify", 0, 1);
     const verify = await verifyStore(
       stack.target,
-      [
-        ...doctors.map((d) =>
-          d.id
-        ),
-        hotDoctor.id,
-      ],
+      [...doctors.map((d) => d.id), hotDoctor.id],
       [...booked.confirmed, ...winnerAppointments],
     );
 

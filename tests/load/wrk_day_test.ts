@@ -16,6 +16,9 @@ Deno.test("parseLoadArgs() takes --generator deno or wrk; wrk drives only the si
   assert.throws(() => parseLoadArgs(["--generator", "curl"]), RangeError);
   assert.throws(() => parseLoadArgs(["--generator", "wrk", "--faults"]), RangeError);
   assert.throws(() => parseLoadArgs(["--generator", "wrk", "--instances", "2"]), RangeError);
+  assert.throws(() => parseLoadArgs(["--generator", "wrk", "--generators", "3"]), RangeError);
+  assert.throws(() => parseLoadArgs(["--generator", "wrk", "--generator-nice", "5"]), RangeError);
+  assert.equal(parseLoadArgs(["--generator", "deno", "--generators", "3"])?.generators, 3);
 });
 
 Deno.test("parseThreadFile() reads a thread's samples, confirms and counters", () => {
