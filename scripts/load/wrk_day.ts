@@ -113,23 +113,28 @@ export async function runWrkDay(
     let cpuSeconds = 0;
     let pending = "";
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    while (done < threads) {
-      const { value, done: closed } = await reader.read();
-      if (closed) break;
-      pending += value;
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) {
-        if (line === "c") phase.onConfirmed?.(++confirmed);
-        if (line === "d") done++;
+    try {
+      while (done < threads) {
+        const { value, done: closed } = await reader.read();
+        if (closed) break;
+        pending += value;
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+          if (line === "c") phase.onConfirmed?.(++confirmed);
+          if (line === "d") done++;
+        }
       }
+      if (done === threads) cpuSeconds = await cpuSecondsOf(child.pid).catch(() => 0);
+    } finally {
+      // Done, failed or gave up: wrk would otherwise sleep out its whole -d.
+      try {
+        child.kill("SIGINT");
+      } catch {
+        // It has exited already.
+      }
+      reader.releaseLock();
     }
-    if (done === threads) {
-      cpuSeconds = await cpuSecondsOf(child.pid).catch(() => 0);
-      child.kill("SIGINT");
-    }
-    reader.releaseLock();
-    await child.stdout.cancel().catch(() => {});
     const status = await child.status;
     if (done < threads) {
       throw new Error(
