@@ -12,7 +12,7 @@
 import type { BookingPhaseOptions, ConfirmedBooking } from "./booking_phase.ts";
 import { dateInDays } from "./flows.ts";
 import { type GeneratorsResult, shares } from "./generators.ts";
-import type { Recorder } from "./recorder.ts";
+import type { Recorder, Sample } from "./recorder.ts";
 import { cpuSecondsOf } from "./server_process.ts";
 import { WRK } from "./wrk.ts";
 
@@ -47,14 +47,14 @@ export function wrkDayConfig(
 
 /** One thread's file: its request samples, its confirms and its counters. */
 export function parseThreadFile(text: string): {
-  samples: { endpoint: string; status: number; ms: number; code: string | null }[];
+  samples: Sample[];
   confirmed: ConfirmedBooking[];
   attempts: number;
   holdConflicts: number;
   resent: number;
 } {
   const out = {
-    samples: [] as { endpoint: string; status: number; ms: number; code: string | null }[],
+    samples: [] as Sample[],
     confirmed: [] as ConfirmedBooking[],
     attempts: 0,
     holdConflicts: 0,
