@@ -8,10 +8,10 @@ import { dirname } from "node:path";
 import type { AppDeps } from "./app_deps.ts";
 import { createRefreshTokens, type RefreshTokens } from "./auth/refresh_tokens.ts";
 import type { Config } from "./config/config.ts";
-import { isKvFile, isRemoteKv } from "./config/kv_location.ts";
+import { isDenoKvSqlite, isKvFile, isRemoteKv } from "./config/kv_location.ts";
 import { withKvDeadline } from "./stores/kv/kv_deadline.ts";
 import { withReadHandle } from "./stores/kv/read_handle.ts";
-import { groupCommitOf } from "./stores/kv/group_commit.ts";
+import { groupCommitOf, LASTING_EXPIRE_IN_MS } from "./stores/kv/group_commit.ts";
 import { openCommitWitness } from "./stores/kv/commit_witness.ts";
 import { createDataCipher, type DataCipher } from "./crypto/data_cipher.ts";
 import { createKeyedHash, type KeyedHash } from "./crypto/keyed_hash.ts";
@@ -63,8 +63,12 @@ export async function openKv(
     );
   }
   // Its group commit (one per handle) may put 100 checks in a commit on a local file, where
-  // SQLite allows that many; a `denokv` server takes 10.
-  groupCommitOf(kv, { maxChecks: remote ? 10 : 100 });
+  // SQLite allows that many; a `denokv` server takes 10. On denokv's SQLite, lasting sets carry a
+  // far expiry, which keeps SQLite's expiry index in time order (group_commit.ts).
+  groupCommitOf(kv, {
+    maxChecks: remote ? 10 : 100,
+    lastingExpireInMs: isDenoKvSqlite(path) ? LASTING_EXPIRE_IN_MS : undefined,
+  });
   return kv;
 }
 

@@ -31,3 +31,13 @@ export function isRemoteKv(location: string | undefined): boolean {
 export function isKvFile(location: string | undefined): location is string {
   return location !== undefined && location !== ":memory:" && !location.includes("://");
 }
+
+/**
+ * True when denokv's SQLite schema keeps the KV's rows: a file, `:memory:`, or a `denokv` server
+ * named by a plain `http://` URL (one on a private network or loopback, as the cluster runs it).
+ * Not Deno Deploy's database (no location, or an `https://` KV Connect URL, which may name it),
+ * whose store is another engine.
+ */
+export function isDenoKvSqlite(location: string | undefined): boolean {
+  return location !== undefined && !location.startsWith("https://");
+}

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { createGroupCommit, MAX_KNOWN, setChangeMark } from "../../src/stores/kv/group_commit.ts";
+import { DatabaseSync } from "node:sqlite";
+import { openKv } from "../../src/bootstrap.ts";
+import {
+  createGroupCommit,
+  groupCommitOf,
+  LASTING_EXPIRE_IN_MS,
+  MAX_KNOWN,
+  setChangeMark,
+} from "../../src/stores/kv/group_commit.ts";
 import { countingKv } from "../_harness/counting_kv.ts";
 
 Deno.test("createGroupCommit() writes concurrent blind writes in shared commits, each landed when it resolves", async () => {
@@ -319,4 +327,85 @@ Deno.test("createGroupCommit() under load lets the first operation wait a tick, 
   assert.equal((await raw.get(["late"])).value, true);
   assert.equal((await raw.get(["first"])).value, true);
   raw.close();
+});
+
+/** Each row's expiry as denokv's SQLite stores it (-1: none), by the key's one string part. */
+function expiries(file: string): Map<string, number> {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    const rows = db.prepare("select k, expiration_ms from kv").all() as {
+      k: Uint8Array;
+      expiration_ms: number;
+    }[];
+    // A one-part string key is 0x02, the UTF-8 bytes, 0x00.
+    return new Map(rows.map((r) => [new TextDecoder().decode(r.k.slice(1, -1)), r.expiration_ms]));
+  } finally {
+    db.close();
+  }
+}
+
+/** Sets through `group` that name no expiry (set, mutate, change mark) and two that name one. */
+async function writeSome(group: ReturnType<typeof createGroupCommit>) {
+  await group.commit((op) =>
+    setChangeMark(
+      op.set(["plain"], 1)
+        .set(["brief"], 1, { expireIn: 60_000 })
+        .mutate(
+          { type: "set", key: ["mutated"], value: 1 },
+          { type: "set", key: ["mutated-brief"], value: 1, expireIn: 60_000 },
+        ),
+      ["mark"],
+    )
+  );
+}
+
+Deno.test("createGroupCommit() with lastingExpireInMs gives a set that names no expiry that expiry, and keeps one a set names", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/kv.sqlite3`;
+  try {
+    const kv = await Deno.openKv(file);
+    const before = Date.now();
+    await writeSome(createGroupCommit(kv, { lastingExpireInMs: LASTING_EXPIRE_IN_MS }));
+    kv.close();
+    const stored = expiries(file);
+    for (const key of ["plain", "mutated", "mark"]) {
+      const at = stored.get(key)!;
+      assert.ok(at >= before + LASTING_EXPIRE_IN_MS, `${key}: ${at}`);
+      assert.ok(at <= Date.now() + LASTING_EXPIRE_IN_MS, `${key}: ${at}`);
+    }
+    for (const key of ["brief", "mutated-brief"]) {
+      const at = stored.get(key)!;
+      assert.ok(at >= before + 60_000 && at <= Date.now() + 60_000, `${key}: ${at}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("createGroupCommit() without lastingExpireInMs stores a set that names no expiry without one", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/kv.sqlite3`;
+  try {
+    const kv = await Deno.openKv(file);
+    await writeSome(createGroupCommit(kv));
+    kv.close();
+    const stored = expiries(file);
+    for (const key of ["plain", "mutated", "mark"]) assert.equal(stored.get(key), -1, key);
+    assert.ok(stored.get("brief")! > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openKv() gives a KV file's group commit the lasting expiry", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/data/kv.sqlite3`;
+  try {
+    const kv = await openKv(file);
+    await groupCommitOf(kv).write((op) => op.set(["plain"], 1), 1);
+    kv.close();
+    assert.ok(expiries(file).get("plain")! > Date.now() + LASTING_EXPIRE_IN_MS / 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

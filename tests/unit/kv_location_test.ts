@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   isDenoDeploy,
+  isDenoKvSqlite,
   isKvFile,
   isRemoteKv,
   kvLocation,
@@ -57,4 +58,12 @@ Deno.test("isKvFile() is true for a file path only: not :memory:, a server URL o
   assert.equal(isKvFile("http://127.0.0.1:4512"), false);
   assert.equal(isKvFile("https://api.deno.com/databases/x/connect"), false);
   assert.equal(isKvFile(undefined), false);
+});
+
+Deno.test("isDenoKvSqlite() is true for a file, :memory: and a denokv server over http, not for Deno Deploy's database", () => {
+  assert.equal(isDenoKvSqlite("./data/vaidya.kv"), true);
+  assert.equal(isDenoKvSqlite(":memory:"), true);
+  assert.equal(isDenoKvSqlite("http://127.0.0.1:4512"), true);
+  assert.equal(isDenoKvSqlite(undefined), false);
+  assert.equal(isDenoKvSqlite("https://api.deno.com/databases/x/connect"), false);
 });
