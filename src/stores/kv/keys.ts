@@ -64,6 +64,8 @@
  * before) used the phone itself and kept it in the value; those expire within the hour, and erasure
  * deletes them.
  *
+ * "-" is no expiry of the value's own; on denokv's SQLite the group commit stores such a value
+ * with one ~1,000 years away, which only orders SQLite's index of rows by expiry (group_commit.ts).
  * `expireIn` deletes lazily, so values that expire carry `expiresAt` and readers check it; the
  * `purge` rule of a space in KEY_SPACES is how `deno task purge` (scripts/_purge_plan.ts) tells an
  * entry that has outlived its use.
