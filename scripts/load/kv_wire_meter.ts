@@ -17,6 +17,12 @@ export interface KvWireCounts {
   watches: number;
   /** Requests whose body could not be parsed (e.g. chunked); counted in bytes only. */
   unparsed: number;
+  /**
+   * Mutations by key space (the key's first part, `keySpace` in src/stores/kv/keys.ts): where a
+   * commit's writes go, and which spaces grow when instances contend (a refused commit is sent
+   * again, with its mutations).
+   */
+  mutationsBySpace: Record<string, number>;
 }
 
 export interface KvWireMeter {
@@ -25,7 +31,8 @@ export interface KvWireMeter {
   close(): Promise<void>;
 }
 
-const empty = (): KvWireCounts => ({
+/** Counts of nothing yet. */
+export const emptyWireCounts = (): KvWireCounts => ({
   bytesToKv: 0,
   bytesFromKv: 0,
   reads: 0,
@@ -35,7 +42,18 @@ const empty = (): KvWireCounts => ({
   mutations: 0,
   watches: 0,
   unparsed: 0,
+  mutationsBySpace: {},
 });
+
+/**
+ * The first part of an encoded KV key when it is a string (type byte 0x02, the UTF-8 bytes, 0x00;
+ * every key space here is one); "?" for anything else.
+ */
+export function keySpaceOf(key: Uint8Array): string {
+  if (key[0] !== 0x02) return "?";
+  const end = key.indexOf(0x00, 1);
+  return new TextDecoder().decode(key.subarray(1, end < 0 ? key.length : end));
+}
 
 /** Fields of a protobuf message, in order, with the bytes of length-delimited ones. */
 function fields(body: Uint8Array): { field: number; bytes: Uint8Array | null }[] {
@@ -90,6 +108,13 @@ export function countRequest(body: Uint8Array, counts: KvWireCounts): void {
     counts.commits++;
     counts.checks += ones.length;
     counts.mutations += top.filter((f) => f.field === 2 || f.field === 3).length;
+    for (const f of top) {
+      if (f.field !== 2 || f.bytes === null) continue;
+      // Mutation{key: 1, value: 2, mutation_type: 3, expire_at_ms: 4}
+      const key = fields(f.bytes).find((g) => g.field === 1)?.bytes;
+      const space = key ? keySpaceOf(key) : "?";
+      counts.mutationsBySpace[space] = (counts.mutationsBySpace[space] ?? 0) + 1;
+    }
   }
 }
 
@@ -143,7 +168,7 @@ function requestParser(counts: KvWireCounts) {
 
 /** Listens on a free 127.0.0.1 port and relays every connection to `upstreamPort`. */
 export function startKvWireMeter(upstreamPort: number): KvWireMeter {
-  const counts = empty();
+  const counts = emptyWireCounts();
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.Conn>();
   const relays: Promise<void>[] = [];
@@ -188,7 +213,7 @@ export function startKvWireMeter(upstreamPort: number): KvWireMeter {
 
   return {
     url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
-    counts: () => ({ ...counts }),
+    counts: () => ({ ...counts, mutationsBySpace: { ...counts.mutationsBySpace } }),
     async close() {
       listener.close();
       for (const c of conns) {

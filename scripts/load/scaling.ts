@@ -37,6 +37,8 @@ export interface ScalingStep {
     bytesFromKv: number;
     /** Upstash REST commands (rate limits, OTP state, caches); 0 without --upstash. */
     upstashCommands: number;
+    /** Mutations by key space (KvWireCounts.mutationsBySpace). */
+    mutationsBySpace: Record<string, number>;
   };
 }
 
@@ -49,6 +51,19 @@ export interface ScalingResult {
 }
 
 const per = (n: number, d: number) => Math.round((n / Math.max(1, d)) * 10) / 10;
+
+/** What the meter counted between two readings. */
+export function countsSince(before: KvWireCounts, after: KvWireCounts): KvWireCounts {
+  const since = { ...after, mutationsBySpace: {} as Record<string, number> };
+  for (const key of Object.keys(after) as (keyof KvWireCounts)[]) {
+    if (key !== "mutationsBySpace") since[key] = after[key] - before[key];
+  }
+  for (const [space, n] of Object.entries(after.mutationsBySpace)) {
+    const d = n - (before.mutationsBySpace[space] ?? 0);
+    if (d > 0) since.mutationsBySpace[space] = d;
+  }
+  return since;
+}
 
 export async function runScaling(
   o: LoadOptions,
@@ -103,9 +118,7 @@ export async function runScaling(
     rec.end();
     const after = meter!.counts();
     const upstash = upstashCommands - upstashBefore;
-    const kv = Object.fromEntries(
-      Object.entries(after).map(([k, v]) => [k, v - before[k as keyof KvWireCounts]]),
-    ) as unknown as KvWireCounts;
+    const kv = countsSince(before, after);
     const stats = rec.summary();
     const sorted = rec.samples.map((x) => x.ms).sort((a, b) => a - b);
     const confirm = stats.endpoints.find((e) => e.endpoint === "POST /v1/holds/:id/confirm");
@@ -130,6 +143,9 @@ export async function runScaling(
         bytesToKv: Math.round(kv.bytesToKv / Math.max(1, c)),
         bytesFromKv: Math.round(kv.bytesFromKv / Math.max(1, c)),
         upstashCommands: per(upstash, c),
+        mutationsBySpace: Object.fromEntries(
+          Object.entries(kv.mutationsBySpace).map(([space, n]) => [space, per(n, c)]),
+        ),
       },
     });
   }
@@ -170,9 +186,37 @@ export function renderScaling(r: ScalingResult, host: Record<string, string>): s
       return `| ${s.instances} | ${p.reads} | ${p.readRanges} | ${p.commits} | ${p.checks} | ${p.mutations} | ${p.bytesToKv} | ${p.bytesFromKv} | ${p.upstashCommands} |`;
     }),
     "",
+    ...mutationsBySpaceTable(r.steps),
     `Total ${r.totalSeconds} s; ${
       r.ok ? "every step confirmed its target with no 5xx" : "NOT OK"
     }.`,
   ];
   return lines.join("\n") + "\n";
+}
+
+/**
+ * Mutations per confirmed booking by key space, a column per step: the spaces that grow with the
+ * instances are the ones whose commits are refused and sent again (another instance moved a key
+ * they check).
+ */
+function mutationsBySpaceTable(steps: ScalingStep[]): string[] {
+  const last = steps.at(-1);
+  if (!last) return [];
+  const spaces = Object.entries(last.perBooking.mutationsBySpace)
+    .sort((a, b) => b[1] - a[1])
+    .map(([space]) => space);
+  if (spaces.length === 0) return [];
+  return [
+    "Mutations per confirmed booking by key space (the key's first part; the most mutated at the " +
+    "last step first), on the wire to denokv:",
+    "",
+    `| key space | ${steps.map((s) => `${s.instances}`).join(" | ")} |`,
+    `| --- | ${steps.map(() => "---:").join(" | ")} |`,
+    ...spaces.map((space) =>
+      `| \`${space}\` | ${
+        steps.map((s) => s.perBooking.mutationsBySpace[space] ?? 0).join(" | ")
+      } |`
+    ),
+    "",
+  ];
 }

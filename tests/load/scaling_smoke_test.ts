@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { DEFAULT_OPTIONS } from "../../scripts/load/options.ts";
-import { runScaling } from "../../scripts/load/scaling.ts";
-import { countRequest, type KvWireCounts } from "../../scripts/load/kv_wire_meter.ts";
+import { countsSince, renderScaling, runScaling } from "../../scripts/load/scaling.ts";
+import { countRequest, emptyWireCounts, keySpaceOf } from "../../scripts/load/kv_wire_meter.ts";
 
 Deno.test({
   name: "runScaling() books on 1 and 2 instances and meters the KV Connect traffic per booking",
@@ -30,17 +30,22 @@ Deno.test({
       assert.ok(s.perBooking.reads >= 1 && s.perBooking.commits >= 2, JSON.stringify(s.kv));
       assert.ok(s.kv.checks <= s.kv.commits * 10, "no commit above denokv's 10 checks");
       assert.ok(s.perBooking.bytesToKv > 0 && s.perBooking.bytesFromKv > 0);
+      // Every confirm writes its appointment; the spaces add up to the mutations counted.
+      assert.ok(s.kv.mutationsBySpace.appointment >= 20, JSON.stringify(s.kv.mutationsBySpace));
+      const bySpace = Object.values(s.kv.mutationsBySpace).reduce((a, b) => a + b, 0);
+      assert.ok(bySpace <= s.kv.mutations, `${bySpace} by space of ${s.kv.mutations}`);
     }
     assert.ok(r.ok);
+    assert.match(renderScaling(r, {}), /\| `appointment` \| [0-9.]+ \| [0-9.]+ \|/);
   },
 });
 
 Deno.test("countRequest() tells a snapshot read from an atomic write by their protobuf fields", () => {
-  const counts = { reads: 0, readRanges: 0, commits: 0, checks: 0, mutations: 0, watches: 0 };
+  const counts = emptyWireCounts();
   // SnapshotRead{ranges: [{start: "a", end: "b", limit: 1}]}
   countRequest(
     new Uint8Array([0x0a, 0x08, 0x0a, 0x01, 0x61, 0x12, 0x01, 0x62, 0x18, 0x01]),
-    counts as KvWireCounts,
+    counts,
   );
   // AtomicWrite{checks: [{key: "k"}], mutations: [{key: "k"}, {key: "m"}]}
   countRequest(
@@ -61,14 +66,45 @@ Deno.test("countRequest() tells a snapshot read from an atomic write by their pr
       0x01,
       0x6d,
     ]),
-    counts as KvWireCounts,
+    counts,
   );
   assert.deepEqual(counts, {
+    ...emptyWireCounts(),
     reads: 1,
     readRanges: 1,
     commits: 1,
     checks: 1,
     mutations: 2,
     watches: 0,
+    mutationsBySpace: { "?": 2 },
   });
+});
+
+/** A protobuf length-delimited field. */
+const field = (n: number, bytes: Uint8Array) =>
+  new Uint8Array([(n << 3) | 2, bytes.length, ...bytes]);
+/** A KV key of one string part and one number part (as Deno KV encodes them, roughly). */
+const kvKey = (space: string) =>
+  new Uint8Array([0x02, ...new TextEncoder().encode(space), 0x00, 0x21, 0x80, 0, 0, 0, 0, 0, 0, 1]);
+
+Deno.test("countRequest() counts an atomic write's mutations by the key space of their keys", () => {
+  assert.equal(keySpaceOf(kvKey("audit_head")), "audit_head");
+  assert.equal(keySpaceOf(new Uint8Array([0x21, 1])), "?");
+  const counts = emptyWireCounts();
+  // AtomicWrite{checks: [{key: audit_head}], mutations: [audit, audit, audit_head]}
+  countRequest(
+    new Uint8Array([
+      ...field(1, field(1, kvKey("audit_head"))),
+      ...field(2, field(1, kvKey("audit"))),
+      ...field(2, field(1, kvKey("audit"))),
+      ...field(2, field(1, kvKey("audit_head"))),
+    ]),
+    counts,
+  );
+  assert.equal(counts.commits, 1);
+  assert.equal(counts.checks, 1);
+  assert.deepEqual(counts.mutationsBySpace, { audit: 2, audit_head: 1 });
+  const later = { ...counts, mutations: 5, mutationsBySpace: { audit: 3, audit_head: 1, hold: 2 } };
+  assert.deepEqual(countsSince(counts, later).mutationsBySpace, { audit: 1, hold: 2 });
+  assert.equal(countsSince(counts, later).mutations, 2);
 });
