@@ -8,6 +8,8 @@
  *   restarts ICE on the same connection; no CSP violation, no axe violation;
  * - the same call forced through TURN (`iceTransportPolicy: "relay"`) with the credentials the
  *   room ticket carries: the selected candidate pair is relay on both ends;
+ * - a doctor's page told twice that the patient arrived (every notice relayed twice) offers twice
+ *   and still connects: the first offer's answer does not land on the second connection;
  * - the patient's page switches itself to the patient's language (from the room ticket);
  * - coturn refuses a forged and an expired credential (401, no relay candidate).
  */
@@ -73,11 +75,16 @@ Deno.test({
       const doctorState = await doctorContext.storageState();
       await doctorLogin.close();
 
-      const join = async (appointment: BookedAppointment, relayOnly: boolean) => {
+      const join = async (
+        appointment: BookedAppointment,
+        relayOnly: boolean,
+        beforeJoin?: (doctorPage: Page) => Promise<void>,
+      ) => {
         const doctorPage = await (await callContext(browser!, {
           relayOnly,
           storageState: doctorState,
         })).newPage();
+        await beforeJoin?.(doctorPage);
         const patientPage = await (await callContext(browser!, { relayOnly })).newPage();
         const csp = [...watchCsp(doctorPage), ...watchCsp(patientPage)];
         await doctorPage.goto(`${server.url}/doctor/appointments/${appointment.id}`);
@@ -171,6 +178,30 @@ Deno.test({
         for (const page of [doctorPage, patientPage]) {
           const stats = await waitForStats(page, (s) => receiving(s) && s.pair !== null);
           assert.deepEqual(stats.pair, ["relay", "relay"], "the selected pair is relayed");
+        }
+        await doctorPage.context().close();
+        await patientPage.context().close();
+      });
+
+      await t.step("a doctor told twice that the patient arrived still connects", async () => {
+        // The hub can tell the doctor's page of one arrival twice: in its "joined" answer, when
+        // the patient was seated while the doctor's join read the seat, and by the patient's own
+        // "peer-joined" notice. Here every notice reaches the doctor's page twice.
+        const { doctorPage, patientPage } = await join(
+          relayed,
+          false,
+          (page) =>
+            page.routeWebSocket(/[?&]token=/, (ws) => {
+              const hub = ws.connectToServer();
+              hub.onMessage((message) => {
+                ws.send(message);
+                if (String(message).startsWith('{"type":"peer-joined"')) ws.send(message);
+              });
+            }),
+        );
+        for (const page of [doctorPage, patientPage]) {
+          await waitForStats(page, receiving);
+          assert.equal(await page.textContent("#room-status"), "Connected");
         }
         await doctorPage.context().close();
         await patientPage.context().close();

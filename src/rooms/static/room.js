@@ -100,6 +100,14 @@ let peer = null;
 let videoSender = null;
 let channel = null;
 let pendingIce = [];
+// Which call the peer connection belongs to: the doctor numbers each new one and sends the number
+// with the offer; the patient's answer and either side's ICE candidates carry the number of the
+// call they are for, and what carries another call's is dropped. The hub may tell the doctor of
+// one arrival twice (its "joined" answer and the patient's notice), so the doctor can offer twice;
+// the first offer's answer must not land on the second connection. No number (a page of an older
+// release on the other side) is taken as this call's.
+let callId = 0;
+const ofThisCall = (message) => message.id === undefined || message.id === callId;
 let hungUp = false;
 let restartTimer = null;
 const signal = (message) => {
@@ -146,6 +154,7 @@ function newPeer() {
   closePeer();
   pendingIce = [];
   peer = new RTCPeerConnection({ iceServers: ticket.iceServers || [] });
+  const forCall = callId;
   for (const track of localStream.getTracks()) {
     const sender = peer.addTrack(track, localStream);
     if (track.kind === "video") videoSender = sender;
@@ -154,7 +163,7 @@ function newPeer() {
   if (!audioTrack()) peer.addTransceiver("audio", { direction: "recvonly" });
   if (!videoTrack()) peer.addTransceiver("video", { direction: "recvonly" });
   peer.onicecandidate = (event) => {
-    if (event.candidate) signal({ type: "ice", candidate: event.candidate.toJSON() });
+    if (event.candidate) signal({ type: "ice", candidate: event.candidate.toJSON(), id: forCall });
   };
   peer.ondatachannel = (event) => attach(event.channel);
   peer.ontrack = (event) => {
@@ -191,10 +200,11 @@ async function flushIce() {
 }
 
 async function call() {
+  callId += 1;
   newPeer();
   attach(peer.createDataChannel("chat"));
   await peer.setLocalDescription(await peer.createOffer());
-  signal({ type: "offer", sdp: peer.localDescription.sdp });
+  signal({ type: "offer", sdp: peer.localDescription.sdp, id: callId });
 }
 
 /** ICE restart after a network change: the doctor re-offers, the patient asks it to. */
@@ -204,7 +214,7 @@ async function restartIce() {
   if (peer.signalingState !== "stable") return;
   peer.restartIce();
   await peer.setLocalDescription(await peer.createOffer({ iceRestart: true }));
-  signal({ type: "offer", sdp: peer.localDescription.sdp, restart: true });
+  signal({ type: "offer", sdp: peer.localDescription.sdp, restart: true, id: callId });
 }
 
 async function handle(message) {
@@ -225,18 +235,20 @@ async function handle(message) {
       break;
     case "offer":
       if (role !== "patient") break;
+      callId = message.id;
       if (!message.restart || !peer) newPeer();
       await peer.setRemoteDescription({ type: "offer", sdp: message.sdp });
       await peer.setLocalDescription(await peer.createAnswer());
-      signal({ type: "answer", sdp: peer.localDescription.sdp });
+      signal({ type: "answer", sdp: peer.localDescription.sdp, id: callId });
       await flushIce();
       break;
     case "answer":
-      if (!peer) break;
+      if (!peer || !ofThisCall(message) || peer.signalingState !== "have-local-offer") break;
       await peer.setRemoteDescription({ type: "answer", sdp: message.sdp });
       await flushIce();
       break;
     case "ice":
+      if (!ofThisCall(message)) break;
       if (peer && peer.remoteDescription) await peer.addIceCandidate(message.candidate);
       else pendingIce.push(message.candidate);
       break;
