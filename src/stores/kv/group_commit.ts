@@ -148,16 +148,16 @@ class RecordedOperation implements Deno.AtomicOperation {
   /** Every key a mutation of this operation touches, in order. */
   readonly #writtenKeys: Deno.KvKey[] = [];
   #written?: { epoch: number; ids: Set<string> };
-  /**
-   * The calls to replay, each given the options of a set that names no expiry; a check is
-   * recorded by its id, to be sent once per commit.
-   */
-  readonly #calls: (((op: Deno.AtomicOperation, lasting?: SetOptions) => void) | [
-    string,
-    Deno.AtomicCheck,
-  ])[] = [];
+  /** The calls to replay; a check is recorded by its id, to be sent once per commit. */
+  readonly #calls: (((op: Deno.AtomicOperation) => void) | [string, Deno.AtomicCheck])[] = [];
   /** Change marks (`setChangeMark`) by key id: each set once per commit, after the calls. */
   readonly #marks = new Map<string, Deno.KvKey>();
+  /** The options of a set that names no expiry (the queue's `lastingExpireInMs`). */
+  readonly #lasting?: SetOptions;
+
+  constructor(lasting?: SetOptions) {
+    this.#lasting = lasting;
+  }
 
   check(...checks: Deno.AtomicCheck[]): this {
     for (const c of checks) {
@@ -193,15 +193,13 @@ class RecordedOperation implements Deno.AtomicOperation {
       if (m.type === "set") this.writes.push({ key: m.key, deleted: false, value: m.value });
       else if (m.type === "delete") this.writes.push({ key: m.key, deleted: true });
     }
-    this.#calls.push((op, lasting) =>
-      op.mutate(
-        ...(lasting
-          ? mutations.map((m) =>
-            m.type === "set" && m.expireIn === undefined ? { ...m, ...lasting } : m
-          )
-          : mutations),
+    const lasting = this.#lasting;
+    const sent = lasting
+      ? mutations.map((m) =>
+        m.type === "set" && m.expireIn === undefined ? { ...m, ...lasting } : m
       )
-    );
+      : mutations;
+    this.#calls.push((op) => op.mutate(...sent));
     return this;
   }
   sum(key: Deno.KvKey, n: bigint): this {
@@ -222,9 +220,8 @@ class RecordedOperation implements Deno.AtomicOperation {
   set(key: Deno.KvKey, value: unknown, options?: SetOptions): this {
     this.#wrote(key);
     this.writes.push({ key, deleted: false, value });
-    this.#calls.push((op, lasting) =>
-      op.set(key, value, options?.expireIn === undefined ? lasting ?? options : options)
-    );
+    const sent = options?.expireIn === undefined ? this.#lasting ?? options : options;
+    this.#calls.push((op) => op.set(key, value, sent));
     return this;
   }
   delete(key: Deno.KvKey): this {
@@ -255,16 +252,15 @@ class RecordedOperation implements Deno.AtomicOperation {
   }
   /**
    * Adds the recorded calls to `op`, but no check `sent` holds and no mark `marked` holds (then
-   * adds this one's to them); a set that names no expiry gets `lasting`.
+   * adds this one's to them).
    */
   replayOnto(
     op: Deno.AtomicOperation,
     sent = new Set<string>(),
     marked = new Set<string>(),
-    lasting?: SetOptions,
   ): Deno.AtomicOperation {
     for (const call of this.#calls) {
-      if (typeof call === "function") call(op, lasting);
+      if (typeof call === "function") call(op);
       else if (!sent.has(call[0])) {
         sent.add(call[0]);
         op.check(call[1]);
@@ -273,7 +269,7 @@ class RecordedOperation implements Deno.AtomicOperation {
     for (const [id, key] of this.#marks) {
       if (marked.has(id)) continue;
       marked.add(id);
-      op.set(key, CHANGE_MARK, lasting);
+      op.set(key, CHANGE_MARK, this.#lasting);
     }
     return op;
   }
@@ -380,7 +376,7 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
         const op = kv.atomic();
         const sent = new Set<string>();
         const marked = new Set<string>();
-        for (const p of batch) p.op.replayOnto(op, sent, marked, lasting);
+        for (const p of batch) p.op.replayOnto(op, sent, marked);
         return op;
       });
     } catch (err) {
@@ -468,7 +464,7 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
 
   return {
     commit(build) {
-      const op = new RecordedOperation();
+      const op = new RecordedOperation(lasting);
       build(op);
       return enqueue(op);
     },
@@ -478,7 +474,7 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
           `A grouped write carries 1..${MAX_MUTATIONS} mutations; found ${mutations}`,
         );
       }
-      const op = new RecordedOperation();
+      const op = new RecordedOperation(lasting);
       add(op);
       if (op.checks > 0) throw new RangeError("A blind write carries no check; use commit()");
       return enqueue(op).then((res) => {
