@@ -9,6 +9,7 @@ import {
   setChangeMark,
 } from "../../src/stores/kv/group_commit.ts";
 import { countingKv } from "../_harness/counting_kv.ts";
+import { keySpaceOf } from "../../scripts/load/kv_wire_meter.ts";
 
 Deno.test("createGroupCommit() writes concurrent blind writes in shared commits, each landed when it resolves", async () => {
   const raw = await Deno.openKv(":memory:");
@@ -337,8 +338,7 @@ function expiries(file: string): Map<string, number> {
       k: Uint8Array;
       expiration_ms: number;
     }[];
-    // A one-part string key is 0x02, the UTF-8 bytes, 0x00.
-    return new Map(rows.map((r) => [new TextDecoder().decode(r.k.slice(1, -1)), r.expiration_ms]));
+    return new Map(rows.map((r) => [keySpaceOf(r.k), r.expiration_ms]));
   } finally {
     db.close();
   }
