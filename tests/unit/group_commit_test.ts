@@ -8,7 +8,7 @@ import {
   MAX_KNOWN,
   setChangeMark,
 } from "../../src/stores/kv/group_commit.ts";
-import { countingKv } from "../_harness/counting_kv.ts";
+import { countingGets, countingKv } from "../_harness/counting_kv.ts";
 import { keySpaceOf } from "../../scripts/load/kv_wire_meter.ts";
 
 Deno.test("createGroupCommit() writes concurrent blind writes in shared commits, each landed when it resolves", async () => {
@@ -96,27 +96,88 @@ Deno.test("createGroupCommit() never lets two operations on one checked key shar
   raw.close();
 });
 
-Deno.test("createGroupCommit() fails only the operation whose check went stale; those sharing its commit land", async () => {
+Deno.test("createGroupCommit() fails only the operation whose check went stale; those sharing its commit land, sent once more", async () => {
   const raw = await Deno.openKv(":memory:");
-  const { kv, commits } = countingKv(raw);
+  const { kv: counted, commits } = countingKv(raw);
+  const { kv, counted: reads } = countingGets(counted);
   const group = createGroupCommit(kv, { maxChecks: 100 });
   const stale = await raw.get(["s"]);
   await raw.set(["s"], "moved");
-  // Hold the writer with a first commit so the next ones queue and share.
+  const entries = await Promise.all(Array.from({ length: 7 }, (_, i) => raw.get(["k", i])));
+  // A first commit holds the writer, so the eight below queue together and share the next one.
   const first = group.write((op) => op.set(["first"], 1), 1);
   const results = await Promise.all([
-    ...Array.from({ length: 7 }, async (_, i) => {
-      const entry = await raw.get(["k", i]);
-      return await group.commit((op) => op.check(entry).set(["k", i], i));
-    }),
+    ...entries.map((entry, i) => group.commit((op) => op.check(entry).set(["k", i], i))),
     group.commit((op) => op.check(stale).set(["s"], "lost")),
   ]);
   await first;
   assert.deepEqual(results.map((r) => r.ok), [true, true, true, true, true, true, true, false]);
   assert.equal((await raw.get(["s"])).value, "moved");
   for (let i = 0; i < 7; i++) assert.equal((await raw.get(["k", i])).value, i);
-  // The shared commit was refused, then halves went again: a few commits, not one per write.
-  assert.ok(commits.length <= 9, `${commits.length} commits`);
+  // The shared commit was refused; one read of its eight checked keys found the stale check, and
+  // the seven others went again together: not in halves, each resent down to the stale one.
+  assert.deepEqual(commits.map((c) => c.mutations), [1, 8, 7]);
+  assert.deepEqual(reads.getManys.map((keys) => keys.length), [8]);
+  raw.close();
+});
+
+Deno.test("createGroupCommit() falls back to halves when the read back fails", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv: counted, commits } = countingKv(raw);
+  const kv = new Proxy(counted, {
+    get(target, prop) {
+      if (prop === "getMany") return () => Promise.reject(new TypeError("not this time"));
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const group = createGroupCommit(kv, { maxChecks: 100 });
+  const fresh = await raw.get(["k"]);
+  const stale = await raw.get(["s"]);
+  await raw.set(["s"], "moved");
+  const first = group.write((op) => op.set(["first"], 1), 1);
+  const results = await Promise.all([
+    group.commit((op) => op.check(fresh).set(["k"], 1)),
+    group.commit((op) => op.check(stale).set(["s"], "lost")),
+  ]);
+  await first;
+  assert.deepEqual(results.map((r) => r.ok), [true, false]);
+  assert.deepEqual(commits.map((c) => c.mutations), [1, 2, 1, 1]);
+  raw.close();
+});
+
+Deno.test("createGroupCommit() falls back to halves when the read finds every check holding", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const absent = await raw.get(["gone"]);
+  const { kv: counted, commits } = countingKv(raw);
+  // A key expected absent is created and deleted again between the commit and its read back:
+  // the refused commit's read finds every check holding, so halves find the refusal.
+  let moved = false;
+  const kv = new Proxy(counted, {
+    get(target, prop) {
+      if (prop === "getMany" && !moved) {
+        moved = true;
+        return async (keys: Deno.KvKey[]) => {
+          await raw.delete(["gone"]);
+          return await target.getMany(keys);
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const group = createGroupCommit(kv, { maxChecks: 100 });
+  const entry = await raw.get(["k"]);
+  await raw.set(["gone"], 1);
+  const first = group.write((op) => op.set(["first"], 1), 1);
+  const results = await Promise.all([
+    group.commit((op) => op.check(entry).set(["k"], 1)),
+    group.commit((op) => op.check(absent).set(["gone"], 2)),
+  ]);
+  await first;
+  // After the halves each went alone, and the second found the key absent again, as expected.
+  assert.deepEqual(results.map((r) => r.ok), [true, true]);
+  assert.deepEqual(commits.map((c) => c.mutations), [1, 2, 1, 1]);
   raw.close();
 });
 

@@ -13,9 +13,11 @@
  * have done (keys written by several end as the last one set them, as for concurrent callers
  * committing on their own; a change mark such as the calendar epoch, `setChangeMark`, is set
  * once). A later operation that touches such a key waits for the next commit. Should a shared
- * commit be refused (a check failed, or it was too large), its operations are committed again in
- * halves, down to one, so each caller gets the answer its own commit would have got, and one stale
- * check costs the others about log2(N) commits. A check
+ * commit be refused (a check failed: on a shared `denokv`, typically a key another instance moved),
+ * the checked keys are read back: the operations whose checks no longer hold are refused, as their
+ * own commits would have been, and the others commit together again, so one stale check costs
+ * them one more commit. Should the read find none (or fail, or the commit have been too large),
+ * the operations go again in halves, down to one, about log2(N) commits. A check
  * that several operations of one commit make alike (one key at one versionstamp, such as the
  * webhook presence mark of every change that leaves its fan-out out) is sent and counted once.
  *
@@ -30,7 +32,7 @@
  * bytes per booking (docs/BENCHMARKS.md, issue 15). Nothing reads a row's expiry back.
  */
 import { ServiceUnavailableError } from "../../errors.ts";
-import { commit } from "./kv_commit.ts";
+import { commit, getManyChunked } from "./kv_commit.ts";
 
 /** Mutations per shared commit: well below KV's 1000 mutations and 800 KiB per commit. */
 const MAX_MUTATIONS = 400;
@@ -143,6 +145,8 @@ class RecordedOperation implements Deno.AtomicOperation {
   readonly expected: [string, string][] = [];
   /** Each check as "key id@versionstamp" (a check made twice alike counts once). */
   readonly checkIds = new Set<string>();
+  /** Each check once, with its key's id: what a refused shared commit reads back (`staleIn`). */
+  readonly checkList: [string, Deno.AtomicCheck][] = [];
   readonly writes: RecordedWrite[] = [];
   mutations = 0;
   /** Every key a mutation of this operation touches, in order. */
@@ -168,6 +172,7 @@ class RecordedOperation implements Deno.AtomicOperation {
       const checkId = `${id}@${c.versionstamp}`;
       if (this.checkIds.has(checkId)) continue;
       this.checkIds.add(checkId);
+      this.checkList.push([id, c]);
       this.#calls.push([checkId, c]);
     }
     return this;
@@ -393,9 +398,45 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
       for (const p of batch) p.resolve(res);
       return;
     }
+    // Refused: the operations whose checks KV now holds otherwise are answered as their own
+    // commits would be, and the rest commit together again; one read instead of the halves' log2(N)
+    // commits, each resending the innocent operations' mutations. Only if none is found (or the
+    // read fails) do halves find it.
+    const stale = await staleIn(batch);
+    if (stale && stale.size > 0) {
+      for (const p of stale) p.resolve({ ok: false });
+      const rest = batch.filter((p) => !stale.has(p));
+      if (rest.length > 0) await commitTogether(rest);
+      return;
+    }
     const half = Math.ceil(batch.length / 2);
     await commitTogether(batch.slice(0, half));
     await commitTogether(batch.slice(half));
+  }
+
+  /**
+   * The operations of `batch` with a check that KV no longer holds (its key at another
+   * versionstamp, or present where it was expected absent), read back (one `getMany` per ten
+   * keys); null if the read fails. A check that holds now may still have failed the commit (the key
+   * moved back to absent since), and an operation found stale here can only be refused, since
+   * versionstamps only grow.
+   */
+  async function staleIn(batch: Pending[]): Promise<Set<Pending> | null> {
+    const keys = new Map<string, Deno.KvKey>();
+    for (const { op } of batch) for (const [id, c] of op.checkList) keys.set(id, c.key);
+    const ids = [...keys.keys()];
+    const now = new Map<string, string | null>();
+    try {
+      const entries = await getManyChunked(kv, [...keys.values()]);
+      entries.forEach((e, i) => now.set(ids[i], e.versionstamp));
+    } catch {
+      return null;
+    }
+    const stale = new Set<Pending>();
+    for (const p of batch) {
+      if (p.op.checkList.some(([id, c]) => now.get(id) !== c.versionstamp)) stale.add(p);
+    }
+    return stale;
   }
 
   /** Takes from the queue, in order, the operations that may share the next commit. */
