@@ -7,7 +7,11 @@
  *
  * Go's collector runs at `GOGC=400` (unless `GOGC` is set): at Go's default of 100 FerretDB's small
  * heap is collected every few milliseconds under load, and 400 took ~10-20% off its CPU per
- * booking (docs/BENCHMARKS.md, issue 15), for a larger heap a test rig can spare.
+ * booking (docs/BENCHMARKS.md, issue 15), for a larger heap a test rig can spare. Go code runs on
+ * one processor, `GOMAXPROCS=1` (unless set): FerretDB shares this rig's two CPUs with the server
+ * and the load generator, and with two processors Go's scheduler spent a quarter more CPU per
+ * booking (threads spinning for work, goroutines handed between them); SQLite's calls run on
+ * threads of their own either way.
  *
  * The binary comes from `FERRETDB_BIN`, else `$(go env GOPATH)/bin/ferretdb`, else
  * `/root/go/bin/ferretdb`. It must be a build with `build/version/version.txt` (a plain
@@ -41,8 +45,19 @@ export interface TestMongo {
   pid(): number | null;
 }
 
-/** Go's collector setting for the FerretDB this harness runs (see the header). */
-export const FERRETDB_GOGC = "400";
+/**
+ * The Go runtime settings of the FerretDB this harness runs (see the header), each unless the
+ * environment sets it: the collector's target, and one processor for Go code.
+ */
+export const FERRETDB_GO_ENV = { GOGC: "400", GOMAXPROCS: "1" } as const;
+
+function goEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(FERRETDB_GO_ENV)) {
+    env[name] = Deno.env.get(name) ?? value;
+  }
+  return env;
+}
 
 const START_TIMEOUT_MS = 15_000;
 
@@ -118,7 +133,7 @@ export async function startFerretDb(
   async function launch() {
     child = new Deno.Command(bin, {
       args,
-      env: { GOGC: Deno.env.get("GOGC") ?? FERRETDB_GOGC },
+      env: goEnv(),
       stdin: "null",
       stdout: "null",
       stderr: "null",
