@@ -23,7 +23,12 @@ export interface KvWireCounts {
    * again, with its mutations).
    */
   mutationsBySpace: Record<string, number>;
+  /** Read ranges by the key space of their start key: what the instances read, and how often. */
+  rangesBySpace: Record<string, number>;
 }
+
+/** The counts kept by key space (each a map from space to count). */
+export const BY_SPACE = ["mutationsBySpace", "rangesBySpace"] as const;
 
 export interface KvWireMeter {
   url: string;
@@ -43,6 +48,7 @@ export const emptyWireCounts = (): KvWireCounts => ({
   watches: 0,
   unparsed: 0,
   mutationsBySpace: {},
+  rangesBySpace: {},
 });
 
 /**
@@ -102,6 +108,8 @@ export function countRequest(body: Uint8Array, counts: KvWireCounts): void {
   if (isRead) {
     counts.reads++;
     counts.readRanges += ones.length;
+    // ReadRange{start: 1, end: 2, limit: 3, reverse: 4}
+    for (const f of ones) addBySpace(counts.rangesBySpace, f.bytes!);
   } else if (top.length > 0 && ones.length === top.length) {
     counts.watches++;
   } else if (top.length > 0) {
@@ -111,11 +119,16 @@ export function countRequest(body: Uint8Array, counts: KvWireCounts): void {
     for (const f of top) {
       if (f.field !== 2 || f.bytes === null) continue;
       // Mutation{key: 1, value: 2, mutation_type: 3, expire_at_ms: 4}
-      const key = fields(f.bytes).find((g) => g.field === 1)?.bytes;
-      const space = key ? keySpaceOf(key) : "?";
-      counts.mutationsBySpace[space] = (counts.mutationsBySpace[space] ?? 0) + 1;
+      addBySpace(counts.mutationsBySpace, f.bytes);
     }
   }
+}
+
+/** Counts one more in the space of the message's field 1 (a key, or a range's start key). */
+function addBySpace(bySpace: Record<string, number>, message: Uint8Array): void {
+  const key = fields(message).find((g) => g.field === 1)?.bytes;
+  const space = key ? keySpaceOf(key) : "?";
+  bySpace[space] = (bySpace[space] ?? 0) + 1;
 }
 
 const PREFACE_BYTES = 24;
@@ -213,7 +226,11 @@ export function startKvWireMeter(upstreamPort: number): KvWireMeter {
 
   return {
     url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
-    counts: () => ({ ...counts, mutationsBySpace: { ...counts.mutationsBySpace } }),
+    counts: () => ({
+      ...counts,
+      mutationsBySpace: { ...counts.mutationsBySpace },
+      rangesBySpace: { ...counts.rangesBySpace },
+    }),
     async close() {
       listener.close();
       for (const c of conns) {

@@ -10,7 +10,7 @@ import { startCluster } from "../../tests/_harness/cluster.ts";
 import { runBookingPhase } from "./booking_phase.ts";
 import { LoadClient } from "./client.ts";
 import { loginWithRetry, seedDoctors } from "./flows.ts";
-import { type KvWireCounts, startKvWireMeter } from "./kv_wire_meter.ts";
+import { BY_SPACE, type KvWireCounts, startKvWireMeter } from "./kv_wire_meter.ts";
 import type { LoadOptions } from "./options.ts";
 import { percentile, type PhaseStats, Recorder } from "./recorder.ts";
 import { ADMIN_PHONE } from "./server_process.ts";
@@ -39,6 +39,8 @@ export interface ScalingStep {
     upstashCommands: number;
     /** Mutations by key space (KvWireCounts.mutationsBySpace). */
     mutationsBySpace: Record<string, number>;
+    /** Read ranges by key space (KvWireCounts.rangesBySpace). */
+    rangesBySpace: Record<string, number>;
   };
 }
 
@@ -51,16 +53,24 @@ export interface ScalingResult {
 }
 
 const per = (n: number, d: number) => Math.round((n / Math.max(1, d)) * 10) / 10;
+const perSpace = (bySpace: Record<string, number>, d: number) =>
+  Object.fromEntries(Object.entries(bySpace).map(([space, n]) => [space, per(n, d)]));
 
 /** What the meter counted between two readings. */
 export function countsSince(before: KvWireCounts, after: KvWireCounts): KvWireCounts {
-  const since = { ...after, mutationsBySpace: {} as Record<string, number> };
+  const since = { ...after };
   for (const key of Object.keys(after) as (keyof KvWireCounts)[]) {
-    if (key !== "mutationsBySpace") since[key] = after[key] - before[key];
+    const a = after[key];
+    const b = before[key];
+    if (typeof a === "number" && typeof b === "number") (since[key] as number) = a - b;
   }
-  for (const [space, n] of Object.entries(after.mutationsBySpace)) {
-    const d = n - (before.mutationsBySpace[space] ?? 0);
-    if (d > 0) since.mutationsBySpace[space] = d;
+  for (const field of BY_SPACE) {
+    const bySpace: Record<string, number> = {};
+    for (const [space, n] of Object.entries(after[field])) {
+      const d = n - (before[field][space] ?? 0);
+      if (d > 0) bySpace[space] = d;
+    }
+    since[field] = bySpace;
   }
   return since;
 }
@@ -143,9 +153,8 @@ export async function runScaling(
         bytesToKv: Math.round(kv.bytesToKv / Math.max(1, c)),
         bytesFromKv: Math.round(kv.bytesFromKv / Math.max(1, c)),
         upstashCommands: per(upstash, c),
-        mutationsBySpace: Object.fromEntries(
-          Object.entries(kv.mutationsBySpace).map(([space, n]) => [space, per(n, c)]),
-        ),
+        mutationsBySpace: perSpace(kv.mutationsBySpace, c),
+        rangesBySpace: perSpace(kv.rangesBySpace, c),
       },
     });
   }
@@ -186,7 +195,18 @@ export function renderScaling(r: ScalingResult, host: Record<string, string>): s
       return `| ${s.instances} | ${p.reads} | ${p.readRanges} | ${p.commits} | ${p.checks} | ${p.mutations} | ${p.bytesToKv} | ${p.bytesFromKv} | ${p.upstashCommands} |`;
     }),
     "",
-    ...mutationsBySpaceTable(r.steps),
+    ...bySpaceTable(
+      r.steps,
+      "mutationsBySpace",
+      "Mutations per confirmed booking by key space (the key's first part; the most mutated at " +
+        "the last step first), on the wire to denokv:",
+    ),
+    ...bySpaceTable(
+      r.steps,
+      "rangesBySpace",
+      "Read ranges per confirmed booking by the key space of their start (the most read at the " +
+        "last step first), on the wire to denokv:",
+    ),
     `Total ${r.totalSeconds} s; ${
       r.ok ? "every step confirmed its target with no 5xx" : "NOT OK"
     }.`,
@@ -195,27 +215,28 @@ export function renderScaling(r: ScalingResult, host: Record<string, string>): s
 }
 
 /**
- * Mutations per confirmed booking by key space, a column per step: the spaces that grow with the
- * instances are the ones whose commits are refused and sent again (another instance moved a key
- * they check).
+ * Counts per confirmed booking by key space, a column per step: the spaces whose mutations grow
+ * with the instances are the ones whose commits are refused and sent again (another instance moved
+ * a key they check); those whose reads grow are read again after other instances' writes.
  */
-function mutationsBySpaceTable(steps: ScalingStep[]): string[] {
+function bySpaceTable(
+  steps: ScalingStep[],
+  field: "mutationsBySpace" | "rangesBySpace",
+  title: string,
+): string[] {
   const last = steps.at(-1);
   if (!last) return [];
-  const spaces = Object.entries(last.perBooking.mutationsBySpace)
+  const spaces = Object.entries(last.perBooking[field])
     .sort((a, b) => b[1] - a[1])
     .map(([space]) => space);
   if (spaces.length === 0) return [];
   return [
-    "Mutations per confirmed booking by key space (the key's first part; the most mutated at the " +
-    "last step first), on the wire to denokv:",
+    title,
     "",
     `| key space | ${steps.map((s) => `${s.instances}`).join(" | ")} |`,
     `| --- | ${steps.map(() => "---:").join(" | ")} |`,
     ...spaces.map((space) =>
-      `| \`${space}\` | ${
-        steps.map((s) => s.perBooking.mutationsBySpace[space] ?? 0).join(" | ")
-      } |`
+      `| \`${space}\` | ${steps.map((s) => s.perBooking[field][space] ?? 0).join(" | ")} |`
     ),
     "",
   ];

@@ -34,9 +34,17 @@ Deno.test({
       assert.ok(s.kv.mutationsBySpace.appointment >= 20, JSON.stringify(s.kv.mutationsBySpace));
       const bySpace = Object.values(s.kv.mutationsBySpace).reduce((a, b) => a + b, 0);
       assert.ok(bySpace <= s.kv.mutations, `${bySpace} by space of ${s.kv.mutations}`);
+      // Every listing reads a doctor's calendar; the ranges by space are every range read.
+      assert.ok(s.kv.rangesBySpace.calendar >= 20, JSON.stringify(s.kv.rangesBySpace));
+      const ranges = Object.values(s.kv.rangesBySpace).reduce((a, b) => a + b, 0);
+      assert.equal(ranges, s.kv.readRanges);
     }
     assert.ok(r.ok);
-    assert.match(renderScaling(r, {}), /\| `appointment` \| [0-9.]+ \| [0-9.]+ \|/);
+    const report = renderScaling(r, {});
+    assert.match(report, /Mutations per confirmed booking by key space/);
+    assert.match(report, /Read ranges per confirmed booking by the key space/);
+    assert.match(report, /\| `appointment` \| [0-9.]+ \| [0-9.]+ \|/);
+    assert.match(report, /\| `calendar` \| [0-9.]+ \| [0-9.]+ \|/);
   },
 });
 
@@ -77,6 +85,7 @@ Deno.test("countRequest() tells a snapshot read from an atomic write by their pr
     mutations: 2,
     watches: 0,
     mutationsBySpace: { "?": 2 },
+    rangesBySpace: { "?": 1 },
   });
 });
 
@@ -107,4 +116,19 @@ Deno.test("countRequest() counts an atomic write's mutations by the key space of
   const later = { ...counts, mutations: 5, mutationsBySpace: { audit: 3, audit_head: 1, hold: 2 } };
   assert.deepEqual(countsSince(counts, later).mutationsBySpace, { audit: 1, hold: 2 });
   assert.equal(countsSince(counts, later).mutations, 2);
+});
+
+Deno.test("countRequest() counts a snapshot read's ranges by the key space of their start", () => {
+  const counts = emptyWireCounts();
+  // SnapshotRead{ranges: [{start: calendar…, end: …, limit: 1}, {start: hold…, limit: 1}]}
+  const range = (space: string) =>
+    field(1, new Uint8Array([...field(1, kvKey(space)), ...field(2, kvKey(space)), 0x18, 0x01]));
+  countRequest(new Uint8Array([...range("calendar"), ...range("hold")]), counts);
+  countRequest(new Uint8Array([...range("calendar")]), counts);
+  assert.equal(counts.reads, 2);
+  assert.equal(counts.readRanges, 3);
+  assert.deepEqual(counts.rangesBySpace, { calendar: 2, hold: 1 });
+  const later = { ...counts, reads: 3, rangesBySpace: { calendar: 4, hold: 1 } };
+  assert.deepEqual(countsSince(counts, later).rangesBySpace, { calendar: 2 });
+  assert.equal(countsSince(counts, later).reads, 1);
 });
