@@ -11,7 +11,9 @@
  * one processor, `GOMAXPROCS=1` (unless set): FerretDB shares this rig's two CPUs with the server
  * and the load generator, and with two processors Go's scheduler spent a quarter more CPU per
  * booking (threads spinning for work, goroutines handed between them); SQLite's calls run on
- * threads of their own either way.
+ * threads of their own either way. It also makes FerretDB's updates, a read and a separate write
+ * of the document, seldom interleave (scripts/load/ferretdb_cas_probe.ts), closer to MongoDB's
+ * atomic single-document updates, which the records rely on; it guarantees nothing.
  *
  * The binary comes from `FERRETDB_BIN`, else `$(go env GOPATH)/bin/ferretdb`, else
  * `/root/go/bin/ferretdb`. It must be a build with `build/version/version.txt` (a plain
