@@ -121,16 +121,24 @@ Deno.test("createGroupCommit() fails only the operation whose check went stale; 
   raw.close();
 });
 
-Deno.test("createGroupCommit() falls back to halves when the read back fails", async () => {
-  const raw = await Deno.openKv(":memory:");
-  const { kv: counted, commits } = countingKv(raw);
-  const kv = new Proxy(counted, {
+/** `kv` with its `getMany` answered by `getMany` instead (a refused commit's read back). */
+function withGetMany(
+  kv: Deno.Kv,
+  getMany: (keys: Deno.KvKey[]) => Promise<Deno.KvEntryMaybe<unknown>[]>,
+): Deno.Kv {
+  return new Proxy(kv, {
     get(target, prop) {
-      if (prop === "getMany") return () => Promise.reject(new TypeError("not this time"));
+      if (prop === "getMany") return getMany;
       const value = Reflect.get(target, prop, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+Deno.test("createGroupCommit() falls back to halves when the read back fails", async () => {
+  const raw = await Deno.openKv(":memory:");
+  const { kv: counted, commits } = countingKv(raw);
+  const kv = withGetMany(counted, () => Promise.reject(new TypeError("not this time")));
   const group = createGroupCommit(kv, { maxChecks: 100 });
   const fresh = await raw.get(["k"]);
   const stale = await raw.get(["s"]);
@@ -153,18 +161,12 @@ Deno.test("createGroupCommit() falls back to halves when the read finds every ch
   // A key expected absent is created and deleted again between the commit and its read back:
   // the refused commit's read finds every check holding, so halves find the refusal.
   let moved = false;
-  const kv = new Proxy(counted, {
-    get(target, prop) {
-      if (prop === "getMany" && !moved) {
-        moved = true;
-        return async (keys: Deno.KvKey[]) => {
-          await raw.delete(["gone"]);
-          return await target.getMany(keys);
-        };
-      }
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
+  const kv = withGetMany(counted, async (keys) => {
+    if (!moved) {
+      moved = true;
+      await raw.delete(["gone"]);
+    }
+    return await counted.getMany(keys);
   });
   const group = createGroupCommit(kv, { maxChecks: 100 });
   const entry = await raw.get(["k"]);

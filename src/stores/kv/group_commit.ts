@@ -139,13 +139,12 @@ class CheckedSpaces {
  */
 class RecordedOperation implements Deno.AtomicOperation {
   readonly checked = new Set<string>();
-  /** The keys this operation checks, as given (their spaces go to the queue's CheckedSpaces). */
-  readonly checkedKeys: Deno.KvKey[] = [];
-  /** The checks that expect a key at a versionstamp: [key id, versionstamp]. */
-  readonly expected: [string, string][] = [];
   /** Each check as "key id@versionstamp" (a check made twice alike counts once). */
   readonly checkIds = new Set<string>();
-  /** Each check once, with its key's id: what a refused shared commit reads back (`staleIn`). */
+  /**
+   * Each check once, with its key's id: the spaces the queue learns (CheckedSpaces), the
+   * versionstamps `outdated` compares, and what a refused shared commit reads back (`staleIn`).
+   */
   readonly checkList: [string, Deno.AtomicCheck][] = [];
   readonly writes: RecordedWrite[] = [];
   mutations = 0;
@@ -167,8 +166,6 @@ class RecordedOperation implements Deno.AtomicOperation {
     for (const c of checks) {
       const id = keyId(c.key);
       this.checked.add(id);
-      this.checkedKeys.push(c.key);
-      if (c.versionstamp !== null) this.expected.push([id, c.versionstamp]);
       const checkId = `${id}@${c.versionstamp}`;
       if (this.checkIds.has(checkId)) continue;
       this.checkIds.add(checkId);
@@ -366,7 +363,8 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
 
   /** True when a write this queue committed has already moved a key `op` expects unchanged. */
   function outdated(op: RecordedOperation): boolean {
-    for (const [id, versionstamp] of op.expected) {
+    for (const [id, { versionstamp }] of op.checkList) {
+      if (versionstamp === null) continue;
       const written = known.get(id);
       if (written !== undefined && written > versionstamp) return true;
     }
@@ -496,7 +494,7 @@ export function createGroupCommit(kv: Deno.Kv, options: GroupCommitOptions = {})
   }
 
   function enqueue(op: RecordedOperation): Promise<Result> {
-    for (const key of op.checkedKeys) spaces.add(key);
+    for (const [, c] of op.checkList) spaces.add(c.key);
     return new Promise<Result>((resolve, reject) => {
       queue.push({ op, resolve, reject });
       if (!writing) void drain();
