@@ -3,10 +3,14 @@
  * (tests/_harness/ferretdb.ts; `FERRETDB_BIN` picks the binary). It explains the FerretDB + Redis
  * day in docs/BENCHMARKS.md (issue 15): run `deno run -A scripts/load/ferretdb_probe.ts`. Prints
  * milliseconds per operation; asserts nothing. The documents an operation touches are spread over
- * the whole collection: the first rows of a table are found early even by a full scan.
+ * the whole collection: the first rows of a table are found early even by a full scan. Then the
+ * CPU each kind of command costs, FerretDB's and this process's (the driver's), with AT_ONCE
+ * commands in flight as under load: what a booking's commands cost depends on their kind, and a
+ * write that changes a stored document costs FerretDB several inserts (docs/BENCHMARKS.md).
  */
 import { MongoClient } from "mongodb";
 import { startFerretDb } from "../../tests/_harness/ferretdb.ts";
+import { cpuSecondsOf } from "./server_process.ts";
 
 interface Doc {
   _id: string;
@@ -18,6 +22,9 @@ interface Doc {
 
 const SIZES = [100, 2_000, 6_000];
 const OPS = 30;
+/** Commands per kind in the CPU table, and how many are in flight at once. */
+const CPU_OPS = 2_000;
+const AT_ONCE = 20;
 
 async function perOp(label: string, size: number, f: (id: string, i: number) => Promise<unknown>) {
   const start = performance.now();
@@ -89,6 +96,54 @@ try {
     );
     await perOp("deleteOne {_id}", size, (id) => col.deleteOne({ _id: `${id}-new` }));
   }
+
+  /** Microseconds of CPU per command: FerretDB's (when the harness started it) and this process's. */
+  const cpuPerCommand = async (label: string, f: (i: number) => Promise<unknown>) => {
+    const pid = ferret.pid();
+    const cpu = () => Promise.all([pid ? cpuSecondsOf(pid) : 0, cpuSecondsOf(Deno.pid)]);
+    const [ferret0, self0] = await cpu();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: AT_ONCE }, async () => {
+        while (next < CPU_OPS) await f(next++);
+      }),
+    );
+    const [ferret1, self1] = await cpu();
+    const us = (s: number) => (s * 1e6 / CPU_OPS).toFixed(0);
+    console.log(`| ${label} | ${pid ? us(ferret1 - ferret0) : "-"} | ${us(self1 - self0)} |`);
+  };
+  const id = (i: number) => `d${i % SIZES.at(-1)!}`;
+  const base = { version: 1, doctorId: "doc0", pad: "x".repeat(500) };
+  console.log(
+    `\nCPU per command, ${AT_ONCE} at once, ${CPU_OPS} each, on ${SIZES.at(-1)} documents\n\n` +
+      "| command | FerretDB µs | this process µs |\n| --- | ---: | ---: |",
+  );
+  await cpuPerCommand(
+    "insertOne (a new document)",
+    (i) => col.insertOne({ ...base, _id: `c${i}` }),
+  );
+  await cpuPerCommand("findOne {_id}", (i) => col.findOne({ _id: id(i) }));
+  await cpuPerCommand(
+    "updateOne {_id} upsert (a new document)",
+    (i) => col.updateOne({ _id: `u${i}` }, { $set: { version: 1 } }, { upsert: true }),
+  );
+  await cpuPerCommand(
+    "updateOne {_id} $set (the document changes)",
+    (i) => col.updateOne({ _id: id(i) }, { $set: { pad: `c${i}` } }),
+  );
+  await cpuPerCommand(
+    "updateOne {_id} $set (nothing changes)",
+    (i) => col.updateOne({ _id: `c${i}` }, { $set: { version: 1 } }),
+  );
+  await cpuPerCommand(
+    "updateOne {_id} $addToSet (the document changes)",
+    (i) => col.updateOne({ _id: id(i) }, { $addToSet: { list: { id: `a${i}` } } }),
+  );
+  await cpuPerCommand(
+    "findOneAndUpdate {_id} $pullAll (the document changes)",
+    (i) => col.findOneAndUpdate({ _id: id(i) }, { $pullAll: { list: [{ id: `a${i}` }] } }),
+  );
+  await cpuPerCommand("deleteOne {_id}", (i) => col.deleteOne({ _id: `c${i}` }));
 } finally {
   await client.close();
   await ferret.stop();
