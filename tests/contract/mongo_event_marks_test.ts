@@ -1,7 +1,9 @@
 /**
  * The relay's index of appointments holding events (src/stores/mongo/event_marks.ts) on a real
  * FerretDB: migrate marks events written before it existed, a listed appointment without events
- * loses its mark, and a mark set again after it was listed survives that listing's drop.
+ * loses its mark, a mark set again after it was listed survives that listing's drop, and a
+ * document without a mark holds no event still to move (a booking's writer leaves the moved events
+ * in the document; the next change leaves them out).
  */
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
@@ -55,38 +57,96 @@ Deno.test("event marks: migrate marks old events, the relay's listing drops spen
   }
 });
 
-Deno.test("event marks: a writer clearing its own events from a document left empty drops its mark, not a newer write's", async () => {
+Deno.test("event marks: a booking's writer that moved its events drops its mark and leaves them in the document, and the next change leaves them out", async () => {
   const server = await startFerretDb();
   const client = new MongoClient(server.uri);
   const dbName = server.database();
   const stores = await createMongoRecordStores(
     storeOptions(server, dbName, { maxPoolSize: 5 }),
   );
+  // A second instance on the same database: its marks are not in the first one's memory.
+  const other = await createMongoRecordStores(storeOptions(server, dbName, { maxPoolSize: 5 }));
   try {
-    const marks = client.db(dbName).collection<EventMarkDocument>("event_marks");
+    const db = client.db(dbName);
+    const marks = db.collection<EventMarkDocument>("event_marks");
+    const docs = db.collection<AppointmentDocument>("appointments");
+    const eventsOf = async (appointmentId: string) =>
+      (await docs.findOne({ _id: appointmentId }))?.pendingEvents?.map((e) => e.event.id);
+    const listed = async () =>
+      (await stores.appointments.pendingEvents(10)).flatMap((p) =>
+        p.envelopes.map((e) => e.event.id)
+      );
     const a = appointment(id("doc"), id("pat"), 0);
     const env = (eventId: string) => confirmedEnvelope(a.id, eventId);
-    const booked = [env("e1")];
-    await stores.appointments.book(a, booked);
-    await stores.appointments.clearPendingEvents(a.id, booked);
-    assert.equal(await marks.countDocuments(), 0, "the booking's own mark went with its events");
-
-    const b = appointment(a.doctorId, id("pat"), 60);
-    await stores.appointments.book(b, [env("e2")]);
-    // A change marks again and appends its event before the booking's writer clears its own.
-    const cancelled = moved(b, { status: "cancelled", cancelledBy: "patient" });
-    await stores.appointments.transition(b, cancelled, [env("e3")]);
-    await stores.appointments.clearPendingEvents(b.id, [env("e2")]);
-    assert.equal(await marks.countDocuments(), 1, "the change's mark stays while e3 waits");
-    assert.deepEqual(
-      (await stores.appointments.pendingEvents(10)).flatMap((p) => p.envelopes),
-      [env("e3")],
-    );
-    await stores.appointments.clearPendingEvents(b.id, [env("e3")]);
+    await stores.appointments.book(a, [env("e1")]);
+    await stores.appointments.clearPendingEvents(a.id, [env("e1")]);
+    assert.equal(await marks.countDocuments(), 0, "the booking's mark went once its events moved");
+    assert.deepEqual(await eventsOf(a.id), ["e1"], "the document was not rewritten");
+    assert.deepEqual(await listed(), [], "a document without a mark has nothing left to move");
+    // A change finds no mark: it writes only its own event, and moves only that.
+    const cancelled = moved(a, { status: "cancelled", cancelledBy: "patient" });
+    await other.appointments.transition(a, cancelled, [env("e1c")]);
+    assert.deepEqual(await eventsOf(a.id), ["e1c"]);
+    assert.deepEqual(await listed(), ["e1c"]);
+    await other.appointments.clearPendingEvents(a.id, [env("e1c")]);
+    assert.deepEqual(await eventsOf(a.id), []);
     assert.equal(await marks.countDocuments(), 0);
+
+    // A change marks again and appends its event before the booking's writer moved its own: it
+    // keeps the booking's event beside its own (the mark was there).
+    const b = appointment(a.doctorId, id("pat"), 60);
+    const envB = (eventId: string) => confirmedEnvelope(b.id, eventId);
+    await stores.appointments.book(b, [envB("e2")]);
+    const cancelledB = moved(b, { status: "cancelled", cancelledBy: "patient" });
+    await other.appointments.transition(b, cancelledB, [envB("e3")]);
+    assert.deepEqual(await eventsOf(b.id), ["e2", "e3"]);
+    // The booking's writer then finds its mark replaced, and takes its event out instead.
+    await stores.appointments.clearPendingEvents(b.id, [envB("e2")]);
+    assert.deepEqual(await eventsOf(b.id), ["e3"]);
+    assert.equal(await marks.countDocuments(), 1, "the change's mark stays while e3 waits");
+    assert.deepEqual(await listed(), ["e3"]);
+    await other.appointments.clearPendingEvents(b.id, [envB("e3")]);
+    assert.equal(await marks.countDocuments(), 0);
+
+    // The same race within one instance: the change's mark replaces the booking's in memory too.
+    const c = appointment(a.doctorId, id("pat"), 120);
+    const envC = (eventId: string) => confirmedEnvelope(c.id, eventId);
+    await stores.appointments.book(c, [envC("e4")]);
+    await stores.appointments.transition(c, moved(c, { status: "cancelled" }), [envC("e5")]);
+    await stores.appointments.clearPendingEvents(c.id, [envC("e4")]);
+    assert.deepEqual(await eventsOf(c.id), ["e5"]);
+    assert.deepEqual(await listed(), ["e5"]);
   } finally {
+    await other.close();
     await stores.close();
     await client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("event marks: a retried booking whose first writer died before moving its events leaves them and their mark to the relay", async () => {
+  const server = await startFerretDb();
+  const dbName = server.database();
+  const first = await createMongoRecordStores(storeOptions(server, dbName, { maxPoolSize: 5 }));
+  const retry = await createMongoRecordStores(storeOptions(server, dbName, { maxPoolSize: 5 }));
+  try {
+    const a = appointment(id("doc"), id("pat"), 0);
+    // The first call inserted the booking with its event, then died before moving it.
+    await first.appointments.book(a, [confirmedEnvelope(a.id, "e1")]);
+    // Its retry (another instance, events built afresh) finds the document stored, moves what it
+    // built and clears that: the document's own event was not among them.
+    await retry.appointments.book(a, [confirmedEnvelope(a.id, "e1-retry")]);
+    await retry.appointments.clearPendingEvents(a.id, [confirmedEnvelope(a.id, "e1-retry")]);
+    assert.deepEqual(
+      (await retry.appointments.pendingEvents(10)).flatMap((p) =>
+        p.envelopes.map((e) => e.event.id)
+      ),
+      ["e1"],
+      "the first call's event is still found",
+    );
+  } finally {
+    await retry.close();
+    await first.close();
     await server.stop();
   }
 });

@@ -5,7 +5,10 @@
  * index after its insert, a transition before and after its write. Each step that fails for sure undoes
  * only its own claims; a step that fails ambiguously (network) leaves them for orphan healing, never
  * an appointment without claims. Every list query carries `doctorId` or `patientId`. Busy time is
- * read from busy_index.ts, and the relay finds documents holding events through event_marks.ts.
+ * read from busy_index.ts, and the relay finds documents holding events through event_marks.ts. A
+ * booking's writer that moved every event it inserted only drops its mark: the events stay in the
+ * document, moved (a document without a mark holds no event still to move), and the next change of
+ * the appointment leaves them out of what it writes.
  *
  * Reads by id filter on `_id` alone and check the doctor in code, except on a sharded cluster,
  * where `doctorId` (part of the shard key) routes them to one shard: FerretDB looks a document up
@@ -53,6 +56,16 @@ function touchedBy(...states: IndexedState[]): Interval[] {
   return out;
 }
 
+/** A mark this process set (see `ownMarks`). */
+interface OwnMark {
+  token: string;
+  eventIds: string[];
+  /** This call inserted the document, with exactly `eventIds` as its events. */
+  inserted: boolean;
+  /** A mark was there before: the document's events may not all have moved. */
+  replaced: boolean;
+}
+
 /** How long the relay leaves a fresh booking's events to its writer before it steps in. */
 const WRITER_WINDOW_MS = 2_000;
 
@@ -79,18 +92,21 @@ export function createMongoAppointmentStore(
   const marks = createEventMarks(db);
   /**
    * The last mark this process set per appointment and the events written under it, so clearing
-   * those events from a document left empty drops the mark at once rather than on the relay's
-   * next listing. Another write marks again first: a new token in the database, or here an entry
-   * whose events the clear did not carry.
+   * those events drops the mark at once rather than on the relay's next listing. `inserted`: this
+   * call's insert stored the document with exactly these events. Another write marks again first:
+   * a new token in the database, or here an entry whose events the clear did not carry.
    */
-  const ownMarks = new Map<string, { token: string; eventIds: string[] }>();
+  const ownMarks = new Map<string, OwnMark>();
 
-  async function mark(id: string, events: EventEnvelope[]): Promise<void> {
-    const token = await marks.mark(id);
+  /** Marks the appointment for `events`; says whether a mark was there (events may wait). */
+  async function mark(id: string, events: EventEnvelope[]): Promise<OwnMark> {
+    const { token, replaced } = await marks.mark(id);
+    const own = { token, eventIds: events.map((e) => e.event.id), inserted: false, replaced };
     ownMarks.delete(id);
     // Only the latest few are kept: a write that failed before clearing leaves its mark to the relay.
     if (ownMarks.size >= 10_000) ownMarks.delete(ownMarks.keys().next().value!);
-    ownMarks.set(id, { token, eventIds: events.map((e) => e.event.id) });
+    ownMarks.set(id, own);
+    return own;
   }
   const index: BusyIndex = createBusyIndex(db, options.locks, { graceMs: options.claimGraceMs });
 
@@ -189,8 +205,9 @@ export function createMongoAppointmentStore(
           e.event.data.appointmentId === a.id || (!e.event.data.appointmentId && a.id === first)
         );
         try {
-          if (own.length > 0) await mark(a.id, own);
+          const marked = own.length > 0 ? await mark(a.id, own) : undefined;
           await appointments.insertOne(toStored(a, own));
+          if (marked) marked.inserted = true;
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
         }
@@ -232,6 +249,17 @@ export function createMongoAppointmentStore(
 
     async clearPendingEvents(appointmentId, relayed) {
       if (relayed.length === 0) return;
+      const own = ownMarks.get(appointmentId);
+      const cleared = new Set(relayed.map((e) => e.event.id));
+      const ownMoved = own !== undefined && own.eventIds.every((id) => cleared.has(id));
+      if (own?.inserted && ownMoved) {
+        // This call's insert stored exactly these events, and all have moved: dropping the mark
+        // says so (event_marks.ts), and the document is not rewritten.
+        ownMarks.delete(appointmentId);
+        if (await marks.drop({ _id: appointmentId, token: own.token })) return;
+        // Marked again meanwhile: a change is writing events; these are taken out below so that
+        // it does not move them again.
+      }
       // Removed by value, as the writer stored them or the relay read them, with no read first:
       // events a transition appends meanwhile stay, and the filter stays `{_id}` (FerretDB has no
       // $pull by a nested field, and scans for more).
@@ -241,10 +269,8 @@ export function createMongoAppointmentStore(
         // No projection: FerretDB 1.24 has none for findAndModify.
         { returnDocument: "after" },
       );
-      const own = ownMarks.get(appointmentId);
-      const cleared = new Set(relayed.map((e) => e.event.id));
-      if (!own || !after || (after.pendingEvents?.length ?? 0) > 0) return;
-      if (!own.eventIds.every((id) => cleared.has(id))) return;
+      if (!own || !ownMoved || !after || (after.pendingEvents?.length ?? 0) > 0) return;
+      if (ownMarks.get(appointmentId) !== own) return;
       ownMarks.delete(appointmentId);
       await marks.drop({ _id: appointmentId, token: own.token });
     },
@@ -261,8 +287,8 @@ export function createMongoAppointmentStore(
       // The mark goes alongside the claims (it must precede the insert); a mark without a document
       // is dropped by the relay's next listing. Settled to its error, so it never goes unhandled.
       const marking = outbox.length > 0
-        ? mark(appointment.id, outbox).then(() => null, (err: unknown) => err)
-        : Promise.resolve(null);
+        ? mark(appointment.id, outbox).then((own) => ({ own }), (err: unknown) => ({ err }))
+        : Promise.resolve({});
       let held;
       try {
         held = await guard.claim(appointment.doctorId, appointment.id, claimedCells(appointment));
@@ -277,10 +303,10 @@ export function createMongoAppointmentStore(
         throw err;
       }
       await guard.assertLeaseHeld(held);
-      const markFailed = await marking;
-      if (markFailed) {
+      const marked: { own?: OwnMark; err?: unknown } = await marking;
+      if ("err" in marked) {
         await guard.rollback(held).catch(() => {});
-        throw markFailed;
+        throw marked.err;
       }
       try {
         await appointments.insertOne(toStored(appointment, outbox));
@@ -292,6 +318,7 @@ export function createMongoAppointmentStore(
         if (!stored) throw err;
         return await already(stored);
       }
+      if (marked.own) marked.own.inserted = true;
       // Lost to an error, the booking fails unanswered and its retry records the entry (above);
       // meanwhile its claims keep the time from any other booking.
       if (interval) await index.record(appointment.doctorId, appointment.id, interval);
@@ -308,9 +335,7 @@ export function createMongoAppointmentStore(
       const stored = doc ? fromDocument<AppointmentRecord>(doc) : null;
       if (!stored || stored.version !== prev.version) throw versionConflict(prev.id);
       delete (stored as Partial<AppointmentDocument>).pendingEvents;
-      // Events of an earlier change not relayed yet stay; a relay clearing them meanwhile makes
-      // them go out again, which the handlers' idempotency records absorb.
-      const pending = [...(doc?.pendingEvents ?? []), ...outbox];
+      const earlier = doc?.pendingEvents ?? [];
       const before = claimedCells(stored);
       const after = claimedCells(next);
       const kept = new Set(before.map((c) => claimId(stored.doctorId, c)));
@@ -323,7 +348,11 @@ export function createMongoAppointmentStore(
       const touched = touchedBy(indexedStateOf(stored), indexedStateOf(next));
       // After a version conflict below these stay pending until busy() settles them (grace).
       await beginOrRollback([held], next, touched);
-      if (pending.length > 0) await mark(next.id, outbox);
+      // The document's events stay only while a mark says some may not have moved (event_marks.ts):
+      // a writer or relay clearing them meanwhile makes them go out again, which the handlers'
+      // idempotency records absorb.
+      const marked = earlier.length + outbox.length > 0 ? await mark(next.id, outbox) : undefined;
+      const pending = marked?.replaced ? [...earlier, ...outbox] : outbox;
       const res = await appointments.replaceOne(
         { _id: prev.id, doctorId: prev.doctorId, version: prev.version },
         toStored(next, pending),

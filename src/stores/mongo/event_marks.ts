@@ -7,8 +7,13 @@
  * each appointment by `_id`, and deletes a mark only if the document has no events left and the
  * token is still the one it read, so a mark a writer set meanwhile survives, and only once the mark
  * is older than a writer's lease (a writer marks before it writes: a listing between the two finds
- * no events yet). A writer that clears its own events and finds the document empty drops its mark
- * the same way, at once (appointment_store.ts).
+ * no events yet).
+ *
+ * The rule every reader keeps: **the events of a document without a mark have all been moved.** A
+ * booking's writer that moved every event it inserted drops its mark and leaves the events in the
+ * document (taking them out is a rewrite of the document, the dearest command of a booking on
+ * FerretDB: docs/BENCHMARKS.md, issue 15); a change that finds no mark when it marks leaves them out
+ * of what it writes (appointment_store.ts).
  */
 import type { Db } from "mongodb";
 import type { EventEnvelope } from "../../events/event_types.ts";
@@ -20,15 +25,24 @@ export interface EventMarkDocument {
   markedAtMs?: number;
 }
 
+/** A mark just set: its token, and whether it replaced one (some events may not have moved yet). */
+export interface SetMark {
+  token: string;
+  replaced: boolean;
+}
+
 export interface EventMarks {
   /**
-   * Call before writing events into the appointment's document; returns the mark's token.
-   * `byWriter: false` (migrate) stores no `markedAtMs`: no writer is at work on it.
+   * Call before writing events into the appointment's document. `byWriter: false` (migrate)
+   * stores no `markedAtMs`: no writer is at work on it.
    */
-  mark(appointmentId: string, byWriter?: boolean): Promise<string>;
+  mark(appointmentId: string, byWriter?: boolean): Promise<SetMark>;
   list(limit: number): Promise<EventMarkDocument[]>;
-  /** Deletes the mark if its token is still `token` (no write marked it since it was listed). */
-  drop(mark: EventMarkDocument): Promise<void>;
+  /**
+   * Deletes the mark if its token is still `token` (no write marked it since it was listed);
+   * false if it did not.
+   */
+  drop(mark: EventMarkDocument): Promise<boolean>;
 }
 
 export function createEventMarks(db: Db): EventMarks {
@@ -36,23 +50,27 @@ export function createEventMarks(db: Db): EventMarks {
   return {
     async mark(appointmentId, byWriter = true) {
       const token = crypto.randomUUID();
-      await marks.replaceOne(
+      const res = await marks.replaceOne(
         { _id: appointmentId },
         byWriter ? { token, markedAtMs: Date.now() } : { token },
         { upsert: true },
       );
-      return token;
+      return { token, replaced: res.matchedCount > 0 };
     },
     list(limit) {
       return marks.find({}).limit(limit).toArray();
     },
     async drop(mark) {
-      await marks.deleteOne({ _id: mark._id, token: mark.token });
+      return (await marks.deleteOne({ _id: mark._id, token: mark.token })).deletedCount > 0;
     },
   };
 }
 
-/** Marks the appointments that hold events already; run when migrate.ts creates the collection. */
+/**
+ * Marks the appointments that hold events already; run when migrate.ts creates the collection, in
+ * a database from before marks, whose documents held only events still to move (since marks exist,
+ * a document may also hold moved ones: see the header).
+ */
 export async function backfillEventMarks(db: Db): Promise<number> {
   const marks = createEventMarks(db);
   let count = 0;
