@@ -3,7 +3,8 @@
  * FerretDB: migrate marks events written before it existed, a listed appointment without events
  * loses its mark, a mark set again after it was listed survives that listing's drop, and a
  * document without a mark holds no event still to move (a booking's writer leaves the moved events
- * in the document; the next change leaves them out).
+ * in the document; the next change leaves them out), and the relay leaves a young mark's events to
+ * its writer.
  */
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
@@ -61,11 +62,11 @@ Deno.test("event marks: a booking's writer that moved its events drops its mark 
   const server = await startFerretDb();
   const client = new MongoClient(server.uri);
   const dbName = server.database();
-  const stores = await createMongoRecordStores(
-    storeOptions(server, dbName, { maxPoolSize: 5 }),
-  );
+  // The test plays the relay right after each write: no writer window.
+  const options = storeOptions(server, dbName, { maxPoolSize: 5, writerWindowMs: 0 });
+  const stores = await createMongoRecordStores(options);
   // A second instance on the same database: its marks are not in the first one's memory.
-  const other = await createMongoRecordStores(storeOptions(server, dbName, { maxPoolSize: 5 }));
+  const other = await createMongoRecordStores(options);
   try {
     const db = client.db(dbName);
     const marks = db.collection<EventMarkDocument>("event_marks");
@@ -127,8 +128,9 @@ Deno.test("event marks: a booking's writer that moved its events drops its mark 
 Deno.test("event marks: a retried booking whose first writer died before moving its events leaves them and their mark to the relay", async () => {
   const server = await startFerretDb();
   const dbName = server.database();
-  const first = await createMongoRecordStores(storeOptions(server, dbName, { maxPoolSize: 5 }));
-  const retry = await createMongoRecordStores(storeOptions(server, dbName, { maxPoolSize: 5 }));
+  const options = storeOptions(server, dbName, { maxPoolSize: 5, writerWindowMs: 0 });
+  const first = await createMongoRecordStores(options);
+  const retry = await createMongoRecordStores(options);
   try {
     const a = appointment(id("doc"), id("pat"), 0);
     // The first call inserted the booking with its event, then died before moving it.
@@ -186,6 +188,31 @@ Deno.test("event marks: a listing between a writer's mark and its write keeps th
     await marks.updateOne({ _id: b.id }, { $set: { markedAtMs: Date.now() - 15_001 } });
     await stores.appointments.pendingEvents(10);
     assert.equal(await marks.countDocuments({ _id: b.id }), 0, "the old empty mark is dropped");
+  } finally {
+    await stores.close();
+    await client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("event marks: the relay leaves a young mark's events to its writer, and moves them once the mark is older", async () => {
+  const server = await startFerretDb();
+  const client = new MongoClient(server.uri);
+  const dbName = server.database();
+  // The default writer window (2 s).
+  const stores = await createMongoRecordStores(storeOptions(server, dbName, { maxPoolSize: 5 }));
+  try {
+    const a = appointment(id("doc"), id("pat"), 0);
+    const envelope = confirmedEnvelope(a.id);
+    // Booked and listed in the busy index; its writer is moving the events when a relay lists.
+    await stores.appointments.book(a, [envelope]);
+    assert.deepEqual(await stores.appointments.pendingEvents(10), [], "left to the writer");
+    // The writer died: once the mark is older than the window, the relay moves them.
+    await client.db(dbName).collection<EventMarkDocument>("event_marks")
+      .updateOne({ _id: a.id }, { $set: { markedAtMs: Date.now() - 2_001 } });
+    assert.deepEqual(await stores.appointments.pendingEvents(10), [
+      { appointmentId: a.id, envelopes: [envelope] },
+    ]);
   } finally {
     await stores.close();
     await client.close();

@@ -66,7 +66,7 @@ interface OwnMark {
   replaced: boolean;
 }
 
-/** How long the relay leaves a fresh booking's events to its writer before it steps in. */
+/** How long the relay leaves a change's events to the writer that marked them (default). */
 const WRITER_WINDOW_MS = 2_000;
 
 function versionConflict(id: string): ConflictError {
@@ -81,6 +81,8 @@ export interface MongoAppointmentStoreOptions {
   /** A sharded cluster: reads by id carry `doctorId` so they reach one shard. */
   sharded: boolean;
   locks: Locks;
+  /** How long the relay leaves a change's events to the writer that marked them (2 s). */
+  writerWindowMs?: number;
 }
 
 export function createMongoAppointmentStore(
@@ -88,6 +90,7 @@ export function createMongoAppointmentStore(
   options: MongoAppointmentStoreOptions,
 ): AppointmentStore {
   const appointments = db.collection<AppointmentDocument>("appointments");
+  const writerWindowMs = options.writerWindowMs ?? WRITER_WINDOW_MS;
   const guard: ClaimGuard = createClaimGuard(db, options.claimGraceMs);
   const marks = createEventMarks(db);
   /**
@@ -218,15 +221,17 @@ export function createMongoAppointmentStore(
 
     async pendingEvents(limit) {
       const found = await Promise.all((await marks.list(limit)).map(async (mark) => {
-        const doc = await appointments.findOne({ _id: mark._id });
         const markAgeMs = Date.now() - (mark.markedAtMs ?? 0);
+        // A young mark's writer is most likely still at work, and moves its events itself: left
+        // to it, or to a later pass (a relay that moved them too sent each twice, and rewrote the
+        // document: ~a quarter of the bookings under load, docs/BENCHMARKS.md, issue 15).
+        if (markAgeMs < writerWindowMs) return null;
+        const doc = await appointments.findOne({ _id: mark._id });
         if (doc?.pendingEvents?.length) {
           // Events still in the document may be a writer's that died after its insert, before its
           // busy entry: the relay records it, so the booking is listed even if nobody retries it.
-          // A young mark's writer is likely still at work: left to it, or to a later pass.
           const interval = { startMs: doc.startMs, endMs: doc.endMs };
           if (isActive(doc.status) && !(await index.listed(doc.doctorId, doc._id, interval))) {
-            if (markAgeMs < WRITER_WINDOW_MS) return null;
             // Not recorded (lock or network): the events wait for a later pass, the mark stays.
             const recorded = await index.record(doc.doctorId, doc._id, interval).then(
               () => true,

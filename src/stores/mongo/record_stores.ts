@@ -24,6 +24,12 @@ export interface MongoRecordStoresOptions extends MongoConnectOptions {
   autoMigrate: boolean;
   /** How old a claim without a live appointment must be before it counts as a crash's orphan. */
   claimGraceMs?: number;
+  /**
+   * How long the relay leaves a change's events to the writer that marked them (default 2 s): a
+   * younger mark's writer is most likely still at work, moving them itself. Tests that play the
+   * relay right after a write set 0.
+   */
+  writerWindowMs?: number;
 }
 
 export interface MongoRecordStores extends RecordStores {
@@ -61,6 +67,7 @@ export async function createMongoRecordStores(
           claimGraceMs,
           sharded: capabilities.topology === "sharded",
           locks,
+          writerWindowMs: options.writerWindowMs,
         }),
       ),
       capabilities,
