@@ -219,3 +219,17 @@ Deno.test("event marks: the relay leaves a young mark's events to its writer, an
     await server.stop();
   }
 });
+
+Deno.test("event marks: a writer window that is not a number >= 0 is refused before connecting", async () => {
+  const options = {
+    uri: "mongodb://127.0.0.1:1",
+    dbName: "unused",
+    maxPoolSize: 1,
+    timeoutMs: 1_000,
+    retryWrites: true,
+    autoMigrate: false,
+  };
+  for (const writerWindowMs of [-1, Number.NaN, Infinity]) {
+    await assert.rejects(createMongoRecordStores({ ...options, writerWindowMs }), RangeError);
+  }
+});

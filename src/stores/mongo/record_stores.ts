@@ -53,6 +53,10 @@ export async function createMongoRecordStores(
   if (!Number.isFinite(claimGraceMs) || claimGraceMs <= 0) {
     throw new RangeError(`claimGraceMs must be a positive number, found ${claimGraceMs}`);
   }
+  const { writerWindowMs } = options;
+  if (writerWindowMs !== undefined && !(Number.isFinite(writerWindowMs) && writerWindowMs >= 0)) {
+    throw new RangeError(`writerWindowMs must be a number >= 0, found ${writerWindowMs}`);
+  }
   const client = await connectMongo(options);
   try {
     const db = client.db(options.dbName);
