@@ -3,6 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import { openKv } from "../../src/bootstrap.ts";
 import {
   createGroupCommit,
+  type GroupCommit,
   groupCommitOf,
   LASTING_EXPIRE_IN_MS,
   MAX_KNOWN,
@@ -10,6 +11,19 @@ import {
 } from "../../src/stores/kv/group_commit.ts";
 import { countingGets, countingKv } from "../_harness/counting_kv.ts";
 import { keySpaceOf } from "../../scripts/load/kv_wire_meter.ts";
+
+type Change = (op: Deno.AtomicOperation) => Deno.AtomicOperation;
+
+/**
+ * Sends a lone write first and `changes` while it is in flight, so they queue together and share
+ * the next commit; answers whether each landed.
+ */
+async function landedBehindALoneWrite(group: GroupCommit, changes: Change[]): Promise<boolean[]> {
+  const first = group.write((op) => op.set(["first"], 1), 1);
+  const results = await Promise.all(changes.map((change) => group.commit(change)));
+  await first;
+  return results.map((r) => r.ok);
+}
 
 Deno.test("createGroupCommit() writes concurrent blind writes in shared commits, each landed when it resolves", async () => {
   const raw = await Deno.openKv(":memory:");
@@ -105,13 +119,11 @@ Deno.test("createGroupCommit() fails only the operation whose check went stale; 
   await raw.set(["s"], "moved");
   const entries = await Promise.all(Array.from({ length: 7 }, (_, i) => raw.get(["k", i])));
   // A first commit holds the writer, so the eight below queue together and share the next one.
-  const first = group.write((op) => op.set(["first"], 1), 1);
-  const results = await Promise.all([
-    ...entries.map((entry, i) => group.commit((op) => op.check(entry).set(["k", i], i))),
-    group.commit((op) => op.check(stale).set(["s"], "lost")),
+  const landed = await landedBehindALoneWrite(group, [
+    ...entries.map((entry, i): Change => (op) => op.check(entry).set(["k", i], i)),
+    (op) => op.check(stale).set(["s"], "lost"),
   ]);
-  await first;
-  assert.deepEqual(results.map((r) => r.ok), [true, true, true, true, true, true, true, false]);
+  assert.deepEqual(landed, [true, true, true, true, true, true, true, false]);
   assert.equal((await raw.get(["s"])).value, "moved");
   for (let i = 0; i < 7; i++) assert.equal((await raw.get(["k", i])).value, i);
   // The shared commit was refused; one read of its eight checked keys found the stale check, and
@@ -143,13 +155,11 @@ Deno.test("createGroupCommit() falls back to halves when the read back fails", a
   const fresh = await raw.get(["k"]);
   const stale = await raw.get(["s"]);
   await raw.set(["s"], "moved");
-  const first = group.write((op) => op.set(["first"], 1), 1);
-  const results = await Promise.all([
-    group.commit((op) => op.check(fresh).set(["k"], 1)),
-    group.commit((op) => op.check(stale).set(["s"], "lost")),
+  const landed = await landedBehindALoneWrite(group, [
+    (op) => op.check(fresh).set(["k"], 1),
+    (op) => op.check(stale).set(["s"], "lost"),
   ]);
-  await first;
-  assert.deepEqual(results.map((r) => r.ok), [true, false]);
+  assert.deepEqual(landed, [true, false]);
   assert.deepEqual(commits.map((c) => c.mutations), [1, 2, 1, 1]);
   raw.close();
 });
@@ -171,14 +181,12 @@ Deno.test("createGroupCommit() falls back to halves when the read finds every ch
   const group = createGroupCommit(kv, { maxChecks: 100 });
   const entry = await raw.get(["k"]);
   await raw.set(["gone"], 1);
-  const first = group.write((op) => op.set(["first"], 1), 1);
-  const results = await Promise.all([
-    group.commit((op) => op.check(entry).set(["k"], 1)),
-    group.commit((op) => op.check(absent).set(["gone"], 2)),
+  const landed = await landedBehindALoneWrite(group, [
+    (op) => op.check(entry).set(["k"], 1),
+    (op) => op.check(absent).set(["gone"], 2),
   ]);
-  await first;
   // After the halves each went alone, and the second found the key absent again, as expected.
-  assert.deepEqual(results.map((r) => r.ok), [true, true]);
+  assert.deepEqual(landed, [true, true]);
   assert.deepEqual(commits.map((c) => c.mutations), [1, 2, 1, 1]);
   raw.close();
 });
@@ -225,14 +233,12 @@ Deno.test("createGroupCommit() refuses without a commit an operation whose check
   // A second writer that waited behind the first on one key, among others that land: the shared
   // commit is not refused (no halving), and each gets its own answer.
   const now = await raw.get<number>(["cal"]);
-  const hold = group.write((op) => op.set(["first"], 1), 1);
-  const results = await Promise.all([
-    group.commit((op) => op.check(now).set(["cal"], 3)),
-    group.commit((op) => op.check(now).set(["cal"], 4)),
-    ...Array.from({ length: 5 }, (_, i) => group.commit((op) => op.set(["o", i], i))),
+  const landed = await landedBehindALoneWrite(group, [
+    (op) => op.check(now).set(["cal"], 3),
+    (op) => op.check(now).set(["cal"], 4),
+    ...Array.from({ length: 5 }, (_, i): Change => (op) => op.set(["o", i], i)),
   ]);
-  await hold;
-  assert.deepEqual(results.map((r) => r.ok), [true, false, true, true, true, true, true]);
+  assert.deepEqual(landed, [true, false, true, true, true, true, true]);
   assert.equal((await raw.get(["cal"])).value, 3);
   assert.ok(commits.length - afterFirst <= 3, `${commits.length - afterFirst} commits`);
   raw.close();
