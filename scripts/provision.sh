@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FERRETDB_VERSION=v1.24.2
-FERRETDB_COMMIT_MARK=release-vaidya-sqlite-id-pushdown-in # install_ferretdb.sh: the _id index patches
+FERRETDB_COMMIT_MARK=release-vaidya-sqlite-id-pushdown-range # install_ferretdb.sh: the _id index patches
 GO_TOOLCHAIN=go1.24.3 # FerretDB's go.mod asks for it; fetched only when no `go` is installed
 DENOKV_VERSION=0.14.0
 RUST_TOOLCHAIN=1.95.0 # installed by rustup only when no `cargo` is found

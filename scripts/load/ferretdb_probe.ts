@@ -47,6 +47,13 @@ try {
     const n = (id: string) => Number(id.slice(1));
     console.log(`\n${size} documents\n\n| operation | ms per op |\n| --- | ---: |`);
     await perOp("findOne {_id}", size, (id) => col.findOne({ _id: id }));
+    // The listing's read of a doctor's busy entries (busy_index.ts): the `_id`s of one prefix.
+    await perOp(
+      "find {_id: {$gte, $lt}} (the ids of one prefix)",
+      size,
+      (id) =>
+        col.find({ _id: { $gte: `${id.slice(0, -1)}0`, $lt: `${id.slice(0, -1)}:` } }).toArray(),
+    );
     await perOp(
       "findOne {_id, doctorId}",
       size,
