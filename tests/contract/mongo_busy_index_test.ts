@@ -1,15 +1,17 @@
 /**
  * The MongoDB busy index (src/stores/mongo/busy_index.ts) on a real FerretDB: two record stores
  * with their own clients (as two processes would have) book one doctor's week concurrently and
- * every booking is listed, no slot has two winners; a crashed write's pending entries are settled
- * from the appointment after the grace period; migrate fills the index from appointments booked
- * before it existed.
+ * every booking is listed, no slot has two winners; a booking writes its entry with one insert and
+ * no lock; a change's dropped entry stays as a mark, so a booking's late insert cannot list it
+ * again; a crashed write's pending entries are settled from the appointment after the grace
+ * period; migrate fills the index from appointments booked before it existed; the `_id` range a
+ * listing reads returns exactly the range on the rig's patched FerretDB.
  */
 import assert from "node:assert/strict";
 import { SlotUnavailableError } from "../../src/errors.ts";
 import {
-  type BusyWeekDocument,
-  busyWeekId,
+  type BusyEntryDocument,
+  busyEntryId,
   createBusyIndex,
 } from "../../src/stores/mongo/busy_index.ts";
 import { createGraceLocks } from "../../src/stores/mongo/locks.ts";
@@ -21,6 +23,7 @@ import {
 } from "../../src/stores/mongo/record_stores.ts";
 import { reconcile } from "../../src/stores/mongo/reconcile.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
+import type { Db } from "mongodb";
 import { startFerretDb, storeOptions, type TestMongo, withRawDb } from "../_harness/ferretdb.ts";
 import { appointment, confirmedEnvelope, id, MINUTE_MS, moved, T0 } from "./_fixtures.ts";
 
@@ -49,6 +52,12 @@ async function withServer(
 }
 
 const span = (a: AppointmentRecord) => ({ startMs: a.startMs, endMs: a.endMs });
+const entriesOf = (db: Db) => db.collection<BusyEntryDocument>("busy_entries");
+/** The appointment's entries as stored, without their `_id`s, by start. */
+async function storedEntries(db: Db, appointmentId: string) {
+  const docs = await entriesOf(db).find({ appointmentId }).toArray();
+  return docs.map(({ _id: _, ...e }) => e).sort((a, b) => a.startMs - b.startMs);
+}
 
 Deno.test("busy index: two stores booking one doctor's week at once list every booking, one winner per slot", async () => {
   await withServer(30_000, async (server, open) => {
@@ -101,9 +110,9 @@ Deno.test("busy index: a range over several weeks is read in one command and lis
       T0 - MINUTE_MS,
       T0 + 3 * WEEK_MIN * MINUTE_MS,
     );
-    assert.equal(await finds() - before, 1, "the range's weeks (four or more) in one find");
+    assert.equal(await finds() - before, 1, "the range's weeks in one find");
     assert.deepEqual(listed, booked.map(span));
-    // One week alone is the plain `{_id}` read.
+    // One booking's own interval alone.
     assert.deepEqual(
       await stores.appointments.busy(doctorId, booked[1].startMs, booked[1].endMs),
       [span(booked[1])],
@@ -123,16 +132,15 @@ Deno.test("busy index: a crashed write's pending entries are settled from the ap
     const ghost = appointment(doctorId, id("pat"), 60);
     const movedTo = { startMs: T0 + 120 * MINUTE_MS, endMs: T0 + 150 * MINUTE_MS };
     await withRawDb(server, dbName, async (db) => {
-      const weeks = db.collection<BusyWeekDocument>("busy_weeks");
-      const _id = busyWeekId(doctorId, T0);
-      const doc = await weeks.findOne({ _id });
-      assert.ok(doc);
-      doc.entries = doc.entries.map((e) => ({ ...e, version: 2, pendingSinceMs }));
-      doc.entries.push(
+      const pending = [
+        { appointmentId: booked.id, ...span(booked), version: 2, pendingSinceMs },
         { appointmentId: ghost.id, ...span(ghost), version: 1, pendingSinceMs },
         { appointmentId: booked.id, ...movedTo, version: 2, pendingSinceMs },
-      );
-      await weeks.replaceOne({ _id }, doc);
+      ];
+      for (const e of pending) {
+        const _id = busyEntryId(doctorId, e.appointmentId, e);
+        await entriesOf(db).replaceOne({ _id }, e, { upsert: true });
+      }
     });
     const range = [T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS] as const;
     // Young pending entries may be writes in flight: they count as busy.
@@ -143,19 +151,47 @@ Deno.test("busy index: a crashed write's pending entries are settled from the ap
     ]);
     await new Promise((resolve) => setTimeout(resolve, GRACE_MS + 200));
     assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [span(booked)]);
-    const settled = await withRawDb(
-      server,
-      dbName,
-      (db) =>
-        db.collection<BusyWeekDocument>("busy_weeks").findOne({ _id: busyWeekId(doctorId, T0) }),
-    );
-    assert.deepEqual(settled?.entries, [{ appointmentId: booked.id, ...span(booked), version: 1 }]);
+    await withRawDb(server, dbName, async (db) => {
+      assert.deepEqual(await storedEntries(db, booked.id), [
+        { appointmentId: booked.id, ...span(booked), version: 1 },
+        { appointmentId: booked.id, ...movedTo, version: 1, gone: true },
+      ]);
+      assert.deepEqual(await storedEntries(db, ghost.id), [
+        { appointmentId: ghost.id, ...span(ghost), version: 0, gone: true },
+      ]);
+    });
     // The ghost's time is bookable again.
     await stores.appointments.book(appointment(doctorId, id("pat"), 60));
   });
 });
 
-Deno.test("busy index: a booking's entry recorded again (a retry, the relay) is kept once, also beside a transition in flight", async () => {
+Deno.test("busy index: a booking writes its entry with one insert, no lock and no read", async () => {
+  await withServer(30_000, async (server, open) => {
+    const stores = await open(server.database());
+    const doctorId = id("doc");
+    await stores.appointments.book(appointment(doctorId, id("pat"), 0)); // warm: collections exist
+    const counts = async () => (await server.commandCounts()) ?? new Map<string, number>();
+    const before = await counts();
+    const booked = await stores.appointments.book(appointment(doctorId, id("pat"), 60));
+    const after = await counts();
+    const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+    // The claims, the appointment, its entry; before, a lock's insert and delete, the
+    // appointment's read and the week's rewrite came around the entry.
+    assert.equal(delta("insert"), 3);
+    assert.equal(delta("find"), 0);
+    assert.equal(delta("delete"), 0);
+    assert.equal(delta("update"), 0);
+    assert.deepEqual(
+      await stores.appointments.busy(doctorId, T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS),
+      [
+        { startMs: T0, endMs: T0 + 30 * MINUTE_MS },
+        span(booked),
+      ],
+    );
+  }, { countCommands: true });
+});
+
+Deno.test("busy index: a booking's entry recorded again (a retry, the relay) is kept once; a late one after a change adds nothing", async () => {
   await withServer(30_000, async (server, open) => {
     const dbName = server.database();
     const stores = await open(dbName);
@@ -164,37 +200,62 @@ Deno.test("busy index: a booking's entry recorded again (a retry, the relay) is 
     const other = await stores.appointments.book(appointment(doctorId, id("pat"), 60));
     await withRawDb(server, dbName, async (db) => {
       const index = createBusyIndex(db, createGraceLocks(db, 30_000), { graceMs: 30_000 });
-      const entries = async () =>
-        (await db.collection<BusyWeekDocument>("busy_weeks").findOne({
-          _id: busyWeekId(doctorId, T0),
-        }))?.entries.filter((e) => e.appointmentId === booked.id);
-      // Recorded again after its writer did: the same value, not a second entry.
-      await index.record(doctorId, booked.id, span(booked));
-      await index.record(doctorId, booked.id, span(booked));
-      assert.deepEqual(await entries(), [{
-        appointmentId: booked.id,
-        ...span(booked),
-        version: 1,
-      }]);
+      // Recorded again after its writer did: the entry stays as it was.
+      await index.record(doctorId, booked.id, span(booked), 1);
+      await index.record(doctorId, booked.id, span(booked), 1, true);
+      assert.deepEqual(await storedEntries(db, booked.id), [
+        { appointmentId: booked.id, ...span(booked), version: 1 },
+      ]);
       // A transition keeping the interval has marked it pending (v2) when a late record of v1
-      // lands: both stay until the transition settles, which leaves one entry of v2.
+      // lands: the pending entry stays, and the transition's settle leaves one entry of v2.
       await index.begin(doctorId, booked.id, 2, [span(booked)]);
-      await index.record(doctorId, booked.id, span(booked));
-      assert.equal((await entries())?.length, 2);
+      await index.record(doctorId, booked.id, span(booked), 1);
+      const [pending] = await storedEntries(db, booked.id);
+      assert.equal(pending.version, 2);
+      assert.ok(pending.pendingSinceMs !== undefined);
       await index.settle(doctorId, booked.id, [span(booked)], { version: 2, active: span(booked) });
-      assert.deepEqual(await entries(), [{
-        appointmentId: booked.id,
-        ...span(booked),
-        version: 2,
-      }]);
-      // A record of a cancelled appointment adds nothing.
+      assert.deepEqual(await storedEntries(db, booked.id), [
+        { appointmentId: booked.id, ...span(booked), version: 2 },
+      ]);
+      // A booking's insert that lands after its appointment was cancelled (a slow writer, a late
+      // relay pass) finds the cancel's mark and adds nothing: the time stays offered.
       await stores.appointments.transition(other, { ...other, status: "cancelled", version: 2 });
-      await index.record(doctorId, other.id, span(other));
+      await index.record(doctorId, other.id, span(other), 1);
+      await index.record(doctorId, other.id, span(other), 1, true);
+      assert.deepEqual(await storedEntries(db, other.id), [
+        { appointmentId: other.id, ...span(other), version: 2, gone: true },
+      ]);
+      // A settle older than the entry's write leaves it (a newer write owns it).
+      await index.settle(doctorId, booked.id, [span(booked)], { version: 1, active: null });
+      assert.equal((await storedEntries(db, booked.id))[0].gone, undefined);
     });
     assert.deepEqual(
       await stores.appointments.busy(doctorId, T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS),
       [span(booked)],
     );
+  });
+});
+
+Deno.test("busy index: a reschedule there and back lists the appointment once, at its interval", async () => {
+  await withServer(30_000, async (server, open) => {
+    const dbName = server.database();
+    const stores = await open(dbName);
+    const doctorId = id("doc");
+    const v1 = await stores.appointments.book(appointment(doctorId, id("pat"), 0));
+    const v2 = await stores.appointments.transition(
+      v1,
+      moved(v1, { offsetMinutes: 120 }),
+    );
+    const range = [T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS] as const;
+    assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [span(v2)]);
+    const v3 = await stores.appointments.transition(v2, moved(v2, { offsetMinutes: 0 }));
+    assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [span(v1)]);
+    await withRawDb(server, dbName, async (db) => {
+      assert.deepEqual(await storedEntries(db, v1.id), [
+        { appointmentId: v1.id, ...span(v1), version: v3.version },
+        { appointmentId: v1.id, ...span(v2), version: v3.version, gone: true },
+      ]);
+    });
   });
 });
 
@@ -208,14 +269,10 @@ Deno.test("busy index: a booking that crashed before its entry is listed once it
     await stores.appointments.book(crashed);
     // The crash: its insert went in, its entry never did.
     await withRawDb(server, dbName, async (db) => {
-      const weeks = db.collection<BusyWeekDocument>("busy_weeks");
-      const _id = busyWeekId(doctorId, T0);
-      const doc = await weeks.findOne({ _id });
-      assert.ok(doc);
-      await weeks.replaceOne({ _id }, {
-        doctorId,
-        entries: doc.entries.filter((e) => e.appointmentId !== crashed.id),
+      const res = await entriesOf(db).deleteOne({
+        _id: busyEntryId(doctorId, crashed.id, span(crashed)),
       });
+      assert.equal(res.deletedCount, 1);
     });
     const range = [T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS] as const;
     assert.deepEqual(await stores.appointments.busy(doctorId, ...range), [span(kept)]);
@@ -249,8 +306,7 @@ Deno.test("busy index: the relay records the entry of a booking whose writer die
     await withRawDb(
       server,
       dbName,
-      (db) =>
-        db.collection<BusyWeekDocument>("busy_weeks").deleteOne({ _id: busyWeekId(doctorId, T0) }),
+      (db) => entriesOf(db).deleteOne({ _id: busyEntryId(doctorId, a.id, span(a)) }),
     );
     const range = [T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS] as const;
     assert.deepEqual(await stores.appointments.busy(doctorId, ...range), []);
@@ -285,7 +341,7 @@ Deno.test("busy index: migrate fills it from appointments booked before it exist
     const stores = await open(dbName);
     assert.ok(
       stores.migrations.includes(
-        "created collection busy_weeks (filled with 1 entries)",
+        "created collection busy_entries (filled with 1 entries)",
       ),
       stores.migrations.join("\n"),
     );
@@ -311,10 +367,11 @@ Deno.test("reconcile: an active booking missing from the busy index and an entry
         toDocument(cancelled),
       ]);
       // As a crash could leave them: no entry for the active booking, a settled one for the other.
-      await db.collection<BusyWeekDocument>("busy_weeks").insertOne({
-        _id: busyWeekId(doctorId, cancelled.startMs),
-        doctorId,
-        entries: [{ appointmentId: cancelled.id, ...span(cancelled), version: 1 }],
+      await entriesOf(db).insertOne({
+        _id: busyEntryId(doctorId, cancelled.id, span(cancelled)),
+        appointmentId: cancelled.id,
+        ...span(cancelled),
+        version: 1,
       });
       const busyOf = (kind: string, findings: { kind: string; appointmentId: string }[]) =>
         findings.filter((f) => f.kind === kind).map((f) => f.appointmentId);
@@ -338,6 +395,54 @@ Deno.test("reconcile: an active booking missing from the busy index and an entry
       assert.deepEqual(await stores.appointments.busy(doctorId, ...week), [span(unlisted)]);
       const again = await reconcile(db, { fix: false, graceMs: GRACE_MS, nowMs });
       assert.deepEqual(again.findings, [], "nothing left to repair");
+    });
+  });
+});
+
+Deno.test("the rig's FerretDB answers a string range on `_id` exactly (the listing's read)", async () => {
+  await withServer(GRACE_MS, async (server) => {
+    const dbName = server.database();
+    // Ids around a listing's bounds, with the characters JSON escapes or writes out of order
+    // (`"`, `\`, `<`, `&`, a control character, U+2028) right after the common prefix.
+    const ids = [
+      "d1",
+      "d1:",
+      "d1:0001",
+      "d1:0002",
+      "d1:00020",
+      "d1:0002:x",
+      "d1:0002<",
+      "d1:0002&a",
+      'd1:0002"q',
+      "d1:0002\\b",
+      "d1:0002 z",
+      "d1:0002\u0001",
+      "d1:0002é",
+      "d1:0002\u2028",
+      "d1:0003",
+      "d1;",
+      "d10:0001",
+      "d2:0001",
+    ];
+    const ranges: Record<string, string>[] = [
+      { $gte: "d1:0002", $lt: "d1:0003" },
+      { $gte: "d1:", $lt: "d1;" },
+      { $gte: "d1:0001", $lt: "d1:0002" },
+      { $gt: "d1:0001", $lte: "d1:0003" },
+      { $gte: "d1:0002", $lte: "d1:0002~" },
+      { $gte: "a", $lt: "z" },
+      { $gte: "d1:0002\u0001", $lt: "d1:0002\u2029" },
+    ];
+    const inRange = (id: string, r: Record<string, string>) =>
+      (r.$gte === undefined || id >= r.$gte) && (r.$gt === undefined || id > r.$gt) &&
+      (r.$lt === undefined || id < r.$lt) && (r.$lte === undefined || id <= r.$lte);
+    await withRawDb(server, dbName, async (db) => {
+      const col = db.collection<{ _id: string }>("range_probe");
+      await col.insertMany(ids.map((_id) => ({ _id })));
+      for (const r of ranges) {
+        const found = (await col.find({ _id: r }).toArray()).map((d) => d._id).sort();
+        assert.deepEqual(found, ids.filter((id) => inRange(id, r)).sort(), JSON.stringify(r));
+      }
     });
   });
 });

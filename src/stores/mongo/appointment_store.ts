@@ -233,7 +233,7 @@ export function createMongoAppointmentStore(
           const interval = { startMs: doc.startMs, endMs: doc.endMs };
           if (isActive(doc.status) && !(await index.listed(doc.doctorId, doc._id, interval))) {
             // Not recorded (lock or network): the events wait for a later pass, the mark stays.
-            const recorded = await index.record(doc.doctorId, doc._id, interval).then(
+            const recorded = await index.record(doc.doctorId, doc._id, interval, doc.version).then(
               () => true,
               () => false,
             );
@@ -286,7 +286,9 @@ export function createMongoAppointmentStore(
         : null;
       /** A booking stored by an earlier call: its entry may be missing if that call crashed. */
       const already = async (stored: AppointmentRecord) => {
-        if (interval) await index.record(stored.doctorId, stored.id, interval, true);
+        if (interval) {
+          await index.record(stored.doctorId, stored.id, interval, stored.version, true);
+        }
         return stored;
       };
       // The mark goes alongside the claims (it must precede the insert); a mark without a document
@@ -326,7 +328,9 @@ export function createMongoAppointmentStore(
       if (marked.own) marked.own.inserted = true;
       // Lost to an error, the booking fails unanswered and its retry records the entry (above);
       // meanwhile its claims keep the time from any other booking.
-      if (interval) await index.record(appointment.doctorId, appointment.id, interval);
+      if (interval) {
+        await index.record(appointment.doctorId, appointment.id, interval, appointment.version);
+      }
       return appointment;
     },
 

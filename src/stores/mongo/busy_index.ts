@@ -1,27 +1,34 @@
 /**
- * A doctor's booked time for listings, read without a range query. FerretDB finds a document
- * through an index only for a filter that is exactly `{_id: <string>}` and scans the whole
- * collection for anything else (docs/BENCHMARKS.md; the rig's build also narrows `{_id, …}` and
- * `{_id: {$in}}`), so `busy()` reads a doctor's weeks by `_id`, in one command, instead of
- * querying appointments by doctor and time.
+ * A doctor's booked time for listings, read without a scan. FerretDB finds documents through an
+ * index only for filters on `_id` (the rig's build narrows `{_id}`, `{_id, …}`, `{_id: {$in}}` and
+ * a string range on `_id`; docs/BENCHMARKS.md), so the index is keyed so that a listing is one
+ * `_id` range: a doctor's entries sorted by start time.
  *
- * Collection `busy_weeks`: one document per doctor and week of start times,
- * `_id: "<doctorId>:<week>"` (week = floor(startMs / 7 days)), `{doctorId, entries: BusyEntry[]}`,
- * one entry per interval of an active appointment. Entries change only under the doctor's lock
+ * Collection `busy_entries`: one document per interval of an appointment,
+ * `_id: "<doctorId>:<startMs, 14 digits>:<appointmentId>:<endMs>"`, `{appointmentId, startMs,
+ * endMs, version, pendingSinceMs?, gone?}`. A booking inserts its entry once, after the
+ * appointment's insert: no lock and no read, because an insert of an `_id` already there fails, and
+ * every other write of an entry leaves the document in place (`gone` marks a dropped one). So a
+ * booking's late insert can never bring back an interval a change has dropped meanwhile.
+ *
+ * A change (cancel, reschedule) edits the entries of one appointment under that appointment's lock
  * (locks.ts), in two steps around the appointment write: `begin` marks every interval the write
  * adds or drops as pending (pending counts as busy), and the write's `settle` then keeps the
- * appointment's current interval and drops the rest. Entries carry the version that wrote them, so
- * a late `settle` never undoes a newer write's. A pending entry older than the grace period belongs
- * to a write that crashed (writers give up after half of it): `busy()` settles it from the
- * appointment itself. A new booking skips the pending step: `record` adds its entry once, after the
- * appointment's insert (its claims already keep the time from a second booking). A crash between
- * the two leaves the booking unlisted but unanswered; its retry, or the event relay moving its
- * events, records it.
+ * appointment's current interval and marks the rest gone. Entries carry the version that wrote
+ * them, so a late `settle` never undoes a newer write's. A pending entry older than the grace
+ * period belongs to a write that crashed (writers give up after half of it): `busy()` settles it
+ * from the appointment itself. A crash between a booking's insert and its entry leaves the booking
+ * unlisted but unanswered; its retry, or the event relay moving its events, records it.
+ *
+ * Before this layout, `busy_weeks` held a document per doctor and week, every booking rewrote it
+ * under the doctor's lock (four commands, one a rewrite of the whole week, and one booking of a
+ * doctor at a time); migrate.ts fills `busy_entries` from the appointments when it creates it.
  */
-import type { Db } from "mongodb";
+import { type Db, MongoBulkWriteError } from "mongodb";
 import type { Interval } from "../../domain/slots.ts";
 import { ACTIVE_STATUSES, type AppointmentRecord, isActive, MAX_CLAIM_MS } from "../records.ts";
 import type { Stored } from "./documents.ts";
+import { isDuplicateKey } from "./driver_errors.ts";
 import type { Locks } from "./locks.ts";
 
 export interface BusyEntry extends Interval {
@@ -31,10 +38,10 @@ export interface BusyEntry extends Interval {
   pendingSinceMs?: number;
 }
 
-export interface BusyWeekDocument {
+export interface BusyEntryDocument extends BusyEntry {
   _id: string;
-  doctorId: string;
-  entries: BusyEntry[];
+  /** Dropped by a change: kept so that a booking's late insert of it fails. */
+  gone?: true;
 }
 
 /** An appointment as the index needs it: its version and its interval while active. */
@@ -51,7 +58,7 @@ export interface BusyIndex {
     version: number,
     touched: Interval[],
   ): Promise<void>;
-  /** After the write of `state`: keeps its active interval, drops the other touched entries. */
+  /** After the write of `state`: keeps its active interval, marks the other touched ones gone. */
   settle(
     doctorId: string,
     appointmentId: string,
@@ -59,15 +66,16 @@ export interface BusyIndex {
     state: IndexedState,
   ): Promise<void>;
   /**
-   * After a new appointment's insert, in one update instead of `begin` + `settle`: adds its entry
-   * at `interval` (of the version read) if the appointment, read under the lock, is still active
-   * there. With `checkFirst`, reads the week first and edits only if the entry is missing (a
-   * retried booking, which may have crashed before its entry).
+   * After an appointment's insert: adds its entry at `interval`, written by `version`, in one
+   * insert; an entry already there (this booking's, or a change's since) stays as it is. With
+   * `checkFirst` (a retried booking, which may have crashed before its entry; reconcile), first
+   * reads the appointment and adds the entry only while it is still active there.
    */
   record(
     doctorId: string,
     appointmentId: string,
     interval: Interval,
+    version: number,
     checkFirst?: boolean,
   ): Promise<void>;
   /** Whether the appointment has an entry at `interval` (one read, no lock). */
@@ -86,26 +94,26 @@ export function indexedStateOf(
   };
 }
 
-const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+/** The `_id` of a doctor's entries starting at `startMs` sort below every later one's. */
+function startKey(doctorId: string, startMs: number): string {
+  return `${doctorId}:${String(Math.max(0, startMs)).padStart(14, "0")}`;
+}
 
-export function busyWeekId(doctorId: string, startMs: number): string {
-  return `${doctorId}:${Math.floor(startMs / WEEK_MS)}`;
+export function busyEntryId(doctorId: string, appointmentId: string, interval: Interval): string {
+  return `${startKey(doctorId, interval.startMs)}:${appointmentId}:${interval.endMs}`;
+}
+
+/** The `_id` range of a doctor's entries (all of them: `startKey` ids sort within it). */
+export function doctorEntriesRange(doctorId: string) {
+  return { $gte: `${doctorId}:`, $lt: `${doctorId};` };
 }
 
 function same(a: Interval, b: Interval | null): boolean {
   return b !== null && a.startMs === b.startMs && a.endMs === b.endMs;
 }
 
-/** An entry of the appointment at `interval` written by `version` or a newer write. */
-function present(
-  entries: BusyEntry[],
-  appointmentId: string,
-  interval: Interval,
-  version: number,
-): boolean {
-  return entries.some((e) =>
-    e.appointmentId === appointmentId && same(e, interval) && e.version >= version
-  );
+function entryOf(appointmentId: string, interval: Interval, version: number): BusyEntry {
+  return { appointmentId, startMs: interval.startMs, endMs: interval.endMs, version };
 }
 
 export function createBusyIndex(
@@ -113,7 +121,7 @@ export function createBusyIndex(
   locks: Locks,
   options: { graceMs: number },
 ): BusyIndex {
-  const weeks = db.collection<BusyWeekDocument>("busy_weeks");
+  const entries = db.collection<BusyEntryDocument>("busy_entries");
   const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
 
   /** The appointment's state now (by `_id` alone, the fields the index keeps), or null. */
@@ -126,147 +134,122 @@ export function createBusyIndex(
   }
 
   /**
-   * The week documents of `ids`, in their order (null where none is stored), in one command: a
-   * `$in` on `_id` is an index lookup on MongoDB, and on the test rig's FerretDB once patched
-   * (scripts/install_ferretdb.sh); one `_id` stays a plain `{_id}` filter.
+   * Under the appointment's lock, reads its entries at `intervals` (one command) and writes what
+   * `change` makes of each (the entry stored, or null where none is): a document to store, or
+   * null to leave it. Every write but a booking's insert goes through here, so entries of one
+   * appointment never change under each other (FerretDB updates by reading, changing and writing
+   * back).
    */
-  async function weeksById(ids: string[]): Promise<(BusyWeekDocument | null)[]> {
-    if (ids.length === 0) return [];
-    if (ids.length === 1) return [await weeks.findOne({ _id: ids[0] })];
-    const found = new Map<string, BusyWeekDocument>();
-    for (const doc of await weeks.find({ _id: { $in: ids } }).toArray()) found.set(doc._id, doc);
-    return ids.map((id) => found.get(id) ?? null);
-  }
-
-  /**
-   * Reads the weeks of `starts`, lets `change` edit their entries, writes back what changed;
-   * `alongside` is read under the lock together with the weeks and handed to `change`.
-   */
-  function edit<T = undefined>(
+  function edit(
     doctorId: string,
-    starts: number[],
-    change: (entries: BusyEntry[], read: T) => BusyEntry[],
-    alongside?: () => Promise<T>,
+    appointmentId: string,
+    intervals: Interval[],
+    change: (stored: BusyEntryDocument | null, interval: Interval) => BusyEntryDocument | null,
   ): Promise<void> {
-    const ids = [...new Set(starts.map((s) => busyWeekId(doctorId, s)))];
-    return locks.withLock(`busy:${doctorId}`, async () => {
-      const [read, docs] = await Promise.all([alongside?.() as Promise<T>, weeksById(ids)]);
-      await Promise.all(ids.map((_id, i) => {
-        const before = docs[i]?.entries ?? [];
-        const after = change(before, read as T);
-        if (JSON.stringify(after) === JSON.stringify(before)) return;
-        if (after.length === 0) return weeks.deleteOne({ _id });
-        return weeks.replaceOne({ _id }, { doctorId, entries: after }, { upsert: true });
+    const byId = new Map(intervals.map((i) => [busyEntryId(doctorId, appointmentId, i), i]));
+    if (byId.size === 0) return Promise.resolve();
+    return locks.withLock(`busy:${appointmentId}`, async () => {
+      const ids = [...byId.keys()];
+      const found = new Map<string, BusyEntryDocument>();
+      const docs = ids.length === 1
+        ? [await entries.findOne({ _id: ids[0] })]
+        : await entries.find({ _id: { $in: ids } }).toArray();
+      for (const doc of docs) if (doc) found.set(doc._id, doc);
+      await Promise.all(ids.map((_id) => {
+        const next = change(found.get(_id) ?? null, byId.get(_id)!);
+        if (next === null) return;
+        const { _id: _, ...replacement } = next;
+        return entries.replaceOne({ _id }, replacement, { upsert: true });
       }));
     });
   }
 
-  async function listed(doctorId: string, appointmentId: string, interval: Interval) {
-    const [doc] = await weeksById([busyWeekId(doctorId, interval.startMs)]);
-    return present(doc?.entries ?? [], appointmentId, interval, 0);
+  /** The entry as `state`'s write leaves it at `interval`: kept where active, else gone. */
+  function settled(
+    _id: string,
+    appointmentId: string,
+    interval: Interval,
+    state: IndexedState,
+  ): BusyEntryDocument {
+    const entry = { _id, ...entryOf(appointmentId, interval, state.version) };
+    return same(interval, state.active) ? entry : { ...entry, gone: true };
   }
 
-  /** Commits the appointment's entries that `applies` to and match its state, drops the rest. */
-  function settleIn(
-    entries: BusyEntry[],
-    appointmentId: string,
-    state: IndexedState,
-    applies: (e: BusyEntry) => boolean,
-  ): BusyEntry[] {
-    const out: BusyEntry[] = [];
-    for (const e of entries) {
-      if (e.appointmentId !== appointmentId || !applies(e)) out.push(e);
-      else if (same(e, state.active) && !present(out, appointmentId, e, state.version)) {
-        // One entry per interval: `record` may have added its own beside this write's pending one.
-        const { pendingSinceMs: _, ...committed } = e;
-        out.push({ ...committed, version: state.version });
-      }
+  async function listed(doctorId: string, appointmentId: string, interval: Interval) {
+    const doc = await entries.findOne({ _id: busyEntryId(doctorId, appointmentId, interval) });
+    return doc !== null && !doc.gone;
+  }
+
+  async function insert(doctorId: string, appointmentId: string, interval: Interval, v: number) {
+    const _id = busyEntryId(doctorId, appointmentId, interval);
+    try {
+      await entries.insertOne({ _id, ...entryOf(appointmentId, interval, v) });
+    } catch (err) {
+      // There already: this booking's own entry (a retry, the relay), or a change's since.
+      if (!isDuplicateKey(err)) throw err;
     }
-    return out;
   }
 
   return {
     begin(doctorId, appointmentId, version, touched) {
-      if (touched.length === 0) return Promise.resolve();
       const nowMs = Date.now();
-      return edit(doctorId, touched.map((t) => t.startMs), (entries) => {
-        const out = entries.map((e) =>
-          e.appointmentId === appointmentId && touched.some((t) => same(e, t))
-            ? { ...e, version, pendingSinceMs: nowMs }
-            : e
-        );
-        for (const t of touched) {
-          if (out.some((e) => e.appointmentId === appointmentId && same(e, t))) continue;
-          out.push({
-            appointmentId,
-            startMs: t.startMs,
-            endMs: t.endMs,
-            version,
-            pendingSinceMs: nowMs,
-          });
-        }
-        return out;
+      return edit(doctorId, appointmentId, touched, (stored, interval) => {
+        // A newer write's entry stays as that write left it.
+        if (stored && stored.version > version) return null;
+        const _id = busyEntryId(doctorId, appointmentId, interval);
+        return { _id, ...entryOf(appointmentId, interval, version), pendingSinceMs: nowMs };
       });
     },
 
     settle(doctorId, appointmentId, touched, state) {
-      const starts = [...touched, ...(state.active ? [state.active] : [])].map((t) => t.startMs);
-      if (starts.length === 0) return Promise.resolve();
-      return edit(
-        doctorId,
-        starts,
-        (entries) => settleIn(entries, appointmentId, state, (e) => e.version <= state.version),
-      );
-    },
-
-    listed,
-
-    async record(doctorId, appointmentId, interval, checkFirst = false) {
-      if (checkFirst && await listed(doctorId, appointmentId, interval)) return;
-      const _id = busyWeekId(doctorId, interval.startMs);
-      await locks.withLock(`busy:${doctorId}`, async () => {
-        const state = await current(appointmentId);
-        // Moved or cancelled meanwhile: that transition's own begin and settle index it.
-        if (!state || !same(interval, state.active)) return;
-        // One update, without reading the week: every edit of a week runs under this lock, so
-        // FerretDB's read-change-write of `$addToSet` cannot interleave with another. An entry
-        // already there (a retry's, or the relay's) is the same value and is not added twice; one
-        // of a transition in flight stays beside it, and that transition's settle rewrites both.
-        const entry: BusyEntry = {
+      const intervals = state.active ? [...touched, state.active] : touched;
+      return edit(doctorId, appointmentId, intervals, (stored, interval) => {
+        if (stored && stored.version > state.version) return null;
+        return settled(
+          busyEntryId(doctorId, appointmentId, interval),
           appointmentId,
-          startMs: interval.startMs,
-          endMs: interval.endMs,
-          version: state.version,
-        };
-        await weeks.updateOne(
-          { _id },
-          { $set: { doctorId }, $addToSet: { entries: entry } },
-          { upsert: true },
+          interval,
+          state,
         );
       });
     },
 
+    listed,
+
+    async record(doctorId, appointmentId, interval, version, checkFirst = false) {
+      if (!checkFirst) return insert(doctorId, appointmentId, interval, version);
+      if (await listed(doctorId, appointmentId, interval)) return;
+      const state = await current(appointmentId);
+      // Moved or cancelled meanwhile: that change's own begin and settle index it.
+      if (!state || !same(interval, state.active)) return;
+      await insert(doctorId, appointmentId, interval, state.version);
+    },
+
     async busy(doctorId, fromMs, toMs) {
-      const ids: string[] = [];
-      const first = Math.floor((fromMs - MAX_CLAIM_MS) / WEEK_MS);
-      for (let w = first; w <= Math.floor((toMs - 1) / WEEK_MS); w++) ids.push(`${doctorId}:${w}`);
-      const docs = await weeksById(ids);
+      const docs = await entries.find({
+        _id: { $gte: startKey(doctorId, fromMs - MAX_CLAIM_MS), $lt: startKey(doctorId, toMs) },
+      }).toArray();
       const nowMs = Date.now();
-      const overlapping = docs.flatMap((d) => d?.entries ?? [])
-        .filter((e) => e.startMs < toMs && e.endMs > fromMs);
       const stale = (e: BusyEntry) =>
         e.pendingSinceMs !== undefined && nowMs - e.pendingSinceMs > options.graceMs;
+      const overlapping = docs.filter((e) => !e.gone && e.startMs < toMs && e.endMs > fromMs);
       const crashed = [...new Set(overlapping.filter(stale).map((e) => e.appointmentId))];
-      const settled = new Map<string, IndexedState>();
+      const kept = new Set<string>();
       for (const appointmentId of crashed) {
         const state = await current(appointmentId) ?? { version: 0, active: null };
-        settled.set(appointmentId, state);
-        const starts = overlapping.filter((e) => e.appointmentId === appointmentId)
-          .map((e) => e.startMs);
-        await edit(doctorId, starts, (entries) => settleIn(entries, appointmentId, state, stale));
+        const intervals = overlapping.filter((e) => e.appointmentId === appointmentId);
+        // Only entries still stale once read under the lock: a write may have settled them since.
+        await edit(
+          doctorId,
+          appointmentId,
+          intervals,
+          (stored, interval) =>
+            stored && stale(stored) ? settled(stored._id, appointmentId, interval, state) : null,
+        );
+        for (const e of intervals) if (same(e, state.active)) kept.add(e._id);
       }
       return overlapping
-        .filter((e) => !stale(e) || same(e, settled.get(e.appointmentId)?.active ?? null))
+        .filter((e) => !stale(e) || kept.has(e._id))
         .map((e) => ({ startMs: e.startMs, endMs: e.endMs }))
         .sort((a, b) => a.startMs - b.startMs);
     },
@@ -274,30 +257,37 @@ export function createBusyIndex(
 }
 
 /**
- * Fills `busy_weeks` from the active appointments (one scan), for a database whose appointments
- * were booked before the index existed; run once, when migrate.ts creates the collection, before
- * instances of this version serve. Returns how many appointments it indexed.
+ * Fills `busy_entries` from the active appointments (one scan), for a database whose appointments
+ * were booked before the index existed; run when migrate.ts creates the collection, before
+ * instances of this version serve. An entry already there is left as it is. Returns how many
+ * appointments it indexed.
  */
-export async function backfillBusyWeeks(db: Db): Promise<number> {
-  const docs = new Map<string, BusyWeekDocument>();
+export async function backfillBusyEntries(db: Db): Promise<number> {
+  const index = db.collection<BusyEntryDocument>("busy_entries");
   let count = 0;
+  let batch: BusyEntryDocument[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await index.insertMany(batch, { ordered: false }).catch((err) => {
+      // Entries a serving instance inserted meanwhile stay; any other failure is the backfill's.
+      const failed = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : [];
+      if (failed.length === 0 || failed.some((e) => e.code !== 11000)) throw err;
+    });
+    batch = [];
+  };
   const active = db.collection<Stored<AppointmentRecord>>("appointments").find(
     { status: { $in: [...ACTIVE_STATUSES] } },
     { projection: { doctorId: 1, startMs: 1, endMs: 1, version: 1 } },
   );
   for await (const a of active) {
-    const _id = busyWeekId(a.doctorId, a.startMs);
-    const doc = docs.get(_id) ?? { _id, doctorId: a.doctorId, entries: [] };
-    doc.entries.push({
-      appointmentId: a._id,
-      startMs: a.startMs,
-      endMs: a.endMs,
-      version: a.version,
+    const interval = { startMs: a.startMs, endMs: a.endMs };
+    batch.push({
+      _id: busyEntryId(a.doctorId, a._id, interval),
+      ...entryOf(a._id, interval, a.version),
     });
-    docs.set(_id, doc);
     count++;
+    if (batch.length >= 500) await flush();
   }
-  const weeks = db.collection<BusyWeekDocument>("busy_weeks");
-  for (const doc of docs.values()) await weeks.replaceOne({ _id: doc._id }, doc, { upsert: true });
+  await flush();
   return count;
 }

@@ -2,12 +2,12 @@
  * Creates the records collections and their indexes, idempotently: safe to run at every start and
  * from several instances at once. Uses only what FerretDB also supports (plain and unique indexes;
  * no partial, sparse or TTL indexes). Returns one line per collection and index saying what it did.
- * Creating `busy_weeks`, `phones` or `event_marks` fills it from the records already there
+ * Creating `busy_entries`, `phones` or `event_marks` fills it from the records already there
  * (busy_index.ts, phone_pointers.ts, event_marks.ts).
  */
 import type { Db, IndexSpecification } from "mongodb";
 import { MongoServerError } from "mongodb";
-import { backfillBusyWeeks } from "./busy_index.ts";
+import { backfillBusyEntries } from "./busy_index.ts";
 import { backfillEventMarks } from "./event_marks.ts";
 import { backfillPhonePointers } from "./phone_pointers.ts";
 
@@ -22,7 +22,7 @@ const COLLECTIONS = [
   "patients",
   "appointments",
   "claims",
-  "busy_weeks",
+  "busy_entries",
   "locks",
   "phones",
   "event_marks",
@@ -30,7 +30,7 @@ const COLLECTIONS = [
 
 /** What a new collection is filled from, when records predate it. */
 const BACKFILLS: Record<string, (db: Db) => Promise<number>> = {
-  busy_weeks: backfillBusyWeeks,
+  busy_entries: backfillBusyEntries,
   phones: backfillPhonePointers,
   event_marks: backfillEventMarks,
 };

@@ -4,9 +4,10 @@
  * active appointments missing a claim on one of their cells (a booking the guard no longer
  * protects). It also checks the busy index listings read (busy_index.ts): an active appointment
  * without its entry (offered as free, though its claims refuse a booking) and a settled entry whose
- * appointment is no longer active there (a free slot never offered); repairs go through the index
- * itself, under the doctor's lock. Pending entries are left to `busy()`, which settles a crashed
- * write's. Scans doctor by doctor, so every claims and appointments query carries `doctorId`.
+ * appointment is no longer active there (a free slot never offered, marked gone by the repair);
+ * repairs go through the index itself, under the appointment's lock. Pending entries are left to
+ * `busy()`, which settles a crashed write's. Scans doctor by doctor, so every claims and
+ * appointments query carries `doctorId`, and the index is read as the doctor's `_id` range.
  * Claims, and appointments written, younger than the grace period are left alone: their write may
  * still be in flight.
  */
@@ -14,10 +15,10 @@ import type { Db } from "mongodb";
 import type { Interval } from "../../domain/slots.ts";
 import { type AppointmentRecord, cellsOf, isActive } from "../records.ts";
 import {
-  type BusyEntry,
-  type BusyWeekDocument,
-  busyWeekId,
+  type BusyEntryDocument,
+  busyEntryId,
   createBusyIndex,
+  doctorEntriesRange,
   indexedStateOf,
 } from "./busy_index.ts";
 import { type ClaimDocument, claimId } from "./claims.ts";
@@ -32,7 +33,7 @@ export interface ReconcileFinding {
     | "unlisted_booking"
     | "stale_busy_entry";
   doctorId: string;
-  /** The claim's `_id`, or for the busy index the week document's. */
+  /** The claim's `_id`, or for the busy index the entry's. */
   key: string;
   appointmentId: string;
 }
@@ -50,7 +51,7 @@ export async function reconcile(
   const claims = db.collection<ClaimDocument>("claims");
   const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
   const doctors = db.collection<{ _id: string }>("doctors");
-  const weeks = db.collection<BusyWeekDocument>("busy_weeks");
+  const busyEntries = db.collection<BusyEntryDocument>("busy_entries");
   const locks = createGraceLocks(db, options.graceMs);
   const index = createBusyIndex(db, locks, { graceMs: options.graceMs });
   const settledAt = (a: Stored<AppointmentRecord>) =>
@@ -111,22 +112,22 @@ export async function reconcile(
         }
       }
     }
-    const entries: BusyEntry[] = [];
-    for await (const week of weeks.find({ doctorId })) entries.push(...week.entries);
+    const entries = await busyEntries.find({ _id: doctorEntriesRange(doctorId) }).toArray();
+    const listed = new Set(entries.filter((e) => !e.gone).map((e) => e._id));
     const same = (e: Interval, a: Interval) => e.startMs === a.startMs && e.endMs === a.endMs;
     for (const a of active.values()) {
-      if (!settledAt(a) || entries.some((e) => e.appointmentId === a._id && same(e, a))) continue;
-      const key = busyWeekId(doctorId, a.startMs);
+      const key = busyEntryId(doctorId, a._id, a);
+      if (!settledAt(a) || listed.has(key)) continue;
       findings.push({ kind: "unlisted_booking", doctorId, key, appointmentId: a._id });
       if (!options.fix) continue;
-      await index.record(doctorId, a._id, { startMs: a.startMs, endMs: a.endMs }, true);
+      await index.record(doctorId, a._id, { startMs: a.startMs, endMs: a.endMs }, a.version, true);
       repaired++;
     }
     for (const e of entries) {
-      if (e.pendingSinceMs !== undefined) continue;
+      if (e.gone || e.pendingSinceMs !== undefined) continue;
       const a = all.get(e.appointmentId);
       if (a && (!settledAt(a) || (isActive(a.status) && same(e, a)))) continue;
-      const key = busyWeekId(doctorId, e.startMs);
+      const key = e._id;
       findings.push({ kind: "stale_busy_entry", doctorId, key, appointmentId: e.appointmentId });
       if (!options.fix) continue;
       // A missing appointment's entries are dropped whatever version wrote them.
