@@ -98,6 +98,7 @@ async function openRecords(config: Config, kv: Deno.Kv, log: Logger): Promise<Re
     timeoutMs: config.MONGODB_TIMEOUT_MS,
     retryWrites: config.MONGODB_RETRY_WRITES,
     autoMigrate: config.MONGODB_AUTO_MIGRATE,
+    busyWeeks: config.MONGODB_BUSY_WEEKS,
   });
   log.info("records in MongoDB", {
     db: config.MONGODB_DB,

@@ -123,6 +123,12 @@ export const configSchema = z.object({
   MONGODB_URI: optionalString,
   MONGODB_DB: z.string().min(1).default("vaidya"),
   MONGODB_AUTO_MIGRATE: bool.default(false),
+  /**
+   * Also keep `busy_weeks`, the busy index the release before `busy_entries` reads
+   * (src/stores/mongo/busy_weeks.ts): set it for a rolling deploy that replaces such a release, and
+   * unset it once none runs (README, "Upgrading").
+   */
+  MONGODB_BUSY_WEEKS: bool.default(false),
   MONGODB_MAX_POOL_SIZE: int(1, 1000).default(20),
   MONGODB_TIMEOUT_MS: int(100, 60_000).default(5_000),
   MONGODB_RETRY_WRITES: bool.default(true),

@@ -14,6 +14,7 @@ import {
   busyEntryId,
   createBusyIndex,
 } from "../../src/stores/mongo/busy_index.ts";
+import { type BusyWeekDocument, busyWeekId } from "../../src/stores/mongo/busy_weeks.ts";
 import { createGraceLocks } from "../../src/stores/mongo/locks.ts";
 import { type Stored, toDocument } from "../../src/stores/mongo/documents.ts";
 import type { EventMarkDocument } from "../../src/stores/mongo/event_marks.ts";
@@ -31,14 +32,17 @@ const GRACE_MS = 2_000;
 
 async function withServer(
   graceMs: number,
-  fn: (server: TestMongo, open: (dbName: string) => Promise<MongoRecordStores>) => Promise<void>,
+  fn: (
+    server: TestMongo,
+    open: (dbName: string, over?: { busyWeeks?: boolean }) => Promise<MongoRecordStores>,
+  ) => Promise<void>,
   serverOptions: { countCommands?: boolean } = {},
 ) {
   const server = await startFerretDb(serverOptions);
   const opened: MongoRecordStores[] = [];
-  const open = async (dbName: string) => {
+  const open = async (dbName: string, over: { busyWeeks?: boolean } = {}) => {
     const stores = await createMongoRecordStores(
-      storeOptions(server, dbName, { claimGraceMs: graceMs }),
+      storeOptions(server, dbName, { claimGraceMs: graceMs, ...over }),
     );
     opened.push(stores);
     return stores;
@@ -396,6 +400,58 @@ Deno.test("reconcile: an active booking missing from the busy index and an entry
       const again = await reconcile(db, { fix: false, graceMs: GRACE_MS, nowMs });
       assert.deepEqual(again.findings, [], "nothing left to repair");
     });
+  });
+});
+
+Deno.test("busy index with MONGODB_BUSY_WEEKS: the older release's weeks are kept and read too, so neither release offers the other's bookings", async () => {
+  await withServer(30_000, async (server, open) => {
+    const dbName = server.database();
+    const keeping = await open(dbName, { busyWeeks: true });
+    const plain = await open(dbName);
+    const doctorId = id("doc");
+    const range = [T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS] as const;
+    const week = (db: Db) =>
+      db.collection<BusyWeekDocument>("busy_weeks").findOne({ _id: busyWeekId(doctorId, T0) });
+    // Booked with the switch on: in both layouts, as the older release reads `busy_weeks`.
+    const a = await keeping.appointments.book(appointment(doctorId, id("pat"), 0));
+    await withRawDb(server, dbName, async (db) => {
+      assert.deepEqual((await week(db))?.entries, [{
+        appointmentId: a.id,
+        ...span(a),
+        version: 1,
+      }]);
+      // Booked by an older instance: only its week entry (its own write, as it makes it).
+      await db.collection<BusyWeekDocument>("busy_weeks").updateOne(
+        { _id: busyWeekId(doctorId, T0) },
+        {
+          $push: {
+            entries: {
+              appointmentId: "apt_older",
+              startMs: T0 + 60 * MINUTE_MS,
+              endMs: T0 + 90 * MINUTE_MS,
+              version: 1,
+            },
+          },
+        },
+      );
+    });
+    const older = { startMs: T0 + 60 * MINUTE_MS, endMs: T0 + 90 * MINUTE_MS };
+    assert.deepEqual(await keeping.appointments.busy(doctorId, ...range), [span(a), older]);
+    // Without the switch the weeks are not read.
+    assert.deepEqual(await plain.appointments.busy(doctorId, ...range), [span(a)]);
+    // A move with the switch on leaves both layouts at the new interval.
+    const b = await keeping.appointments.transition(a, moved(a, { offsetMinutes: 180 }));
+    assert.deepEqual(await keeping.appointments.busy(doctorId, ...range), [older, span(b)]);
+    await withRawDb(server, dbName, async (db) => {
+      assert.deepEqual(
+        (await week(db))?.entries.filter((e) => e.appointmentId === a.id),
+        [{ appointmentId: a.id, ...span(b), version: 2 }],
+      );
+    });
+    // Without the switch a booking leaves `busy_weeks` as it was.
+    const before = await withRawDb(server, dbName, week);
+    await plain.appointments.book(appointment(doctorId, id("pat"), 240));
+    assert.deepEqual(await withRawDb(server, dbName, week), before);
   });
 });
 

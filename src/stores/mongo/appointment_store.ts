@@ -26,6 +26,7 @@ import {
   type IndexedState,
   indexedStateOf,
 } from "./busy_index.ts";
+import { keepingBusyWeeks } from "./busy_weeks.ts";
 import { createEventMarks } from "./event_marks.ts";
 import { type ClaimGuard, claimId, createClaimGuard, type HeldClaims } from "./claims.ts";
 import type { Locks } from "./locks.ts";
@@ -83,6 +84,8 @@ export interface MongoAppointmentStoreOptions {
   locks: Locks;
   /** How long the relay leaves a change's events to the writer that marked them (2 s). */
   writerWindowMs?: number;
+  /** Also keep `busy_weeks` for the release before (busy_weeks.ts). */
+  busyWeeks?: boolean;
 }
 
 export function createMongoAppointmentStore(
@@ -111,7 +114,11 @@ export function createMongoAppointmentStore(
     ownMarks.set(id, own);
     return own;
   }
-  const index: BusyIndex = createBusyIndex(db, options.locks, { graceMs: options.claimGraceMs });
+  const indexOptions = { graceMs: options.claimGraceMs };
+  const entries = createBusyIndex(db, options.locks, indexOptions);
+  const index: BusyIndex = options.busyWeeks
+    ? keepingBusyWeeks(entries, db, options.locks, indexOptions)
+    : entries;
 
   /** Marks the write's intervals pending, or gives its claims back and fails. */
   async function beginOrRollback(

@@ -108,12 +108,24 @@ export function doctorEntriesRange(doctorId: string) {
   return { $gte: `${doctorId}:`, $lt: `${doctorId};` };
 }
 
-function same(a: Interval, b: Interval | null): boolean {
+export function same(a: Interval, b: Interval | null): boolean {
   return b !== null && a.startMs === b.startMs && a.endMs === b.endMs;
 }
 
 function entryOf(appointmentId: string, interval: Interval, version: number): BusyEntry {
   return { appointmentId, startMs: interval.startMs, endMs: interval.endMs, version };
+}
+
+/** Reads an appointment's state now (by `_id` alone, the fields the index keeps), or null. */
+export function currentState(db: Db): (appointmentId: string) => Promise<IndexedState | null> {
+  const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
+  return async (appointmentId) => {
+    const doc = await appointments.findOne(
+      { _id: appointmentId },
+      { projection: { status: 1, startMs: 1, endMs: 1, version: 1 } },
+    );
+    return doc ? indexedStateOf(doc) : null;
+  };
 }
 
 export function createBusyIndex(
@@ -122,16 +134,7 @@ export function createBusyIndex(
   options: { graceMs: number },
 ): BusyIndex {
   const entries = db.collection<BusyEntryDocument>("busy_entries");
-  const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
-
-  /** The appointment's state now (by `_id` alone, the fields the index keeps), or null. */
-  async function current(appointmentId: string): Promise<IndexedState | null> {
-    const doc = await appointments.findOne(
-      { _id: appointmentId },
-      { projection: { status: 1, startMs: 1, endMs: 1, version: 1 } },
-    );
-    return doc ? indexedStateOf(doc) : null;
-  }
+  const current = currentState(db);
 
   /**
    * Under the appointment's lock, reads its entries at `intervals` (one command) and writes what

@@ -30,6 +30,8 @@ export interface MongoRecordStoresOptions extends MongoConnectOptions {
    * relay right after a write set 0.
    */
   writerWindowMs?: number;
+  /** Also keep `busy_weeks` for the release before (`MONGODB_BUSY_WEEKS`, busy_weeks.ts). */
+  busyWeeks?: boolean;
 }
 
 export interface MongoRecordStores extends RecordStores {
@@ -72,6 +74,7 @@ export async function createMongoRecordStores(
           sharded: capabilities.topology === "sharded",
           locks,
           writerWindowMs: options.writerWindowMs,
+          busyWeeks: options.busyWeeks,
         }),
       ),
       capabilities,
