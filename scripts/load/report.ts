@@ -128,7 +128,7 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
     "",
     `**Correctness: ${r.ok ? "PASS" : "FAIL"}** — overlaps ${r.verify.overlaps.length}, ` +
     `missing 201s ${r.verify.missing.length}, changed ${r.verify.changed.length}, ` +
-    `hot-slot winners ${r.hotSlot.winners}/${r.hotSlot.slots}.`,
+    `unlisted ${r.verify.unlisted.length}, hot-slot winners ${r.hotSlot.winners}/${r.hotSlot.slots}.`,
     "",
     "## Targets",
     "",
@@ -204,7 +204,8 @@ export function renderMarkdown(r: LoadResult, machine: Record<string, string>): 
     `${r.verify.doctorsChecked} doctors, ${r.verify.appointmentsInStore} appointments ` +
       `(${r.verify.activeInStore} active); ${r.verify.confirmedByClients} 201s checked; ` +
       `overlaps ${r.verify.overlaps.length}; missing ${r.verify.missing.length}; ` +
-      `changed ${r.verify.changed.length}; active without a 201 seen by a client ` +
+      `changed ${r.verify.changed.length}; active but not in a listing's busy time ` +
+      `${r.verify.unlisted.length}; active without a 201 seen by a client ` +
       `${r.verify.unacknowledged}; took ${r.verify.seconds} s.`,
     "",
     `Server memory before stop: RSS ${r.server.rssMb} MB (anonymous ${

@@ -2,7 +2,10 @@
  * Verification from the store itself, after the server has stopped: opens the KV file or MongoDB
  * through the records adapters, reads every appointment of every doctor under test, and checks
  * invariants 1 and 2 of DESIGN.md: no doctor has two active appointments on overlapping time, and
- * every appointment a client saw confirmed (201) is stored and still confirmed. Read-only.
+ * every appointment a client saw confirmed (201) is stored and still confirmed; and that every
+ * active appointment is in its doctor's busy time as a listing reads it (`appointments.busy`, the
+ * index a listing uses: a booking missing there is offered as free). Read-only, but for what a
+ * listing itself settles (a crashed write's pending entry older than the grace, on MongoDB).
  * On MongoDB the appointments are read in one pass over the collection: a list by doctor is a
  * scan of the whole collection on FerretDB, and a thousand of them took minutes.
  */
@@ -31,6 +34,8 @@ export interface VerifyResult {
   missing: string[];
   /** 201-confirmed ids stored with another status or time. */
   changed: string[];
+  /** Active appointments missing from their doctor's busy time as a listing reads it. */
+  unlisted: string[];
   /** Active appointments no client saw a 201 for (an answer lost to a crash, for example). */
   unacknowledged: number;
   seconds: number;
@@ -110,10 +115,19 @@ export async function verifyStore(
   try {
     const byId = new Map<string, AppointmentRecord>();
     const overlaps: VerifyResult["overlaps"] = [];
+    const unlisted: string[] = [];
     let active = 0;
     for (const [doctorId, list] of await byDoctor(new Set(doctorIds))) {
       const live = list.filter((a) => isActive(a.status)).sort((x, y) => x.startMs - y.startMs);
       active += live.length;
+      if (live.length > 0) {
+        const until = Math.max(...live.map((a) => a.endMs));
+        const busy = new Set(
+          (await stores.appointments.busy(doctorId, live[0].startMs, until))
+            .map((i) => `${i.startMs}-${i.endMs}`),
+        );
+        for (const a of live) if (!busy.has(`${a.startMs}-${a.endMs}`)) unlisted.push(a.id);
+      }
       for (const a of list) byId.set(a.id, a);
       let latest: AppointmentRecord | null = null;
       for (const a of live) {
@@ -140,9 +154,11 @@ export async function verifyStore(
       overlaps,
       missing,
       changed,
+      unlisted,
       unacknowledged,
       seconds: Math.round(performance.now() - started) / 1000,
-      ok: overlaps.length === 0 && missing.length === 0 && changed.length === 0,
+      ok: overlaps.length === 0 && missing.length === 0 && changed.length === 0 &&
+        unlisted.length === 0,
     };
   } finally {
     await close();
