@@ -403,6 +403,34 @@ Deno.test("reconcile: an active booking missing from the busy index and an entry
   });
 });
 
+Deno.test("reconcile: an active booking whose entry an older write marked gone is listed again", async () => {
+  await withServer(GRACE_MS, async (server, open) => {
+    const dbName = server.database();
+    const stores = await open(dbName);
+    const doctorId = id("doc");
+    const a = await stores.appointments.book(appointment(doctorId, id("pat"), 0));
+    await withRawDb(server, dbName, async (db) => {
+      await db.collection<{ _id: string }>("doctors").insertOne({ _id: doctorId });
+      // As a settle from a stale read could leave it: the entry gone, the appointment active.
+      await entriesOf(db).updateOne({ _id: busyEntryId(doctorId, a.id, span(a)) }, {
+        $set: { gone: true },
+      });
+      const week = [T0 - MINUTE_MS, T0 + 24 * 60 * MINUTE_MS] as const;
+      assert.deepEqual(await stores.appointments.busy(doctorId, ...week), []);
+      const nowMs = Date.parse(a.updatedAt) + 10 * GRACE_MS;
+      const fixed = await reconcile(db, { fix: true, graceMs: GRACE_MS, nowMs });
+      assert.deepEqual(
+        fixed.findings.map((f) => [f.kind, f.appointmentId]),
+        [["unlisted_booking", a.id]],
+      );
+      assert.deepEqual(await stores.appointments.busy(doctorId, ...week), [span(a)]);
+      assert.deepEqual(await storedEntries(db, a.id), [
+        { appointmentId: a.id, ...span(a), version: 1 },
+      ]);
+    });
+  });
+});
+
 Deno.test("busy index with MONGODB_BUSY_WEEKS: the older release's weeks are kept and read too, so neither release offers the other's bookings", async () => {
   await withServer(30_000, async (server, open) => {
     const dbName = server.database();

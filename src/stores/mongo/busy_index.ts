@@ -69,7 +69,8 @@ export interface BusyIndex {
    * After an appointment's insert: adds its entry at `interval`, written by `version`, in one
    * insert; an entry already there (this booking's, or a change's since) stays as it is. With
    * `checkFirst` (a retried booking, which may have crashed before its entry; reconcile), first
-   * reads the appointment and adds the entry only while it is still active there.
+   * reads the appointment and, while it is still active there, settles the entry from it under
+   * the appointment's lock: added if missing, kept again if marked gone by an older write.
    */
   record(
     doctorId: string,
@@ -178,6 +179,24 @@ export function createBusyIndex(
     return same(interval, state.active) ? entry : { ...entry, gone: true };
   }
 
+  /** Leaves each interval's entry as `state`'s write does, unless a newer write owns it. */
+  function settleFrom(
+    doctorId: string,
+    appointmentId: string,
+    intervals: Interval[],
+    state: IndexedState,
+  ): Promise<void> {
+    return edit(doctorId, appointmentId, intervals, (stored, interval) => {
+      if (stored && stored.version > state.version) return null;
+      return settled(
+        busyEntryId(doctorId, appointmentId, interval),
+        appointmentId,
+        interval,
+        state,
+      );
+    });
+  }
+
   async function listed(doctorId: string, appointmentId: string, interval: Interval) {
     const doc = await entries.findOne({ _id: busyEntryId(doctorId, appointmentId, interval) });
     return doc !== null && !doc.gone;
@@ -205,16 +224,12 @@ export function createBusyIndex(
     },
 
     settle(doctorId, appointmentId, touched, state) {
-      const intervals = state.active ? [...touched, state.active] : touched;
-      return edit(doctorId, appointmentId, intervals, (stored, interval) => {
-        if (stored && stored.version > state.version) return null;
-        return settled(
-          busyEntryId(doctorId, appointmentId, interval),
-          appointmentId,
-          interval,
-          state,
-        );
-      });
+      return settleFrom(
+        doctorId,
+        appointmentId,
+        state.active ? [...touched, state.active] : touched,
+        state,
+      );
     },
 
     listed,
@@ -225,7 +240,7 @@ export function createBusyIndex(
       const state = await current(appointmentId);
       // Moved or cancelled meanwhile: that change's own begin and settle index it.
       if (!state || !same(interval, state.active)) return;
-      await insert(doctorId, appointmentId, interval, state.version);
+      await settleFrom(doctorId, appointmentId, [interval], state);
     },
 
     async busy(doctorId, fromMs, toMs) {
