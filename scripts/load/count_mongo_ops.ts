@@ -8,7 +8,10 @@
  * with FerretDB's CPU per booking (from /proc).
  *
  * Usage: [AT_ONCE=N] [FERRETDB_BIN=path] deno run -A scripts/load/count_mongo_ops.ts [--trace]
+ *          [--busy-weeks]
  * `--trace` also prints, for each single-request step, every command with its collection;
+ * `--busy-weeks` counts with `MONGODB_BUSY_WEEKS=true` (a rolling deploy from the release that
+ * reads `busy_weeks`: src/stores/mongo/busy_weeks.ts);
  * `AT_ONCE` sets how many bookings run at once (50), `FERRETDB_BIN` which FerretDB build runs.
  */
 import { MongoClient } from "mongodb";
@@ -25,6 +28,7 @@ import {
 } from "./in_process_app.ts";
 
 const trace = Deno.args.includes("--trace");
+const busyWeeks = Deno.args.includes("--busy-weeks");
 /** Commands seen, as "command collection" → count: per step, and since the start. */
 let seen = new Map<string, number>();
 const all = new Map<string, number>();
@@ -57,6 +61,7 @@ const { relay, call, close, mongo: started } = await inProcessAppOn({
     MONGODB_URI: `${ferret!.uri}?monitorCommands=true`,
     UPSTASH_REDIS_REST_URL: bridge.url,
     UPSTASH_REDIS_REST_TOKEN: bridge.token,
+    ...(busyWeeks ? { MONGODB_BUSY_WEEKS: "true" } : {}),
   }),
 }).catch(async (err) => {
   await bridge.stop();
