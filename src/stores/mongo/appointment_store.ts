@@ -25,6 +25,7 @@ import {
   createBusyIndex,
   type IndexedState,
   indexedStateOf,
+  sameInterval,
 } from "./busy_index.ts";
 import { keepingBusyWeeks } from "./busy_weeks.ts";
 import { createEventMarks } from "./event_marks.ts";
@@ -50,7 +51,7 @@ function claimedCells(a: AppointmentRecord): number[] {
 function touchedBy(...states: IndexedState[]): Interval[] {
   const out: Interval[] = [];
   for (const { active } of states) {
-    if (active && !out.some((i) => i.startMs === active.startMs && i.endMs === active.endMs)) {
+    if (active && !out.some((i) => sameInterval(i, active))) {
       out.push(active);
     }
   }

@@ -27,7 +27,7 @@
 import { type Db, MongoBulkWriteError } from "mongodb";
 import type { Interval } from "../../domain/slots.ts";
 import { ACTIVE_STATUSES, type AppointmentRecord, isActive, MAX_CLAIM_MS } from "../records.ts";
-import type { Stored } from "./documents.ts";
+import { findByIds, type Stored } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
 import type { Locks } from "./locks.ts";
 
@@ -109,7 +109,7 @@ export function doctorEntriesRange(doctorId: string) {
   return { $gte: `${doctorId}:`, $lt: `${doctorId};` };
 }
 
-export function same(a: Interval, b: Interval | null): boolean {
+export function sameInterval(a: Interval, b: Interval | null): boolean {
   return b !== null && a.startMs === b.startMs && a.endMs === b.endMs;
 }
 
@@ -137,46 +137,36 @@ export function createBusyIndex(
   const entries = db.collection<BusyEntryDocument>("busy_entries");
   const current = currentState(db);
 
+  /** An entry as an edit stores it (`edit` knows its `_id`). */
+  type Entry = Omit<BusyEntryDocument, "_id">;
+
   /**
    * Under the appointment's lock, reads its entries at `intervals` (one command) and writes what
-   * `change` makes of each (the entry stored, or null where none is): a document to store, or
-   * null to leave it. Every write but a booking's insert goes through here, so entries of one
-   * appointment never change under each other (FerretDB updates by reading, changing and writing
-   * back).
+   * `change` makes of each (given the entry stored, or null where none is; null leaves it). Every write but a
+   * booking's insert goes through here, so entries of one appointment never change under each
+   * other (FerretDB updates by reading, changing and writing back).
    */
   function edit(
     doctorId: string,
     appointmentId: string,
     intervals: Interval[],
-    change: (stored: BusyEntryDocument | null, interval: Interval) => BusyEntryDocument | null,
+    change: (stored: BusyEntryDocument | null, interval: Interval) => Entry | null,
   ): Promise<void> {
     const byId = new Map(intervals.map((i) => [busyEntryId(doctorId, appointmentId, i), i]));
     if (byId.size === 0) return Promise.resolve();
     return locks.withLock(`busy:${appointmentId}`, async () => {
-      const ids = [...byId.keys()];
-      const found = new Map<string, BusyEntryDocument>();
-      const docs = ids.length === 1
-        ? [await entries.findOne({ _id: ids[0] })]
-        : await entries.find({ _id: { $in: ids } }).toArray();
-      for (const doc of docs) if (doc) found.set(doc._id, doc);
-      await Promise.all(ids.map((_id) => {
-        const next = change(found.get(_id) ?? null, byId.get(_id)!);
-        if (next === null) return;
-        const { _id: _, ...replacement } = next;
-        return entries.replaceOne({ _id }, replacement, { upsert: true });
+      const found = await findByIds(entries, [...byId.keys()]);
+      await Promise.all([...byId].map(([_id, interval]) => {
+        const next = change(found.get(_id) ?? null, interval);
+        return next && entries.replaceOne({ _id }, next, { upsert: true });
       }));
     });
   }
 
   /** The entry as `state`'s write leaves it at `interval`: kept where active, else gone. */
-  function settled(
-    _id: string,
-    appointmentId: string,
-    interval: Interval,
-    state: IndexedState,
-  ): BusyEntryDocument {
-    const entry = { _id, ...entryOf(appointmentId, interval, state.version) };
-    return same(interval, state.active) ? entry : { ...entry, gone: true };
+  function settled(appointmentId: string, interval: Interval, state: IndexedState): Entry {
+    const entry = entryOf(appointmentId, interval, state.version);
+    return sameInterval(interval, state.active) ? entry : { ...entry, gone: true };
   }
 
   /** Leaves each interval's entry as `state`'s write does, unless a newer write owns it. */
@@ -186,15 +176,13 @@ export function createBusyIndex(
     intervals: Interval[],
     state: IndexedState,
   ): Promise<void> {
-    return edit(doctorId, appointmentId, intervals, (stored, interval) => {
-      if (stored && stored.version > state.version) return null;
-      return settled(
-        busyEntryId(doctorId, appointmentId, interval),
-        appointmentId,
-        interval,
-        state,
-      );
-    });
+    return edit(
+      doctorId,
+      appointmentId,
+      intervals,
+      (stored, interval) =>
+        stored && stored.version > state.version ? null : settled(appointmentId, interval, state),
+    );
   }
 
   async function listed(doctorId: string, appointmentId: string, interval: Interval) {
@@ -215,12 +203,11 @@ export function createBusyIndex(
   return {
     begin(doctorId, appointmentId, version, touched) {
       const nowMs = Date.now();
-      return edit(doctorId, appointmentId, touched, (stored, interval) => {
+      return edit(doctorId, appointmentId, touched, (stored, interval) =>
         // A newer write's entry stays as that write left it.
-        if (stored && stored.version > version) return null;
-        const _id = busyEntryId(doctorId, appointmentId, interval);
-        return { _id, ...entryOf(appointmentId, interval, version), pendingSinceMs: nowMs };
-      });
+        stored && stored.version > version
+          ? null
+          : { ...entryOf(appointmentId, interval, version), pendingSinceMs: nowMs });
     },
 
     settle(doctorId, appointmentId, touched, state) {
@@ -239,7 +226,7 @@ export function createBusyIndex(
       if (await listed(doctorId, appointmentId, interval)) return;
       const state = await current(appointmentId);
       // Moved or cancelled meanwhile: that change's own begin and settle index it.
-      if (!state || !same(interval, state.active)) return;
+      if (!state || !sameInterval(interval, state.active)) return;
       await settleFrom(doctorId, appointmentId, [interval], state);
     },
 
@@ -262,9 +249,9 @@ export function createBusyIndex(
           appointmentId,
           intervals,
           (stored, interval) =>
-            stored && stale(stored) ? settled(stored._id, appointmentId, interval, state) : null,
+            stored && stale(stored) ? settled(appointmentId, interval, state) : null,
         );
-        for (const e of intervals) if (same(e, state.active)) kept.add(e._id);
+        for (const e of intervals) if (sameInterval(e, state.active)) kept.add(e._id);
       }
       return overlapping
         .filter((e) => !stale(e) || kept.has(e._id))

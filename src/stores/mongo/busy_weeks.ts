@@ -22,8 +22,9 @@ import {
   type BusyIndex,
   currentState,
   type IndexedState,
-  same,
+  sameInterval,
 } from "./busy_index.ts";
+import { findByIds } from "./documents.ts";
 import type { Locks } from "./locks.ts";
 
 export interface BusyWeekDocument {
@@ -46,7 +47,7 @@ function present(
   version: number,
 ): boolean {
   return entries.some((e) =>
-    e.appointmentId === appointmentId && same(e, interval) && e.version >= version
+    e.appointmentId === appointmentId && sameInterval(e, interval) && e.version >= version
   );
 }
 
@@ -68,35 +69,24 @@ function createWeekIndex(
   const weeks = db.collection<BusyWeekDocument>("busy_weeks");
   const current = currentState(db);
 
-  /**
-   * The week documents of `ids`, in their order (null where none is stored), in one command: a
-   * `$in` on `_id` is an index lookup on MongoDB, and on the test rig's FerretDB once patched
-   * (scripts/install_ferretdb.sh); one `_id` stays a plain `{_id}` filter.
-   */
+  /** The week documents of `ids`, in their order (null where none is stored), in one command. */
   async function weeksById(ids: string[]): Promise<(BusyWeekDocument | null)[]> {
-    if (ids.length === 0) return [];
-    if (ids.length === 1) return [await weeks.findOne({ _id: ids[0] })];
-    const found = new Map<string, BusyWeekDocument>();
-    for (const doc of await weeks.find({ _id: { $in: ids } }).toArray()) found.set(doc._id, doc);
+    const found = await findByIds(weeks, ids);
     return ids.map((id) => found.get(id) ?? null);
   }
 
-  /**
-   * Reads the weeks of `starts`, lets `change` edit their entries, writes back what changed;
-   * `alongside` is read under the lock together with the weeks and handed to `change`.
-   */
-  function edit<T = undefined>(
+  /** Reads the weeks of `starts`, lets `change` edit their entries, writes back what changed. */
+  function edit(
     doctorId: string,
     starts: number[],
-    change: (entries: BusyEntry[], read: T) => BusyEntry[],
-    alongside?: () => Promise<T>,
+    change: (entries: BusyEntry[]) => BusyEntry[],
   ): Promise<void> {
     const ids = [...new Set(starts.map((s) => busyWeekId(doctorId, s)))];
     return locks.withLock(`busy:${doctorId}`, async () => {
-      const [read, docs] = await Promise.all([alongside?.() as Promise<T>, weeksById(ids)]);
+      const docs = await weeksById(ids);
       await Promise.all(ids.map((_id, i) => {
         const before = docs[i]?.entries ?? [];
-        const after = change(before, read as T);
+        const after = change(before);
         if (JSON.stringify(after) === JSON.stringify(before)) return;
         if (after.length === 0) return weeks.deleteOne({ _id });
         return weeks.replaceOne({ _id }, { doctorId, entries: after }, { upsert: true });
@@ -119,7 +109,7 @@ function createWeekIndex(
     const out: BusyEntry[] = [];
     for (const e of entries) {
       if (e.appointmentId !== appointmentId || !applies(e)) out.push(e);
-      else if (same(e, state.active) && !present(out, appointmentId, e, state.version)) {
+      else if (sameInterval(e, state.active) && !present(out, appointmentId, e, state.version)) {
         // One entry per interval: `record` may have added its own beside this write's pending one.
         const { pendingSinceMs: _, ...committed } = e;
         out.push({ ...committed, version: state.version });
@@ -134,12 +124,12 @@ function createWeekIndex(
       const nowMs = Date.now();
       return edit(doctorId, touched.map((t) => t.startMs), (entries) => {
         const out = entries.map((e) =>
-          e.appointmentId === appointmentId && touched.some((t) => same(e, t))
+          e.appointmentId === appointmentId && touched.some((t) => sameInterval(e, t))
             ? { ...e, version, pendingSinceMs: nowMs }
             : e
         );
         for (const t of touched) {
-          if (out.some((e) => e.appointmentId === appointmentId && same(e, t))) continue;
+          if (out.some((e) => e.appointmentId === appointmentId && sameInterval(e, t))) continue;
           out.push({
             appointmentId,
             startMs: t.startMs,
@@ -170,7 +160,7 @@ function createWeekIndex(
       await locks.withLock(`busy:${doctorId}`, async () => {
         const state = await current(appointmentId);
         // Moved or cancelled meanwhile: that transition's own begin and settle index it.
-        if (!state || !same(interval, state.active)) return;
+        if (!state || !sameInterval(interval, state.active)) return;
         // One update, without reading the week: every edit of a week runs under this lock, so
         // FerretDB's read-change-write of `$addToSet` cannot interleave with another. An entry
         // already there (a retry's, or the relay's) is the same value and is not added twice; one
@@ -209,7 +199,7 @@ function createWeekIndex(
         await edit(doctorId, starts, (entries) => settleIn(entries, appointmentId, state, stale));
       }
       return overlapping
-        .filter((e) => !stale(e) || same(e, settled.get(e.appointmentId)?.active ?? null))
+        .filter((e) => !stale(e) || sameInterval(e, settled.get(e.appointmentId)?.active ?? null))
         .map((e) => ({ startMs: e.startMs, endMs: e.endMs }))
         .sort((a, b) => a.startMs - b.startMs);
     },
@@ -248,10 +238,8 @@ export function keepingBusyWeeks(
         index.busy(doctorId, fromMs, toMs),
         weeks.busy(doctorId, fromMs, toMs),
       ]);
-      const seen = new Set<string>();
-      return both.flat()
-        .filter((i) => !seen.has(`${i.startMs}-${i.endMs}`) && seen.add(`${i.startMs}-${i.endMs}`))
-        .sort((a, b) => a.startMs - b.startMs);
+      const byInterval = new Map(both.flat().map((i) => [`${i.startMs}-${i.endMs}`, i]));
+      return [...byInterval.values()].sort((a, b) => a.startMs - b.startMs);
     },
   };
 }

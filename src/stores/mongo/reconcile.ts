@@ -12,7 +12,6 @@
  * still be in flight.
  */
 import type { Db } from "mongodb";
-import type { Interval } from "../../domain/slots.ts";
 import { type AppointmentRecord, cellsOf, isActive } from "../records.ts";
 import {
   type BusyEntryDocument,
@@ -20,6 +19,7 @@ import {
   createBusyIndex,
   doctorEntriesRange,
   indexedStateOf,
+  sameInterval,
 } from "./busy_index.ts";
 import { type ClaimDocument, claimId } from "./claims.ts";
 import type { Stored } from "./documents.ts";
@@ -114,7 +114,6 @@ export async function reconcile(
     }
     const entries = await busyEntries.find({ _id: doctorEntriesRange(doctorId) }).toArray();
     const listed = new Set(entries.filter((e) => !e.gone).map((e) => e._id));
-    const same = (e: Interval, a: Interval) => e.startMs === a.startMs && e.endMs === a.endMs;
     for (const a of active.values()) {
       const key = busyEntryId(doctorId, a._id, a);
       if (!settledAt(a) || listed.has(key)) continue;
@@ -126,7 +125,7 @@ export async function reconcile(
     for (const e of entries) {
       if (e.gone || e.pendingSinceMs !== undefined) continue;
       const a = all.get(e.appointmentId);
-      if (a && (!settledAt(a) || (isActive(a.status) && same(e, a)))) continue;
+      if (a && (!settledAt(a) || (isActive(a.status) && sameInterval(e, a)))) continue;
       const key = e._id;
       findings.push({ kind: "stale_busy_entry", doctorId, key, appointmentId: e.appointmentId });
       if (!options.fix) continue;
