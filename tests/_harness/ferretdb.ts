@@ -118,18 +118,25 @@ export async function startFerretDb(
 
   const bin = await findBinary();
   const dir = await Deno.makeTempDir({ prefix: "vaidya-ferretdb-" });
-  const port = freePort();
-  const uri = `mongodb://127.0.0.1:${port}/`;
-  const debugAddr = options.countCommands ? `127.0.0.1:${freePort()}` : null;
-  const args = [
-    "--handler=sqlite",
-    `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
-    `--listen-addr=127.0.0.1:${port}`,
-    `--state-dir=${dir}`,
-    `--debug-addr=${debugAddr ?? "-"}`,
-    "--telemetry=disable",
-    "--log-level=error",
-  ];
+  // Ports are picked free, then bound by FerretDB: another process can take one in between, so a
+  // first start that exits at once is tried again on fresh ports (a restart keeps them).
+  let uri = "";
+  let debugAddr: string | null = null;
+  let args: string[] = [];
+  function pickPorts() {
+    const port = freePort();
+    uri = `mongodb://127.0.0.1:${port}/`;
+    debugAddr = options.countCommands ? `127.0.0.1:${freePort()}` : null;
+    args = [
+      "--handler=sqlite",
+      `--sqlite-url=file:${dir}/?_pragma=synchronous(normal)`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--state-dir=${dir}`,
+      `--debug-addr=${debugAddr ?? "-"}`,
+      "--telemetry=disable",
+      "--log-level=error",
+    ];
+  }
   let child: Deno.ChildProcess | null = null;
 
   async function launch() {
@@ -161,7 +168,15 @@ export async function startFerretDb(
   }
 
   try {
-    await launch();
+    for (let attempt = 1;; attempt++) {
+      pickPorts();
+      try {
+        await launch();
+        break;
+      } catch (err) {
+        if (attempt === 3 || !(err instanceof ExitedAtStart)) throw err;
+      }
+    }
   } catch (err) {
     await Deno.remove(dir, { recursive: true });
     throw err;
@@ -249,13 +264,19 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+class ExitedAtStart extends Error {
+  constructor() {
+    super("Cannot start FerretDB for tests: the process exited at start-up");
+  }
+}
+
 async function waitForPing(uri: string, child: Deno.ChildProcess): Promise<void> {
   let exited = false;
   child.status.then(() => exited = true);
   const deadline = Date.now() + START_TIMEOUT_MS;
   let lastError: unknown = null;
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`Cannot start FerretDB for tests: the process exited at start-up`);
+    if (exited) throw new ExitedAtStart();
     const client = new MongoClient(uri, {
       serverSelectionTimeoutMS: 500,
       connectTimeoutMS: 500,
