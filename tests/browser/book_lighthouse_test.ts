@@ -96,11 +96,12 @@ function scoresOf(report: LighthouseReport) {
 const SCALED_RUNS = 3;
 
 /**
- * One run at Lighthouse's defaults; if the host was slower than its reference, a scaled rerun.
- * Should that miss the performance budget, two more scaled runs, and the report of the median
- * performance counts, as Lighthouse's guide on variability advises (a busy host moves one run's
- * score by several points: 0.94 and 0.86 at 2.1x and 4x on a host at load 9, where quiet runs
- * read 1.0). Accessibility, best practices and the page's bytes are the same in every run.
+ * One run at Lighthouse's defaults; if it misses the performance budget, a rerun, scaled down
+ * when the host was slower than its reference (at the defaults otherwise: a busy moment on a fast
+ * host moves one run too, 0.82 once in CI where every other run read 0.99–1.0). Should that miss
+ * as well, two more, and the report of the median performance counts, as Lighthouse's guide on
+ * variability advises (a busy host moves one run's score by several points: 0.94 and 0.86 at 2.1x
+ * and 4x on a host at load 9, where quiet runs read 1.0). Accessibility, best practices and the page's bytes are the same in every run.
  */
 async function measure(url: string): Promise<LighthouseReport> {
   const first = await lighthouse(url);
@@ -108,8 +109,9 @@ async function measure(url: string): Promise<LighthouseReport> {
   console.log(
     `lighthouse ${url} (4x, benchmarkIndex ${index}): ${JSON.stringify(scoresOf(first))}`,
   );
-  if (scoresOf(first).performance >= 0.95 || index >= REFERENCE_BENCHMARK_INDEX) return first;
-  const slowdown = Math.max(1, Math.round((4 * index / REFERENCE_BENCHMARK_INDEX) * 10) / 10);
+  if (scoresOf(first).performance >= 0.95) return first;
+  const scaledDown = Math.round((4 * index / REFERENCE_BENCHMARK_INDEX) * 10) / 10;
+  const slowdown = Math.min(4, Math.max(1, scaledDown));
   const scaled: LighthouseReport[] = [];
   while (scaled.length < SCALED_RUNS) {
     const report = await lighthouse(url, slowdown);
