@@ -34,6 +34,7 @@ import type { Locks } from "./locks.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
+import { groupedInsert } from "./grouped.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 
 /** `pendingEvents`: the outbox of the changes made to this document, until the relay moves it. */
@@ -94,6 +95,7 @@ export function createMongoAppointmentStore(
   options: MongoAppointmentStoreOptions,
 ): AppointmentStore {
   const appointments = db.collection<AppointmentDocument>("appointments");
+  const insert = groupedInsert(appointments);
   const writerWindowMs = options.writerWindowMs ?? WRITER_WINDOW_MS;
   const guard: ClaimGuard = createClaimGuard(db, options.claimGraceMs);
   const marks = createEventMarks(db);
@@ -324,7 +326,7 @@ export function createMongoAppointmentStore(
         throw marked.err;
       }
       try {
-        await appointments.insertOne(toStored(appointment, outbox));
+        await insert(toStored(appointment, outbox));
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         // Stored before, then its cells released (cancelled): these claims are not its.

@@ -29,6 +29,7 @@ import type { Interval } from "../../domain/slots.ts";
 import { ACTIVE_STATUSES, type AppointmentRecord, isActive, MAX_CLAIM_MS } from "../records.ts";
 import { findByIds, type Stored } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
+import { groupedInsert } from "./grouped.ts";
 import type { Locks } from "./locks.ts";
 
 export interface BusyEntry extends Interval {
@@ -135,6 +136,7 @@ export function createBusyIndex(
   options: { graceMs: number },
 ): BusyIndex {
   const entries = db.collection<BusyEntryDocument>("busy_entries");
+  const insertEntry = groupedInsert(entries);
   const current = currentState(db);
 
   /** An entry as an edit stores it (`edit` knows its `_id`). */
@@ -193,7 +195,7 @@ export function createBusyIndex(
   async function insert(doctorId: string, appointmentId: string, interval: Interval, v: number) {
     const _id = busyEntryId(doctorId, appointmentId, interval);
     try {
-      await entries.insertOne({ _id, ...entryOf(appointmentId, interval, v) });
+      await insertEntry({ _id, ...entryOf(appointmentId, interval, v) });
     } catch (err) {
       // There already: this booking's own entry (a retry, the relay), or a change's since.
       if (!isDuplicateKey(err)) throw err;

@@ -15,6 +15,7 @@ import { ServiceUnavailableError, SlotUnavailableError } from "../../errors.ts";
 import { type AppointmentRecord, isActive } from "../records.ts";
 import type { Stored } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
+import { groupedInsertEach } from "./grouped.ts";
 
 export interface ClaimDocument {
   _id: string;
@@ -52,6 +53,7 @@ export function claimId(doctorId: string, cellMs: number): string {
 export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
   const claims = db.collection<ClaimDocument>("claims");
   const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
+  const insertEach = groupedInsertEach(claims);
 
   /** Deletes the claim if it is an orphan (or reports it gone); false if it is live. */
   async function healIfOrphan(id: string, doctorId: string): Promise<boolean> {
@@ -109,11 +111,17 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
       let heals = 0;
       try {
         while (rest.length > 0) {
-          const inserted = await insertOrdered(rest);
-          held.ids.push(...rest.slice(0, inserted).map((c) => c._id));
-          rest = rest.slice(inserted);
+          // Unordered, beside other calls' claims: a claim after a taken cell may go in too, and
+          // is held (the rollback below deletes it should the call fail).
+          const outcomes = await insertEach(rest);
+          held.ids.push(...rest.filter((_, i) => outcomes[i].ok).map((c) => c._id));
+          const failed = outcomes.flatMap((o) => o.ok ? [] : [o.error]);
+          const other = failed.find((error) => !isDuplicateKey(error));
+          if (other !== undefined) throw other;
+          rest = rest.filter((_, i) => !outcomes[i].ok);
           if (rest.length === 0) break;
-          // Cells go in ascending order, so two calls for the same slot never each win a part.
+          // Cells go in ascending order, and a command's claims are applied in order, so two
+          // calls for the same slot never each win a part.
           if (heals++ > cells.length || !(await healIfOrphan(rest[0]._id, doctorId))) {
             throw new SlotUnavailableError(
               `That slot is no longer available: ${rest[0].start.toISOString()} is already claimed`,
@@ -145,18 +153,4 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
       });
     },
   };
-
-  /** Inserts in order; returns how many went in before a duplicate key stopped it. */
-  async function insertOrdered(docs: ClaimDocument[]): Promise<number> {
-    try {
-      await claims.insertMany(docs, { ordered: true });
-      return docs.length;
-    } catch (err) {
-      if (isDuplicateKey(err) && "insertedCount" in (err as object)) {
-        return (err as { insertedCount: number }).insertedCount;
-      }
-      if (isDuplicateKey(err)) return 0;
-      throw err;
-    }
-  }
 }

@@ -13,6 +13,7 @@ import type { DoctorRecord } from "../records.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { escapeRegex, fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
+import { groupedFindById } from "./grouped.ts";
 import type { Locks } from "./locks.ts";
 import { createPhonePointers } from "./phone_pointers.ts";
 
@@ -44,9 +45,10 @@ function doctorExists(): ConflictError {
 export function createMongoDoctorStore(db: Db, locks: Locks): DoctorStore {
   const doctors = db.collection<DoctorDocument>("doctors");
   const pointers = createPhonePointers(db, "doctor");
+  const findById = groupedFindById(doctors);
 
   async function get(id: string) {
-    const doc = await doctors.findOne({ _id: id });
+    const doc = await findById(id);
     return doc ? fromDoctorDocument(doc) : null;
   }
 

@@ -13,6 +13,7 @@ import {
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
+  type WriteError,
 } from "mongodb";
 import { AppError, ServiceUnavailableError } from "../../errors.ts";
 
@@ -58,9 +59,22 @@ export function unreachable(err: unknown): ServiceUnavailableError | null {
   return new ServiceUnavailableError(`MongoDB unreachable: ${message}`, { cause: err });
 }
 
+/**
+ * One statement's own failure in a command of several (grouped.ts): what a command of that
+ * statement alone would have failed with, by the same code.
+ */
+export class WriteStatementError extends Error {
+  readonly code: number;
+  constructor(readonly writeError: WriteError) {
+    super(writeError.errmsg ?? `write failed with code ${writeError.code}`);
+    this.name = "WriteStatementError";
+    this.code = writeError.code;
+  }
+}
+
 export function isDuplicateKey(err: unknown): boolean {
-  return (err instanceof MongoServerError || err instanceof MongoBulkWriteError) &&
-    err.code === 11000;
+  return (err instanceof MongoServerError || err instanceof MongoBulkWriteError ||
+    err instanceof WriteStatementError) && err.code === 11000;
 }
 
 /** Runs `fn`, turning unreachable-server errors into `ServiceUnavailableError`. */

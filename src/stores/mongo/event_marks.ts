@@ -15,7 +15,9 @@
  * FerretDB: docs/BENCHMARKS.md, issue 15); a change that finds no mark when it marks leaves them out
  * of what it writes (appointment_store.ts).
  */
-import type { Db } from "mongodb";
+import type { Collection, Db } from "mongodb";
+import { findByIds } from "./documents.ts";
+import { grouped, groupedUpsertById } from "./grouped.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 
 export interface EventMarkDocument {
@@ -47,23 +49,40 @@ export interface EventMarks {
 
 export function createEventMarks(db: Db): EventMarks {
   const marks = db.collection<EventMarkDocument>("event_marks");
+  const upsert = groupedUpsertById(marks);
   return {
     async mark(appointmentId, byWriter = true) {
       const token = crypto.randomUUID();
-      const res = await marks.replaceOne(
-        { _id: appointmentId },
-        byWriter ? { token, markedAtMs: Date.now() } : { token },
-        { upsert: true },
-      );
-      return { token, replaced: res.matchedCount > 0 };
+      const replacement = byWriter ? { token, markedAtMs: Date.now() } : { token };
+      const { replaced } = await upsert({ _id: appointmentId, replacement });
+      return { token, replaced };
     },
     list(limit) {
       return marks.find({}).limit(limit).toArray();
     },
-    async drop(mark) {
-      return (await marks.deleteOne({ _id: mark._id, token: mark.token })).deletedCount > 0;
-    },
+    drop: groupedDrop(marks),
   };
+}
+
+/**
+ * Drops grouped into one `deleteMany` of the marks whose `_id` and token both match: a token is
+ * set once, under one `_id`, so `{_id: {$in}, token: {$in}}` matches exactly the marks as listed.
+ * Should fewer go than asked (rare: a change marked one again meanwhile), each caller whose mark
+ * is still there, under another token, is answered false; one whose mark is gone, true (gone means
+ * unmarked, whoever deleted it, which is what a true answer tells its caller).
+ */
+function groupedDrop(marks: Collection<EventMarkDocument>): EventMarks["drop"] {
+  const drop = grouped(async (listed: EventMarkDocument[]) => {
+    const filter = listed.length === 1
+      ? { _id: listed[0]._id, token: listed[0].token }
+      : { _id: { $in: listed.map((m) => m._id) }, token: { $in: listed.map((m) => m.token) } };
+    const { deletedCount } = await marks.deleteMany(filter);
+    if (deletedCount === listed.length) return listed.map(() => ({ ok: true, value: true }));
+    if (listed.length === 1) return [{ ok: true, value: false }];
+    const left = await findByIds(marks, listed.map((m) => m._id));
+    return listed.map((m) => ({ ok: true, value: !left.has(m._id) }));
+  });
+  return (mark) => drop({ _id: mark._id, token: mark.token });
 }
 
 /**

@@ -15,6 +15,7 @@ import type { PatientRecord } from "../records.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
+import { groupedFindById } from "./grouped.ts";
 import type { Locks } from "./locks.ts";
 import { createPhonePointers } from "./phone_pointers.ts";
 
@@ -36,9 +37,10 @@ function fromPatientDocument(doc: PatientDocument): PatientRecord {
 export function createMongoPatientStore(db: Db, locks: Locks): PatientStore {
   const patients = db.collection<PatientDocument>("patients");
   const pointers = createPhonePointers(db, "patient");
+  const findById = groupedFindById(patients);
 
   async function get(id: string) {
-    const doc = await patients.findOne({ _id: id });
+    const doc = await findById(id);
     return doc ? fromPatientDocument(doc) : null;
   }
 

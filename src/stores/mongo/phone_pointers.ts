@@ -14,6 +14,7 @@
 import type { Db } from "mongodb";
 import { ServiceUnavailableError } from "../../errors.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
+import { groupedFindById } from "./grouped.ts";
 
 export interface PhonePointerDocument {
   _id: string;
@@ -43,6 +44,7 @@ export interface PhonePointers {
 export function createPhonePointers(db: Db, kind: PhoneKind): PhonePointers {
   const phones = db.collection<PhonePointerDocument>("phones");
   const key = (phoneIndex: string) => `${kind}:${phoneIndex}`;
+  const findById = groupedFindById(phones);
 
   /** Moves the pointer from `from` to `to`; false if it no longer named `from`. */
   async function moveFrom(phoneIndex: string, from: string, to: string): Promise<boolean> {
@@ -57,7 +59,7 @@ export function createPhonePointers(db: Db, kind: PhoneKind): PhonePointers {
     },
 
     async find(phoneIndex) {
-      const doc = await phones.findOne({ _id: key(phoneIndex) });
+      const doc = await findById(key(phoneIndex));
       return doc?.recordId ?? null;
     },
 
