@@ -238,8 +238,15 @@ function mongoLines(r: LoadResult): string[] {
       } ms per booking)`
       : "not measured";
   if (!r.mongo) return [];
+  const upstash = r.upstash
+    ? [
+      `Upstash bridge, booking phase: ${r.upstash.commandsPerBooking} Redis commands per booking in ${r.upstash.requestsPerBooking} REST requests.`,
+      "",
+    ]
+    : [];
   return [
     `FerretDB, booking phase: ${cost(r.mongo.booking)}. Whole run: ${cost(r.mongo.wholeRun)}.`,
     "",
+    ...upstash,
   ];
 }

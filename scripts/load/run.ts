@@ -84,6 +84,11 @@ export interface LoadResult {
    * listings and the race included) per booking confirmed in all.
    */
   mongo: { booking: MongoCost | null; wholeRun: MongoCost | null } | null;
+  /**
+   * The Upstash bridge over the booking phase (mongo store; null otherwise): Redis commands and
+   * the REST requests that carried them (grouped commands share a `/pipeline`), per booking.
+   */
+  upstash: { commandsPerBooking: number; requestsPerBooking: number } | null;
   verify: VerifyResult;
   totalSeconds: number;
   ok: boolean;
@@ -155,6 +160,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
     const serverPid = o.faults ? null : stack.app.pid();
     const schedBefore = serverPid === null ? null : await readSched([serverPid]);
     const mongoBefore = o.faults ? null : await readMongo(stack.mongo);
+    const upstashBefore = stack.upstash?.();
     const faultsRun = o.faults
       ? runFaults(
         { app: stack.app, mongo: stack.mongo, redis: stack.redis, outageMs: 2_000 },
@@ -191,6 +197,7 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
       bookRec.summary().requests,
     );
     const mongoAfter = o.faults ? null : await readMongo(stack.mongo);
+    const upstashAfter = stack.upstash?.();
     const faults = await faultsRun;
     const bookStats = bookRec.summary();
 
@@ -303,6 +310,16 @@ export async function runLoad(o: LoadOptions, progress: Progress = () => {}): Pr
         heapTotalMb: memory?.heapTotalMb ?? null,
         settled,
       },
+      upstash: upstashBefore && upstashAfter && booked.confirmed.length > 0
+        ? {
+          commandsPerBooking: round(
+            (upstashAfter.commands - upstashBefore.commands) / booked.confirmed.length,
+          ),
+          requestsPerBooking: round(
+            (upstashAfter.requests - upstashBefore.requests) / booked.confirmed.length,
+          ),
+        }
+        : null,
       mongo: stack.mongo
         ? {
           booking: mongoCost(mongoBefore, mongoAfter, booked.confirmed.length),

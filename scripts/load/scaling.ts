@@ -104,7 +104,7 @@ export async function runScaling(
         : { RATE_LIMIT_DISABLED: "true", LOG_LEVEL: "warn" },
       kvRelay: (port) => meter = startKvWireMeter(port),
       upstash: o.upstash,
-      onUpstashRequest: () => upstashCommands++,
+      onUpstashRequest: (entry) => upstashCommands += Number(entry.commands ?? 1),
     });
     const salt = Math.floor(Math.random() * 90_000_000);
     const setup = new LoadClient(cluster.url, new Recorder());

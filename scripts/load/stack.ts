@@ -18,8 +18,15 @@ export interface Stack {
   kvPath: string;
   mongo?: TestMongo;
   redis?: RedisUnderTest;
+  /** The Upstash bridge's REST requests and the Redis commands they carried, so far (mongo). */
+  upstash?: () => UpstashCount;
   target: StoreTarget;
   close(): Promise<void>;
+}
+
+export interface UpstashCount {
+  requests: number;
+  commands: number;
 }
 
 export async function startStack(
@@ -42,6 +49,7 @@ export async function startStack(
     const env: Record<string, string> = {};
     let mongo: TestMongo | undefined;
     let redis: RedisUnderTest | undefined;
+    const upstashCount: UpstashCount = { requests: 0, commands: 0 };
     let target: StoreTarget = { kind: "kv", kvPath };
     if (store === "mongo") {
       mongo = await startFerretDb({ countCommands: true });
@@ -51,7 +59,10 @@ export async function startStack(
       redis = await startRedis();
       const r = redis;
       closers.push(() => r.stop());
-      const bridge: BridgeUnderTest = await startUpstashBridge(redis.port);
+      const bridge: BridgeUnderTest = await startUpstashBridge(redis.port, undefined, (entry) => {
+        upstashCount.requests++;
+        upstashCount.commands += Number(entry.commands ?? 1);
+      });
       closers.push(() => bridge.stop());
       Object.assign(env, {
         ...appEnv(mongo, dbName),
@@ -68,7 +79,8 @@ export async function startStack(
       onOutput: options.onOutput,
     });
     closers.push(() => app.stop());
-    return { app, kvPath, mongo, redis, target, close };
+    const upstash = redis ? () => ({ ...upstashCount }) : undefined;
+    return { app, kvPath, mongo, redis, upstash, target, close };
   } catch (err) {
     await close();
     throw err;

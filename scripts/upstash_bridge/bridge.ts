@@ -108,15 +108,17 @@ export function createUpstashBridge(options: UpstashBridgeOptions): UpstashBridg
     return json(execReply.map((reply, i) => toEntry(prepared[i].adaptReply(reply), base64)), 200);
   }
 
-  async function route(req: Request, url: URL): Promise<Response> {
+  /** Answers one request; `counted.commands` becomes the number of Redis commands it carried. */
+  async function route(req: Request, url: URL, counted: { commands: number }): Promise<Response> {
     const base64 = req.headers.get("upstash-encoding")?.toLowerCase() === "base64";
     const path = url.pathname.replace(/\/+$/, "");
     if (req.method === "GET" && (path === "/pipeline" || path === "/multi-exec")) {
       return json({ error: `ERR ${path} needs POST with a JSON array of commands` }, 405);
     }
-    if (path === "/pipeline") return runPipeline(parseCommandListBody(await req.text()), base64);
-    if (path === "/multi-exec") {
-      return runMultiExec(parseCommandListBody(await req.text()), base64);
+    if (path === "/pipeline" || path === "/multi-exec") {
+      const commands = parseCommandListBody(await req.text());
+      counted.commands = commands.length;
+      return path === "/pipeline" ? runPipeline(commands, base64) : runMultiExec(commands, base64);
     }
     if (path === "" && req.method !== "GET") {
       return runSingle(parseSingleCommandBody(await req.text()), base64);
@@ -131,13 +133,14 @@ export function createUpstashBridge(options: UpstashBridgeOptions): UpstashBridg
       const url = new URL(req.url);
       let response: Response;
       let failure: string | undefined;
+      const counted = { commands: 1 };
       try {
         if (!["GET", "POST", "PUT"].includes(req.method)) {
           response = json({ error: `ERR method ${req.method} not allowed: use GET or POST` }, 405);
         } else if (!hasValidToken(req, url, options.token)) {
           response = json({ error: "Unauthorized: missing or invalid bearer token" }, 401);
         } else {
-          response = await route(req, url);
+          response = await route(req, url, counted);
         }
       } catch (error) {
         failure = (error as Error).message;
@@ -148,6 +151,7 @@ export function createUpstashBridge(options: UpstashBridgeOptions): UpstashBridg
         method: req.method,
         path: url.pathname,
         status: response.status,
+        commands: counted.commands,
         ms: Math.round(performance.now() - started),
         ...(failure ? { error: failure } : {}),
       });

@@ -158,7 +158,7 @@ export async function startRedis(): Promise<RedisUnderTest> {
 export function startUpstashBridge(
   redisPort: number,
   token = `test-token-${crypto.randomUUID()}`,
-  /** Told of every REST request (one Upstash command each, as the app never pipelines). */
+  /** Told of every REST request (`commands`: the Redis commands it carried; a pipeline, several). */
   log?: (entry: Record<string, unknown>) => void,
 ): Promise<BridgeUnderTest> {
   const bridge = createUpstashBridge({ redisHostname: "127.0.0.1", redisPort, token, log });

@@ -17,7 +17,8 @@
  */
 import type { Collection, Db } from "mongodb";
 import { findByIds } from "./documents.ts";
-import { grouped, groupedUpsertById } from "./grouped.ts";
+import { grouped } from "../grouped.ts";
+import { groupedUpsertById } from "./grouped.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 
 export interface EventMarkDocument {

@@ -1,21 +1,15 @@
 /**
- * Group commands: the same kind of command from concurrent callers in this process goes to MongoDB
- * as one command (reads by `_id` as one `$in` find, inserts as one unordered `insert`, mark upserts
- * as one `update` of several statements), one such command of a kind in flight at a time. Each
- * MongoDB command costs the client ~160–240 µs of main thread (operation set-up, server selection,
- * the pool, BSON, the socket) and the rig's FerretDB ~200 µs before its first document
- * (docs/BENCHMARKS.md, issue 15), however few documents it carries.
+ * MongoDB commands grouped (../grouped.ts): the same kind of command from concurrent callers in
+ * this process goes to MongoDB as one command (reads by `_id` as one `$in` find, inserts as one
+ * unordered `insert`, mark upserts as one `update` of several statements), one such command of a
+ * kind in flight at a time. Each MongoDB command costs the client ~160–240 µs of main thread
+ * (operation set-up, server selection, the pool, BSON, the socket) and the rig's FerretDB ~200 µs
+ * before its first document (docs/BENCHMARKS.md, issue 15), however few documents it carries; in a
+ * FerretDB full day ~2.6 callers shared a command (a replay of its trace).
  *
- * - When none of its kind is in flight a call goes out with the calls made in the same turn of the
- *   event loop (after the current microtasks): alone when there are none, so an idle server adds no
- *   wait. While one is in flight, calls wait for it and then go out together: under load, commands
- *   are fewer and larger (in a FerretDB full day, ~2.6 callers per command by a replay of its trace),
- *   as the KV group commit does for commits (../kv/group_commit.ts).
- * - Each caller gets its own outcome: a document or null, or its own write error (a duplicate key
- *   fails only its document's caller). A failure of the whole command (the server unreachable)
- *   fails every caller in it, as their own commands would have failed.
- * - A command is sent after each of its calls was made, so a read still sees every write answered
- *   before it was asked.
+ * Each caller gets its own outcome: a document or null, or its own write error (a duplicate key
+ * fails only its document's caller). A failure of the whole command (the server unreachable) fails
+ * every caller in it, as their own commands would have failed.
  */
 import {
   type AnyBulkWriteOperation,
@@ -27,73 +21,9 @@ import {
   type WithId,
   type WriteError,
 } from "mongodb";
+import { grouped, type Outcome } from "../grouped.ts";
 import { findByIds } from "./documents.ts";
 import { unreachable, WriteStatementError } from "./driver_errors.ts";
-
-/** What one caller of a grouped command gets: its value, or its own error. */
-export type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
-
-/**
- * Callers per command: far below MongoDB's 100,000 writes and 16 MB per command, and small enough
- * that one command's size never makes it the slow one.
- */
-export const MAX_PER_COMMAND = 100;
-
-interface Waiting<I, O> {
-  item: I;
-  resolve: (value: O) => void;
-  reject: (error: unknown) => void;
-}
-
-/**
- * A function of one item that sends its item with those of concurrent callers, through `send`,
- * which gets the items in call order and answers one outcome per item, in the same order.
- */
-export function grouped<I, O>(
-  send: (items: I[]) => Promise<Outcome<O>[]>,
-  maxPerCommand = MAX_PER_COMMAND,
-): (item: I) => Promise<O> {
-  let waiting: Waiting<I, O>[] = [];
-  /** A command is scheduled or in flight: later calls wait for it. */
-  let busy = false;
-
-  const flush = () => {
-    const batch = waiting.length <= maxPerCommand ? waiting : waiting.slice(0, maxPerCommand);
-    waiting = batch === waiting ? [] : waiting.slice(maxPerCommand);
-    if (batch.length === 0) {
-      busy = false;
-      return;
-    }
-    let sent: Promise<Outcome<O>[]>;
-    try {
-      sent = send(batch.map((w) => w.item));
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
-    sent.then(
-      (outcomes) => {
-        batch.forEach((w, i) => {
-          const outcome = outcomes[i];
-          if (outcome === undefined) {
-            w.reject(new Error("a grouped command answered too few items"));
-          } else if (outcome.ok) w.resolve(outcome.value);
-          else w.reject(outcome.error);
-        });
-      },
-      (error: unknown) => {
-        for (const w of batch) w.reject(error);
-      },
-    ).finally(flush);
-  };
-
-  return (item) =>
-    new Promise<O>((resolve, reject) => {
-      waiting.push({ item, resolve, reject });
-      if (busy) return;
-      busy = true;
-      queueMicrotask(flush);
-    });
-}
 
 const done = <O>(value: O): Outcome<O> => ({ ok: true, value });
 

@@ -1,11 +1,18 @@
 /**
- * The one way the app talks to Upstash Redis: a REST client with telemetry and auto-pipelining
- * off (each call is its own request, so reads never overtake writes), at most one quick retry of a
- * failed fetch, and every call bounded by REDIS_TIMEOUT_MS. `redisCall` turns any failure into a
- * `ServiceUnavailableError` that names the operation but never the key (keys hold phone hashes).
+ * The one way the app talks to Upstash Redis: a REST client with telemetry off, at most one quick
+ * retry of a failed fetch, and every call bounded by REDIS_TIMEOUT_MS. `redisCall` turns any
+ * failure into a `ServiceUnavailableError` that names the operation but never the key (keys hold
+ * phone hashes).
+ *
+ * The single commands of concurrent callers share requests (`groupedRequests`): one `/pipeline`
+ * request in flight at a time carries every command waiting when it goes, in call order, so a
+ * command never overtakes one asked before it, and one asked after a command answered runs after
+ * it. The SDK's own auto-pipelining stays off: it sends reads and writes asked together as two
+ * pipelines, and a read could overtake a write.
  */
-import { Redis } from "@upstash/redis";
+import { Redis, type Requester } from "@upstash/redis";
 import { ServiceUnavailableError } from "../../errors.ts";
+import { grouped } from "../grouped.ts";
 
 export interface UpstashOptions {
   url: string;
@@ -30,7 +37,49 @@ export function createUpstashConnection(options: UpstashOptions): UpstashConnect
     // A function, so each request gets its own timer and an abort throws instead of resolving.
     signal: () => AbortSignal.timeout(options.timeoutMs),
   });
+  // Every command of this client (and of `@upstash/ratelimit` on it) requests through `client`.
+  const sdk = redis as unknown as { client: Requester };
+  sdk.client = groupedRequests(sdk.client);
   return { redis, timeoutMs: options.timeoutMs };
+}
+
+type UpstashRequest = Parameters<Requester["request"]>[0];
+type UpstashResponse = Awaited<ReturnType<Requester["request"]>>;
+
+/**
+ * The SDK's requester, with each single command (a body at the base URL and nothing else) sent
+ * beside those of concurrent callers as one `/pipeline` request (src/stores/grouped.ts); a command
+ * alone goes as before. Upstash answers a pipeline with one `{result}` or `{error}` per command,
+ * so a failing command fails its own caller only (as `UpstashError`, from the SDK's command); a
+ * failed request (HTTP error, timeout, network) fails every caller it carried. Pipelines,
+ * transactions and anything with a path, headers or a stream of its own pass through.
+ */
+export function groupedRequests(inner: Requester): Requester {
+  const send = grouped(async (bodies: unknown[]) => {
+    if (bodies.length === 1) return [{ ok: true, value: await inner.request({ body: bodies[0] }) }];
+    const answers = await inner.request({ path: ["pipeline"], body: bodies });
+    if (!Array.isArray(answers)) throw new Error("Upstash answered a pipeline without an array");
+    return (answers as UpstashResponse[]).map((value) => ({ ok: true, value }));
+  });
+  const single = (req: UpstashRequest) =>
+    (req.path === undefined || req.path.length === 0) && req.headers === undefined &&
+    !req.isStreaming && req.onMessage === undefined && req.signal === undefined;
+  return {
+    get readYourWrites() {
+      return inner.readYourWrites;
+    },
+    get upstashSyncToken() {
+      return inner.upstashSyncToken;
+    },
+    set upstashSyncToken(token) {
+      inner.upstashSyncToken = token;
+    },
+    request<TResult>(req: UpstashRequest) {
+      return (single(req) ? send(req.body) : inner.request(req)) as Promise<
+        UpstashResponse & { result?: TResult }
+      >;
+    },
+  };
 }
 
 /**

@@ -1,11 +1,11 @@
 /**
- * The grouping of MongoDB commands (src/stores/mongo/grouped.ts) without a database: calls of one
+ * The grouping of MongoDB commands (src/stores/grouped.ts) without a database: calls of one
  * turn go out as one command, calls made while one is in flight wait and go out together after
  * it, each caller gets its own outcome, and a failure of the whole command fails exactly its
  * callers. The same code against FerretDB: tests/contract/mongo_grouped_test.ts.
  */
 import assert from "node:assert/strict";
-import { grouped, type Outcome } from "../../src/stores/mongo/grouped.ts";
+import { grouped, type Outcome } from "../../src/stores/grouped.ts";
 
 /** A `send` that records each command's items and answers when `release` is called. */
 function controlledSend() {
