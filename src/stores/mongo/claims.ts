@@ -120,8 +120,9 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
           if (other !== undefined) throw other;
           rest = rest.filter((_, i) => !outcomes[i].ok);
           if (rest.length === 0) break;
-          // Cells go in ascending order, and a command's claims are applied in order, so two
-          // calls for the same slot never each win a part.
+          // Cells go in ascending order and a command's documents are applied in order (FerretDB
+          // and a MongoDB server do; a doctor's claims share a shard), so two calls for the same
+          // slot never each win a part. Reordered, both could lose; never could both win a cell.
           if (heals++ > cells.length || !(await healIfOrphan(rest[0]._id, doctorId))) {
             throw new SlotUnavailableError(
               `That slot is no longer available: ${rest[0].start.toISOString()} is already claimed`,

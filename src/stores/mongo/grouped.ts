@@ -101,21 +101,23 @@ export function groupedUpsertById<T extends { _id: string }>(
       replaceOne: { filter: { _id }, replacement, upsert: true },
     })) as AnyBulkWriteOperation<T>[];
     // By the upserted `_id`s, not their statement indexes: FerretDB 1.24 numbers those among the
-    // upserts only. Of several statements on one `_id`, only the first can have inserted it.
-    const upserted = (result: BulkWriteResult) => {
+    // upserts only. Of several applied statements on one `_id`, the first is told it inserted, as
+    // if they had run one after the other.
+    const upserted = (result: BulkWriteResult, failed: ReadonlySet<number>) => {
       const inserted = new Set(Object.values(result.upsertedIds).map(String));
       const firsts = new Map<string, number>();
-      items.forEach(({ _id }, i) => firsts.has(_id) || firsts.set(_id, i));
+      items.forEach(({ _id }, i) => failed.has(i) || firsts.has(_id) || firsts.set(_id, i));
       return (i: number): Upserted => ({
         replaced: !(inserted.has(items[i]._id) && firsts.get(items[i]._id) === i),
       });
     };
     try {
-      const replaced = upserted(await collection.bulkWrite(ops, { ordered: false }));
+      const replaced = upserted(await collection.bulkWrite(ops, { ordered: false }), new Set());
       return items.map((_, i) => done(replaced(i)));
     } catch (err) {
       if (!(err instanceof MongoBulkWriteError)) throw err;
-      return perStatement(err, items.length, upserted(err.result));
+      const failed = new Set([err.writeErrors].flat().map((e) => e.index));
+      return perStatement(err, items.length, upserted(err.result, failed));
     }
   });
 }
