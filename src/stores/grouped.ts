@@ -14,14 +14,14 @@
  *   before it was asked.
  */
 
-/** What one caller of a grouped command gets: its value, or its own error. */
+/** What one caller of a grouped request gets: its value, or its own error. */
 export type Outcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 /**
  * Callers per request: far below MongoDB's 100,000 writes and 16 MB per command, and small enough
  * that one request's size never makes it the slow one.
  */
-export const MAX_PER_COMMAND = 100;
+export const MAX_PER_REQUEST = 100;
 
 interface Waiting<I, O> {
   item: I;
@@ -35,15 +35,15 @@ interface Waiting<I, O> {
  */
 export function grouped<I, O>(
   send: (items: I[]) => Promise<Outcome<O>[]>,
-  maxPerCommand = MAX_PER_COMMAND,
+  maxPerRequest = MAX_PER_REQUEST,
 ): (item: I) => Promise<O> {
   let waiting: Waiting<I, O>[] = [];
-  /** A command is scheduled or in flight: later calls wait for it. */
+  /** A request is scheduled or in flight: later calls wait for it. */
   let busy = false;
 
   const flush = () => {
-    const batch = waiting.length <= maxPerCommand ? waiting : waiting.slice(0, maxPerCommand);
-    waiting = batch === waiting ? [] : waiting.slice(maxPerCommand);
+    const batch = waiting.length <= maxPerRequest ? waiting : waiting.slice(0, maxPerRequest);
+    waiting = batch === waiting ? [] : waiting.slice(maxPerRequest);
     if (batch.length === 0) {
       busy = false;
       return;

@@ -90,7 +90,7 @@ Deno.test("grouped: a failed command fails its own callers only, and the next co
   assert.equal(calls, 3);
 });
 
-Deno.test("grouped: at most maxPerCommand items per command; an answer short of items fails the rest", async () => {
+Deno.test("grouped: at most maxPerRequest items per request; an answer short of items fails the rest", async () => {
   const sizes: number[] = [];
   const call = grouped((items: number[]) => {
     sizes.push(items.length);

@@ -24,12 +24,12 @@
  * under the doctor's lock (four commands, one a rewrite of the whole week, and one booking of a
  * doctor at a time); migrate.ts fills `busy_entries` from the appointments when it creates it.
  */
-import { type Db, MongoBulkWriteError } from "mongodb";
+import type { Db } from "mongodb";
 import type { Interval } from "../../domain/slots.ts";
 import { ACTIVE_STATUSES, type AppointmentRecord, isActive, MAX_CLAIM_MS } from "../records.ts";
 import { findByIds, type Stored } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
-import { groupedInsert } from "./grouped.ts";
+import { groupedInsert, insertEach } from "./grouped.ts";
 import type { Locks } from "./locks.ts";
 
 export interface BusyEntry extends Interval {
@@ -275,11 +275,10 @@ export async function backfillBusyEntries(db: Db): Promise<number> {
   let batch: BusyEntryDocument[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await index.insertMany(batch, { ordered: false }).catch((err) => {
-      // Entries a serving instance inserted meanwhile stay; any other failure is the backfill's.
-      const failed = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : [];
-      if (failed.length === 0 || failed.some((e) => e.code !== 11000)) throw err;
-    });
+    const outcomes = await insertEach(index, batch);
+    // Entries a serving instance inserted meanwhile stay; any other failure is the backfill's.
+    const failed = outcomes.find((o) => !o.ok && !isDuplicateKey(o.error));
+    if (failed && !failed.ok) throw failed.error;
     batch = [];
   };
   const active = db.collection<Stored<AppointmentRecord>>("appointments").find(

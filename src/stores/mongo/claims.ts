@@ -114,11 +114,11 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
           // Unordered, beside other calls' claims: a claim after a taken cell may go in too, and
           // is held (the rollback below deletes it should the call fail).
           const outcomes = await insertEach(rest);
-          held.ids.push(...rest.filter((_, i) => outcomes[i].ok).map((c) => c._id));
-          const failed = outcomes.flatMap((o) => o.ok ? [] : [o.error]);
-          const other = failed.find((error) => !isDuplicateKey(error));
-          if (other !== undefined) throw other;
-          rest = rest.filter((_, i) => !outcomes[i].ok);
+          const taken: ClaimDocument[] = [];
+          outcomes.forEach((o, i) => o.ok ? held.ids.push(rest[i]._id) : taken.push(rest[i]));
+          const other = outcomes.find((o) => !o.ok && !isDuplicateKey(o.error));
+          if (other && !other.ok) throw other.error;
+          rest = taken;
           if (rest.length === 0) break;
           // Cells go in ascending order and a command's documents are applied in order (FerretDB
           // and a MongoDB server do; a doctor's claims share a shard), so two calls for the same

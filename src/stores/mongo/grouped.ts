@@ -48,23 +48,34 @@ export function groupedFindById<T extends { _id: string }>(
 }
 
 /**
- * `insertMany(docs, { ordered: false })` grouped: the documents of concurrent callers go as one
- * unordered `insertMany`, in call order, and each caller gets one outcome per document of its own:
- * a document that failed (a duplicate `_id`, typically) has the `WriteStatementError` of its code,
+ * `insertMany(docs, { ordered: false })` with one outcome per document: every document is tried,
+ * and one that failed (a duplicate `_id`, typically) has the `WriteStatementError` of its code,
  * which `isDuplicateKey` recognises. Only a failure of the whole command rejects.
+ */
+export async function insertEach<T extends Document>(
+  collection: Collection<T>,
+  docs: OptionalUnlessRequiredId<T>[],
+): Promise<Outcome<void>[]> {
+  try {
+    await collection.insertMany(docs, { ordered: false });
+    return docs.map(() => done(undefined));
+  } catch (err) {
+    return perStatement(err, docs.length, () => undefined);
+  }
+}
+
+/**
+ * `insertEach` grouped: the documents of concurrent callers go as one unordered `insertMany`, in
+ * call order, and each caller gets the outcomes of its own documents.
  */
 export function groupedInsertEach<T extends Document>(
   collection: Collection<T>,
 ): (docs: OptionalUnlessRequiredId<T>[]) => Promise<Outcome<void>[]> {
   const insert = grouped(async (batches: OptionalUnlessRequiredId<T>[][]) => {
-    const docs = batches.length === 1 ? batches[0] : batches.flat();
-    let outcomes: Outcome<void>[];
-    try {
-      await collection.insertMany(docs, { ordered: false });
-      outcomes = docs.map(() => done(undefined));
-    } catch (err) {
-      outcomes = perStatement(err, docs.length, () => undefined);
-    }
+    const outcomes = await insertEach(
+      collection,
+      batches.length === 1 ? batches[0] : batches.flat(),
+    );
     let at = 0;
     return batches.map((own) => done(outcomes.slice(at, at += own.length)));
   });
