@@ -4,8 +4,9 @@
  * one); concurrent inserts go as fewer `insert`s, a duplicate `_id` fails its own caller only, as
  * a duplicate key; grouped upserts say which replaced; grouped mark drops answer false only for a
  * mark set again meanwhile; concurrent bookings through the record store send fewer commands than
- * they make calls, with one winner per slot; and a stopped server fails every caller of a command
- * as unreachable.
+ * they make calls, with one winner per slot; concurrent sign-ins of new patients share their
+ * pointer and record inserts, one patient per phone among racers; and a stopped server fails every
+ * caller of a command as unreachable.
  */
 import assert from "node:assert/strict";
 import type { Db } from "mongodb";
@@ -20,7 +21,7 @@ import {
 } from "../../src/stores/mongo/grouped.ts";
 import { createMongoRecordStores } from "../../src/stores/mongo/record_stores.ts";
 import { startFerretDb, storeOptions, type TestMongo, withRawDb } from "../_harness/ferretdb.ts";
-import { appointment, id } from "./_fixtures.ts";
+import { appointment, id, patient } from "./_fixtures.ts";
 
 interface Thing {
   _id: string;
@@ -165,6 +166,37 @@ Deno.test("grouped commands: concurrent bookings send fewer commands, one winner
       assert.ok(inserts < 21 * 3, `${results.length} bookings sent ${inserts} inserts`);
       const listed = await stores.appointments.busy(doctorId, 0, Number.MAX_SAFE_INTEGER);
       assert.equal(listed.length, 21);
+    } finally {
+      await stores.close();
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("grouped sign-ins: new patients share inserts, one patient per phone among racers", async () => {
+  const server = await startFerretDb({ countCommands: true });
+  try {
+    const stores = await createMongoRecordStores(storeOptions(server, server.database()));
+    try {
+      const distinct = Array.from({ length: 20 }, () => patient());
+      const shared = id("phone");
+      const racing = Array.from({ length: 6 }, () => patient({ phoneIndex: shared }));
+      const before = await countOf(server, "insert");
+      const got = await Promise.all(
+        [...distinct, ...racing].map((p) => stores.patients.getOrCreate(p)),
+      );
+      const inserts = await countOf(server, "insert") - before;
+      for (const [i, p] of distinct.entries()) assert.equal(got[i].id, p.id, "its own record");
+      const winners = new Set(got.slice(distinct.length).map((p) => p.id));
+      assert.equal(winners.size, 1, "the racers for one phone all got one patient");
+      // Alone, each new patient inserts its phone's pointer and its document: 2 commands.
+      assert.ok(inserts < distinct.length * 2, `${got.length} sign-ins sent ${inserts} inserts`);
+      for (const p of distinct) {
+        assert.equal((await stores.patients.findByPhoneIndex(p.phoneIndex!))?.id, p.id);
+      }
+      const [winner] = winners;
+      assert.equal((await stores.patients.findByPhoneIndex(shared))?.id, winner);
     } finally {
       await stores.close();
     }

@@ -15,7 +15,7 @@ import type { PatientRecord } from "../records.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { fromDocument, type Stored, toDocument } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
-import { groupedFindById } from "./grouped.ts";
+import { groupedFindById, groupedInsert } from "./grouped.ts";
 import type { Locks } from "./locks.ts";
 import { createPhonePointers } from "./phone_pointers.ts";
 
@@ -38,6 +38,7 @@ export function createMongoPatientStore(db: Db, locks: Locks): PatientStore {
   const patients = db.collection<PatientDocument>("patients");
   const pointers = createPhonePointers(db, "patient");
   const findById = groupedFindById(patients);
+  const insertPatient = groupedInsert(patients);
 
   async function get(id: string) {
     const doc = await findById(id);
@@ -84,7 +85,7 @@ export function createMongoPatientStore(db: Db, locks: Locks): PatientStore {
           continue;
         }
         try {
-          await patients.insertOne(toPatientDocument(candidate));
+          await insertPatient(toPatientDocument(candidate));
           return candidate;
         } catch (err) {
           // Another request registered this phone (or used this id) first: read theirs.

@@ -14,7 +14,7 @@
 import type { Db } from "mongodb";
 import { ServiceUnavailableError } from "../../errors.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
-import { groupedFindById } from "./grouped.ts";
+import { groupedFindById, groupedInsert } from "./grouped.ts";
 
 export interface PhonePointerDocument {
   _id: string;
@@ -41,10 +41,29 @@ export interface PhonePointers {
   drop(phoneIndex: string, recordId: string): Promise<void>;
 }
 
+/**
+ * The grouped reads and inserts of `phones`, one pair per database, so that doctor and patient
+ * pointers (a sign-in asks both) share commands.
+ */
+const groupedPhones = new WeakMap<Db, {
+  findById: (id: string) => Promise<PhonePointerDocument | null>;
+  insert: (doc: PhonePointerDocument) => Promise<void>;
+}>();
+
+function groupedPhonesOf(db: Db) {
+  let found = groupedPhones.get(db);
+  if (!found) {
+    const phones = db.collection<PhonePointerDocument>("phones");
+    found = { findById: groupedFindById(phones), insert: groupedInsert(phones) };
+    groupedPhones.set(db, found);
+  }
+  return found;
+}
+
 export function createPhonePointers(db: Db, kind: PhoneKind): PhonePointers {
   const phones = db.collection<PhonePointerDocument>("phones");
   const key = (phoneIndex: string) => `${kind}:${phoneIndex}`;
-  const findById = groupedFindById(phones);
+  const { findById, insert } = groupedPhonesOf(db);
 
   /** Moves the pointer from `from` to `to`; false if it no longer named `from`. */
   async function moveFrom(phoneIndex: string, from: string, to: string): Promise<boolean> {
@@ -66,7 +85,7 @@ export function createPhonePointers(db: Db, kind: PhoneKind): PhonePointers {
     async point(phoneIndex, recordId, holds) {
       for (let attempt = 0; attempt < 10; attempt++) {
         try {
-          await phones.insertOne({ _id: key(phoneIndex), recordId });
+          await insert({ _id: key(phoneIndex), recordId });
           return "pointed";
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
