@@ -185,7 +185,6 @@ export function createAppointmentWriter(deps: WriterDeps) {
       }
     }
     let holdDropped = false;
-    let cleared: Promise<unknown> = Promise.resolve();
     let inOutbox = !records.appointments.eventsInRecords;
     const kept = (err: unknown) =>
       log.warn("events stay in the record until the relay moves them", errorFields(err));
@@ -198,8 +197,10 @@ export function createAppointmentWriter(deps: WriterDeps) {
         } else await writeToOutbox(kv, envelopes);
         inOutbox = true;
         // In the outbox now: clearing the record's copies (MongoDB) runs beside the inline
-        // delivery (KV); should the relay move them first, the handled records absorb it.
-        cleared = Promise.all(
+        // delivery (KV), unawaited: the answer does not depend on it, and a booking's mark drop
+        // waits to share its command (event_marks.ts); the store's close waits for it. Should the
+        // relay move them first, or a crash leave the mark, the handled records absorb the repeat.
+        void Promise.all(
           ids.map((id) => records.appointments.clearPendingEvents(id, envelopes)),
         ).catch(kept);
       } catch (err) {
@@ -211,12 +212,9 @@ export function createAppointmentWriter(deps: WriterDeps) {
     }
     // Held-back entries that did not reach the KV outbox stay in the record, held back there
     // too: the relay delivers them when they fall due, and this request leaves them alone.
-    await Promise.all([
-      cleared,
-      leased
-        ? deliverInline(inOutbox ? leased : [], true)
-        : deliverInline(inlineOf(envelopes, options, deps.now()), false),
-    ]);
+    await (leased
+      ? deliverInline(inOutbox ? leased : [], true)
+      : deliverInline(inlineOf(envelopes, options, deps.now()), false));
     deps.wake?.();
   }
 

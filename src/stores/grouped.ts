@@ -12,6 +12,8 @@
  *   error. Should `send` fail as a whole, every caller of that request fails with its error.
  * - A request is sent after each of its calls was made, so a read still sees every write answered
  *   before it was asked.
+ * - With `gatherMs`, a call made while none is in flight waits that long for others before it goes
+ *   (for calls nobody answers a client on: fewer, larger requests for a little delay).
  */
 
 /** What one caller of a grouped request gets: its value, or its own error. */
@@ -36,6 +38,7 @@ interface Waiting<I, O> {
 export function grouped<I, O>(
   send: (items: I[]) => Promise<Outcome<O>[]>,
   maxPerRequest = MAX_PER_REQUEST,
+  gatherMs = 0,
 ): (item: I) => Promise<O> {
   let waiting: Waiting<I, O>[] = [];
   /** A request is scheduled or in flight: later calls wait for it. */
@@ -75,6 +78,7 @@ export function grouped<I, O>(
       waiting.push({ item, resolve, reject });
       if (busy) return;
       busy = true;
-      queueMicrotask(flush);
+      if (gatherMs > 0) setTimeout(flush, gatherMs);
+      else queueMicrotask(flush);
     });
 }

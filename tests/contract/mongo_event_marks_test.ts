@@ -3,8 +3,9 @@
  * FerretDB: migrate marks events written before it existed, a listed appointment without events
  * loses its mark, a mark set again after it was listed survives that listing's drop, and a
  * document without a mark holds no event still to move (a booking's writer leaves the moved events
- * in the document; the next change leaves them out), and the relay leaves a young mark's events to
- * its writer.
+ * in the document; the next change leaves them out), the relay leaves a young mark's events to
+ * its writer, and concurrent writers' drops share commands while closing waits for those nobody
+ * awaited.
  */
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
@@ -215,6 +216,42 @@ Deno.test("event marks: the relay leaves a young mark's events to its writer, an
     ]);
   } finally {
     await stores.close();
+    await client.close();
+    await server.stop();
+  }
+});
+
+Deno.test("event marks: concurrent writers' mark drops share commands, and closing waits for drops nobody awaited", async () => {
+  const server = await startFerretDb({ countCommands: true });
+  const client = new MongoClient(server.uri);
+  const dbName = server.database();
+  const stores = await createMongoRecordStores(storeOptions(server, dbName, { maxPoolSize: 5 }));
+  let closed = false;
+  try {
+    const doctorId = id("doc");
+    const booked = Array.from({ length: 12 }, (_, i) => appointment(doctorId, id("pat"), i * 60));
+    const envelopes = booked.map((a) => confirmedEnvelope(a.id, `e-${a.id}`));
+    await Promise.all(booked.map((a, i) => stores.appointments.book(a, [envelopes[i]])));
+    const marks = client.db(dbName).collection<EventMarkDocument>("event_marks");
+    assert.equal(await marks.countDocuments(), booked.length);
+    const before = (await server.commandCounts())?.get("delete") ?? 0;
+    // As the appointment writer does after answering: the clears are started, never awaited,
+    // one turn after another.
+    for (const [i, a] of booked.entries()) {
+      void stores.appointments.clearPendingEvents(a.id, [envelopes[i]]);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await stores.close();
+    closed = true;
+    assert.equal(
+      await marks.countDocuments(),
+      0,
+      "every mark was dropped before the client closed",
+    );
+    const deletes = ((await server.commandCounts())?.get("delete") ?? 0) - before;
+    assert.ok(deletes >= 1 && deletes <= 3, `${booked.length} drops went as ${deletes} deletes`);
+  } finally {
+    if (!closed) await stores.close();
     await client.close();
     await server.stop();
   }

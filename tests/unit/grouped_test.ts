@@ -2,7 +2,8 @@
  * The grouping of MongoDB commands (src/stores/grouped.ts) without a database: calls of one
  * turn go out as one command, calls made while one is in flight wait and go out together after
  * it, each caller gets its own outcome, and a failure of the whole command fails exactly its
- * callers. The same code against FerretDB: tests/contract/mongo_grouped_test.ts.
+ * callers; with a gather time, calls of separate turns within it share a command. The same code
+ * against FerretDB: tests/contract/mongo_grouped_test.ts.
  */
 import assert from "node:assert/strict";
 import { grouped, type Outcome } from "../../src/stores/grouped.ts";
@@ -105,4 +106,27 @@ Deno.test("grouped: at most maxPerRequest items per request; an answer short of 
   const out = await Promise.allSettled([short(1), short(2)]);
   assert.equal(out[0].status, "fulfilled");
   assert.equal(out[1].status, "rejected");
+});
+
+Deno.test("grouped with a gather time: calls of separate turns within it go out as one command", async () => {
+  const { sent, send, release } = controlledSend();
+  const gathered = grouped(send, undefined, 40);
+  const plain = controlledSend();
+  const alone = grouped(plain.send);
+  const results: Promise<number>[] = [];
+  for (const n of [2, 4, 6]) {
+    results.push(gathered(n));
+    alone(n).catch(() => {});
+    await settle();
+  }
+  assert.deepEqual(plain.sent, [[2]], "without a gather time the first goes at once");
+  assert.deepEqual(sent, [], "with one, nothing has gone yet");
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.deepEqual(sent, [[2, 4, 6]]);
+  release();
+  assert.deepEqual(await Promise.all(results), [4, 8, 12]);
+  plain.release();
+  await settle();
+  plain.release();
+  await settle();
 });

@@ -90,10 +90,13 @@ export interface MongoAppointmentStoreOptions {
   busyWeeks?: boolean;
 }
 
+/** The store, and a wait for the clears its callers did not wait for (before closing the client). */
+export type MongoAppointmentStore = AppointmentStore & { drained(): Promise<void> };
+
 export function createMongoAppointmentStore(
   db: Db,
   options: MongoAppointmentStoreOptions,
-): AppointmentStore {
+): MongoAppointmentStore {
   const appointments = db.collection<AppointmentDocument>("appointments");
   const insert = groupedInsert(appointments);
   const writerWindowMs = options.writerWindowMs ?? WRITER_WINDOW_MS;
@@ -187,7 +190,7 @@ export function createMongoAppointmentStore(
     };
   }
 
-  return {
+  const store: AppointmentStore = {
     eventsInRecords: true,
 
     get(id) {
@@ -396,6 +399,24 @@ export function createMongoAppointmentStore(
 
     listForPatient(patientId, query, limit, cursor) {
       return list({ patientId }, query, limit, cursor);
+    },
+  };
+
+  // A booking's writer answers without waiting for its clear (its mark's drop waits to be grouped:
+  // event_marks.ts); those still running are kept so that closing waits for them.
+  const clearing = new Set<Promise<void>>();
+  const clear = store.clearPendingEvents;
+  return {
+    ...store,
+    clearPendingEvents(appointmentId, relayed) {
+      const running = clear(appointmentId, relayed);
+      clearing.add(running);
+      const done = () => clearing.delete(running);
+      running.then(done, done);
+      return running;
+    },
+    async drained() {
+      while (clearing.size > 0) await Promise.allSettled([...clearing]);
     },
   };
 }

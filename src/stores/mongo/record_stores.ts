@@ -65,22 +65,24 @@ export async function createMongoRecordStores(
     const capabilities = await guarded(() => detectCapabilities(db));
     const migrations = options.autoMigrate ? await guarded(() => migrate(db)) : [];
     const locks = createGraceLocks(db, claimGraceMs);
+    const appointments = createMongoAppointmentStore(db, {
+      claimGraceMs,
+      sharded: capabilities.topology === "sharded",
+      locks,
+      writerWindowMs: options.writerWindowMs,
+      busyWeeks: options.busyWeeks,
+    });
     return {
       doctors: guardStore(createMongoDoctorStore(db, locks)),
       patients: guardStore(createMongoPatientStore(db, locks)),
-      appointments: guardStore(
-        createMongoAppointmentStore(db, {
-          claimGraceMs,
-          sharded: capabilities.topology === "sharded",
-          locks,
-          writerWindowMs: options.writerWindowMs,
-          busyWeeks: options.busyWeeks,
-        }),
-      ),
+      appointments: guardStore(appointments),
       capabilities,
       migrations,
       ping: () => guarded(() => pingWithin(db, options.timeoutMs)),
-      close: () => client.close(),
+      close: async () => {
+        await appointments.drained();
+        await client.close();
+      },
     };
   } catch (err) {
     await client.close();
