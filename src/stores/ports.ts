@@ -127,7 +127,11 @@ export interface AppointmentStore {
   ): Promise<AppointmentRecord>;
   /** Events stored inside records and not yet relayed (always empty where commits are atomic). */
   pendingEvents(limit: number): Promise<{ appointmentId: string; envelopes: EventEnvelope[] }[]>;
-  /** Forgets relayed events of one appointment: `relayed` as they were stored (or listed). */
+  /**
+   * Forgets relayed events of one appointment: `relayed` as they were stored (or listed). The
+   * appointment writer answers without waiting for it; the records' `close()` waits for clears
+   * still running.
+   */
   clearPendingEvents(appointmentId: string, relayed: EventEnvelope[]): Promise<void>;
   get(id: string): Promise<AppointmentRecord | null>;
   /** Active appointments of a doctor overlapping [fromMs, toMs). */
