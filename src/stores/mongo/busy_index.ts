@@ -29,7 +29,7 @@ import type { Interval } from "../../domain/slots.ts";
 import { ACTIVE_STATUSES, type AppointmentRecord, isActive, MAX_CLAIM_MS } from "../records.ts";
 import { findByIds, type Stored } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
-import { groupedInsert, insertEach } from "./grouped.ts";
+import { groupedInsert, insertEach, throwUnlessDuplicates } from "./grouped.ts";
 import type { Locks } from "./locks.ts";
 
 export interface BusyEntry extends Interval {
@@ -277,8 +277,7 @@ export async function backfillBusyEntries(db: Db): Promise<number> {
     if (batch.length === 0) return;
     const outcomes = await insertEach(index, batch);
     // Entries a serving instance inserted meanwhile stay; any other failure is the backfill's.
-    const failed = outcomes.find((o) => !o.ok && !isDuplicateKey(o.error));
-    if (failed && !failed.ok) throw failed.error;
+    throwUnlessDuplicates(outcomes);
     batch = [];
   };
   const active = db.collection<Stored<AppointmentRecord>>("appointments").find(

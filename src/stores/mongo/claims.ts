@@ -14,8 +14,7 @@ import type { Db } from "mongodb";
 import { ServiceUnavailableError, SlotUnavailableError } from "../../errors.ts";
 import { type AppointmentRecord, isActive } from "../records.ts";
 import type { Stored } from "./documents.ts";
-import { isDuplicateKey } from "./driver_errors.ts";
-import { groupedInsertEach } from "./grouped.ts";
+import { groupedInsertEach, throwUnlessDuplicates } from "./grouped.ts";
 
 export interface ClaimDocument {
   _id: string;
@@ -116,8 +115,7 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
           const outcomes = await insertEach(rest);
           const taken: ClaimDocument[] = [];
           outcomes.forEach((o, i) => o.ok ? held.ids.push(rest[i]._id) : taken.push(rest[i]));
-          const other = outcomes.find((o) => !o.ok && !isDuplicateKey(o.error));
-          if (other && !other.ok) throw other.error;
+          throwUnlessDuplicates(outcomes);
           rest = taken;
           if (rest.length === 0) break;
           // Cells go in ascending order and a command's documents are applied in order (FerretDB

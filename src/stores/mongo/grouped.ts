@@ -23,7 +23,7 @@ import {
 } from "mongodb";
 import { grouped, type Outcome } from "../grouped.ts";
 import { findByIds } from "./documents.ts";
-import { unreachable, WriteStatementError } from "./driver_errors.ts";
+import { isDuplicateKey, unreachable, WriteStatementError } from "./driver_errors.ts";
 
 const done = <O>(value: O): Outcome<O> => ({ ok: true, value });
 
@@ -45,6 +45,14 @@ export function groupedFindById<T extends { _id: string }>(
       return done(doc);
     });
   });
+}
+
+/**
+ * Throws the first failure among `outcomes` that is not a duplicate key: duplicates are what the
+ * caller of `insertEach` reads for itself (a taken cell, an entry another instance wrote).
+ */
+export function throwUnlessDuplicates(outcomes: readonly Outcome<unknown>[]): void {
+  for (const o of outcomes) if (!o.ok && !isDuplicateKey(o.error)) throw o.error;
 }
 
 /**
