@@ -3,8 +3,8 @@
  * FerretDB: migrate marks events written before it existed, a listed appointment without events
  * loses its mark, a mark set again after it was listed survives that listing's drop, and a
  * document without a mark holds no event still to move (a booking's writer leaves the moved events
- * in the document; the next change leaves them out), the relay leaves a young mark's events to
- * its writer, and concurrent writers' drops share commands while closing waits for those nobody
+ * in the document; the next change leaves them out), a booking inserts its mark (a retry replaces
+ * it), the relay leaves a young mark's events to its writer, and concurrent writers' drops share commands while closing waits for those nobody
  * awaited.
  */
 import assert from "node:assert/strict";
@@ -150,6 +150,38 @@ Deno.test("event marks: a retried booking whose first writer died before moving 
   } finally {
     await retry.close();
     await first.close();
+    await server.stop();
+  }
+});
+
+Deno.test("event marks: a booking inserts its mark, and a retry that finds it there replaces it", async () => {
+  const server = await startFerretDb({ countCommands: true });
+  const client = new MongoClient(server.uri);
+  const dbName = server.database();
+  const stores = await createMongoRecordStores(storeOptions(server, dbName, { maxPoolSize: 5 }));
+  try {
+    const marks = client.db(dbName).collection<EventMarkDocument>("event_marks");
+    const counts = async () => {
+      const all = await server.commandCounts();
+      return { insert: all?.get("insert") ?? 0, update: all?.get("update") ?? 0 };
+    };
+    const a = appointment(id("doc"), id("pat"), 0);
+    const before = await counts();
+    await stores.appointments.book(a, [confirmedEnvelope(a.id, "e1")]);
+    const after = await counts();
+    assert.equal(after.update - before.update, 0, "no upsert: the booking's writes are inserts");
+    const first = await marks.findOne({ _id: a.id });
+    assert.ok(first, "the mark is there until the events move");
+    // A retry of the same booking (its first call's events not moved yet): the mark's insert
+    // meets the first one's, which is replaced with a new token, as any later writer's mark is.
+    await stores.appointments.book(a, [confirmedEnvelope(a.id, "e1-retry")]);
+    assert.equal((await counts()).update - after.update, 1, "the retry's mark went as an upsert");
+    const second = await marks.findOne({ _id: a.id });
+    assert.ok(second && second.token !== first.token, "the retry's mark replaced the first");
+    assert.equal(await marks.countDocuments(), 1);
+  } finally {
+    await stores.close();
+    await client.close();
     await server.stop();
   }
 });

@@ -110,9 +110,12 @@ export function createMongoAppointmentStore(
    */
   const ownMarks = new Map<string, OwnMark>();
 
-  /** Marks the appointment for `events`; says whether a mark was there (events may wait). */
-  async function mark(id: string, events: EventEnvelope[]): Promise<OwnMark> {
-    const { token, replaced } = await marks.mark(id);
+  /**
+   * Marks the appointment for `events`; says whether a mark was there (events may wait). `fresh`:
+   * a booking's, whose mark is most likely new (`markNew`).
+   */
+  async function mark(id: string, events: EventEnvelope[], fresh = false): Promise<OwnMark> {
+    const { token, replaced } = await (fresh ? marks.markNew(id) : marks.mark(id));
     const own = { token, eventIds: events.map((e) => e.event.id), inserted: false, replaced };
     ownMarks.delete(id);
     // Only the latest few are kept: a write that failed before clearing leaves its mark to the relay.
@@ -221,7 +224,7 @@ export function createMongoAppointmentStore(
           e.event.data.appointmentId === a.id || (!e.event.data.appointmentId && a.id === first)
         );
         try {
-          const marked = own.length > 0 ? await mark(a.id, own) : undefined;
+          const marked = own.length > 0 ? await mark(a.id, own, true) : undefined;
           await appointments.insertOne(toStored(a, own));
           if (marked) marked.inserted = true;
         } catch (err) {
@@ -307,7 +310,7 @@ export function createMongoAppointmentStore(
       // The mark goes alongside the claims (it must precede the insert); a mark without a document
       // is dropped by the relay's next listing. Settled to its error, so it never goes unhandled.
       const marking = outbox.length > 0
-        ? mark(appointment.id, outbox).then((own) => ({ own }), (err: unknown) => ({ err }))
+        ? mark(appointment.id, outbox, true).then((own) => ({ own }), (err: unknown) => ({ err }))
         : Promise.resolve({});
       let held;
       try {

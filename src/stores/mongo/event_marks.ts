@@ -18,7 +18,8 @@
 import type { Collection, Db } from "mongodb";
 import { findByIds } from "./documents.ts";
 import { grouped } from "../grouped.ts";
-import { groupedUpsertById } from "./grouped.ts";
+import { groupedInsert, groupedUpsertById } from "./grouped.ts";
+import { isDuplicateKey } from "./driver_errors.ts";
 import type { EventEnvelope } from "../../events/event_types.ts";
 
 export interface EventMarkDocument {
@@ -40,6 +41,12 @@ export interface EventMarks {
    * stores no `markedAtMs`: no writer is at work on it.
    */
   mark(appointmentId: string, byWriter?: boolean): Promise<SetMark>;
+  /**
+   * `mark` for an appointment about to be inserted: the mark is inserted (an upsert costs the
+   * rig's FerretDB about three times an insert's CPU: docs/BENCHMARKS.md, issue 15), and only
+   * when one is there already (a retry of the same booking) replaced as `mark` does.
+   */
+  markNew(appointmentId: string): Promise<SetMark>;
   list(limit: number): Promise<EventMarkDocument[]>;
   /**
    * Deletes the mark if its token is still `token` (no write marked it since it was listed);
@@ -51,12 +58,24 @@ export interface EventMarks {
 export function createEventMarks(db: Db): EventMarks {
   const marks = db.collection<EventMarkDocument>("event_marks");
   const upsert = groupedUpsertById(marks);
+  const insert = groupedInsert(marks);
+  async function mark(appointmentId: string, byWriter = true): Promise<SetMark> {
+    const token = crypto.randomUUID();
+    const replacement = byWriter ? { token, markedAtMs: Date.now() } : { token };
+    const { replaced } = await upsert({ _id: appointmentId, replacement });
+    return { token, replaced };
+  }
   return {
-    async mark(appointmentId, byWriter = true) {
+    mark,
+    async markNew(appointmentId) {
       const token = crypto.randomUUID();
-      const replacement = byWriter ? { token, markedAtMs: Date.now() } : { token };
-      const { replaced } = await upsert({ _id: appointmentId, replacement });
-      return { token, replaced };
+      try {
+        await insert({ _id: appointmentId, token, markedAtMs: Date.now() });
+        return { token, replaced: false };
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        return await mark(appointmentId);
+      }
     },
     list(limit) {
       return marks.find({}).limit(limit).toArray();
