@@ -52,18 +52,33 @@ export function createIdentityService(deps: IdentityDeps) {
     return configAdmins.then((set) => set.has(phoneIndex));
   }
 
-  /** The admin or doctor a phone is now, or null for a patient. */
+  async function isAdmin(phoneIndex: string): Promise<boolean> {
+    return await isConfigAdmin(phoneIndex) || await deps.isAdminPhoneIndex?.(phoneIndex) === true;
+  }
+
+  /**
+   * The admin or doctor a phone is now, or null for a patient. The doctor's record is asked for
+   * in the same turn as the admin check (and, from `userFor`, the patient's): stores that group
+   * reads send those pointer reads as one (MongoDB records: one find of `phones`).
+   */
   async function privilegedUser(phoneIndex: string): Promise<AuthUser | null> {
-    if (await isConfigAdmin(phoneIndex) || await deps.isAdminPhoneIndex?.(phoneIndex)) {
-      return { id: adminUserId(phoneIndex), role: "admin" };
-    }
-    const doctor = await records.doctors.findByPhoneIndex(phoneIndex);
+    const [admin, doctor] = await Promise.all([
+      isAdmin(phoneIndex),
+      records.doctors.findByPhoneIndex(phoneIndex),
+    ]);
+    if (admin) return { id: adminUserId(phoneIndex), role: "admin" };
     return doctor ? { id: doctor.id, role: "doctor" } : null;
   }
 
   async function userFor(phone: string, phoneIndex: string): Promise<AuthUser> {
-    const privileged = await privilegedUser(phoneIndex);
+    // A returning patient is found beside the privileged check rather than after it; only a
+    // phone nobody has yet goes on to register (getOrCreate settles a race for it).
+    const [privileged, known] = await Promise.all([
+      privilegedUser(phoneIndex),
+      records.patients.findByPhoneIndex(phoneIndex),
+    ]);
     if (privileged) return privileged;
+    if (known) return { id: known.id, role: "patient" };
     const iso = new Date(now()).toISOString();
     const candidate = newPatientRecord({
       id: newId("pat"),

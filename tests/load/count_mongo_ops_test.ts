@@ -1,7 +1,8 @@
 /**
  * scripts/load/count_mongo_ops.ts counts the commands of each step of a booking on FerretDB as the
- * driver sends them, and those counts say what the booking core's choices cost: a booking inserts
- * its event mark rather than upserting it. Each run is the script itself, as an operator
+ * driver sends them, and those counts say what two of the booking core's choices cost: a returning
+ * patient's sign-in reads the phone pointers (doctor's and patient's) in one find, and a booking
+ * inserts its event mark rather than upserting it. Each run is the script itself, as an operator
  * runs it (`AT_ONCE=2` keeps its concurrent part short).
  */
 import assert from "node:assert/strict";
@@ -24,13 +25,21 @@ function stepsUnder(text: string, label: string): Map<string, Map<string, number
   return steps;
 }
 
-Deno.test("count_mongo_ops: a booking inserts its mark", async () => {
+Deno.test("count_mongo_ops: a returning patient's sign-in reads phones once; a booking inserts its mark", async () => {
   const out = await runCommand(Deno.execPath(), ["run", "-A", "scripts/load/count_mongo_ops.ts"], {
     AT_ONCE: "2",
   });
   assert.equal(out.code, 0, out.stderr);
   const first = stepsUnder(out.stdout, "first booking, new patient");
   const again = stepsUnder(out.stdout, "second booking, same patient");
+
+  const verify = again.get("POST /v1/auth/verify");
+  assert.ok(verify, out.stdout);
+  assert.equal(verify.get("find phones"), 1, "the doctor's and the patient's pointer in one find");
+  assert.equal(verify.get("find patients"), 1);
+  assert.equal(verify.get("insert phones"), undefined, "a returning patient inserts nothing");
+  // A new patient still reads before inserting: the pointers, then the record's own insert.
+  assert.equal(first.get("POST /v1/auth/verify")?.get("insert patients"), 1, out.stdout);
 
   for (const steps of [first, again]) {
     const confirm = steps.get("POST /v1/holds/:id/confirm");
