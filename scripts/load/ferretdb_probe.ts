@@ -6,7 +6,8 @@
  * the whole collection: the first rows of a table are found early even by a full scan. Then the
  * CPU each kind of command costs, FerretDB's and this process's (the driver's), with AT_ONCE
  * commands in flight as under load: what a booking's commands cost depends on their kind, and a
- * write that changes a stored document costs FerretDB several inserts (docs/BENCHMARKS.md).
+ * write that changes a stored document costs FerretDB several inserts, and a group of new
+ * documents costs less inserted than upserted (docs/BENCHMARKS.md).
  */
 import { MongoClient } from "mongodb";
 import { startFerretDb } from "../../tests/_harness/ferretdb.ts";
@@ -25,6 +26,8 @@ const OPS = 30;
 /** Commands per kind in the CPU table, and how many are in flight at once. */
 const CPU_OPS = 2_000;
 const AT_ONCE = 20;
+/** Documents per command in the grouped rows of the CPU table (a booking's marks went ~2–3). */
+const GROUP = 3;
 
 async function perOp(label: string, size: number, f: (id: string, i: number) => Promise<unknown>) {
   const start = performance.now();
@@ -35,7 +38,9 @@ async function perOp(label: string, size: number, f: (id: string, i: number) => 
 const ferret = await startFerretDb();
 const client = new MongoClient(ferret.uri);
 try {
-  const col = client.db(ferret.database()).collection<Doc>("probe");
+  const db = client.db(ferret.database());
+  const col = db.collection<Doc>("probe");
+  const marks = db.collection<{ _id: string; token: string }>("marks");
   await col.createIndex({ doctorId: 1 });
   for (const size of SIZES) {
     const have = await col.countDocuments();
@@ -104,8 +109,15 @@ try {
     await perOp("deleteOne {_id}", size, (id) => col.deleteOne({ _id: `${id}-new` }));
   }
 
-  /** Microseconds of CPU per command: FerretDB's (when the harness started it) and this process's. */
-  const cpuPerCommand = async (label: string, f: (i: number) => Promise<unknown>) => {
+  /**
+   * Microseconds of CPU per command: FerretDB's (when the harness started it) and this process's;
+   * per document for a command that carries `perCommand` of them.
+   */
+  const cpuPerCommand = async (
+    label: string,
+    f: (i: number) => Promise<unknown>,
+    perCommand = 1,
+  ) => {
     const pid = ferret.pid();
     const cpu = () => Promise.all([pid ? cpuSecondsOf(pid) : 0, cpuSecondsOf(Deno.pid)]);
     const [ferret0, self0] = await cpu();
@@ -116,7 +128,7 @@ try {
       }),
     );
     const [ferret1, self1] = await cpu();
-    const us = (s: number) => (s * 1e6 / CPU_OPS).toFixed(0);
+    const us = (s: number) => (s * 1e6 / (CPU_OPS * perCommand)).toFixed(0);
     console.log(`| ${label} | ${pid ? us(ferret1 - ferret0) : "-"} | ${us(self1 - self0)} |`);
   };
   const id = (i: number) => `d${i % SIZES.at(-1)!}`;
@@ -151,6 +163,26 @@ try {
     (i) => col.findOneAndUpdate({ _id: id(i) }, { $pullAll: { list: [{ id: `a${i}` }] } }),
   );
   await cpuPerCommand("deleteOne {_id}", (i) => col.deleteOne({ _id: `c${i}` }));
+  // As the grouped writers send them (src/stores/mongo/grouped.ts): several new small documents
+  // in one command, inserted, or upserted by `_id` (what a booking's event mark was).
+  const small = (i: number) =>
+    Array.from({ length: GROUP }, (_, k) => ({ _id: `g${i}-${k}`, token: `t${i}-${k}` }));
+  await cpuPerCommand(
+    `insertMany, ${GROUP} new small documents (per document)`,
+    (i) => marks.insertMany(small(i), { ordered: false }),
+    GROUP,
+  );
+  await cpuPerCommand(
+    `bulkWrite of ${GROUP} replaceOne {_id} upserts, new small documents (per document)`,
+    (i) =>
+      marks.bulkWrite(
+        small(i + CPU_OPS).map(({ _id, token }) => ({
+          replaceOne: { filter: { _id }, replacement: { token }, upsert: true },
+        })),
+        { ordered: false },
+      ),
+    GROUP,
+  );
 } finally {
   await client.close();
   await ferret.stop();
