@@ -86,7 +86,7 @@ export function createIdentityService(deps: IdentityDeps) {
       phoneSealed: await cipher.seal(phone),
       nowIso: iso,
     });
-    const patient = await records.patients.getOrCreate(candidate);
+    const patient = await records.patients.getOrCreate(candidate, { absent: true });
     return { id: patient.id, role: "patient" };
   }
 

@@ -47,8 +47,13 @@ export interface DoctorStore {
 }
 
 export interface PatientStore {
-  /** Returns the patient with `candidate.phoneIndex`, creating `candidate` if none exists (race-safe). */
-  getOrCreate(candidate: PatientRecord): Promise<PatientRecord>;
+  /**
+   * Returns the patient with `candidate.phoneIndex`, creating `candidate` if none exists
+   * (race-safe). `absent`: the caller has just found no patient with this phone
+   * (`findByPhoneIndex`), so the store tries the create first, without looking again; a patient
+   * registered meanwhile still fails that create and is then read and returned.
+   */
+  getOrCreate(candidate: PatientRecord, options?: { absent?: boolean }): Promise<PatientRecord>;
   get(id: string): Promise<PatientRecord | null>;
   findByPhoneIndex(phoneIndex: string): Promise<PatientRecord | null>;
   /** Compare-and-set on `version` like `DoctorStore.update`. */

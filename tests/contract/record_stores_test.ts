@@ -125,6 +125,25 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
     assert.equal((await s.patients.findByPhoneIndex(phoneIndex))?.id, results[0].id);
   });
 
+  test("patients.getOrCreate({ absent }) creates without a lookup, and returns one registered meanwhile", async (s) => {
+    const p = patient();
+    assert.deepEqual(await s.patients.getOrCreate(p, { absent: true }), p);
+    assert.deepEqual(await s.patients.findByPhoneIndex(p.phoneIndex), p);
+    // The caller's "absent" is out of date: the phone was registered after it looked.
+    const late = patient({ phoneIndex: p.phoneIndex });
+    assert.deepEqual(await s.patients.getOrCreate(late, { absent: true }), p);
+    assert.equal(await s.patients.get(late.id), null);
+    const phoneIndex = crypto.randomUUID();
+    const racing = await Promise.all(
+      Array.from(
+        { length: 10 },
+        () => s.patients.getOrCreate(patient({ phoneIndex }), { absent: true }),
+      ),
+    );
+    assert.equal(new Set(racing.map((r) => r.id)).size, 1);
+    assert.equal((await s.patients.findByPhoneIndex(phoneIndex))?.id, racing[0].id);
+  });
+
   test("patients.list() pages through every patient in id order without gaps", async (s) => {
     const made = [];
     for (let i = 0; i < 5; i++) made.push(await s.patients.getOrCreate(patient()));

@@ -36,10 +36,12 @@ export function createKvPatientStore(kv: Deno.Kv): PatientStore {
       const last = items.at(-1);
       return { items, nextCursor: hasMore && last ? encodeCursor([last.id]) : null };
     },
-    async getOrCreate(candidate) {
+    async getOrCreate(candidate, options) {
       for (let attempt = 0; attempt < 5; attempt++) {
-        const existing = await findByPhoneIndex(candidate.phoneIndex);
-        if (existing) return existing;
+        if (attempt > 0 || !options?.absent) {
+          const existing = await findByPhoneIndex(candidate.phoneIndex);
+          if (existing) return existing;
+        }
         const res = await groupCommitOf(kv).commit((op) =>
           op
             .check({ key: patientByPhoneKey(candidate.phoneIndex), versionstamp: null })

@@ -76,10 +76,12 @@ export function createMongoPatientStore(db: Db, locks: Locks): PatientStore {
       };
     },
 
-    async getOrCreate(candidate) {
+    async getOrCreate(candidate, options) {
       for (let attempt = 0; attempt < 3; attempt++) {
-        const existing = await findByPhoneIndex(candidate.phoneIndex);
-        if (existing) return existing;
+        if (attempt > 0 || !options?.absent) {
+          const existing = await findByPhoneIndex(candidate.phoneIndex);
+          if (existing) return existing;
+        }
         const { phoneIndex, id } = candidate;
         if (phoneIndex && await pointers.point(phoneIndex, id, holds(phoneIndex)) === "taken") {
           continue;
