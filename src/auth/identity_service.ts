@@ -57,27 +57,31 @@ export function createIdentityService(deps: IdentityDeps) {
   }
 
   /**
-   * The admin or doctor a phone is now, or null for a patient. The doctor's record is asked for
-   * in the same turn as the admin check (and, from `userFor`, the patient's): stores that group
-   * reads send those pointer reads as one (MongoDB records: one find of `phones`).
+   * A record lookup started before it is known to be needed, so that it leaves in the same turn
+   * as the others (stores that group reads send them as one: on MongoDB records one find of
+   * `phones`). A failure is seen only by whoever awaits it: an admin's answer, which needs no
+   * record, never waits on one.
    */
+  function lookedUpEarly<T>(lookup: Promise<T>): Promise<T> {
+    lookup.catch(() => {});
+    return lookup;
+  }
+
+  /** The admin or doctor a phone is now, or null for a patient. */
   async function privilegedUser(phoneIndex: string): Promise<AuthUser | null> {
-    const [admin, doctor] = await Promise.all([
-      isAdmin(phoneIndex),
-      records.doctors.findByPhoneIndex(phoneIndex),
-    ]);
-    if (admin) return { id: adminUserId(phoneIndex), role: "admin" };
-    return doctor ? { id: doctor.id, role: "doctor" } : null;
+    const doctor = lookedUpEarly(records.doctors.findByPhoneIndex(phoneIndex));
+    if (await isAdmin(phoneIndex)) return { id: adminUserId(phoneIndex), role: "admin" };
+    const found = await doctor;
+    return found ? { id: found.id, role: "doctor" } : null;
   }
 
   async function userFor(phone: string, phoneIndex: string): Promise<AuthUser> {
-    // A returning patient is found beside the privileged check rather than after it; only a
-    // phone nobody has yet goes on to register (getOrCreate settles a race for it).
-    const [privileged, known] = await Promise.all([
-      privilegedUser(phoneIndex),
-      records.patients.findByPhoneIndex(phoneIndex),
-    ]);
+    // A returning patient is looked up beside the doctor rather than after; only a phone nobody
+    // has yet goes on to register (getOrCreate settles a race for it).
+    const returning = lookedUpEarly(records.patients.findByPhoneIndex(phoneIndex));
+    const privileged = await privilegedUser(phoneIndex);
     if (privileged) return privileged;
+    const known = await returning;
     if (known) return { id: known.id, role: "patient" };
     const iso = new Date(now()).toISOString();
     const candidate = newPatientRecord({
@@ -147,11 +151,14 @@ export function createIdentityService(deps: IdentityDeps) {
       return { user, sessionId: issued.sessionId };
     },
     async refresh(refreshToken: string): Promise<TokenPair> {
-      const rotated = await refresh.rotate(refreshToken);
-      if (!(await stillHolds(rotated.user, rotated.phoneIndex))) {
-        await refresh.end(rotated.sessionId);
-        throw new UnauthenticatedError("Your role has changed; log in again");
-      }
+      // The role is checked before the token is used up: a check that cannot be made now (the
+      // records store down: 503) leaves the token good for the client's retry.
+      const rotated = await refresh.rotate(refreshToken, async (session) => {
+        if (!(await stillHolds(session.user, session.phoneIndex))) {
+          await refresh.end(session.sessionId);
+          throw new UnauthenticatedError("Your role has changed; log in again");
+        }
+      });
       return pair(rotated.user, rotated);
     },
     logout(user: AuthUser, refreshToken: string) {

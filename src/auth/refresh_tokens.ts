@@ -53,7 +53,16 @@ export interface RotatedRefresh extends IssuedRefresh {
 
 export interface RefreshTokens {
   issue(user: AuthUser, userAgent: string | null, phoneIndex: string): Promise<IssuedRefresh>;
-  rotate(token: string): Promise<RotatedRefresh>;
+  /**
+   * Uses the token: its session gets a new one and the token counts as used (a second use is
+   * reuse and ends the session). `vet` is called with the session the token belongs to before
+   * anything is written; should it throw (the session's user is no longer who the token says, or
+   * the check could not be made now), the token stays unused, so a retry after an outage works.
+   */
+  rotate(
+    token: string,
+    vet?: (session: Omit<RotatedRefresh, "token">) => Promise<void>,
+  ): Promise<RotatedRefresh>;
   /** True while the session (token family) stands: not revoked, not expired. */
   isLive(sessionId: string): Promise<boolean>;
   /** Ends a session whatever its owner (role changes, reuse). */
@@ -148,8 +157,9 @@ export function createRefreshTokens(
       return { token: s.token, sessionId: familyId };
     },
 
-    async rotate(token) {
+    async rotate(token, vet) {
       const { entry, rec, session } = await load(token);
+      await vet?.({ user: rec.user, sessionId: rec.familyId, phoneIndex: rec.phoneIndex ?? null });
       const next = await store(rec.user, rec.familyId, session.value!, rec.phoneIndex);
       const res = await commit(() =>
         kv.atomic().check(entry).check(session)
