@@ -42,9 +42,9 @@ export interface EventMarks {
    */
   mark(appointmentId: string, byWriter?: boolean): Promise<SetMark>;
   /**
-   * `mark` for an appointment about to be inserted: the mark is inserted (an upsert costs the
-   * rig's FerretDB about three times an insert's CPU: docs/BENCHMARKS.md, issue 15), and only
-   * when one is there already (a retry of the same booking) replaced as `mark` does.
+   * `mark` for an appointment about to be inserted: the mark is inserted (grouped, an upsert of a
+   * new mark costs the rig's FerretDB over twice an insert's CPU: docs/BENCHMARKS.md, issue 15),
+   * and only when one is there already (a retry of the same booking) replaced as `mark` does.
    */
   markNew(appointmentId: string): Promise<SetMark>;
   list(limit: number): Promise<EventMarkDocument[]>;
