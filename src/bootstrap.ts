@@ -11,6 +11,7 @@ import type { Config } from "./config/config.ts";
 import { isDenoKvSqlite, isKvFile, isRemoteKv } from "./config/kv_location.ts";
 import { withKvDeadline } from "./stores/kv/kv_deadline.ts";
 import { withReadHandle } from "./stores/kv/read_handle.ts";
+import { withBatchedGets } from "./stores/kv/get_batch.ts";
 import { groupCommitOf, LASTING_EXPIRE_IN_MS } from "./stores/kv/group_commit.ts";
 import { openCommitWitness } from "./stores/kv/commit_witness.ts";
 import { createDataCipher, type DataCipher } from "./crypto/data_cipher.ts";
@@ -48,7 +49,7 @@ export async function openKv(
   const opened = await Deno.openKv(path);
   const remote = isRemoteKv(path);
   let kv = opened;
-  if (remote) kv = withKvDeadline(opened, timeoutMs);
+  if (remote) kv = withBatchedGets(withKvDeadline(opened, timeoutMs));
   else if (isKvFile(path)) {
     // A file's reads go to a handle of their own, off the thread its commits wait on
     // (read_handle.ts), once it has opened.

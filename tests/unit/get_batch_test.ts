@@ -1,11 +1,13 @@
 /**
  * Strong gets asked together go out as one getMany (src/stores/kv/get_batch.ts), on a real KV:
  * each caller gets its own key's entry (an object of its own), at most 10 keys per getMany, a bad key
- * fails only its own caller, and a read after a commit answered sees it.
+ * fails only its own caller, and a read after a commit answered sees it; on a `denokv` server the
+ * handle's gets go the same way (`withBatchedGets`), everything else as the handle's own.
  */
 import assert from "node:assert/strict";
-import { batchedGet } from "../../src/stores/kv/get_batch.ts";
+import { batchedGet, withBatchedGets } from "../../src/stores/kv/get_batch.ts";
 import { countingGets } from "../_harness/counting_kv.ts";
+import { startDenoKv } from "../_harness/denokv.ts";
 
 /**
  * A real in-memory KV whose reads are counted (`countingGets`); `calls()` tells them by method, with
@@ -146,4 +148,31 @@ Deno.test("batchedGet(): a reader that throws fails the batch's callers, not the
     "Error: no reader",
     "Error: no reader",
   ]);
+});
+
+Deno.test("withBatchedGets(): on a denokv server, gets asked together are one getMany; the rest is the handle's own", async () => {
+  const server = await startDenoKv();
+  try {
+    const client = await server.open();
+    try {
+      const { kv: counted, counted: reads } = countingGets(client);
+      const kv = withBatchedGets(counted);
+      const res = await kv.atomic().set(["a"], 1).set(["b"], 2).commit();
+      assert.ok(res.ok);
+      const [a, absent, b] = await Promise.all([kv.get(["a"]), kv.get(["absent"]), kv.get(["b"])]);
+      assert.deepEqual([a.value, absent.value, b.value], [1, null, 2]);
+      assert.equal(b.versionstamp, res.versionstamp);
+      assert.deepEqual(reads.getManys.map((keys) => keys.length), [3]);
+      assert.equal(reads.gets, 0);
+      // getMany, list and the rest are the handle's own.
+      assert.deepEqual((await kv.getMany([["a"], ["b"]])).map((e) => e.value), [1, 2]);
+      const listed = [];
+      for await (const e of kv.list({ prefix: [] })) listed.push(e.key);
+      assert.deepEqual(listed, [["a"], ["b"]]);
+    } finally {
+      client.close();
+    }
+  } finally {
+    await server.stop();
+  }
 });

@@ -65,3 +65,20 @@ interface Waiting {
   resolve: (entry: Deno.KvEntryMaybe<unknown>) => void;
   reject: (error: unknown) => void;
 }
+
+/**
+ * `kv` with its strong gets batched (`batchedGet`), for a `denokv` server: there each call is an
+ * HTTP/2 request, and two sent together on one connection answered the second ~44 ms late (a
+ * delayed ACK: docs/BENCHMARKS.md, issue 15, "cluster6"), so gets asked in one turn go as one
+ * request. Every other member is `kv`'s own.
+ */
+export function withBatchedGets(kv: Deno.Kv): Deno.Kv {
+  const get = batchedGet(() => kv);
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "get") return get;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
