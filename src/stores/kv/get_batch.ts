@@ -1,3 +1,5 @@
+import { withOwnMembers } from "./kv_members.ts";
+
 /**
  * Strong `get`s asked together go out as one `getMany`. Each Deno KV call costs the main thread
  * ~56 µs however small (its op, its completion, the event loop's wake-up), and a `getMany` of 4
@@ -70,15 +72,8 @@ interface Waiting {
  * `kv` with its strong gets batched (`batchedGet`), for a `denokv` server: there each call is an
  * HTTP/2 request, and two sent together on one connection answered the second ~44 ms late (a
  * delayed ACK: docs/BENCHMARKS.md, issue 15, "cluster6"), so gets asked in one turn go as one
- * request. Every other member is `kv`'s own.
+ * request. Every other member is `kv`'s own (kv_members.ts).
  */
 export function withBatchedGets(kv: Deno.Kv): Deno.Kv {
-  const get = batchedGet(() => kv);
-  return new Proxy(kv, {
-    get(target, prop) {
-      if (prop === "get") return get;
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  return withOwnMembers(kv, new Map([["get", batchedGet(() => kv)]]));
 }

@@ -1,4 +1,5 @@
 import { batchedGet } from "./get_batch.ts";
+import { withOwnMembers } from "./kv_members.ts";
 
 /**
  * Reads of a local KV file on a Deno KV handle of their own. Deno KV does all of one handle's
@@ -51,24 +52,15 @@ export function withReadHandle(
       writer.close();
     }
   };
-  // Everything else is the writing handle's, each method bound once (`atomic` is on every
-  // commit's path).
-  const own = new Map<PropertyKey, unknown>([
-    ["get", get],
-    ["getMany", getMany],
-    ["list", list],
-    ["close", close],
-    [Symbol.dispose, close],
-  ]);
-  const wrapped: Deno.Kv = new Proxy(writer, {
-    get(target, prop) {
-      if (own.has(prop)) return own.get(prop);
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
-      const bound = value.bind(target);
-      own.set(prop, bound);
-      return bound;
-    },
-  });
-  return wrapped;
+  // Everything else is the writing handle's.
+  return withOwnMembers(
+    writer,
+    new Map<PropertyKey, unknown>([
+      ["get", get],
+      ["getMany", getMany],
+      ["list", list],
+      ["close", close],
+      [Symbol.dispose, close],
+    ]),
+  );
 }
