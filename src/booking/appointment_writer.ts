@@ -28,7 +28,11 @@ import type {
 import type { AppointmentRecord } from "../stores/records.ts";
 import { bumpCalendar, calendarVersionOf } from "../stores/kv/calendar.ts";
 import { bookedIntervalOf } from "../stores/kv/appointment_store.ts";
-import { FANOUT_HANDLER, type WebhookPresence } from "../webhooks/webhook_presence.ts";
+import {
+  FANOUT_HANDLER,
+  type FanoutPart,
+  type WebhookPresence,
+} from "../webhooks/webhook_presence.ts";
 
 /**
  * Handlers run before the API answers, from the change's own outbox entries: the patient's notice
@@ -52,8 +56,9 @@ export interface WriterDeps {
   /** Delivers the patient's notice inline; absent in builds without events. */
   dispatcher?: Dispatcher;
   /**
-   * Whether a webhook endpoint exists: where the records are KV, a change's fan-out entries are
-   * left out of its commit while none does. Absent: always written.
+   * Whether a webhook endpoint exists: a change's fan-out entries are left out of the outbox
+   * while none does (on MongoDB records, out of the commit that moves its events there). Absent:
+   * always written.
    */
   webhookPresence?: WebhookPresence;
   /** How long a request waits for its inline notice; 0 leaves it to the relay. */
@@ -105,6 +110,11 @@ function withMutations(
   }, { reads: part?.reads ?? [] });
 }
 
+/** The envelopes but the webhook fan-out's. */
+function withoutFanout(envelopes: EventEnvelope[]): EventEnvelope[] {
+  return envelopes.filter((e) => e.handler !== FANOUT_HANDLER);
+}
+
 export function createAppointmentWriter(deps: WriterDeps) {
   const { kv, records, holds, log } = deps;
 
@@ -152,7 +162,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
 
   /**
    * After the store write: announce it on the doctor's calendar (MongoDB), move record-held
-   * events, drop the hold, notify, wake the relay.
+   * events (the fan-out entries through `fanout`'s part), drop the hold, notify, wake the relay.
    */
   async function settle(
     saved: AppointmentRecord[],
@@ -160,6 +170,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
     options: WriteOptions,
     bookedSince?: string | null,
     leased?: EventEnvelope[],
+    fanout?: FanoutPart,
   ) {
     deps.crashPoint?.(`${options.step}.after_commit`);
     const ids = saved.map((a) => a.id);
@@ -191,10 +202,12 @@ export function createAppointmentWriter(deps: WriterDeps) {
     if (records.appointments.eventsInRecords && envelopes.length > 0) {
       try {
         // Dropping a consumed hold is a KV commit anyway: the events ride in it.
+        const moved = fanout ? withoutFanout(envelopes) : envelopes;
         if (options.consumes) {
-          await holds.remove(options.consumes, envelopes, announces(saved[0]!.doctorId));
+          const doctorId = saved[0]!.doctorId;
+          await holds.remove(options.consumes, moved, announces(doctorId), fanout?.part);
           holdDropped = true;
-        } else await writeToOutbox(kv, envelopes);
+        } else await writeToOutbox(kv, moved, fanout?.part);
         inOutbox = true;
         // In the outbox now: clearing the record's copies (MongoDB) runs beside the inline
         // delivery (KV), unawaited: the answer does not depend on it, and a booking's mark drop
@@ -211,10 +224,12 @@ export function createAppointmentWriter(deps: WriterDeps) {
       await holds.remove(options.consumes, [], announces(saved[0]!.doctorId));
     }
     // Held-back entries that did not reach the KV outbox stay in the record, held back there
-    // too: the relay delivers them when they fall due, and this request leaves them alone.
+    // too: the relay delivers them when they fall due, and this request leaves them alone. The
+    // fan-out entries the outbox commit left out are not delivered.
+    const delivered = (list: EventEnvelope[]) => fanout?.leftOut() ? withoutFanout(list) : list;
     await (leased
-      ? deliverInline(inOutbox ? leased : [], true)
-      : deliverInline(inlineOf(envelopes, options, deps.now()), false));
+      ? deliverInline(inOutbox ? delivered(leased) : [], true)
+      : deliverInline(delivered(inlineOf(envelopes, options, deps.now())), false));
     deps.wake?.();
   }
 
@@ -236,15 +251,17 @@ export function createAppointmentWriter(deps: WriterDeps) {
       const heldBack = new Map(leased?.map((held, i) => [inline[i], held]));
       const envelopes = heldBack.size > 0 ? all.map((e) => heldBack.get(e) ?? e) : all;
       const consumedIn = consumedInCommit(options);
-      // KV records: the fan-out entries go in through a part that leaves them out (with a check
-      // on the mark it read) while no webhook endpoint exists.
-      const presence = deps.dispatcher && !records.appointments.eventsInRecords
-        ? deps.webhookPresence
-        : undefined;
+      // The fan-out entries go in through a part that leaves them out (with a check on the mark
+      // it read) while no webhook endpoint exists: on KV records in the change's own commit; on
+      // MongoDB in the KV commit that moves the events into the outbox (`settle`), the record
+      // keeping them all, so a relay that moves them instead (this process died) fans out.
+      const inRecords = records.appointments.eventsInRecords;
+      const presence = deps.dispatcher ? deps.webhookPresence : undefined;
       const fanouts = presence ? envelopes.filter((e) => e.handler === FANOUT_HANDLER) : [];
       const fanout = fanouts.length > 0 ? presence!.fanout(fanouts) : undefined;
-      const stored = fanout ? envelopes.filter((e) => e.handler !== FANOUT_HANDLER) : envelopes;
-      const alongside = fanout ? bothParts(consumedIn, fanout.part) : consumedIn;
+      const inCommit = inRecords ? undefined : fanout;
+      const stored = inCommit ? withoutFanout(envelopes) : envelopes;
+      const alongside = inCommit ? bothParts(consumedIn, inCommit.part) : consumedIn;
       // A new booking stored outside KV is announced with the calendar version from before it.
       const since = change.prev === null && records.appointments.eventsInRecords
         ? await calendarVersionOf(kv, change.next.doctorId)
@@ -256,15 +273,15 @@ export function createAppointmentWriter(deps: WriterDeps) {
       // the hold dropped, unless it was stored by an older build: removing twice is harmless).
       const fresh = change.prev !== null || saved.createdAt === change.next.createdAt;
       // What the commit stored: without the fan-out entries when it left them out.
-      const leftOut = fanout?.leftOut() === true;
-      const kept = (list: EventEnvelope[]) =>
-        leftOut ? list.filter((e) => e.handler !== FANOUT_HANDLER) : list;
+      const leftOut = inCommit?.leftOut() === true;
+      const kept = (list: EventEnvelope[]) => leftOut ? withoutFanout(list) : list;
       await settle(
         [saved],
         fresh ? kept(envelopes) : [],
         fresh && consumedIn ? { ...options, consumes: undefined } : options,
         fresh ? since : undefined,
         fresh && leased ? kept(leased) : undefined,
+        inRecords ? fanout : undefined,
       );
       return saved;
     },

@@ -5,7 +5,8 @@
  * (`writeToOutbox`). Entries are plain `set`s with deterministic keys, so writing one twice is
  * harmless; delivery (dispatcher.ts) deletes an entry when its handler is done with it.
  */
-import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import type { CommitPart } from "../stores/ports.ts";
+import { commit, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { eventDueKey, keySpace } from "../stores/kv/keys.ts";
 import { type EventEnvelope, isEnvelope } from "./event_types.ts";
 
@@ -22,9 +23,27 @@ export function addToOutbox(op: Deno.AtomicOperation, envelopes: readonly EventE
   return op;
 }
 
-/** Writes envelopes with no state change of their own (handlers' follow-up work, replays). */
-export async function writeToOutbox(kv: Deno.Kv, envelopes: readonly EventEnvelope[]) {
-  for (let i = 0; i < envelopes.length; i += WRITE_CHUNK) {
+/**
+ * Writes envelopes with no state change of their own (handlers' follow-up work, replays, events
+ * moved out of MongoDB records). `alongside`'s checks and mutations go in the first commit, which
+ * is built again, `alongside` called anew, while one of its checks refuses it.
+ */
+export async function writeToOutbox(
+  kv: Deno.Kv,
+  envelopes: readonly EventEnvelope[],
+  alongside?: CommitPart,
+) {
+  let from = 0;
+  if (alongside) {
+    const first = envelopes.slice(0, WRITE_CHUNK);
+    await untilCommitted("Writing events to the outbox", async () => {
+      const add = await alongside();
+      const res = await commit(() => add(addToOutbox(kv.atomic(), first)));
+      return res.ok ? true : undefined;
+    });
+    from = first.length;
+  }
+  for (let i = from; i < envelopes.length; i += WRITE_CHUNK) {
     const part = envelopes.slice(i, i + WRITE_CHUNK);
     const res = await commit(() => addToOutbox(kv.atomic(), part));
     if (!res.ok) throw new Error("Could not write events to the outbox: the commit was refused");

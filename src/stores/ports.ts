@@ -263,12 +263,14 @@ export interface HoldStore {
   consumption(hold: HoldRecord, options: { nowMs: number; maxAttempts?: number }): CommitPart;
   /**
    * Removes the holds (one doctor) and frees their cells, with `outbox`. Safe to call twice.
-   * `announces`: what the commit announces about records stored outside KV (calendar.ts).
+   * `announces`: what the commit announces about records stored outside KV (calendar.ts);
+   * `alongside`: another store's checks and mutations in the same commit (called on each attempt).
    */
   remove(
     holds: HoldRecord | HoldRecord[],
     outbox?: EventEnvelope[],
     announces?: CalendarAnnouncement,
+    alongside?: CommitPart,
   ): Promise<void>;
   /** Live holds of a doctor overlapping [fromMs, toMs), each with its expiry. */
   active(doctorId: string, fromMs: number, toMs: number, nowMs: number): Promise<HeldInterval[]>;

@@ -1,8 +1,11 @@
 /**
- * Whether any webhook endpoint exists, so a change on KV leaves out its `webhooks.fanout` outbox
+ * Whether any webhook endpoint exists, so a change leaves out its `webhooks.fanout` outbox
  * entries when none does (an entry, its inline delivery, a list of the endpoints and a done mark
  * per change: docs/BENCHMARKS.md, issue 15). The rule: an endpoint receives the events of the
- * changes committed after its registration committed.
+ * changes committed after its registration committed. On MongoDB records the change is stored
+ * first and its events moved into the KV outbox after; the move's commit carries the check, so a
+ * registration that committed before the change, being before the move too, fails it. The record
+ * keeps the fan-out entries, so a relay that moves them instead (the writer died) fans out.
  *
  * The mark ["webhook_presence"] is `{any: true}` from the commit that registers an endpoint (every
  * registration writes it, so its versionstamp moves), and `{any: false}` only once a list of the

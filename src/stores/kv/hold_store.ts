@@ -256,7 +256,7 @@ export function createKvHoldStore(
       });
     },
 
-    async remove(target, outbox: EventEnvelope[] = [], announces = {}) {
+    async remove(target, outbox: EventEnvelope[] = [], announces = {}, alongside) {
       const holds = Array.isArray(target) ? target : [target];
       if (holds.length === 0) return;
       await commitOnCalendar(
@@ -264,8 +264,14 @@ export function createKvHoldStore(
         oneDoctor(holds),
         "release the hold",
         async () => {
-          const { remove } = await plannedRemoval(holds);
-          return { result: undefined, build: (op) => addToOutbox(remove(op), outbox) };
+          const [{ remove }, add] = await Promise.all([plannedRemoval(holds), alongside?.()]);
+          return {
+            result: undefined,
+            build: (op) => {
+              const removed = addToOutbox(remove(op), outbox);
+              return add ? add(removed) : removed;
+            },
+          };
         },
         [],
         announces,

@@ -18,6 +18,7 @@ import { createOutboxRelay, type RelayDeps } from "../../../src/events/outbox_re
 import { createKvHoldStore } from "../../../src/stores/kv/hold_store.ts";
 import { keySpace } from "../../../src/stores/kv/keys.ts";
 import { createKvRecordStores } from "../../../src/stores/kv/record_stores.ts";
+import type { RecordStores } from "../../../src/stores/ports.ts";
 import { createWaitlistService } from "../../../src/waitlist/waitlist_service.ts";
 import { createKvWaitlistStore } from "../../../src/waitlist/waitlist_store.ts";
 import { createWebhookService } from "../../../src/webhooks/webhook_service.ts";
@@ -34,16 +35,21 @@ export async function eventHarness(
   settings: Partial<EventSettings> = {},
   /** Wraps the KV handle every part uses (e.g. to count checks per commit). */
   wrap: (kv: Deno.Kv) => Deno.Kv = (kv) => kv,
-  /** `KV_CELL_MARKS`: an older release may run beside this one (the webhook presence mark). */
-  { cellMarks = false }: { cellMarks?: boolean } = {},
+  options: {
+    /** `KV_CELL_MARKS`: an older release may run beside this one (the webhook presence mark). */
+    cellMarks?: boolean;
+    /** The records (e.g. MongoDB's on FerretDB; the caller closes them); default KV's. */
+    records?: RecordStores;
+  } = {},
 ) {
+  const { cellMarks = false } = options;
   const kv = wrap(await Deno.openKv(":memory:"));
   const webhookPresence = createWebhookPresence(kv, { cellMarks });
   const clock = { now: startMs };
   const now = () => clock.now;
   const sent: OutgoingMessage[] = [];
   let failSends = 0;
-  const records = createKvRecordStores(kv);
+  const records = options.records ?? createKvRecordStores(kv);
   const holds = createKvHoldStore(kv);
   const cipher = await createDataCipher([{ id: "k1", keyBase64: generateDataKeyBase64() }]);
   const log = createLogger({ level: "error", write: () => {} });

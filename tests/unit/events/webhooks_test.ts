@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { confirmFromHold, holdPlaced } from "../../../src/domain/appointment_machine.ts";
+import { cancel, confirmFromHold, holdPlaced } from "../../../src/domain/appointment_machine.ts";
 import { listDeadLetters } from "../../../src/events/dead_letters.ts";
 import { envelopesOf } from "../../../src/events/event_types.ts";
 import { webhookKey, webhookPresenceKey } from "../../../src/stores/kv/keys.ts";
@@ -9,6 +9,8 @@ import { createKvWebhookStore, type WebhookEndpoint } from "../../../src/webhook
 import { doctor, id, patient, T0 } from "../../contract/_fixtures.ts";
 import { receiverAccepts } from "../../_harness/webhook_signature.ts";
 import { assertWebhookUrl, isPrivateAddress } from "../../../src/webhooks/url_policy.ts";
+import { createMongoRecordStores } from "../../../src/stores/mongo/record_stores.ts";
+import { startFerretDb, storeOptions } from "../../_harness/ferretdb.ts";
 import { type EventHarness, eventHarness } from "./_harness.ts";
 
 interface Received {
@@ -210,55 +212,109 @@ async function fannedOut(h: EventHarness): Promise<string[]> {
 const received = (rx: ReturnType<typeof receiver>) =>
   rx.received.map((r) => JSON.parse(r.body).data.appointmentId);
 
-Deno.test("webhooks: with no endpoint a booking stores no fan-out entry; one registered before a booking gets its event, though this process still remembers none", async () => {
-  const h = await eventHarness(T0 - 3 * 86_400_000);
-  // No mark yet (a new KV or an older release's data): changes fan out until a list finds none.
-  const first = await book(h, T0);
-  assert.deepEqual(await fannedOut(h), [first.id]);
-  await h.drain();
-  assert.deepEqual((await h.kv.get(webhookPresenceKey)).value, { any: false });
-  const none = await book(h, T0 + 3_600_000);
-  assert.deepEqual(await fannedOut(h), []);
-  await h.drain();
+/**
+ * Runs `body` on a harness over each kind of records: KV's, and MongoDB's on a real FerretDB (the
+ * change stored there first, its events moved into the KV outbox by a commit of their own).
+ */
+function onEachRecords(name: string, body: (h: EventHarness) => Promise<void>) {
+  Deno.test(`${name} (KV records)`, async () => {
+    const h = await eventHarness(T0 - 3 * 86_400_000);
+    try {
+      await body(h);
+    } finally {
+      await h.close();
+    }
+  });
+  Deno.test(`${name} (MongoDB records)`, async () => {
+    const server = await startFerretDb();
+    const records = await createMongoRecordStores(storeOptions(server, server.database()));
+    const h = await eventHarness(T0 - 3 * 86_400_000, {}, undefined, { records });
+    try {
+      await body(h);
+    } finally {
+      await records.close();
+      await h.close();
+      await server.stop();
+    }
+  });
+}
 
-  // Registered after the last list: the writer's remembered mark is stale, so its first commit
-  // is refused by the mark's check and the retry stores the entry.
-  const rx = receiver([]);
-  const { id: endpointId } = await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
-  const after = await book(h, T0 + 7_200_000);
-  assert.deepEqual(await fannedOut(h), [after.id]);
-  await h.drain();
-  assert.deepEqual(received(rx), [after.id], `not ${none.id}: it committed before`);
+onEachRecords(
+  "webhooks: with no endpoint a booking stores no fan-out entry; one registered before a booking gets its event, though this process still remembers none",
+  async (h) => {
+    // No mark yet (a new KV or an older release's data): changes fan out until a list finds none.
+    const first = await book(h, T0);
+    assert.deepEqual(await fannedOut(h), [first.id]);
+    await h.drain();
+    assert.deepEqual((await h.kv.get(webhookPresenceKey)).value, { any: false });
+    const none = await book(h, T0 + 3_600_000);
+    assert.deepEqual(await fannedOut(h), []);
+    await h.drain();
 
-  // Removed: the next list records none again, and the changes after it fan out to nobody.
-  await h.rt.webhooks.remove(endpointId);
-  assert.deepEqual(await h.rt.webhooks.list(), []);
-  await book(h, T0 + 10_800_000);
-  assert.deepEqual(await fannedOut(h), []);
-  await rx.server.shutdown();
-  await h.close();
-});
+    // Registered after the last list: the writer's remembered mark is stale, so its first commit
+    // is refused by the mark's check and the retry stores the entry.
+    const rx = receiver([]);
+    const { id: endpointId } = await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
+    const after = await book(h, T0 + 7_200_000);
+    assert.deepEqual(await fannedOut(h), [after.id]);
+    await h.drain();
+    assert.deepEqual(received(rx), [after.id], `not ${none.id}: it committed before`);
 
-Deno.test("webhooks: a registration racing bookings never fails them, and every booking after it fans out", async () => {
-  const h = await eventHarness(T0 - 3 * 86_400_000);
-  const rx = receiver([]);
-  assert.deepEqual(await h.rt.webhooks.list(), []);
-  const raced = await Promise.all([
-    book(h, T0),
-    h.rt.webhooks.register(rx.url, ["appointment.confirmed"]),
-    book(h, T0 + 3_600_000),
-  ]);
-  const after = await book(h, T0 + 7_200_000);
-  const queued = await fannedOut(h);
-  assert.ok(queued.includes(after.id));
-  await h.drain();
-  const got = received(rx);
-  assert.ok(got.includes(after.id));
-  // Each raced booking either fanned out or not, and was delivered exactly when it did.
-  for (const a of [raced[0], raced[2]]) assert.equal(got.includes(a.id), queued.includes(a.id));
-  await rx.server.shutdown();
-  await h.close();
-});
+    // Removed: the next list records none again, and the changes after it fan out to nobody.
+    await h.rt.webhooks.remove(endpointId);
+    assert.deepEqual(await h.rt.webhooks.list(), []);
+    await book(h, T0 + 10_800_000);
+    assert.deepEqual(await fannedOut(h), []);
+    await rx.server.shutdown();
+  },
+);
+
+onEachRecords(
+  "webhooks: a cancellation, too, leaves its fan-out entry out while no endpoint exists, and fans out once one is registered",
+  async (h) => {
+    const actor = { id: "adm_1", role: "admin" as const };
+    const first = await book(h, T0);
+    await h.drain(); // the first fans out; its handler finds no endpoint and records none
+    const second = await book(h, T0 + 3_600_000);
+    await h.writer.write(cancel(first, actor, null, h.clock.now), { step: "cancel" });
+    assert.deepEqual(await fannedOut(h), []);
+    await h.drain();
+
+    // Registered after the last list: the first try's check on the remembered mark is refused,
+    // and the retry stores the entry.
+    const rx = receiver([]);
+    await h.rt.webhooks.register(rx.url, ["appointment.cancelled"]);
+    await h.writer.write(cancel(second, actor, null, h.clock.now), { step: "cancel" });
+    const queued = await fannedOut(h); // one entry per event of the change
+    assert.ok(queued.length > 0 && queued.every((id) => id === second.id), `${queued}`);
+    await h.drain();
+    assert.deepEqual(received(rx), [second.id]);
+    assert.deepEqual(rx.received.map((r) => r.event), ["appointment.cancelled"]);
+    await rx.server.shutdown();
+  },
+);
+
+onEachRecords(
+  "webhooks: a registration racing bookings never fails them, and every booking after it fans out",
+  async (h) => {
+    const rx = receiver([]);
+    assert.deepEqual(await h.rt.webhooks.list(), []);
+    const raced = await Promise.all([
+      book(h, T0),
+      h.rt.webhooks.register(rx.url, ["appointment.confirmed"]),
+      book(h, T0 + 3_600_000),
+    ]);
+    const after = await book(h, T0 + 7_200_000);
+    const queued = await fannedOut(h);
+    assert.ok(queued.includes(after.id));
+    await h.drain();
+    const got = received(rx);
+    assert.ok(got.includes(after.id));
+    // Each raced booking either fanned out or not, and was delivered exactly when it did.
+    for (const a of [raced[0], raced[2]]) assert.equal(got.includes(a.id), queued.includes(a.id));
+    await rx.server.shutdown();
+  },
+);
 
 Deno.test("webhooks: endpoints stored by an older release (no mark) get every event; with KV_CELL_MARKS no entry is left out", async () => {
   for (const cellMarks of [false, true]) {
