@@ -110,6 +110,18 @@ function withMutations(
   }, { reads: part?.reads ?? [] });
 }
 
+/**
+ * Deletes the outbox entries of the holds' expiry checks, moot once a change used the holds up
+ * (in the commit that removes them: until then they are what drops a hold a dead writer left).
+ */
+function dropExpiryChecks(used: HoldRecord | HoldRecord[]) {
+  const keys = (Array.isArray(used) ? used : [used])
+    .flatMap((hold) => envelopesOf(holdPlaced(hold, 0)).map(dueKeyOf));
+  return (op: Deno.AtomicOperation) => {
+    for (const key of keys) op.delete(key);
+  };
+}
+
 /** The envelopes but the webhook fan-out's. */
 function withoutFanout(envelopes: EventEnvelope[]): EventEnvelope[] {
   return envelopes.filter((e) => e.handler !== FANOUT_HANDLER);
@@ -154,10 +166,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
     const hold = options.consumes;
     if (!hold || Array.isArray(hold) || records.appointments.eventsInRecords) return undefined;
     const remove = holds.consumption(hold, { nowMs: deps.now(), maxAttempts: options.maxAttempts });
-    const expiryChecks = envelopesOf(holdPlaced(hold, 0)).map(dueKeyOf);
-    return withMutations(remove, (op) => {
-      for (const key of expiryChecks) op.delete(key);
-    });
+    return withMutations(remove, dropExpiryChecks(hold));
   }
 
   /**
@@ -204,8 +213,8 @@ export function createAppointmentWriter(deps: WriterDeps) {
         // Dropping a consumed hold is a KV commit anyway: the events ride in it.
         const moved = fanout ? withoutFanout(envelopes) : envelopes;
         if (options.consumes) {
-          const doctorId = saved[0]!.doctorId;
-          await holds.remove(options.consumes, moved, announces(doctorId), fanout?.part);
+          const used = withMutations(fanout?.part, dropExpiryChecks(options.consumes));
+          await holds.remove(options.consumes, moved, announces(saved[0]!.doctorId), used);
           holdDropped = true;
         } else await writeToOutbox(kv, moved, fanout?.part);
         inOutbox = true;
@@ -221,7 +230,8 @@ export function createAppointmentWriter(deps: WriterDeps) {
       }
     }
     if (options.consumes && !holdDropped) {
-      await holds.remove(options.consumes, [], announces(saved[0]!.doctorId));
+      const used = withMutations(undefined, dropExpiryChecks(options.consumes));
+      await holds.remove(options.consumes, [], announces(saved[0]!.doctorId), used);
     }
     // Held-back entries that did not reach the KV outbox stay in the record, held back there
     // too: the relay delivers them when they fall due, and this request leaves them alone. The

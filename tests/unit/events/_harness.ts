@@ -23,6 +23,9 @@ import { createWaitlistService } from "../../../src/waitlist/waitlist_service.ts
 import { createKvWaitlistStore } from "../../../src/waitlist/waitlist_store.ts";
 import { createWebhookService } from "../../../src/webhooks/webhook_service.ts";
 import { createKvWebhookStore } from "../../../src/webhooks/webhook_store.ts";
+import { createMongoRecordStores } from "../../../src/stores/mongo/record_stores.ts";
+import { startFerretDb, storeOptions } from "../../_harness/ferretdb.ts";
+import { T0 } from "../../contract/_fixtures.ts";
 import { createWebhookPresence } from "../../../src/webhooks/webhook_presence.ts";
 
 export interface Due {
@@ -149,6 +152,37 @@ export async function eventHarness(
 }
 
 export type EventHarness = Awaited<ReturnType<typeof eventHarness>>;
+
+/**
+ * Runs `body` on a harness over each kind of records: KV's, and MongoDB's on a real FerretDB (the
+ * change stored there first, its events moved into the KV outbox by a commit of their own).
+ */
+export function onEachRecords(
+  name: string,
+  body: (h: EventHarness) => Promise<void>,
+  startMs = T0 - 3 * 86_400_000,
+) {
+  Deno.test(`${name} (KV records)`, async () => {
+    const h = await eventHarness(startMs);
+    try {
+      await body(h);
+    } finally {
+      await h.close();
+    }
+  });
+  Deno.test(`${name} (MongoDB records)`, async () => {
+    const server = await startFerretDb();
+    const records = await createMongoRecordStores(storeOptions(server, server.database()));
+    const h = await eventHarness(startMs, {}, undefined, { records });
+    try {
+      await body(h);
+    } finally {
+      await records.close();
+      await h.close();
+      await server.stop();
+    }
+  });
+}
 
 /**
  * An outbox relay over `kv` whose dispatcher records the ids it is handed and answers "busy" for

@@ -4,7 +4,7 @@ import type { HoldRecord } from "../../../src/stores/ports.ts";
 import { confirmFromHold, holdPlaced } from "../../../src/domain/appointment_machine.ts";
 import { envelopesOf } from "../../../src/events/event_types.ts";
 import { appointment, doctor, patient, T0 } from "../../contract/_fixtures.ts";
-import { type EventHarness, eventHarness } from "./_harness.ts";
+import { type EventHarness, eventHarness, onEachRecords } from "./_harness.ts";
 
 function hold(id: string, nowMs: number): HoldRecord {
   return {
@@ -25,6 +25,20 @@ function hold(id: string, nowMs: number): HoldRecord {
 /** Creates the hold with its expiry check in the same commit, as the booking service does. */
 function place(h: EventHarness, held: HoldRecord) {
   return h.holds.create(held, 3, h.clock.now, envelopesOf(holdPlaced(held, h.clock.now)));
+}
+
+/** A stored doctor and patient, the patient's hold `id` on them, and its confirm by the patient. */
+async function patientsHold(h: EventHarness, id: string) {
+  const d = doctor();
+  const p = patient({ phoneSealed: await h.cipher.seal("+919812345678") });
+  await h.records.doctors.create(d);
+  await h.records.patients.getOrCreate(p);
+  const held = await place(h, { ...hold(id, h.clock.now), doctorId: d.id, patientId: p.id });
+  const change = confirmFromHold(held, { reasonSealed: null, online: false }, {
+    id: p.id,
+    role: "patient",
+  }, h.clock.now);
+  return { held, change };
 }
 
 Deno.test("hold.expired and slot.released follow a hold that expired, once", async () => {
@@ -62,22 +76,27 @@ Deno.test("no expiry events for a hold that was released or confirmed in time", 
   await h.close();
 });
 
+onEachRecords(
+  "a confirmed hold's expiry check leaves the outbox with the hold, so the relay never runs it",
+  async (h) => {
+    const { held, change } = await patientsHold(h, "hld_used");
+    const expiryDue = async () =>
+      (await h.queue()).filter((q) => q.envelope.event.type === "hold.expiry_due").length;
+    assert.equal(await expiryDue(), 1);
+    await h.writer.write(change, { step: "confirm", consumes: held, maxAttempts: 5 });
+    assert.equal(await h.holds.get(held.id), null);
+    assert.equal(await expiryDue(), 0, "removed in the commit that removed the hold");
+    await h.advance(301_000);
+    const ran = await h.kv.get(eventHandledKey("holds.expiry", "hold.expiry_due:hld_used"));
+    assert.equal(ran.value, null, "nothing left for the relay to run");
+  },
+  T0 - 86_400_000,
+);
+
 Deno.test("a confirm that died after its commit: events go out once, the hold is dropped", async () => {
   const h = await eventHarness(T0 - 86_400_000);
-  const d = doctor();
-  const p = patient({ phoneSealed: await h.cipher.seal("+919812345678") });
-  await h.records.doctors.create(d);
-  await h.records.patients.getOrCreate(p);
-  const held = await place(h, {
-    ...hold("hld_crash1", h.clock.now),
-    doctorId: d.id,
-    patientId: p.id,
-  });
+  const { held, change } = await patientsHold(h, "hld_crash1");
   // The request stored the appointment with its events, then the process died: hold still there.
-  const change = confirmFromHold(held, { reasonSealed: null, online: false }, {
-    id: p.id,
-    role: "patient",
-  }, h.clock.now);
   await h.records.appointments.book(change.next, envelopesOf(change.events));
   await h.advance(301_000);
   await h.drain();

@@ -9,9 +9,7 @@ import { createKvWebhookStore, type WebhookEndpoint } from "../../../src/webhook
 import { doctor, id, patient, T0 } from "../../contract/_fixtures.ts";
 import { receiverAccepts } from "../../_harness/webhook_signature.ts";
 import { assertWebhookUrl, isPrivateAddress } from "../../../src/webhooks/url_policy.ts";
-import { createMongoRecordStores } from "../../../src/stores/mongo/record_stores.ts";
-import { startFerretDb, storeOptions } from "../../_harness/ferretdb.ts";
-import { type EventHarness, eventHarness } from "./_harness.ts";
+import { type EventHarness, eventHarness, onEachRecords } from "./_harness.ts";
 
 interface Received {
   body: string;
@@ -211,33 +209,6 @@ async function fannedOut(h: EventHarness): Promise<string[]> {
 
 const received = (rx: ReturnType<typeof receiver>) =>
   rx.received.map((r) => JSON.parse(r.body).data.appointmentId);
-
-/**
- * Runs `body` on a harness over each kind of records: KV's, and MongoDB's on a real FerretDB (the
- * change stored there first, its events moved into the KV outbox by a commit of their own).
- */
-function onEachRecords(name: string, body: (h: EventHarness) => Promise<void>) {
-  Deno.test(`${name} (KV records)`, async () => {
-    const h = await eventHarness(T0 - 3 * 86_400_000);
-    try {
-      await body(h);
-    } finally {
-      await h.close();
-    }
-  });
-  Deno.test(`${name} (MongoDB records)`, async () => {
-    const server = await startFerretDb();
-    const records = await createMongoRecordStores(storeOptions(server, server.database()));
-    const h = await eventHarness(T0 - 3 * 86_400_000, {}, undefined, { records });
-    try {
-      await body(h);
-    } finally {
-      await records.close();
-      await h.close();
-      await server.stop();
-    }
-  });
-}
 
 onEachRecords(
   "webhooks: with no endpoint a booking stores no fan-out entry; one registered before a booking gets its event, though this process still remembers none",
