@@ -15,11 +15,13 @@ async function count(...flags: string[]): Promise<string> {
   return out.stdout;
 }
 
-/** The keys the single confirm touched, from its `--trace` block. */
-function confirmTrace(text: string): string[] {
-  const block = text.split("## POST /v1/holds/:id/confirm\n")[1]?.split("\n## ")[0] ?? "";
+/** The keys one step touched, from its `--trace` block (its first: the single booking's). */
+function stepTrace(text: string, step: string): string[] {
+  const block = text.split(`## ${step}\n`)[1]?.split("\n## ")[0] ?? "";
   return block.split("\n").map((l) => l.trim()).filter((l) => l !== "");
 }
+
+const confirmTrace = (text: string) => stepTrace(text, "POST /v1/holds/:id/confirm");
 
 /** The "50 at once: per booking" row's commits and mutations. */
 function perBooking(text: string): { commits: number; mutations: number } {
@@ -45,6 +47,12 @@ Deno.test("count_kv_ops: --mongo counts only what stays on KV, --file counts on 
   // each is marked done once run.
   assert.ok(!confirm.some((l) => l.startsWith("check event_handled/")), confirm.join("\n"));
   assert.ok(confirm.includes("set event_handled/patient.notice"), confirm.join("\n"));
+  // The hold's drop reads the calendar version and the patient's holds in one call, and takes
+  // the hold's expiry check out of the outbox.
+  assert.ok(confirm.includes("getMany calendar/…, patient_holds/…"), confirm.join("\n"));
+  const expiry = stepTrace(mongo, "POST /v1/holds").find((l) => l.startsWith("set event_due/"));
+  assert.ok(expiry, mongo);
+  assert.ok(confirm.includes(expiry.replace("set ", "delete ")), confirm.join("\n"));
   assert.ok(perBooking(mongo).mutations > 0);
 
   const file = await count("--file");

@@ -259,12 +259,17 @@ export function createKvHoldStore(
     async remove(target, outbox: EventEnvelope[] = [], announces = {}, alongside) {
       const holds = Array.isArray(target) ? target : [target];
       if (holds.length === 0) return;
+      // What the removal and `alongside` read comes in the calendar version's own `getMany`.
+      const own = removalReads(holds);
       await commitOnCalendar(
         kv,
         oneDoctor(holds),
         "release the hold",
-        async () => {
-          const [{ remove }, add] = await Promise.all([plannedRemoval(holds), alongside?.()]);
+        async (_, read) => {
+          const [{ remove }, add] = await Promise.all([
+            plannedRemoval(holds, undefined, false, read.slice(0, own.length)),
+            alongside?.(alongside.reads?.length ? read.slice(own.length) : undefined),
+          ]);
           return {
             result: undefined,
             build: (op) => {
@@ -273,7 +278,7 @@ export function createKvHoldStore(
             },
           };
         },
-        [],
+        [...own, ...alongside?.reads ?? []],
         announces,
       );
     },
