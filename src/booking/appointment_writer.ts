@@ -171,15 +171,20 @@ export function createAppointmentWriter(deps: WriterDeps) {
 
   /**
    * After the store write: announce it on the doctor's calendar (MongoDB), move record-held
-   * events (the fan-out entries through `fanout`'s part), drop the hold, notify, wake the relay.
+   * events, drop the hold, notify, wake the relay.
    */
   async function settle(
     saved: AppointmentRecord[],
     envelopes: EventEnvelope[],
     options: WriteOptions,
-    bookedSince?: string | null,
-    leased?: EventEnvelope[],
-    fanout?: FanoutPart,
+    { bookedSince, leased, fanout }: {
+      /** New bookings stored outside KV: the calendar version read before they were stored. */
+      bookedSince?: string | null;
+      /** The inline entries the change's commit held back for this request. */
+      leased?: EventEnvelope[];
+      /** MongoDB records: the fan-out entries go into the outbox through this part. */
+      fanout?: FanoutPart;
+    } = {},
   ) {
     deps.crashPoint?.(`${options.step}.after_commit`);
     const ids = saved.map((a) => a.id);
@@ -289,9 +294,11 @@ export function createAppointmentWriter(deps: WriterDeps) {
         [saved],
         fresh ? kept(envelopes) : [],
         fresh && consumedIn ? { ...options, consumes: undefined } : options,
-        fresh ? since : undefined,
-        fresh && leased ? kept(leased) : undefined,
-        inRecords ? fanout : undefined,
+        {
+          bookedSince: fresh ? since : undefined,
+          leased: fresh && leased ? kept(leased) : undefined,
+          fanout: inRecords ? fanout : undefined,
+        },
       );
       return saved;
     },
