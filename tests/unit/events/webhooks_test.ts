@@ -9,6 +9,10 @@ import { createKvWebhookStore, type WebhookEndpoint } from "../../../src/webhook
 import { doctor, id, patient, T0 } from "../../contract/_fixtures.ts";
 import { receiverAccepts } from "../../_harness/webhook_signature.ts";
 import { assertWebhookUrl, isPrivateAddress } from "../../../src/webhooks/url_policy.ts";
+import { createAppointmentWriter } from "../../../src/booking/appointment_writer.ts";
+import { createLogger } from "../../../src/observability/logger.ts";
+import { createMongoRecordStores } from "../../../src/stores/mongo/record_stores.ts";
+import { startFerretDb, storeOptions } from "../../_harness/ferretdb.ts";
 import { type EventHarness, eventHarness, onEachRecords } from "./_harness.ts";
 
 interface Received {
@@ -170,7 +174,7 @@ Deno.test("webhooks: a delivery without an HTTP answer records one generic reaso
 });
 
 /** A patient's confirmed booking of `startMs` through the real hold store and writer. */
-async function book(h: EventHarness, startMs: number) {
+async function book(h: EventHarness, startMs: number, writer = h.writer) {
   const d = doctor();
   const p = patient({ phoneSealed: await h.cipher.seal("+919812345678") });
   await h.records.doctors.create(d);
@@ -190,7 +194,7 @@ async function book(h: EventHarness, startMs: number) {
     createdAt: new Date(nowMs).toISOString(),
   };
   await h.holds.create(hold, 3, nowMs, envelopesOf(holdPlaced(hold, nowMs)));
-  return await h.writer.write(
+  return await writer.write(
     confirmFromHold(
       hold,
       { reasonSealed: null, online: false },
@@ -264,6 +268,43 @@ onEachRecords(
     await rx.server.shutdown();
   },
 );
+
+Deno.test("webhooks: on MongoDB records a booking whose writer died before moving its events fans out from its document", async () => {
+  const server = await startFerretDb();
+  const records = await createMongoRecordStores(
+    storeOptions(server, server.database(), { writerWindowMs: 0 }),
+  );
+  const h = await eventHarness(T0 - 3 * 86_400_000, {}, undefined, { records });
+  const rx = receiver([]);
+  try {
+    await book(h, T0);
+    await h.drain(); // no endpoint: the mark says none from here on
+    await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
+    const dying = createAppointmentWriter({
+      kv: h.kv,
+      records,
+      holds: h.holds,
+      log: createLogger({ level: "error", write: () => {} }),
+      now: () => h.clock.now,
+      dispatcher: h.rt.dispatcher,
+      webhookPresence: createWebhookPresence(h.kv),
+      inlineBudgetMs: 0,
+      crashPoint: (at) => {
+        if (at === "confirm.after_commit") throw new Error("killed after the document's write");
+      },
+    });
+    await assert.rejects(book(h, T0 + 3_600_000, dying), /killed/);
+    assert.deepEqual(await fannedOut(h), [], "nothing moved into the outbox yet");
+    // The relay moves the document's events, the fan-out entry among them, and delivers it.
+    await h.drain();
+    assert.equal(received(rx).length, 1);
+  } finally {
+    await rx.server.shutdown();
+    await records.close();
+    await h.close();
+    await server.stop();
+  }
+});
 
 onEachRecords(
   "webhooks: a registration racing bookings never fails them, and every booking after it fans out",
