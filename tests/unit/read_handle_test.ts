@@ -127,7 +127,7 @@ Deno.test("openKv() on a file: 50 callers each read back their own commits at on
       for (let i = 0; i < 20; i++) {
         const before = await kv.get<number>(["w", w]);
         // Through `commit`, as the app commits: the reading handle may hold the file's lock for
-        // a moment (a lapsed key's delete), and a "database is locked" is retried.
+        // a moment (its open, or a lapsed key's delete), and a "database is locked" is retried.
         const res = await commit(() => kv.atomic().check(before).set(["w", w], i));
         assert.equal(res.ok, true, "nobody else writes this caller's key");
         if ((await kv.get<number>(["w", w])).value !== i) stale++;
