@@ -209,6 +209,15 @@ export function createAppointmentWriter(deps: WriterDeps) {
         await bumpCalendar(kv, doctorId, announces(doctorId));
       }
     }
+    // The consumed hold's drop takes its expiry checks' entries with it: moot from here on.
+    const used = options.consumes;
+    const dropHold = (outbox: EventEnvelope[], part?: CommitPart) =>
+      used && holds.remove(
+        used,
+        outbox,
+        announces(saved[0]!.doctorId),
+        withMutations(part, dropExpiryChecks(used)),
+      );
     let holdDropped = false;
     let inOutbox = !records.appointments.eventsInRecords;
     const kept = (err: unknown) =>
@@ -217,9 +226,8 @@ export function createAppointmentWriter(deps: WriterDeps) {
       try {
         // Dropping a consumed hold is a KV commit anyway: the events ride in it.
         const moved = fanout ? withoutFanout(envelopes) : envelopes;
-        if (options.consumes) {
-          const used = withMutations(fanout?.part, dropExpiryChecks(options.consumes));
-          await holds.remove(options.consumes, moved, announces(saved[0]!.doctorId), used);
+        if (used) {
+          await dropHold(moved, fanout?.part);
           holdDropped = true;
         } else await writeToOutbox(kv, moved, fanout?.part);
         inOutbox = true;
@@ -234,10 +242,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
         kept(err);
       }
     }
-    if (options.consumes && !holdDropped) {
-      const used = withMutations(undefined, dropExpiryChecks(options.consumes));
-      await holds.remove(options.consumes, [], announces(saved[0]!.doctorId), used);
-    }
+    if (!holdDropped) await dropHold([]);
     // Held-back entries that did not reach the KV outbox stay in the record, held back there
     // too: the relay delivers them when they fall due, and this request leaves them alone. The
     // fan-out entries the outbox commit left out are not delivered.

@@ -268,7 +268,7 @@ export function createKvHoldStore(
         async (_, read) => {
           const [{ remove }, add] = await Promise.all([
             plannedRemoval(holds, undefined, false, read.slice(0, own.length)),
-            alongside?.(alongside.reads?.length ? read.slice(own.length) : undefined),
+            alongside?.(read.slice(own.length)),
           ]);
           return {
             result: undefined,

@@ -23,7 +23,10 @@ import { createWaitlistService } from "../../../src/waitlist/waitlist_service.ts
 import { createKvWaitlistStore } from "../../../src/waitlist/waitlist_store.ts";
 import { createWebhookService } from "../../../src/webhooks/webhook_service.ts";
 import { createKvWebhookStore } from "../../../src/webhooks/webhook_store.ts";
-import { createMongoRecordStores } from "../../../src/stores/mongo/record_stores.ts";
+import {
+  createMongoRecordStores,
+  type MongoRecordStoresOptions,
+} from "../../../src/stores/mongo/record_stores.ts";
 import { startFerretDb, storeOptions } from "../../_harness/ferretdb.ts";
 import { T0 } from "../../contract/_fixtures.ts";
 import { createWebhookPresence } from "../../../src/webhooks/webhook_presence.ts";
@@ -43,6 +46,8 @@ export async function eventHarness(
     cellMarks?: boolean;
     /** The records (e.g. MongoDB's on FerretDB; the caller closes them); default KV's. */
     records?: RecordStores;
+    /** The writer's crash points (`WriterDeps.crashPoint`): throw to play a process that died. */
+    crashPoint?: (name: string) => void;
   } = {},
 ) {
   const { cellMarks = false } = options;
@@ -111,6 +116,7 @@ export async function eventHarness(
     dispatcher: rt.dispatcher,
     webhookPresence,
     inlineBudgetMs: full.inlineNoticeBudgetMs,
+    crashPoint: options.crashPoint,
   });
 
   /** Delivers everything due now (and what that makes due now). */
@@ -170,18 +176,31 @@ export function onEachRecords(
       await h.close();
     }
   });
-  Deno.test(`${name} (MongoDB records)`, async () => {
-    const server = await startFerretDb();
-    const records = await createMongoRecordStores(storeOptions(server, server.database()));
-    const h = await eventHarness(startMs, {}, undefined, { records });
-    try {
-      await body(h);
-    } finally {
-      await records.close();
-      await h.close();
-      await server.stop();
-    }
-  });
+  Deno.test(`${name} (MongoDB records)`, () => onMongoRecords(body, { startMs }));
+}
+
+/**
+ * Runs `body` on a harness over MongoDB records on a fresh FerretDB (`store`: options on top of
+ * the test defaults; `crashPoint` as `eventHarness` takes it), then tears all of it down.
+ */
+export async function onMongoRecords(
+  body: (h: EventHarness) => Promise<void>,
+  { startMs = T0 - 3 * 86_400_000, store = {}, crashPoint }: {
+    startMs?: number;
+    store?: Partial<MongoRecordStoresOptions>;
+    crashPoint?: (name: string) => void;
+  } = {},
+) {
+  const server = await startFerretDb();
+  const records = await createMongoRecordStores(storeOptions(server, server.database(), store));
+  const h = await eventHarness(startMs, {}, undefined, { records, crashPoint });
+  try {
+    await body(h);
+  } finally {
+    await records.close();
+    await h.close();
+    await server.stop();
+  }
 }
 
 /**

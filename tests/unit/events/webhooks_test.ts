@@ -9,11 +9,7 @@ import { createKvWebhookStore, type WebhookEndpoint } from "../../../src/webhook
 import { doctor, id, patient, T0 } from "../../contract/_fixtures.ts";
 import { receiverAccepts } from "../../_harness/webhook_signature.ts";
 import { assertWebhookUrl, isPrivateAddress } from "../../../src/webhooks/url_policy.ts";
-import { createAppointmentWriter } from "../../../src/booking/appointment_writer.ts";
-import { createLogger } from "../../../src/observability/logger.ts";
-import { createMongoRecordStores } from "../../../src/stores/mongo/record_stores.ts";
-import { startFerretDb, storeOptions } from "../../_harness/ferretdb.ts";
-import { type EventHarness, eventHarness, onEachRecords } from "./_harness.ts";
+import { type EventHarness, eventHarness, onEachRecords, onMongoRecords } from "./_harness.ts";
 
 interface Received {
   body: string;
@@ -174,7 +170,7 @@ Deno.test("webhooks: a delivery without an HTTP answer records one generic reaso
 });
 
 /** A patient's confirmed booking of `startMs` through the real hold store and writer. */
-async function book(h: EventHarness, startMs: number, writer = h.writer) {
+async function book(h: EventHarness, startMs: number) {
   const d = doctor();
   const p = patient({ phoneSealed: await h.cipher.seal("+919812345678") });
   await h.records.doctors.create(d);
@@ -194,7 +190,7 @@ async function book(h: EventHarness, startMs: number, writer = h.writer) {
     createdAt: new Date(nowMs).toISOString(),
   };
   await h.holds.create(hold, 3, nowMs, envelopesOf(holdPlaced(hold, nowMs)));
-  return await writer.write(
+  return await h.writer.write(
     confirmFromHold(
       hold,
       { reasonSealed: null, online: false },
@@ -270,40 +266,28 @@ onEachRecords(
 );
 
 Deno.test("webhooks: on MongoDB records a booking whose writer died before moving its events fans out from its document", async () => {
-  const server = await startFerretDb();
-  const records = await createMongoRecordStores(
-    storeOptions(server, server.database(), { writerWindowMs: 0 }),
-  );
-  const h = await eventHarness(T0 - 3 * 86_400_000, {}, undefined, { records });
-  const rx = receiver([]);
-  try {
-    await book(h, T0);
-    await h.drain(); // no endpoint: the mark says none from here on
-    await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
-    const dying = createAppointmentWriter({
-      kv: h.kv,
-      records,
-      holds: h.holds,
-      log: createLogger({ level: "error", write: () => {} }),
-      now: () => h.clock.now,
-      dispatcher: h.rt.dispatcher,
-      webhookPresence: createWebhookPresence(h.kv),
-      inlineBudgetMs: 0,
-      crashPoint: (at) => {
-        if (at === "confirm.after_commit") throw new Error("killed after the document's write");
-      },
-    });
-    await assert.rejects(book(h, T0 + 3_600_000, dying), /killed/);
-    assert.deepEqual(await fannedOut(h), [], "nothing moved into the outbox yet");
-    // The relay moves the document's events, the fan-out entry among them, and delivers it.
-    await h.drain();
-    assert.equal(received(rx).length, 1);
-  } finally {
-    await rx.server.shutdown();
-    await records.close();
-    await h.close();
-    await server.stop();
-  }
+  let dying = false;
+  const crashPoint = (at: string) => {
+    if (dying && at === "confirm.after_commit") {
+      throw new Error("killed after the document's write");
+    }
+  };
+  await onMongoRecords(async (h) => {
+    const rx = receiver([]);
+    try {
+      await book(h, T0);
+      await h.drain(); // no endpoint: the mark says none from here on
+      await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
+      dying = true;
+      await assert.rejects(book(h, T0 + 3_600_000), /killed/);
+      assert.deepEqual(await fannedOut(h), [], "nothing moved into the outbox yet");
+      // The relay moves the document's events, the fan-out entry among them, and delivers it.
+      await h.drain();
+      assert.equal(received(rx).length, 1);
+    } finally {
+      await rx.server.shutdown();
+    }
+  }, { store: { writerWindowMs: 0 }, crashPoint });
 });
 
 onEachRecords(
