@@ -6,61 +6,13 @@
 import assert from "node:assert/strict";
 import { Api, randomPhone } from "../_harness/api.ts";
 import { startServer } from "../_harness/server.ts";
-
-const SID = "AC" + "0123456789abcdef".repeat(2);
-const TOKEN = "test-auth-token-123";
-
-interface Sent {
-  to: string;
-  from: string;
-  body: string;
-}
-
-function fakeTwilio() {
-  const sent: Sent[] = [];
-  let failNext = 0;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const form = new URLSearchParams(await req.text());
-    const auth = req.headers.get("authorization");
-    if (auth !== `Basic ${btoa(`${SID}:${TOKEN}`)}`) return new Response("{}", { status: 401 });
-    const entry = {
-      to: form.get("To") ?? "",
-      from: form.get("From") ?? "",
-      body: form.get("Body") ?? "",
-    };
-    sent.push(entry);
-    if (failNext > 0) {
-      failNext--;
-      return Response.json({ code: 20500, message: "Internal Server Error", status: 500 }, {
-        status: 500,
-      });
-    }
-    return Response.json({ sid: `SM${crypto.randomUUID().replace(/-/g, "")}`, status: "queued" }, {
-      status: 201,
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    sent,
-    failOnce: () => void (failNext = 1),
-    close: () => server.shutdown(),
-  };
-}
-
-const codeIn = (body: string) => /\b(\d{6})\b/.exec(body)?.[1] ?? "";
+import { codeIn, fakeTwilio } from "../_harness/twilio.ts";
 
 Deno.test("twilio: codes go out by SMS or WhatsApp; a failed send is 503 and leaves no code", async () => {
   const twilio = fakeTwilio();
   try {
     await using server = await startServer({
-      env: {
-        TWILIO_ACCOUNT_SID: SID,
-        TWILIO_AUTH_TOKEN: TOKEN,
-        TWILIO_FROM: "+15005550006",
-        TWILIO_WHATSAPP_FROM: "+14155238886",
-        TWILIO_API_BASE_URL: twilio.url,
-        OTP_RESEND_COOLDOWN_SECONDS: "0",
-      },
+      env: { ...twilio.env, OTP_RESEND_COOLDOWN_SECONDS: "0" },
     });
     const api = new Api(server.url);
     const phone = randomPhone();
