@@ -111,15 +111,18 @@ function withMutations(
 }
 
 /**
- * Deletes the outbox entries of the holds' expiry checks, moot once a change used the holds up
- * (in the commit that removes them: until then they are what drops a hold a dead writer left).
+ * `part` (or nothing) with the deletes of the holds' expiry checks from the outbox, for the commit
+ * that removes the holds (`HoldStore.remove`, or a booking's consumption): moot from then on, and
+ * until then what drops a hold a dead writer left. Every removal of a hold that is not the check's
+ * own delivery takes them: a change that used the hold up, a release, a code that could not be
+ * sent. Left behind, each cost the relay a lease, a read and a done mark five minutes later.
  */
-function dropExpiryChecks(used: HoldRecord | HoldRecord[]) {
+export function expiryChecksOut(used: HoldRecord | HoldRecord[], part?: CommitPart): CommitPart {
   const keys = (Array.isArray(used) ? used : [used])
     .flatMap((hold) => envelopesOf(holdPlaced(hold, 0)).map(dueKeyOf));
-  return (op: Deno.AtomicOperation) => {
+  return withMutations(part, (op) => {
     for (const key of keys) op.delete(key);
-  };
+  });
 }
 
 /** The envelopes but the webhook fan-out's. */
@@ -166,7 +169,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
     const hold = options.consumes;
     if (!hold || Array.isArray(hold) || records.appointments.eventsInRecords) return undefined;
     const remove = holds.consumption(hold, { nowMs: deps.now(), maxAttempts: options.maxAttempts });
-    return withMutations(remove, dropExpiryChecks(hold));
+    return expiryChecksOut(hold, remove);
   }
 
   /**
@@ -216,7 +219,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
         used,
         outbox,
         announces(saved[0]!.doctorId),
-        withMutations(part, dropExpiryChecks(used)),
+        expiryChecksOut(used, part),
       );
     let holdDropped = false;
     let inOutbox = !records.appointments.eventsInRecords;
