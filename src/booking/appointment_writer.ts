@@ -115,7 +115,7 @@ function withMutations(
  * that removes the holds (`HoldStore.remove`, or a booking's consumption): moot from then on, and
  * until then what drops a hold a dead writer left. Every removal of a hold that is not the check's
  * own delivery takes them: a change that used the hold up, a release, a code that could not be
- * sent. Left behind, each cost the relay a lease, a read and a done mark five minutes later.
+ * sent, an erasure. Left behind, each cost the relay a lease, a read and a done mark five minutes later.
  */
 export function expiryChecksOut(used: HoldRecord | HoldRecord[], part?: CommitPart): CommitPart {
   const keys = (Array.isArray(used) ? used : [used])

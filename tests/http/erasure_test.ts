@@ -9,6 +9,8 @@ import { book } from "../_harness/book.ts";
 import { KEPT_AFTER_ERASURE } from "../../src/patients/erasure_plan.ts";
 import { startApp } from "../_harness/app.ts";
 import { createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
+import { keySpace } from "../../src/stores/kv/keys.ts";
+import type { EventEnvelope } from "../../src/events/event_types.ts";
 
 type Body = Record<string, unknown>;
 
@@ -79,5 +81,10 @@ Deno.test("DELETE /v1/me leaves nothing linked to the patient but the anonymised
     }
   }
   assert.deepEqual(unexpected, [], "only the records the erasure plan keeps stay linked");
+  const checks = [];
+  for await (const e of runtime.kv.list<EventEnvelope>({ prefix: keySpace("event_due") })) {
+    if (e.value.event.data.holdId === open.body.id) checks.push(e.value.event.type);
+  }
+  assert.deepEqual(checks, [], "the open hold's expiry check left with the hold");
   assert.deepEqual(leaks, [], "kept records hold no personal data");
 });

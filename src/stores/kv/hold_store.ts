@@ -307,13 +307,13 @@ export function createKvHoldStore(
       return (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs).length;
     },
 
-    async removeAllForPatient(patientId) {
+    async removeAllForPatient(patientId, alongside) {
       const mine = await withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(patientId)));
       let removed = 0;
       for (const { holdId } of mine.value ?? []) {
         const hold = await get(holdId);
         if (hold) {
-          await this.remove(hold);
+          await this.remove(hold, [], {}, alongside?.(hold));
           removed++;
         }
       }
