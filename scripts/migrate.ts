@@ -7,11 +7,11 @@
  *   --help   this text
  * Environment: MONGODB_URI (required), MONGODB_DB (default vaidya).
  */
-import { MongoClient } from "mongodb";
 import { z } from "zod";
 import { loadConfig } from "../src/config/config.ts";
 import { migrate } from "../src/stores/mongo/migrate.ts";
 import { parseArgs, runScript, UsageError } from "./_cli.ts";
+import { withMongoDb } from "./_runtime.ts";
 
 const USAGE = `
 Usage: deno task migrate
@@ -27,12 +27,7 @@ await runScript("migrate", async () => {
   if (!config.MONGODB_URI) {
     throw new UsageError("MONGODB_URI is not set: there is no MongoDB to migrate");
   }
-  const client = new MongoClient(config.MONGODB_URI, {
-    serverSelectionTimeoutMS: config.MONGODB_TIMEOUT_MS,
+  await withMongoDb(config, async (db) => {
+    for (const line of await migrate(db)) console.log(line);
   });
-  try {
-    for (const line of await migrate(client.db(config.MONGODB_DB))) console.log(line);
-  } finally {
-    await client.close();
-  }
 });

@@ -5,6 +5,8 @@
  *   - from KV: expired holds (1 h after expiry), hold cells and indexes, one-time codes and
  *     counters, idempotency keys, refresh tokens and sessions, web page sessions, the dev
  *     outbox (after 1 h) — every key space with a purge rule in src/stores/kv/keys.ts;
+ *   - with MongoDB records: the claims and busy entries of time that ended a week or more ago
+ *     (src/stores/mongo/past_guards.ts); they guard and list only what is still to come;
  *   - with --retention-days N: the medical text (reason, notes, cancel reason) of appointments
  *     that ended more than N days ago is erased; the booking itself (who, when, status) stays.
  * With --apply it asks first (--yes skips the question; with no terminal, --yes is required).
@@ -12,7 +14,7 @@
  *   --apply              delete / erase (default: dry run, counts only)
  *   --yes                do not ask before applying
  *   --retention-days N   also erase medical text older than N days (N >= 30)
- *   --only NAMES         comma-separated categories, e.g. "holds,idempotency keys"
+ *   --only NAMES         comma-separated categories, e.g. "holds,idempotency keys,past claims"
  *   --help               show this text
  */
 import { purgeMedicalText } from "../src/domain/appointment_machine.ts";
@@ -20,7 +22,8 @@ import { z } from "zod";
 import { allDoctors } from "./_appointments.ts";
 import { confirmOrExit, flag, parseArgs, progressBar, runScript, UsageError } from "./_cli.ts";
 import { CATEGORIES, purgeCategory, type PurgeCount } from "./_purge_plan.ts";
-import { openScriptRuntime } from "./_runtime.ts";
+import { openScriptRuntime, withMongoDb } from "./_runtime.ts";
+import { PAST_GUARD_NAMES, prunePastGuards } from "../src/stores/mongo/past_guards.ts";
 import type { OperatorRuntime } from "../src/bootstrap.ts";
 
 const USAGE = (await Deno.readTextFile(new URL(import.meta.url))).split("*/")[0]
@@ -71,7 +74,7 @@ async function scrubMedical(rt: OperatorRuntime, beforeMs: number, apply: boolea
 await runScript("purge", async () => {
   const args = parseArgs(Deno.args, Args, USAGE, ["apply"]);
   if (args.apply && args["dry-run"]) throw new UsageError("--apply and --dry-run contradict");
-  const names = CATEGORIES.map((c) => c.name);
+  const names = [...CATEGORIES.map((c) => c.name), ...PAST_GUARD_NAMES];
   const unknown = (args.only ?? []).filter((n) => !names.includes(n));
   if (unknown.length > 0) {
     throw new UsageError(`unknown category ${unknown.join(", ")}; known: ${names.join(", ")}`);
@@ -85,6 +88,17 @@ await runScript("purge", async () => {
       for (const category of chosen) {
         const bar = progressBar(category.name, 0);
         counts.push(await purgeCategory(rt.kv, category, nowMs, apply, () => bar.tick()));
+        bar.done();
+      }
+      const guards = PAST_GUARD_NAMES.filter((n) => !args.only || args.only.includes(n));
+      if (rt.config.MONGODB_URI && guards.length > 0) {
+        const bar = progressBar("past guards", 0);
+        counts.push(
+          ...await withMongoDb(
+            rt.config,
+            (db) => prunePastGuards(db, { nowMs, apply, only: guards, onDoctor: () => bar.tick() }),
+          ),
+        );
         bar.done();
       }
       if (args["retention-days"]) {

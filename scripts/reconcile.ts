@@ -10,11 +10,11 @@
  *   --help           this text
  * Environment: MONGODB_URI, MONGODB_DB (as for the server).
  */
-import { MongoClient } from "mongodb";
 import { z } from "zod";
 import { loadConfig } from "../src/config/config.ts";
 import { reconcile } from "../src/stores/mongo/reconcile.ts";
 import { confirmOrExit, flag, parseArgs, progressBar, runScript } from "./_cli.ts";
+import { withMongoDb } from "./_runtime.ts";
 
 const USAGE = `
 Usage: deno task reconcile [--fix] [--yes] [--grace-seconds 60]
@@ -40,11 +40,7 @@ await runScript("reconcile", async () => {
     );
     return;
   }
-  const client = new MongoClient(config.MONGODB_URI, {
-    serverSelectionTimeoutMS: config.MONGODB_TIMEOUT_MS,
-  });
-  try {
-    const db = client.db(config.MONGODB_DB);
+  await withMongoDb(config, async (db) => {
     const total = await db.collection("doctors").countDocuments();
     const scan = (fix: boolean) => {
       const bar = progressBar(fix ? "repairing" : "scanning", total);
@@ -66,7 +62,5 @@ await runScript("reconcile", async () => {
     confirmOrExit(`Repair ${found.findings.length} findings?`, args.yes);
     const fixed = await scan(true);
     console.log(`${fixed.repaired} repaired`);
-  } finally {
-    await client.close();
-  }
+  });
 });

@@ -5,7 +5,8 @@
  * no lock; a change's dropped entry stays as a mark, so a booking's late insert cannot list it
  * again; a crashed write's pending entries are settled from the appointment after the grace
  * period; migrate fills the index from appointments booked before it existed; the `_id` range a
- * listing reads returns exactly the range on the rig's patched FerretDB.
+ * listing reads returns exactly the range on the rig's patched FerretDB; the purge of past guards
+ * drops a long-past booking's claims and entry and nothing else, and reconcile leaves them dropped.
  */
 import assert from "node:assert/strict";
 import { SlotUnavailableError } from "../../src/errors.ts";
@@ -23,12 +24,18 @@ import {
   type MongoRecordStores,
 } from "../../src/stores/mongo/record_stores.ts";
 import { reconcile } from "../../src/stores/mongo/reconcile.ts";
+import {
+  PAST_GUARDS_KEPT_MS,
+  type PastGuardsCount,
+  prunePastGuards,
+} from "../../src/stores/mongo/past_guards.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
 import type { Db } from "mongodb";
 import { startFerretDb, storeOptions, type TestMongo, withRawDb } from "../_harness/ferretdb.ts";
 import { appointment, confirmedEnvelope, id, MINUTE_MS, moved, T0 } from "./_fixtures.ts";
 
 const GRACE_MS = 2_000;
+const DAY_MIN = 24 * 60;
 
 async function withServer(
   graceMs: number,
@@ -427,6 +434,65 @@ Deno.test("reconcile: an active booking whose entry an older write marked gone i
       assert.deepEqual(await storedEntries(db, a.id), [
         { appointmentId: a.id, ...span(a), version: 1 },
       ]);
+    });
+  });
+});
+
+Deno.test("purge of past guards: a week after its time ended a booking's claims and busy entry go, a later booking's stay guarded and listed, and reconcile reports neither", async () => {
+  await withServer(GRACE_MS, async (server, open) => {
+    const dbName = server.database();
+    const stores = await open(dbName);
+    const doctorId = id("doc");
+    const past = await stores.appointments.book(appointment(doctorId, id("pat"), 0));
+    const later = await stores.appointments.book(appointment(doctorId, id("pat"), 8 * DAY_MIN));
+    // A week and an hour after the first ended; the second starts about a day later.
+    const nowMs = past.endMs + PAST_GUARDS_KEPT_MS + 60 * MINUTE_MS;
+    await withRawDb(server, dbName, async (db) => {
+      await db.collection<{ _id: string }>("doctors").insertOne({ _id: doctorId });
+      const claimsOf = (a: AppointmentRecord) =>
+        db.collection("claims").countDocuments({ appointmentId: a.id });
+      const tally = (counts: PastGuardsCount[]) =>
+        counts.map((c) => [c.name, c.expired, c.deleted]);
+      assert.equal(await claimsOf(past), 6, "a 30-minute booking claims six cells");
+
+      const sixDays = await prunePastGuards(db, {
+        nowMs: nowMs - 2 * DAY_MIN * MINUTE_MS,
+        apply: false,
+      });
+      assert.deepEqual(tally(sixDays), [["past claims", 0, 0], ["past busy entries", 0, 0]]);
+      const dry = await prunePastGuards(db, { nowMs, apply: false });
+      assert.deepEqual(tally(dry), [["past claims", 6, 0], ["past busy entries", 1, 0]]);
+      assert.equal(await claimsOf(past), 6, "a dry run deletes nothing");
+
+      const applied = await prunePastGuards(db, { nowMs, apply: true });
+      assert.deepEqual(tally(applied), [["past claims", 6, 6], ["past busy entries", 1, 1]]);
+      assert.deepEqual([await claimsOf(past), await claimsOf(later)], [0, 6]);
+      assert.deepEqual(await storedEntries(db, past.id), []);
+      assert.deepEqual(await storedEntries(db, later.id), [{
+        appointmentId: later.id,
+        ...span(later),
+        version: 1,
+      }]);
+      const day = [later.startMs - 60 * MINUTE_MS, later.endMs + 60 * MINUTE_MS] as const;
+      assert.deepEqual(await stores.appointments.busy(doctorId, ...day), [span(later)]);
+      await assert.rejects(
+        stores.appointments.book(appointment(doctorId, id("pat"), 8 * DAY_MIN + 10)),
+        SlotUnavailableError,
+        "the later booking's cells are still claimed",
+      );
+      assert.equal(
+        await db.collection<{ _id: string }>("appointments").countDocuments({ _id: past.id }),
+        1,
+        "the record stays",
+      );
+
+      const checked = await reconcile(db, { fix: true, graceMs: GRACE_MS, nowMs });
+      assert.deepEqual(
+        checked.findings,
+        [],
+        "a pruned guard is neither reported missing nor put back",
+      );
+      assert.equal(await claimsOf(past), 0);
     });
   });
 });

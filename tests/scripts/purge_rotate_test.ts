@@ -1,6 +1,7 @@
 /**
  * purge and rotate-keys on a temp KV: dry runs change nothing, destructive runs refuse without a
- * terminal unless given --yes, purge removes only what has expired, and a key rotation re-seals
+ * terminal unless given --yes, purge removes only what has expired (on MongoDB records also the
+ * claims and busy entries of time a week past), and a key rotation re-seals
  * every stored field under the new key while old data stays readable.
  */
 import assert from "node:assert/strict";
@@ -15,6 +16,9 @@ import {
   secretKey,
 } from "../../src/stores/kv/keys.ts";
 import { runTask } from "./_run_task.ts";
+import { appEnv, startFerretDb, storeOptions, withRawDb } from "../_harness/ferretdb.ts";
+import { createMongoRecordStores } from "../../src/stores/mongo/record_stores.ts";
+import { appointment, id, MINUTE_MS, T0 } from "../contract/_fixtures.ts";
 
 const HOUR = 3_600_000;
 
@@ -83,6 +87,59 @@ Deno.test("purge: dry run by default, --apply needs --yes, removes only expired 
   const after = await present();
   assert.deepEqual(after.slice(0, expired.length), expired.map(() => false));
   assert.deepEqual(after.slice(expired.length), live.map(() => true));
+});
+
+Deno.test("purge on MongoDB records: a booking a week past loses its claims and busy entry, a coming one keeps them", async () => {
+  const mongo = await startFerretDb();
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-ops-" });
+  await Deno.mkdir(`${dir}/data`);
+  try {
+    const dbName = mongo.database();
+    const env = appEnv(mongo, dbName);
+    const doctorId = id("doc");
+    // Appointments on the 5-minute grid, by days from now (the fixtures count minutes from T0).
+    const onGrid = (days: number) => {
+      const ms = Date.now() + days * 86_400_000;
+      return (ms - (ms % (5 * MINUTE_MS)) - T0) / MINUTE_MS;
+    };
+    const stores = await createMongoRecordStores(storeOptions(mongo, dbName));
+    try {
+      await stores.appointments.book(appointment(doctorId, id("pat"), onGrid(-10)));
+      await stores.appointments.book(appointment(doctorId, id("pat"), onGrid(2)));
+    } finally {
+      await stores.close();
+    }
+    // The purge goes doctor by doctor; the record store's `book` stores no doctor.
+    await withRawDb(
+      mongo,
+      dbName,
+      (db) => db.collection<{ _id: string }>("doctors").insertOne({ _id: doctorId }),
+    );
+    /** Claims and busy entries stored. */
+    const guards = () =>
+      withRawDb(mongo, dbName, async (db) => [
+        await db.collection("claims").countDocuments({}),
+        await db.collection("busy_entries").countDocuments({}),
+      ]);
+    assert.deepEqual(
+      await guards(),
+      [12, 2],
+      "two 30-minute bookings: six cells and an entry each",
+    );
+
+    const dry = await runTask("purge", ["--only", "past claims,past busy entries"], dir, env);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /past claims\s+6 of 6 expired/);
+    assert.match(dry.stdout, /past busy entries\s+1 of 1 expired/);
+    assert.deepEqual(await guards(), [12, 2], "the dry run deleted nothing");
+
+    const applied = await runTask("purge", ["--apply", "--yes"], dir, env);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /purged 7 entries/);
+    assert.deepEqual(await guards(), [6, 1], "the coming booking keeps its claims and entry");
+  } finally {
+    await mongo.stop();
+  }
 });
 
 Deno.test("rotate-keys: dry run changes nothing; a rotation re-seals under the new key", async () => {

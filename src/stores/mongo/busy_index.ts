@@ -97,7 +97,7 @@ export function indexedStateOf(
 }
 
 /** The `_id` of a doctor's entries starting at `startMs` sort below every later one's. */
-function startKey(doctorId: string, startMs: number): string {
+export function startKey(doctorId: string, startMs: number): string {
   return `${doctorId}:${String(Math.max(0, startMs)).padStart(14, "0")}`;
 }
 

@@ -9,10 +9,11 @@
  * `busy()`, which settles a crashed write's. Scans doctor by doctor, so every claims and
  * appointments query carries `doctorId`, and the index is read as the doctor's `_id` range.
  * Claims, and appointments written, younger than the grace period are left alone: their write may
- * still be in flight.
+ * still be in flight. Time that is past for good (past_guards.ts: it ended a week or more ago) is
+ * not checked: its guards are the purge's to drop, and none is reported missing or put back.
  */
 import type { Db } from "mongodb";
-import { type AppointmentRecord, cellsOf, isActive } from "../records.ts";
+import { type AppointmentRecord, cellsOf, isActive, MAX_CLAIM_MS } from "../records.ts";
 import {
   type BusyEntryDocument,
   busyEntryId,
@@ -20,10 +21,12 @@ import {
   doctorEntriesRange,
   indexedStateOf,
   sameInterval,
+  startKey,
 } from "./busy_index.ts";
 import { type ClaimDocument, claimId } from "./claims.ts";
 import type { Stored } from "./documents.ts";
 import { createGraceLocks } from "./locks.ts";
+import { isPastCell, isPastInterval, pastBefore } from "./past_guards.ts";
 
 export interface ReconcileFinding {
   kind:
@@ -76,6 +79,7 @@ export async function reconcile(
       const covers = holder && c.start.getTime() >= holder.startMs &&
         c.start.getTime() < holder.endMs;
       if (covers || options.nowMs - c.createdAt.getTime() < options.graceMs) continue;
+      if (isPastCell(c.start.getTime(), options.nowMs)) continue; // the purge's (past_guards.ts)
       findings.push({
         kind: "orphan_claim",
         doctorId,
@@ -94,7 +98,7 @@ export async function reconcile(
     for (const a of active.values()) {
       for (const cell of cellsOf(a.startMs, a.endMs)) {
         const id = claimId(doctorId, cell);
-        if (claimed.has(id)) continue;
+        if (claimed.has(id) || isPastCell(cell, options.nowMs)) continue;
         findings.push({ kind: "missing_claim", doctorId, key: id, appointmentId: a._id });
         if (!options.fix) continue;
         try {
@@ -112,11 +116,17 @@ export async function reconcile(
         }
       }
     }
-    const entries = await busyEntries.find({ _id: doctorEntriesRange(doctorId) }).toArray();
+    // Entries that start earlier end before the cutoff: past, and left to the purge.
+    const range = {
+      ...doctorEntriesRange(doctorId),
+      $gte: startKey(doctorId, pastBefore(options.nowMs) - MAX_CLAIM_MS),
+    };
+    const entries = (await busyEntries.find({ _id: range }).toArray())
+      .filter((e) => !isPastInterval(e.endMs, options.nowMs));
     const listed = new Set(entries.filter((e) => !e.gone).map((e) => e._id));
     for (const a of active.values()) {
       const key = busyEntryId(doctorId, a._id, a);
-      if (!settledAt(a) || listed.has(key)) continue;
+      if (!settledAt(a) || listed.has(key) || isPastInterval(a.endMs, options.nowMs)) continue;
       findings.push({ kind: "unlisted_booking", doctorId, key, appointmentId: a._id });
       if (!options.fix) continue;
       await index.record(doctorId, a._id, { startMs: a.startMs, endMs: a.endMs }, a.version, true);
