@@ -115,7 +115,8 @@ function withMutations(
  * that removes the holds (`HoldStore.remove`, or a booking's consumption): moot from then on, and
  * until then what drops a hold a dead writer left. Every removal of a hold that is not the check's
  * own delivery takes them: a change that used the hold up, a release, a code that could not be
- * sent, an erasure. Left behind, each cost the relay a lease, a read and a done mark five minutes later.
+ * sent, an erasure. Left behind, each cost the relay a lease, a read and a done mark five minutes
+ * later.
  */
 export function expiryChecksOut(used: HoldRecord | HoldRecord[], part?: CommitPart): CommitPart {
   const keys = (Array.isArray(used) ? used : [used])
@@ -215,12 +216,11 @@ export function createAppointmentWriter(deps: WriterDeps) {
     // The consumed hold's drop takes its expiry checks' entries with it: moot from here on.
     const used = options.consumes;
     const dropHold = (outbox: EventEnvelope[], part?: CommitPart) =>
-      used && holds.remove(
-        used,
+      used && holds.remove(used, {
         outbox,
-        announces(saved[0]!.doctorId),
-        expiryChecksOut(used, part),
-      );
+        announces: announces(saved[0]!.doctorId),
+        alongside: expiryChecksOut(used, part),
+      });
     let holdDropped = false;
     let inOutbox = !records.appointments.eventsInRecords;
     const kept = (err: unknown) =>

@@ -273,7 +273,7 @@ export function createBookingService(deps: BookingDeps) {
       metrics.codesSent.inc({ purpose: "hold", outcome: "sent" });
     } catch (err) {
       metrics.codesSent.inc({ purpose: "hold", outcome: "failed" });
-      await holds.remove(hold, [], {}, expiryChecksOut(hold));
+      await holds.remove(hold, { alongside: expiryChecksOut(hold) });
       throw err;
     }
     metrics.bookings.inc({ step: "hold", outcome: "held" });
@@ -408,7 +408,10 @@ export function createBookingService(deps: BookingDeps) {
       if (!hold || hold.patientId !== patientId) {
         throw new NotFoundError(`Hold ${holdId} does not exist`);
       }
-      await holds.remove(hold, envelopesOf(holdReleased(hold, now())), {}, expiryChecksOut(hold));
+      await holds.remove(hold, {
+        outbox: envelopesOf(holdReleased(hold, now())),
+        alongside: expiryChecksOut(hold),
+      });
     },
 
     async getAppointment(user: AuthUser, id: string) {

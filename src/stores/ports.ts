@@ -169,6 +169,13 @@ export interface RecordStores {
   close(): Promise<void>;
 }
 
+/** What a hold's removal commits besides it (`HoldStore.remove`). */
+export interface HoldRemoval {
+  outbox?: EventEnvelope[];
+  announces?: CalendarAnnouncement;
+  alongside?: CommitPart;
+}
+
 /** A slot held for a patient until `expiresAtMs`, waiting for its confirmation code. */
 export interface HoldRecord {
   id: string;
@@ -266,12 +273,7 @@ export interface HoldStore {
    * `announces`: what the commit announces about records stored outside KV (calendar.ts);
    * `alongside`: another store's checks and mutations in the same commit (called on each attempt).
    */
-  remove(
-    holds: HoldRecord | HoldRecord[],
-    outbox?: EventEnvelope[],
-    announces?: CalendarAnnouncement,
-    alongside?: CommitPart,
-  ): Promise<void>;
+  remove(holds: HoldRecord | HoldRecord[], options?: HoldRemoval): Promise<void>;
   /** Live holds of a doctor overlapping [fromMs, toMs), each with its expiry. */
   active(doctorId: string, fromMs: number, toMs: number, nowMs: number): Promise<HeldInterval[]>;
   /** Live holds of a patient. */

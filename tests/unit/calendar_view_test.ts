@@ -379,8 +379,13 @@ Deno.test("createKvCalendarView({ follow: 'records-outside-kv' }) applies this p
     const second = appointmentFrom(h2, "m-a2");
     const since2 = await calendarVersionOf(kv, "d1");
     await records.appointments.book(second, []);
-    await holds.remove(h2, [], {
-      booked: { intervals: [{ startMs: h2.startMs, endMs: h2.endMs, id: "m-a2" }], since: since2 },
+    await holds.remove(h2, {
+      announces: {
+        booked: {
+          intervals: [{ startMs: h2.startMs, endMs: h2.endMs, id: "m-a2" }],
+          since: since2,
+        },
+      },
     });
     assert.deepEqual(await same(), [[h1.startMs, undefined], [h2.startMs, undefined]]);
     // A bare bump announcing a booking the load has already read adds nothing twice.
@@ -409,8 +414,13 @@ Deno.test("createKvCalendarView({ follow: 'records-outside-kv' }) applies this p
     await cancelOutsideKv(third, "doctor");
     // The view loads after the cancel (the hold is still there), then the announcement comes.
     assert.deepEqual(await same(), [[h3.startMs, h3.expiresAtMs]]);
-    await holds.remove(h3, [], {
-      booked: { intervals: [{ startMs: h3.startMs, endMs: h3.endMs, id: "m-a3" }], since: since3 },
+    await holds.remove(h3, {
+      announces: {
+        booked: {
+          intervals: [{ startMs: h3.startMs, endMs: h3.endMs, id: "m-a3" }],
+          since: since3,
+        },
+      },
     });
     assert.deepEqual(await same(), [], "a cancel between write and announcement frees the slot");
     // A doctor update announced as such reloads the record.

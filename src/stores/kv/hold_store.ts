@@ -22,9 +22,8 @@ import {
   NotFoundError,
   SlotUnavailableError,
 } from "../../errors.ts";
-import type { EventEnvelope } from "../../events/event_types.ts";
 import { addToOutbox } from "../../events/outbox.ts";
-import type { HeldInterval, HoldRecord, HoldStore } from "../ports.ts";
+import type { HeldInterval, HoldRecord, HoldRemoval, HoldStore } from "../ports.ts";
 import {
   commitOnCalendar,
   type KnownCalendar,
@@ -256,7 +255,7 @@ export function createKvHoldStore(
       });
     },
 
-    async remove(target, outbox: EventEnvelope[] = [], announces = {}, alongside) {
+    async remove(target, { outbox = [], announces = {}, alongside }: HoldRemoval = {}) {
       const holds = Array.isArray(target) ? target : [target];
       if (holds.length === 0) return;
       // What the removal and `alongside` read comes in the calendar version's own `getMany`.
@@ -313,7 +312,7 @@ export function createKvHoldStore(
       for (const { holdId } of mine.value ?? []) {
         const hold = await get(holdId);
         if (hold) {
-          await this.remove(hold, [], {}, alongside?.(hold));
+          await this.remove(hold, { alongside: alongside?.(hold) });
           removed++;
         }
       }
