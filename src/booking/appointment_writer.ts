@@ -250,10 +250,33 @@ export function createAppointmentWriter(deps: WriterDeps) {
     // too: the relay delivers them when they fall due, and this request leaves them alone. The
     // fan-out entries the outbox commit left out are not delivered.
     const delivered = (list: EventEnvelope[]) => fanout?.leftOut() ? withoutFanout(list) : list;
+    const nowMs = deps.now();
+    const inline = leased ? [] : inlineOf(envelopes, options, nowMs);
     await (leased
       ? deliverInline(inOutbox ? delivered(leased) : [], true)
-      : deliverInline(delivered(inlineOf(envelopes, options, deps.now())), false));
-    deps.wake?.();
+      : deliverInline(delivered(inline), false));
+    if (leavesRelayWork(delivered(envelopes), inline, inOutbox, nowMs)) deps.wake?.();
+  }
+
+  /**
+   * Whether the change left the relay something to do now, so that it is woken for a pass: events
+   * still in the record, an entry due now that no inline handler delivered (a freed slot's
+   * waitlist notice), or a webhook fan-out (the deliveries it writes). Otherwise the change's
+   * entries were delivered here or are held back or due later (reminders), and a pass after every
+   * booking found nothing (docs/BENCHMARKS.md, issue 15: ~600 passes over a FerretDB day, each
+   * asking MongoDB for record-held events); the relay's own passes take what falls due.
+   */
+  function leavesRelayWork(
+    envelopes: EventEnvelope[],
+    inline: EventEnvelope[],
+    inOutbox: boolean,
+    nowMs: number,
+  ): boolean {
+    if (!inOutbox) return true;
+    const here = new Set(inline);
+    return envelopes.some((e) =>
+      e.handler === FANOUT_HANDLER || (e.notBeforeMs <= nowMs && !here.has(e))
+    );
   }
 
   return {

@@ -107,6 +107,8 @@ export async function eventHarness(
     settings: full,
     onHoldExpired: () => metrics.holdsExpired.inc(),
   });
+  /** How many times the writer asked the relay for a pass (`WriterDeps.wake`). */
+  let wakes = 0;
   const writer = createAppointmentWriter({
     kv,
     records,
@@ -116,6 +118,7 @@ export async function eventHarness(
     dispatcher: rt.dispatcher,
     webhookPresence,
     inlineBudgetMs: full.inlineNoticeBudgetMs,
+    wake: () => void wakes++,
     crashPoint: options.crashPoint,
   });
 
@@ -148,6 +151,8 @@ export async function eventHarness(
     failNextSends(n: number) {
       failSends = n;
     },
+    /** How many passes the writer has asked the relay for so far. */
+    wakes: () => wakes,
     /** Moves the clock forward and delivers what became due. */
     async advance(ms: number) {
       clock.now += ms;
@@ -167,33 +172,36 @@ export function onEachRecords(
   name: string,
   body: (h: EventHarness) => Promise<void>,
   startMs = T0 - 3 * 86_400_000,
+  settings: Partial<EventSettings> = {},
 ) {
   Deno.test(`${name} (KV records)`, async () => {
-    const h = await eventHarness(startMs);
+    const h = await eventHarness(startMs, settings);
     try {
       await body(h);
     } finally {
       await h.close();
     }
   });
-  Deno.test(`${name} (MongoDB records)`, () => onMongoRecords(body, { startMs }));
+  Deno.test(`${name} (MongoDB records)`, () => onMongoRecords(body, { startMs, settings }));
 }
 
 /**
  * Runs `body` on a harness over MongoDB records on a fresh FerretDB (`store`: options on top of
- * the test defaults; `crashPoint` as `eventHarness` takes it), then tears all of it down.
+ * the test defaults; `settings` and `crashPoint` as `eventHarness` takes them), then tears all of
+ * it down.
  */
 export async function onMongoRecords(
   body: (h: EventHarness) => Promise<void>,
-  { startMs = T0 - 3 * 86_400_000, store = {}, crashPoint }: {
+  { startMs = T0 - 3 * 86_400_000, store = {}, settings = {}, crashPoint }: {
     startMs?: number;
     store?: Partial<MongoRecordStoresOptions>;
+    settings?: Partial<EventSettings>;
     crashPoint?: (name: string) => void;
   } = {},
 ) {
   const server = await startFerretDb();
   const records = await createMongoRecordStores(storeOptions(server, server.database(), store));
-  const h = await eventHarness(startMs, {}, undefined, { records, crashPoint });
+  const h = await eventHarness(startMs, settings, undefined, { records, crashPoint });
   try {
     await body(h);
   } finally {

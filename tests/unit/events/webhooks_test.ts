@@ -265,6 +265,34 @@ onEachRecords(
   },
 );
 
+onEachRecords(
+  "the writer wakes the relay only when it leaves it work due now: not after a booking it delivered itself, after a cancel (the freed slot's waitlist notice) and a booking that fans out",
+  async (h) => {
+    const actor = { id: "adm_1", role: "admin" as const };
+    const first = await book(h, T0);
+    await h.drain(); // its fan-out finds no endpoint and records none
+    let before = h.wakes();
+    await book(h, T0 + 3_600_000);
+    assert.equal(h.wakes(), before, "audit entry and notice delivered inline, reminders later");
+    assert.deepEqual(await h.drain(), [], "and indeed a pass finds nothing to do");
+
+    before = h.wakes();
+    await h.writer.write(cancel(first, actor, null, h.clock.now), { step: "cancel" });
+    assert.equal(h.wakes(), before + 1, "the waitlist notice of the freed slot is the relay's");
+
+    const rx = receiver([]);
+    await h.rt.webhooks.register(rx.url, ["appointment.confirmed"]);
+    before = h.wakes();
+    const fanned = await book(h, T0 + 7_200_000);
+    assert.equal(h.wakes(), before + 1, "the deliveries the fan-out wrote are the relay's");
+    await h.drain();
+    assert.deepEqual(received(rx), [fanned.id]);
+    await rx.server.shutdown();
+  },
+  T0 - 3 * 86_400_000,
+  { inlineNoticeBudgetMs: 2_000 }, // as the server runs: the request delivers its own entries
+);
+
 Deno.test("webhooks: on MongoDB records a booking whose writer died before moving its events fans out from its document", async () => {
   let dying = false;
   const crashPoint = (at: string) => {
