@@ -12,10 +12,10 @@
  * the outbox after it, so no relay claims them meanwhile), and wakes the relay for the rest.
  * Nothing else writes appointments.
  */
-import { type AppointmentChange, holdPlaced } from "../domain/appointment_machine.ts";
+import type { AppointmentChange } from "../domain/appointment_machine.ts";
 import type { Dispatcher } from "../events/dispatcher.ts";
 import { envelopesOf, type EventEnvelope } from "../events/event_types.ts";
-import { dueKeyOf, writeToOutbox } from "../events/outbox.ts";
+import { writeToOutbox } from "../events/outbox.ts";
 import type { Logger } from "../observability/logger.ts";
 import { errorFields } from "../observability/logger.ts";
 import type {
@@ -96,36 +96,6 @@ function bothParts(first: CommitPart | undefined, then: CommitPart): CommitPart 
   }, { reads });
 }
 
-/** `part` (or nothing) with `mutate`'s blind mutations added to the same commit, before its own. */
-function withMutations(
-  part: CommitPart | undefined,
-  mutate: (op: Deno.AtomicOperation) => void,
-): CommitPart {
-  return Object.assign(async (read?: readonly Deno.KvEntryMaybe<unknown>[]) => {
-    const add = await part?.(read);
-    return (op: Deno.AtomicOperation) => {
-      mutate(op);
-      return add ? add(op) : op;
-    };
-  }, { reads: part?.reads ?? [] });
-}
-
-/**
- * `part` (or nothing) with the deletes of the holds' expiry checks from the outbox, for the commit
- * that removes the holds (`HoldStore.remove`, or a booking's consumption): moot from then on, and
- * until then what drops a hold a dead writer left. Every removal of a hold that is not the check's
- * own delivery takes them: a change that used the hold up, a release, a code that could not be
- * sent, an erasure. Left behind, each cost the relay a lease, a read and a done mark five minutes
- * later.
- */
-export function expiryChecksOut(used: HoldRecord | HoldRecord[], part?: CommitPart): CommitPart {
-  const keys = (Array.isArray(used) ? used : [used])
-    .flatMap((hold) => envelopesOf(holdPlaced(hold, 0)).map(dueKeyOf));
-  return withMutations(part, (op) => {
-    for (const key of keys) op.delete(key);
-  });
-}
-
 /** The envelopes but the webhook fan-out's. */
 function withoutFanout(envelopes: EventEnvelope[]): EventEnvelope[] {
   return envelopes.filter((e) => e.handler !== FANOUT_HANDLER);
@@ -169,8 +139,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
   function consumedInCommit(options: WriteOptions): CommitPart | undefined {
     const hold = options.consumes;
     if (!hold || Array.isArray(hold) || records.appointments.eventsInRecords) return undefined;
-    const remove = holds.consumption(hold, { nowMs: deps.now(), maxAttempts: options.maxAttempts });
-    return expiryChecksOut(hold, remove);
+    return holds.consumption(hold, { nowMs: deps.now(), maxAttempts: options.maxAttempts });
   }
 
   /**
@@ -213,13 +182,12 @@ export function createAppointmentWriter(deps: WriterDeps) {
         await bumpCalendar(kv, doctorId, announces(doctorId));
       }
     }
-    // The consumed hold's drop takes its expiry checks' entries with it: moot from here on.
     const used = options.consumes;
     const dropHold = (outbox: EventEnvelope[], part?: CommitPart) =>
       used && holds.remove(used, {
         outbox,
         announces: announces(saved[0]!.doctorId),
-        alongside: expiryChecksOut(used, part),
+        alongside: part,
       });
     let holdDropped = false;
     let inOutbox = !records.appointments.eventsInRecords;

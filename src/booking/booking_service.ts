@@ -40,7 +40,7 @@ import {
   reschedule,
 } from "../domain/appointment_machine.ts";
 import { envelopesOf } from "../events/event_types.ts";
-import { type AppointmentWriter, expiryChecksOut } from "./appointment_writer.ts";
+import type { AppointmentWriter } from "./appointment_writer.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
 import { holdCodeMessage } from "../i18n/code_templates.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
@@ -273,7 +273,7 @@ export function createBookingService(deps: BookingDeps) {
       metrics.codesSent.inc({ purpose: "hold", outcome: "sent" });
     } catch (err) {
       metrics.codesSent.inc({ purpose: "hold", outcome: "failed" });
-      await holds.remove(hold, { alongside: expiryChecksOut(hold) });
+      await holds.remove(hold);
       throw err;
     }
     metrics.bookings.inc({ step: "hold", outcome: "held" });
@@ -408,10 +408,7 @@ export function createBookingService(deps: BookingDeps) {
       if (!hold || hold.patientId !== patientId) {
         throw new NotFoundError(`Hold ${holdId} does not exist`);
       }
-      await holds.remove(hold, {
-        outbox: envelopesOf(holdReleased(hold, now())),
-        alongside: expiryChecksOut(hold),
-      });
+      await holds.remove(hold, { outbox: envelopesOf(holdReleased(hold, now())) });
     },
 
     async getAppointment(user: AuthUser, id: string) {

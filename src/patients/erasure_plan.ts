@@ -9,7 +9,6 @@
  * cancelled through the booking core) and the patient record itself; this plan does the rest.
  */
 import type { RefreshTokens } from "../auth/refresh_tokens.ts";
-import { expiryChecksOut } from "../booking/appointment_writer.ts";
 import { forgetRecipient } from "../notify/console_sender.ts";
 import type { PrakritiStore } from "../recommend/prakriti_store.ts";
 import type { HoldStore } from "../stores/kv/hold_store.ts";
@@ -66,11 +65,7 @@ const OTP_KEYS = ["otp", "otp_failures", "otp_lock", "otp_cooldown"] as const;
 
 export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
   return [
-    {
-      name: "holds",
-      // Each with its expiry check: moot once the hold is gone.
-      run: (s) => deps.holds.removeAllForPatient(s.patientId, (hold) => expiryChecksOut(hold)),
-    },
+    { name: "holds", run: (s) => deps.holds.removeAllForPatient(s.patientId) },
     {
       name: "waitlist entries",
       async run(s) {

@@ -278,14 +278,8 @@ export interface HoldStore {
   active(doctorId: string, fromMs: number, toMs: number, nowMs: number): Promise<HeldInterval[]>;
   /** Live holds of a patient. */
   countActiveForPatient(patientId: string, nowMs: number): Promise<number>;
-  /**
-   * Removes every hold listed for the patient, expired or not (erasure), each with what
-   * `alongside` adds to its removal's commit. Returns how many.
-   */
-  removeAllForPatient(
-    patientId: string,
-    alongside?: (hold: HoldRecord) => CommitPart,
-  ): Promise<number>;
+  /** Removes every hold listed for the patient, expired or not (erasure). Returns how many. */
+  removeAllForPatient(patientId: string): Promise<number>;
 }
 
 /**

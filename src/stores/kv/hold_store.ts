@@ -22,7 +22,9 @@ import {
   NotFoundError,
   SlotUnavailableError,
 } from "../../errors.ts";
-import { addToOutbox } from "../../events/outbox.ts";
+import { holdPlaced } from "../../domain/appointment_machine.ts";
+import { envelopesOf } from "../../events/event_types.ts";
+import { addToOutbox, dueKeyOf } from "../../events/outbox.ts";
 import type { HeldInterval, HoldRecord, HoldRemoval, HoldStore } from "../ports.ts";
 import {
   commitOnCalendar,
@@ -55,6 +57,16 @@ interface DoctorHold extends HoldMark {
  */
 export function heldIntervalOf(h: DoctorHold): HeldInterval {
   return { startMs: h.startMs, endMs: h.endMs, expiresAtMs: h.expiresAtMs, id: h.holdId };
+}
+
+/**
+ * The outbox entries of the holds' expiry checks (`holdPlaced`, written beside a hold when it is
+ * placed), deleted by every removal of the holds: moot from then on, and until then what drops a
+ * hold a dead writer left. Left behind, each cost the relay a lease, a read and a done mark five
+ * minutes later for a hold already gone. (A course's holds have none: deleting nothing is free.)
+ */
+function expiryCheckKeys(holds: HoldRecord[]): Deno.KvKey[] {
+  return holds.flatMap((hold) => envelopesOf(holdPlaced(hold, 0)).map(dueKeyOf));
 }
 
 /** Expired holds stay readable this long, so a late confirm answers 410 rather than 404. */
@@ -118,8 +130,9 @@ export function createKvHoldStore(
   }
 
   /**
-   * The deletes that free `holds` (one patient's): records, index, patient's list, and with
-   * `cellMarks` their cell marks unless `keepCells` (a booking's: they expire on their own).
+   * The deletes that free `holds` (one patient's): records, index, patient's list, their expiry
+   * checks, and with `cellMarks` their cell marks unless `keepCells` (a booking's: they expire on
+   * their own).
    * Reads what it needs in one `getMany`, with `alsoRead` if given, unless `read` hands in the
    * entries of those keys (`removalReads`), read by the caller.
    */
@@ -145,6 +158,7 @@ export function createKvHoldStore(
       for (const h of holds) {
         op.delete(holdKey(h.id)).delete(holdByDoctorKey(h.doctorId, h.startMs, h.id));
       }
+      for (const key of expiryCheckKeys(holds)) op.delete(key);
       removeHoldCells(op, cells, ids);
       const rest = (mine.value ?? []).filter((h) => !ids.has(h.holdId));
       if (rest.length > 0) op.set(patientHoldsKey(patientId), rest);
@@ -306,13 +320,13 @@ export function createKvHoldStore(
       return (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs).length;
     },
 
-    async removeAllForPatient(patientId, alongside) {
+    async removeAllForPatient(patientId) {
       const mine = await withKvRetry(() => kv.get<PatientHolds>(patientHoldsKey(patientId)));
       let removed = 0;
       for (const { holdId } of mine.value ?? []) {
         const hold = await get(holdId);
         if (hold) {
-          await this.remove(hold, { alongside: alongside?.(hold) });
+          await this.remove(hold);
           removed++;
         }
       }
