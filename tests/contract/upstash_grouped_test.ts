@@ -4,13 +4,15 @@
  * REST requests carrying every command once, each caller gets its own answer, a command that fails
  * fails its own caller only, commands keep their call order (a read asked after a write answered
  * sees it; increments from many callers all count), and a request that cannot be answered fails
- * every caller it carried.
+ * every caller it carried; each request is bounded by the connection's timeout, and one that answered
+ * leaves no timer behind.
  */
 import assert from "node:assert/strict";
 import { ServiceUnavailableError } from "../../src/errors.ts";
 import { createUpstashConnection, redisCall } from "../../src/stores/upstash/client.ts";
 import { createUpstashEphemeralStore } from "../../src/stores/upstash/ephemeral_store.ts";
 import { startRedis, startUpstashBridge } from "../_harness/redis.ts";
+import { startSilentServer } from "../_harness/silent_server.ts";
 
 interface Logged {
   path: string;
@@ -99,5 +101,48 @@ Deno.test("upstash grouping: a request that cannot be answered fails every calle
     }
   } finally {
     await redis.stop();
+  }
+});
+
+Deno.test("upstash requests: one that answered leaves no deadline behind to abort it later", async () => {
+  const signals: AbortSignal[] = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    if (init?.signal) signals.push(init.signal);
+    return realFetch(input, init);
+  }) as typeof fetch;
+  const redis = await startRedis();
+  const bridge = await startUpstashBridge(redis.port);
+  try {
+    const conn = createUpstashConnection({ url: bridge.url, token: bridge.token, timeoutMs: 200 });
+    const key = `d:${crypto.randomUUID()}`;
+    await conn.redis.set(key, "1");
+    await Promise.all([conn.redis.get(key), conn.redis.get(key), conn.redis.incr(key)]);
+    assert.ok(signals.length >= 2, `${signals.length} requests seen`);
+    // Well past the deadline: a timer still set for an answered request would have fired by now.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(signals.map((s) => s.aborted), signals.map(() => false));
+  } finally {
+    globalThis.fetch = realFetch;
+    await bridge.stop();
+    await redis.stop();
+  }
+});
+
+Deno.test("upstash requests: one that gets no answer is aborted at its deadline and throws", async () => {
+  const silent = startSilentServer();
+  try {
+    const conn = createUpstashConnection({
+      url: `http://127.0.0.1:${silent.port}`,
+      token: "t",
+      timeoutMs: 300,
+    });
+    await assert.rejects(
+      conn.redis.get("k"),
+      // Thrown, not resolved with the abort's reason as the command's result.
+      (err: Error) => err.name === "TimeoutError",
+    );
+  } finally {
+    await silent.close();
   }
 });

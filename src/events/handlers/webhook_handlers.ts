@@ -4,6 +4,7 @@
  * `webhooks.deliver` POSTs the signed JSON, records the attempt, and throws on a non-2xx answer or
  * a timeout so the dispatcher retries it with backoff and dead-letters it after the last try.
  */
+import { withDeadline } from "../../http/outbound_deadline.ts";
 import { redactText } from "../../observability/logger.ts";
 import { SIGNATURE_HEADER, signatureHeader } from "../../webhooks/signature.ts";
 import { assertResolvesPublic, NOT_PUBLIC } from "../../webhooks/url_policy.ts";
@@ -88,19 +89,20 @@ export function webhookDeliveryHandler(
         if (options.checkDns) await assertResolvesPublic(url);
         const secrets = await webhooks.signingSecrets(endpoint);
         const signature = await signatureHeader(secrets, timestamp, body);
-        const res = await fetch(url, {
-          method: "POST",
-          redirect: "manual",
-          signal: AbortSignal.timeout(options.timeoutMs),
-          headers: {
-            "content-type": "application/json",
-            "user-agent": "Vaidya-Webhooks/1",
-            "vaidya-event": payload.type,
-            "vaidya-delivery": payload.id,
-            [SIGNATURE_HEADER]: signature,
-          },
-          body,
-        });
+        const res = await withDeadline(options.timeoutMs, (signal) =>
+          fetch(url, {
+            method: "POST",
+            redirect: "manual",
+            signal,
+            headers: {
+              "content-type": "application/json",
+              "user-agent": "Vaidya-Webhooks/1",
+              "vaidya-event": payload.type,
+              "vaidya-delivery": payload.id,
+              [SIGNATURE_HEADER]: signature,
+            },
+            body,
+          }));
         status = res.status;
         await res.body?.cancel();
         if (res.status < 200 || res.status >= 300) {

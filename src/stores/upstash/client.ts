@@ -12,6 +12,7 @@
  */
 import { Redis, type Requester } from "@upstash/redis";
 import { ServiceUnavailableError } from "../../errors.ts";
+import { withDeadline } from "../../http/outbound_deadline.ts";
 import { grouped } from "../grouped.ts";
 
 export interface UpstashOptions {
@@ -34,13 +35,26 @@ export function createUpstashConnection(options: UpstashOptions): UpstashConnect
     enableAutoPipelining: false,
     automaticDeserialization: false,
     retry: { retries: 1, backoff: () => 25 },
-    // A function, so each request gets its own timer and an abort throws instead of resolving.
-    signal: () => AbortSignal.timeout(options.timeoutMs),
   });
   // Every command of this client (and of `@upstash/ratelimit` on it) requests through `client`.
   const sdk = redis as unknown as { client: Requester };
-  sdk.client = groupedRequests(sdk.client);
+  sdk.client = groupedRequests(sdk.client, options.timeoutMs);
   return { redis, timeoutMs: options.timeoutMs };
+}
+
+/**
+ * Sends `req` bounded by `timeoutMs` (src/http/outbound_deadline.ts). The signal goes to the SDK
+ * as a function, so an abort throws instead of resolving: typed as a signal per request, but the
+ * SDK (1.39) reads a function there as it does in its config, and a signal given as is would
+ * resolve an aborted request with the abort's reason as its result (the test of a request with no
+ * answer holds it to throwing). A request that brings its own signal (a subscription's) keeps it.
+ */
+function bounded(inner: Requester, req: UpstashRequest, timeoutMs: number) {
+  if (req.signal !== undefined) return inner.request(req);
+  return withDeadline(timeoutMs, (abort) => {
+    const signal = (() => abort) as unknown as AbortSignal;
+    return inner.request({ ...req, signal });
+  });
 }
 
 type UpstashRequest = Parameters<Requester["request"]>[0];
@@ -52,12 +66,15 @@ type UpstashResponse = Awaited<ReturnType<Requester["request"]>>;
  * alone goes as before. Upstash answers a pipeline with one `{result}` or `{error}` per command,
  * so a failing command fails its own caller only (as `UpstashError`, from the SDK's command); a
  * failed request (HTTP error, timeout, network) fails every caller it carried. Pipelines,
- * transactions and anything with a path, headers or a stream of its own pass through.
+ * transactions and anything with a path, headers or a stream of its own pass through. Every
+ * request it sends is bounded by `timeoutMs` (`bounded`).
  */
-export function groupedRequests(inner: Requester): Requester {
+export function groupedRequests(inner: Requester, timeoutMs: number): Requester {
   const send = grouped(async (bodies: unknown[]) => {
-    if (bodies.length === 1) return [{ ok: true, value: await inner.request({ body: bodies[0] }) }];
-    const answers = await inner.request({ path: ["pipeline"], body: bodies });
+    if (bodies.length === 1) {
+      return [{ ok: true, value: await bounded(inner, { body: bodies[0] }, timeoutMs) }];
+    }
+    const answers = await bounded(inner, { path: ["pipeline"], body: bodies }, timeoutMs);
     if (!Array.isArray(answers)) throw new Error("Upstash answered a pipeline without an array");
     return (answers as UpstashResponse[]).map((value) => ({ ok: true, value }));
   });
@@ -75,7 +92,7 @@ export function groupedRequests(inner: Requester): Requester {
       inner.upstashSyncToken = token;
     },
     request<TResult>(req: UpstashRequest) {
-      return (single(req) ? send(req.body) : inner.request(req)) as Promise<
+      return (single(req) ? send(req.body) : bounded(inner, req, timeoutMs)) as Promise<
         UpstashResponse & { result?: TResult }
       >;
     },

@@ -8,6 +8,7 @@ import { createWebhookPresence } from "../../../src/webhooks/webhook_presence.ts
 import { createKvWebhookStore, type WebhookEndpoint } from "../../../src/webhooks/webhook_store.ts";
 import { doctor, id, patient, T0 } from "../../contract/_fixtures.ts";
 import { receiverAccepts } from "../../_harness/webhook_signature.ts";
+import { startSilentServer } from "../../_harness/silent_server.ts";
 import { assertWebhookUrl, isPrivateAddress } from "../../../src/webhooks/url_policy.ts";
 import { type EventHarness, eventHarness, onEachRecords, onMongoRecords } from "./_harness.ts";
 
@@ -167,6 +168,25 @@ Deno.test("webhooks: a delivery without an HTTP answer records one generic reaso
   assert.equal(attempt.httpStatus, null);
   assert.equal(attempt.error, "No HTTP answer from the endpoint");
   await h.close();
+});
+
+Deno.test("webhooks: a delivery the endpoint never answers is given up at WEBHOOK_TIMEOUT_MS, one generic reason", async () => {
+  const h = await eventHarness(Date.now(), { maxAttempts: 1, webhookTimeoutMs: 300 });
+  const silent = startSilentServer();
+  try {
+    await h.rt.webhooks.register(`http://127.0.0.1:${silent.port}/hook`, [
+      "appointment.confirmed",
+    ]);
+    await confirmedEvent(h, "evt-silent");
+    await h.drain();
+    const [listed] = await h.rt.webhooks.list();
+    const [attempt] = listed.recentAttempts;
+    assert.equal(attempt.httpStatus, null);
+    assert.equal(attempt.error, "No HTTP answer from the endpoint");
+  } finally {
+    await silent.close();
+    await h.close();
+  }
 });
 
 /** A patient's confirmed booking of `startMs` through the real hold store and writer. */
