@@ -121,6 +121,54 @@ export function createCourseService(deps: CourseDeps) {
     return next;
   }
 
+  /**
+   * Counts one code check on a held course (a versioned update that must land; a lost race reads
+   * the course again), or throws when its checks are spent or it is no longer held. Answers the
+   * course as counted, or as confirmed when a concurrent check confirmed it meanwhile.
+   */
+  async function reserveAttempt(course: CourseRecord): Promise<CourseRecord> {
+    let current: CourseRecord | null = course;
+    // Each lost race is another request's landed update; the bound only guards against a bug.
+    for (let tries = 0; tries < 100; tries++) {
+      if (!current) throw new NotFoundError(`Course ${course.id} does not exist`);
+      if (current.status === "confirmed") return current;
+      if (current.status !== "held") {
+        throw new ConflictError("invalid_state", `Course ${course.id} is ${current.status}`);
+      }
+      if (current.attempts >= config.OTP_MAX_ATTEMPTS) {
+        throw new InvalidCodeError("Too many wrong codes for this course; hold it again");
+      }
+      try {
+        return await setStatus(current, "held", current.attempts + 1);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+      current = await courses.get(course.id);
+    }
+    throw new ConflictError("course_busy", `Course ${course.id} changed; retry`);
+  }
+
+  /**
+   * Sets the final status of a course whose sessions this request booked or gave up, even when a
+   * concurrent code check counted on the course since it was read (that count moved its version).
+   */
+  async function settle(
+    course: CourseRecord,
+    status: "confirmed" | "failed",
+  ): Promise<CourseRecord> {
+    let current: CourseRecord | null = course;
+    for (let tries = 0; tries < 100 && current; tries++) {
+      if (current.status === status) return current;
+      try {
+        return await setStatus(current, status);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+      current = await courses.get(course.id);
+    }
+    throw new ConflictError("course_busy", `Course ${course.id} changed; retry`);
+  }
+
   return {
     async hold(patientId: string, doctorId: string, req: CourseRequest) {
       const doctor = await records.doctors.get(doctorId);
@@ -245,14 +293,12 @@ export function createCourseService(deps: CourseDeps) {
       if (course.expiresAtMs <= now()) {
         throw new HoldExpiredError("The course hold has expired; hold it again");
       }
-      if (course.attempts >= config.OTP_MAX_ATTEMPTS) {
-        throw new InvalidCodeError("Too many wrong codes for this course; hold it again");
-      }
+      // The check is counted before the code is compared, so a burst of simultaneous guesses
+      // cannot compare more than OTP_MAX_ATTEMPTS of them (as for login and hold codes).
+      const counted = await reserveAttempt(course);
+      if (counted.status === "confirmed") return courseView(counted);
       const candidate = await hash.hash("hold_code", `course:${course.id}:${code}`);
-      if (!hash.equal(candidate, course.codeHash)) {
-        await setStatus(course, "held", course.attempts + 1).catch(() => {});
-        throw new InvalidCodeError();
-      }
+      if (!hash.equal(candidate, course.codeHash)) throw new InvalidCodeError();
       const nowMs = now();
       const sessionHolds = course.sessions.map((s) => sessionHold(course, s));
       const changes = sessionHolds.map((h, session) =>
@@ -266,13 +312,13 @@ export function createCourseService(deps: CourseDeps) {
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         await courses.releaseHolds(course);
-        await setStatus(course, "failed").catch(() => {});
+        await settle(counted, "failed").catch(() => {});
         throw new ConflictError(
           "course_unavailable",
           "A session could not be booked; none of the course was booked",
         );
       }
-      return courseView(await setStatus(course, "confirmed"));
+      return courseView(await settle(counted, "confirmed"));
     },
 
     async cancel(user: AuthUser, id: string) {
