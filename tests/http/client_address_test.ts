@@ -91,3 +91,21 @@ Deno.test("the real server keys the budget on each request's socket peer", async
   }
   assert.deepEqual(statuses, ["202", "202", "429", "202", "202"]);
 });
+
+Deno.test("an IPv6 client is one budget per /64: rotating addresses inside its own prefix gets no fresh budget", async () => {
+  // Anyone with an IPv6 prefix (every ISP and cloud host hands out at least a /64) can send from
+  // 2^64 addresses; keyed by the whole address, each would be a new budget for code sends.
+  const statuses = await codeRequests({ TRUSTED_PROXY_HEADER: "X-Real-IP" }, [
+    { "x-real-ip": "2001:db8:1:2::1" },
+    { "x-real-ip": "2001:db8:1:2:ffff:ffff:ffff:fffe" },
+    { "x-real-ip": "2001:DB8:1:2:0:0:0:7" },
+    { "x-real-ip": "2001:db8:1:3::1" },
+    { "x-real-ip": "::ffff:203.0.113.9" },
+    { "x-real-ip": "::ffff:203.0.113.10" },
+  ]);
+  assert.deepEqual(
+    statuses,
+    [202, 202, 429, 202, 202, 202],
+    "one /64 shares a budget; another /64 and IPv4 clients (mapped or not) each have their own",
+  );
+});
