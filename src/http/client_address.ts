@@ -5,8 +5,23 @@
  * own proxy overwrites: Fly's `Fly-Client-IP`, nginx's `X-Real-IP`), and only when set; any other
  * forwarding header a client sends is ignored. For a list header (`X-Forwarded-For`) the last
  * entry is taken: the one our proxy appended, not the ones the client wrote before it.
+ *
+ * An IPv6 client is keyed by its /64 (the smallest prefix an ISP or cloud host hands out, whose
+ * 2^64 addresses its holder may all send from), so rotating addresses is no fresh budget; an
+ * IPv4-mapped address (`::ffff:a.b.c.d`, a dual-stack listener's IPv4 peer) is that IPv4 client.
  */
-import { ipVersion } from "./ip_literal.ts";
+import { ipv6Groups, ipVersion } from "./ip_literal.ts";
+
+/** The key of a client address: IPv4 as it is, IPv6 as its /64 prefix. */
+function clientKeyOf(address: string): string {
+  if (ipVersion(address) !== 6) return address;
+  const g = ipv6Groups(address);
+  if (g === null) return address;
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
+    return [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff].join(".");
+  }
+  return `${g.slice(0, 4).map((x) => x.toString(16)).join(":")}::/64`;
+}
 
 /** Returns the function that turns a request and its socket peer address into the client address. */
 export function clientAddress(
@@ -16,9 +31,9 @@ export function clientAddress(
     throw new TypeError(`clientAddress: "${trustedHeader}" is not an HTTP header name`);
   }
   return function clientAddressOf(req, peer) {
-    if (!trustedHeader) return peer;
+    if (!trustedHeader) return clientKeyOf(peer);
     const value = req.headers.get(trustedHeader);
     const last = value?.split(",").at(-1)?.trim() ?? "";
-    return ipVersion(last) !== 0 ? last.toLowerCase() : peer;
+    return clientKeyOf(ipVersion(last) !== 0 ? last.toLowerCase() : peer);
   };
 }

@@ -35,3 +35,24 @@ function isIpv6(text: string): boolean {
   // `::` stands for one group or more.
   return halves.length === 2 ? count <= 7 : count === 8;
 }
+
+/** The eight 16-bit groups of an IPv6 address (zone and brackets removed), or null. */
+export function ipv6Groups(ip: string): number[] | null {
+  let v = ip.toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(v);
+  if (dotted) {
+    const b = dotted[1].split(".").map(Number);
+    if (b.some((n) => n > 255)) return null;
+    v = v.slice(0, -dotted[1].length) +
+      `${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
+  }
+  const halves = v.split("::");
+  if (halves.length > 2) return null;
+  const parse = (s: string) => (s === "" ? [] : s.split(":").map((g) => parseInt(g, 16)));
+  const head = parse(halves[0]);
+  const tail = halves.length === 2 ? parse(halves[1]) : [];
+  const fill = 8 - head.length - tail.length;
+  if (halves.length === 1 ? head.length !== 8 : fill < 1) return null;
+  const groups = [...head, ...Array(halves.length === 2 ? fill : 0).fill(0), ...tail];
+  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
+}

@@ -8,7 +8,7 @@
  * rebinding). Refusals say only "not public", so delivery results are no port-scan oracle.
  */
 import { ValidationError } from "../errors.ts";
-import { ipVersion } from "../http/ip_literal.ts";
+import { ipv6Groups, ipVersion } from "../http/ip_literal.ts";
 
 const INTERNAL_SUFFIXES =
   /(^|\.)(localhost|local|internal|intranet|lan|home|corp|private|home\.arpa)$/i;
@@ -32,27 +32,6 @@ function ipv4Internal([a, b, c]: number[]): boolean {
     (a === 198 && (b === 18 || b === 19)) || // benchmarking
     (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113) || // TEST-NETs
     a >= 224; // multicast, reserved, broadcast
-}
-
-/** The eight 16-bit groups of an IPv6 address (zone and brackets removed), or null. */
-function ipv6Groups(ip: string): number[] | null {
-  let v = ip.toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(v);
-  if (dotted) {
-    const b = ipv4Bytes(dotted[1]);
-    if (!b) return null;
-    v = v.slice(0, -dotted[1].length) +
-      `${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
-  }
-  const halves = v.split("::");
-  if (halves.length > 2) return null;
-  const parse = (s: string) => (s === "" ? [] : s.split(":").map((g) => parseInt(g, 16)));
-  const head = parse(halves[0]);
-  const tail = halves.length === 2 ? parse(halves[1]) : [];
-  const fill = 8 - head.length - tail.length;
-  if (halves.length === 1 ? head.length !== 8 : fill < 1) return null;
-  const groups = [...head, ...Array(halves.length === 2 ? fill : 0).fill(0), ...tail];
-  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }
 
 function embeddedIpv4(hi: number, lo: number): number[] {
