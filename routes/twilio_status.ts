@@ -8,6 +8,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
+import { boundedBodies } from "../src/http/guards.ts";
 import { ForbiddenError, NotFoundError } from "../src/errors.ts";
 import {
   DELIVERY_STATUSES,
@@ -47,6 +48,8 @@ export function twilioStatusRoutes(deps: Pick<AppDeps, "config" | "deliveries" |
       path: TWILIO_STATUS_PATH,
       tags: ["webhooks"],
       summary: "Twilio message status callback (signed with X-Twilio-Signature)",
+      // Outside /v1, so the API's body rules do not reach it: a caller may be anyone.
+      middleware: [boundedBodies(deps.config.BODY_LIMIT_BYTES)] as const,
       request: {
         body: {
           content: { "application/x-www-form-urlencoded": { schema: StatusForm } },
@@ -58,6 +61,7 @@ export function twilioStatusRoutes(deps: Pick<AppDeps, "config" | "deliveries" |
         400: problems[400],
         403: problems[403],
         404: problems[404],
+        413: problems[413],
       },
     }),
     async (c) => {

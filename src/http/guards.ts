@@ -44,6 +44,19 @@ export function jsonBodies(maxSize: number): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * The size rule alone (413 over `maxSize` bytes), for a POST outside the JSON API whose body is
+ * not JSON (Twilio's form-encoded status callback), checked before the body is parsed.
+ */
+export function boundedBodies(maxSize: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw payloadTooLarge(maxSize);
+    },
+  });
+}
+
 function payloadTooLarge(limit: number): AppError {
   return new AppError(
     413,
