@@ -46,6 +46,27 @@ Deno.test("a hold far in the future is a 4xx, not a 500", async () => {
   }
 });
 
+Deno.test("a course far in the future is a 400, not a 500", async () => {
+  await using app = await startApp();
+  const doctor = await createDoctor(app.api, await app.api.loginAdmin());
+  const patient = await app.api.login(randomPhone());
+  for (
+    const body of [
+      { starts: ["9999-12-31T00:00:00.000Z"] },
+      { starts: ["2026-12-01T04:30:00.000Z", "9999-12-31T23:30:00Z"] },
+      { start: "9999-12-31T00:00:00.000Z", count: 3, everyDays: 1 },
+      { starts: ["1970-01-01T00:00:00.000Z"] },
+    ]
+  ) {
+    const res = await app.api.request<{ code: string }>("POST", "/v1/courses", {
+      token: patient.accessToken,
+      body: { doctorId: doctor.id, ...body },
+    });
+    assert.equal(res.status, 400, `${JSON.stringify(body)}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.code, "validation_failed");
+  }
+});
+
 Deno.test("static files: inherited object keys are 404", async () => {
   await using app = await startApp();
   for (const base of ["/doctor/static/", "/room-static/"]) {
