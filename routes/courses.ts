@@ -7,19 +7,17 @@ import type { AppDeps } from "../src/app_deps.ts";
 import type { CourseService } from "../src/courses/course_service.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { idempotencyFor } from "../src/http/idempotency.ts";
-import { Id, IdParam } from "../src/http/schemas.ts";
+import { Id, IdParam, IsoInstant } from "../src/http/schemas.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
-
-const Instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-01T04:30:00.000Z" });
 
 export const CourseCreate = z.union([
   z.object({
     doctorId: Id,
-    start: Instant,
+    start: IsoInstant,
     count: z.number().int().min(1).max(14),
     everyDays: z.number().int().min(1).max(14).default(1),
   }).strict(),
-  z.object({ doctorId: Id, starts: z.array(Instant).min(1).max(14) }).strict(),
+  z.object({ doctorId: Id, starts: z.array(IsoInstant).min(1).max(14) }).strict(),
 ]).openapi("CourseCreate");
 
 const CourseSchema = z.object({
