@@ -151,6 +151,8 @@ export function createCourseService(deps: CourseDeps) {
   /**
    * Sets the final status of a course whose sessions this request booked or gave up, even when a
    * concurrent code check counted on the course since it was read (that count moved its version).
+   * Booked sessions win: "failed" (this request booked nothing) only replaces "held", so a racing
+   * confirm that lost to one that booked never marks the booked course failed.
    */
   async function settle(
     course: CourseRecord,
@@ -159,6 +161,7 @@ export function createCourseService(deps: CourseDeps) {
     let current: CourseRecord | null = course;
     for (let tries = 0; tries < 100 && current; tries++) {
       if (current.status === status) return current;
+      if (status === "failed" && current.status !== "held") return current;
       try {
         return await setStatus(current, status);
       } catch (err) {

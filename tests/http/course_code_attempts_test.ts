@@ -57,3 +57,31 @@ Deno.test("course codes: 60 simultaneous wrong codes compare at most OTP_MAX_ATT
     `the right code after the limit booked: ${JSON.stringify(late.body)}`,
   );
 });
+
+Deno.test("course codes: two simultaneous right codes leave the course confirmed, never failed", async () => {
+  await using app = await startApp({ OTP_MAX_ATTEMPTS: String(MAX_ATTEMPTS) });
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const [slot] = await firstSlots(api, doctor.id);
+  const patient = await api.login(randomPhone());
+  const held = await api.request<{ id: string }>("POST", "/v1/courses", {
+    token: patient.accessToken,
+    body: { doctorId: doctor.id, start: slot.start, count: 2, everyDays: 1 },
+  });
+  assert.equal(held.status, 201, JSON.stringify(held.body));
+  const code = await api.latestCode(patient.phone);
+  const answers = await Promise.all(
+    [0, 1].map(() =>
+      api.request<Problem>("POST", `/v1/courses/${held.body.id}/confirm`, {
+        token: patient.accessToken,
+        body: { code },
+      })
+    ),
+  );
+  assert.deepEqual(answers.filter((r) => r.status >= 500).map((r) => r.body), []);
+  assert.ok(answers.some((r) => r.status === 201), JSON.stringify(answers.map((r) => r.body)));
+  const course = await api.request<Problem>("GET", `/v1/courses/${held.body.id}`, {
+    token: patient.accessToken,
+  });
+  assert.equal(course.body.status, "confirmed", JSON.stringify(course.body));
+});
