@@ -95,25 +95,31 @@ export async function reconcile(
         repaired += res.deletedCount;
       }
     }
+    /** The appointment as stored now (the scan's copy may predate a booking or a change). */
+    const reread = async (appointmentId: string) =>
+      await appointments.findOne({ _id: appointmentId, doctorId }) ?? undefined;
     for (const a of active.values()) {
       for (const cell of cellsOf(a.startMs, a.endMs)) {
         const id = claimId(doctorId, cell);
         if (claimed.has(id) || isPastCell(cell, options.nowMs)) continue;
         findings.push({ kind: "missing_claim", doctorId, key: id, appointmentId: a._id });
         if (!options.fix) continue;
+        const claim = { _id: id, doctorId, appointmentId: a._id, claimToken: "reconcile" };
         try {
           await claims.insertOne({
-            _id: id,
-            doctorId,
+            ...claim,
             start: new Date(cell),
-            appointmentId: a._id,
-            claimToken: "reconcile",
             createdAt: new Date(options.nowMs),
           });
-          repaired++;
         } catch {
           findings.push({ kind: "claim_conflict", doctorId, key: id, appointmentId: a._id });
+          continue;
         }
+        // Cancelled or moved since the scan read it: its change released its claims, before this
+        // insert (the change's write then precedes this read) or after it (deleting this one too).
+        const now = await reread(a._id);
+        if (now && isActive(now.status) && now.startMs <= cell && cell < now.endMs) repaired++;
+        else await claims.deleteOne(claim);
       }
     }
     // Entries that start earlier end before the cutoff: past, and left to the purge.
@@ -134,7 +140,9 @@ export async function reconcile(
     }
     for (const e of entries) {
       if (e.gone || e.pendingSinceMs !== undefined) continue;
-      const a = all.get(e.appointmentId);
+      // An entry of an appointment the scan did not see: booked since (its insert precedes its
+      // entry), so read it rather than take it for missing.
+      const a = all.get(e.appointmentId) ?? await reread(e.appointmentId);
       if (a && (!settledAt(a) || (isActive(a.status) && sameInterval(e, a)))) continue;
       const key = e._id;
       findings.push({ kind: "stale_busy_entry", doctorId, key, appointmentId: e.appointmentId });
