@@ -10,6 +10,7 @@ import type { Logger } from "../observability/logger.ts";
 import { errorFields } from "../observability/logger.ts";
 import type { AppointmentStore } from "../stores/ports.ts";
 import { CLAIM_CHUNK, type DeliveryOutcome, type Dispatcher } from "./dispatcher.ts";
+import { bumpCalendar } from "../stores/kv/calendar.ts";
 import { listDue, type OutboxStats, outboxStats, writeToOutbox } from "./outbox.ts";
 
 export interface RelayDeps {
@@ -38,9 +39,17 @@ export function createOutboxRelay(deps: RelayDeps) {
   let intervalMs = 500;
   let statsAtMs = 0;
 
-  /** Moves events kept inside records into the KV outbox, then clears them there. */
+  /**
+   * Moves events kept inside records into the KV outbox, then clears them there. Their writer
+   * bumps the doctor's calendar after its write and then moves them itself; events left to the
+   * relay may be a writer's that died before its bump, so the relay bumps it (before the clear, so
+   * that a pass that dies first leaves both to the next): every instance's calendar view reloads
+   * what the change stored instead of listing the time as it was before it.
+   */
   async function moveRecordEvents(): Promise<void> {
     for (const { appointmentId, envelopes } of await appointments.pendingEvents(batch)) {
+      const doctors = envelopes.map((e) => e.event.data.doctorId);
+      for (const doctorId of new Set(doctors)) if (doctorId) await bumpCalendar(kv, doctorId);
       await writeToOutbox(kv, envelopes);
       await appointments.clearPendingEvents(appointmentId, envelopes);
     }
