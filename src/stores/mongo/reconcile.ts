@@ -87,10 +87,14 @@ export async function reconcile(
         appointmentId: c.appointmentId,
       });
       if (options.fix) {
+        // The claim as read, and no other: the same appointment, moved back onto the cell since,
+        // heals it and claims the cell anew (claims.ts), with a token of its own.
         const res = await claims.deleteOne({
           _id: c._id,
           doctorId,
           appointmentId: c.appointmentId,
+          claimToken: c.claimToken,
+          createdAt: c.createdAt,
         });
         repaired += res.deletedCount;
       }
