@@ -3,7 +3,10 @@
  * from several instances at once. Uses only what FerretDB also supports (plain and unique indexes;
  * no partial, sparse or TTL indexes). Returns one line per collection and index saying what it did.
  * Creating `busy_entries`, `phones` or `event_marks` fills it from the records already there
- * (busy_index.ts, phone_pointers.ts, event_marks.ts).
+ * (busy_index.ts, phone_pointers.ts, event_marks.ts). Collection `migrations` holds `{_id:
+ * "<collection>"}` from before such a collection is created until its fill has ended, so that a
+ * run that died in between (the collection there, the fill not done) is finished by the next one
+ * rather than taken for done; the fills are safe to run again.
  */
 import type { Db, IndexSpecification } from "mongodb";
 import { MongoServerError } from "mongodb";
@@ -29,7 +32,7 @@ const COLLECTIONS = [
 ];
 
 /** What a new collection is filled from, when records predate it. */
-const BACKFILLS: Record<string, (db: Db) => Promise<number>> = {
+const BACKFILLS: Partial<Record<string, (db: Db) => Promise<number>>> = {
   busy_entries: backfillBusyEntries,
   phones: backfillPhonePointers,
   event_marks: backfillEventMarks,
@@ -59,21 +62,39 @@ export async function migrate(db: Db): Promise<string[]> {
   const existing = new Set(
     (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
   );
+  const fills = db.collection<{ _id: string; startedAt: Date }>("migrations");
   for (const name of COLLECTIONS) {
-    if (existing.has(name)) {
+    const backfill = BACKFILLS[name];
+    const unfinished = backfill !== undefined && (await fills.findOne({ _id: name })) !== null;
+    if (existing.has(name) && !unfinished) {
       lines.push(`exists collection ${name}`);
       continue;
     }
-    try {
-      await db.createCollection(name);
-      const backfill = BACKFILLS[name];
-      const filled = backfill ? ` (filled with ${await backfill(db)} entries)` : "";
-      lines.push(`created collection ${name}${filled}`);
-    } catch (err) {
-      // Another instance migrating at the same moment created it first.
-      if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
-      lines.push(`exists collection ${name}`);
+    if (backfill) {
+      await fills.updateOne({ _id: name }, { $setOnInsert: { startedAt: new Date() } }, {
+        upsert: true,
+      });
     }
+    let created = false;
+    if (!existing.has(name)) {
+      try {
+        await db.createCollection(name);
+        created = true;
+      } catch (err) {
+        // Another instance migrating at the same moment created it first (and fills it too: this
+        // one fills it as well rather than serve before that ends).
+        if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
+      }
+    }
+    if (!backfill) {
+      lines.push(`${created ? "created" : "exists"} collection ${name}`);
+      continue;
+    }
+    const filled = `(filled with ${await backfill(db)} entries)`;
+    await fills.deleteOne({ _id: name });
+    lines.push(
+      created ? `created collection ${name} ${filled}` : `finished collection ${name} ${filled}`,
+    );
   }
   for (const plan of INDEXES) {
     const name = indexName(plan.key);
