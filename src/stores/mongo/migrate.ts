@@ -63,9 +63,11 @@ export async function migrate(db: Db): Promise<string[]> {
     (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
   );
   const fills = db.collection<{ _id: string; startedAt: Date }>("migrations");
+  // One read for every collection (a server's start runs these checks before its first answer).
+  const notFilled = new Set((await fills.find({}).toArray()).map((fill) => fill._id));
   for (const name of COLLECTIONS) {
     const backfill = BACKFILLS[name];
-    const unfinished = backfill !== undefined && (await fills.findOne({ _id: name })) !== null;
+    const unfinished = backfill !== undefined && notFilled.has(name);
     if (existing.has(name) && !unfinished) {
       lines.push(`exists collection ${name}`);
       continue;
