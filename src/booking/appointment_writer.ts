@@ -139,7 +139,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
   function consumedInCommit(options: WriteOptions): CommitPart | undefined {
     const hold = options.consumes;
     if (!hold || Array.isArray(hold) || records.appointments.eventsInRecords) return undefined;
-    return holds.consumption(hold, { nowMs: deps.now(), maxAttempts: options.maxAttempts });
+    return holds.consumption(hold, { now: deps.now, maxAttempts: options.maxAttempts });
   }
 
   /**

@@ -266,8 +266,9 @@ export interface HoldStore {
    * code checks counted (422), and checks the hold's entry, so a code check counted meanwhile
    * makes the commit run again. Counts as the right code's own check. The hold's cells are left
    * to expire: the booking's claims guard that time, and a cell whose hold is gone marks nothing.
+   * `now` is read on each attempt of the commit: a lapse is judged at the attempt's own time.
    */
-  consumption(hold: HoldRecord, options: { nowMs: number; maxAttempts?: number }): CommitPart;
+  consumption(hold: HoldRecord, options: { now: () => number; maxAttempts?: number }): CommitPart;
   /**
    * Removes the holds (one doctor) and frees their cells, with `outbox`. Safe to call twice.
    * `announces`: what the commit announces about records stored outside KV (calendar.ts);

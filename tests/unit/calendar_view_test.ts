@@ -264,7 +264,7 @@ Deno.test("createKvCalendarView({ follow: 'kv-records' }) moves with this proces
     assert.deepEqual(await same(), [[h1.startMs, h1.expiresAtMs], [h2.startMs, h2.expiresAtMs]]);
     // Confirm h1 (the hold consumed in the booking's commit), release h2, cancel the booking.
     const booked = appointmentFrom(h1, "a1");
-    await records.appointments.book(booked, [], holds.consumption(h1, { nowMs: T0 }));
+    await records.appointments.book(booked, [], holds.consumption(h1, { now: () => T0 }));
     assert.deepEqual(await same(), [[h1.startMs, undefined], [h2.startMs, h2.expiresAtMs]]);
     await holds.remove(h2);
     assert.deepEqual(await same(), [[h1.startMs, undefined]]);
@@ -506,7 +506,7 @@ Deno.test("createKvCalendarView({ follow: 'kv-records' }) hands a step on a cale
     await records.appointments.book(
       appointmentFrom(h1, "a1"),
       [],
-      holds.consumption(h1, { nowMs: now }),
+      holds.consumption(h1, { now: () => now }),
     );
     await assert.rejects(
       records.appointments.book(appointmentFrom(hold("k3", "d1", from + HOUR, lapse), "a2")),

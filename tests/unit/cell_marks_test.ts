@@ -98,7 +98,7 @@ Deno.test("with cell marks, holds mark their cells as an older version did; a re
   await holds.remove(released);
   assert.deepEqual(await olderSeesHolds(kv, AT, AT + HALF_HOUR), Array(6).fill(null));
 
-  const add = await holds.consumption(booked, { nowMs: NOW })();
+  const add = await holds.consumption(booked, { now: () => NOW })();
   assert.equal((await add(kv.atomic()).commit()).ok, true);
   // The older version reads the booked time as held until the hold would have lapsed.
   const bookedCells = [booked.startMs, booked.endMs] as const;

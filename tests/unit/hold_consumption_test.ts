@@ -57,7 +57,7 @@ async function twoHolds() {
 
 Deno.test("consumption() frees the hold's record and list entry in the caller's commit", async () => {
   const { kv, holds, h, other } = await twoHolds();
-  const add = await holds.consumption(h, { nowMs: NOW, maxAttempts: 5 })();
+  const add = await holds.consumption(h, { now: () => NOW, maxAttempts: 5 })();
   assert.equal((await add(kv.atomic()).commit()).ok, true);
   assert.equal(await holds.get(h.id), null);
   assert.deepEqual(await holds.active("doc_1", NOW, NOW + 86_400_000, NOW), [
@@ -75,7 +75,7 @@ Deno.test("a consumed hold frees its slot at once, while a live hold refuses a s
     patientId: "pat_3",
   });
   await assert.rejects(holds.create(shifted("hld_x", h.startMs), 3, NOW), SlotUnavailableError);
-  const add = await holds.consumption(h, { nowMs: NOW, maxAttempts: 5 })();
+  const add = await holds.consumption(h, { now: () => NOW, maxAttempts: 5 })();
   assert.equal((await add(kv.atomic()).commit()).ok, true);
   // Its booking is cancelled, say: the slot can be held again at once.
   await holds.create(shifted("hld_c", h.startMs), 3, NOW);
@@ -89,12 +89,15 @@ Deno.test("a consumed hold frees its slot at once, while a live hold refuses a s
 Deno.test("consumption() fails the commit when a code check was counted after it read the hold", async () => {
   const kv = await Deno.openKv(":memory:");
   const { holds, h } = await oneHold(kv);
-  const add = await holds.consumption(h, { nowMs: NOW, maxAttempts: 1 })();
+  const add = await holds.consumption(h, { now: () => NOW, maxAttempts: 1 })();
   // A wrong guess is counted in between: it reaches the limit of 1.
   assert.equal(await holds.reserveAttempt(h, 1), true);
   assert.equal((await add(kv.atomic()).commit()).ok, false);
   // Read again, the part refuses: no answer for the right code past the limit.
-  await assert.rejects(holds.consumption(h, { nowMs: NOW, maxAttempts: 1 })(), InvalidCodeError);
+  await assert.rejects(
+    holds.consumption(h, { now: () => NOW, maxAttempts: 1 })(),
+    InvalidCodeError,
+  );
   assert.notEqual(await holds.get(h.id), null, "the hold stays until released or expired");
   kv.close();
 });
@@ -103,17 +106,17 @@ Deno.test("consumption() refuses a hold that is gone (404) or has lapsed (410)",
   const kv = await Deno.openKv(":memory:");
   const { holds, h } = await oneHold(kv);
   await assert.rejects(
-    holds.consumption(h, { nowMs: h.expiresAtMs })(),
+    holds.consumption(h, { now: () => h.expiresAtMs })(),
     HoldExpiredError,
   );
   await holds.remove(h);
-  await assert.rejects(holds.consumption(h, { nowMs: NOW })(), NotFoundError);
+  await assert.rejects(holds.consumption(h, { now: () => NOW })(), NotFoundError);
   kv.close();
 });
 
 Deno.test("consumption() declares its reads and takes their entries from the caller: the same refusals and check", async () => {
   const { kv, holds, h } = await twoHolds();
-  const part = holds.consumption(h, { nowMs: NOW, maxAttempts: 1 });
+  const part = holds.consumption(h, { now: () => NOW, maxAttempts: 1 });
   assert.deepEqual(part.reads, [patientHoldsKey("pat_1"), holdKey(h.id)]);
   const readNow = () => kv.getMany(part.reads as Deno.KvKey[]);
   // Read before a code check is counted: the commit fails, as when the part reads itself.
@@ -121,12 +124,12 @@ Deno.test("consumption() declares its reads and takes their entries from the cal
   assert.equal(await holds.reserveAttempt(h, 1), true);
   assert.equal((await add(kv.atomic()).commit()).ok, false);
   await assert.rejects(part(await readNow()), InvalidCodeError);
-  const lapsed = holds.consumption(h, { nowMs: h.expiresAtMs });
+  const lapsed = holds.consumption(h, { now: () => h.expiresAtMs });
   await assert.rejects(lapsed(await readNow()), HoldExpiredError);
   // Entries that are not those of its reads are a caller's bug, never used.
   await assert.rejects(part((await readNow()).slice(1)), RangeError);
   await holds.remove(h);
-  await assert.rejects(holds.consumption(h, { nowMs: NOW })(await readNow()), NotFoundError);
+  await assert.rejects(holds.consumption(h, { now: () => NOW })(await readNow()), NotFoundError);
   kv.close();
 });
 
@@ -146,7 +149,7 @@ Deno.test("a booking and a change read the consumed hold with the calendar versi
     return getMany(keys, options);
   }) as typeof kv.getMany;
   const booked = appointmentOf(h);
-  await appointments.book(booked, [], holds.consumption(h, { nowMs: NOW, maxAttempts: 5 }));
+  await appointments.book(booked, [], holds.consumption(h, { now: () => NOW, maxAttempts: 5 }));
   assert.deepEqual(reads.map((keys) => keys.slice(1)), [
     [appointmentKey(booked.id), patientHoldsKey("pat_1"), holdKey(h.id)],
   ]);
@@ -162,7 +165,7 @@ Deno.test("a booking and a change read the consumed hold with the calendar versi
     holdId: other.id,
     version: 2,
   };
-  await appointments.transition(booked, moved, [], holds.consumption(other, { nowMs: NOW }));
+  await appointments.transition(booked, moved, [], holds.consumption(other, { now: () => NOW }));
   assert.deepEqual(reads.map((keys) => keys.slice(1)), [
     [appointmentKey(booked.id), patientHoldsKey("pat_1"), holdKey(other.id)],
   ]);
@@ -174,7 +177,7 @@ Deno.test("a booking and a change read the consumed hold with the calendar versi
       moved,
       { ...moved, version: 3 },
       [],
-      holds.consumption(other, { nowMs: NOW }),
+      holds.consumption(other, { now: () => NOW }),
     ),
     NotFoundError,
   );

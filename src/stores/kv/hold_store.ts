@@ -296,9 +296,13 @@ export function createKvHoldStore(
       );
     },
 
-    consumption(hold, { nowMs, maxAttempts }) {
+    consumption(hold, { now, maxAttempts }) {
       const reads = removalReads([hold], holdKey(hold.id), true);
       return Object.assign(async (read?: readonly Deno.KvEntryMaybe<unknown>[]) => {
+        // The lapse is judged at this step's own time, not the first one's: a step run again
+        // after its commit lost the calendar check may run after the hold lapsed and another
+        // patient held the freed time (which only the hold kept from them).
+        const nowMs = now();
         const { remove, also } = await plannedRemoval([hold], holdKey(hold.id), true, read);
         const entry = also as Deno.KvEntryMaybe<HoldRecord>; // alsoRead was given
         const stored = entry.value;
