@@ -408,7 +408,11 @@ export function createBookingService(deps: BookingDeps) {
       if (!hold || hold.patientId !== patientId) {
         throw new NotFoundError(`Hold ${holdId} does not exist`);
       }
-      await holds.remove(hold, { outbox: envelopesOf(holdReleased(hold, now())) });
+      // Only while the hold is there: a confirm that used it up meanwhile booked the time.
+      await holds.remove(hold, {
+        outbox: envelopesOf(holdReleased(hold, now())),
+        onlyIfPresent: true,
+      });
     },
 
     async getAppointment(user: AuthUser, id: string) {

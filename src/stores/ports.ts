@@ -174,6 +174,11 @@ export interface HoldRemoval {
   outbox?: EventEnvelope[];
   announces?: CalendarAnnouncement;
   alongside?: CommitPart;
+  /**
+   * Refuse (404) should a hold be gone when the removal commits (a confirm used it up
+   * meanwhile): a patient's release then frees and announces nothing.
+   */
+  onlyIfPresent?: boolean;
 }
 
 /** A slot held for a patient until `expiresAtMs`, waiting for its confirmation code. */

@@ -269,19 +269,28 @@ export function createKvHoldStore(
       });
     },
 
-    async remove(target, { outbox = [], announces = {}, alongside }: HoldRemoval = {}) {
+    async remove(
+      target,
+      { outbox = [], announces = {}, alongside, onlyIfPresent = false }: HoldRemoval = {},
+    ) {
       const holds = Array.isArray(target) ? target : [target];
       if (holds.length === 0) return;
       // What the removal and `alongside` read comes in the calendar version's own `getMany`.
       const own = removalReads(holds);
+      // Every removal of a hold commits on the calendar (its version is checked): presence read
+      // here still holds when this commits.
+      const present = onlyIfPresent ? holds.map((h) => holdKey(h.id)) : [];
+      const split = own.length + present.length;
       await commitOnCalendar(
         kv,
         oneDoctor(holds),
         "release the hold",
         async (_, read) => {
+          const gone = read.slice(own.length, split).findIndex((e) => e.value === null);
+          if (gone >= 0) throw new NotFoundError(`Hold ${holds[gone].id} does not exist`);
           const [{ remove }, add] = await Promise.all([
             plannedRemoval(holds, undefined, false, read.slice(0, own.length)),
-            alongside?.(read.slice(own.length)),
+            alongside?.(read.slice(split)),
           ]);
           return {
             result: undefined,
@@ -291,7 +300,7 @@ export function createKvHoldStore(
             },
           };
         },
-        [...own, ...alongside?.reads ?? []],
+        [...own, ...present, ...alongside?.reads ?? []],
         announces,
       );
     },
