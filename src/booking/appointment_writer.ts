@@ -138,7 +138,7 @@ export function createAppointmentWriter(deps: WriterDeps) {
    */
   function consumedInCommit(options: WriteOptions): CommitPart | undefined {
     const hold = options.consumes;
-    if (!hold || Array.isArray(hold) || records.appointments.eventsInRecords) return undefined;
+    if (!hold || records.appointments.eventsInRecords) return undefined;
     return holds.consumption(hold, { now: deps.now, maxAttempts: options.maxAttempts });
   }
 
@@ -311,9 +311,21 @@ export function createAppointmentWriter(deps: WriterDeps) {
         throw new RangeError("writeAll() books new appointments only");
       }
       const envelopes = envelopesOf(changes.flatMap((c) => c.events));
-      const saved = await records.appointments.bookMany(changes.map((c) => c.next), envelopes);
+      // The course's holds are used up in the booking's own commit (KV records), which refuses
+      // them gone or lapsed at its own time, as a single confirm's does.
+      const consumedIn = consumedInCommit(options);
+      const saved = await records.appointments.bookMany(
+        changes.map((c) => c.next),
+        envelopes,
+        consumedIn,
+      );
       // A retried course may return records stored earlier: announced as a plain change.
-      await settle(saved, envelopes, options);
+      const fresh = saved.every((a, i) => a.createdAt === changes[i].next.createdAt);
+      await settle(
+        saved,
+        envelopes,
+        fresh && consumedIn ? { ...options, consumes: undefined } : options,
+      );
       return saved;
     },
   };

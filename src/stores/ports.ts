@@ -117,6 +117,7 @@ export interface AppointmentStore {
   bookMany(
     appointments: AppointmentRecord[],
     outbox?: EventEnvelope[],
+    alongside?: CommitPart,
   ): Promise<AppointmentRecord[]>;
   /**
    * Replaces `prev` with `next` (same id, `next.version === prev.version + 1`), moving claims: cells
@@ -266,14 +267,18 @@ export interface HoldStore {
    */
   reserveAttempt(hold: HoldRecord, max: number): Promise<boolean>;
   /**
-   * The removal of a hold as part of the KV commit that uses it up (a booking on KV records):
-   * the part refuses a hold that is gone (404), lapsed (410) or, with `maxAttempts`, has that many
+   * The removal of holds (one patient's, one doctor's) as part of the KV commit that uses them up
+   * (a booking or a course's on KV records): the part refuses a hold that is gone (404), lapsed
+   * (410) or, with `maxAttempts`, has that many
    * code checks counted (422), and checks the hold's entry, so a code check counted meanwhile
    * makes the commit run again. Counts as the right code's own check. The hold's cells are left
    * to expire: the booking's claims guard that time, and a cell whose hold is gone marks nothing.
    * `now` is read on each attempt of the commit: a lapse is judged at the attempt's own time.
    */
-  consumption(hold: HoldRecord, options: { now: () => number; maxAttempts?: number }): CommitPart;
+  consumption(
+    holds: HoldRecord | HoldRecord[],
+    options: { now: () => number; maxAttempts?: number },
+  ): CommitPart;
   /**
    * Removes the holds (one doctor) and frees their cells, with `outbox`. Safe to call twice.
    * `announces`: what the commit announces about records stored outside KV (calendar.ts);

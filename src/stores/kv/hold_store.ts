@@ -138,7 +138,7 @@ export function createKvHoldStore(
    */
   async function plannedRemoval(
     holds: HoldRecord[],
-    alsoRead?: Deno.KvKey,
+    alsoRead: Deno.KvKey[] = [],
     keepCells = false,
     read?: readonly Deno.KvEntryMaybe<unknown>[],
   ) {
@@ -151,8 +151,8 @@ export function createKvHoldStore(
     if (read && read.length !== keys.length) throw new RangeError("Not the entries of the reads");
     const entries = read ?? await getManyChunked<unknown>(kv, keys);
     const mine = entries[0] as Deno.KvEntryMaybe<PatientHolds>;
-    const also = alsoRead ? entries[1] : undefined;
-    const cells = entries.slice(alsoRead ? 2 : 1);
+    const also = entries.slice(1, 1 + alsoRead.length);
+    const cells = entries.slice(1 + alsoRead.length);
     const remove = (op: Deno.AtomicOperation) => {
       op.check(mine);
       for (const h of holds) {
@@ -168,11 +168,11 @@ export function createKvHoldStore(
     return { remove, also };
   }
 
-  /** What `plannedRemoval` reads: the patient's hold list, `alsoRead` if given, cells. */
-  function removalReads(holds: HoldRecord[], alsoRead?: Deno.KvKey, keepCells = false) {
+  /** What `plannedRemoval` reads: the patient's hold list, `alsoRead`, cells. */
+  function removalReads(holds: HoldRecord[], alsoRead: Deno.KvKey[] = [], keepCells = false) {
     return [
       patientHoldsKey(holds[0].patientId),
-      ...(alsoRead ? [alsoRead] : []),
+      ...alsoRead,
       ...(cellMarks && !keepCells ? holdCellKeys(holds) : []),
     ];
   }
@@ -289,7 +289,7 @@ export function createKvHoldStore(
           const gone = read.slice(own.length, split).findIndex((e) => e.value === null);
           if (gone >= 0) throw new NotFoundError(`Hold ${holds[gone].id} does not exist`);
           const [{ remove }, add] = await Promise.all([
-            plannedRemoval(holds, undefined, false, read.slice(0, own.length)),
+            plannedRemoval(holds, [], false, read.slice(0, own.length)),
             alongside?.(read.slice(split)),
           ]);
           return {
@@ -305,24 +305,32 @@ export function createKvHoldStore(
       );
     },
 
-    consumption(hold, { now, maxAttempts }) {
-      const reads = removalReads([hold], holdKey(hold.id), true);
+    consumption(target, { now, maxAttempts }) {
+      const holds = Array.isArray(target) ? target : [target];
+      oneDoctor(holds);
+      const keys = holds.map((h) => holdKey(h.id));
+      const reads = removalReads(holds, keys, true);
       return Object.assign(async (read?: readonly Deno.KvEntryMaybe<unknown>[]) => {
         // The lapse is judged at this step's own time, not the first one's: a step run again
         // after its commit lost the calendar check may run after the hold lapsed and another
         // patient held the freed time (which only the hold kept from them).
         const nowMs = now();
-        const { remove, also } = await plannedRemoval([hold], holdKey(hold.id), true, read);
-        const entry = also as Deno.KvEntryMaybe<HoldRecord>; // alsoRead was given
-        const stored = entry.value;
-        if (!stored || stored.patientId !== hold.patientId) {
-          throw new NotFoundError(`Hold ${hold.id} does not exist`);
-        }
-        if (stored.expiresAtMs <= nowMs) throw new HoldExpiredError();
-        if (maxAttempts !== undefined && stored.attempts >= maxAttempts) {
-          throw new HoldCodesSpentError();
-        }
-        return (op: Deno.AtomicOperation) => remove(op.check(entry));
+        const { remove, also } = await plannedRemoval(holds, keys, true, read);
+        const entries = also as Deno.KvEntryMaybe<HoldRecord>[]; // alsoRead was given
+        entries.forEach((entry, i) => {
+          const stored = entry.value;
+          if (!stored || stored.patientId !== holds[i].patientId) {
+            throw new NotFoundError(`Hold ${holds[i].id} does not exist`);
+          }
+          if (stored.expiresAtMs <= nowMs) throw new HoldExpiredError();
+          if (maxAttempts !== undefined && stored.attempts >= maxAttempts) {
+            throw new HoldCodesSpentError();
+          }
+        });
+        // One hold's entry is checked: a code check counted meanwhile (off the calendar) makes
+        // the commit run again. A course's holds count none, and every removal of a hold commits
+        // on the calendar, so their presence needs no check of its own (nor a denokv check each).
+        return (op: Deno.AtomicOperation) => remove(holds.length === 1 ? op.check(entries[0]) : op);
       }, { reads });
     },
 
