@@ -138,7 +138,11 @@ export async function wireApp(
     config.MONGODB_URI ? announceDoctorUpdates(resources.records, kv) : resources.records,
     metrics,
   );
-  const holds = createKvHoldStore(kv, { cellMarks: config.KV_CELL_MARKS });
+  const holds = createKvHoldStore(kv, {
+    cellMarks: config.KV_CELL_MARKS,
+    // KV records: placing a hold also refuses booked time, read at the hold's calendar version.
+    booked: config.MONGODB_URI ? undefined : records.appointments.busy,
+  });
   const webhookPresence = createWebhookPresence(kv, { cellMarks: config.KV_CELL_MARKS });
   const shared = await sharedState(config, kv, resources.upstash, log, now, metrics);
   const { ephemeral, limiter } = shared;

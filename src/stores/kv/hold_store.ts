@@ -25,7 +25,7 @@ import {
 import { holdPlaced } from "../../domain/appointment_machine.ts";
 import { envelopesOf } from "../../events/event_types.ts";
 import { addToOutbox, dueKeyOf } from "../../events/outbox.ts";
-import type { HeldInterval, HoldRecord, HoldRemoval, HoldStore } from "../ports.ts";
+import type { BookedInterval, HeldInterval, HoldRecord, HoldRemoval, HoldStore } from "../ports.ts";
 import {
   commitOnCalendar,
   type KnownCalendar,
@@ -80,9 +80,19 @@ function oneDoctor(holds: HoldRecord[]): string {
   return doctorId;
 }
 
+export interface KvHoldStoreOptions extends CellMarkOptions {
+  /**
+   * The doctor's active appointments overlapping [fromMs, toMs), read in a step on the doctor's
+   * calendar (KV records: their appointment index, whose every writer commits on that version).
+   * With it, placing holds refuses booked time too, not only held time: the listing a hold
+   * request checked may predate a hold placed and booked since, by another request or instance.
+   */
+  booked?: (doctorId: string, fromMs: number, toMs: number) => Promise<BookedInterval[]>;
+}
+
 export function createKvHoldStore(
   kv: Deno.Kv,
-  { cellMarks = false }: CellMarkOptions = {},
+  { cellMarks = false, booked }: KvHoldStoreOptions = {},
 ): HoldStore {
   /**
    * The versionstamp each record `get` answered was read at, so that `reserveAttempt` can check
@@ -107,19 +117,33 @@ export function createKvHoldStore(
   }
 
   /**
-   * Throws unless no live hold overlaps any of `holds` at `nowMs`: read from the doctor's hold
-   * index within the caller's step on the calendar version (see the module header), unless the
-   * step was handed them as known at that version (`known`, the calendar view).
+   * Throws unless no live hold (nor, with `booked`, active appointment) overlaps any of `holds`
+   * at `nowMs`: read from the doctor's indexes within the caller's step on the calendar version
+   * (see the module header), unless the step was handed them as known at that version (`known`,
+   * the calendar view).
    */
   async function assertFree(holds: HoldRecord[], nowMs: number, known?: KnownCalendar) {
-    const held = await Promise.all(
-      holds.map((h) =>
+    const [held, taken] = await Promise.all([
+      Promise.all(holds.map((h) =>
         overlappingOrKnown(
           known?.held(h.startMs, h.endMs, nowMs),
           () => active(h.doctorId, h.startMs, h.endMs, nowMs),
         )
-      ),
-    );
+      )),
+      Promise.all(holds.map((h) =>
+        booked
+          ? overlappingOrKnown(
+            known?.booked(h.startMs, h.endMs),
+            () => booked(h.doctorId, h.startMs, h.endMs),
+          )
+          : []
+      )),
+    ]);
+    if (taken.some((overlapping) => overlapping.length > 0)) {
+      throw new SlotUnavailableError(
+        holds.length > 1 ? "A session of the course is booked already" : "That slot is booked",
+      );
+    }
     if (held.some((overlapping) => overlapping.length > 0)) {
       throw new SlotUnavailableError(
         holds.length > 1
