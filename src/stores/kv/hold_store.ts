@@ -2,11 +2,12 @@
  * Slot holds in Deno KV; this module alone owns their layout. A hold is its record, an entry in
  * the doctor's hold index ["hold_by_doctor", doctorId, startMs, holdId] and one in the patient's
  * list. Creating holds is one commit on the doctor's calendar version (calendar.ts): the index
- * around the slot is read after the version (a live entry overlapping it refuses the hold), and
- * the commit checks the version, the new hold's id and the patient's list of active holds — at
- * most 3 checks however long the slot; every writer of the index commits on that version, so two
- * holds never overlap and a patient never exceeds the limit. A course holds all its sessions in
- * one such commit, with its own record alongside. A booking on KV records removes the hold it uses
+ * around the slot is read after the version (a live entry overlapping it refuses the hold, and
+ * so does an active appointment, given `booked`: the appointment index), and the commit checks
+ * the version, the new hold's id and the patient's list of active holds — at most 3 checks
+ * however long the slot; every writer of the index commits on that version, so two holds never
+ * overlap and a patient never exceeds the limit. A course holds all its sessions in one such
+ * commit, with its own record alongside. A booking on KV records removes the hold it uses
  * up in its own commit (`consumption`), so a confirm is one commit.
  * Earlier versions also marked each 5-minute cell under ["hold_cell", ...] and read those instead;
  * the index always came with the marks, so holds they wrote read the same. Such a version sees only
