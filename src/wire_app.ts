@@ -293,6 +293,7 @@ export async function wireApp(
       audit,
       sessionTtlMs: config.UI_SESSION_TTL_SECONDS * 1000,
       now,
+      isApiSessionLive: refresh.isLive,
     }),
     bookSessions: createKvPatientSessionStore(kv, config.BOOK_SESSION_TTL_SECONDS * 1000, now),
     courses: createCourseService({

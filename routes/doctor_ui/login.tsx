@@ -1,7 +1,10 @@
 /**
- * Doctor login and logout: phone → one-time code (the same OTP service as the API) → a KV session
- * cookie. Only a phone registered to a doctor gets a session. Before login there is no session,
- * so the forms carry a double-submit token (cookie + hidden field) against login CSRF.
+ * Doctor login and logout: phone → one-time code (the same OTP service as the API) → an identity
+ * session (a refresh-token family, listed by `GET /v1/auth/sessions`) → a KV web session that
+ * stands for it, in a cookie. Ending the identity session (logout here, `DELETE
+ * /v1/auth/sessions/:id`, revocation) ends the web session. Only a phone registered to a doctor
+ * gets a session. Before login there is no session, so the forms carry a double-submit token
+ * (cookie + hidden field) against login CSRF.
  */
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -116,8 +119,9 @@ export function loginRoutes(deps: AppDeps, ui: DoctorUiBackend) {
       return page(c, { step: "code", next, phone: body.phone, errors }, 400);
     }
     const { phone, code } = parsed.data;
+    let phoneIndex: string;
     try {
-      await deps.otp.verifyLoginCode(phone, code, c.get("clientIp"));
+      phoneIndex = await deps.otp.verifyLoginCode(phone, code, c.get("clientIp"));
     } catch (err) {
       if (err instanceof RateLimitedError) {
         return page(c, { step: "phone", next, phone, message: rateLimitMessage(c, err) }, 429);
@@ -133,7 +137,12 @@ export function loginRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     if (!doctorId) {
       return page(c, { step: "phone", next, message: t(lang, "login.notDoctor") }, 403);
     }
-    const { token } = await ui.sessions.create({ doctorId });
+    const identity = await deps.refresh.issue(
+      { id: doctorId, role: "doctor" },
+      c.req.header("user-agent") ?? null,
+      phoneIndex,
+    );
+    const { token } = await ui.sessions.create({ doctorId, apiSessionId: identity.sessionId });
     setCookie(c, SESSION_COOKIE, token, {
       ...cookieBase,
       maxAge: deps.config.UI_SESSION_TTL_SECONDS,
@@ -152,6 +161,7 @@ export function logoutRoute(deps: AppDeps, ui: DoctorUiBackend) {
   const secure = deps.config.APP_ENV !== "development" && deps.config.APP_ENV !== "test";
   app.post("/doctor/logout", async (c) => {
     await ui.sessions.remove(c.get("sessionToken"));
+    await deps.refresh.end(c.get("session").apiSessionId);
     deleteCookie(c, SESSION_COOKIE, { path: UI_BASE, secure, httpOnly: true, sameSite: "Strict" });
     return c.redirect(`${UI_BASE}/login`, 303);
   });

@@ -18,11 +18,11 @@ interface SessionMeta {
 
 /** A session: who is logged in (`S`) plus its CSRF token and lifetime. */
 export type WebSession<S> = S & SessionMeta;
-export type UiSession = WebSession<{ doctorId: string }>;
 /** `apiSessionId`: the identity session behind it, so revoking or erasing that ends this too. */
+export type UiSession = WebSession<{ doctorId: string; apiSessionId: string }>;
 export type PatientSession = WebSession<{ patientId: string; apiSessionId: string }>;
 
-export type UiSessionStore = SessionStore<{ doctorId: string }>;
+export type UiSessionStore = SessionStore<{ doctorId: string; apiSessionId: string }>;
 export type PatientSessionStore = SessionStore<{ patientId: string; apiSessionId: string }>;
 
 async function tokenHash(token: string): Promise<string> {
@@ -62,8 +62,31 @@ function createKvSessionStore<S extends object>(
   };
 }
 
-export function createKvUiSessionStore(kv: Deno.Kv, ttlMs: number, now: () => number) {
-  return createKvSessionStore<{ doctorId: string }>(kv, uiSessionKey, ttlMs, now);
+/**
+ * The doctor UI's sessions. `get` answers only while the identity session behind one is live
+ * (`isApiSessionLive`), so logout, `DELETE /v1/auth/sessions/:id` or revocation end it too.
+ */
+export function createKvUiSessionStore(
+  kv: Deno.Kv,
+  ttlMs: number,
+  now: () => number,
+  isApiSessionLive: (sessionId: string) => Promise<boolean>,
+): UiSessionStore {
+  const store = createKvSessionStore<{ doctorId: string; apiSessionId: string }>(
+    kv,
+    uiSessionKey,
+    ttlMs,
+    now,
+  );
+  return {
+    ...store,
+    async get(token) {
+      const found = await store.get(token);
+      // A session written before it carried its identity session has nothing to stand for.
+      if (!found || typeof found.apiSessionId !== "string") return null;
+      return await isApiSessionLive(found.apiSessionId) ? found : null;
+    },
+  };
 }
 
 export function createKvPatientSessionStore(kv: Deno.Kv, ttlMs: number, now: () => number) {

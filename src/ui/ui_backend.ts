@@ -37,6 +37,8 @@ export interface DoctorUiBackendDeps {
   audit: AuditLog;
   sessionTtlMs: number;
   now: () => number;
+  /** Whether the identity session behind a web session stands (`refresh.isLive`). */
+  isApiSessionLive: (sessionId: string) => Promise<boolean>;
 }
 
 const MAX_EARLIER_VISITS = 20;
@@ -45,7 +47,12 @@ export function createDoctorUiBackend(deps: DoctorUiBackendDeps): DoctorUiBacken
   const { records, cipher, hash } = deps;
   const openOrNull = (sealed: string | null) => (sealed ? cipher.open(sealed) : null);
   return {
-    sessions: createKvUiSessionStore(deps.kv, deps.sessionTtlMs, deps.now),
+    sessions: createKvUiSessionStore(
+      deps.kv,
+      deps.sessionTtlMs,
+      deps.now,
+      deps.isApiSessionLive,
+    ),
 
     async doctorIdForPhone(phone) {
       const doctor = await records.doctors.findByPhoneIndex(await hash.hash("phone", phone));

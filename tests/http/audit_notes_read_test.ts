@@ -51,7 +51,15 @@ Deno.test("doctor UI: earlier visits with notes write appointment.notes_read ent
   };
   assert.equal((await notesReads(ids[0])).length, 0);
 
-  const { token } = await runtime.deps.doctorUi!.sessions.create({ doctorId: doctor.id });
+  const { sessionId } = await runtime.deps.refresh.issue(
+    { id: doctor.id, role: "doctor" },
+    null,
+    "test",
+  );
+  const { token } = await runtime.deps.doctorUi!.sessions.create({
+    doctorId: doctor.id,
+    apiSessionId: sessionId,
+  });
   const page = await app.fetch(
     new Request(`${api.baseUrl}/doctor/appointments/${ids[2]}`, {
       headers: { cookie: `${SESSION_COOKIE}=${token}` },

@@ -293,7 +293,15 @@ Deno.test("every route answers every role as its class says, on other people's r
   }
 
   // Doctor UI: doctor A's real session on doctor B's appointment finds nothing.
-  const ui = await runtime.deps.doctorUi!.sessions.create({ doctorId: doctorA.id });
+  const identity = await runtime.deps.refresh.issue(
+    { id: doctorA.id, role: "doctor" },
+    null,
+    "test",
+  );
+  const ui = await runtime.deps.doctorUi!.sessions.create({
+    doctorId: doctorA.id,
+    apiSessionId: identity.sessionId,
+  });
   for (
     const page of [
       `/doctor/appointments/${appointmentId}`,
