@@ -201,3 +201,30 @@ Deno.test("loadConfig() allows ROOM_CLOCK_OFFSET_MS only with APP_ENV=test", () 
     60000,
   );
 });
+
+Deno.test("createRoomHub() holds binary frames to the size limit and the rate limit too", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const hub = hubOn(kv, { ratePerSecond: 1, burst: 3 });
+  const patientSeat = asSeat(await hub.take(admission("patient")));
+  const doctorSeat = asSeat(await hub.take(admission("doctor")));
+  const p = fakeSocket();
+  const d = fakeSocket();
+  patientSeat.open(p.socket);
+  doctorSeat.open(d.socket);
+  await d.waitFor((m) => m.type === "joined", "joined");
+
+  // A flood of small binary frames is rate-limited like a flood of text ones.
+  for (let i = 0; i < 10; i++) doctorSeat.receive(new ArrayBuffer(16));
+  const answered = () => d.sent.map((s) => JSON.parse(s)).filter((m) => m.type === "error");
+  assert.ok(
+    answered().some((m) => m.code === "rate_limited"),
+    `10 binary frames at a burst of 3: ${JSON.stringify(answered())}`,
+  );
+
+  // An oversized binary frame closes the socket, like an oversized text frame.
+  patientSeat.receive(new ArrayBuffer(64 * 1024 + 1));
+  assert.deepEqual(p.closes, [1009], "an oversized ArrayBuffer closes the socket");
+  doctorSeat.receive(new Blob([new Uint8Array(64 * 1024 + 1)]));
+  assert.deepEqual(d.closes, [1009], "an oversized Blob closes the socket");
+  await hub.closeAll();
+});
