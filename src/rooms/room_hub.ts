@@ -6,7 +6,8 @@
  * the room token, renewed while the socket lives and released when it closes; a second connection
  * of a taken role is refused, never a takeover. Text frames up to `maxMessageBytes` holding a JSON
  * object with a string `type` are appended verbatim to the other seat's inbox, at most
- * `ratePerSecond` (burst `burst`) per socket; the instance holding that seat watches its inbox and
+ * `ratePerSecond` (burst `burst`) per socket; every frame, binary ones too, counts against both
+ * limits (an oversized one closes the socket); the instance holding that seat watches its inbox and
  * relays to its socket. The hub adds `joined`, `peer-joined` and `peer-left` notices and closes
  * its sockets when the room's window ends. Only the sockets themselves live in this process.
  * It never reads or logs what peers send (SDP carries addresses).
@@ -72,6 +73,16 @@ function isSignal(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A frame's size in bytes: a string's UTF-8 length, a binary frame's length. */
+function byteSize(data: unknown, maxBytes: number, encoder: TextEncoder): number {
+  if (typeof data === "string") {
+    return data.length > maxBytes ? data.length : encoder.encode(data).length;
+  }
+  if (data instanceof Blob) return data.size;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return 0;
 }
 
 export type TakeResult = Seat | "seat_taken" | "token_used";
@@ -191,10 +202,8 @@ export function createRoomHub(options: RoomHubOptions) {
         },
         receive(data) {
           if (!socket || left) return;
-          if (typeof data !== "string") {
-            return send({ type: "error", code: "bad_message", detail: "text only" });
-          }
-          if (data.length > maxBytes || encoder.encode(data).length > maxBytes) {
+          // Binary frames count against the size and rate limits too, before they are refused.
+          if (byteSize(data, maxBytes, encoder) > maxBytes) {
             socket.close(CLOSE_TOO_BIG, `messages are limited to ${maxBytes} bytes`);
             return seat.leave();
           }
@@ -204,6 +213,9 @@ export function createRoomHub(options: RoomHubOptions) {
               code: "rate_limited",
               detail: `at most ${ratePerSecond} messages a second`,
             });
+          }
+          if (typeof data !== "string") {
+            return send({ type: "error", code: "bad_message", detail: "text only" });
           }
           if (!isSignal(data)) {
             return send({
