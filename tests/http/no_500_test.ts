@@ -129,3 +129,23 @@ Deno.test("doctor UI: an over-long note on another doctor's appointment is 404, 
     assert.equal(res.status, 404, id);
   }
 });
+
+Deno.test("doctor UI: a day or week outside the years 2000–2199 shows today, not a 500", async () => {
+  await using app = await startApp();
+  const mine = await createDoctor(app.api, await app.api.loginAdmin());
+  const ui = await doctorUiLogin(app, mine.phone);
+  for (
+    const path of [
+      "/doctor?date=9999-12-31",
+      "/doctor?date=0000-01-01",
+      "/doctor/week?start=9999-12-28",
+      "/doctor/week?start=1000-01-01",
+    ]
+  ) {
+    const res = await app.fetch(
+      new Request(`http://vaidya.test${path}`, { headers: { cookie: ui.cookie } }),
+    );
+    await res.body?.cancel();
+    assert.equal(res.status, 200, path);
+  }
+});
