@@ -1,6 +1,7 @@
 /** Dates and times as the doctor reads them: in the doctor's zone, in the page's language. */
 import type { Lang } from "../../i18n/messages.ts";
-import { isLocalDate, localDateOf } from "../../domain/zoned_time.ts";
+import { localDateOf } from "../../domain/zoned_time.ts";
+import { LocalDate } from "../../http/schemas.ts";
 
 const LOCALES: Record<Lang, string> = { en: "en-IN", hi: "hi-IN" };
 
@@ -30,9 +31,12 @@ export function formatDate(date: string, lang: Lang): string {
   }).format(Date.parse(`${date}T12:00:00Z`));
 }
 
-/** `value` if it is a valid local date, else today in `timeZone`. */
+/**
+ * `value` if it is a calendar date the product can mean (the API's `LocalDate`: years 2000–2199;
+ * outside them the day's bounds fail deeper down), else today in `timeZone`.
+ */
 export function dateOrToday(value: string | undefined, timeZone: string, nowMs: number): string {
-  return value && isLocalDate(value) ? value : localDateOf(nowMs, timeZone);
+  return value && LocalDate.safeParse(value).success ? value : localDateOf(nowMs, timeZone);
 }
 
 /** "Patient 7f3k9q" when a patient gave no name: enough to tell patients apart on one day. */
