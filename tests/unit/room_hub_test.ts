@@ -228,3 +228,28 @@ Deno.test("createRoomHub() holds binary frames to the size limit and the rate li
   assert.deepEqual(d.closes, [1009], "an oversized Blob closes the socket");
   await hub.closeAll();
 });
+
+Deno.test("createRoomHub() relays a signal just under its 64 KB limit, or refuses it, never drops it", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const hub = hubOn(kv);
+  const patientSeat = asSeat(await hub.take(admission("patient")));
+  const doctorSeat = asSeat(await hub.take(admission("doctor")));
+  const p = fakeSocket();
+  const d = fakeSocket();
+  patientSeat.open(p.socket);
+  doctorSeat.open(d.socket);
+  await d.waitFor((m) => m.type === "joined" && m.peer === "patient", "joined with the patient");
+  for (const extra of ["", "ह"]) {
+    const head = `{"type":"offer","sdp":"${extra}`;
+    const size = extra ? 40_000 : 64 * 1024 - 16;
+    const offer = `${head}${"a".repeat(size - new TextEncoder().encode(head).length - 2)}"}`;
+    assert.ok(new TextEncoder().encode(offer).length <= 64 * 1024, "within the limit");
+    doctorSeat.receive(offer);
+    await eventually(
+      () => `a ${offer.length}-character offer neither relayed nor refused: ${d.sent.at(-1)}`,
+      () => p.sent.includes(offer) || d.closes.length > 0 || d.sent.some((s) => s.includes("too")),
+      { timeoutMs: 2_000, intervalMs: 10 },
+    );
+  }
+  await hub.closeAll();
+});
