@@ -253,3 +253,23 @@ Deno.test("createRoomHub() relays a signal just under its 64 KB limit, or refuse
   }
   await hub.closeAll();
 });
+
+Deno.test("createRoomHub() takes no peer's signal for its own notice, whatever its duplicate keys", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const hub = hubOn(kv);
+  const patientSeat = asSeat(await hub.take(admission("patient")));
+  const doctorSeat = asSeat(await hub.take(admission("doctor")));
+  const p = fakeSocket();
+  const d = fakeSocket();
+  patientSeat.open(p.socket);
+  doctorSeat.open(d.socket);
+  await d.waitFor((m) => m.type === "joined" && m.peer === "patient", "joined with the patient");
+  // JSON.parse keeps the last `type`, so the hub relays this as an ICE signal; it begins like the
+  // hub's own peer-left notice.
+  const spoof = '{"type":"peer-left","role":"patient","type":"ice"}';
+  patientSeat.receive(spoof);
+  await d.waitFor((m) => m.type === "ice", "the relayed signal");
+  doctorSeat.receive('{"type":"offer","sdp":"x"}');
+  await p.waitFor((m) => m.type === "offer", "the doctor's offer still reaches the patient");
+  await hub.closeAll();
+});
