@@ -127,6 +127,8 @@ export function createRoomHub(options: RoomHubOptions) {
       /** How many peer-joined and peer-left notices the inbox watch has relayed. */
       let peerNotices = 0;
 
+      const peerJoinedNotice = JSON.stringify({ type: "peer-joined", role: other(role) });
+      const peerLeftNotice = JSON.stringify({ type: "peer-left", role: other(role) });
       const send = (message: Record<string, unknown>) => socket?.send(JSON.stringify(message));
       const notifyPeer = (message: Record<string, unknown>) =>
         signals.append(theirs, JSON.stringify(message)).catch(fail("notice"));
@@ -150,9 +152,11 @@ export function createRoomHub(options: RoomHubOptions) {
           seen = seq;
           for (const text of texts) {
             if (left) break;
-            // The hub's own notices (a peer may not send these types; see RESERVED_TYPES).
-            const joined = text.startsWith('{"type":"peer-joined"');
-            if (joined || text.startsWith('{"type":"peer-left"')) {
+            // The hub's own notices, by their exact text: a peer may not send these types (see
+            // RESERVED_TYPES), but its signal may begin like one and parse as another type
+            // (JSON.parse keeps a duplicate key's last value).
+            const joined = text === peerJoinedNotice;
+            if (joined || text === peerLeftNotice) {
               peerOpen = joined;
               peerNotices++;
             }
