@@ -62,6 +62,15 @@ export const CLOSE_SEAT_LOST = 4001;
 export const CLOSE_SIGNALLING_LOST = 4002;
 export const CLOSE_TOO_BIG = 1009;
 
+/**
+ * The largest signal relayed, in UTF-8 bytes. A signal is stored as a KV value (64 KiB at most,
+ * V8-serialised: one byte per character for Latin-1 text, two for any other), and a UTF-8 byte
+ * count is never below the UTF-16 length, so 32,000 bytes fit whatever the text; with 64 KB a
+ * signal near the limit (or of ~33 K characters with one outside Latin-1) failed to store and was
+ * silently dropped, neither relayed nor refused. An SDP offer is a few KB.
+ */
+export const MAX_SIGNAL_BYTES = 32_000;
+
 const other = (role: RoomRole): RoomRole => role === "patient" ? "doctor" : "patient";
 
 function isSignal(text: string): boolean {
@@ -89,7 +98,7 @@ export type TakeResult = Seat | "seat_taken" | "token_used";
 
 export function createRoomHub(options: RoomHubOptions) {
   const { signals, log } = options;
-  const maxBytes = options.maxMessageBytes ?? 64 * 1024;
+  const maxBytes = options.maxMessageBytes ?? MAX_SIGNAL_BYTES;
   const openTimeoutMs = options.openTimeoutMs ?? 15_000;
   const renewEveryMs = options.renewEveryMs ?? 10_000;
   const ratePerSecond = options.ratePerSecond ?? 20;
