@@ -6,20 +6,26 @@
  *
  * Usage: deno task reconcile [--fix] [--yes] [--grace-seconds 60]
  *   --fix            repair what is found (asks first; --yes skips the question)
- *   --grace-seconds  claims younger than this may belong to a booking in flight (default 60)
+ *   --grace-seconds  claims younger than this may belong to a booking in flight (default 60;
+ *                    at least the servers' claim grace, 30: shorter would delete the claims of a
+ *                    booking still in flight and take the servers' locks while they hold them)
  *   --help           this text
  * Environment: MONGODB_URI, MONGODB_DB (as for the server).
  */
 import { z } from "zod";
 import { loadConfig } from "../src/config/config.ts";
 import { reconcile } from "../src/stores/mongo/reconcile.ts";
+import { CLAIM_GRACE_MS } from "../src/stores/mongo/record_stores.ts";
 import { confirmOrExit, flag, parseArgs, progressBar, runScript } from "./_cli.ts";
 import { withMongoDb } from "./_runtime.ts";
 
 const USAGE = `
 Usage: deno task reconcile [--fix] [--yes] [--grace-seconds 60]
 Finds orphan claims, appointments missing claims and busy-index entries out of step with the
-appointments in MongoDB; --fix repairs them.`;
+appointments in MongoDB; --fix repairs them.
+  --fix            repair what is found (asks first; --yes skips the question)
+  --grace-seconds  claims younger than this may belong to a booking in flight (default 60, at
+                   least ${CLAIM_GRACE_MS / 1000}, the servers' claim grace)`;
 
 await runScript("reconcile", async () => {
   const args = parseArgs(
@@ -28,7 +34,12 @@ await runScript("reconcile", async () => {
       fix: flag,
       yes: flag,
       "dry-run": flag,
-      "grace-seconds": z.coerce.number().int().min(0).max(86_400).default(60),
+      "grace-seconds": z.coerce.number().int().min(
+        CLAIM_GRACE_MS / 1000,
+        `at least ${
+          CLAIM_GRACE_MS / 1000
+        }, the servers' claim grace (a younger claim may be a booking in flight)`,
+      ).max(86_400).default(60),
     }),
     USAGE,
     ["fix"],

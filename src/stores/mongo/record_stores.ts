@@ -41,7 +41,11 @@ export interface MongoRecordStores extends RecordStores {
   migrations: string[];
 }
 
-const DEFAULT_CLAIM_GRACE_MS = 30_000;
+/**
+ * The servers' claim grace: a claim younger than this may belong to a booking in flight, and a
+ * lock holder has half of it. `deno task reconcile` refuses a shorter grace of its own.
+ */
+export const CLAIM_GRACE_MS = 30_000;
 
 /**
  * Connects and returns the stores, or throws `ServiceUnavailableError` if MongoDB cannot be
@@ -51,7 +55,7 @@ const DEFAULT_CLAIM_GRACE_MS = 30_000;
 export async function createMongoRecordStores(
   options: MongoRecordStoresOptions,
 ): Promise<MongoRecordStores> {
-  const claimGraceMs = options.claimGraceMs ?? DEFAULT_CLAIM_GRACE_MS;
+  const claimGraceMs = options.claimGraceMs ?? CLAIM_GRACE_MS;
   if (!Number.isFinite(claimGraceMs) || claimGraceMs <= 0) {
     throw new RangeError(`claimGraceMs must be a positive number, found ${claimGraceMs}`);
   }
