@@ -150,7 +150,7 @@ export async function wireApp(
     ? createDeliveryTracker(resources.twilio, { kv, cipher, metrics, log, now })
     : undefined;
   const sender = deliveries?.sender ?? createConsoleSender(kv, log, hash, group);
-  const prakriti = createKvPrakritiStore(kv);
+  const prakriti = createKvPrakritiStore(kv, cipher);
   const idempotency = sealedIdempotencyStore(createKvIdempotencyStore(kv, group), cipher, hash);
   const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
   const waitlistStore = createKvWaitlistStore(kv);

@@ -10,7 +10,8 @@
  */
 import { ConflictError } from "../errors.ts";
 import { DELIVERY_TTL_MS, type DeliveryRecord } from "../notify/delivery_tracker.ts";
-import { deliveryPrefix, idempotencyPrefix } from "./kv/keys.ts";
+import { deliveryPrefix, idempotencyPrefix, prakritiPrefix } from "./kv/keys.ts";
+import type { StoredPrakriti } from "../recommend/prakriti_store.ts";
 import type { IdempotencyRecord } from "./kv/idempotency_store.ts";
 import { createKvWebhookStore, type WebhookEndpoint } from "../webhooks/webhook_store.ts";
 import type { Page, RecordStores } from "./ports.ts";
@@ -109,8 +110,8 @@ interface KvSealedField<T> {
   id(value: T): string;
   get(value: T): string | null;
   set(value: T, sealed: string): T;
-  /** Milliseconds the rewritten value should still live. */
-  ttlMs(value: T): number;
+  /** Milliseconds the rewritten value should still live; undefined: it does not expire. */
+  ttlMs(value: T): number | undefined;
 }
 
 function kvEntryItem<T>(entry: Deno.KvEntry<T>, kv: Deno.Kv, f: KvSealedField<T>): SealedItem {
@@ -121,9 +122,12 @@ function kvEntryItem<T>(entry: Deno.KvEntry<T>, kv: Deno.Kv, f: KvSealedField<T>
     async rewrite(map) {
       if (!isSealedValue(sealed)) return;
       const next = f.set(entry.value, await map(sealed));
-      const res = await kv.atomic().check(entry).set(entry.key, next, {
-        expireIn: Math.max(1000, f.ttlMs(entry.value)),
-      }).commit();
+      const ttlMs = f.ttlMs(entry.value);
+      const res = await kv.atomic().check(entry).set(
+        entry.key,
+        next,
+        ttlMs === undefined ? {} : { expireIn: Math.max(1000, ttlMs) },
+      ).commit();
       if (!res.ok) throw new ConflictError("version_conflict", `${f.id(entry.value)} changed`);
     },
     async reload() {
@@ -159,6 +163,14 @@ const IDEMPOTENCY_FIELD: KvSealedField<IdempotencyRecord> = {
   get: (r) => (r.sealed ? r.body : null),
   set: (r, body) => ({ ...r, body }),
   ttlMs: (r) => r.expiresAtMs - Date.now(),
+};
+
+/** A prakriti assessment's answers (an earlier version's, stored in the clear, have none). */
+const PRAKRITI_FIELD: KvSealedField<StoredPrakriti> = {
+  id: (p) => `prakriti of ${p.patientId}`,
+  get: (p) => p.answersSealed ?? null,
+  set: (p, answersSealed) => ({ ...p, answersSealed }),
+  ttlMs: () => undefined,
 };
 
 /** Every collection with sealed values, in the order rotation walks them. */
@@ -218,6 +230,11 @@ export function sealedCollections(records: RecordStores, kv: Deno.Kv): SealedCol
       name: "idempotency",
       fields: ["IdempotencyRecord.body"],
       page: (cursor) => kvPage(kv, idempotencyPrefix, cursor, IDEMPOTENCY_FIELD),
+    },
+    {
+      name: "prakriti",
+      fields: ["StoredPrakriti.answersSealed"],
+      page: (cursor) => kvPage(kv, prakritiPrefix, cursor, PRAKRITI_FIELD),
     },
     {
       name: "webhooks",

@@ -43,7 +43,7 @@
  * | ["webhook_attempt", endpointId, atMs, id]       | WebhookAttempt               | 7 d           |
  * | ["webhook_presence"]                            | {any} (webhook_presence.ts)  | -             |
  * | ["course", id]                                  | CourseRecord (therapy course)| -             |
- * | ["prakriti", patientId]                         | PrakritiAssessment           | -             |
+ * | ["prakriti", patientId]                         | StoredPrakriti (sealed)      | -             |
  * | ["delivery", messageSid]                        | DeliveryRecord (Twilio)      | 7 d           |
  * | ["room_seat", appointmentId, role]              | {connId, open, expiresAt}    | its lease     |
  * | ["room_head", appointmentId, role]              | {seq, expiresAt}             | 1 d           |
@@ -279,7 +279,8 @@ export const auditIndexKey = (index: AuditIndex, id: string, seq: number): Deno.
 export const webhookKey = (id: string): Deno.KvKey => ["webhook", id];
 export const webhookPresenceKey: Deno.KvKey = ["webhook_presence"];
 export const courseKey = (id: string): Deno.KvKey => ["course", id];
-export const prakritiKey = (patientId: string): Deno.KvKey => ["prakriti", patientId];
+export const prakritiPrefix: Deno.KvKey = keySpace("prakriti");
+export const prakritiKey = (patientId: string): Deno.KvKey => [...prakritiPrefix, patientId];
 export const webhookAttemptPrefix = (endpointId: string): Deno.KvKey => [
   "webhook_attempt",
   endpointId,
