@@ -25,6 +25,7 @@ import {
   InvalidCodeError,
   NotFoundError,
   PolicyError,
+  ServiceUnavailableError,
   SlotUnavailableError,
   ValidationError,
 } from "../errors.ts";
@@ -251,6 +252,13 @@ export function createBookingService(deps: BookingDeps) {
         step: "hold",
         outcome: err instanceof ConflictError ? err.code : "error",
       });
+      // A 503 (a KV server's deadline) does not say the commit failed: it may have landed. The
+      // request answers 503, which Idempotency-Key does not keep, so its retry runs again; left
+      // there, this hold (whose code was never sent) would refuse that retry the slot as taken,
+      // and count against the patient's hold limit until it lapses. Removed if it is there.
+      if (err instanceof ServiceUnavailableError) {
+        await holds.remove(hold, { onlyIfPresent: true }).catch(() => {});
+      }
       throw err;
     } finally {
       committed();
