@@ -4,6 +4,9 @@
  * held), and the tasks that read the event and audit state on a shared KV server (denokv).
  */
 import assert from "node:assert/strict";
+import { generateDataKeyBase64 } from "../../src/crypto/data_cipher.ts";
+import { generateSigningJwk } from "../../src/crypto/secrets.ts";
+import { keySpace } from "../../src/stores/kv/keys.ts";
 import { startDenoKv } from "../_harness/denokv.ts";
 import { runTask } from "./_run_task.ts";
 
@@ -36,4 +39,36 @@ Deno.test({
       await denokv.stop();
     }
   },
+});
+
+/** A complete production configuration (fake Twilio), as `loadConfig` accepts it. */
+async function productionEnv(): Promise<Record<string, string>> {
+  return {
+    APP_ENV: "production",
+    PUBLIC_BASE_URL: "https://api.vaidya.example",
+    TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+    TWILIO_AUTH_TOKEN: "not-a-real-token",
+    TWILIO_FROM: "+15005550006",
+    JWT_PRIVATE_JWKS: JSON.stringify([await generateSigningJwk("jwt-test")]),
+    DATA_ENCRYPTION_KEYS: `k1:${generateDataKeyBase64()}`,
+    HMAC_SECRET: generateDataKeyBase64(),
+    AUDIT_KEY: `a1:${generateDataKeyBase64()}`,
+  };
+}
+
+Deno.test("seed refuses to write demo people with made-up phone numbers into a production store", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-ops-" });
+  const env = await productionEnv();
+  const res = await runTask("seed", ["--doctors", "2", "--patients", "2"], dir, env);
+  assert.notEqual(res.code, 0, `seeded a production store: ${res.stdout}`);
+  assert.match(res.stderr, /APP_ENV=production/);
+  await Deno.mkdir(`${dir}/data`, { recursive: true });
+  const kv = await Deno.openKv(`${dir}/data/vaidya.kv`);
+  try {
+    let doctors = 0;
+    for await (const _ of kv.list({ prefix: keySpace("doctor") })) doctors++;
+    assert.equal(doctors, 0, "no doctor written");
+  } finally {
+    kv.close();
+  }
 });
