@@ -19,6 +19,9 @@
  *   --days D           appointments fall within D days of the anchor (default 7)
  *   --dry-run          print what would be created and write nothing
  *   --help             show this text
+ * Refused with APP_ENV=production: its phones are made up but real-looking (+919…), so a seeded
+ * doctor's phone would make whoever owns that number a doctor at login, and its bookings' notices
+ * would go out by SMS to strangers.
  */
 import { z } from "zod";
 import {
@@ -39,8 +42,8 @@ import {
   type PatientRecord,
   SCHEMA_VERSION,
 } from "../src/stores/records.ts";
-import { flag, isoDate, parseArgs, progressBar, runScript } from "./_cli.ts";
-import { openScriptRuntime } from "./_runtime.ts";
+import { flag, isoDate, parseArgs, progressBar, runScript, UsageError } from "./_cli.ts";
+import { loadScriptConfig, openScriptRuntime } from "./_runtime.ts";
 import {
   phoneFor,
   pick,
@@ -119,6 +122,11 @@ await runScript("seed", async () => {
     return;
   }
 
+  if (loadScriptConfig().APP_ENV === "production") {
+    throw new UsageError(
+      "seed writes demo people with made-up phone numbers; refused with APP_ENV=production",
+    );
+  }
   const rt = await openScriptRuntime();
   const started = performance.now();
   try {
