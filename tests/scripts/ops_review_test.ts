@@ -8,6 +8,7 @@ import { generateDataKeyBase64 } from "../../src/crypto/data_cipher.ts";
 import { generateSigningJwk } from "../../src/crypto/secrets.ts";
 import { keySpace } from "../../src/stores/kv/keys.ts";
 import { startDenoKv } from "../_harness/denokv.ts";
+import { startFerretDb, withRawDb } from "../_harness/ferretdb.ts";
 import { runTask } from "./_run_task.ts";
 
 Deno.test("reconcile refuses --grace-seconds below the servers' claim grace", async () => {
@@ -70,5 +71,26 @@ Deno.test("seed refuses to write demo people with made-up phone numbers into a p
     assert.equal(doctors, 0, "no doctor written");
   } finally {
     kv.close();
+  }
+});
+
+Deno.test("migrate and reconcile refuse --dry-run where they would not honour it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-ops-" });
+  // reconcile is a dry run unless --fix: `--fix --dry-run` repaired all the same.
+  const both = await runTask("reconcile", ["--fix", "--dry-run", "--yes"], dir);
+  assert.equal(both.code, 2, `reconcile --fix --dry-run was accepted: ${both.stdout}`);
+  assert.match(both.stderr, /--dry-run/);
+  // migrate took --dry-run and created every collection and index anyway.
+  const mongo = await startFerretDb();
+  try {
+    const dbName = mongo.database();
+    const env = { MONGODB_URI: mongo.uri, MONGODB_DB: dbName };
+    const res = await runTask("migrate", ["--dry-run"], dir, env);
+    const collections = await withRawDb(mongo, dbName, (db) => db.listCollections().toArray());
+    assert.deepEqual(collections.map((c) => c.name), [], `migrate --dry-run: ${res.stdout}`);
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stderr, /--dry-run/);
+  } finally {
+    await mongo.stop();
   }
 });
