@@ -18,11 +18,8 @@ Usage: deno task migrate
 Creates the MongoDB collections and indexes (idempotent). Needs MONGODB_URI.`;
 
 await runScript("migrate", async () => {
-  parseArgs(
-    Deno.args,
-    z.object({ yes: z.boolean().optional(), "dry-run": z.boolean().optional() }),
-    USAGE,
-  );
+  // No --dry-run (nor --yes: it changes nothing it would ask about): refused, not ignored.
+  parseArgs(Deno.args, z.object({}), USAGE);
   const config = loadConfig(Deno.env.toObject());
   if (!config.MONGODB_URI) {
     throw new UsageError("MONGODB_URI is not set: there is no MongoDB to migrate");

@@ -16,7 +16,7 @@ import { z } from "zod";
 import { loadConfig } from "../src/config/config.ts";
 import { reconcile } from "../src/stores/mongo/reconcile.ts";
 import { CLAIM_GRACE_MS } from "../src/stores/mongo/record_stores.ts";
-import { confirmOrExit, flag, parseArgs, progressBar, runScript } from "./_cli.ts";
+import { confirmOrExit, flag, parseArgs, progressBar, runScript, UsageError } from "./_cli.ts";
 import { withMongoDb } from "./_runtime.ts";
 
 const USAGE = `
@@ -44,6 +44,7 @@ await runScript("reconcile", async () => {
     USAGE,
     ["fix"],
   );
+  if (args.fix && args["dry-run"]) throw new UsageError("--fix and --dry-run contradict");
   const config = loadConfig(Deno.env.toObject());
   if (!config.MONGODB_URI) {
     console.log(
