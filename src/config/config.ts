@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { normalisePhone } from "../domain/phone_number.ts";
 import { AUDIT_KEY_FORMAT } from "../audit/audit_keys.ts";
+import { base64ToBytes } from "../crypto/encoding.ts";
 import { kvLocation } from "./kv_location.ts";
 import { WhatsAppTemplatesJson } from "../notify/whatsapp_templates.ts";
 
@@ -231,8 +232,71 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return config;
 }
 
-function crossCheck(c: Config): string[] {
+/** Bytes of a base64 or base64url value, or null when it is neither. */
+function decodedLength(text: string): number | null {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return null;
+  try {
+    return base64ToBytes(text.replace(/=+$/, "")).length;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Configured secrets that could never work, found here so that they stop start-up as invalid
+ * configuration naming the variable (they were found only when the app was wired, with exit 1 and a
+ * message naming neither). The same rules as where they are used: crypto/keyed_hash.ts,
+ * crypto/data_cipher.ts, crypto/secrets.ts.
+ */
+function secretProblems(c: Config): string[] {
   const problems: string[] = [];
+  if (c.HMAC_SECRET !== undefined) {
+    const n = decodedLength(c.HMAC_SECRET);
+    if (n === null) problems.push("HMAC_SECRET: must be base64");
+    else if (n < 32) problems.push(`HMAC_SECRET: must be at least 32 bytes, found ${n}`);
+  }
+  if (c.DATA_ENCRYPTION_KEYS !== undefined) {
+    const parts = c.DATA_ENCRYPTION_KEYS.split(",").map((p) => p.trim()).filter(Boolean);
+    if (parts.length === 0) problems.push("DATA_ENCRYPTION_KEYS: expected kid:base64key[,...]");
+    for (const part of parts) {
+      const [id, key, extra] = part.split(":");
+      if (!id || !key || extra !== undefined || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+        // Never the value itself: a key given without its kid is the key.
+        problems.push(
+          "DATA_ENCRYPTION_KEYS: expected kid:base64key (kid: 1-32 of A-Z a-z 0-9 _ -)",
+        );
+        continue;
+      }
+      const n = decodedLength(key);
+      if (n !== 32) {
+        problems.push(
+          `DATA_ENCRYPTION_KEYS: key ${id} must be 32 bytes (AES-256), found ${n ?? 0}`,
+        );
+      }
+    }
+  }
+  if (c.JWT_PRIVATE_JWKS !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(c.JWT_PRIVATE_JWKS);
+    } catch {
+      parsed = undefined;
+    }
+    const list = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown } | null)?.keys;
+    const isPrivateKey = (k: unknown) =>
+      typeof k === "object" && k !== null && typeof (k as { kid?: unknown }).kid === "string" &&
+      typeof (k as { d?: unknown }).d === "string";
+    if (!Array.isArray(list) || list.length === 0 || !list.every(isPrivateKey)) {
+      problems.push(
+        "JWT_PRIVATE_JWKS: expected a JSON array (or {keys:[...]}) of private JWKs, each with kid and d",
+      );
+    }
+  }
+  return problems;
+}
+
+function crossCheck(c: Config): string[] {
+  const problems: string[] = secretProblems(c);
   const twilioVars = [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN];
   if (twilioVars.some(Boolean) && !twilioVars.every(Boolean)) {
     problems.push("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together");
