@@ -94,3 +94,19 @@ Deno.test("migrate and reconcile refuse --dry-run where they would not honour it
     await mongo.stop();
   }
 });
+
+Deno.test("export and report refuse --dry-run instead of writing their files anyway", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-ops-" });
+  const day = "2026-12-01";
+  const cases: [string, string[], string][] = [
+    ["export", ["--from", day, "--to", day, "--out", `${dir}/out/a.csv`], `${dir}/out/a.csv`],
+    ["report", ["--date", day, "--svg", `${dir}/out/u.svg`], `${dir}/out/u.svg`],
+  ];
+  for (const [name, args, file] of cases) {
+    const res = await runTask(name, [...args, "--dry-run"], dir);
+    const written = await Deno.stat(file).then(() => true, () => false);
+    assert.equal(written, false, `${name} --dry-run wrote ${file}`);
+    assert.equal(res.code, 2, `${name}: ${res.stderr}`);
+    assert.match(res.stderr, /--dry-run/);
+  }
+});
