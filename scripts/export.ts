@@ -42,7 +42,6 @@ const Args = z.object({
   tz: z.string().min(1).default("Asia/Kolkata"),
   "include-medical": flag,
   yes: flag,
-  "dry-run": flag,
 });
 
 const BASE = [

@@ -43,7 +43,6 @@ const Args = z.object({
   format: z.enum(["table", "csv"]).default("table"),
   svg: z.string().min(1).regex(/\.svg$/, "must end in .svg").optional(),
   yes: flag,
-  "dry-run": flag,
 });
 
 await runScript("report", async () => {
