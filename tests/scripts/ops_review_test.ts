@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { generateDataKeyBase64 } from "../../src/crypto/data_cipher.ts";
 import { generateSigningJwk } from "../../src/crypto/secrets.ts";
+import { addDeadLetter } from "../../src/events/dead_letters.ts";
+import { ENVELOPE_KIND } from "../../src/events/event_types.ts";
 import { keySpace } from "../../src/stores/kv/keys.ts";
 import { startDenoKv } from "../_harness/denokv.ts";
 import { startFerretDb, withRawDb } from "../_harness/ferretdb.ts";
@@ -109,4 +111,41 @@ Deno.test("export and report refuse --dry-run instead of writing their files any
     assert.equal(res.code, 2, `${name}: ${res.stderr}`);
     assert.match(res.stderr, /--dry-run/);
   }
+});
+
+Deno.test("dlq sees every dead letter, not the first 1,000: list, replay --id and --all", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-ops-" });
+  await Deno.mkdir(`${dir}/data`);
+  const kv = await Deno.openKv(`${dir}/data/vaidya.kv`);
+  const ids: string[] = [];
+  try {
+    const nowMs = Date.now();
+    for (let i = 0; i < 1_005; i++) {
+      await addDeadLetter(
+        kv,
+        {
+          kind: ENVELOPE_KIND,
+          handler: "webhooks.deliver",
+          event: { id: `evt-${i}`, type: "webhook.delivery", occurredAtMs: 0, data: {} },
+          attempt: 4,
+          notBeforeMs: 0,
+        },
+        "Endpoint answered 500",
+        nowMs + i,
+      );
+    }
+    for await (const e of kv.list({ prefix: keySpace("event_dlq") })) ids.push(String(e.key[1]));
+  } finally {
+    kv.close();
+  }
+  assert.equal(ids.length, 1_005);
+  const list = await runTask("dlq", ["list"], dir);
+  assert.equal(list.code, 0, list.stderr);
+  assert.equal(list.stdout.trim().split("\n").length, 1_005, "every dead letter listed");
+  const last = ids.at(-1)!;
+  const one = await runTask("dlq", ["replay", "--id", last, "--yes"], dir);
+  assert.equal(one.code, 0, `replay --id of the 1,005th: ${one.stderr}`);
+  const all = await runTask("dlq", ["replay", "--all", "--yes"], dir);
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /Replayed 1004 of 1004/);
 });
