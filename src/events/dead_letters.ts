@@ -48,9 +48,11 @@ function toLetter(id: string, value: unknown): DeadLetter | null {
     : null;
 }
 
-export async function listDeadLetters(kv: Deno.Kv, limit = 1000): Promise<DeadLetter[]> {
+/** The dead letters, oldest first: all of them, or the first `limit`. */
+export async function listDeadLetters(kv: Deno.Kv, limit?: number): Promise<DeadLetter[]> {
   const out: DeadLetter[] = [];
-  for await (const e of kv.list({ prefix: keySpace("event_dlq") }, { limit })) {
+  const options = limit === undefined ? {} : { limit };
+  for await (const e of kv.list({ prefix: keySpace("event_dlq") }, options)) {
     const letter = toLetter(String(e.key[1]), e.value);
     if (letter) out.push(letter);
   }
