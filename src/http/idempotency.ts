@@ -2,7 +2,8 @@
  * `Idempotency-Key` on POSTs that create or change something: the first answer is stored (24 h by
  * default) and replayed for a retry with the same key and the same body; the same key with a
  * different body is 422 `idempotency_conflict`; a retry while the first is still running is 409
- * `request_in_progress`. Server errors are not stored, so a retry after a 5xx runs again.
+ * `request_in_progress`. Server errors are not stored, so a retry after a 5xx runs again; an answer
+ * that could not be stored is still given.
  */
 import type { MiddlewareHandler } from "hono";
 import { sha256Base64Url } from "../crypto/keyed_hash.ts";
@@ -67,14 +68,21 @@ export function idempotency(
       return;
     }
     const body = await c.res.clone().text();
-    await store.finish(scope, key, {
-      fingerprint,
-      state: "done",
-      status: c.res.status,
-      body,
-      contentType: c.res.headers.get("content-type") ?? "application/json",
-      expiresAtMs: now() + ttlMs,
-    }, ttlMs);
+    try {
+      await store.finish(scope, key, {
+        fingerprint,
+        state: "done",
+        status: c.res.status,
+        body,
+        contentType: c.res.headers.get("content-type") ?? "application/json",
+        expiresAtMs: now() + ttlMs,
+      }, ttlMs);
+    } catch {
+      // The work is done (a hold placed, its code sent): its answer goes out even when storing it
+      // failed (a KV deadline; the write may still land). Answered 503, the client would retry and
+      // meet its own work as a conflict, never learning the hold it was sent a code for. Unstored,
+      // the pending mark holds a retry off until it lapses, as after a crash.
+    }
   };
   IDEMPOTENCY_MIDDLEWARE.add(middleware);
   return middleware;
