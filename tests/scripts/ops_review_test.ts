@@ -11,7 +11,9 @@ import { ENVELOPE_KIND } from "../../src/events/event_types.ts";
 import { keySpace } from "../../src/stores/kv/keys.ts";
 import { startDenoKv } from "../_harness/denokv.ts";
 import { startFerretDb, withRawDb } from "../_harness/ferretdb.ts";
-import { runTask } from "./_run_task.ts";
+import { runTask, spawnTask } from "./_run_task.ts";
+import { toDocument } from "../../src/stores/mongo/documents.ts";
+import { appointment, id } from "../contract/_fixtures.ts";
 
 Deno.test("reconcile refuses --grace-seconds below the servers' claim grace", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vaidya-ops-" });
@@ -148,4 +150,48 @@ Deno.test("dlq sees every dead letter, not the first 1,000: list, replay --id an
   const all = await runTask("dlq", ["replay", "--all", "--yes"], dir);
   assert.equal(all.code, 0, all.stderr);
   assert.match(all.stdout, /Replayed 1004 of 1004/);
+});
+
+Deno.test({
+  name:
+    "reconcile --fix with a long --grace-seconds takes a crashed server's lock after the servers' lease",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const mongo = await startFerretDb();
+    const dir = await Deno.makeTempDir({ prefix: "vaidya-ops-" });
+    try {
+      const dbName = mongo.database();
+      const doctorId = id("doc");
+      // Booked an hour ago; its busy entry missing (a crash), and the lock of its entry left by
+      // the crashed server 20 s ago: past the servers' lease (15 s), so any server takes it.
+      const booked = appointment(doctorId, id("pat"), 0, 30, {
+        updatedAt: new Date(Date.now() - 3_600_000).toISOString(),
+      });
+      await withRawDb(mongo, dbName, async (db) => {
+        await db.collection<{ _id: string }>("doctors").insertOne({ _id: doctorId });
+        await db.collection("appointments").insertOne(toDocument(booked) as never);
+        await db.collection<{ _id: string; token: string; acquiredAt: Date }>("locks").insertOne({
+          _id: `busy:${booked.id}`,
+          token: "crashed",
+          acquiredAt: new Date(Date.now() - 20_000),
+        });
+      });
+      const child = spawnTask(
+        "reconcile",
+        ["--fix", "--yes", "--grace-seconds", "600"],
+        dir,
+        { MONGODB_URI: mongo.uri, MONGODB_DB: dbName },
+        "piped",
+      );
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const out = await child.output();
+      clearTimeout(timer);
+      const stdout = new TextDecoder().decode(out.stdout);
+      assert.equal(out.code, 0, `reconcile still waiting after 30 s: ${stdout}`);
+      assert.match(stdout, /unlisted_booking/);
+    } finally {
+      await mongo.stop();
+    }
+  },
 });
