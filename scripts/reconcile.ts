@@ -59,6 +59,7 @@ await runScript("reconcile", async () => {
       return reconcile(db, {
         fix,
         graceMs: args["grace-seconds"] * 1000,
+        lockGraceMs: CLAIM_GRACE_MS,
         nowMs: Date.now(),
         onDoctor: () => bar.tick(),
       }).finally(() => bar.done());

@@ -49,14 +49,26 @@ export interface ReconcileResult {
 
 export async function reconcile(
   db: Db,
-  options: { fix: boolean; graceMs: number; nowMs: number; onDoctor?: () => void },
+  options: {
+    fix: boolean;
+    /** Claims and writes younger than this are left alone (at least the servers' claim grace). */
+    graceMs: number;
+    /**
+     * The servers' claim grace, whose locks (locks.ts) this shares: a lock older than half of it
+     * is a crashed holder's. Default `graceMs`; a longer scan grace must not lengthen the wait.
+     */
+    lockGraceMs?: number;
+    nowMs: number;
+    onDoctor?: () => void;
+  },
 ): Promise<ReconcileResult> {
   const claims = db.collection<ClaimDocument>("claims");
   const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
   const doctors = db.collection<{ _id: string }>("doctors");
   const busyEntries = db.collection<BusyEntryDocument>("busy_entries");
-  const locks = createGraceLocks(db, options.graceMs);
-  const index = createBusyIndex(db, locks, { graceMs: options.graceMs });
+  const lockGraceMs = options.lockGraceMs ?? options.graceMs;
+  const locks = createGraceLocks(db, lockGraceMs);
+  const index = createBusyIndex(db, locks, { graceMs: lockGraceMs });
   const settledAt = (a: Stored<AppointmentRecord>) =>
     options.nowMs - Date.parse(a.updatedAt) >= options.graceMs;
   const findings: ReconcileFinding[] = [];
