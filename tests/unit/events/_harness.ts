@@ -48,16 +48,18 @@ export async function eventHarness(
     records?: RecordStores;
     /** The writer's crash points (`WriterDeps.crashPoint`): throw to play a process that died. */
     crashPoint?: (name: string) => void;
+    /** Wraps the records every part uses (e.g. to make a store write slow). */
+    wrapRecords?: (records: RecordStores) => RecordStores;
   } = {},
 ) {
-  const { cellMarks = false } = options;
+  const { cellMarks = false, wrapRecords = (r: RecordStores) => r } = options;
   const kv = wrap(await Deno.openKv(":memory:"));
   const webhookPresence = createWebhookPresence(kv, { cellMarks });
   const clock = { now: startMs };
   const now = () => clock.now;
   const sent: OutgoingMessage[] = [];
   let failSends = 0;
-  const records = options.records ?? createKvRecordStores(kv);
+  const records = wrapRecords(options.records ?? createKvRecordStores(kv));
   const holds = createKvHoldStore(kv);
   const cipher = await createDataCipher([{ id: "k1", keyBase64: generateDataKeyBase64() }]);
   const log = createLogger({ level: "error", write: () => {} });
@@ -192,16 +194,17 @@ export function onEachRecords(
  */
 export async function onMongoRecords(
   body: (h: EventHarness) => Promise<void>,
-  { startMs = T0 - 3 * 86_400_000, store = {}, settings = {}, crashPoint }: {
+  { startMs = T0 - 3 * 86_400_000, store = {}, settings = {}, crashPoint, wrapRecords }: {
     startMs?: number;
     store?: Partial<MongoRecordStoresOptions>;
     settings?: Partial<EventSettings>;
     crashPoint?: (name: string) => void;
+    wrapRecords?: (records: RecordStores) => RecordStores;
   } = {},
 ) {
   const server = await startFerretDb();
   const records = await createMongoRecordStores(storeOptions(server, server.database(), store));
-  const h = await eventHarness(startMs, settings, undefined, { records, crashPoint });
+  const h = await eventHarness(startMs, settings, undefined, { records, crashPoint, wrapRecords });
   try {
     await body(h);
   } finally {
