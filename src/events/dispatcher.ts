@@ -69,7 +69,7 @@ export interface Dispatcher {
    * `envelopes` as the commit that writes them should store them when its caller delivers them
    * itself once that commit answered: due one lease time after `nowMs`, so no relay looks at them
    * before — the caller's lease, with no lease record to write. `deliverAll(these, { leased: true
-   * })` runs them at once with no claim commit. Envelopes of unknown handlers stay as they are
+   * })` runs them at once with no claim commit, unless more than half that lease has gone. Envelopes of unknown handlers stay as they are
    * (their delivery dead-letters them, as ever). Should the process die before delivering, the
    * relay takes them when they fall due, as it takes over a lease left by a crash.
    */
@@ -85,7 +85,9 @@ export interface DeliverOptions {
   fresh?: boolean;
   /**
    * The envelopes were held back for this caller by the commit that wrote them (`holdBack`),
-   * which has answered to it: they are delivered now, without claiming.
+   * which has answered to it: they are delivered now, without claiming, while at least half of
+   * that lease remains (the rest is the handler's time); later ones are `deferred` to the relay,
+   * which takes them when they fall due.
    */
   leased?: boolean;
 }
@@ -211,6 +213,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const seen = new Set<string>();
     for (const [i, envelope] of envelopes.entries()) {
       if (envelope.notBeforeMs > nowMs && !options.leased) {
+        out[i] = "deferred";
+        continue;
+      }
+      // A caller whose held-back lease has (nearly) run out, its commit slow to answer, leaves
+      // the entry to the relay: a relay may already be running it, or have run it, and this
+      // delivery claims nothing (the patient got the notice twice, the trail the entry twice).
+      if (options.leased && envelope.notBeforeMs - nowMs < leaseMs / 2) {
         out[i] = "deferred";
         continue;
       }
