@@ -160,6 +160,7 @@ export function createBookingService(deps: BookingDeps) {
     }
     for (const b of busy) {
       if (b.expiresAtMs !== undefined) validUntilMs = Math.min(validUntilMs, b.expiresAtMs);
+      if (b.recheckAtMs !== undefined) validUntilMs = Math.min(validUntilMs, b.recheckAtMs);
     }
     const body = {
       doctorId: doctor.id,

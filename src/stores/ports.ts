@@ -236,6 +236,12 @@ export interface AnnouncedBookings {
 
 export interface BookedInterval extends Interval {
   id?: string;
+  /**
+   * A change's pending entry (MongoDB busy index): busy for now, and a read this many ms later
+   * settles it from the appointment, should that change have died before settling it. Whoever
+   * keeps this answer reads again by then: no calendar bump follows that settle.
+   */
+  pendingForMs?: number;
 }
 
 /** A held time and when the hold lapses (a past `expiresAtMs` is free); `id` as above. */

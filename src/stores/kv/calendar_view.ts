@@ -83,9 +83,13 @@ export interface MemoComputed<T> {
   bytes?: number;
 }
 
-/** Busy time; a hold's interval carries its expiry. */
+/**
+ * Busy time; a hold's interval carries its expiry, and an appointment change's pending entry
+ * (MongoDB) the time by which a read settles it, should that change have died (no bump follows).
+ */
 export interface BusyInterval extends Interval {
   expiresAtMs?: number;
+  recheckAtMs?: number;
 }
 
 export interface CalendarView {
@@ -100,6 +104,8 @@ interface Loaded {
   atMs: number;
   /** By "a:" + appointment id or "h:" + hold id (position where a source gives no id). */
   intervals: Promise<Map<string, BusyInterval>>;
+  /** The earliest `recheckAtMs` of the intervals (Infinity: none), once looked at. */
+  recheckAtMs?: number;
 }
 
 interface Entry {
@@ -248,7 +254,14 @@ export function createKvCalendarView(
       booked = await booking();
     } else [booked, held] = await Promise.all([booking(), holding()]);
     const out = new Map<string, BusyInterval>();
-    booked.forEach((b, i) => out.set(`a:${b.id ?? i}`, b));
+    booked.forEach((b, i) =>
+      out.set(
+        `a:${b.id ?? i}`,
+        b.pendingForMs === undefined
+          ? b
+          : { startMs: b.startMs, endMs: b.endMs, recheckAtMs: nowMs + b.pendingForMs },
+      )
+    );
     held.forEach((h, i) => out.set(`h:${h.id ?? i}`, h));
     return out;
   }
@@ -381,11 +394,29 @@ export function createKvCalendarView(
     });
   }
 
+  /** Whether `loaded` holds a pending entry whose grace has run out at `nowMs`. */
+  async function outlivesPending(loaded: Loaded, nowMs: number): Promise<boolean> {
+    if (loaded.recheckAtMs === undefined) {
+      const intervals = await loaded.intervals.catch(() => new Map<string, BusyInterval>());
+      let at = Infinity;
+      for (const b of intervals.values()) {
+        if (b.recheckAtMs !== undefined) at = Math.min(at, b.recheckAtMs);
+      }
+      loaded.recheckAtMs = at;
+    }
+    return loaded.recheckAtMs <= nowMs;
+  }
+
   function calendarOf(doctorId: string, entry: Entry, doctor: DoctorRecord): DoctorCalendar {
     return {
       doctor,
       async busy(fromMs, toMs, nowMs) {
         let loaded = entry.loaded;
+        // A pending entry past its grace: a read now settles it (its change may have died, and
+        // then nothing bumps the calendar again), so the busy time is read again, once.
+        if (loaded && await outlivesPending(loaded, nowMs) && entry.loaded === loaded) {
+          entry.loaded = loaded = undefined;
+        }
         if (!loaded || fromMs < loaded.fromMs || toMs > loaded.toMs) {
           const from = Math.min(fromMs, nowMs - DAY_MS);
           const to = Math.max(toMs, nowMs + aheadMs);

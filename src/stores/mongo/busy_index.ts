@@ -17,7 +17,10 @@
  * appointment's current interval and marks the rest gone. Entries carry the version that wrote
  * them, so a late `settle` never undoes a newer write's. A pending entry older than the grace
  * period belongs to a write that crashed (writers give up after half of it): `busy()` settles it
- * from the appointment itself. A crash between a booking's insert and its entry leaves the booking
+ * from the appointment itself. That settle bumps no calendar, so `busy()` answers a young pending
+ * entry with the time until then (`pendingForMs`), and a calendar view keeping the answer reads
+ * again by then (a cancel that died before its settle otherwise stayed busy in every view that
+ * loaded it within the grace: tests/unit/events/pending_busy_listing_test.ts). A crash between a booking's insert and its entry leaves the booking
  * unlisted but unanswered; its retry, or the event relay moving its events, records it.
  *
  * Before this layout, `busy_weeks` held a document per doctor and week, every booking rewrote it
@@ -26,6 +29,7 @@
  */
 import type { Db } from "mongodb";
 import type { Interval } from "../../domain/slots.ts";
+import type { BookedInterval } from "../ports.ts";
 import { ACTIVE_STATUSES, type AppointmentRecord, isActive, MAX_CLAIM_MS } from "../records.ts";
 import { findByIds, type Stored } from "./documents.ts";
 import { isDuplicateKey } from "./driver_errors.ts";
@@ -82,8 +86,26 @@ export interface BusyIndex {
   ): Promise<void>;
   /** Whether the appointment has an entry at `interval` (one read, no lock). */
   listed(doctorId: string, appointmentId: string, interval: Interval): Promise<boolean>;
-  /** Busy intervals overlapping [fromMs, toMs), with crashed writes' entries settled first. */
-  busy(doctorId: string, fromMs: number, toMs: number): Promise<Interval[]>;
+  /**
+   * Busy intervals overlapping [fromMs, toMs), with crashed writes' entries settled first; a
+   * pending one says when it will have had its grace (`pendingForMs`).
+   */
+  busy(doctorId: string, fromMs: number, toMs: number): Promise<BookedInterval[]>;
+}
+
+/**
+ * An entry as `busy()` answers it: a pending one with the time left until a read settles it
+ * should its write have died (a view that keeps the answer must read again by then).
+ */
+export function busyOf(
+  e: Interval,
+  pendingSinceMs: number | undefined,
+  nowMs: number,
+  options: { graceMs: number },
+): BookedInterval {
+  const busy = { startMs: e.startMs, endMs: e.endMs };
+  if (pendingSinceMs === undefined) return busy;
+  return { ...busy, pendingForMs: Math.max(1, pendingSinceMs + options.graceMs - nowMs + 1) };
 }
 
 /** What the index keeps of an appointment: its version, and its interval while it is active. */
@@ -257,7 +279,7 @@ export function createBusyIndex(
       }
       return overlapping
         .filter((e) => !stale(e) || kept.has(e._id))
-        .map((e) => ({ startMs: e.startMs, endMs: e.endMs }))
+        .map((e) => busyOf(e, kept.has(e._id) ? undefined : e.pendingSinceMs, nowMs, options))
         .sort((a, b) => a.startMs - b.startMs);
     },
   };

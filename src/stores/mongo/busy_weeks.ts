@@ -17,9 +17,11 @@
 import type { Db } from "mongodb";
 import type { Interval } from "../../domain/slots.ts";
 import { MAX_CLAIM_MS } from "../records.ts";
+import type { BookedInterval } from "../ports.ts";
 import {
   type BusyEntry,
   type BusyIndex,
+  busyOf,
   currentState,
   type IndexedState,
   sameInterval,
@@ -200,7 +202,7 @@ function createWeekIndex(
       }
       return overlapping
         .filter((e) => !stale(e) || sameInterval(e, settled.get(e.appointmentId)?.active ?? null))
-        .map((e) => ({ startMs: e.startMs, endMs: e.endMs }))
+        .map((e) => busyOf(e, stale(e) ? undefined : e.pendingSinceMs, nowMs, options))
         .sort((a, b) => a.startMs - b.startMs);
     },
   };
@@ -238,7 +240,16 @@ export function keepingBusyWeeks(
         index.busy(doctorId, fromMs, toMs),
         weeks.busy(doctorId, fromMs, toMs),
       ]);
-      const byInterval = new Map(both.flat().map((i) => [`${i.startMs}-${i.endMs}`, i]));
+      const byInterval = new Map<string, BookedInterval>();
+      for (const i of both.flat()) {
+        const key = `${i.startMs}-${i.endMs}`;
+        // Pending in either layout: read again once its grace has passed.
+        const pendingForMs = Math.min(
+          byInterval.get(key)?.pendingForMs ?? Infinity,
+          i.pendingForMs ?? Infinity,
+        );
+        byInterval.set(key, pendingForMs === Infinity ? i : { ...i, pendingForMs });
+      }
       return [...byInterval.values()].sort((a, b) => a.startMs - b.startMs);
     },
   };
