@@ -135,7 +135,7 @@ export async function wireApp(
   const audit = createKvAuditLog(kv, now, await createAuditKeyring(secrets.auditKeys));
   const metrics = createAppMetrics();
   const records = instrumentStores(
-    config.MONGODB_URI ? announceDoctorUpdates(resources.records, kv) : resources.records,
+    config.MONGODB_URI ? announceDoctorUpdates(resources.records, kv, now) : resources.records,
     metrics,
   );
   const holds = createKvHoldStore(kv, {

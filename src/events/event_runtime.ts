@@ -17,6 +17,7 @@ import { createDispatcher } from "./dispatcher.ts";
 import { createEventBus } from "./event_bus.ts";
 import { type EventHandler, SUBSCRIPTIONS } from "./event_types.ts";
 import { auditHandler } from "./handlers/audit_handler.ts";
+import { calendarAnnounceHandler } from "./handlers/calendar_handler.ts";
 import { holdExpiryHandler } from "./handlers/hold_expiry_handler.ts";
 import { patientNoticeHandler, reminderSenderHandler } from "./handlers/patient_handlers.ts";
 import { waitlistHandler } from "./handlers/waitlist_handler.ts";
@@ -105,6 +106,7 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
       timeoutMs: settings.webhookTimeoutMs,
       checkDns: settings.strictWebhookHosts,
     }),
+    calendarAnnounceHandler(kv),
   ];
   assertSubscriptions(handlers);
   const dispatcher = createDispatcher({

@@ -18,6 +18,7 @@ export const PUBLIC_EVENT_TYPES = [
 /** Work items the product schedules for itself; never sent to webhooks. */
 export const INTERNAL_EVENT_TYPES = [
   "audit.entry",
+  "doctor.updated",
   "hold.expiry_due",
   "reminder.due",
   "webhook.delivery",
@@ -126,6 +127,7 @@ export const SUBSCRIPTIONS = {
   "waitlist.notify": ["slot.released"],
   "webhooks.fanout": PUBLIC_EVENT_TYPES,
   "webhooks.deliver": ["webhook.delivery"],
+  "calendar.announce": ["doctor.updated"],
 } as const satisfies Record<string, readonly EventType[]>;
 
 export type HandlerName = keyof typeof SUBSCRIPTIONS;

@@ -23,6 +23,12 @@ export function addToOutbox(op: Deno.AtomicOperation, envelopes: readonly EventE
   return op;
 }
 
+/** Adds the removal of the envelopes' entries (written, not delivered) to an atomic operation. */
+export function removeFromOutbox(op: Deno.AtomicOperation, envelopes: readonly EventEnvelope[]) {
+  for (const e of envelopes) op.delete(dueKeyOf(e));
+  return op;
+}
+
 /**
  * Writes envelopes with no state change of their own (handlers' follow-up work, replays, events
  * moved out of MongoDB records). `alongside`'s checks and mutations go in the first commit, which

@@ -21,6 +21,8 @@ import { groupCommitOf, type RecordedWrite, setChangeMark, writesOf } from "./gr
 import { getManyChunked, withKvRetry } from "./kv_commit.ts";
 import { calendarEpochKey, calendarKey } from "./keys.ts";
 import type { BookedInterval, CalendarAnnouncement, HeldInterval, RecordStores } from "../ports.ts";
+import { envelopesOf } from "../../events/event_types.ts";
+import { removeFromOutbox, writeToOutbox } from "../../events/outbox.ts";
 import { MAX_CLAIM_MS } from "../records.ts";
 
 /** Enough for dozens of writers racing on one doctor; each lost round costs one read and commit. */
@@ -225,19 +227,53 @@ export function bumpCalendar(
 }
 
 /**
+ * How long after a doctor update began the relay announces it itself, should its process have
+ * died before its own bump: longer than an update takes, so that it does not announce the
+ * record as it was before.
+ */
+export const DOCTOR_ANNOUNCE_FALLBACK_MS = 60_000;
+
+/**
  * Records kept outside KV (MongoDB): each doctor update is announced on the doctor's calendar
  * once stored, as the KV doctor store does in its commit, so listings see new hours at once.
- * (Appointment writes are announced by the appointment writer.)
+ * (Appointment writes are announced by the appointment writer.) The update and the bump are two
+ * stores, so a `calendar.announce` outbox entry written before the update and due
+ * DOCTOR_ANNOUNCE_FALLBACK_MS later bumps it instead should the process die in between; the bump
+ * deletes it in its own commit.
  */
-export function announceDoctorUpdates(records: RecordStores, kv: Deno.Kv): RecordStores {
+export function announceDoctorUpdates(
+  records: RecordStores,
+  kv: Deno.Kv,
+  now: () => number = Date.now,
+): RecordStores {
   const { doctors } = records;
   return {
     ...records,
     doctors: {
       ...doctors,
       async update(next) {
+        const nowMs = now();
+        const fallback = envelopesOf([{
+          event: {
+            // Unique: two racing updates of one version must not share a handled record.
+            id: `doctor.updated:${crypto.randomUUID()}`,
+            type: "doctor.updated",
+            occurredAtMs: nowMs,
+            data: { doctorId: next.id },
+          },
+          atMs: nowMs + DOCTOR_ANNOUNCE_FALLBACK_MS,
+        }]);
+        await writeToOutbox(kv, fallback);
         await doctors.update(next);
-        await bumpCalendar(kv, next.id, { doctorChanged: true });
+        await commitOnCalendar<void>(
+          kv,
+          next.id,
+          "announce the doctor update",
+          () =>
+            Promise.resolve({ result: undefined, build: (op) => removeFromOutbox(op, fallback) }),
+          [],
+          { doctorChanged: true },
+        );
       },
     },
   };

@@ -60,3 +60,20 @@ Deno.test("a doctor's new hours reach other instances' listings when the process
     await server.stop();
   }
 });
+
+Deno.test("a doctor update that announces itself leaves no fallback entry in the outbox (MongoDB records)", async () => {
+  const server = await startFerretDb();
+  const records = await createMongoRecordStores(storeOptions(server, server.database()));
+  const h = await eventHarness(Date.now(), {}, undefined, { records });
+  try {
+    const announcing = announceDoctorUpdates(records, h.kv, () => h.clock.now);
+    const d = doctor();
+    await records.doctors.create(d);
+    await announcing.doctors.update({ ...d, fee: 600, version: d.version + 1 });
+    assert.deepEqual(await h.queue(), []);
+  } finally {
+    await records.close();
+    await h.close();
+    await server.stop();
+  }
+});
