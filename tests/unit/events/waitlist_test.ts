@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { type Actor, cancel, confirmFromHold } from "../../../src/domain/appointment_machine.ts";
 import { localDateOf } from "../../../src/domain/zoned_time.ts";
 import { doctor, patient, T0 } from "../../contract/_fixtures.ts";
-import { eventHarness } from "./_harness.ts";
+import { eventHarness, onEachRecords } from "./_harness.ts";
 
 const DAY = 86_400_000;
 
@@ -59,3 +60,43 @@ Deno.test("waitlist: a freed slot tells waiting patients in FIFO order, each at 
   assert.equal(h.sent.length, 3, "nobody is told twice");
   await h.close();
 });
+
+onEachRecords(
+  "waitlist: nobody is told of a freed slot that another patient booked before the notice went out",
+  async (h) => {
+    const d = doctor({ name: "Dr. Ravi" });
+    await h.records.doctors.create(d);
+    const waiting = patient({ phoneSealed: await h.cipher.seal("+919800000020") });
+    await h.records.patients.getOrCreate(waiting);
+    await h.rt.waitlist.join(waiting.id, d.id, localDateOf(T0, d.timezone));
+    const confirm = async (phone: string) => {
+      const p = patient({ phoneSealed: await h.cipher.seal(phone) });
+      await h.records.patients.getOrCreate(p);
+      const actor: Actor = { id: p.id, role: "patient" };
+      const slot = {
+        id: `hld_${p.id}`,
+        doctorId: d.id,
+        patientId: p.id,
+        startMs: T0,
+        endMs: T0 + 30 * 60_000,
+        start: new Date(T0).toISOString(),
+        end: new Date(T0 + 30 * 60_000).toISOString(),
+      };
+      const change = confirmFromHold(
+        slot,
+        { reasonSealed: null, online: false },
+        actor,
+        h.clock.now,
+      );
+      return { a: await h.writer.write(change, { step: "confirm" }), actor };
+    };
+    const first = await confirm("+919800000021");
+    await h.drain();
+    // The first patient cancels; before the relay's next pass another patient books the time.
+    await h.writer.write(cancel(first.a, first.actor, null, h.clock.now), { step: "cancel" });
+    await confirm("+919800000022");
+    await h.drain();
+    const told = h.sent.filter((m) => m.to === "+919800000020");
+    assert.deepEqual(told.map((m) => m.body), [], "the waiting patient was told of a taken slot");
+  },
+);
