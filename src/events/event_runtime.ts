@@ -20,7 +20,7 @@ import { auditHandler } from "./handlers/audit_handler.ts";
 import { calendarAnnounceHandler } from "./handlers/calendar_handler.ts";
 import { holdExpiryHandler } from "./handlers/hold_expiry_handler.ts";
 import { patientNoticeHandler, reminderSenderHandler } from "./handlers/patient_handlers.ts";
-import { waitlistHandler } from "./handlers/waitlist_handler.ts";
+import { slotStateOf, waitlistHandler } from "./handlers/waitlist_handler.ts";
 import { webhookDeliveryHandler, webhookFanoutHandler } from "./handlers/webhook_handlers.ts";
 import type { OutboxStats } from "./outbox.ts";
 import { createOutboxRelay } from "./outbox_relay.ts";
@@ -100,7 +100,13 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
     reminderSenderHandler(records, messenger),
     auditHandler(audit),
     holdExpiryHandler({ holds: deps.holds, records, publish, onExpired: deps.onHoldExpired }),
-    waitlistHandler(waitlist, messenger, settings.waitlistPerSlot, log),
+    waitlistHandler(
+      waitlist,
+      messenger,
+      settings.waitlistPerSlot,
+      log,
+      slotStateOf(records, deps.holds),
+    ),
     webhookFanoutHandler(webhooks, publish),
     webhookDeliveryHandler(webhooks, {
       timeoutMs: settings.webhookTimeoutMs,
