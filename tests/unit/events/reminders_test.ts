@@ -185,3 +185,18 @@ Deno.test("an inline notice that fails is retried from the outbox by the relay",
   assert.equal(h.sent.length, 1, "the dispatcher's retry delivered it");
   await h.close();
 });
+
+Deno.test("a 24 h reminder delivered after the 1 h mark (the relay was down) is not sent: it would say 24 hours", async () => {
+  const h = await eventHarness(T0 - 3 * 24 * HOUR);
+  await booked(h);
+  await h.drain();
+  assert.equal(h.sent.length, 1, "the confirmation");
+  // No relay ran between the booking and half an hour before the start: both reminders are due.
+  h.clock.now = T0 - 30 * 60_000;
+  await h.drain();
+  const reminders = h.sent.slice(1).map((m) => m.body);
+  assert.deepEqual(reminders.filter((b) => /in 24 hours/.test(b)), [], reminders.join(" | "));
+  assert.equal(reminders.length, 1, "the 1 h reminder still goes out");
+  assert.match(reminders[0], /in 1 hour/);
+  await h.close();
+});
