@@ -5,6 +5,7 @@
  * the appointment is read again and the reminder is sent only if it is still confirmed and still
  * at the same start.
  */
+import { REMINDER_OFFSETS_MS } from "../../domain/reminders.ts";
 import type { MessageKind } from "../../i18n/patient_templates.ts";
 import type { RecordStores } from "../../stores/ports.ts";
 import { type EventHandler, type EventType, SUBSCRIPTIONS } from "../event_types.ts";
@@ -44,6 +45,13 @@ export function reminderSenderHandler(
       const a = await records.appointments.get(appointmentId);
       // Cancelled, completed, moved, or already started: this reminder has nothing to say.
       if (!a || a.status !== "confirmed" || a.startMs !== startMs || ctx.now >= a.startMs) return;
+      // Delivered late (a relay outage, retries) past a nearer reminder's time: its "in 24 hours"
+      // would be wrong, and the nearer one says what is true.
+      const offset = REMINDER_OFFSETS_MS[reminder];
+      const overtaken = Object.values(REMINDER_OFFSETS_MS).some((o) =>
+        o < offset && ctx.now >= a.startMs - o
+      );
+      if (overtaken) return;
       await messenger.send(reminder === "24h" ? "reminder_24h" : "reminder_1h", {
         patientId: a.patientId,
         doctorId: a.doctorId,
