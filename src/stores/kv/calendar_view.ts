@@ -414,7 +414,11 @@ export function createKvCalendarView(
         let loaded = entry.loaded;
         // A pending entry past its grace: a read now settles it (its change may have died, and
         // then nothing bumps the calendar again), so the busy time is read again, once.
-        if (loaded && await outlivesPending(loaded, nowMs) && entry.loaded === loaded) {
+        // (Known after the load's first read: no await on a listing's path from then on.)
+        const outlived = loaded?.recheckAtMs === undefined
+          ? loaded !== undefined && await outlivesPending(loaded, nowMs)
+          : loaded.recheckAtMs <= nowMs;
+        if (loaded && outlived && entry.loaded === loaded) {
           entry.loaded = loaded = undefined;
         }
         if (!loaded || fromMs < loaded.fromMs || toMs > loaded.toMs) {
