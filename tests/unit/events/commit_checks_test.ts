@@ -158,8 +158,10 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
   assert.equal(h.sent.length, 8);
 
   // The bound below covers the whole path: every write, its inline events, the relay's deliveries
-  // and their audit entries (50 commits since the change's commit takes its inline leases).
-  assert.ok(commits.length >= 45, `the path made only ${commits.length} commits`);
+  // and their audit entries (50 commits since the change's commit takes its inline leases; 44–46
+  // since a course's holds are used up in its booking's own commit, as many as the relay's
+  // deliveries happen to share).
+  assert.ok(commits.length >= 40, `the path made only ${commits.length} commits`);
   const worst = Math.max(...commits.map((c) => c.checks));
   assert.ok(worst <= DENOKV_MAX_CHECKS, `a commit carried ${worst} checks`);
   await h.close();
