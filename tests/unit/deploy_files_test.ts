@@ -36,6 +36,10 @@ function probeValue(name: string): string {
   if (/_FROM$|PHONE/.test(name)) return "+919800000000";
   if (/_URL$|_URI$/.test(name)) return name.includes("MONGO") ? "mongodb://db" : "https://x.test";
   if (name === "AUDIT_KEY") return `a1:${"k".repeat(43)}`;
+  // Secrets are checked for their shape too: 32 bytes of base64, kid:key pairs, private JWKs.
+  if (name === "HMAC_SECRET") return "A".repeat(43);
+  if (name === "DATA_ENCRYPTION_KEYS") return `k1:${"A".repeat(43)}`;
+  if (name === "JWT_PRIVATE_JWKS") return JSON.stringify([{ kid: "probe", d: "AAAA" }]);
   return "probe-value-0123456789abcdef";
 }
 
