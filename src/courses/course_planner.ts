@@ -36,9 +36,12 @@ export function expandCourse(req: CourseRequest, timeZone: string): number[] {
     const first = Date.parse(req.start);
     const date = localDateOf(first, timeZone);
     const time = wallTimeOf(first, timeZone);
+    // The first session is the instant asked for: re-resolving its wall time would move a start
+    // in the hour a DST change repeats to that hour's earlier instant.
     starts = Array.from(
       { length: req.count },
-      (_, i) => zonedWallTimeToEpochMs(addDays(date, i * req.everyDays), time, timeZone),
+      (_, i) =>
+        i === 0 ? first : zonedWallTimeToEpochMs(addDays(date, i * req.everyDays), time, timeZone),
     );
   }
   if (starts.some((s) => !Number.isFinite(s))) throw new RangeError("a session start is invalid");
