@@ -70,7 +70,14 @@ export function createCourseService(deps: CourseDeps) {
       Math.max(horizonMs, starts.at(-1)!) + 36 * HOUR_MS,
       nowMs,
     );
-    const slots = starts.map((s) => findBookableSlot({ ...base, busy }, s));
+    // Each session bookable counts as busy for the next, so sessions sharing a local day count
+    // together against the doctor's maxPerDay (they never overlap: they lie on one slot grid).
+    const claimed: Interval[] = [...busy];
+    const slots = starts.map((s) => {
+      const slot = findBookableSlot({ ...base, busy: claimed }, s);
+      if (slot) claimed.push({ startMs: slot.startMs, endMs: slot.endMs });
+      return slot;
+    });
     return { slots, busy, base };
   }
 
