@@ -1,0 +1,58 @@
+/**
+ * The doctor's week view lists every appointment of the week, however many: the appointment list
+ * pages by cursor (src/booking/booking_service.ts), so one page is not the week. In-process.
+ */
+import assert from "node:assert/strict";
+import { createDoctor, dateInDays, randomPhone } from "../_harness/api.ts";
+import { book } from "../_harness/book.ts";
+import { startApp } from "../_harness/app.ts";
+
+async function doctorUiCookie(app: Awaited<ReturnType<typeof startApp>>, phone: string) {
+  const csrf = "x".repeat(32);
+  const post = (path: string, form: Record<string, string>) =>
+    app.fetch(
+      new Request(`http://vaidya.test${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          cookie: `vaidya_ui_login=${csrf}`,
+        },
+        body: new URLSearchParams(form),
+      }),
+    );
+  await (await post("/doctor/login", { _csrf: csrf, phone })).body?.cancel();
+  const code = await app.api.latestCode(phone);
+  const verified = await post("/doctor/login/verify", { _csrf: csrf, phone, code });
+  await verified.body?.cancel();
+  assert.equal(verified.status, 303);
+  const session = /vaidya_ui=([^;]+)/.exec(verified.headers.get("set-cookie") ?? "")?.[1];
+  assert.ok(session, "a session cookie");
+  return `vaidya_ui=${session}`;
+}
+
+Deno.test("GET /doctor/week shows every appointment of a week with more than 200", async () => {
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
+  const { api } = app;
+  // 15-minute slots from 09:00 to 17:00: 32 a day, 224 a week.
+  const doctor = await createDoctor(api, await api.loginAdmin(), { slotMinutes: 15 });
+  const start = dateInDays(2);
+  const listed = await api.request<{ slots: { start: string }[] }>(
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${start}&to=${dateInDays(8)}`,
+  );
+  assert.equal(listed.status, 200, JSON.stringify(listed.body));
+  const starts = listed.body.slots.slice(0, 205).map((s) => s.start);
+  assert.equal(starts.length, 205);
+  const patient = await api.login(randomPhone());
+  const ids: string[] = [];
+  for (const s of starts) ids.push((await book(api, patient, doctor.id, s)).appointment.id);
+
+  const cookie = await doctorUiCookie(app, doctor.phone);
+  const res = await app.fetch(
+    new Request(`http://vaidya.test/doctor/week?start=${start}`, { headers: { cookie } }),
+  );
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  const shown = ids.filter((id) => html.includes(`/doctor/appointments/${id}`));
+  assert.equal(shown.length, ids.length, "every booked appointment of the week is shown");
+});
