@@ -44,9 +44,16 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     fromMs: number,
     toMs: number,
   ): Promise<AgendaItem[]> {
-    const page = await deps.booking.listAppointments(doctorOf(c), { fromMs, toMs }, 200);
-    const names = await ui.patientNames(page.items.map((a) => a.patientId));
-    return page.items.map((a) => ({ appointment: a, patientName: names.get(a.patientId) ?? null }));
+    // Every page: a week of short slots holds more than one page's appointments.
+    const items = [];
+    let cursor: string | undefined;
+    do {
+      const page = await deps.booking.listAppointments(doctorOf(c), { fromMs, toMs }, 200, cursor);
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const names = await ui.patientNames(items.map((a) => a.patientId));
+    return items.map((a) => ({ appointment: a, patientName: names.get(a.patientId) ?? null }));
   }
 
   app.get("/doctor", async (c) => {
