@@ -1,0 +1,42 @@
+/**
+ * A doctor's `maxPerDay` under concurrency: holds of different slots on one local day, placed at
+ * the same time, must not together pass the limit (each checks the day's count before its
+ * commit; the commit itself checks only overlap). In-process, in memory.
+ */
+import assert from "node:assert/strict";
+import { createDoctor, dateInDays, firstSlots, randomPhone, WEEKDAYS } from "../_harness/api.ts";
+import { startApp } from "../_harness/app.ts";
+
+Deno.test("concurrent holds on one day never pass the doctor's maxPerDay", async () => {
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
+  const { api } = app;
+  const admin = await api.loginAdmin();
+  const doctor = await createDoctor(api, admin);
+  const saved = await api.request("PUT", `/v1/doctors/${doctor.id}/availability`, {
+    token: admin.accessToken,
+    body: {
+      weekly: WEEKDAYS.map((day) => ({ day, start: "09:00", end: "17:00" })),
+      minNoticeMinutes: 0,
+      horizonDays: 60,
+      maxPerDay: 1,
+    },
+  });
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  // Several days, six holds at once on each: any day with more than one hold breaks the limit.
+  const overbooked: string[] = [];
+  for (const day of [2, 3, 4, 5, 6].map((n) => dateInDays(n))) {
+    const slots = (await firstSlots(api, doctor.id, day)).slice(0, 6);
+    assert.equal(slots.length, 6);
+    const patients = await Promise.all(slots.map(() => api.login(randomPhone())));
+    const answers = await Promise.all(patients.map((p, i) =>
+      api.request("POST", "/v1/holds", {
+        token: p.accessToken,
+        body: { doctorId: doctor.id, start: slots[i].start },
+      })
+    ));
+    const held = answers.filter((a) => a.status === 201).length;
+    assert.equal(answers.filter((a) => a.status === 409).length, 6 - held);
+    if (held !== 1) overbooked.push(`${day}: ${held} holds`);
+  }
+  assert.deepEqual(overbooked, [], "days limited to 1 booking");
+});
