@@ -242,11 +242,17 @@ export function createBookingService(deps: BookingDeps) {
       createdAt: new Date(nowMs).toISOString(),
     };
     try {
+      const { maxPerDay } = doctor.schedule;
       await holds.create(
         hold,
         config.MAX_ACTIVE_HOLDS_PER_PATIENT,
         nowMs,
         envelopesOf(holdPlaced(hold, nowMs)),
+        // Checked again in the hold's own commit: a count taken before it lets holds placed at
+        // the same moment on one day each pass.
+        maxPerDay === null
+          ? undefined
+          : { date: slot.date, timeZone: doctor.timezone, max: maxPerDay },
       );
     } catch (err) {
       metrics.bookings.inc({

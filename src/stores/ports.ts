@@ -182,6 +182,17 @@ export interface HoldRemoval {
   onlyIfPresent?: boolean;
 }
 
+/**
+ * The doctor's daily maximum, checked by a hold's own commit: the live holds and (where the store
+ * can tell) active appointments starting on `date` in `timeZone` (the doctor's), at most `max`
+ * with the new hold refused when there are that many already.
+ */
+export interface DayLimit {
+  date: string;
+  timeZone: string;
+  max: number;
+}
+
 /** A slot held for a patient until `expiresAtMs`, waiting for its confirmation code. */
 export interface HoldRecord {
   id: string;
@@ -257,6 +268,7 @@ export interface HoldStore {
     maxActivePerPatient: number,
     nowMs: number,
     outbox?: EventEnvelope[],
+    dayLimit?: DayLimit,
   ): Promise<HoldRecord>;
   /** Several holds of one doctor, all or nothing, with `alongside` (not counted per patient). */
   createGroup(

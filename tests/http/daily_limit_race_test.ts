@@ -1,14 +1,19 @@
 /**
  * A doctor's `maxPerDay` under concurrency: holds of different slots on one local day, placed at
  * the same time, must not together pass the limit (each checks the day's count before its
- * commit; the commit itself checks only overlap). In-process, in memory.
+ * commit; the commit itself checked only overlap). In-process, on KV records and on MongoDB
+ * records (FerretDB).
  */
 import assert from "node:assert/strict";
 import { createDoctor, dateInDays, firstSlots, randomPhone, WEEKDAYS } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
+import { appEnv, startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
 
-Deno.test("concurrent holds on one day never pass the doctor's maxPerDay", async () => {
-  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
+async function concurrentHoldsOnOneDay(mongo?: TestMongo) {
+  await using app = await startApp({
+    RATE_LIMIT_DISABLED: "true",
+    ...(mongo ? appEnv(mongo) : {}),
+  });
   const { api } = app;
   const admin = await api.loginAdmin();
   const doctor = await createDoctor(api, admin);
@@ -39,4 +44,16 @@ Deno.test("concurrent holds on one day never pass the doctor's maxPerDay", async
     if (held !== 1) overbooked.push(`${day}: ${held} holds`);
   }
   assert.deepEqual(overbooked, [], "days limited to 1 booking");
+}
+
+Deno.test("concurrent holds on one day never pass the doctor's maxPerDay (KV records)", () =>
+  concurrentHoldsOnOneDay());
+
+Deno.test("concurrent holds on one day never pass the doctor's maxPerDay (MongoDB records)", async () => {
+  const mongo = await startFerretDb();
+  try {
+    await concurrentHoldsOnOneDay(mongo);
+  } finally {
+    await mongo.stop();
+  }
 });

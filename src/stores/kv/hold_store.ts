@@ -24,9 +24,17 @@ import {
   SlotUnavailableError,
 } from "../../errors.ts";
 import { holdPlaced } from "../../domain/appointment_machine.ts";
+import { localDateOf } from "../../domain/zoned_time.ts";
 import { envelopesOf } from "../../events/event_types.ts";
 import { addToOutbox, dueKeyOf } from "../../events/outbox.ts";
-import type { BookedInterval, HeldInterval, HoldRecord, HoldRemoval, HoldStore } from "../ports.ts";
+import type {
+  BookedInterval,
+  DayLimit,
+  HeldInterval,
+  HoldRecord,
+  HoldRemoval,
+  HoldStore,
+} from "../ports.ts";
 import {
   commitOnCalendar,
   type KnownCalendar,
@@ -69,6 +77,9 @@ export function heldIntervalOf(h: DoctorHold): HeldInterval {
 function expiryCheckKeys(holds: HoldRecord[]): Deno.KvKey[] {
   return holds.flatMap((hold) => envelopesOf(holdPlaced(hold, 0)).map(dueKeyOf));
 }
+
+/** How far from a slot `assertDayOpen` looks: every instant of its local day is within it. */
+const DAY_WINDOW_MS = 36 * 3_600_000;
 
 /** Expired holds stay readable this long, so a late confirm answers 410 rather than 404. */
 const KEEP_EXPIRED_MS = 60 * 60 * 1000;
@@ -115,6 +126,35 @@ export function createKvHoldStore(
       toMs,
       (h: DoctorHold) => h.expiresAtMs > nowMs ? heldIntervalOf(h) : null,
     );
+  }
+
+  /**
+   * Throws unless fewer than `max` live holds and active appointments (those the store can tell:
+   * `booked`, or the calendar view's knowledge at this version) start on the hold's local day:
+   * within the step on the calendar version, as `assertFree`, so that holds placed at the same
+   * moment on one day cannot each pass a count taken before either committed.
+   */
+  async function assertDayOpen(
+    hold: HoldRecord,
+    { date, timeZone, max }: DayLimit,
+    nowMs: number,
+    known?: KnownCalendar,
+  ) {
+    // Any local day lies within 36 hours of an instant in it, whatever the zone.
+    const fromMs = hold.startMs - DAY_WINDOW_MS;
+    const toMs = hold.startMs + DAY_WINDOW_MS;
+    const [held, taken] = await Promise.all([
+      overlappingOrKnown(
+        known?.held(fromMs, toMs, nowMs),
+        () => active(hold.doctorId, fromMs, toMs, nowMs),
+      ),
+      booked
+        ? overlappingOrKnown(known?.booked(fromMs, toMs), () => booked(hold.doctorId, fromMs, toMs))
+        : known?.booked(fromMs, toMs).catch(() => undefined),
+    ]);
+    const onDay = [...held, ...taken ?? []]
+      .filter((i) => localDateOf(i.startMs, timeZone) === date).length;
+    if (onDay >= max) throw new SlotUnavailableError("The doctor's day is fully booked");
   }
 
   /**
@@ -225,12 +265,15 @@ export function createKvHoldStore(
   return {
     get,
 
-    create(hold, maxActivePerPatient, nowMs, outbox = []) {
+    create(hold, maxActivePerPatient, nowMs, outbox = [], dayLimit) {
       // The patient's holds are read with the calendar version, in one call.
       const prefetch = [patientHoldsKey(hold.patientId)];
       return commitOnCalendar(kv, hold.doctorId, "hold the slot", async (_, read, known) => {
         const [mine] = read as [Deno.KvEntryMaybe<PatientHolds>];
-        await assertFree([hold], nowMs, known);
+        await Promise.all([
+          assertFree([hold], nowMs, known),
+          dayLimit && assertDayOpen(hold, dayLimit, nowMs, known),
+        ]);
         const live = (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs);
         if (live.length >= maxActivePerPatient) {
           throw new ConflictError(
