@@ -152,6 +152,19 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+/**
+ * The years the product can mean: 2000–2199. Outside them date arithmetic (time zones, slot
+ * grids) has nothing useful to say, so such input is refused before it gets here.
+ */
+export const MIN_YEAR = 2000;
+export const MAX_YEAR = 2199;
+
+/** Whether the instant `ms` falls in the years 2000–2199 (UTC); false for NaN. */
+export function inYearRange(ms: number): boolean {
+  const year = new Date(ms).getUTCFullYear();
+  return year >= MIN_YEAR && year <= MAX_YEAR;
+}
+
 /** Whether `date` is a real calendar date written "YYYY-MM-DD". */
 export function isLocalDate(date: string): boolean {
   try {

@@ -6,7 +6,14 @@
 import type { BookingService } from "../booking/booking_service.ts";
 import type { DoctorView } from "../booking/views.ts";
 import type { DoctorService } from "../doctors/doctor_service.ts";
-import { daysBetween, localDateOf, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
+import {
+  daysBetween,
+  inYearRange,
+  localDateOf,
+  MAX_YEAR,
+  MIN_YEAR,
+  zonedWallTimeToEpochMs,
+} from "../domain/zoned_time.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import type { DoctorFilter } from "../stores/ports.ts";
 import { type SearchPage, searchsetBundle } from "./bundle.ts";
@@ -156,6 +163,10 @@ export function createFhirDirectory(deps: DirectoryDeps) {
       const utc = parseDateRange(starts, "start", utcDayStart);
       if (utc.fromMs === undefined || utc.toMs === undefined) {
         throw new ValidationError("start needs both a lower (ge/gt) and an upper (le/lt) bound");
+      }
+      // Beyond these years a doctor's calendar arithmetic has no days to offer (and throws).
+      if (!inYearRange(utc.fromMs) || !inYearRange(utc.toMs - 1)) {
+        throw new ValidationError(`start must lie between the years ${MIN_YEAR} and ${MAX_YEAR}`);
       }
       const doctor = await doctorOrNull(idFromReference(scheduleRef, "Schedule"));
       const used = new URLSearchParams({ schedule: scheduleRef });

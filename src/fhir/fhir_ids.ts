@@ -4,6 +4,7 @@
  * has no record of its own: its id is the schedule's id and the start instant, `doc-01j….<ms>`.
  * Parsers return null for anything malformed, which the callers answer with 404 or 400.
  */
+import { inYearRange } from "../domain/zoned_time.ts";
 
 const OUR_ID = /^([a-z]+)_([0-9a-z]+)$/;
 const FHIR_FORM = /^([a-z]+)-([0-9a-z]+)$/;
@@ -40,8 +41,10 @@ export function slotFhirId(doctorId: string, startMs: number): string {
   return `${toFhirId(doctorId)}.${startMs}`;
 }
 
+/** Null too for an instant outside the years the product can mean (zoned_time.ts `inYearRange`). */
 export function parseSlotFhirId(fhirId: string): { doctorId: string; startMs: number } | null {
   const m = /^([A-Za-z0-9-]+)\.(\d{1,15})$/.exec(fhirId);
   const doctorId = m ? fromFhirId(m[1]) : null;
-  return m && doctorId ? { doctorId, startMs: Number(m[2]) } : null;
+  const startMs = m ? Number(m[2]) : NaN;
+  return doctorId && inYearRange(startMs) ? { doctorId, startMs } : null;
 }

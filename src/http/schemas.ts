@@ -4,7 +4,7 @@
  * small and stop pathological input at the edge.
  */
 import { z } from "@hono/zod-openapi";
-import { isValidTimeZone } from "../domain/zoned_time.ts";
+import { inYearRange, isValidTimeZone, MAX_YEAR, MIN_YEAR } from "../domain/zoned_time.ts";
 import { e164Phone, problemBody } from "./core_schemas.ts";
 
 /** A phone in E.164, normalised (`+9109811110001` becomes `+919811110001`). */
@@ -26,16 +26,8 @@ export const TypedPhone = z.string().transform((s) => s.replace(/[\s-]/g, "")).p
 /** An id in a path or body: letters, digits, `_` and `-`, at most 64. */
 export const Id = z.string().min(1).max(64).regex(/^[\w-]+$/, "is not a valid id");
 const Text = (max: number) => z.string().trim().min(1).max(max);
-/**
- * Times the product can mean: years 2000–2199. Outside it, date arithmetic (time zones, slot
- * grids) has nothing useful to say, so such input is a 400 rather than a failure deeper down.
- */
-const MIN_YEAR = 2000;
-const MAX_YEAR = 2199;
-const inYearRange = (ms: number) => {
-  const year = new Date(ms).getUTCFullYear();
-  return year >= MIN_YEAR && year <= MAX_YEAR;
-};
+// Times the product can mean (zoned_time.ts `inYearRange`): outside them a 400 rather than a
+// failure deeper down.
 export const IsoInstant = z.iso.datetime({ offset: true }).refine(
   // A malformed value already failed the format check: one error per field is enough.
   (v) => Number.isNaN(Date.parse(v)) || inYearRange(Date.parse(v)),
