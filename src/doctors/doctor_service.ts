@@ -61,6 +61,24 @@ function assertSchedule(schedule: Schedule) {
   }
 }
 
+/**
+ * The searchable texts in Unicode's canonical composition (NFC), stored and searched alike: a
+ * nukta letter (ज़) comes precomposed (U+095B) from some keyboards and pastes and as ज + U+093C
+ * from others, an accent as é or e + U+0301; without one form a search misses the other.
+ */
+const canonical = (text: string) => text.normalize("NFC");
+
+function canonicalTexts<T extends Partial<Record<"name" | "city", string>>>(
+  fields: T & { specializations?: string[]; languages?: string[] },
+): T {
+  const out = { ...fields };
+  if (out.name !== undefined) out.name = canonical(out.name);
+  if (out.city !== undefined) out.city = canonical(out.city);
+  if (out.specializations) out.specializations = out.specializations.map(canonical);
+  if (out.languages) out.languages = out.languages.map(canonical);
+  return out;
+}
+
 /** Concurrent edits of one doctor each get this many tries before a 409 (a pathological storm). */
 const MAX_CHANGE_ATTEMPTS = 20;
 
@@ -92,7 +110,8 @@ export function createDoctorService(deps: DoctorDeps) {
   }
 
   return {
-    async create(input: NewDoctor) {
+    async create(given: NewDoctor) {
+      const input = canonicalTexts(given);
       const iso = new Date(now()).toISOString();
       const schedule: Schedule = {
         weekly: [],
@@ -124,7 +143,7 @@ export function createDoctorService(deps: DoctorDeps) {
 
     update(id: string, patch: DoctorPatch) {
       return change(id, (d) => {
-        const { slotMinutes, ...profile } = patch;
+        const { slotMinutes, ...profile } = canonicalTexts(patch);
         const next: DoctorRecord = {
           ...d,
           ...Object.fromEntries(Object.entries(profile).filter(([, v]) => v !== undefined)),
@@ -158,7 +177,11 @@ export function createDoctorService(deps: DoctorDeps) {
     },
 
     async search(filter: DoctorFilter, limit: number, cursor?: string) {
-      const page = await records.doctors.search(filter, limit, cursor);
+      const canonicalFilter: DoctorFilter = {};
+      for (const field of ["specialization", "language", "city", "q"] as const) {
+        if (filter[field] !== undefined) canonicalFilter[field] = canonical(filter[field]);
+      }
+      const page = await records.doctors.search(canonicalFilter, limit, cursor);
       return { items: page.items.map(doctorView), nextCursor: page.nextCursor };
     },
 
