@@ -11,7 +11,8 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors.ts";
 import type { AuthUser } from "../auth/token_service.ts";
 import type { DoctorFilter, RecordStores } from "../stores/ports.ts";
 import { type DoctorRecord, SCHEMA_VERSION } from "../stores/records.ts";
-import { doctorView } from "../booking/views.ts";
+import { type DoctorView, doctorView } from "../booking/views.ts";
+import { matchesDoctorFilter } from "../stores/kv/doctor_store.ts";
 
 export interface NewDoctor {
   name: string;
@@ -76,6 +77,14 @@ function canonicalTexts<T extends Partial<Record<"name" | "city", string>>>(
   if (out.city !== undefined) out.city = canonical(out.city);
   if (out.specializations) out.specializations = out.specializations.map(canonical);
   if (out.languages) out.languages = out.languages.map(canonical);
+  return out;
+}
+
+function canonicalFilter(filter: DoctorFilter): DoctorFilter {
+  const out: DoctorFilter = {};
+  for (const field of ["specialization", "language", "city", "q"] as const) {
+    if (filter[field] !== undefined) out[field] = canonical(filter[field]);
+  }
   return out;
 }
 
@@ -177,12 +186,13 @@ export function createDoctorService(deps: DoctorDeps) {
     },
 
     async search(filter: DoctorFilter, limit: number, cursor?: string) {
-      const canonicalFilter: DoctorFilter = {};
-      for (const field of ["specialization", "language", "city", "q"] as const) {
-        if (filter[field] !== undefined) canonicalFilter[field] = canonical(filter[field]);
-      }
-      const page = await records.doctors.search(canonicalFilter, limit, cursor);
+      const page = await records.doctors.search(canonicalFilter(filter), limit, cursor);
       return { items: page.items.map(doctorView), nextCursor: page.nextCursor };
+    },
+
+    /** Whether `doctor` is one that `search(filter)` would answer. */
+    matches(doctor: DoctorView, filter: DoctorFilter): boolean {
+      return matchesDoctorFilter(doctor, canonicalFilter(filter));
     },
 
     /** Doctors may change only their own availability; admins any. Foreign ids are 404. */

@@ -72,7 +72,8 @@ export function createFhirDirectory(deps: DirectoryDeps) {
 
   /**
    * Doctors matching Practitioner/Schedule parameters, paged by the store's cursor. Every
-   * parameter is read (and a bad one refused) before `_id`/`actor` picks a single doctor.
+   * parameter is read (and a bad one refused) before `_id`/`actor` picks a single doctor, which
+   * the other parameters must match too (search parameters combine with AND).
    */
   async function searchDoctors(params: URLSearchParams, idParam: string | null) {
     const text = (name: string) => stringParam(params.get(name) ?? undefined, name);
@@ -85,10 +86,6 @@ export function createFhirDirectory(deps: DirectoryDeps) {
       communication: text("communication"),
     };
     const used = new URLSearchParams();
-    if (idParam !== null) {
-      const doctor = await doctorOrNull(idParam);
-      return { used, page: { items: doctor ? [doctor] : [], total: doctor ? 1 : 0 } };
-    }
     for (const [name, value] of Object.entries(given)) if (value) used.set(name, value);
     const filter: DoctorFilter = {
       q: given.name,
@@ -96,6 +93,11 @@ export function createFhirDirectory(deps: DirectoryDeps) {
       city: given["address-city"],
       language: given.communication && tokenCode(given.communication),
     };
+    if (idParam !== null) {
+      const found = await doctorOrNull(idParam);
+      const doctor = found && doctors.matches(found, filter) ? found : null;
+      return { used, page: { items: doctor ? [doctor] : [], total: doctor ? 1 : 0 } };
+    }
     used.set("_count", String(count));
     if (cursor) used.set("_cursor", cursor);
     const page = await doctors.search(filter, count, cursor);

@@ -27,7 +27,11 @@ function attrKeys(d: DoctorRecord): Deno.KvKey[] {
   return pairs.map(([attr, v]) => doctorByAttrKey(attr, v, d.id));
 }
 
-export function matchesDoctorFilter(d: DoctorRecord, f: DoctorFilter): boolean {
+/** Whether `d` passes `f` (the search's rules; also FHIR's `_id` search, with the other parameters). */
+export function matchesDoctorFilter(
+  d: Pick<DoctorRecord, "name" | "specializations" | "languages" | "city">,
+  f: DoctorFilter,
+): boolean {
   const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   if (f.specialization && !d.specializations.some((s) => eq(s, f.specialization!))) return false;
   if (f.language && !d.languages.some((l) => eq(l, f.language!))) return false;
