@@ -149,3 +149,28 @@ Deno.test("POST /v1/prakriti/assessments scores and stores the patient's prakrit
   const anonymous = await api.request("POST", "/v1/prakriti/assessments", { body: { answers } });
   assert.equal(anonymous.status, 401);
 });
+
+Deno.test("POST /v1/recommendations triages romanised Hindi and plainly worded English red flags as emergency, with no doctors", async () => {
+  await using app = await startApp(FAST);
+  const admin = await app.api.loginAdmin();
+  for (const specializations of [["Kayachikitsa"], ["Manas Roga"], ["Shalya Tantra"]]) {
+    await createDoctor(app.api, admin, { specializations });
+  }
+  const cases: [string, string][] = [
+    ["chest_pain", "papa ko dil ka daura pada hai"],
+    ["suicidal", "main khudkushi karna chahta hoon"],
+    ["suicidal", "mere man mein aatmhatya ke vichar aa rahe hain"],
+    ["heavy_bleeding", "the bleeding will not stop"],
+    ["heavy_bleeding", "deep cut on my hand, bleeding a lot"],
+  ];
+  for (const [flag, symptoms] of cases) {
+    const res = await app.api.request<Triaged>("POST", "/v1/recommendations", {
+      body: { symptoms },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.triage, "emergency", `${symptoms}: ${JSON.stringify(res.body)}`);
+    assert.ok(res.body.flags.includes(flag), `${symptoms}: ${JSON.stringify(res.body.flags)}`);
+    assert.deepEqual(res.body.items, [], `${symptoms}: an emergency must not invite a booking`);
+    assert.match(res.body.advice!, /112/);
+  }
+});
