@@ -74,7 +74,7 @@ const SUICIDE = "suicide|suicidal|kill myself|killing himself|killing herself|ki
   "مر جانا چاہت|مرنا چاہت|خود کو مار|" +
   "end my life|ending my life|dont want to live|don't want to live|do not want to live|self harm|" +
   "आत्महत्या|खुदकुशी|जीने का मन नहीं|खुद को खत्म|jeene ka man nahi|jeene ka mann nahi|" +
-  "khud ko khatam|আত্মহত্যা|বাঁচতে ইচ্ছে করে না|bachte ichhe kore na|ఆత్మహత్య|బతకాలని లేదు|" +
+  "khud ko khatam|khudkushi|khudkhushi|aatmhatya|atmhatya|aatmahatya|atmahatya|আত্মহত্যা|বাঁচতে ইচ্ছে করে না|bachte ichhe kore na|ఆత్మహత్య|బతకాలని లేదు|" +
   "जगावंसं वाटत नाही|தற்கொலை|வாழவே பிடிக்கல|வாழ பிடிக்கல|આપઘાત|આત્મહત્યા|જીવવું નથી|" +
   "ಆತ್ಮಹತ್ಯೆ|ಬದುಕೋಕೆ ಇಷ್ಟ ಇಲ್ಲ|ആത്മഹത്യ|ജീവിക്കാൻ തോന്നുന്നില്ല|ਖੁਦਕੁਸ਼ੀ|ਆਤਮਹੱਤਿਆ|" +
   "ਜੀਣ ਨੂੰ ਦਿਲ ਨਹੀਂ|ଆତ୍ମହତ୍ୟା|ବଞ୍ଚିବାକୁ ଇଚ୍ଛା ନାହିଁ|خودکشی|جینے کو دل نہیں";
@@ -112,7 +112,7 @@ const PESTICIDE =
 const BLOOD = "blood|bleeding|bleed|खून|khoon|khun|रक्त|रक्तस्राव|रक्तस्त्राव|bleeding|রক্ত|রক্তপাত|" +
   "రక్తం|రక్తస్రావం|ரத்தம்|ரத்தப்போக்கு|લોહી|ರಕ್ತ|ರಕ್ತಸ್ರಾವ|രക്തം|രക്തസ്രാവം|ਖੂਨ|ରକ୍ତ|ରକ୍ତସ୍ରାବ|" +
   "خون";
-const NOT_STOPPING = "not stopping|wont stop|won't stop|doesnt stop|soaking|soaked|" +
+const NOT_STOPPING = "not stopping|wont stop|won't stop|will not stop|doesnt stop|soaking|soaked|" +
   "keeps pouring|pouring out|gushing|spurting|keeps bleeding|लगातार बह|lagataar beh|lagatar beh|" +
   "band nahi ho|band hi nahi|बंद नहीं हो|बंद ही नहीं|" +
   "रुक नहीं|रुक ही नहीं|ruk nahi|ruk hi nahi|थम नहीं|থামছে না|থামছেই না|ఆగట్లేదు|थांबत नाही|" +
@@ -125,6 +125,8 @@ const PREGNANT_OR_DELIVERY = "pregnant|pregnancy|delivery|garbhvati|garbhwati|ga
   "حاملہ|ڈلیوری|زچگی";
 const HEAVY = "heavy|heavily|a lot|too much|बहुत|ज्यादा|ज़्यादा|bahut|zyada|jyada|অনেক|খুব|చాలా|విపరీతంగా|" +
   "खूप|அதிகமா|ரொம்ப|બહુ|ખૂબ|ತುಂಬಾ|ಅತಿಯಾಗಿ|ധാരാളം|അമിതമായി|ਬਹੁਤ|ਜ਼ਿਆਦਾ|ବହୁତ|ଅତ୍ୟଧିକ|بہت|زیادہ";
+/** A wound: with blood and "a lot" an emergency, where heavy bleeding alone may be a period. */
+const WOUND = "cut|wound|wounded|injury|injured|accident|stabbed|चोट|घाव|chot|ghaav|ghav";
 const VOMIT_BLOOD = "vomiting blood|blood in vomit|खून की उल्टी|khoon ki ulti|রক্ত বমি|రక్తం వాంతి|" +
   "रक्ताची उलटी|ரத்த வாந்தி|લોહીની ઉલટી|ರಕ್ತ ವಾಂತಿ|രക്തം ഛർദ്ദി|ਖੂਨ ਦੀ ਉਲਟੀ|ରକ୍ତ ବାନ୍ତି|خون کی الٹی";
 
@@ -155,7 +157,8 @@ const HIGH =
   "high|very|drowsy|limp|విపరీత|સખત|तेज|tez|सुस्त|sust|খুব|নেতিয়ে|తీవ్ర|నీరసంగా|खूप|मलूल|அதிக|சோர்ந்து|" +
   "ખૂબ|સુસ્ત|ತುಂಬಾ|ಸುಸ್ತಾಗಿ|കടുത്ത|തളർന്നു|ਤੇਜ਼|ਸੁਸਤ|ପ୍ରବଳ|ନିସ୍ତେଜ|تیز|سست";
 
-export const HEART_ATTACK = "heart attack|दिल का दौरा|हार्ट अटैक|heart atack|হার্ট অ্যাটাক|గుండెపోటు|" +
+export const HEART_ATTACK =
+  "heart attack|दिल का दौरा|हार्ट अटैक|heart atack|dil ka daura|dil ka dora|হার্ট অ্যাটাক|గుండెపోటు|" +
   "हृदयविकाराचा झटका|மாரடைப்பு|હાર્ટ એટેક|ಹೃದಯಾಘಾತ|ഹൃദയാഘാതം|ਦਿਲ ਦਾ ਦੌਰਾ|ହୃଦଘାତ|دل کا دورہ";
 
 /** Each flag's rules; a rule is groups joined by " & ". */
@@ -174,6 +177,7 @@ export const RULES: Record<RedFlag, string[]> = {
   heavy_bleeding: [
     `${BLOOD} & ${NOT_STOPPING}`,
     `${PREGNANT_OR_DELIVERY} & ${BLOOD} & ${HEAVY}`,
+    `${WOUND} & ${BLOOD} & ${HEAVY}`,
     VOMIT_BLOOD,
   ],
   seizure: [`${SEIZURE} & ${SEIZURE_SIGN}`, `${TREMBLING} & ${UNCONSCIOUS}`],
