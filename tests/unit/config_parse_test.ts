@@ -46,3 +46,38 @@ Deno.test("loadConfig names the same bad variables with the same messages as the
     return true;
   });
 });
+
+Deno.test("loadConfig() names MONGODB_URI and KV_PATH when they could never connect, without echoing them", () => {
+  const bad: Record<string, string>[] = [
+    { MONGODB_URI: "mongodb://" },
+    { MONGODB_URI: "mongdb://vaidya:s3cret@db.internal:27017/vaidya" },
+    { MONGODB_URI: "mongodb+srv://vaidya:s3cret@/vaidya" },
+    { KV_PATH: "http://" },
+    { KV_PATH: "ftp://kv.internal:4512" },
+  ];
+  for (const env of bad) {
+    const [name, value] = Object.entries(env)[0];
+    assert.throws(() => loadConfig({ ...valid, ...env }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.ok(err.problems.some((p) => p.startsWith(`${name}:`)), err.problems.join("; "));
+      if (value.includes("@")) {
+        assert.ok(!err.message.includes(value), "the problem must not echo the value");
+        assert.ok(!err.message.includes("s3cret"), "the problem must not echo a credential");
+      }
+      return true;
+    });
+  }
+  for (
+    const good of [
+      { MONGODB_URI: "mongodb://127.0.0.1:27017/" },
+      { MONGODB_URI: "mongodb://u:p%40ss@h1:27017,h2:27018/vaidya?replicaSet=rs0" },
+      { MONGODB_URI: "mongodb+srv://u:p@cluster0.abcde.mongodb.net/?retryWrites=true" },
+      { KV_PATH: "http://127.0.0.1:4512" },
+      { KV_PATH: "https://api.deno.com/databases/x/connect" },
+      { KV_PATH: ":memory:" },
+      { KV_PATH: "./data/vaidya.kv" },
+    ]
+  ) {
+    assert.doesNotThrow(() => loadConfig({ ...valid, ...good }), JSON.stringify(good));
+  }
+});
