@@ -295,8 +295,37 @@ function secretProblems(c: Config): string[] {
   return problems;
 }
 
+/**
+ * Store addresses that could never connect, found here so that they stop start-up as invalid
+ * configuration naming the variable (the driver or `Deno.openKv` found them later, exiting 1 with a
+ * message naming neither). The value is never echoed: a MongoDB URI carries a password.
+ */
+function storeAddressProblems(c: Config): string[] {
+  const problems: string[] = [];
+  if (c.MONGODB_URI !== undefined) {
+    const m = /^mongodb(?:\+srv)?:\/\/(?:[^/?#]*@)?([^/?#@]*)/.exec(c.MONGODB_URI);
+    const hosts = m?.[1].split(",") ?? [];
+    if (!m) problems.push("MONGODB_URI: must start with mongodb:// or mongodb+srv://");
+    else if (hosts.some((h) => !/^(?:\[[0-9a-f:.]+\]|[^:\[\]]+)(?::\d{1,5})?$/i.test(h))) {
+      problems.push("MONGODB_URI: expected one or more host[:port] after the scheme");
+    }
+  }
+  if (c.KV_PATH?.includes("://")) {
+    let url: URL | undefined;
+    try {
+      url = new URL(c.KV_PATH);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.hostname === "") {
+      problems.push("KV_PATH: a URL must be the http:// or https:// address of a KV server");
+    }
+  }
+  return problems;
+}
+
 function crossCheck(c: Config): string[] {
-  const problems: string[] = secretProblems(c);
+  const problems: string[] = [...secretProblems(c), ...storeAddressProblems(c)];
   const twilioVars = [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN];
   if (twilioVars.some(Boolean) && !twilioVars.every(Boolean)) {
     problems.push("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together");
