@@ -135,7 +135,9 @@ export function createOutboxRelay(deps: RelayDeps) {
       const cron = (Deno as { cron?: typeof Deno.cron }).cron;
       if (options.cron && typeof cron === "function" && !cronRegistered) {
         cronRegistered = true;
-        cron("vaidya-outbox", "* * * * *", () => drainOnce().then(() => {}));
+        // The tick outlives stop() (a cron cannot be unregistered): a stopped relay skips it, so
+        // no pass begins on stores that shutdown is closing.
+        cron("vaidya-outbox", "* * * * *", () => stopped ? undefined : drainOnce().then(() => {}));
       }
     },
     wake() {
