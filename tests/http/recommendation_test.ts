@@ -174,3 +174,34 @@ Deno.test("POST /v1/recommendations triages romanised Hindi and plainly worded E
     assert.match(res.body.advice!, /112/);
   }
 });
+
+Deno.test("POST /v1/recommendations triages severe chest pain and severe breathing difficulty as emergency, in English and Hindi", async () => {
+  await using app = await startApp(FAST);
+  const admin = await app.api.loginAdmin();
+  await createDoctor(app.api, admin, { specializations: ["Kayachikitsa"] });
+  const cases: [string, string][] = [
+    ["chest_pain", "severe chest pain since twenty minutes"],
+    ["chest_pain", "सीने में तेज दर्द हो रहा है"],
+    ["chest_pain", "seene mein bahut tez dard"],
+    ["breathing", "severe difficulty breathing"],
+    ["breathing", "सांस लेने में बहुत तकलीफ हो रही है"],
+    ["breathing", "saans lene mein bahut dikkat"],
+  ];
+  for (const [flag, symptoms] of cases) {
+    const res = await app.api.request<Triaged>("POST", "/v1/recommendations", {
+      body: { symptoms },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.triage, "emergency", `${symptoms}: ${JSON.stringify(res.body)}`);
+    assert.ok(res.body.flags.includes(flag), `${symptoms}: ${JSON.stringify(res.body.flags)}`);
+    assert.deepEqual(res.body.items, [], `${symptoms}: an emergency must not invite a booking`);
+  }
+  for (
+    const symptoms of ["mild chest congestion with cough", "slight breathlessness climbing stairs"]
+  ) {
+    const res = await app.api.request<Triaged>("POST", "/v1/recommendations", {
+      body: { symptoms },
+    });
+    assert.notEqual(res.body.triage, "emergency", `${symptoms}: ${JSON.stringify(res.body)}`);
+  }
+});
