@@ -36,6 +36,14 @@ const TAMIL_ARM = "kai|kaiku|kaila|kaiyil|vervai";
 const PRESSURE = "pressure|crushing|भारीपन|दबाव|bharipan|চাপ|బరువు|दडपण|அழுத்தம்|દબાણ|ಭಾರ|ഭാരം|" +
   "ਭਾਰ|ଚାପ|بوجھ";
 
+/** Severe: with chest pain, or with difficulty breathing, an emergency whatever else is said. */
+const SEVERE = "severe|severely|extreme|unbearable|tez|तेज|तेज़|असहनीय|bahut|बहुत";
+const CHEST_PAIN = "chest pain|pain in chest|pain in my chest|सीने में दर्द|सीने में तेज|seene mein dard|" +
+  "seene me dard|sine mein dard|sine me dard|seene mein tez|seene me tez|seene mein bahut|" +
+  "seene me bahut|chhati mein dard|chhati me dard|छाती में दर्द";
+const HARD_TO_BREATHE = "difficulty breathing|breathing difficulty|trouble breathing|" +
+  "hard to breathe|struggling to breathe|सांस लेने में|साँस लेने में|saans lene mein|saans lene me|" +
+  "sans lene mein|sans lene me";
 const LIPS = "lips|lip|होंठ|होठ|honth|hont|ঠোঁট|పెదాలు|పెదవులు|ओठ|உதடு|હોઠ|ತುಟಿ|ചുണ്ട്|ਬੁੱਲ੍ਹ|ଓଠ|ہونٹ";
 const BLUE = "blue|नीले|नीला|neele|nile|নীল|నీలం|నీలంగా|निळे|நீலமா|நீல|ભૂરા|ನೀಲಿ|നീലിച്ചു|നീല|ਨੀਲੇ|ନୀଳ|نیلے";
 const CANT_BREATHE = "cant breathe|can't breathe|cannot breathe|not able to breathe|gasping|" +
@@ -168,9 +176,10 @@ export const RULES: Record<RedFlag, string[]> = {
     `${CHEST} & ${PRESSURE}`,
     `${TAMIL_CHEST} & ${TAMIL_ARM}`,
     HEART_ATTACK,
+    `${SEVERE} & ${CHEST_PAIN}`,
   ],
   stroke: [`${FACE} & ${CROOKED}`, SLURRED, `${SUDDEN} & ${WEAK_SIDE}`],
-  breathing: [`${LIPS} & ${BLUE}`, CANT_BREATHE],
+  breathing: [`${LIPS} & ${BLUE}`, CANT_BREATHE, `${SEVERE} & ${HARD_TO_BREATHE}`],
   suicidal: [SUICIDE, `${BLADE} & ${CUT_SELF}`],
   snake_bite: [`${SNAKE} & ${BITE}`, "snakebite|सर्पदंश|sarpdansh|sarpadansh"],
   poisoning: [POISON, `${PESTICIDE} & ${DRANK_PESTICIDE}`],
