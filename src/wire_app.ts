@@ -154,6 +154,7 @@ export async function wireApp(
   const idempotency = sealedIdempotencyStore(createKvIdempotencyStore(kv, group), cipher, hash);
   const otp = createOtpService({ config, store: ephemeral, limiter, hash, sender, metrics, now });
   const waitlistStore = createKvWaitlistStore(kv);
+  const courseStore = createKvCourseStore(kv, holds);
   const settings = eventSettingsFrom(config);
   // On a denokv server shared by several instances, listings answer from a version round begun
   // up to FRESH_FOR_MS before them instead of waiting for the next one, because every calendar
@@ -265,11 +266,13 @@ export async function wireApp(
       erasure: createErasurePlan({
         kv,
         holds,
+        courses: courseStore,
         waitlist: waitlistStore,
         prakriti,
         refresh,
         idempotency,
         ephemeral,
+        now,
       }),
     }),
     doctors: shared.cacheDoctors(createDoctorService({ records, cipher, hash, now })),
@@ -300,7 +303,7 @@ export async function wireApp(
       config,
       records,
       holds,
-      courses: createKvCourseStore(kv, holds),
+      courses: courseStore,
       booking,
       writer,
       cipher,

@@ -13,7 +13,7 @@ import { forgetRecipient } from "../notify/console_sender.ts";
 import type { PrakritiStore } from "../recommend/prakriti_store.ts";
 import type { HoldStore } from "../stores/kv/hold_store.ts";
 import type { IdempotencyStore } from "../stores/kv/idempotency_store.ts";
-import type { EphemeralStore } from "../stores/ports.ts";
+import type { CourseStore, EphemeralStore } from "../stores/ports.ts";
 import type { WaitlistStore } from "../waitlist/waitlist_store.ts";
 
 /** Who is being erased: read before the patient record is anonymised. */
@@ -53,11 +53,13 @@ export const KEPT_AFTER_ERASURE: Readonly<Record<string, string>> = {
 export interface ErasurePlanDeps {
   kv: Deno.Kv;
   holds: HoldStore;
+  courses: CourseStore;
   waitlist: WaitlistStore;
   prakriti: PrakritiStore;
   refresh: RefreshTokens;
   idempotency: IdempotencyStore;
   ephemeral: EphemeralStore;
+  now: () => number;
 }
 
 /** The OTP state kept in the ephemeral store under the phone's blind index. */
@@ -66,6 +68,26 @@ const OTP_KEYS = ["otp", "otp_failures", "otp_lock", "otp_cooldown"] as const;
 export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
   return [
     { name: "holds", run: (s) => deps.holds.removeAllForPatient(s.patientId) },
+    {
+      // A course's session holds are not in the patient's hold list: released with the course.
+      name: "held therapy courses",
+      async run(s) {
+        const held = await deps.courses.heldByPatient(s.patientId);
+        for (const course of held) {
+          await deps.courses.releaseHolds(course);
+          const current = await deps.courses.get(course.id);
+          if (current?.status !== "held") continue;
+          // Best effort: with its holds gone the course cannot be confirmed, whatever it says.
+          await deps.courses.update({
+            ...current,
+            status: "cancelled",
+            updatedAt: new Date(deps.now()).toISOString(),
+            version: current.version + 1,
+          });
+        }
+        return held.length;
+      },
+    },
     {
       name: "waitlist entries",
       async run(s) {

@@ -380,6 +380,8 @@ export interface CourseStore {
   update(next: CourseRecord): Promise<boolean>;
   /** Deletes the course's holds and frees their cells (safe to call twice). */
   releaseHolds(course: CourseRecord): Promise<void>;
+  /** The patient's courses still held (erasure; reads every course: there is no index by patient). */
+  heldByPatient(patientId: string): Promise<CourseRecord[]>;
 }
 
 export interface IdempotencyStore {

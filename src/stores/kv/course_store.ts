@@ -14,7 +14,7 @@ import type { CourseStore } from "../ports.ts";
 import type { HoldRecord, HoldStore } from "../ports.ts";
 import { cellsOf } from "../records.ts";
 import { commit, withKvRetry } from "./kv_commit.ts";
-import { courseKey } from "./keys.ts";
+import { courseKey, keySpace } from "./keys.ts";
 
 export type CourseStatus = "held" | "confirmed" | "cancelled" | "failed";
 
@@ -90,6 +90,14 @@ export function createKvCourseStore(kv: Deno.Kv, holds: HoldStore): CourseStore 
 
     async releaseHolds(course) {
       await holds.remove(course.sessions.map((s) => sessionHold(course, s)));
+    },
+
+    async heldByPatient(patientId) {
+      const held: CourseRecord[] = [];
+      for await (const e of kv.list<CourseRecord>({ prefix: keySpace("course") })) {
+        if (e.value.patientId === patientId && e.value.status === "held") held.push(e.value);
+      }
+      return held;
     },
   };
 }
