@@ -354,6 +354,12 @@ export function erase(a: AppointmentRecord, actor: Actor, nowMs: number): Appoin
   };
 }
 
+/** Whether `erase` would change the appointment: it holds medical text or is still to come. */
+export function needsErasure(a: AppointmentRecord, nowMs: number): boolean {
+  return !!(a.reasonSealed || a.notesSealed || a.cancelReasonSealed) ||
+    (a.status === "confirmed" && a.startMs > nowMs);
+}
+
 /** Retention (`deno task purge`): medical text of a past appointment goes; nothing is announced. */
 export function purgeMedicalText(a: AppointmentRecord, nowMs: number): AppointmentChange {
   return {

@@ -7,7 +7,7 @@
  * the erasure plan (erasure_plan.ts) for every other record of the patient.
  */
 import type { AppointmentWriter } from "../booking/appointment_writer.ts";
-import { erase } from "../domain/appointment_machine.ts";
+import { erase, needsErasure } from "../domain/appointment_machine.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import { NotFoundError } from "../errors.ts";
 import type { RecordStores } from "../stores/ports.ts";
@@ -125,13 +125,16 @@ export function createPatientService(deps: PatientDeps) {
       let anonymised = 0;
       let cancelled = 0;
       const iso = new Date(now()).toISOString();
-      await forEachAppointment(id, async (a) => {
-        const change = erase(a, { id, role: "patient" }, now());
-        // The patient is being erased: no "cancelled" message goes out to them.
-        await deps.writer.write(change, { step: "erase", inline: false });
-        anonymised++;
-        if (change.next.status !== a.status) cancelled++;
-      });
+      const eraseAppointments = () =>
+        forEachAppointment(id, async (a) => {
+          if (!needsErasure(a, now())) return;
+          const change = erase(a, { id, role: "patient" }, now());
+          // The patient is being erased: no "cancelled" message goes out to them.
+          await deps.writer.write(change, { step: "erase", inline: false });
+          anonymised++;
+          if (change.next.status !== a.status) cancelled++;
+        });
+      await eraseAppointments();
       await records.patients.update({
         ...p,
         phoneIndex: "",
@@ -143,6 +146,9 @@ export function createPatientService(deps: PatientDeps) {
         version: p.version + 1,
       });
       await runErasurePlan(deps.erasure, subject);
+      // A confirm already under way when the appointments were read may have booked since; with
+      // the holds and sessions now gone nothing more can book, so a second pass finds it.
+      await eraseAppointments();
       return { anonymised, cancelled };
     },
   };
