@@ -27,6 +27,12 @@ export interface ErasureSubject {
 export interface ErasureStep {
   /** The records, as an operator would name them. */
   name: string;
+  /**
+   * Found by the phone: runs right after the patient record is anonymised, with the phone read
+   * before. The others run after the appointments, and again on the retry of an erasure a failure
+   * stopped (which finds the record erased and the phone gone).
+   */
+  byPhone?: true;
   run(subject: ErasureSubject): Promise<number>;
 }
 
@@ -100,10 +106,10 @@ export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
       name: "prakriti answers",
       run: async (s) => (await deps.prakriti.remove(s.patientId)) ? 1 : 0,
     },
-    { name: "sessions and refresh tokens", run: (s) => deps.refresh.forgetUser(s.patientId) },
     { name: "idempotency records", run: (s) => deps.idempotency.forgetUser(s.patientId) },
     {
       name: "login codes and lockouts",
+      byPhone: true,
       async run(s) {
         let n = 0;
         for (const k of OTP_KEYS) {
@@ -114,17 +120,26 @@ export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
     },
     {
       name: "development outbox",
+      byPhone: true,
       run: (s) => forgetRecipient(deps.kv, s.phoneIndex, s.phone),
     },
+    // Last: until it has run the patient can retry an erasure a failure stopped.
+    { name: "sessions and refresh tokens", run: (s) => deps.refresh.forgetUser(s.patientId) },
   ];
 }
 
-/** Runs every step; returns how many records each removed, by step name. */
+/**
+ * Runs the steps found by the phone (`byPhone: true`) or the others, in order; returns how many
+ * records each removed, by step name.
+ */
 export async function runErasurePlan(
   plan: ErasureStep[],
   subject: ErasureSubject,
+  byPhone: boolean,
 ): Promise<Record<string, number>> {
   const done: Record<string, number> = {};
-  for (const step of plan) done[step.name] = await step.run(subject);
+  for (const step of plan) {
+    if (!!step.byPhone === byPhone) done[step.name] = await step.run(subject);
+  }
   return done;
 }

@@ -116,7 +116,10 @@ export function createPatientService(deps: PatientDeps) {
 
     /** Right to erasure. Returns how many appointments were anonymised and how many cancelled. */
     async erase(id: string) {
-      const p = await load(id);
+      // An erased record is taken too: an erasure a store failure stopped part-way is finished
+      // by the patient's retry (their sessions end last), where a 404 would leave the rest.
+      const p = await records.patients.get(id);
+      if (!p) throw new NotFoundError("This patient does not exist");
       const subject = {
         patientId: id,
         phone: p.phoneSealed ? await cipher.open(p.phoneSealed) : null,
@@ -129,23 +132,28 @@ export function createPatientService(deps: PatientDeps) {
         forEachAppointment(id, async (a) => {
           if (!needsErasure(a, now())) return;
           const change = erase(a, { id, role: "patient" }, now());
-          // The patient is being erased: no "cancelled" message goes out to them.
+          // The patient is erased first: no "cancelled" message goes out to them.
           await deps.writer.write(change, { step: "erase", inline: false });
           anonymised++;
           if (change.next.status !== a.status) cancelled++;
         });
+      // First, so that from here on nothing is sent to the patient, no hold is placed for them
+      // and their phone signs up afresh.
+      if (!p.erasedAt) {
+        await records.patients.update({
+          ...p,
+          phoneIndex: "",
+          phoneSealed: "",
+          nameSealed: null,
+          profileSealed: null,
+          erasedAt: iso,
+          updatedAt: iso,
+          version: p.version + 1,
+        });
+      }
+      await runErasurePlan(deps.erasure, subject, true);
       await eraseAppointments();
-      await records.patients.update({
-        ...p,
-        phoneIndex: "",
-        phoneSealed: "",
-        nameSealed: null,
-        profileSealed: null,
-        erasedAt: iso,
-        updatedAt: iso,
-        version: p.version + 1,
-      });
-      await runErasurePlan(deps.erasure, subject);
+      await runErasurePlan(deps.erasure, subject, false);
       // A confirm already under way when the appointments were read may have booked since; with
       // the holds and sessions now gone nothing more can book, so a second pass finds it.
       await eraseAppointments();
