@@ -265,6 +265,7 @@ export async function wireApp(
       now,
       erasure: createErasurePlan({
         kv,
+        cipher,
         holds,
         courses: courseStore,
         waitlist: waitlistStore,

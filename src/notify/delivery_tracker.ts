@@ -76,6 +76,42 @@ export interface DeliveryTracker {
   recent(limit: number, status?: DeliveryStatus): Promise<DeliveryRecord[]>;
 }
 
+/**
+ * Erasure: drops the kept copy of every message to `phone` still waiting for its outcome, so a
+ * late failure sends nothing to an erased patient. Reads every delivery record (there is no index
+ * by phone, which would keep one); a copy that no longer opens (its key dropped) cannot be sent
+ * either and is left alone. Returns how many copies it dropped.
+ */
+export async function forgetResendsTo(
+  kv: Deno.Kv,
+  cipher: DataCipher,
+  phone: string,
+): Promise<number> {
+  let dropped = 0;
+  for await (const listed of kv.list<DeliveryRecord>({ prefix: deliveryPrefix })) {
+    if (!listed.value.resendSealed) continue;
+    const message = await cipher.open(listed.value.resendSealed).then(
+      (text) => JSON.parse(text) as OutgoingMessage,
+      () => null,
+    );
+    if (message?.to !== phone) continue;
+    // A status callback may change the record meanwhile: read again until the copy is gone.
+    for (let entry = listed; entry.value?.resendSealed;) {
+      const res = await commit(() =>
+        kv.atomic().check(entry).set(entry.key, { ...entry.value, resendSealed: null }, {
+          expireIn: TTL_MS,
+        })
+      );
+      if (res.ok) {
+        dropped++;
+        break;
+      }
+      entry = await withKvRetry(() => kv.get<DeliveryRecord>(listed.key)) as typeof listed;
+    }
+  }
+  return dropped;
+}
+
 export function createDeliveryTracker(
   inner: MessageSender,
   deps: DeliveryTrackerDeps,

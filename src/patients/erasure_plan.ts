@@ -9,7 +9,9 @@
  * cancelled through the booking core) and the patient record itself; this plan does the rest.
  */
 import type { RefreshTokens } from "../auth/refresh_tokens.ts";
+import type { DataCipher } from "../crypto/data_cipher.ts";
 import { forgetRecipient } from "../notify/console_sender.ts";
+import { forgetResendsTo } from "../notify/delivery_tracker.ts";
 import type { PrakritiStore } from "../recommend/prakriti_store.ts";
 import type { HoldStore } from "../stores/kv/hold_store.ts";
 import type { IdempotencyStore } from "../stores/kv/idempotency_store.ts";
@@ -54,10 +56,13 @@ export const KEPT_AFTER_ERASURE: Readonly<Record<string, string>> = {
     "erasure cannot reset the limits",
   event_handled: "delivery bookkeeping of events: ids only, expires after 30 days",
   event_due: "events in flight (ids and times only), deleted once delivered",
+  delivery:
+    "Twilio delivery state (message id, status); a copy kept for an SMS fallback is dropped",
 };
 
 export interface ErasurePlanDeps {
   kv: Deno.Kv;
+  cipher: DataCipher;
   holds: HoldStore;
   courses: CourseStore;
   waitlist: WaitlistStore;
@@ -122,6 +127,11 @@ export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
       name: "development outbox",
       byPhone: true,
       run: (s) => forgetRecipient(deps.kv, s.phoneIndex, s.phone),
+    },
+    {
+      name: "whatsapp messages kept for an sms fallback",
+      byPhone: true,
+      run: async (s) => s.phone ? await forgetResendsTo(deps.kv, deps.cipher, s.phone) : 0,
     },
     // Last: until it has run the patient can retry an erasure a failure stopped.
     { name: "sessions and refresh tokens", run: (s) => deps.refresh.forgetUser(s.patientId) },
