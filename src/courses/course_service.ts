@@ -25,6 +25,7 @@ import {
   SlotUnavailableError,
 } from "../errors.ts";
 import { courseCodeMessage } from "../i18n/code_templates.ts";
+import { untilCommitted } from "../stores/kv/kv_commit.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
 import {
   cellCountOf,
@@ -129,30 +130,50 @@ export function createCourseService(deps: CourseDeps) {
   }
 
   /**
+   * A versioned change of a course that must land: `decide` looks at the course as stored (the
+   * one given, then as read again after each lost race) and answers `{ keep }` to write nothing
+   * or `{ status, attempts? }` to set; it may throw. Lost races back off (`untilCommitted`).
+   */
+  async function changeCourse(
+    course: CourseRecord,
+    what: string,
+    decide: (
+      current: CourseRecord | null,
+    ) => { keep: CourseRecord } | { status: CourseRecord["status"]; attempts?: number },
+  ): Promise<CourseRecord> {
+    let current: CourseRecord | null | undefined = course;
+    return await untilCommitted(what, async () => {
+      if (current === undefined) current = await courses.get(course.id);
+      const decision = decide(current);
+      if ("keep" in decision) return decision.keep;
+      try {
+        // `decide` throws on a course that is gone, so there is one to write.
+        return await setStatus(current!, decision.status, decision.attempts);
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+        current = undefined; // read again
+        return undefined;
+      }
+    });
+  }
+
+  /**
    * Counts one code check on a held course (a versioned update that must land; a lost race reads
    * the course again), or throws when its checks are spent or it is no longer held. Answers the
    * course as counted, or as confirmed when a concurrent check confirmed it meanwhile.
    */
-  async function reserveAttempt(course: CourseRecord): Promise<CourseRecord> {
-    let current: CourseRecord | null = course;
-    // Each lost race is another request's landed update; the bound only guards against a bug.
-    for (let tries = 0; tries < 100; tries++) {
+  function reserveAttempt(course: CourseRecord): Promise<CourseRecord> {
+    return changeCourse(course, "count a course code", (current) => {
       if (!current) throw new NotFoundError(`Course ${course.id} does not exist`);
-      if (current.status === "confirmed") return current;
+      if (current.status === "confirmed") return { keep: current };
       if (current.status !== "held") {
         throw new ConflictError("invalid_state", `Course ${course.id} is ${current.status}`);
       }
       if (current.attempts >= config.OTP_MAX_ATTEMPTS) {
         throw new InvalidCodeError("Too many wrong codes for this course; hold it again");
       }
-      try {
-        return await setStatus(current, "held", current.attempts + 1);
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-      }
-      current = await courses.get(course.id);
-    }
-    throw new ConflictError("course_busy", `Course ${course.id} changed; retry`);
+      return { status: "held", attempts: current.attempts + 1 };
+    });
   }
 
   /**
@@ -161,22 +182,13 @@ export function createCourseService(deps: CourseDeps) {
    * Booked sessions win: "failed" (this request booked nothing) only replaces "held", so a racing
    * confirm that lost to one that booked never marks the booked course failed.
    */
-  async function settle(
-    course: CourseRecord,
-    status: "confirmed" | "failed",
-  ): Promise<CourseRecord> {
-    let current: CourseRecord | null = course;
-    for (let tries = 0; tries < 100 && current; tries++) {
-      if (current.status === status) return current;
-      if (status === "failed" && current.status !== "held") return current;
-      try {
-        return await setStatus(current, status);
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-      }
-      current = await courses.get(course.id);
-    }
-    throw new ConflictError("course_busy", `Course ${course.id} changed; retry`);
+  function settle(course: CourseRecord, status: "confirmed" | "failed"): Promise<CourseRecord> {
+    return changeCourse(course, "settle a course", (current) => {
+      if (!current) throw new ConflictError("course_busy", `Course ${course.id} changed; retry`);
+      if (current.status === status) return { keep: current };
+      if (status === "failed" && current.status !== "held") return { keep: current };
+      return { status };
+    });
   }
 
   return {

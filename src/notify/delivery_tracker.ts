@@ -11,7 +11,7 @@
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { Logger } from "../observability/logger.ts";
-import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { commit, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { deliveryKey, deliveryPrefix } from "../stores/kv/keys.ts";
 import type { Channel, MessageSender, OutgoingMessage, TemplateKind } from "./message_sender.ts";
 
@@ -96,18 +96,18 @@ export async function forgetResendsTo(
     );
     if (message?.to !== phone) continue;
     // A status callback may change the record meanwhile: read again until the copy is gone.
-    for (let entry = listed; entry.value?.resendSealed;) {
+    let entry: Deno.KvEntryMaybe<DeliveryRecord> = listed;
+    dropped += await untilCommitted("forget a kept message", async () => {
+      if (!entry.value?.resendSealed) return 0;
       const res = await commit(() =>
-        kv.atomic().check(entry).set(entry.key, { ...entry.value, resendSealed: null }, {
+        kv.atomic().check(entry).set(listed.key, { ...entry.value!, resendSealed: null }, {
           expireIn: TTL_MS,
         })
       );
-      if (res.ok) {
-        dropped++;
-        break;
-      }
-      entry = await withKvRetry(() => kv.get<DeliveryRecord>(listed.key)) as typeof listed;
-    }
+      if (res.ok) return 1;
+      entry = await withKvRetry(() => kv.get<DeliveryRecord>(listed.key));
+      return undefined;
+    });
   }
   return dropped;
 }

@@ -30,7 +30,8 @@ export function slotStateOf(records: RecordStores, holds: HoldStore): SlotState 
       holds.active(doctorId, fromMs, toMs, nowMs),
     ]);
     if (booked.some((b) => b.pendingForMs !== undefined)) return "pending";
-    return booked.length > 0 || held.some((h) => h.expiresAtMs > nowMs) ? "taken" : "free";
+    // `active` answers live holds only.
+    return booked.length > 0 || held.length > 0 ? "taken" : "free";
   };
 }
 

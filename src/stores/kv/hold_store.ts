@@ -129,6 +129,32 @@ export function createKvHoldStore(
   }
 
   /**
+   * A doctor's live holds and active appointments overlapping [fromMs, toMs), from the calendar
+   * view's knowledge at the step's version or read from the doctor's indexes. Appointments come
+   * from `booked` (KV records); without it only from the view, and only with `viewBookings`.
+   */
+  function occupied(
+    doctorId: string,
+    fromMs: number,
+    toMs: number,
+    nowMs: number,
+    known: KnownCalendar | undefined,
+    viewBookings = false,
+  ): Promise<[HeldInterval[], BookedInterval[]]> {
+    return Promise.all([
+      overlappingOrKnown(
+        known?.held(fromMs, toMs, nowMs),
+        () => active(doctorId, fromMs, toMs, nowMs),
+      ),
+      booked
+        ? overlappingOrKnown(known?.booked(fromMs, toMs), () => booked(doctorId, fromMs, toMs))
+        : viewBookings
+        ? known?.booked(fromMs, toMs).then((b) => b ?? [], () => []) ?? Promise.resolve([])
+        : Promise.resolve([]),
+    ]);
+  }
+
+  /**
    * Throws unless fewer than `max` live holds and active appointments (those the store can tell:
    * `booked`, or the calendar view's knowledge at this version) start on the hold's local day:
    * within the step on the calendar version, as `assertFree`, so that holds placed at the same
@@ -141,18 +167,15 @@ export function createKvHoldStore(
     known?: KnownCalendar,
   ) {
     // Any local day lies within 36 hours of an instant in it, whatever the zone.
-    const fromMs = hold.startMs - DAY_WINDOW_MS;
-    const toMs = hold.startMs + DAY_WINDOW_MS;
-    const [held, taken] = await Promise.all([
-      overlappingOrKnown(
-        known?.held(fromMs, toMs, nowMs),
-        () => active(hold.doctorId, fromMs, toMs, nowMs),
-      ),
-      booked
-        ? overlappingOrKnown(known?.booked(fromMs, toMs), () => booked(hold.doctorId, fromMs, toMs))
-        : known?.booked(fromMs, toMs).catch(() => undefined),
-    ]);
-    const onDay = [...held, ...taken ?? []]
+    const [held, taken] = await occupied(
+      hold.doctorId,
+      hold.startMs - DAY_WINDOW_MS,
+      hold.startMs + DAY_WINDOW_MS,
+      nowMs,
+      known,
+      true,
+    );
+    const onDay = [...held, ...taken]
       .filter((i) => localDateOf(i.startMs, timeZone) === date).length;
     if (onDay >= max) throw new SlotUnavailableError("The doctor's day is fully booked");
   }
@@ -164,28 +187,15 @@ export function createKvHoldStore(
    * the calendar view).
    */
   async function assertFree(holds: HoldRecord[], nowMs: number, known?: KnownCalendar) {
-    const [held, taken] = await Promise.all([
-      Promise.all(holds.map((h) =>
-        overlappingOrKnown(
-          known?.held(h.startMs, h.endMs, nowMs),
-          () => active(h.doctorId, h.startMs, h.endMs, nowMs),
-        )
-      )),
-      Promise.all(holds.map((h) =>
-        booked
-          ? overlappingOrKnown(
-            known?.booked(h.startMs, h.endMs),
-            () => booked(h.doctorId, h.startMs, h.endMs),
-          )
-          : []
-      )),
-    ]);
-    if (taken.some((overlapping) => overlapping.length > 0)) {
+    const found = await Promise.all(
+      holds.map((h) => occupied(h.doctorId, h.startMs, h.endMs, nowMs, known)),
+    );
+    if (found.some(([, taken]) => taken.length > 0)) {
       throw new SlotUnavailableError(
         holds.length > 1 ? "A session of the course is booked already" : "That slot is booked",
       );
     }
-    if (held.some((overlapping) => overlapping.length > 0)) {
+    if (found.some(([held]) => held.length > 0)) {
       throw new SlotUnavailableError(
         holds.length > 1
           ? "A session of the course is held by someone else"
