@@ -102,6 +102,8 @@ export async function createDoctor(
   admin: Session,
   overrides: Record<string, unknown> = {},
   hours = { start: "09:00", end: "17:00" },
+  /** More availability settings (`maxPerDay`, …) beside the weekly hours. */
+  schedule: Record<string, unknown> = {},
 ): Promise<{ id: string; phone: string; timezone: string }> {
   const phone = randomPhone();
   const res = await api.request<{ id: string; timezone: string }>("POST", "/v1/admin/doctors", {
@@ -126,6 +128,7 @@ export async function createDoctor(
       overrides: [],
       minNoticeMinutes: 0,
       horizonDays: 60,
+      ...schedule,
     },
   });
   assert.equal(avail.status, 200, JSON.stringify(avail.body));

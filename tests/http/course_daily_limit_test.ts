@@ -3,24 +3,14 @@
  * puts on one local day count together with that day's other bookings. In-process, in memory.
  */
 import assert from "node:assert/strict";
-import { createDoctor, firstSlots, randomPhone, WEEKDAYS } from "../_harness/api.ts";
+import { createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 
 Deno.test("POST /v1/courses cannot put more sessions on one day than the doctor's maxPerDay", async () => {
   await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
   const { api } = app;
   const admin = await api.loginAdmin();
-  const doctor = await createDoctor(api, admin);
-  const saved = await api.request("PUT", `/v1/doctors/${doctor.id}/availability`, {
-    token: admin.accessToken,
-    body: {
-      weekly: WEEKDAYS.map((day) => ({ day, start: "09:00", end: "17:00" })),
-      minNoticeMinutes: 0,
-      horizonDays: 60,
-      maxPerDay: 1,
-    },
-  });
-  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  const doctor = await createDoctor(api, admin, {}, undefined, { maxPerDay: 1 });
   const [first, second] = await firstSlots(api, doctor.id);
 
   const patient = await api.login(randomPhone());

@@ -5,7 +5,7 @@
  * records (FerretDB).
  */
 import assert from "node:assert/strict";
-import { createDoctor, dateInDays, firstSlots, randomPhone, WEEKDAYS } from "../_harness/api.ts";
+import { createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 import { appEnv, startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
 
@@ -16,17 +16,7 @@ async function concurrentHoldsOnOneDay(mongo?: TestMongo) {
   });
   const { api } = app;
   const admin = await api.loginAdmin();
-  const doctor = await createDoctor(api, admin);
-  const saved = await api.request("PUT", `/v1/doctors/${doctor.id}/availability`, {
-    token: admin.accessToken,
-    body: {
-      weekly: WEEKDAYS.map((day) => ({ day, start: "09:00", end: "17:00" })),
-      minNoticeMinutes: 0,
-      horizonDays: 60,
-      maxPerDay: 1,
-    },
-  });
-  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  const doctor = await createDoctor(api, admin, {}, undefined, { maxPerDay: 1 });
   // Several days, six holds at once on each: any day with more than one hold breaks the limit.
   const overbooked: string[] = [];
   for (const day of [2, 3, 4, 5, 6].map((n) => dateInDays(n))) {

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { randomPhone } from "../_harness/api.ts";
 import { startAppWithDoctor } from "../_harness/app.ts";
+import { holdSlot } from "../_harness/book.ts";
 import { appointmentIdFor } from "../../src/domain/appointment_machine.ts";
 import { appointmentKey, apptByPatientPrefix } from "../../src/stores/kv/keys.ts";
 import type { AppointmentRecord } from "../../src/stores/records.ts";
@@ -20,13 +21,7 @@ function startsWith(key: Deno.KvKey | undefined, prefix: Deno.KvKey) {
 Deno.test("a confirm that lands after DELETE /v1/me read the appointments leaves no confirmed appointment with a reason", async () => {
   await using app = await startAppWithDoctor();
   const { api, doctor, token, slots, patient, runtime } = app;
-  const held = await api.request<Body>("POST", "/v1/holds", {
-    token,
-    body: { doctorId: doctor.id, start: slots[0].start },
-  });
-  assert.equal(held.status, 201, JSON.stringify(held.body));
-  const holdId = String(held.body.id);
-  const code = await api.latestCode(patient.phone);
+  const { holdId, code } = await holdSlot(api, patient, doctor.id, slots[0].start);
 
   // The erasure's read of the patient's appointments; the confirm books right after it.
   const kv = runtime.kv;

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { randomPhone } from "../_harness/api.ts";
 import { startAppWithDoctor } from "../_harness/app.ts";
+import { holdSlot } from "../_harness/book.ts";
 import { holdKey } from "../../src/stores/kv/keys.ts";
 
 type Body = Record<string, unknown>;
@@ -25,13 +26,7 @@ Deno.test("a release that read its hold before a confirm booked it answers 404 a
   });
   assert.equal(joined.status, 201, JSON.stringify(joined.body));
 
-  const held = await api.request<Body>("POST", "/v1/holds", {
-    token,
-    body: { doctorId: doctor.id, start: slots[0].start },
-  });
-  assert.equal(held.status, 201, JSON.stringify(held.body));
-  const holdId = String(held.body.id);
-  const code = await api.latestCode(patient.phone);
+  const { holdId, code } = await holdSlot(api, patient, doctor.id, slots[0].start);
 
   // The release reads the hold; the confirm books it before the release commits.
   const kv = runtime.kv;
