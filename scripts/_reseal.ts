@@ -22,6 +22,8 @@ interface Checkpoint {
 export interface ResealCounts {
   scanned: number;
   stale: number;
+  /** Records holding a value an earlier version stored in the clear (sealed by a real run). */
+  clear: number;
   resealed: number;
   conflicts: number;
 }
@@ -42,7 +44,7 @@ export async function resealAll(
   const { cipher, kv } = rt;
   const apply = opts.apply;
   const collections = sealedCollections(rt.records, kv);
-  const counts: ResealCounts = { scanned: 0, stale: 0, resealed: 0, conflicts: 0 };
+  const counts: ResealCounts = { scanned: 0, stale: 0, clear: 0, resealed: 0, conflicts: 0 };
   const saved = (await kv.get<Checkpoint>(CHECKPOINT)).value;
   const known = saved &&
     (saved.phase === "done" || collections.some((c) => c.name === saved.phase));
@@ -56,20 +58,24 @@ export async function resealAll(
   const isStale = (v: string) => opts.all === true || cipher.keyIdOf(v) !== cipher.activeKeyId;
   const reseal = async (v: string) => isStale(v) ? await cipher.seal(await cipher.open(v)) : v;
 
+  const seal = (plain: string) => cipher.seal(plain);
+
   async function update(item: SealedItem) {
     counts.scanned++;
+    if (item.sealClear) counts.clear++;
     const stale = item.values.filter(isStale);
-    if (stale.length === 0) return;
-    counts.stale++;
+    if (stale.length === 0 && !item.sealClear) return;
+    if (stale.length > 0) counts.stale++;
     if (!apply) {
       for (const v of stale) await cipher.open(v);
       return;
     }
     let current: SealedItem | null = item;
     for (let attempt = 0; attempt < 2 && current; attempt++) {
-      if (!current.values.some(isStale)) return;
+      if (!current.values.some(isStale) && !current.sealClear) return;
       try {
-        await current.rewrite(reseal);
+        if (current.sealClear) await current.sealClear(seal);
+        else await current.rewrite(reseal);
         counts.resealed++;
         return;
       } catch (err) {

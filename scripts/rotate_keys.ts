@@ -6,8 +6,9 @@
  * opens. Then every sealed field of doctors, appointments and patients is re-sealed under the
  * new data key, in batches, with a checkpoint in KV: if it stops, run it again with
  * --reseal-only and it resumes. What is re-sealed is every collection of the registry in
- * src/stores/sealed_fields.ts (doctors, appointments, patients, webhook secrets); erased values
- * are skipped.
+ * src/stores/sealed_fields.ts (doctors, appointments, patients, prakriti answers, webhook
+ * secrets); erased values are skipped, and prakriti answers an earlier release stored in the clear
+ * are sealed.
  *
  * Development (keys generated into KV under ["secret", ...]): the new key is written to KV.
  * Restart the server afterwards so it loads the new keys.
@@ -112,7 +113,7 @@ await runScript("rotate-keys", async () => {
     const under = dry && doData ? "a new key" : rt.cipher.activeKeyId;
     console.log(
       `${dry ? "dry run: " : ""}${counts.scanned} records scanned, ${counts.stale} sealed under ` +
-        `an older key, ${counts.resealed} re-sealed under ${under}` +
+        `an older key, ${counts.clear} stored in the clear, ${counts.resealed} re-sealed under ${under}` +
         (counts.conflicts > 0 ? `, ${counts.conflicts} changed meanwhile (run again)` : ""),
     );
   } finally {

@@ -3,7 +3,8 @@
  * Only the three dosha scores and the answers' option ids are kept; no free text. The answers are
  * health data, so they are stored sealed (`answersSealed`, the data cipher; re-sealed by key
  * rotation through src/stores/sealed_fields.ts). An earlier version stored them in the clear
- * (`answers`): such a record still reads back, and its next save seals it.
+ * (`answers`): such a record still reads back, and its next save or a re-seal pass
+ * (`rotate-keys --reseal-only`) seals it.
  */
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { PrakritiStore } from "../stores/ports.ts";

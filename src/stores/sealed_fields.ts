@@ -25,6 +25,9 @@ export interface SealedItem {
   /** Writes the record with every sealed value replaced by `map(value)`, compare-and-set on its
    * version: throws `ConflictError` when it changed since it was read. */
   rewrite(map: (sealed: string) => Promise<string>): Promise<void>;
+  /** Set when the record holds a value an earlier version stored in the clear: `sealClear`
+   * writes it back sealed (`seal` of the plain text), compare-and-set like `rewrite`. */
+  sealClear?(seal: (plain: string) => Promise<string>): Promise<void>;
   /** The same record read again (after a conflict), or null once it is gone. */
   reload(): Promise<SealedItem | null>;
 }
@@ -112,24 +115,29 @@ interface KvSealedField<T> {
   set(value: T, sealed: string): T;
   /** Milliseconds the rewritten value should still live; undefined: it does not expire. */
   ttlMs(value: T): number | undefined;
+  /** The plain text of a value an earlier version stored in the clear, if this one has it. */
+  clear?(value: T): string | null;
 }
 
 function kvEntryItem<T>(entry: Deno.KvEntry<T>, kv: Deno.Kv, f: KvSealedField<T>): SealedItem {
   const sealed = f.get(entry.value);
+  const clear = f.clear?.(entry.value) ?? null;
+  const write = async (value: string) => {
+    const ttlMs = f.ttlMs(entry.value);
+    const res = await kv.atomic().check(entry).set(
+      entry.key,
+      f.set(entry.value, value),
+      ttlMs === undefined ? {} : { expireIn: Math.max(1000, ttlMs) },
+    ).commit();
+    if (!res.ok) throw new ConflictError("version_conflict", `${f.id(entry.value)} changed`);
+  };
   return {
     id: f.id(entry.value),
     values: isSealedValue(sealed) ? [sealed] : [],
     async rewrite(map) {
-      if (!isSealedValue(sealed)) return;
-      const next = f.set(entry.value, await map(sealed));
-      const ttlMs = f.ttlMs(entry.value);
-      const res = await kv.atomic().check(entry).set(
-        entry.key,
-        next,
-        ttlMs === undefined ? {} : { expireIn: Math.max(1000, ttlMs) },
-      ).commit();
-      if (!res.ok) throw new ConflictError("version_conflict", `${f.id(entry.value)} changed`);
+      if (isSealedValue(sealed)) await write(await map(sealed));
     },
+    ...(clear === null ? {} : { sealClear: async (seal) => await write(await seal(clear)) }),
     async reload() {
       const again = await kv.get<T>(entry.key);
       return again.value ? kvEntryItem(again as Deno.KvEntry<T>, kv, f) : null;
@@ -165,12 +173,14 @@ const IDEMPOTENCY_FIELD: KvSealedField<IdempotencyRecord> = {
   ttlMs: (r) => r.expiresAtMs - Date.now(),
 };
 
-/** A prakriti assessment's answers (an earlier version's, stored in the clear, have none). */
+/** A prakriti assessment's answers; an earlier version stored them in the clear (`answers`),
+ * which the re-seal pass seals. */
 const PRAKRITI_FIELD: KvSealedField<StoredPrakriti> = {
   id: (p) => `prakriti of ${p.patientId}`,
   get: (p) => p.answersSealed ?? null,
-  set: (p, answersSealed) => ({ ...p, answersSealed }),
+  set: ({ answers: _clear, ...p }, answersSealed) => ({ ...p, answersSealed }),
   ttlMs: () => undefined,
+  clear: (p) => p.answersSealed || !p.answers ? null : JSON.stringify(p.answers),
 };
 
 /** Every collection with sealed values, in the order rotation walks them. */

@@ -7,7 +7,7 @@
 import { createAppointmentWriter } from "../../src/booking/appointment_writer.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 import assert from "node:assert/strict";
-import { secretKey } from "../../src/stores/kv/keys.ts";
+import { prakritiKey, secretKey } from "../../src/stores/kv/keys.ts";
 import { MongoClient } from "mongodb";
 import { openOperatorRuntime, type OperatorRuntime } from "../../src/bootstrap.ts";
 import { loadConfig } from "../../src/config/config.ts";
@@ -176,6 +176,38 @@ Deno.test("rotate-keys re-seals every sealed value after erasures, webhook secre
   assert.equal(after.length, before.length);
   assert.deepEqual(after.filter((k) => k !== newKid), [], "nothing left under the old key");
   await assertWebhookSecretsOpenWithNewKeyOnly(dir);
+});
+
+Deno.test("rotate-keys --reseal-only seals prakriti answers an earlier version stored in the clear", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-rotate-" });
+  assert.equal((await runTask("seed", SEED, dir)).code, 0);
+  const answers = { frame: "frame.b", sleep: "sleep.c" };
+  await withRuntime(dir, {}, async (rt) => {
+    await rt.kv.set(prakritiKey("pat_clear"), {
+      patientId: "pat_clear",
+      scores: { vata: 1, pitta: 0, kapha: 0 },
+      type: "vata",
+      doshas: ["vata"],
+      answers,
+      assessedAt: "2026-01-01T00:00:00.000Z",
+    });
+  });
+  const dry = await runTask("rotate-keys", ["--reseal-only", "--dry-run"], dir);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /1 stored in the clear/);
+  const res = await runTask("rotate-keys", ["--reseal-only", "--yes"], dir);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /1 stored in the clear/);
+  await withRuntime(dir, {}, async (rt) => {
+    const raw = (await rt.kv.get<Record<string, unknown>>(prakritiKey("pat_clear"))).value;
+    assert.ok(raw, "the assessment is kept");
+    assert.equal(raw.answers, undefined, "no answers left in the clear");
+    assert.match(String(raw.answersSealed), SEALED);
+    assert.deepEqual(JSON.parse(await rt.cipher.open(String(raw.answersSealed))), answers);
+    assert.equal(raw.type, "vata");
+  });
+  const again = await runTask("rotate-keys", ["--reseal-only", "--yes"], dir);
+  assert.match(again.stdout, /0 stored in the clear/, "a second run finds nothing to seal");
 });
 
 Deno.test("rotate-keys --dry-run fails where a real run fails (a value that does not open)", async () => {
