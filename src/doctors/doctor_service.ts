@@ -80,6 +80,17 @@ function canonicalTexts<T extends Partial<Record<"name" | "city", string>>>(
   return out;
 }
 
+/**
+ * Whether `d`'s searchable texts are stored in NFC; a release before that kept them as typed, and
+ * `deno task reconcile --fix` re-stores those through `canonicaliseTexts`.
+ */
+export function hasCanonicalTexts(
+  d: Pick<DoctorRecord, "name" | "city" | "specializations" | "languages">,
+): boolean {
+  const texts = [d.name, d.city, ...(d.specializations ?? []), ...(d.languages ?? [])];
+  return texts.every((t) => typeof t !== "string" || t === canonical(t));
+}
+
 function canonicalFilter(filter: DoctorFilter): DoctorFilter {
   const out: DoctorFilter = {};
   for (const field of ["specialization", "language", "city", "q"] as const) {
@@ -179,6 +190,26 @@ export function createDoctorService(deps: DoctorDeps) {
         assertSchedule(schedule);
         return { ...d, schedule, updatedAt: new Date(now()).toISOString(), version: d.version + 1 };
       });
+    },
+
+    /**
+     * Stores `id`'s searchable texts in NFC if an earlier release kept them as typed, through the
+     * one change path (version check, calendar version, search index). False: nothing to do.
+     */
+    async canonicaliseTexts(id: string): Promise<boolean> {
+      if (hasCanonicalTexts(await get(id))) return false;
+      await change(id, (d) => ({
+        ...d,
+        ...canonicalTexts({
+          name: d.name,
+          city: d.city,
+          specializations: d.specializations,
+          languages: d.languages,
+        }),
+        updatedAt: new Date(now()).toISOString(),
+        version: d.version + 1,
+      }));
+      return true;
     },
 
     async get(id: string) {
