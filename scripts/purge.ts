@@ -25,6 +25,8 @@ import { CATEGORIES, purgeCategory, type PurgeCount } from "./_purge_plan.ts";
 import { openScriptRuntime, withMongoDb } from "./_runtime.ts";
 import { PAST_GUARD_NAMES, prunePastGuards } from "../src/stores/mongo/past_guards.ts";
 import type { OperatorRuntime } from "../src/bootstrap.ts";
+import { ConflictError } from "../src/errors.ts";
+import type { AppointmentRecord } from "../src/stores/records.ts";
 
 const USAGE = (await Deno.readTextFile(new URL(import.meta.url))).split("*/")[0]
   .replace(/^\/\*\*|^ \* ?/gm, "");
@@ -37,8 +39,34 @@ const Args = z.object({
   only: z.string().transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean)).optional(),
 });
 
+const hasMedicalText = (a: AppointmentRecord) =>
+  Boolean(a.reasonSealed || a.notesSealed || a.cancelReasonSealed);
+
+/**
+ * Erases `a`'s medical text through the one writer. A serving instance may change it after it was
+ * read (the doctor's notes, a late cancel): then it is read again and tried again (three tries), one
+ * still changing is left for the next run (counted as changed meanwhile), not the run's end.
+ */
+async function scrubOne(
+  rt: OperatorRuntime,
+  read: AppointmentRecord,
+  beforeMs: number,
+): Promise<boolean> {
+  let a: AppointmentRecord | null = read;
+  for (let attempt = 0; attempt < 3 && a && a.endMs <= beforeMs && hasMedicalText(a); attempt++) {
+    try {
+      await rt.writer.write(purgeMedicalText(a, Date.now()), { step: "purge" });
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      a = await rt.records.appointments.get(a.id);
+    }
+  }
+  return false;
+}
+
 /** Erases medical text of appointments that ended before `beforeMs`, through the record ports. */
-async function scrubMedical(rt: OperatorRuntime, beforeMs: number, apply: boolean) {
+export async function scrubMedical(rt: OperatorRuntime, beforeMs: number, apply: boolean) {
   const count: PurgeCount = { name: "medical text", scanned: 0, expired: 0, deleted: 0 };
   const doctors = [];
   for await (const d of allDoctors(rt.records)) doctors.push(d);
@@ -55,12 +83,10 @@ async function scrubMedical(rt: OperatorRuntime, beforeMs: number, apply: boolea
       for (const a of res.items) {
         count.scanned++;
         if (a.endMs > beforeMs) continue;
-        if (!a.reasonSealed && !a.notesSealed && !a.cancelReasonSealed) continue;
+        if (!hasMedicalText(a)) continue;
         count.expired++;
         if (!apply) continue;
-        const change = purgeMedicalText(a, Date.now());
-        await rt.writer.write(change, { step: "purge" });
-        count.deleted++;
+        if (await scrubOne(rt, a, beforeMs)) count.deleted++;
       }
       if (!res.nextCursor) break;
       cursor = res.nextCursor;
@@ -71,7 +97,7 @@ async function scrubMedical(rt: OperatorRuntime, beforeMs: number, apply: boolea
   return count;
 }
 
-await runScript("purge", async () => {
+async function main(): Promise<void> {
   const args = parseArgs(Deno.args, Args, USAGE, ["apply"]);
   if (args.apply && args["dry-run"]) throw new UsageError("--apply and --dry-run contradict");
   const names = [...CATEGORIES.map((c) => c.name), ...PAST_GUARD_NAMES];
@@ -126,4 +152,6 @@ await runScript("purge", async () => {
   } finally {
     await rt.close();
   }
-});
+}
+
+if (import.meta.main) await runScript("purge", main);
