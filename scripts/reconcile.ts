@@ -20,6 +20,7 @@ import { reconcile } from "../src/stores/mongo/reconcile.ts";
 import { CLAIM_GRACE_MS } from "../src/stores/mongo/record_stores.ts";
 import { createDoctorService, hasCanonicalTexts } from "../src/doctors/doctor_service.ts";
 import type { RecordStores } from "../src/stores/ports.ts";
+import { allDoctors } from "./_appointments.ts";
 import { confirmOrExit, flag, parseArgs, progressBar, runScript, UsageError } from "./_cli.ts";
 import { openScriptRuntime, withMongoDb } from "./_runtime.ts";
 
@@ -101,16 +102,13 @@ await runScript("reconcile", async () => {
   }
 });
 
-/** Every doctor, a page at a time: the ids of those whose searchable texts are not in NFC. */
+/** The ids of the doctors whose searchable texts are not in NFC, and how many were read. */
 async function doctorsWithTextsNotInNfc(records: RecordStores) {
   const ids: string[] = [];
   let scanned = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await records.doctors.search({}, 200, cursor);
-    scanned += page.items.length;
-    for (const d of page.items) if (!hasCanonicalTexts(d)) ids.push(d.id);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  for await (const d of allDoctors(records)) {
+    scanned++;
+    if (!hasCanonicalTexts(d)) ids.push(d.id);
+  }
   return { scanned, ids };
 }
