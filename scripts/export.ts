@@ -79,12 +79,19 @@ await runScript("export", async () => {
         throw new Error(`Cannot write ${out}: ${err instanceof Error ? err.message : err}`);
       };
       await ensureParentDir(out).catch(cannot);
-      // An existing file is somebody's earlier export: replace it only when told to.
-      file = await Deno.open(out, { write: true, createNew: true }).catch(async (err) => {
-        if (!(err instanceof Deno.errors.AlreadyExists)) return cannot(err);
-        confirmOrExit(`${out} exists. Overwrite it?`, args.yes);
-        return await Deno.open(out, { write: true, truncate: true }).catch(cannot);
-      });
+      // Patient data (medical text with --include-medical): readable by its owner only, not by
+      // every account on the machine as the umask would have it. An existing file is somebody's
+      // earlier export: replace it only when told to, and restrict it before writing into it.
+      file = await Deno.open(out, { write: true, createNew: true, mode: 0o600 }).catch(
+        async (err) => {
+          if (!(err instanceof Deno.errors.AlreadyExists)) return cannot(err);
+          confirmOrExit(`${out} exists. Overwrite it?`, args.yes);
+          await Deno.chmod(out, 0o600).catch((err) =>
+            err instanceof Deno.errors.NotSupported ? undefined : cannot(err)
+          );
+          return await Deno.open(out, { write: true, truncate: true }).catch(cannot);
+        },
+      );
     }
     const sink = file ?? Deno.stdout;
     const encoder = new TextEncoder();

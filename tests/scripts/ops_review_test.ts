@@ -195,3 +195,43 @@ Deno.test({
     }
   },
 });
+
+Deno.test("export writes its file (patient data, medical text with --include-medical) for its owner only", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-ops-" });
+  const day = "2026-12-01";
+  const fresh = `${dir}/out/a.csv`;
+  const res = await runTask(
+    "export",
+    ["--from", day, "--to", day, "--include-medical", "--out", fresh],
+    dir,
+  );
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal((await Deno.stat(fresh)).mode! & 0o077, 0, "a new file: no group or other access");
+  // An earlier file readable by all is replaced by one that is not.
+  const earlier = `${dir}/out/b.jsonl`;
+  await Deno.writeTextFile(earlier, "old\n", { mode: 0o644 });
+  await Deno.chmod(earlier, 0o644);
+  const again = await runTask(
+    "export",
+    [
+      "--from",
+      day,
+      "--to",
+      day,
+      "--format",
+      "jsonl",
+      "--include-medical",
+      "--out",
+      earlier,
+      "--yes",
+    ],
+    dir,
+  );
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(await Deno.readTextFile(earlier), "", "replaced");
+  assert.equal(
+    (await Deno.stat(earlier)).mode! & 0o077,
+    0,
+    "a replaced file: no group or other access",
+  );
+});
