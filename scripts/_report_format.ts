@@ -49,8 +49,13 @@ export function toTable(rows: ReportRow[]): string {
   ).join("\n");
 }
 
+/**
+ * One CSV cell. A cell a spreadsheet would run as a formula (=, +, -, @, a tab or CR first) gets
+ * a leading apostrophe: patients write the reasons an export carries.
+ */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export function toCsv(rows: ReportRow[]): string {

