@@ -62,6 +62,12 @@ export interface AuditLog {
 
 const MAX_APPEND_TRIES = 100;
 /**
+ * How far instances' clocks may disagree. An entry is chained after the head that holds every
+ * earlier one, so its `atMs` is later than theirs, less this: a listing by `from` stops once it
+ * has passed `from` by as much, rather than read the whole trail.
+ */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/**
  * Entries chained and committed together: 5 mutations each (7 with an event's done mark alongside)
  * and ONE check (the head) per batch.
  */
@@ -264,7 +270,10 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
         const entry = typeof e === "number"
           ? (await withKvRetry(() => kv.get<AuditEntry>(auditKey(seq)))).value
           : e;
-        if (!entry || !matches(entry, query)) continue;
+        if (!entry) continue;
+        // Entries only get older from here (up to the clocks' skew): none of them can match.
+        if (query.fromMs !== undefined && entry.atMs < query.fromMs - CLOCK_SKEW_MS) break;
+        if (!matches(entry, query)) continue;
         if (items.length === limit) {
           more = true;
           break;

@@ -208,3 +208,45 @@ Deno.test("audit: the handler's entry and its event's done mark land in one comm
   assert.deepEqual(await verifyAuditChain(kv, KEYS), { ok: true, checked: 1, broken: null });
   store.close();
 });
+
+Deno.test("audit: list with `from` stops reading at entries older than it, instead of reading the whole trail", async () => {
+  const store = await Deno.openKv(":memory:");
+  let read = 0;
+  // Counts the audit entries and index keys every list yields.
+  const kv = new Proxy(store, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop !== "list") return typeof value === "function" ? value.bind(target) : value;
+      return (...args: Parameters<Deno.Kv["list"]>) => {
+        const iter = target.list(...args);
+        return (async function* () {
+          for await (const e of iter) {
+            read++;
+            yield e;
+          }
+        })();
+      };
+    },
+  });
+  let t = Date.UTC(2026, 0, 1);
+  const log = createKvAuditLog(kv, () => t += 60_000, KEYS); // one entry a minute
+  for (let i = 0; i < 400; i++) {
+    await log.append({
+      actorId: "doc_1",
+      actorRole: "doctor",
+      action: "appointment.cancel",
+      appointmentId: `apt_${i}`,
+      patientId: `pat_${i}`,
+      doctorId: "doc_1",
+    });
+  }
+  const lastHour = { fromMs: t - 3_600_000 };
+  for (const query of [lastHour, { ...lastHour, actorId: "doc_1" }]) {
+    read = 0;
+    const page = await log.list(query, 100);
+    assert.equal(page.items.length, 61, JSON.stringify(query)); // both ends of the hour
+    assert.equal(page.nextCursor, null);
+    assert.ok(read < 100, `${read} entries read for the last hour of a 400-entry trail`);
+  }
+  store.close();
+});
