@@ -54,7 +54,8 @@ export type { WebhookStore } from "../stores/ports.ts";
 
 /** `presence` (the app's): a list that finds no endpoint records it there. */
 export function createKvWebhookStore(kv: Deno.Kv, presence?: WebhookPresence): WebhookStore {
-  async function listEndpoints(limit: number): Promise<WebhookEndpoint[]> {
+  /** All of them without `limit`: an endpoint left out of a list would get no event at all. */
+  async function listEndpoints(limit?: number): Promise<WebhookEndpoint[]> {
     const out: WebhookEndpoint[] = [];
     for await (const e of kv.list<WebhookEndpoint>({ prefix: keySpace("webhook") }, { limit })) {
       out.push(e.value);
@@ -86,7 +87,7 @@ export function createKvWebhookStore(kv: Deno.Kv, presence?: WebhookPresence): W
       return (await withKvRetry(() => kv.get<WebhookEndpoint>(webhookKey(id)))).value;
     },
     async list() {
-      const out = await listEndpoints(500);
+      const out = await listEndpoints();
       if (out.length === 0) {
         await presence?.recordNone(async () => (await listEndpoints(1)).length > 0);
       } else await presence?.recordSome();

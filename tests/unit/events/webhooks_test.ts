@@ -444,3 +444,20 @@ Deno.test("createWebhookPresence().recordNone() records none only if no registra
   assert.deepEqual(await mark(), { any: true });
   kv.close();
 });
+
+Deno.test("webhooks: every registered endpoint is listed and fanned out to, past the 500th", async () => {
+  const h = await eventHarness(Date.now());
+  const ids: string[] = [];
+  for (let i = 0; i < 501; i++) {
+    ids.push(
+      (await h.rt.webhooks.register(`https://clinic${i}.example/hook`, [
+        "appointment.confirmed",
+      ])).id,
+    );
+  }
+  const subscribed = await h.rt.webhooks.endpointsFor("appointment.confirmed");
+  assert.equal(subscribed.length, 501);
+  assert.ok(subscribed.some((e) => e.id === ids[500]), "the 501st endpoint gets the event");
+  assert.equal((await h.rt.webhooks.list()).length, 501, "and the admin sees it");
+  await h.close();
+});
