@@ -185,6 +185,19 @@ export function createBookingService(deps: BookingDeps) {
     return appointmentView(a, cipher, { withNotes: user.role !== "patient" });
   }
 
+  /** Before `view` shows `a`'s notes: if the trail cannot take the entry, nothing is shown. */
+  async function auditNotesRead(user: AuthUser, a: AppointmentRecord) {
+    if (!a.notesSealed || user.role === "patient" || !deps.audit) return;
+    await deps.audit.append({
+      actorId: user.id,
+      actorRole: user.role,
+      action: "appointment.notes_read",
+      appointmentId: a.id,
+      patientId: a.patientId,
+      doctorId: a.doctorId,
+    });
+  }
+
   async function ownHold(patientId: string, holdId: string): Promise<HoldRecord> {
     const hold = await holds.get(holdId);
     if (!hold || hold.patientId !== patientId) {
@@ -432,16 +445,7 @@ export function createBookingService(deps: BookingDeps) {
 
     async getAppointment(user: AuthUser, id: string) {
       const a = await visibleAppointment(user, id);
-      if (a.notesSealed && user.role !== "patient" && deps.audit) {
-        await deps.audit.append({
-          actorId: user.id,
-          actorRole: user.role,
-          action: "appointment.notes_read",
-          appointmentId: a.id,
-          patientId: a.patientId,
-          doctorId: a.doctorId,
-        });
-      }
+      await auditNotesRead(user, a);
       return view(a, user);
     },
 
@@ -454,6 +458,7 @@ export function createBookingService(deps: BookingDeps) {
       const page = user.role === "doctor"
         ? await records.appointments.listForDoctor(user.id, query, limit, cursor)
         : await records.appointments.listForPatient(user.id, query, limit, cursor);
+      await Promise.all(page.items.map((a) => auditNotesRead(user, a)));
       return {
         items: await Promise.all(page.items.map((a) => view(a, user))),
         nextCursor: page.nextCursor,

@@ -79,3 +79,48 @@ Deno.test("doctor UI: earlier visits with notes write appointment.notes_read ent
   assert.equal(reads[0].patientId, patient.user.id);
   assert.equal((await notesReads(ids[1])).length, 0, "no entry where there were no notes");
 });
+
+Deno.test("GET /v1/appointments: a doctor's listing that returns visit notes writes appointment.notes_read entries", async () => {
+  await using app = await startApp();
+  const { api } = app;
+  const admin = await api.loginAdmin();
+  const doctor = await createDoctor(api, admin);
+  const doc = await api.login(doctor.phone);
+  const phone = randomPhone();
+  const patient = await api.login(phone);
+  const [slot] = await firstSlots(api, doctor.id, dateInDays(2));
+  const hold = await api.request<Body>("POST", "/v1/holds", {
+    token: patient.accessToken,
+    body: { doctorId: doctor.id, start: slot.start },
+  });
+  assert.equal(hold.status, 201, JSON.stringify(hold.body));
+  const ok = await api.request<{ appointment: { id: string } }>(
+    "POST",
+    `/v1/holds/${hold.body.id}/confirm`,
+    { token: patient.accessToken, body: { code: await api.latestCode(phone) } },
+  );
+  assert.equal(ok.status, 201, JSON.stringify(ok.body));
+  const id = ok.body.appointment.id;
+  const patch = await api.request("PATCH", `/v1/appointments/${id}`, {
+    token: doc.accessToken,
+    body: { notes: "Prescribed ashwagandha churna" },
+  });
+  assert.equal(patch.status, 200, JSON.stringify(patch.body));
+
+  const list = await api.request<{ items: Body[] }>("GET", "/v1/appointments", {
+    token: doc.accessToken,
+  });
+  assert.equal(list.status, 200, JSON.stringify(list.body));
+  const listed = list.body.items.find((a) => a.id === id);
+  assert.equal(listed?.notes, "Prescribed ashwagandha churna", "the listing shows the notes");
+  const audit = await api.request<{ items: Body[] }>(
+    "GET",
+    `/v1/admin/audit?appointmentId=${id}`,
+    { token: admin.accessToken },
+  );
+  assert.equal(audit.status, 200, JSON.stringify(audit.body));
+  const reads = audit.body.items.filter((e) => e.action === "appointment.notes_read");
+  assert.equal(reads.length, 1, "the notes the listing opened are in the trail");
+  assert.equal(reads[0].actorId, doctor.id);
+  assert.equal(reads[0].patientId, patient.user.id);
+});
