@@ -64,7 +64,10 @@ export function appointmentRoutes(deps: AppDeps) {
         toMs: to === undefined ? undefined : rangeMs(to),
         status,
       };
-      return c.json(await deps.booking.listAppointments(c.get("user"), query, limit, cursor), 200);
+      const page = await deps.booking.listAppointments(c.get("user"), query, limit, cursor, {
+        withNotes: true,
+      });
+      return c.json(page, 200);
     },
   );
 

@@ -449,18 +449,26 @@ export function createBookingService(deps: BookingDeps) {
       return view(a, user);
     },
 
+    /**
+     * `withNotes` (the API's listing): a doctor gets each appointment's notes, and each opening
+     * is audited; the pages that only place appointments (agenda, availability, FHIR) open none.
+     */
     async listAppointments(
       user: AuthUser,
       query: AppointmentQuery,
       limit: number,
       cursor?: string,
+      { withNotes = false } = {},
     ): Promise<Page<AppointmentView>> {
       const page = user.role === "doctor"
         ? await records.appointments.listForDoctor(user.id, query, limit, cursor)
         : await records.appointments.listForPatient(user.id, query, limit, cursor);
-      await Promise.all(page.items.map((a) => auditNotesRead(user, a)));
+      const notes = withNotes && user.role !== "patient";
+      if (notes) await Promise.all(page.items.map((a) => auditNotesRead(user, a)));
       return {
-        items: await Promise.all(page.items.map((a) => view(a, user))),
+        items: await Promise.all(
+          page.items.map((a) => appointmentView(a, cipher, { withNotes: notes })),
+        ),
         nextCursor: page.nextCursor,
       };
     },

@@ -80,7 +80,7 @@ Deno.test("doctor UI: earlier visits with notes write appointment.notes_read ent
   assert.equal((await notesReads(ids[1])).length, 0, "no entry where there were no notes");
 });
 
-Deno.test("GET /v1/appointments: a doctor's listing that returns visit notes writes appointment.notes_read entries", async () => {
+Deno.test("GET /v1/appointments: a doctor's listing that returns visit notes writes appointment.notes_read entries; the week page, which opens none, writes none", async () => {
   await using app = await startApp();
   const { api } = app;
   const admin = await api.loginAdmin();
@@ -107,19 +107,43 @@ Deno.test("GET /v1/appointments: a doctor's listing that returns visit notes wri
   });
   assert.equal(patch.status, 200, JSON.stringify(patch.body));
 
+  const notesReads = async () => {
+    const audit = await api.request<{ items: Body[] }>(
+      "GET",
+      `/v1/admin/audit?appointmentId=${id}`,
+      { token: admin.accessToken },
+    );
+    assert.equal(audit.status, 200, JSON.stringify(audit.body));
+    return audit.body.items.filter((e) => e.action === "appointment.notes_read");
+  };
+
+  // The week page places the appointment without opening its notes: no entry.
+  const { sessionId } = await app.runtime.deps.refresh.issue(
+    { id: doctor.id, role: "doctor" },
+    null,
+    "test",
+  );
+  const { token } = await app.runtime.deps.doctorUi!.sessions.create({
+    doctorId: doctor.id,
+    apiSessionId: sessionId,
+  });
+  const week = await app.fetch(
+    new Request(`${api.baseUrl}/doctor/week?start=${dateInDays(0)}`, {
+      headers: { cookie: `${SESSION_COOKIE}=${token}` },
+    }),
+  );
+  const html = await week.text();
+  assert.equal(week.status, 200, html.slice(0, 300));
+  assert.ok(html.includes(id), "the week page lists the appointment");
+  assert.equal((await notesReads()).length, 0);
+
   const list = await api.request<{ items: Body[] }>("GET", "/v1/appointments", {
     token: doc.accessToken,
   });
   assert.equal(list.status, 200, JSON.stringify(list.body));
   const listed = list.body.items.find((a) => a.id === id);
   assert.equal(listed?.notes, "Prescribed ashwagandha churna", "the listing shows the notes");
-  const audit = await api.request<{ items: Body[] }>(
-    "GET",
-    `/v1/admin/audit?appointmentId=${id}`,
-    { token: admin.accessToken },
-  );
-  assert.equal(audit.status, 200, JSON.stringify(audit.body));
-  const reads = audit.body.items.filter((e) => e.action === "appointment.notes_read");
+  const reads = await notesReads();
   assert.equal(reads.length, 1, "the notes the listing opened are in the trail");
   assert.equal(reads[0].actorId, doctor.id);
   assert.equal(reads[0].patientId, patient.user.id);
