@@ -64,7 +64,8 @@ const MAX_APPEND_TRIES = 100;
 /**
  * How far instances' clocks may disagree. An entry is chained after the head that holds every
  * earlier one, so its `atMs` is later than theirs, less this: a listing by `from` stops once it
- * has passed `from` by as much, rather than read the whole trail.
+ * has passed `from` by as much, and one by `to` starts where entries have passed `to` by as
+ * much, rather than read the whole trail.
  */
 const CLOCK_SKEW_MS = 5 * 60_000;
 /**
@@ -237,6 +238,24 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
     }
   }
 
+  /**
+   * A seq from which on no entry is before `toMs`: found by bisection (an entry at `toMs` plus
+   * the clock skew or later, else one past the head), so a listing of a window long ago starts
+   * near it instead of at the newest entry.
+   */
+  async function seqNotBefore(toMs: number): Promise<number> {
+    const head = (await withKvRetry(() => kv.get<AuditHead>(auditHeadKey))).value;
+    let lo = 1;
+    let hi = (head?.seq ?? 0) + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const entry = (await withKvRetry(() => kv.get<AuditEntry>(auditKey(mid)))).value;
+      if (entry && entry.atMs >= toMs + CLOCK_SKEW_MS) hi = mid;
+      else lo = mid + 1;
+    }
+    return hi;
+  }
+
   return {
     append(input, alongside) {
       return new Promise<AuditEntry>((resolve, reject) => {
@@ -246,7 +265,8 @@ export function createKvAuditLog(kv: Deno.Kv, now: () => number, keys: AuditKeyr
     },
 
     async list(query, limit, cursor) {
-      const beforeSeq = cursor ? decodeCursor(cursor, ["number"])[0] : Number.MAX_SAFE_INTEGER;
+      let beforeSeq = cursor ? decodeCursor(cursor, ["number"])[0] : Number.MAX_SAFE_INTEGER;
+      if (query.toMs !== undefined) beforeSeq = Math.min(beforeSeq, await seqNotBefore(query.toMs));
       const index = query.appointmentId
         ? auditIndexPrefix("appointment", query.appointmentId)
         : query.patientId

@@ -209,7 +209,7 @@ Deno.test("audit: the handler's entry and its event's done mark land in one comm
   store.close();
 });
 
-Deno.test("audit: list with `from` stops reading at entries older than it, instead of reading the whole trail", async () => {
+Deno.test("audit: list with `from` and `to` reads the entries near that window, not the whole trail", async () => {
   const store = await Deno.openKv(":memory:");
   let read = 0;
   // Counts the audit entries and index keys every list yields.
@@ -241,12 +241,19 @@ Deno.test("audit: list with `from` stops reading at entries older than it, inste
     });
   }
   const lastHour = { fromMs: t - 3_600_000 };
-  for (const query of [lastHour, { ...lastHour, actorId: "doc_1" }]) {
+  // An hour long ago (entries 101 to 161): the listing starts near it, not at the newest entry.
+  const longAgo = { fromMs: t - 300 * 60_000, toMs: t - 239 * 60_000 };
+  for (
+    const query of [lastHour, { ...lastHour, actorId: "doc_1" }, longAgo, {
+      ...longAgo,
+      actorId: "doc_1",
+    }]
+  ) {
     read = 0;
     const page = await log.list(query, 100);
     assert.equal(page.items.length, 61, JSON.stringify(query)); // both ends of the hour
     assert.equal(page.nextCursor, null);
-    assert.ok(read < 100, `${read} entries read for the last hour of a 400-entry trail`);
+    assert.ok(read < 100, `${read} entries read for an hour of a 400-entry trail`);
   }
   store.close();
 });
