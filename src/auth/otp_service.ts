@@ -99,8 +99,10 @@ export function createOtpService(deps: OtpDeps): OtpService {
         const wait = await store.ttl(cooldownKey);
         if (wait > 0) throw new RateLimitedError(wait / 1000, "Wait before asking for a new code");
       }
-      await limit("otp_send_phone", config.OTP_SENDS_PER_PHONE_PER_HOUR, phoneIndex);
+      // The client's own budget first: a client past it must not spend the phone's, or one
+      // address could keep any number of phones from getting a code for an hour.
       await limit("otp_send_ip", config.OTP_SENDS_PER_IP_PER_HOUR, ip);
+      await limit("otp_send_phone", config.OTP_SENDS_PER_PHONE_PER_HOUR, phoneIndex);
 
       const code = randomDigits(6);
       const stored: StoredCode = {
