@@ -104,6 +104,19 @@ export function createOtpService(deps: OtpDeps): OtpService {
       await limit("otp_send_ip", config.OTP_SENDS_PER_IP_PER_HOUR, ip);
       await limit("otp_send_phone", config.OTP_SENDS_PER_PHONE_PER_HOUR, phoneIndex);
 
+      // Claimed, not just set: of simultaneous requests (a double tap, a client's retry) only one
+      // sends; another code would make the first message's stale and cost one more SMS.
+      if (!config.RATE_LIMIT_DISABLED && config.OTP_RESEND_COOLDOWN_SECONDS > 0) {
+        const cooldownMs = config.OTP_RESEND_COOLDOWN_SECONDS * 1000;
+        if (!(await store.setIfAbsent(cooldownKey, true, cooldownMs))) {
+          const wait = await store.ttl(cooldownKey);
+          throw new RateLimitedError(
+            (wait || cooldownMs) / 1000,
+            "Wait before asking for a new code",
+          );
+        }
+      }
+
       const code = randomDigits(6);
       const stored: StoredCode = {
         id: newId("otp"),
@@ -111,9 +124,6 @@ export function createOtpService(deps: OtpDeps): OtpService {
         expiresAtMs: now() + ttlMs,
       };
       await store.set(`otp:${phoneIndex}`, stored, ttlMs);
-      if (!config.RATE_LIMIT_DISABLED && config.OTP_RESEND_COOLDOWN_SECONDS > 0) {
-        await store.set(cooldownKey, true, config.OTP_RESEND_COOLDOWN_SECONDS * 1000);
-      }
       try {
         await sender.send({
           to: phone,

@@ -1,42 +1,90 @@
 /**
- * The per-phone and per-client limits on sending login codes, as a victim meets them: one client
- * cannot spend another's budget. In-process app; each client is its own address through
- * TRUSTED_PROXY_HEADER.
+ * The per-phone and per-client limits and the resend cool-down on sending login codes, as a
+ * victim or a hurried patient meets them: one client cannot spend another's budget, and one phone
+ * gets one code at a time. In-process app, on both places OTP state can live: Deno KV, and
+ * Upstash (a real redis-server behind the local REST bridge). Each client is its own address
+ * through TRUSTED_PROXY_HEADER.
  */
 import assert from "node:assert/strict";
 import { randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
+import { startRedis, startUpstashBridge } from "../_harness/redis.ts";
 
 const from = (ip: string) => ({ "x-client-ip": ip });
 
-Deno.test("POST /v1/auth/otp refused by the per-IP limit does not spend the phone's own budget", async () => {
-  await using app = await startApp({
-    TRUSTED_PROXY_HEADER: "X-Client-IP",
-    OTP_SENDS_PER_IP_PER_HOUR: "2",
-    OTP_SENDS_PER_PHONE_PER_HOUR: "3",
+/** Runs `fn` with the app's environment for OTP state in KV, then in Upstash. */
+async function onEachStore(
+  t: Deno.TestContext,
+  fn: (env: Record<string, string>) => Promise<void>,
+) {
+  await t.step("kv", () => fn({}));
+  await t.step("upstash", async () => {
+    const redis = await startRedis();
+    const bridge = await startUpstashBridge(redis.port);
+    try {
+      await fn({ UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token });
+    } finally {
+      await bridge.stop();
+      await redis.stop();
+    }
   });
-  const { api } = app;
-  const attacker = from("203.0.113.7");
-  for (let i = 0; i < 2; i++) {
-    const r = await api.request("POST", "/v1/auth/otp", {
-      body: { phone: randomPhone() },
-      headers: attacker,
+}
+
+Deno.test("POST /v1/auth/otp refused by the per-IP limit does not spend the phone's own budget", async (t) => {
+  await onEachStore(t, async (env) => {
+    await using app = await startApp({
+      ...env,
+      TRUSTED_PROXY_HEADER: "X-Client-IP",
+      OTP_SENDS_PER_IP_PER_HOUR: "2",
+      OTP_SENDS_PER_PHONE_PER_HOUR: "3",
     });
-    assert.equal(r.status, 202);
-  }
-  // The attacker's address is spent: asking for codes to the victim sends nothing...
-  const victim = randomPhone();
-  for (let i = 0; i < 3; i++) {
-    const r = await api.request("POST", "/v1/auth/otp", {
+    const { api } = app;
+    const attacker = from("203.0.113.7");
+    for (let i = 0; i < 2; i++) {
+      const r = await api.request("POST", "/v1/auth/otp", {
+        body: { phone: randomPhone() },
+        headers: attacker,
+      });
+      assert.equal(r.status, 202);
+    }
+    // The attacker's address is spent: asking for codes to the victim sends nothing...
+    const victim = randomPhone();
+    for (let i = 0; i < 3; i++) {
+      const r = await api.request("POST", "/v1/auth/otp", {
+        body: { phone: victim },
+        headers: attacker,
+      });
+      assert.equal(r.status, 429);
+    }
+    // ...so it must not have used up the victim's hourly allowance either.
+    const own = await api.request("POST", "/v1/auth/otp", {
       body: { phone: victim },
-      headers: attacker,
+      headers: from("198.51.100.9"),
     });
-    assert.equal(r.status, 429);
-  }
-  // ...so it must not have used up the victim's hourly allowance either.
-  const own = await api.request("POST", "/v1/auth/otp", {
-    body: { phone: victim },
-    headers: from("198.51.100.9"),
+    assert.equal(own.status, 202, JSON.stringify(own.body));
   });
-  assert.equal(own.status, 202, JSON.stringify(own.body));
+});
+
+Deno.test("POST /v1/auth/otp: simultaneous requests for one phone send one code, the others wait", async (t) => {
+  await onEachStore(t, async (env) => {
+    await using app = await startApp({ ...env, OTP_SENDS_PER_PHONE_PER_HOUR: "10" });
+    const { api } = app;
+    const phone = randomPhone();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => api.request("POST", "/v1/auth/otp", { body: { phone } })),
+    );
+    const statuses = answers.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [202, 429, 429, 429, 429, 429, 429, 429]);
+    const waits = answers.filter((r) => r.status === 429).map((r) => r.headers.get("retry-after"));
+    assert.ok(waits.every((s) => Number(s) > 0), JSON.stringify(waits));
+    // The one code sent is the one that logs in: no second message made it stale.
+    const res = await api.request<{ messages: { code: string | null }[] }>(
+      "GET",
+      `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+    );
+    assert.equal(res.body.messages.filter((m) => m.code).length, 1);
+    const code = await api.latestCode(phone);
+    const login = await api.request("POST", "/v1/auth/verify", { body: { phone, code } });
+    assert.equal(login.status, 200);
+  });
 });
