@@ -36,7 +36,7 @@ export function authRoutes(deps: AppDeps) {
     async (c) => {
       const { phone } = c.req.valid("json");
       const language = patientLanguageFromAcceptLanguage(c.req.header("accept-language"));
-      const to = await deps.identity.codeRecipient(phone, language);
+      const to = () => deps.identity.codeRecipient(phone, language);
       return c.json(await deps.otp.sendLoginCode(phone, c.get("clientIp"), to), 202);
     },
   );

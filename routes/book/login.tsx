@@ -90,7 +90,7 @@ export function bookLoginRoutes(deps: AppDeps, sessions: PatientSessionStore, se
       return loginPage(c, { step: "phone", next, phone: body.phone, errors, ...carry }, 400);
     }
     try {
-      const to = await deps.identity.codeRecipient(phone.data, lang);
+      const to = () => deps.identity.codeRecipient(phone.data, lang);
       await deps.otp.sendLoginCode(phone.data, c.get("clientIp"), to);
     } catch (err) {
       if (!(err instanceof RateLimitedError)) throw err;

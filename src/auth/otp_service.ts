@@ -31,8 +31,16 @@ interface StoredCode {
 }
 
 export interface OtpService {
-  /** Sends a login code to `phone` on the recipient's channel, in their language. */
-  sendLoginCode(phone: string, ip: string, to: CodeRecipient): Promise<{ expiresAt: string }>;
+  /**
+   * Sends a login code to `phone` on the recipient's channel, in their language. A recipient to
+   * look up is looked up only once a code will go: a refused request reads no record, so its
+   * answer takes as long for a registered phone as for an unknown one.
+   */
+  sendLoginCode(
+    phone: string,
+    ip: string,
+    to: CodeRecipient | (() => Promise<CodeRecipient>),
+  ): Promise<{ expiresAt: string }>;
   /**
    * `ip` limits code checks per client address (code sprays across many phones). Answers the
    * phone's blind index (computed here anyway), so a login does not hash the phone again.
@@ -117,6 +125,14 @@ export function createOtpService(deps: OtpDeps): OtpService {
         }
       }
 
+      let recipient: CodeRecipient;
+      try {
+        recipient = typeof to === "function" ? await to() : to;
+      } catch (err) {
+        await store.take(cooldownKey);
+        throw err;
+      }
+
       const code = randomDigits(6);
       const stored: StoredCode = {
         id: newId("otp"),
@@ -127,9 +143,9 @@ export function createOtpService(deps: OtpDeps): OtpService {
       try {
         await sender.send({
           to: phone,
-          channel: to.channel,
+          channel: recipient.channel,
           code,
-          ...loginCodeMessage(to.language, { code, validSeconds: config.OTP_TTL_SECONDS }),
+          ...loginCodeMessage(recipient.language, { code, validSeconds: config.OTP_TTL_SECONDS }),
         });
         deps.metrics.codesSent.inc({ purpose: "login", outcome: "sent" });
       } catch (err) {

@@ -6,7 +6,7 @@
  * through TRUSTED_PROXY_HEADER.
  */
 import assert from "node:assert/strict";
-import { randomPhone } from "../_harness/api.ts";
+import { type Api, randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 import { startRedis, startUpstashBridge } from "../_harness/redis.ts";
 
@@ -86,5 +86,43 @@ Deno.test("POST /v1/auth/otp: simultaneous requests for one phone send one code,
     const code = await api.latestCode(phone);
     const login = await api.request("POST", "/v1/auth/verify", { body: { phone, code } });
     assert.equal(login.status, 200);
+  });
+});
+
+/** How many times the app has looked a phone up among patients (from /metrics). */
+async function patientLookups(api: Api): Promise<number> {
+  const res = await api.request<string>("GET", "/metrics");
+  const line = res.body.split("\n").find((l) =>
+    l.startsWith("vaidya_store_call_duration_seconds_count{") &&
+    l.includes('store="patients"') && l.includes('op="findByPhoneIndex"') &&
+    l.includes('outcome="ok"')
+  );
+  return line ? Number(line.split(" ").at(-1)) : 0;
+}
+
+Deno.test("POST /v1/auth/otp refused by a limit or the cool-down reads no record, registered or not", async (t) => {
+  await onEachStore(t, async (env) => {
+    await using app = await startApp({
+      ...env,
+      TRUSTED_PROXY_HEADER: "X-Client-IP",
+      OTP_SENDS_PER_IP_PER_HOUR: "2",
+    });
+    const { api } = app;
+    const client = from("203.0.113.7");
+    const ask = (phone: string) =>
+      api.request("POST", "/v1/auth/otp", { body: { phone }, headers: client });
+    // A registered patient, whose phone is now in its cool-down (the login sent a code).
+    const registered = (await api.login(randomPhone())).phone;
+    let lookups = await patientLookups(api);
+    assert.equal((await ask(registered)).status, 429);
+    assert.equal(await patientLookups(api), lookups, "the cool-down refused after a lookup");
+    // The client spends its allowance; then every phone is refused by the per-IP limit.
+    for (let i = 0; i < 2; i++) assert.equal((await ask(randomPhone())).status, 202);
+    lookups = await patientLookups(api);
+    assert.equal((await ask(registered)).status, 429);
+    assert.equal((await ask(randomPhone())).status, 429);
+    // Whether a phone is a patient's shows in no refused answer's timing: nothing was looked up
+    // (a registered phone costs one more records read than an unknown one).
+    assert.equal(await patientLookups(api), lookups, "the per-IP limit refused after a lookup");
   });
 });
