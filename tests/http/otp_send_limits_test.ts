@@ -126,3 +126,16 @@ Deno.test("POST /v1/auth/otp refused by a limit or the cool-down reads no record
     assert.equal(await patientLookups(api), lookups, "the per-IP limit refused after a lookup");
   });
 });
+
+Deno.test("POST /v1/auth/otp: +91 with extra trunk zeros is the same phone, with the same cool-down and budget", async () => {
+  await using app = await startApp();
+  const { api } = app;
+  const phone = "+9170" + randomPhone().slice(-8);
+  const national = phone.slice(3);
+  assert.equal((await api.request("POST", "/v1/auth/otp", { body: { phone } })).status, 202);
+  for (const zeros of ["0", "00", "000"]) {
+    const spelled = `+91${zeros}${national}`;
+    const r = await api.request("POST", "/v1/auth/otp", { body: { phone: spelled } });
+    assert.equal(r.status, 429, `${spelled} got a code of its own`);
+  }
+});

@@ -7,11 +7,23 @@ import assert from "node:assert/strict";
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { normalisePhone } from "../../src/domain/phone_number.ts";
 
-/** What `normalisePhone` returned when it parsed with the package's main entry. */
+/**
+ * What `normalisePhone` answers when it parses with the package's main entry: parsed again until
+ * the answer parses to itself (or no longer parses).
+ */
 function throughMainEntry(raw: string): string | null {
-  if (!/^\+[1-9]\d{6,16}$/.test(raw)) return null;
-  const parsed = parsePhoneNumberFromString(raw);
-  return parsed?.isPossible() ? parsed.number : null;
+  const once = (s: string) => {
+    if (!/^\+[1-9]\d{6,16}$/.test(s)) return null;
+    const parsed = parsePhoneNumberFromString(s);
+    return parsed?.isPossible() ? parsed.number : null;
+  };
+  let phone = raw;
+  for (let pass = 0; pass < 16; pass++) {
+    const next = once(phone);
+    if (next === null || next === phone) return next;
+    phone = next;
+  }
+  return null;
 }
 
 Deno.test("normalisePhone() spells a number once in E.164 and refuses what is not one", () => {
@@ -23,6 +35,16 @@ Deno.test("normalisePhone() spells a number once in E.164 and refuses what is no
     assert.equal(normalisePhone(bad), null, bad);
   }
   assert.equal(normalisePhone("+99912345678"), null, "no such country calling code");
+});
+
+Deno.test("normalisePhone() answers its own answer: any number of trunk zeros after +91 is one number", () => {
+  for (
+    const raw of ["+9109811110001", "+91009811110001", "+910009811110001", "+9100009811110001"]
+  ) {
+    const phone = normalisePhone(raw);
+    assert.equal(phone, "+919811110001", raw);
+    assert.equal(normalisePhone(phone!), phone, `${raw} normalised twice`);
+  }
 });
 
 Deno.test("normalisePhone() answers as the package's main entry on 30,000 generated numbers", () => {
@@ -42,6 +64,7 @@ Deno.test("normalisePhone() answers as the package's main entry on 30,000 genera
     const raw = `+${digits}`;
     const expected = throughMainEntry(raw);
     assert.equal(normalisePhone(raw), expected, raw);
+    if (expected !== null) assert.equal(normalisePhone(expected), expected, `${raw} twice`);
     if (expected !== null) possible++;
   }
   // Both answers occur often, so the comparison covers each.
