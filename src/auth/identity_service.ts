@@ -104,9 +104,13 @@ export function createIdentityService(deps: IdentityDeps) {
 
   /** Checks a login code and starts a session (refresh-token family) for the phone's user. */
   async function start(phone: string, code: string, userAgent: string | null, ip: string) {
-    const phoneIndex = await deps.otp.verifyLoginCode(phone, code, ip);
-    const user = await userFor(phone, phoneIndex);
-    return { user, issued: await refresh.issue(user, userAgent, phoneIndex) };
+    // The user is found (or registered) before the code is used up: a records failure (503)
+    // leaves the code good for the retry.
+    let user: AuthUser | undefined;
+    const phoneIndex = await deps.otp.verifyLoginCode(phone, code, ip, async (index) => {
+      user = await userFor(phone, index);
+    });
+    return { user: user!, issued: await refresh.issue(user!, userAgent, phoneIndex) };
   }
 
   async function pair(

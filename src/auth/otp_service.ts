@@ -44,8 +44,15 @@ export interface OtpService {
   /**
    * `ip` limits code checks per client address (code sprays across many phones). Answers the
    * phone's blind index (computed here anyway), so a login does not hash the phone again.
+   * `prepare` runs once the code is found right, before it is used up: should it fail (the
+   * records store down), the code stays good for the client's retry.
    */
-  verifyLoginCode(phone: string, code: string, ip: string): Promise<string>;
+  verifyLoginCode(
+    phone: string,
+    code: string,
+    ip: string,
+    prepare?: (phoneIndex: string) => Promise<void>,
+  ): Promise<string>;
 }
 
 export interface OtpDeps {
@@ -157,7 +164,7 @@ export function createOtpService(deps: OtpDeps): OtpService {
       return { expiresAt: new Date(stored.expiresAtMs).toISOString() };
     },
 
-    async verifyLoginCode(phone, code, ip) {
+    async verifyLoginCode(phone, code, ip, prepare) {
       const phoneIndex = await hash.hash("phone", phone);
       await assertNotLocked(phoneIndex);
       await limit("otp_verify_ip", config.OTP_VERIFIES_PER_IP_PER_HOUR, ip);
@@ -183,6 +190,7 @@ export function createOtpService(deps: OtpDeps): OtpService {
         await countFailure(phoneIndex);
         throw new InvalidCodeError();
       }
+      await prepare?.(phoneIndex);
       // Single use: of two concurrent correct submissions only one removes the code.
       if (!(await store.take(key))) throw new InvalidCodeError();
       await store.take(`otp_failures:${phoneIndex}`);
