@@ -120,8 +120,12 @@ export function loginRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     }
     const { phone, code } = parsed.data;
     let phoneIndex: string;
+    // Found before the code is used up: a records failure leaves the code good for the retry.
+    let doctorId = null as string | null;
     try {
-      phoneIndex = await deps.otp.verifyLoginCode(phone, code, c.get("clientIp"));
+      phoneIndex = await deps.otp.verifyLoginCode(phone, code, c.get("clientIp"), async () => {
+        doctorId = await ui.doctorIdForPhone(phone);
+      });
     } catch (err) {
       if (err instanceof RateLimitedError) {
         return page(c, { step: "phone", next, phone, message: rateLimitMessage(c, err) }, 429);
@@ -133,7 +137,6 @@ export function loginRoutes(deps: AppDeps, ui: DoctorUiBackend) {
         422,
       );
     }
-    const doctorId = await ui.doctorIdForPhone(phone);
     if (!doctorId) {
       return page(c, { step: "phone", next, message: t(lang, "login.notDoctor") }, 403);
     }
