@@ -2,7 +2,8 @@
  * Per-request context: a request id (taken from `X-Request-Id` when it is sane, else new) and the
  * W3C trace id, both on the response and in every log line written while the request runs; one
  * access-log line and one latency observation per request, labelled by route pattern; and the
- * security headers (src/http/security_headers.ts), set in the same step after the handler.
+ * security headers (src/http/security_headers.ts), with `no-store` on personal answers, set in the
+ * same step after the handler.
  *
  * With Deno's OpenTelemetry on (`OTEL_DENO=true`), `Deno.serve` opens a span per request (continuing
  * an incoming `traceparent`); that span is the one the logs and the response's `traceparent` name,
@@ -16,7 +17,7 @@ import { runWithRequestContext } from "../observability/logger.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { AppEnv } from "./app_env.ts";
 import { bytesToHex } from "../crypto/encoding.ts";
-import type { SecurityHeaders } from "./security_headers.ts";
+import { noStorePersonal, type SecurityHeaders } from "./security_headers.ts";
 
 /**
  * The OpenTelemetry API, loaded only when a global OpenTelemetry is registered, as Deno does at
@@ -87,6 +88,7 @@ export function requestContext(
   ) {
     await next();
     securityHeaders.apply(c.res);
+    noStorePersonal(c.req.raw, c.req.path, c.res);
     c.res.headers.set("X-Request-Id", requestId);
     c.res.headers.set("traceparent", traceparent);
     const route = routePath(c, -1) || "unmatched";

@@ -101,3 +101,19 @@ export function securityHeaders(options: SecurityHeadersOptions): SecurityHeader
     },
   };
 }
+
+/** Answers personal without a credential on the request: tokens (RFC 6749 §5.1), dev codes. */
+const PERSONAL_PATHS = /^\/v1\/(?:auth|dev)\//;
+
+/**
+ * `Cache-Control: no-store` on a personal answer that sets no caching of its own: one to a caller
+ * with a credential (a bearer token or a cookie), one that sets a cookie, and tokens. Without
+ * it a browser's or a proxy's cache may keep a profile, appointments or tokens for the next user
+ * of a shared device. Public answers (doctors, slot listings) are left as they are.
+ */
+export function noStorePersonal(req: Request, path: string, res: Response): void {
+  if (res.headers.has("cache-control")) return;
+  const personal = req.headers.has("authorization") || req.headers.has("cookie") ||
+    res.headers.has("set-cookie") || PERSONAL_PATHS.test(path);
+  if (personal) res.headers.set("Cache-Control", "no-store");
+}
