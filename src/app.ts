@@ -10,7 +10,7 @@ import type { AppDeps } from "./app_deps.ts";
 import type { AppEnv } from "./http/app_env.ts";
 import { jsonBodies } from "./http/guards.ts";
 import { createAllowedMethods } from "./http/allowed_methods.ts";
-import { createErrorHandler, problemResponse } from "./http/problem.ts";
+import { createErrorHandler, localizedProblemResponse } from "./http/problem.ts";
 import { requestContext } from "./http/request_context.ts";
 import { securityHeaders } from "./http/security_headers.ts";
 import { clientAddress } from "./http/client_address.ts";
@@ -97,8 +97,9 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const allowedMethods = createAllowedMethods(() => app.routes);
   app.notFound((c) => {
     const allow = allowedMethods(c.req.path);
+    const acceptLanguage = c.req.header("accept-language");
     if (allow.length > 0) {
-      return problemResponse({
+      return localizedProblemResponse(acceptLanguage, {
         title: "Method not allowed",
         status: 405,
         detail: `${c.req.method} is not served at ${c.req.path}; use ${allow.join(", ")}`,
@@ -106,7 +107,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
         requestId: c.get("requestId"),
       }, { Allow: allow.join(", ") });
     }
-    return problemResponse({
+    return localizedProblemResponse(acceptLanguage, {
       title: "Not found",
       status: 404,
       detail: `No route for ${c.req.method} ${c.req.path}`,

@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import { AppError, type FieldError } from "../errors.ts";
 import { errorFields, type Logger } from "../observability/logger.ts";
 import { localizeProblem, negotiateLanguage } from "../i18n/problems.ts";
+import { type MessageId, messages } from "../i18n/messages.ts";
 
 export interface Problem {
   type: string;
@@ -32,6 +33,29 @@ export function problemResponse(
   });
 }
 
+/**
+ * A problem response whose title and detail follow `acceptLanguage` (English keeps the texts
+ * given; `code` and every other member stay as they are).
+ */
+export function localizedProblemResponse(
+  acceptLanguage: string | undefined,
+  problem: Omit<Problem, "type">,
+  headers: Record<string, string> = {},
+): Response {
+  const lang = negotiateLanguage(acceptLanguage);
+  const text = localizeProblem(lang, problem.code, problem);
+  return problemResponse({ ...problem, ...text }, {
+    ...headers,
+    "Content-Language": lang,
+    Vary: "Accept-Language",
+  });
+}
+
+/** The catalogue's English title of `code`, so one code has one title whoever raised it. */
+function englishTitle(code: string): string {
+  return messages[`problem.${code}.title` as MessageId]?.en ?? code.replace(/_/g, " ");
+}
+
 const HTTP_CODES: Record<number, string> = {
   400: "validation_failed",
   401: "unauthenticated",
@@ -48,26 +72,26 @@ const HTTP_CODES: Record<number, string> = {
 export function createErrorHandler(log: Logger) {
   return function handleError(err: Error, c: Context): Response {
     const requestId = c.get("requestId") as string | undefined;
+    // Hindi by `code` when the client prefers it; `code` and extension members stay as they are.
+    const acceptLanguage = c.req.header("accept-language");
     if (err instanceof AppError) {
       if (err.status >= 500) log.warn("request failed", errorFields(err));
-      // Hindi by `code` when the client prefers it; `code` and extension members stay as they are.
-      const lang = negotiateLanguage(c.req.header("accept-language"));
-      const text = localizeProblem(lang, err.code, { title: err.title, detail: err.message });
       const extensions = (err as { extensions?: Record<string, unknown> }).extensions;
-      return problemResponse({
+      return localizedProblemResponse(acceptLanguage, {
         ...extensions,
-        ...text,
+        title: err.title,
+        detail: err.message,
         status: err.status,
         code: err.code,
         errors: err.errors,
         requestId,
-      }, { ...err.headers, "Content-Language": lang, Vary: "Accept-Language" });
+      }, err.headers);
     }
     if (err instanceof HTTPException) {
       const status = err.status;
       const code = HTTP_CODES[status] ?? "http_error";
-      return problemResponse({
-        title: code.replace(/_/g, " "),
+      return localizedProblemResponse(acceptLanguage, {
+        title: englishTitle(code),
         status,
         detail: status === 400 ? "The request body is not valid JSON" : err.message || code,
         code,
@@ -75,7 +99,7 @@ export function createErrorHandler(log: Logger) {
       });
     }
     log.error("unhandled error", { ...errorFields(err), stack: err.stack?.split("\n")[1]?.trim() });
-    return problemResponse({
+    return localizedProblemResponse(acceptLanguage, {
       title: "Internal error",
       status: 500,
       detail: "Something went wrong on our side; it has been logged",
