@@ -13,9 +13,14 @@ import { userRateLimit } from "./user_rate_limit.ts";
 
 export function apiBudget(deps: AppDeps): MiddlewareHandler<AppEnv>[] {
   const { config } = deps;
+  // Like every 503, it says when to try again (the document declares Retry-After on 503).
+  const retryAfter = String(Math.max(1, Math.ceil(config.REQUEST_TIMEOUT_MS / 1000)));
   const timeLimit = requestTimeout(
     config.REQUEST_TIMEOUT_MS,
-    () => new AppError(503, "timeout", "Timed out", "The request took too long; retry later"),
+    () =>
+      new AppError(503, "timeout", "Timed out", "The request took too long; retry later", {
+        headers: { "Retry-After": retryAfter },
+      }),
   );
   if (config.RATE_LIMIT_DISABLED) return [timeLimit];
   return [

@@ -19,6 +19,8 @@ Deno.test("a request past REQUEST_TIMEOUT_MS answers 503 timeout; the ones besid
   assert.equal(late.body.code, "timeout");
   assert.match(late.headers.get("content-type") ?? "", /problem\+json/);
   assert.ok(late.headers.get("x-request-id"), "the timeout answer keeps the request id");
+  // Like every 503 (the document's 503 header): when to try again, in whole seconds.
+  assert.equal(late.headers.get("retry-after"), "1");
   // The slow handler's own sleep is still running: let it end before the test does.
   await new Promise((r) => setTimeout(r, 900));
   assert.equal((await app.api.request("GET", "/v1/dev/sleep?ms=1")).status, 200);
