@@ -6,6 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { ValidationError } from "../src/errors.ts";
+import { daysBetween } from "../src/domain/zoned_time.ts";
 import { LocalDate, orderedRange } from "../src/http/schemas.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { ADVICE_LANGUAGES } from "../src/recommend/advice.ts";
@@ -103,6 +104,12 @@ export function recommendationRoutes(deps: AppDeps & { prakriti: PrakritiStore }
     }),
     async (c) => {
       const body = c.req.valid("json");
+      const days = deps.config.MAX_SLOT_RANGE_DAYS;
+      if (body.from && body.to && daysBetween(body.from, body.to) + 1 > days) {
+        throw new ValidationError(`At most ${days} days can be searched at once`, [
+          { path: "to", message: `must be at most ${days - 1} days after \`from\`` },
+        ]);
+      }
       // The patient's prakriti does not change the ranking (see src/recommend/prakriti.ts).
       return c.json(await service.recommend(body), 200);
     },

@@ -49,6 +49,7 @@ export function createRecommendationService(deps: {
   doctors: DoctorService;
   booking: BookingService;
   now: () => number;
+  config: { MAX_SLOT_RANGE_DAYS: number };
 }) {
   return {
     async recommend(q: RecommendQuery) {
@@ -83,8 +84,13 @@ export function createRecommendationService(deps: {
       const items = [];
       for (const r of ranked) {
         if (items.length >= q.limit) break;
+        // The window of the next slot: `from` (else the doctor's today) to `to` (else a week on).
+        // `to` alone looks from today as far as one listing goes (the route refuses a longer
+        // range both ends of which the client chose), and one already past has no slot.
         const from = q.from ?? localDateOf(deps.now(), r.d.timezone);
-        const to = q.to ?? addDays(from, 6);
+        const furthest = addDays(from, deps.config.MAX_SLOT_RANGE_DAYS - 1);
+        const to = q.to === undefined ? addDays(from, 6) : q.to < furthest ? q.to : furthest;
+        if (to < from) continue;
         const { slots } = await deps.booking.listSlots(r.d.id, from, to);
         if (slots.length === 0) continue;
         const reason = r.specs.map((s) => why(shares.get(s)!)).join("; ") +

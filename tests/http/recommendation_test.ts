@@ -5,7 +5,7 @@
  * the in-memory app, except the log check, which reads a real server process's output.
  */
 import assert from "node:assert/strict";
-import { Api, createDoctor, randomPhone } from "../_harness/api.ts";
+import { Api, createDoctor, dateInDays, randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 import { startServer } from "../_harness/server.ts";
 
@@ -203,5 +203,33 @@ Deno.test("POST /v1/recommendations triages severe chest pain and severe breathi
       body: { symptoms },
     });
     assert.notEqual(res.body.triage, "emergency", `${symptoms}: ${JSON.stringify(res.body)}`);
+  }
+});
+
+Deno.test("POST /v1/recommendations judges from/to the same whoever matches: `to` alone is looked up to, a too long range is 400", async () => {
+  await using app = await startApp(FAST);
+  const { api } = app;
+  const admin = await api.loginAdmin();
+  // Hours every day, bookable 60 days ahead (createDoctor's default schedule).
+  const doctor = await createDoctor(api, admin, { specializations: ["Panchakarma"] });
+  const ask = (body: Record<string, unknown>) =>
+    api.request<Rec & { code?: string }>("POST", "/v1/recommendations", {
+      body: { symptoms: "joint pain in both knees", ...body },
+    });
+
+  // `to` alone, two months on: the doctor's next slot (tomorrow at the latest), not a 400 about
+  // a listing the client never asked for.
+  const far = await ask({ to: dateInDays(60) });
+  assert.equal(far.status, 200, JSON.stringify(far.body));
+  assert.equal(far.body.items[0]?.doctor.id, doctor.id);
+  // `to` alone, already past: no slot by then, not a 400 blaming a `from` that was not sent.
+  const past = await ask({ to: dateInDays(-1) });
+  assert.equal(past.status, 200, JSON.stringify(past.body));
+  assert.deepEqual(past.body.items, []);
+  // Both given and 40 days apart: 400 whether or not any doctor matches.
+  for (const city of [undefined, "Nowhere"]) {
+    const long = await ask({ from: dateInDays(1), to: dateInDays(41), city });
+    assert.equal(long.status, 400, `${city}: ${JSON.stringify(long.body)}`);
+    assert.equal(long.body.code, "validation_failed");
   }
 });
