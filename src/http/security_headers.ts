@@ -112,8 +112,8 @@ const PERSONAL_PATHS = /^\/v1\/(?:auth|dev)\//;
  * of a shared device. Public answers (doctors, slot listings) are left as they are.
  */
 export function noStorePersonal(req: Request, path: string, res: Response): void {
-  if (res.headers.has("cache-control")) return;
+  // The request's own marks first: an anonymous listing (the hot read) looks at the response once.
   const personal = req.headers.has("authorization") || req.headers.has("cookie") ||
-    res.headers.has("set-cookie") || PERSONAL_PATHS.test(path);
-  if (personal) res.headers.set("Cache-Control", "no-store");
+    PERSONAL_PATHS.test(path) || res.headers.has("set-cookie");
+  if (personal && !res.headers.has("cache-control")) res.headers.set("Cache-Control", "no-store");
 }
