@@ -112,6 +112,9 @@ const PERSONAL_PATHS = /^\/v1\/(?:auth|dev)\//;
  * of a shared device. Public answers (doctors, slot listings) are left as they are.
  */
 export function noStorePersonal(req: Request, path: string, res: Response): void {
+  // A WebSocket upgrade's 101 is no cacheable answer, and reading the upgraded request's or the
+  // 101's headers here left the socket relaying nothing (tests/http/video_room_test.ts hung).
+  if (res.status === 101) return;
   // The request's own marks first: an anonymous listing (the hot read) looks at the response once.
   const personal = req.headers.has("authorization") || req.headers.has("cookie") ||
     PERSONAL_PATHS.test(path) || res.headers.has("set-cookie");
