@@ -20,6 +20,7 @@ import { agendaRoutes } from "./doctor_ui/agenda.tsx";
 import { availabilityRoutes } from "./doctor_ui/availability.tsx";
 import { loginRoutes, logoutRoute } from "./doctor_ui/login.tsx";
 import { failurePage, notFoundPage } from "./doctor_ui/pages.ts";
+import { ServiceUnavailableError } from "../src/errors.ts";
 import { profileRoutes } from "./doctor_ui/profile.tsx";
 import { staticFiles } from "../src/http/static_files.ts";
 import { inTree } from "../src/on_demand.ts";
@@ -37,6 +38,11 @@ export function doctorUiRoutes(deps: AppDeps) {
 
   app.onError((err, c) => {
     deps.log.error("doctor ui error", { error: err.name, path: c.req.path });
+    // A store that did not answer (a KV restart): 503 with its Retry-After, as the API answers.
+    if (err instanceof ServiceUnavailableError) {
+      c.header("Retry-After", err.headers["Retry-After"]);
+      return failurePage(c, 503);
+    }
     return failurePage(c, 500);
   });
   for (const path of [UI_BASE, `${UI_BASE}/*`]) {

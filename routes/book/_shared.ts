@@ -14,6 +14,7 @@ import {
   NotFoundError,
   PolicyError,
   RateLimitedError,
+  ServiceUnavailableError,
   ValidationError,
 } from "../../src/errors.ts";
 import { holdsPerPatientRule } from "../../src/http/rate_limit.ts";
@@ -62,7 +63,8 @@ export function bookFailure(c: Context<BookEnv>, status = 500) {
 
 /**
  * A failure the pages did not handle where it happened: a 429 says when to try again, another 4xx
- * keeps its status with the generic text; anything else is a 500 (and logged by the caller).
+ * keeps its status with the generic text; a store that did not answer is a 503 with Retry-After;
+ * anything else is a 500 (and logged by the caller).
  */
 export function bookErrorPage(c: Context<BookEnv>, err: unknown) {
   const lang = c.get("lang") ?? "en";
@@ -70,6 +72,11 @@ export function bookErrorPage(c: Context<BookEnv>, err: unknown) {
     c.header("Retry-After", String(err.retryAfterSeconds));
     const text = bt(lang, "error.rateLimited", { seconds: err.retryAfterSeconds });
     return messagePage(c, bt(lang, "error.failedTitle"), text, 429);
+  }
+  // A store that did not answer (a KV restart): 503 with its Retry-After, as the API answers.
+  if (err instanceof ServiceUnavailableError) {
+    c.header("Retry-After", err.headers["Retry-After"]);
+    return bookFailure(c, 503);
   }
   const status = err instanceof AppError && err.status < 500 ? err.status : 500;
   return bookFailure(c, status);

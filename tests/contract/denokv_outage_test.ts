@@ -78,3 +78,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "the booking pages and the doctor pages on a stopped denokv answer 503 + Retry-After, not 500",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const denokv = await startDenoKv();
+    const config = loadConfig({
+      APP_ENV: "test",
+      KV_PATH: denokv.url,
+      KV_TIMEOUT_MS: "500",
+      LOG_LEVEL: "error",
+    });
+    const runtime = await bootstrap(config, createLogger({ level: "error", write: () => {} }));
+    const app = createApp(runtime.deps);
+    try {
+      await denokv.halt();
+      // A patient opening a doctor's page, and a signed-in doctor opening the agenda, while the
+      // KV restarts: the page says to come back shortly, as the API does, rather than "failed".
+      for (
+        const [path, cookie] of [
+          ["/book/doctors/doc_01m90hgr52cvsqtpagh56pq7en", ""],
+          ["/doctor", "vaidya_ui=0123456789abcdef0123456789abcdef"],
+        ]
+      ) {
+        const down = await app.request(path, { headers: cookie ? { cookie } : {} });
+        await down.body?.cancel();
+        assert.equal(down.status, 503, path);
+        assert.ok(Number(down.headers.get("Retry-After")) >= 1, `${path}: Retry-After`);
+      }
+    } finally {
+      await denokv.restart();
+      await runtime.close();
+      await denokv.stop();
+    }
+  },
+});
