@@ -13,6 +13,15 @@ import type { AppEnv } from "./app_env.ts";
 import type { AppDeps } from "../app_deps.ts";
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
+/**
+ * Bytes of scope (user, method, path) an answer is stored under: with the key, well inside a KV
+ * key's 2 KiB. Every route's own path is far shorter; a longer one is a bad id its route refuses.
+ */
+const MAX_SCOPE_BYTES = 1024;
+
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
 
 /** Every middleware `idempotency` made: routes/_openapi.ts documents the header from it. */
 const IDEMPOTENCY_MIDDLEWARE = new WeakSet<MiddlewareHandler<AppEnv>>();
@@ -35,6 +44,10 @@ export function idempotency(
       throw new ValidationError("Idempotency-Key must be 1–255 visible ASCII characters");
     }
     const scope = `${c.get("user")?.id ?? "anon"}:${c.req.method}:${c.req.path}`;
+    // This runs before the route checks its path: too long for a KV key, it is that route's 400.
+    if (scope.length > MAX_SCOPE_BYTES / 3 && utf8Bytes(scope) > MAX_SCOPE_BYTES) {
+      throw new ValidationError("The request path is too long");
+    }
     const fingerprint = await sha256Base64Url(await c.req.text());
     const begun = await store.begin(scope, key, fingerprint, now());
     if (begun.kind === "mismatch") throw new IdempotencyConflictError();
