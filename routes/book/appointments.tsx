@@ -15,12 +15,14 @@ import { ConflictError, NotFoundError, PolicyError } from "../../src/errors.ts";
 import { bt } from "../../src/i18n/book_messages.ts";
 import type { BookEnv } from "../../src/ui/book_env.ts";
 import { bookForm, loginRedirect } from "../../src/ui/book_middleware.ts";
+import { textareaText } from "../../src/ui/forms/textarea_text.ts";
 import { appointmentIcs } from "../../src/ui/ics.ts";
 import { AppointmentPage, MyAppointmentsPage } from "../../src/ui/views/book/booking_pages.tsx";
 import { formatWhen } from "../../src/ui/views/book/format.ts";
 import { SlotsPage } from "../../src/ui/views/book/slots_page.tsx";
 import {
   bookCsrfRefusal,
+  bookFailure,
   bookNotFound,
   nextFreeSlots,
   page,
@@ -31,7 +33,7 @@ import {
 
 const APPOINTMENT_ID = /^apt_[0-9a-z]{26}$/;
 const MAX_LISTED = 50;
-const CancelForm = z.object({ reason: z.string().trim().max(500).optional() });
+const CancelForm = z.object({ reason: textareaText(500).optional() });
 const MoveForm = z.object({ start: IsoInstant });
 
 type Notice = { kind: "ok" | "error"; text: string };
@@ -153,7 +155,9 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     const posted = await postedOnOwn(c);
     if ("answer" in posted) return posted.answer;
     const { body, patient, a } = posted;
-    const { reason } = CancelForm.parse({ reason: body.reason || undefined });
+    const parsed = CancelForm.safeParse({ reason: body.reason || undefined });
+    if (!parsed.success) return bookFailure(c, 400);
+    const { reason } = parsed.data;
     try {
       await deps.booking.cancel(patient, a.id, reason);
     } catch (err) {

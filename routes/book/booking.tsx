@@ -11,6 +11,7 @@ import { HoldExpiredError, InvalidCodeError, NotFoundError } from "../../src/err
 import { bt } from "../../src/i18n/book_messages.ts";
 import type { BookEnv } from "../../src/ui/book_env.ts";
 import { bookForm } from "../../src/ui/book_middleware.ts";
+import { textareaText } from "../../src/ui/forms/textarea_text.ts";
 import { BookLoginPage } from "../../src/ui/views/book/login_page.tsx";
 import { BookMessagePage } from "../../src/ui/views/book/layout.tsx";
 import { localDateOf } from "../../src/domain/zoned_time.ts";
@@ -28,7 +29,7 @@ const HoldForm = z.object({ doctorId: z.string().regex(DOCTOR_ID), start: IsoIns
 const ConfirmForm = HoldForm.extend({
   code: z.string().trim(),
   expiresAt: IsoInstant,
-  reason: z.string().trim().max(500).optional(),
+  reason: textareaText(500).optional(),
   online: z.literal("1").optional(),
 });
 const HOLD_ID = /^hld_[0-9a-z]{26}$/;

@@ -12,6 +12,7 @@ import type { AuthUser } from "../../src/auth/token_service.ts";
 import { addDays, zonedWallTimeToEpochMs } from "../../src/domain/zoned_time.ts";
 import { ConflictError, NotFoundError } from "../../src/errors.ts";
 import { t } from "../../src/i18n/messages.ts";
+import { textareaText } from "../../src/ui/forms/textarea_text.ts";
 import type { DoctorUiBackend } from "../../src/ui/ui_backend.ts";
 import type { UiEnv } from "../../src/ui/ui_env.ts";
 import { type AgendaItem, DayPage, WeekPage } from "../../src/ui/views/agenda_page.tsx";
@@ -27,9 +28,9 @@ import { notFoundPage } from "./pages.ts";
 
 const NotesForm = z.object({
   action: z.enum(["notes", "completed", "no_show"]),
-  notes: z.string().max(NOTES_MAX),
+  notes: textareaText(NOTES_MAX),
 });
-const CancelForm = z.object({ reason: z.string().trim().max(CANCEL_REASON_MAX) });
+const CancelForm = z.object({ reason: textareaText(CANCEL_REASON_MAX) });
 const IdParam = z.string().regex(/^apt_[0-9a-z]{26}$/);
 
 export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {

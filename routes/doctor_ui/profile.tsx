@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
 import { ValidationError } from "../../src/errors.ts";
 import { type Lang, t } from "../../src/i18n/messages.ts";
+import { textareaText } from "../../src/ui/forms/textarea_text.ts";
 import type { UiEnv } from "../../src/ui/ui_env.ts";
 import type { FieldErrors } from "../../src/ui/views/fields.tsx";
 import { renderPage } from "../../src/ui/views/layout.tsx";
@@ -30,7 +31,7 @@ function profileSchema(lang: Lang) {
       z.number().int(t(lang, "field.badNumber", { min: 0, max: 100000 })).min(0).max(100000)
         .nullable(),
     ),
-    bio: z.string().trim().max(BIO_MAX, t(lang, "profile.tooLong", { max: BIO_MAX })),
+    bio: textareaText(BIO_MAX, t(lang, "profile.tooLong", { max: BIO_MAX })),
   });
 }
 

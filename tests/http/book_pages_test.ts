@@ -519,3 +519,42 @@ Deno.test("book pages: holds spend the API's per-patient budget; limits show as 
     await runtime.close();
   }
 });
+
+Deno.test("book pages: a reason typed up to the field's maxlength is taken though the browser sends its line breaks as CRLF", async () => {
+  const { app, runtime, deps } = await buildApp();
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app, { "accept-language": "en" });
+    const slots = await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`);
+    const hold = await loginAndHold(b, deps, doctor.id, slotStarts(slots.html)[0]);
+    // 100 lines of "abcd": 500 characters in the textarea (maxlength=500), 600 on the wire.
+    const typed = "abcd\r\n".repeat(100);
+    const holdId = /\/book\/holds\/(hld_[0-9a-z]+)\/confirm/.exec(hold.html)![1];
+    const done = await b.post(`/book/holds/${holdId}/confirm`, {
+      _csrf: csrfOf(hold.html),
+      doctorId: doctor.id,
+      start: /name="start" value="([^"]+)"/.exec(hold.html)![1],
+      expiresAt: /name="expiresAt" value="([^"]+)"/.exec(hold.html)![1],
+      code: await latestCode(deps, hold.phone),
+      reason: typed,
+    });
+    assert.equal(done.res.status, 303, done.html);
+    const id = done.res.headers.get("location")!.split("/")[3].split("?")[0];
+    const stored = await deps.booking.getAppointment({ id: doctor.id, role: "doctor" }, id);
+    assert.equal(stored.reason, "abcd\n".repeat(100).trim(), "kept with the browser's line breaks");
+
+    const page = await b.page(`/book/appointments/${id}`);
+    const cancel = await b.post(`/book/appointments/${id}/cancel`, {
+      _csrf: csrfOf(page.html),
+      reason: typed,
+    });
+    assert.equal(cancel.res.status, 303, cancel.html);
+    const tooLong = await b.post(`/book/appointments/${id}/cancel`, {
+      _csrf: csrfOf(page.html),
+      reason: "x".repeat(501),
+    });
+    assert.ok(tooLong.res.status < 500, `a reason over 500 characters: ${tooLong.res.status}`);
+  } finally {
+    await runtime.close();
+  }
+});

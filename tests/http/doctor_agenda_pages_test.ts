@@ -56,3 +56,51 @@ Deno.test("GET /doctor/week shows every appointment of a week with more than 200
   const shown = ids.filter((id) => html.includes(`/doctor/appointments/${id}`));
   assert.equal(shown.length, ids.length, "every booked appointment of the week is shown");
 });
+
+Deno.test("doctor pages: notes, a cancel reason and a bio typed up to their maxlength are saved though the browser posts line breaks as CRLF", async () => {
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const listed = await api.request<{ slots: { start: string }[] }>(
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${dateInDays(2)}&to=${dateInDays(8)}`,
+  );
+  const patient = await api.login(randomPhone());
+  const { appointment } = await book(api, patient, doctor.id, listed.body.slots[0].start);
+  const cookie = await doctorUiCookie(app, doctor.phone);
+  const page = await app.fetch(
+    new Request(`http://vaidya.test/doctor/appointments/${appointment.id}`, {
+      headers: { cookie },
+    }),
+  );
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
+  const post = (path: string, form: Record<string, string>) =>
+    app.fetch(
+      new Request(`http://vaidya.test${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+        body: new URLSearchParams({ _csrf: csrf, ...form }),
+      }),
+    );
+  // Each "abcd" line is 5 characters in the textarea (its maxlength) and 6 on the wire.
+  const lines = (max: number) => "abcd\r\n".repeat(max / 5);
+  const cases: [string, Record<string, string>][] = [
+    [`/doctor/appointments/${appointment.id}`, { action: "notes", notes: lines(5000) }],
+    [`/doctor/appointments/${appointment.id}/cancel`, { reason: lines(500) }],
+    ["/doctor/profile", {
+      languages: "en",
+      specializations: "Panchakarma",
+      fee: "",
+      bio: lines(2000),
+    }],
+  ];
+  for (const [path, form] of cases) {
+    const res = await post(path, form);
+    const html = await res.text();
+    assert.equal(res.status, 303, `${path}: ${/class="field-error">([^<]*)/.exec(html)?.[1]}`);
+  }
+  const seen = await api.request<{ notes?: string }>("GET", `/v1/appointments/${appointment.id}`, {
+    token: (await api.login(doctor.phone)).accessToken,
+  });
+  assert.equal(seen.body.notes, "abcd\n".repeat(1000).trim(), "notes keep the typed line breaks");
+});
