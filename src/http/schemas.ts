@@ -185,13 +185,15 @@ export const DoctorPatch = DoctorPatchFields.refine(...notEmpty)
   .openapi("DoctorPatch", oneFieldRequired(DoctorPatchFields.shape));
 
 export const WeeklyRange = z.object({ day: Weekday, start: WallTime, end: WallTime });
+/** The most date overrides a doctor's availability holds (the API's and the web page's limit). */
+export const MAX_DATE_OVERRIDES = 400;
 export const DateOverride = z.union([
   z.object({ date: LocalDate, unavailable: z.literal(true) }),
   z.object({ date: LocalDate, start: WallTime, end: WallTime }),
 ]);
 export const AvailabilityBody = z.object({
   weekly: z.array(WeeklyRange).max(70),
-  overrides: z.array(DateOverride).max(400).default([]),
+  overrides: z.array(DateOverride).max(MAX_DATE_OVERRIDES).default([]),
   slotMinutes: SlotMinutes.optional(),
   bufferMinutes: z.number().int().min(0).max(240).multipleOf(5, "must be a multiple of 5")
     .openapi({ multipleOf: 5 }).optional(),

@@ -104,3 +104,59 @@ Deno.test("doctor pages: notes, a cancel reason and a bio typed up to their maxl
   });
   assert.equal(seen.body.notes, "abcd\n".repeat(1000).trim(), "notes keep the typed line breaks");
 });
+
+/** The fields a browser posts for the page's form as it stands (text, date, number, checked boxes). */
+function formFields(html: string): [string, string][] {
+  const fields: [string, string][] = [];
+  for (const [tag] of html.matchAll(/<input [^>]*>/g)) {
+    const attr = (name: string) => new RegExp(` ${name}="([^"]*)"`).exec(tag)?.[1];
+    const name = attr("name");
+    if (!name) continue;
+    if (attr("type") === "checkbox") {
+      if (/ checked/.test(tag)) fields.push([name, attr("value") ?? "on"]);
+    } else fields.push([name, attr("value") ?? ""]);
+  }
+  return fields;
+}
+
+Deno.test("doctor pages: saving the availability page keeps every date override, however many the API set", async () => {
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  // A year of days off, set through the API (which takes up to 400 overrides).
+  const overrides = Array.from({ length: 60 }, (_, i) => ({
+    date: dateInDays(10 + i * 5),
+    unavailable: true,
+  }));
+  const doctorApi = await api.login(doctor.phone);
+  const put = await api.request("PUT", `/v1/doctors/${doctor.id}/availability`, {
+    token: doctorApi.accessToken,
+    body: { weekly: [{ day: "mon", start: "09:00", end: "13:00" }], overrides },
+  });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+
+  const cookie = await doctorUiCookie(app, doctor.phone);
+  const page = await app.fetch(
+    new Request("http://vaidya.test/doctor/availability", { headers: { cookie } }),
+  );
+  assert.equal(page.status, 200);
+  const fields = formFields(await page.text());
+  // The doctor changes Monday's end and saves.
+  const form = new URLSearchParams(fields.map(([k, v]) => [k, k === "w.mon.0.end" ? "14:00" : v]));
+  form.set("action", "save");
+  const saved = await app.fetch(
+    new Request("http://vaidya.test/doctor/availability", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: form,
+    }),
+  );
+  await saved.body?.cancel();
+  assert.equal(saved.status, 303);
+  const after = await api.request<{ availability: { overrides: unknown[]; weekly: unknown[] } }>(
+    "GET",
+    `/v1/doctors/${doctor.id}`,
+  );
+  assert.deepEqual(after.body.availability.weekly, [{ day: "mon", start: "09:00", end: "14:00" }]);
+  assert.equal(after.body.availability.overrides.length, overrides.length, "no day off is lost");
+});

@@ -13,11 +13,14 @@ import {
 } from "../../domain/slots.ts";
 import { isLocalDate, type Weekday } from "../../domain/zoned_time.ts";
 import type { FieldErrors } from "../views/fields.tsx";
+import { MAX_DATE_OVERRIDES } from "../../http/schemas.ts";
 
 export const DAYS: readonly Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const MIN_RANGE_ROWS = 3;
 const MIN_OVERRIDE_ROWS = 4;
 const MAX_ROWS = 40;
+/** As many override rows as the API stores, so a save never drops the ones past a page limit. */
+const MAX_OVERRIDE_ROWS = MAX_DATE_OVERRIDES;
 
 export interface RangeValues {
   start: string;
@@ -42,10 +45,10 @@ export const POLICY_LIMITS = {
 } as const;
 export type PolicyField = keyof typeof POLICY_LIMITS;
 
-function padRows<T>(rows: T[], least: number, blank: () => T): T[] {
+function padRows<T>(rows: T[], least: number, blank: () => T, most = MAX_ROWS): T[] {
   const out = [...rows];
   while (out.length < Math.max(least, rows.length + 1)) out.push(blank());
-  return out.slice(0, MAX_ROWS);
+  return out.slice(0, most);
 }
 
 export function valuesFromSchedule(s: Schedule): AvailabilityValues {
@@ -65,6 +68,7 @@ export function valuesFromSchedule(s: Schedule): AvailabilityValues {
     ),
     MIN_OVERRIDE_ROWS,
     () => ({ date: "", off: false, start: "", end: "" }),
+    MAX_OVERRIDE_ROWS,
   );
   const policy = {
     slotMinutes: String(s.slotMinutes),
@@ -81,9 +85,9 @@ export function valuesFromForm(body: Record<string, unknown>): AvailabilityValue
   const str = (
     name: string,
   ) => (typeof body[name] === "string" ? (body[name] as string).trim() : "");
-  const rows = (prefix: string) => {
+  const rows = (prefix: string, most = MAX_ROWS) => {
     let n = 0;
-    while (n < MAX_ROWS && (`${prefix}.${n}.start` in body || `${prefix}.${n}.date` in body)) n++;
+    while (n < most && (`${prefix}.${n}.start` in body || `${prefix}.${n}.date` in body)) n++;
     return Array.from({ length: n }, (_, i) => i);
   };
   const weekly = Object.fromEntries(DAYS.map((day) => [
@@ -97,7 +101,7 @@ export function valuesFromForm(body: Record<string, unknown>): AvailabilityValue
       () => ({ start: "", end: "" }),
     ).slice(0, Math.max(MIN_RANGE_ROWS, rows(`w.${day}`).length)),
   ])) as Record<Weekday, RangeValues[]>;
-  const overrides = rows("o").map((i) => ({
+  const overrides = rows("o", MAX_OVERRIDE_ROWS).map((i) => ({
     date: str(`o.${i}.date`),
     off: str(`o.${i}.off`) === "on",
     start: str(`o.${i}.start`),
@@ -112,6 +116,7 @@ export function valuesFromForm(body: Record<string, unknown>): AvailabilityValue
       overrides,
       MIN_OVERRIDE_ROWS,
       () => ({ date: "", off: false, start: "", end: "" }),
+      MAX_OVERRIDE_ROWS,
     )
       .slice(0, Math.max(MIN_OVERRIDE_ROWS, overrides.length)),
     policy,
