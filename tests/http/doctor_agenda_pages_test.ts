@@ -160,3 +160,38 @@ Deno.test("doctor pages: saving the availability page keeps every date override,
   assert.deepEqual(after.body.availability.weekly, [{ day: "mon", start: "09:00", end: "14:00" }]);
   assert.equal(after.body.availability.overrides.length, overrides.length, "no day off is lost");
 });
+
+Deno.test("doctor pages: the availability page saves the buffer, notice and daily maximum the API allows", async () => {
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
+  const { api } = app;
+  const policy = { bufferMinutes: 180, minNoticeMinutes: 14 * 24 * 60, maxPerDay: 300 };
+  const doctor = await createDoctor(api, await api.loginAdmin(), {}, undefined, policy);
+  const cookie = await doctorUiCookie(app, doctor.phone);
+  const page = await app.fetch(
+    new Request("http://vaidya.test/doctor/availability", { headers: { cookie } }),
+  );
+  const html = await page.text();
+  for (const [field, value] of Object.entries(policy)) {
+    const input = new RegExp(`<input [^>]*name="${field}"[^>]*>`).exec(html)?.[0] ?? "";
+    const max = Number(/ max="(\d+)"/.exec(input)?.[1]);
+    assert.ok(max >= value, `${field}: the browser would refuse ${value} over max=${max}`);
+  }
+  const form = new URLSearchParams(formFields(html));
+  form.set("action", "save");
+  const saved = await app.fetch(
+    new Request("http://vaidya.test/doctor/availability", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: form,
+    }),
+  );
+  const text = await saved.text();
+  assert.equal(saved.status, 303, /class="field-error">([^<]*)/.exec(text)?.[1]);
+  const after = await api.request<{ availability: Record<string, unknown> }>(
+    "GET",
+    `/v1/doctors/${doctor.id}`,
+  );
+  for (const [field, value] of Object.entries(policy)) {
+    assert.equal(after.body.availability[field], value, field);
+  }
+});

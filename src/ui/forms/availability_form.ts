@@ -36,12 +36,13 @@ export interface AvailabilityValues {
   policy: Record<PolicyField, string>;
 }
 
+/** The API's limits (AvailabilityBody), so the page saves whatever the API may have set. */
 export const POLICY_LIMITS = {
   slotMinutes: [5, 240],
-  bufferMinutes: [0, 120],
-  minNoticeMinutes: [0, 10080],
+  bufferMinutes: [0, 240],
+  minNoticeMinutes: [0, 43200],
   horizonDays: [1, 365],
-  maxPerDay: [1, 200],
+  maxPerDay: [1, 500],
 } as const;
 export type PolicyField = keyof typeof POLICY_LIMITS;
 
