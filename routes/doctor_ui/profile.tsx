@@ -18,18 +18,23 @@ const list = z.string().transform((
   s,
 ) => [...new Set(s.split(",").map((v) => v.trim()).filter(Boolean))]);
 
+/** The API's limits (DoctorCreate), so the page neither refuses nor stores what the API would not. */
+const MAX_ITEMS = 10;
+const FEE_MAX = 1_000_000;
+
 function profileSchema(lang: Lang) {
   const needOne = t(lang, "profile.needOne");
+  const items = (max: number) =>
+    list.pipe(
+      z.array(z.string().max(max, t(lang, "profile.tooLong", { max }))).min(1, needOne)
+        .max(MAX_ITEMS, t(lang, "profile.tooMany", { max: MAX_ITEMS })),
+    );
+  const badFee = t(lang, "field.badNumber", { min: 0, max: FEE_MAX });
   return z.object({
-    languages: list.pipe(
-      z.array(z.string().max(40, t(lang, "profile.tooLong", { max: 40 }))).min(1, needOne).max(20),
-    ),
-    specializations: list.pipe(
-      z.array(z.string().max(80, t(lang, "profile.tooLong", { max: 80 }))).min(1, needOne).max(20),
-    ),
+    languages: items(40),
+    specializations: items(60),
     fee: z.string().trim().transform((s) => (s === "" ? null : Number(s))).pipe(
-      z.number().int(t(lang, "field.badNumber", { min: 0, max: 100000 })).min(0).max(100000)
-        .nullable(),
+      z.number(badFee).int(badFee).min(0, badFee).max(FEE_MAX, badFee).nullable(),
     ),
     bio: textareaText(BIO_MAX, t(lang, "profile.tooLong", { max: BIO_MAX })),
   });

@@ -163,6 +163,7 @@ export const messages = {
   "profile.save": { en: "Save profile", hi: "प्रोफ़ाइल सहेजें" },
   "profile.needOne": { en: "Give at least one.", hi: "कम से कम एक दें।" },
   "profile.tooLong": { en: "At most {max} characters.", hi: "अधिकतम {max} अक्षर।" },
+  "profile.tooMany": { en: "Give at most {max}.", hi: "अधिकतम {max} दें।" },
   // API problem texts, by problem `code` (src/i18n/problems.ts).
   "problem.validation_failed.title": { en: "Validation failed", hi: "अमान्य अनुरोध" },
   "problem.validation_failed.detail": {

@@ -195,3 +195,42 @@ Deno.test("doctor pages: the availability page saves the buffer, notice and dail
     assert.equal(after.body.availability[field], value, field);
   }
 });
+
+Deno.test("doctor pages: the profile page takes what the API takes and refuses what it refuses", async () => {
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin(), { fee: 150_000 });
+  const cookie = await doctorUiCookie(app, doctor.phone);
+  const page = await app.fetch(
+    new Request("http://vaidya.test/doctor/profile", { headers: { cookie } }),
+  );
+  const fields = formFields(await page.text());
+  const save = async (change: Record<string, string>) => {
+    const form = new URLSearchParams(fields);
+    form.set("bio", "Twenty years of Panchakarma.");
+    for (const [k, v] of Object.entries(change)) form.set(k, v);
+    const res = await app.fetch(
+      new Request("http://vaidya.test/doctor/profile", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+        body: form,
+      }),
+    );
+    const html = await res.text();
+    return { status: res.status, error: /class="field-error">([^<]*)/.exec(html)?.[1] };
+  };
+  const kept = await save({});
+  assert.equal(kept.status, 303, `the admin's fee of 150000 is kept: ${kept.error}`);
+  const many = Array.from({ length: 11 }, (_, i) => `Specialty ${i}`).join(", ");
+  assert.equal((await save({ specializations: many })).status, 400, "11 specializations");
+  assert.equal((await save({ specializations: "x".repeat(61) })).status, 400, "61 characters");
+  const langs = Array.from({ length: 11 }, (_, i) => `l${i}`).join(", ");
+  assert.equal((await save({ languages: langs })).status, 400, "11 languages");
+  const after = await api.request<{ fee: number; bio: string; specializations: string[] }>(
+    "GET",
+    `/v1/doctors/${doctor.id}`,
+  );
+  assert.equal(after.body.fee, 150_000);
+  assert.equal(after.body.bio, "Twenty years of Panchakarma.");
+  assert.deepEqual(after.body.specializations, ["Kayachikitsa", "Panchakarma"]);
+});

@@ -52,7 +52,7 @@ export function ProfilePage(
           inputmode="numeric"
           value={values.fee}
           error={errors.fee}
-          attrs={{ min: 0, max: 100000 }}
+          attrs={{ min: 0, max: 1000000 }}
         />
         <TextArea
           name="bio"
