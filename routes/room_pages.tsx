@@ -18,6 +18,8 @@ import type { UiEnv } from "../src/ui/ui_env.ts";
 import type { DoctorUiBackend } from "../src/ui/ui_backend.ts";
 import { staticFiles } from "../src/http/static_files.ts";
 import { inTree } from "../src/on_demand.ts";
+import { NotFoundError } from "../src/errors.ts";
+import { notFoundPage } from "./doctor_ui/pages.ts";
 
 const serveStatic = staticFiles(inTree("src/rooms/static/"), {
   "room.js": "text/javascript; charset=utf-8",
@@ -75,9 +77,14 @@ export function doctorRoomPageRoutes(deps: AppDeps & { rooms: RoomService }, ui:
 
   app.get("/doctor/appointments/:id/video", async (c) => {
     const id = c.req.param("id");
-    if (!APPOINTMENT_ID.test(id)) return c.text("Not found", 404);
+    if (!APPOINTMENT_ID.test(id)) return notFoundPage(c);
     // Another doctor's appointment is not found here either (its room token would be refused).
-    await deps.booking.getAppointment({ id: c.get("session").doctorId, role: "doctor" }, id);
+    try {
+      await deps.booking.getAppointment({ id: c.get("session").doctorId, role: "doctor" }, id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return notFoundPage(c);
+      throw err;
+    }
     return c.html(page({
       appointmentId: id,
       role: "doctor",

@@ -234,3 +234,30 @@ Deno.test("doctor pages: the profile page takes what the API takes and refuses w
   assert.equal(after.body.bio, "Twenty years of Panchakarma.");
   assert.deepEqual(after.body.specializations, ["Kayachikitsa", "Panchakarma"]);
 });
+
+Deno.test("doctor pages: the video page of another doctor's or an unknown appointment is the pages' 404, not problem+json", async () => {
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
+  const { api } = app;
+  const admin = await api.loginAdmin();
+  const doctor = await createDoctor(api, admin);
+  const other = await createDoctor(api, admin);
+  const listed = await api.request<{ slots: { start: string }[] }>(
+    "GET",
+    `/v1/doctors/${other.id}/slots?from=${dateInDays(2)}&to=${dateInDays(8)}`,
+  );
+  const patient = await api.login(randomPhone());
+  const { appointment } = await book(api, patient, other.id, listed.body.slots[0].start, {
+    online: true,
+  });
+  const cookie = await doctorUiCookie(app, doctor.phone);
+  for (const id of [appointment.id, `apt_${"0".repeat(26)}`, "nonsense"]) {
+    const res = await app.fetch(
+      new Request(`http://vaidya.test/doctor/appointments/${id}/video`, { headers: { cookie } }),
+    );
+    const html = await res.text();
+    assert.equal(res.status, 404, id);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/html/, id);
+    assert.match(html, /<h1>Not found<\/h1>/, id);
+    assert.doesNotMatch(html, new RegExp(appointment.id), "nothing of the appointment shows");
+  }
+});
