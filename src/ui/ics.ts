@@ -17,9 +17,14 @@ function utcStamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
 }
 
-/** RFC 5545 TEXT escaping: backslash, semicolon, comma and newlines. */
+/**
+ * RFC 5545 TEXT escaping: backslash, semicolon, comma and line breaks (CRLF, CR or LF, since some
+ * readers end a line at either); other control characters, which TEXT may not hold, are dropped.
+ */
 function escapeText(text: string): string {
-  return text.replace(/[\\;,]/g, (ch) => `\\${ch}`).replace(/\r?\n/g, "\\n");
+  return text.replace(/[\\;,]/g, (ch) => `\\${ch}`).replace(/\r\n|\r|\n/g, "\\n")
+    // deno-lint-ignore no-control-regex
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
 }
 
 /** Folds a content line at 75 octets without splitting a UTF-8 character. */

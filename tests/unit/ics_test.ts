@@ -33,3 +33,16 @@ Deno.test("appointmentIcs() escapes text and folds long lines without splitting 
   assert.match(unfolded, /SUMMARY:डॉ\. आशा कुलकर्णी\\; Panchakarma\\, Pune — /);
   assert.doesNotMatch(unfolded, /\uFFFD/);
 });
+
+Deno.test("appointmentIcs() keeps a name's lone CR, or any control character, inside its one line", () => {
+  const ics = appointmentIcs({ ...base, summary: "Vaidya: Dr. A\rURL:https://evil.example\u0000" });
+  // Some readers end a line at a lone CR or LF too.
+  const lines = ics.replace(/\r\n /g, "").split(/\r\n|\r|\n/);
+  assert.ok(!lines.some((l) => l.startsWith("URL:")), "no property of the name's own");
+  assert.doesNotMatch(
+    ics.replace(/\r\n/g, ""),
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x08\x0a-\x1f\x7f]/,
+    "no bare control characters",
+  );
+});
