@@ -261,3 +261,32 @@ Deno.test("doctor pages: the video page of another doctor's or an unknown appoin
     assert.doesNotMatch(html, new RegExp(appointment.id), "nothing of the appointment shows");
   }
 });
+
+Deno.test("doctor pages: a day off in a year the API refuses (2226 for 2026) is a field error, not saved", async () => {
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const cookie = await doctorUiCookie(app, doctor.phone);
+  const page = await app.fetch(
+    new Request("http://vaidya.test/doctor/availability", { headers: { cookie } }),
+  );
+  const form = new URLSearchParams(formFields(await page.text()));
+  form.set("o.0.date", "2226-12-25");
+  form.set("o.0.off", "on");
+  form.set("action", "save");
+  const saved = await app.fetch(
+    new Request("http://vaidya.test/doctor/availability", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: form,
+    }),
+  );
+  const html = await saved.text();
+  assert.equal(saved.status, 400);
+  assert.match(html, /id="f-o-0-date-error"/);
+  const after = await api.request<{ availability: { overrides: unknown[] } }>(
+    "GET",
+    `/v1/doctors/${doctor.id}`,
+  );
+  assert.deepEqual(after.body.availability.overrides, []);
+});

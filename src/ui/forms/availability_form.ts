@@ -11,9 +11,9 @@ import {
   scheduleProblems,
   type WeeklyRange,
 } from "../../domain/slots.ts";
-import { isLocalDate, type Weekday } from "../../domain/zoned_time.ts";
+import type { Weekday } from "../../domain/zoned_time.ts";
 import type { FieldErrors } from "../views/fields.tsx";
-import { MAX_DATE_OVERRIDES } from "../../http/schemas.ts";
+import { LocalDate, MAX_DATE_OVERRIDES } from "../../http/schemas.ts";
 
 export const DAYS: readonly Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const MIN_RANGE_ROWS = 3;
@@ -168,7 +168,8 @@ export function parseAvailability(v: AvailabilityValues, lang: Lang): ParsedAvai
   v.overrides.forEach((o, i) => {
     const name = `o.${i}`;
     if (!o.date && !o.off && !o.start && !o.end) return;
-    if (!isLocalDate(o.date)) {
+    // The API's dates (years 2000–2199): the page stores nothing the API would refuse.
+    if (!LocalDate.safeParse(o.date).success) {
       errors[`${name}.date`] = t(lang, "field.badDate");
       return;
     }
