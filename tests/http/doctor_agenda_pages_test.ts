@@ -1,6 +1,8 @@
 /**
- * The doctor's week view lists every appointment of the week, however many: the appointment list
- * pages by cursor (src/booking/booking_service.ts), so one page is not the week. In-process.
+ * The doctor's pages in-process: the week view lists every appointment of the week, however many
+ * (the appointment list pages by cursor, so one page is not the week); forms take what the browser
+ * sends (CRLF line breaks) and what the API takes, and save without losing what the API set; the
+ * video page of a foreign appointment is the pages' 404.
  */
 import assert from "node:assert/strict";
 import { createDoctor, dateInDays, randomPhone } from "../_harness/api.ts";
