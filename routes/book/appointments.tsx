@@ -83,10 +83,32 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     );
   }
 
+  /**
+   * The appointments the list shows, in time order: every coming one from the soonest, and as many
+   * of the latest past ones as fit. Not the first page of all, which for a patient with a long
+   * history (courses of many sessions) held only past visits.
+   */
+  async function listed(patient: AuthUser): Promise<AppointmentView[]> {
+    const all: AppointmentView[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await deps.booking.listAppointments(patient, {}, 200, cursor);
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const nowMs = deps.now();
+    const coming = all.findIndex((a) => Date.parse(a.end) > nowMs);
+    const from = Math.max(
+      0,
+      Math.min(coming === -1 ? all.length : coming, all.length - MAX_LISTED),
+    );
+    return all.slice(from, from + MAX_LISTED);
+  }
+
   app.get("/book/appointments", async (c) => {
     const patient = patientOf(c);
     if (!patient) return loginRedirect(c, "/book/appointments");
-    const { items } = await deps.booking.listAppointments(patient, {}, MAX_LISTED);
+    const items = await listed(patient);
     const names = new Map<string, string>();
     for (const id of new Set(items.map((a) => a.doctorId))) names.set(id, await doctorName(id));
     return page(

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/config.ts";
 import { startApp } from "../_harness/app.ts";
-import { randomPhone } from "../_harness/api.ts";
+import { createDoctor, dateInDays, randomPhone } from "../_harness/api.ts";
+import { book } from "../_harness/book.ts";
 import type { AppDeps } from "../../src/app_deps.ts";
 
 const HTML_BUDGET = 30 * 1024;
@@ -557,4 +558,54 @@ Deno.test("book pages: a reason typed up to the field's maxlength is taken thoug
   } finally {
     await runtime.close();
   }
+});
+
+Deno.test("book pages: 'My appointments' shows the coming visits of a patient with a long history", async () => {
+  let nowMs = Date.now();
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" }, () => nowMs);
+  const { api } = app;
+  const ALL_DAY = { start: "00:00", end: "24:00" };
+  const doctor = await createDoctor(api, await api.loginAdmin(), {
+    slotMinutes: 5,
+    timezone: "UTC",
+  }, ALL_DAY);
+  const phone = randomPhone();
+  const patient = await api.login(phone);
+  const listed = await api.request<{ slots: { start: string; end: string }[] }>(
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${dateInDays(0, "UTC")}&to=${dateInDays(2, "UTC")}`,
+  );
+  const slots = listed.body.slots.filter((s) => Date.parse(s.start) > nowMs + 3_600_000)
+    .slice(0, 55);
+  const ids: string[] = [];
+  for (const s of slots) ids.push((await book(api, patient, doctor.id, s.start)).appointment.id);
+  // Time passes: all but the last two are history.
+  nowMs = Date.parse(slots[52].end) + 60_000;
+
+  const b = new Browser({
+    request: (path, init) => app.fetch(new Request(`http://vaidya.test${path}`, init)),
+  });
+  const login = await b.page("/book/login?next=/book/appointments");
+  await b.post("/book/login", { _csrf: csrfOf(login.html), phone, next: "/book/appointments" });
+  const verified = await b.post("/book/login/verify", {
+    _csrf: csrfOf(login.html),
+    phone,
+    code: await api.latestCode(phone),
+    next: "/book/appointments",
+  });
+  assert.equal(verified.res.status, 303, verified.html);
+  const mine = await b.page("/book/appointments");
+  assert.equal(mine.res.status, 200);
+  for (const id of ids.slice(53)) {
+    assert.match(
+      mine.html,
+      new RegExp(`href="/book/appointments/${id}"`),
+      "a coming visit is listed",
+    );
+  }
+  assert.match(
+    mine.html,
+    new RegExp(`href="/book/appointments/${ids[52]}"`),
+    "the latest past one",
+  );
 });
