@@ -4,6 +4,7 @@
  * idempotent per patient, doctor and day.
  */
 import { newId } from "../crypto/random.ts";
+import { slotStartingAt } from "../domain/slots.ts";
 import { addDays, daysBetween, localDateOf } from "../domain/zoned_time.ts";
 import { NotFoundError, PolicyError } from "../errors.ts";
 import type { RecordStores } from "../stores/ports.ts";
@@ -72,6 +73,8 @@ export function createWaitlistService(deps: {
     /**
      * Tells up to `max` waiting patients (earliest first, never twice) that a slot starting at
      * `startMs` freed up. Each is marked notified before the message goes out: at most once.
+     * A time the doctor's schedule no longer offers (past, inside the notice, hours changed) tells
+     * nobody: a patient marked for it would never hear of a slot they could book.
      */
     async notifyFreedSlot(
       doctorId: string,
@@ -81,6 +84,8 @@ export function createWaitlistService(deps: {
     ): Promise<string[]> {
       const doctor = await records.doctors.get(doctorId);
       if (!doctor) return [];
+      const offered = { schedule: doctor.schedule, timeZone: doctor.timezone, busy: [] };
+      if (!slotStartingAt({ ...offered, nowMs: now() }, startMs)) return [];
       const date = localDateOf(startMs, doctor.timezone);
       const told: string[] = [];
       for (const entry of await store.listForDay(doctorId, date)) {

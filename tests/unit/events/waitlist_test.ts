@@ -100,3 +100,35 @@ onEachRecords(
     assert.deepEqual(told.map((m) => m.body), [], "the waiting patient was told of a taken slot");
   },
 );
+
+Deno.test("waitlist: a freed time that can no longer be booked (past, inside the notice) tells nobody and keeps them waiting", async () => {
+  const h = await eventHarness(T0 - 30 * 60_000);
+  const d = doctor({ name: "Dr. Ravi" }); // 60 minutes' notice, Mondays 09:00–13:00 IST
+  await h.records.doctors.create(d);
+  const p = patient({ phoneSealed: await h.cipher.seal("+919800000030") });
+  await h.records.patients.getOrCreate(p);
+  const { entry } = await h.rt.waitlist.join(p.id, d.id, localDateOf(T0, d.timezone));
+  const release = (id: string, startMs: number) =>
+    h.rt.bus.publish({
+      id,
+      type: "slot.released",
+      occurredAtMs: h.clock.now,
+      data: { doctorId: d.id, startMs, endMs: startMs + 30 * 60_000 },
+    });
+
+  // The doctor cancels a visit that started 30 minutes ago, and one due in 30 minutes.
+  await release("rel-past", T0 - 30 * 60_000);
+  await release("rel-soon", T0);
+  await h.drain();
+  assert.deepEqual(h.sent.map((m) => m.body), [], "told of a slot nobody can book");
+  assert.equal((await h.rt.waitlist.listMine(p.id))[0].notifiedAt, null);
+
+  // A slot two hours ahead frees: that one the patient can book, and hears of.
+  await release("rel-later", T0 + 90 * 60_000);
+  await h.drain();
+  assert.equal(h.sent.length, 1);
+  assert.match(h.sent[0].body, /slot opened with Dr\. Ravi/);
+  assert.notEqual((await h.rt.waitlist.listMine(p.id))[0].notifiedAt, null);
+  assert.equal((await h.rt.waitlist.listMine(p.id))[0].id, entry.id);
+  await h.close();
+});
