@@ -5,7 +5,7 @@
  */
 import { newId } from "../crypto/random.ts";
 import { slotStartingAt } from "../domain/slots.ts";
-import { addDays, daysBetween, localDateOf } from "../domain/zoned_time.ts";
+import { addDays, daysBetween, localDateOf, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
 import { NotFoundError, PolicyError } from "../errors.ts";
 import type { RecordStores } from "../stores/ports.ts";
 import type { WaitlistEntry, WaitlistStore } from "./waitlist_store.ts";
@@ -74,7 +74,9 @@ export function createWaitlistService(deps: {
      * Tells up to `max` waiting patients (earliest first, never twice) that a slot starting at
      * `startMs` freed up. Each is marked notified before the message goes out: at most once.
      * A time the doctor's schedule no longer offers (past, inside the notice, hours changed) tells
-     * nobody: a patient marked for it would never hear of a slot they could book.
+     * nobody: a patient marked for it would never hear of a slot they could book. A patient who
+     * has since booked this doctor on that day leaves the list instead of taking a notice from
+     * the next in line.
      */
     async notifyFreedSlot(
       doctorId: string,
@@ -87,10 +89,23 @@ export function createWaitlistService(deps: {
       const offered = { schedule: doctor.schedule, timeZone: doctor.timezone, busy: [] };
       if (!slotStartingAt({ ...offered, nowMs: now() }, startMs)) return [];
       const date = localDateOf(startMs, doctor.timezone);
+      const day = {
+        fromMs: zonedWallTimeToEpochMs(date, "00:00", doctor.timezone),
+        toMs: zonedWallTimeToEpochMs(addDays(date, 1), "00:00", doctor.timezone),
+        status: "confirmed" as const,
+      };
+      const bookedThatDay = async (patientId: string) => {
+        const { items } = await records.appointments.listForPatient(patientId, day, 50);
+        return items.some((a) => a.doctorId === doctorId);
+      };
       const told: string[] = [];
       for (const entry of await store.listForDay(doctorId, date)) {
         if (told.length >= max) break;
         if (entry.notifiedAt) continue;
+        if (await bookedThatDay(entry.patientId)) {
+          await store.remove(entry.patientId, entry.id);
+          continue;
+        }
         if (!(await store.markNotified(entry, now()))) continue;
         told.push(entry.patientId);
         await notify(entry);

@@ -132,3 +132,55 @@ Deno.test("waitlist: a freed time that can no longer be booked (past, inside the
   assert.equal((await h.rt.waitlist.listMine(p.id))[0].id, entry.id);
   await h.close();
 });
+
+onEachRecords(
+  "waitlist: a patient who has since booked that doctor's day is not told, and the next in line is",
+  async (h) => {
+    const d = doctor({ name: "Dr. Ravi" });
+    await h.records.doctors.create(d);
+    const date = localDateOf(T0, d.timezone);
+    const signUp = async (phone: string) => {
+      const p = patient({ phoneSealed: await h.cipher.seal(phone) });
+      await h.records.patients.getOrCreate(p);
+      h.clock.now += 1_000;
+      await h.rt.waitlist.join(p.id, d.id, date);
+      return p;
+    };
+    const booked = await signUp("+919800000040");
+    const next = await signUp("+919800000041");
+    // The first in line books 11:00 on that day after all.
+    const at = T0 + 60 * 60_000;
+    const slot = {
+      id: `hld_${booked.id}`,
+      doctorId: d.id,
+      patientId: booked.id,
+      startMs: at,
+      endMs: at + 30 * 60_000,
+      start: new Date(at).toISOString(),
+      end: new Date(at + 30 * 60_000).toISOString(),
+    };
+    const actor: Actor = { id: booked.id, role: "patient" };
+    const change = confirmFromHold(slot, { reasonSealed: null, online: false }, actor, h.clock.now);
+    await h.writer.write(change, { step: "confirm" });
+    await h.drain();
+    h.sent.length = 0;
+
+    await h.rt.bus.publish({
+      id: "rel-10",
+      type: "slot.released",
+      occurredAtMs: h.clock.now,
+      data: { doctorId: d.id, startMs: T0, endMs: T0 + 30 * 60_000 },
+    });
+    await h.drain();
+    const phones = h.sent.map((m) => m.to);
+    assert.deepEqual(
+      phones,
+      ["+919800000041"],
+      "the one notice went to a patient already booked that day",
+    );
+    assert.deepEqual(await h.rt.waitlist.listMine(booked.id), [], "still waiting for a booked day");
+    assert.equal((await h.rt.waitlist.listMine(next.id)).length, 1);
+  },
+  T0 - 3 * DAY,
+  { waitlistPerSlot: 1 },
+);
