@@ -296,8 +296,8 @@ export function reschedule(
 }
 
 /**
- * The doctor's outcome and/or notes: confirmed → completed or no_show (the time stays claimed),
- * and notes on any appointment that is not cancelled.
+ * The doctor's outcome and/or notes: confirmed → completed or no_show (the time stays claimed; a
+ * no-show only once the start has passed), and notes on any appointment that is not cancelled.
  */
 export function recordOutcome(
   a: AppointmentRecord,
@@ -309,6 +309,14 @@ export function recordOutcome(
     throw new ConflictError(
       "invalid_state",
       `Appointment ${a.id} is ${a.status}; it cannot become ${patch.status}`,
+    );
+  }
+  // Marked before its start, a visit would lose its reminders and the patient's place with no
+  // notice, and a no-show cannot be undone.
+  if (patch.status === "no_show" && a.status === "confirmed" && nowMs < a.startMs) {
+    throw new ConflictError(
+      "invalid_state",
+      `Appointment ${a.id} has not started yet; a no-show is marked after its start`,
     );
   }
   if (!patch.status && a.status === "cancelled") {

@@ -1,0 +1,38 @@
+/**
+ * The doctor's outcome marks over HTTP (in-process, on a hand-moved clock): a no-show is a fact
+ * about a visit's start, so it is refused before that start and the appointment stays confirmed.
+ */
+import assert from "node:assert/strict";
+import { startAppWithDoctor } from "../_harness/app.ts";
+import { book } from "../_harness/book.ts";
+
+type Body = Record<string, unknown>;
+
+Deno.test("PATCH /v1/appointments/:id refuses a no-show before the visit starts (409) and leaves it confirmed", async () => {
+  const clock = { now: Date.now() };
+  await using app = await startAppWithDoctor({}, () => clock.now);
+  const { api, doctor, patient, slots } = app;
+  const { appointment } = await book(api, patient, doctor.id, slots[0].start);
+  const doc = await api.login(doctor.phone);
+
+  const early = await api.request<Body>("PATCH", `/v1/appointments/${appointment.id}`, {
+    token: doc.accessToken,
+    body: { status: "no_show" },
+  });
+  assert.equal(early.status, 409, JSON.stringify(early.body));
+  assert.equal(early.body.code, "invalid_state");
+  const still = await api.request<Body>("GET", `/v1/appointments/${appointment.id}`, {
+    token: doc.accessToken,
+  });
+  assert.equal(still.body.status, "confirmed");
+
+  // Ten minutes after the start, the patient has not come.
+  clock.now = Date.parse(appointment.start) + 10 * 60_000;
+  const later = await api.login(doctor.phone, true);
+  const marked = await api.request<Body>("PATCH", `/v1/appointments/${appointment.id}`, {
+    token: later.accessToken,
+    body: { status: "no_show" },
+  });
+  assert.equal(marked.status, 200, JSON.stringify(marked.body));
+  assert.equal(marked.body.status, "no_show");
+});
