@@ -491,6 +491,9 @@ export function createBookingService(deps: BookingDeps) {
           `Appointment ${id} is ${a.status}; only a confirmed one can be moved`,
         );
       }
+      // A retried move (its answer lost) finds the appointment already on its hold, the hold
+      // used up: it answers the moved appointment, as a retried confirm answers the booked one.
+      if (a.holdId === holdId) return view(a, user);
       assertBeforeCutoff(a, "reschedule");
       const hold = await ownHold(user.id, holdId);
       if (hold.doctorId !== a.doctorId) {

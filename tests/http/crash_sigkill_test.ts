@@ -115,14 +115,13 @@ async function crashAt(step: Step, point: Point) {
   } else {
     assert.equal(before.length, 1);
     assert.equal(before[0].start, point === "after_commit" ? b.start : a.start, "all or nothing");
-    if (point === "before_commit") {
-      const retry = await api.request<Body>(
-        "POST",
-        `/v1/appointments/${appointmentId}/reschedule`,
-        { token, body: { holdId: moveHold } },
-      );
-      assert.equal(retry.status, 200, JSON.stringify(retry.body));
-    }
+    const retry = await api.request<Body>(
+      "POST",
+      `/v1/appointments/${appointmentId}/reschedule`,
+      { token, body: { holdId: moveHold } },
+    );
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    assert.equal(retry.body.start, b.start);
     const after = await mine();
     assert.equal(after.length, 1);
     assert.equal(after[0].start, b.start, "moved once, to the new time");
