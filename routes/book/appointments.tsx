@@ -209,6 +209,12 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     const { body, patient, a } = posted;
     const parsed = MoveForm.safeParse(body);
     if (!parsed.success) return bookNotFound(c);
+    try {
+      await deps.booking.assertMovable(patient, a.id);
+    } catch (err) {
+      if (err instanceof PolicyError) return appointmentPage(c, a, refusal(c), 409);
+      throw err;
+    }
     let holdId: string | null = null;
     await spendHoldBudget(deps, patient.id);
     try {

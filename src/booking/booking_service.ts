@@ -217,6 +217,15 @@ export function createBookingService(deps: BookingDeps) {
     }
   }
 
+  function assertConfirmedToMove(a: AppointmentRecord) {
+    if (a.status !== "confirmed") {
+      throw new ConflictError(
+        "invalid_state",
+        `Appointment ${a.id} is ${a.status}; only a confirmed one can be moved`,
+      );
+    }
+  }
+
   /**
    * Per doctor and slot start, the commit of the hold being placed in this process (settled
    * either way, never rejected): a later hold for the same slot waits for it (`holdSlot`).
@@ -483,14 +492,19 @@ export function createBookingService(deps: BookingDeps) {
       return view(saved, user);
     },
 
+    /**
+     * Throws unless `user` may move appointment `id` now (it is confirmed and before the cut-off),
+     * so a page can refuse before holding the new time, whose code would go out for nothing.
+     */
+    async assertMovable(user: AuthUser, id: string): Promise<void> {
+      const a = await visibleAppointment(user, id);
+      assertConfirmedToMove(a);
+      assertBeforeCutoff(a, "reschedule");
+    },
+
     async reschedule(user: AuthUser, id: string, holdId: string) {
       const a = await visibleAppointment(user, id);
-      if (a.status !== "confirmed") {
-        throw new ConflictError(
-          "invalid_state",
-          `Appointment ${id} is ${a.status}; only a confirmed one can be moved`,
-        );
-      }
+      assertConfirmedToMove(a);
       // A retried move (its answer lost) finds the appointment already on its hold, the hold
       // used up: it answers the moved appointment, as a retried confirm answers the booked one.
       if (a.holdId === holdId) return view(a, user);

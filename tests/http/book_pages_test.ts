@@ -560,6 +560,44 @@ Deno.test("book pages: a reason typed up to the field's maxlength is taken thoug
   }
 });
 
+Deno.test("book pages: a move inside the cut-off is refused before any time is held or code sent", async () => {
+  const { app, runtime, deps } = await buildApp({ CANCEL_CUTOFF_MINUTES: String(5 * 24 * 60) });
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app);
+    const first = await loginAndHold(
+      b,
+      deps,
+      doctor.id,
+      slotStarts((await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`)).html)[0],
+    );
+    const holdId = /\/book\/holds\/(hld_[0-9a-z]+)\/confirm/.exec(first.html)![1];
+    const done = await b.post(`/book/holds/${holdId}/confirm`, {
+      _csrf: csrfOf(first.html),
+      doctorId: doctor.id,
+      start: /name="start" value="([^"]+)"/.exec(first.html)![1],
+      expiresAt: /name="expiresAt" value="([^"]+)"/.exec(first.html)![1],
+      code: await latestCode(deps, first.phone),
+    });
+    const id = done.res.headers.get("location")!.split("/")[3].split("?")[0];
+    const move = await b.page(`/book/appointments/${id}/reschedule?date=${dayInDays(4)}`);
+    const target = slotStarts(move.html)[0];
+    assert.ok(target);
+    const sentBefore = (await deps.outbox!(first.phone)).length;
+    const refused = await b.post(`/book/appointments/${id}/reschedule`, {
+      _csrf: csrfOf(move.html),
+      start: target,
+    });
+    assert.equal(refused.res.status, 409);
+    assert.match(refused.html, /changes are possible only until 120 hours before the start/);
+    const all = await deps.outbox!(first.phone); // newest first
+    const sent = all.slice(0, all.length - sentBefore);
+    assert.deepEqual(sent.map((m) => m.body), [], "a code was sent for a move that cannot happen");
+  } finally {
+    await runtime.close();
+  }
+});
+
 Deno.test("book pages: 'My appointments' shows the coming visits of a patient with a long history", async () => {
   let nowMs = Date.now();
   await using app = await startApp({ RATE_LIMIT_DISABLED: "true" }, () => nowMs);
