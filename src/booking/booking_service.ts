@@ -507,7 +507,12 @@ export function createBookingService(deps: BookingDeps) {
       assertConfirmedToMove(a);
       // A retried move (its answer lost) finds the appointment already on its hold, the hold
       // used up: it answers the moved appointment, as a retried confirm answers the booked one.
-      if (a.holdId === holdId) return view(a, user);
+      // On MongoDB records a move that died before dropping the hold left it: dropped here.
+      if (a.holdId === holdId) {
+        const left = await holds.get(holdId);
+        if (left) await holds.remove(left, { onlyIfPresent: true }).catch(ignoreNotFound);
+        return view(a, user);
+      }
       assertBeforeCutoff(a, "reschedule");
       const hold = await ownHold(user.id, holdId);
       if (hold.doctorId !== a.doctorId) {
@@ -536,6 +541,11 @@ export function createBookingService(deps: BookingDeps) {
 }
 
 export { appointmentIdFor };
+
+/** A hold removed meanwhile (by a concurrent retry or its expiry check) is what was wanted. */
+function ignoreNotFound(err: unknown) {
+  if (!(err instanceof NotFoundError)) throw err;
+}
 
 /** A doctor's busy time: active appointments and live holds overlapping [fromMs, toMs). */
 export async function busyTime(

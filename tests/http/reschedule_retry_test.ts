@@ -5,9 +5,11 @@
  * In-process, on KV records and on MongoDB records (FerretDB).
  */
 import assert from "node:assert/strict";
+import { firstSlots } from "../_harness/api.ts";
 import { startAppWithDoctor } from "../_harness/app.ts";
 import { book, holdSlot } from "../_harness/book.ts";
 import { appEnv, startFerretDb, type TestMongo } from "../_harness/ferretdb.ts";
+import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 
 type Body = Record<string, unknown>;
 
@@ -40,6 +42,40 @@ Deno.test("POST /v1/appointments/:id/reschedule retried after it moved answers t
   const mongo = await startFerretDb();
   try {
     await retriedReschedule(mongo);
+  } finally {
+    await mongo.stop();
+  }
+});
+
+Deno.test("a reschedule retried after its process died before dropping the hold drops it (MongoDB records)", async () => {
+  const mongo = await startFerretDb();
+  try {
+    await using app = await startAppWithDoctor(appEnv(mongo));
+    const { api, doctor, patient, token, slots, runtime, day } = app;
+    const { appointment } = await book(api, patient, doctor.id, slots[0].start);
+    const { holdId } = await holdSlot(api, patient, doctor.id, slots[2].start);
+    const holds = createKvHoldStore(runtime.kv);
+    const hold = (await holds.get(holdId))!;
+    const moved = await api.request<Body>(
+      "POST",
+      `/v1/appointments/${appointment.id}/reschedule`,
+      { token, body: { holdId } },
+    );
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    // On MongoDB records the hold is dropped after the move is stored: put it back, as a process
+    // that died in between left it.
+    await holds.create(hold, 10, Date.now());
+    const retry = await api.request<Body>(
+      "POST",
+      `/v1/appointments/${appointment.id}/reschedule`,
+      { token, body: { holdId } },
+    );
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    assert.equal(retry.body.start, slots[2].start);
+    assert.equal(await holds.get(holdId), null, "the used hold is gone");
+    const free = await firstSlots(api, doctor.id, day);
+    assert.ok(free.some((s) => s.start === slots[0].start), "the old time is offered again");
+    assert.ok(!free.some((s) => s.start === slots[2].start), "the new time is not");
   } finally {
     await mongo.stop();
   }
