@@ -91,11 +91,15 @@ function message(
   kind: CodeKind,
   language: string,
   values: Record<string, string>,
+  /** The values for the English template (WhatsApp's fallback) where they read differently. */
+  englishValues?: Record<string, string>,
 ): RenderedCodeMessage {
-  const text = TEMPLATES[patientLanguage(language)][kind];
+  const lang = patientLanguage(language);
+  const text = TEMPLATES[lang][kind];
+  const template = { kind, language: lang, values };
   return {
     body: text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole),
-    template: { kind, language: patientLanguage(language), values },
+    template: englishValues && lang !== "en" ? { ...template, englishValues } : template,
   };
 }
 
@@ -114,11 +118,15 @@ export function holdCodeMessage(
   language: string,
   p: { code: string; validSeconds: number; doctorName: string; startMs: number; timeZone: string },
 ): RenderedCodeMessage {
-  return message("hold_code", language, {
+  const values = {
     code: p.code,
     minutes: minutes(p.validSeconds),
     doctor: shortDoctorName(p.doctorName),
     when: formatWhen(p.startMs, patientLanguage(language), p.timeZone),
+  };
+  return message("hold_code", language, values, {
+    ...values,
+    when: formatWhen(p.startMs, "en", p.timeZone),
   });
 }
 

@@ -164,16 +164,24 @@ export function patientMessage(
   params: MessageParams,
 ): { body: string; template: MessageTemplate } {
   const lang = patientLanguage(language);
-  const values = {
-    doctor: shortDoctorName(params.doctorName),
-    when: params.startMs === undefined ? "" : formatWhen(params.startMs, lang, params.timeZone),
-    date: params.date ? formatDate(params.date, lang) : "",
-  };
+  const values = valuesIn(lang, params);
   const body = TEMPLATES[lang][kind]
     .replace("{doctor}", values.doctor)
     .replace("{when}", values.when)
     .replace("{date}", values.date);
-  return { body, template: { kind, language: lang, values } };
+  const template = { kind, language: lang, values };
+  return {
+    body,
+    template: lang === "en" ? template : { ...template, englishValues: valuesIn("en", params) },
+  };
+}
+
+function valuesIn(lang: PatientLanguage, params: MessageParams): Record<string, string> {
+  return {
+    doctor: shortDoctorName(params.doctorName),
+    when: params.startMs === undefined ? "" : formatWhen(params.startMs, lang, params.timeZone),
+    date: params.date ? formatDate(params.date, lang) : "",
+  };
 }
 
 export function renderPatientMessage(

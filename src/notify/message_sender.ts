@@ -19,6 +19,11 @@ export interface MessageTemplate {
   kind: TemplateKind;
   language: string;
   values: Record<string, string>;
+  /**
+   * The values as the English template shows them (times and dates in English), where `language`
+   * is another: WhatsApp falls back to the English template when the language has none.
+   */
+  englishValues?: Record<string, string>;
 }
 
 export interface OutgoingMessage {

@@ -73,10 +73,13 @@ export function whatsappContent(
   t: MessageTemplate,
 ): { contentSid: string; contentVariables: string } | null {
   const byLang = templates[t.kind];
-  const chosen = byLang?.[t.language] ?? byLang?.en;
+  const own = byLang?.[t.language];
+  const chosen = own ?? byLang?.en;
   if (!chosen) return null;
+  // The English template reads its times and dates in English, not in the patient's script.
+  const values = own ? t.values : t.englishValues ?? t.values;
   const variables = Object.fromEntries(
-    chosen.variables.map((name, i) => [String(i + 1), t.values[name] ?? ""]),
+    chosen.variables.map((name, i) => [String(i + 1), values[name] ?? ""]),
   );
   return { contentSid: chosen.contentSid, contentVariables: JSON.stringify(variables) };
 }

@@ -5,8 +5,11 @@ import {
   MESSAGE_KINDS,
   PATIENT_LANGUAGES,
   patientLanguage,
+  patientMessage,
   renderPatientMessage,
 } from "../../../src/i18n/patient_templates.ts";
+import { whatsappContent } from "../../../src/notify/whatsapp_templates.ts";
+import { holdCodeMessage } from "../../../src/i18n/code_templates.ts";
 
 const START = Date.parse("2026-12-01T03:30:00.000Z"); // 09:00 in Asia/Kolkata
 const LONG_NAME = "Dr. Venkatanarasimharajuvaripeta Subrahmanya Lakshminarayana Sastry";
@@ -79,4 +82,42 @@ Deno.test("maxLength() allows three GSM-7 or three UCS-2 segments for SMS, 1024 
   assert.equal(maxLength("sms", "plain text"), 459);
   assert.equal(maxLength("sms", "हिन्दी"), 201);
   assert.equal(maxLength("whatsapp", "हिन्दी"), 1024);
+});
+
+Deno.test("whatsappContent() fills an English fallback template with English values, not the patient's script", () => {
+  const params = { doctorName: "Dr. Asha Menon", startMs: Date.UTC(2026, 11, 9, 4, 30) };
+  const templates = {
+    confirmed: { en: { contentSid: "HX" + "3".repeat(32), variables: ["doctor", "when"] } },
+  };
+  const english = patientMessage("confirmed", "en", { ...params, timeZone: "Asia/Kolkata" });
+  for (const language of ["hi", "ta", "bn"]) {
+    const { template } = patientMessage("confirmed", language, {
+      ...params,
+      timeZone: "Asia/Kolkata",
+    });
+    const content = whatsappContent(templates, template);
+    assert.ok(content, "the English template is used");
+    const vars = JSON.parse(content.contentVariables);
+    assert.equal(vars["2"], english.template.values.when, `${language}: an English sentence`);
+    assert.equal(vars["1"], "Dr. Asha Menon");
+  }
+});
+
+Deno.test("whatsappContent() fills the English fallback of a hold code with an English time", () => {
+  const p = {
+    code: "482913",
+    validSeconds: 300,
+    doctorName: "Dr. Asha Menon",
+    startMs: Date.UTC(2026, 11, 9, 4, 30),
+    timeZone: "Asia/Kolkata",
+  };
+  const templates = {
+    hold_code: {
+      en: { contentSid: "HX" + "4".repeat(32), variables: ["code", "minutes", "doctor", "when"] },
+    },
+  };
+  const content = whatsappContent(templates, holdCodeMessage("ta", p).template);
+  const vars = JSON.parse(content!.contentVariables);
+  assert.equal(vars["4"], holdCodeMessage("en", p).template.values.when);
+  assert.equal(vars["1"], "482913");
 });
