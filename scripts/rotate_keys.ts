@@ -82,7 +82,9 @@ await runScript("rotate-keys", async () => {
         console.log(`DATA_ENCRYPTION_KEYS='${next.join(",")}'`);
       }
       console.error(
-        "Set these as secrets and deploy; then run `deno task rotate-keys --reseal-only`.",
+        "Set these as secrets and deploy; then run `deno task rotate-keys --reseal-only`. " +
+          "With several instances, deploy the new key second first (every instance then knows " +
+          "it), then in this order (README, Security).",
       );
       return;
     }
