@@ -199,6 +199,11 @@ export async function holdAndAskCode(
     const hold = await deps.booking.holdSlot(patient.id, doctorId, start);
     return await holdPage(c, deps, hold);
   } catch (err) {
+    if (err instanceof ConflictError && err.code === "hold_limit_reached") {
+      // Its own page: the generic "something went wrong" left the patient guessing.
+      const lang = c.get("lang") ?? "en";
+      return messagePage(c, bt(lang, "error.failedTitle"), bt(lang, "error.holdLimit"), 409);
+    }
     const lost = err instanceof ConflictError && err.code === "slot_unavailable" ||
       err instanceof PolicyError;
     if (!lost) throw err;

@@ -512,6 +512,11 @@ Deno.test("book pages: holds spend the API's per-patient budget; limits show as 
     const csrf = csrfOf(held.html);
     const tooMany = await b.post("/book/hold", { _csrf: csrf, doctorId: doctor.id, start: second });
     assert.equal(tooMany.res.status, 409, "one active hold at a time (budget 2 of 2)");
+    assert.match(
+      tooMany.html,
+      /already holding as many times for you as we can/,
+      "the page says why, not only that something went wrong",
+    );
     const spent = await b.post("/book/hold", { _csrf: csrf, doctorId: doctor.id, start: third });
     assert.equal(spent.res.status, 429);
     assert.match(spent.html, /Too many attempts\. Try again in \d+ seconds\./);

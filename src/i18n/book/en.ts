@@ -114,6 +114,8 @@ export const en = {
   "error.csrfTitle": "Please try again",
   "error.csrf": "This form was out of date. Go back, reload the page and try again.",
   "error.rateLimited": "Too many attempts. Try again in {seconds} seconds.",
+  "error.holdLimit":
+    "We are already holding as many times for you as we can. Confirm one with the code from its SMS, or try again once one has lapsed (5 minutes after you chose it).",
   "error.back": "Back to the start",
   "room.title": "Video consultation",
   "room.permission":
