@@ -207,6 +207,10 @@ export async function holdAndAskCode(
     const lost = err instanceof ConflictError && err.code === "slot_unavailable" ||
       err instanceof PolicyError;
     if (!lost) throw err;
+    // Taken by this patient's own hold (they came back while the SMS was late): that hold's step.
+    const own = err instanceof ConflictError &&
+      await deps.booking.ownHoldAt(patient.id, doctorId, start);
+    if (own) return await holdPage(c, deps, own);
     const date = localDateOf(Date.parse(start), c.get("timeZone"));
     const props = await slotsPageProps(c, deps, doctorId, date, {
       action: "/book/hold",

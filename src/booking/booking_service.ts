@@ -384,6 +384,21 @@ export function createBookingService(deps: BookingDeps) {
       }
     },
 
+    /**
+     * The patient's own live hold on `doctorId` at `startIso`, or null: a page whose patient picks
+     * again a time they hold (their SMS late) shows that hold rather than "taken".
+     */
+    async ownHoldAt(patientId: string, doctorId: string, startIso: string) {
+      const startMs = Date.parse(startIso);
+      const nowMs = now();
+      for (const held of await holds.active(doctorId, startMs, startMs + 1, nowMs)) {
+        if (held.startMs !== startMs || !held.id) continue;
+        const hold = await holds.get(held.id);
+        if (hold?.patientId === patientId && hold.expiresAtMs > nowMs) return holdView(hold);
+      }
+      return null;
+    },
+
     async confirmHold(user: AuthUser, holdId: string, code: string, details: ConfirmDetails = {}) {
       const { reason, online = false } = details;
       const hold = await holds.get(holdId);

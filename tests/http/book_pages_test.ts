@@ -652,3 +652,38 @@ Deno.test("book pages: 'My appointments' shows the coming visits of a patient wi
     "the latest past one",
   );
 });
+
+Deno.test("book pages: picking the time the patient already holds again shows that hold, not 'someone booked it'", async () => {
+  const { app, runtime, deps } = await buildApp();
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app, { "accept-language": "en" });
+    const day = await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`);
+    const start = slotStarts(day.html)[0];
+    const held = await loginAndHold(b, deps, doctor.id, start);
+    const holdId = /\/book\/holds\/(hld_[0-9a-z]+)\/confirm/.exec(held.html)![1];
+    // The SMS is late; the patient goes back and picks the same time again.
+    const back = await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`);
+    const again = await b.post("/book/hold", {
+      _csrf: csrfOf(back.html),
+      doctorId: doctor.id,
+      start,
+    });
+    assert.equal(again.res.status, 200, again.html);
+    assert.match(again.html, new RegExp(`/book/holds/${holdId}/confirm`), "the same hold");
+    const done = await b.post(`/book/holds/${holdId}/confirm`, {
+      _csrf: csrfOf(again.html),
+      doctorId: doctor.id,
+      start,
+      expiresAt: /name="expiresAt" value="([^"]+)"/.exec(again.html)![1],
+      code: await latestCode(deps, held.phone),
+    });
+    assert.equal(done.res.status, 303, done.html);
+    // Another patient picking that time still hears it is taken.
+    const other = new Browser(app, { "accept-language": "en" });
+    const otherDay = await other.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`);
+    assert.ok(!slotStarts(otherDay.html).includes(start), "booked time no longer offered");
+  } finally {
+    await runtime.close();
+  }
+});
