@@ -118,16 +118,19 @@ export function holdCodeMessage(
   language: string,
   p: { code: string; validSeconds: number; doctorName: string; startMs: number; timeZone: string },
 ): RenderedCodeMessage {
+  const lang = patientLanguage(language);
   const values = {
     code: p.code,
     minutes: minutes(p.validSeconds),
     doctor: shortDoctorName(p.doctorName),
-    when: formatWhen(p.startMs, patientLanguage(language), p.timeZone),
+    when: formatWhen(p.startMs, lang, p.timeZone),
   };
-  return message("hold_code", language, values, {
-    ...values,
-    when: formatWhen(p.startMs, "en", p.timeZone),
-  });
+  // The English fallback's time is formatted only for a patient who reads another language: every
+  // hold sends this, and most go to English readers.
+  const english = lang === "en"
+    ? undefined
+    : { ...values, when: formatWhen(p.startMs, "en", p.timeZone) };
+  return message("hold_code", language, values, english);
 }
 
 /** The code that confirms a held course of `sessions` sessions. */
