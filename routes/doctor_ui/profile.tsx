@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
 import { ValidationError } from "../../src/errors.ts";
+import { PROFILE_LIMITS } from "../../src/http/schemas.ts";
 import { type Lang, t } from "../../src/i18n/messages.ts";
 import { textareaText } from "../../src/ui/forms/textarea_text.ts";
 import type { UiEnv } from "../../src/ui/ui_env.ts";
@@ -19,8 +20,7 @@ const list = z.string().transform((
 ) => [...new Set(s.split(",").map((v) => v.trim()).filter(Boolean))]);
 
 /** The API's limits (DoctorCreate), so the page neither refuses nor stores what the API would not. */
-const MAX_ITEMS = 10;
-const FEE_MAX = 1_000_000;
+const { items: MAX_ITEMS, fee: FEE_MAX } = PROFILE_LIMITS;
 
 function profileSchema(lang: Lang) {
   const needOne = t(lang, "profile.needOne");
@@ -31,8 +31,8 @@ function profileSchema(lang: Lang) {
     );
   const badFee = t(lang, "field.badNumber", { min: 0, max: FEE_MAX });
   return z.object({
-    languages: items(40),
-    specializations: items(60),
+    languages: items(PROFILE_LIMITS.language),
+    specializations: items(PROFILE_LIMITS.specialization),
     fee: z.string().trim().transform((s) => (s === "" ? null : Number(s))).pipe(
       z.number(badFee).int(badFee).min(0, badFee).max(FEE_MAX, badFee).nullable(),
     ),

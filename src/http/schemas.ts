@@ -102,7 +102,27 @@ export const TokenResponse = z.object({
 // Doctors
 const Weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
 // zod-to-openapi does not carry multipleOf over by itself: say it in the metadata too.
-const SlotMinutes = z.number().int().min(5).max(240).multipleOf(5, "must be a multiple of 5")
+/**
+ * The bounds of a doctor's scheduling policy and profile, read by the API's schemas below and by
+ * the doctor's web pages, so a page neither refuses what the API set nor stores what it refuses.
+ */
+export const POLICY_BOUNDS = {
+  slotMinutes: [5, 240],
+  bufferMinutes: [0, 240],
+  minNoticeMinutes: [0, 60 * 24 * 30],
+  horizonDays: [1, 365],
+  maxPerDay: [1, 500],
+} as const;
+export const PROFILE_LIMITS = {
+  items: 10,
+  specialization: 60,
+  language: 40,
+  fee: 1_000_000,
+} as const;
+
+const SlotMinutes = z.number().int().min(POLICY_BOUNDS.slotMinutes[0]).max(
+  POLICY_BOUNDS.slotMinutes[1],
+).multipleOf(5, "must be a multiple of 5")
   .openapi({ multipleOf: 5 });
 /**
  * ICU lists some zones under their older CLDR names (Asia/Calcutta); clients use today's IANA
@@ -154,12 +174,12 @@ export const TimeZone = z.string().max(64).refine(isValidTimeZone, "is not an IA
 export const DoctorCreate = z.object({
   name: Text(120),
   phone: Phone,
-  specializations: z.array(Text(60)).min(1).max(10),
-  languages: z.array(Text(40)).min(1).max(10),
+  specializations: z.array(Text(PROFILE_LIMITS.specialization)).min(1).max(PROFILE_LIMITS.items),
+  languages: z.array(Text(PROFILE_LIMITS.language)).min(1).max(PROFILE_LIMITS.items),
   city: Text(80),
   timezone: TimeZone,
   slotMinutes: SlotMinutes,
-  fee: z.number().int().min(0).max(1_000_000).nullable().optional(),
+  fee: z.number().int().min(0).max(PROFILE_LIMITS.fee).nullable().optional(),
   bio: z.string().trim().max(2000).nullable().optional(),
 }).openapi("DoctorCreate");
 
@@ -195,11 +215,15 @@ export const AvailabilityBody = z.object({
   weekly: z.array(WeeklyRange).max(70),
   overrides: z.array(DateOverride).max(MAX_DATE_OVERRIDES).default([]),
   slotMinutes: SlotMinutes.optional(),
-  bufferMinutes: z.number().int().min(0).max(240).multipleOf(5, "must be a multiple of 5")
+  bufferMinutes: z.number().int().min(POLICY_BOUNDS.bufferMinutes[0])
+    .max(POLICY_BOUNDS.bufferMinutes[1]).multipleOf(5, "must be a multiple of 5")
     .openapi({ multipleOf: 5 }).optional(),
-  minNoticeMinutes: z.number().int().min(0).max(60 * 24 * 30).optional(),
-  horizonDays: z.number().int().min(1).max(365).optional(),
-  maxPerDay: z.number().int().min(1).max(500).nullable().optional(),
+  minNoticeMinutes: z.number().int().min(POLICY_BOUNDS.minNoticeMinutes[0])
+    .max(POLICY_BOUNDS.minNoticeMinutes[1]).optional(),
+  horizonDays: z.number().int().min(POLICY_BOUNDS.horizonDays[0])
+    .max(POLICY_BOUNDS.horizonDays[1]).optional(),
+  maxPerDay: z.number().int().min(POLICY_BOUNDS.maxPerDay[0]).max(POLICY_BOUNDS.maxPerDay[1])
+    .nullable().optional(),
 }).openapi("Availability");
 
 export const DoctorSchema = z.object({

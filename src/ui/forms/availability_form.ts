@@ -13,14 +13,12 @@ import {
 } from "../../domain/slots.ts";
 import type { Weekday } from "../../domain/zoned_time.ts";
 import type { FieldErrors } from "../views/fields.tsx";
-import { LocalDate, MAX_DATE_OVERRIDES } from "../../http/schemas.ts";
+import { LocalDate, MAX_DATE_OVERRIDES, POLICY_BOUNDS } from "../../http/schemas.ts";
 
 export const DAYS: readonly Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const MIN_RANGE_ROWS = 3;
 const MIN_OVERRIDE_ROWS = 4;
 const MAX_ROWS = 40;
-/** As many override rows as the API stores, so a save never drops the ones past a page limit. */
-const MAX_OVERRIDE_ROWS = MAX_DATE_OVERRIDES;
 
 export interface RangeValues {
   start: string;
@@ -36,14 +34,8 @@ export interface AvailabilityValues {
   policy: Record<PolicyField, string>;
 }
 
-/** The API's limits (AvailabilityBody), so the page saves whatever the API may have set. */
-export const POLICY_LIMITS = {
-  slotMinutes: [5, 240],
-  bufferMinutes: [0, 240],
-  minNoticeMinutes: [0, 43200],
-  horizonDays: [1, 365],
-  maxPerDay: [1, 500],
-} as const;
+/** The API's limits (AvailabilityBody's), so the page saves whatever the API may have set. */
+export const POLICY_LIMITS = POLICY_BOUNDS;
 export type PolicyField = keyof typeof POLICY_LIMITS;
 
 function padRows<T>(rows: T[], least: number, blank: () => T, most = MAX_ROWS): T[] {
@@ -69,7 +61,7 @@ export function valuesFromSchedule(s: Schedule): AvailabilityValues {
     ),
     MIN_OVERRIDE_ROWS,
     () => ({ date: "", off: false, start: "", end: "" }),
-    MAX_OVERRIDE_ROWS,
+    MAX_DATE_OVERRIDES,
   );
   const policy = {
     slotMinutes: String(s.slotMinutes),
@@ -102,7 +94,7 @@ export function valuesFromForm(body: Record<string, unknown>): AvailabilityValue
       () => ({ start: "", end: "" }),
     ).slice(0, Math.max(MIN_RANGE_ROWS, rows(`w.${day}`).length)),
   ])) as Record<Weekday, RangeValues[]>;
-  const overrides = rows("o", MAX_OVERRIDE_ROWS).map((i) => ({
+  const overrides = rows("o", MAX_DATE_OVERRIDES).map((i) => ({
     date: str(`o.${i}.date`),
     off: str(`o.${i}.off`) === "on",
     start: str(`o.${i}.start`),
@@ -117,7 +109,7 @@ export function valuesFromForm(body: Record<string, unknown>): AvailabilityValue
       overrides,
       MIN_OVERRIDE_ROWS,
       () => ({ date: "", off: false, start: "", end: "" }),
-      MAX_OVERRIDE_ROWS,
+      MAX_DATE_OVERRIDES,
     )
       .slice(0, Math.max(MIN_OVERRIDE_ROWS, overrides.length)),
     policy,
