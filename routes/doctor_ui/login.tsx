@@ -119,13 +119,15 @@ export function loginRoutes(deps: AppDeps, ui: DoctorUiBackend) {
       return page(c, { step: "code", next, phone: body.phone, errors }, 400);
     }
     const { phone, code } = parsed.data;
-    let phoneIndex: string;
-    // Found before the code is used up: a records failure leaves the code good for the retry.
-    let doctorId = null as string | null;
+    let verified: { phoneIndex: string; prepared: string | null };
     try {
-      phoneIndex = await deps.otp.verifyLoginCode(phone, code, c.get("clientIp"), async () => {
-        doctorId = await ui.doctorIdForPhone(phone);
-      });
+      // Found before the code is used up: a records failure leaves the code good for the retry.
+      verified = await deps.otp.verifyLoginCode(
+        phone,
+        code,
+        c.get("clientIp"),
+        () => ui.doctorIdForPhone(phone),
+      );
     } catch (err) {
       if (err instanceof RateLimitedError) {
         return page(c, { step: "phone", next, phone, message: rateLimitMessage(c, err) }, 429);
@@ -137,6 +139,7 @@ export function loginRoutes(deps: AppDeps, ui: DoctorUiBackend) {
         422,
       );
     }
+    const { phoneIndex, prepared: doctorId } = verified;
     if (!doctorId) {
       return page(c, { step: "phone", next, message: t(lang, "login.notDoctor") }, 403);
     }

@@ -106,11 +106,13 @@ export function createIdentityService(deps: IdentityDeps) {
   async function start(phone: string, code: string, userAgent: string | null, ip: string) {
     // The user is found (or registered) before the code is used up: a records failure (503)
     // leaves the code good for the retry.
-    let user: AuthUser | undefined;
-    const phoneIndex = await deps.otp.verifyLoginCode(phone, code, ip, async (index) => {
-      user = await userFor(phone, index);
-    });
-    return { user: user!, issued: await refresh.issue(user!, userAgent, phoneIndex) };
+    const { phoneIndex, prepared: user } = await deps.otp.verifyLoginCode(
+      phone,
+      code,
+      ip,
+      (index) => userFor(phone, index),
+    );
+    return { user, issued: await refresh.issue(user, userAgent, phoneIndex) };
   }
 
   async function pair(

@@ -43,16 +43,16 @@ export interface OtpService {
   ): Promise<{ expiresAt: string }>;
   /**
    * `ip` limits code checks per client address (code sprays across many phones). Answers the
-   * phone's blind index (computed here anyway), so a login does not hash the phone again.
-   * `prepare` runs once the code is found right, before it is used up: should it fail (the
-   * records store down), the code stays good for the client's retry.
+   * phone's blind index (computed here anyway), so a login does not hash the phone again, and
+   * what `prepare` found: it runs once the code is found right, before it is used up, so should
+   * it fail (the records store down), the code stays good for the client's retry.
    */
-  verifyLoginCode(
+  verifyLoginCode<T>(
     phone: string,
     code: string,
     ip: string,
-    prepare?: (phoneIndex: string) => Promise<void>,
-  ): Promise<string>;
+    prepare: (phoneIndex: string) => Promise<T>,
+  ): Promise<{ phoneIndex: string; prepared: T }>;
 }
 
 export interface OtpDeps {
@@ -190,11 +190,11 @@ export function createOtpService(deps: OtpDeps): OtpService {
         await countFailure(phoneIndex);
         throw new InvalidCodeError();
       }
-      await prepare?.(phoneIndex);
+      const prepared = await prepare(phoneIndex);
       // Single use: of two concurrent correct submissions only one removes the code.
       if (!(await store.take(key))) throw new InvalidCodeError();
       await store.take(`otp_failures:${phoneIndex}`);
-      return phoneIndex;
+      return { phoneIndex, prepared };
     },
   };
 }
