@@ -118,6 +118,11 @@ export function createOtpService(deps: OtpDeps): OtpService {
       // address could keep any number of phones from getting a code for an hour.
       await limit("otp_send_ip", config.OTP_SENDS_PER_IP_PER_HOUR, ip);
       await limit("otp_send_phone", config.OTP_SENDS_PER_PHONE_PER_HOUR, phoneIndex);
+      // SMS pumping spreads over many phones and addresses, under each one's budget: the
+      // operator's ceiling on all codes sent caps what it can cost.
+      if (config.OTP_SENDS_PER_HOUR !== undefined) {
+        await limit("otp_send_all", config.OTP_SENDS_PER_HOUR, "all");
+      }
 
       // Claimed, not just set: of simultaneous requests (a double tap, a client's retry) only one
       // sends; another code would make the first message's stale and cost one more SMS.

@@ -85,6 +85,8 @@ export const configSchema = z.object({
   OTP_SENDS_PER_PHONE_PER_HOUR: int(1, 1000).default(5),
   OTP_SENDS_PER_IP_PER_HOUR: int(1, 100000).default(30),
   OTP_VERIFIES_PER_IP_PER_HOUR: int(1, 100000).default(60),
+  /** Login codes sent to all phones together per hour: a ceiling on SMS spend; none when unset. */
+  OTP_SENDS_PER_HOUR: int(1, 100_000_000).optional(),
   API_REQUESTS_PER_MINUTE_PER_IP: int(1, 1_000_000).default(300),
   API_REQUESTS_PER_MINUTE_PER_USER: int(1, 1_000_000).default(120),
   HOLDS_PER_PATIENT_PER_HOUR: int(1, 10000).default(20),

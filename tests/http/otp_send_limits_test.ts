@@ -139,3 +139,43 @@ Deno.test("POST /v1/auth/otp: +91 with extra trunk zeros is the same phone, with
     assert.equal(r.status, 429, `${spelled} got a code of its own`);
   }
 });
+
+Deno.test("POST /v1/auth/otp: OTP_SENDS_PER_HOUR caps the codes sent to all phones together (SMS pumping spreads over phones and addresses)", async (t) => {
+  await onEachStore(t, async (env) => {
+    await using app = await startApp({
+      ...env,
+      TRUSTED_PROXY_HEADER: "X-Client-IP",
+      OTP_SENDS_PER_HOUR: "3",
+      OTP_SENDS_PER_IP_PER_HOUR: "2",
+    });
+    const { api } = app;
+    // Codes to many phones from many addresses (SMS pumping spreads over both): three go out.
+    const sent = [];
+    for (let i = 0; i < 5; i++) {
+      const phone = randomPhone();
+      const r = await api.request("POST", "/v1/auth/otp", {
+        body: { phone },
+        headers: from(`198.51.100.${i + 1}`),
+      });
+      sent.push(r.status);
+      if (r.status === 429) {
+        assert.equal(r.headers.get("content-type"), "application/problem+json");
+        assert.ok(Number(r.headers.get("retry-after")) > 0);
+        // Nothing went to the refused phone.
+        const box = await api.request<{ messages: unknown[] }>(
+          "GET",
+          `/v1/dev/outbox?to=${encodeURIComponent(phone)}`,
+        );
+        assert.equal(box.body.messages.length, 0);
+      }
+    }
+    assert.deepEqual(sent, [202, 202, 202, 429, 429]);
+  });
+});
+
+Deno.test("OTP_SENDS_PER_HOUR is optional and must be a positive whole number", async () => {
+  const { loadConfig } = await import("../../src/config/config.ts");
+  assert.equal(loadConfig({}).OTP_SENDS_PER_HOUR, undefined);
+  assert.equal(loadConfig({ OTP_SENDS_PER_HOUR: "5000" }).OTP_SENDS_PER_HOUR, 5000);
+  assert.throws(() => loadConfig({ OTP_SENDS_PER_HOUR: "0" }), /OTP_SENDS_PER_HOUR/);
+});
