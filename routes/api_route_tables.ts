@@ -170,6 +170,7 @@ export const TWILIO_STATUS_ROUTES: RouteTable = [
   ["POST", "/webhooks/twilio/status"],
   ["POST", "/webhooks/twilio/status"],
   ["POST", "/webhooks/twilio/status"],
+  ["POST", "/webhooks/twilio/status"],
   ["GET", "/v1/admin/messages"],
   ["GET", "/v1/admin/messages"],
   ["GET", "/v1/admin/messages"],

@@ -9,6 +9,7 @@
 import { Hono } from "hono";
 import { staticFiles } from "../src/http/static_files.ts";
 import { bodyLimit } from "hono/body-limit";
+import { timeLimit } from "../src/http/api_budget.ts";
 import type { AppDeps } from "../src/app_deps.ts";
 import { isBookLang } from "../src/i18n/book_messages.ts";
 import { BOOK_BASE, type BookEnv, safeBookNext } from "../src/ui/book_env.ts";
@@ -43,6 +44,7 @@ export function bookRoutes(deps: AppDeps) {
   const secure = deps.config.APP_ENV !== "development" && deps.config.APP_ENV !== "test";
   const framed = uiSecurityHeaders<BookEnv>({ frameAncestors: deps.config.BOOK_EMBED_ORIGINS });
   const strict = uiSecurityHeaders<BookEnv>();
+  const pageTimeLimit = timeLimit<BookEnv>(deps.config);
 
   app.onError((err, c) => {
     const page = bookErrorPage(c, err);
@@ -53,6 +55,7 @@ export function bookRoutes(deps: AppDeps) {
   });
   for (const path of [BOOK_BASE, `${BOOK_BASE}/*`]) {
     app.use(path, (c, next) => c.req.path === "/book/embed" ? framed(c, next) : strict(c, next));
+    app.use(path, pageTimeLimit);
     app.use(path, bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text("Too large", 413) }));
     app.use(path, bookLanguage());
   }

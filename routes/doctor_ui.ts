@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { timeLimit } from "../src/http/api_budget.ts";
 import type { AppDeps } from "../src/app_deps.ts";
 import { isLang } from "../src/i18n/messages.ts";
 import { safeNext, UI_BASE, type UiEnv } from "../src/ui/ui_env.ts";
@@ -35,6 +36,7 @@ export function doctorUiRoutes(deps: AppDeps) {
   const ui = deps.doctorUi;
   if (!ui) return app;
   const secure = deps.config.APP_ENV !== "development" && deps.config.APP_ENV !== "test";
+  const pageTimeLimit = timeLimit<UiEnv>(deps.config);
 
   app.onError((err, c) => {
     deps.log.error("doctor ui error", { error: err.name, path: c.req.path });
@@ -47,6 +49,7 @@ export function doctorUiRoutes(deps: AppDeps) {
   });
   for (const path of [UI_BASE, `${UI_BASE}/*`]) {
     app.use(path, uiSecurityHeaders());
+    app.use(path, pageTimeLimit);
     app.use(path, bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Too large", 413) }));
     app.use(path, uiLanguage());
   }

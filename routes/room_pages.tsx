@@ -3,10 +3,12 @@
  * access token in the URL fragment, never the query), `/doctor/appointments/:id/video` for the
  * doctor (UI session), the doctor's room-token request (session + CSRF form field), and the
  * page's two static files. Mounted before the doctor UI so its catch-all does not answer first;
- * the doctor routes therefore apply the UI's session, CSRF and header middleware themselves.
+ * the doctor routes therefore apply the UI's limits, session, CSRF and header middleware themselves.
  */
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { timeLimit } from "../src/http/api_budget.ts";
 import type { AppDeps } from "../src/app_deps.ts";
 import type { RoomService } from "../src/rooms/room_service.ts";
 import { ROOM_PAGE_CSP, RoomPage } from "../src/rooms/room_page.tsx";
@@ -71,8 +73,20 @@ export function patientRoomPageRoutes() {
 export function doctorRoomPageRoutes(deps: AppDeps & { rooms: RoomService }, ui: DoctorUiBackend) {
   const app = new Hono<UiEnv>();
   const doctorPaths = ["/doctor/appointments/:id/video", "/doctor/appointments/:id/room-token"];
+  // The doctor UI's time and body limits, which never reach these paths (mounted before it).
+  const limits = [
+    timeLimit<UiEnv>(deps.config),
+    bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Too large", 413) }),
+  ];
   for (const path of doctorPaths) {
-    app.use(path, roomPageHeaders(), uiLanguage(), requireSession(ui.sessions), csrfProtection());
+    app.use(
+      path,
+      roomPageHeaders(),
+      ...limits,
+      uiLanguage(),
+      requireSession(ui.sessions),
+      csrfProtection(),
+    );
   }
 
   app.get("/doctor/appointments/:id/video", async (c) => {

@@ -9,6 +9,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../src/app_deps.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { boundedBodies } from "../src/http/guards.ts";
+import { timeLimit } from "../src/http/api_budget.ts";
 import { ForbiddenError, NotFoundError } from "../src/errors.ts";
 import {
   DELIVERY_STATUSES,
@@ -49,7 +50,7 @@ export function twilioStatusRoutes(deps: Pick<AppDeps, "config" | "deliveries" |
       tags: ["webhooks"],
       summary: "Twilio message status callback (signed with X-Twilio-Signature)",
       // Outside /v1, so the API's body rules do not reach it: a caller may be anyone.
-      middleware: [boundedBodies(deps.config.BODY_LIMIT_BYTES)] as const,
+      middleware: [timeLimit(deps.config), boundedBodies(deps.config.BODY_LIMIT_BYTES)] as const,
       request: {
         body: {
           content: { "application/x-www-form-urlencoded": { schema: StatusForm } },

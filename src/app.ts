@@ -148,8 +148,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       }),
     );
   }
-  app.use("/v1/*", jsonBodies(config.BODY_LIMIT_BYTES));
+  // The time limit first: the body check reads a chunked body itself, and one dripped a byte at a
+  // time held the request open for as long as the client liked (tests/http/slow_body_test.ts).
   for (const guard of apiBudget(deps)) app.use("/v1/*", guard);
+  app.use("/v1/*", jsonBodies(config.BODY_LIMIT_BYTES));
 
   app.route("/", systemRoutes(deps));
   // The API groups, in the order they were always mounted, each declared by its route table and

@@ -80,7 +80,10 @@ export async function createTokenService(options: TokenServiceOptions): Promise<
     typ: "JWT",
   });
   const publicKeys: JWK[] = options.privateJwks.map((k) => {
-    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = k;
+    // `key_ops` and `ext` describe the private key (WebCrypto exports ["sign"]): published, they
+    // made every verifier, ours too, refuse to import the key for verifying, so every token
+    // another instance signed was 401.
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, key_ops: _ops, ext: _ext, ...pub } = k;
     return { ...pub, alg: algOf(k), use: "sig" };
   });
   const jwks: JSONWebKeySet = { keys: publicKeys as JSONWebKeySet["keys"] };

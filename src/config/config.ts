@@ -292,6 +292,13 @@ function secretProblems(c: Config): string[] {
       problems.push(
         "JWT_PRIVATE_JWKS: expected a JSON array (or {keys:[...]}) of private JWKs, each with kid and d",
       );
+    } else {
+      // A token names its key by kid: two keys under one kid verify no token at all.
+      const kids = list.map((k: { kid: string }) => k.kid);
+      const repeated = kids.find((kid, i) => kids.indexOf(kid) !== i);
+      if (repeated !== undefined) {
+        problems.push(`JWT_PRIVATE_JWKS: kid "${repeated}" names more than one key`);
+      }
     }
   }
   return problems;

@@ -15,12 +15,15 @@
  * request in-process, docs/BENCHMARKS.md, issue 15). Each request makes one promise of its own
  * (no `Promise.race`, no second promise for expiry, no `async` frame).
  */
-import type { MiddlewareHandler } from "hono";
+import type { Env, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app_env.ts";
 
 type Expire = (err: Error) => void;
 
-export function requestTimeout(ms: number, onTimeout: () => Error): MiddlewareHandler<AppEnv> {
+export function requestTimeout<E extends Env = AppEnv>(
+  ms: number,
+  onTimeout: () => Error,
+): MiddlewareHandler<E> {
   if (!Number.isInteger(ms) || ms <= 0) {
     throw new RangeError(`requestTimeout: ms must be a positive integer, found ${ms}`);
   }

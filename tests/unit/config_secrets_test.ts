@@ -27,6 +27,12 @@ Deno.test("loadConfig() refuses secrets that cannot work, naming the variable", 
     [{ DATA_ENCRYPTION_KEYS: `k1:${KEY32},nokey` }, /^DATA_ENCRYPTION_KEYS: /],
     [{ JWT_PRIVATE_JWKS: "{not json" }, /^JWT_PRIVATE_JWKS: /],
     [{ JWT_PRIVATE_JWKS: '[{"kid":"a"}]' }, /^JWT_PRIVATE_JWKS: /],
+    // Two keys under one kid: jose finds both for a token's kid and verifies with neither, so
+    // every token was 401 on each instance but the one that signed it (which remembers its own).
+    [
+      { JWT_PRIVATE_JWKS: JSON.stringify([{ kid: "a", d: "d1" }, { kid: "a", d: "d2" }]) },
+      /^JWT_PRIVATE_JWKS: .*kid "a"/,
+    ],
   ];
   for (const [env, problem] of cases) {
     const problems = problemsOf(env);

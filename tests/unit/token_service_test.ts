@@ -105,6 +105,23 @@ Deno.test("a generated signing key has the fields jose exported, and signs token
   });
 });
 
+Deno.test("a signing key exported by WebCrypto (key_ops, ext) signs tokens other instances verify", async () => {
+  // What `crypto.subtle.exportKey("jwk", privateKey)` gives: key_ops ["sign"] and ext beside the key.
+  for (const params of [{ name: "Ed25519" }, { name: "ECDSA", namedCurve: "P-256" }]) {
+    const pair = await crypto.subtle.generateKey(params, true, ["sign", "verify"]) as CryptoKeyPair;
+    const jwk = { ...await crypto.subtle.exportKey("jwk", pair.privateKey), kid: "wc1" } as JWK;
+    assert.deepEqual(jwk.key_ops, ["sign"]);
+    const signer = await createTokenService({ ...keyOptions, privateJwks: [jwk] });
+    const other = await createTokenService({ ...keyOptions, privateJwks: [jwk] });
+    const token = await signer.signAccess({ id: "pat_1", role: "patient" }, "s1");
+    assert.equal((await other.verifyAccess(token)).id, "pat_1", `${params.name} token refused`);
+    // The published key verifies: anyone checking our tokens with the JWKS can import it.
+    const [published] = signer.publicJwks().keys;
+    assert.equal(published.key_ops, undefined);
+    await importJWK(published, published.alg);
+  }
+});
+
 Deno.test("an ES256 signing key is checked at creation and its tokens verify", async () => {
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
   const jwk = { ...await exportJWK(privateKey), kid: "ec1" };
