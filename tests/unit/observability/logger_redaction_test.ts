@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { createLogger, errorFields } from "../../../src/observability/logger.ts";
+
+const PHONE = "+919876543210";
+const MEDICAL = "chest pain spreading to the left arm";
+
+function capture() {
+  const lines: string[] = [];
+  const log = createLogger({ level: "debug", write: (l) => lines.push(l) });
+  return { log, lines };
+}
+
+function assertClean(line: string) {
+  assert.ok(!line.includes("9876543210"), `a phone number reached the log: ${line}`);
+  assert.ok(!line.includes("chest pain"), `medical text reached the log: ${line}`);
+}
+
+Deno.test("createLogger() redacts a phone number and a reason nested deeper than five levels", () => {
+  const { log, lines } = capture();
+  const deep = {
+    a: { b: { c: { d: { e: { f: { g: { to: PHONE, reason: MEDICAL, note: PHONE } } } } } } },
+  };
+  log.info("deep", deep);
+  assertClean(lines[0]);
+});
+
+Deno.test("createLogger() redacts inside arrays of objects nested deep", () => {
+  const { log, lines } = capture();
+  log.info("arrays", { a: [[[[[[{ phone: PHONE, reason: MEDICAL, text: `call ${PHONE}` }]]]]]] });
+  assertClean(lines[0]);
+});
+
+Deno.test("createLogger() redacts inside Map, Set and class instances", () => {
+  const { log, lines } = capture();
+  class Patient {
+    constructor(public phone: string, public reason: string) {}
+  }
+  log.info("collections", {
+    byPhone: new Map([[PHONE, { reason: MEDICAL }]]),
+    phones: new Set([PHONE]),
+    patient: new Patient(PHONE, MEDICAL),
+  });
+  assertClean(lines[0]);
+});
+
+Deno.test("createLogger() logs an Error in a field by name and redacted message, causes included", () => {
+  const { log, lines } = capture();
+  const err = new Error(`SMS to ${PHONE} failed`, {
+    cause: new Error("driver", { cause: { document: { phone: PHONE, reason: MEDICAL } } }),
+  });
+  log.error("failed", { err, ...errorFields(err) });
+  assertClean(lines[0]);
+  const entry = JSON.parse(lines[0]);
+  assert.equal(entry.err.name, "Error");
+  assert.match(entry.err.message, /SMS to \[phone\] failed/);
+});
+
+Deno.test("createLogger() survives a cyclic field instead of throwing at the caller", () => {
+  const { log, lines } = capture();
+  const a: Record<string, unknown> = { phone: PHONE };
+  a.self = a;
+  log.info("cyclic", { a });
+  assert.equal(lines.length, 1);
+  assertClean(lines[0]);
+});
+
+Deno.test("createLogger() keeps a Date field as its ISO text", () => {
+  const { log, lines } = capture();
+  log.info("date", { at: new Date(Date.UTC(2026, 11, 1, 4, 30)) });
+  assert.equal(JSON.parse(lines[0]).at, "2026-12-01T04:30:00.000Z");
+});
