@@ -23,7 +23,10 @@ export type AuditAction =
   | "doctor.availability_set"
   | "webhook.register"
   | "webhook.rotate_secret"
-  | "webhook.delete";
+  | "webhook.delete"
+  | "admin.grant"
+  | "admin.revoke"
+  | "event.dlq_replay";
 
 /** Ids and action names only: never phones, names, reasons or notes. */
 export interface AuditEntry {
@@ -38,8 +41,8 @@ export interface AuditEntry {
   patientId: string | null;
   doctorId: string | null;
   /**
-   * The record acted on when it is none of the above (a webhook endpoint's id). Absent otherwise,
-   * so entries written before it existed hash as they did.
+   * The record acted on when it is none of the above (a webhook endpoint, an admin's user id, a
+   * dead letter). Absent otherwise, so entries written before it existed hash as they did.
    */
   targetId?: string;
   prevHash: string;

@@ -37,7 +37,7 @@ export interface AuditRecordInput {
   appointmentId?: string | null;
   patientId?: string | null;
   doctorId?: string | null;
-  /** A record that is no appointment, patient or doctor (a webhook endpoint). */
+  /** A record that is no appointment, patient or doctor (a webhook endpoint, a dead letter). */
   targetId?: string;
 }
 
@@ -318,7 +318,13 @@ function matches(e: AuditEntry, q: AuditQuery): boolean {
 }
 
 /**
- * Appends the entry of a privileged change `user` made through the API (a doctor registered, a
+ * The actor of an operator task (`deno task admin:create`, `dlq replay`): whoever runs it has
+ * shell access to the stores and no identity the app knows.
+ */
+export const OPERATOR = { id: "operator", role: "operator" } as const;
+
+/**
+ * Appends the entry of a privileged change `user` made through the API or an operator task (a doctor registered, a
  * webhook's secret rotated): who, what, when and the ids acted on, never a phone, URL or secret.
  * Called once the change is stored, so the trail names no change that did not happen.
  */
