@@ -42,6 +42,11 @@ const SENSITIVE_KEYS = new Set([
   "notes",
   "reason",
   "history",
+  "symptoms",
+  "answers",
+  "email",
+  "cookie",
+  "otp",
   "password",
   "secret",
 ]);

@@ -69,3 +69,18 @@ Deno.test("createLogger() keeps a Date field as its ISO text", () => {
   log.info("date", { at: new Date(Date.UTC(2026, 11, 1, 4, 30)) });
   assert.equal(JSON.parse(lines[0]).at, "2026-12-01T04:30:00.000Z");
 });
+
+Deno.test("createLogger() drops symptoms, Prakriti answers, emails, cookies and OTPs by field name", () => {
+  const { log, lines } = capture();
+  log.info("fields", {
+    symptoms: "chest pain at night",
+    answers: { digestion: "chest pain after meals" },
+    email: "asha@example.in",
+    cookie: "vaidya_session=abc",
+    otp: "four two one",
+  });
+  const entry = JSON.parse(lines[0]);
+  for (const k of ["symptoms", "answers", "email", "cookie", "otp"]) {
+    assert.equal(entry[k], "[redacted]", k);
+  }
+});
