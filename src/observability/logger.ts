@@ -76,7 +76,8 @@ function redactKeyed(entries: Iterable<[unknown, unknown]>, depth: number) {
   return out;
 }
 
-function redactValue(value: unknown, depth = 0): unknown {
+/** `value` as it may be logged: sensitive fields dropped by name, every string redacted. */
+export function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return redactText(value);
   if (typeof value === "bigint") return String(value);
   if (value === null || typeof value !== "object") return value;
