@@ -84,3 +84,9 @@ Deno.test("createLogger() drops symptoms, Prakriti answers, emails, cookies and 
     assert.equal(entry[k], "[redacted]", k);
   }
 });
+
+Deno.test("createLogger() logs a BigInt field as its digits instead of throwing at the caller", () => {
+  const { log, lines } = capture();
+  log.info("bigint", { bytes: 12n });
+  assert.equal(JSON.parse(lines[0]).bytes, "12");
+});
