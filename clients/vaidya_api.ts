@@ -1204,6 +1204,7 @@ export interface components {
             appointmentId: string | null;
             patientId: string | null;
             doctorId: string | null;
+            targetId?: string;
             prevHash: string;
             hash: string;
         };

@@ -1,8 +1,10 @@
 /**
  * Webhook endpoints of clinics, managed by admins: register (secret shown once), list with recent
  * delivery attempts, rotate the secret, delete. The signature format is in src/webhooks/signature.ts.
+ * Each change is in the audit trail by the endpoint's id.
  */
 import { createRoute } from "@hono/zod-openapi";
+import { auditChangeBy, type AuditLog } from "../src/audit/audit_log.ts";
 import type { TokenService } from "../src/auth/token_service.ts";
 import type { WebhookService } from "../src/webhooks/webhook_service.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
@@ -10,7 +12,11 @@ import { WebhookCreate, WebhookList, WebhookWithSecret } from "../src/http/event
 import { IdParam } from "../src/http/schemas.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
-export function adminWebhookRoutes(tokens: TokenService, webhooks: WebhookService) {
+export function adminWebhookRoutes(
+  tokens: TokenService,
+  webhooks: WebhookService,
+  audit: AuditLog,
+) {
   const app = router();
   const auth = authenticate(tokens);
   const denied = { 401: problems[401], 403: problems[403] };
@@ -32,7 +38,9 @@ export function adminWebhookRoutes(tokens: TokenService, webhooks: WebhookServic
     }),
     async (c) => {
       const { url, events: types } = c.req.valid("json");
-      return c.json(await webhooks.register(url, types), 201);
+      const created = await webhooks.register(url, types);
+      await auditChangeBy(audit, c.get("user"), "webhook.register", { targetId: created.id });
+      return c.json(created, 201);
     },
   );
 
@@ -65,7 +73,12 @@ export function adminWebhookRoutes(tokens: TokenService, webhooks: WebhookServic
         ...denied,
       },
     }),
-    async (c) => c.json(await webhooks.rotateSecret(c.req.valid("param").id), 200),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const rotated = await webhooks.rotateSecret(id);
+      await auditChangeBy(audit, c.get("user"), "webhook.rotate_secret", { targetId: id });
+      return c.json(rotated, 200);
+    },
   );
 
   app.openapi(
@@ -80,7 +93,9 @@ export function adminWebhookRoutes(tokens: TokenService, webhooks: WebhookServic
       responses: { 204: { description: "Deleted" }, 404: problems[404], ...denied },
     }),
     async (c) => {
-      await webhooks.remove(c.req.valid("param").id);
+      const { id } = c.req.valid("param");
+      await webhooks.remove(id);
+      await auditChangeBy(audit, c.get("user"), "webhook.delete", { targetId: id });
       return c.body(null, 204);
     },
   );

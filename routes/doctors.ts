@@ -2,6 +2,9 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { TypedResponse } from "hono";
 import type { AppDeps } from "../src/app_deps.ts";
+import type { AuditAction } from "../src/audit/audit_chain.ts";
+import { auditChangeBy } from "../src/audit/audit_log.ts";
+import type { AuthUser } from "../src/auth/token_service.ts";
 import type { SlotListing } from "../src/booking/booking_service.ts";
 import type { SecurityHeaders } from "../src/http/security_headers.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
@@ -73,6 +76,10 @@ export function doctorRoutes(
   };
   const auth = authenticate(deps.tokens);
   const idem = idempotencyFor(deps);
+  /** An admin's change to a doctor, in the audit trail (apps built without events have none). */
+  const audited = async (user: AuthUser, action: AuditAction, doctorId: string) => {
+    if (deps.events) await auditChangeBy(deps.events.audit, user, action, { doctorId });
+  };
 
   app.openapi(
     createRoute({
@@ -91,7 +98,11 @@ export function doctorRoutes(
         409: problems[409],
       },
     }),
-    async (c) => c.json(await deps.doctors.create(c.req.valid("json")), 201),
+    async (c) => {
+      const doctor = await deps.doctors.create(c.req.valid("json"));
+      await audited(c.get("user"), "doctor.create", doctor.id);
+      return c.json(doctor, 201);
+    },
   );
 
   app.openapi(
@@ -111,8 +122,12 @@ export function doctorRoutes(
         404: problems[404],
       },
     }),
-    async (c) =>
-      c.json(await deps.doctors.update(c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const doctor = await deps.doctors.update(id, c.req.valid("json"));
+      await audited(c.get("user"), "doctor.update", id);
+      return c.json(doctor, 200);
+    },
   );
 
   app.openapi(
@@ -178,8 +193,12 @@ export function doctorRoutes(
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      deps.doctors.assertCanManage(c.get("user"), id);
-      return c.json(await deps.doctors.setAvailability(id, c.req.valid("json")), 200);
+      const user = c.get("user");
+      deps.doctors.assertCanManage(user, id);
+      const doctor = await deps.doctors.setAvailability(id, c.req.valid("json"));
+      // A doctor's own hours are theirs to set; an admin setting them acts for the doctor.
+      if (user.role === "admin") await audited(user, "doctor.availability_set", id);
+      return c.json(doctor, 200);
     },
   );
 

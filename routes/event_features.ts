@@ -14,6 +14,6 @@ export function eventFeatureRoutes(deps: Pick<AppDeps, "tokens" | "events">) {
   const { tokens, events } = deps;
   app.route("/", waitlistRoutes(tokens, events.waitlist));
   app.route("/", adminAuditRoutes(tokens, events.audit));
-  app.route("/", adminWebhookRoutes(tokens, events.webhooks));
+  app.route("/", adminWebhookRoutes(tokens, events.webhooks, events.audit));
   return app;
 }

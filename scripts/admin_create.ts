@@ -5,10 +5,11 @@
  * (never the phone) under ["admin_by_phone", index] in the app's KV, which login checks after
  * ADMIN_PHONES. With --revoke, takes admin away (asks first; --yes skips the question) and ends
  * every session of that admin at once: its access tokens stop working and its refresh tokens
- * cannot refresh; the next login gets the role the phone has then.
+ * cannot refresh; the next login gets the role the phone has then. Both are in the audit trail
+ * (`admin.grant`, `admin.revoke`) by the admin's user id, never the phone.
  *
  *   --phone E164   the phone number, e.g. +919812345678 (read from --phone, never printed)
- *   --note TEXT    why, for the audit trail (no personal data)
+ *   --note TEXT    why, kept with the grant (no personal data)
  *   --revoke       remove the grant instead of adding it
  *   --yes          do not ask before revoking
  *   --help         show this text
@@ -16,6 +17,8 @@
 import { z } from "zod";
 import { confirmOrExit, flag, parseArgs, runScript } from "./_cli.ts";
 import { openScriptRuntime } from "./_runtime.ts";
+import { auditChangeBy, createKvAuditLog, OPERATOR } from "../src/audit/audit_log.ts";
+import { createAuditKeyring } from "../src/audit/audit_keys.ts";
 import { adminUserId } from "../src/auth/identity_service.ts";
 import { Phone } from "../src/http/schemas.ts";
 
@@ -36,6 +39,11 @@ await runScript("admin:create", async () => {
   try {
     const index = await rt.hash.hash("phone", args.phone);
     const known = await rt.admins.isAdmin(index);
+    const audited = async (action: "admin.grant" | "admin.revoke") => {
+      const keys = await createAuditKeyring(rt.secrets.auditKeys);
+      const audit = createKvAuditLog(rt.kv, Date.now, keys);
+      await auditChangeBy(audit, OPERATOR, action, { targetId: adminUserId(index) });
+    };
     const inConfig = rt.config.ADMIN_PHONES.includes(args.phone);
     if (args["dry-run"]) {
       console.log(
@@ -48,6 +56,7 @@ await runScript("admin:create", async () => {
       if (!known) throw new Error("That phone has no admin grant in KV; nothing to revoke");
       confirmOrExit("Revoke admin from this phone?", args.yes);
       await rt.admins.revoke(index);
+      await audited("admin.revoke");
       const sessions = await rt.sessions.listSessions(adminUserId(index));
       for (const s of sessions) await rt.sessions.end(s.id);
       console.log(
@@ -61,6 +70,7 @@ await runScript("admin:create", async () => {
       createdAt: new Date().toISOString(),
       note: args.note ?? null,
     });
+    if (added) await audited("admin.grant");
     console.log(
       added ? "admin granted; it takes effect at the next login" : "already an admin; unchanged",
     );

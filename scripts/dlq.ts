@@ -12,11 +12,17 @@
  *   --yes         do not ask before replaying
  *   --kv PATH     the KV store (default: KV_PATH or ./data/vaidya.kv)
  *   --help        show this text
- * Output holds ids, handler names and event types only; events carry no personal data.
+ * Output holds ids, handler names and event types only; events carry no personal data. Each replay
+ * is in the audit trail (`event.dlq_replay` by the letter's id), signed with AUDIT_KEY (or the
+ * development key in KV) as the server signs; without a key nothing is replayed.
  */
 import { z } from "zod";
 import { confirmOrExit, flag, parseArgs, progressBar, runScript, UsageError } from "./_cli.ts";
+import { auditChangeBy, createKvAuditLog, OPERATOR } from "../src/audit/audit_log.ts";
+import { createAuditKeyring } from "../src/audit/audit_keys.ts";
+import { readAuditKeys } from "../src/crypto/secrets.ts";
 import { listDeadLetters, replayDeadLetter } from "../src/events/dead_letters.ts";
+import { loadScriptConfig } from "./_runtime.ts";
 
 const USAGE = `
 Usage: deno task dlq [list] [--kv PATH]
@@ -41,7 +47,8 @@ export async function main(argv: string[]) {
     throw new UsageError(`Unknown command ${command}`);
   }
   const opts = parseArgs(rest, Options, USAGE, ["all"]);
-  const kv = await Deno.openKv(opts.kv ?? Deno.env.get("KV_PATH") ?? "./data/vaidya.kv");
+  const config = loadScriptConfig();
+  const kv = await Deno.openKv(opts.kv ?? config.KV_PATH);
   try {
     const letters = await listDeadLetters(kv);
     if (command === "list") {
@@ -63,11 +70,19 @@ export async function main(argv: string[]) {
       return;
     }
     if (chosen.length === 0) return console.log("Nothing to replay.");
+    const keys = await readAuditKeys(config, kv);
+    if (keys.length === 0) {
+      throw new Error("No audit key: set AUDIT_KEY to the keys the server signs the trail with");
+    }
+    const audit = createKvAuditLog(kv, Date.now, await createAuditKeyring(keys));
     confirmOrExit(`Replay ${chosen.length} dead letter(s)?`, opts.yes);
     const bar = progressBar("replaying", chosen.length);
     let replayed = 0;
     for (const l of chosen) {
-      if (await replayDeadLetter(kv, l.id)) replayed++;
+      if (await replayDeadLetter(kv, l.id)) {
+        await auditChangeBy(audit, OPERATOR, "event.dlq_replay", { targetId: l.id });
+        replayed++;
+      }
       bar.tick();
     }
     bar.done();

@@ -17,7 +17,16 @@ export type AuditAction =
   | "appointment.complete"
   | "appointment.no_show"
   | "appointment.notes_write"
-  | "appointment.notes_read";
+  | "appointment.notes_read"
+  | "doctor.create"
+  | "doctor.update"
+  | "doctor.availability_set"
+  | "webhook.register"
+  | "webhook.rotate_secret"
+  | "webhook.delete"
+  | "admin.grant"
+  | "admin.revoke"
+  | "event.dlq_replay";
 
 /** Ids and action names only: never phones, names, reasons or notes. */
 export interface AuditEntry {
@@ -31,6 +40,11 @@ export interface AuditEntry {
   appointmentId: string | null;
   patientId: string | null;
   doctorId: string | null;
+  /**
+   * The record acted on when it is none of the above (a webhook endpoint, an admin's user id, a
+   * dead letter). Absent otherwise, so entries written before it existed hash as they did.
+   */
+  targetId?: string;
   prevHash: string;
   /** The audit key that signed `hash`. */
   keyId: string;

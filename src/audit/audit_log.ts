@@ -37,6 +37,8 @@ export interface AuditRecordInput {
   appointmentId?: string | null;
   patientId?: string | null;
   doctorId?: string | null;
+  /** A record that is no appointment, patient or doctor (a webhook endpoint, a dead letter). */
+  targetId?: string;
 }
 
 export interface AuditQuery {
@@ -117,6 +119,7 @@ export async function stageAuditEntries(
       appointmentId: input.appointmentId ?? null,
       patientId: input.patientId ?? null,
       doctorId: input.doctorId ?? null,
+      ...(input.targetId ? { targetId: input.targetId } : {}),
       prevHash: prev.hash,
       keyId: keys.activeKeyId,
     };
@@ -312,4 +315,24 @@ function matches(e: AuditEntry, q: AuditQuery): boolean {
     (!q.actorId || e.actorId === q.actorId) &&
     (q.fromMs === undefined || e.atMs >= q.fromMs) &&
     (q.toMs === undefined || e.atMs < q.toMs);
+}
+
+/**
+ * The actor of an operator task (`deno task admin:create`, `dlq replay`): whoever runs it has
+ * shell access to the stores and no identity the app knows.
+ */
+export const OPERATOR = { id: "operator", role: "operator" } as const;
+
+/**
+ * Appends the entry of a privileged change `user` made through the API or an operator task (a doctor registered, a
+ * webhook's secret rotated): who, what, when and the ids acted on, never a phone, URL or secret.
+ * Called once the change is stored, so the trail names no change that did not happen.
+ */
+export function auditChangeBy(
+  audit: AuditLog,
+  user: { id: string; role: string },
+  action: AuditAction,
+  ids: Pick<AuditRecordInput, "doctorId" | "targetId">,
+): Promise<AuditEntry> {
+  return audit.append({ actorId: user.id, actorRole: user.role, action, ...ids });
 }

@@ -44,6 +44,7 @@ export const AuditEntrySchema = z.object({
   appointmentId: z.string().nullable(),
   patientId: z.string().nullable(),
   doctorId: z.string().nullable(),
+  targetId: z.string().optional(),
   prevHash: z.string(),
   hash: z.string(),
 }).openapi("AuditEntry");

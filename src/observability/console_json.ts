@@ -7,7 +7,7 @@
  * text before exiting, is logged as one JSON line first. The text is redacted like every log
  * message. Installed once by the entry point; each returns a function that undoes it.
  */
-import { errorFields, type Logger } from "./logger.ts";
+import { errorFields, type Logger, redactValue } from "./logger.ts";
 
 type Method = "log" | "info" | "debug" | "warn" | "error";
 const LEVEL: Record<Method, keyof Logger & ("info" | "debug" | "warn" | "error")> = {
@@ -18,10 +18,23 @@ const LEVEL: Record<Method, keyof Logger & ("info" | "debug" | "warn" | "error")
   error: "error",
 };
 
+/**
+ * An object is printed after its sensitive fields are dropped by name, as a logged field is (the
+ * text alone is redacted only for phone-, code- and JWT-shaped strings); an error keeps its stack.
+ */
+function argText(a: unknown): string {
+  if (typeof a === "string") return a;
+  const inspect = (v: unknown) => Deno.inspect(v, { colors: false });
+  const plain = redactValue(a);
+  if (a instanceof Error && a.stack) {
+    const { name: _name, message: _message, ...rest } = plain as Record<string, unknown>;
+    return Object.keys(rest).length > 0 ? `${a.stack} ${inspect(rest)}` : a.stack;
+  }
+  return inspect(plain);
+}
+
 function text(args: unknown[]): string {
-  return args.map((a) => typeof a === "string" ? a : Deno.inspect(a, { colors: false })).join(
-    " ",
-  );
+  return args.map(argText).join(" ");
 }
 
 export function routeConsoleToLog(log: Logger): () => void {

@@ -42,6 +42,11 @@ const SENSITIVE_KEYS = new Set([
   "notes",
   "reason",
   "history",
+  "symptoms",
+  "answers",
+  "email",
+  "cookie",
+  "otp",
   "password",
   "secret",
 ]);
@@ -55,15 +60,44 @@ export function redactText(text: string): string {
   return text.replace(JWT, "[jwt]").replace(PHONE, "[phone]").replace(SIX_DIGITS, "[code]");
 }
 
-function redactValue(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return redactText(value);
-  if (depth > 4 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+/**
+ * Nesting walked before a value is cut off as "[too deep]": deep enough for any field we log, and
+ * a bound on a cyclic value's walk, so a log call never throws at its caller nor passes a deeper
+ * string through unredacted.
+ */
+const MAX_DEPTH = 8;
+
+function redactKeyed(entries: Iterable<[unknown, unknown]>, depth: number) {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  for (const [key, v] of entries) {
+    const k = redactText(String(key));
     out[k] = SENSITIVE_KEYS.has(k.toLowerCase()) ? "[redacted]" : redactValue(v, depth + 1);
   }
   return out;
+}
+
+/** `value` as it may be logged: sensitive fields dropped by name, every string redacted. */
+export function redactValue(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return redactText(value);
+  if (typeof value === "bigint") return String(value);
+  if (value === null || typeof value !== "object") return value;
+  if (depth > MAX_DEPTH) return "[too deep]";
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (value instanceof Error) {
+    // Its message and cause are not enumerable: JSON.stringify would drop them (or, for a
+    // driver error, keep the document it carries); each is redacted like any other field.
+    const out = redactKeyed(Object.entries(value), depth);
+    out.name = value.name;
+    out.message = redactText(value.message);
+    if (value.cause !== undefined) out.cause = redactValue(value.cause, depth + 1);
+    return out;
+  }
+  if (value instanceof Map) return redactKeyed(value, depth);
+  if (value instanceof Set) return [...value].map((v) => redactValue(v, depth + 1));
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return redactValue(toJSON.call(value), depth + 1);
+  return redactKeyed(Object.entries(value), depth);
 }
 
 export interface Logger {

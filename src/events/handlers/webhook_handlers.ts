@@ -59,6 +59,20 @@ export function webhookBody(event: VaidyaEvent): string {
   });
 }
 
+/**
+ * `err` with every URL in its message and cause cut to its origin: the dispatcher logs both, and
+ * fetch names the endpoint's whole URL, whose path or query may hold the clinic's token.
+ */
+function withUrlsCut(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const cut = (text: string) =>
+    text.replace(/https?:\/\/[^\s)"']+/g, (u) => URL.parse(u)?.origin ?? "[url]");
+  const cause = err.cause instanceof Error ? new Error(cut(err.cause.message)) : undefined;
+  const clean = new Error(cut(err.message), cause && { cause });
+  clean.name = err.name;
+  return clean;
+}
+
 export function webhookDeliveryHandler(
   webhooks: WebhookService,
   options: { timeoutMs: number; checkDns: boolean },
@@ -115,7 +129,7 @@ export function webhookDeliveryHandler(
           ? "No HTTP answer from the endpoint"
           : redactText(err instanceof Error ? err.message : String(err)).slice(0, 200);
         await webhooks.recordAttempt({ ...attempt, ok: false, httpStatus: status, error });
-        throw err;
+        throw withUrlsCut(err);
       }
       await webhooks.recordAttempt({ ...attempt, ok: true, httpStatus: status, error: null });
     },

@@ -119,8 +119,23 @@ export async function redisCall<T>(
     return await Promise.race([fn(conn.redis), deadline]);
   } catch (err) {
     if (err instanceof ServiceUnavailableError) throw err;
-    throw new ServiceUnavailableError(`Cannot ${operation}: Redis did not answer`, { cause: err });
+    throw new ServiceUnavailableError(`Cannot ${operation}: Redis did not answer`, {
+      cause: withoutCommand(err),
+    });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The SDK answers an HTTP error with `<reason>, command was: <the command as JSON>`: keys (phone
+ * hashes) and values, of every caller in a shared pipeline. The cause keeps the reason only.
+ */
+function withoutCommand(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const at = err.message.indexOf(", command was: ");
+  if (at < 0) return err;
+  const clean = new Error(err.message.slice(0, at));
+  clean.name = err.name;
+  return clean;
 }

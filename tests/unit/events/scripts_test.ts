@@ -44,6 +44,7 @@ Deno.test("audit:verify exits 1 naming the first modified entry", async () => {
 Deno.test("dlq lists, refuses to replay without --yes off a terminal, and replays with it", async () => {
   const path = await tempKv();
   const kv = await Deno.openKv(path);
+  await kv.set(["secret", "audit_keys"], [{ id: "a1", keyBase64: generateDataKeyBase64() }]);
   await addDeadLetter(
     kv,
     {
