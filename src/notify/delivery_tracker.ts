@@ -141,6 +141,20 @@ export function createDeliveryTracker(
     metrics.messageDeliveries.inc({ channel, status: "queued" });
   }
 
+  /** Puts a failed message's copy back, unless a fallback has gone out meanwhile. */
+  async function keepForRetry(sid: string, resendSealed: string) {
+    await untilCommitted("keep a message for its fallback", async () => {
+      const entry = await withKvRetry(() => kv.get<DeliveryRecord>(deliveryKey(sid)));
+      if (!entry.value || entry.value.fallbackSid || entry.value.resendSealed) return true;
+      const res = await commit(() =>
+        kv.atomic().check(entry).set(deliveryKey(sid), { ...entry.value!, resendSealed }, {
+          expireIn: TTL_MS,
+        })
+      );
+      return res.ok ? true : undefined;
+    });
+  }
+
   async function send(message: OutgoingMessage, fallbackOf: string | null) {
     const result = await inner.send(message);
     await record(result.providerId, result.channel ?? message.channel, message, fallbackOf);
@@ -158,7 +172,10 @@ export function createDeliveryTracker(
           log.info("status callback for an unknown message", { messageId: sid, status });
           return;
         }
-        if (RANK[status] < RANK[rec.status] || status === rec.status) return;
+        // A failure whose fallback could not be sent kept its copy: the callback again retries it.
+        const owed = status === rec.status && FINAL_FAILURE.has(status) && !rec.fallbackSid &&
+          rec.resendSealed !== null;
+        if ((RANK[status] < RANK[rec.status] || status === rec.status) && !owed) return;
         const failed = FINAL_FAILURE.has(status);
         const fallback = failed && rec.channel === "whatsapp" && !rec.fallbackSid &&
           rec.resendSealed !== null;
@@ -174,11 +191,16 @@ export function createDeliveryTracker(
           kv.atomic().check(entry).set(deliveryKey(sid), next, { expireIn: TTL_MS })
         );
         if (!claimed.ok) continue;
-        metrics.messageDeliveries.inc({ channel: rec.channel, status });
+        if (!owed) metrics.messageDeliveries.inc({ channel: rec.channel, status });
         if (!fallback) return;
         // This instance won the update that dropped resendSealed, so only it sends the SMS.
         const message = JSON.parse(await cipher.open(rec.resendSealed!)) as OutgoingMessage;
-        const sms = await send({ ...message, channel: "sms" }, sid);
+        const sms = await send({ ...message, channel: "sms" }, sid).catch(async (err) => {
+          // Not sent: the copy goes back, so Twilio's retry of this callback (it gets a 503)
+          // sends it, where it found the copy gone and the patient never got the code.
+          await keepForRetry(sid, rec.resendSealed!);
+          throw err;
+        });
         metrics.whatsappFallbacks.inc({ kind: rec.kind ?? "unknown" });
         log.warn("whatsapp message failed; sent by sms instead", {
           messageId: sid,
