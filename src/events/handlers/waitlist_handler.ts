@@ -64,6 +64,7 @@ export function waitlistHandler(
           });
         } catch (err) {
           log.warn("waitlist message failed", { entryId: entry.id, ...errorFields(err) });
+          throw err; // the patient keeps their place; the next in line is told instead
         }
       });
     },

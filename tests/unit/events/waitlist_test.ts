@@ -61,6 +61,39 @@ Deno.test("waitlist: a freed slot tells waiting patients in FIFO order, each at 
   await h.close();
 });
 
+Deno.test("waitlist: a patient whose notice could not be sent keeps their place and the next one is told", async () => {
+  const h = await eventHarness(T0 - 3 * DAY, { waitlistPerSlot: 1 });
+  const d = doctor({ name: "Dr. Ravi" });
+  await h.records.doctors.create(d);
+  const date = localDateOf(T0, d.timezone);
+  const phones = ["+919800000030", "+919800000031"];
+  for (const phone of phones) {
+    const p = patient({ phoneSealed: await h.cipher.seal(phone) });
+    await h.records.patients.getOrCreate(p);
+    h.clock.now += 1_000;
+    await h.rt.waitlist.join(p.id, d.id, date);
+  }
+  const release = async (id: string) => {
+    await h.rt.bus.publish({
+      id,
+      type: "slot.released",
+      occurredAtMs: h.clock.now,
+      data: { doctorId: d.id, startMs: T0 },
+    });
+    await h.drain();
+  };
+  h.failNextSends(1);
+  await release("rel-1");
+  assert.deepEqual(h.sent.map((m) => m.to), [phones[1]], "the slot still reached someone");
+  await release("rel-2");
+  assert.deepEqual(
+    h.sent.map((m) => m.to),
+    [phones[1], phones[0]],
+    "the first patient was not dropped from the list by the failed send",
+  );
+  await h.close();
+});
+
 onEachRecords(
   "waitlist: nobody is told of a freed slot that another patient booked before the notice went out",
   async (h) => {
