@@ -10,7 +10,7 @@
  */
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
-import type { Logger } from "../observability/logger.ts";
+import { errorFields, type Logger } from "../observability/logger.ts";
 import { commit, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { deliveryKey, deliveryPrefix } from "../stores/kv/keys.ts";
 import type { Channel, MessageSender, OutgoingMessage, TemplateKind } from "./message_sender.ts";
@@ -157,7 +157,15 @@ export function createDeliveryTracker(
 
   async function send(message: OutgoingMessage, fallbackOf: string | null) {
     const result = await inner.send(message);
-    await record(result.providerId, result.channel ?? message.channel, message, fallbackOf);
+    // The message is out: failing the caller now (a KV blip) made it send again (a notice's
+    // retry) or withdraw a code the patient had received. Untracked, it only has no fallback.
+    await record(result.providerId, result.channel ?? message.channel, message, fallbackOf)
+      .catch((err) =>
+        log.warn("message sent but its delivery record was not stored", {
+          messageId: result.providerId,
+          ...errorFields(err),
+        })
+      );
     return result;
   }
 
