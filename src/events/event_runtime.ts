@@ -96,7 +96,7 @@ export function createEventRuntime(deps: EventRuntimeDeps) {
   const bus = createEventBus(kv);
   const publish = bus.publish;
   const handlers: EventHandler[] = [
-    patientNoticeHandler(messenger),
+    patientNoticeHandler(records, messenger),
     reminderSenderHandler(records, messenger),
     auditHandler(audit),
     holdExpiryHandler({ holds: deps.holds, records, publish, onExpired: deps.onHoldExpired }),

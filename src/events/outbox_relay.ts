@@ -80,8 +80,10 @@ export function createOutboxRelay(deps: RelayDeps) {
       statsAtMs = nowMs;
       deps.onStats(await outboxStats(kv, nowMs));
     }
-    // A full batch means more is waiting: go on without sleeping.
-    if (due.length === batch) again = true;
+    // A full batch means more is waiting: go on without sleeping, unless none of it could be
+    // acted on (other instances hold the leases): listing it again at once only spun on KV.
+    const acted = outcomes.some((o) => o !== "busy" && o !== "deferred");
+    if (due.length === batch && acted) again = true;
     return outcomes;
   }
 

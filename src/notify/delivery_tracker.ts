@@ -10,7 +10,7 @@
  */
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
-import type { Logger } from "../observability/logger.ts";
+import { errorFields, type Logger } from "../observability/logger.ts";
 import { commit, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
 import { deliveryKey, deliveryPrefix } from "../stores/kv/keys.ts";
 import type { Channel, MessageSender, OutgoingMessage, TemplateKind } from "./message_sender.ts";
@@ -141,9 +141,31 @@ export function createDeliveryTracker(
     metrics.messageDeliveries.inc({ channel, status: "queued" });
   }
 
+  /** Puts a failed message's copy back, unless a fallback has gone out meanwhile. */
+  async function keepForRetry(sid: string, resendSealed: string) {
+    await untilCommitted("keep a message for its fallback", async () => {
+      const entry = await withKvRetry(() => kv.get<DeliveryRecord>(deliveryKey(sid)));
+      if (!entry.value || entry.value.fallbackSid || entry.value.resendSealed) return true;
+      const res = await commit(() =>
+        kv.atomic().check(entry).set(deliveryKey(sid), { ...entry.value!, resendSealed }, {
+          expireIn: TTL_MS,
+        })
+      );
+      return res.ok ? true : undefined;
+    });
+  }
+
   async function send(message: OutgoingMessage, fallbackOf: string | null) {
     const result = await inner.send(message);
-    await record(result.providerId, result.channel ?? message.channel, message, fallbackOf);
+    // The message is out: failing the caller now (a KV blip) made it send again (a notice's
+    // retry) or withdraw a code the patient had received. Untracked, it only has no fallback.
+    await record(result.providerId, result.channel ?? message.channel, message, fallbackOf)
+      .catch((err) =>
+        log.warn("message sent but its delivery record was not stored", {
+          messageId: result.providerId,
+          ...errorFields(err),
+        })
+      );
     return result;
   }
 
@@ -158,7 +180,10 @@ export function createDeliveryTracker(
           log.info("status callback for an unknown message", { messageId: sid, status });
           return;
         }
-        if (RANK[status] < RANK[rec.status] || status === rec.status) return;
+        // A failure whose fallback could not be sent kept its copy: the callback again retries it.
+        const owed = status === rec.status && FINAL_FAILURE.has(status) && !rec.fallbackSid &&
+          rec.resendSealed !== null;
+        if ((RANK[status] < RANK[rec.status] || status === rec.status) && !owed) return;
         const failed = FINAL_FAILURE.has(status);
         const fallback = failed && rec.channel === "whatsapp" && !rec.fallbackSid &&
           rec.resendSealed !== null;
@@ -174,11 +199,16 @@ export function createDeliveryTracker(
           kv.atomic().check(entry).set(deliveryKey(sid), next, { expireIn: TTL_MS })
         );
         if (!claimed.ok) continue;
-        metrics.messageDeliveries.inc({ channel: rec.channel, status });
+        if (!owed) metrics.messageDeliveries.inc({ channel: rec.channel, status });
         if (!fallback) return;
         // This instance won the update that dropped resendSealed, so only it sends the SMS.
         const message = JSON.parse(await cipher.open(rec.resendSealed!)) as OutgoingMessage;
-        const sms = await send({ ...message, channel: "sms" }, sid);
+        const sms = await send({ ...message, channel: "sms" }, sid).catch(async (err) => {
+          // Not sent: the copy goes back, so Twilio's retry of this callback (it gets a 503)
+          // sends it, where it found the copy gone and the patient never got the code.
+          await keepForRetry(sid, rec.resendSealed!);
+          throw err;
+        });
         metrics.whatsappFallbacks.inc({ kind: rec.kind ?? "unknown" });
         log.warn("whatsapp message failed; sent by sms instead", {
           messageId: sid,

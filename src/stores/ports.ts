@@ -409,6 +409,8 @@ export interface WaitlistStore {
   listForDay(doctorId: string, date: string): Promise<WaitlistEntry[]>;
   /** true if this call set `notifiedAt` (nobody had before). */
   markNotified(entry: WaitlistEntry, atMs: number): Promise<boolean>;
+  /** Undoes `markNotified` when the message could not be sent. */
+  clearNotified(entry: WaitlistEntry): Promise<void>;
 }
 
 export interface PrakritiStore {

@@ -76,7 +76,8 @@ export function createWaitlistService(deps: {
      * A time the doctor's schedule no longer offers (past, inside the notice, hours changed) tells
      * nobody: a patient marked for it would never hear of a slot they could book. A patient who
      * has since booked this doctor on that day leaves the list instead of taking a notice from
-     * the next in line.
+     * the next in line. A `notify` that throws (the message could not be sent) clears the mark:
+     * that patient keeps their place for the next slot, and the next in line is told of this one.
      */
     async notifyFreedSlot(
       doctorId: string,
@@ -107,8 +108,13 @@ export function createWaitlistService(deps: {
           continue;
         }
         if (!(await store.markNotified(entry, now()))) continue;
+        try {
+          await notify(entry);
+        } catch {
+          await store.clearNotified(entry);
+          continue;
+        }
         told.push(entry.patientId);
-        await notify(entry);
       }
       return told;
     },

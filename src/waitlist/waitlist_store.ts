@@ -4,7 +4,7 @@
  * `notifiedAt` with a check on the entry, so a patient is told about a free slot at most once.
  */
 import type { WaitlistStore } from "../stores/ports.ts";
-import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { commit, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
   waitlistByPatientKey,
   waitlistByPatientPrefix,
@@ -96,6 +96,17 @@ export function createKvWaitlistStore(kv: Deno.Kv): WaitlistStore {
         })
       );
       return res.ok;
+    },
+
+    async clearNotified(entry) {
+      await untilCommitted("clear a waitlist notice mark", async () => {
+        const current = await withKvRetry(() => kv.get<WaitlistEntry>(mainKey(entry)));
+        if (!current.value?.notifiedAt) return true;
+        const res = await commit(() =>
+          kv.atomic().check(current).set(current.key, { ...current.value!, notifiedAt: null })
+        );
+        return res.ok ? true : undefined;
+      });
     },
   };
 }

@@ -28,13 +28,25 @@ type Form = Record<string, string>;
 
 function fakeTwilio() {
   const sent: (Form & { sid: string })[] = [];
+  let failNext = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const form = Object.fromEntries(new URLSearchParams(await req.text()));
+    if (failNext > 0) {
+      failNext--;
+      return Response.json({ code: 20500, message: "Internal Server Error", status: 500 }, {
+        status: 500,
+      });
+    }
     const sid = `SM${crypto.randomUUID().replace(/-/g, "")}`;
     sent.push({ ...form, sid });
     return Response.json({ sid, status: "queued" }, { status: 201 });
   });
-  return { url: `http://127.0.0.1:${server.addr.port}`, sent, close: () => server.shutdown() };
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    sent,
+    failOnce: () => void (failNext = 1),
+    close: () => server.shutdown(),
+  };
 }
 
 /** Twilio's documented scheme: base64 HMAC-SHA1 of the URL followed by each sorted key and value. */
@@ -151,6 +163,62 @@ Deno.test("WhatsApp codes go out as Content templates; an undelivered one falls 
       metrics,
       /^vaidya_message_delivery_total\{channel="whatsapp",status="undelivered"\} 1$/m,
     );
+  } finally {
+    await twilio.close();
+  }
+});
+
+Deno.test("a WhatsApp fallback whose SMS could not be sent is sent when the callback comes again", async () => {
+  const twilio = fakeTwilio();
+  try {
+    await using app = await startApp({
+      TWILIO_ACCOUNT_SID: SID,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      TWILIO_FROM: "+15005550006",
+      TWILIO_WHATSAPP_FROM: "+14155238886",
+      TWILIO_API_BASE_URL: twilio.url,
+      TWILIO_WHATSAPP_TEMPLATES: JSON.stringify(TEMPLATES),
+      PUBLIC_BASE_URL: PUBLIC,
+      OTP_RESEND_COOLDOWN_SECONDS: "0",
+    });
+    const { api } = app;
+    const phone = randomPhone();
+    await api.request("POST", "/v1/auth/otp", { body: { phone } });
+    const login = await api.request<{ accessToken: string }>("POST", "/v1/auth/verify", {
+      body: { phone, code: /\b(\d{6})\b/.exec(twilio.sent.at(-1)!.Body)![1] },
+    });
+    assert.equal(login.status, 200);
+    await api.request("PUT", "/v1/me", {
+      token: login.body.accessToken,
+      body: { channel: "whatsapp" },
+    });
+    assert.equal((await api.request("POST", "/v1/auth/otp", { body: { phone } })).status, 202);
+    const wa = twilio.sent.at(-1)!;
+    const code = JSON.parse(wa.ContentVariables)["1"];
+    const failed: Form = { MessageSid: wa.sid, MessageStatus: "undelivered", ErrorCode: "63016" };
+    const callback = () =>
+      app.fetch(
+        new Request(`${api.baseUrl}/webhooks/twilio/status`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-twilio-signature": twilioSignature(CALLBACK, failed),
+          },
+          body: new URLSearchParams(failed),
+        }),
+      );
+    twilio.failOnce();
+    const refused = await callback();
+    assert.equal(refused.status, 503, "Twilio is asked to post the callback again");
+    await refused.body?.cancel();
+    const sendsBefore = twilio.sent.length;
+    const again = await callback();
+    assert.equal(again.status, 204, await again.text());
+    assert.equal(twilio.sent.length, sendsBefore + 1, "the SMS fallback goes out on the retry");
+    assert.equal(twilio.sent.at(-1)!.To, phone);
+    assert.ok(twilio.sent.at(-1)!.Body.includes(code), "with the code WhatsApp could not deliver");
+    assert.equal((await callback()).status, 204);
+    assert.equal(twilio.sent.length, sendsBefore + 1, "and only once");
   } finally {
     await twilio.close();
   }

@@ -3,7 +3,9 @@
  * and reminders 24 h and 1 h before the start. Reminders are due-time `reminder.due` entries the
  * state machine adds to the commit that confirms or moves an appointment; when one is delivered
  * the appointment is read again and the reminder is sent only if it is still confirmed and still
- * at the same start.
+ * at the same start. A confirmation or move notice delivered late (a retry, a relay after a crash,
+ * a replayed dead letter) reads the appointment too and is dropped when it would announce a time
+ * that no longer holds: cancelled, moved again, or already begun.
  */
 import { REMINDER_OFFSETS_MS } from "../../domain/reminders.ts";
 import type { MessageKind } from "../../i18n/patient_templates.ts";
@@ -17,16 +19,32 @@ const NOTICE: Partial<Record<EventType, MessageKind>> = {
   "appointment.rescheduled": "rescheduled",
 };
 
-export function patientNoticeHandler(messenger: PatientMessenger): EventHandler {
+/**
+ * A notice delivered this soon after its change, at its first try, is the request's own inline
+ * delivery (or a relay's right after it): nothing can have changed the appointment since, so the
+ * booking path pays no extra read. Half the default lease, the inline delivery's own cut-off.
+ */
+const FRESH_NOTICE_MS = 30_000;
+
+export function patientNoticeHandler(
+  records: RecordStores,
+  messenger: PatientMessenger,
+): EventHandler {
   return {
     name: "patient.notice",
     events: SUBSCRIPTIONS["patient.notice"],
-    async handle(event) {
+    async handle(event, ctx) {
       const kind = NOTICE[event.type];
-      const { patientId, doctorId, startMs, courseSession } = event.data;
+      const { appointmentId, patientId, doctorId, startMs, courseSession } = event.data;
       if (!kind || !patientId || !doctorId) return;
       // A course is confirmed with one message, on its first session's event.
       if (courseSession !== undefined && courseSession > 0) return;
+      const late = ctx.attempt > 0 || ctx.now - event.occurredAtMs >= FRESH_NOTICE_MS;
+      if (late && kind !== "cancelled" && appointmentId) {
+        const a = await records.appointments.get(appointmentId);
+        // Cancelled or moved since (its own notice said so), or begun: this one would mislead.
+        if (!a || a.status !== "confirmed" || a.startMs !== startMs || ctx.now >= a.startMs) return;
+      }
       await messenger.send(kind, { patientId, doctorId, startMs });
     },
   };

@@ -55,7 +55,8 @@ export function waitlistHandler(
         );
       }
       if (state === "taken") return;
-      await waitlist.notifyFreedSlot(doctorId, startMs, perSlot, async (entry) => {
+      let failed = 0;
+      const told = await waitlist.notifyFreedSlot(doctorId, startMs, perSlot, async (entry) => {
         try {
           await messenger.send("waitlist_open", {
             patientId: entry.patientId,
@@ -64,8 +65,15 @@ export function waitlistHandler(
           });
         } catch (err) {
           log.warn("waitlist message failed", { entryId: entry.id, ...errorFields(err) });
+          failed++;
+          throw err; // the patient keeps their place; the next in line is told instead
         }
       });
+      // Nobody heard of the slot because sending failed (the provider down): try again later.
+      // Once someone was told, a retry would tell up to `perSlot` more.
+      if (told.length === 0 && failed > 0) {
+        throw new Error(`No waitlisted patient could be told of doctor ${doctorId}'s freed time`);
+      }
     },
   };
 }

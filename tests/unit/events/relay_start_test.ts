@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { ENVELOPE_KIND } from "../../../src/events/event_types.ts";
 import { writeToOutbox } from "../../../src/events/outbox.ts";
+import { createOutboxRelay } from "../../../src/events/outbox_relay.ts";
+import { createLogger } from "../../../src/observability/logger.ts";
 import { recordingRelay } from "./_harness.ts";
 
 // src/main.ts starts the relay with `firstPassOnWake`, so its first pass is no part of the first
@@ -42,4 +44,41 @@ Deno.test("the relay's start() makes its first pass at once, or with firstPassOn
   assert.equal(waiting.seen[0], "e1");
   await waiting.relay.stop();
   waiting.kv.close();
+});
+
+Deno.test("a full batch that another instance is running (all busy) waits for the next interval instead of spinning", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const now = Date.now();
+  await writeToOutbox(
+    kv,
+    ["e1", "e2"].map((id) => ({
+      kind: ENVELOPE_KIND,
+      handler: "waitlist.notify",
+      event: { id, type: "slot.released" as const, occurredAtMs: now - 1_000, data: {} },
+      attempt: 0,
+      notBeforeMs: now - 1_000,
+    })),
+  );
+  let passes = 0;
+  const relay = createOutboxRelay({
+    kv,
+    dispatcher: {
+      deliverAll: (es) => {
+        passes++;
+        return Promise.resolve(es.map(() => "busy" as const));
+      },
+    },
+    appointments: {
+      pendingEvents: () => Promise.resolve([]),
+      clearPendingEvents: () => Promise.resolve(),
+    },
+    now: () => Date.now(),
+    log: createLogger({ level: "error", write: () => {} }),
+    batch: 2,
+  });
+  relay.start({ intervalMs: 60_000 });
+  await new Promise((r) => setTimeout(r, 200));
+  await relay.stop();
+  kv.close();
+  assert.equal(passes, 1, "one pass, then the interval: the leases are another instance's");
 });

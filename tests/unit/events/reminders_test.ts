@@ -7,6 +7,7 @@ import {
   type HeldSlot,
   reschedule,
 } from "../../../src/domain/appointment_machine.ts";
+import { listDeadLetters, replayDeadLetter } from "../../../src/events/dead_letters.ts";
 import { envelopesOf } from "../../../src/events/event_types.ts";
 import { writeToOutbox } from "../../../src/events/outbox.ts";
 import type { AppointmentRecord } from "../../../src/stores/records.ts";
@@ -198,5 +199,58 @@ Deno.test("a 24 h reminder delivered after the 1 h mark (the relay was down) is 
   assert.deepEqual(reminders.filter((b) => /in 24 hours/.test(b)), [], reminders.join(" | "));
   assert.equal(reminders.length, 1, "the 1 h reminder still goes out");
   assert.match(reminders[0], /in 1 hour/);
+  await h.close();
+});
+
+Deno.test("a confirmation retried after the appointment was cancelled is not sent: the cancellation said what is true", async () => {
+  const h = await eventHarness(T0 - 3 * 24 * HOUR);
+  h.failNextSends(1);
+  const { a, actor } = await booked(h);
+  await h.drain();
+  assert.equal(h.sent.length, 0, "the provider refused the confirmation; it waits for a retry");
+  await h.writer.write(cancel(a, actor, null, h.clock.now), { step: "cancel" });
+  await h.drain();
+  assert.equal(h.sent.length, 1);
+  assert.match(h.sent[0].body, /cancelled/);
+  await h.advance(60_000);
+  assert.deepEqual(h.sent.map((m) => m.body).filter((b) => /confirmed/.test(b)), []);
+  await h.close();
+});
+
+Deno.test("a move notice retried after a second move is not sent: it would name the old time", async () => {
+  const h = await eventHarness(T0 - 3 * 24 * HOUR);
+  const { a, actor, d, p } = await booked(h);
+  await h.drain();
+  h.failNextSends(1);
+  const moved = await h.writer.write(
+    reschedule(a, slot("hld_move1", d.id, p.id, T0 + 24 * HOUR), actor, h.clock.now),
+    { step: "reschedule" },
+  );
+  await h.drain();
+  assert.equal(h.sent.length, 1, "the first move's notice failed");
+  await h.writer.write(
+    reschedule(moved, slot("hld_move2", d.id, p.id, T0 + 48 * HOUR), actor, h.clock.now),
+    { step: "reschedule" },
+  );
+  await h.drain();
+  await h.advance(60_000);
+  const moves = h.sent.map((m) => m.body).filter((b) => /moved to/.test(b));
+  assert.equal(moves.length, 1, moves.join(" | "));
+  await h.close();
+});
+
+Deno.test("a dead-lettered confirmation replayed after the visit is not sent", async () => {
+  const h = await eventHarness(T0 - 3 * 24 * HOUR);
+  h.failNextSends(3);
+  await booked(h);
+  await h.drain();
+  await h.advance(1_000);
+  await h.advance(2_000);
+  const [letter] = await listDeadLetters(h.kv);
+  assert.equal(letter?.envelope.handler, "patient.notice");
+  h.clock.now = T0 + HOUR;
+  assert.ok(await replayDeadLetter(h.kv, letter.id, h.clock.now));
+  await h.drain();
+  assert.deepEqual(h.sent.map((m) => m.body).filter((b) => /confirmed/.test(b)), []);
   await h.close();
 });

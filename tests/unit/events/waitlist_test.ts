@@ -61,6 +61,60 @@ Deno.test("waitlist: a freed slot tells waiting patients in FIFO order, each at 
   await h.close();
 });
 
+Deno.test("waitlist: a patient whose notice could not be sent keeps their place and the next one is told", async () => {
+  const h = await eventHarness(T0 - 3 * DAY, { waitlistPerSlot: 1 });
+  const d = doctor({ name: "Dr. Ravi" });
+  await h.records.doctors.create(d);
+  const date = localDateOf(T0, d.timezone);
+  const phones = ["+919800000030", "+919800000031"];
+  for (const phone of phones) {
+    const p = patient({ phoneSealed: await h.cipher.seal(phone) });
+    await h.records.patients.getOrCreate(p);
+    h.clock.now += 1_000;
+    await h.rt.waitlist.join(p.id, d.id, date);
+  }
+  const release = async (id: string) => {
+    await h.rt.bus.publish({
+      id,
+      type: "slot.released",
+      occurredAtMs: h.clock.now,
+      data: { doctorId: d.id, startMs: T0 },
+    });
+    await h.drain();
+  };
+  h.failNextSends(1);
+  await release("rel-1");
+  assert.deepEqual(h.sent.map((m) => m.to), [phones[1]], "the slot still reached someone");
+  await release("rel-2");
+  assert.deepEqual(
+    h.sent.map((m) => m.to),
+    [phones[1], phones[0]],
+    "the first patient was not dropped from the list by the failed send",
+  );
+  await h.close();
+});
+
+Deno.test("waitlist: a freed slot nobody could be told of (the provider down) is retried", async () => {
+  const h = await eventHarness(T0 - 3 * DAY, { waitlistPerSlot: 1 });
+  const d = doctor({ name: "Dr. Ravi" });
+  await h.records.doctors.create(d);
+  const p = patient({ phoneSealed: await h.cipher.seal("+919800000040") });
+  await h.records.patients.getOrCreate(p);
+  await h.rt.waitlist.join(p.id, d.id, localDateOf(T0, d.timezone));
+  h.failNextSends(1);
+  await h.rt.bus.publish({
+    id: "rel-1",
+    type: "slot.released",
+    occurredAtMs: h.clock.now,
+    data: { doctorId: d.id, startMs: T0 },
+  });
+  await h.drain();
+  assert.equal(h.sent.length, 0);
+  await h.advance(1_000);
+  assert.deepEqual(h.sent.map((m) => m.to), ["+919800000040"], "told on the retry");
+  await h.close();
+});
+
 onEachRecords(
   "waitlist: nobody is told of a freed slot that another patient booked before the notice went out",
   async (h) => {
