@@ -401,8 +401,16 @@ export interface SessionStore<S> {
 }
 
 export interface WaitlistStore {
-  /** The new entry, or the existing one for the same patient, doctor and day. */
-  add(entry: WaitlistEntry, ttlMs: number): Promise<{ entry: WaitlistEntry; created: boolean }>;
+  /**
+   * The new entry, or the existing one for the same patient, doctor and day. A new one is refused
+   * (409 `waitlist_limit_reached`) while the patient has `limit.max` entries for days from
+   * `limit.fromDate` on.
+   */
+  add(
+    entry: WaitlistEntry,
+    ttlMs: number,
+    limit: { max: number; fromDate: string },
+  ): Promise<{ entry: WaitlistEntry; created: boolean }>;
   listForPatient(patientId: string): Promise<WaitlistEntry[]>;
   remove(patientId: string, id: string): Promise<boolean>;
   /** FIFO order. */
