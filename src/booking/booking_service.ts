@@ -34,6 +34,7 @@ import {
   appointmentIdFor,
   cancel,
   confirmFromHold,
+  type CourseCancellation,
   holdPlaced,
   holdReleased,
   recordOutcome,
@@ -497,11 +498,12 @@ export function createBookingService(deps: BookingDeps) {
       };
     },
 
-    async cancel(user: AuthUser, id: string, reason?: string) {
+    /** `course`: a session of a course cancelled as a whole (course_service.ts). */
+    async cancel(user: AuthUser, id: string, reason?: string, course?: CourseCancellation) {
       const a = await visibleAppointment(user, id);
       // Patients are bound by the cut-off; a doctor (or admin) may still cancel, e.g. when ill.
       if (user.role === "patient" && a.status === "confirmed") assertBeforeCutoff(a, "cancel");
-      const change = cancel(a, user, reason ? await cipher.seal(reason) : null, now());
+      const change = cancel(a, user, reason ? await cipher.seal(reason) : null, now(), course);
       const saved = await deps.writer.write(change, { step: "cancel" });
       metrics.bookings.inc({ step: "cancel", outcome: "cancelled" });
       return view(saved, user);

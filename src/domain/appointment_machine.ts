@@ -149,12 +149,20 @@ function released(
   };
 }
 
+/** A session of a course cancelled as a whole; `notice`: the one its patient is told of. */
+export interface CourseCancellation {
+  id: string;
+  session: number;
+  notice: boolean;
+}
+
 /** What every cancellation causes: its audit entry, the public event, and the freed time. */
 function cancellation(
   a: AppointmentRecord,
   next: AppointmentRecord,
   actor: Actor,
   nowMs: number,
+  course?: CourseCancellation,
 ): ScheduledEvent[] {
   return [
     audit("appointment.cancel", next, actor, nowMs),
@@ -164,6 +172,9 @@ function cancellation(
       next,
       nowMs,
       actor,
+      course
+        ? { courseId: course.id, courseSession: course.session, courseNotice: course.notice }
+        : {},
     ),
     released(next, a.startMs, a.endMs, nowMs),
   ];
@@ -233,12 +244,16 @@ export function confirmFromHold(
   };
 }
 
-/** confirmed → cancelled: the time is freed (`slot.released`). */
+/**
+ * confirmed → cancelled: the time is freed (`slot.released`). `course`: one session of a course
+ * cancelled as a whole, so its patient gets one message for the course.
+ */
 export function cancel(
   a: AppointmentRecord,
   actor: Actor,
   cancelReasonSealed: string | null,
   nowMs: number,
+  course?: CourseCancellation,
 ): AppointmentChange {
   assertConfirmed(a, "cancelled");
   const next: AppointmentRecord = {
@@ -251,7 +266,7 @@ export function cancel(
   return {
     prev: a,
     next,
-    events: cancellation(a, next, actor, nowMs),
+    events: cancellation(a, next, actor, nowMs, course),
   };
 }
 

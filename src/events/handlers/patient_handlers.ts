@@ -23,10 +23,13 @@ export function patientNoticeHandler(messenger: PatientMessenger): EventHandler 
     events: SUBSCRIPTIONS["patient.notice"],
     async handle(event) {
       const kind = NOTICE[event.type];
-      const { patientId, doctorId, startMs, courseSession } = event.data;
+      const { patientId, doctorId, startMs, courseSession, courseNotice } = event.data;
       if (!kind || !patientId || !doctorId) return;
-      // A course is confirmed with one message, on its first session's event.
-      if (courseSession !== undefined && courseSession > 0) return;
+      // A course is confirmed with one message, on its first session's event, and cancelled as a
+      // whole with one, on the first session the cancellation covers.
+      const confirmed = event.type === "appointment.confirmed";
+      if (confirmed && courseSession !== undefined && courseSession > 0) return;
+      if (courseNotice === false) return;
       await messenger.send(kind, { patientId, doctorId, startMs });
     },
   };
