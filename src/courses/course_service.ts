@@ -278,7 +278,7 @@ export function createCourseService(deps: CourseDeps) {
         version: 1,
       };
       try {
-        await courses.create(course, holdRecords, nowMs);
+        await courses.create(course, holdRecords, nowMs, config.MAX_ACTIVE_HOLDS_PER_PATIENT);
       } catch (err) {
         if (!(err instanceof SlotUnavailableError)) throw err;
         // Lost a race: say which sessions are taken now (all of them if the winner already left).

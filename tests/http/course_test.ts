@@ -227,3 +227,38 @@ Deno.test("POST /v1/courses/:id/cancel tells the patient once, as its confirmati
   assert.equal((await messages(/confirmed/)).length, 1);
   assert.equal((await messages(/cancelled/)).length, 1, "one notice for the course");
 });
+
+Deno.test("POST /v1/courses: a held course counts against the patient's live holds (409 hold_limit_reached), until it is confirmed", async () => {
+  await using app = await startApp({ ...FAST, MAX_ACTIVE_HOLDS_PER_PATIENT: "1" });
+  const { api } = app;
+  const admin = await api.loginAdmin();
+  const [one, two] = [await createDoctor(api, admin), await createDoctor(api, admin)];
+  const [, , slot] = await firstSlots(api, one.id);
+  const patient = await api.login(randomPhone());
+  const course = (doctorId: string) =>
+    api.request<Course & { code?: string }>("POST", "/v1/courses", {
+      token: patient.accessToken,
+      body: { doctorId, start: slot.start, count: 7, everyDays: 1 },
+    });
+  const held = await course(one.id);
+  assert.equal(held.status, 201, JSON.stringify(held.body));
+  const code = await api.latestCode(patient.phone);
+
+  const second = await course(two.id);
+  assert.equal(second.status, 409, JSON.stringify(second.body));
+  assert.equal((second.body as unknown as Body).code, "hold_limit_reached");
+  const single = () =>
+    api.request<Body>("POST", "/v1/holds", {
+      token: patient.accessToken,
+      body: { doctorId: two.id, start: slot.start },
+    });
+  assert.equal((await single()).status, 409, "nor a single hold beside it");
+
+  const confirmed = await api.request<Course>("POST", `/v1/courses/${held.body.id}/confirm`, {
+    token: patient.accessToken,
+    body: { code },
+  });
+  assert.equal(confirmed.status, 201, JSON.stringify(confirmed.body));
+  const after = await single();
+  assert.equal(after.status, 201, JSON.stringify(after.body));
+});

@@ -125,7 +125,7 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
     version: 1,
   };
   from = mark();
-  await courses.create(course, sessions, now());
+  await courses.create(course, sessions, now(), 3);
   const courseHold = commits.slice(from).find((c) => cellsWritten(c, "hold_by_doctor") > 0)!;
   assert.equal(cellsWritten(courseHold, "hold_by_doctor"), 5);
   from = mark();
