@@ -311,8 +311,8 @@ export function reschedule(
 }
 
 /**
- * The doctor's outcome and/or notes: confirmed → completed or no_show (the time stays claimed; a
- * no-show only once the start has passed), and notes on any appointment that is not cancelled.
+ * The doctor's outcome and/or notes: confirmed → completed or no_show (the time stays claimed;
+ * either only once the start has passed), and notes on any appointment that is not cancelled.
  */
 export function recordOutcome(
   a: AppointmentRecord,
@@ -326,12 +326,12 @@ export function recordOutcome(
       `Appointment ${a.id} is ${a.status}; it cannot become ${patch.status}`,
     );
   }
-  // Marked before its start, a visit would lose its reminders and the patient's place with no
-  // notice, and a no-show cannot be undone.
-  if (patch.status === "no_show" && a.status === "confirmed" && nowMs < a.startMs) {
+  // Marked before its start, a visit (completed or missed) would lose its reminders and the
+  // patient's place with no notice, and neither mark can be undone.
+  if (patch.status && a.status === "confirmed" && nowMs < a.startMs) {
     throw new ConflictError(
       "invalid_state",
-      `Appointment ${a.id} has not started yet; a no-show is marked after its start`,
+      `Appointment ${a.id} has not started yet; it is marked ${patch.status} after its start`,
     );
   }
   if (!patch.status && a.status === "cancelled") {
