@@ -547,6 +547,16 @@ export function createBookingService(deps: BookingDeps) {
       patch: { status?: "completed" | "no_show"; notes?: string },
     ) {
       const a = await visibleAppointment(user, id);
+      if (patch.notes !== undefined) {
+        // Erasure took the patient's medical text; a note now would bring it back, linked to them.
+        const patient = await records.patients.get(a.patientId);
+        if (!patient || patient.erasedAt) {
+          throw new ConflictError(
+            "invalid_state",
+            `The patient of appointment ${a.id} erased their data; no notes can be written`,
+          );
+        }
+      }
       const change = recordOutcome(a, user, {
         status: patch.status,
         notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : undefined,

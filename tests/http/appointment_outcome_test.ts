@@ -74,3 +74,35 @@ Deno.test("PATCH /v1/appointments/:id refuses to complete a visit before it star
   assert.equal(done.body.status, "completed");
   assert.equal(done.body.notes, "Advised Abhyanga and warm water");
 });
+
+Deno.test("PATCH /v1/appointments/:id writes no notes about a patient who erased their data (409); the outcome can still be marked", async () => {
+  const clock = { now: Date.now() };
+  await using app = await startAppWithDoctor({}, () => clock.now);
+  const { api, doctor, patient, slots } = app;
+  const { appointment } = await book(api, patient, doctor.id, slots[0].start);
+  clock.now = Date.parse(appointment.start) + 40 * 60_000; // the visit took place
+  const erased = await api.request("DELETE", "/v1/me", {
+    token: (await api.login(patient.phone, true)).accessToken,
+  });
+  assert.equal(erased.status, 204, JSON.stringify(erased.body));
+  const doc = await api.login(doctor.phone, true);
+
+  const notes = await api.request<Body>("PATCH", `/v1/appointments/${appointment.id}`, {
+    token: doc.accessToken,
+    body: { status: "completed", notes: "Vata imbalance; advised abhyanga" },
+  });
+  assert.equal(notes.status, 409, JSON.stringify(notes.body));
+  assert.equal(notes.body.code, "invalid_state");
+  const kept = await api.request<Body>("GET", `/v1/appointments/${appointment.id}`, {
+    token: doc.accessToken,
+  });
+  assert.equal(kept.body.notes, undefined, "no medical text after the erasure");
+  assert.equal(kept.body.status, "confirmed");
+
+  const outcome = await api.request<Body>("PATCH", `/v1/appointments/${appointment.id}`, {
+    token: doc.accessToken,
+    body: { status: "completed" },
+  });
+  assert.equal(outcome.status, 200, JSON.stringify(outcome.body));
+  assert.equal(outcome.body.status, "completed");
+});
