@@ -218,6 +218,20 @@ export function createBookingService(deps: BookingDeps) {
     }
   }
 
+  /**
+   * Throws unless `a`'s patient still has their data: erasure took their medical text, and notes
+   * or a cancel reason written now would bring it back, linked to them.
+   */
+  async function assertPatientKept(a: AppointmentRecord, what: string) {
+    const patient = await records.patients.get(a.patientId);
+    if (!patient || patient.erasedAt) {
+      throw new ConflictError(
+        "invalid_state",
+        `The patient of appointment ${a.id} erased their data; no ${what} can be written`,
+      );
+    }
+  }
+
   function assertConfirmedToMove(a: AppointmentRecord) {
     if (a.status !== "confirmed") {
       throw new ConflictError(
@@ -503,6 +517,7 @@ export function createBookingService(deps: BookingDeps) {
       const a = await visibleAppointment(user, id);
       // Patients are bound by the cut-off; a doctor (or admin) may still cancel, e.g. when ill.
       if (user.role === "patient" && a.status === "confirmed") assertBeforeCutoff(a, "cancel");
+      if (reason && user.role !== "patient") await assertPatientKept(a, "cancel reason");
       const change = cancel(a, user, reason ? await cipher.seal(reason) : null, now(), course);
       const saved = await deps.writer.write(change, { step: "cancel" });
       metrics.bookings.inc({ step: "cancel", outcome: "cancelled" });
@@ -547,16 +562,7 @@ export function createBookingService(deps: BookingDeps) {
       patch: { status?: "completed" | "no_show"; notes?: string },
     ) {
       const a = await visibleAppointment(user, id);
-      if (patch.notes !== undefined) {
-        // Erasure took the patient's medical text; a note now would bring it back, linked to them.
-        const patient = await records.patients.get(a.patientId);
-        if (!patient || patient.erasedAt) {
-          throw new ConflictError(
-            "invalid_state",
-            `The patient of appointment ${a.id} erased their data; no notes can be written`,
-          );
-        }
-      }
+      if (patch.notes !== undefined) await assertPatientKept(a, "notes");
       const change = recordOutcome(a, user, {
         status: patch.status,
         notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : undefined,

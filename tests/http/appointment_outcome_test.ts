@@ -106,3 +106,22 @@ Deno.test("PATCH /v1/appointments/:id writes no notes about a patient who erased
   assert.equal(outcome.status, 200, JSON.stringify(outcome.body));
   assert.equal(outcome.body.status, "completed");
 });
+
+Deno.test("POST /v1/appointments/:id/cancel by the doctor keeps no reason about a patient who erased their data (409)", async () => {
+  const clock = { now: Date.now() };
+  await using app = await startAppWithDoctor({}, () => clock.now);
+  const { api, doctor, patient, slots } = app;
+  const { appointment } = await book(api, patient, doctor.id, slots[0].start);
+  clock.now = Date.parse(appointment.start) + 40 * 60_000;
+  const erased = await api.request("DELETE", "/v1/me", {
+    token: (await api.login(patient.phone, true)).accessToken,
+  });
+  assert.equal(erased.status, 204, JSON.stringify(erased.body));
+  const doc = await api.login(doctor.phone, true);
+  const cancelled = await api.request<Body>("POST", `/v1/appointments/${appointment.id}/cancel`, {
+    token: doc.accessToken,
+    body: { reason: "Patient reported chest pain; referred to cardiology" },
+  });
+  assert.equal(cancelled.status, 409, JSON.stringify(cancelled.body));
+  assert.equal(cancelled.body.code, "invalid_state");
+});
