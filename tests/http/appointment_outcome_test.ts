@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { startAppWithDoctor } from "../_harness/app.ts";
 import { book } from "../_harness/book.ts";
+import { appEnv, startFerretDb } from "../_harness/ferretdb.ts";
 
 type Body = Record<string, unknown>;
 
@@ -75,9 +76,10 @@ Deno.test("PATCH /v1/appointments/:id refuses to complete a visit before it star
   assert.equal(done.body.notes, "Advised Abhyanga and warm water");
 });
 
-Deno.test("PATCH /v1/appointments/:id writes no notes about a patient who erased their data (409); the outcome can still be marked", async () => {
+/** A doctor's notes about an erased patient, on the records `env` selects. */
+async function notesAfterErasure(env: Record<string, string>) {
   const clock = { now: Date.now() };
-  await using app = await startAppWithDoctor({}, () => clock.now);
+  await using app = await startAppWithDoctor(env, () => clock.now);
   const { api, doctor, patient, slots } = app;
   const { appointment } = await book(api, patient, doctor.id, slots[0].start);
   clock.now = Date.parse(appointment.start) + 40 * 60_000; // the visit took place
@@ -105,6 +107,19 @@ Deno.test("PATCH /v1/appointments/:id writes no notes about a patient who erased
   });
   assert.equal(outcome.status, 200, JSON.stringify(outcome.body));
   assert.equal(outcome.body.status, "completed");
+}
+
+Deno.test("PATCH /v1/appointments/:id writes no notes about a patient who erased their data (409); the outcome can still be marked", async () => {
+  await notesAfterErasure({});
+});
+
+Deno.test("PATCH /v1/appointments/:id writes no notes about an erased patient on MongoDB records either", async () => {
+  const mongo = await startFerretDb();
+  try {
+    await notesAfterErasure(appEnv(mongo));
+  } finally {
+    await mongo.stop();
+  }
 });
 
 Deno.test("POST /v1/appointments/:id/cancel by the doctor keeps no reason about a patient who erased their data (409)", async () => {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 import { eventually } from "../_harness/eventually.ts";
+import { appEnv, startFerretDb } from "../_harness/ferretdb.ts";
 import type { EventEnvelope } from "../../src/events/event_types.ts";
 import { keySpace } from "../../src/stores/kv/keys.ts";
 
@@ -182,8 +183,9 @@ Deno.test("20 single holds racing a 7-session course: no overlap, the course get
   }
 });
 
-Deno.test("POST /v1/courses/:id/cancel tells the patient once, as its confirmation did, not once per session", async () => {
-  await using app = await startApp(FAST);
+/** A confirmed 5-session course cancelled: one notice, on the records `env` selects. */
+async function courseCancelNotices(env: Record<string, string>) {
+  await using app = await startApp({ ...FAST, ...env });
   const { api } = app;
   const doctor = await createDoctor(api, await api.loginAdmin());
   const [, , slot] = await firstSlots(api, doctor.id);
@@ -226,6 +228,19 @@ Deno.test("POST /v1/courses/:id/cancel tells the patient once, as its confirmati
   await eventually("the course's cancellation", () => noticesDone("appointment.cancelled"));
   assert.equal((await messages(/confirmed/)).length, 1);
   assert.equal((await messages(/cancelled/)).length, 1, "one notice for the course");
+}
+
+Deno.test("POST /v1/courses/:id/cancel tells the patient once, as its confirmation did, not once per session", async () => {
+  await courseCancelNotices({});
+});
+
+Deno.test("POST /v1/courses/:id/cancel tells the patient once on MongoDB records too", async () => {
+  const mongo = await startFerretDb();
+  try {
+    await courseCancelNotices(appEnv(mongo));
+  } finally {
+    await mongo.stop();
+  }
 });
 
 Deno.test("POST /v1/courses: a held course counts against the patient's live holds (409 hold_limit_reached), until it is confirmed", async () => {
