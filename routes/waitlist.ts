@@ -27,6 +27,7 @@ export function waitlistRoutes(tokens: TokenService, waitlist: WaitlistService) 
         401: problems[401],
         403: problems[403],
         404: problems[404],
+        409: problems[409],
         422: problems[422],
       },
     }),

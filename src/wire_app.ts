@@ -190,7 +190,12 @@ export async function wireApp(
       allowPrivateUrls: !settings.strictWebhookHosts,
       rotationGraceMs: settings.webhookGraceMs,
     }),
-    waitlist: createWaitlistService({ store: waitlistStore, records, now }),
+    waitlist: createWaitlistService({
+      store: waitlistStore,
+      records,
+      now,
+      maxPerPatient: config.MAX_WAITLIST_PER_PATIENT,
+    }),
     settings,
     onRetry: () => metrics.queueRetries.inc(),
     group,

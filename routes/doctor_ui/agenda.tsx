@@ -128,6 +128,7 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
         csrfToken: c.get("session").csrfToken,
         timeZone: doctor.timezone,
         appointment,
+        started: Date.parse(appointment.start) <= deps.now(),
         patientName: names.get(appointment.patientId) ?? null,
         history,
         ...extra,

@@ -34,6 +34,7 @@ import {
   appointmentIdFor,
   cancel,
   confirmFromHold,
+  type CourseCancellation,
   holdPlaced,
   holdReleased,
   recordOutcome,
@@ -213,6 +214,20 @@ export function createBookingService(deps: BookingDeps) {
       throw new PolicyError(
         "cutoff_passed",
         `Cannot ${action} within ${config.CANCEL_CUTOFF_MINUTES} minutes of the start`,
+      );
+    }
+  }
+
+  /**
+   * Throws unless `a`'s patient still has their data: erasure took their medical text, and notes
+   * or a cancel reason written now would bring it back, linked to them.
+   */
+  async function assertPatientKept(a: AppointmentRecord, what: string) {
+    const patient = await records.patients.get(a.patientId);
+    if (!patient || patient.erasedAt) {
+      throw new ConflictError(
+        "invalid_state",
+        `The patient of appointment ${a.id} erased their data; no ${what} can be written`,
       );
     }
   }
@@ -497,11 +512,13 @@ export function createBookingService(deps: BookingDeps) {
       };
     },
 
-    async cancel(user: AuthUser, id: string, reason?: string) {
+    /** `course`: a session of a course cancelled as a whole (course_service.ts). */
+    async cancel(user: AuthUser, id: string, reason?: string, course?: CourseCancellation) {
       const a = await visibleAppointment(user, id);
       // Patients are bound by the cut-off; a doctor (or admin) may still cancel, e.g. when ill.
       if (user.role === "patient" && a.status === "confirmed") assertBeforeCutoff(a, "cancel");
-      const change = cancel(a, user, reason ? await cipher.seal(reason) : null, now());
+      if (reason && user.role !== "patient") await assertPatientKept(a, "cancel reason");
+      const change = cancel(a, user, reason ? await cipher.seal(reason) : null, now(), course);
       const saved = await deps.writer.write(change, { step: "cancel" });
       metrics.bookings.inc({ step: "cancel", outcome: "cancelled" });
       return view(saved, user);
@@ -545,6 +562,7 @@ export function createBookingService(deps: BookingDeps) {
       patch: { status?: "completed" | "no_show"; notes?: string },
     ) {
       const a = await visibleAppointment(user, id);
+      if (patch.notes !== undefined) await assertPatientKept(a, "notes");
       const change = recordOutcome(a, user, {
         status: patch.status,
         notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : undefined,

@@ -164,6 +164,8 @@ export const configSchema = z.object({
   WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5_000),
   WEBHOOK_SECRET_GRACE_HOURS: int(0, 24 * 30).default(24),
   WAITLIST_NOTIFY_PER_SLOT: int(1, 100).default(3),
+  /** Days (any doctors) one patient may wait on at once; bounds their entries and listing. */
+  MAX_WAITLIST_PER_PATIENT: int(1, 200).default(20),
 
   /** ICE servers of video rooms: comma-separated `turn:`, `turns:` and `stun:` URLs. */
   TURN_URLS: z.string().transform((s, ctx) => {

@@ -278,7 +278,7 @@ export function createCourseService(deps: CourseDeps) {
         version: 1,
       };
       try {
-        await courses.create(course, holdRecords, nowMs);
+        await courses.create(course, holdRecords, nowMs, config.MAX_ACTIVE_HOLDS_PER_PATIENT);
       } catch (err) {
         if (!(err instanceof SlotUnavailableError)) throw err;
         // Lost a race: say which sessions are taken now (all of them if the winner already left).
@@ -352,11 +352,17 @@ export function createCourseService(deps: CourseDeps) {
       if (course.status !== "confirmed") return courseView(course);
       const cutoffMs = now() + config.CANCEL_CUTOFF_MINUTES * 60_000;
       const kept: string[] = [];
-      for (const s of course.sessions) {
+      let told = false;
+      for (const [session, s] of course.sessions.entries()) {
         const a = await records.appointments.get(s.appointmentId);
         if (!a || a.status !== "confirmed") continue;
-        if (a.startMs <= cutoffMs) kept.push(a.start);
-        else await deps.booking.cancel(user, a.id);
+        if (a.startMs <= cutoffMs) {
+          kept.push(a.start);
+          continue;
+        }
+        // One message for the course, on the first session cancelled (as its confirmation).
+        await deps.booking.cancel(user, a.id, undefined, { id: course.id, session, notice: !told });
+        told = true;
       }
       return { ...courseView(await setStatus(course, "cancelled")), keptSessions: kept };
     },

@@ -149,12 +149,20 @@ function released(
   };
 }
 
+/** A session of a course cancelled as a whole; `notice`: the one its patient is told of. */
+export interface CourseCancellation {
+  id: string;
+  session: number;
+  notice: boolean;
+}
+
 /** What every cancellation causes: its audit entry, the public event, and the freed time. */
 function cancellation(
   a: AppointmentRecord,
   next: AppointmentRecord,
   actor: Actor,
   nowMs: number,
+  course?: CourseCancellation,
 ): ScheduledEvent[] {
   return [
     audit("appointment.cancel", next, actor, nowMs),
@@ -164,6 +172,9 @@ function cancellation(
       next,
       nowMs,
       actor,
+      course
+        ? { courseId: course.id, courseSession: course.session, courseNotice: course.notice }
+        : {},
     ),
     released(next, a.startMs, a.endMs, nowMs),
   ];
@@ -233,12 +244,16 @@ export function confirmFromHold(
   };
 }
 
-/** confirmed → cancelled: the time is freed (`slot.released`). */
+/**
+ * confirmed → cancelled: the time is freed (`slot.released`). `course`: one session of a course
+ * cancelled as a whole, so its patient gets one message for the course.
+ */
 export function cancel(
   a: AppointmentRecord,
   actor: Actor,
   cancelReasonSealed: string | null,
   nowMs: number,
+  course?: CourseCancellation,
 ): AppointmentChange {
   assertConfirmed(a, "cancelled");
   const next: AppointmentRecord = {
@@ -251,7 +266,7 @@ export function cancel(
   return {
     prev: a,
     next,
-    events: cancellation(a, next, actor, nowMs),
+    events: cancellation(a, next, actor, nowMs, course),
   };
 }
 
@@ -296,8 +311,8 @@ export function reschedule(
 }
 
 /**
- * The doctor's outcome and/or notes: confirmed → completed or no_show (the time stays claimed; a
- * no-show only once the start has passed), and notes on any appointment that is not cancelled.
+ * The doctor's outcome and/or notes: confirmed → completed or no_show (the time stays claimed;
+ * either only once the start has passed), and notes on any appointment that is not cancelled.
  */
 export function recordOutcome(
   a: AppointmentRecord,
@@ -311,12 +326,12 @@ export function recordOutcome(
       `Appointment ${a.id} is ${a.status}; it cannot become ${patch.status}`,
     );
   }
-  // Marked before its start, a visit would lose its reminders and the patient's place with no
-  // notice, and a no-show cannot be undone.
-  if (patch.status === "no_show" && a.status === "confirmed" && nowMs < a.startMs) {
+  // Marked before its start, a visit (completed or missed) would lose its reminders and the
+  // patient's place with no notice, and neither mark can be undone.
+  if (patch.status && a.status === "confirmed" && nowMs < a.startMs) {
     throw new ConflictError(
       "invalid_state",
-      `Appointment ${a.id} has not started yet; a no-show is marked after its start`,
+      `Appointment ${a.id} has not started yet; it is marked ${patch.status} after its start`,
     );
   }
   if (!patch.status && a.status === "cancelled") {

@@ -45,6 +45,11 @@ export interface EventData {
   /** A session of a therapy course: the course and the session's index (0 = first). */
   courseId?: string;
   courseSession?: number;
+  /**
+   * false on the sessions of a course cancelled as a whole whose patient hears of it once, on
+   * the cancellation's first session.
+   */
+  courseNotice?: boolean;
   /** audit.entry: the audited action (an AuditAction). */
   action?: string;
   /** webhook.delivery: the endpoint and the public event to deliver. */

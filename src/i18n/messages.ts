@@ -214,6 +214,14 @@ export const messages = {
     en: "Confirm or release one of your holds first.",
     hi: "पहले किसी होल्ड की पुष्टि करें या उसे छोड़ें।",
   },
+  "problem.waitlist_limit_reached.title": {
+    en: "Waitlist limit reached",
+    hi: "प्रतीक्षा सूची सीमा पूरी",
+  },
+  "problem.waitlist_limit_reached.detail": {
+    en: "Leave one of the days you are waiting on first.",
+    hi: "पहले किसी एक दिन की प्रतीक्षा सूची छोड़ें।",
+  },
   "problem.cutoff_passed.title": { en: "Too close to the start", hi: "समय-सीमा निकल गई" },
   "problem.cutoff_passed.detail": {
     en: "This change is not possible this close to the start.",

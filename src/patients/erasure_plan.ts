@@ -80,7 +80,7 @@ export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
   return [
     { name: "holds", run: (s) => deps.holds.removeAllForPatient(s.patientId) },
     {
-      // A course's session holds are not in the patient's hold list: released with the course.
+      // A course's session holds (its first aside) are not in the patient's hold list.
       name: "held therapy courses",
       async run(s) {
         const held = await deps.courses.heldByPatient(s.patientId);

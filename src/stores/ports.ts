@@ -270,11 +270,14 @@ export interface HoldStore {
     outbox?: EventEnvelope[],
     dayLimit?: DayLimit,
   ): Promise<HoldRecord>;
-  /** Several holds of one doctor, all or nothing, with `alongside` (not counted per patient). */
+  /**
+   * Several holds of one doctor, all or nothing, with `alongside`; counted once (as the first
+   * hold, released with it) against the patient's `maxActivePerPatient`.
+   */
   createGroup(
     holds: HoldRecord[],
     nowMs: number,
-    options: { alongside: HeldAlongside; outbox?: EventEnvelope[] },
+    options: { alongside: HeldAlongside; outbox?: EventEnvelope[]; maxActivePerPatient: number },
   ): Promise<void>;
   get(id: string): Promise<HoldRecord | null>;
   /**
@@ -373,8 +376,17 @@ export interface AdminStore {
 }
 
 export interface CourseStore {
-  /** Writes the course and all its holds atomically, or throws `SlotUnavailableError`. */
-  create(course: CourseRecord, holds: HoldRecord[], nowMs: number): Promise<CourseRecord>;
+  /**
+   * Writes the course and all its holds atomically, or throws `SlotUnavailableError`, or
+   * `hold_limit_reached` when the patient already has `maxActivePerPatient` live holds (the
+   * course counts as one).
+   */
+  create(
+    course: CourseRecord,
+    holds: HoldRecord[],
+    nowMs: number,
+    maxActivePerPatient: number,
+  ): Promise<CourseRecord>;
   get(id: string): Promise<CourseRecord | null>;
   /** Compare-and-set on `version`; false when the stored course changed meanwhile. */
   update(next: CourseRecord): Promise<boolean>;
@@ -401,8 +413,16 @@ export interface SessionStore<S> {
 }
 
 export interface WaitlistStore {
-  /** The new entry, or the existing one for the same patient, doctor and day. */
-  add(entry: WaitlistEntry, ttlMs: number): Promise<{ entry: WaitlistEntry; created: boolean }>;
+  /**
+   * The new entry, or the existing one for the same patient, doctor and day. A new one is refused
+   * (409 `waitlist_limit_reached`) while the patient has `limit.max` entries for days from
+   * `limit.fromDate` on.
+   */
+  add(
+    entry: WaitlistEntry,
+    ttlMs: number,
+    limit: { max: number; fromDate: string },
+  ): Promise<{ entry: WaitlistEntry; created: boolean }>;
   listForPatient(patientId: string): Promise<WaitlistEntry[]>;
   remove(patientId: string, id: string): Promise<boolean>;
   /** FIFO order. */

@@ -1,7 +1,7 @@
 /**
  * The waitlist: a patient asks to hear about a doctor's day (in the doctor's calendar) and, when a
  * slot on that day frees up, the earliest waiting patients are told, each at most once. Joining is
- * idempotent per patient, doctor and day.
+ * idempotent per patient, doctor and day, and one patient waits on at most `maxPerPatient` days.
  */
 import { newId } from "../crypto/random.ts";
 import { slotStartingAt } from "../domain/slots.ts";
@@ -30,8 +30,10 @@ export function createWaitlistService(deps: {
   store: WaitlistStore;
   records: RecordStores;
   now: () => number;
+  /** Entries one patient may have for days still to come (MAX_WAITLIST_PER_PATIENT). */
+  maxPerPatient: number;
 }) {
-  const { store, records, now } = deps;
+  const { store, records, now, maxPerPatient } = deps;
   return {
     async join(patientId: string, doctorId: string, date: string) {
       const doctor = await records.doctors.get(doctorId);
@@ -56,7 +58,9 @@ export function createWaitlistService(deps: {
         notifiedAt: null,
       };
       const ttlMs = (daysBetween(today, addDays(date, 2)) + 1) * 86_400_000;
-      const result = await store.add(entry, ttlMs);
+      // A day over in every time zone (UTC-12 to UTC+14) no longer counts; its entry lapses soon.
+      const fromDate = addDays(localDateOf(nowMs, "UTC"), -1);
+      const result = await store.add(entry, ttlMs, { max: maxPerPatient, fromDate });
       return { entry: view(result.entry), created: result.created };
     },
 

@@ -3,6 +3,7 @@
  * entry per patient, doctor and day (a uniqueness key checked atomically), and `markNotified` sets
  * `notifiedAt` with a check on the entry, so a patient is told about a free slot at most once.
  */
+import { ConflictError } from "../errors.ts";
 import type { WaitlistStore } from "../stores/ports.ts";
 import { commit, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
@@ -36,14 +37,32 @@ export function createKvWaitlistStore(kv: Deno.Kv): WaitlistStore {
     return entry.value ? { ref, entry } : null;
   }
 
+  /** The patient's entries for days from `fromDate` on (the date is in each pointer's value). */
+  async function liveCount(patientId: string, fromDate: string) {
+    let n = 0;
+    for await (const e of kv.list<Deno.KvKey>({ prefix: waitlistByPatientPrefix(patientId) })) {
+      if (String(e.value[2]) >= fromDate) n++;
+    }
+    return n;
+  }
+
   return {
-    async add(entry, ttlMs) {
+    async add(entry, ttlMs, limit) {
       const unique = waitlistUniqueKey(entry.patientId, entry.doctorId, entry.date);
       for (let attempt = 0; attempt < 5; attempt++) {
         const existing = await withKvRetry(() => kv.get<string>(unique));
         if (existing.value) {
           const found = await byPatient(entry.patientId, existing.value);
           if (found) return { entry: found.entry.value!, created: false };
+        }
+        // Counted before the commit, not in it: joins racing each other can pass the limit by
+        // as many as race, never without bound.
+        const live = await liveCount(entry.patientId, limit.fromDate);
+        if (live >= limit.max) {
+          throw new ConflictError(
+            "waitlist_limit_reached",
+            `You are already waiting on ${live} days; leave one of them first`,
+          );
         }
         const options = { expireIn: ttlMs };
         const res = await commit(() =>

@@ -208,24 +208,33 @@ Deno.test({
         await page.setViewportSize({ width: 360, height: 780 });
       });
 
-      await t.step("the doctor writes a note and marks the visit completed", async () => {
-        await page.goto(`${server.url}/doctor/appointments/${appointmentId}`);
-        await assertAccessible(page, "appointment");
-        await page.fill('textarea[name="notes"]', "Vata imbalance. Advised abhyanga, warm water.");
-        await Promise.all([page.waitForURL(/saved=1/), page.click('button[value="completed"]')]);
-        assert.equal(await page.textContent("#status"), "Completed");
-        const asDoctor = await api.login(doctor.phone);
-        const got = await api.request<{ status: string; notes: string }>(
-          "GET",
-          `/v1/appointments/${appointmentId}`,
-          {
-            token: asDoctor.accessToken,
-          },
-        );
-        assert.equal(got.status, 200);
-        assert.equal(got.body.status, "completed");
-        assert.equal(got.body.notes, "Vata imbalance. Advised abhyanga, warm water.");
-      });
+      await t.step(
+        "the doctor writes a note; a visit to come cannot be completed yet",
+        async () => {
+          await page.goto(`${server.url}/doctor/appointments/${appointmentId}`);
+          await assertAccessible(page, "appointment");
+          await page.fill(
+            'textarea[name="notes"]',
+            "Vata imbalance. Advised abhyanga, warm water.",
+          );
+          // Completed and no-show are marked once the visit has started: no buttons before.
+          assert.equal(await page.locator('button[value="completed"]').count(), 0);
+          assert.equal(await page.locator('button[value="no_show"]').count(), 0);
+          await Promise.all([page.waitForURL(/saved=1/), page.click('button[value="notes"]')]);
+          assert.equal(await page.textContent("#status"), "Confirmed");
+          const asDoctor = await api.login(doctor.phone);
+          const got = await api.request<{ status: string; notes: string }>(
+            "GET",
+            `/v1/appointments/${appointmentId}`,
+            {
+              token: asDoctor.accessToken,
+            },
+          );
+          assert.equal(got.status, 200);
+          assert.equal(got.body.status, "confirmed");
+          assert.equal(got.body.notes, "Vata imbalance. Advised abhyanga, warm water.");
+        },
+      );
 
       await t.step("a POST without or with a wrong CSRF token is refused with 403", async () => {
         await page.goto(`${server.url}/doctor/profile`);

@@ -219,15 +219,22 @@ Deno.test("booking flow: hold, confirm, cancel and reschedule over HTTP", async 
     assert.ok(free.some((s) => s.start === slots[5].start));
   });
 
-  await t.step("the doctor marks an appointment completed with notes", async () => {
+  // Completing once the visit has started: tests/http/appointment_outcome_test.ts (moved clock).
+  await t.step("the doctor writes notes; completing a visit to come is 409", async () => {
     const { appointment } = await book(api, patient, doctor.id, slots[7].start);
     const doc = await api.login(doctor.phone);
+    const early = await api.request<Body>("PATCH", `/v1/appointments/${appointment.id}`, {
+      token: doc.accessToken,
+      body: { status: "completed" },
+    });
+    assert.equal(early.status, 409, JSON.stringify(early.body));
+    assert.equal(early.body.code, "invalid_state");
     const done = await api.request<Body>("PATCH", `/v1/appointments/${appointment.id}`, {
       token: doc.accessToken,
-      body: { status: "completed", notes: "Advised Abhyanga and warm water" },
+      body: { notes: "Advised Abhyanga and warm water" },
     });
     assert.equal(done.status, 200, JSON.stringify(done.body));
-    assert.equal(done.body.status, "completed");
+    assert.equal(done.body.status, "confirmed");
     assert.equal(done.body.notes, "Advised Abhyanga and warm water");
     const asPatient = await api.request<Body>("GET", `/v1/appointments/${appointment.id}`, {
       token: patient.accessToken,

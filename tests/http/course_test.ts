@@ -7,6 +7,10 @@
 import assert from "node:assert/strict";
 import { createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
+import { eventually } from "../_harness/eventually.ts";
+import { appEnv, startFerretDb } from "../_harness/ferretdb.ts";
+import type { EventEnvelope } from "../../src/events/event_types.ts";
+import { keySpace } from "../../src/stores/kv/keys.ts";
 
 type Body = Record<string, unknown>;
 interface Course {
@@ -177,4 +181,99 @@ Deno.test("20 single holds racing a 7-session course: no overlap, the course get
     });
     assert.equal(again.status, 409, `${start} was claimed twice`);
   }
+});
+
+/** A confirmed 5-session course cancelled: one notice, on the records `env` selects. */
+async function courseCancelNotices(env: Record<string, string>) {
+  await using app = await startApp({ ...FAST, ...env });
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const [, , slot] = await firstSlots(api, doctor.id);
+  const patient = await api.login(randomPhone());
+  const held = await api.request<Course>("POST", "/v1/courses", {
+    token: patient.accessToken,
+    body: { doctorId: doctor.id, start: slot.start, count: 5, everyDays: 1 },
+  });
+  assert.equal(held.status, 201, JSON.stringify(held.body));
+  const code = await api.latestCode(patient.phone);
+  const confirmed = await api.request<Course>("POST", `/v1/courses/${held.body.id}/confirm`, {
+    token: patient.accessToken,
+    body: { code },
+  });
+  assert.equal(confirmed.status, 201, JSON.stringify(confirmed.body));
+  const messages = async (pattern: RegExp) => {
+    const res = await api.request<{ messages: { body: string }[] }>(
+      "GET",
+      `/v1/dev/outbox?to=${encodeURIComponent(patient.phone)}`,
+    );
+    return res.body.messages.filter((m) => pattern.test(m.body));
+  };
+  /** Whether every patient notice of `type` has left the outbox (handled). */
+  const noticesDone = async (type: string) => {
+    for await (const e of app.runtime.kv.list<EventEnvelope>({ prefix: keySpace("event_due") })) {
+      if (e.value.event.type === type && e.key[3] === "patient.notice") return false;
+    }
+    return true;
+  };
+  await eventually("the course's confirmation", () => noticesDone("appointment.confirmed"));
+
+  const cancelled = await api.request<Course>("POST", `/v1/courses/${held.body.id}/cancel`, {
+    token: patient.accessToken,
+  });
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+  const mine = await api.request<{ items: { status: string }[] }>("GET", "/v1/appointments", {
+    token: patient.accessToken,
+  });
+  assert.deepEqual(mine.body.items.map((a) => a.status), Array(5).fill("cancelled"));
+  await eventually("the course's cancellation", () => noticesDone("appointment.cancelled"));
+  assert.equal((await messages(/confirmed/)).length, 1);
+  assert.equal((await messages(/cancelled/)).length, 1, "one notice for the course");
+}
+
+Deno.test("POST /v1/courses/:id/cancel tells the patient once, as its confirmation did, not once per session", async () => {
+  await courseCancelNotices({});
+});
+
+Deno.test("POST /v1/courses/:id/cancel tells the patient once on MongoDB records too", async () => {
+  const mongo = await startFerretDb();
+  try {
+    await courseCancelNotices(appEnv(mongo));
+  } finally {
+    await mongo.stop();
+  }
+});
+
+Deno.test("POST /v1/courses: a held course counts against the patient's live holds (409 hold_limit_reached), until it is confirmed", async () => {
+  await using app = await startApp({ ...FAST, MAX_ACTIVE_HOLDS_PER_PATIENT: "1" });
+  const { api } = app;
+  const admin = await api.loginAdmin();
+  const [one, two] = [await createDoctor(api, admin), await createDoctor(api, admin)];
+  const [, , slot] = await firstSlots(api, one.id);
+  const patient = await api.login(randomPhone());
+  const course = (doctorId: string) =>
+    api.request<Course & { code?: string }>("POST", "/v1/courses", {
+      token: patient.accessToken,
+      body: { doctorId, start: slot.start, count: 7, everyDays: 1 },
+    });
+  const held = await course(one.id);
+  assert.equal(held.status, 201, JSON.stringify(held.body));
+  const code = await api.latestCode(patient.phone);
+
+  const second = await course(two.id);
+  assert.equal(second.status, 409, JSON.stringify(second.body));
+  assert.equal((second.body as unknown as Body).code, "hold_limit_reached");
+  const single = () =>
+    api.request<Body>("POST", "/v1/holds", {
+      token: patient.accessToken,
+      body: { doctorId: two.id, start: slot.start },
+    });
+  assert.equal((await single()).status, 409, "nor a single hold beside it");
+
+  const confirmed = await api.request<Course>("POST", `/v1/courses/${held.body.id}/confirm`, {
+    token: patient.accessToken,
+    body: { code },
+  });
+  assert.equal(confirmed.status, 201, JSON.stringify(confirmed.body));
+  const after = await single();
+  assert.equal(after.status, 201, JSON.stringify(after.body));
 });

@@ -45,7 +45,7 @@ async function crashAfterEveryChange(
     deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
     return new Response(null, { status: 204 });
   });
-  const env = { ...BASE, ...records };
+  const env: Record<string, string> = { ...BASE, ...records };
   let server: TestServer = await startServer({ env });
   const { kvPath, port } = server;
   const api = new Api(server.url);
@@ -90,7 +90,6 @@ async function crashAfterEveryChange(
     });
     assert.equal(hook.status, 201, JSON.stringify(hook.body));
     const slots = await firstSlots(api, doctor.id, dateInDays(2));
-    const doc = await api.login(doctor.phone);
 
     const hold = async (phone: string, start: string) => {
       const p = await api.login(phone);
@@ -110,22 +109,16 @@ async function crashAfterEveryChange(
       return res.body.appointment.id as string;
     };
 
-    // Q has two appointments: one for the doctor's status change, one that erasure cancels.
+    // Q has two appointments: one for the doctor's status change, one that erasure cancels (days
+    // later: the status change moves the servers' clock past the first).
     const qPhone = randomPhone();
-    const erasedLater = await confirm(await hold(qPhone, slots[5].start));
+    const [laterSlot, , courseSlot] = await firstSlots(api, doctor.id, dateInDays(6));
+    const erasedLater = await confirm(await hold(qPhone, laterSlot.start));
     const completedLater = await confirm(await hold(qPhone, slots[6].start));
     const pPhone = randomPhone();
     const p = await api.login(pPhone);
     const h0 = await hold(pPhone, slots[0].start);
     const rPhone = randomPhone();
-    const r = await api.login(rPhone);
-    const [, , courseSlot] = await firstSlots(api, doctor.id, dateInDays(6));
-    const course = await api.request<Body>("POST", "/v1/courses", {
-      token: r.accessToken,
-      body: { doctorId: doctor.id, start: courseSlot.start, count: 3, everyDays: 1 },
-    });
-    assert.equal(course.status, 201, JSON.stringify(course.body));
-    const courseCode = await api.latestCode(rPhone);
     const appointmentId = h0.id.replace(/^hld_/, "apt_");
 
     /**
@@ -161,15 +154,24 @@ async function crashAfterEveryChange(
         }),
     );
     await delivered([`appointment.cancelled:${appointmentId}:v3`]);
-    await crashAt(
-      "status.after_commit",
-      () =>
-        api.request("PATCH", `/v1/appointments/${completedLater}`, {
-          token: doc.accessToken,
-          body: { status: "completed" },
-        }),
-    );
+    // A visit is completed once it has started: from here on the servers' clock stands 20
+    // minutes past its start (CLOCK_OFFSET_MS), and sessions are logged in afresh on it.
+    env.CLOCK_OFFSET_MS = String(Date.parse(slots[6].start) + 20 * 60_000 - Date.now());
+    await crashAt("status.after_commit", async () => {
+      const doc = await api.login(doctor.phone, true);
+      return api.request("PATCH", `/v1/appointments/${completedLater}`, {
+        token: doc.accessToken,
+        body: { status: "completed" },
+      });
+    });
     await delivered([`appointment.completed:${completedLater}`]);
+    const r = await api.login(rPhone);
+    const course = await api.request<Body>("POST", "/v1/courses", {
+      token: r.accessToken,
+      body: { doctorId: doctor.id, start: courseSlot.start, count: 3, everyDays: 1 },
+    });
+    assert.equal(course.status, 201, JSON.stringify(course.body));
+    const courseCode = await api.latestCode(rPhone);
     await crashAt(
       "course_confirm.after_commit",
       () =>
@@ -184,7 +186,7 @@ async function crashAfterEveryChange(
     const sessions = mine.body.items.map((a) => a.id);
     assert.equal(sessions.length, 3, "the course was booked before the crash");
     await delivered(sessions.map((id) => `appointment.confirmed:${id}`));
-    const q = await api.login(qPhone);
+    const q = await api.login(qPhone, true);
     await crashAt(
       "erase.after_commit",
       () => api.request("DELETE", "/v1/me", { token: q.accessToken }),
@@ -216,7 +218,7 @@ async function crashAfterEveryChange(
     const audit = await api.request<{ items: Body[] }>(
       "GET",
       `/v1/admin/audit?appointmentId=${appointmentId}`,
-      { token: admin.accessToken },
+      { token: (await api.login(admin.phone, true)).accessToken },
     );
     assert.deepEqual(audit.body.items.map((e) => e.action).sort(), [
       "appointment.book",

@@ -292,3 +292,33 @@ Deno.test("doctor pages: a day off in a year the API refuses (2226 for 2026) is 
   );
   assert.deepEqual(after.body.availability.overrides, []);
 });
+
+Deno.test("doctor pages: a visit to come offers no completed or no-show button (both are refused before its start); once started it does", async () => {
+  const clock = { now: Date.now() };
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" }, () => clock.now);
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const listed = await api.request<{ slots: { start: string }[] }>(
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${dateInDays(2)}&to=${dateInDays(2)}`,
+  );
+  const { appointment } = await book(api, randomPhone(), doctor.id, listed.body.slots[0].start);
+  const page = async () => {
+    const cookie = await doctorUiCookie(app, doctor.phone);
+    const res = await app.fetch(
+      new Request(`http://vaidya.test/doctor/appointments/${appointment.id}`, {
+        headers: { cookie },
+      }),
+    );
+    assert.equal(res.status, 200);
+    return await res.text();
+  };
+  const before = await page();
+  assert.ok(before.includes('value="notes"'), "notes can be written before the visit");
+  assert.ok(!before.includes('value="completed"'), "no completed button before the start");
+  assert.ok(!before.includes('value="no_show"'), "no no-show button before the start");
+
+  clock.now = Date.parse(appointment.start) + 10 * 60_000;
+  const after = await page();
+  assert.ok(after.includes('value="completed"') && after.includes('value="no_show"'));
+});

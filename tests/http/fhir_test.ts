@@ -64,11 +64,6 @@ Deno.test("FHIR R4: resources and searches validate and respect ownership", asyn
   const booked = await bookAt(slots[0].start, reason);
   const completed = await bookAt(slots[1].start);
   const cancelled = await bookAt(slots[2].start);
-  const done = await api.request("PATCH", `/v1/appointments/${completed}`, {
-    token: doc.accessToken,
-    body: { status: "completed" },
-  });
-  assert.equal(done.status, 200);
   const cancel = await api.request("POST", `/v1/appointments/${cancelled}/cancel`, {
     token: patient.accessToken,
     body: {},
@@ -162,10 +157,13 @@ Deno.test("FHIR R4: resources and searches validate and respect ownership", asyn
         `Practitioner/${fhirId(doctor.id)}`,
         `Patient/${fhirId(patient.user.id)}`,
       ]);
-      assert.equal((byId.get(fhirId(completed)) as Json).status, "fulfilled");
+      assert.equal((byId.get(fhirId(completed)) as Json).status, "booked");
       assert.equal((byId.get(fhirId(cancelled)) as Json).status, "cancelled");
       const booking = await fhir(`/Appointment?status=booked`, patient.accessToken);
-      assert.deepEqual(booking.entry.map((e: Json) => e.resource.id), [fhirId(booked)]);
+      assert.deepEqual(
+        booking.entry.map((e: Json) => e.resource.id),
+        [fhirId(booked), fhirId(completed)],
+      );
       const read = await fhir(`/Appointment/${fhirId(booked)}`, doc.accessToken);
       assert.equal(read.reasonCode[0].text, reason, "the doctor sees the reason");
       const none = await fhir(`/Appointment?date=ge${dateInDays(10)}`, patient.accessToken);
@@ -240,6 +238,25 @@ Deno.test("FHIR R4: resources and searches validate and respect ownership", asyn
       assert.equal(post.headers.get("allow"), "GET, HEAD");
     },
   );
+
+  await t.step("Appointment: a visit completed once it started is fulfilled", async () => {
+    // A visit is completed only after its start: the server restarts on the same data with its
+    // clock past the start (CLOCK_OFFSET_MS), as if the day had come.
+    const start = Date.parse(
+      (await fhir(`/Appointment/${fhirId(completed)}`, doc.accessToken))
+        .start,
+    );
+    server.env.CLOCK_OFFSET_MS = String(start + 20 * 60_000 - Date.now());
+    await server.restart();
+    const later = await api.login(doctor.phone, true);
+    const done = await api.request("PATCH", `/v1/appointments/${completed}`, {
+      token: later.accessToken,
+      body: { status: "completed" },
+    });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    const read = await fhir(`/Appointment/${fhirId(completed)}`, later.accessToken);
+    assert.equal(read.status, "fulfilled");
+  });
 
   await t.step("logs carry no phone or medical text", () => {
     const logs = server.logs();

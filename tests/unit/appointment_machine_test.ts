@@ -136,7 +136,15 @@ Deno.test("reschedule() moves to the hold, frees the old time and re-plans remin
 
 Deno.test("recordOutcome() completes or marks no-show once, and audits notes", () => {
   const a = confirmed();
-  const done = recordOutcome(a, doctor, { status: "completed", notesSealed: "v1.k1.n" }, NOW);
+  const started = a.startMs + 10 * 60_000;
+  for (const status of ["completed", "no_show"] as const) {
+    assert.throws(
+      () => recordOutcome(a, doctor, { status }, NOW),
+      /has not started yet/,
+      `${status} before the start`,
+    );
+  }
+  const done = recordOutcome(a, doctor, { status: "completed", notesSealed: "v1.k1.n" }, started);
   assert.equal(done.next.status, "completed");
   assert.deepEqual(types(done.events), ["audit.entry", "audit.entry", "appointment.completed"]);
   assert.deepEqual(done.events.slice(0, 2).map((e) => e.event.data.action), [
@@ -145,7 +153,10 @@ Deno.test("recordOutcome() completes or marks no-show once, and audits notes", (
   ]);
   const notesOnly = recordOutcome(done.next, doctor, { notesSealed: "v1.k1.m" }, NOW);
   assert.deepEqual(types(notesOnly.events), ["audit.entry"]);
-  assert.throws(() => recordOutcome(done.next, doctor, { status: "no_show" }, NOW), ConflictError);
+  assert.throws(
+    () => recordOutcome(done.next, doctor, { status: "no_show" }, started),
+    ConflictError,
+  );
   const gone = cancel(a, patient, null, NOW).next;
   assert.throws(() => recordOutcome(gone, doctor, { notesSealed: "x" }, NOW), ConflictError);
 });

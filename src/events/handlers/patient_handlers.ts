@@ -35,10 +35,14 @@ export function patientNoticeHandler(
     events: SUBSCRIPTIONS["patient.notice"],
     async handle(event, ctx) {
       const kind = NOTICE[event.type];
-      const { appointmentId, patientId, doctorId, startMs, courseSession } = event.data;
+      const { appointmentId, patientId, doctorId, startMs, courseSession, courseNotice } =
+        event.data;
       if (!kind || !patientId || !doctorId) return;
-      // A course is confirmed with one message, on its first session's event.
-      if (courseSession !== undefined && courseSession > 0) return;
+      // A course is confirmed with one message, on its first session's event, and cancelled as a
+      // whole with one, on the first session the cancellation covers.
+      const confirmed = event.type === "appointment.confirmed";
+      if (confirmed && courseSession !== undefined && courseSession > 0) return;
+      if (courseNotice === false) return;
       const late = ctx.attempt > 0 || ctx.now - event.occurredAtMs >= FRESH_NOTICE_MS;
       if (late && kind !== "cancelled" && appointmentId) {
         const a = await records.appointments.get(appointmentId);

@@ -3,8 +3,8 @@
  * hold per session, written through the hold store (which owns the hold layout) in ONE commit on
  * the doctor's calendar version, with the course record alongside. Either the whole course is held
  * or nothing is written, and a concurrent single hold overlapping any session makes one of the
- * two commits fail. Course holds are not in the patient's ["patient_holds"] list: a course counts
- * once, by its own record, not per session.
+ * two commits fail. A course counts once in the patient's ["patient_holds"] list, as its first
+ * session's hold (so it is dropped with the course's holds), not per session.
  *
  * A session is a few plain mutations (the calendar version is the one check); with
  * `KV_CELL_MARKS=true` (cell_marks.ts) every 5-minute cell is one more, so a course covers at most
@@ -70,9 +70,10 @@ export function sessionHold(course: CourseRecord, s: CourseSession): HoldRecord 
 
 export function createKvCourseStore(kv: Deno.Kv, holds: HoldStore): CourseStore {
   return {
-    async create(course, sessionHolds, nowMs) {
+    async create(course, sessionHolds, nowMs, maxActivePerPatient) {
       await holds.createGroup(sessionHolds, nowMs, {
         alongside: { key: courseKey(course.id), value: course },
+        maxActivePerPatient,
       });
       return course;
     },

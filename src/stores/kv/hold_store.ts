@@ -252,6 +252,31 @@ export function createKvHoldStore(
     ];
   }
 
+  /**
+   * Adds `hold` to the patient's live holds (`mine`, as read), or throws `hold_limit_reached`
+   * when they already have `max`: the mutation to add to the hold's commit, checked on `mine`.
+   */
+  function countedAmong(
+    mine: Deno.KvEntryMaybe<PatientHolds>,
+    hold: HoldRecord,
+    max: number,
+    nowMs: number,
+  ) {
+    const live = (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs);
+    if (live.length >= max) {
+      throw new ConflictError(
+        "hold_limit_reached",
+        `You already hold ${live.length} slots; confirm or release one first`,
+      );
+    }
+    const ttl = hold.expiresAtMs - nowMs;
+    const mark: HoldMark = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
+    return (op: Deno.AtomicOperation) =>
+      op.check(mine).set(patientHoldsKey(hold.patientId), [...live, mark], {
+        expireIn: Math.max(ttl, ...live.map((h) => h.expiresAtMs - nowMs)),
+      });
+  }
+
   /** The index and record mutations of new holds. */
   function setHolds(op: Deno.AtomicOperation, holds: HoldRecord[], nowMs: number) {
     for (const h of holds) {
@@ -284,45 +309,37 @@ export function createKvHoldStore(
           assertFree([hold], nowMs, known),
           dayLimit && assertDayOpen(hold, dayLimit, nowMs, known),
         ]);
-        const live = (mine.value ?? []).filter((h) => h.expiresAtMs > nowMs);
-        if (live.length >= maxActivePerPatient) {
-          throw new ConflictError(
-            "hold_limit_reached",
-            `You already hold ${live.length} slots; confirm or release one first`,
-          );
-        }
-        const ttl = hold.expiresAtMs - nowMs;
-        const mark: HoldMark = { holdId: hold.id, expiresAtMs: hold.expiresAtMs };
+        const counted = countedAmong(mine, hold, maxActivePerPatient, nowMs);
         return {
           result: hold,
           build: (op: Deno.AtomicOperation) =>
             addToOutbox(
-              setHolds(op, [hold], nowMs)
-                .check(mine)
-                .check({ key: holdKey(hold.id), versionstamp: null })
-                .set(patientHoldsKey(hold.patientId), [...live, mark], {
-                  expireIn: Math.max(ttl, ...live.map((h) => h.expiresAtMs - nowMs)),
-                }),
+              counted(setHolds(op, [hold], nowMs))
+                .check({ key: holdKey(hold.id), versionstamp: null }),
               outbox,
             ),
         };
       }, prefetch);
     },
 
-    createGroup(holds, nowMs, { alongside, outbox = [] }) {
-      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", async (_, __, known) => {
+    createGroup(holds, nowMs, { alongside, outbox = [], maxActivePerPatient }) {
+      const prefetch = [patientHoldsKey(holds[0].patientId)];
+      return commitOnCalendar(kv, oneDoctor(holds), "hold the course", async (_, read, known) => {
+        const [mine] = read as [Deno.KvEntryMaybe<PatientHolds>];
         await assertFree(holds, nowMs, known);
+        // Counted as its first hold: any release or use of the course's holds drops the mark.
+        const counted = countedAmong(mine, holds[0], maxActivePerPatient, nowMs);
         return {
           result: undefined,
           build: (op: Deno.AtomicOperation) =>
             addToOutbox(
-              setHolds(op, holds, nowMs)
+              counted(setHolds(op, holds, nowMs))
                 .check({ key: alongside.key, versionstamp: null })
                 .set(alongside.key, alongside.value),
               outbox,
             ),
         };
-      });
+      }, prefetch);
     },
 
     reserveAttempt(read, max) {

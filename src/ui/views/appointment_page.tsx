@@ -1,6 +1,6 @@
 /**
  * One appointment: who, when, why, its status; the notes form whose buttons also complete it or
- * mark a no-show; cancelling with a reason; and the patient's earlier visits with this doctor.
+ * mark a no-show (once it has started); cancelling with a reason; and the patient's earlier visits with this doctor.
  */
 import { type Lang, t } from "../../i18n/messages.ts";
 import type { AppointmentView } from "../../booking/views.ts";
@@ -18,6 +18,8 @@ export interface AppointmentPageProps {
   csrfToken: string;
   timeZone: string;
   appointment: AppointmentView;
+  /** The visit has started: only then can it be marked completed or a no-show. */
+  started: boolean;
   patientName: string | null;
   history: EarlierVisit[];
   /** What was typed, when a save failed. */
@@ -31,6 +33,7 @@ export function AppointmentPage(p: AppointmentPageProps) {
   const who = patientLabel(lang, { patientName: p.patientName, patientId: a.patientId });
   const action = `/doctor/appointments/${a.id}`;
   const open = a.status === "confirmed";
+  const markable = open && p.started;
   return (
     <Layout lang={lang} title={who} here={action} csrfToken={p.csrfToken} nav="today">
       <h1>{who}</h1>
@@ -66,12 +69,12 @@ export function AppointmentPage(p: AppointmentPageProps) {
           />
           <div class="actions">
             <button type="submit" name="action" value="notes">{t(lang, "appt.saveNotes")}</button>
-            {open && (
+            {markable && (
               <button type="submit" name="action" value="completed">
                 {t(lang, "appt.markCompleted")}
               </button>
             )}
-            {open && (
+            {markable && (
               <button type="submit" name="action" value="no_show" class="secondary">
                 {t(lang, "appt.markNoShow")}
               </button>

@@ -105,7 +105,12 @@ export async function eventHarness(
       allowPrivateUrls: !full.strictWebhookHosts,
       rotationGraceMs: full.webhookGraceMs,
     }),
-    waitlist: createWaitlistService({ store: createKvWaitlistStore(kv), records, now }),
+    waitlist: createWaitlistService({
+      store: createKvWaitlistStore(kv),
+      records,
+      now,
+      maxPerPatient: 20,
+    }),
     settings: full,
     onHoldExpired: () => metrics.holdsExpired.inc(),
   });

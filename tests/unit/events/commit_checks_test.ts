@@ -125,7 +125,7 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
     version: 1,
   };
   from = mark();
-  await courses.create(course, sessions, now());
+  await courses.create(course, sessions, now(), 3);
   const courseHold = commits.slice(from).find((c) => cellsWritten(c, "hold_by_doctor") > 0)!;
   assert.equal(cellsWritten(courseHold, "hold_by_doctor"), 5);
   from = mark();
@@ -143,7 +143,12 @@ Deno.test("90-minute visits and a 5-session course of them commit with at most 1
 
   // The doctor's outcome on one session, erasure of the rest.
   await h.writer.write(
-    recordOutcome(booked[0], { id: d.id, role: "doctor" }, { status: "completed" }, now()),
+    recordOutcome(
+      booked[0],
+      { id: d.id, role: "doctor" },
+      { status: "completed" },
+      booked[0].startMs,
+    ),
     { step: "status" },
   );
   for (const s of booked.slice(1)) {
