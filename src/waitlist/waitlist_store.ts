@@ -23,6 +23,20 @@ export interface WaitlistEntry {
   createdAt: string;
   createdAtMs: number;
   notifiedAt: string | null;
+  /** When the entry and its keys lapse; absent on entries stored before it was kept. */
+  expiresAtMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What a rewrite of the entry (its notice mark) keeps of its lapse: a set names its expiry or has
+ * none. An entry stored before `expiresAtMs` was kept lapses five days after its day begins (UTC),
+ * after its keys did (they lapse within four days and 14 hours of it, in any doctor's zone).
+ */
+function keepLapse(e: WaitlistEntry): { expireIn: number } {
+  const lapseMs = e.expiresAtMs ?? Date.parse(`${e.date}T00:00:00Z`) + 5 * DAY_MS;
+  return { expireIn: Math.max(1000, lapseMs - Date.now()) };
 }
 
 const mainKey = (e: WaitlistEntry) => waitlistKey(e.doctorId, e.date, e.createdAtMs, e.id);
@@ -65,13 +79,14 @@ export function createKvWaitlistStore(kv: Deno.Kv): WaitlistStore {
           );
         }
         const options = { expireIn: ttlMs };
+        const stored: WaitlistEntry = { ...entry, expiresAtMs: entry.createdAtMs + ttlMs };
         const res = await commit(() =>
           kv.atomic().check(existing)
             .set(unique, entry.id, options)
-            .set(mainKey(entry), entry, options)
+            .set(mainKey(entry), stored, options)
             .set(waitlistByPatientKey(entry.patientId, entry.id), mainKey(entry), options)
         );
-        if (res.ok) return { entry, created: true };
+        if (res.ok) return { entry: stored, created: true };
       }
       throw new Error("Could not join the waitlist: it kept changing; try again");
     },
@@ -112,7 +127,7 @@ export function createKvWaitlistStore(kv: Deno.Kv): WaitlistStore {
         kv.atomic().check(current).set(current.key, {
           ...current.value!,
           notifiedAt: new Date(atMs).toISOString(),
-        })
+        }, keepLapse(current.value!))
       );
       return res.ok;
     },
@@ -122,7 +137,11 @@ export function createKvWaitlistStore(kv: Deno.Kv): WaitlistStore {
         const current = await withKvRetry(() => kv.get<WaitlistEntry>(mainKey(entry)));
         if (!current.value?.notifiedAt) return true;
         const res = await commit(() =>
-          kv.atomic().check(current).set(current.key, { ...current.value!, notifiedAt: null })
+          kv.atomic().check(current).set(
+            current.key,
+            { ...current.value!, notifiedAt: null },
+            keepLapse(current.value!),
+          )
         );
         return res.ok ? true : undefined;
       });
