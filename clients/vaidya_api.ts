@@ -166,7 +166,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the session of a refresh token */
+        /** End the caller's session, and that of the refresh token sent when it is the caller's */
         post: operations["postV1AuthLogout"];
         delete?: never;
         options?: never;
@@ -4311,6 +4311,15 @@ export interface operations {
             };
             /** @description Unknown or foreign id (not_found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

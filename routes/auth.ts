@@ -90,7 +90,8 @@ export function authRoutes(deps: AppDeps) {
       method: "post",
       path: "/v1/auth/logout",
       tags: ["auth"],
-      summary: "End the session of a refresh token",
+      summary:
+        "End the caller's session, and that of the refresh token sent when it is the caller's",
       security: bearer,
       middleware: [authenticate(deps.tokens), authorize("auth.logout")] as const,
       request: jsonBody(RefreshRequest),

@@ -167,8 +167,13 @@ export function createIdentityService(deps: IdentityDeps) {
       });
       return pair(rotated.user, rotated);
     },
-    logout(user: AuthUser, refreshToken: string) {
-      return refresh.revoke(refreshToken, user.id);
+    /**
+     * Ends the session of `refreshToken` (if it is the caller's) and the caller's own: a 204 says
+     * logged out, whatever token a client sent along (a stale one, another device's).
+     */
+    async logout(user: AuthUser, refreshToken: string) {
+      await refresh.revoke(refreshToken, user.id);
+      await refresh.revokeSession(user.id, user.sessionId);
     },
   };
 }

@@ -85,6 +85,29 @@ Deno.test("access tokens end with their session: logout, revocation, reuse", asy
     assert.equal((await call(s)).status, 401);
   });
 
+  await t.step(
+    "logout with a refresh token that is not the session's still ends the caller's session",
+    async () => {
+      const phone = randomPhone();
+      const s = await api.login(phone);
+      const other = await api.login(randomPhone(), true);
+      for (const refreshToken of ["not-a-token-at-all-0123456789", other.refreshToken]) {
+        const before = await api.login(phone, true);
+        const out = await api.request("POST", "/v1/auth/logout", {
+          token: before.accessToken,
+          body: { refreshToken },
+        });
+        // A 204 says "logged out": the session of the token that asked must be over.
+        assert.equal(out.status, 204);
+        assert.equal((await call(before)).status, 401, refreshToken);
+        assert.equal((await refresh(api, before)).status, 401, refreshToken);
+      }
+      // Someone else's token names no session of the caller's: theirs goes on.
+      assert.equal((await call(other)).status, 200);
+      assert.equal((await call(s)).status, 200);
+    },
+  );
+
   await t.step("revoking a session from another device", async () => {
     const phone = randomPhone();
     const a = await api.login(phone);
