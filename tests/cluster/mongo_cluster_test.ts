@@ -163,6 +163,7 @@ Deno.test({
 
     await t.step("reschedule and cancel of one appointment from 2 instances at once", async () => {
       const problems: string[] = [];
+      const told: { phone: string; moved: number; cancelled: number }[] = [];
       for (let round = 0; round < 4; round++) {
         const doctor = await createDoctor(lb, admin);
         const day = dateInDays(5);
@@ -217,6 +218,22 @@ Deno.test({
         if (active.length > 1) problems.push(`round ${round}: ${active.length} confirmed`);
         if (cancelled.status === 200 && moved.status === 200 && final.body.status !== "cancelled") {
           problems.push(`round ${round}: both answered 200 but ${JSON.stringify(final.body)}`);
+        }
+        told.push({
+          phone: patient.phone,
+          moved: moved.status === 200 ? 1 : 0,
+          cancelled: cancelled.status === 200 ? 1 : 0,
+        });
+      }
+      // Each change that answered 200 told the patient once, whichever instance's relay ran.
+      await sleep(1_500);
+      for (const { phone, moved, cancelled } of told) {
+        const texts = await messagesTo(lb, phone);
+        const count = (re: RegExp) => texts.filter((m) => re.test(m)).length;
+        if (count(/is moved to/) !== moved || count(/is cancelled/) !== cancelled) {
+          problems.push(
+            `${phone}: ${JSON.stringify(texts)} for ${moved} moves, ${cancelled} cancels`,
+          );
         }
       }
       assert.deepEqual(problems, []);
