@@ -120,7 +120,11 @@ Deno.test({
           })
         ),
       );
-      for (const a of answers) assert.ok(a.status < 500, JSON.stringify(a.body));
+      // One books; another may meet the booking's claims before its insert: 503, try again.
+      for (const a of answers) {
+        if (a.status === 503) assert.ok(Number(a.headers.get("Retry-After")) >= 1);
+        else assert.ok(a.status < 500, JSON.stringify(a.body));
+      }
       const ids = new Set(
         answers.filter((a) => a.status === 201).map((a) => (a.body.appointment as Body).id),
       );

@@ -29,7 +29,13 @@ import {
 } from "./busy_index.ts";
 import { keepingBusyWeeks } from "./busy_weeks.ts";
 import { createEventMarks } from "./event_marks.ts";
-import { type ClaimGuard, claimId, createClaimGuard, type HeldClaims } from "./claims.ts";
+import {
+  type ClaimGuard,
+  claimId,
+  createClaimGuard,
+  type HeldClaims,
+  OwnClaimsPendingError,
+} from "./claims.ts";
 import type { Locks } from "./locks.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { fromDocument, type Stored, toDocument } from "./documents.ts";
@@ -319,7 +325,7 @@ export function createMongoAppointmentStore(
         await marking;
         // A retry of this very booking finds the cells claimed by itself (or by a concurrent
         // retry): the claims decide, so no read ahead of them.
-        if (err instanceof SlotUnavailableError) {
+        if (err instanceof SlotUnavailableError || err instanceof OwnClaimsPendingError) {
           const stored = await find(appointment.id, appointment.doctorId);
           if (stored) return await already(stored);
         }
