@@ -59,6 +59,8 @@ export interface Cluster {
   denokv: TestDenoKv;
   nginx: TestNginx | null;
   mongo: TestMongo | null;
+  /** The redis-server behind the Upstash bridge (with `upstash`), so a test can stop it. */
+  redis: RedisUnderTest | null;
   /** The environment every instance runs with (KV_PATH, token, stores, options.env). */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -93,12 +95,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       closers.push(() => m.stop());
       Object.assign(env, appEnv(mongo));
     }
+    let redis: RedisUnderTest | null = null;
     if (options.upstash) {
       say("redis-server + Upstash bridge");
-      const redis: RedisUnderTest = await startRedis();
-      closers.push(() => redis.stop());
+      const r = redis = await startRedis();
+      closers.push(() => r.stop());
       const bridge: BridgeUnderTest = await startUpstashBridge(
-        redis.port,
+        r.port,
         undefined,
         options.onUpstashRequest,
       );
@@ -146,6 +149,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       denokv,
       nginx,
       mongo,
+      redis,
       env,
       stop,
       [Symbol.asyncDispose]: stop,

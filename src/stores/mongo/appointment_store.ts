@@ -29,7 +29,13 @@ import {
 } from "./busy_index.ts";
 import { keepingBusyWeeks } from "./busy_weeks.ts";
 import { createEventMarks } from "./event_marks.ts";
-import { type ClaimGuard, claimId, createClaimGuard, type HeldClaims } from "./claims.ts";
+import {
+  type ClaimGuard,
+  claimId,
+  createClaimGuard,
+  type HeldClaims,
+  OwnClaimsPendingError,
+} from "./claims.ts";
 import type { Locks } from "./locks.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { fromDocument, type Stored, toDocument } from "./documents.ts";
@@ -319,7 +325,7 @@ export function createMongoAppointmentStore(
         await marking;
         // A retry of this very booking finds the cells claimed by itself (or by a concurrent
         // retry): the claims decide, so no read ahead of them.
-        if (err instanceof SlotUnavailableError) {
+        if (err instanceof SlotUnavailableError || err instanceof OwnClaimsPendingError) {
           const stored = await find(appointment.id, appointment.doctorId);
           if (stored) return await already(stored);
         }
@@ -371,7 +377,6 @@ export function createMongoAppointmentStore(
       const held = await guard.claim(next.doctorId, next.id, fresh);
       await guard.assertLeaseHeld(held);
       const touched = touchedBy(indexedStateOf(stored), indexedStateOf(next));
-      // After a version conflict below these stay pending until busy() settles them (grace).
       await beginOrRollback([held], next, touched);
       // The document's events stay only while a mark says some may not have moved (event_marks.ts):
       // a writer or relay clearing them meanwhile makes them go out again, which the handlers'
@@ -384,6 +389,10 @@ export function createMongoAppointmentStore(
       );
       if (res.matchedCount === 0) {
         await guard.rollback(held);
+        // Another write won: the entries begun above are left as the appointment now stands, so
+        // the time this move meant to take is not busy for the grace (after an error, they are).
+        const now = await findDocument(prev.id, prev.doctorId);
+        if (now) await settle(fromDocument<AppointmentRecord>(now), touched);
         throw versionConflict(prev.id);
       }
       // The move is done; a release lost to a network error leaves claims that healing removes.

@@ -45,6 +45,15 @@ export interface ClaimGuard {
   release(doctorId: string, appointmentId: string, cells: number[]): Promise<void>;
 }
 
+/**
+ * A cell is held by an earlier try of this same appointment that has not finished (still in
+ * flight, or lost its database before writing the appointment, so healing takes it after the
+ * grace): not someone else's booking, so the caller is told to try again, not that it is taken.
+ */
+export class OwnClaimsPendingError extends ServiceUnavailableError {
+  override name = "OwnClaimsPendingError";
+}
+
 export function claimId(doctorId: string, cellMs: number): string {
   return `${doctorId}:${cellMs}`;
 }
@@ -54,18 +63,18 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
   const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
   const insertEach = groupedInsertEach(claims);
 
-  /** Deletes the claim if it is an orphan (or reports it gone); false if it is live. */
-  async function healIfOrphan(id: string, doctorId: string): Promise<boolean> {
+  /** Deletes the claim if it is an orphan (or finds it gone): null; else the live claim. */
+  async function healIfOrphan(id: string, doctorId: string): Promise<ClaimDocument | null> {
     const holder = await claims.findOne({ _id: id, doctorId });
-    if (!holder) return true;
-    if (Date.now() - holder.createdAt.getTime() < graceMs) return false;
+    if (!holder) return null;
+    if (Date.now() - holder.createdAt.getTime() < graceMs) return holder;
     const owner = await appointments.findOne(
       { _id: holder.appointmentId, doctorId },
       { projection: { status: 1, startMs: 1, endMs: 1 } },
     );
     const cellMs = holder.start.getTime();
     if (owner && isActive(owner.status) && owner.startMs <= cellMs && cellMs < owner.endMs) {
-      return false;
+      return holder;
     }
     await claims.deleteOne({
       _id: id,
@@ -73,7 +82,7 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
       appointmentId: holder.appointmentId,
       createdAt: holder.createdAt,
     });
-    return true;
+    return null;
   }
 
   async function rollback(held: HeldClaims) {
@@ -121,7 +130,15 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
           // Cells go in ascending order and a command's documents are applied in order (FerretDB
           // and a MongoDB server do; a doctor's claims share a shard), so two calls for the same
           // slot never each win a part. Reordered, both could lose; never could both win a cell.
-          if (heals++ > cells.length || !(await healIfOrphan(rest[0]._id, doctorId))) {
+          const live = heals++ > cells.length ? rest[0] : await healIfOrphan(rest[0]._id, doctorId);
+          if (live?.appointmentId === appointmentId && live.claimToken !== token) {
+            const leftMs = live.createdAt.getTime() + graceMs - Date.now();
+            throw new OwnClaimsPendingError(
+              `An earlier try of this booking still holds ${live.start.toISOString()}; try again`,
+              { retryAfterSeconds: Math.max(1, Math.ceil(leftMs / 1000)) },
+            );
+          }
+          if (live) {
             throw new SlotUnavailableError(
               `That slot is no longer available: ${rest[0].start.toISOString()} is already claimed`,
             );
