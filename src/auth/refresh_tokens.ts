@@ -12,7 +12,7 @@ import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomToken } from "../crypto/random.ts";
 import { UnauthenticatedError } from "../errors.ts";
 import { groupCommitOf } from "../stores/kv/group_commit.ts";
-import { commit, withKvRetry } from "../stores/kv/kv_commit.ts";
+import { commit, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
   keySpace,
   refreshKey,
@@ -86,14 +86,18 @@ export function createRefreshTokens(
   // A new family's records check nothing (fresh ids): logins share commits with other blind writes.
   const group = groupCommitOf(kv);
   async function revokeFamily(familyId: string) {
-    const s = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(familyId)));
-    if (!s.value || s.value.revokedAt) return;
-    await commit(() =>
-      kv.atomic().set(sessionKey(familyId), {
-        ...s.value!,
-        revokedAt: new Date(now()).toISOString(),
-      }, { expireIn: Math.max(1000, s.value!.expiresAtMs - now()) })
-    );
+    await untilCommitted("end a session", async () => {
+      const s = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(familyId)));
+      // Gone (erased, lapsed) or already ended: a write here would bring an erased record back.
+      if (!s.value || s.value.revokedAt) return true;
+      const res = await commit(() =>
+        kv.atomic().check(s).set(sessionKey(familyId), {
+          ...s.value!,
+          revokedAt: new Date(now()).toISOString(),
+        }, { expireIn: Math.max(1000, s.value!.expiresAtMs - now()) })
+      );
+      return res.ok ? true : undefined;
+    });
   }
 
   async function store(
