@@ -19,7 +19,7 @@ Deno.test({
   async fn() {
     await using cluster = await startCluster({
       instances: 3,
-      env: { RATE_LIMIT_DISABLED: "true", SHUTDOWN_TIMEOUT_MS: "8000" },
+      env: { RATE_LIMIT_DISABLED: "true", SHUTDOWN_TIMEOUT_MS: "20000" },
     });
     const api = new Api(cluster.url);
     const admin = await api.loginAdmin();
