@@ -85,7 +85,10 @@ export interface WiredApp {
    * `firstPassOnWake` the relay's first pass waits for `events.relay.wake()`.
    */
   start(options?: { firstPassOnWake?: boolean }): void;
-  /** Stops what `start` started and the room hub; the resources stay open (their opener closes them). */
+  /**
+   * Stops what `start` started, waits for notices still sending, and closes the room hub; the
+   * resources stay open (their opener closes them).
+   */
   close(): Promise<void>;
 }
 
@@ -327,6 +330,7 @@ export async function wireApp(
       events.relay.start({ intervalMs: settings.pollMs, cron: true, firstPassOnWake }),
     async close() {
       await events.relay.stop();
+      await writer.settled();
       await rooms.close();
     },
   };

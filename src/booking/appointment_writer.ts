@@ -103,6 +103,8 @@ function withoutFanout(envelopes: EventEnvelope[]): EventEnvelope[] {
 
 export function createAppointmentWriter(deps: WriterDeps) {
   const { kv, records, holds, log } = deps;
+  /** Inline deliveries still running after their request answered (past the budget). */
+  const sending = new Set<Promise<unknown>>();
 
   /**
    * The entries delivered before answering: those of the inline handlers that are due at `nowMs`
@@ -126,6 +128,8 @@ export function createAppointmentWriter(deps: WriterDeps) {
     const all = dispatcher.deliverAll(inline, leased ? { leased } : { fresh: true }).catch((err) =>
       log.warn("inline notice not delivered; the relay will", errorFields(err))
     );
+    sending.add(all);
+    all.finally(() => sending.delete(all));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const budget = new Promise<void>((r) => timer = setTimeout(r, deps.inlineBudgetMs));
     await Promise.race([all, budget]);
@@ -248,6 +252,14 @@ export function createAppointmentWriter(deps: WriterDeps) {
   }
 
   return {
+    /**
+     * Waits for the inline deliveries still running behind their answers, so that shutdown does
+     * not close the stores under one: its send done but not recorded, the relay sent it again.
+     */
+    async settled(): Promise<void> {
+      await Promise.all([...sending]);
+    },
+
     /** True where `write` removes a consumed hold in the change's own commit (KV records). */
     consumesHoldInCommit: !records.appointments.eventsInRecords,
 

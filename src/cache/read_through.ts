@@ -5,7 +5,8 @@
  * comes from the source, and this instance stops reading the cache for `bypassMs` (at least the
  * longest TTL). The bypass matters for correctness too: if a `bump` failed, entries under the old
  * version may still be served by Redis; skipping the cache for one TTL lets them expire first.
- * Writers always try to bump, even while bypassing, so other instances see the change.
+ * Writers always try to bump, even while bypassing, so other instances see the change, and retry a
+ * failed bump a few times before answering.
  *
  * Ordering argument (why a listed slot is never one already confirmed): a reader takes the
  * namespace version BEFORE it reads the source; a writer bumps AFTER its change commits and
@@ -21,6 +22,9 @@ export interface ReadThrough {
   read<T>(namespace: string, key: string, ttlMs: number, compute: () => Promise<T>): Promise<T>;
   invalidate(...namespaces: string[]): Promise<void>;
 }
+
+/** Waits between the attempts of a failed version bump (the SDK has retried each once already). */
+const BUMP_RETRY_DELAYS_MS = [50, 250, 1_000];
 
 export type LookupOutcome = "hit" | "miss" | "bypass" | "error";
 
@@ -80,10 +84,17 @@ export function createReadThrough(
     },
     async invalidate(...namespaces) {
       await Promise.all(namespaces.map(async (ns) => {
-        try {
-          await cache.bump(ns);
-        } catch (err) {
-          failed("bump", err);
+        for (let attempt = 0;; attempt++) {
+          try {
+            await cache.bump(ns);
+            return;
+          } catch (err) {
+            // Other instances read the old version until a bump lands: a Redis blip would leave
+            // them serving the old value for a whole TTL. Retried a little before answering (a
+            // write, never a read, waits for it); after that, the bypass below.
+            if (attempt >= BUMP_RETRY_DELAYS_MS.length) return failed("bump", err);
+            await new Promise((r) => setTimeout(r, BUMP_RETRY_DELAYS_MS[attempt]));
+          }
         }
       }));
     },
