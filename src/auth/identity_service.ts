@@ -14,7 +14,7 @@ import type { RecordStores } from "../stores/ports.ts";
 import { newPatientRecord } from "../patients/patient_record.ts";
 import type { CodeRecipient, OtpService } from "./otp_service.ts";
 import type { RefreshTokens } from "./refresh_tokens.ts";
-import type { AuthUser, TokenService } from "./token_service.ts";
+import type { AuthUser, TokenService, TokenUser } from "./token_service.ts";
 
 export interface IdentityDeps {
   config: Config;
@@ -171,7 +171,7 @@ export function createIdentityService(deps: IdentityDeps) {
      * Ends the session of `refreshToken` (if it is the caller's) and the caller's own: a 204 says
      * logged out, whatever token a client sent along (a stale one, another device's).
      */
-    async logout(user: AuthUser, refreshToken: string) {
+    async logout(user: TokenUser, refreshToken: string) {
       await refresh.revoke(refreshToken, user.id);
       await refresh.revokeSession(user.id, user.sessionId);
     },

@@ -1,12 +1,12 @@
 /** The Hono environment of the app: what middleware puts on the context for handlers. */
-import type { AuthUser } from "../auth/token_service.ts";
+import type { TokenUser } from "../auth/token_service.ts";
 
 export interface AppEnv {
   Variables: {
     requestId: string;
-    user: AuthUser;
+    user: TokenUser;
     clientIp: string;
     /** The bearer token's verification, started once per request (see bearerUser). */
-    bearer: Promise<AuthUser | null>;
+    bearer: Promise<TokenUser | null>;
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { type Action, allowedRoles } from "../auth/policy.ts";
-import type { AuthUser, TokenService } from "../auth/token_service.ts";
+import type { TokenService, TokenUser } from "../auth/token_service.ts";
 import { ForbiddenError, UnauthenticatedError } from "../errors.ts";
 import type { AppEnv } from "./app_env.ts";
 
@@ -16,7 +16,7 @@ const BEARER = /^Bearer\s+([\w-]+\.[\w-]+\.[\w-]*)$/i;
  * `UnauthenticatedError` for an invalid one. Verified once per request and shared by every
  * middleware that asks (the per-user rate limit runs before the route's `authenticate`).
  */
-export function bearerUser(c: Context<AppEnv>, tokens: TokenService): Promise<AuthUser | null> {
+export function bearerUser(c: Context<AppEnv>, tokens: TokenService): Promise<TokenUser | null> {
   let pending = c.get("bearer");
   if (!pending) {
     const match = BEARER.exec((c.req.header("authorization") ?? "").trim());
