@@ -124,6 +124,8 @@ Deno.test("dlq sees every dead letter, not the first 1,000: list, replay --id an
   const kv = await Deno.openKv(`${dir}/data/vaidya.kv`);
   const ids: string[] = [];
   try {
+    // The audit key a server that ran on this store generated: a replay is an audit entry.
+    await kv.set(["secret", "audit_keys"], [{ id: "a1", keyBase64: generateDataKeyBase64() }]);
     const nowMs = Date.now();
     for (let i = 0; i < 1_005; i++) {
       await addDeadLetter(
