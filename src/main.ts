@@ -1,9 +1,9 @@
 /**
  * The entry point: reads the configuration, starts every service, serves HTTP (and `/metrics` on
  * its own internal listener when METRICS_PORT is set), and on SIGTERM or SIGINT drains: /readyz
- * answers 503 at once, requests keep being served for DRAIN_DELAY_MS so a load balancer can take
- * the instance out, then it stops taking requests, lets those in flight finish, and closes the
- * stores, all within SHUTDOWN_TIMEOUT_MS.
+ * answers 503 at once, requests keep being served for DRAIN_DELAY_MS (with `Connection: close`)
+ * so a load balancer can take the instance out, then it stops taking requests, lets those in
+ * flight finish, and closes the stores, all within SHUTDOWN_TIMEOUT_MS.
  */
 import { API_GROUP_MODULES, createApp, createMetricsApp, ON_DEMAND_MODULES } from "./app.ts";
 import { bootstrap, CONFIGURED_ADAPTER_MODULES } from "./bootstrap.ts";
@@ -85,7 +85,7 @@ async function main() {
     const answer = app.fetch(req, info);
     // After this request's own work: a timer runs once its answer is handed to the server.
     if (!apiGroupsLoading) setTimeout(loadApiGroups, 0);
-    return answer;
+    return stopping ? closingConnection(answer) : answer;
   });
 
   const metricsServer = config.METRICS_PORT === undefined ? null : Deno.serve({
@@ -115,6 +115,26 @@ async function main() {
   };
   Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
+}
+
+/**
+ * A draining instance's answer with `Connection: close`, so that a proxy (nginx) stops reusing
+ * that keepalive connection during DRAIN_DELAY_MS instead of writing a request on it just as the
+ * listener closes it: a POST without an Idempotency-Key is never resent, and got a 502. A
+ * WebSocket upgrade is left as it is.
+ */
+async function closingConnection(answer: Response | Promise<Response>): Promise<Response> {
+  const res = await answer;
+  if (res.status === 101) return res;
+  try {
+    res.headers.set("Connection", "close");
+    return res;
+  } catch {
+    // Immutable headers (Response.redirect(), a fetched answer): a copy takes the header.
+    const copy = new Response(res.body, res);
+    copy.headers.set("Connection", "close");
+    return copy;
+  }
 }
 
 if (import.meta.main) {

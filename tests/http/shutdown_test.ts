@@ -89,6 +89,38 @@ Deno.test("SIGTERM drains: /readyz 503 while still serving for DRAIN_DELAY_MS; m
   assert.ok(await refusesConnections(metricsPort), "the metrics listener closed too");
 });
 
+/** Sends a GET on `conn` (HTTP/1.1, keep-alive) and answers the response's head, lower-cased. */
+async function headOver(conn: Deno.Conn, path: string): Promise<string> {
+  await conn.write(new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: vaidya\r\n\r\n`));
+  const buf = new Uint8Array(16_384);
+  let text = "";
+  while (!text.includes("\r\n\r\n")) {
+    const n = await conn.read(buf);
+    if (n === null) throw new Error(`connection closed before a response head: ${text}`);
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  return text.slice(0, text.indexOf("\r\n\r\n")).toLowerCase();
+}
+
+Deno.test("SIGTERM drains: answers carry Connection: close, so a proxy stops reusing its keepalive connections", async () => {
+  await using server = await startServer({
+    env: { DRAIN_DELAY_MS: "1500", SHUTDOWN_TIMEOUT_MS: "8000" },
+  });
+  // A keepalive connection opened before the signal, as nginx keeps them to every instance.
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  assert.doesNotMatch(await headOver(conn, "/healthz"), /^connection: close\r?$/m);
+
+  const stopping = server.stop();
+  await until("shutdown to begin", () => server.logs().includes("shutting down"));
+  const head = await headOver(conn, "/healthz");
+  assert.match(head, /^http\/1\.1 200/);
+  // Without it nginx kept sending requests on this connection until the listener closed it,
+  // and a POST it had just written there (no Idempotency-Key: never resent) got a 502.
+  assert.match(head, /^connection: close\r?$/m);
+  await stopping;
+  assert.equal(server.exitStatus()?.code, 0, server.logs().slice(-2000));
+});
+
 Deno.test("the test-only sleep route is not mounted outside APP_ENV=test", async () => {
   await using server = await startServer({ env: { APP_ENV: "development" } });
   const res = await fetch(`${server.url}/v1/dev/sleep?ms=1`);
