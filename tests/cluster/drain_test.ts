@@ -23,10 +23,18 @@ Deno.test({
     });
     const api = new Api(cluster.url);
     const admin = await api.loginAdmin();
-    const doctor = await createDoctor(api, admin, {}, { start: "00:00", end: "23:30" });
-    const slots = await firstSlots(api, doctor.id, dateInDays(3));
     const WORKERS = 16;
-    assert.ok(slots.length >= WORKERS);
+    // A doctor of its own per worker: the test is about draining. Sixteen patients racing for one
+    // doctor's calendar from three instances is another matter (one instance can lose every retry
+    // of its calendar commit for seconds; docs/BENCHMARKS.md, round 7), and made this fail 1 in 4.
+    const doctors = await Promise.all(
+      Array.from(
+        { length: WORKERS },
+        () => createDoctor(api, admin, {}, { start: "00:00", end: "23:30" }),
+      ),
+    );
+    const slots = await Promise.all(doctors.map((d) => firstSlots(api, d.id, dateInDays(3))));
+    assert.ok(slots.every((s) => s.length > 0));
     const patients = await loginMany([api], WORKERS);
 
     const failures: string[] = [];
@@ -61,7 +69,7 @@ Deno.test({
         await send("GET doctors", "GET", "/v1/doctors?limit=5");
         const held = await send("POST hold", "POST", "/v1/holds", {
           token: session.accessToken,
-          body: { doctorId: doctor.id, start: slots[n].start },
+          body: { doctorId: doctors[n].id, start: slots[n][0].start },
           headers: { "Idempotency-Key": crypto.randomUUID() },
         });
         if (held?.status === 201) {
