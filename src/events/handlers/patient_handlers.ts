@@ -5,9 +5,11 @@
  * the appointment is read again and the reminder is sent only if it is still confirmed and still
  * at the same start. A confirmation or move notice delivered late (a retry, a relay after a crash,
  * a replayed dead letter) reads the appointment too and is dropped when it would announce a time
- * that no longer holds: cancelled, moved again, or already begun.
+ * that no longer holds: cancelled, moved again, or already begun. A phone the provider refuses
+ * for good (the patient replied STOP) drops the message, with the messenger's one warning.
  */
 import { reminderStillTimely } from "../../domain/reminders.ts";
+import { PhoneUndeliverableError } from "../../errors.ts";
 import type { MessageKind } from "../../i18n/patient_templates.ts";
 import type { RecordStores } from "../../stores/ports.ts";
 import { type EventHandler, type EventType, SUBSCRIPTIONS } from "../event_types.ts";
@@ -25,6 +27,11 @@ const NOTICE: Partial<Record<EventType, MessageKind>> = {
  * booking path pays no extra read. Half the default lease, the inline delivery's own cut-off.
  */
 const FRESH_NOTICE_MS = 30_000;
+
+/** A phone the provider refuses for good (STOP, not a mobile): retrying cannot reach it. */
+function unlessUndeliverable(err: unknown) {
+  if (!(err instanceof PhoneUndeliverableError)) throw err;
+}
 
 export function patientNoticeHandler(
   records: RecordStores,
@@ -49,7 +56,7 @@ export function patientNoticeHandler(
         // Cancelled or moved since (its own notice said so), or begun: this one would mislead.
         if (!a || a.status !== "confirmed" || a.startMs !== startMs || ctx.now >= a.startMs) return;
       }
-      await messenger.send(kind, { patientId, doctorId, startMs });
+      await messenger.send(kind, { patientId, doctorId, startMs }).catch(unlessUndeliverable);
     },
   };
 }
@@ -74,7 +81,7 @@ export function reminderSenderHandler(
         patientId: a.patientId,
         doctorId: a.doctorId,
         startMs: a.startMs,
-      });
+      }).catch(unlessUndeliverable);
     },
   };
 }
