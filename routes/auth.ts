@@ -29,6 +29,7 @@ export function authRoutes(deps: AppDeps) {
       responses: {
         202: jsonResponse(OtpResponse, "Code sent"),
         400: problems[400],
+        422: problems[422], // phone_undeliverable: the provider refuses the phone (STOP, not a mobile)
         429: problems[429],
         503: problems[503],
       },

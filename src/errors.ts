@@ -133,6 +133,27 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/**
+ * 422: the provider refused the recipient for good (Twilio 21610 the person replied STOP, 21211
+ * not a valid number, 21614 not a mobile); sending again cannot help, so callers do not retry it.
+ * Names neither the phone nor the provider.
+ */
+export class PhoneUndeliverableError extends AppError {
+  override name = "PhoneUndeliverableError";
+  /** The provider's error code, e.g. 21610. */
+  readonly providerCode: number;
+  constructor(channel: string, providerCode: number) {
+    super(
+      422,
+      "phone_undeliverable",
+      "Phone number cannot receive messages",
+      `Cannot send to this phone number on ${channel}: the provider refused it ` +
+        `(error ${providerCode})`,
+    );
+    this.providerCode = providerCode;
+  }
+}
+
 /** A dependency (store, SMS provider, cache) could not do its part; safe to retry later. */
 export class ServiceUnavailableError extends AppError {
   override name = "ServiceUnavailableError";

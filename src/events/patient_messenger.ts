@@ -4,6 +4,7 @@
  * checks the channel's length limit. Never logs the phone or the body.
  */
 import type { DataCipher } from "../crypto/data_cipher.ts";
+import { PhoneUndeliverableError } from "../errors.ts";
 import { maxLength, type MessageKind, patientMessage } from "../i18n/patient_templates.ts";
 import type { MessageSender } from "../notify/message_sender.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -11,7 +12,10 @@ import type { RecordStores } from "../stores/ports.ts";
 import type { DoctorRecord } from "../stores/records.ts";
 
 export interface PatientMessenger {
-  /** false when there is nobody to send to (patient erased or gone); throws on send failure. */
+  /**
+   * false when there is nobody to send to (patient erased or gone); throws on send failure, and
+   * `PhoneUndeliverableError` when the provider refused the phone for good (logged here, once).
+   */
   send(
     kind: MessageKind,
     target: { patientId: string; doctorId: string; startMs?: number; date?: string },
@@ -48,7 +52,18 @@ export function createPatientMessenger(deps: {
         throw new RangeError(`Message ${kind} is ${body.length} characters, over the limit`);
       }
       const to = await cipher.open(patient.phoneSealed);
-      const result = await sender.send({ to, body, channel: patient.channel, template });
+      const result = await sender.send({ to, body, channel: patient.channel, template })
+        .catch((err) => {
+          if (err instanceof PhoneUndeliverableError) {
+            log.warn("patient message not sent: the provider refuses the phone", {
+              kind,
+              patientId: patient.id,
+              channel: patient.channel,
+              providerCode: err.providerCode,
+            });
+          }
+          throw err;
+        });
       log.info("patient message sent", {
         kind,
         patientId: patient.id,

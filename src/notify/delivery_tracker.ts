@@ -9,6 +9,7 @@
  * Never logs or stores a phone or a body in the clear.
  */
 import type { DataCipher } from "../crypto/data_cipher.ts";
+import { PhoneUndeliverableError } from "../errors.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { errorFields, type Logger } from "../observability/logger.ts";
 import { commit, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
@@ -156,7 +157,12 @@ export function createDeliveryTracker(
   }
 
   async function send(message: OutgoingMessage, fallbackOf: string | null) {
-    const result = await inner.send(message);
+    const result = await inner.send(message).catch((err) => {
+      if (err instanceof PhoneUndeliverableError) {
+        metrics.messageDeliveries.inc({ channel: message.channel, status: "refused" });
+      }
+      throw err;
+    });
     // The message is out: failing the caller now (a KV blip) made it send again (a notice's
     // retry) or withdraw a code the patient had received. Untracked, it only has no fallback.
     await record(result.providerId, result.channel ?? message.channel, message, fallbackOf)

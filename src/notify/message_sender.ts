@@ -48,8 +48,9 @@ export interface MessageSender {
   readonly name: string;
   /**
    * Sends one message. Throws `ServiceUnavailableError` (from src/errors.ts) when the provider could
-   * not take it (network error, timeout, 5xx, 429, or an account/number error that a retry cannot fix
-   * is also a 503 for the caller, with a distinct log line).
+   * not take it (network error, timeout, 5xx, 429, or an account error that a retry cannot fix
+   * is also a 503 for the caller, with a distinct log line), and `PhoneUndeliverableError` when it
+   * refused the recipient for good (replied STOP, not a valid or not a mobile number).
    */
   send(message: OutgoingMessage): Promise<SendResult>;
 }

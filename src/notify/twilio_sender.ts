@@ -11,7 +11,7 @@
  */
 
 import twilio from "twilio";
-import { AppError, ServiceUnavailableError } from "../errors.ts";
+import { PhoneUndeliverableError, ServiceUnavailableError } from "../errors.ts";
 import type { Channel, MessageSender, OutgoingMessage, SendResult } from "./message_sender.ts";
 import { whatsappContent, type WhatsAppTemplates } from "./whatsapp_templates.ts";
 
@@ -52,8 +52,10 @@ interface Failure {
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
 const E164 = /^\+[1-9][0-9]{6,14}$/;
-// The patient's number cannot take the message; retrying or paging on-call will not help.
-const UNDELIVERABLE_CODES = new Set([21211, 21408, 21610, 21614]);
+// The recipient cannot take the message (replied STOP, not a valid number, not a mobile):
+// retrying or paging on-call will not help. Errors an operator can fix (21408, the region is not
+// enabled on the account) stay 503s.
+const UNDELIVERABLE_CODES = new Set([21211, 21610, 21614]);
 const RETRYABLE_STATUSES = new Set([429, 503]);
 // Raised before a connection exists, so Twilio never saw the request.
 const RETRYABLE_NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
@@ -144,13 +146,7 @@ export function createTwilioSender(options: TwilioSenderOptions): MessageSender 
             continue;
           }
           if (failure.undeliverableCode) {
-            throw new AppError(
-              422,
-              "phone_undeliverable",
-              "Phone number cannot receive messages",
-              `Cannot send to this phone number on ${message.channel}: the provider refused it ` +
-                `(error ${failure.undeliverableCode})`,
-            );
+            throw new PhoneUndeliverableError(message.channel, failure.undeliverableCode);
           }
           // The client learns only that sending failed; which provider, and whether DNS, TLS
           // or the provider broke, goes to the log through `cause`.

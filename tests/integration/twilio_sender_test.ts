@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { freePort } from "../_harness/ports.ts";
 import { createTwilioSender, type TwilioSenderOptions } from "../../src/notify/twilio_sender.ts";
-import { AppError, ServiceUnavailableError } from "../../src/errors.ts";
+import { AppError, PhoneUndeliverableError, ServiceUnavailableError } from "../../src/errors.ts";
 
 const SID = "AC" + "0123456789abcdef".repeat(2);
 const TOKEN = "tok_3f9a1c7e5b2d4f60";
@@ -186,6 +186,32 @@ Deno.test("createTwilioSender() maps 21211 to 422 phone_undeliverable without re
   assert.equal(error.status, 422);
   assert.equal(error.code, "phone_undeliverable");
   assert.match(error.message, /21211/);
+  assert.equal(twilio.seen.length, 1);
+});
+
+for (
+  const [code, message] of [
+    [21610, `Attempt to send to unsubscribed recipient`],
+    [21614, `'To' number ${PHONE} is not a valid mobile number`],
+  ] as const
+) {
+  Deno.test(`createTwilioSender() maps ${code} to 422 phone_undeliverable without retrying`, async () => {
+    await using twilio = startFakeTwilio([twilioError(400, code, message)]);
+    const error = await rejection(sender(twilio.url).send(SMS));
+    assert.ok(error instanceof PhoneUndeliverableError, `${error}`);
+    assert.equal(error.status, 422);
+    assert.equal(error.providerCode, code);
+    assert.equal(twilio.seen.length, 1);
+  });
+}
+
+Deno.test("createTwilioSender() maps 21408 (region not enabled on the account) to 503: an operator can fix it", async () => {
+  await using twilio = startFakeTwilio([
+    twilioError(400, 21408, `Permission to send an SMS has not been enabled for the region`),
+  ]);
+  const error = await rejection(sender(twilio.url).send(SMS));
+  assert.ok(error instanceof ServiceUnavailableError, `${error}`);
+  assert.match(logged(error), /HTTP 400, Twilio error 21408/);
   assert.equal(twilio.seen.length, 1);
 });
 

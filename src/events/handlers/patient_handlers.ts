@@ -1,13 +1,15 @@
 /**
  * Handlers that message patients: a confirmation, cancellation or reschedule notice right away,
- * and reminders 24 h and 1 h before the start. Reminders are due-time `reminder.due` entries the
+ * and reminders 24 h and 1 h before the start (dropped when delivered too late for their wording). Reminders are due-time `reminder.due` entries the
  * state machine adds to the commit that confirms or moves an appointment; when one is delivered
  * the appointment is read again and the reminder is sent only if it is still confirmed and still
  * at the same start. A confirmation or move notice delivered late (a retry, a relay after a crash,
  * a replayed dead letter) reads the appointment too and is dropped when it would announce a time
- * that no longer holds: cancelled, moved again, or already begun.
+ * that no longer holds: cancelled, moved again, or already begun. A phone the provider refuses
+ * for good (the patient replied STOP) drops the message, with the messenger's one warning.
  */
-import { REMINDER_OFFSETS_MS } from "../../domain/reminders.ts";
+import { reminderStillTimely } from "../../domain/reminders.ts";
+import { PhoneUndeliverableError } from "../../errors.ts";
 import type { MessageKind } from "../../i18n/patient_templates.ts";
 import type { RecordStores } from "../../stores/ports.ts";
 import { type EventHandler, type EventType, SUBSCRIPTIONS } from "../event_types.ts";
@@ -25,6 +27,11 @@ const NOTICE: Partial<Record<EventType, MessageKind>> = {
  * booking path pays no extra read. Half the default lease, the inline delivery's own cut-off.
  */
 const FRESH_NOTICE_MS = 30_000;
+
+/** A phone the provider refuses for good (STOP, not a mobile): retrying cannot reach it. */
+function unlessUndeliverable(err: unknown) {
+  if (!(err instanceof PhoneUndeliverableError)) throw err;
+}
 
 export function patientNoticeHandler(
   records: RecordStores,
@@ -49,7 +56,7 @@ export function patientNoticeHandler(
         // Cancelled or moved since (its own notice said so), or begun: this one would mislead.
         if (!a || a.status !== "confirmed" || a.startMs !== startMs || ctx.now >= a.startMs) return;
       }
-      await messenger.send(kind, { patientId, doctorId, startMs });
+      await messenger.send(kind, { patientId, doctorId, startMs }).catch(unlessUndeliverable);
     },
   };
 }
@@ -64,21 +71,17 @@ export function reminderSenderHandler(
     async handle(event, ctx) {
       const { appointmentId, startMs, reminder } = event.data;
       if (!appointmentId || startMs === undefined || !reminder) return;
+      // Delivered late (a relay outage, a replayed dead letter): its "in 24 hours" or "in 1 hour"
+      // would be wrong, in every language and on WhatsApp's fixed template alike.
+      if (!reminderStillTimely(reminder, startMs, ctx.now)) return;
       const a = await records.appointments.get(appointmentId);
       // Cancelled, completed, moved, or already started: this reminder has nothing to say.
       if (!a || a.status !== "confirmed" || a.startMs !== startMs || ctx.now >= a.startMs) return;
-      // Delivered late (a relay outage, retries) past a nearer reminder's time: its "in 24 hours"
-      // would be wrong, and the nearer one says what is true.
-      const offset = REMINDER_OFFSETS_MS[reminder];
-      const overtaken = Object.values(REMINDER_OFFSETS_MS).some((o) =>
-        o < offset && ctx.now >= a.startMs - o
-      );
-      if (overtaken) return;
       await messenger.send(reminder === "24h" ? "reminder_24h" : "reminder_1h", {
         patientId: a.patientId,
         doctorId: a.doctorId,
         startMs: a.startMs,
-      });
+      }).catch(unlessUndeliverable);
     },
   };
 }

@@ -7,6 +7,7 @@
  * entry is already marked, and at-most-once is the promise (a second "a slot opened" text would
  * be worse than a missing one).
  */
+import { PhoneUndeliverableError } from "../../errors.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { errorFields } from "../../observability/logger.ts";
 import type { HoldStore, RecordStores } from "../../stores/ports.ts";
@@ -64,8 +65,11 @@ export function waitlistHandler(
             date: entry.date,
           });
         } catch (err) {
-          log.warn("waitlist message failed", { entryId: entry.id, ...errorFields(err) });
-          failed++;
+          // A phone refused for good (the messenger warned): no retry of the event can reach it.
+          if (!(err instanceof PhoneUndeliverableError)) {
+            log.warn("waitlist message failed", { entryId: entry.id, ...errorFields(err) });
+            failed++;
+          }
           throw err; // the patient keeps their place; the next in line is told instead
         }
       });

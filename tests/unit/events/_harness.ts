@@ -59,10 +59,13 @@ export async function eventHarness(
   const now = () => clock.now;
   const sent: OutgoingMessage[] = [];
   let failSends = 0;
+  let failure: () => unknown = () => new Error("provider down");
   const records = wrapRecords(options.records ?? createKvRecordStores(kv));
   const holds = createKvHoldStore(kv);
   const cipher = await createDataCipher([{ id: "k1", keyBase64: generateDataKeyBase64() }]);
-  const log = createLogger({ level: "error", write: () => {} });
+  /** Warnings and errors logged, one JSON line each. */
+  const logs: string[] = [];
+  const log = createLogger({ level: "warn", write: (line) => logs.push(line) });
   const full: EventSettings = {
     retryBaseMs: 1_000,
     maxAttempts: 3,
@@ -85,7 +88,7 @@ export async function eventHarness(
       send(message) {
         if (failSends > 0) {
           failSends--;
-          return Promise.reject(new Error("provider down"));
+          return Promise.reject(failure());
         }
         sent.push(message);
         return Promise.resolve({ providerId: `m${sent.length}` });
@@ -155,8 +158,11 @@ export async function eventHarness(
     writer,
     drain,
     metrics,
-    failNextSends(n: number) {
+    logs,
+    /** The next `n` sends fail, with `error()` (default a plain provider error). */
+    failNextSends(n: number, error?: () => unknown) {
       failSends = n;
+      failure = error ?? (() => new Error("provider down"));
     },
     /** How many passes the writer has asked the relay for so far. */
     wakes: () => wakes,

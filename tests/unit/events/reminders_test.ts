@@ -187,7 +187,7 @@ Deno.test("an inline notice that fails is retried from the outbox by the relay",
   await h.close();
 });
 
-Deno.test("a 24 h reminder delivered after the 1 h mark (the relay was down) is not sent: it would say 24 hours", async () => {
+Deno.test("a reminder delivered after the 1 h mark (the relay was down) is not sent: it would say 24 hours, or 1 hour to a visit 30 minutes away", async () => {
   const h = await eventHarness(T0 - 3 * 24 * HOUR);
   await booked(h);
   await h.drain();
@@ -196,9 +196,65 @@ Deno.test("a 24 h reminder delivered after the 1 h mark (the relay was down) is 
   h.clock.now = T0 - 30 * 60_000;
   await h.drain();
   const reminders = h.sent.slice(1).map((m) => m.body);
-  assert.deepEqual(reminders.filter((b) => /in 24 hours/.test(b)), [], reminders.join(" | "));
-  assert.equal(reminders.length, 1, "the 1 h reminder still goes out");
-  assert.match(reminders[0], /in 1 hour/);
+  assert.deepEqual(reminders, [], reminders.join(" | "));
+  assert.deepEqual(await h.queue(), [], "both were handled (dropped), not left to retry");
+  await h.close();
+});
+
+Deno.test("a 24 h reminder delivered hours late (before the 1 h mark) is not sent: it would say 24 hours", async () => {
+  for (const lang of ["en", "hi", "ta", "te", "kn", "ml", "bn", "mr"]) {
+    const h = await eventHarness(T0 - 3 * 24 * HOUR);
+    await booked(h, lang);
+    await h.drain();
+    h.clock.now = T0 - 5 * HOUR; // a relay outage of 19 hours
+    await h.drain();
+    assert.equal(h.sent.length, 1, `${lang}: ${h.sent.slice(1).map((m) => m.body).join(" | ")}`);
+    await h.advance(4 * HOUR); // the 1 h mark
+    assert.equal(h.sent.length, 2, `${lang}: the 1 h reminder still goes out`);
+    await h.close();
+  }
+});
+
+Deno.test("a 24 h reminder dead-lettered and replayed hours later is not sent", async () => {
+  const h = await eventHarness(T0 - 3 * 24 * HOUR);
+  await booked(h);
+  await h.drain();
+  h.failNextSends(3);
+  await h.advance(2 * 24 * HOUR);
+  await h.advance(1_000);
+  await h.advance(2_000);
+  const [letter] = await listDeadLetters(h.kv);
+  assert.equal(letter?.envelope.handler, "reminders.send");
+  h.clock.now = T0 - 10 * HOUR;
+  assert.ok(await replayDeadLetter(h.kv, letter.id, h.clock.now));
+  await h.drain();
+  assert.deepEqual(h.sent.slice(1).map((m) => m.body), []);
+  await h.close();
+});
+
+Deno.test("a 1 h reminder delivered 20 minutes late is not sent: it would say 1 hour", async () => {
+  const h = await eventHarness(T0 - 3 * 24 * HOUR);
+  await booked(h);
+  await h.drain();
+  await h.advance(2 * 24 * HOUR);
+  assert.equal(h.sent.length, 2, "the 24 h reminder, on time");
+  h.clock.now = T0 - 40 * 60_000;
+  await h.drain();
+  assert.deepEqual(h.sent.slice(2).map((m) => m.body), []);
+  await h.close();
+});
+
+Deno.test("a reminder retried a few times after a provider error still goes out", async () => {
+  const h = await eventHarness(T0 - 3 * 24 * HOUR, { maxAttempts: 6 });
+  await booked(h);
+  await h.drain();
+  await h.advance(2 * 24 * HOUR);
+  await h.advance(23 * HOUR - 1);
+  h.failNextSends(4);
+  await h.advance(1);
+  for (const ms of [1_000, 2_000, 4_000, 8_000]) await h.advance(ms);
+  assert.equal(h.sent.length, 3);
+  assert.match(h.sent[2].body, /in 1 hour/);
   await h.close();
 });
 
