@@ -292,5 +292,14 @@ Deno.test("foreign records answer 404 to everyone but their owners, in every lis
   if (heldA.status !== 409 || JSON.stringify(heldA.body).includes(String(heldB.body.id))) {
     failures.push(`B's hold key answered A: ${heldA.status} ${JSON.stringify(heldA.body)}`);
   }
+
+  // Logging out with someone else's refresh token ends nothing of theirs.
+  const logout = await api.request("POST", "/v1/auth/logout", {
+    token: patientA.accessToken,
+    body: { refreshToken: patientB.refreshToken },
+  });
+  assert.equal(logout.status, 204);
+  const stillB = await api.request("GET", "/v1/me", { token: patientB.accessToken });
+  if (stillB.status !== 200) failures.push(`A's logout with B's token ended B: ${stillB.status}`);
   assert.deepEqual(failures, []);
 });
