@@ -16,11 +16,25 @@ import {
   type Session,
 } from "../_harness/api.ts";
 import { book } from "../_harness/book.ts";
+import { appEnv, startFerretDb } from "../_harness/ferretdb.ts";
 import { BOOK_SESSION_COOKIE } from "../../src/ui/book_env.ts";
 import { SESSION_COOKIE } from "../../src/ui/ui_env.ts";
 
 Deno.test("foreign records answer 404 to everyone but their owners, in every list and replay", async () => {
-  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" });
+  await checkObjectAccess({});
+});
+
+Deno.test("foreign records answer 404 to everyone but their owners (MongoDB records)", async () => {
+  const mongo = await startFerretDb();
+  try {
+    await checkObjectAccess(appEnv(mongo));
+  } finally {
+    await mongo.stop();
+  }
+});
+
+async function checkObjectAccess(env: Record<string, string>) {
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true", ...env });
   const { api, runtime } = app;
   const deps = runtime.deps;
   const admin = await api.loginAdmin();
@@ -302,4 +316,4 @@ Deno.test("foreign records answer 404 to everyone but their owners, in every lis
   const stillB = await api.request("GET", "/v1/me", { token: patientB.accessToken });
   if (stillB.status !== 200) failures.push(`A's logout with B's token ended B: ${stillB.status}`);
   assert.deepEqual(failures, []);
-});
+}
