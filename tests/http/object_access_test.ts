@@ -197,6 +197,20 @@ async function checkObjectAccess(env: Record<string, string>) {
       leaks(`GET ${path} as ${who}`, JSON.stringify(res.body));
     }
   }
+  // A status FHIR has but we never use matches nothing, names of Object's own properties too
+  // (on MongoDB records, `constructor` once dropped the filter and listed every visit).
+  for (const status of ["proposed", "constructor", "toString", "__proto__"]) {
+    const res = await api.request<{ total?: number }>(
+      "GET",
+      `/fhir/R4/Appointment?status=${status}`,
+      {
+        token: tokens.owner,
+      },
+    );
+    if (res.status !== 200 || res.body.total !== 0) {
+      failures.push(`FHIR status=${status} as owner: ${res.status}, total ${res.body.total}`);
+    }
+  }
   for (const path of ["/v1/waitlist", "/v1/auth/sessions"]) {
     const res = await api.request("GET", `${path}?${q}`, { token: tokens.patientA });
     leaks(`GET ${path} as patientA`, JSON.stringify(res.body));
