@@ -111,8 +111,11 @@ export function doctorRoomPageRoutes(deps: AppDeps & { rooms: RoomService }, ui:
 
   // JSON for the page's script; errors are problem+json from the app's error handler.
   app.post("/doctor/appointments/:id/room-token", async (c) => {
+    const id = c.req.param("id");
+    // Checked before the store: an id too long for a KV key made the read throw (a 500).
+    if (!APPOINTMENT_ID.test(id)) throw new NotFoundError(`Appointment ${id} does not exist`);
     const user = { id: c.get("session").doctorId, role: "doctor" as const };
-    return c.json(await deps.rooms.issueToken(user, c.req.param("id")), 201);
+    return c.json(await deps.rooms.issueToken(user, id), 201);
   });
 
   return app;

@@ -86,7 +86,10 @@ export function createFhirPatientRecords(deps: PatientRecordsDeps) {
       const status = params.get("status");
       if (status) {
         used.set("status", status);
-        query.status = STATUS_FROM_FHIR[tokenCode(status)];
+        // Own keys only: `constructor` or `toString` read Object's, and a function as the status
+        // dropped the filter on MongoDB records (every visit) while KV matched none.
+        const code = tokenCode(status);
+        query.status = Object.hasOwn(STATUS_FROM_FHIR, code) ? STATUS_FROM_FHIR[code] : undefined;
         // A FHIR status we never use (proposed, waitlist, …) matches nothing.
         if (!query.status) {
           return searchsetBundle(base, "Appointment", used, { resources: [], total: 0 });
