@@ -94,7 +94,9 @@ export function doctorRoomPageRoutes(deps: AppDeps & { rooms: RoomService }, ui:
     if (!APPOINTMENT_ID.test(id)) return notFoundPage(c);
     // Another doctor's appointment is not found here either (its room token would be refused).
     try {
-      await deps.booking.getAppointment({ id: c.get("session").doctorId, role: "doctor" }, id);
+      await deps.booking.getAppointment({ id: c.get("session").doctorId, role: "doctor" }, id, {
+        withNotes: false,
+      });
     } catch (err) {
       if (err instanceof NotFoundError) return notFoundPage(c);
       throw err;

@@ -482,8 +482,13 @@ export function createBookingService(deps: BookingDeps) {
       });
     },
 
-    async getAppointment(user: AuthUser, id: string) {
+    /**
+     * `withNotes: false` for callers that show no notes (FHIR, the doctor's video page): they open
+     * none, so they write no `notes_read` entry and do not need the trail to answer.
+     */
+    async getAppointment(user: AuthUser, id: string, { withNotes = true } = {}) {
       const a = await visibleAppointment(user, id);
+      if (!withNotes) return appointmentView(a, cipher, { withNotes: false });
       await auditNotesRead(user, a);
       return view(a, user);
     },

@@ -70,7 +70,9 @@ export function createFhirPatientRecords(deps: PatientRecordsDeps) {
       const id = fromFhirId(fhirId);
       const message = `Appointment/${fhirId} is not known`;
       if (!id) throw new NotFoundError(message);
-      const view = await booking.getAppointment(user, id).catch((err) => notFound(err, message));
+      const view = await booking.getAppointment(user, id, { withNotes: false }).catch((err) =>
+        notFound(err, message)
+      );
       return (await toResources([view]))[0];
     },
 

@@ -4,6 +4,7 @@
  * `appointment.notes_read` entry by that doctor, read back through the admin audit API.
  */
 import assert from "node:assert/strict";
+import { toFhirId } from "../../src/fhir/fhir_ids.ts";
 import { SESSION_COOKIE } from "../../src/ui/ui_env.ts";
 import { startApp } from "../_harness/app.ts";
 import { createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
@@ -136,6 +137,20 @@ Deno.test("GET /v1/appointments: a doctor's listing that returns visit notes wri
   assert.equal(week.status, 200, html.slice(0, 300));
   assert.ok(html.includes(id), "the week page lists the appointment");
   assert.equal((await notesReads()).length, 0);
+
+  // The FHIR Appointment and the doctor's video page open no notes either: no entry.
+  const fhir = await api.request("GET", `/fhir/R4/Appointment/${toFhirId(id)}`, {
+    token: doc.accessToken,
+  });
+  assert.equal(fhir.status, 200, JSON.stringify(fhir.body));
+  assert.ok(!JSON.stringify(fhir.body).includes("ashwagandha"));
+  const video = await app.fetch(
+    new Request(`${api.baseUrl}/doctor/appointments/${id}/video`, {
+      headers: { cookie: `${SESSION_COOKIE}=${token}` },
+    }),
+  );
+  assert.equal(video.status, 200, (await video.text()).slice(0, 300));
+  assert.equal((await notesReads()).length, 0, "a page that shows no notes wrote notes_read");
 
   const list = await api.request<{ items: Body[] }>("GET", "/v1/appointments", {
     token: doc.accessToken,
