@@ -445,6 +445,14 @@ Deno.test("at rest: MongoDB records and Upstash keep no phone or medical text in
     noLeaks("Redis", await scanRedis(bridge.url, bridge.token, markers));
     noLeaks("the KV entries", await scanKv(server.kvPath, markers));
     noLeaks("the KV files", await scanFiles(dir, markers));
+    // FerretDB's own SQLite files, deleted documents and the write-ahead log included.
+    const pid = mongo.pid();
+    if (pid !== null) {
+      const args = (await Deno.readTextFile(`/proc/${pid}/cmdline`)).split("\0");
+      const stateDir = args.find((a) => a.startsWith("--state-dir="))!.slice(12);
+      await mongo.halt();
+      noLeaks("FerretDB's files", await scanFiles(stateDir, markers));
+    }
   } finally {
     await bridge.stop();
     await redis.stop();
