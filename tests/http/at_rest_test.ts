@@ -15,7 +15,7 @@ import { appEnv, startFerretDb, withRawDb } from "../_harness/ferretdb.ts";
 import { startRedis, startUpstashBridge } from "../_harness/redis.ts";
 import { codeIn, fakeTwilio, TWILIO_SID, TWILIO_TOKEN } from "../_harness/twilio.ts";
 import { createHmac } from "node:crypto";
-import { startServer } from "../_harness/server.ts";
+import { ADMIN_PHONE, startServer } from "../_harness/server.ts";
 import { eventually } from "../_harness/eventually.ts";
 
 type Body = Record<string, unknown>;
@@ -94,6 +94,7 @@ async function journeys(
   };
 
   const admin = await api.loginAdmin();
+  phone("admin phone", ADMIN_PHONE);
   const doctorPhone = phone("doctor phone", randomPhone());
   const doctor = await createDoctor(api, admin, { phone: doctorPhone });
 
