@@ -280,6 +280,7 @@ export async function wireApp(
         prakriti,
         refresh,
         idempotency,
+        appointments: records.appointments,
         ephemeral,
         now,
       }),

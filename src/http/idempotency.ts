@@ -8,7 +8,7 @@
 import type { MiddlewareHandler } from "hono";
 import { sha256Base64Url } from "../crypto/keyed_hash.ts";
 import { AppError, IdempotencyConflictError, ValidationError } from "../errors.ts";
-import type { IdempotencyStore } from "../stores/kv/idempotency_store.ts";
+import { idempotencyScope, type IdempotencyStore } from "../stores/kv/idempotency_store.ts";
 import type { AppEnv } from "./app_env.ts";
 import type { AppDeps } from "../app_deps.ts";
 
@@ -43,7 +43,7 @@ export function idempotency(
     if (!KEY_FORMAT.test(key)) {
       throw new ValidationError("Idempotency-Key must be 1–255 visible ASCII characters");
     }
-    const scope = `${c.get("user")?.id ?? "anon"}:${c.req.method}:${c.req.path}`;
+    const scope = idempotencyScope(c.get("user")?.id ?? "anon", c.req.method, c.req.path);
     // This runs before the route checks its path: too long for a KV key, it is that route's 400.
     if (scope.length > MAX_SCOPE_BYTES / 3 && utf8Bytes(scope) > MAX_SCOPE_BYTES) {
       throw new ValidationError("The request path is too long");

@@ -14,8 +14,8 @@ import { forgetRecipient } from "../notify/console_sender.ts";
 import { forgetResendsTo } from "../notify/delivery_tracker.ts";
 import type { PrakritiStore } from "../recommend/prakriti_store.ts";
 import type { HoldStore } from "../stores/kv/hold_store.ts";
-import type { IdempotencyStore } from "../stores/kv/idempotency_store.ts";
-import type { CourseStore, EphemeralStore } from "../stores/ports.ts";
+import { idempotencyScope, type IdempotencyStore } from "../stores/kv/idempotency_store.ts";
+import type { AppointmentStore, CourseStore, EphemeralStore } from "../stores/ports.ts";
 import type { WaitlistStore } from "../waitlist/waitlist_store.ts";
 
 /** Who is being erased: read before the patient record is anonymised. */
@@ -69,6 +69,7 @@ export interface ErasurePlanDeps {
   prakriti: PrakritiStore;
   refresh: RefreshTokens;
   idempotency: IdempotencyStore;
+  appointments: Pick<AppointmentStore, "listForPatient">;
   ephemeral: EphemeralStore;
   now: () => number;
 }
@@ -112,6 +113,24 @@ export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
       run: async (s) => (await deps.prakriti.remove(s.patientId)) ? 1 : 0,
     },
     { name: "idempotency records", run: (s) => deps.idempotency.forgetUser(s.patientId) },
+    {
+      // A doctor's cancel stored its answer, the appointment with the patient's reason and notes,
+      // under the doctor's scope: a replay would hand the erased text back.
+      name: "doctors' stored answers about the patient's appointments",
+      async run(s) {
+        let n = 0;
+        let cursor: string | undefined;
+        do {
+          const page = await deps.appointments.listForPatient(s.patientId, {}, 100, cursor);
+          for (const a of page.items) {
+            const path = `/v1/appointments/${a.id}/`;
+            n += await deps.idempotency.forgetScopes(idempotencyScope(a.doctorId, "POST", path));
+          }
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        return n;
+      },
+    },
     {
       name: "login codes and lockouts",
       byPhone: true,

@@ -28,12 +28,25 @@ export type BeginResult =
 
 const PENDING_MS = 60_000;
 
+/** Whose request, and which: an idempotency record's scope (`userId` "anon" when signed out). */
+export function idempotencyScope(userId: string, method: string, path: string): string {
+  return `${userId}:${method}:${path}`;
+}
+
 export type { IdempotencyStore } from "../ports.ts";
 
 export function createKvIdempotencyStore(
   kv: Deno.Kv,
   group: GroupCommit = groupCommitOf(kv),
 ): IdempotencyStore {
+  async function forgetScopes(scopeStart: string) {
+    let n = 0;
+    for await (const e of kv.list(idempotencyScopeRange(scopeStart))) {
+      await commit(() => kv.atomic().delete(e.key));
+      n++;
+    }
+    return n;
+  }
   return {
     async begin(scope, key, fingerprint, nowMs) {
       const pending: IdempotencyRecord = {
@@ -75,13 +88,9 @@ export function createKvIdempotencyStore(
     async abandon(scope, key) {
       await withKvRetry(() => kv.delete(idempotencyKey(scope, key)));
     },
-    async forgetUser(userId) {
-      let n = 0;
-      for await (const e of kv.list(idempotencyScopeRange(`${userId}:`))) {
-        await commit(() => kv.atomic().delete(e.key));
-        n++;
-      }
-      return n;
+    forgetUser(userId) {
+      return forgetScopes(`${userId}:`);
     },
+    forgetScopes,
   };
 }
