@@ -35,7 +35,7 @@ import {
   sessionHold,
 } from "../stores/kv/course_store.ts";
 import type { HoldRecord, HoldStore, RecordStores } from "../stores/ports.ts";
-import type { DoctorRecord } from "../stores/records.ts";
+import type { AppointmentRecord, DoctorRecord } from "../stores/records.ts";
 import { type CourseRequest, expandCourse, proposeAlternatives } from "./course_planner.ts";
 import { CourseUnavailableError } from "./course_unavailable_error.ts";
 import { courseView } from "./course_view.ts";
@@ -341,8 +341,12 @@ export function createCourseService(deps: CourseDeps) {
           reminders: reminderPolicyFrom(config),
         })
       );
+      let booked: AppointmentRecord[];
       try {
-        await deps.writer.writeAll(changes, { step: "course_confirm", consumes: sessionHolds });
+        booked = await deps.writer.writeAll(changes, {
+          step: "course_confirm",
+          consumes: sessionHolds,
+        });
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         await courses.releaseHolds(course);
@@ -352,7 +356,8 @@ export function createCourseService(deps: CourseDeps) {
           "A session could not be booked; none of the course was booked",
         );
       }
-      return await currentView(await settle(counted, "confirmed"));
+      // The sessions as just booked (a retried course's as stored): no need to read them again.
+      return courseView(await settle(counted, "confirmed"), booked);
     },
 
     async cancel(user: AuthUser, id: string) {
