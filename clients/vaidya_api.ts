@@ -1325,6 +1325,8 @@ export interface components {
                 start: string;
                 end: string;
                 appointmentId: string;
+                /** @enum {string} */
+                status?: "confirmed" | "cancelled" | "completed" | "no_show";
             }[];
             keptSessions?: string[];
         };

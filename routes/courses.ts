@@ -25,7 +25,13 @@ const CourseSchema = z.object({
   doctorId: z.string(),
   status: z.enum(["held", "confirmed", "cancelled", "failed"]),
   expiresAt: z.string(),
-  sessions: z.array(z.object({ start: z.string(), end: z.string(), appointmentId: z.string() })),
+  sessions: z.array(z.object({
+    start: z.string(),
+    end: z.string(),
+    appointmentId: z.string(),
+    /** A booked session's appointment status, as it is now (with its current time). */
+    status: z.enum(["confirmed", "cancelled", "completed", "no_show"]).optional(),
+  })),
   keptSessions: z.array(z.string()).optional(),
 }).openapi("Course");
 

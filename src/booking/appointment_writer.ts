@@ -14,6 +14,7 @@
  */
 import type { AppointmentChange } from "../domain/appointment_machine.ts";
 import type { Dispatcher } from "../events/dispatcher.ts";
+import { ConflictError } from "../errors.ts";
 import { envelopesOf, type EventEnvelope } from "../events/event_types.ts";
 import { writeToOutbox } from "../events/outbox.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -292,9 +293,26 @@ export function createAppointmentWriter(deps: WriterDeps) {
       const since = change.prev === null && records.appointments.eventsInRecords
         ? await calendarVersionOf(kv, change.next.doctorId)
         : undefined;
-      const saved = change.prev
-        ? await records.appointments.transition(change.prev, change.next, stored, alongside)
-        : await records.appointments.book(change.next, stored, alongside);
+      let saved: AppointmentRecord;
+      try {
+        saved = change.prev
+          ? await records.appointments.transition(change.prev, change.next, stored, alongside)
+          : await records.appointments.book(change.next, stored, alongside);
+      } catch (err) {
+        // On MongoDB records a change that lost the race for its appointment may have marked the
+        // times it touches busy (pending) before its write failed, then settled them as the
+        // winner left them: a listing loaded in between, on any instance, hid them until the
+        // grace ran out. Announced, so every calendar view reloads the busy time.
+        if (
+          inRecords && change.prev && err instanceof ConflictError &&
+          err.code === "version_conflict"
+        ) {
+          await bumpCalendar(kv, change.next.doctorId).catch((bumpErr) =>
+            log.warn("lost race not announced on the calendar", errorFields(bumpErr))
+          );
+        }
+        throw err;
+      }
       // A retried confirm finds its booking stored: its events were written with it then (and
       // the hold dropped, unless it was stored by an older build: removing twice is harmless).
       const fresh = change.prev !== null || saved.createdAt === change.next.createdAt;

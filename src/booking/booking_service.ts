@@ -18,6 +18,7 @@ import type {
 } from "../stores/kv/calendar_view.ts";
 import { generateSlots, type Slot, slotStartingAt } from "../domain/slots.ts";
 import { addDays, daysBetween, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
+import { untilCommitted } from "../stores/kv/kv_commit.ts";
 import {
   ConflictError,
   HoldCodesSpentError,
@@ -519,14 +520,27 @@ export function createBookingService(deps: BookingDeps) {
 
     /** `course`: a session of a course cancelled as a whole (course_service.ts). */
     async cancel(user: AuthUser, id: string, reason?: string, course?: CourseCancellation) {
-      const a = await visibleAppointment(user, id);
-      // Patients are bound by the cut-off; a doctor (or admin) may still cancel, e.g. when ill.
-      if (user.role === "patient" && a.status === "confirmed") assertBeforeCutoff(a, "cancel");
-      if (reason && user.role !== "patient") await assertPatientKept(a, "cancel reason");
-      const change = cancel(a, user, reason ? await cipher.seal(reason) : null, now(), course);
-      const saved = await deps.writer.write(change, { step: "cancel" });
-      metrics.bookings.inc({ step: "cancel", outcome: "cancelled" });
-      return view(saved, user);
+      // A cancel that finds the appointment cancelled already (its patient and doctor cancelling
+      // at once, or a retry whose answer was lost) answers it as it is, writing and telling
+      // nothing: what was asked is done. A lost race for the record is decided again on the
+      // record that won, so the race's loser answers as a cancel arriving after it would.
+      return await untilCommitted("cancel an appointment", async () => {
+        const a = await visibleAppointment(user, id);
+        if (a.status === "cancelled") return await view(a, user);
+        // Patients are bound by the cut-off; a doctor (or admin) may still cancel, e.g. when ill.
+        if (user.role === "patient" && a.status === "confirmed") assertBeforeCutoff(a, "cancel");
+        if (reason && user.role !== "patient") await assertPatientKept(a, "cancel reason");
+        const change = cancel(a, user, reason ? await cipher.seal(reason) : null, now(), course);
+        let saved: AppointmentRecord;
+        try {
+          saved = await deps.writer.write(change, { step: "cancel" });
+        } catch (err) {
+          if (err instanceof ConflictError && err.code === "version_conflict") return undefined;
+          throw err;
+        }
+        metrics.bookings.inc({ step: "cancel", outcome: "cancelled" });
+        return await view(saved, user);
+      });
     },
 
     /**

@@ -35,7 +35,7 @@ import {
   sessionHold,
 } from "../stores/kv/course_store.ts";
 import type { HoldRecord, HoldStore, RecordStores } from "../stores/ports.ts";
-import type { DoctorRecord } from "../stores/records.ts";
+import type { AppointmentRecord, DoctorRecord } from "../stores/records.ts";
 import { type CourseRequest, expandCourse, proposeAlternatives } from "./course_planner.ts";
 import { CourseUnavailableError } from "./course_unavailable_error.ts";
 import { courseView } from "./course_view.ts";
@@ -100,6 +100,18 @@ export function createCourseService(deps: CourseDeps) {
     });
     const alternatives = proposeAlternatives(starts, bookable, tz, doctor.schedule.horizonDays);
     return new CourseUnavailableError(taken.map((s) => new Date(s).toISOString()), alternatives);
+  }
+
+  /**
+   * The course with each booked session as its appointment is now: a session moved or cancelled
+   * on its own shows its current time and status. A course never confirmed booked nothing.
+   */
+  async function currentView(course: CourseRecord) {
+    if (course.status === "held" || course.status === "failed") return courseView(course);
+    const booked = await Promise.all(
+      course.sessions.map((s) => records.appointments.get(s.appointmentId)),
+    );
+    return courseView(course, booked);
   }
 
   async function ownCourse(user: AuthUser, id: string): Promise<CourseRecord> {
@@ -308,7 +320,7 @@ export function createCourseService(deps: CourseDeps) {
 
     async confirm(user: AuthUser, id: string, code: string) {
       const course = await ownCourse(user, id);
-      if (course.status === "confirmed") return courseView(course);
+      if (course.status === "confirmed") return await currentView(course);
       if (course.status !== "held") {
         throw new ConflictError("invalid_state", `Course ${id} is ${course.status}`);
       }
@@ -318,7 +330,7 @@ export function createCourseService(deps: CourseDeps) {
       // The check is counted before the code is compared, so a burst of simultaneous guesses
       // cannot compare more than OTP_MAX_ATTEMPTS of them (as for login and hold codes).
       const counted = await reserveAttempt(course);
-      if (counted.status === "confirmed") return courseView(counted);
+      if (counted.status === "confirmed") return await currentView(counted);
       const candidate = await hash.hash("hold_code", `course:${course.id}:${code}`);
       if (!hash.equal(candidate, course.codeHash)) throw new InvalidCodeError();
       const nowMs = now();
@@ -329,8 +341,12 @@ export function createCourseService(deps: CourseDeps) {
           reminders: reminderPolicyFrom(config),
         })
       );
+      let booked: AppointmentRecord[];
       try {
-        await deps.writer.writeAll(changes, { step: "course_confirm", consumes: sessionHolds });
+        booked = await deps.writer.writeAll(changes, {
+          step: "course_confirm",
+          consumes: sessionHolds,
+        });
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
         await courses.releaseHolds(course);
@@ -340,7 +356,8 @@ export function createCourseService(deps: CourseDeps) {
           "A session could not be booked; none of the course was booked",
         );
       }
-      return courseView(await settle(counted, "confirmed"));
+      // The sessions as just booked (a retried course's as stored): no need to read them again.
+      return courseView(await settle(counted, "confirmed"), booked);
     },
 
     async cancel(user: AuthUser, id: string) {
@@ -349,7 +366,7 @@ export function createCourseService(deps: CourseDeps) {
         await courses.releaseHolds(course);
         return courseView(await setStatus(course, "cancelled"));
       }
-      if (course.status !== "confirmed") return courseView(course);
+      if (course.status !== "confirmed") return await currentView(course);
       const cutoffMs = now() + config.CANCEL_CUTOFF_MINUTES * 60_000;
       const kept: string[] = [];
       let told = false;
@@ -364,11 +381,12 @@ export function createCourseService(deps: CourseDeps) {
         await deps.booking.cancel(user, a.id, undefined, { id: course.id, session, notice: !told });
         told = true;
       }
-      return { ...courseView(await setStatus(course, "cancelled")), keptSessions: kept };
+      const cancelled = await currentView(await setStatus(course, "cancelled"));
+      return { ...cancelled, keptSessions: kept };
     },
 
     async get(user: AuthUser, id: string) {
-      return courseView(await ownCourse(user, id));
+      return await currentView(await ownCourse(user, id));
     },
   };
 }

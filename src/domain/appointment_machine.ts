@@ -5,7 +5,7 @@
  * 1 h before the start) with their due times. It never does I/O; the appointment writer
  * (src/booking/appointment_writer.ts) persists the record and these events in one commit.
  *
- *   held ──confirm──▶ confirmed ──cancel──────▶ cancelled
+ *   held ──confirm──▶ confirmed ──cancel──────▶ cancelled (until its end)
  *                        │  ▲  ──complete────▶ completed
  *                        └──┘  ──no_show─────▶ no_show
  *                     reschedule
@@ -256,6 +256,14 @@ export function cancel(
   course?: CourseCancellation,
 ): AppointmentChange {
   assertConfirmed(a, "cancelled");
+  // An ended visit took place or was missed: cancelled, its patient would be told that a visit
+  // already past is cancelled, and the doctor's record of it would be lost.
+  if (a.endMs <= nowMs) {
+    throw new ConflictError(
+      "invalid_state",
+      `Appointment ${a.id} has ended; mark it completed or no_show instead of cancelling it`,
+    );
+  }
   const next: AppointmentRecord = {
     ...a,
     status: "cancelled",

@@ -140,3 +140,47 @@ Deno.test("POST /v1/appointments/:id/cancel by the doctor keeps no reason about 
   assert.equal(cancelled.status, 409, JSON.stringify(cancelled.body));
   assert.equal(cancelled.body.code, "invalid_state");
 });
+
+Deno.test("POST /v1/appointments/:id/cancel by the doctor once the visit has ended is 409 invalid_state: no cancellation notice about a past visit", async () => {
+  const clock = { now: Date.now() };
+  await using app = await startAppWithDoctor({}, () => clock.now);
+  const { api, doctor, patient, slots } = app;
+  const { appointment } = await book(api, patient, doctor.id, slots[0].start);
+  const cancelNotices = async () => {
+    const res = await api.request<{ messages: { body: string }[] }>(
+      "GET",
+      `/v1/dev/outbox?to=${encodeURIComponent(patient.phone)}`,
+    );
+    return res.body.messages.filter((m) => /cancelled/.test(m.body)).length;
+  };
+
+  clock.now = Date.parse(appointment.end) + 60_000;
+  const doc = await api.login(doctor.phone, true);
+  const late = await api.request<Body>("POST", `/v1/appointments/${appointment.id}/cancel`, {
+    token: doc.accessToken,
+    body: {},
+  });
+  assert.equal(late.status, 409, JSON.stringify(late.body));
+  assert.equal(late.body.code, "invalid_state");
+  assert.match(String(late.body.detail), /completed|no_show/);
+  const still = await api.request<Body>("GET", `/v1/appointments/${appointment.id}`, {
+    token: doc.accessToken,
+  });
+  assert.equal(still.body.status, "confirmed");
+  assert.equal(await cancelNotices(), 0);
+
+  // While the visit runs (the doctor fell ill during it), a cancel still goes through.
+  const { appointment: running } = await book(
+    api,
+    await api.login(patient.phone, true),
+    doctor.id,
+    slots[2].start,
+  );
+  clock.now = Date.parse(running.start) + 5 * 60_000;
+  const during = await api.request<Body>("POST", `/v1/appointments/${running.id}/cancel`, {
+    token: (await api.login(doctor.phone, true)).accessToken,
+    body: {},
+  });
+  assert.equal(during.status, 200, JSON.stringify(during.body));
+  assert.equal(during.body.status, "cancelled");
+});

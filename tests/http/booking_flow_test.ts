@@ -169,7 +169,7 @@ Deno.test("booking flow: hold, confirm, cancel and reschedule over HTTP", async 
   });
 
   await t.step(
-    "cancel frees the slot and a cancelled appointment cannot be cancelled twice",
+    "cancel frees the slot and a second cancel answers the cancelled appointment",
     async () => {
       const res = await api.request<Body>("POST", `/v1/appointments/${appointmentId}/cancel`, {
         token: patient.accessToken,
@@ -194,8 +194,9 @@ Deno.test("booking flow: hold, confirm, cancel and reschedule over HTTP", async 
         token: patient.accessToken,
         body: {},
       });
-      assert.equal(twice.status, 409);
-      assert.equal(twice.body.code, "invalid_state");
+      // Cancelled already: answered as it is (a retry, or the doctor cancelling meanwhile).
+      assert.equal(twice.status, 200, JSON.stringify(twice.body));
+      assert.equal(twice.body.status, "cancelled");
       const filtered = await api.request<{ items: Body[] }>(
         "GET",
         "/v1/appointments?status=confirmed",

@@ -277,3 +277,50 @@ Deno.test("POST /v1/courses: a held course counts against the patient's live hol
   const after = await single();
   assert.equal(after.status, 201, JSON.stringify(after.body));
 });
+
+Deno.test("GET /v1/courses/:id shows each session at its current time and status after one is moved and one cancelled", async () => {
+  await using app = await startApp(FAST);
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const [early, , slot] = await firstSlots(api, doctor.id);
+  const patient = await api.login(randomPhone());
+  const held = await api.request<Course>("POST", "/v1/courses", {
+    token: patient.accessToken,
+    body: { doctorId: doctor.id, start: slot.start, count: 3, everyDays: 1 },
+  });
+  assert.equal(held.status, 201, JSON.stringify(held.body));
+  const confirmed = await api.request<Course>("POST", `/v1/courses/${held.body.id}/confirm`, {
+    token: patient.accessToken,
+    body: { code: await api.latestCode(patient.phone) },
+  });
+  assert.equal(confirmed.status, 201, JSON.stringify(confirmed.body));
+  const [first, second, third] = confirmed.body.sessions;
+
+  const hold = await api.request<{ id: string }>("POST", "/v1/holds", {
+    token: patient.accessToken,
+    body: { doctorId: doctor.id, start: early.start },
+  });
+  assert.equal(hold.status, 201, JSON.stringify(hold.body));
+  const moved = await api.request<Body>(
+    "POST",
+    `/v1/appointments/${first.appointmentId}/reschedule`,
+    { token: patient.accessToken, body: { holdId: hold.body.id } },
+  );
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  const cancelled = await api.request<Body>(
+    "POST",
+    `/v1/appointments/${second.appointmentId}/cancel`,
+    { token: patient.accessToken, body: {} },
+  );
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+
+  const seen = await api.request<Course>("GET", `/v1/courses/${held.body.id}`, {
+    token: patient.accessToken,
+  });
+  assert.equal(seen.status, 200, JSON.stringify(seen.body));
+  assert.deepEqual(seen.body.sessions, [
+    { ...first, start: early.start, end: early.end, status: "confirmed" },
+    { ...second, status: "cancelled" },
+    { ...third, status: "confirmed" },
+  ]);
+});

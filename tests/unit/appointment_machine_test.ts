@@ -106,6 +106,15 @@ Deno.test("cancel() frees the time and announces it; only a confirmed one can be
   );
 });
 
+Deno.test("cancel() refuses a visit that has ended (invalid_state), not one still running", () => {
+  const a = confirmed();
+  assert.throws(
+    () => cancel(a, doctor, null, a.endMs),
+    (e) => e instanceof ConflictError && e.code === "invalid_state",
+  );
+  assert.equal(cancel(a, doctor, null, a.endMs - 1).next.status, "cancelled");
+});
+
 Deno.test("reschedule() moves to the hold, frees the old time and re-plans reminders", () => {
   const a = confirmed();
   const later = T0 + 24 * HOUR;
