@@ -94,7 +94,10 @@ function statusChange(
   patient: Actor,
   doctor: Actor,
 ): AppointmentChange | null {
-  if (status === "cancelled") return cancel(a, patient, null, Date.parse(a.updatedAt));
+  // A visit is cancelled before it ends (a past one cannot be): at the latest as it starts.
+  if (status === "cancelled") {
+    return cancel(a, patient, null, Math.min(Date.parse(a.updatedAt), a.startMs));
+  }
   if (status === "completed" || status === "no_show") {
     return recordOutcome(a, doctor, { status }, Date.parse(a.updatedAt));
   }
