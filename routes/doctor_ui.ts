@@ -5,14 +5,13 @@
  * after that passes the CSRF check. Errors render as pages, never as problem+json.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { timeLimit } from "../src/http/api_budget.ts";
 import type { AppDeps } from "../src/app_deps.ts";
 import { isLang } from "../src/i18n/messages.ts";
 import { safeNext, UI_BASE, type UiEnv } from "../src/ui/ui_env.ts";
 import { languageSwitch } from "../src/ui/language_switch.ts";
 import {
   csrfProtection,
+  doctorPageLimits,
   requireSession,
   uiLanguage,
   uiSecurityHeaders,
@@ -36,7 +35,7 @@ export function doctorUiRoutes(deps: AppDeps) {
   const ui = deps.doctorUi;
   if (!ui) return app;
   const secure = deps.config.APP_ENV !== "development" && deps.config.APP_ENV !== "test";
-  const pageTimeLimit = timeLimit<UiEnv>(deps.config);
+  const limits = doctorPageLimits(deps.config);
 
   app.onError((err, c) => {
     deps.log.error("doctor ui error", { error: err.name, path: c.req.path });
@@ -49,8 +48,7 @@ export function doctorUiRoutes(deps: AppDeps) {
   });
   for (const path of [UI_BASE, `${UI_BASE}/*`]) {
     app.use(path, uiSecurityHeaders());
-    app.use(path, pageTimeLimit);
-    app.use(path, bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Too large", 413) }));
+    app.use(path, ...limits);
     app.use(path, uiLanguage());
   }
 

@@ -7,12 +7,15 @@
  */
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { timeLimit } from "../src/http/api_budget.ts";
 import type { AppDeps } from "../src/app_deps.ts";
 import type { RoomService } from "../src/rooms/room_service.ts";
 import { ROOM_PAGE_CSP, RoomPage } from "../src/rooms/room_page.tsx";
-import { csrfProtection, requireSession, uiLanguage } from "../src/ui/ui_middleware.ts";
+import {
+  csrfProtection,
+  doctorPageLimits,
+  requireSession,
+  uiLanguage,
+} from "../src/ui/ui_middleware.ts";
 import { bookLanguage } from "../src/ui/book_middleware.ts";
 import type { BookEnv } from "../src/ui/book_env.ts";
 import { isBookLang } from "../src/i18n/book_messages.ts";
@@ -74,10 +77,7 @@ export function doctorRoomPageRoutes(deps: AppDeps & { rooms: RoomService }, ui:
   const app = new Hono<UiEnv>();
   const doctorPaths = ["/doctor/appointments/:id/video", "/doctor/appointments/:id/room-token"];
   // The doctor UI's time and body limits, which never reach these paths (mounted before it).
-  const limits = [
-    timeLimit<UiEnv>(deps.config),
-    bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Too large", 413) }),
-  ];
+  const limits = doctorPageLimits(deps.config);
   for (const path of doctorPaths) {
     app.use(
       path,

@@ -4,7 +4,10 @@
  * CSRF synchronizer-token check on every POST (refused with a 403 page).
  */
 import type { Context, Env, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { getCookie } from "hono/cookie";
+import type { Config } from "../config/config.ts";
+import { timeLimit } from "../http/api_budget.ts";
 import { isLang, langFromAcceptLanguage, t } from "../i18n/messages.ts";
 import { LANG_COOKIE, SESSION_COOKIE, UI_BASE, type UiEnv } from "./ui_env.ts";
 import type { UiSessionStore } from "./session_store.ts";
@@ -22,6 +25,22 @@ function pageCsp(frameAncestors: readonly string[]): string {
     "base-uri 'none'",
     "object-src 'none'",
   ].join("; ");
+}
+
+/** A doctor page's body, at most (forms of a few fields; notes and profile texts included). */
+const DOCTOR_PAGE_BODY_BYTES = 64 * 1024;
+
+/**
+ * The doctor pages' limits: REQUEST_TIMEOUT_MS and a body of DOCTOR_PAGE_BODY_BYTES. Used by the
+ * doctor UI and by the room pages mounted before it (which its own middleware never reaches).
+ */
+export function doctorPageLimits(
+  config: Pick<Config, "REQUEST_TIMEOUT_MS">,
+): MiddlewareHandler<UiEnv>[] {
+  return [
+    timeLimit<UiEnv>(config),
+    bodyLimit({ maxSize: DOCTOR_PAGE_BODY_BYTES, onError: (c) => c.text("Too large", 413) }),
+  ];
 }
 
 /**
