@@ -144,6 +144,19 @@ export function createLogger(options: LoggerOptions): Logger {
   };
 }
 
+/**
+ * `err` as a new Error of the same name whose message (and its cause's, if an Error) `reword`
+ * rewrote, no other field kept: for errors whose text names what must not be logged (a
+ * webhook's whole URL, a Redis command), before they reach a log or a problem's cause.
+ */
+export function reworded(err: unknown, reword: (text: string) => string): unknown {
+  if (!(err instanceof Error)) return err;
+  const cause = err.cause instanceof Error ? new Error(reword(err.cause.message)) : undefined;
+  const clean = new Error(reword(err.message), cause && { cause });
+  clean.name = err.name;
+  return clean;
+}
+
 /** The error fields worth logging: class, message (redacted), and a stack only at debug level. */
 export function errorFields(err: unknown): Record<string, unknown> {
   if (err instanceof Error) {

@@ -5,7 +5,7 @@
  * a timeout so the dispatcher retries it with backoff and dead-letters it after the last try.
  */
 import { withDeadline } from "../../http/outbound_deadline.ts";
-import { redactText } from "../../observability/logger.ts";
+import { redactText, reworded } from "../../observability/logger.ts";
 import { SIGNATURE_HEADER, signatureHeader } from "../../webhooks/signature.ts";
 import { assertResolvesPublic, NOT_PUBLIC } from "../../webhooks/url_policy.ts";
 import type { WebhookService } from "../../webhooks/webhook_service.ts";
@@ -64,13 +64,10 @@ export function webhookBody(event: VaidyaEvent): string {
  * fetch names the endpoint's whole URL, whose path or query may hold the clinic's token.
  */
 function withUrlsCut(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const cut = (text: string) =>
-    text.replace(/https?:\/\/[^\s)"']+/g, (u) => URL.parse(u)?.origin ?? "[url]");
-  const cause = err.cause instanceof Error ? new Error(cut(err.cause.message)) : undefined;
-  const clean = new Error(cut(err.message), cause && { cause });
-  clean.name = err.name;
-  return clean;
+  return reworded(
+    err,
+    (text) => text.replace(/https?:\/\/[^\s)"']+/g, (u) => URL.parse(u)?.origin ?? "[url]"),
+  );
 }
 
 export function webhookDeliveryHandler(

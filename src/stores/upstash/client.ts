@@ -14,6 +14,7 @@ import { Redis, type Requester } from "@upstash/redis";
 import { ServiceUnavailableError } from "../../errors.ts";
 import { withDeadline } from "../../http/outbound_deadline.ts";
 import { grouped } from "../grouped.ts";
+import { reworded } from "../../observability/logger.ts";
 
 export interface UpstashOptions {
   url: string;
@@ -132,10 +133,10 @@ export async function redisCall<T>(
  * hashes) and values, of every caller in a shared pipeline. The cause keeps the reason only.
  */
 function withoutCommand(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const at = err.message.indexOf(", command was: ");
-  if (at < 0) return err;
-  const clean = new Error(err.message.slice(0, at));
-  clean.name = err.name;
-  return clean;
+  const marker = ", command was: ";
+  if (!(err instanceof Error) || !err.message.includes(marker)) return err;
+  return reworded(
+    err,
+    (text) => text.includes(marker) ? text.slice(0, text.indexOf(marker)) : text,
+  );
 }
