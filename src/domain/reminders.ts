@@ -1,7 +1,7 @@
 /**
  * When patients are reminded of an appointment: 24 hours and 1 hour before its start. Pure: a
  * reminder whose time has already passed when the appointment is booked or moved is not sent
- * (the confirmation message covers it), nor one delivered later than REMINDER_LATE_LIMIT_MS after
+ * (the confirmation message covers it), nor one delivered later than `reminderLateLimitMs` after
  * its time (a relay outage, a replayed dead letter): its text says "in 24 hours" or "in 1 hour"
  * and would tell the patient a wrong time.
  */
@@ -13,18 +13,17 @@ export const REMINDER_OFFSETS_MS: Readonly<Record<ReminderKind, number>> = {
 };
 
 /**
- * How late a reminder may still go out: a twelfth of its lead, so "in 24 hours" means at least
- * 22 and "in 1 hour" at least 55 minutes, and the dispatcher's retries after a provider error
- * (seconds to minutes) still fit.
+ * How late a reminder may still go out: a twelfth of its lead (2 hours, 5 minutes), so "in 24
+ * hours" means at least 22 and "in 1 hour" at least 55 minutes, and the dispatcher's retries after
+ * a provider error (seconds to minutes) still fit.
  */
-export const REMINDER_LATE_LIMIT_MS: Readonly<Record<ReminderKind, number>> = {
-  "24h": 2 * 3_600_000,
-  "1h": 5 * 60_000,
-};
+export function reminderLateLimitMs(kind: ReminderKind): number {
+  return REMINDER_OFFSETS_MS[kind] / 12;
+}
 
 /** Whether the text of a `kind` reminder for `startMs` is still true at `nowMs`. */
 export function reminderStillTimely(kind: ReminderKind, startMs: number, nowMs: number): boolean {
-  return nowMs <= startMs - REMINDER_OFFSETS_MS[kind] + REMINDER_LATE_LIMIT_MS[kind];
+  return nowMs <= startMs - REMINDER_OFFSETS_MS[kind] + reminderLateLimitMs(kind);
 }
 
 export interface ScheduledReminder {

@@ -1,7 +1,7 @@
 /**
  * Handlers that message patients: a confirmation, cancellation or reschedule notice right away,
- * and reminders 24 h and 1 h before the start (dropped when delivered too late for their wording). Reminders are due-time `reminder.due` entries the
- * state machine adds to the commit that confirms or moves an appointment; when one is delivered
+ * and reminders 24 h and 1 h before the start (dropped when delivered too late for their
+ * wording). Reminders are due-time `reminder.due` entries the state machine adds to the commit that confirms or moves an appointment; when one is delivered
  * the appointment is read again and the reminder is sent only if it is still confirmed and still
  * at the same start. A confirmation or move notice delivered late (a retry, a relay after a crash,
  * a replayed dead letter) reads the appointment too and is dropped when it would announce a time
@@ -28,6 +28,20 @@ const NOTICE: Partial<Record<EventType, MessageKind>> = {
  */
 const FRESH_NOTICE_MS = 30_000;
 
+/**
+ * The appointment, when it still is what a message about `startMs` says: confirmed, at that start,
+ * not yet begun. null when it was cancelled or moved since (its own notice said so) or has begun.
+ */
+async function stillAsAnnounced(
+  records: RecordStores,
+  appointmentId: string,
+  startMs: number | undefined,
+  nowMs: number,
+) {
+  const a = await records.appointments.get(appointmentId);
+  return a && a.status === "confirmed" && a.startMs === startMs && nowMs < a.startMs ? a : null;
+}
+
 /** A phone the provider refuses for good (STOP, not a mobile): retrying cannot reach it. */
 function unlessUndeliverable(err: unknown) {
   if (!(err instanceof PhoneUndeliverableError)) throw err;
@@ -52,9 +66,7 @@ export function patientNoticeHandler(
       if (courseNotice === false) return;
       const late = ctx.attempt > 0 || ctx.now - event.occurredAtMs >= FRESH_NOTICE_MS;
       if (late && kind !== "cancelled" && appointmentId) {
-        const a = await records.appointments.get(appointmentId);
-        // Cancelled or moved since (its own notice said so), or begun: this one would mislead.
-        if (!a || a.status !== "confirmed" || a.startMs !== startMs || ctx.now >= a.startMs) return;
+        if (!(await stillAsAnnounced(records, appointmentId, startMs, ctx.now))) return;
       }
       await messenger.send(kind, { patientId, doctorId, startMs }).catch(unlessUndeliverable);
     },
@@ -74,9 +86,9 @@ export function reminderSenderHandler(
       // Delivered late (a relay outage, a replayed dead letter): its "in 24 hours" or "in 1 hour"
       // would be wrong, in every language and on WhatsApp's fixed template alike.
       if (!reminderStillTimely(reminder, startMs, ctx.now)) return;
-      const a = await records.appointments.get(appointmentId);
+      const a = await stillAsAnnounced(records, appointmentId, startMs, ctx.now);
       // Cancelled, completed, moved, or already started: this reminder has nothing to say.
-      if (!a || a.status !== "confirmed" || a.startMs !== startMs || ctx.now >= a.startMs) return;
+      if (!a) return;
       await messenger.send(reminder === "24h" ? "reminder_24h" : "reminder_1h", {
         patientId: a.patientId,
         doctorId: a.doctorId,
