@@ -3,7 +3,8 @@
  * access token in the URL fragment, never the query), `/doctor/appointments/:id/video` for the
  * doctor (UI session), the doctor's room-token request (session + CSRF form field), and the
  * page's two static files. Mounted before the doctor UI so its catch-all does not answer first;
- * the doctor routes therefore apply the UI's limits, session, CSRF and header middleware themselves.
+ * the doctor routes therefore apply the UI's limits, session, CSRF and header middleware
+ * themselves.
  */
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";

@@ -324,8 +324,9 @@ function matches(e: AuditEntry, q: AuditQuery): boolean {
 export const OPERATOR = { id: "operator", role: "operator" } as const;
 
 /**
- * Appends the entry of a privileged change `user` made through the API or an operator task (a doctor registered, a
- * webhook's secret rotated): who, what, when and the ids acted on, never a phone, URL or secret.
+ * Appends the entry of a privileged change `user` made through the API or an operator task (a
+ * doctor registered, a webhook's secret rotated): who, what, when and the ids acted on, never a
+ * phone, URL or secret.
  * Called once the change is stored, so the trail names no change that did not happen.
  */
 export function auditChangeBy(
