@@ -106,9 +106,43 @@ export type CalendarStep<T> =
   | { result: T; build?: undefined };
 
 /**
- * Runs `step` on the doctor's calendar until its commit lands (see the module header). The
- * entries of `prefetch` are read in the same `getMany` as the calendar version (so at or after
- * it, as every read of a step must be) and handed to `step`: one store call instead of several.
+ * The turn of the last write on each doctor's calendar waiting in this process, by KV handle
+ * (see `inTurn`).
+ */
+const turns = new WeakMap<Deno.Kv, Map<string, Promise<void>>>();
+
+/**
+ * Runs `write` once every earlier write of this process on the doctor's calendar through `kv` has
+ * ended (first come, first served). Writes of one process on one calendar never race each other
+ * then: each reads the version the one before it committed, so it commits at its first try unless
+ * another process moved the calendar meanwhile. Racing them cost each lost write a read, a step
+ * and a commit per try (N at once: ~N²/2 tries), and against other instances' writes on a shared
+ * `denokv`, one instance's queue of retries could lose every round for seconds (docs/BENCHMARKS.md,
+ * issue 15, the hot doctor). Different doctors never wait for each other, and their commits still
+ * share group commits. A step must not write on its own doctor's calendar (it would wait for
+ * itself); none does.
+ */
+async function inTurn<T>(kv: Deno.Kv, doctorId: string, write: () => Promise<T>): Promise<T> {
+  let queue = turns.get(kv);
+  if (!queue) turns.set(kv, queue = new Map());
+  const before = queue.get(doctorId);
+  let done!: () => void;
+  const turn = new Promise<void>((resolve) => done = resolve);
+  queue.set(doctorId, turn);
+  try {
+    await before;
+    return await write();
+  } finally {
+    done();
+    if (queue.get(doctorId) === turn) queue.delete(doctorId);
+  }
+}
+
+/**
+ * Runs `step` on the doctor's calendar until its commit lands (see the module header), in this
+ * process's turn on that calendar (`inTurn`). The entries of `prefetch` are read in the same
+ * `getMany` as the calendar version (so at or after it, as every read of a step must be) and
+ * handed to `step`: one store call instead of several.
  */
 export async function commitOnCalendar<T>(
   kv: Deno.Kv,
@@ -122,6 +156,25 @@ export async function commitOnCalendar<T>(
   prefetch: Deno.KvKey[] = [],
   announces: CalendarAnnouncement = {},
 ): Promise<T> {
+  const { result, committed } = await inTurn(
+    kv,
+    doctorId,
+    () => stepUntilCommitted(kv, doctorId, what, step, prefetch, announces),
+  );
+  // The delay holds the answer, not the next write's turn.
+  const delay = answerDelays.get(kv);
+  if (committed && delay) await new Promise((r) => setTimeout(r, delay));
+  return result;
+}
+
+async function stepUntilCommitted<T>(
+  kv: Deno.Kv,
+  doctorId: string,
+  what: string,
+  step: Parameters<typeof commitOnCalendar<T>>[3],
+  prefetch: Deno.KvKey[],
+  announces: CalendarAnnouncement,
+): Promise<{ result: T; committed: boolean }> {
   const key = calendarKey(doctorId);
   const group = groupCommitOf(kv);
   for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
@@ -134,7 +187,7 @@ export async function commitOnCalendar<T>(
       prefetched,
       knowledge.get(kv)?.(doctorId, calendar.versionstamp),
     );
-    if (!planned.build) return planned.result;
+    if (!planned.build) return { result: planned.result, committed: false };
     let recorded: Deno.AtomicOperation | undefined;
     const res = await group.commit((op) => {
       recorded = op;
@@ -155,9 +208,7 @@ export async function commitOnCalendar<T>(
         };
         for (const f of follow) f(commit);
       }
-      const delay = answerDelays.get(kv);
-      if (delay) await new Promise((r) => setTimeout(r, delay));
-      return planned.result;
+      return { result: planned.result, committed: true };
     }
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 1 + attempt)));
   }
