@@ -16,6 +16,7 @@ import { LoadClient } from "./client.ts";
 import { Recorder } from "./recorder.ts";
 import { readProc, startBaseline } from "./server_process.ts";
 import { ADMIN_PHONE } from "./server_process.ts";
+import { loopbackQuickAck } from "./quickack.ts";
 import { startStack } from "./stack.ts";
 import { startCluster } from "../../tests/_harness/cluster.ts";
 import { START_TASK, v8FlagsWith } from "../_start_task.ts";
@@ -333,7 +334,7 @@ async function main(): Promise<number> {
     `${loadBefore}, after ${loadAfter} (shared machine: absolute figures are depressed, ` +
     `ratios from the same run are what compare). Server first answer ${
       cluster ? "n/a" : `${startupMs} ms`
-    }.`,
+    }.${cluster ? ` Loopback quickack ${await loopbackQuickAck()}.` : ""}`,
     "",
     "| connections | bare req/s | bare p99 ms | slots req/s | slots p99 ms | slots p50 ms | ratio | errors |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

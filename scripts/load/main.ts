@@ -9,6 +9,7 @@ import { checkTargets, renderMarkdown } from "./report.ts";
 import { runLoad } from "./run.ts";
 import { renderScaling, runScaling } from "./scaling.ts";
 import { readProc } from "./server_process.ts";
+import { loopbackQuickAck } from "./quickack.ts";
 import { renderStarts, runStarts } from "./starts.ts";
 
 async function machine(): Promise<Record<string, string>> {
@@ -23,6 +24,7 @@ async function machine(): Promise<Record<string, string>> {
     deno: Deno.version.deno,
     v8: Deno.version.v8,
     os: `${Deno.build.os} ${Deno.build.arch}`,
+    "loopback quickack": await loopbackQuickAck(),
   };
 }
 
