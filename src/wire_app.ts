@@ -19,7 +19,11 @@ import {
   REMOTE_MIN_ROUND_GAP_MS,
 } from "./stores/kv/calendar_versions.ts";
 import { isRemoteKv } from "./config/kv_location.ts";
-import { announceDoctorUpdates, delayCalendarAnswers } from "./stores/kv/calendar.ts";
+import {
+  announceDoctorUpdates,
+  delayCalendarAnswers,
+  watchCalendarRaces,
+} from "./stores/kv/calendar.ts";
 import type { Config } from "./config/config.ts";
 import { createDataCipher } from "./crypto/data_cipher.ts";
 import { createKeyedHash, type KeyedHash } from "./crypto/keyed_hash.ts";
@@ -165,6 +169,7 @@ export async function wireApp(
   // (KV_CELL_MARKS, README "Upgrading"): its commits answer at once.
   const freshForMs = resources.kvRounds && !config.KV_CELL_MARKS ? FRESH_FOR_MS : 0;
   if (freshForMs > 0) delayCalendarAnswers(kv, freshForMs + ANSWER_MARGIN_MS);
+  watchCalendarRaces(kv, () => metrics.calendarRacesLost.inc());
   const calendarView = createKvCalendarView(kv, {
     doctors: records.doctors,
     appointments: records.appointments,

@@ -64,7 +64,8 @@ if (import.meta.main) {
         `${fixed(percentile(sorted, 0.99))} max ${fixed(sorted.at(-1) ?? 0)}`;
     });
     console.log(
-      `instance ${i + 1}: rounds ${share.rounds}, answers ${JSON.stringify(share.answers)}, ` +
+      `instance ${i + 1}: rounds ${share.rounds}, races lost ${share.racesLost}, ` +
+        `answers ${JSON.stringify(share.answers)}, ` +
         spread.join(", "),
     );
   }

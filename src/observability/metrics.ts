@@ -170,6 +170,10 @@ export function createAppMetrics() {
       "Age of the oldest outbox entry already due (0 when none is due)",
     ),
     queueRetries: registry.counter("vaidya_queue_retries_total", "Event handler retries"),
+    calendarRacesLost: registry.counter(
+      "vaidya_calendar_races_lost_total",
+      "Commits on a doctor's calendar refused because another instance moved it first (run again)",
+    ),
     messageDeliveries: registry.counter(
       "vaidya_message_delivery_total",
       "Messages by channel and delivery status (queued when sent, then Twilio's status callbacks)",

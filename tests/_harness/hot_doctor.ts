@@ -26,6 +26,8 @@ export interface InstanceShare {
   latenciesMs: { POST: number[]; DELETE: number[] };
   /** Rounds (a hold and its release) its workers finished. */
   rounds: number;
+  /** Its calendar commits another instance's write beat (`vaidya_calendar_races_lost_total`). */
+  racesLost: number;
 }
 
 export interface HotDoctorRun {
@@ -52,6 +54,7 @@ export async function runHotDoctor(
     answers: {},
     latenciesMs: { POST: [], DELETE: [] },
     rounds: 0,
+    racesLost: 0,
   }));
   const failures: string[] = [];
 
@@ -99,5 +102,13 @@ export async function runHotDoctor(
   };
   // loginMany spread the patients over the instances in turn, as `n % instances` does.
   await Promise.all(Array.from({ length: workers }, (_, n) => worker(n)));
+  for (const share of shares) share.racesLost = await racesLost(share.url);
   return { doctorId: doctor.id, instances: shares, failures, wallMs: performance.now() - started };
+}
+
+/** An instance's `vaidya_calendar_races_lost_total` (0 while it has lost none). */
+async function racesLost(url: string): Promise<number> {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  const found = /^vaidya_calendar_races_lost_total (\d+)$/m.exec(text);
+  return found ? Number(found[1]) : 0;
 }

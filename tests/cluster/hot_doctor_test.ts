@@ -22,10 +22,11 @@ Deno.test({
       env: { RATE_LIMIT_DISABLED: "true", LOG_LEVEL: "warn" },
     });
     const run = await runHotDoctor(cluster, { workers: 16, rounds: 20, limitMs: 90_000 });
-    const summary = JSON.stringify(run.instances.map(({ url, answers, rounds }) => ({
+    const summary = JSON.stringify(run.instances.map(({ url, answers, rounds, racesLost }) => ({
       url,
       answers,
       rounds,
+      racesLost,
     })));
     assert.deepEqual(run.failures.slice(0, 5), [], summary);
     // Each instance serves five or six workers of twenty rounds each: all of them finished.
@@ -33,5 +34,7 @@ Deno.test({
       const workers = Math.ceil((16 - run.instances.indexOf(share)) / run.instances.length);
       assert.equal(share.rounds, workers * 20, summary);
     }
+    // The instances did contend for the one calendar, and each says so on /metrics.
+    assert.ok(run.instances.some((share) => share.racesLost > 0), summary);
   },
 });

@@ -7,7 +7,7 @@
  * doctors' writes never wait for it.
  */
 import assert from "node:assert/strict";
-import { commitOnCalendar } from "../../src/stores/kv/calendar.ts";
+import { commitOnCalendar, watchCalendarRaces } from "../../src/stores/kv/calendar.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
 import { calendarKey } from "../../src/stores/kv/keys.ts";
 import { ConflictError } from "../../src/errors.ts";
@@ -90,4 +90,22 @@ Deno.test("a write on one doctor's calendar never waits for another doctor's", a
   resolve();
   assert.equal(await slow, "slow");
   assert.ok((await kv.get(calendarKey("doc_slow"))).versionstamp);
+});
+
+Deno.test("a commit another writer beat is counted as a lost race and its step runs again", async () => {
+  using kv = await Deno.openKv(":memory:");
+  let lost = 0;
+  const stop = watchCalendarRaces(kv, () => lost++);
+  const attempts: number[] = [];
+  const result = await commitOnCalendar(kv, "doc_1", "write", async (attempt) => {
+    attempts.push(attempt);
+    // Another instance's write lands between this step's read and its commit, once.
+    if (attempt === 0) await kv.set(calendarKey("doc_1"), 41);
+    return { result: "written", build: (op: Deno.AtomicOperation) => op };
+  });
+  stop();
+  assert.equal(result, "written");
+  assert.deepEqual(attempts, [0, 1]);
+  assert.equal(lost, 1);
+  assert.equal((await kv.get(calendarKey("doc_1"))).value, 42, "bumped from the other write");
 });

@@ -58,6 +58,7 @@ export interface KnownCalendar {
 export type CalendarKnowledge = (doctorId: string, version: string | null) => KnownCalendar;
 
 const followers = new WeakMap<Deno.Kv, Set<(commit: CalendarCommit) => void>>();
+const raceWatchers = new WeakMap<Deno.Kv, Set<() => void>>();
 const knowledge = new WeakMap<Deno.Kv, CalendarKnowledge>();
 const answerDelays = new WeakMap<Deno.Kv, number>();
 
@@ -84,6 +85,20 @@ export function followCalendarCommits(
   if (!set) followers.set(kv, set = new Set());
   set.add(follow);
   return () => set.delete(follow);
+}
+
+/**
+ * Calls `lost` each time a calendar commit this process makes through `kv` is refused because the
+ * doctor's calendar moved after its step read it — since one process's writes on a calendar take
+ * turns, another process's write (an instance on a shared KV) — before the step runs again. What
+ * `vaidya_calendar_races_lost_total` counts: how often instances contend for one doctor. Returns
+ * the function that stops it.
+ */
+export function watchCalendarRaces(kv: Deno.Kv, lost: () => void): () => void {
+  let set = raceWatchers.get(kv);
+  if (!set) raceWatchers.set(kv, set = new Set());
+  set.add(lost);
+  return () => set.delete(lost);
 }
 
 /**
@@ -210,6 +225,7 @@ async function stepUntilCommitted<T>(
       }
       return { result: planned.result, committed: true };
     }
+    for (const lost of raceWatchers.get(kv) ?? []) lost();
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 1 + attempt)));
   }
   throw new ServiceUnavailableError(
