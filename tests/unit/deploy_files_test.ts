@@ -225,6 +225,31 @@ Deno.test("fly.toml: /metrics only on the internal METRICS_PORT, KV on the denok
   assert.equal((kv.mounts as TomlTable).destination, cmd.match(/--sqlite-path (\/\S+)\//)?.[1]);
 });
 
+/**
+ * Every file an image COPYs from the build context (the repository's root) exists and
+ * .dockerignore lets it through: the last pattern that matches a path decides, "!" lets it in
+ * again (patterns here are paths; a glob such as `*.kv` matches none of what is copied).
+ */
+async function assertCopiesInContext(image: { name: string; args: string }[]) {
+  const ignore = (await read(".dockerignore")).split("\n").map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
+  for (const copy of image.filter((i) => i.name === "COPY" && !/--from=/.test(i.args))) {
+    const sources = copy.args.split(/\s+/).filter((a) => !a.startsWith("--")).slice(0, -1);
+    for (const source of sources.map((s) => s.replace(/\/$/, ""))) {
+      await Deno.stat(new URL(source, root));
+      const last = ignore.findLast((p) => {
+        const path = p.replace(/^!/, "").replace(/\/$/, "");
+        return source === path || source.startsWith(`${path}/`);
+      });
+      assert.ok(last === undefined || last.startsWith("!"), `.dockerignore leaves out ${source}`);
+    }
+  }
+}
+
+Deno.test("the app image copies only what the build context holds", async () => {
+  await assertCopiesInContext(docker);
+});
+
 Deno.test("fly.toml: primary region bom, rolling deploys, concurrency limits", () => {
   assert.equal(fly.primary_region, "bom");
   for (const r of ["bom", "maa", "del", "sin"]) assert.match(flySource, new RegExp(`\\b${r}\\b`));
