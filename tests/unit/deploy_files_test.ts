@@ -250,6 +250,27 @@ Deno.test("the app image copies only what the build context holds", async () => 
   await assertCopiesInContext(docker);
 });
 
+Deno.test("denokv's image: the pinned denokv, started after quickack.sh turns delayed ACKs off", async () => {
+  const kv = parseToml(await read("deploy/fly/denokv.toml"));
+  const dockerfile = (kv.build as TomlTable).dockerfile as string;
+  const image = parseDockerfile(await read(`deploy/fly/${dockerfile}`));
+  const provision = await read("scripts/provision.sh");
+  const version = provision.match(/^DENOKV_VERSION=(\S+)/m)?.[1];
+  const from = image.filter((i) => i.name === "FROM").map((i) => i.args);
+  assert.equal(from[0], `ghcr.io/denoland/denokv:${version} AS denokv`, "the version CI tests");
+  assert.match(image.find((i) => i.name === "RUN")?.args ?? "", /apt-get install .*\biproute2\b/);
+  await assertCopiesInContext(image);
+  const entry = image.find((i) => i.name === "ENTRYPOINT");
+  const [shell, flag, script, name] = execForm(entry?.args ?? "[]");
+  assert.deepEqual([shell, flag, name], ["bash", "-c", "denokv"]);
+  assert.match(script, /^bash \/usr\/local\/bin\/quickack\.sh --all-routes; /);
+  assert.match(
+    script,
+    /exec \/usr\/local\/bin\/denokv "\$@"$/,
+    "denokv gets fly's cmd as its args",
+  );
+});
+
 Deno.test("fly.toml: primary region bom, rolling deploys, concurrency limits", () => {
   assert.equal(fly.primary_region, "bom");
   for (const r of ["bom", "maa", "del", "sin"]) assert.match(flySource, new RegExp(`\\b${r}\\b`));
