@@ -4,7 +4,8 @@
  * test names another, e.g. a denokv URL) with the test's clock, with an `Api`
  * client that calls `app.fetch` instead of the network. For tests that need no separate process
  * (no crash, shutdown, browser or second instance); the test can read the raw store through
- * `runtime.kv`. Dispose it to close the stores.
+ * `runtime.kv`. Dispose it to close the stores. `startTwinApps`: two such apps on one KV file, as
+ * two instances.
  */
 import { createApp } from "../../src/app.ts";
 import { bootstrap, type Runtime } from "../../src/bootstrap.ts";
@@ -66,5 +67,59 @@ export async function startAppWithDoctor(
     token: patient.accessToken,
     day,
     slots,
+  };
+}
+
+/**
+ * Two apps on one KV file, each with KV handles of its own, as two instances of one deployment
+ * (sharing the test's clock): what one process never does to itself — a write landing between
+ * another write's read and commit on one doctor's calendar, where a process's own writes take
+ * turns (src/stores/kv/calendar.ts) — another instance does. The first app starts alone, so it
+ * creates the generated dev secrets the second then finds.
+ */
+export async function startTwinApps(
+  env: Record<string, string> = {},
+  now?: () => number,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "vaidya-twins-" });
+  const shared = { ...env, KV_PATH: `${dir}/vaidya.kv` };
+  const first = await startApp(shared, now);
+  const second = await startApp(shared, now).catch(async (err) => {
+    await first[Symbol.asyncDispose]();
+    throw err;
+  });
+  return {
+    first,
+    second,
+    async [Symbol.asyncDispose]() {
+      await second[Symbol.asyncDispose]();
+      await first[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/**
+ * Runs `hook` around every `getMany` of every Deno KV handle of this process (the apps wrap their
+ * handles, e.g. a file's reading handle, so the hook sits on `Deno.Kv` itself): it gets the keys
+ * and the read, and answers the entries. Returns the function that takes the hook away.
+ */
+export function aroundGetMany(
+  hook: (
+    keys: Deno.KvKey[],
+    read: () => Promise<readonly Deno.KvEntryMaybe<unknown>[]>,
+  ) => Promise<readonly Deno.KvEntryMaybe<unknown>[]>,
+): () => void {
+  const proto = Deno.Kv.prototype;
+  const original = proto.getMany;
+  proto.getMany = function (
+    this: Deno.Kv,
+    keys: Deno.KvKey[],
+    options?: { consistency?: Deno.KvConsistencyLevel },
+  ) {
+    return hook(keys, () => original.call(this, keys, options));
+  } as typeof original;
+  return () => {
+    proto.getMany = original;
   };
 }

@@ -1,12 +1,13 @@
 /**
  * Invariant 1 at a course hold's lapse, in-process on a hand-moved clock: a course confirm that
  * passed its lapse check a second before the course's holds lapsed must not book a session over
- * a live hold another patient placed on that freed time meanwhile. The booking commit is what
+ * a live hold another patient placed on that freed time meanwhile (through another instance: one
+ * instance's own writes on a calendar take turns). The booking commit is what
  * decides, so it must see the course's holds as the single confirm's commit sees its own.
  */
 import assert from "node:assert/strict";
 import { createDoctor, firstSlots, randomPhone } from "../_harness/api.ts";
-import { startApp } from "../_harness/app.ts";
+import { aroundGetMany, startTwinApps } from "../_harness/app.ts";
 
 type Body = Record<string, unknown>;
 interface Course {
@@ -18,11 +19,12 @@ interface Course {
 
 Deno.test("a course confirm whose booking runs after its holds lapsed does not book over another patient's new hold", async () => {
   const clock = { now: Date.now() };
-  await using app = await startApp(
+  await using twins = await startTwinApps(
     { RATE_LIMIT_DISABLED: "true", HOLD_TTL_SECONDS: "300" },
     () => clock.now,
   );
-  const { api, runtime } = app;
+  const { api } = twins.first;
+  const beside = twins.second.api;
   const doctor = await createDoctor(api, await api.loginAdmin());
   const [, , slot] = await firstSlots(api, doctor.id);
   const patient = await api.login(randomPhone());
@@ -34,31 +36,28 @@ Deno.test("a course confirm whose booking runs after its holds lapsed does not b
   assert.equal(held.status, 201, JSON.stringify(held.body));
   const code = await api.latestCode(patient.phone);
   const second = held.body.sessions[1];
-  const other = await api.login(randomPhone());
+  const other = await beside.login(randomPhone());
 
   // The confirm passes its lapse check a second before the lapse; just before its booking step
   // reads the calendar, the holds lapse and another patient holds the second session's time.
   const lapseMs = startedMs + 300_000;
   clock.now = lapseMs - 1_000;
-  const kv = runtime.kv;
-  const getMany = kv.getMany.bind(kv);
   let raced: Promise<{ status: number; body: Body }> | undefined;
-  kv.getMany = (async (keys: Deno.KvKey[], options?: { consistency?: Deno.KvConsistencyLevel }) => {
+  const unhook = aroundGetMany(async (keys, read) => {
     if (!raced && keys.some((k) => k[0] === "appointment" && k[1] === second.appointmentId)) {
       clock.now = lapseMs + 1_000;
-      raced = api.request<Body>("POST", "/v1/holds", {
+      raced = beside.request<Body>("POST", "/v1/holds", {
         token: other.accessToken,
         body: { doctorId: doctor.id, start: second.start },
       });
       await raced;
     }
-    return await getMany(keys, options);
-  }) as typeof kv.getMany;
+    return await read();
+  });
   const confirmed = await api.request<Body>("POST", `/v1/courses/${held.body.id}/confirm`, {
     token: patient.accessToken,
     body: { code },
-  });
-  kv.getMany = getMany;
+  }).finally(unhook);
   assert.ok(raced, "the booking step read the course's appointments");
   const hold = await raced;
   assert.equal(hold.status, 201, `the lapsed course's time is free: ${JSON.stringify(hold.body)}`);
@@ -68,8 +67,8 @@ Deno.test("a course confirm whose booking runs after its holds lapsed does not b
     `the course booked a session over a live hold: ${JSON.stringify(confirmed.body)}`,
   );
 
-  const otherCode = await api.latestCode(other.phone);
-  const booked = await api.request<Body>("POST", `/v1/holds/${hold.body.id}/confirm`, {
+  const otherCode = await beside.latestCode(other.phone);
+  const booked = await beside.request<Body>("POST", `/v1/holds/${hold.body.id}/confirm`, {
     token: other.accessToken,
     body: { code: otherCode },
   });

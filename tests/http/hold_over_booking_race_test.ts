@@ -5,8 +5,8 @@
  * The hold's commit is what decides, so it must refuse booked time as it refuses held time.
  */
 import assert from "node:assert/strict";
-import { randomPhone } from "../_harness/api.ts";
-import { startAppWithDoctor } from "../_harness/app.ts";
+import { createDoctor, dateInDays, firstSlots, randomPhone } from "../_harness/api.ts";
+import { aroundGetMany, startTwinApps } from "../_harness/app.ts";
 import { appointment } from "../contract/_fixtures.ts";
 import { createKvAppointmentStore } from "../../src/stores/kv/appointment_store.ts";
 import { createKvHoldStore } from "../../src/stores/kv/hold_store.ts";
@@ -16,15 +16,19 @@ import type { HoldRecord } from "../../src/stores/ports.ts";
 type Body = Record<string, unknown>;
 
 Deno.test("a hold whose step runs after another instance held and booked the slot answers 409", async () => {
-  await using app = await startAppWithDoctor();
-  const { api, doctor, token, slots, patient, runtime, day } = app;
-  const slot = slots[0];
+  await using twins = await startTwinApps();
+  const { api } = twins.first;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const patient = await api.login(randomPhone());
+  const token = patient.accessToken;
+  const day = dateInDays(2);
+  const slot = (await firstSlots(api, doctor.id, day))[0];
   const startMs = Date.parse(slot.start);
   const endMs = Date.parse(slot.end);
   const other = await api.login(randomPhone());
 
-  // Another instance on the same KV: its own stores, as it would commit.
-  const kv = runtime.kv;
+  // Another instance on the same KV: its own handle and stores, as it would commit.
+  const kv = twins.second.runtime.kv;
   const theirHolds = createKvHoldStore(kv);
   const theirAppointments = createKvAppointmentStore(kv);
   const nowMs = Date.now();
@@ -41,9 +45,8 @@ Deno.test("a hold whose step runs after another instance held and booked the slo
     attempts: 0,
     createdAt: new Date(nowMs).toISOString(),
   };
-  const getMany = kv.getMany.bind(kv);
   let booked = false;
-  kv.getMany = (async (keys: Deno.KvKey[], options?: { consistency?: Deno.KvConsistencyLevel }) => {
+  const unhook = aroundGetMany(async (keys, read) => {
     const mine = patientHoldsKey(patient.user.id);
     if (!booked && keys.some((k) => k[0] === mine[0] && k[1] === mine[1])) {
       booked = true;
@@ -60,13 +63,12 @@ Deno.test("a hold whose step runs after another instance held and booked the slo
       }, []);
       await theirHolds.remove(theirHold);
     }
-    return await getMany(keys, options);
-  }) as typeof kv.getMany;
+    return await read();
+  });
   const held = await api.request<Body>("POST", "/v1/holds", {
     token,
     body: { doctorId: doctor.id, start: slot.start },
-  });
-  kv.getMany = getMany;
+  }).finally(unhook);
   assert.ok(booked, "the other instance booked while the hold was under way");
   assert.equal(held.status, 409, `a hold placed over a booked slot: ${JSON.stringify(held.body)}`);
   assert.equal(held.body.code, "slot_unavailable");
