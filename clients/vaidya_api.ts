@@ -149,7 +149,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a refresh token */
+        /**
+         * Rotate a refresh token
+         * @description Every use answers a new pair and uses the token up. The same token again within REFRESH_REUSE_GRACE_SECONDS of its first use (a retry whose answer was lost, two tabs at once) answers another new pair in the same session; later it is reuse: 401, and the session and every token of it end.
+         */
         post: operations["postV1AuthRefresh"];
         delete?: never;
         options?: never;

@@ -130,7 +130,13 @@ export async function wireApp(
   // Every store writing through `kv` (sessions, ephemeral values, messages, stored answers, done
   // marks) shares this one queue (groupCommitOf), so they wait behind one commit, not one each.
   const group = groupCommitOf(kv);
-  const refresh = createRefreshTokens(kv, hash, config.REFRESH_TOKEN_TTL_DAYS * 86_400_000, now);
+  const refresh = createRefreshTokens(
+    kv,
+    hash,
+    config.REFRESH_TOKEN_TTL_DAYS * 86_400_000,
+    now,
+    config.REFRESH_REUSE_GRACE_SECONDS * 1000,
+  );
   const tokens = await createTokenService({
     privateJwks: secrets.jwtPrivateJwks,
     issuer: config.JWT_ISSUER,

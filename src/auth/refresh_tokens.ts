@@ -1,15 +1,19 @@
 /**
  * Refresh tokens: opaque random strings, stored only as an HMAC, rotated on every use. Each login
  * starts a family (a session); a token used twice means it was stolen, so the whole family is
- * revoked and both holders must log in again. Logout revokes the family. Access tokens carry the
- * family id (`sid`) and die with it (`isLive`). The record keeps the phone's blind index so that
- * a refresh can re-derive the role the phone has now (a revoked admin must not refresh into admin).
+ * revoked and both holders must log in again, unless the second use comes within the reuse grace
+ * (src/domain/refresh_reuse.ts): then it gets a sibling token in the same family, expiring with the
+ * token its first use got, so the grace never lengthens a session. Logout revokes the family.
+ * Access tokens carry the family id (`sid`) and die with it (`isLive`). The record keeps the
+ * phone's blind index so that a refresh can re-derive the role the phone has now (a revoked admin
+ * must not refresh into admin).
  *
  * KV keys: ["refresh", tokenHash] → RefreshRecord (expires with the token);
  * ["session", familyId] → SessionRecord; ["session_by_user", userId, familyId] → familyId.
  */
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomToken } from "../crypto/random.ts";
+import { judgePresentation } from "../domain/refresh_reuse.ts";
 import { UnauthenticatedError } from "../errors.ts";
 import { groupCommitOf } from "../stores/kv/group_commit.ts";
 import { commit, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
@@ -29,6 +33,8 @@ interface RefreshRecord {
   phoneIndex?: string;
   expiresAtMs: number;
   rotatedAtMs: number | null;
+  /** Siblings issued for this token within the reuse grace (absent: none). */
+  gracedReissues?: number;
 }
 
 export interface SessionRecord {
@@ -54,10 +60,11 @@ export interface RotatedRefresh extends IssuedRefresh {
 export interface RefreshTokens {
   issue(user: AuthUser, userAgent: string | null, phoneIndex: string): Promise<IssuedRefresh>;
   /**
-   * Uses the token: its session gets a new one and the token counts as used (a second use is
-   * reuse and ends the session). `vet` is called with the session the token belongs to before
-   * anything is written; should it throw (the session's user is no longer who the token says, or
-   * the check could not be made now), the token stays unused, so a retry after an outage works.
+   * Uses the token: its session gets a new one and the token counts as used (a second use is reuse
+   * and ends the session, unless it comes within the reuse grace: then it gets a sibling). `vet` is
+   * called with the session the token belongs to before anything is written; should it throw (the
+   * session's user is no longer who the token says, or the check could not be made now), the token
+   * stays unused, so a retry after an outage works.
    */
   rotate(
     token: string,
@@ -82,6 +89,8 @@ export function createRefreshTokens(
   hash: KeyedHash,
   ttlMs: number,
   now = () => Date.now(),
+  /** How long after a rotation the same token still gets a sibling pair; 0: never. */
+  reuseGraceMs = 0,
 ): RefreshTokens {
   // A new family's records check nothing (fresh ids): logins share commits with other blind writes.
   const group = groupCommitOf(kv);
@@ -105,36 +114,39 @@ export function createRefreshTokens(
     familyId: string,
     session: SessionRecord,
     phoneIndex: string | undefined,
+    expiresAtMs = now() + ttlMs,
   ) {
     const token = randomToken(32);
     const record: RefreshRecord = {
       familyId,
       user,
       phoneIndex,
-      expiresAtMs: now() + ttlMs,
+      expiresAtMs,
       rotatedAtMs: null,
     };
     return { token, key: refreshKey(await hash.hash("refresh", token)), record, session };
   }
 
-  /** A usable token's record and session; a used one is reuse and ends its family. */
-  async function load(token: string) {
-    const entry = await withKvRetry(() =>
-      hash.hash("refresh", token).then((h) => kv.get<RefreshRecord>(refreshKey(h)))
-    );
+  /**
+   * The token's record and session, and what presenting it means now; reuse ends its family. A
+   * token of an ended or lapsed session is refused before any grace is considered.
+   */
+  async function load(tokenHash: string) {
+    const entry = await withKvRetry(() => kv.get<RefreshRecord>(refreshKey(tokenHash)));
     const rec = entry.value;
     if (!rec || rec.expiresAtMs <= now()) {
       throw new UnauthenticatedError("The refresh token is invalid or expired");
     }
     const session = await withKvRetry(() => kv.get<SessionRecord>(sessionKey(rec.familyId)));
-    if (!session.value || session.value.revokedAt) {
+    if (!session.value || session.value.revokedAt || session.value.expiresAtMs <= now()) {
       throw new UnauthenticatedError("This session has ended; log in again");
     }
-    if (rec.rotatedAtMs !== null) {
+    const presentation = judgePresentation(rec, now(), reuseGraceMs);
+    if (presentation === "reuse") {
       await revokeFamily(rec.familyId);
       throw new UnauthenticatedError("This refresh token was already used; log in again");
     }
-    return { entry, rec, session };
+    return { entry, rec, session, presentation };
   }
 
   return {
@@ -162,27 +174,57 @@ export function createRefreshTokens(
     },
 
     async rotate(token, vet) {
-      const { entry, rec, session } = await load(token);
-      await vet?.({ user: rec.user, sessionId: rec.familyId, phoneIndex: rec.phoneIndex ?? null });
-      const next = await store(rec.user, rec.familyId, session.value!, rec.phoneIndex);
-      const res = await commit(() =>
-        kv.atomic().check(entry).check(session)
-          .set(entry.key, { ...rec, rotatedAtMs: now() }, {
-            expireIn: Math.max(1000, rec.expiresAtMs - now()),
-          })
-          .set(next.key, next.record, { expireIn: ttlMs })
-          .set(sessionKey(rec.familyId), {
-            ...session.value!,
-            lastUsedAt: new Date(now()).toISOString(),
-            expiresAtMs: now() + ttlMs,
-          }, { expireIn: ttlMs })
-          .set(sessionByUserKey(rec.user.id, rec.familyId), rec.familyId, { expireIn: ttlMs })
-      );
-      if (!res.ok) {
-        // Lost a race with another use of the same token: that is reuse too.
-        await revokeFamily(rec.familyId);
-        throw new UnauthenticatedError("This refresh token was already used; log in again");
-      }
+      const tokenHash = await hash.hash("refresh", token);
+      let vetted = false;
+      // A lost race (the same token used at the same moment, the session changed, a sibling of
+      // the family rotated) is judged again from what won: a graced sibling, or reuse, or ended.
+      const next = await untilCommitted("refresh a session", async () => {
+        const { entry, rec, session, presentation } = await load(tokenHash);
+        if (!vetted) {
+          await vet?.({
+            user: rec.user,
+            sessionId: rec.familyId,
+            phoneIndex: rec.phoneIndex ?? null,
+          });
+          vetted = true;
+        }
+        const t = now();
+        if (presentation === "grace") {
+          // The sibling ends when the token the first use got ends; the session is not touched.
+          const expiresAtMs = rec.rotatedAtMs! + ttlMs;
+          const sibling = await store(
+            rec.user,
+            rec.familyId,
+            session.value,
+            rec.phoneIndex,
+            expiresAtMs,
+          );
+          const res = await commit(() =>
+            kv.atomic().check(entry).check(session)
+              .set(entry.key, { ...rec, gracedReissues: (rec.gracedReissues ?? 0) + 1 }, {
+                expireIn: Math.max(1000, rec.expiresAtMs - t),
+              })
+              .set(sibling.key, sibling.record, { expireIn: Math.max(1000, expiresAtMs - t) })
+          );
+          return res.ok ? sibling : undefined;
+        }
+        const child = await store(rec.user, rec.familyId, session.value, rec.phoneIndex, t + ttlMs);
+        const res = await commit(() =>
+          kv.atomic().check(entry).check(session)
+            .set(entry.key, { ...rec, rotatedAtMs: t }, {
+              expireIn: Math.max(1000, rec.expiresAtMs - t),
+            })
+            .set(child.key, child.record, { expireIn: ttlMs })
+            .set(sessionKey(rec.familyId), {
+              ...session.value,
+              lastUsedAt: new Date(t).toISOString(),
+              expiresAtMs: t + ttlMs,
+            }, { expireIn: ttlMs })
+            .set(sessionByUserKey(rec.user.id, rec.familyId), rec.familyId, { expireIn: ttlMs })
+        );
+        return res.ok ? child : undefined;
+      });
+      const rec = next.record;
       return {
         user: rec.user,
         token: next.token,

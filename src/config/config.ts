@@ -97,6 +97,12 @@ export const configSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).default("vaidya-api"),
   ACCESS_TOKEN_TTL_SECONDS: int(60, 3600).default(900),
   REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(30),
+  /**
+   * How long after a refresh token's first use a second use still gets a new pair in the same
+   * session (a retried refresh whose answer was lost, two tabs at once) instead of ending the
+   * session as theft; 0 turns it off. Short: a thief who uses a token within it is not caught.
+   */
+  REFRESH_REUSE_GRACE_SECONDS: int(0, 60).default(10),
   /** Lifetime of a doctor web UI session (/doctor), fixed from login. */
   UI_SESSION_TTL_SECONDS: int(1, 7 * 86400).default(12 * 3600),
   /** Lifetime of a patient's session on the booking pages (/book), fixed from login. */
