@@ -151,7 +151,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate a refresh token
-         * @description Every use answers a new pair and uses the token up. The same token again within REFRESH_REUSE_GRACE_SECONDS of its first use (a retry whose answer was lost, two tabs at once) answers another new pair in the same session; later it is reuse: 401, and the session and every token of it end.
+         * @description Every use answers a new pair and uses the token up. Using it again is reuse: 401, and the session and every token of it end; unless the server runs with a reuse grace (REFRESH_REUSE_GRACE_SECONDS, off by default), within which the same token again (a retry whose answer was lost, two tabs at once) answers another new pair in the same session.
          */
         post: operations["postV1AuthRefresh"];
         delete?: never;

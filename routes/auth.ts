@@ -76,10 +76,11 @@ export function authRoutes(deps: AppDeps) {
       path: "/v1/auth/refresh",
       tags: ["auth"],
       summary: "Rotate a refresh token",
-      description: "Every use answers a new pair and uses the token up. The same token again " +
-        "within REFRESH_REUSE_GRACE_SECONDS of its first use (a retry whose answer was lost, two " +
-        "tabs at once) answers another new pair in the same session; later it is reuse: 401, and " +
-        "the session and every token of it end.",
+      description:
+        "Every use answers a new pair and uses the token up. Using it again is reuse: 401, and the " +
+        "session and every token of it end; unless the server runs with a reuse grace " +
+        "(REFRESH_REUSE_GRACE_SECONDS, off by default), within which the same token again (a retry " +
+        "whose answer was lost, two tabs at once) answers another new pair in the same session.",
       request: jsonBody(RefreshRequest),
       responses: {
         200: jsonResponse(TokenResponse, "New tokens"),

@@ -102,7 +102,7 @@ export const configSchema = z.object({
    * session (a retried refresh whose answer was lost, two tabs at once) instead of ending the
    * session as theft; 0 turns it off. Short: a thief who uses a token within it is not caught.
    */
-  REFRESH_REUSE_GRACE_SECONDS: int(0, 60).default(10),
+  REFRESH_REUSE_GRACE_SECONDS: int(0, 60).default(0),
   /** Lifetime of a doctor web UI session (/doctor), fixed from login. */
   UI_SESSION_TTL_SECONDS: int(1, 7 * 86400).default(12 * 3600),
   /** Lifetime of a patient's session on the booking pages (/book), fixed from login. */

@@ -11,8 +11,7 @@ import { startServer } from "../_harness/server.ts";
 type Body = Record<string, unknown>;
 
 Deno.test("booking flow: hold, confirm, cancel and reschedule over HTTP", async (t) => {
-  // No refresh reuse grace: the reuse step below uses a token again at once, as a thief would.
-  await using server = await startServer({ env: { REFRESH_REUSE_GRACE_SECONDS: "0" } });
+  await using server = await startServer();
   const api = new Api(server.url);
   const admin = await api.loginAdmin();
   const doctor = await createDoctor(api, admin);

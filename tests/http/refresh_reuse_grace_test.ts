@@ -44,7 +44,12 @@ async function assertAllEnded(api: Api, pairs: Session[], what: string) {
 
 // Without limits: the per-IP limiter's commits make two requests at once take turns, and then the
 // refreshes would never race.
-const LOGINS = { OTP_RESEND_COOLDOWN_SECONDS: "0", RATE_LIMIT_DISABLED: "true" };
+/** The grace is off by default (the contract: a reused token is 401); these run with 10 s. */
+const LOGINS = {
+  OTP_RESEND_COOLDOWN_SECONDS: "0",
+  RATE_LIMIT_DISABLED: "true",
+  REFRESH_REUSE_GRACE_SECONDS: "10",
+};
 
 Deno.test("refresh reuse grace on the real server (the default grace)", async (t) => {
   await using server = await startServer({ env: LOGINS });
@@ -183,7 +188,7 @@ Deno.test("the grace ends exactly on time and never lengthens a session (in-proc
   const rotatedAt = clock.now;
   const first = await refresh(api, s.refreshToken);
   assert.equal(first.status, 200);
-  clock.now += 9_999; // the default grace is 10 s
+  clock.now += 9_999; // a grace of 10 s
   const [late1, late2] = [await refresh(api, s.refreshToken), await refresh(api, s.refreshToken)];
   assert.equal(late1.status, 200, JSON.stringify(late1.body));
   assert.equal(late2.status, 200);

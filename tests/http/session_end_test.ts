@@ -67,11 +67,7 @@ Deno.test("admin:create --revoke ends the admin's sessions and access tokens at 
 });
 
 Deno.test("access tokens end with their session: logout, revocation, reuse", async (t) => {
-  // No reuse grace: a second use right after the first is theft here (the grace has its own
-  // tests, refresh_reuse_grace_test.ts, with a reuse after it).
-  await using server = await startServer({
-    env: { OTP_RESEND_COOLDOWN_SECONDS: "0", REFRESH_REUSE_GRACE_SECONDS: "0" },
-  });
+  await using server = await startServer({ env: { OTP_RESEND_COOLDOWN_SECONDS: "0" } });
   const api = new Api(server.url);
   const call = (s: Session | string) =>
     api.request("GET", "/v1/appointments", {

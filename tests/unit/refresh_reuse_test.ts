@@ -35,12 +35,12 @@ Deno.test("judgePresentation() stops gracing a token after MAX_GRACED_REISSUES s
   assert.equal(judge(MAX_GRACED_REISSUES), "reuse");
 });
 
-Deno.test("REFRESH_REUSE_GRACE_SECONDS defaults to 10, 0 turns it off, bad values stop start-up", () => {
+Deno.test("REFRESH_REUSE_GRACE_SECONDS is off by default (the contract: reuse is 401), up to 60 s, bad values stop start-up", () => {
   const base = { APP_ENV: "test", KV_PATH: ":memory:" };
-  assert.equal(loadConfig(base).REFRESH_REUSE_GRACE_SECONDS, 10);
+  assert.equal(loadConfig(base).REFRESH_REUSE_GRACE_SECONDS, 0);
   assert.equal(
-    loadConfig({ ...base, REFRESH_REUSE_GRACE_SECONDS: "0" }).REFRESH_REUSE_GRACE_SECONDS,
-    0,
+    loadConfig({ ...base, REFRESH_REUSE_GRACE_SECONDS: "10" }).REFRESH_REUSE_GRACE_SECONDS,
+    10,
   );
   for (const bad of ["-1", "61", "2.5", "soon"]) {
     assert.throws(
