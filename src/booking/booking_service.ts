@@ -21,6 +21,7 @@ import { addDays, daysBetween, zonedWallTimeToEpochMs } from "../domain/zoned_ti
 import { untilCommitted } from "../stores/kv/kv_commit.ts";
 import {
   ConflictError,
+  ForbiddenError,
   HoldCodesSpentError,
   HoldExpiredError,
   InvalidCodeError,
@@ -38,6 +39,7 @@ import {
   type CourseCancellation,
   holdPlaced,
   holdReleased,
+  type Outcome,
   recordOutcome,
   type ReminderPolicy,
   reschedule,
@@ -575,18 +577,27 @@ export function createBookingService(deps: BookingDeps) {
       return view(saved, user);
     },
 
+    /**
+     * The outcome (set, or corrected within the window) and/or notes. Its doctor does both; an
+     * admin only the outcome: notes are the doctor's. The status it already has, with no notes,
+     * answers the appointment as it is, writing nothing (as a repeated cancel does).
+     */
     async updateByDoctor(
       user: AuthUser,
       id: string,
-      patch: { status?: "completed" | "no_show"; notes?: string },
+      patch: { status?: Outcome; notes?: string },
     ) {
       const a = await visibleAppointment(user, id);
+      if (patch.notes !== undefined && user.role !== "doctor") {
+        throw new ForbiddenError("Only the appointment's doctor writes its notes");
+      }
       if (patch.notes !== undefined) await assertPatientKept(a, "notes");
       const change = recordOutcome(a, user, {
         status: patch.status,
         notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : undefined,
       }, now());
-      const saved = await deps.writer.write(change, { step: "status" });
+      const saved = change.next === a ? a : await deps.writer.write(change, { step: "status" });
+      if (user.role === "admin") await auditNotesRead(user, saved);
       return view(saved, user);
     },
   };
