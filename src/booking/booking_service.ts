@@ -587,16 +587,29 @@ export function createBookingService(deps: BookingDeps) {
       id: string,
       patch: { status?: Outcome; notes?: string },
     ) {
-      const a = await visibleAppointment(user, id);
       if (patch.notes !== undefined && user.role !== "doctor") {
         throw new ForbiddenError("Only the appointment's doctor writes its notes");
       }
-      if (patch.notes !== undefined) await assertPatientKept(a, "notes");
-      const change = recordOutcome(a, user, {
-        status: patch.status,
-        notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : undefined,
-      }, now());
-      const saved = change.next === a ? a : await deps.writer.write(change, { step: "status" });
+      // An outcome alone that lost the race for the record (its doctor and an admin correcting
+      // at once) is decided again on the record that won: the same outcome answers as a repeat.
+      // Notes are not retried: a lost race there keeps its 409 rather than overwrite the winner.
+      const statusOnly = patch.notes === undefined;
+      const saved = await untilCommitted("update an appointment", async () => {
+        const a = await visibleAppointment(user, id);
+        if (patch.notes !== undefined) await assertPatientKept(a, "notes");
+        const change = recordOutcome(a, user, {
+          status: patch.status,
+          notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : undefined,
+        }, now());
+        if (change.next === a) return a;
+        try {
+          return await deps.writer.write(change, { step: "status" });
+        } catch (err) {
+          const lost = err instanceof ConflictError && err.code === "version_conflict";
+          if (lost && statusOnly) return undefined;
+          throw err;
+        }
+      });
       if (user.role === "admin") await auditNotesRead(user, saved);
       return view(saved, user);
     },

@@ -4,7 +4,8 @@
  * by its doctor or an admin until OUTCOME_CORRECTION_WINDOW_MS after the end, as its own change
  * (version, audit entry with both statuses, the new status's webhook with `previousStatus`, no
  * patient message), reflected in listings and FHIR; refused outside the window and on a cancelled
- * visit; the status it already has answers 200 and writes nothing.
+ * visit; the status it already has answers 200 and writes nothing; its doctor and an admin
+ * correcting at once both answer 200, with one correction written.
  */
 import assert from "node:assert/strict";
 import { startAppWithDoctor } from "../_harness/app.ts";
@@ -198,6 +199,62 @@ Deno.test("PATCH /v1/appointments/:id refuses late corrections alike on MongoDB 
   const mongo = await startFerretDb();
   try {
     await refusesOutsideTheWindow(appEnv(mongo));
+  } finally {
+    await mongo.stop();
+  }
+});
+
+async function correctionRace(env: Record<string, string>) {
+  const clock = { now: Date.now() };
+  await using app = await startAppWithDoctor(
+    { RATE_LIMIT_DISABLED: "true", ...env },
+    () => clock.now,
+  );
+  const { api, doctor, patient, slots } = app;
+  const booked = [];
+  for (const slot of slots.slice(0, 4)) {
+    booked.push((await book(api, patient, doctor.id, slot.start)).appointment);
+  }
+  clock.now = Date.parse(booked.at(-1)!.end) + 60_000;
+  const doc = await api.login(doctor.phone, true);
+  const admin = await api.login(app.admin.phone, true);
+  const patch = (id: string, token: string, status: string) =>
+    api.request<Body>("PATCH", `/v1/appointments/${id}`, { token, body: { status } });
+  const problems: string[] = [];
+  for (const [round, a] of booked.entries()) {
+    assert.equal((await patch(a.id, doc.accessToken, "no_show")).status, 200);
+    const answers = await Promise.all([
+      patch(a.id, doc.accessToken, "completed"),
+      patch(a.id, admin.accessToken, "completed"),
+    ]);
+    for (const [i, res] of answers.entries()) {
+      if (res.status !== 200 || res.body.status !== "completed") {
+        problems.push(`round ${round}, correction ${i}: ${res.status} ${JSON.stringify(res.body)}`);
+      }
+    }
+    const corrections = await eventually("the correction's audit entry", async () => {
+      const res = await api.request<{ items: Body[] }>(
+        "GET",
+        `/v1/admin/audit?appointmentId=${a.id}`,
+        { token: admin.accessToken },
+      );
+      const found = res.body.items.filter((e) => e.action === "appointment.outcome_correct");
+      return found.length > 0 ? found : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    if (corrections.length !== 1) problems.push(`round ${round}: ${corrections.length} entries`);
+  }
+  assert.deepEqual(problems, []);
+}
+
+Deno.test("PATCH /v1/appointments/:id by its doctor and an admin correcting at once: both 200, one correction (KV records)", async () => {
+  await correctionRace({});
+});
+
+Deno.test("PATCH /v1/appointments/:id by its doctor and an admin correcting at once: both 200, one correction (MongoDB records)", async () => {
+  const mongo = await startFerretDb();
+  try {
+    await correctionRace(appEnv(mongo));
   } finally {
     await mongo.stop();
   }
