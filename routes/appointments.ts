@@ -148,7 +148,15 @@ export function appointmentRoutes(deps: AppDeps) {
       method: "patch",
       path: "/v1/appointments/{id}",
       tags: ["appointments"],
-      summary: "The doctor marks completed or no-show, or writes notes",
+      summary: "The doctor marks completed or no-show (or corrects it), or writes notes",
+      description: "Its doctor, or an admin (the outcome only; notes are the doctor's: 403). " +
+        "`status` on a confirmed appointment marks it once it has started. On a completed or " +
+        "no_show one it corrects the outcome (completed ⇄ no_show) until 7 days after the end: " +
+        "a new version, an `appointment.outcome_correct` audit entry with `fromStatus` and " +
+        "`toStatus`, and the new status's event (its webhook body carries `previousStatus`). " +
+        "The status it already has, without notes, answers 200 and writes nothing. 409 " +
+        "`invalid_state`: a cancelled appointment, a mark before the start, or a correction " +
+        "after the window.",
       security: bearer,
       middleware: [auth, authorize("appointments.update")] as const,
       request: { params: IdParam, ...jsonBody(AppointmentPatch) },

@@ -1,6 +1,7 @@
 /**
  * The doctor's day and week (GET /doctor, /doctor/week), one appointment
- * (GET /doctor/appointments/:id) and its changes: notes, completed / no-show, cancel.
+ * (GET /doctor/appointments/:id) and its changes: notes, completed / no-show (and correcting it
+ * within the window), cancel.
  * Runs behind the session and CSRF middleware; every change goes through the booking service
  * as the session's doctor, so a foreign appointment id is a 404 like in the API.
  */
@@ -9,6 +10,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
 import type { AuthUser } from "../../src/auth/token_service.ts";
+import { OUTCOME_CORRECTION_WINDOW_MS } from "../../src/domain/appointment_machine.ts";
 import { addDays, zonedWallTimeToEpochMs } from "../../src/domain/zoned_time.ts";
 import { ConflictError, NotFoundError } from "../../src/errors.ts";
 import { t } from "../../src/i18n/messages.ts";
@@ -129,6 +131,7 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
         timeZone: doctor.timezone,
         appointment,
         started: Date.parse(appointment.start) <= deps.now(),
+        correctable: deps.now() <= Date.parse(appointment.end) + OUTCOME_CORRECTION_WINDOW_MS,
         patientName: names.get(appointment.patientId) ?? null,
         history,
         ...extra,

@@ -16,6 +16,7 @@ export type AuditAction =
   | "appointment.reschedule"
   | "appointment.complete"
   | "appointment.no_show"
+  | "appointment.outcome_correct"
   | "appointment.notes_write"
   | "appointment.notes_read"
   | "doctor.create"
@@ -45,6 +46,12 @@ export interface AuditEntry {
    * dead letter). Absent otherwise, so entries written before it existed hash as they did.
    */
   targetId?: string;
+  /**
+   * A corrected outcome: the status before and after. Absent otherwise, so older entries hash as
+   * they did.
+   */
+  fromStatus?: string;
+  toStatus?: string;
   prevHash: string;
   /** The audit key that signed `hash`. */
   keyId: string;

@@ -39,6 +39,9 @@ export interface AuditRecordInput {
   doctorId?: string | null;
   /** A record that is no appointment, patient or doctor (a webhook endpoint, a dead letter). */
   targetId?: string;
+  /** A corrected outcome: the status before and after. */
+  fromStatus?: string;
+  toStatus?: string;
 }
 
 export interface AuditQuery {
@@ -120,6 +123,8 @@ export async function stageAuditEntries(
       patientId: input.patientId ?? null,
       doctorId: input.doctorId ?? null,
       ...(input.targetId ? { targetId: input.targetId } : {}),
+      ...(input.fromStatus ? { fromStatus: input.fromStatus } : {}),
+      ...(input.toStatus ? { toStatus: input.toStatus } : {}),
       prevHash: prev.hash,
       keyId: keys.activeKeyId,
     };

@@ -21,7 +21,7 @@ export const POLICY = {
   "appointments.get": ["patient", "doctor", "admin"],
   "appointments.cancel": ["patient", "doctor"],
   "appointments.reschedule": ["patient"],
-  "appointments.update": ["doctor"],
+  "appointments.update": ["doctor", "admin"],
   "rooms.join": ["patient", "doctor"],
   "waitlist.join": ["patient"],
   "waitlist.list": ["patient"],

@@ -21,6 +21,7 @@ import { addDays, daysBetween, zonedWallTimeToEpochMs } from "../domain/zoned_ti
 import { untilCommitted } from "../stores/kv/kv_commit.ts";
 import {
   ConflictError,
+  ForbiddenError,
   HoldCodesSpentError,
   HoldExpiredError,
   InvalidCodeError,
@@ -38,6 +39,7 @@ import {
   type CourseCancellation,
   holdPlaced,
   holdReleased,
+  type Outcome,
   recordOutcome,
   type ReminderPolicy,
   reschedule,
@@ -575,18 +577,40 @@ export function createBookingService(deps: BookingDeps) {
       return view(saved, user);
     },
 
+    /**
+     * The outcome (set, or corrected within the window) and/or notes. Its doctor does both; an
+     * admin only the outcome: notes are the doctor's. The status it already has, with no notes,
+     * answers the appointment as it is, writing nothing (as a repeated cancel does).
+     */
     async updateByDoctor(
       user: AuthUser,
       id: string,
-      patch: { status?: "completed" | "no_show"; notes?: string },
+      patch: { status?: Outcome; notes?: string },
     ) {
-      const a = await visibleAppointment(user, id);
-      if (patch.notes !== undefined) await assertPatientKept(a, "notes");
-      const change = recordOutcome(a, user, {
-        status: patch.status,
-        notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : undefined,
-      }, now());
-      const saved = await deps.writer.write(change, { step: "status" });
+      if (patch.notes !== undefined && user.role !== "doctor") {
+        throw new ForbiddenError("Only the appointment's doctor writes its notes");
+      }
+      // An outcome alone that lost the race for the record (its doctor and an admin correcting
+      // at once) is decided again on the record that won: the same outcome answers as a repeat.
+      // Notes are not retried: a lost race there keeps its 409 rather than overwrite the winner.
+      const statusOnly = patch.notes === undefined;
+      const saved = await untilCommitted("update an appointment", async () => {
+        const a = await visibleAppointment(user, id);
+        if (patch.notes !== undefined) await assertPatientKept(a, "notes");
+        const change = recordOutcome(a, user, {
+          status: patch.status,
+          notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : undefined,
+        }, now());
+        if (change.next === a) return a;
+        try {
+          return await deps.writer.write(change, { step: "status" });
+        } catch (err) {
+          const lost = err instanceof ConflictError && err.code === "version_conflict";
+          if (lost && statusOnly) return undefined;
+          throw err;
+        }
+      });
+      if (user.role === "admin") await auditNotesRead(user, saved);
       return view(saved, user);
     },
   };

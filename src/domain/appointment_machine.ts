@@ -8,7 +8,7 @@
  *   held ──confirm──▶ confirmed ──cancel──────▶ cancelled (until its end)
  *                        │  ▲  ──complete────▶ completed
  *                        └──┘  ──no_show─────▶ no_show
- *                     reschedule
+ *                     reschedule        completed ⇄ no_show: a correction, until 7 days after the end
  * `erase` strips medical text from any state and cancels a confirmed appointment still to come.
  */
 import type { AuditAction } from "../audit/audit_chain.ts";
@@ -74,6 +74,7 @@ function audit(
   a: AppointmentRecord,
   actor: Actor,
   nowMs: number,
+  statuses: Pick<VaidyaEvent["data"], "previousStatus" | "status"> = {},
 ): ScheduledEvent {
   return {
     event: {
@@ -87,6 +88,7 @@ function audit(
         appointmentId: a.id,
         patientId: a.patientId,
         doctorId: a.doctorId,
+        ...statuses,
       },
     },
   };
@@ -319,31 +321,61 @@ export function reschedule(
 }
 
 /**
+ * How long after a visit's end its outcome can still be corrected (completed ⇄ no_show): a week,
+ * enough for a doctor to notice a mistaken tap in the next days' agenda, short enough that reports
+ * and clinics' systems settle. After it the outcome is final.
+ */
+export const OUTCOME_CORRECTION_WINDOW_MS = 7 * 24 * 3_600_000;
+
+export type Outcome = "completed" | "no_show";
+
+function isOutcome(status: string): status is Outcome {
+  return status === "completed" || status === "no_show";
+}
+
+/**
  * The doctor's outcome and/or notes: confirmed → completed or no_show (the time stays claimed;
  * either only once the start has passed), and notes on any appointment that is not cancelled.
+ * An outcome already set is corrected (completed ⇄ no_show) by its doctor or an admin until
+ * OUTCOME_CORRECTION_WINDOW_MS after the end: a change of its own (version, audit entry
+ * `appointment.outcome_correct` with both statuses, and the new status's public event, with its
+ * own id and `previousStatus`, so handlers that saw the first event act on the correction too).
+ * Asking for the status it has, with no notes, changes nothing: `next` is `a` itself.
  */
 export function recordOutcome(
   a: AppointmentRecord,
   actor: Actor,
-  patch: { status?: "completed" | "no_show"; notesSealed?: string },
+  patch: { status?: Outcome; notesSealed?: string },
   nowMs: number,
 ): AppointmentChange {
-  if (patch.status && a.status !== "confirmed" && a.status !== patch.status) {
+  if (patch.status && a.status !== "confirmed" && !isOutcome(a.status)) {
     throw new ConflictError(
       "invalid_state",
       `Appointment ${a.id} is ${a.status}; it cannot become ${patch.status}`,
     );
   }
   // Marked before its start, a visit (completed or missed) would lose its reminders and the
-  // patient's place with no notice, and neither mark can be undone.
+  // patient's place with no notice.
   if (patch.status && a.status === "confirmed" && nowMs < a.startMs) {
     throw new ConflictError(
       "invalid_state",
       `Appointment ${a.id} has not started yet; it is marked ${patch.status} after its start`,
     );
   }
+  const correction = patch.status !== undefined && isOutcome(a.status) && a.status !== patch.status;
+  if (correction && nowMs > a.endMs + OUTCOME_CORRECTION_WINDOW_MS) {
+    const until = new Date(a.endMs + OUTCOME_CORRECTION_WINDOW_MS).toISOString();
+    throw new ConflictError(
+      "invalid_state",
+      `Appointment ${a.id} is ${a.status}; its outcome could be corrected until ${until} ` +
+        `(7 days after its end), not any more`,
+    );
+  }
   if (!patch.status && a.status === "cancelled") {
     throw new ConflictError("invalid_state", `Appointment ${a.id} is cancelled`);
+  }
+  if (patch.status === a.status && patch.notesSealed === undefined) {
+    return { prev: a, next: a, events: [] };
   }
   const next: AppointmentRecord = {
     ...a,
@@ -357,11 +389,23 @@ export function recordOutcome(
   }
   if (next.status !== a.status) {
     const completed = next.status === "completed";
-    events.push(
-      audit(completed ? "appointment.complete" : "appointment.no_show", next, actor, nowMs),
-    );
     const type = completed ? "appointment.completed" : "appointment.no_show";
-    events.push(event(type, `${type}:${a.id}`, next, nowMs, actor));
+    if (correction) {
+      events.push(
+        audit("appointment.outcome_correct", next, actor, nowMs, {
+          previousStatus: a.status,
+          status: next.status,
+        }),
+        event(type, `${type}:${a.id}:v${next.version}`, next, nowMs, actor, {
+          previousStatus: a.status,
+        }),
+      );
+    } else {
+      events.push(
+        audit(completed ? "appointment.complete" : "appointment.no_show", next, actor, nowMs),
+        event(type, `${type}:${a.id}`, next, nowMs, actor),
+      );
+    }
   }
   return { prev: a, next, events };
 }

@@ -39,6 +39,11 @@ export interface EventData {
   /** The start before a reschedule. */
   previousStartMs?: number;
   status?: string;
+  /**
+   * A corrected outcome (appointment.completed / appointment.no_show, and its audit entry): the
+   * status it had before. Absent on a first mark.
+   */
+  previousStatus?: string;
   actorId?: string;
   actorRole?: string;
   reminder?: ReminderKind;

@@ -45,6 +45,9 @@ export const AuditEntrySchema = z.object({
   patientId: z.string().nullable(),
   doctorId: z.string().nullable(),
   targetId: z.string().optional(),
+  /** A corrected outcome (`appointment.outcome_correct`): the status before and after. */
+  fromStatus: z.string().optional(),
+  toStatus: z.string().optional(),
   prevHash: z.string(),
   hash: z.string(),
 }).openapi("AuditEntry");

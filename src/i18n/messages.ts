@@ -103,6 +103,11 @@ export const messages = {
   "appt.saveNotes": { en: "Save notes", hi: "नोट्स सहेजें" },
   "appt.markCompleted": { en: "Mark completed", hi: "पूरा चिह्नित करें" },
   "appt.markNoShow": { en: "Mark no-show", hi: "नहीं आए चिह्नित करें" },
+  "appt.correctCompleted": {
+    en: "Correct: the visit took place",
+    hi: "सुधारें: परामर्श हुआ",
+  },
+  "appt.correctNoShow": { en: "Correct: the patient did not come", hi: "सुधारें: रोगी नहीं आए" },
   "appt.cancelReason": { en: "Reason for cancelling", hi: "रद्द करने का कारण" },
   "appt.cancel": { en: "Cancel appointment", hi: "अपॉइंटमेंट रद्द करें" },
   "appt.cancelledBecause": { en: "Cancelled: {reason}", hi: "रद्द: {reason}" },

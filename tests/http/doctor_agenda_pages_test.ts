@@ -322,3 +322,57 @@ Deno.test("doctor pages: a visit to come offers no completed or no-show button (
   const after = await page();
   assert.ok(after.includes('value="completed"') && after.includes('value="no_show"'));
 });
+
+Deno.test("doctor pages: a no-show marked by mistake is corrected from the appointment page within the window; after it the button is gone and a stale post is refused (409)", async () => {
+  const clock = { now: Date.now() };
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" }, () => clock.now);
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const listed = await api.request<{ slots: { start: string }[] }>(
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${dateInDays(2)}&to=${dateInDays(2)}`,
+  );
+  const { appointment } = await book(api, randomPhone(), doctor.id, listed.body.slots[0].start);
+  const path = `/doctor/appointments/${appointment.id}`;
+  const open = async () => {
+    const cookie = await doctorUiCookie(app, doctor.phone);
+    const res = await app.fetch(new Request(`http://vaidya.test${path}`, { headers: { cookie } }));
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1];
+    const post = (action: string) =>
+      app.fetch(
+        new Request(`http://vaidya.test${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+          body: new URLSearchParams({ _csrf: csrf, action, notes: "" }),
+        }),
+      );
+    const correction =
+      /id="correct-outcome"[^>]*value="([a-z_]+)"|value="([a-z_]+)"[^>]*id="correct-outcome"/
+        .exec(html);
+    return { html, post, correctTo: correction?.[1] ?? correction?.[2] };
+  };
+  const status = async () => /id="status">([^<]+)</.exec((await open()).html)?.[1];
+
+  clock.now = Date.parse(appointment.start) + 10 * 60_000;
+  const marked = await (await open()).post("no_show");
+  assert.equal(marked.status, 303);
+  assert.equal(await status(), "No-show");
+
+  clock.now = Date.parse(appointment.end) + 2 * 24 * 3_600_000;
+  const page = await open();
+  assert.equal(page.correctTo, "completed", "a button to correct the no-show");
+  const fixed = await page.post("completed");
+  assert.equal(fixed.status, 303);
+  assert.equal(await status(), "Completed");
+  assert.equal((await open()).correctTo, "no_show", "and one to correct it back");
+
+  clock.now = Date.parse(appointment.end) + 8 * 24 * 3_600_000;
+  const late = await open();
+  assert.equal(late.correctTo, undefined, "no correction button after the window");
+  const refused = await late.post("no_show");
+  assert.equal(refused.status, 409);
+  assert.match(await refused.text(), /could be corrected until/);
+  assert.equal(await status(), "Completed");
+});

@@ -6,6 +6,7 @@ import {
   erase,
   type HeldSlot,
   holdPlaced,
+  OUTCOME_CORRECTION_WINDOW_MS,
   recordOutcome,
   reschedule,
 } from "../../src/domain/appointment_machine.ts";
@@ -143,7 +144,7 @@ Deno.test("reschedule() moves to the hold, frees the old time and re-plans remin
   );
 });
 
-Deno.test("recordOutcome() completes or marks no-show once, and audits notes", () => {
+Deno.test("recordOutcome() completes or marks no-show, final after the window, and audits notes", () => {
   const a = confirmed();
   const started = a.startMs + 10 * 60_000;
   for (const status of ["completed", "no_show"] as const) {
@@ -162,8 +163,9 @@ Deno.test("recordOutcome() completes or marks no-show once, and audits notes", (
   ]);
   const notesOnly = recordOutcome(done.next, doctor, { notesSealed: "v1.k1.m" }, NOW);
   assert.deepEqual(types(notesOnly.events), ["audit.entry"]);
+  // Once the correction window has passed, the outcome is final.
   assert.throws(
-    () => recordOutcome(done.next, doctor, { status: "no_show" }, started),
+    () => recordOutcome(done.next, doctor, { status: "no_show" }, T0 + 30 * 24 * HOUR),
     ConflictError,
   );
   const gone = cancel(a, patient, null, NOW).next;
@@ -198,4 +200,66 @@ Deno.test("envelopesOf() fans each event out to its subscribed handlers, due at 
   assert.equal(expiry.notBeforeMs, NOW + 301_000);
   assert.ok(envelopes.every((e) => e.attempt === 0 && e.notBeforeMs >= NOW));
   assert.ok(Object.keys(SUBSCRIPTIONS).includes("audit.append"));
+});
+
+Deno.test("recordOutcome() corrects completed ⇄ no_show within the window, as its own change", () => {
+  const a = confirmed();
+  const started = a.startMs + 10 * 60_000;
+  const missed = recordOutcome(a, doctor, { status: "no_show" }, started).next;
+  const admin = { id: "adm_1", role: "admin" };
+  const fixed = recordOutcome(missed, admin, { status: "completed" }, a.endMs + HOUR);
+  assert.equal(fixed.next.status, "completed");
+  assert.equal(fixed.next.version, missed.version + 1);
+  assert.deepEqual(types(fixed.events), ["audit.entry", "appointment.completed"]);
+  const [entry, completed] = fixed.events.map((e) => e.event);
+  assert.equal(entry.data.action, "appointment.outcome_correct");
+  assert.equal(entry.data.actorId, "adm_1");
+  assert.equal(entry.data.previousStatus, "no_show");
+  assert.equal(entry.data.status, "completed");
+  assert.equal(completed.data.previousStatus, "no_show");
+  // Its own event id: a handler that already acted on the first mark acts on the correction.
+  assert.equal(completed.id, `appointment.completed:${a.id}:v${fixed.next.version}`);
+  const first = recordOutcome(a, doctor, { status: "completed" }, started).events.at(-1)!.event;
+  assert.equal(first.id, `appointment.completed:${a.id}`);
+  assert.equal(first.data.previousStatus, undefined);
+  // And back again: another version, another event id.
+  const back = recordOutcome(fixed.next, doctor, { status: "no_show" }, a.endMs + 2 * HOUR);
+  assert.equal(back.next.status, "no_show");
+  assert.notEqual(back.events.at(-1)!.event.id, fixed.events.at(-1)!.event.id);
+  // Not envelopes for the patient's notices: no message about an outcome.
+  assert.deepEqual(
+    envelopesOf(back.events).map((e) => e.handler).sort(),
+    ["audit.append", "webhooks.fanout"],
+  );
+});
+
+Deno.test("recordOutcome() refuses a correction after the window and on a cancelled visit", () => {
+  const a = confirmed();
+  const missed = recordOutcome(a, doctor, { status: "no_show" }, a.startMs + 60_000).next;
+  const last = a.endMs + OUTCOME_CORRECTION_WINDOW_MS;
+  assert.equal(
+    recordOutcome(missed, doctor, { status: "completed" }, last).next.status,
+    "completed",
+  );
+  assert.throws(
+    () => recordOutcome(missed, doctor, { status: "completed" }, last + 1),
+    (err: unknown) =>
+      err instanceof ConflictError && err.code === "invalid_state" &&
+      /could be corrected until/.test(err.message),
+  );
+  // Notes still go on a visit past the window.
+  assert.equal(
+    recordOutcome(missed, doctor, { notesSealed: "v1.k1.n" }, last + 1).events.length,
+    1,
+  );
+  const gone = cancel(a, patient, null, NOW).next;
+  assert.throws(() => recordOutcome(gone, doctor, { status: "completed" }, NOW), /cancelled/);
+});
+
+Deno.test("recordOutcome() with the status it has and no notes changes nothing", () => {
+  const a = confirmed();
+  const done = recordOutcome(a, doctor, { status: "completed" }, a.startMs + 60_000).next;
+  const again = recordOutcome(done, doctor, { status: "completed" }, a.endMs + 30 * 24 * HOUR);
+  assert.equal(again.next, done, "the same record: nothing to write");
+  assert.deepEqual(again.events, []);
 });

@@ -23,6 +23,7 @@ export function auditHandler(audit: AuditLog): EventHandler {
         appointmentId: d.appointmentId ?? null,
         patientId: d.patientId ?? null,
         doctorId: d.doctorId ?? null,
+        ...(d.previousStatus ? { fromStatus: d.previousStatus, toStatus: d.status } : {}),
       }, ctx.markDone);
       return MARKED_DONE;
     },

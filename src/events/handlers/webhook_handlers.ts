@@ -54,6 +54,7 @@ export function webhookBody(event: VaidyaEvent): string {
       start: iso(d.startMs),
       end: iso(d.endMs),
       previousStart: iso(d.previousStartMs),
+      previousStatus: d.previousStatus,
       status: d.status,
     },
   });

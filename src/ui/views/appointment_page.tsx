@@ -1,6 +1,7 @@
 /**
  * One appointment: who, when, why, its status; the notes form whose buttons also complete it or
- * mark a no-show (once it has started); cancelling with a reason; and the patient's earlier visits with this doctor.
+ * mark a no-show (once it has started), or correct that outcome (within the correction window);
+ * cancelling with a reason; and the patient's earlier visits with this doctor.
  */
 import { type Lang, t } from "../../i18n/messages.ts";
 import type { AppointmentView } from "../../booking/views.ts";
@@ -20,6 +21,8 @@ export interface AppointmentPageProps {
   appointment: AppointmentView;
   /** The visit has started: only then can it be marked completed or a no-show. */
   started: boolean;
+  /** A completed or no-show visit still inside the correction window: its outcome can flip. */
+  correctable: boolean;
   patientName: string | null;
   history: EarlierVisit[];
   /** What was typed, when a save failed. */
@@ -34,6 +37,13 @@ export function AppointmentPage(p: AppointmentPageProps) {
   const action = `/doctor/appointments/${a.id}`;
   const open = a.status === "confirmed";
   const markable = open && p.started;
+  const correctTo = !p.correctable
+    ? null
+    : a.status === "completed"
+    ? "no_show"
+    : a.status === "no_show"
+    ? "completed"
+    : null;
   return (
     <Layout lang={lang} title={who} here={action} csrfToken={p.csrfToken} nav="today">
       <h1>{who}</h1>
@@ -77,6 +87,20 @@ export function AppointmentPage(p: AppointmentPageProps) {
             {markable && (
               <button type="submit" name="action" value="no_show" class="secondary">
                 {t(lang, "appt.markNoShow")}
+              </button>
+            )}
+            {correctTo && (
+              <button
+                type="submit"
+                name="action"
+                value={correctTo}
+                class="secondary"
+                id="correct-outcome"
+              >
+                {t(
+                  lang,
+                  correctTo === "completed" ? "appt.correctCompleted" : "appt.correctNoShow",
+                )}
               </button>
             )}
           </div>
