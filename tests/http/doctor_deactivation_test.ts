@@ -16,6 +16,7 @@ import { appEnv, startFerretDb } from "../_harness/ferretdb.ts";
 import { assertProblem } from "../_harness/problem.ts";
 import { startRedis, startUpstashBridge } from "../_harness/redis.ts";
 import { startServer } from "../_harness/server.ts";
+import { toFhirId } from "../../src/fhir/fhir_ids.ts";
 
 const AUDIT_KEY = `t1:${btoa("k".repeat(32))}`;
 
@@ -35,6 +36,23 @@ async function recommendedIds(api: Api, patient: Session) {
   );
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body.items.map((i) => i.doctor.id);
+}
+
+/** FHIR's view of the doctor: Practitioner.active and the number of free Slots on `day`. */
+async function fhirView(api: Api, doctorId: string, day: string) {
+  const id = toFhirId(doctorId);
+  const practitioner = await api.request<{ active: boolean }>("GET", `/fhir/R4/Practitioner/${id}`);
+  assert.equal(practitioner.status, 200, JSON.stringify(practitioner.body));
+  const q = `schedule=Schedule/${id}&start=ge${day}&start=le${day}&status=free`;
+  const slots = await api.request<{ total: number }>("GET", `/fhir/R4/Slot?${q}`);
+  assert.equal(slots.status, 200, JSON.stringify(slots.body));
+  return { active: practitioner.body.active, freeSlots: slots.body.total };
+}
+
+async function bookSearchShows(api: Api, doctorId: string) {
+  const res = await api.request<string>("GET", "/book/doctors?city=Pune");
+  assert.equal(res.status, 200);
+  return res.body.includes(doctorId);
 }
 
 async function deactivationScenario(apis: [Api, Api]) {
@@ -61,6 +79,8 @@ async function deactivationScenario(apis: [Api, Api]) {
   assert.equal(course.status, 201, JSON.stringify(course.body));
   const courseCode = await a.latestCode(coursePatient.phone);
   assert.ok((await recommendedIds(b, waiting)).includes(doctor.id));
+  assert.ok(await bookSearchShows(b, doctor.id));
+  assert.equal((await fhirView(b, doctor.id, day)).active, true);
 
   const path = `/v1/admin/doctors/${doctor.id}/deactivate`;
   assertProblem(await a.request("POST", path, { token: waiting.accessToken }), 403, "forbidden");
@@ -103,6 +123,8 @@ async function deactivationScenario(apis: [Api, Api]) {
     );
     const page = await api.request("GET", `/book/doctors/${doctor.id}?date=${day}`);
     assert.equal(page.status, 404, "the booking page is gone");
+    assert.equal(await bookSearchShows(api, doctor.id), false);
+    assert.deepEqual(await fhirView(api, doctor.id, day), { active: false, freeSlots: 0 });
   }
 
   const confirm = () =>
@@ -160,6 +182,10 @@ async function deactivationScenario(apis: [Api, Api]) {
   for (const api of apis) {
     assert.deepEqual(await searchIds(api), [doctor.id, other.id]);
     assert.ok((await recommendedIds(api, waiting)).includes(doctor.id));
+    assert.ok(await bookSearchShows(api, doctor.id));
+    const fhir = await fhirView(api, doctor.id, day);
+    assert.equal(fhir.active, true);
+    assert.ok(fhir.freeSlots > 0);
     const listed = (await firstSlots(api, doctor.id, day)).map((s) => s.start);
     assert.ok(listed.includes(slots[1].start), "the refused hold's slot is free");
     assert.ok(!listed.includes(slots[0].start), "the kept appointment's slot is busy");
