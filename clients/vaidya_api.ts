@@ -228,6 +228,46 @@ export interface paths {
         patch: operations["patchV1AdminDoctorsId"];
         trace?: never;
     };
+    "/v1/admin/doctors/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a doctor off the platform: out of search, no new holds or bookings
+         * @description Idempotent. Listing, holding, confirming a hold placed before (which removes it), moving onto and courses with the doctor then answer 409 `doctor_inactive`. Existing appointments stay as they are (the patient may still view and cancel them; the doctor may still see and record them).
+         */
+        post: operations["deactivateDoctor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/doctors/{id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a deactivated doctor back in search and booking
+         * @description Idempotent: an active doctor is answered as is (and not audited again).
+         */
+        post: operations["reactivateDoctor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/doctors": {
         parameters: {
             query?: never;
@@ -1053,6 +1093,9 @@ export interface components {
             };
             createdAt: string;
             updatedAt: string;
+            /** @description False once an admin deactivated the doctor: left out of search, not bookable */
+            active: boolean;
+            deactivatedAt: string | null;
         };
         DoctorCreate: {
             name: string;
@@ -2437,7 +2480,9 @@ export interface operations {
                      *         "maxPerDay": null
                      *       },
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
-                     *       "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "active": true,
+                     *       "deactivatedAt": null
                      *     }
                      */
                     "application/json": components["schemas"]["Doctor"];
@@ -2470,7 +2515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2603,7 +2648,9 @@ export interface operations {
                      *         "maxPerDay": null
                      *       },
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
-                     *       "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "active": true,
+                     *       "deactivatedAt": null
                      *     }
                      */
                     "application/json": components["schemas"]["Doctor"];
@@ -2656,6 +2703,270 @@ export interface operations {
             };
             /** @description Body is not application/json (unsupported_media_type) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (rate_limited) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deactivateDoctor: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                "Accept-Language"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deactivated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "name": "Dr. Asha Kulkarni",
+                     *       "specializations": [
+                     *         "Panchakarma",
+                     *         "Kayachikitsa"
+                     *       ],
+                     *       "languages": [
+                     *         "mr",
+                     *         "hi",
+                     *         "en"
+                     *       ],
+                     *       "city": "Pune",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "slotMinutes": 30,
+                     *       "fee": 800,
+                     *       "bio": "Twelve years of Panchakarma practice in Pune.",
+                     *       "availability": {
+                     *         "weekly": [
+                     *           {
+                     *             "day": "mon",
+                     *             "start": "09:00",
+                     *             "end": "13:00"
+                     *           }
+                     *         ],
+                     *         "overrides": [
+                     *           {
+                     *             "date": "2026-12-25",
+                     *             "unavailable": true
+                     *           }
+                     *         ],
+                     *         "minNoticeMinutes": 60,
+                     *         "horizonDays": 30,
+                     *         "bufferMinutes": 0,
+                     *         "maxPerDay": null
+                     *       },
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "active": false,
+                     *       "deactivatedAt": "2026-12-01T04:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Doctor"];
+                };
+            };
+            /** @description Invalid input (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token (unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or foreign id (not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (rate_limited) */
+            429: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After": number;
+                    /** @description Requests allowed in the window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable or the request timed out; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds until a retry can succeed */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reactivateDoctor: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                "Accept-Language"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Active */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "doc_01m8r8acfa071y735y5nb0qkmy",
+                     *       "name": "Dr. Asha Kulkarni",
+                     *       "specializations": [
+                     *         "Panchakarma",
+                     *         "Kayachikitsa"
+                     *       ],
+                     *       "languages": [
+                     *         "mr",
+                     *         "hi",
+                     *         "en"
+                     *       ],
+                     *       "city": "Pune",
+                     *       "timezone": "Asia/Kolkata",
+                     *       "slotMinutes": 30,
+                     *       "fee": 800,
+                     *       "bio": "Twelve years of Panchakarma practice in Pune.",
+                     *       "availability": {
+                     *         "weekly": [
+                     *           {
+                     *             "day": "mon",
+                     *             "start": "09:00",
+                     *             "end": "13:00"
+                     *           }
+                     *         ],
+                     *         "overrides": [
+                     *           {
+                     *             "date": "2026-12-25",
+                     *             "unavailable": true
+                     *           }
+                     *         ],
+                     *         "minNoticeMinutes": 60,
+                     *         "horizonDays": 30,
+                     *         "bufferMinutes": 0,
+                     *         "maxPerDay": null
+                     *       },
+                     *       "createdAt": "2026-12-01T06:15:00.000Z",
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "active": true,
+                     *       "deactivatedAt": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Doctor"];
+                };
+            };
+            /** @description Invalid input (validation_failed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token (unauthenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role not allowed (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown or foreign id (not_found) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2758,7 +3069,9 @@ export interface operations {
                      *             "maxPerDay": null
                      *           },
                      *           "createdAt": "2026-12-01T06:15:00.000Z",
-                     *           "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *           "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *           "active": true,
+                     *           "deactivatedAt": null
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -2864,7 +3177,9 @@ export interface operations {
                      *         "maxPerDay": null
                      *       },
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
-                     *       "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "active": true,
+                     *       "deactivatedAt": null
                      *     }
                      */
                     "application/json": components["schemas"]["Doctor"];
@@ -3003,7 +3318,9 @@ export interface operations {
                      *         "maxPerDay": null
                      *       },
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
-                     *       "updatedAt": "2026-12-01T06:15:00.000Z"
+                     *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "active": true,
+                     *       "deactivatedAt": null
                      *     }
                      */
                     "application/json": components["schemas"]["Doctor"];
@@ -3149,6 +3466,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited (rate_limited) */
             429: {
                 headers: {
@@ -3257,7 +3583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3410,7 +3736,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3854,7 +4180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4015,7 +4341,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4176,7 +4502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4337,7 +4663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4969,7 +5295,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5801,7 +6127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5931,7 +6257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6089,7 +6415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6243,7 +6569,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...) */
+            /** @description Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...) */
             409: {
                 headers: {
                     [name: string]: unknown;

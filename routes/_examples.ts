@@ -36,6 +36,8 @@ const DOCTOR = {
   },
   createdAt: CREATED,
   updatedAt: CREATED,
+  active: true,
+  deactivatedAt: null,
 };
 const APPOINTMENT = {
   id: APPOINTMENT_ID,
@@ -160,6 +162,10 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
     response: DOCTOR,
   },
   "PATCH /v1/admin/doctors/{id}": { request: { fee: 900 }, response: { ...DOCTOR, fee: 900 } },
+  "POST /v1/admin/doctors/{id}/deactivate": {
+    response: { ...DOCTOR, active: false, deactivatedAt: "2026-12-01T04:30:00.000Z" },
+  },
+  "POST /v1/admin/doctors/{id}/reactivate": { response: DOCTOR },
   "GET /v1/doctors": { response: { items: [DOCTOR], nextCursor: null } },
   "GET /v1/doctors/{id}": { response: DOCTOR },
   "PUT /v1/doctors/{id}/availability": {

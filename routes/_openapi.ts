@@ -77,7 +77,9 @@ export const problems = {
   401: problem("Missing or invalid token (unauthenticated)"),
   403: problem("Role not allowed (forbidden)"),
   404: problem("Unknown or foreign id (not_found)"),
-  409: problem("Conflict (slot_unavailable, hold_limit_reached, invalid_state, ...)"),
+  409: problem(
+    "Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...)",
+  ),
   410: problem("Hold expired (hold_expired)"),
   413: problem("Body larger than the limit (payload_too_large)"),
   415: problem("Body is not application/json (unsupported_media_type)"),

@@ -130,6 +130,41 @@ export function doctorRoutes(
     },
   );
 
+  for (const [verb, active] of [["deactivate", false], ["reactivate", true]] as const) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/v1/admin/doctors/{id}/${verb}`,
+        operationId: `${verb}Doctor`,
+        tags: ["doctors"],
+        summary: active
+          ? "Put a deactivated doctor back in search and booking"
+          : "Take a doctor off the platform: out of search, no new holds or bookings",
+        description: active
+          ? "Idempotent: an active doctor is answered as is (and not audited again)."
+          : "Idempotent. Listing, holding, confirming a hold placed before (which removes it), " +
+            "moving onto and courses with the doctor then answer 409 `doctor_inactive`. " +
+            "Existing appointments stay as they are (the patient may still view and cancel " +
+            "them; the doctor may still see and record them).",
+        security: bearer,
+        middleware: [auth, authorize("doctors.update")] as const,
+        request: { params: IdParam },
+        responses: {
+          200: jsonResponse(DoctorSchema, active ? "Active" : "Deactivated"),
+          401: problems[401],
+          403: problems[403],
+          404: problems[404],
+        },
+      }),
+      async (c) => {
+        const { id } = c.req.valid("param");
+        const { doctor, changed } = await deps.doctors.setActive(id, active);
+        if (changed) await audited(c.get("user"), `doctor.${verb}`, id);
+        return c.json(doctor, 200);
+      },
+    );
+  }
+
   app.openapi(
     createRoute({
       method: "get",
@@ -226,6 +261,7 @@ export function doctorRoutes(
         },
         400: problems[400],
         404: problems[404],
+        409: problems[409],
       },
     }),
     async (c) => {

@@ -80,6 +80,17 @@ export class SlotUnavailableError extends ConflictError {
   }
 }
 
+/**
+ * 409 `doctor_inactive`: an admin deactivated the doctor, so nothing new can be booked with them
+ * (listing their slots, a hold, its confirm, a move onto them, a course).
+ */
+export class DoctorInactiveError extends ConflictError {
+  override name = "DoctorInactiveError";
+  constructor(doctorId: string) {
+    super("doctor_inactive", `Doctor ${doctorId} is not taking bookings (deactivated)`);
+  }
+}
+
 export class HoldExpiredError extends AppError {
   override name = "HoldExpiredError";
   constructor(detail = "The hold has expired; hold the slot again") {

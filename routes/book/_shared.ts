@@ -114,7 +114,10 @@ export function todayIn(deps: AppDeps, timeZone: string): string {
   return localDateOf(deps.now(), timeZone);
 }
 
-/** Props of a doctor's slot page for one day; null when there is no such doctor. */
+/**
+ * Props of a doctor's slot page for one day; null when there is no such doctor, or the doctor was
+ * deactivated (their booking pages are gone like an unknown doctor's).
+ */
 export async function slotsPageProps(
   c: Context<BookEnv>,
   deps: AppDeps,
@@ -131,6 +134,7 @@ export async function slotsPageProps(
     if (err instanceof NotFoundError) return null;
     throw err;
   }
+  if (!doctor.active) return null;
   const day = date && LocalDate.safeParse(date).success ? date : todayIn(deps, timeZone);
   let slots: { start: string }[] = [];
   try {

@@ -22,6 +22,8 @@ export type AuditAction =
   | "doctor.create"
   | "doctor.update"
   | "doctor.availability_set"
+  | "doctor.deactivate"
+  | "doctor.reactivate"
   | "webhook.register"
   | "webhook.rotate_secret"
   | "webhook.delete"

@@ -21,6 +21,7 @@ import { addDays, daysBetween, zonedWallTimeToEpochMs } from "../domain/zoned_ti
 import { untilCommitted } from "../stores/kv/kv_commit.ts";
 import {
   ConflictError,
+  DoctorInactiveError,
   ForbiddenError,
   HoldCodesSpentError,
   HoldExpiredError,
@@ -128,9 +129,27 @@ export function createBookingService(deps: BookingDeps) {
     return found(await deps.calendarView.read(id), id);
   }
 
+  /** Also refuses a deactivated doctor (409 `doctor_inactive`): nothing new is booked with them. */
   function found(calendar: DoctorCalendar | null, id: string): DoctorCalendar {
     if (!calendar) throw new NotFoundError(`Doctor ${id} does not exist`);
+    if (calendar.doctor.deactivatedAt) throw new DoctorInactiveError(id);
     return calendar;
+  }
+
+  /**
+   * Before a hold is used up (a confirm, a move onto it): refuses it, and removes it, when its
+   * doctor was deactivated since it was placed. One calendar version read (the view keeps the
+   * doctor in memory while the calendar has not moved); a deactivation that has answered moved
+   * it, on every instance.
+   */
+  async function assertDoctorStillActive(hold: HoldRecord) {
+    const calendar = await deps.calendarView.read(hold.doctorId);
+    if (calendar && !calendar.doctor.deactivatedAt) return;
+    await holds.remove(hold, {
+      outbox: envelopesOf(holdReleased(hold, now())),
+      onlyIfPresent: true,
+    }).catch(ignoreNotFound);
+    throw new DoctorInactiveError(hold.doctorId);
   }
 
   /** The listing of [fromDate, toDate] computed afresh, and until when it may be reused. */
@@ -432,6 +451,7 @@ export function createBookingService(deps: BookingDeps) {
         throw new HoldExpiredError();
       }
       if (hold.attempts >= config.OTP_MAX_ATTEMPTS) throw new HoldCodesSpentError();
+      await assertDoctorStillActive(hold);
       const right = hash.equal(await hash.hash("hold_code", `${hold.id}:${code}`), hold.codeHash);
       // No answer about a code before its check is counted within the limit, so simultaneous
       // guesses cannot outrun it. A right code is counted by the booking commit itself where that
@@ -571,6 +591,7 @@ export function createBookingService(deps: BookingDeps) {
       if (hold.doctorId !== a.doctorId) {
         throw new PolicyError("other_doctor", "A reschedule hold must be with the same doctor");
       }
+      await assertDoctorStillActive(hold);
       const change = reschedule(a, hold, user, now(), reminderPolicyFrom(config));
       const saved = await deps.writer.write(change, { step: "reschedule", consumes: hold });
       metrics.bookings.inc({ step: "reschedule", outcome: "rescheduled" });

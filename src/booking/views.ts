@@ -26,6 +26,9 @@ export interface DoctorView {
   };
   createdAt: string;
   updatedAt: string;
+  /** False once an admin deactivated the doctor: not bookable, not in search. */
+  active: boolean;
+  deactivatedAt: string | null;
 }
 
 export function doctorView(d: DoctorRecord): DoctorView {
@@ -43,6 +46,8 @@ export function doctorView(d: DoctorRecord): DoctorView {
     availability,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
+    active: !d.deactivatedAt,
+    deactivatedAt: d.deactivatedAt ?? null,
   };
 }
 

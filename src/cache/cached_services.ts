@@ -1,8 +1,8 @@
 /**
  * Caching of the public doctor reads — search and profiles — as a wrapper around the doctor
- * service, so the service stays unaware of it. Namespace `doctors`, bumped by create, profile and
- * availability changes; every bump is awaited before the service's answer is returned (see
- * read_through.ts for why that is enough). Slot lists are not cached here: the in-process
+ * service, so the service stays unaware of it. Namespace `doctors`, bumped by create, profile,
+ * availability and active-status changes; every bump is awaited before the service's answer is
+ * returned (see read_through.ts for why that is enough). Slot lists are not cached here: the in-process
  * calendar view (src/stores/kv/calendar_view.ts) serves them exactly and for less than a Redis
  * round trip.
  */
@@ -35,6 +35,11 @@ export function cacheDoctorService(doctors: DoctorService, cache: ReadThrough): 
       const updated = await doctors.setAvailability(id, input);
       await cache.invalidate(DOCTORS);
       return updated;
+    },
+    async setActive(id, active) {
+      const result = await doctors.setActive(id, active);
+      if (result.changed) await cache.invalidate(DOCTORS);
+      return result;
     },
     get(id) {
       return cache.read(DOCTORS, `profile:${id}`, DOCTORS_TTL_MS, () => doctors.get(id));

@@ -18,6 +18,7 @@ import { findBookableSlot, generateSlots, type Interval, type Slot } from "../do
 import { addDays, localDateOf } from "../domain/zoned_time.ts";
 import {
   ConflictError,
+  DoctorInactiveError,
   HoldExpiredError,
   InvalidCodeError,
   NotFoundError,
@@ -207,6 +208,7 @@ export function createCourseService(deps: CourseDeps) {
     async hold(patientId: string, doctorId: string, req: CourseRequest) {
       const doctor = await records.doctors.get(doctorId);
       if (!doctor) throw new NotFoundError(`Doctor ${doctorId} does not exist`);
+      if (doctor.deactivatedAt) throw new DoctorInactiveError(doctorId);
       const nowMs = now();
       let starts: number[];
       try {
@@ -331,6 +333,12 @@ export function createCourseService(deps: CourseDeps) {
       // cannot compare more than OTP_MAX_ATTEMPTS of them (as for login and hold codes).
       const counted = await reserveAttempt(course);
       if (counted.status === "confirmed") return await currentView(counted);
+      if ((await records.doctors.get(course.doctorId))?.deactivatedAt) {
+        // Deactivated since the course was held: nothing of it is booked, nor left held.
+        await courses.releaseHolds(course);
+        await settle(counted, "failed").catch(() => {});
+        throw new DoctorInactiveError(course.doctorId);
+      }
       const candidate = await hash.hash("hold_code", `course:${course.id}:${code}`);
       if (!hash.equal(candidate, course.codeHash)) throw new InvalidCodeError();
       const nowMs = now();

@@ -114,11 +114,14 @@ export function createDoctorService(deps: DoctorDeps) {
   /**
    * Applies `edit` to the current record and stores it if nobody changed it meanwhile; on a
    * version conflict it reads again and reapplies. Clients send no version, so a lost race is
-   * ours to redo, never a 409 they could not act on.
+   * ours to redo, never a 409 they could not act on. An edit that returns the record it was
+   * given changes nothing and stores nothing.
    */
   async function change(id: string, edit: (d: DoctorRecord) => DoctorRecord) {
     for (let attempt = 1;; attempt++) {
-      const next = edit(await get(id));
+      const current = await get(id);
+      const next = edit(current);
+      if (next === current) return doctorView(current);
       try {
         await records.doctors.update(next);
         return doctorView(next);
@@ -190,6 +193,26 @@ export function createDoctorService(deps: DoctorDeps) {
         assertSchedule(schedule);
         return { ...d, schedule, updatedAt: new Date(now()).toISOString(), version: d.version + 1 };
       });
+    },
+
+    /**
+     * Takes the doctor off the platform (`active: false`) or back, through the one change path,
+     * so the calendar version moves and every instance's listing view reloads the record.
+     * `changed` is false when the doctor already was so (nothing stored, nothing to audit).
+     */
+    async setActive(id: string, active: boolean) {
+      let changed = false;
+      const doctor = await change(id, (d) => {
+        changed = !d.deactivatedAt !== active;
+        if (!changed) return d;
+        return {
+          ...d,
+          deactivatedAt: active ? null : new Date(now()).toISOString(),
+          updatedAt: new Date(now()).toISOString(),
+          version: d.version + 1,
+        };
+      });
+      return { doctor, changed };
     },
 
     /**

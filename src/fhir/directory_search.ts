@@ -143,7 +143,10 @@ export function createFhirDirectory(deps: DirectoryDeps) {
       const parsed = parseSlotFhirId(fhirId);
       const doctor = await doctorOrNull(parsed?.doctorId ?? null);
       const day = doctor && localDateOf(parsed!.startMs, doctor.timezone);
-      const free = doctor && day ? (await booking.listSlots(doctor.id, day, day)).slots : [];
+      // A deactivated doctor has no free slot (the API's listing answers 409 doctor_inactive).
+      const free = doctor?.active && day
+        ? (await booking.listSlots(doctor.id, day, day)).slots
+        : [];
       const slot = free.find((s) => Date.parse(s.start) === parsed?.startMs);
       if (!doctor || !slot) throw new NotFoundError(`Slot/${fhirId} is not known or not free`);
       return slotResource(doctor.id, slot);
@@ -177,7 +180,7 @@ export function createFhirDirectory(deps: DirectoryDeps) {
       if (status) used.set("status", status);
       used.set("_count", String(count));
       if (offset > 0) used.set("_offset", String(offset));
-      if (!doctor) return searchsetBundle(base, "Slot", used, { resources: [], total: 0 });
+      if (!doctor?.active) return searchsetBundle(base, "Slot", used, { resources: [], total: 0 });
 
       const tz = doctor.timezone;
       const range = parseDateRange(starts, "start", (d) => zonedWallTimeToEpochMs(d, "00:00", tz));

@@ -246,6 +246,10 @@ export const DoctorSchema = z.object({
   }),
   createdAt: z.string(),
   updatedAt: z.string(),
+  active: z.boolean().openapi({
+    description: "False once an admin deactivated the doctor: left out of search, not bookable",
+  }),
+  deactivatedAt: z.string().nullable(),
 }).openapi("Doctor");
 
 export const DoctorListQuery = z.object({

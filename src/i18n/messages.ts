@@ -189,6 +189,11 @@ export const messages = {
     en: "That time is no longer available.",
     hi: "यह समय अब उपलब्ध नहीं है।",
   },
+  "problem.doctor_inactive.title": { en: "Doctor inactive", hi: "डॉक्टर निष्क्रिय" },
+  "problem.doctor_inactive.detail": {
+    en: "This doctor is not taking bookings.",
+    hi: "यह डॉक्टर अभी बुकिंग नहीं ले रहे हैं।",
+  },
   "problem.hold_expired.title": { en: "Hold expired", hi: "होल्ड समाप्त" },
   "problem.hold_expired.detail": {
     en: "The hold has expired; hold the slot again.",

@@ -42,7 +42,10 @@ export interface DoctorStore {
   update(next: DoctorRecord): Promise<void>;
   get(id: string): Promise<DoctorRecord | null>;
   findByPhoneIndex(phoneIndex: string): Promise<DoctorRecord | null>;
-  /** Ordered by id (creation order); `cursor` is opaque and comes from a previous page. */
+  /**
+   * Active doctors only (no `deactivatedAt`), ordered by id (creation order); `cursor` is opaque
+   * and comes from a previous page.
+   */
   search(filter: DoctorFilter, limit: number, cursor?: string): Promise<Page<DoctorRecord>>;
 }
 

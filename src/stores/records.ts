@@ -24,6 +24,11 @@ export interface DoctorRecord {
   updatedAt: string;
   /** Incremented on every write; updates compare it (optimistic concurrency). */
   version: number;
+  /**
+   * When an admin took the doctor off the platform; null or absent (records from before) while
+   * active. An inactive doctor is left out of search and refuses new holds and bookings.
+   */
+  deactivatedAt?: string | null;
 }
 
 export interface PatientRecord {

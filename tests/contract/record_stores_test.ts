@@ -106,6 +106,28 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
     assert.deepEqual(seen, made);
   });
 
+  test("doctors.search() leaves out deactivated doctors until they are reactivated", async (s) => {
+    const a = doctor({ name: "Dr. Gone A", specializations: ["nadi"] });
+    const b = doctor({ name: "Dr. Gone B", specializations: ["nadi"] });
+    const c = doctor({ name: "Dr. Gone C", specializations: ["nadi"], deactivatedAt: null });
+    for (const d of [a, b, c]) await s.doctors.create(d);
+    const off = { ...b, deactivatedAt: new Date(T0).toISOString(), version: 2 };
+    await s.doctors.update(off);
+    const ids = async (f: Parameters<RecordStores["doctors"]["search"]>[0], limit = 10) =>
+      (await s.doctors.search(f, limit)).items.map((d) => d.id);
+    assert.deepEqual(await ids({}), [a.id, c.id]);
+    assert.deepEqual(await ids({ specialization: "nadi" }), [a.id, c.id]);
+    assert.deepEqual(await ids({ city: "Kochi", q: "gone" }), [a.id, c.id]);
+    assert.deepEqual(await ids({ q: "gone b" }), []);
+    const first = await s.doctors.search({ q: "gone" }, 1);
+    assert.deepEqual(first.items.map((d) => d.id), [a.id]);
+    const rest = await s.doctors.search({ q: "gone" }, 1, first.nextCursor!);
+    assert.deepEqual(rest.items.map((d) => d.id), [c.id], "a page skips the deactivated one");
+    assert.deepEqual(await s.doctors.get(b.id), off, "get() still answers a deactivated doctor");
+    await s.doctors.update({ ...off, deactivatedAt: null, version: 3 });
+    assert.deepEqual(await ids({ specialization: "nadi" }), [a.id, b.id, c.id]);
+  });
+
   test("patients.getOrCreate() returns the existing patient of a phone", async (s) => {
     const p = patient();
     assert.deepEqual(await s.patients.getOrCreate(p), p);

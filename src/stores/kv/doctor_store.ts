@@ -1,6 +1,7 @@
 /**
  * Doctors in Deno KV: the record under ["doctor", id], a unique phone lookup, and one index entry
- * per specialization, language and city so filtered searches scan only matching doctors. An update
+ * per specialization, language and city so filtered searches scan only matching doctors (and only
+ * active ones: a deactivated doctor keeps their entries and is skipped when read). An update
  * also bumps the doctor's calendar version (calendar.ts), which listings read (calendar_view.ts).
  */
 import { ConflictError } from "../../errors.ts";
@@ -120,7 +121,7 @@ export function createKvDoctorStore(kv: Deno.Kv): DoctorStore {
         const entries = await getManyChunked<DoctorRecord>(kv, batch.map(doctorKey));
         batch.length = 0;
         for (const e of entries) {
-          if (e.value && matchesDoctorFilter(e.value, filter)) {
+          if (e.value && !e.value.deactivatedAt && matchesDoctorFilter(e.value, filter)) {
             if (items.length === limit) {
               hasMore = true;
               return;

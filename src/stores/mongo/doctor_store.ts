@@ -4,7 +4,8 @@
  * the doctor's lock (a filter on `{_id, version}` is a scan on FerretDB, and FerretDB does not apply
  * it atomically either), and search filters by specialization, language and city
  * (case-insensitive, like the KV adapter: documents carry lower-cased copies under `search`, which
- * are indexed) plus a case-insensitive name substring, ordered by `_id`.
+ * are indexed) plus a case-insensitive name substring, ordered by `_id`; deactivated doctors are
+ * left out.
  */
 import type { Db, Filter } from "mongodb";
 import { ConflictError } from "../../errors.ts";
@@ -110,7 +111,8 @@ export function createMongoDoctorStore(db: Db, locks: Locks): DoctorStore {
     },
 
     async search(filter, limit, cursor) {
-      const query: Filter<DoctorDocument> = {};
+      // Null also matches records from before `deactivatedAt` existed (absent: active).
+      const query: Filter<DoctorDocument> = { deactivatedAt: null };
       if (filter.specialization) {
         query["search.specializations"] = filter.specialization.toLowerCase();
       }
