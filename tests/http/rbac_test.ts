@@ -26,6 +26,8 @@ const ROUTE_ACTIONS: Record<string, Action> = {
   "DELETE /v1/me": "me.erase",
   "POST /v1/admin/doctors": "doctors.create",
   "PATCH /v1/admin/doctors/:id": "doctors.update",
+  "POST /v1/admin/doctors/:id/deactivate": "doctors.update",
+  "POST /v1/admin/doctors/:id/reactivate": "doctors.update",
   "PUT /v1/doctors/:id/availability": "doctors.setAvailability",
   "POST /v1/holds": "holds.create",
   "POST /v1/holds/:id/confirm": "holds.confirm",
