@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { startCluster } from "../tests/_harness/cluster.ts";
+import { loopbackQuickAck } from "./load/quickack.ts";
 
 export const USAGE = `Usage: deno task cluster [flags]
 
@@ -90,6 +91,13 @@ async function main() {
   if (cluster.mongo) console.log(`  FerretDB:   ${cluster.mongo.uri}`);
   if (cluster.env.UPSTASH_REDIS_REST_URL) {
     console.log(`  Upstash:    ${cluster.env.UPSTASH_REDIS_REST_URL}`);
+  }
+  if (await loopbackQuickAck() === "off") {
+    console.log(
+      "  note: delayed ACKs are on for loopback, so every KV request over ~1 KiB to denokv " +
+        'waits ~40 ms (README, "KV Connect and delayed ACKs"); `sudo bash scripts/quickack.sh` ' +
+        "turns them off",
+    );
   }
   console.log("Ctrl-C stops everything.");
   const signal = await stopped;
