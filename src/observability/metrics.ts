@@ -172,7 +172,7 @@ export function createAppMetrics() {
     queueRetries: registry.counter("vaidya_queue_retries_total", "Event handler retries"),
     calendarRacesLost: registry.counter(
       "vaidya_calendar_races_lost_total",
-      "Commits on a doctor's calendar refused because another instance moved it first (run again)",
+      "Calendar commits refused as a key they check moved since their step read it (run again)",
     ),
     messageDeliveries: registry.counter(
       "vaidya_message_delivery_total",

@@ -88,11 +88,12 @@ export function followCalendarCommits(
 }
 
 /**
- * Calls `lost` each time a calendar commit this process makes through `kv` is refused because the
- * doctor's calendar moved after its step read it — since one process's writes on a calendar take
- * turns, another process's write (an instance on a shared KV) — before the step runs again. What
- * `vaidya_calendar_races_lost_total` counts: how often instances contend for one doctor. Returns
- * the function that stops it.
+ * Calls `lost` each time a calendar commit this process makes through `kv` is refused because a key
+ * it checks moved after its step read it, before the step runs again: since one process's writes
+ * on a calendar take turns, mostly another process's write on that calendar (an instance on a
+ * shared KV), else one on another key the step checked (the patient's hold list, written by a hold
+ * of theirs with another doctor). What `vaidya_calendar_races_lost_total` counts: how often
+ * instances contend for one doctor. Returns the function that stops it.
  */
 export function watchCalendarRaces(kv: Deno.Kv, lost: () => void): () => void {
   let set = raceWatchers.get(kv);
