@@ -255,13 +255,16 @@ export function createRefreshTokens(
 
     async forgetUser(userId) {
       let n = 0;
+      // Sessions first: a refresh (or graced reuse) checks its session, so none lands once they
+      // are gone, and one that landed before wrote its token before the scan below began. The
+      // other way round, a token written while the scan ran could sort behind it and stay.
+      for await (const e of kv.list<string>({ prefix: sessionByUserPrefix(userId) })) {
+        await commit(() => kv.atomic().delete(sessionKey(e.value)).delete(e.key));
+        n++;
+      }
       for await (const e of kv.list<RefreshRecord>({ prefix: keySpace("refresh") })) {
         if (e.value.user.id !== userId) continue;
         await commit(() => kv.atomic().delete(e.key));
-        n++;
-      }
-      for await (const e of kv.list<string>({ prefix: sessionByUserPrefix(userId) })) {
-        await commit(() => kv.atomic().delete(sessionKey(e.value)).delete(e.key));
         n++;
       }
       return n;

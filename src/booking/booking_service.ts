@@ -601,7 +601,8 @@ export function createBookingService(deps: BookingDeps) {
     /**
      * The outcome (set, or corrected within the window) and/or notes. Its doctor does both; an
      * admin only the outcome: notes are the doctor's. The status it already has, with no notes,
-     * answers the appointment as it is, writing nothing (as a repeated cancel does).
+     * answers the appointment as it is, writing nothing (as a repeated cancel does). Notes sent
+     * with an outcome and equal to the stored ones count as none.
      */
     async updateByDoctor(
       user: AuthUser,
@@ -614,20 +615,24 @@ export function createBookingService(deps: BookingDeps) {
       // An outcome alone that lost the race for the record (its doctor and an admin correcting
       // at once) is decided again on the record that won: the same outcome answers as a repeat.
       // Notes are not retried: a lost race there keeps its 409 rather than overwrite the winner.
-      const statusOnly = patch.notes === undefined;
       const saved = await untilCommitted("update an appointment", async () => {
         const a = await visibleAppointment(user, id);
-        if (patch.notes !== undefined) await assertPatientKept(a, "notes");
+        // The doctor page's form sends its notes with every button: sent with an outcome as they
+        // stand, they are no write of notes, so an erased patient's visit is still marked.
+        const kept = patch.status !== undefined && patch.notes !== undefined &&
+          patch.notes === (a.notesSealed ? await cipher.open(a.notesSealed) : "");
+        const notes = kept ? undefined : patch.notes;
+        if (notes !== undefined) await assertPatientKept(a, "notes");
         const change = recordOutcome(a, user, {
           status: patch.status,
-          notesSealed: patch.notes !== undefined ? await cipher.seal(patch.notes) : undefined,
+          notesSealed: notes !== undefined ? await cipher.seal(notes) : undefined,
         }, now());
         if (change.next === a) return a;
         try {
           return await deps.writer.write(change, { step: "status" });
         } catch (err) {
           const lost = err instanceof ConflictError && err.code === "version_conflict";
-          if (lost && statusOnly) return undefined;
+          if (lost && notes === undefined) return undefined;
           throw err;
         }
       });

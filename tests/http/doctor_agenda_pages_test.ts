@@ -376,3 +376,57 @@ Deno.test("doctor pages: a no-show marked by mistake is corrected from the appoi
   assert.match(await refused.text(), /could be corrected until/);
   assert.equal(await status(), "Completed");
 });
+
+Deno.test("doctor pages: a visit whose patient erased their data is still marked and corrected from the appointment page (the form's empty notes write nothing)", async () => {
+  const clock = { now: Date.now() };
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" }, () => clock.now);
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const listed = await api.request<{ slots: { start: string }[] }>(
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${dateInDays(2)}&to=${dateInDays(2)}`,
+  );
+  const phone = randomPhone();
+  const { appointment } = await book(api, phone, doctor.id, listed.body.slots[0].start);
+  clock.now = Date.parse(appointment.start) + 10 * 60_000;
+  const patient = await api.login(phone, true);
+  const erased = await api.request("DELETE", "/v1/me", { token: patient.accessToken });
+  assert.equal(erased.status, 204);
+
+  const path = `/doctor/appointments/${appointment.id}`;
+  const cookie = await doctorUiCookie(app, doctor.phone);
+  const open = async () => {
+    const res = await app.fetch(new Request(`http://vaidya.test${path}`, { headers: { cookie } }));
+    assert.equal(res.status, 200);
+    return await res.text();
+  };
+  const post = async (action: string) => {
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await open())![1];
+    const res = await app.fetch(
+      new Request(`http://vaidya.test${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+        body: new URLSearchParams({ _csrf: csrf, action, notes: "" }),
+      }),
+    );
+    await res.body?.cancel();
+    return res.status;
+  };
+  const status = async () => /id="status">([^<]+)</.exec(await open())?.[1];
+
+  assert.equal(await post("no_show"), 303, "the visit is marked");
+  assert.equal(await status(), "No-show");
+  assert.equal(await post("completed"), 303, "and its outcome corrected");
+  assert.equal(await status(), "Completed");
+  // Writing notes for an erased patient stays refused.
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await open())![1];
+  const notes = await app.fetch(
+    new Request(`http://vaidya.test${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({ _csrf: csrf, action: "notes", notes: "Follow up" }),
+    }),
+  );
+  await notes.body?.cancel();
+  assert.equal(notes.status, 409);
+});

@@ -143,3 +143,52 @@ Deno.test("rotate() that loses the race with a use of the same token is graced, 
     kv.close();
   }
 });
+
+/**
+ * `kv` whose first listing under `prefix` runs `between` once, right after it has read its first
+ * batch (what is written meanwhile is not in it, wherever its key sorts).
+ */
+function withStepInListing(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  between: () => Promise<void>,
+): Deno.Kv {
+  let ran = false;
+  const same = (k: Deno.KvKey) => JSON.stringify(k) === JSON.stringify(prefix);
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "list") {
+        return async function* (selector: Deno.KvListSelector, opts?: Deno.KvListOptions) {
+          for await (const e of target.list(selector, opts)) {
+            if (!ran && "prefix" in selector && same(selector.prefix)) {
+              ran = true;
+              await between();
+            }
+            yield e;
+          }
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test("a refresh landing inside an erasure's scan of the tokens leaves no token of the user behind", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const user = { id: "pat_erase_scan", role: "patient" as const };
+    const tokens = createRefreshTokens(kv, hash, 86_400_000, Date.now, 30_000);
+    const issued = await tokens.issue(user, "phone", "pi");
+    let refreshed: unknown = null;
+    const racing = withStepInListing(kv, ["refresh"], async () => {
+      refreshed = await tokens.rotate(issued.token).catch((err) => err);
+    });
+    await createRefreshTokens(racing, hash, 86_400_000, Date.now, 30_000).forgetUser(user.id);
+    assert.ok(refreshed, "the refresh did not run in between");
+    assert.deepEqual(await refreshRecords(kv), [], "a token of the erased user is left");
+    assert.equal(await tokens.isLive(issued.sessionId), false);
+  } finally {
+    kv.close();
+  }
+});
