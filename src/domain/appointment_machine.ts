@@ -61,6 +61,7 @@ function event(
         startMs: a.startMs,
         endMs: a.endMs,
         status: a.status,
+        version: a.version,
         actorId: actor?.id,
         actorRole: actor?.role,
         ...extra,

@@ -40,6 +40,12 @@ export interface EventData {
   previousStartMs?: number;
   status?: string;
   /**
+   * The appointment's version after the change the event tells of: events of one appointment
+   * delivered out of order (each is retried on its own) are put back in order by it, whatever
+   * the instances' clocks. Absent on events written before it was added.
+   */
+  version?: number;
+  /**
    * A corrected outcome (appointment.completed / appointment.no_show, and its audit entry): the
    * status it had before. Absent on a first mark.
    */

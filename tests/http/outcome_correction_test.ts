@@ -123,6 +123,17 @@ async function correctsWithinTheWindow(env: Record<string, string>) {
       "appointment.no_show from completed",
     ]);
     assert.equal(new Set(hooks.map((h) => h.id)).size, 3, "each correction its own event id");
+    // In the appointment's version order, whatever order they arrived in: mark, then corrections.
+    const byVersion = hooks.toSorted((a, b) =>
+      Number((a.data as Body).version) - Number((b.data as Body).version)
+    );
+    assert.deepEqual(byVersion.map((h) => [h.type, (h.data as Body).previousStatus]), [
+      ["appointment.no_show", undefined],
+      ["appointment.completed", "no_show"],
+      ["appointment.no_show", "completed"],
+    ]);
+    const versions = byVersion.map((h) => Number((h.data as Body).version));
+    assert.deepEqual(versions, [versions[0], versions[0] + 1, versions[0] + 2], "one per change");
     assert.equal(await messages(), sentBefore, "no patient message about an outcome");
   } finally {
     await receiver.shutdown();

@@ -56,6 +56,7 @@ export function webhookBody(event: VaidyaEvent): string {
       previousStart: iso(d.previousStartMs),
       previousStatus: d.previousStatus,
       status: d.status,
+      version: d.version,
     },
   });
 }
