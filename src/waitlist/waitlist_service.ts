@@ -77,8 +77,9 @@ export function createWaitlistService(deps: {
     /**
      * Tells up to `max` waiting patients (earliest first, never twice) that a slot starting at
      * `startMs` freed up. Each is marked notified before the message goes out: at most once.
-     * A time the doctor's schedule no longer offers (past, inside the notice, hours changed) tells
-     * nobody: a patient marked for it would never hear of a slot they could book. A patient who
+     * A time the doctor's schedule no longer offers (past, inside the notice, hours changed), or a
+     * deactivated doctor's (a hold answers 409 `doctor_inactive`), tells nobody: a patient marked
+     * for it would never hear of a slot they could book. A patient who
      * has since booked this doctor on that day leaves the list instead of taking a notice from
      * the next in line. A `notify` that throws (the message could not be sent) clears the mark:
      * that patient keeps their place for the next slot, and the next in line is told of this one.
@@ -90,7 +91,7 @@ export function createWaitlistService(deps: {
       notify: (entry: WaitlistEntry) => Promise<void>,
     ): Promise<string[]> {
       const doctor = await records.doctors.get(doctorId);
-      if (!doctor) return [];
+      if (!doctor || doctor.deactivatedAt) return [];
       const offered = { schedule: doctor.schedule, timeZone: doctor.timezone, busy: [] };
       if (!slotStartingAt({ ...offered, nowMs: now() }, startMs)) return [];
       const date = localDateOf(startMs, doctor.timezone);
