@@ -1,12 +1,13 @@
 /**
  * The waitlist: a patient asks to hear about a doctor's day (in the doctor's calendar) and, when a
  * slot on that day frees up, the earliest waiting patients are told, each at most once. Joining is
- * idempotent per patient, doctor and day, and one patient waits on at most `maxPerPatient` days.
+ * idempotent per patient, doctor and day, and one patient waits on at most `maxPerPatient` days;
+ * a deactivated doctor's days are refused (409 `doctor_inactive`).
  */
 import { newId } from "../crypto/random.ts";
 import { slotStartingAt } from "../domain/slots.ts";
 import { addDays, daysBetween, localDateOf, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
-import { NotFoundError, PolicyError } from "../errors.ts";
+import { DoctorInactiveError, NotFoundError, PolicyError } from "../errors.ts";
 import type { RecordStores } from "../stores/ports.ts";
 import type { WaitlistEntry, WaitlistStore } from "./waitlist_store.ts";
 
@@ -38,6 +39,8 @@ export function createWaitlistService(deps: {
     async join(patientId: string, doctorId: string, date: string) {
       const doctor = await records.doctors.get(doctorId);
       if (!doctor) throw new NotFoundError(`Doctor ${doctorId} does not exist`);
+      // Nothing of theirs frees up for anyone to book until they are reactivated.
+      if (doctor.deactivatedAt) throw new DoctorInactiveError(doctorId);
       const nowMs = now();
       const today = localDateOf(nowMs, doctor.timezone);
       const ahead = daysBetween(today, date);

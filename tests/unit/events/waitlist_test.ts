@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type Actor, cancel, confirmFromHold } from "../../../src/domain/appointment_machine.ts";
 import { localDateOf } from "../../../src/domain/zoned_time.ts";
+import { DoctorInactiveError } from "../../../src/errors.ts";
 import { doctor, patient, T0 } from "../../contract/_fixtures.ts";
 import { eventHarness, onEachRecords } from "./_harness.ts";
 
@@ -270,3 +271,15 @@ onEachRecords(
     assert.match(h.sent[0].body, /slot opened with Dr\. Ravi/);
   },
 );
+
+Deno.test("waitlist: joining a deactivated doctor's day answers doctor_inactive and adds nothing", async () => {
+  const h = await eventHarness(T0 - 3 * DAY);
+  const d = doctor({ deactivatedAt: new Date(T0 - 4 * DAY).toISOString() });
+  await h.records.doctors.create(d);
+  await assert.rejects(
+    () => h.rt.waitlist.join("pat_1", d.id, localDateOf(T0, d.timezone)),
+    (err) => err instanceof DoctorInactiveError,
+  );
+  assert.deepEqual(await h.rt.waitlist.listMine("pat_1"), []);
+  await h.close();
+});
