@@ -1,7 +1,8 @@
 /**
  * Reading appointments for reports and exports through the record-store ports, so the same code
- * works on KV and MongoDB: every doctor (paged by id), then that doctor's appointments starting
- * within the range (paged by start). Ranges are calendar days in one time zone, both inclusive.
+ * works on KV and MongoDB: every doctor, deactivated ones too (paged by id), then that doctor's
+ * appointments starting within the range (paged by start). Ranges are calendar days in one time
+ * zone, both inclusive.
  */
 import { generateSlots } from "../src/domain/slots.ts";
 import { addDays, daysBetween, isValidTimeZone } from "../src/domain/zoned_time.ts";
@@ -35,7 +36,7 @@ export function dayRange(from: string, to: string, timeZone: string, maxDays = 3
 export async function* allDoctors(records: RecordStores): AsyncGenerator<DoctorRecord> {
   let cursor: string | undefined;
   for (let page = 0; page < 1_000_000; page++) {
-    const res = await records.doctors.search({}, 200, cursor);
+    const res = await records.doctors.search({ includeInactive: true }, 200, cursor);
     yield* res.items;
     if (!res.nextCursor) return;
     cursor = res.nextCursor;

@@ -11,6 +11,13 @@ import type { ReadThrough } from "./read_through.ts";
 
 export const DOCTORS_TTL_MS = 60_000;
 const DOCTORS = "doctors";
+/**
+ * The shape of the cached doctor view, in every key: a release that changes `DoctorView` changes
+ * it, so it never answers a view that instances of the release before (beside it in a rolling
+ * deploy, sharing the Redis) cached. A profile cached without `active` read as deactivated: its
+ * /book page answered 404 and FHIR offered no free slot.
+ */
+const VIEW_SHAPE = "v2";
 
 async function digest(value: unknown): Promise<string> {
   const bytes = new TextEncoder().encode(JSON.stringify(value));
@@ -42,10 +49,15 @@ export function cacheDoctorService(doctors: DoctorService, cache: ReadThrough): 
       return result;
     },
     get(id) {
-      return cache.read(DOCTORS, `profile:${id}`, DOCTORS_TTL_MS, () => doctors.get(id));
+      return cache.read(
+        DOCTORS,
+        `profile:${VIEW_SHAPE}:${id}`,
+        DOCTORS_TTL_MS,
+        () => doctors.get(id),
+      );
     },
     async search(filter, limit, cursor) {
-      const key = `search:${await digest([filter, limit, cursor ?? null])}`;
+      const key = `search:${VIEW_SHAPE}:${await digest([filter, limit, cursor ?? null])}`;
       return await cache.read(
         DOCTORS,
         key,

@@ -33,6 +33,11 @@ export interface DoctorFilter {
   city?: string;
   /** Case-insensitive substring of the name. */
   q?: string;
+  /**
+   * Deactivated doctors too: the operator tasks' walks (export, report, purge, reconcile, key
+   * rotation), whose appointments and sealed values stay. Never set from a request.
+   */
+  includeInactive?: boolean;
 }
 
 export interface DoctorStore {
@@ -43,8 +48,8 @@ export interface DoctorStore {
   get(id: string): Promise<DoctorRecord | null>;
   findByPhoneIndex(phoneIndex: string): Promise<DoctorRecord | null>;
   /**
-   * Active doctors only (no `deactivatedAt`), ordered by id (creation order); `cursor` is opaque
-   * and comes from a previous page.
+   * Active doctors only (no `deactivatedAt`) unless `filter.includeInactive`, ordered by id
+   * (creation order); `cursor` is opaque and comes from a previous page.
    */
   search(filter: DoctorFilter, limit: number, cursor?: string): Promise<Page<DoctorRecord>>;
 }

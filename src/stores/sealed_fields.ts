@@ -196,7 +196,11 @@ export function sealedCollections(records: RecordStores, kv: Deno.Kv): SealedCol
       name: "doctors",
       fields: DOCTOR_FIELDS.map((f) => `DoctorRecord.${f}`),
       async page(cursor) {
-        const page = await records.doctors.search({}, 100, cursor ?? undefined);
+        const page = await records.doctors.search(
+          { includeInactive: true },
+          100,
+          cursor ?? undefined,
+        );
         return { items: page.items.map(doctorItem), nextCursor: page.nextCursor };
       },
     },
@@ -206,7 +210,11 @@ export function sealedCollections(records: RecordStores, kv: Deno.Kv): SealedCol
       // Appointments are found per doctor (every query carries doctorId or patientId).
       async page(cursor) {
         const at: AppointmentCursor = cursor ? JSON.parse(cursor) : { d: null, a: null };
-        const doctors = await records.doctors.search({}, 1, at.d ?? undefined);
+        const doctors = await records.doctors.search(
+          { includeInactive: true },
+          1,
+          at.d ?? undefined,
+        );
         const doctor = doctors.items[0];
         if (!doctor) return { items: [], nextCursor: null };
         const page = await records.appointments.listForDoctor(

@@ -1,12 +1,13 @@
 /**
  * The waitlist: a patient asks to hear about a doctor's day (in the doctor's calendar) and, when a
  * slot on that day frees up, the earliest waiting patients are told, each at most once. Joining is
- * idempotent per patient, doctor and day, and one patient waits on at most `maxPerPatient` days.
+ * idempotent per patient, doctor and day, and one patient waits on at most `maxPerPatient` days;
+ * a deactivated doctor's days are refused (409 `doctor_inactive`).
  */
 import { newId } from "../crypto/random.ts";
 import { slotStartingAt } from "../domain/slots.ts";
 import { addDays, daysBetween, localDateOf, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
-import { NotFoundError, PolicyError } from "../errors.ts";
+import { DoctorInactiveError, NotFoundError, PolicyError } from "../errors.ts";
 import type { RecordStores } from "../stores/ports.ts";
 import type { WaitlistEntry, WaitlistStore } from "./waitlist_store.ts";
 
@@ -38,6 +39,8 @@ export function createWaitlistService(deps: {
     async join(patientId: string, doctorId: string, date: string) {
       const doctor = await records.doctors.get(doctorId);
       if (!doctor) throw new NotFoundError(`Doctor ${doctorId} does not exist`);
+      // Nothing of theirs frees up for anyone to book until they are reactivated.
+      if (doctor.deactivatedAt) throw new DoctorInactiveError(doctorId);
       const nowMs = now();
       const today = localDateOf(nowMs, doctor.timezone);
       const ahead = daysBetween(today, date);
@@ -77,8 +80,9 @@ export function createWaitlistService(deps: {
     /**
      * Tells up to `max` waiting patients (earliest first, never twice) that a slot starting at
      * `startMs` freed up. Each is marked notified before the message goes out: at most once.
-     * A time the doctor's schedule no longer offers (past, inside the notice, hours changed) tells
-     * nobody: a patient marked for it would never hear of a slot they could book. A patient who
+     * A time the doctor's schedule no longer offers (past, inside the notice, hours changed), or a
+     * deactivated doctor's (a hold answers 409 `doctor_inactive`), tells nobody: a patient marked
+     * for it would never hear of a slot they could book. A patient who
      * has since booked this doctor on that day leaves the list instead of taking a notice from
      * the next in line. A `notify` that throws (the message could not be sent) clears the mark:
      * that patient keeps their place for the next slot, and the next in line is told of this one.
@@ -90,7 +94,7 @@ export function createWaitlistService(deps: {
       notify: (entry: WaitlistEntry) => Promise<void>,
     ): Promise<string[]> {
       const doctor = await records.doctors.get(doctorId);
-      if (!doctor) return [];
+      if (!doctor || doctor.deactivatedAt) return [];
       const offered = { schedule: doctor.schedule, timeZone: doctor.timezone, busy: [] };
       if (!slotStartingAt({ ...offered, nowMs: now() }, startMs)) return [];
       const date = localDateOf(startMs, doctor.timezone);

@@ -119,6 +119,11 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
     assert.deepEqual(await ids({ specialization: "nadi" }), [a.id, c.id]);
     assert.deepEqual(await ids({ city: "Kochi", q: "gone" }), [a.id, c.id]);
     assert.deepEqual(await ids({ q: "gone b" }), []);
+    assert.deepEqual(await ids({ specialization: "nadi", includeInactive: true }), [
+      a.id,
+      b.id,
+      c.id,
+    ]);
     const first = await s.doctors.search({ q: "gone" }, 1);
     assert.deepEqual(first.items.map((d) => d.id), [a.id]);
     const rest = await s.doctors.search({ q: "gone" }, 1, first.nextCursor!);

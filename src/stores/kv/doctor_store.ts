@@ -121,7 +121,8 @@ export function createKvDoctorStore(kv: Deno.Kv): DoctorStore {
         const entries = await getManyChunked<DoctorRecord>(kv, batch.map(doctorKey));
         batch.length = 0;
         for (const e of entries) {
-          if (e.value && !e.value.deactivatedAt && matchesDoctorFilter(e.value, filter)) {
+          const shown = filter.includeInactive || !e.value?.deactivatedAt;
+          if (e.value && shown && matchesDoctorFilter(e.value, filter)) {
             if (items.length === limit) {
               hasMore = true;
               return;

@@ -112,7 +112,7 @@ export function createMongoDoctorStore(db: Db, locks: Locks): DoctorStore {
 
     async search(filter, limit, cursor) {
       // Null also matches records from before `deactivatedAt` existed (absent: active).
-      const query: Filter<DoctorDocument> = { deactivatedAt: null };
+      const query: Filter<DoctorDocument> = filter.includeInactive ? {} : { deactivatedAt: null };
       if (filter.specialization) {
         query["search.specializations"] = filter.specialization.toLowerCase();
       }

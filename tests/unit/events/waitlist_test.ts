@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type Actor, cancel, confirmFromHold } from "../../../src/domain/appointment_machine.ts";
 import { localDateOf } from "../../../src/domain/zoned_time.ts";
+import { DoctorInactiveError } from "../../../src/errors.ts";
 import { doctor, patient, T0 } from "../../contract/_fixtures.ts";
 import { eventHarness, onEachRecords } from "./_harness.ts";
 
@@ -238,3 +239,47 @@ onEachRecords(
   T0 - 3 * DAY,
   { waitlistPerSlot: 1 },
 );
+
+onEachRecords(
+  "waitlist: a freed slot of a deactivated doctor tells nobody; after reactivation the waiting are told",
+  async (h) => {
+    const d = doctor({ name: "Dr. Ravi" });
+    await h.records.doctors.create(d);
+    const p = patient({ phoneSealed: await h.cipher.seal("+919800000050") });
+    await h.records.patients.getOrCreate(p);
+    await h.rt.waitlist.join(p.id, d.id, localDateOf(T0, d.timezone));
+    const off = { ...d, deactivatedAt: new Date(h.clock.now).toISOString(), version: 2 };
+    await h.records.doctors.update(off);
+    const release = async (id: string, startMs: number) => {
+      await h.rt.bus.publish({
+        id,
+        type: "slot.released",
+        occurredAtMs: h.clock.now,
+        data: { doctorId: d.id, startMs, endMs: startMs + 30 * 60_000 },
+      });
+      await h.drain();
+    };
+
+    // A visit kept from before is cancelled: its time frees, but nobody can hold it (409).
+    await release("rel-off", T0);
+    assert.deepEqual(h.sent.map((m) => m.body), [], "told of a slot nobody can book");
+    assert.equal((await h.rt.waitlist.listMine(p.id))[0].notifiedAt, null, "keeps their place");
+
+    await h.records.doctors.update({ ...off, deactivatedAt: null, version: 3 });
+    await release("rel-on", T0 + 30 * 60_000);
+    assert.equal(h.sent.length, 1);
+    assert.match(h.sent[0].body, /slot opened with Dr\. Ravi/);
+  },
+);
+
+Deno.test("waitlist: joining a deactivated doctor's day answers doctor_inactive and adds nothing", async () => {
+  const h = await eventHarness(T0 - 3 * DAY);
+  const d = doctor({ deactivatedAt: new Date(T0 - 4 * DAY).toISOString() });
+  await h.records.doctors.create(d);
+  await assert.rejects(
+    () => h.rt.waitlist.join("pat_1", d.id, localDateOf(T0, d.timezone)),
+    (err) => err instanceof DoctorInactiveError,
+  );
+  assert.deepEqual(await h.rt.waitlist.listMine("pat_1"), []);
+  await h.close();
+});
