@@ -41,11 +41,13 @@ type Notice = { kind: "ok" | "error"; text: string };
 export function bookAppointmentRoutes(deps: AppDeps) {
   const app = new Hono<BookEnv>();
 
-  async function doctorName(id: string): Promise<string> {
+  /** The doctor's name and whether they take bookings (a deactivated one does not). */
+  async function doctorOf(id: string): Promise<{ name: string; active: boolean }> {
     try {
-      return (await deps.doctors.get(id)).name;
+      const { name, active } = await deps.doctors.get(id);
+      return { name, active };
     } catch (err) {
-      if (err instanceof NotFoundError) return "—";
+      if (err instanceof NotFoundError) return { name: "—", active: false };
       throw err;
     }
   }
@@ -74,7 +76,7 @@ export function bookAppointmentRoutes(deps: AppDeps) {
         csrfToken: c.get("csrfToken"),
         timeZone: c.get("timeZone"),
         appointment: a,
-        doctorName: await doctorName(a.doctorId),
+        ...await doctorOf(a.doctorId).then((d) => ({ doctorName: d.name, doctorActive: d.active })),
         cutoffMinutes: deps.config.CANCEL_CUTOFF_MINUTES,
         nowMs: deps.now(),
         notice,
@@ -110,7 +112,9 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     if (!patient) return loginRedirect(c, "/book/appointments");
     const items = await listed(patient);
     const names = new Map<string, string>();
-    for (const id of new Set(items.map((a) => a.doctorId))) names.set(id, await doctorName(id));
+    for (const id of new Set(items.map((a) => a.doctorId))) {
+      names.set(id, (await doctorOf(id)).name);
+    }
     return page(
       c,
       MyAppointmentsPage({
@@ -135,7 +139,7 @@ export function bookAppointmentRoutes(deps: AppDeps) {
         startMs: Date.parse(a.start),
         endMs: Date.parse(a.end),
         stampMs: Date.parse(a.updatedAt),
-        summary: `Vaidya: ${await doctorName(a.doctorId)}`,
+        summary: `Vaidya: ${(await doctorOf(a.doctorId)).name}`,
         cancelled: a.status === "cancelled",
       });
       c.header("Content-Type", "text/calendar; charset=utf-8");
@@ -195,6 +199,8 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     if (!patient) return loginRedirect(c, `/book/appointments/${id}/reschedule`);
     const a = await own(patient, id);
     if (!a) return bookNotFound(c);
+    // A deactivated doctor's time cannot be moved onto: back to the visit, which can be cancelled.
+    if (!(await doctorOf(a.doctorId)).active) return c.redirect(`/book/appointments/${a.id}`, 303);
     const props = await slotsPageProps(c, deps, a.doctorId, c.req.query("date"), {
       action: `/book/appointments/${a.id}/reschedule`,
       basePath: `/book/appointments/${a.id}/reschedule`,

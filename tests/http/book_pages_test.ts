@@ -116,6 +116,29 @@ async function latestCode(
 }
 
 /** Logs a new patient in through the pages, holding `start` on the way; returns the hold page. */
+/** A patient logs in, holds the doctor's first slot in 3 days and confirms it, all through the pages. */
+async function bookFirstSlot(
+  b: Browser,
+  deps: Awaited<ReturnType<typeof buildApp>>["deps"],
+  doctorId: string,
+) {
+  const first = await loginAndHold(
+    b,
+    deps,
+    doctorId,
+    slotStarts((await b.page(`/book/doctors/${doctorId}?date=${dayInDays(3)}`)).html)[0],
+  );
+  const holdId = /\/book\/holds\/(hld_[0-9a-z]+)\/confirm/.exec(first.html)![1];
+  const done = await b.post(`/book/holds/${holdId}/confirm`, {
+    _csrf: csrfOf(first.html),
+    doctorId,
+    start: /name="start" value="([^"]+)"/.exec(first.html)![1],
+    expiresAt: /name="expiresAt" value="([^"]+)"/.exec(first.html)![1],
+    code: await latestCode(deps, first.phone),
+  });
+  return { first, id: done.res.headers.get("location")!.split("/")[3].split("?")[0] };
+}
+
 async function loginAndHold(
   b: Browser,
   deps: Awaited<ReturnType<typeof buildApp>>["deps"],
@@ -570,21 +593,7 @@ Deno.test("book pages: a move inside the cut-off is refused before any time is h
   try {
     const doctor = await makeDoctor(deps);
     const b = new Browser(app);
-    const first = await loginAndHold(
-      b,
-      deps,
-      doctor.id,
-      slotStarts((await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`)).html)[0],
-    );
-    const holdId = /\/book\/holds\/(hld_[0-9a-z]+)\/confirm/.exec(first.html)![1];
-    const done = await b.post(`/book/holds/${holdId}/confirm`, {
-      _csrf: csrfOf(first.html),
-      doctorId: doctor.id,
-      start: /name="start" value="([^"]+)"/.exec(first.html)![1],
-      expiresAt: /name="expiresAt" value="([^"]+)"/.exec(first.html)![1],
-      code: await latestCode(deps, first.phone),
-    });
-    const id = done.res.headers.get("location")!.split("/")[3].split("?")[0];
+    const { first, id } = await bookFirstSlot(b, deps, doctor.id);
     const move = await b.page(`/book/appointments/${id}/reschedule?date=${dayInDays(4)}`);
     const target = slotStarts(move.html)[0];
     assert.ok(target);
@@ -683,6 +692,36 @@ Deno.test("book pages: picking the time the patient already holds again shows th
     const other = new Browser(app, { "accept-language": "en" });
     const otherDay = await other.page(`/book/doctors/${doctor.id}?date=${dayInDays(3)}`);
     assert.ok(!slotStarts(otherDay.html).includes(start), "booked time no longer offered");
+  } finally {
+    await runtime.close();
+  }
+});
+
+Deno.test("book pages: a visit with a deactivated doctor offers no move (the move page leads back to it) but still a cancel", async () => {
+  const { app, runtime, deps } = await buildApp();
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app);
+    const { first, id } = await bookFirstSlot(b, deps, doctor.id);
+    const here = `/book/appointments/${id}`;
+    assert.match((await b.page(here)).html, new RegExp(`href="${here}/reschedule"`), "active");
+
+    await deps.doctors.setActive(doctor.id, false);
+    const visit = await b.page(here);
+    assert.equal(visit.res.status, 200);
+    assert.doesNotMatch(visit.html, /\/reschedule"/, "no move onto a deactivated doctor's time");
+    assert.match(
+      visit.html,
+      new RegExp(`action="${here}/cancel"`),
+      "the visit can still be cancelled",
+    );
+    const move = await b.fetch(`${here}/reschedule?date=${dayInDays(4)}`, { redirect: "manual" });
+    await move.body?.cancel();
+    assert.equal(move.status, 303, "the move page leads back to the visit, not to a 404");
+    assert.equal(move.headers.get("location"), here);
+
+    await deps.doctors.setActive(doctor.id, true);
+    assert.match((await b.page(here)).html, new RegExp(`href="${here}/reschedule"`), "reactivated");
   } finally {
     await runtime.close();
   }

@@ -68,6 +68,8 @@ export interface AppointmentSummary {
 export interface AppointmentPageProps extends Base {
   appointment: AppointmentSummary;
   doctorName: string;
+  /** False while the doctor is deactivated: nothing can be moved onto their time (cancel can). */
+  doctorActive: boolean;
   cutoffMinutes: number;
   nowMs: number;
   notice?: { kind: "ok" | "error"; text: string };
@@ -112,9 +114,11 @@ export function AppointmentPage(p: AppointmentPageProps) {
           </p>
           {a.online && <p class="hint">{bt(lang, "appt.joinHint")}</p>}
           <p id="cutoff">{cutoffText}</p>
-          <p>
-            <a href={`${here}/reschedule`}>{bt(lang, "appt.move")}</a>
-          </p>
+          {p.doctorActive && (
+            <p>
+              <a href={`${here}/reschedule`}>{bt(lang, "appt.move")}</a>
+            </p>
+          )}
           <form method="post" action={`${here}/cancel`} class="card">
             <input type="hidden" name="_csrf" value={p.csrfToken} />
             <TextArea
