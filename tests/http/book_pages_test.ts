@@ -702,7 +702,7 @@ Deno.test("book pages: a visit with a deactivated doctor offers no move (the mov
   try {
     const doctor = await makeDoctor(deps);
     const b = new Browser(app);
-    const { first, id } = await bookFirstSlot(b, deps, doctor.id);
+    const { id } = await bookFirstSlot(b, deps, doctor.id);
     const here = `/book/appointments/${id}`;
     assert.match((await b.page(here)).html, new RegExp(`href="${here}/reschedule"`), "active");
 
