@@ -69,6 +69,7 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     notice?: Notice,
     status = 200,
   ) {
+    const doctor = await doctorOf(a.doctorId);
     return page(
       c,
       AppointmentPage({
@@ -76,7 +77,8 @@ export function bookAppointmentRoutes(deps: AppDeps) {
         csrfToken: c.get("csrfToken"),
         timeZone: c.get("timeZone"),
         appointment: a,
-        ...await doctorOf(a.doctorId).then((d) => ({ doctorName: d.name, doctorActive: d.active })),
+        doctorName: doctor.name,
+        doctorActive: doctor.active,
         cutoffMinutes: deps.config.CANCEL_CUTOFF_MINUTES,
         nowMs: deps.now(),
         notice,

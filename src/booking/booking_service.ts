@@ -6,6 +6,7 @@
  * dropping the hold, so a crash in between leaves a booked slot and a hold that expires, never a
  * lost booking, a lost event, or a slot blocked forever.
  */
+import { bookableDoctor } from "../doctors/bookable.ts";
 import type { Config } from "../config/config.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
@@ -132,7 +133,7 @@ export function createBookingService(deps: BookingDeps) {
   /** Also refuses a deactivated doctor (409 `doctor_inactive`): nothing new is booked with them. */
   function found(calendar: DoctorCalendar | null, id: string): DoctorCalendar {
     if (!calendar) throw new NotFoundError(`Doctor ${id} does not exist`);
-    if (calendar.doctor.deactivatedAt) throw new DoctorInactiveError(id);
+    bookableDoctor(calendar.doctor, id);
     return calendar;
   }
 

@@ -6,6 +6,7 @@
  * When sessions are taken the 409 `course_unavailable` names them and proposes the nearest complete
  * alternative. It must never leave a course half held, and never log phones or reasons.
  */
+import { bookableDoctor } from "../doctors/bookable.ts";
 import type { AuthUser } from "../auth/token_service.ts";
 import type { AppointmentWriter } from "../booking/appointment_writer.ts";
 import { type BookingService, busyTime, reminderPolicyFrom } from "../booking/booking_service.ts";
@@ -206,9 +207,7 @@ export function createCourseService(deps: CourseDeps) {
 
   return {
     async hold(patientId: string, doctorId: string, req: CourseRequest) {
-      const doctor = await records.doctors.get(doctorId);
-      if (!doctor) throw new NotFoundError(`Doctor ${doctorId} does not exist`);
-      if (doctor.deactivatedAt) throw new DoctorInactiveError(doctorId);
+      const doctor = bookableDoctor(await records.doctors.get(doctorId), doctorId);
       const nowMs = now();
       let starts: number[];
       try {

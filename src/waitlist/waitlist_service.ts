@@ -4,10 +4,11 @@
  * idempotent per patient, doctor and day, and one patient waits on at most `maxPerPatient` days;
  * a deactivated doctor's days are refused (409 `doctor_inactive`).
  */
+import { bookableDoctor } from "../doctors/bookable.ts";
 import { newId } from "../crypto/random.ts";
 import { slotStartingAt } from "../domain/slots.ts";
 import { addDays, daysBetween, localDateOf, zonedWallTimeToEpochMs } from "../domain/zoned_time.ts";
-import { DoctorInactiveError, NotFoundError, PolicyError } from "../errors.ts";
+import { NotFoundError, PolicyError } from "../errors.ts";
 import type { RecordStores } from "../stores/ports.ts";
 import type { WaitlistEntry, WaitlistStore } from "./waitlist_store.ts";
 
@@ -37,10 +38,8 @@ export function createWaitlistService(deps: {
   const { store, records, now, maxPerPatient } = deps;
   return {
     async join(patientId: string, doctorId: string, date: string) {
-      const doctor = await records.doctors.get(doctorId);
-      if (!doctor) throw new NotFoundError(`Doctor ${doctorId} does not exist`);
-      // Nothing of theirs frees up for anyone to book until they are reactivated.
-      if (doctor.deactivatedAt) throw new DoctorInactiveError(doctorId);
+      // A deactivated doctor's time frees up for no one to book until they are reactivated.
+      const doctor = bookableDoctor(await records.doctors.get(doctorId), doctorId);
       const nowMs = now();
       const today = localDateOf(nowMs, doctor.timezone);
       const ahead = daysBetween(today, date);
