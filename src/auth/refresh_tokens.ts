@@ -9,7 +9,9 @@
  * must not refresh into admin).
  *
  * KV keys: ["refresh", tokenHash] → RefreshRecord (expires with the token);
- * ["session", familyId] → SessionRecord; ["session_by_user", userId, familyId] → familyId.
+ * ["refresh_by_user", userId, tokenHash] → null, written with it, so an erasure reads the user's
+ * tokens, not everyone's; ["session", familyId] → SessionRecord;
+ * ["session_by_user", userId, familyId] → familyId.
  */
 import type { KeyedHash } from "../crypto/keyed_hash.ts";
 import { newId, randomToken } from "../crypto/random.ts";
@@ -19,6 +21,9 @@ import { groupCommitOf } from "../stores/kv/group_commit.ts";
 import { commit, untilCommitted, withKvRetry } from "../stores/kv/kv_commit.ts";
 import {
   keySpace,
+  refreshByUserKey,
+  refreshByUserPrefix,
+  refreshIndexedSinceKey,
   refreshKey,
   sessionByUserKey,
   sessionByUserPrefix,
@@ -78,11 +83,18 @@ export interface RefreshTokens {
   revokeSession(userId: string, sessionId: string): Promise<boolean>;
   listSessions(userId: string): Promise<SessionRecord[]>;
   /**
-   * Deletes every session and refresh token of the user (erasure), not just revokes them. Refresh
-   * tokens are found by reading all of ["refresh"] (they are keyed by hash only): erasure is rare.
+   * Deletes every session and refresh token of the user (erasure), not just revokes them. Tokens
+   * are found through the user's ["refresh_by_user"] entries, and also by reading all of
+   * ["refresh"] while tokens of a version before that index may still live (LEGACY_SCAN_MS).
    */
   forgetUser(userId: string): Promise<number>;
 }
+
+/**
+ * How long past one token lifetime after the index's first entry erasure still reads every token:
+ * instances of the earlier version, still serving during a rollout, write tokens without entries.
+ */
+const ROLLOUT_MARGIN_MS = 86_400_000;
 
 export function createRefreshTokens(
   kv: Deno.Kv,
@@ -116,6 +128,7 @@ export function createRefreshTokens(
     phoneIndex: string | undefined,
     expiresAtMs = now() + ttlMs,
   ) {
+    await (indexing ??= markIndexing());
     const token = randomToken(32);
     const record: RefreshRecord = {
       familyId,
@@ -124,7 +137,25 @@ export function createRefreshTokens(
       expiresAtMs,
       rotatedAtMs: null,
     };
-    return { token, key: refreshKey(await hash.hash("refresh", token)), record, session };
+    const tokenHash = await hash.hash("refresh", token);
+    return {
+      token,
+      key: refreshKey(tokenHash),
+      byUser: refreshByUserKey(user.id, tokenHash),
+      record,
+      session,
+    };
+  }
+
+  /**
+   * Notes (once per store, before its first token) since when tokens are indexed by user; the
+   * earliest note stands. Unnoted (a failed write), erasure keeps reading every token: safe.
+   */
+  let indexing: Promise<void> | undefined;
+  async function markIndexing() {
+    await kv.atomic().check({ key: refreshIndexedSinceKey, versionstamp: null })
+      .set(refreshIndexedSinceKey, now()).commit()
+      .catch(() => indexing = undefined);
   }
 
   /**
@@ -166,9 +197,10 @@ export function createRefreshTokens(
       await group.write(
         (op) =>
           op.set(s.key, s.record, { expireIn: ttlMs })
+            .set(s.byUser, null, { expireIn: ttlMs })
             .set(sessionKey(familyId), session, { expireIn: ttlMs })
             .set(sessionByUserKey(user.id, familyId), familyId, { expireIn: ttlMs }),
-        3,
+        4,
       );
       return { token: s.token, sessionId: familyId };
     },
@@ -205,6 +237,7 @@ export function createRefreshTokens(
                 expireIn: Math.max(1000, rec.expiresAtMs - t),
               })
               .set(sibling.key, sibling.record, { expireIn: Math.max(1000, expiresAtMs - t) })
+              .set(sibling.byUser, null, { expireIn: Math.max(1000, expiresAtMs - t) })
           );
           return res.ok ? sibling : undefined;
         }
@@ -215,6 +248,7 @@ export function createRefreshTokens(
               expireIn: Math.max(1000, rec.expiresAtMs - t),
             })
             .set(child.key, child.record, { expireIn: ttlMs })
+            .set(child.byUser, null, { expireIn: ttlMs })
             .set(sessionKey(rec.familyId), {
               ...session.value,
               lastUsedAt: new Date(t).toISOString(),
@@ -262,6 +296,13 @@ export function createRefreshTokens(
         await commit(() => kv.atomic().delete(sessionKey(e.value)).delete(e.key));
         n++;
       }
+      for await (const e of kv.list<null>({ prefix: refreshByUserPrefix(userId) })) {
+        const tokenHash = e.key.at(-1) as string;
+        await commit(() => kv.atomic().delete(refreshKey(tokenHash)).delete(e.key));
+        n++;
+      }
+      const since = await withKvRetry(() => kv.get<number>(refreshIndexedSinceKey));
+      if (since.value !== null && now() >= since.value + ttlMs + ROLLOUT_MARGIN_MS) return n;
       for await (const e of kv.list<RefreshRecord>({ prefix: keySpace("refresh") })) {
         if (e.value.user.id !== userId) continue;
         await commit(() => kv.atomic().delete(e.key));

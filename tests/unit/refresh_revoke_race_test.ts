@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createKeyedHash } from "../../src/crypto/keyed_hash.ts";
 import { createRefreshTokens } from "../../src/auth/refresh_tokens.ts";
 import { UnauthenticatedError } from "../../src/errors.ts";
-import { sessionKey } from "../../src/stores/kv/keys.ts";
+import { refreshByUserPrefix, sessionKey } from "../../src/stores/kv/keys.ts";
 
 const hash = await createKeyedHash(btoa("a test key of at least thirty-two bytes"));
 
@@ -181,7 +181,7 @@ Deno.test("a refresh landing inside an erasure's scan of the tokens leaves no to
     const tokens = createRefreshTokens(kv, hash, 86_400_000, Date.now, 30_000);
     const issued = await tokens.issue(user, "phone", "pi");
     let refreshed: unknown = null;
-    const racing = withStepInListing(kv, ["refresh"], async () => {
+    const racing = withStepInListing(kv, refreshByUserPrefix(user.id), async () => {
       refreshed = await tokens.rotate(issued.token).catch((err) => err);
     });
     await createRefreshTokens(racing, hash, 86_400_000, Date.now, 30_000).forgetUser(user.id);

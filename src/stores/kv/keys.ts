@@ -52,6 +52,8 @@
  * | ["refresh", sha(refreshToken)]                  | RefreshRecord                | the token's   |
  * | ["session", familyId]                           | SessionRecord                | the token's   |
  * | ["session_by_user", userId, familyId]           | family id                    | the token's   |
+ * | ["refresh_by_user", userId, sha(refreshToken)]  | null (erasure finds tokens)  | the token's   |
+ * | ["refresh_indexed_since"]                       | epoch ms (5)                 | -             |
  * | ["ping"]                                        | never written (health probe) | -             |
  *
  * (1) Written by earlier versions only, and read by nothing: holds are guarded by the doctor's
@@ -63,6 +65,8 @@
  * (4) Under the phone's blind index, without the phone in the value. Earlier versions (49fa038 and
  * before) used the phone itself and kept it in the value; those expire within the hour, and erasure
  * deletes them.
+ * (5) When this store first wrote ["refresh_by_user"] entries: refresh tokens of earlier versions
+ * have none, so erasure also reads all of ["refresh"] until every such token has expired.
  *
  * "-" is no expiry of the value's own; on denokv's SQLite the group commit stores such a value
  * with one ~1,000 years away, which only orders SQLite's index of rows by expiry (group_commit.ts).
@@ -134,6 +138,8 @@ export const KEY_SPACES = {
   refresh: { purge: { name: "refresh tokens", by: "value" } },
   session: { purge: { name: "sessions", by: "value" } },
   session_by_user: {},
+  refresh_by_user: {},
+  refresh_indexed_since: {},
   ping: {},
 } as const satisfies Record<string, { purge?: PurgeRule }>;
 export type KeySpace = keyof typeof KEY_SPACES;
@@ -323,6 +329,12 @@ export const sessionByUserKey = (userId: string, familyId: string): Deno.KvKey =
   ...sessionByUserPrefix(userId),
   familyId,
 ];
+export const refreshByUserPrefix = (userId: string): Deno.KvKey => ["refresh_by_user", userId];
+export const refreshByUserKey = (userId: string, tokenHash: string): Deno.KvKey => [
+  ...refreshByUserPrefix(userId),
+  tokenHash,
+];
+export const refreshIndexedSinceKey: Deno.KvKey = keySpace("refresh_indexed_since");
 
 export const deliveryPrefix: Deno.KvKey = keySpace("delivery");
 export const deliveryKey = (sid: string): Deno.KvKey => [...deliveryPrefix, sid];
