@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { randomPhone } from "../_harness/api.ts";
 import { startApp } from "../_harness/app.ts";
 import { startServer } from "../_harness/server.ts";
+import { codeRequestFrom } from "../_harness/code_request_from.ts";
 
 const LIMITS = { OTP_SENDS_PER_IP_PER_HOUR: "2", OTP_RESEND_COOLDOWN_SECONDS: "0" };
 
@@ -65,26 +66,9 @@ Deno.test("a trusted header that is missing or not an address falls back to the 
   assert.deepEqual(statuses, [202, 202, 429]);
 });
 
-/**
- * Status of one code request to a real server, sent from loopback address `from` (curl can send
- * from 127.0.0.2: a second peer on one machine), with extra `headers`.
- */
-async function codeRequestFrom(
-  url: string,
-  from: string,
-  headers: Record<string, string> = {},
-): Promise<string> {
-  const args = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--interface", from];
-  for (const [name, value] of Object.entries({ "content-type": "application/json", ...headers })) {
-    args.push("-H", `${name}: ${value}`);
-  }
-  args.push("-d", JSON.stringify({ phone: randomPhone() }), `${url}/v1/auth/otp`);
-  const out = await new Deno.Command("curl", { args }).output();
-  return new TextDecoder().decode(out.stdout);
-}
-
 Deno.test("the real server keys the budget on each request's socket peer", async () => {
   await using server = await startServer({ env: LIMITS });
+  // curl can send from another loopback address (127.0.0.2): a second peer on one machine.
   const statuses = [];
   for (const from of ["127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.2", "127.0.0.2"]) {
     statuses.push(await codeRequestFrom(server.url, from));
