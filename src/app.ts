@@ -14,6 +14,7 @@ import { createErrorHandler, localizedProblemResponse } from "./http/problem.ts"
 import { requestContext } from "./http/request_context.ts";
 import { securityHeaders } from "./http/security_headers.ts";
 import { clientAddress } from "./http/client_address.ts";
+import { trustedProxyRanges } from "./http/trusted_proxies.ts";
 import { apiBudget } from "./http/api_budget.ts";
 import { DeferredRouter } from "./http/deferred_router.ts";
 import { metricsRoutes, systemRoutes } from "../routes/system.ts";
@@ -90,7 +91,15 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     router: new DeferredRouter<[H, RouterRoute]>(),
   });
   const peerOf = options.clientIp ?? (() => "127.0.0.1");
-  const addressOf = clientAddress(config.TRUSTED_PROXY_HEADER);
+  const addressOf = clientAddress(
+    config.TRUSTED_PROXY_HEADER,
+    trustedProxyRanges(config, deps.log),
+    (peer) =>
+      deps.log.warn("TRUSTED_PROXY_HEADER ignored: the peer is not in TRUSTED_PROXY_ADDRESSES", {
+        header: config.TRUSTED_PROXY_HEADER,
+        peer,
+      }),
+  );
   const clientIp = (req: Request, env: unknown) => addressOf(req, peerOf(req, env));
 
   app.onError(createErrorHandler(deps.log));

@@ -8,6 +8,7 @@ import { AUDIT_KEY_FORMAT } from "../audit/audit_keys.ts";
 import { base64ToBytes } from "../crypto/encoding.ts";
 import { kvLocation } from "./kv_location.ts";
 import { WhatsAppTemplatesJson } from "../notify/whatsapp_templates.ts";
+import { type AddressRange, parseAddressRange } from "../http/trusted_proxies.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -41,6 +42,20 @@ const originList = z.string().transform((s, ctx) => {
   }
   return origins.map((o) => o.toLowerCase());
 });
+/** Comma-separated IPv4/IPv6 addresses and CIDR prefixes, each parsed once here. */
+const addressRangeList = z.string().transform((s, ctx) => {
+  const entries = s.split(",").map((v) => v.trim()).filter(Boolean);
+  if (entries.length === 0) {
+    ctx.addIssue({ code: "custom", message: "lists no address or CIDR prefix" });
+  }
+  const ranges: AddressRange[] = [];
+  for (const entry of entries) {
+    const range = parseAddressRange(entry);
+    if (typeof range === "string") ctx.addIssue({ code: "custom", message: range });
+    else ranges.push(range);
+  }
+  return ranges;
+});
 const csv = z.string().transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean));
 
 export const configSchema = z.object({
@@ -69,6 +84,12 @@ export const configSchema = z.object({
    */
   TRUSTED_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name")
     .optional(),
+  /**
+   * The socket peers (addresses and CIDR prefixes, comma-separated) whose TRUSTED_PROXY_HEADER is
+   * believed: our proxy's. Any other peer is itself the client. Unset with the header set:
+   * loopback and private ranges (DEFAULT_TRUSTED_PROXY_ADDRESSES), with a start-up warning.
+   */
+  TRUSTED_PROXY_ADDRESSES: addressRangeList.optional(),
   PUBLIC_BASE_URL: z.url().optional(),
 
   HOLD_TTL_SECONDS: int(1, 3600).default(300),
@@ -361,6 +382,11 @@ function crossCheck(c: Config): string[] {
   }
   if (c.TURN_SECRET && turnUrls.length === 0) {
     problems.push("TURN_URLS: TURN_SECRET is set but no turn: or turns: URL uses it");
+  }
+  if (c.TRUSTED_PROXY_ADDRESSES !== undefined && c.TRUSTED_PROXY_HEADER === undefined) {
+    problems.push(
+      "TRUSTED_PROXY_ADDRESSES: has no effect without TRUSTED_PROXY_HEADER (the header to believe)",
+    );
   }
   if (c.METRICS_PORT !== undefined && c.METRICS_PORT === c.PORT) {
     problems.push("METRICS_PORT: must differ from PORT (metrics stay off the public port)");

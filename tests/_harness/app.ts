@@ -26,6 +26,8 @@ export async function startApp(
   env: Record<string, string> = {},
   /** A clock the test moves by hand (expiry without sleeping); default the wall clock. */
   now?: () => number,
+  /** The socket peer of every request (what Deno.serve would report). */
+  peer = "127.0.0.1",
 ): Promise<InProcessApp> {
   const config = loadConfig({
     APP_ENV: "test",
@@ -37,7 +39,7 @@ export async function startApp(
   const runtime = await bootstrap(config, createLogger({ level: "error", write: () => {} }), {
     now,
   });
-  const app = createApp(runtime.deps, { clientIp: () => "127.0.0.1" });
+  const app = createApp(runtime.deps, { clientIp: () => peer });
   const fetch = (request: Request) => app.fetch(request);
   return {
     api: new Api("http://vaidya.test", fetch),

@@ -111,8 +111,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         UPSTASH_REDIS_REST_TOKEN: bridge.token,
       });
     }
-    // Behind nginx the socket peer is nginx; the client address is the X-Real-IP it sets.
-    if (options.nginx ?? true) env.TRUSTED_PROXY_HEADER = "X-Real-IP";
+    // Behind nginx the socket peer is nginx; the client address is the X-Real-IP it sets, believed
+    // only from nginx's own address (it connects to the instances from 127.0.0.1).
+    if (options.nginx ?? true) {
+      env.TRUSTED_PROXY_HEADER = "X-Real-IP";
+      env.TRUSTED_PROXY_ADDRESSES = "127.0.0.1";
+    }
     Object.assign(env, options.env ?? {});
 
     // The first instance alone creates the generated dev secrets and (with mongo) the indexes;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isIP } from "node:net";
-import { ipVersion } from "../../src/http/ip_literal.ts";
+import { ipGroups, ipVersion } from "../../src/http/ip_literal.ts";
 
 // ipVersion() stands in for node:net's isIP on the start-up path (src/http/ip_literal.ts): it must
 // give the same answer for every string.
@@ -85,4 +85,13 @@ Deno.test("ipVersion() answers as node:net's isIP for 100,000 strings built from
   }
   // Both families and non-addresses are well represented.
   assert.ok(seen[4] > 100 && seen[6] > 1_000 && seen[0] > 50_000, JSON.stringify(seen));
+});
+
+Deno.test("ipGroups() puts both families in one 128-bit space, IPv4 as its mapped form", () => {
+  assert.deepEqual(ipGroups("1.2.3.4"), [0, 0, 0, 0, 0, 0xffff, 0x0102, 0x0304]);
+  assert.deepEqual(ipGroups("::ffff:1.2.3.4"), ipGroups("1.2.3.4"));
+  assert.deepEqual(ipGroups("2001:DB8::1%eth0"), [0x2001, 0xdb8, 0, 0, 0, 0, 0, 1]);
+  for (const text of ["", "1.2.3", "01.2.3.4", "[::1]", "1::2::3", "localhost"]) {
+    assert.equal(ipGroups(text), null, text);
+  }
 });
