@@ -161,6 +161,12 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
     },
     response: DOCTOR,
   },
+  "GET /v1/admin/doctors": {
+    response: {
+      items: [{ ...DOCTOR, active: false, deactivatedAt: "2026-12-01T04:30:00.000Z" }],
+      nextCursor: null,
+    },
+  },
   "PATCH /v1/admin/doctors/{id}": { request: { fee: 900 }, response: { ...DOCTOR, fee: 900 } },
   "POST /v1/admin/doctors/{id}/deactivate": {
     response: { ...DOCTOR, active: false, deactivatedAt: "2026-12-01T04:30:00.000Z" },

@@ -12,6 +12,7 @@ import { idempotencyFor } from "../src/http/idempotency.ts";
 import { acceptsGzip, gzip } from "../src/http/gzip.ts";
 import { errorFields } from "../src/observability/logger.ts";
 import {
+  AdminDoctorListQuery,
   AvailabilityBody,
   DoctorCreate,
   DoctorListQuery,
@@ -102,6 +103,33 @@ export function doctorRoutes(
       const doctor = await deps.doctors.create(c.req.valid("json"));
       await audited(c.get("user"), "doctor.create", doctor.id);
       return c.json(doctor, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/admin/doctors",
+      operationId: "listDoctorsAsAdmin",
+      tags: ["doctors"],
+      summary: "Every doctor, or only deactivated (`active=false`) or active ones, for operators",
+      description:
+        "Not cached, so a deactivation just made is listed. Public profile fields only " +
+        "(no phone), and no patient data.",
+      security: bearer,
+      middleware: [auth, authorize("doctors.list")] as const,
+      request: { query: AdminDoctorListQuery },
+      responses: {
+        200: jsonResponse(DoctorPage, "A page of doctors, in registration order"),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+      },
+    }),
+    async (c) => {
+      const { limit, cursor, active, ...filter } = c.req.valid("query");
+      const scope = active === undefined ? undefined : active === "true";
+      return c.json(await deps.doctors.listForAdmin(filter, scope, limit, cursor), 200);
     },
   );
 

@@ -13,6 +13,7 @@ export const POLICY = {
   "me.erase": ["patient"],
   "doctors.create": ["admin"],
   "doctors.update": ["admin"],
+  "doctors.list": ["admin"],
   "doctors.setAvailability": ["doctor", "admin"],
   "holds.create": ["patient"],
   "holds.confirm": ["patient"],

@@ -244,6 +244,29 @@ export function createDoctorService(deps: DoctorDeps) {
       return { items: page.items.map(doctorView), nextCursor: page.nextCursor };
     },
 
+    /**
+     * The admin's listing, never cached: every doctor, or only the active (`active: true`) or
+     * deactivated (`false`) ones, with the search's filters, ordered by id. Public fields only.
+     */
+    async listForAdmin(
+      filter: DoctorFilter,
+      active: boolean | undefined,
+      limit: number,
+      cursor?: string,
+    ) {
+      const scope: DoctorFilter = active === undefined
+        ? { includeInactive: true }
+        : active
+        ? {}
+        : { inactiveOnly: true };
+      const page = await records.doctors.search(
+        { ...canonicalFilter(filter), ...scope },
+        limit,
+        cursor,
+      );
+      return { items: page.items.map(doctorView), nextCursor: page.nextCursor };
+    },
+
     /** Whether `doctor` is one that `search(filter)` would answer. */
     matches(doctor: DoctorView, filter: DoctorFilter): boolean {
       return matchesDoctorFilter(doctor, canonicalFilter(filter));

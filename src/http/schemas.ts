@@ -260,6 +260,12 @@ export const DoctorListQuery = z.object({
   limit: Limit,
   cursor: Cursor,
 });
+/** The admin's listing: the search's filters, plus whether to list active or deactivated doctors. */
+export const AdminDoctorListQuery = DoctorListQuery.extend({
+  active: z.enum(["true", "false"]).optional().openapi({
+    description: "`false`: deactivated doctors only; `true`: active ones only; absent: all",
+  }),
+});
 export const DoctorPage = z.object({
   items: z.array(DoctorSchema),
   nextCursor: z.string().nullable(),

@@ -38,6 +38,8 @@ export interface DoctorFilter {
    * rotation), whose appointments and sealed values stay. Never set from a request.
    */
   includeInactive?: boolean;
+  /** Deactivated doctors only (the admin's listing, `GET /v1/admin/doctors?active=false`). */
+  inactiveOnly?: boolean;
 }
 
 export interface DoctorStore {
@@ -48,7 +50,8 @@ export interface DoctorStore {
   get(id: string): Promise<DoctorRecord | null>;
   findByPhoneIndex(phoneIndex: string): Promise<DoctorRecord | null>;
   /**
-   * Active doctors only (no `deactivatedAt`) unless `filter.includeInactive`, ordered by id
+   * Active doctors only (no `deactivatedAt`) unless `filter.includeInactive` (all) or
+   * `filter.inactiveOnly` (deactivated ones only), ordered by id
    * (creation order); `cursor` is opaque and comes from a previous page.
    */
   search(filter: DoctorFilter, limit: number, cursor?: string): Promise<Page<DoctorRecord>>;

@@ -133,6 +133,32 @@ export function recordStoreContract(name: string, makeStores: () => Promise<Reco
     assert.deepEqual(await ids({ specialization: "nadi" }), [a.id, b.id, c.id]);
   });
 
+  test("doctors.search({ inactiveOnly }) answers deactivated doctors only, a page at a time", async (s) => {
+    const [a, b, c, d] = ["A", "B", "C", "D"].map((x) =>
+      doctor({ name: `Dr. Away ${x}`, specializations: ["marma"], city: "Thrissur" })
+    );
+    for (const x of [a, b, c, d]) await s.doctors.create(x);
+    const at = new Date(T0).toISOString();
+    for (const x of [a, c, d]) await s.doctors.update({ ...x, deactivatedAt: at, version: 2 });
+    const ids = async (f: Parameters<RecordStores["doctors"]["search"]>[0], limit = 10) =>
+      (await s.doctors.search(f, limit)).items.map((x) => x.id);
+    assert.deepEqual(await ids({ q: "away", inactiveOnly: true }), [a.id, c.id, d.id]);
+    assert.deepEqual(await ids({ specialization: "marma", inactiveOnly: true }), [
+      a.id,
+      c.id,
+      d.id,
+    ]);
+    assert.deepEqual(await ids({ city: "thrissur", q: "away c", inactiveOnly: true }), [c.id]);
+    assert.deepEqual(await ids({ q: "away b", inactiveOnly: true }), [], "b is active");
+    const first = await s.doctors.search({ q: "away", inactiveOnly: true }, 2);
+    assert.deepEqual(first.items.map((x) => x.id), [a.id, c.id]);
+    assert.ok(first.nextCursor);
+    const rest = await s.doctors.search({ q: "away", inactiveOnly: true }, 2, first.nextCursor);
+    assert.deepEqual([rest.items.map((x) => x.id), rest.nextCursor], [[d.id], null]);
+    await s.doctors.update({ ...c, deactivatedAt: null, version: 3 });
+    assert.deepEqual(await ids({ q: "away", inactiveOnly: true }), [a.id, d.id]);
+  });
+
   test("patients.getOrCreate() returns the existing patient of a phone", async (s) => {
     const p = patient();
     assert.deepEqual(await s.patients.getOrCreate(p), p);

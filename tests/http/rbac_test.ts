@@ -25,6 +25,7 @@ const ROUTE_ACTIONS: Record<string, Action> = {
   "PUT /v1/me": "me.update",
   "DELETE /v1/me": "me.erase",
   "POST /v1/admin/doctors": "doctors.create",
+  "GET /v1/admin/doctors": "doctors.list",
   "PATCH /v1/admin/doctors/:id": "doctors.update",
   "POST /v1/admin/doctors/:id/deactivate": "doctors.update",
   "POST /v1/admin/doctors/:id/reactivate": "doctors.update",

@@ -1,7 +1,8 @@
 /**
  * Doctors in Deno KV: the record under ["doctor", id], a unique phone lookup, and one index entry
  * per specialization, language and city so filtered searches scan only matching doctors (and only
- * active ones: a deactivated doctor keeps their entries and is skipped when read). An update
+ * active ones: a deactivated doctor keeps their entries and is skipped when read; the admin's
+ * listing of deactivated doctors reads every entry and keeps only those). An update
  * also bumps the doctor's calendar version (calendar.ts), which listings read (calendar_view.ts).
  */
 import { ConflictError } from "../../errors.ts";
@@ -121,7 +122,8 @@ export function createKvDoctorStore(kv: Deno.Kv): DoctorStore {
         const entries = await getManyChunked<DoctorRecord>(kv, batch.map(doctorKey));
         batch.length = 0;
         for (const e of entries) {
-          const shown = filter.includeInactive || !e.value?.deactivatedAt;
+          const off = Boolean(e.value?.deactivatedAt);
+          const shown = filter.inactiveOnly ? off : filter.includeInactive || !off;
           if (e.value && shown && matchesDoctorFilter(e.value, filter)) {
             if (items.length === limit) {
               hasMore = true;

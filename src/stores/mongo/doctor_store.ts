@@ -5,7 +5,7 @@
  * it atomically either), and search filters by specialization, language and city
  * (case-insensitive, like the KV adapter: documents carry lower-cased copies under `search`, which
  * are indexed) plus a case-insensitive name substring, ordered by `_id`; deactivated doctors are
- * left out.
+ * left out (or, for the admin's listing, the only ones kept).
  */
 import type { Db, Filter } from "mongodb";
 import { ConflictError } from "../../errors.ts";
@@ -112,7 +112,11 @@ export function createMongoDoctorStore(db: Db, locks: Locks): DoctorStore {
 
     async search(filter, limit, cursor) {
       // Null also matches records from before `deactivatedAt` existed (absent: active).
-      const query: Filter<DoctorDocument> = filter.includeInactive ? {} : { deactivatedAt: null };
+      const query: Filter<DoctorDocument> = filter.inactiveOnly
+        ? { deactivatedAt: { $type: "string" } }
+        : filter.includeInactive
+        ? {}
+        : { deactivatedAt: null };
       if (filter.specialization) {
         query["search.specializations"] = filter.specialization.toLowerCase();
       }
