@@ -75,6 +75,7 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
         prev: addDays(date, -1),
         next: addDays(date, 1),
         items: await itemsBetween(c, fromMs, toMs),
+        inactive: !doctor.active,
       }),
     );
   });
@@ -104,6 +105,7 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
           date,
           items: items.filter((i) => dayOf(i.appointment.start) === date),
         })),
+        inactive: !doctor.active,
       }),
     );
   });

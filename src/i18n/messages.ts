@@ -84,6 +84,18 @@ export const messages = {
   "agenda.prev": { en: "Previous day", hi: "पिछला दिन" },
   "agenda.next": { en: "Next day", hi: "अगला दिन" },
   "agenda.timeZone": { en: "Times in {zone}", hi: "समय {zone} में" },
+  "agenda.inactiveTitle": {
+    en: "Your account is deactivated",
+    hi: "आपका खाता निष्क्रिय है",
+  },
+  "agenda.inactive": {
+    en: "You are not taking new bookings: patients cannot find you or book a time with you. " +
+      "Your existing appointments stand; see them here and record their outcomes as usual. " +
+      "An administrator can reactivate you.",
+    hi: "आप नए अपॉइंटमेंट नहीं ले रहे हैं: मरीज़ आपको खोज या आपके साथ समय बुक नहीं कर सकते। " +
+      "आपके पहले से तय अपॉइंटमेंट बने रहेंगे; उन्हें यहाँ देखें और हमेशा की तरह उनका परिणाम दर्ज करें। " +
+      "कोई एडमिन आपको फिर से सक्रिय कर सकता है।",
+  },
   "week.title": { en: "Week from {date}", hi: "{date} से सप्ताह" },
   "week.prev": { en: "Previous week", hi: "पिछला सप्ताह" },
   "week.next": { en: "Next week", hi: "अगला सप्ताह" },

@@ -2,12 +2,21 @@
  * The doctor web UI in a real browser (headless Chromium) against the real server process:
  * login by one-time code, availability with breaks and a day off and its preview (which the API
  * then offers exactly), a patient's booking on the agenda, notes and completion (checked through
- * the API), profile edits, CSRF and session-expiry refusals, Hindi, axe-core on every page, and
+ * the API), profile edits, CSRF and session-expiry refusals, Hindi, axe-core on every page, the
+ * deactivated doctor's banner, and
  * screenshots at 360 px and 1280 px in test-artifacts/screenshots/.
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { Api, createDoctor, dateInDays, randomPhone, WEEKDAYS } from "../_harness/api.ts";
+import {
+  Api,
+  createDoctor,
+  dateInDays,
+  firstSlots,
+  randomPhone,
+  WEEKDAYS,
+} from "../_harness/api.ts";
+import { book } from "../_harness/book.ts";
 import { startServer } from "../_harness/server.ts";
 import {
   assertAccessible,
@@ -346,6 +355,76 @@ Deno.test({
       assert.equal(url.searchParams.get("next"), "/doctor/profile");
       await loginInBrowser(page, api, doctor.phone);
       assert.equal(new URL(page.url()).pathname, "/doctor/profile");
+    } finally {
+      await browser?.close();
+      await server.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "doctor UI: a deactivated doctor's day and week show a banner (axe-checked) until reactivated",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startServer({ env: { RATE_LIMIT_DISABLED: "true" } });
+    let browser: Browser | null = null;
+    try {
+      const api = new Api(server.url);
+      const admin = await api.loginAdmin();
+      const doctor = await createDoctor(api, admin);
+      const booked = await book(
+        api,
+        randomPhone(),
+        doctor.id,
+        (await firstSlots(api, doctor.id))[0].start,
+      );
+      const off = await api.request("POST", `/v1/admin/doctors/${doctor.id}/deactivate`, {
+        token: admin.accessToken,
+      });
+      assert.equal(off.status, 200, JSON.stringify(off.body));
+      browser = await launchBrowser();
+      const page = await browser.newPage({ viewport: { width: 360, height: 780 } });
+      const csp = watchCsp(page);
+      await page.goto(`${server.url}/doctor/login`);
+      await loginInBrowser(page, api, doctor.phone);
+      assert.equal(new URL(page.url()).pathname, "/doctor");
+
+      const day = localDate(booked.appointment.start);
+      await page.goto(`${server.url}/doctor?date=${day}`);
+      const banner = page.getByRole("status").filter({ hasText: "deactivated" });
+      assert.equal(await banner.count(), 1, "one banner, as a status region");
+      assert.equal(
+        await page.getByRole("heading", { name: "Your account is deactivated" }).count(),
+        1,
+      );
+      const text = await banner.textContent() ?? "";
+      assert.match(text, /not taking new bookings/);
+      assert.match(text, /existing appointments stand/);
+      assert.equal(
+        await page.locator(`a[href="/doctor/appointments/${booked.appointment.id}"]`).count(),
+        1,
+        "the existing appointment is still on the day",
+      );
+      await assertAccessible(page, "day (deactivated)");
+      await screenshot(page, "agenda-deactivated-360");
+      await page.goto(`${server.url}/doctor/week?start=${day}`);
+      assert.equal(await page.getByRole("status").filter({ hasText: "deactivated" }).count(), 1);
+      await assertAccessible(page, "week (deactivated)");
+      await page.click('a[lang="hi"]');
+      await page.waitForURL(/\/doctor\/week/);
+      assert.match(await page.textContent("#inactive-title") ?? "", /आपका खाता निष्क्रिय है/);
+      await assertAccessible(page, "week (deactivated, hi)");
+      await page.click('a[lang="en"]');
+
+      const on = await api.request("POST", `/v1/admin/doctors/${doctor.id}/reactivate`, {
+        token: admin.accessToken,
+      });
+      assert.equal(on.status, 200);
+      await page.goto(`${server.url}/doctor?date=${day}`);
+      assert.equal(await page.locator("#inactive-title").count(), 0, "gone once reactivated");
+      assert.deepEqual(csp, []);
     } finally {
       await browser?.close();
       await server.stop();

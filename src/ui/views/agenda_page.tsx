@@ -32,6 +32,19 @@ function AppointmentList(p: { lang: Lang; timeZone: string; items: AgendaItem[] 
   );
 }
 
+/**
+ * Shown while an admin has the doctor deactivated: a status region (announced politely), named
+ * by its own heading, saying what that means for them.
+ */
+function InactiveBanner(p: { lang: Lang }) {
+  return (
+    <section class="notice warn" role="status" aria-labelledby="inactive-title">
+      <h2 id="inactive-title">{t(p.lang, "agenda.inactiveTitle")}</h2>
+      <p>{t(p.lang, "agenda.inactive")}</p>
+    </section>
+  );
+}
+
 export function DayPage(
   p: {
     lang: Lang;
@@ -41,6 +54,8 @@ export function DayPage(
     prev: string;
     next: string;
     items: AgendaItem[];
+    /** The doctor is deactivated: not taking new bookings. */
+    inactive?: boolean;
   },
 ) {
   const { lang } = p;
@@ -54,6 +69,7 @@ export function DayPage(
       nav="today"
     >
       <h1>{title}</h1>
+      {p.inactive ? <InactiveBanner lang={lang} /> : null}
       <p class="hint">{t(lang, "agenda.timeZone", { zone: p.timeZone })}</p>
       <nav class="pager" aria-label={title}>
         <a href={`/doctor?date=${p.prev}`}>← {t(lang, "agenda.prev")}</a>
@@ -73,6 +89,8 @@ export function WeekPage(
     prev: string;
     next: string;
     days: { date: string; items: AgendaItem[] }[];
+    /** The doctor is deactivated: not taking new bookings. */
+    inactive?: boolean;
   },
 ) {
   const { lang } = p;
@@ -86,6 +104,7 @@ export function WeekPage(
       nav="week"
     >
       <h1>{title}</h1>
+      {p.inactive ? <InactiveBanner lang={lang} /> : null}
       <p class="hint">{t(lang, "agenda.timeZone", { zone: p.timeZone })}</p>
       <nav class="pager" aria-label={title}>
         <a href={`/doctor/week?start=${p.prev}`}>← {t(lang, "week.prev")}</a>
