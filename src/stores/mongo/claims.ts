@@ -6,9 +6,19 @@
  * claim later, once it is older than the grace period, deletes it and claims again ("reads heal
  * what they meet"). A writer must finish within half the grace period (a lease) or give up.
  *
- * Documents: `{_id, doctorId, start: Date, appointmentId, claimToken, createdAt: Date}`; the
- * `claimToken` marks one call's claims so a rollback never deletes what a concurrent retry of the
- * same appointment claimed. Every query carries `doctorId` (the shard key is `{doctorId, start}`).
+ * Documents: `{_id, doctorId, start: Date, appointmentId, claimToken, createdAt: Date, firstMs}`;
+ * the `claimToken` marks one call's claims so a rollback never deletes what a concurrent retry of
+ * the same appointment claimed, and `firstMs` is the first cell that call asked for (absent on
+ * claims written before it was kept, and on reconcile's). Every query carries `doctorId` (the
+ * shard key is `{doctorId, start}`).
+ *
+ * Two calls for overlapping time each insert their cells in ascending order, but FerretDB applies
+ * two commands' documents interleaved (after a failed batch, one transaction per document), so
+ * each can take cells the other needs. Then a call that holds its cells up to the first one it
+ * lost, to a call that asked for an earlier first cell, holds what that call needs: the other
+ * backs off, and this one gives back its cells after the lost one and waits for it (as an ordered
+ * insert would have stopped at the lost cell). Without that wait both backed off and nobody got a
+ * slot ten patients raced for. Any other holder keeps the cell: the call backs off at once.
  */
 import type { Db } from "mongodb";
 import { ServiceUnavailableError, SlotUnavailableError } from "../../errors.ts";
@@ -23,6 +33,8 @@ export interface ClaimDocument {
   appointmentId: string;
   claimToken: string;
   createdAt: Date;
+  /** The first cell the claiming call asked for (see the header). */
+  firstMs?: number;
 }
 
 /** The cells one call claimed: what its rollback may delete. */
@@ -108,17 +120,19 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
         token,
         claimedAtMs: createdAt.getTime(),
       };
-      let rest: ClaimDocument[] = cells.map((cellMs) => ({
+      const docs: ClaimDocument[] = cells.map((cellMs) => ({
         _id: claimId(doctorId, cellMs),
         doctorId,
         start: new Date(cellMs),
         appointmentId,
         claimToken: token,
         createdAt,
+        firstMs: cells[0],
       }));
+      let rest = docs;
       let heals = 0;
       try {
-        while (rest.length > 0) {
+        for (let round = 0; rest.length > 0; round++) {
           // Unordered, beside other calls' claims: a claim after a taken cell may go in too, and
           // is held (the rollback below deletes it should the call fail).
           const outcomes = await insertEach(rest);
@@ -127,9 +141,7 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
           throwUnlessDuplicates(outcomes);
           rest = taken;
           if (rest.length === 0) break;
-          // Cells go in ascending order and a command's documents are applied in order (FerretDB
-          // and a MongoDB server do; a doctor's claims share a shard), so two calls for the same
-          // slot never each win a part. Reordered, both could lose; never could both win a cell.
+          // Never could two calls both win a cell; each could win a part (see the header).
           const live = heals++ > cells.length ? rest[0] : await healIfOrphan(rest[0]._id, doctorId);
           if (live?.appointmentId === appointmentId && live.claimToken !== token) {
             const leftMs = live.createdAt.getTime() + graceMs - Date.now();
@@ -137,6 +149,24 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
               `An earlier try of this booking still holds ${live.start.toISOString()}; try again`,
               { retryAfterSeconds: Math.max(1, Math.ceil(leftMs / 1000)) },
             );
+          }
+          const lostMs = rest[0].start.getTime();
+          const waitedMs = Date.now() - createdAt.getTime();
+          if (
+            live && live.appointmentId !== appointmentId && lostMs > cells[0] &&
+            live.firstMs !== undefined && live.firstMs < lostMs && waitedMs < graceMs / 4
+          ) {
+            // The other call lost one of our earlier cells and backs off: wait for it, holding
+            // only the cells before the lost one, as the other call does in the mirror case.
+            const lostAt = docs.indexOf(rest[0]);
+            const beyond = new Set(docs.slice(lostAt).map((d) => d._id));
+            await rollback({ ...held, ids: held.ids.filter((id) => beyond.has(id)) });
+            held.ids = held.ids.filter((id) => !beyond.has(id));
+            rest = docs.slice(lostAt);
+            heals = 0;
+            const pauseMs = Math.min(2 ** round, 20) * (0.5 + Math.random());
+            await new Promise((resolve) => setTimeout(resolve, pauseMs));
+            continue;
           }
           if (live) {
             throw new SlotUnavailableError(
