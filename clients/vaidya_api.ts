@@ -1197,6 +1197,8 @@ export interface components {
             online: boolean;
             createdAt: string;
             updatedAt: string;
+            /** @description Bumped by every change of the appointment (its `ETag` changes with it) */
+            version: number;
             reason?: string;
             notes?: string;
             cancelReason?: string;
@@ -3693,6 +3695,7 @@ export interface operations {
                      *         "online": false,
                      *         "createdAt": "2026-12-01T06:15:00.000Z",
                      *         "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *         "version": 1,
                      *         "reason": "Recurring migraine"
                      *       }
                      *     }
@@ -3935,6 +3938,7 @@ export interface operations {
                      *           "online": false,
                      *           "createdAt": "2026-12-01T06:15:00.000Z",
                      *           "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *           "version": 1,
                      *           "reason": "Recurring migraine"
                      *         }
                      *       ],
@@ -4018,6 +4022,8 @@ export interface operations {
             /** @description The appointment */
             200: {
                 headers: {
+                    /** @description Strong and opaque; changes with every change of the appointment. Send it as `If-Match` to change the appointment only if nobody changed it meanwhile. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4032,6 +4038,7 @@ export interface operations {
                      *       "online": false,
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
                      *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "version": 1,
                      *       "reason": "Recurring migraine"
                      *     }
                      */
@@ -4099,8 +4106,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
+                "Idempotency-Key"?: string;
                 /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
                 "Accept-Language"?: string;
+                /** @description Change only if the appointment is still at this version: the `ETag` it was answered with (`*`: any existing appointment). Another version answers 412 `precondition_failed` and changes nothing. */
+                "If-Match"?: string;
             };
             path: {
                 id: string;
@@ -4122,6 +4133,8 @@ export interface operations {
             /** @description The appointment after the change */
             200: {
                 headers: {
+                    /** @description Strong and opaque; changes with every change of the appointment. Send it as `If-Match` to change the appointment only if nobody changed it meanwhile. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4136,6 +4149,7 @@ export interface operations {
                      *       "online": false,
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
                      *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "version": 2,
                      *       "reason": "Recurring migraine",
                      *       "cancelReason": "Travelling that week",
                      *       "cancelledBy": "pat_01m8r8pmhgp7qgf3vgjztxkvns"
@@ -4191,6 +4205,15 @@ export interface operations {
             };
             /** @description Hold expired (hold_expired) */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version; nothing changed (precondition_failed) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4263,6 +4286,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
                 "Accept-Language"?: string;
+                /** @description Change only if the appointment is still at this version: the `ETag` it was answered with (`*`: any existing appointment). Another version answers 412 `precondition_failed` and changes nothing. */
+                "If-Match"?: string;
             };
             path: {
                 id: string;
@@ -4283,6 +4308,8 @@ export interface operations {
             /** @description The appointment after the change */
             200: {
                 headers: {
+                    /** @description Strong and opaque; changes with every change of the appointment. Send it as `If-Match` to change the appointment only if nobody changed it meanwhile. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4297,6 +4324,7 @@ export interface operations {
                      *       "online": false,
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
                      *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "version": 2,
                      *       "reason": "Recurring migraine",
                      *       "cancelReason": "Travelling that week",
                      *       "cancelledBy": "pat_01m8r8pmhgp7qgf3vgjztxkvns"
@@ -4352,6 +4380,15 @@ export interface operations {
             };
             /** @description Hold expired (hold_expired) */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version; nothing changed (precondition_failed) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4424,6 +4461,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
                 "Accept-Language"?: string;
+                /** @description Change only if the appointment is still at this version: the `ETag` it was answered with (`*`: any existing appointment). Another version answers 412 `precondition_failed` and changes nothing. */
+                "If-Match"?: string;
             };
             path: {
                 id: string;
@@ -4444,6 +4483,8 @@ export interface operations {
             /** @description The appointment after the change */
             200: {
                 headers: {
+                    /** @description Strong and opaque; changes with every change of the appointment. Send it as `If-Match` to change the appointment only if nobody changed it meanwhile. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4458,6 +4499,7 @@ export interface operations {
                      *       "online": false,
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
                      *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "version": 2,
                      *       "reason": "Recurring migraine",
                      *       "cancelReason": "Travelling that week",
                      *       "cancelledBy": "pat_01m8r8pmhgp7qgf3vgjztxkvns"
@@ -4513,6 +4555,15 @@ export interface operations {
             };
             /** @description Hold expired (hold_expired) */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version; nothing changed (precondition_failed) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
