@@ -211,13 +211,18 @@ async function preconditions(env: Record<string, string>) {
 
   // A retried PATCH (its answer lost) with its Idempotency-Key replays, not 412.
   const key = { "If-Match": noted.headers.get("etag")!, "Idempotency-Key": `patch-${visit.id}` };
-  const corrected = await send(app, doc, "PATCH", path, { status: "no_show" }, key);
+  const marked2 = { status: "no_show", notes: "Rasayana-7Q2: did not join; call back" };
+  const corrected = await send(app, doc, "PATCH", path, marked2, key);
   assert.equal(corrected.status, 200, JSON.stringify(corrected.body));
-  const again = await send(app, doc, "PATCH", path, { status: "no_show" }, key);
+  const again = await send(app, doc, "PATCH", path, marked2, key);
   assert.equal(again.status, 200, JSON.stringify(again.body));
   assert.equal(again.headers.get("idempotent-replayed"), "true");
   assert.equal(again.headers.get("etag"), corrected.headers.get("etag"));
   assert.deepEqual(again.body, corrected.body);
+  // The stored answer carries the notes: sealed at rest like every stored answer.
+  for await (const entry of app.runtime.kv.list({ prefix: [] })) {
+    assert.doesNotMatch(JSON.stringify(entry.value), /Rasayana-7Q2/, `in ${String(entry.key)}`);
+  }
 
   // Nothing the refused requests asked for was announced or audited; the changes that were made
   // were, each once.
@@ -245,6 +250,7 @@ async function preconditions(env: Record<string, string>) {
   assert.deepEqual(await auditActions(app, admin, visit.id), [
     "appointment.book",
     "appointment.complete",
+    "appointment.notes_write",
     "appointment.notes_write",
     "appointment.outcome_correct",
   ]);
