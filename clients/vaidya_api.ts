@@ -1201,6 +1201,8 @@ export interface components {
             online: boolean;
             createdAt: string;
             updatedAt: string;
+            /** @description Bumped by every change of the appointment (its `ETag` changes with it) */
+            version: number;
             reason?: string;
             notes?: string;
             cancelReason?: string;
@@ -3832,6 +3834,7 @@ export interface operations {
                      *         "online": false,
                      *         "createdAt": "2026-12-01T06:15:00.000Z",
                      *         "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *         "version": 1,
                      *         "reason": "Recurring migraine"
                      *       }
                      *     }
@@ -4074,6 +4077,7 @@ export interface operations {
                      *           "online": false,
                      *           "createdAt": "2026-12-01T06:15:00.000Z",
                      *           "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *           "version": 1,
                      *           "reason": "Recurring migraine"
                      *         }
                      *       ],
@@ -4157,6 +4161,8 @@ export interface operations {
             /** @description The appointment */
             200: {
                 headers: {
+                    /** @description Strong and opaque; changes with every change of the appointment. Send it as `If-Match` to change the appointment only if nobody changed it meanwhile. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4171,6 +4177,7 @@ export interface operations {
                      *       "online": false,
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
                      *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "version": 1,
                      *       "reason": "Recurring migraine"
                      *     }
                      */
@@ -4238,8 +4245,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
+                "Idempotency-Key"?: string;
                 /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
                 "Accept-Language"?: string;
+                /** @description Change only if the appointment is still at this version: the `ETag` it was answered with (`*`: any existing appointment). Another version answers 412 `precondition_failed` and changes nothing. */
+                "If-Match"?: string;
             };
             path: {
                 id: string;
@@ -4261,6 +4272,8 @@ export interface operations {
             /** @description The appointment after the change */
             200: {
                 headers: {
+                    /** @description Strong and opaque; changes with every change of the appointment. Send it as `If-Match` to change the appointment only if nobody changed it meanwhile. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4275,6 +4288,7 @@ export interface operations {
                      *       "online": false,
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
                      *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "version": 2,
                      *       "reason": "Recurring migraine",
                      *       "cancelReason": "Travelling that week",
                      *       "cancelledBy": "pat_01m8r8pmhgp7qgf3vgjztxkvns"
@@ -4330,6 +4344,15 @@ export interface operations {
             };
             /** @description Hold expired (hold_expired) */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version; nothing changed (precondition_failed) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4402,6 +4425,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
                 "Accept-Language"?: string;
+                /** @description Change only if the appointment is still at this version: the `ETag` it was answered with (`*`: any existing appointment). Another version answers 412 `precondition_failed` and changes nothing. */
+                "If-Match"?: string;
             };
             path: {
                 id: string;
@@ -4422,6 +4447,8 @@ export interface operations {
             /** @description The appointment after the change */
             200: {
                 headers: {
+                    /** @description Strong and opaque; changes with every change of the appointment. Send it as `If-Match` to change the appointment only if nobody changed it meanwhile. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4436,6 +4463,7 @@ export interface operations {
                      *       "online": false,
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
                      *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "version": 2,
                      *       "reason": "Recurring migraine",
                      *       "cancelReason": "Travelling that week",
                      *       "cancelledBy": "pat_01m8r8pmhgp7qgf3vgjztxkvns"
@@ -4491,6 +4519,15 @@ export interface operations {
             };
             /** @description Hold expired (hold_expired) */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version; nothing changed (precondition_failed) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4563,6 +4600,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
                 "Accept-Language"?: string;
+                /** @description Change only if the appointment is still at this version: the `ETag` it was answered with (`*`: any existing appointment). Another version answers 412 `precondition_failed` and changes nothing. */
+                "If-Match"?: string;
             };
             path: {
                 id: string;
@@ -4583,6 +4622,8 @@ export interface operations {
             /** @description The appointment after the change */
             200: {
                 headers: {
+                    /** @description Strong and opaque; changes with every change of the appointment. Send it as `If-Match` to change the appointment only if nobody changed it meanwhile. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4597,6 +4638,7 @@ export interface operations {
                      *       "online": false,
                      *       "createdAt": "2026-12-01T06:15:00.000Z",
                      *       "updatedAt": "2026-12-01T06:15:00.000Z",
+                     *       "version": 2,
                      *       "reason": "Recurring migraine",
                      *       "cancelReason": "Travelling that week",
                      *       "cancelledBy": "pat_01m8r8pmhgp7qgf3vgjztxkvns"
@@ -4652,6 +4694,15 @@ export interface operations {
             };
             /** @description Hold expired (hold_expired) */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version; nothing changed (precondition_failed) */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

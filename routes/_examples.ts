@@ -49,6 +49,7 @@ const APPOINTMENT = {
   online: false,
   createdAt: CREATED,
   updatedAt: CREATED,
+  version: 1,
   reason: "Recurring migraine",
 };
 const TOKENS = {
@@ -210,13 +211,14 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
   "GET /v1/appointments/{id}": { response: APPOINTMENT },
   "PATCH /v1/appointments/{id}": {
     request: { status: "completed", notes: "Advised Nasya for two weeks." },
-    response: { ...APPOINTMENT, status: "completed" },
+    response: { ...APPOINTMENT, status: "completed", version: 2 },
   },
   "POST /v1/appointments/{id}/cancel": {
     request: { reason: "Travelling that week" },
     response: {
       ...APPOINTMENT,
       status: "cancelled",
+      version: 2,
       cancelReason: "Travelling that week",
       cancelledBy: PATIENT_ID,
     },
@@ -227,6 +229,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample> = {
       ...APPOINTMENT,
       start: "2026-12-04T04:30:00.000Z",
       end: "2026-12-04T05:00:00.000Z",
+      version: 2,
     },
   },
   "POST /v1/doctors/{id}/waitlist": { request: { date: "2026-12-03" }, response: WAITLIST_ENTRY },

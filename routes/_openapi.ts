@@ -81,6 +81,7 @@ export const problems = {
     "Conflict (slot_unavailable, doctor_inactive, hold_limit_reached, invalid_state, ...)",
   ),
   410: problem("Hold expired (hold_expired)"),
+  412: problem("If-Match names another version; nothing changed (precondition_failed)"),
   413: problem("Body larger than the limit (payload_too_large)"),
   415: problem("Body is not application/json (unsupported_media_type)"),
   422: problem("Refused (invalid_code, idempotency_conflict, policy codes)"),

@@ -1,6 +1,18 @@
-/** Appointments: own list and detail, cancel, reschedule, and the doctor's status and notes. */
+/**
+ * Appointments: own list and detail, cancel, reschedule, and the doctor's status and notes. One
+ * appointment is answered with its `ETag`; a change honours `If-Match` (src/http/if_match.ts).
+ */
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppDeps } from "../src/app_deps.ts";
+import type { AppointmentView } from "../src/booking/views.ts";
+import type { AppEnv } from "../src/http/app_env.ts";
+import {
+  acceptedVersions,
+  appointmentEtag,
+  EtagHeader,
+  IfMatchHeaders,
+} from "../src/http/if_match.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { idempotencyFor } from "../src/http/idempotency.ts";
 import {
@@ -15,18 +27,33 @@ import {
 } from "../src/http/schemas.ts";
 import { bearer, jsonBody, jsonResponse, linkTo, problems, router } from "./_openapi.ts";
 
+/** `a` as the answer, with its `ETag`. */
+function withEtag(c: Context<AppEnv>, a: AppointmentView) {
+  c.header("ETag", appointmentEtag(a));
+  return a;
+}
+
+/** The versions of appointment `id` the request's valid `If-Match` accepts (none sent: any). */
+function accepted(headers: { "If-Match"?: string }, id: string) {
+  return acceptedVersions(headers["If-Match"], id);
+}
+
 export function appointmentRoutes(deps: AppDeps) {
   const app = router();
   const auth = authenticate(deps.tokens);
   const idem = idempotencyFor(deps);
   const changeResponses = {
-    200: jsonResponse(AppointmentSchema, "The appointment after the change"),
+    200: {
+      ...jsonResponse(AppointmentSchema, "The appointment after the change"),
+      headers: EtagHeader,
+    },
     400: problems[400],
     401: problems[401],
     403: problems[403],
     404: problems[404],
     409: problems[409],
     410: problems[410],
+    412: problems[412],
     422: problems[422],
   };
 
@@ -84,6 +111,7 @@ export function appointmentRoutes(deps: AppDeps) {
       responses: {
         200: {
           ...jsonResponse(AppointmentSchema, "The appointment"),
+          headers: EtagHeader,
           links: {
             cancelAppointment: linkTo("cancelAppointment", "/id", "Cancel this appointment"),
           },
@@ -93,7 +121,10 @@ export function appointmentRoutes(deps: AppDeps) {
       },
     }),
     async (c) =>
-      c.json(await deps.booking.getAppointment(c.get("user"), c.req.valid("param").id), 200),
+      c.json(
+        withEtag(c, await deps.booking.getAppointment(c.get("user"), c.req.valid("param").id)),
+        200,
+      ),
   );
 
   app.openapi(
@@ -107,16 +138,18 @@ export function appointmentRoutes(deps: AppDeps) {
       middleware: [auth, authorize("appointments.cancel"), idem] as const,
       request: {
         params: IdParam,
+        headers: IfMatchHeaders,
         body: { content: { "application/json": { schema: CancelBody } }, required: false },
       },
       responses: changeResponses,
     }),
     async (c) => {
       const body = c.req.valid("json") ?? {};
-      return c.json(
-        await deps.booking.cancel(c.get("user"), c.req.valid("param").id, body.reason),
-        200,
-      );
+      const { id } = c.req.valid("param");
+      const cancelled = await deps.booking.cancel(c.get("user"), id, body.reason, {
+        accepted: accepted(c.req.valid("header"), id),
+      });
+      return c.json(withEtag(c, cancelled), 200);
     },
   );
 
@@ -129,18 +162,19 @@ export function appointmentRoutes(deps: AppDeps) {
       summary: "Move to the time of one of your holds with the same doctor",
       security: bearer,
       middleware: [auth, authorize("appointments.reschedule"), idem] as const,
-      request: { params: IdParam, ...jsonBody(RescheduleBody) },
+      request: { params: IdParam, headers: IfMatchHeaders, ...jsonBody(RescheduleBody) },
       responses: changeResponses,
     }),
-    async (c) =>
-      c.json(
-        await deps.booking.reschedule(
-          c.get("user"),
-          c.req.valid("param").id,
-          c.req.valid("json").holdId,
-        ),
-        200,
-      ),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const moved = await deps.booking.reschedule(
+        c.get("user"),
+        id,
+        c.req.valid("json").holdId,
+        accepted(c.req.valid("header"), id),
+      );
+      return c.json(withEtag(c, moved), 200);
+    },
   );
 
   app.openapi(
@@ -158,19 +192,20 @@ export function appointmentRoutes(deps: AppDeps) {
         "`invalid_state`: a cancelled appointment, a mark before the start, or a correction " +
         "after the window.",
       security: bearer,
-      middleware: [auth, authorize("appointments.update")] as const,
-      request: { params: IdParam, ...jsonBody(AppointmentPatch) },
+      middleware: [auth, authorize("appointments.update"), idem] as const,
+      request: { params: IdParam, headers: IfMatchHeaders, ...jsonBody(AppointmentPatch) },
       responses: changeResponses,
     }),
-    async (c) =>
-      c.json(
-        await deps.booking.updateByDoctor(
-          c.get("user"),
-          c.req.valid("param").id,
-          c.req.valid("json"),
-        ),
-        200,
-      ),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const updated = await deps.booking.updateByDoctor(
+        c.get("user"),
+        id,
+        c.req.valid("json"),
+        accepted(c.req.valid("header"), id),
+      );
+      return c.json(withEtag(c, updated), 200);
+    },
   );
 
   return app;

@@ -113,6 +113,17 @@ export class HoldCodesSpentError extends InvalidCodeError {
   }
 }
 
+/**
+ * 412 `precondition_failed`: the request's `If-Match` names a version of the appointment other than
+ * the stored one (it changed since the caller read it); nothing was changed.
+ */
+export class PreconditionFailedError extends AppError {
+  override name = "PreconditionFailedError";
+  constructor(detail: string) {
+    super(412, "precondition_failed", "Precondition failed", detail);
+  }
+}
+
 /** A rule of the booking policy refused the request (cut-off, notice, horizon, ...). */
 export class PolicyError extends AppError {
   override name = "PolicyError";

@@ -1,7 +1,8 @@
 /**
  * The doctor's day and week (GET /doctor, /doctor/week), one appointment
  * (GET /doctor/appointments/:id) and its changes: notes, completed / no-show (and correcting it
- * within the window), cancel.
+ * within the window), cancel. Each form sends the version it rendered, the API's `If-Match`: a
+ * visit changed meanwhile (another tab, a page left open) is not changed but shown as it is now.
  * Runs behind the session and CSRF middleware; every change goes through the booking service
  * as the session's doctor, so a foreign appointment id is a 404 like in the API.
  */
@@ -12,7 +13,7 @@ import type { AppDeps } from "../../src/app_deps.ts";
 import type { AuthUser } from "../../src/auth/token_service.ts";
 import { OUTCOME_CORRECTION_WINDOW_MS } from "../../src/domain/appointment_machine.ts";
 import { addDays, zonedWallTimeToEpochMs } from "../../src/domain/zoned_time.ts";
-import { ConflictError, NotFoundError } from "../../src/errors.ts";
+import { ConflictError, NotFoundError, PreconditionFailedError } from "../../src/errors.ts";
 import { t } from "../../src/i18n/messages.ts";
 import { textareaText } from "../../src/ui/forms/textarea_text.ts";
 import type { DoctorUiBackend } from "../../src/ui/ui_backend.ts";
@@ -28,11 +29,17 @@ import { dateOrToday } from "../../src/ui/views/format.ts";
 import { renderPage } from "../../src/ui/views/layout.tsx";
 import { notFoundPage } from "./pages.ts";
 
+/** The version the page rendered (absent from pages served before it was sent). */
+const RenderedVersion = z.string().regex(/^[1-9][0-9]{0,14}$/).transform(Number).optional();
 const NotesForm = z.object({
   action: z.enum(["notes", "completed", "no_show"]),
   notes: textareaText(NOTES_MAX),
+  version: RenderedVersion,
 });
-const CancelForm = z.object({ reason: textareaText(CANCEL_REASON_MAX) });
+const CancelForm = z.object({
+  reason: textareaText(CANCEL_REASON_MAX),
+  version: RenderedVersion,
+});
 const IdParam = z.string().regex(/^apt_[0-9a-z]{26}$/);
 
 export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
@@ -158,7 +165,10 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     }
   }
 
-  /** Runs a change; a missing appointment is a 404 page, a stale one re-renders with what was typed. */
+  /**
+   * Runs a change; a missing appointment is a 404 page, a stale one (changed since the page
+   * rendered it, or refused by its state) re-renders as it is now with what was typed.
+   */
   async function change(
     c: Context<UiEnv>,
     run: (id: string) => Promise<unknown>,
@@ -170,6 +180,10 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
       await run(id);
     } catch (err) {
       if (err instanceof NotFoundError) return notFoundPage(c);
+      if (err instanceof PreconditionFailedError) {
+        const text = t(c.get("lang"), "error.changedElsewhere");
+        return detail(c, id, { typed, message: { kind: "error", text } }, 412);
+      }
       if (!(err instanceof ConflictError)) throw err;
       const text = t(c.get("lang"), "error.stale", { detail: err.message });
       return detail(c, id, { typed, message: { kind: "error", text } }, 409);
@@ -194,11 +208,14 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
       const errors = { notes: t(c.get("lang"), "appt.notesTooLong", { max: NOTES_MAX }) };
       return detailOrNotFound(c, c.req.param("id"), { typed: { notes }, errors }, 400);
     }
-    const { action, notes } = parsed.data;
+    const { action, notes, version } = parsed.data;
     const status = action === "notes" ? undefined : action;
-    return change(c, (id) => deps.booking.updateByDoctor(doctorOf(c), id, { status, notes }), {
-      notes,
-    });
+    const accepted = version === undefined ? undefined : [version];
+    return change(
+      c,
+      (id) => deps.booking.updateByDoctor(doctorOf(c), id, { status, notes }, accepted),
+      { notes },
+    );
   });
 
   app.post("/doctor/appointments/:id/cancel", async (c) => {
@@ -215,7 +232,9 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
       );
     }
     const reason = parsed.data.reason || undefined;
-    return change(c, (id) => deps.booking.cancel(doctorOf(c), id, reason), {
+    const { version } = parsed.data;
+    const accepted = version === undefined ? undefined : [version];
+    return change(c, (id) => deps.booking.cancel(doctorOf(c), id, reason, { accepted }), {
       cancelReason: reason,
     });
   });

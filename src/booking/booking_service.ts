@@ -29,6 +29,7 @@ import {
   InvalidCodeError,
   NotFoundError,
   PolicyError,
+  PreconditionFailedError,
   ServiceUnavailableError,
   SlotUnavailableError,
   ValidationError,
@@ -203,6 +204,21 @@ export function createBookingService(deps: BookingDeps) {
       (user.role === "doctor" && a.doctorId === user.id));
     if (!a || !mine) throw new NotFoundError(`Appointment ${id} does not exist`);
     return a;
+  }
+
+  /**
+   * Throws 412 unless `a` is at one of the `accepted` versions (the request's `If-Match`; none
+   * sent: any). Checked on the record the change is built on, before any shortcut, so the store's
+   * compare-and-set on that record's version (KV `check`, MongoDB `replaceOne` filter) holds it at
+   * the commit: a change that lost its race is decided again on the record that won, and refused.
+   */
+  function assertAccepted(a: AppointmentRecord, accepted: readonly number[] | undefined) {
+    if (accepted && !accepted.includes(a.version)) {
+      throw new PreconditionFailedError(
+        `Appointment ${a.id} changed since it was read (it is at version ${a.version}); ` +
+          `read it again before changing it`,
+      );
+    }
   }
 
   function view(a: AppointmentRecord, user: AuthUser): Promise<AppointmentView> {
@@ -541,14 +557,23 @@ export function createBookingService(deps: BookingDeps) {
       };
     },
 
-    /** `course`: a session of a course cancelled as a whole (course_service.ts). */
-    async cancel(user: AuthUser, id: string, reason?: string, course?: CourseCancellation) {
+    /**
+     * `course`: a session of a course cancelled as a whole (course_service.ts); `accepted`: the
+     * versions the request's `If-Match` names (none sent: any).
+     */
+    async cancel(
+      user: AuthUser,
+      id: string,
+      reason?: string,
+      { course, accepted }: { course?: CourseCancellation; accepted?: readonly number[] } = {},
+    ) {
       // A cancel that finds the appointment cancelled already (its patient and doctor cancelling
       // at once, or a retry whose answer was lost) answers it as it is, writing and telling
       // nothing: what was asked is done. A lost race for the record is decided again on the
       // record that won, so the race's loser answers as a cancel arriving after it would.
       return await untilCommitted("cancel an appointment", async () => {
         const a = await visibleAppointment(user, id);
+        assertAccepted(a, accepted);
         if (a.status === "cancelled") return await view(a, user);
         // Patients are bound by the cut-off; a doctor (or admin) may still cancel, e.g. when ill.
         if (user.role === "patient" && a.status === "confirmed") assertBeforeCutoff(a, "cancel");
@@ -576,8 +601,9 @@ export function createBookingService(deps: BookingDeps) {
       assertBeforeCutoff(a, "reschedule");
     },
 
-    async reschedule(user: AuthUser, id: string, holdId: string) {
+    async reschedule(user: AuthUser, id: string, holdId: string, accepted?: readonly number[]) {
       const a = await visibleAppointment(user, id);
+      assertAccepted(a, accepted);
       assertConfirmedToMove(a);
       // A retried move (its answer lost) finds the appointment already on its hold, the hold
       // used up: it answers the moved appointment, as a retried confirm answers the booked one.
@@ -594,7 +620,18 @@ export function createBookingService(deps: BookingDeps) {
       }
       await assertDoctorStillActive(hold);
       const change = reschedule(a, hold, user, now(), reminderPolicyFrom(config));
-      const saved = await deps.writer.write(change, { step: "reschedule", consumes: hold });
+      let saved: AppointmentRecord;
+      try {
+        saved = await deps.writer.write(change, { step: "reschedule", consumes: hold });
+      } catch (err) {
+        // Another change won the record: it is not at the version `If-Match` named any more.
+        if (accepted && err instanceof ConflictError && err.code === "version_conflict") {
+          throw new PreconditionFailedError(
+            `Appointment ${a.id} changed while it was being moved; read it again before changing it`,
+          );
+        }
+        throw err;
+      }
       metrics.bookings.inc({ step: "reschedule", outcome: "rescheduled" });
       return view(saved, user);
     },
@@ -609,6 +646,7 @@ export function createBookingService(deps: BookingDeps) {
       user: AuthUser,
       id: string,
       patch: { status?: Outcome; notes?: string },
+      accepted?: readonly number[],
     ) {
       if (patch.notes !== undefined && user.role !== "doctor") {
         throw new ForbiddenError("Only the appointment's doctor writes its notes");
@@ -618,6 +656,7 @@ export function createBookingService(deps: BookingDeps) {
       // Notes are not retried: a lost race there keeps its 409 rather than overwrite the winner.
       const saved = await untilCommitted("update an appointment", async () => {
         const a = await visibleAppointment(user, id);
+        assertAccepted(a, accepted);
         // The doctor page's form sends its notes with every button: sent with an outcome as they
         // stand, they are no write of notes, so an erased patient's visit is still marked.
         const kept = patch.status !== undefined && patch.notes !== undefined &&
@@ -633,7 +672,8 @@ export function createBookingService(deps: BookingDeps) {
           return await deps.writer.write(change, { step: "status" });
         } catch (err) {
           const lost = err instanceof ConflictError && err.code === "version_conflict";
-          if (lost && notes === undefined) return undefined;
+          // With `If-Match`, decided again too: the record that won is at another version (412).
+          if (lost && (notes === undefined || accepted)) return undefined;
           throw err;
         }
       });

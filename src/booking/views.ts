@@ -61,6 +61,8 @@ export interface AppointmentView {
   online: boolean;
   createdAt: string;
   updatedAt: string;
+  /** Bumped by every change; the `ETag` is derived from it (src/http/if_match.ts). */
+  version: number;
   reason?: string;
   notes?: string;
   cancelReason?: string;
@@ -82,6 +84,7 @@ export async function appointmentView(
     online: a.online === true,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
+    version: a.version,
   };
   if (a.reasonSealed) view.reason = await cipher.open(a.reasonSealed);
   if (a.cancelReasonSealed) view.cancelReason = await cipher.open(a.cancelReasonSealed);

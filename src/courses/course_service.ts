@@ -385,7 +385,9 @@ export function createCourseService(deps: CourseDeps) {
           continue;
         }
         // One message for the course, on the first session cancelled (as its confirmation).
-        await deps.booking.cancel(user, a.id, undefined, { id: course.id, session, notice: !told });
+        await deps.booking.cancel(user, a.id, undefined, {
+          course: { id: course.id, session, notice: !told },
+        });
         told = true;
       }
       const cancelled = await currentView(await setStatus(course, "cancelled"));

@@ -1,6 +1,6 @@
 /**
- * `Idempotency-Key` on POSTs that create or change something: the first answer is stored (24 h by
- * default) and replayed for a retry with the same key and the same body; the same key with a
+ * `Idempotency-Key` on the POSTs and PATCHes that create or change something: the first answer
+ * (with its `ETag`, if any) is stored (24 h by default) and replayed for a retry with the same key and the same body; the same key with a
  * different body is 422 `idempotency_conflict`; a retry while the first is still running is 409
  * `request_in_progress`. Server errors are not stored, so a retry after a 5xx runs again; an answer
  * that could not be stored is still given.
@@ -62,10 +62,12 @@ export function idempotency(
     }
     if (begun.kind === "replay") {
       const r = begun.record;
-      return new Response(r.body || null, {
-        status: r.status,
-        headers: { "Content-Type": r.contentType, "Idempotent-Replayed": "true" },
-      });
+      const headers: Record<string, string> = {
+        "Content-Type": r.contentType,
+        "Idempotent-Replayed": "true",
+      };
+      if (r.etag) headers.ETag = r.etag;
+      return new Response(r.body || null, { status: r.status, headers });
     }
     try {
       await next();
@@ -81,6 +83,7 @@ export function idempotency(
       return;
     }
     const body = await c.res.clone().text();
+    const etag = c.res.headers.get("etag");
     try {
       await store.finish(scope, key, {
         fingerprint,
@@ -88,6 +91,7 @@ export function idempotency(
         status: c.res.status,
         body,
         contentType: c.res.headers.get("content-type") ?? "application/json",
+        ...(etag ? { etag } : {}),
         expiresAtMs: now() + ttlMs,
       }, ttlMs);
     } catch {

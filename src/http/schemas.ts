@@ -307,6 +307,9 @@ export const AppointmentSchema = z.object({
   online: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  version: z.number().int().min(1).openapi({
+    description: "Bumped by every change of the appointment (its `ETag` changes with it)",
+  }),
   reason: z.string().optional(),
   notes: z.string().optional(),
   cancelReason: z.string().optional(),

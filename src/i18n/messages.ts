@@ -78,6 +78,12 @@ export const messages = {
     hi: "इस बीच यह अपॉइंटमेंट बदल गया: {detail}",
   },
   "error.back": { en: "Back to today", hi: "आज पर वापस" },
+  "error.changedElsewhere": {
+    en: "This visit was changed elsewhere (another tab or device) since this page was loaded, " +
+      "so nothing was saved. It is shown below as it is now: reload it, check it, and try again.",
+    hi: "यह पेज खुलने के बाद यह विज़िट कहीं और (दूसरे टैब या डिवाइस में) बदल दी गई, इसलिए कुछ भी " +
+      "सहेजा नहीं गया। नीचे इसकी अभी की स्थिति दिखाई गई है: पेज फिर से लोड करें, जाँचें और दोबारा प्रयास करें।",
+  },
   "saved": { en: "Saved.", hi: "सहेजा गया।" },
   "agenda.title": { en: "Appointments on {date}", hi: "{date} के अपॉइंटमेंट" },
   "agenda.empty": { en: "No appointments.", hi: "कोई अपॉइंटमेंट नहीं।" },
@@ -253,6 +259,11 @@ export const messages = {
   "problem.invalid_state.detail": {
     en: "This is not possible in the appointment's current state.",
     hi: "इस स्थिति में यह कार्य संभव नहीं है।",
+  },
+  "problem.precondition_failed.title": { en: "Precondition failed", hi: "पूर्व-शर्त पूरी नहीं हुई" },
+  "problem.precondition_failed.detail": {
+    en: "The appointment changed since you read it; read it again before changing it.",
+    hi: "आपके पढ़ने के बाद अपॉइंटमेंट बदल गया; बदलने से पहले इसे फिर से पढ़ें।",
   },
   "problem.service_unavailable.title": { en: "Service unavailable", hi: "सेवा अनुपलब्ध" },
   "problem.service_unavailable.detail": {

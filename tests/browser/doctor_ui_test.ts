@@ -2,8 +2,9 @@
  * The doctor web UI in a real browser (headless Chromium) against the real server process:
  * login by one-time code, availability with breaks and a day off and its preview (which the API
  * then offers exactly), a patient's booking on the agenda, notes and completion (checked through
- * the API), profile edits, CSRF and session-expiry refusals, Hindi, axe-core on every page, the
- * deactivated doctor's banner, and
+ * the API), a save from a page the visit changed behind (412, an accessible notice), profile edits,
+ * CSRF and session-expiry refusals, Hindi, axe-core on every page, the deactivated doctor's banner,
+ * and
  * screenshots at 360 px and 1280 px in test-artifacts/screenshots/.
  */
 import assert from "node:assert/strict";
@@ -242,6 +243,41 @@ Deno.test({
           assert.equal(got.status, 200);
           assert.equal(got.body.status, "confirmed");
           assert.equal(got.body.notes, "Vata imbalance. Advised abhyanga, warm water.");
+        },
+      );
+
+      await t.step(
+        "a save from a page the visit changed behind is refused with an accessible notice",
+        async () => {
+          await page.goto(`${server.url}/doctor/appointments/${appointmentId}`);
+          // Meanwhile, elsewhere (another tab, the API), the notes change.
+          const asDoctor = await api.login(doctor.phone);
+          const elsewhere = await api.request(
+            "PATCH",
+            `/v1/appointments/${appointmentId}`,
+            { token: asDoctor.accessToken, body: { notes: "Written in another tab." } },
+          );
+          assert.equal(elsewhere.status, 200, JSON.stringify(elsewhere.body));
+          await page.fill('textarea[name="notes"]', "Typed on the stale page.");
+          const [answer] = await Promise.all([
+            page.waitForResponse((r) => r.request().method() === "POST"),
+            page.click('button[value="notes"]'),
+          ]);
+          assert.equal(answer.status(), 412);
+          await page.waitForSelector('.notice.error[role="alert"]');
+          assert.match(await page.textContent(".notice.error") ?? "", /changed elsewhere/);
+          assert.equal(
+            await page.inputValue('textarea[name="notes"]'),
+            "Typed on the stale page.",
+            "what was typed is kept",
+          );
+          await assertAccessible(page, "appointment changed elsewhere");
+          const got = await api.request<{ notes: string }>(
+            "GET",
+            `/v1/appointments/${appointmentId}`,
+            { token: asDoctor.accessToken },
+          );
+          assert.equal(got.body.notes, "Written in another tab.", "the stale save wrote nothing");
         },
       );
 

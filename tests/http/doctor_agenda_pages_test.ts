@@ -1,8 +1,9 @@
 /**
  * The doctor's pages in-process: the week view lists every appointment of the week, however many
  * (the appointment list pages by cursor, so one page is not the week); forms take what the browser
- * sends (CRLF line breaks) and what the API takes, and save without losing what the API set; the
- * video page of a foreign appointment is the pages' 404.
+ * sends (CRLF line breaks) and what the API takes, and save without losing what the API set; a
+ * change from a page loaded before the visit changed elsewhere is refused (412) and shows it as it
+ * is now; the video page of a foreign appointment is the pages' 404.
  */
 import assert from "node:assert/strict";
 import { createDoctor, dateInDays, randomPhone } from "../_harness/api.ts";
@@ -429,4 +430,106 @@ Deno.test("doctor pages: a visit whose patient erased their data is still marked
   );
   await notes.body?.cancel();
   assert.equal(notes.status, 409);
+});
+
+Deno.test("doctor pages: a mark from a page loaded before the visit was marked elsewhere is refused (412) and the page shows the visit as it is now, with what was typed", async () => {
+  const clock = { now: Date.now() };
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" }, () => clock.now);
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const listed = await api.request<{ slots: { start: string }[] }>(
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${dateInDays(2)}&to=${dateInDays(2)}`,
+  );
+  const { appointment } = await book(api, randomPhone(), doctor.id, listed.body.slots[0].start);
+  const path = `/doctor/appointments/${appointment.id}`;
+  clock.now = Date.parse(appointment.start) + 10 * 60_000;
+  const cookie = await doctorUiCookie(app, doctor.phone);
+  const open = async () => {
+    const res = await app.fetch(new Request(`http://vaidya.test${path}`, { headers: { cookie } }));
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1];
+    const version = /name="version" value="(\d+)"/.exec(html)?.[1];
+    assert.ok(version, "the form carries the version it shows");
+    const post = (action: string, notes = "") =>
+      app.fetch(
+        new Request(`http://vaidya.test${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+          body: new URLSearchParams({ _csrf: csrf, action, notes, version }),
+        }),
+      );
+    return { html, post };
+  };
+  const status = async () => /id="status">([^<]+)</.exec((await open()).html)?.[1];
+
+  // Two tabs on the visit; the first marks it completed.
+  const first = await open();
+  const stale = await open();
+  assert.equal((await first.post("completed")).status, 303);
+  assert.equal(await status(), "Completed");
+
+  // The second, still showing it confirmed, taps no-show: not a silent correction.
+  const refused = await stale.post("no_show", "Did not join the call");
+  assert.equal(refused.status, 412);
+  const html = await refused.text();
+  assert.match(html, /role="alert"[^>]*>[^<]*changed elsewhere/);
+  assert.match(html, /id="status">Completed</, "shown as it is now");
+  assert.match(html, /Did not join the call/, "what was typed is kept");
+  assert.match(html, /name="version" value="2"/, "the page now carries the current version");
+  assert.equal(await status(), "Completed");
+  const doc = await api.login(doctor.phone, true);
+  const read = await api.request<{ status: string; version: number; notes?: string }>(
+    "GET",
+    `/v1/appointments/${appointment.id}`,
+    { token: doc.accessToken },
+  );
+  assert.equal(read.body.status, "completed");
+  assert.equal(read.body.version, 2, "nothing written");
+  assert.equal(read.body.notes, undefined);
+
+  // The cancel form of a stale page is held to its version too.
+  const { appointment: later } = await book(
+    api,
+    randomPhone(),
+    doctor.id,
+    listed.body.slots[3].start,
+  );
+  const laterPage = await app.fetch(
+    new Request(`http://vaidya.test/doctor/appointments/${later.id}`, { headers: { cookie } }),
+  );
+  const laterHtml = await laterPage.text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(laterHtml)![1];
+  const cancelVersion = /action="[^"]+\/cancel"[\s\S]*?name="version" value="(\d+)"/
+    .exec(laterHtml)?.[1];
+  assert.equal(cancelVersion, "1");
+  const noted = await app.fetch(
+    new Request(`http://vaidya.test/doctor/appointments/${later.id}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({
+        _csrf: csrf,
+        action: "notes",
+        notes: "Bring reports",
+        version: "1",
+      }),
+    }),
+  );
+  assert.equal(noted.status, 303);
+  const cancelled = await app.fetch(
+    new Request(`http://vaidya.test/doctor/appointments/${later.id}/cancel`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({ _csrf: csrf, reason: "", version: cancelVersion }),
+    }),
+  );
+  assert.equal(cancelled.status, 412);
+  assert.match(await cancelled.text(), /changed elsewhere/);
+  const laterRead = await api.request<{ status: string }>(
+    "GET",
+    `/v1/appointments/${later.id}`,
+    { token: doc.accessToken },
+  );
+  assert.equal(laterRead.body.status, "confirmed");
 });

@@ -191,6 +191,7 @@ Deno.test({
               "cancelAppointment",
               "confirmHold",
               "holdSlot",
+              "patchV1AppointmentsId",
               "postV1AdminDoctors",
               "postV1Courses",
               "postV1CoursesIdConfirm",

@@ -15,6 +15,8 @@ export interface IdempotencyRecord {
   status: number;
   body: string;
   contentType: string;
+  /** The answer's `ETag` (one appointment's answers), replayed with it. */
+  etag?: string;
   expiresAtMs: number;
   /** True when `body` is sealed with the data cipher (src/http/sealed_idempotency.ts). */
   sealed?: boolean;

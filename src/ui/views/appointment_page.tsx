@@ -31,6 +31,11 @@ export interface AppointmentPageProps {
   message?: { kind: "ok" | "error"; text: string };
 }
 
+/** The version this page shows: its change applies only to it (the API's `If-Match`). */
+function RenderedVersion(props: { version: number }) {
+  return <input type="hidden" name="version" value={String(props.version)} />;
+}
+
 export function AppointmentPage(p: AppointmentPageProps) {
   const { lang, appointment: a } = p;
   const who = patientLabel(lang, { patientName: p.patientName, patientId: a.patientId });
@@ -70,6 +75,7 @@ export function AppointmentPage(p: AppointmentPageProps) {
       {a.status !== "cancelled" && (
         <form method="post" action={action} class="card">
           <Csrf token={p.csrfToken} />
+          <RenderedVersion version={a.version} />
           <TextArea
             name="notes"
             label={t(lang, "appt.notes")}
@@ -110,6 +116,7 @@ export function AppointmentPage(p: AppointmentPageProps) {
       {open && (
         <form method="post" action={`${action}/cancel`} class="card danger">
           <Csrf token={p.csrfToken} />
+          <RenderedVersion version={a.version} />
           <TextArea
             name="reason"
             label={t(lang, "appt.cancelReason")}

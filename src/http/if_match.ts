@@ -1,0 +1,56 @@
+/**
+ * Optimistic concurrency on appointments over HTTP (RFC 9110 §8.8.3, §13.1.1): the `ETag` an
+ * appointment is answered with, and the `If-Match` a change may send. The tag is strong and
+ * derived from the appointment's id and stored `version` only, so every change (which bumps the
+ * version) changes it and nothing else does; clients treat it as opaque. `If-Match` is parsed here
+ * into the versions it names for one appointment; the booking service compares them with the
+ * record its change is built on, and the store's compare-and-set on that record's version makes
+ * the comparison hold at the commit.
+ */
+import { z } from "@hono/zod-openapi";
+
+/** One entity-tag: `"…"` or weak `W/"…"` (etagc: visible ASCII but `"`, or obs-text). */
+const ENTITY_TAG = String.raw`(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"`;
+const IF_MATCH = new RegExp(
+  String.raw`^[ \t]*(?:\*|${ENTITY_TAG}(?:[ \t]*,[ \t]*${ENTITY_TAG})*)[ \t]*$`,
+);
+const TAGS = new RegExp(ENTITY_TAG, "g");
+
+/** The request headers of a route that changes one appointment. */
+export const IfMatchHeaders = z.object({
+  "If-Match": z.string().max(1024).regex(IF_MATCH, "must be * or a list of entity-tags").optional()
+    .openapi({
+      description: "Change only if the appointment is still at this version: the `ETag` it was " +
+        "answered with (`*`: any existing appointment). Another version answers 412 " +
+        "`precondition_failed` and changes nothing.",
+      example: '"apt_01m8r9c3v6x2k1q4z7w5n0p8hd.v1"',
+    }),
+});
+
+/** The strong `ETag` of an appointment at its stored version. */
+export function appointmentEtag(a: { id: string; version: number }): string {
+  return `"${a.id}.v${a.version}"`;
+}
+
+/** The `ETag` response header of the answers that carry one appointment. */
+export const EtagHeader = z.object({
+  ETag: z.string().openapi({
+    description: "Strong and opaque; changes with every change of the appointment. Send it as " +
+      "`If-Match` to change the appointment only if nobody changed it meanwhile.",
+  }),
+});
+
+/**
+ * The versions of appointment `id` that a valid `If-Match` value accepts: undefined for none sent
+ * or `*` (any existing appointment, which every route requires anyway); otherwise those its strong
+ * tags name, possibly none (weak tags never match, RFC 9110 §13.1.1), so the change is refused.
+ */
+export function acceptedVersions(ifMatch: string | undefined, id: string): number[] | undefined {
+  if (ifMatch === undefined || ifMatch.trim() === "*") return undefined;
+  const versions: number[] = [];
+  for (const [tag] of ifMatch.matchAll(TAGS)) {
+    const version = /^"(.+)\.v([1-9][0-9]{0,14})"$/.exec(tag);
+    if (version && version[1] === id) versions.push(Number(version[2]));
+  }
+  return versions;
+}
