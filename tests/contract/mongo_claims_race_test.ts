@@ -10,9 +10,10 @@ import assert from "node:assert/strict";
 import type { Db } from "mongodb";
 import { SlotUnavailableError } from "../../src/errors.ts";
 import { type ClaimDocument, claimId, createClaimGuard } from "../../src/stores/mongo/claims.ts";
+import { createMongoRecordStores } from "../../src/stores/mongo/record_stores.ts";
 import { cellsOf } from "../../src/stores/records.ts";
-import { startFerretDb, withRawDb } from "../_harness/ferretdb.ts";
-import { id, MINUTE_MS, T0 } from "./_fixtures.ts";
+import { startFerretDb, storeOptions, withRawDb } from "../_harness/ferretdb.ts";
+import { appointment, id, MINUTE_MS, moved, T0 } from "./_fixtures.ts";
 
 const GRACE_MS = 30_000;
 const slot = cellsOf(T0, T0 + 30 * MINUTE_MS);
@@ -107,4 +108,28 @@ Deno.test("claim() that lost its first cell backs off at once, and one that lost
       assert.deepEqual(left.map((c) => c._id).toSorted(), rival.map((c) => c._id).toSorted());
     }
   });
+});
+
+Deno.test("claim() does not wait on a booking moved onto later time, whose kept cells name its old first cell", async () => {
+  const server = await startFerretDb();
+  const stores = await createMongoRecordStores(
+    storeOptions(server, server.database(), { claimGraceMs: GRACE_MS }),
+  );
+  try {
+    const doctorId = id("doc");
+    // Booked 04:30-05:00, then moved to 04:45-05:15: its claims on 04:45 and 04:50 stay, written
+    // by the first booking's call (first cell 04:30), which no rival is about to give back.
+    const v1 = await stores.appointments.book(appointment(doctorId, id("pat"), 0));
+    await stores.appointments.transition(v1, moved(v1, { offsetMinutes: 15 }));
+    // 04:35-04:50 takes its free first cells and loses 04:45 to the moved booking.
+    const startedMs = Date.now();
+    await assert.rejects(
+      stores.appointments.book(appointment(doctorId, id("pat"), 5, 15)),
+      SlotUnavailableError,
+    );
+    assert.ok(Date.now() - startedMs < 1_000, "no wait for a booking that keeps its cell");
+  } finally {
+    await stores.close();
+    await server.stop();
+  }
 });

@@ -75,19 +75,23 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
   const appointments = db.collection<Stored<AppointmentRecord>>("appointments");
   const insertEach = groupedInsertEach(claims);
 
+  /** Whether the claim's appointment is stored, active, and covers the claimed cell. */
+  async function ownerCovers(holder: ClaimDocument): Promise<boolean> {
+    const owner = await appointments.findOne(
+      { _id: holder.appointmentId, doctorId: holder.doctorId },
+      { projection: { status: 1, startMs: 1, endMs: 1 } },
+    );
+    const cellMs = holder.start.getTime();
+    return owner !== null && isActive(owner.status) && owner.startMs <= cellMs &&
+      cellMs < owner.endMs;
+  }
+
   /** Deletes the claim if it is an orphan (or finds it gone): null; else the live claim. */
   async function healIfOrphan(id: string, doctorId: string): Promise<ClaimDocument | null> {
     const holder = await claims.findOne({ _id: id, doctorId });
     if (!holder) return null;
     if (Date.now() - holder.createdAt.getTime() < graceMs) return holder;
-    const owner = await appointments.findOne(
-      { _id: holder.appointmentId, doctorId },
-      { projection: { status: 1, startMs: 1, endMs: 1 } },
-    );
-    const cellMs = holder.start.getTime();
-    if (owner && isActive(owner.status) && owner.startMs <= cellMs && cellMs < owner.endMs) {
-      return holder;
-    }
+    if (await ownerCovers(holder)) return holder;
     await claims.deleteOne({
       _id: id,
       doctorId,
@@ -154,7 +158,10 @@ export function createClaimGuard(db: Db, graceMs: number): ClaimGuard {
           const waitedMs = Date.now() - createdAt.getTime();
           if (
             live && live.appointmentId !== appointmentId && lostMs > cells[0] &&
-            live.firstMs !== undefined && live.firstMs < lostMs && waitedMs < graceMs / 4
+            live.firstMs !== undefined && live.firstMs < lostMs && waitedMs < graceMs / 4 &&
+            // A booking already written keeps its cell: one moved onto later time still has the
+            // claims of its old time, naming that time's first cell.
+            !(await ownerCovers(live))
           ) {
             // The other call lost one of our earlier cells and backs off: wait for it, holding
             // only the cells before the lost one, as the other call does in the mirror case.
