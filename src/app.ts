@@ -14,7 +14,7 @@ import { createErrorHandler, localizedProblemResponse } from "./http/problem.ts"
 import { requestContext } from "./http/request_context.ts";
 import { securityHeaders } from "./http/security_headers.ts";
 import { clientAddress } from "./http/client_address.ts";
-import { trustedProxyRanges } from "./http/trusted_proxies.ts";
+import { peerNetwork, trustedProxyRanges } from "./http/trusted_proxies.ts";
 import { apiBudget } from "./http/api_budget.ts";
 import { DeferredRouter } from "./http/deferred_router.ts";
 import { metricsRoutes, systemRoutes } from "../routes/system.ts";
@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     (peer) =>
       deps.log.warn("TRUSTED_PROXY_HEADER ignored: the peer is not in TRUSTED_PROXY_ADDRESSES", {
         header: config.TRUSTED_PROXY_HEADER,
-        peer,
+        peerNetwork: peerNetwork(peer),
       }),
   );
   const clientIp = (req: Request, env: unknown) => addressOf(req, peerOf(req, env));

@@ -37,6 +37,20 @@ function masked(groups: readonly number[], prefix: number): number[] {
   });
 }
 
+/**
+ * The network a peer is in, for a log line: an IPv4 peer (or its mapped form) as its /24, an IPv6
+ * one as its /48. Enough to add a proxy's range to TRUSTED_PROXY_ADDRESSES; not one client's own
+ * address, which is personal data, when the peer is a client that went around the proxy.
+ */
+export function peerNetwork(peer: string): string {
+  const g = ipGroups(peer);
+  if (g === null) return "not an IP address";
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
+    return `${g[6] >> 8}.${g[6] & 0xff}.${g[7] >> 8}.0/24`;
+  }
+  return `${g.slice(0, 3).map((x) => x.toString(16)).join(":")}::/48`;
+}
+
 /** One entry (`10.0.0.0/8`, `fdaa::/16`, `127.0.0.1`) as a range, or a message saying why not. */
 export function parseAddressRange(entry: string): AddressRange | string {
   const slash = entry.indexOf("/");

@@ -7,6 +7,7 @@ import {
   type AddressRange,
   DEFAULT_TRUSTED_PROXY_ADDRESSES,
   parseAddressRange,
+  peerNetwork,
   trustedPeer,
   trustedProxyRanges,
 } from "../../src/http/trusted_proxies.ts";
@@ -169,4 +170,12 @@ Deno.test("trustedProxyRanges(): with the header and no list, loopback and priva
   );
   assert.deepEqual(trustedProxyRanges({}, log), []);
   assert.equal(log.warnings.length, 1, "no warning with a list, or without the header");
+});
+
+Deno.test("peerNetwork() names a peer's /24 or /48 for the log, never the address itself", () => {
+  assert.equal(peerNetwork("203.0.113.50"), "203.0.113.0/24");
+  assert.equal(peerNetwork("::ffff:203.0.113.50"), "203.0.113.0/24");
+  assert.equal(peerNetwork("2001:db8:aa:bb::50"), "2001:db8:aa::/48");
+  assert.equal(peerNetwork("::1"), "0:0:0::/48");
+  assert.equal(peerNetwork("unix-socket"), "not an IP address");
 });
