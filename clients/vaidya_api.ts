@@ -1814,7 +1814,7 @@ export interface operations {
                 to: string;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -1898,7 +1898,7 @@ export interface operations {
                 ms: number;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -1963,7 +1963,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2064,7 +2064,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2173,7 +2173,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2281,7 +2281,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2416,7 +2416,7 @@ export interface operations {
                 active?: "true" | "false";
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2544,7 +2544,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2724,7 +2724,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -2883,7 +2883,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3015,7 +3015,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3154,7 +3154,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -3262,7 +3262,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3376,7 +3376,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3556,7 +3556,7 @@ export interface operations {
                 to: string;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3650,7 +3650,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -3794,7 +3794,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3954,7 +3954,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -4047,7 +4047,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -4144,7 +4144,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -4238,7 +4238,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -4400,7 +4400,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -4561,7 +4561,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -4720,7 +4720,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -4872,7 +4872,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -4954,7 +4954,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -5049,7 +5049,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5147,7 +5147,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5236,7 +5236,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5362,7 +5362,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -5477,7 +5477,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -5564,7 +5564,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5657,7 +5657,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5787,7 +5787,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5863,7 +5863,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5935,7 +5935,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -6086,7 +6086,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -6192,7 +6192,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -6311,7 +6311,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -6468,7 +6468,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -6633,7 +6633,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -6751,7 +6751,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -6860,7 +6860,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -6993,7 +6993,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -7083,7 +7083,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn) */
+                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
