@@ -12,17 +12,22 @@
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import { OPERATION_EXAMPLES } from "./_examples.ts";
 import { IDEMPOTENCY_KEY_PARAMETER, problems } from "./_openapi.ts";
+import { LANGUAGES } from "../src/i18n/messages.ts";
+import { PATIENT_LANGUAGES } from "../src/i18n/patient_templates.ts";
 
 type Responses = RouteConfig["responses"];
 // deno-lint-ignore no-explicit-any -- any app's registry: only its route definitions are read
 type OpenAPIRegistry = OpenAPIHono<any>["openAPIRegistry"];
 type Parameter = { name: string; in: string };
 
+const PROBLEM_LANGUAGES = LANGUAGES.join(", ");
+const CODE_LANGUAGES = PATIENT_LANGUAGES.join(", ");
 const ACCEPT_LANGUAGE = {
   name: "Accept-Language",
   in: "header",
   required: false,
-  description: "Language of problem titles and details (en, hi, mr, ta, te, kn, ml, bn)",
+  description: `Language of problem titles and details (${PROBLEM_LANGUAGES}; others read ` +
+    `English) and of a login code to a phone with no profile yet (${CODE_LANGUAGES})`,
   // No length limit: the server ignores a value it cannot read rather than refusing the request.
   schema: { type: "string", example: "hi-IN,hi;q=0.9,en;q=0.5" },
 } as const;

@@ -1,5 +1,5 @@
 /**
- * The patient booking pages under /book: server-rendered (hono/jsx), phone-first, in eight
+ * The patient booking pages under /book: server-rendered (hono/jsx), phone-first, in eleven
  * languages, working without JavaScript (book.js only adds the time zone and an offline notice).
  * The pages share the doctor UI's machinery: security headers, session store, CSRF tokens,
  * field components, page rendering and the message mechanism. Order matters: headers, language

@@ -4,9 +4,11 @@ import type { AppDeps } from "../src/app_deps.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { IdParam, notEmpty, oneFieldRequired, TimeZone } from "../src/http/schemas.ts";
 import { NotFoundError } from "../src/errors.ts";
+import { PATIENT_LANGUAGES } from "../src/i18n/patient_templates.ts";
 import { bearer, jsonBody, jsonResponse, problems, router } from "./_openapi.ts";
 
-const Language = z.enum(["en", "hi", "ta", "te", "kn", "ml", "bn", "mr", "gu", "pa", "or"]);
+/** The languages patients are written to: a profile cannot choose one we would answer in English. */
+const Language = z.enum(PATIENT_LANGUAGES);
 const Profile = z.object({
   id: z.string(),
   phone: z.string().nullable(),

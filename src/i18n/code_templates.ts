@@ -1,7 +1,7 @@
 /**
  * Texts of the messages that carry a one-time code: the login code, the code that confirms a held
- * slot and the code that confirms a held course. One function per kind, each in the eight
- * languages of patient_templates.ts, with the doctor's name and time rendered the same way as the
+ * slot and the code that confirms a held course. One function per kind, each in every
+ * language of patient_templates.ts, with the doctor's name and time rendered the same way as the
  * booking notices (patient's language and time zone). The code itself stays in ASCII digits, the
  * way it is typed back. Like every patient text: no reason for a visit, no notes, no medical text.
  */
@@ -78,6 +78,28 @@ const TEMPLATES: Record<PatientLanguage, Record<CodeKind, string>> = {
       "Vaidya: {doctor} यांच्यासोबत {when} चा सल्ला निश्चित करण्यासाठी कोड {code}. {minutes} मिनिटे वैध.",
     course_code:
       "Vaidya: {doctor} यांच्यासोबत {sessions} सत्रांचा कोर्स निश्चित करण्यासाठी कोड {code}. {minutes} मिनिटे वैध.",
+  },
+  gu: {
+    login_code:
+      "Vaidya: તમારો લૉગિન કોડ {code} છે. તે {minutes} મિનિટમાં સમાપ્ત થશે. તે કોઈને જણાવશો નહીં.",
+    hold_code:
+      "Vaidya: {doctor} સાથે {when}નો પરામર્શ નક્કી કરવા માટે કોડ {code}. {minutes} મિનિટ માન્ય.",
+    course_code:
+      "Vaidya: {doctor} સાથે {sessions} સત્રોનો કોર્સ નક્કી કરવા માટે કોડ {code}. {minutes} મિનિટ માન્ય.",
+  },
+  pa: {
+    login_code:
+      "Vaidya: ਤੁਹਾਡਾ ਲੌਗਇਨ ਕੋਡ {code} ਹੈ। ਇਹ {minutes} ਮਿੰਟਾਂ ਵਿੱਚ ਖ਼ਤਮ ਹੋ ਜਾਵੇਗਾ। ਇਹ ਕਿਸੇ ਨੂੰ ਨਾ ਦੱਸੋ।",
+    hold_code:
+      "Vaidya: {doctor} ਨਾਲ {when} ਦਾ ਸਲਾਹ-ਮਸ਼ਵਰਾ ਪੱਕਾ ਕਰਨ ਲਈ ਕੋਡ {code}। {minutes} ਮਿੰਟ ਲਈ ਵੈਧ।",
+    course_code:
+      "Vaidya: {doctor} ਨਾਲ {sessions} ਸੈਸ਼ਨਾਂ ਦਾ ਕੋਰਸ ਪੱਕਾ ਕਰਨ ਲਈ ਕੋਡ {code}। {minutes} ਮਿੰਟ ਲਈ ਵੈਧ।",
+  },
+  or: {
+    login_code: "Vaidya: ଆପଣଙ୍କ ଲଗଇନ୍ କୋଡ୍ {code}। ଏହା {minutes} ମିନିଟରେ ସମାପ୍ତ ହେବ। ଏହାକୁ କାହାକୁ କୁହନ୍ତୁ ନାହିଁ।",
+    hold_code: "Vaidya: {doctor}ଙ୍କ ସହ {when}ର ପରାମର୍ଶ ନିଶ୍ଚିତ କରିବାକୁ କୋଡ୍ {code}। {minutes} ମିନିଟ ପାଇଁ ବୈଧ।",
+    course_code:
+      "Vaidya: {doctor}ଙ୍କ ସହ {sessions}ଟି ସେସନର କୋର୍ସ ନିଶ୍ଚିତ କରିବାକୁ କୋଡ୍ {code}। {minutes} ମିନିଟ ପାଇଁ ବୈଧ।",
   },
 };
 

@@ -1,7 +1,7 @@
 /**
  * The one message catalogue of the doctor web UI and of API problem texts, keyed by message id,
  * one text per language, with the one `Accept-Language` negotiation both use. (Patient SMS and
- * WhatsApp texts live in patient_templates.ts: they cover eight languages and carry per-channel
+ * WhatsApp texts live in patient_templates.ts: they cover more languages and carry per-channel
  * length limits.)
  * To add a language, add its code to LANGUAGES: the type then demands a text for every message.
  * `{name}` placeholders are filled by `t()`; texts are plain (JSX escapes them when rendered).
@@ -305,7 +305,7 @@ export function langFromAcceptLanguage(header: string | null | undefined): Lang 
 
 /**
  * The best of `supported` in an `Accept-Language` header (q-values honoured, region ignored),
- * else `fallback`. Shared by the doctor UI (two languages) and the patient pages (eight).
+ * else `fallback`. Shared by the doctor UI (two languages) and the patient pages (all of PATIENT_LANGUAGES).
  */
 export function bestLanguage<L extends string>(
   header: string | null | undefined,

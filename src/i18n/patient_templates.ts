@@ -3,12 +3,25 @@
  * native script. A message names the doctor and the time only: it must never carry the reason for
  * a visit, notes, or any other medical text, nor a code (the messages that carry one-time codes
  * are in code_templates.ts).
- * Times are formatted in the patient's time zone with the patient's locale.
+ * Times are formatted in the patient's time zone with the patient's locale (patient_dates.ts).
  */
 import { bestLanguage } from "./messages.ts";
+import { patientDateFormat } from "./patient_dates.ts";
 import type { MessageTemplate } from "../notify/message_sender.ts";
 
-export const PATIENT_LANGUAGES = ["en", "hi", "ta", "te", "kn", "ml", "bn", "mr"] as const;
+export const PATIENT_LANGUAGES = [
+  "en",
+  "hi",
+  "ta",
+  "te",
+  "kn",
+  "ml",
+  "bn",
+  "mr",
+  "gu",
+  "pa",
+  "or",
+] as const;
 export type PatientLanguage = typeof PATIENT_LANGUAGES[number];
 
 export const MESSAGE_KINDS = [
@@ -91,6 +104,30 @@ const TEMPLATES: Record<PatientLanguage, Texts> = {
     waitlist_open:
       "Vaidya: {doctor} यांच्याकडे {date} रोजी एक वेळ मोकळी झाली आहे. बुक करण्यासाठी ॲप उघडा.",
   },
+  gu: {
+    confirmed: "Vaidya: {doctor} સાથે તમારો પરામર્શ {when} માટે નક્કી થઈ ગયો છે.",
+    cancelled: "Vaidya: {doctor} સાથે {when}નો તમારો પરામર્શ રદ કરવામાં આવ્યો છે.",
+    rescheduled: "Vaidya: {doctor} સાથેનો તમારો પરામર્શ {when} પર ખસેડવામાં આવ્યો છે.",
+    reminder_24h: "Vaidya: યાદ રાખો: {doctor} સાથે તમારો પરામર્શ {when} છે (24 કલાક પછી).",
+    reminder_1h: "Vaidya: યાદ રાખો: {doctor} સાથે તમારો પરામર્શ {when}, 1 કલાકમાં શરૂ થશે.",
+    waitlist_open: "Vaidya: {doctor} પાસે {date}ના રોજ એક સમય ખાલી થયો છે. બુક કરવા માટે ઍપ ખોલો.",
+  },
+  pa: {
+    confirmed: "Vaidya: {doctor} ਨਾਲ ਤੁਹਾਡਾ ਸਲਾਹ-ਮਸ਼ਵਰਾ {when} ਲਈ ਪੱਕਾ ਹੋ ਗਿਆ ਹੈ।",
+    cancelled: "Vaidya: {doctor} ਨਾਲ {when} ਦਾ ਤੁਹਾਡਾ ਸਲਾਹ-ਮਸ਼ਵਰਾ ਰੱਦ ਕਰ ਦਿੱਤਾ ਗਿਆ ਹੈ।",
+    rescheduled: "Vaidya: {doctor} ਨਾਲ ਤੁਹਾਡਾ ਸਲਾਹ-ਮਸ਼ਵਰਾ ਹੁਣ {when} ਨੂੰ ਹੈ।",
+    reminder_24h: "Vaidya: ਯਾਦ ਰਹੇ: {doctor} ਨਾਲ ਤੁਹਾਡਾ ਸਲਾਹ-ਮਸ਼ਵਰਾ {when} ਨੂੰ ਹੈ (24 ਘੰਟਿਆਂ ਬਾਅਦ)।",
+    reminder_1h: "Vaidya: ਯਾਦ ਰਹੇ: {doctor} ਨਾਲ ਤੁਹਾਡਾ ਸਲਾਹ-ਮਸ਼ਵਰਾ {when} ਨੂੰ, 1 ਘੰਟੇ ਵਿੱਚ ਸ਼ੁਰੂ ਹੋਵੇਗਾ।",
+    waitlist_open: "Vaidya: {doctor} ਕੋਲ {date} ਨੂੰ ਇੱਕ ਸਮਾਂ ਖਾਲੀ ਹੋਇਆ ਹੈ। ਬੁੱਕ ਕਰਨ ਲਈ ਐਪ ਖੋਲ੍ਹੋ।",
+  },
+  or: {
+    confirmed: "Vaidya: {doctor}ଙ୍କ ସହ ଆପଣଙ୍କ ପରାମର୍ଶ {when} ପାଇଁ ନିଶ୍ଚିତ ହୋଇଛି।",
+    cancelled: "Vaidya: {doctor}ଙ୍କ ସହ {when}ର ଆପଣଙ୍କ ପରାମର୍ଶ ବାତିଲ ହୋଇଛି।",
+    rescheduled: "Vaidya: {doctor}ଙ୍କ ସହ ଆପଣଙ୍କ ପରାମର୍ଶ {when}କୁ ଘୁଞ୍ଚାଯାଇଛି।",
+    reminder_24h: "Vaidya: ମନେ ପକାଉଛୁ: {doctor}ଙ୍କ ସହ ଆପଣଙ୍କ ପରାମର୍ଶ {when}ରେ ଅଛି (24 ଘଣ୍ଟା ପରେ)।",
+    reminder_1h: "Vaidya: ମନେ ପକାଉଛୁ: {doctor}ଙ୍କ ସହ ଆପଣଙ୍କ ପରାମର୍ଶ {when}ରେ, 1 ଘଣ୍ଟା ପରେ ଆରମ୍ଭ ହେବ।",
+    waitlist_open: "Vaidya: {doctor}ଙ୍କ ପାଖରେ {date}ରେ ଗୋଟିଏ ସମୟ ଖାଲି ହୋଇଛି। ବୁକ୍ କରିବାକୁ ଆପ୍ ଖୋଲନ୍ତୁ।",
+  },
 };
 
 /** Doctor names are cut so every message fits three SMS segments in any script. */
@@ -128,13 +165,13 @@ export function shortDoctorName(name: string): string {
 }
 
 /** Building an Intl formatter costs far more than using one: one per language and zone. */
-const whenFormatters = new Map<string, Intl.DateTimeFormat>();
+const whenFormatters = new Map<string, { format(ms: number): string }>();
 
 export function formatWhen(startMs: number, lang: PatientLanguage, timeZone: string): string {
   const key = `${lang}|${timeZone}`;
   let formatter = whenFormatters.get(key);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat(`${lang}-IN`, {
+    formatter = patientDateFormat(lang, {
       timeZone,
       weekday: "short",
       day: "numeric",
@@ -149,7 +186,7 @@ export function formatWhen(startMs: number, lang: PatientLanguage, timeZone: str
 }
 
 export function formatDate(date: string, lang: PatientLanguage): string {
-  return new Intl.DateTimeFormat(`${lang}-IN`, {
+  return patientDateFormat(lang, {
     timeZone: "UTC",
     weekday: "short",
     day: "numeric",

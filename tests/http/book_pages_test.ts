@@ -11,6 +11,7 @@ import { startApp } from "../_harness/app.ts";
 import { createDoctor, dateInDays, randomPhone } from "../_harness/api.ts";
 import { book } from "../_harness/book.ts";
 import type { AppDeps } from "../../src/app_deps.ts";
+import { BOOK_LANGUAGES } from "../../src/i18n/book_messages.ts";
 
 const HTML_BUDGET = 30 * 1024;
 const TZ = "Asia/Kolkata";
@@ -187,9 +188,11 @@ Deno.test("book pages: language from Accept-Language, the switch and its cookie"
     assert.equal(home.res.headers.get("x-frame-options"), "DENY");
     assert.match(home.html, /href="\/book\/lang\?next=%2Fbook">மொழி: தமிழ்</);
     const chooser = await tamil.page("/book/lang?next=/book/doctors");
-    for (const lang of ["en", "hi", "ta", "te", "kn", "ml", "bn", "mr"]) {
+    assert.equal(BOOK_LANGUAGES.length, 11);
+    for (const lang of BOOK_LANGUAGES) {
       assert.match(chooser.html, new RegExp(`href="/book/lang/${lang}\\?next=%2Fbook%2Fdoctors"`));
     }
+    for (const name of ["ગુજરાતી", "ਪੰਜਾਬੀ", "ଓଡ଼ିଆ"]) assert.ok(chooser.html.includes(name), name);
     within(chooser.html, "language chooser");
 
     const switched = await tamil.fetch("/book/lang/bn?next=/book/doctors");
@@ -277,6 +280,43 @@ Deno.test("book pages: a new patient's messages follow the page's language and z
       held.phone,
     );
     assert.equal((await deps.identity.codeRecipient(held.phone, "en")).language, "mr");
+  } finally {
+    await runtime.close();
+  }
+});
+
+Deno.test("book pages: a Punjabi reader gets Gurmukhi pages, dates and times, and the hold code in Punjabi", async () => {
+  const { app, runtime, deps } = await buildApp();
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app, { "accept-language": "pa-IN,pa;q=0.9,en;q=0.5" });
+    const home = await b.page("/book");
+    assert.match(home.html, /<html lang="pa">/);
+    assert.match(home.html, /ਆਯੁਰਵੈਦਿਕ ਸਲਾਹ-ਮਸ਼ਵਰਾ ਬੁੱਕ ਕਰੋ/);
+    assert.match(home.html, />ਭਾਸ਼ਾ: ਪੰਜਾਬੀ</);
+    const date = dayInDays(3);
+    const slots = await b.page(`/book/doctors/${doctor.id}?date=${date}`);
+    assert.equal(slots.res.status, 200);
+    // The runtime has no Punjabi date names (it would print "M12 1, Tue"): ours are put in.
+    const heading = /<h2>([^<]*) ਦੇ ਖਾਲੀ ਸਮੇਂ<\/h2>/.exec(slots.html);
+    assert.ok(heading, "the day's heading is in Punjabi");
+    assert.match(heading[1], /^(ਐਤ|ਸੋਮ|ਮੰਗਲ|ਬੁੱਧ|ਵੀਰ|ਸ਼ੁੱਕਰ|ਸ਼ਨਿੱਚਰ), \d{1,2} \p{Script=Gurmukhi}/u);
+    assert.doesNotMatch(slots.html, /\bM\d{1,2}\b/);
+    assert.match(slots.html, /\d{1,2}:\d{2} (ਪੂ\.ਦੁ\.|ਬਾ\.ਦੁ\.)/, "free times with Punjabi am/pm");
+    within(slots.html, "/book slots in Punjabi");
+
+    const start = slotStarts(slots.html)[0];
+    const held = await loginAndHold(b, deps, doctor.id, start);
+    assert.equal(held.res.status, 200);
+    assert.match(held.html, /ਆਪਣੀ ਬੁਕਿੰਗ ਪੱਕੀ ਕਰੋ/);
+    assert.equal((await deps.identity.codeRecipient(held.phone, "en")).language, "pa");
+    const sent = await deps.outbox!(held.phone);
+    const login = sent.find((m) => m.body.includes("ਲੌਗਇਨ ਕੋਡ"));
+    assert.ok(login, `the login code went out in Punjabi: ${sent.map((m) => m.body).join(" | ")}`);
+    const hold = sent.find((m) => m.body.includes("ਸਲਾਹ-ਮਸ਼ਵਰਾ ਪੱਕਾ ਕਰਨ ਲਈ ਕੋਡ"));
+    assert.ok(hold, "the hold code went out in Punjabi");
+    assert.match(hold.body, /^Vaidya: Dr\. Asha Kulkarni ਨਾਲ \p{Script=Gurmukhi}+, \d/u);
+    assert.ok(hold.body.length <= 201, hold.body);
   } finally {
     await runtime.close();
   }

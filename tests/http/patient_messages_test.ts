@@ -38,6 +38,8 @@ Deno.test("POST /v1/auth/otp: an unknown phone gets the code in the Accept-Langu
   const tamil = await askLoginCode(app.api, randomPhone(), "ta-IN,ta;q=0.9,en;q=0.5");
   assert.match(tamil.body, /உள்நுழைவு குறியீடு/);
   assert.ok(tamil.code && tamil.body.includes(tamil.code), "the code is in the body");
+  const gujarati = await askLoginCode(app.api, randomPhone(), "gu-IN,en;q=0.5");
+  assert.match(gujarati.body, /^Vaidya: તમારો લૉગિન કોડ \d{6} છે\./);
 
   const unsupported = await askLoginCode(app.api, randomPhone(), "fr-FR, de;q=0.8");
   assert.match(unsupported.body, /^Vaidya: your login code is \d{6}\. It expires in 5 minutes/);
@@ -71,6 +73,43 @@ Deno.test("POST /v1/holds: a Hindi-preferring patient gets the hold code in Hind
   // The doctor's day is in Asia/Kolkata; the patient reads the time in Los Angeles, zone named.
   assert.match(message.body, /GMT-8/);
   assert.doesNotMatch(message.body, /confirms your visit/);
+});
+
+Deno.test("POST /v1/holds: an Odia profile gets the hold code in Odia, days and months named in Odia", async () => {
+  await using app = await startApp(ENV);
+  const doctor = await createDoctor(app.api, await app.api.loginAdmin(), { name: "Dr. Meera Rao" });
+  const [slot] = await firstSlots(app.api, doctor.id);
+  const patient = await app.api.login(randomPhone());
+  await setProfile(app.api, patient, { language: "or" });
+  const me = await app.api.request<{ language: string }>("GET", "/v1/me", {
+    token: patient.accessToken,
+  });
+  assert.equal(me.body.language, "or");
+
+  const hold = await app.api.request("POST", "/v1/holds", {
+    token: patient.accessToken,
+    body: { doctorId: doctor.id, start: slot.start },
+  });
+  assert.equal(hold.status, 201, JSON.stringify(hold.body));
+  const message = await lastMessage(app.api, patient.phone);
+  // Deno has no Odia date data (Intl answers en-US): the weekday and month are ours.
+  assert.match(
+    message.body,
+    /^Vaidya: Dr\. Meera Raoଙ୍କ ସହ (ରବି|ସୋମ|ମଙ୍ଗଳ|ବୁଧ|ଗୁରୁ|ଶୁକ୍ର|ଶନି), \d{1,2} \p{Script=Oriya}+, \d{1,2}:\d{2} (AM|PM)ର ପରାମର୍ଶ/u,
+  );
+  assert.doesNotMatch(message.body, /Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Dec/);
+  assert.ok(message.code && message.body.includes(message.code));
+});
+
+Deno.test("PUT /v1/me refuses a language patients are not written in", async () => {
+  await using app = await startApp(ENV);
+  const patient = await app.api.login(randomPhone());
+  for (const language of ["pa", "gu"]) await setProfile(app.api, patient, { language });
+  const res = await app.api.request("PUT", "/v1/me", {
+    token: patient.accessToken,
+    body: { language: "as" },
+  });
+  assert.equal(res.status, 400, JSON.stringify(res.body));
 });
 
 Deno.test("POST /v1/courses: the course code goes out in the patient's language", async () => {

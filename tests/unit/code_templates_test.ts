@@ -5,6 +5,7 @@ import {
   loginCodeMessage,
 } from "../../src/i18n/code_templates.ts";
 import { isGsm7, maxLength, PATIENT_LANGUAGES } from "../../src/i18n/patient_templates.ts";
+import { SCRIPT_OF } from "./_scripts.ts";
 
 const START = Date.parse("2026-12-01T03:30:00.000Z");
 const LONG_NAME = "Dr. Venkatanarasimharajuvaripeta Subrahmanya Lakshminarayana Sastry";
@@ -38,12 +39,16 @@ Deno.test("code messages render in every language, carry the code, and fit three
           body.length <= maxLength("sms", body),
           `${lang}/${kind}/${timeZone} is ${body.length} chars, over the SMS limit`,
         );
-        if (lang !== "en") assert.ok(!isGsm7(body), `${lang}/${kind} should be in native script`);
+        if (lang !== "en") {
+          assert.ok(!isGsm7(body), `${lang}/${kind} should be in native script`);
+          assert.match(body, SCRIPT_OF[lang], `${lang}/${kind} is not in its own script`);
+          assert.ok(body.length <= 201, `${lang}/${kind}/${timeZone} over 3 UCS-2 segments`);
+        }
         rendered++;
       }
     }
   }
-  assert.equal(rendered, 8 * 3 * 3);
+  assert.equal(rendered, PATIENT_LANGUAGES.length * 3 * ZONES.length);
 });
 
 Deno.test("holdCodeMessage() shows the start in the patient's zone and falls back to English", () => {
@@ -61,6 +66,10 @@ Deno.test("holdCodeMessage() shows the start in the patient's zone and falls bac
     /^Vaidya: code 654321 confirms your visit with Dr\. Asha/,
   );
   assert.match(holdCodeMessage("hi-IN", { ...p, timeZone: "Asia/Kolkata" }).body, /पक्का करें/);
+  assert.match(
+    holdCodeMessage("pa-IN", { ...p, timeZone: "Asia/Kolkata" }).body,
+    /^Vaidya: Dr\. Asha ਨਾਲ ਮੰਗਲ, 1 ਦਸੰ, 9:00 ਪੂ\.ਦੁ\. ਦਾ ਸਲਾਹ-ਮਸ਼ਵਰਾ ਪੱਕਾ ਕਰਨ ਲਈ ਕੋਡ 654321।/,
+  );
 });
 
 Deno.test("loginCodeMessage() states the validity in whole minutes, at least one", () => {

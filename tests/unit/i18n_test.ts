@@ -22,9 +22,12 @@ Deno.test("localizeProblem() keeps English as raised and uses the catalogue othe
   assert.equal(localizeProblem("hi", "no_such_code", english).title, "अनुरोध पूरा नहीं हुआ");
 });
 
-Deno.test("patientLanguageFromAcceptLanguage() picks among the eight patient languages", () => {
+Deno.test("patientLanguageFromAcceptLanguage() picks among the patient languages", () => {
   assert.equal(patientLanguageFromAcceptLanguage("ta-IN,ta;q=0.9,en;q=0.8"), "ta");
   assert.equal(patientLanguageFromAcceptLanguage("fr, bn;q=0.2"), "bn");
-  assert.equal(patientLanguageFromAcceptLanguage("gu-IN"), "en");
+  assert.equal(patientLanguageFromAcceptLanguage("gu-IN"), "gu");
+  assert.equal(patientLanguageFromAcceptLanguage("pa-Guru-IN,pa;q=0.9,hi;q=0.8"), "pa");
+  assert.equal(patientLanguageFromAcceptLanguage("fr, or;q=0.3, en;q=0.2"), "or");
+  assert.equal(patientLanguageFromAcceptLanguage("as-IN"), "en", "Assamese is not offered");
   assert.equal(patientLanguageFromAcceptLanguage(null), "en");
 });

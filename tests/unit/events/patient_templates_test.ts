@@ -10,12 +10,20 @@ import {
 } from "../../../src/i18n/patient_templates.ts";
 import { whatsappContent } from "../../../src/notify/whatsapp_templates.ts";
 import { holdCodeMessage } from "../../../src/i18n/code_templates.ts";
+import { formatDate, formatWhen } from "../../../src/i18n/patient_templates.ts";
+import { hasLocaleData, patientDateFormat } from "../../../src/i18n/patient_dates.ts";
+import { formatClock } from "../../../src/ui/views/book/format.ts";
+import { SCRIPT_OF } from "../_scripts.ts";
 
 const START = Date.parse("2026-12-01T03:30:00.000Z"); // 09:00 in Asia/Kolkata
 const LONG_NAME = "Dr. Venkatanarasimharajuvaripeta Subrahmanya Lakshminarayana Sastry";
 const ZONES = ["Asia/Kolkata", "America/Los_Angeles", "Asia/Kathmandu"];
 
 Deno.test("renderPatientMessage() renders every kind in every language within channel limits", () => {
+  assert.deepEqual(
+    [...PATIENT_LANGUAGES],
+    ["en", "hi", "ta", "te", "kn", "ml", "bn", "mr", "gu", "pa", "or"],
+  );
   let rendered = 0;
   for (const lang of PATIENT_LANGUAGES) {
     for (const kind of MESSAGE_KINDS) {
@@ -36,13 +44,66 @@ Deno.test("renderPatientMessage() renders every kind in every language within ch
         }
         if (lang !== "en") {
           assert.ok(!isGsm7(body), `${lang}/${kind} should be in native script`);
+          assert.match(body, SCRIPT_OF[lang], `${lang}/${kind} is not in its own script`);
           assert.ok(body.length <= 201, `${lang}/${kind} over 3 UCS-2 segments`);
         }
         rendered++;
       }
     }
   }
-  assert.equal(rendered, 8 * 6 * 3);
+  assert.equal(rendered, PATIENT_LANGUAGES.length * MESSAGE_KINDS.length * ZONES.length);
+});
+
+Deno.test("formatWhen(), formatDate() and formatClock() name days, months and am/pm in Gujarati, Punjabi and Odia", () => {
+  const la = "America/Los_Angeles";
+  const expected = {
+    gu: { when: /^મંગળ, 1 ડિસે.* 9:00/, la: /^સોમ, 30 નવે.* 7:30 .*GMT-8$/, date: /^બુધ, 16 સપ્ટે$/ },
+    pa: {
+      when: /^ਮੰਗਲ, 1 ਦਸੰ, 9:00 ਪੂ\.ਦੁ\.$/,
+      la: /^ਸੋਮ, 30 ਨਵੰ, 7:30 ਬਾ\.ਦੁ\. GMT-8$/,
+      date: /^ਬੁੱਧ, 16 ਸਤੰ$/,
+    },
+    or: {
+      when: /^ମଙ୍ଗଳ, 1 ଡିସେମ୍ବର, 9:00 AM$/,
+      la: /^ସୋମ, 30 ନଭେମ୍ବର, 7:30 PM GMT-8$/,
+      date: /^ବୁଧ, 16 ସେପ୍ଟେମ୍ବର$/,
+    },
+  } as const;
+  for (
+    const [lang, want] of Object.entries(expected) as [
+      keyof typeof expected,
+      typeof expected[keyof typeof expected],
+    ][]
+  ) {
+    const texts = {
+      when: formatWhen(START, lang, "Asia/Kolkata"),
+      la: formatWhen(START, lang, la),
+      date: formatDate("2026-09-16", lang),
+    };
+    for (const [k, text] of Object.entries(texts) as [keyof typeof texts, string][]) {
+      assert.match(text, want[k], `${lang} ${k}: ${text}`);
+      assert.doesNotMatch(text, /\bM\d|Mon|Tue|Wed|Nov|Dec|Sep/, `${lang} ${k}: ${text}`);
+    }
+  }
+  assert.match(formatClock(START, "pa", "Asia/Kolkata"), /^9:00 ਪੂ\.ਦੁ\.$/);
+  assert.equal(formatClock(START + 9 * 3600_000, "or", "Asia/Kolkata"), "6:00 PM");
+});
+
+Deno.test("patientDateFormat() is Intl's own formatter where the runtime has the locale's data", () => {
+  const options = {
+    timeZone: "Asia/Kolkata",
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+  } as const;
+  for (const lang of PATIENT_LANGUAGES.filter(hasLocaleData)) {
+    assert.equal(
+      patientDateFormat(lang, options).format(START),
+      new Intl.DateTimeFormat(`${lang}-IN`, options).format(START),
+      lang,
+    );
+  }
+  assert.ok(hasLocaleData("gu") && hasLocaleData("hi") && hasLocaleData("bn"));
 });
 
 Deno.test("renderPatientMessage() shows the time in the patient's zone and locale", () => {
@@ -74,6 +135,9 @@ Deno.test("renderPatientMessage() shows the time in the patient's zone and local
 Deno.test("patientLanguage() picks the primary subtag and falls back to English", () => {
   assert.equal(patientLanguage("ta-IN"), "ta");
   assert.equal(patientLanguage("ML"), "ml");
+  assert.equal(patientLanguage("pa-Guru-IN"), "pa");
+  assert.equal(patientLanguage("or"), "or");
+  assert.equal(patientLanguage("gu_IN"), "gu");
   assert.equal(patientLanguage("fr"), "en");
   assert.equal(patientLanguage(undefined), "en");
 });

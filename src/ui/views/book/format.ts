@@ -3,19 +3,20 @@
  * full times come from patient_templates.ts (the texts patients get by SMS read the same).
  */
 import { formatDate, formatWhen } from "../../../i18n/patient_templates.ts";
+import { patientDateFormat } from "../../../i18n/patient_dates.ts";
 import type { BookLang } from "../../../i18n/book_messages.ts";
 import { BOOK_LANGUAGE_NAMES, isBookLang } from "../../../i18n/book_messages.ts";
 
 export { formatDate, formatWhen };
 
-const timeFormatters = new Map<string, Intl.DateTimeFormat>();
+const timeFormatters = new Map<string, { format(ms: number): string }>();
 
 /** "10:30 am" in the patient's zone. */
 export function formatClock(ms: number, lang: BookLang, timeZone: string): string {
   const key = `${lang}|${timeZone}`;
   let f = timeFormatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(`${lang}-IN`, { timeZone, hour: "numeric", minute: "2-digit" });
+    f = patientDateFormat(lang, { timeZone, hour: "numeric", minute: "2-digit" });
     timeFormatters.set(key, f);
   }
   return f.format(ms);

@@ -1,7 +1,7 @@
 /**
  * The page shell of the patient booking pages: head (one stylesheet, one deferred same-origin
- * script, nothing inline, so the strict CSP holds), navigation, the language switch (eight
- * languages, chosen on a page of their own), the "no connection" notice and a skip link. The
+ * script, nothing inline, so the strict CSP holds), navigation, the language switch (every
+ * patient language, chosen on a page of their own), the "no connection" notice and a skip link. The
  * embedded variant (/book/embed) drops navigation and opens every link in a new tab.
  */
 import type { Child } from "hono/jsx";
