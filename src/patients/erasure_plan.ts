@@ -114,8 +114,8 @@ export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
     },
     { name: "idempotency records", run: (s) => deps.idempotency.forgetUser(s.patientId) },
     {
-      // A doctor's cancel stored its answer, the appointment with the patient's reason and notes,
-      // under the doctor's scope: a replay would hand the erased text back.
+      // A doctor's cancel or PATCH stored its answer, the appointment with the patient's reason
+      // and notes, under the doctor's scope: a replay would hand the erased text back.
       name: "doctors' stored answers about the patient's appointments",
       async run(s) {
         let n = 0;
@@ -123,8 +123,11 @@ export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
         do {
           const page = await deps.appointments.listForPatient(s.patientId, {}, 100, cursor);
           for (const a of page.items) {
-            const path = `/v1/appointments/${a.id}/`;
-            n += await deps.idempotency.forgetScopes(idempotencyScope(a.doctorId, "POST", path));
+            const path = `/v1/appointments/${a.id}`;
+            n += await deps.idempotency.forgetScopes(
+              idempotencyScope(a.doctorId, "POST", `${path}/`),
+            );
+            n += await deps.idempotency.forgetScopes(idempotencyScope(a.doctorId, "PATCH", path));
           }
           cursor = page.nextCursor ?? undefined;
         } while (cursor);
