@@ -421,3 +421,34 @@ Deno.test("If-Match: a 412 is not replayed to the retry that read the visit agai
   assert.equal(again.status, 200);
   assert.equal(again.headers.get("idempotent-replayed"), "true");
 });
+
+Deno.test("If-Match from a browser on another origin (CORS_ORIGINS): the preflight allows If-Match and the ETag is readable", async () => {
+  const origin = "https://clinic.example";
+  await using app = await startAppWithDoctor({ CORS_ORIGINS: origin });
+  const { doctor, patient, slots } = app;
+  const { appointment } = await book(app.api, patient, doctor.id, slots[2].start);
+  const url = `http://vaidya.test/v1/appointments/${appointment.id}`;
+  const preflight = await app.fetch(
+    new Request(`${url}/cancel`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,if-match",
+      },
+    }),
+  );
+  await preflight.body?.cancel();
+  const allowed = (preflight.headers.get("access-control-allow-headers") ?? "").toLowerCase();
+  assert.ok(allowed.split(/\s*,\s*/).includes("if-match"), `allowed: ${allowed}`);
+  const read = await app.fetch(
+    new Request(url, {
+      headers: { Origin: origin, Authorization: `Bearer ${patient.accessToken}` },
+    }),
+  );
+  assert.equal(read.status, 200);
+  await read.body?.cancel();
+  assert.ok(read.headers.get("etag"));
+  const exposed = (read.headers.get("access-control-expose-headers") ?? "").toLowerCase();
+  assert.ok(exposed.split(/\s*,\s*/).includes("etag"), `exposed: ${exposed}`);
+});
