@@ -145,8 +145,16 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       "/v1/*",
       cors({
         origin: config.CORS_ORIGINS,
-        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+        allowHeaders: [
+          "Authorization",
+          "Content-Type",
+          "Idempotency-Key",
+          "If-Match",
+          "X-Request-Id",
+        ],
+        // ETag: what a browser client sends back as `If-Match` (appointments).
         exposeHeaders: [
+          "ETag",
           "X-Request-Id",
           "Retry-After",
           "RateLimit-Limit",

@@ -37,9 +37,12 @@ export interface TokenPair {
   user: AuthUser;
 }
 
+/** How every admin's user id starts. */
+export const ADMIN_ID_PREFIX = "adm_";
+
 /** The user id of an admin: derived from the phone's blind index, so it is the same every login. */
 export function adminUserId(phoneIndex: string): string {
-  return `adm_${phoneIndex.slice(0, 22)}`;
+  return `${ADMIN_ID_PREFIX}${phoneIndex.slice(0, 22)}`;
 }
 
 export function createIdentityService(deps: IdentityDeps) {

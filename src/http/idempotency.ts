@@ -2,8 +2,9 @@
  * `Idempotency-Key` on the POSTs and PATCHes that create or change something: the first answer
  * (with its `ETag`, if any) is stored (24 h by default) and replayed for a retry with the same key and the same body; the same key with a
  * different body is 422 `idempotency_conflict`; a retry while the first is still running is 409
- * `request_in_progress`. Server errors are not stored, so a retry after a 5xx runs again; an answer
- * that could not be stored is still given.
+ * `request_in_progress`. Server errors and 412s are not stored, so a retry after a 5xx, or one
+ * that read the appointment again after a stale `If-Match`, runs again; an answer that could not
+ * be stored is still given.
  */
 import type { MiddlewareHandler } from "hono";
 import { sha256Base64Url } from "../crypto/keyed_hash.ts";
@@ -78,7 +79,9 @@ export function idempotency(
     }
     // A thrown domain error has already become its problem response here (Hono's compose runs
     // app.onError where the handler threw), so 4xx answers are stored and replayed like 2xx.
-    if (c.res.status >= 500) {
+    // A 412 changed nothing and asks the client to read again and retry: with the same key (one
+    // intent) and its new `If-Match`, the retry must run, not meet the stale 412 for a day.
+    if (c.res.status >= 500 || c.res.status === 412) {
       await store.abandon(scope, key);
       return;
     }

@@ -8,6 +8,7 @@
  * `patient_service.erase` runs the booking part (appointments: medical text cleared, future ones
  * cancelled through the booking core) and the patient record itself; this plan does the rest.
  */
+import { ADMIN_ID_PREFIX } from "../auth/identity_service.ts";
 import type { RefreshTokens } from "../auth/refresh_tokens.ts";
 import type { DataCipher } from "../crypto/data_cipher.ts";
 import { forgetRecipient } from "../notify/console_sender.ts";
@@ -114,20 +115,33 @@ export function createErasurePlan(deps: ErasurePlanDeps): ErasureStep[] {
     },
     { name: "idempotency records", run: (s) => deps.idempotency.forgetUser(s.patientId) },
     {
-      // A doctor's cancel stored its answer, the appointment with the patient's reason and notes,
-      // under the doctor's scope: a replay would hand the erased text back.
-      name: "doctors' stored answers about the patient's appointments",
+      // A doctor's cancel or PATCH, or an admin's PATCH, stored its answer, the appointment with
+      // the patient's reason and notes, under the doctor's or admin's scope: a replay would hand
+      // the erased text back.
+      name: "doctors' and admins' stored answers about the patient's appointments",
       async run(s) {
         let n = 0;
         let cursor: string | undefined;
+        const patched = new Set<string>();
         do {
           const page = await deps.appointments.listForPatient(s.patientId, {}, 100, cursor);
           for (const a of page.items) {
-            const path = `/v1/appointments/${a.id}/`;
-            n += await deps.idempotency.forgetScopes(idempotencyScope(a.doctorId, "POST", path));
+            const path = `/v1/appointments/${a.id}`;
+            n += await deps.idempotency.forgetScopes(
+              idempotencyScope(a.doctorId, "POST", `${path}/`),
+            );
+            n += await deps.idempotency.forgetScopes(idempotencyScope(a.doctorId, "PATCH", path));
+            patched.add(idempotencyScope("", "PATCH", path));
           }
           cursor = page.nextCursor ?? undefined;
         } while (cursor);
+        // Which admin is not known here; admins are few, so all their stored answers are read.
+        if (patched.size > 0) {
+          n += await deps.idempotency.forgetScopes(
+            ADMIN_ID_PREFIX,
+            (scope) => patched.has(scope.slice(scope.indexOf(":"))),
+          );
+        }
         return n;
       },
     },

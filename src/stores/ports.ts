@@ -413,8 +413,11 @@ export interface IdempotencyStore {
   abandon(scope: string, key: string): Promise<void>;
   /** Deletes every record of scopes starting with `${userId}:` (erasure). Returns how many. */
   forgetUser(userId: string): Promise<number>;
-  /** Deletes every record of scopes starting with `scopeStart` (erasure). Returns how many. */
-  forgetScopes(scopeStart: string): Promise<number>;
+  /**
+   * Deletes every record of scopes starting with `scopeStart` (and accepted by `where`, if given)
+   * (erasure). Returns how many.
+   */
+  forgetScopes(scopeStart: string, where?: (scope: string) => boolean): Promise<number>;
 }
 
 export interface SessionStore<S> {

@@ -361,3 +361,94 @@ Deno.test("If-Match: a change another instance lands between a PATCH's read and 
   assert.equal(stored.body.status, "completed");
   assert.equal(stored.body.version, 2);
 });
+
+Deno.test("If-Match: a 412 is not replayed to the retry that read the visit again and sends its new ETag with the same Idempotency-Key", async () => {
+  const clock = { now: Date.now() };
+  await using app = await startAppWithDoctor({}, () => clock.now);
+  const { doctor, patient, slots } = app;
+  const { appointment } = await book(app.api, patient, doctor.id, slots[0].start);
+  // A cancel: a stale tag (412), then the current one with the same key cancels.
+  const { appointment: later } = await book(app.api, patient, doctor.id, slots[3].start);
+  const cancelPath = `/v1/appointments/${later.id}/cancel`;
+  const cancelKey = { "Idempotency-Key": `cancel-${later.id}` };
+  assertProblem(
+    await send(app, patient, "POST", cancelPath, {}, {
+      ...cancelKey,
+      "If-Match": `"${later.id}.v7"`,
+    }),
+    412,
+    "precondition_failed",
+  );
+  const current = await etagOf(app, patient, later.id);
+  const cancelled = await send(app, patient, "POST", cancelPath, {}, {
+    ...cancelKey,
+    "If-Match": current.etag,
+  });
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+  assert.equal(cancelled.body.status, "cancelled");
+
+  clock.now = Date.parse(appointment.start) + 10 * 60_000;
+  const doc = await app.api.login(doctor.phone, true);
+  const path = `/v1/appointments/${appointment.id}`;
+  const opened = await etagOf(app, doc, appointment.id);
+  const marked = await send(app, doc, "PATCH", path, { status: "completed" }, {
+    "If-Match": opened.etag,
+  });
+  assert.equal(marked.status, 200, JSON.stringify(marked.body));
+
+  // A stale tab corrects the outcome: 412. Its client reads the visit again, as the 412 asks,
+  // and sends the same change (one intent, one key) on the tag it now has.
+  const key = `correct-${appointment.id}`;
+  const body = { status: "no_show" };
+  const stale = await send(app, doc, "PATCH", path, body, {
+    "If-Match": opened.etag,
+    "Idempotency-Key": key,
+  });
+  assertProblem(stale, 412, "precondition_failed");
+  const fresh = await etagOf(app, doc, appointment.id);
+  const retried = await send(app, doc, "PATCH", path, body, {
+    "If-Match": fresh.etag,
+    "Idempotency-Key": key,
+  });
+  assert.equal(retried.status, 200, JSON.stringify(retried.body));
+  assert.equal(retried.body.status, "no_show");
+  assert.equal((await etagOf(app, doc, appointment.id)).body.status, "no_show");
+  // Now done, a retry of it replays its answer.
+  const again = await send(app, doc, "PATCH", path, body, {
+    "If-Match": fresh.etag,
+    "Idempotency-Key": key,
+  });
+  assert.equal(again.status, 200);
+  assert.equal(again.headers.get("idempotent-replayed"), "true");
+});
+
+Deno.test("If-Match from a browser on another origin (CORS_ORIGINS): the preflight allows If-Match and the ETag is readable", async () => {
+  const origin = "https://clinic.example";
+  await using app = await startAppWithDoctor({ CORS_ORIGINS: origin });
+  const { doctor, patient, slots } = app;
+  const { appointment } = await book(app.api, patient, doctor.id, slots[2].start);
+  const url = `http://vaidya.test/v1/appointments/${appointment.id}`;
+  const preflight = await app.fetch(
+    new Request(`${url}/cancel`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,if-match",
+      },
+    }),
+  );
+  await preflight.body?.cancel();
+  const allowed = (preflight.headers.get("access-control-allow-headers") ?? "").toLowerCase();
+  assert.ok(allowed.split(/\s*,\s*/).includes("if-match"), `allowed: ${allowed}`);
+  const read = await app.fetch(
+    new Request(url, {
+      headers: { Origin: origin, Authorization: `Bearer ${patient.accessToken}` },
+    }),
+  );
+  assert.equal(read.status, 200);
+  await read.body?.cancel();
+  assert.ok(read.headers.get("etag"));
+  const exposed = (read.headers.get("access-control-expose-headers") ?? "").toLowerCase();
+  assert.ok(exposed.split(/\s*,\s*/).includes("etag"), `exposed: ${exposed}`);
+});

@@ -175,7 +175,7 @@ Deno.test("with CORS on, a reused listing carries the CORS and security headers 
       ...SECURITY_HEADERS,
       "access-control-allow-origin": origin,
       "access-control-expose-headers":
-        "X-Request-Id,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset",
+        "ETag,X-Request-Id,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset",
       "content-type": "application/json",
       vary: "Accept-Encoding, Origin",
     });

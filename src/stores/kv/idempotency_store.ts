@@ -41,9 +41,10 @@ export function createKvIdempotencyStore(
   kv: Deno.Kv,
   group: GroupCommit = groupCommitOf(kv),
 ): IdempotencyStore {
-  async function forgetScopes(scopeStart: string) {
+  async function forgetScopes(scopeStart: string, where?: (scope: string) => boolean) {
     let n = 0;
     for await (const e of kv.list(idempotencyScopeRange(scopeStart))) {
+      if (where && !where(String(e.key[1]))) continue;
       await commit(() => kv.atomic().delete(e.key));
       n++;
     }
