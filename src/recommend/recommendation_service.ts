@@ -11,6 +11,7 @@
 import type { BookingService } from "../booking/booking_service.ts";
 import type { DoctorService } from "../doctors/doctor_service.ts";
 import { addDays, localDateOf } from "../domain/zoned_time.ts";
+import { DoctorInactiveError } from "../errors.ts";
 import { adviceFor, adviceLanguage, disclaimerIn } from "./advice.ts";
 import type { Specialization } from "./lexicon.ts";
 import {
@@ -51,6 +52,20 @@ export function createRecommendationService(deps: {
   now: () => number;
   config: { MAX_SLOT_RANGE_DAYS: number };
 }) {
+  /**
+   * The doctor's free slots, or none once they are deactivated: the search read them active, but
+   * an admin may deactivate them before their slots are read. The patient did not ask for that
+   * doctor, so they are skipped like one with no free time, never a 409 for the whole answer.
+   */
+  async function slotsUnlessInactive(doctorId: string, from: string, to: string) {
+    try {
+      return (await deps.booking.listSlots(doctorId, from, to)).slots;
+    } catch (err) {
+      if (err instanceof DoctorInactiveError) return [];
+      throw err;
+    }
+  }
+
   return {
     async recommend(q: RecommendQuery) {
       const analysis = analyzeSymptoms(q.symptoms);
@@ -91,7 +106,7 @@ export function createRecommendationService(deps: {
         const furthest = addDays(from, deps.config.MAX_SLOT_RANGE_DAYS - 1);
         const to = q.to === undefined ? addDays(from, 6) : q.to < furthest ? q.to : furthest;
         if (to < from) continue;
-        const { slots } = await deps.booking.listSlots(r.d.id, from, to);
+        const slots = await slotsUnlessInactive(r.d.id, from, to);
         if (slots.length === 0) continue;
         const reason = r.specs.map((s) => why(shares.get(s)!)).join("; ") +
           (r.speaks ? `; speaks ${q.language}` : "") +

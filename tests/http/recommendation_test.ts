@@ -233,3 +233,40 @@ Deno.test("POST /v1/recommendations judges from/to the same whoever matches: `to
     assert.equal(long.body.code, "validation_failed");
   }
 });
+
+Deno.test("POST /v1/recommendations skips a doctor deactivated between the search and their slot listing", async () => {
+  await using app = await startApp(FAST);
+  const { api } = app;
+  const admin = await api.loginAdmin();
+  const first = await createDoctor(api, admin);
+  const second = await createDoctor(api, admin);
+  const body = { symptoms: "joint pain and stiffness", city: "Pune" };
+  const before = await api.request<Rec>("POST", "/v1/recommendations", { body });
+  assert.equal(before.status, 200, JSON.stringify(before.body));
+  assert.deepEqual(before.body.items.map((i) => i.doctor.id).sort(), [first.id, second.id].sort());
+
+  // The seam: the recommendation service reads slots through the app's booking service after
+  // the search; the first listing it asks for finds its doctor deactivated by then.
+  const booking = app.runtime.deps.booking;
+  const listSlots = booking.listSlots;
+  let deactivated: string | undefined;
+  booking.listSlots = async (doctorId, from, to) => {
+    if (!deactivated) {
+      deactivated = doctorId;
+      const off = await api.request("POST", `/v1/admin/doctors/${doctorId}/deactivate`, {
+        token: admin.accessToken,
+      });
+      assert.equal(off.status, 200, JSON.stringify(off.body));
+    }
+    return await listSlots.call(booking, doctorId, from, to);
+  };
+  try {
+    const res = await api.request<Rec>("POST", "/v1/recommendations", { body });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(deactivated, "the recommendation listed slots");
+    const remaining = deactivated === first.id ? second.id : first.id;
+    assert.deepEqual(res.body.items.map((i) => i.doctor.id), [remaining]);
+  } finally {
+    booking.listSlots = listSlots;
+  }
+});
