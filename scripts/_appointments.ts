@@ -62,8 +62,15 @@ export async function* appointmentsOf(
   }
 }
 
-/** Minutes the doctor's schedule offered in the range, whatever was booked or how late it is. */
+/**
+ * Minutes the doctor's schedule offered in the range, whatever was booked or how late it is. A
+ * deactivated doctor offers no new time from their deactivation on: only slots starting before
+ * `deactivatedAt` count (their days before it still do; their bookings count as booked anyway).
+ */
 export function offeredMinutes(doctor: DoctorRecord, range: DayRange): number {
+  const untilMs = doctor.deactivatedAt
+    ? Math.min(range.toMs, Date.parse(doctor.deactivatedAt))
+    : range.toMs;
   const slots = generateSlots({
     schedule: { ...doctor.schedule, minNoticeMinutes: 0, horizonDays: 100_000, maxPerDay: null },
     timeZone: doctor.timezone,
@@ -72,6 +79,6 @@ export function offeredMinutes(doctor: DoctorRecord, range: DayRange): number {
     nowMs: 0,
     busy: [],
   });
-  return slots.filter((s) => s.startMs >= range.fromMs && s.startMs < range.toMs).length *
+  return slots.filter((s) => s.startMs >= range.fromMs && s.startMs < untilMs).length *
     doctor.schedule.slotMinutes;
 }

@@ -5,7 +5,8 @@
  *
  * Bookings, cancellations, no-shows and utilisation (booked minutes / offered minutes) of
  * appointments starting in the range, grouped by doctor, specialization or city. Offered minutes
- * come from each doctor's current schedule. Reads only; prints no personal data.
+ * come from each doctor's current schedule; a deactivated doctor offers none from their
+ * deactivation on (their bookings still count). Reads only; prints no personal data.
  *
  *   --date D        one calendar day (same as --from D --to D)
  *   --from/--to D   an inclusive range of calendar days (at most 366)
