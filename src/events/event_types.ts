@@ -101,6 +101,24 @@ export function isPublicEventType(type: string): type is PublicEventType {
   return (PUBLIC_EVENT_TYPES as readonly string[]).includes(type);
 }
 
+const OUTCOME_EVENT_TYPES: Record<string, PublicEventType> = {
+  completed: "appointment.completed",
+  no_show: "appointment.no_show",
+};
+
+/**
+ * The event types whose webhook subscribers receive `event`: its own type, and for a corrected
+ * outcome (completed ⇄ no_show, with `previousStatus`) also the previous status's type, so an
+ * endpoint that acted on the first mark hears it was undone.
+ */
+export function webhookAudience(event: VaidyaEvent): PublicEventType[] {
+  if (!isPublicEventType(event.type)) return [];
+  const previous = event.data.previousStatus;
+  const undone = previous === undefined ? undefined : OUTCOME_EVENT_TYPES[previous];
+  const outcome = Object.values(OUTCOME_EVENT_TYPES).includes(event.type);
+  return outcome && undone && undone !== event.type ? [event.type, undone] : [event.type];
+}
+
 export interface HandlerContext {
   now: number;
   attempt: number;

@@ -105,8 +105,9 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       if (!(await store.remove(id))) throw new NotFoundError(`Webhook ${id} does not exist`);
     },
 
-    async endpointsFor(type: PublicEventType): Promise<WebhookEndpoint[]> {
-      return (await store.list()).filter((e) => e.events.includes(type));
+    /** Endpoints subscribed to any of `types` (an event's webhook audience), each once. */
+    async endpointsFor(types: readonly PublicEventType[]): Promise<WebhookEndpoint[]> {
+      return (await store.list()).filter((e) => e.events.some((t) => types.includes(t)));
     },
 
     get: (id: string) => store.get(id),

@@ -153,6 +153,83 @@ Deno.test("PATCH /v1/appointments/:id corrects an outcome alike on MongoDB recor
   }
 });
 
+/**
+ * Endpoints subscribed to one outcome only: the correction (the new status's event, with
+ * `previousStatus`) also reaches those subscribed to the previous status's type, so a clinic that
+ * acted on `appointment.completed` hears it was undone; one subscribed to both hears it once.
+ */
+async function correctionReachesPreviousStatusSubscribers(env: Record<string, string>) {
+  const received = new Map<string, Body[]>([["completed", []], ["no_show", []], ["both", []]]);
+  const receiver = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const body = JSON.parse(await req.text());
+    assert.equal(req.headers.get("vaidya-event"), body.type);
+    received.get(new URL(req.url).pathname.slice(1))!.push(body);
+    return new Response(null, { status: 204 });
+  });
+  const clock = { now: Date.now() };
+  try {
+    await using app = await startAppWithDoctor(env, () => clock.now);
+    const { api, admin, doctor, patient, slots } = app;
+    const subscriptions: [string, string[]][] = [
+      ["completed", ["appointment.completed"]],
+      ["no_show", ["appointment.no_show"]],
+      ["both", ["appointment.completed", "appointment.no_show"]],
+    ];
+    for (const [name, events] of subscriptions) {
+      const hook = await api.request<Body>("POST", "/v1/admin/webhooks", {
+        token: admin.accessToken,
+        body: { url: `http://127.0.0.1:${receiver.addr.port}/${name}`, events },
+      });
+      assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    }
+    const { appointment } = await book(api, patient, doctor.id, slots[0].start);
+    const path = `/v1/appointments/${appointment.id}`;
+    clock.now = Date.parse(appointment.end) + 60_000;
+    const doc = await api.login(doctor.phone, true);
+    for (const status of ["completed", "no_show"]) {
+      const res = await api.request<Body>("PATCH", path, {
+        token: doc.accessToken,
+        body: { status },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+    const want = { completed: 2, no_show: 1, both: 2 };
+    await eventually(
+      "the mark and the correction at every subscribed endpoint",
+      () => Object.entries(want).every(([k, n]) => received.get(k)!.length >= n) || undefined,
+    );
+    const seen = (name: string) =>
+      received.get(name)!.map((h) => `${h.type} from ${(h.data as Body).previousStatus ?? "-"}`)
+        .toSorted();
+    assert.deepEqual(seen("completed"), [
+      "appointment.completed from -",
+      "appointment.no_show from completed",
+    ]);
+    assert.deepEqual(seen("no_show"), ["appointment.no_show from completed"]);
+    assert.deepEqual(seen("both"), seen("completed"), "once each, though subscribed to both");
+    const correctionIds = [...received.values()].flatMap((hooks) =>
+      hooks.filter((h) => h.type === "appointment.no_show").map((h) => h.id)
+    );
+    assert.equal(correctionIds.length, 3);
+    assert.equal(new Set(correctionIds).size, 1, "one event id wherever it is delivered");
+  } finally {
+    await receiver.shutdown();
+  }
+}
+
+Deno.test("a corrected outcome's webhook also reaches endpoints subscribed to the previous status's event", async () => {
+  await correctionReachesPreviousStatusSubscribers({});
+});
+
+Deno.test("a corrected outcome's webhook also reaches the previous status's subscribers on MongoDB records", async () => {
+  const mongo = await startFerretDb();
+  try {
+    await correctionReachesPreviousStatusSubscribers(appEnv(mongo));
+  } finally {
+    await mongo.stop();
+  }
+});
+
 async function refusesOutsideTheWindow(env: Record<string, string>) {
   const clock = { now: Date.now() };
   await using app = await startAppWithDoctor(env, () => clock.now);

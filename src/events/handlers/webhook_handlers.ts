@@ -1,6 +1,7 @@
 /**
  * Webhooks: `webhooks.fanout` turns each public event into one `webhook.delivery` per subscribed
- * endpoint (ids derived from event and endpoint, so a re-run fans out to the same deliveries);
+ * endpoint (ids derived from event and endpoint, so a re-run fans out to the same deliveries; a
+ * corrected outcome also goes to the previous status's subscribers, once per endpoint);
  * `webhooks.deliver` POSTs the signed JSON, records the attempt, and throws on a non-2xx answer or
  * a timeout so the dispatcher retries it with backoff and dead-letters it after the last try.
  */
@@ -15,6 +16,7 @@ import {
   isPublicEventType,
   SUBSCRIPTIONS,
   type VaidyaEvent,
+  webhookAudience,
 } from "../event_types.ts";
 
 type Publish = (event: VaidyaEvent, options?: PublishOptions) => Promise<void>;
@@ -24,8 +26,9 @@ export function webhookFanoutHandler(webhooks: WebhookService, publish: Publish)
     name: "webhooks.fanout",
     events: SUBSCRIPTIONS["webhooks.fanout"],
     async handle(event, ctx) {
-      if (!isPublicEventType(event.type)) return;
-      for (const endpoint of await webhooks.endpointsFor(event.type)) {
+      const audience = webhookAudience(event);
+      if (audience.length === 0) return;
+      for (const endpoint of await webhooks.endpointsFor(audience)) {
         await publish({
           id: `webhook.delivery:${event.id}:${endpoint.id}`,
           type: "webhook.delivery",
@@ -84,7 +87,8 @@ export function webhookDeliveryHandler(
       if (!endpointId || !payload) return;
       const endpoint = await webhooks.get(endpointId);
       if (!endpoint || !isPublicEventType(payload.type)) return;
-      if (!endpoint.events.includes(payload.type)) return;
+      const audience = webhookAudience(payload);
+      if (!endpoint.events.some((type) => audience.includes(type))) return;
       const body = webhookBody(payload);
       const timestamp = Math.floor(ctx.now / 1000);
       const attempt = {

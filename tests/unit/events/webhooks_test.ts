@@ -455,7 +455,7 @@ Deno.test("webhooks: every registered endpoint is listed and fanned out to, past
       ])).id,
     );
   }
-  const subscribed = await h.rt.webhooks.endpointsFor("appointment.confirmed");
+  const subscribed = await h.rt.webhooks.endpointsFor(["appointment.confirmed"]);
   assert.equal(subscribed.length, 501);
   assert.ok(subscribed.some((e) => e.id === ids[500]), "the 501st endpoint gets the event");
   assert.equal((await h.rt.webhooks.list()).length, 501, "and the admin sees it");
