@@ -343,7 +343,7 @@ export function bestLanguage<L extends string>(
   const ranked = header.split(",").map((part, i) => {
     const [tag, ...params] = part.trim().toLowerCase().split(";");
     const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
-    return { lang: rangeLanguage(tag), q: q === undefined ? 1 : Number(q), i };
+    return { lang: rangeLanguage(tag.trim()), q: q === undefined ? 1 : Number(q), i };
   }).filter((r) => r.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
   return ranked.map((r) => r.lang).find((l): l is L =>
     (supported as readonly string[]).includes(l)

@@ -49,3 +49,9 @@ Deno.test("patientLanguageFromAcceptLanguage() reads CLDR's aliases of a languag
   assert.equal(patientLanguageFromAcceptLanguage("x-klingon, hi_IN, bn;q=0.5"), "bn");
   assert.equal(langFromAcceptLanguage("hi-IN,hi;q=0.9,en;q=0.8"), "hi");
 });
+
+Deno.test("bestLanguage() takes the optional whitespace before a range's ';q='", () => {
+  // RFC 9110: weight = OWS ";" OWS "q=" qvalue
+  assert.equal(patientLanguageFromAcceptLanguage("gu ;q=0.9, en;q=0.8"), "gu");
+  assert.equal(langFromAcceptLanguage("hi ; q=0.9, en;q=0.8"), "hi");
+});
