@@ -303,6 +303,9 @@ export function langFromAcceptLanguage(header: string | null | undefined): Lang 
   return bestLanguage(header, LANGUAGES, DEFAULT_LANG);
 }
 
+/** The ranges of an `Accept-Language` header that are read; the rest are ignored. */
+const MAX_RANGES = 32;
+
 /** Ranges seen so far and their language; bounded, since any client can send new ones. */
 const rangeLanguages = new Map<string, string>();
 
@@ -340,7 +343,8 @@ export function bestLanguage<L extends string>(
   fallback: L,
 ): L {
   if (!header) return fallback;
-  const ranked = header.split(",").map((part, i) => {
+  // Browsers send a few ranges; reading thousands would cost an Intl.Locale each.
+  const ranked = header.split(",", MAX_RANGES).map((part, i) => {
     const [tag, ...params] = part.trim().toLowerCase().split(";");
     const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
     return { lang: rangeLanguage(tag.trim()), q: q === undefined ? 1 : Number(q), i };
