@@ -303,9 +303,39 @@ export function langFromAcceptLanguage(header: string | null | undefined): Lang 
   return bestLanguage(header, LANGUAGES, DEFAULT_LANG);
 }
 
+/** The ranges of an `Accept-Language` header that are read; the rest are ignored. */
+const MAX_RANGES = 32;
+
+/** Ranges seen so far and their language; bounded, since any client can send new ones. */
+const rangeLanguages = new Map<string, string>();
+
 /**
- * The best of `supported` in an `Accept-Language` header (q-values honoured, region ignored),
- * else `fallback`. Shared by the doctor UI (two languages) and the patient pages (all of PATIENT_LANGUAGES).
+ * The language one `Accept-Language` range asks for, as our texts are written: CLDR's aliases
+ * resolved ("ory" is Odia, "or"), and "" when it asks for a script other than the one the
+ * language is written in here by default ("pa-Arab", and "pa-PK" whose script that is: Shahmukhi
+ * readers cannot read our Gurmukhi Punjabi).
+ */
+function rangeLanguage(range: string): string {
+  const primary = range.split("-")[0];
+  if (range === primary && primary.length === 2) return primary;
+  let found = rangeLanguages.get(range);
+  if (found === undefined) {
+    try {
+      const locale = new Intl.Locale(range);
+      const ownScript = new Intl.Locale(locale.language).maximize().script;
+      found = locale.maximize().script === ownScript ? locale.language : "";
+    } catch {
+      found = primary; // "*", or not a language tag
+    }
+    if (rangeLanguages.size >= 1000) rangeLanguages.clear();
+    rangeLanguages.set(range, found);
+  }
+  return found;
+}
+
+/**
+ * The best of `supported` in an `Accept-Language` header (q-values honoured, region ignored but
+ * for the script it implies), else `fallback`. Shared by the doctor UI (two languages) and the patient pages (all of PATIENT_LANGUAGES).
  */
 export function bestLanguage<L extends string>(
   header: string | null | undefined,
@@ -313,10 +343,11 @@ export function bestLanguage<L extends string>(
   fallback: L,
 ): L {
   if (!header) return fallback;
-  const ranked = header.split(",").map((part, i) => {
+  // Browsers send a few ranges; reading thousands would cost an Intl.Locale each.
+  const ranked = header.split(",", MAX_RANGES).map((part, i) => {
     const [tag, ...params] = part.trim().toLowerCase().split(";");
     const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
-    return { lang: tag.split("-")[0], q: q === undefined ? 1 : Number(q), i };
+    return { lang: rangeLanguage(tag.trim()), q: q === undefined ? 1 : Number(q), i };
   }).filter((r) => r.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
   return ranked.map((r) => r.lang).find((l): l is L =>
     (supported as readonly string[]).includes(l)

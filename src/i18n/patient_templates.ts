@@ -202,10 +202,11 @@ export function patientMessage(
 ): { body: string; template: MessageTemplate } {
   const lang = patientLanguage(language);
   const values = valuesIn(lang, params);
-  const body = TEMPLATES[lang][kind]
-    .replace("{doctor}", values.doctor)
-    .replace("{when}", values.when)
-    .replace("{date}", values.date);
+  // One pass with a function: a doctor's name is put in as written, not read for "$&" or "{when}".
+  const body = TEMPLATES[lang][kind].replace(
+    /\{(doctor|when|date)\}/g,
+    (_, name: "doctor" | "when" | "date") => values[name],
+  );
   const template = { kind, language: lang, values };
   return {
     body,

@@ -31,3 +31,36 @@ Deno.test("patientLanguageFromAcceptLanguage() picks among the patient languages
   assert.equal(patientLanguageFromAcceptLanguage("as-IN"), "en", "Assamese is not offered");
   assert.equal(patientLanguageFromAcceptLanguage(null), "en");
 });
+
+Deno.test("patientLanguageFromAcceptLanguage() gives Gurmukhi Punjabi only to readers of Gurmukhi", () => {
+  // Shahmukhi (Punjabi in Arabic script, Pakistan's) readers cannot read our Gurmukhi texts.
+  assert.equal(patientLanguageFromAcceptLanguage("pa-Arab"), "en");
+  assert.equal(patientLanguageFromAcceptLanguage("pa-Arab-PK,en;q=0.5"), "en");
+  assert.equal(patientLanguageFromAcceptLanguage("pa-PK, hi;q=0.4"), "hi", "pa-PK is Shahmukhi");
+  assert.equal(patientLanguageFromAcceptLanguage("pa-Guru-PK"), "pa", "Gurmukhi asked by name");
+  assert.equal(patientLanguageFromAcceptLanguage("pa-Guru-IN"), "pa");
+  assert.equal(patientLanguageFromAcceptLanguage("pa-IN;q=0.5,en-US;q=0.9"), "en");
+});
+
+Deno.test("patientLanguageFromAcceptLanguage() reads CLDR's aliases of a language", () => {
+  assert.equal(patientLanguageFromAcceptLanguage("ory-IN"), "or", "ory is CLDR's alias of or");
+  assert.equal(patientLanguageFromAcceptLanguage("ory"), "or");
+  assert.equal(patientLanguageFromAcceptLanguage("*, ta;q=0.5"), "ta");
+  assert.equal(patientLanguageFromAcceptLanguage("x-klingon, hi_IN, bn;q=0.5"), "bn");
+  assert.equal(langFromAcceptLanguage("hi-IN,hi;q=0.9,en;q=0.8"), "hi");
+});
+
+Deno.test("bestLanguage() takes the optional whitespace before a range's ';q='", () => {
+  // RFC 9110: weight = OWS ";" OWS "q=" qvalue
+  assert.equal(patientLanguageFromAcceptLanguage("gu ;q=0.9, en;q=0.8"), "gu");
+  assert.equal(langFromAcceptLanguage("hi ; q=0.9, en;q=0.8"), "hi");
+});
+
+Deno.test("bestLanguage() reads only a header's first 32 ranges, so a long one costs no more", () => {
+  // Each unseen range with subtags is read through Intl.Locale (~10 µs); browsers send under ten.
+  const filler = Array.from({ length: 32 }, (_, i) => `x${i}-${i}`).join(",");
+  assert.equal(patientLanguageFromAcceptLanguage(`${filler},gu`), "en");
+  assert.equal(patientLanguageFromAcceptLanguage(`gu;q=0.1,${filler}`), "gu");
+  const long = Array.from({ length: 2000 }, (_, i) => `pa-x-${i.toString(36)}`).join(",");
+  assert.equal(langFromAcceptLanguage(long), "en");
+});

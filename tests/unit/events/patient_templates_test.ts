@@ -185,3 +185,15 @@ Deno.test("whatsappContent() fills the English fallback of a hold code with an E
   assert.equal(vars["4"], holdCodeMessage("en", p).template.values.when);
   assert.equal(vars["1"], "482913");
 });
+
+Deno.test("renderPatientMessage() puts a doctor's name in as written, '$' and braces included", () => {
+  const params = { startMs: START, date: "2026-12-01", timeZone: "Asia/Kolkata" };
+  for (const lang of PATIENT_LANGUAGES) {
+    for (const doctorName of ["Dr. A$'", "Dr. $`Rao", "Dr. $& {when}"]) {
+      const body = renderPatientMessage("confirmed", lang, { doctorName, ...params });
+      assert.ok(body.includes(doctorName), `${lang}: ${body}`);
+      assert.ok(body.includes(formatWhen(START, lang, "Asia/Kolkata")), `${lang}: ${body}`);
+      assert.equal(body.split("Vaidya:").length, 2, `${lang}: ${body}`);
+    }
+  }
+});
