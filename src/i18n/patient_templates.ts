@@ -167,6 +167,9 @@ export function shortDoctorName(name: string): string {
 /** Building an Intl formatter costs far more than using one: one per language and zone. */
 const whenFormatters = new Map<string, { format(ms: number): string }>();
 
+/** India's time under its IANA name and the older one phones and browsers may still report. */
+const INDIA_TIME_ZONES = new Set(["Asia/Kolkata", "Asia/Calcutta"]);
+
 export function formatWhen(startMs: number, lang: PatientLanguage, timeZone: string): string {
   const key = `${lang}|${timeZone}`;
   let formatter = whenFormatters.get(key);
@@ -178,7 +181,7 @@ export function formatWhen(startMs: number, lang: PatientLanguage, timeZone: str
       month: "short",
       hour: "numeric",
       minute: "2-digit",
-      timeZoneName: timeZone === "Asia/Kolkata" ? undefined : "short",
+      timeZoneName: INDIA_TIME_ZONES.has(timeZone) ? undefined : "short",
     });
     whenFormatters.set(key, formatter);
   }

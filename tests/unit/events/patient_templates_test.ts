@@ -197,3 +197,14 @@ Deno.test("renderPatientMessage() puts a doctor's name in as written, '$' and br
     }
   }
 });
+
+Deno.test("formatWhen() names no zone for India's time under either of its IANA names", () => {
+  for (const lang of ["en", "hi", "gu"] as const) {
+    assert.equal(
+      formatWhen(START, lang, "Asia/Calcutta"),
+      formatWhen(START, lang, "Asia/Kolkata"),
+      `${lang}: Asia/Calcutta (the older name a phone may report) reads like Asia/Kolkata`,
+    );
+  }
+  assert.match(formatWhen(START, "en", "Asia/Dubai"), /GST|GMT\+4/, "other zones still say which");
+});
