@@ -1816,7 +1816,7 @@ export interface operations {
                 to: string;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -1900,7 +1900,7 @@ export interface operations {
                 ms: number;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -1965,7 +1965,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2066,7 +2066,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2175,7 +2175,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2283,7 +2283,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2418,7 +2418,7 @@ export interface operations {
                 active?: "true" | "false";
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2546,7 +2546,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -2726,7 +2726,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -2885,7 +2885,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3017,7 +3017,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3156,7 +3156,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -3264,7 +3264,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3378,7 +3378,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3558,7 +3558,7 @@ export interface operations {
                 to: string;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3652,7 +3652,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -3796,7 +3796,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -3957,7 +3957,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -4050,7 +4050,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -4148,7 +4148,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -4247,7 +4247,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
                 /** @description Change only if the appointment is still at this version: the `ETag` it was answered with (`*`: any existing appointment). Another version answers 412 `precondition_failed` and changes nothing. */
                 "If-Match"?: string;
@@ -4423,7 +4423,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
                 /** @description Change only if the appointment is still at this version: the `ETag` it was answered with (`*`: any existing appointment). Another version answers 412 `precondition_failed` and changes nothing. */
                 "If-Match"?: string;
@@ -4598,7 +4598,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
                 /** @description Change only if the appointment is still at this version: the `ETag` it was answered with (`*`: any existing appointment). Another version answers 412 `precondition_failed` and changes nothing. */
                 "If-Match"?: string;
@@ -4771,7 +4771,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -4923,7 +4923,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5005,7 +5005,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -5100,7 +5100,7 @@ export interface operations {
                 cursor?: string;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5198,7 +5198,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5287,7 +5287,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5413,7 +5413,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -5528,7 +5528,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -5615,7 +5615,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5708,7 +5708,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5838,7 +5838,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5914,7 +5914,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -5986,7 +5986,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -6137,7 +6137,7 @@ export interface operations {
                 limit?: number;
             };
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -6243,7 +6243,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -6362,7 +6362,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -6519,7 +6519,7 @@ export interface operations {
             header?: {
                 /** @description Makes a retry safe: the same key and body replay the first answer; another body is 422 */
                 "Idempotency-Key"?: string;
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -6684,7 +6684,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -6802,7 +6802,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path: {
@@ -6911,7 +6911,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -7044,7 +7044,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;
@@ -7134,7 +7134,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Language of problem titles and details (en, hi; others read English) and of a login code to a phone with no profile yet (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
+                /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
             };
             path?: never;

@@ -27,7 +27,8 @@ const ACCEPT_LANGUAGE = {
   in: "header",
   required: false,
   description: `Language of problem titles and details (${PROBLEM_LANGUAGES}; others read ` +
-    `English) and of a login code to a phone with no profile yet (${CODE_LANGUAGES})`,
+    `English); for a phone with no profile yet, of its login code and, on its first verify, ` +
+    `of the new patient's messages until they set a language (${CODE_LANGUAGES})`,
   // No length limit: the server ignores a value it cannot read rather than refusing the request.
   schema: { type: "string", example: "hi-IN,hi;q=0.9,en;q=0.5" },
 } as const;

@@ -64,6 +64,7 @@ export function authRoutes(deps: AppDeps) {
           code,
           c.req.header("user-agent") ?? null,
           c.get("clientIp"),
+          patientLanguageFromAcceptLanguage(c.req.header("accept-language")),
         ),
         200,
       );

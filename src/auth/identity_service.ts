@@ -78,7 +78,7 @@ export function createIdentityService(deps: IdentityDeps) {
     return found ? { id: found.id, role: "doctor" } : null;
   }
 
-  async function userFor(phone: string, phoneIndex: string): Promise<AuthUser> {
+  async function userFor(phone: string, phoneIndex: string, language?: string): Promise<AuthUser> {
     // A returning patient is looked up beside the doctor rather than after; only a phone nobody
     // has yet goes on to register (getOrCreate settles a race for it).
     const returning = lookedUpEarly(records.patients.findByPhoneIndex(phoneIndex));
@@ -91,6 +91,7 @@ export function createIdentityService(deps: IdentityDeps) {
       id: newId("pat"),
       phoneIndex,
       phoneSealed: await cipher.seal(phone),
+      language,
       nowIso: iso,
     });
     const patient = await records.patients.getOrCreate(candidate, { absent: true });
@@ -105,15 +106,25 @@ export function createIdentityService(deps: IdentityDeps) {
     return user.role === "patient";
   }
 
-  /** Checks a login code and starts a session (refresh-token family) for the phone's user. */
-  async function start(phone: string, code: string, userAgent: string | null, ip: string) {
+  /**
+   * Checks a login code and starts a session (refresh-token family) for the phone's user; a phone
+   * nobody has yet registers a patient whose messages go in `language` (the request's
+   * Accept-Language, as its login code did) until they choose one.
+   */
+  async function start(
+    phone: string,
+    code: string,
+    userAgent: string | null,
+    ip: string,
+    language?: string,
+  ) {
     // The user is found (or registered) before the code is used up: a records failure (503)
     // leaves the code good for the retry.
     const { phoneIndex, prepared: user } = await deps.otp.verifyLoginCode(
       phone,
       code,
       ip,
-      (index) => userFor(phone, index),
+      (index) => userFor(phone, index, language),
     );
     return { user, issued: await refresh.issue(user, userAgent, phoneIndex) };
   }
@@ -147,8 +158,9 @@ export function createIdentityService(deps: IdentityDeps) {
       code: string,
       userAgent: string | null,
       ip: string,
+      language?: string,
     ): Promise<TokenPair> {
-      const { user, issued } = await start(phone, code, userAgent, ip);
+      const { user, issued } = await start(phone, code, userAgent, ip, language);
       return pair(user, issued);
     },
     /**

@@ -6,6 +6,8 @@ export interface NewPatientFields {
   phoneIndex: string;
   phoneSealed: string;
   nameSealed?: string | null;
+  /** The language their messages go in until they choose one; English when absent. */
+  language?: string;
   nowIso: string;
 }
 
@@ -16,7 +18,7 @@ export function newPatientRecord(f: NewPatientFields): PatientRecord {
     phoneIndex: f.phoneIndex,
     phoneSealed: f.phoneSealed,
     nameSealed: f.nameSealed ?? null,
-    language: "en",
+    language: f.language ?? "en",
     channel: "sms",
     timeZone: "Asia/Kolkata",
     profileSealed: null,

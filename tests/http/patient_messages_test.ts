@@ -127,3 +127,35 @@ Deno.test("POST /v1/courses: the course code goes out in the patient's language"
   const message = await lastMessage(app.api, patient.phone);
   assert.match(message.body, /3টি সেশনের কোর্স নিশ্চিত করতে কোড \d{6}/);
 });
+
+Deno.test("POST /v1/auth/verify: a new patient's messages go in the language their phone asked for", async () => {
+  await using app = await startApp(ENV);
+  const phone = randomPhone();
+  const first = await askLoginCode(app.api, phone, "pa-IN,pa;q=0.9,en;q=0.5");
+  const res = await app.api.request<{ accessToken: string }>("POST", "/v1/auth/verify", {
+    body: { phone, code: first.code },
+    headers: { "accept-language": "pa-IN,pa;q=0.9,en;q=0.5" },
+  });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const me = await app.api.request<{ language: string }>("GET", "/v1/me", {
+    token: res.body.accessToken,
+  });
+  assert.equal(me.body.language, "pa");
+  // Their next code follows the profile, whatever this request asks for.
+  const again = await askLoginCode(app.api, phone, "en");
+  assert.match(again.body, /\p{Script=Gurmukhi}/u, again.body);
+
+  // A returning patient's chosen language is not touched by a later verify's header.
+  const patient = await app.api.login(randomPhone());
+  await setProfile(app.api, patient, { language: "mr" });
+  const code = (await askLoginCode(app.api, patient.phone)).code;
+  const back = await app.api.request("POST", "/v1/auth/verify", {
+    body: { phone: patient.phone, code },
+    headers: { "accept-language": "gu" },
+  });
+  assert.equal(back.status, 200);
+  const mine = await app.api.request<{ language: string }>("GET", "/v1/me", {
+    token: patient.accessToken,
+  });
+  assert.equal(mine.body.language, "mr");
+});
