@@ -12,10 +12,14 @@ import { z } from "@hono/zod-openapi";
 
 /** One entity-tag: `"…"` or weak `W/"…"` (etagc: visible ASCII but `"`, or obs-text). */
 const ENTITY_TAG = String.raw`(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"`;
-/** `*` or a list of entity-tags: the value of `If-Match` and of `If-None-Match`. */
-const CONDITION = new RegExp(
-  String.raw`^[ \t]*(?:\*|${ENTITY_TAG}(?:[ \t]*,[ \t]*${ENTITY_TAG})*)[ \t]*$`,
-);
+/**
+ * `*` or a list of entity-tags: the value of `If-Match` and of `If-None-Match`. Empty list
+ * elements (`"a", , "b"`, a leading or trailing comma) are accepted and ignored (RFC 9110
+ * §5.6.1.2); a list needs one tag, so a value of only commas and whitespace is malformed.
+ */
+const TAG_LIST = String.raw`[ \t]*(?:,[ \t]*)*${ENTITY_TAG}` +
+  String.raw`(?:[ \t]*(?:,[ \t]*)+${ENTITY_TAG})*(?:[ \t]*,)*[ \t]*`;
+const CONDITION = new RegExp(String.raw`^(?:[ \t]*\*[ \t]*|${TAG_LIST})$`);
 const TAGS = new RegExp(ENTITY_TAG, "g");
 
 function conditionHeader(description: string) {

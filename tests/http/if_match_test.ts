@@ -119,8 +119,27 @@ async function preconditions(env: Record<string, string>) {
   assert.equal(unmoved.etag, first.etag);
   // The hold the refused moves named is still there: the move below uses it.
 
+  // Empty list elements are accepted and ignored (RFC 9110 §5.6.1.2): still only a stale list,
+  // so 412, not 400; a value of only commas and whitespace names no tag at all and stays 400.
+  for (
+    const stale of [
+      `"${moving.id}.v2", , "v1"`,
+      `, "${moving.id}.v2"`,
+      `"${moving.id}.v2" ,`,
+      `,,"${moving.id}.v2",\t,`,
+    ]
+  ) {
+    const refused = await send(app, patient, "POST", reschedule, { holdId }, {
+      "If-Match": stale,
+    });
+    assertProblem(refused, 412, "precondition_failed");
+  }
+  for (const empty of [",", ", ,", " ,\t, ", "*,"]) {
+    const bad = await send(app, patient, "POST", reschedule, { holdId }, { "If-Match": empty });
+    assertProblem(bad, 400, "validation_failed");
+  }
   const moved = await send(app, patient, "POST", reschedule, { holdId }, {
-    "If-Match": `"other", ${first.etag}`,
+    "If-Match": `, "other", , ${first.etag},`,
   });
   assert.equal(moved.status, 200, JSON.stringify(moved.body));
   assert.equal(moved.body.start, slots[3].start);
@@ -485,7 +504,18 @@ async function revalidation(env: Record<string, string>) {
     assert.ok(res.body === null || res.body === "", "no body");
     assert.equal(res.headers.get("content-type"), null);
   }
-  const stale = await read(patient, `"${appointment.id}.v2", "${appointment.id.slice(0, -1)}x.v1"`);
+  for (const condition of [`"other", , ${etag}`, `, ${etag}`, `${etag} ,`, `,,W/${etag},,`]) {
+    const res = await read(patient, condition);
+    assert.equal(res.status, 304, `${condition}: empty list elements are ignored`);
+  }
+  for (const empty of [",", ", ,", " ,\t, "]) {
+    const res = await read(patient, empty);
+    assertProblem(res as ApiResponse<Body>, 400, "validation_failed");
+  }
+  const stale = await read(
+    patient,
+    `"${appointment.id}.v2", , "${appointment.id.slice(0, -1)}x.v1"`,
+  );
   assert.equal(stale.status, 200);
   assert.deepEqual(stale.body, body, "a copy the client does not keep: the whole appointment");
   assert.equal(stale.headers.get("etag"), etag);
