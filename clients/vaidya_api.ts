@@ -415,7 +415,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One appointment (its patient, its doctor, or an admin) */
+        /**
+         * One appointment (its patient, its doctor, or an admin)
+         * @description Answered with its `ETag`. With `If-None-Match` naming it (a copy the client keeps is current): 304 with the `ETag` and no body.
+         */
         get: operations["getAppointment"];
         put?: never;
         post?: never;
@@ -4150,6 +4153,8 @@ export interface operations {
             header?: {
                 /** @description Language of problem titles and details (en, hi; others read English); for a phone with no profile yet, of its login code and, on its first verify, of the new patient's messages until they set a language (en, hi, ta, te, kn, ml, bn, mr, gu, pa, or) */
                 "Accept-Language"?: string;
+                /** @description Answer 304 Not Modified (its `ETag`, no body) if the appointment is still at one of these versions: the `ETag`s of copies the client keeps, compared weakly (`*`: it exists). Checked after access, so another caller's appointment is a 404 as without it. */
+                "If-None-Match"?: string;
             };
             path: {
                 id: string;
@@ -4183,6 +4188,15 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["Appointment"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` names the current `ETag`. No body; the `ETag` and the `Cache-Control` a 200 would carry. */
+            304: {
+                headers: {
+                    /** @description Strong and opaque; changes with every change of the appointment. Send it as `If-Match` to change the appointment only if nobody changed it meanwhile. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input (validation_failed) */
             400: {

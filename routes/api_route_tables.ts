@@ -1,7 +1,8 @@
 /**
  * The route tables of the API groups that src/app.ts mounts lazily (src/http/lazy_routes.ts): every
  * entry each group's sub-app adds, in order (its middleware and zod validators each add one; a
- * GET's validation once per URL wraps its handler and adds none).
+ * GET's query and path validation once per URL wraps its handler and adds none, a header
+ * validator adds one).
  * Declared here so the server answers its first request (/healthz) without importing the groups'
  * modules and building their zod schemas; each group loads on its first request, or in the
  * background once the server listens (src/main.ts). tests/http/lazy_routes_test.ts compares each
@@ -92,6 +93,7 @@ export const APPOINTMENT_ROUTES: RouteTable = [
   ["GET", "/v1/appointments"],
   ["GET", "/v1/appointments"],
   ["GET", "/v1/appointments"],
+  ["GET", "/v1/appointments/:id"],
   ["GET", "/v1/appointments/:id"],
   ["GET", "/v1/appointments/:id"],
   ["GET", "/v1/appointments/:id"],

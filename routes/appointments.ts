@@ -12,6 +12,8 @@ import {
   appointmentEtag,
   EtagHeader,
   IfMatchHeaders,
+  IfNoneMatchHeaders,
+  noneMatchFails,
 } from "../src/http/if_match.ts";
 import { authenticate, authorize } from "../src/http/auth_middleware.ts";
 import { idempotencyFor } from "../src/http/idempotency.ts";
@@ -105,9 +107,11 @@ export function appointmentRoutes(deps: AppDeps) {
       operationId: "getAppointment",
       tags: ["appointments"],
       summary: "One appointment (its patient, its doctor, or an admin)",
+      description: "Answered with its `ETag`. With `If-None-Match` naming it (a copy the client " +
+        "keeps is current): 304 with the `ETag` and no body.",
       security: bearer,
       middleware: [auth, authorize("appointments.get")] as const,
-      request: { params: IdParam },
+      request: { params: IdParam, headers: IfNoneMatchHeaders },
       responses: {
         200: {
           ...jsonResponse(AppointmentSchema, "The appointment"),
@@ -116,15 +120,25 @@ export function appointmentRoutes(deps: AppDeps) {
             cancelAppointment: linkTo("cancelAppointment", "/id", "Cancel this appointment"),
           },
         },
+        304: {
+          description: "Not modified: `If-None-Match` names the current `ETag`. No body; the " +
+            "`ETag` and the `Cache-Control` a 200 would carry.",
+          headers: EtagHeader,
+        },
+        400: problems[400],
         401: problems[401],
         404: problems[404],
       },
     }),
-    async (c) =>
-      c.json(
-        withEtag(c, await deps.booking.getAppointment(c.get("user"), c.req.valid("param").id)),
-        200,
-      ),
+    async (c) => {
+      // Visibility first: another caller's appointment is a 404 whatever the condition names.
+      const a = await deps.booking.getAppointment(c.get("user"), c.req.valid("param").id);
+      if (noneMatchFails(c.req.valid("header")["If-None-Match"], appointmentEtag(a))) {
+        c.header("ETag", appointmentEtag(a));
+        return c.body(null, 304);
+      }
+      return c.json(withEtag(c, a), 200);
+    },
   );
 
   app.openapi(

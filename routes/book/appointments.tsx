@@ -2,7 +2,9 @@
  * The patient's appointments on the booking pages: the list, one appointment (with the cut-off
  * explained), its calendar file, cancel, move to another time, and the way into the video room.
  * Every change goes through the booking service (`cancel`, `holdSlot` + `reschedule`), so the
- * cut-off, events and notifications are those of the API.
+ * cut-off, events and notifications are those of the API. The cancel and move forms send the
+ * version of the visit they were rendered from, which the service takes as the API's `If-Match`:
+ * a visit changed meanwhile (by the clinic, in another tab) is not changed but shown as it is now.
  */
 import { type Context, Hono } from "hono";
 import { z } from "zod";
@@ -11,7 +13,12 @@ import { IsoInstant } from "../../src/http/schemas.ts";
 import type { AuthUser } from "../../src/auth/token_service.ts";
 import type { AppointmentView } from "../../src/booking/views.ts";
 import { localDateOf } from "../../src/domain/zoned_time.ts";
-import { ConflictError, NotFoundError, PolicyError } from "../../src/errors.ts";
+import {
+  ConflictError,
+  NotFoundError,
+  PolicyError,
+  PreconditionFailedError,
+} from "../../src/errors.ts";
 import { bt } from "../../src/i18n/book_messages.ts";
 import type { BookEnv } from "../../src/ui/book_env.ts";
 import { bookForm, loginRedirect } from "../../src/ui/book_middleware.ts";
@@ -33,8 +40,15 @@ import {
 
 const APPOINTMENT_ID = /^apt_[0-9a-z]{26}$/;
 const MAX_LISTED = 50;
-const CancelForm = z.object({ reason: textareaText(500).optional() });
-const MoveForm = z.object({ start: IsoInstant });
+/** The version of the visit a form was rendered from (absent from pages served before it was). */
+const RenderedVersion = z.string().regex(/^[1-9][0-9]{0,14}$/).transform(Number).optional();
+const CancelForm = z.object({ reason: textareaText(500).optional(), version: RenderedVersion });
+const MoveForm = z.object({ start: IsoInstant, version: RenderedVersion });
+
+/** The versions a change accepts (the API's `If-Match`): the rendered one, or any. */
+function acceptedOf(version: number | undefined) {
+  return version === undefined ? undefined : [version];
+}
 
 type Notice = { kind: "ok" | "error"; text: string };
 
@@ -68,6 +82,7 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     a: AppointmentView,
     notice?: Notice,
     status = 200,
+    typedReason?: string,
   ) {
     const doctor = await doctorOf(a.doctorId);
     return page(
@@ -82,6 +97,7 @@ export function bookAppointmentRoutes(deps: AppDeps) {
         cutoffMinutes: deps.config.CANCEL_CUTOFF_MINUTES,
         nowMs: deps.now(),
         notice,
+        typedReason,
       }),
       status,
     );
@@ -162,6 +178,22 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     return appointmentPage(c, a, notice);
   });
 
+  /**
+   * The answer to a change refused because the visit changed since the page was rendered: the
+   * visit as it is now, with an alert saying so (and the reason typed for a cancel kept).
+   */
+  async function changedElsewhere(
+    c: Context<BookEnv>,
+    patient: AuthUser,
+    id: string,
+    typedReason?: string,
+  ) {
+    const now = await own(patient, id);
+    if (!now) return bookNotFound(c);
+    const text = bt(c.get("lang"), "appt.changedElsewhere");
+    return appointmentPage(c, now, { kind: "error", text }, 412, typedReason);
+  }
+
   function refusal(c: Context<BookEnv>): Notice {
     const hours = Math.round(deps.config.CANCEL_CUTOFF_MINUTES / 6) / 10;
     return { kind: "error", text: bt(c.get("lang"), "appt.refused", { hours }) };
@@ -183,12 +215,18 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     const posted = await postedOnOwn(c);
     if ("answer" in posted) return posted.answer;
     const { body, patient, a } = posted;
-    const parsed = CancelForm.safeParse({ reason: body.reason || undefined });
+    const parsed = CancelForm.safeParse({
+      reason: body.reason || undefined,
+      version: body.version || undefined,
+    });
     if (!parsed.success) return bookFailure(c, 400);
-    const { reason } = parsed.data;
+    const { reason, version } = parsed.data;
     try {
-      await deps.booking.cancel(patient, a.id, reason);
+      await deps.booking.cancel(patient, a.id, reason, { accepted: acceptedOf(version) });
     } catch (err) {
+      if (err instanceof PreconditionFailedError) {
+        return changedElsewhere(c, patient, a.id, reason);
+      }
       if (err instanceof PolicyError) return appointmentPage(c, a, refusal(c), 409);
       if (!(err instanceof ConflictError)) throw err;
     }
@@ -203,10 +241,15 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     if (!a) return bookNotFound(c);
     // A deactivated doctor's time cannot be moved onto: back to the visit, which can be cancelled.
     if (!(await doctorOf(a.doctorId)).active) return c.redirect(`/book/appointments/${a.id}`, 303);
+    // The version the visit's page showed (its move link carries it; a bare link: as read now),
+    // kept through the day navigation and sent with the chosen time.
+    const shown = RenderedVersion.safeParse(c.req.query("version") || undefined);
+    const version = (shown.success ? shown.data : undefined) ?? a.version;
     const props = await slotsPageProps(c, deps, a.doctorId, c.req.query("date"), {
       action: `/book/appointments/${a.id}/reschedule`,
-      basePath: `/book/appointments/${a.id}/reschedule`,
+      basePath: `/book/appointments/${a.id}/reschedule?version=${version}`,
       title: bt(c.get("lang"), "appt.moveTitle"),
+      version,
     });
     return props ? page(c, SlotsPage(props)) : bookNotFound(c);
   });
@@ -215,11 +258,14 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     const posted = await postedOnOwn(c);
     if ("answer" in posted) return posted.answer;
     const { body, patient, a } = posted;
-    const parsed = MoveForm.safeParse(body);
+    const parsed = MoveForm.safeParse({ start: body.start, version: body.version || undefined });
     if (!parsed.success) return bookNotFound(c);
+    const accepted = acceptedOf(parsed.data.version);
     try {
-      await deps.booking.assertMovable(patient, a.id);
+      // A stale page is refused here, before a time is held and its code sent for nothing.
+      await deps.booking.assertMovable(patient, a.id, accepted);
     } catch (err) {
+      if (err instanceof PreconditionFailedError) return changedElsewhere(c, patient, a.id);
       if (err instanceof PolicyError) return appointmentPage(c, a, refusal(c), 409);
       throw err;
     }
@@ -227,18 +273,22 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     await spendHoldBudget(deps, patient.id);
     try {
       holdId = (await deps.booking.holdSlot(patient.id, a.doctorId, parsed.data.start)).id;
-      await deps.booking.reschedule(patient, a.id, holdId);
+      await deps.booking.reschedule(patient, a.id, holdId, accepted);
     } catch (err) {
       if (holdId) await deps.booking.releaseHold(patient.id, holdId).catch(() => {});
+      if (err instanceof PreconditionFailedError) return changedElsewhere(c, patient, a.id);
       const lost = !holdId &&
         (err instanceof PolicyError || err instanceof ConflictError &&
             err.code === "slot_unavailable");
       if (lost) {
         const date = localDateOf(Date.parse(parsed.data.start), c.get("timeZone"));
+        const { version } = parsed.data;
         const props = await slotsPageProps(c, deps, a.doctorId, date, {
           action: `/book/appointments/${a.id}/reschedule`,
-          basePath: `/book/appointments/${a.id}/reschedule`,
+          basePath: `/book/appointments/${a.id}/reschedule` +
+            (version === undefined ? "" : `?version=${version}`),
           title: bt(c.get("lang"), "appt.moveTitle"),
+          version,
         });
         if (!props) return bookNotFound(c);
         const taken = await nextFreeSlots(deps, a.doctorId, props.doctor.timezone);

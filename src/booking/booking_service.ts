@@ -594,9 +594,11 @@ export function createBookingService(deps: BookingDeps) {
     /**
      * Throws unless `user` may move appointment `id` now (it is confirmed and before the cut-off),
      * so a page can refuse before holding the new time, whose code would go out for nothing.
+     * `accepted`: the versions the page rendered, as `reschedule` takes them (412 when stale).
      */
-    async assertMovable(user: AuthUser, id: string): Promise<void> {
+    async assertMovable(user: AuthUser, id: string, accepted?: readonly number[]): Promise<void> {
       const a = await visibleAppointment(user, id);
+      assertAccepted(a, accepted);
       assertConfirmedToMove(a);
       assertBeforeCutoff(a, "reschedule");
     },

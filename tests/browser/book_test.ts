@@ -3,7 +3,8 @@
  * whole journey in English (symptoms → suggestion with the disclaimer, an emergency with its warning signs, filters → doctor → a
  * day's slots → phone login → hold → a wrong then the right SMS code → confirmed page → .ics →
  * my appointments → move → join video → cancel) and in Hindi (chosen with the language switch),
- * a lost race, an expired hold (HOLD_TTL_SECONDS is short here), a cancel inside the cut-off,
+ * a lost race, an expired hold (HOLD_TTL_SECONDS is short here), a cancel inside the cut-off, a
+ * cancel from a page the clinic changed behind (412, an accessible alert),
  * the embed framed by the configured clinic origin and refused to another origin, axe-core with zero violations on every page, no CSP violations, and screenshots at 360 px.
  */
 import assert from "node:assert/strict";
@@ -150,7 +151,7 @@ Deno.test({
         assert.ok(await en.page.$(`a[href="${appointmentPath}"]`), "listed");
         await assertAccessible(en.page, "my appointments");
         await clickAndLoad(en.page, `a[href="${appointmentPath}"]`);
-        await clickAndLoad(en.page, `a[href="${appointmentPath}/reschedule"]`);
+        await clickAndLoad(en.page, `a[href^="${appointmentPath}/reschedule?version="]`);
         await en.page.fill("#f-date", dateInDays(6));
         await clickAndLoad(en.page, ".dayform button");
         const newStart = await en.page.getAttribute(
@@ -206,6 +207,31 @@ Deno.test({
         );
         assert.match(await en.page.textContent(".badge") ?? "", /Confirmed/);
         await assertAccessible(en.page, "cancel refused");
+
+        // Meanwhile the clinic cancels it (the doctor is not bound by the cut-off): the page
+        // still offers the cancel, which now changes nothing and shows the visit as it is.
+        const asDoctor = await api.login(doctor.phone);
+        const cancelled = await api.request(
+          "POST",
+          `/v1/appointments/${path.split("/")[3]}/cancel`,
+          {
+            token: asDoctor.accessToken,
+            body: {},
+          },
+        );
+        assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+        const [answer] = await Promise.all([
+          en.page.waitForResponse((r) => r.request().method() === "POST"),
+          en.page.click(`form[action="${path}/cancel"] button`),
+        ]);
+        assert.equal(answer.status(), 412);
+        await en.page.waitForSelector('.notice.error[role="alert"]');
+        assert.match(
+          await en.page.textContent('.notice.error[role="alert"]') ?? "",
+          /Nothing was changed: this appointment was changed elsewhere/,
+        );
+        assert.match(await en.page.textContent(".badge") ?? "", /Cancelled/);
+        await assertAccessible(en.page, "changed elsewhere");
       });
 
       await t.step("an expired hold says so and leads back to the times", async () => {

@@ -11,7 +11,7 @@ import { startApp } from "../_harness/app.ts";
 import { createDoctor, dateInDays, randomPhone } from "../_harness/api.ts";
 import { book } from "../_harness/book.ts";
 import type { AppDeps } from "../../src/app_deps.ts";
-import { BOOK_LANGUAGES } from "../../src/i18n/book_messages.ts";
+import { BOOK_LANGUAGES, bt } from "../../src/i18n/book_messages.ts";
 
 const HTML_BUDGET = 30 * 1024;
 const TZ = "Asia/Kolkata";
@@ -744,12 +744,12 @@ Deno.test("book pages: a visit with a deactivated doctor offers no move (the mov
     const b = new Browser(app);
     const { id } = await bookFirstSlot(b, deps, doctor.id);
     const here = `/book/appointments/${id}`;
-    assert.match((await b.page(here)).html, new RegExp(`href="${here}/reschedule"`), "active");
+    assert.match((await b.page(here)).html, new RegExp(`href="${here}/reschedule\\?`), "active");
 
     await deps.doctors.setActive(doctor.id, false);
     const visit = await b.page(here);
     assert.equal(visit.res.status, 200);
-    assert.doesNotMatch(visit.html, /\/reschedule"/, "no move onto a deactivated doctor's time");
+    assert.doesNotMatch(visit.html, /\/reschedule[?"]/, "no move onto a deactivated doctor's time");
     assert.match(
       visit.html,
       new RegExp(`action="${here}/cancel"`),
@@ -761,7 +761,98 @@ Deno.test("book pages: a visit with a deactivated doctor offers no move (the mov
     assert.equal(move.headers.get("location"), here);
 
     await deps.doctors.setActive(doctor.id, true);
-    assert.match((await b.page(here)).html, new RegExp(`href="${here}/reschedule"`), "reactivated");
+    assert.match(
+      (await b.page(here)).html,
+      new RegExp(`href="${here}/reschedule\\?`),
+      "reactivated",
+    );
+  } finally {
+    await runtime.close();
+  }
+});
+
+function versionOf(html: string): string {
+  const m = /name="version" value="([1-9][0-9]*)"/.exec(html);
+  assert.ok(m, "the form sends the version it rendered");
+  return m[1];
+}
+
+function literally(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+}
+
+Deno.test("book pages: a cancel or move from a page left open after the visit changed elsewhere changes nothing and shows it as it is now", async () => {
+  const { app, runtime, deps } = await buildApp({ CANCEL_CUTOFF_MINUTES: "60" });
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app, { "accept-language": "ta" });
+    const { first, id } = await bookFirstSlot(b, deps, doctor.id);
+    const here = `/book/appointments/${id}`;
+    const stale = await b.page(here);
+    const shown = versionOf(stale.html);
+    const moveLink = new RegExp(`href="(${here}/reschedule\\?version=${shown})"`).exec(stale.html);
+    assert.ok(moveLink, "the move link carries the version the page shows");
+    const staleMove = await b.page(`${moveLink[1]}&date=${dayInDays(4)}`);
+    assert.equal(versionOf(staleMove.html), shown, "the move page sends the version shown");
+    assert.match(
+      staleMove.html,
+      new RegExp(`reschedule\\?version=${shown}&amp;date=`),
+      "day links keep it",
+    );
+    const target = slotStarts(staleMove.html)[0];
+
+    // Another tab moves the visit meanwhile (its own page, its own version).
+    const otherTab = await b.page(`${here}/reschedule?date=${dayInDays(5)}`);
+    const movedTo = slotStarts(otherTab.html)[2];
+    const moved = await b.post(`${here}/reschedule`, {
+      _csrf: csrfOf(otherTab.html),
+      start: movedTo,
+      version: versionOf(otherTab.html),
+    });
+    assert.equal(moved.res.status, 303, moved.html);
+    const sentBefore = (await deps.outbox!(first.phone)).length;
+
+    const notice = literally(`role="alert">${bt("ta", "appt.changedElsewhere")}</p>`);
+    const cancel = await b.post(`${here}/cancel`, {
+      _csrf: csrfOf(stale.html),
+      version: shown,
+      reason: "<b>Fever</b> & travel",
+    });
+    assert.equal(cancel.res.status, 412);
+    assert.match(cancel.html, notice, "a Tamil alert says it changed elsewhere");
+    assert.match(cancel.html, new RegExp(`<time datetime="${movedTo}"`), "shown as it is now");
+    assert.match(
+      cancel.html,
+      /&lt;b&gt;Fever&lt;\/b&gt; &amp; travel<\/textarea>/,
+      "typed, escaped",
+    );
+    assert.notEqual(versionOf(cancel.html), shown, "its form now sends the current version");
+
+    const move = await b.post(`${here}/reschedule`, {
+      _csrf: csrfOf(staleMove.html),
+      start: target,
+      version: shown,
+    });
+    assert.equal(move.res.status, 412);
+    assert.match(move.html, notice);
+    assert.match(move.html, new RegExp(`<time datetime="${movedTo}"`));
+    assert.equal((await deps.outbox!(first.phone)).length, sentBefore, "no code for a stale move");
+    const free = await b.page(`/book/doctors/${doctor.id}?date=${dayInDays(4)}`);
+    assert.ok(slotStarts(free.html).includes(target), "nothing held for the stale move");
+
+    const visit = await b.page(here);
+    assert.match(visit.html, new RegExp(`<time datetime="${movedTo}"`), "the visit unchanged");
+    assert.match(visit.html, new RegExp(`action="${here}/cancel"`), "still confirmed");
+
+    const bad = await b.post(`${here}/cancel`, { _csrf: csrfOf(visit.html), version: "1x" });
+    assert.equal(bad.res.status, 400, "a malformed version changes nothing");
+    assert.match((await b.page(here)).html, new RegExp(`action="${here}/cancel"`));
+
+    const fresh = await b.post(`${here}/cancel`, {
+      _csrf: csrfOf(cancel.html),
+      version: versionOf(cancel.html),
+    });
+    assert.equal(fresh.res.status, 303, "the page shown after the alert cancels");
   } finally {
     await runtime.close();
   }

@@ -6,7 +6,9 @@
  * is 412 `precondition_failed` and changes nothing (record, audit trail, webhooks), a malformed
  * one is 400; a retry with the same `Idempotency-Key` replays its answer instead of a 412; of
  * two changes sent at once on the same tag exactly one is made, the other 412; and a change that
- * another instance lands between a PATCH's read and its commit makes that PATCH 412.
+ * another instance lands between a PATCH's read and its commit makes that PATCH 412. A read with
+ * `If-None-Match` naming the current tag (weakly, `*`, in a list) is 304 with the tag, no body and
+ * `no-store`; another caller's appointment stays a 404.
  */
 import assert from "node:assert/strict";
 import { aroundGetMany, startAppWithDoctor, startTwinApps } from "../_harness/app.ts";
@@ -117,8 +119,27 @@ async function preconditions(env: Record<string, string>) {
   assert.equal(unmoved.etag, first.etag);
   // The hold the refused moves named is still there: the move below uses it.
 
+  // Empty list elements are accepted and ignored (RFC 9110 §5.6.1.2): still only a stale list,
+  // so 412, not 400; a value of only commas and whitespace names no tag at all and stays 400.
+  for (
+    const stale of [
+      `"${moving.id}.v2", , "v1"`,
+      `, "${moving.id}.v2"`,
+      `"${moving.id}.v2" ,`,
+      `,,"${moving.id}.v2",\t,`,
+    ]
+  ) {
+    const refused = await send(app, patient, "POST", reschedule, { holdId }, {
+      "If-Match": stale,
+    });
+    assertProblem(refused, 412, "precondition_failed");
+  }
+  for (const empty of [",", ", ,", " ,\t, ", "*,"]) {
+    const bad = await send(app, patient, "POST", reschedule, { holdId }, { "If-Match": empty });
+    assertProblem(bad, 400, "validation_failed");
+  }
   const moved = await send(app, patient, "POST", reschedule, { holdId }, {
-    "If-Match": `"other", ${first.etag}`,
+    "If-Match": `, "other", , ${first.etag},`,
   });
   assert.equal(moved.status, 200, JSON.stringify(moved.body));
   assert.equal(moved.body.start, slots[3].start);
@@ -451,4 +472,82 @@ Deno.test("If-Match from a browser on another origin (CORS_ORIGINS): the preflig
   assert.ok(read.headers.get("etag"));
   const exposed = (read.headers.get("access-control-expose-headers") ?? "").toLowerCase();
   assert.ok(exposed.split(/\s*,\s*/).includes("etag"), `exposed: ${exposed}`);
+});
+
+/** GET with If-None-Match: 304 for a current copy, 200 for a stale one, 404 for a foreign one. */
+async function revalidation(env: Record<string, string>) {
+  await using app = await startAppWithDoctor(env);
+  const { doctor, patient, slots } = app;
+  const { appointment } = await book(app.api, patient, doctor.id, slots[1].start);
+  const path = `/v1/appointments/${appointment.id}`;
+  const { etag, body } = await etagOf(app, patient, appointment.id);
+  const read = (session: Session, ifNoneMatch: string) =>
+    app.api.request<Body | string | null>("GET", path, {
+      token: session.accessToken,
+      headers: { "If-None-Match": ifNoneMatch },
+    });
+
+  const doc = await app.api.login(doctor.phone);
+  for (
+    const [who, condition] of [
+      [patient, etag],
+      [patient, `W/${etag}`],
+      [patient, "*"],
+      [patient, `"other", W/"x.v9",${etag}`],
+      [doc, etag],
+    ] as const
+  ) {
+    const res = await read(who, condition);
+    assert.equal(res.status, 304, `${condition}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.headers.get("etag"), etag, "a 304 carries the ETag");
+    assert.equal(res.headers.get("cache-control"), "no-store", "and stays out of shared caches");
+    assert.ok(res.body === null || res.body === "", "no body");
+    assert.equal(res.headers.get("content-type"), null);
+  }
+  for (const condition of [`"other", , ${etag}`, `, ${etag}`, `${etag} ,`, `,,W/${etag},,`]) {
+    const res = await read(patient, condition);
+    assert.equal(res.status, 304, `${condition}: empty list elements are ignored`);
+  }
+  for (const empty of [",", ", ,", " ,\t, "]) {
+    const res = await read(patient, empty);
+    assertProblem(res as ApiResponse<Body>, 400, "validation_failed");
+  }
+  const stale = await read(
+    patient,
+    `"${appointment.id}.v2", , "${appointment.id.slice(0, -1)}x.v1"`,
+  );
+  assert.equal(stale.status, 200);
+  assert.deepEqual(stale.body, body, "a copy the client does not keep: the whole appointment");
+  assert.equal(stale.headers.get("etag"), etag);
+
+  // Another patient: a 404 whatever the condition names, as without it (nothing to tell them).
+  const stranger = await app.api.login(randomPhone());
+  for (const condition of [etag, "*"]) {
+    const res = await read(stranger, condition);
+    assertProblem(res as ApiResponse<Body>, 404, "not_found");
+    assert.equal(res.headers.get("etag"), null);
+  }
+  assertProblem((await read(patient, `${etag};`)) as ApiResponse<Body>, 400, "validation_failed");
+
+  // After a change the old tag is stale: the new appointment and its tag.
+  const cancelled = await send(app, patient, "POST", `${path}/cancel`, {}, { "If-Match": etag });
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+  const after = await read(patient, etag);
+  assert.equal(after.status, 200);
+  assert.equal((after.body as Body).status, "cancelled");
+  assert.equal(after.headers.get("etag"), cancelled.headers.get("etag"));
+  assert.equal((await read(patient, after.headers.get("etag")!)).status, 304);
+}
+
+Deno.test("If-None-Match on GET /v1/appointments/:id: 304 for a current copy, 200 for a stale one, 404 for another's (KV records)", async () => {
+  await revalidation({});
+});
+
+Deno.test("If-None-Match on GET /v1/appointments/:id: 304 for a current copy, 200 for a stale one, 404 for another's (MongoDB records)", async () => {
+  const mongo = await startFerretDb();
+  try {
+    await revalidation(appEnv(mongo));
+  } finally {
+    await mongo.stop();
+  }
 });

@@ -98,6 +98,8 @@ export const en = {
   "appt.move": "Move to another time",
   "appt.moveTitle": "Move your appointment",
   "appt.moved": "Moved to {when}.",
+  "appt.changedElsewhere":
+    "Nothing was changed: this appointment was changed elsewhere (by the clinic, or in another tab) after this page was shown. Below is how it is now; check it and try again if you still want to.",
   "appt.join": "Join the video visit",
   "appt.joinHint": "The room opens shortly before the start.",
   "mine.title": "My appointments",

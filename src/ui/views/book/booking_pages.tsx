@@ -63,6 +63,8 @@ export interface AppointmentSummary {
   start: string;
   status: "confirmed" | "cancelled" | "completed" | "no_show";
   online?: boolean;
+  /** Bumped by every change: the forms send it, so a stale page changes nothing. */
+  version: number;
 }
 
 export interface AppointmentPageProps extends Base {
@@ -74,6 +76,8 @@ export interface AppointmentPageProps extends Base {
   nowMs: number;
   notice?: { kind: "ok" | "error"; text: string };
   status?: number;
+  /** The cancel reason typed on a page whose cancel was refused (the visit changed meanwhile). */
+  typedReason?: string;
 }
 
 export function AppointmentPage(p: AppointmentPageProps) {
@@ -116,14 +120,16 @@ export function AppointmentPage(p: AppointmentPageProps) {
           <p id="cutoff">{cutoffText}</p>
           {p.doctorActive && (
             <p>
-              <a href={`${here}/reschedule`}>{bt(lang, "appt.move")}</a>
+              <a href={`${here}/reschedule?version=${a.version}`}>{bt(lang, "appt.move")}</a>
             </p>
           )}
           <form method="post" action={`${here}/cancel`} class="card">
             <input type="hidden" name="_csrf" value={p.csrfToken} />
+            <input type="hidden" name="version" value={String(a.version)} />
             <TextArea
               name="reason"
               label={bt(lang, "appt.cancelReason")}
+              value={p.typedReason}
               rows={2}
               maxlength={500}
             />

@@ -34,6 +34,8 @@ export interface SlotsPageProps {
   /** A time chosen in the embed, offered for booking at once. */
   selected?: string;
   status?: number;
+  /** Moving a visit: the version of it the patient was shown, sent with the chosen time. */
+  version?: number;
 }
 
 function dayHref(basePath: string, date: string): string {
@@ -45,6 +47,10 @@ export function SlotsPage(p: SlotsPageProps) {
   const title = p.title ?? p.doctor.name;
   const here = dayHref(p.basePath, p.date);
   const newTab = p.embed ? { target: "_blank", rel: "noopener" } : {};
+  const Version = () =>
+    p.version === undefined
+      ? null
+      : <input type="hidden" name="version" value={String(p.version)} />;
   const SlotButtons = (props: { times: SlotTime[]; withDay: boolean }) => (
     <div class="slots">
       {props.times.map((s) => {
@@ -73,6 +79,7 @@ export function SlotsPage(p: SlotsPageProps) {
         <form method="post" action={p.action}>
           <input type="hidden" name="_csrf" value={p.csrfToken} />
           <input type="hidden" name="doctorId" value={p.doctor.id} />
+          <Version />
           <fieldset>
             <legend>{legend}</legend>
             <SlotButtons times={times} withDay={withDay} />
@@ -105,6 +112,7 @@ export function SlotsPage(p: SlotsPageProps) {
         <form method="post" action={p.action} class="card">
           <input type="hidden" name="_csrf" value={p.csrfToken} />
           <input type="hidden" name="doctorId" value={p.doctor.id} />
+          <Version />
           <button type="submit" name="start" value={p.selected}>
             {bt(lang, "slots.hold", { time: formatWhen(Date.parse(p.selected), lang, timeZone) })}
           </button>
@@ -126,6 +134,7 @@ export function SlotsPage(p: SlotsPageProps) {
             value={p.doctor.id}
           />
         )}
+        <Version />
         <label for="f-date">{bt(lang, "slots.day")}</label>
         <input id="f-date" type="date" name="date" value={p.date} required />
         <button type="submit" class="secondary">{bt(lang, "slots.show")}</button>
