@@ -180,16 +180,20 @@ export function bookAppointmentRoutes(deps: AppDeps) {
 
   /**
    * The answer to a change refused because the visit changed since the page was rendered: the
-   * visit as it is now, with an alert saying so (and the reason typed for a cancel kept).
+   * visit as it is now, with an alert saying so (and the reason typed for a cancel kept). A visit
+   * already as the change asked (its form sent twice: a double tap, a resend after a lost answer)
+   * answers as the change done (`done`: the notice query), not "nothing was changed".
    */
   async function changedElsewhere(
     c: Context<BookEnv>,
     patient: AuthUser,
     id: string,
+    asked: { done: string; is: (now: AppointmentView) => boolean },
     typedReason?: string,
   ) {
     const now = await own(patient, id);
     if (!now) return bookNotFound(c);
+    if (asked.is(now)) return c.redirect(`/book/appointments/${id}?${asked.done}=1`, 303);
     const text = bt(c.get("lang"), "appt.changedElsewhere");
     return appointmentPage(c, now, { kind: "error", text }, 412, typedReason);
   }
@@ -225,7 +229,11 @@ export function bookAppointmentRoutes(deps: AppDeps) {
       await deps.booking.cancel(patient, a.id, reason, { accepted: acceptedOf(version) });
     } catch (err) {
       if (err instanceof PreconditionFailedError) {
-        return changedElsewhere(c, patient, a.id, reason);
+        const cancelled = {
+          done: "cancelled",
+          is: (now: AppointmentView) => now.status === "cancelled",
+        };
+        return changedElsewhere(c, patient, a.id, cancelled, reason);
       }
       if (err instanceof PolicyError) return appointmentPage(c, a, refusal(c), 409);
       if (!(err instanceof ConflictError)) throw err;
@@ -261,11 +269,18 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     const parsed = MoveForm.safeParse({ start: body.start, version: body.version || undefined });
     if (!parsed.success) return bookNotFound(c);
     const accepted = acceptedOf(parsed.data.version);
+    const movedThere = {
+      done: "moved",
+      is: (now: AppointmentView) =>
+        now.status === "confirmed" && Date.parse(now.start) === Date.parse(parsed.data.start),
+    };
     try {
       // A stale page is refused here, before a time is held and its code sent for nothing.
       await deps.booking.assertMovable(patient, a.id, accepted);
     } catch (err) {
-      if (err instanceof PreconditionFailedError) return changedElsewhere(c, patient, a.id);
+      if (err instanceof PreconditionFailedError) {
+        return changedElsewhere(c, patient, a.id, movedThere);
+      }
       if (err instanceof PolicyError) return appointmentPage(c, a, refusal(c), 409);
       throw err;
     }
@@ -276,7 +291,9 @@ export function bookAppointmentRoutes(deps: AppDeps) {
       await deps.booking.reschedule(patient, a.id, holdId, accepted);
     } catch (err) {
       if (holdId) await deps.booking.releaseHold(patient.id, holdId).catch(() => {});
-      if (err instanceof PreconditionFailedError) return changedElsewhere(c, patient, a.id);
+      if (err instanceof PreconditionFailedError) {
+        return changedElsewhere(c, patient, a.id, movedThere);
+      }
       const lost = !holdId &&
         (err instanceof PolicyError || err instanceof ConflictError &&
             err.code === "slot_unavailable");

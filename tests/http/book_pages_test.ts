@@ -857,3 +857,36 @@ Deno.test("book pages: a cancel or move from a page left open after the visit ch
     await runtime.close();
   }
 });
+
+Deno.test("book pages: a cancel or move sent twice from one page (a double tap) answers as done, not 'changed elsewhere'", async () => {
+  const { app, runtime, deps } = await buildApp({ CANCEL_CUTOFF_MINUTES: "60" });
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app, { "accept-language": "en" });
+    const { id } = await bookFirstSlot(b, deps, doctor.id);
+    const here = `/book/appointments/${id}`;
+
+    const movePage = await b.page(`${here}/reschedule?date=${dayInDays(5)}`);
+    const target = slotStarts(movePage.html)[1];
+    const tap = {
+      _csrf: csrfOf(movePage.html),
+      start: target,
+      version: versionOf(movePage.html),
+    };
+    const firstMove = await b.post(`${here}/reschedule`, tap);
+    assert.equal(firstMove.res.status, 303, firstMove.html);
+    const secondMove = await b.post(`${here}/reschedule`, tap);
+    assert.equal(secondMove.res.status, 303, "the visit is where the patient asked");
+    assert.equal(secondMove.res.headers.get("location"), `${here}?moved=1`);
+
+    const visit = await b.page(here);
+    const cancelTap = { _csrf: csrfOf(visit.html), version: versionOf(visit.html) };
+    const firstCancel = await b.post(`${here}/cancel`, cancelTap);
+    assert.equal(firstCancel.res.status, 303);
+    const secondCancel = await b.post(`${here}/cancel`, cancelTap);
+    assert.equal(secondCancel.res.status, 303, "what was asked is done");
+    assert.equal(secondCancel.res.headers.get("location"), `${here}?cancelled=1`);
+  } finally {
+    await runtime.close();
+  }
+});
