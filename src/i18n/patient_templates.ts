@@ -167,8 +167,16 @@ export function shortDoctorName(name: string): string {
 /** Building an Intl formatter costs far more than using one: one per language and zone. */
 const whenFormatters = new Map<string, { format(ms: number): string }>();
 
-/** India's time under its IANA name and the older one phones and browsers may still report. */
+/**
+ * India's time under its IANA name and the older one phones and browsers may still report; other
+ * spellings a zone check takes ("IST", lower case) are recognised by the zone they resolve to.
+ */
 const INDIA_TIME_ZONES = new Set(["Asia/Kolkata", "Asia/Calcutta"]);
+
+function isIndiaTime(timeZone: string): boolean {
+  return INDIA_TIME_ZONES.has(timeZone) ||
+    INDIA_TIME_ZONES.has(new Intl.DateTimeFormat("en", { timeZone }).resolvedOptions().timeZone);
+}
 
 export function formatWhen(startMs: number, lang: PatientLanguage, timeZone: string): string {
   const key = `${lang}|${timeZone}`;
@@ -181,7 +189,7 @@ export function formatWhen(startMs: number, lang: PatientLanguage, timeZone: str
       month: "short",
       hour: "numeric",
       minute: "2-digit",
-      timeZoneName: INDIA_TIME_ZONES.has(timeZone) ? undefined : "short",
+      timeZoneName: isIndiaTime(timeZone) ? undefined : "short",
     });
     whenFormatters.set(key, formatter);
   }

@@ -208,3 +208,10 @@ Deno.test("formatWhen() names no zone for India's time under either of its IANA 
   }
   assert.match(formatWhen(START, "en", "Asia/Dubai"), /GST|GMT\+4/, "other zones still say which");
 });
+
+Deno.test("formatWhen() names no zone for India's time under any spelling the zone check takes", () => {
+  // PUT /v1/me takes any name Intl resolves: "IST" and lower case are India's zone too.
+  for (const zone of ["IST", "asia/kolkata", "ASIA/CALCUTTA"]) {
+    assert.equal(formatWhen(START, "en", zone), formatWhen(START, "en", "Asia/Kolkata"), zone);
+  }
+});
