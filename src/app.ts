@@ -150,9 +150,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
           "Content-Type",
           "Idempotency-Key",
           "If-Match",
+          "If-None-Match",
           "X-Request-Id",
         ],
-        // ETag: what a browser client sends back as `If-Match` (appointments).
+        // ETag: what a browser client sends back as `If-Match` or `If-None-Match` (appointments).
         exposeHeaders: [
           "ETag",
           "X-Request-Id",

@@ -474,6 +474,42 @@ Deno.test("If-Match from a browser on another origin (CORS_ORIGINS): the preflig
   assert.ok(exposed.split(/\s*,\s*/).includes("etag"), `exposed: ${exposed}`);
 });
 
+Deno.test("If-None-Match from a browser on another origin (CORS_ORIGINS): the preflight allows it, so a kept visit revalidates to 304", async () => {
+  const origin = "https://clinic.example";
+  await using app = await startAppWithDoctor({ CORS_ORIGINS: origin });
+  const { doctor, patient, slots } = app;
+  const { appointment } = await book(app.api, patient, doctor.id, slots[2].start);
+  const url = `http://vaidya.test/v1/appointments/${appointment.id}`;
+  // The answer is no-store, so the browser's cache never revalidates it itself: the client sends
+  // If-None-Match, which is no CORS-safelisted header, so the browser asks first.
+  const preflight = await app.fetch(
+    new Request(url, {
+      method: "OPTIONS",
+      headers: {
+        Origin: origin,
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization,if-none-match",
+      },
+    }),
+  );
+  await preflight.body?.cancel();
+  const allowed = (preflight.headers.get("access-control-allow-headers") ?? "").toLowerCase();
+  assert.ok(allowed.split(/\s*,\s*/).includes("if-none-match"), `allowed: ${allowed}`);
+  const { etag } = await etagOf(app, patient, appointment.id);
+  const again = await app.fetch(
+    new Request(url, {
+      headers: {
+        Origin: origin,
+        Authorization: `Bearer ${patient.accessToken}`,
+        "If-None-Match": etag,
+      },
+    }),
+  );
+  await again.body?.cancel();
+  assert.equal(again.status, 304);
+  assert.equal(again.headers.get("access-control-allow-origin"), origin);
+});
+
 /** GET with If-None-Match: 304 for a current copy, 200 for a stale one, 404 for a foreign one. */
 async function revalidation(env: Record<string, string>) {
   await using app = await startAppWithDoctor(env);
