@@ -167,6 +167,53 @@ async function checkObjectAccess(env: Record<string, string>) {
     }
   }
 
+  // Conditions tell a stranger nothing: a foreign id is a 404 whatever If-Match or If-None-Match
+  // names (`*`, the current tag, which its id and version give away, or a stale one), never the
+  // 304, 412 or 2xx its owner would get; and nothing is changed.
+  const tag = `"${apt}.v1"`;
+  const conditional: [string, string, unknown, string, Partial<Record<Who, number>>][] = [
+    ["GET", `/v1/appointments/${apt}`, undefined, "If-None-Match", {
+      patientA: 404,
+      doctorA: 404,
+      nobody: 401,
+    }],
+    ["POST", `/v1/appointments/${apt}/cancel`, { reason: "x" }, "If-Match", {
+      patientA: 404,
+      doctorA: 404,
+      nobody: 401,
+    }],
+    ["POST", `/v1/appointments/${apt}/reschedule`, { holdId: holdA }, "If-Match", {
+      patientA: 404,
+      nobody: 401,
+    }],
+    ["PATCH", `/v1/appointments/${apt}`, { notes: "x" }, "If-Match", { doctorA: 404, nobody: 401 }],
+  ];
+  for (const [method, path, body, header, expected] of conditional) {
+    for (const [who, status] of Object.entries(expected) as [Who, number][]) {
+      for (const condition of ["*", tag, `"${apt}.v9"`, `W/${tag}`]) {
+        const res = await api.request(method, path, {
+          token: tokens[who],
+          body,
+          headers: { [header]: condition },
+        });
+        if (res.status !== status || res.headers.has("etag")) {
+          failures.push(`${method} ${path} as ${who}, ${header}: ${condition}: ${res.status}`);
+        }
+      }
+    }
+  }
+  const revalidated = await api.request("GET", `/v1/appointments/${apt}`, {
+    token: tokens.owner,
+    headers: { "If-None-Match": tag },
+  });
+  assert.equal(revalidated.status, 304, "the owner's current tag is the one tried above");
+  const untouched = await api.request<{ status: string; version: number }>(
+    "GET",
+    `/v1/appointments/${apt}`,
+    { token: tokens.owner },
+  );
+  assert.deepEqual([untouched.body.status, untouched.body.version], ["confirmed", 1]);
+
   // Ids no record has (over-long, or of another kind): still 404 or a 400, never a 5xx.
   const oddIds = [`apt_${"x".repeat(3000)}`, "pat_" + "0".repeat(26), "%2e%2e", "a.b"];
   const odd = (path: string, id: string) =>
@@ -242,6 +289,8 @@ async function checkObjectAccess(env: Record<string, string>) {
             start2: slots[5].start,
             notes: "x",
             action: "notes",
+            // The version the cancel and move forms send: the appointment's own, still a 404.
+            version: "1",
           }).toString()
           : undefined,
       }),
@@ -252,6 +301,7 @@ async function checkObjectAccess(env: Record<string, string>) {
     ["GET", `/book/appointments/${apt}`],
     ["GET", `/book/appointments/${apt}.ics`],
     ["GET", `/book/appointments/${apt}/reschedule`],
+    ["GET", `/book/appointments/${apt}/reschedule?version=1`],
     ["GET", `/book/appointments/${apt}/video`],
     ["POST", `/book/appointments/${apt}/cancel`],
     ["POST", `/book/appointments/${apt}/reschedule`],
@@ -295,6 +345,18 @@ async function checkObjectAccess(env: Record<string, string>) {
   for (const path of ["/doctor", `/doctor/week?start=${dateInDays(0)}`]) {
     const res = await page("GET", path, uiCookie, "");
     leaks(`GET ${path} as doctorA`, res.text);
+  }
+
+  // A doctor's page session is no patient's on /book, under either cookie name: the login
+  // redirect (GET) or the CSRF refusal (POST), never the visit, and nothing changed.
+  for (const cookie of [uiCookie, `${BOOK_SESSION_COOKIE}=${ui.token}`]) {
+    for (const [method, path] of bookPages) {
+      const res = await page(method, path, cookie, ui.session.csrfToken);
+      const expected = method === "GET" ? 303 : 403;
+      if (res.status !== expected || res.text.includes("back pain")) {
+        failures.push(`${method} ${path} with doctor A's page session: ${res.status}`);
+      }
+    }
   }
 
   // Idempotency-Key: patient B's key and body, sent by patient A, runs as A's own request.
