@@ -314,6 +314,9 @@ export function bookAppointmentRoutes(deps: AppDeps) {
         (err instanceof PolicyError || err instanceof ConflictError &&
             err.code === "slot_unavailable");
       if (lost) {
+        // Taken by this very move sent twice, which the other send has just made.
+        const now = await own(patient, a.id);
+        if (now && movedThere.is(now)) return c.redirect(`/book/appointments/${a.id}?moved=1`, 303);
         const date = localDateOf(Date.parse(parsed.data.start), c.get("timeZone"));
         const { version } = parsed.data;
         const props = await slotsPageProps(c, deps, a.doctorId, date, {
