@@ -262,6 +262,22 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     return props ? page(c, SlotsPage(props)) : bookNotFound(c);
   });
 
+  /**
+   * A new hold on `start` for a move, or the patient's own live hold there: the same move sent
+   * twice at once (a double tap on a slow phone) finds the time held by its other send, still
+   * running, and moves onto that hold rather than answering "taken" over the patient's own move.
+   */
+  async function heldForMove(patientId: string, doctorId: string, start: string) {
+    try {
+      return (await deps.booking.holdSlot(patientId, doctorId, start)).id;
+    } catch (err) {
+      if (!(err instanceof ConflictError && err.code === "slot_unavailable")) throw err;
+      const mine = await deps.booking.ownHoldAt(patientId, doctorId, start);
+      if (!mine) throw err;
+      return mine.id;
+    }
+  }
+
   app.post("/book/appointments/:id/reschedule", async (c) => {
     const posted = await postedOnOwn(c);
     if ("answer" in posted) return posted.answer;
@@ -287,7 +303,7 @@ export function bookAppointmentRoutes(deps: AppDeps) {
     let holdId: string | null = null;
     await spendHoldBudget(deps, patient.id);
     try {
-      holdId = (await deps.booking.holdSlot(patient.id, a.doctorId, parsed.data.start)).id;
+      holdId = await heldForMove(patient.id, a.doctorId, parsed.data.start);
       await deps.booking.reschedule(patient, a.id, holdId, accepted);
     } catch (err) {
       if (holdId) await deps.booking.releaseHold(patient.id, holdId).catch(() => {});
@@ -298,6 +314,9 @@ export function bookAppointmentRoutes(deps: AppDeps) {
         (err instanceof PolicyError || err instanceof ConflictError &&
             err.code === "slot_unavailable");
       if (lost) {
+        // Taken by this very move sent twice, which the other send has just made.
+        const now = await own(patient, a.id);
+        if (now && movedThere.is(now)) return c.redirect(`/book/appointments/${a.id}?moved=1`, 303);
         const date = localDateOf(Date.parse(parsed.data.start), c.get("timeZone"));
         const { version } = parsed.data;
         const props = await slotsPageProps(c, deps, a.doctorId, date, {

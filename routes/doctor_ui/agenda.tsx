@@ -11,6 +11,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../../src/app_deps.ts";
 import type { AuthUser } from "../../src/auth/token_service.ts";
+import type { AppointmentView } from "../../src/booking/views.ts";
 import { OUTCOME_CORRECTION_WINDOW_MS } from "../../src/domain/appointment_machine.ts";
 import { addDays, zonedWallTimeToEpochMs } from "../../src/domain/zoned_time.ts";
 import { ConflictError, NotFoundError, PreconditionFailedError } from "../../src/errors.ts";
@@ -122,10 +123,12 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     id: string,
     extra: Partial<AppointmentPageProps> = {},
     status = 200,
+    /** The appointment as just read for this page, if it was. */
+    read?: AppointmentView,
   ) {
     const user = doctorOf(c);
     const [appointment, doctor] = await Promise.all([
-      deps.booking.getAppointment(user, id),
+      read ?? deps.booking.getAppointment(user, id),
       deps.doctors.get(user.id),
     ]);
     const [names, history] = await Promise.all([
@@ -167,12 +170,15 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
 
   /**
    * Runs a change; a missing appointment is a 404 page, a stale one (changed since the page
-   * rendered it, or refused by its state) re-renders as it is now with what was typed.
+   * rendered it, or refused by its state) re-renders as it is now with what was typed. A visit
+   * already as the change asked (`asked`: its form sent twice, a double tap or a resend after a
+   * lost answer) answers as saved, not "changed elsewhere"; `withNotes`: `asked` compares notes.
    */
   async function change(
     c: Context<UiEnv>,
     run: (id: string) => Promise<unknown>,
     typed: AppointmentPageProps["typed"],
+    asked: { is: (now: AppointmentView) => boolean; withNotes: boolean },
   ) {
     const id = c.req.param("id") ?? "";
     if (!IdParam.safeParse(id).success) return notFoundPage(c);
@@ -181,8 +187,13 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     } catch (err) {
       if (err instanceof NotFoundError) return notFoundPage(c);
       if (err instanceof PreconditionFailedError) {
+        const now = await deps.booking.getAppointment(doctorOf(c), id, {
+          withNotes: asked.withNotes,
+        });
+        if (asked.is(now)) return c.redirect(`/doctor/appointments/${id}?saved=1`, 303);
         const text = t(c.get("lang"), "error.changedElsewhere");
-        return detail(c, id, { typed, message: { kind: "error", text } }, 412);
+        const shown = asked.withNotes ? now : undefined; // else read again, with its notes
+        return detail(c, id, { typed, message: { kind: "error", text } }, 412, shown);
       }
       if (!(err instanceof ConflictError)) throw err;
       const text = t(c.get("lang"), "error.stale", { detail: err.message });
@@ -215,6 +226,10 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
       c,
       (id) => deps.booking.updateByDoctor(doctorOf(c), id, { status, notes }, accepted),
       { notes },
+      {
+        is: (now) => (status === undefined || now.status === status) && (now.notes ?? "") === notes,
+        withNotes: true,
+      },
     );
   });
 
@@ -234,9 +249,12 @@ export function agendaRoutes(deps: AppDeps, ui: DoctorUiBackend) {
     const reason = parsed.data.reason || undefined;
     const { version } = parsed.data;
     const accepted = version === undefined ? undefined : [version];
-    return change(c, (id) => deps.booking.cancel(doctorOf(c), id, reason, { accepted }), {
-      cancelReason: reason,
-    });
+    return change(
+      c,
+      (id) => deps.booking.cancel(doctorOf(c), id, reason, { accepted }),
+      { cancelReason: reason },
+      { is: (now) => now.status === "cancelled", withNotes: false },
+    );
   });
 
   return app;

@@ -890,3 +890,33 @@ Deno.test("book pages: a cancel or move sent twice from one page (a double tap) 
     await runtime.close();
   }
 });
+
+Deno.test("book pages: a move sent twice at once from one page (the second tap while the first still runs) answers as moved, not 'taken'", async () => {
+  const { app, runtime, deps } = await buildApp({ CANCEL_CUTOFF_MINUTES: "60" });
+  try {
+    const doctor = await makeDoctor(deps);
+    const b = new Browser(app, { "accept-language": "en" });
+    const { id } = await bookFirstSlot(b, deps, doctor.id);
+    const here = `/book/appointments/${id}`;
+
+    const movePage = await b.page(`${here}/reschedule?date=${dayInDays(5)}`);
+    const target = slotStarts(movePage.html)[1];
+    const tap = {
+      _csrf: csrfOf(movePage.html),
+      start: target,
+      version: versionOf(movePage.html),
+    };
+    const [first, second] = await Promise.all([
+      b.post(`${here}/reschedule`, tap),
+      b.post(`${here}/reschedule`, tap),
+    ]);
+    for (const tapped of [first, second]) {
+      assert.equal(tapped.res.status, 303, tapped.html);
+      assert.equal(tapped.res.headers.get("location"), `${here}?moved=1`);
+    }
+    const visit = await b.page(here);
+    assert.equal(versionOf(visit.html), "2", "moved once");
+  } finally {
+    await runtime.close();
+  }
+});

@@ -533,3 +533,83 @@ Deno.test("doctor pages: a mark from a page loaded before the visit was marked e
   );
   assert.equal(laterRead.body.status, "confirmed");
 });
+
+Deno.test("doctor pages: a mark, notes or cancel sent twice from one page (a double tap) answers as done, not 412 'changed elsewhere'", async () => {
+  const clock = { now: Date.now() };
+  await using app = await startApp({ RATE_LIMIT_DISABLED: "true" }, () => clock.now);
+  const { api } = app;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const listed = await api.request<{ slots: { start: string }[] }>(
+    "GET",
+    `/v1/doctors/${doctor.id}/slots?from=${dateInDays(2)}&to=${dateInDays(2)}`,
+  );
+  const { appointment: marked } = await book(
+    api,
+    randomPhone(),
+    doctor.id,
+    listed.body.slots[0].start,
+  );
+  const { appointment: cancelled } = await book(
+    api,
+    randomPhone(),
+    doctor.id,
+    listed.body.slots[2].start,
+  );
+  let cookie = await doctorUiCookie(app, doctor.phone);
+  const form = async (path: string) => {
+    const res = await app.fetch(new Request(`http://vaidya.test${path}`, { headers: { cookie } }));
+    const html = await res.text();
+    return {
+      _csrf: /name="_csrf" value="([^"]+)"/.exec(html)![1],
+      version: /name="version" value="(\d+)"/.exec(html)![1],
+    };
+  };
+  const post = (path: string, body: Record<string, string>) =>
+    app.fetch(
+      new Request(`http://vaidya.test${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+        body: new URLSearchParams(body),
+      }),
+    );
+  const twice = async (path: string, body: Record<string, string>) => {
+    const first = await post(path, body);
+    await first.body?.cancel();
+    assert.equal(first.status, 303);
+    const second = await post(path, body);
+    await second.body?.cancel();
+    assert.equal(second.status, 303, `the second send: ${second.status}`);
+    assert.match(second.headers.get("location") ?? "", /saved=1/);
+  };
+
+  // Notes saved twice from one page before the visit.
+  const markedPath = `/doctor/appointments/${marked.id}`;
+  const notes = await form(markedPath);
+  await twice(markedPath, { ...notes, action: "notes", notes: "Bring reports" });
+
+  // Completed tapped twice once the visit has begun, with the notes as the page shows them.
+  clock.now = Date.parse(marked.start) + 10 * 60_000;
+  cookie = await doctorUiCookie(app, doctor.phone); // the session from two days before ended
+  const mark = await form(markedPath);
+  await twice(markedPath, { ...mark, action: "completed", notes: "Bring reports" });
+
+  // Cancel tapped twice.
+  const cancelledPath = `/doctor/appointments/${cancelled.id}`;
+  const cancel = await form(cancelledPath);
+  await twice(`${cancelledPath}/cancel`, { ...cancel, reason: "" });
+
+  const doc = await api.login(doctor.phone, true);
+  const read = (id: string) =>
+    api.request<{ status: string; version: number; notes?: string }>(
+      "GET",
+      `/v1/appointments/${id}`,
+      { token: doc.accessToken },
+    );
+  const done = (await read(marked.id)).body;
+  assert.equal(done.status, "completed");
+  assert.equal(done.notes, "Bring reports");
+  assert.equal(done.version, 3, "each change written once");
+  const gone = (await read(cancelled.id)).body;
+  assert.equal(gone.status, "cancelled");
+  assert.equal(gone.version, 2, "cancelled once");
+});

@@ -72,6 +72,14 @@ function send(
   return app.api.request<Body>(method, path, { token: session.accessToken, body, headers });
 }
 
+/**
+ * Another appointment's id, differing from `id` in its last character (an id that ends in "x"
+ * would otherwise be its own "foreign" id one run in 32).
+ */
+function otherIdThan(id: string): string {
+  return id.slice(0, -1) + (id.endsWith("0") ? "1" : "0");
+}
+
 async function etagOf(app: App, session: Session, id: string) {
   const res = await app.api.request<Body>("GET", `/v1/appointments/${id}`, {
     token: session.accessToken,
@@ -101,7 +109,7 @@ async function preconditions(env: Record<string, string>) {
 
   const { holdId } = await holdSlot(app.api, patient, doctor.id, slots[3].start);
   const reschedule = `/v1/appointments/${moving.id}/reschedule`;
-  const foreign = `"${moving.id.slice(0, -1)}x.v1"`;
+  const foreign = `"${otherIdThan(moving.id)}.v1"`;
   for (const stale of [`"${moving.id}.v2"`, `W/${first.etag}`, foreign, `"v1"`]) {
     const refused = await send(app, patient, "POST", reschedule, { holdId }, {
       "If-Match": stale,
@@ -224,7 +232,7 @@ async function preconditions(env: Record<string, string>) {
   });
   assert.equal(noted.status, 200, JSON.stringify(noted.body));
   assert.equal(noted.body.version, 3);
-  const otherId = visit.id.slice(0, -1) + (visit.id.endsWith("0") ? "1" : "0");
+  const otherId = otherIdThan(visit.id);
   const unknown = await send(app, doc, "PATCH", `/v1/appointments/${otherId}`, { notes: "x" }, {
     "If-Match": "*",
   });
@@ -550,7 +558,7 @@ async function revalidation(env: Record<string, string>) {
   }
   const stale = await read(
     patient,
-    `"${appointment.id}.v2", , "${appointment.id.slice(0, -1)}x.v1"`,
+    `"${appointment.id}.v2", , "${otherIdThan(appointment.id)}.v1"`,
   );
   assert.equal(stale.status, 200);
   assert.deepEqual(stale.body, body, "a copy the client does not keep: the whole appointment");
