@@ -119,6 +119,9 @@ export interface ConfirmDetails {
   online?: boolean;
 }
 
+/** How often a move is decided again after another change won its appointment record. */
+const RESCHEDULE_TRIES = 3;
+
 export function createBookingService(deps: BookingDeps) {
   const { config, records, holds, cipher, hash, now, metrics } = deps;
 
@@ -603,39 +606,47 @@ export function createBookingService(deps: BookingDeps) {
       assertBeforeCutoff(a, "reschedule");
     },
 
+    /**
+     * Moves the appointment onto the patient's hold. A change that won the record meanwhile (a
+     * doctor's note) is decided again on the record that won, as cancel and PATCH are; with
+     * `If-Match` that record is at another version, so it answers 412.
+     */
     async reschedule(user: AuthUser, id: string, holdId: string, accepted?: readonly number[]) {
-      const a = await visibleAppointment(user, id);
-      assertAccepted(a, accepted);
-      assertConfirmedToMove(a);
-      // A retried move (its answer lost) finds the appointment already on its hold, the hold
-      // used up: it answers the moved appointment, as a retried confirm answers the booked one.
-      // On MongoDB records a move that died before dropping the hold left it: dropped here.
-      if (a.holdId === holdId) {
-        const left = await holds.get(holdId);
-        if (left) await holds.remove(left, { onlyIfPresent: true }).catch(ignoreNotFound);
-        return view(a, user);
-      }
-      assertBeforeCutoff(a, "reschedule");
-      const hold = await ownHold(user.id, holdId);
-      if (hold.doctorId !== a.doctorId) {
-        throw new PolicyError("other_doctor", "A reschedule hold must be with the same doctor");
-      }
-      await assertDoctorStillActive(hold);
-      const change = reschedule(a, hold, user, now(), reminderPolicyFrom(config));
-      let saved: AppointmentRecord;
-      try {
-        saved = await deps.writer.write(change, { step: "reschedule", consumes: hold });
-      } catch (err) {
-        // Another change won the record: it is not at the version `If-Match` named any more.
-        if (accepted && err instanceof ConflictError && err.code === "version_conflict") {
-          throw new PreconditionFailedError(
-            `Appointment ${a.id} changed while it was being moved; read it again before changing it`,
-          );
+      for (let attempt = 1;; attempt++) {
+        const a = await visibleAppointment(user, id);
+        assertAccepted(a, accepted);
+        assertConfirmedToMove(a);
+        // A retried move (its answer lost) finds the appointment already on its hold, the hold
+        // used up: it answers the moved appointment, as a retried confirm answers the booked
+        // one. On MongoDB records a move that died before dropping the hold left it: dropped.
+        if (a.holdId === holdId) {
+          const left = await holds.get(holdId);
+          if (left) await holds.remove(left, { onlyIfPresent: true }).catch(ignoreNotFound);
+          return view(a, user);
         }
-        throw err;
+        assertBeforeCutoff(a, "reschedule");
+        const hold = await ownHold(user.id, holdId);
+        if (hold.doctorId !== a.doctorId) {
+          throw new PolicyError("other_doctor", "A reschedule hold must be with the same doctor");
+        }
+        await assertDoctorStillActive(hold);
+        const change = reschedule(a, hold, user, now(), reminderPolicyFrom(config));
+        let saved: AppointmentRecord;
+        try {
+          saved = await deps.writer.write(change, { step: "reschedule", consumes: hold });
+        } catch (err) {
+          const lost = err instanceof ConflictError && err.code === "version_conflict";
+          if (lost && accepted) {
+            throw new PreconditionFailedError(
+              `Appointment ${a.id} changed while it was being moved; read it again before changing it`,
+            );
+          }
+          if (lost && attempt < RESCHEDULE_TRIES) continue;
+          throw err;
+        }
+        metrics.bookings.inc({ step: "reschedule", outcome: "rescheduled" });
+        return view(saved, user);
       }
-      metrics.bookings.inc({ step: "reschedule", outcome: "rescheduled" });
-      return view(saved, user);
     },
 
     /**

@@ -595,3 +595,41 @@ Deno.test("If-None-Match on GET /v1/appointments/:id: 304 for a current copy, 20
     await mongo.stop();
   }
 });
+
+Deno.test("reschedule without If-Match: a doctor's note landing between its read and its commit is decided again, not a 409 (KV records)", async () => {
+  await using twins = await startTwinApps();
+  const { api } = twins.first;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const slots = await firstSlots(api, doctor.id);
+  const patient = await api.login(randomPhone());
+  const { appointment } = await book(api, patient, doctor.id, slots[0].start);
+  const { holdId } = await holdSlot(api, patient, doctor.id, slots[3].start);
+  const doc = await twins.second.api.login(doctor.phone, true);
+  const path = `/v1/appointments/${appointment.id}`;
+
+  // The move's commit step reads the record with the calendar (one getMany): just before that
+  // read, the doctor's note on the other instance lands (a new version of the record).
+  const key = appointmentKey(appointment.id);
+  let fired = false;
+  let noted: ApiResponse<Body> | undefined;
+  const unhook = aroundGetMany(async (keys, readEntries) => {
+    if (!fired && keys.length > 1 && keys.some((k) => k[0] === key[0] && k[1] === key[1])) {
+      fired = true;
+      noted = await twins.second.api.request<Body>("PATCH", path, {
+        token: doc.accessToken,
+        body: { notes: "Bring earlier reports" },
+      });
+    }
+    return await readEntries();
+  });
+  const moved = await api.request<Body>("POST", `${path}/reschedule`, {
+    token: patient.accessToken,
+    body: { holdId },
+  }).finally(unhook);
+  assert.equal(noted?.status, 200, JSON.stringify(noted?.body));
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  assert.equal(moved.body.start, slots[3].start);
+  const stored = await twins.second.api.request<Body>("GET", path, { token: doc.accessToken });
+  assert.equal(stored.body.start, slots[3].start);
+  assert.equal(stored.body.notes, "Bring earlier reports", "the note that landed first stays");
+});
