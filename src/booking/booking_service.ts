@@ -119,9 +119,6 @@ export interface ConfirmDetails {
   online?: boolean;
 }
 
-/** How often a move is decided again after another change won its appointment record. */
-const RESCHEDULE_TRIES = 3;
-
 export function createBookingService(deps: BookingDeps) {
   const { config, records, holds, cipher, hash, now, metrics } = deps;
 
@@ -612,7 +609,7 @@ export function createBookingService(deps: BookingDeps) {
      * `If-Match` that record is at another version, so it answers 412.
      */
     async reschedule(user: AuthUser, id: string, holdId: string, accepted?: readonly number[]) {
-      for (let attempt = 1;; attempt++) {
+      return await untilCommitted("move an appointment", async () => {
         const a = await visibleAppointment(user, id);
         assertAccepted(a, accepted);
         assertConfirmedToMove(a);
@@ -622,7 +619,7 @@ export function createBookingService(deps: BookingDeps) {
         if (a.holdId === holdId) {
           const left = await holds.get(holdId);
           if (left) await holds.remove(left, { onlyIfPresent: true }).catch(ignoreNotFound);
-          return view(a, user);
+          return await view(a, user);
         }
         assertBeforeCutoff(a, "reschedule");
         const hold = await ownHold(user.id, holdId);
@@ -635,18 +632,20 @@ export function createBookingService(deps: BookingDeps) {
         try {
           saved = await deps.writer.write(change, { step: "reschedule", consumes: hold });
         } catch (err) {
-          const lost = err instanceof ConflictError && err.code === "version_conflict";
-          if (lost && accepted) {
-            throw new PreconditionFailedError(
-              `Appointment ${a.id} changed while it was being moved; read it again before changing it`,
-            );
+          if (err instanceof ConflictError && err.code === "version_conflict") {
+            // With `If-Match` the record that won is at another version.
+            if (accepted) {
+              throw new PreconditionFailedError(
+                `Appointment ${a.id} changed while it was being moved; read it again before changing it`,
+              );
+            }
+            return undefined;
           }
-          if (lost && attempt < RESCHEDULE_TRIES) continue;
           throw err;
         }
         metrics.bookings.inc({ step: "reschedule", outcome: "rescheduled" });
-        return view(saved, user);
-      }
+        return await view(saved, user);
+      });
     },
 
     /**
