@@ -604,13 +604,22 @@ export function createBookingService(deps: BookingDeps) {
     },
 
     /**
-     * Moves the appointment onto the patient's hold. A change that won the record meanwhile (a
-     * doctor's note) is decided again on the record that won, as cancel and PATCH are; with
-     * `If-Match` that record is at another version, so it answers 412.
+     * Moves the appointment onto the patient's hold. A change that won the record meanwhile and
+     * left its time alone (a doctor's note) is decided again on the record that won, as cancel
+     * and PATCH are; another move that won answers 409 `version_conflict` (of two moves sent at
+     * once, one is made); with `If-Match` the record that won is at another version: 412.
      */
     async reschedule(user: AuthUser, id: string, holdId: string, accepted?: readonly number[]) {
+      let readStartMs: number | undefined;
       return await untilCommitted("move an appointment", async () => {
         const a = await visibleAppointment(user, id);
+        if (readStartMs !== undefined && a.startMs !== readStartMs && a.holdId !== holdId) {
+          throw new ConflictError(
+            "version_conflict",
+            `Appointment ${a.id} was moved meanwhile; read it again before moving it`,
+          );
+        }
+        readStartMs = a.startMs;
         assertAccepted(a, accepted);
         assertConfirmedToMove(a);
         // A retried move (its answer lost) finds the appointment already on its hold, the hold

@@ -633,3 +633,37 @@ Deno.test("reschedule without If-Match: a doctor's note landing between its read
   assert.equal(stored.body.start, slots[3].start);
   assert.equal(stored.body.notes, "Bring earlier reports", "the note that landed first stays");
 });
+
+Deno.test("reschedule without If-Match: another move landing between its read and its commit wins, and this one is a 409 (KV records)", async () => {
+  await using twins = await startTwinApps();
+  const { api } = twins.first;
+  const doctor = await createDoctor(api, await api.loginAdmin());
+  const slots = await firstSlots(api, doctor.id);
+  const patient = await api.login(randomPhone());
+  const { appointment } = await book(api, patient, doctor.id, slots[0].start);
+  const mineHold = await holdSlot(api, patient, doctor.id, slots[3].start);
+  const theirHold = await holdSlot(twins.second.api, patient, doctor.id, slots[5].start);
+  const path = `/v1/appointments/${appointment.id}`;
+
+  const key = appointmentKey(appointment.id);
+  let fired = false;
+  let rival: ApiResponse<Body> | undefined;
+  const unhook = aroundGetMany(async (keys, readEntries) => {
+    if (!fired && keys.length > 1 && keys.some((k) => k[0] === key[0] && k[1] === key[1])) {
+      fired = true;
+      rival = await twins.second.api.request<Body>("POST", `${path}/reschedule`, {
+        token: patient.accessToken,
+        body: { holdId: theirHold.holdId },
+      });
+    }
+    return await readEntries();
+  });
+  const mine = await api.request<Body>("POST", `${path}/reschedule`, {
+    token: patient.accessToken,
+    body: { holdId: mineHold.holdId },
+  }).finally(unhook);
+  assert.equal(rival?.status, 200, JSON.stringify(rival?.body));
+  assertProblem(mine, 409, "version_conflict");
+  const stored = await api.request<Body>("GET", path, { token: patient.accessToken });
+  assert.equal(stored.body.start, slots[5].start, "the move that landed first stands");
+});
