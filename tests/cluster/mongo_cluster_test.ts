@@ -540,7 +540,14 @@ Deno.test({
         // answers tells which, and the second try fails too if it is gone).
         const listing = () =>
           direct[0].request<Body>("GET", `/v1/doctors/${doctor.id}/slots?from=${day}&to=${day}`);
-        const whileDown = await listing().catch(listing);
+        const whileDown = await listing().catch(listing).catch((err) => {
+          // The instance is gone (CI, 2026-12-04, twice in ~20 runs): its last log lines say why.
+          throw new Error(
+            `instance 0 does not answer while FerretDB is down: ${err}\n${
+              cluster.instances[0].logs().slice(-4000)
+            }`,
+          );
+        });
         await cluster.mongo!.restart();
         for (const [n, i] of cluster.instances.entries()) {
           const alive = await fetch(`${i.url}/healthz`).then((r) => r.body?.cancel(), (e) => e);
