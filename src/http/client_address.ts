@@ -14,7 +14,7 @@
  * 2^64 addresses its holder may all send from), so rotating addresses is no fresh budget; an
  * IPv4-mapped address (`::ffff:a.b.c.d`, a dual-stack listener's IPv4 peer) is that IPv4 client.
  */
-import { ipv6Groups, ipVersion } from "./ip_literal.ts";
+import { ipv6Groups, ipVersion, mappedIpv4 } from "./ip_literal.ts";
 import { type AddressRange, trustedPeer } from "./trusted_proxies.ts";
 
 /** The key of a client address: IPv4 as it is, IPv6 as its /64 prefix. */
@@ -22,9 +22,8 @@ function clientKeyOf(address: string): string {
   if (ipVersion(address) !== 6) return address;
   const g = ipv6Groups(address);
   if (g === null) return address;
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
-    return [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff].join(".");
-  }
+  const v4 = mappedIpv4(g);
+  if (v4) return v4.join(".");
   return `${g.slice(0, 4).map((x) => x.toString(16)).join(":")}::/64`;
 }
 

@@ -71,3 +71,9 @@ export function ipGroups(text: string): number[] | null {
   const [a, b, c, d] = text.split(".").map(Number);
   return [0, 0, 0, 0, 0, 0xffff, (a << 8) | b, (c << 8) | d];
 }
+
+/** The four octets of IPv4-mapped groups (`::ffff:a.b.c.d`, as `ipGroups` gives IPv4), else null. */
+export function mappedIpv4(groups: readonly number[]): number[] | null {
+  if (!groups.slice(0, 5).every((x) => x === 0) || groups[5] !== 0xffff) return null;
+  return [groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff];
+}

@@ -5,7 +5,7 @@
  * `::ffff:a.b.c.d` peer match the same entries). Matching a peer is a few integer compares, and
  * the last answer is kept: behind a proxy almost every request comes from the same peer.
  */
-import { ipGroups, ipVersion } from "./ip_literal.ts";
+import { ipGroups, ipVersion, mappedIpv4 } from "./ip_literal.ts";
 import type { Logger } from "../observability/logger.ts";
 
 /** A CIDR range in the 128-bit space: its network groups (host bits zero) and prefix length. */
@@ -45,9 +45,8 @@ function masked(groups: readonly number[], prefix: number): number[] {
 export function peerNetwork(peer: string): string {
   const g = ipGroups(peer);
   if (g === null) return "not an IP address";
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
-    return `${g[6] >> 8}.${g[6] & 0xff}.${g[7] >> 8}.0/24`;
-  }
+  const v4 = mappedIpv4(g);
+  if (v4) return `${v4.slice(0, 3).join(".")}.0/24`;
   return `${g.slice(0, 3).map((x) => x.toString(16)).join(":")}::/48`;
 }
 
